@@ -1,0 +1,4 @@
+#!/usr/bin/env python3
+from pilar.cli import main
+
+main()

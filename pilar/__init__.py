@@ -1,0 +1,1 @@
+"""Pilar: the social-pillar information system of a city social-affairs office."""

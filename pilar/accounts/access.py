@@ -1,0 +1,117 @@
+"""Who may do what, and over which records.
+
+Capabilities are granted to roles here in one table; scope is applied to querysets through
+`person_scope_q` / `assignment_scope_q` / `area_scope`, never by `if`s in views or templates.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.db.models import Q
+
+from pilar.accounts.models import Role
+
+
+class Capability(enum.StrEnum):
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_EDIT = "people.edit"
+    PEOPLE_FULL_NIK = "people.full_nik"
+    HEADCOUNT_VIEW = "headcount.view"
+    AUDIT_VIEW = "audit.view"
+
+
+ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
+
+GRANTS: dict[Capability, set[str]] = {
+    Capability.PEOPLE_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.PEOPLE_EDIT: {Role.ADMIN, Role.OPERATOR},
+    # The full NIK is needed by those who keep the registry and those who pay.
+    Capability.PEOPLE_FULL_NIK: {Role.ADMIN, Role.OPERATOR, Role.FINANCE},
+    Capability.HEADCOUNT_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.VIEWER},
+    Capability.AUDIT_VIEW: {Role.ADMIN},
+}
+
+# Roles whose scope is the user's own person record rather than an area.
+SELF_SCOPED = {Role.PILLAR}
+
+
+def _grants(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_pilar_grants", None)
+    if cached is None:
+        cached = list(user.grants.select_related("area"))
+        user._pilar_grants = cached
+    return cached
+
+
+def roles_of(user) -> set[str]:
+    return {grant.role for grant in _grants(user)}
+
+
+def can(user, capability: Capability) -> bool:
+    return bool(roles_of(user) & GRANTS[capability])
+
+
+def area_scope(user, capability: Capability) -> list | None:
+    """The areas within which `user` holds `capability`: None means everywhere, [] nowhere.
+
+    Self-scoped grants (a pillar's own record) contribute no area.
+    """
+    areas = []
+    for grant in _grants(user):
+        if grant.role not in GRANTS[capability] or grant.role in SELF_SCOPED:
+            continue
+        if grant.area_id is None:
+            return None
+        areas.append(grant.area)
+    return areas
+
+
+def within_areas_q(areas, field: str) -> Q:
+    """Rows whose area (through `field`; "" for Area itself) is one of `areas` or below one."""
+    path = f"{field}__" if field else ""
+    q = Q(pk__in=[])
+    for area in areas:
+        q |= Q(**{f"{path}code": area.code}) | Q(**{f"{path}code__startswith": area.code + "."})
+    return q
+
+
+def assignment_scope_q(user, capability: Capability) -> Q:
+    areas = area_scope(user, capability)
+    if areas is None:
+        return Q()
+    q = within_areas_q(areas, "area")
+    if user_has_self_scope(user, capability):
+        q |= Q(person_id=user.person_id)
+    return q
+
+
+def person_scope_q(user, capability: Capability) -> Q:
+    from pilar.registry.models import Assignment
+
+    areas = area_scope(user, capability)
+    if areas is None:
+        return Q()
+    q = Q(pk__in=[])
+    if areas:
+        in_area = Assignment.objects.filter(within_areas_q(areas, "area")).values("person_id")
+        q |= Q(pk__in=in_area)
+    if user_has_self_scope(user, capability):
+        q |= Q(pk=user.person_id)
+    return q
+
+
+def user_has_self_scope(user, capability: Capability) -> bool:
+    return bool(
+        getattr(user, "person_id", None)
+        and any(g.role in SELF_SCOPED and g.role in GRANTS[capability] for g in _grants(user))
+    )
+
+
+def can_see_full_nik(user, person) -> bool:
+    """Full NIK: roles that need it city-wide, or the person looking at their own record."""
+    if can(user, Capability.PEOPLE_FULL_NIK):
+        return True
+    return bool(person.pk and getattr(user, "person_id", None) == person.pk)

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    OPERATOR = "operator", _("Operator")
+    APPROVER = "approver", _("Approver (head of office)")
+    FINANCE = "finance", _("Finance (treasurer)")
+    COORDINATOR = "coordinator", _("Coordinator (TKSK)")
+    PILLAR = "pillar", _("Pillar (field volunteer)")
+    VIEWER = "viewer", _("Viewer (aggregates only)")
+
+
+class User(AbstractUser):
+    """A login. What it may do comes from its role grants, never from Django's staff flags alone."""
+
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+        default="id",
+    )
+    person = models.OneToOneField(
+        "registry.Person",
+        verbose_name=_("person in the registry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+        help_text=_("Links a pillar's login to their own record."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class RoleGrant(models.Model):
+    """A role a user holds, limited to an area (empty: the whole office's area)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    area = models.ForeignKey(
+        "regions.Area",
+        verbose_name=_("scope"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty: everywhere. A kecamatan or kelurahan limits the role to it."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="rolegrant_unique"),
+            models.CheckConstraint(
+                condition=~Q(role="coordinator") | Q(area__isnull=False),
+                name="rolegrant_coordinator_has_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.area.label if self.area_id else _("everywhere")
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts. Only its SHA-256 digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str = "") -> tuple[ApiToken, str]:
+        raw = "pilar_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[6:14], digest=hash_token(raw))
+        return token, raw
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling (in the database, so every server process agrees)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,68 @@
+"""The JSON API at /api/v1/: the same services and scoped querysets as the pages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from pilar.api.auth import AUTH
+
+api = NinjaAPI(
+    title="Pilar API",
+    version="1",
+    description="Registry of social pillars: areas, people, duties and headcounts.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+    return api.create_response(request, {"message": message, "errors": errors}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        field = ".".join(str(p) for p in err.get("loc", [])[1:]) or "__all__"
+        errors.setdefault(field, []).append(err.get("msg", ""))
+    message = _("Invalid input: %(fields)s. Check the values and their format.") % {
+        "fields": ", ".join(errors)
+    }
+    return api.create_response(request, {"message": message, "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return api.create_response(
+        request, {"message": _("Your role does not allow this.")}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(
+        request,
+        {"message": _("Sign in, or send an API token as 'Authorization: Bearer <token>'.")},
+        status=401,
+    )
+
+
+def mount() -> NinjaAPI:
+    from pilar.regions.api import router as regions_router
+    from pilar.registry.api import router as registry_router
+
+    api.add_router("/", regions_router)
+    api.add_router("/", registry_router)
+    return api

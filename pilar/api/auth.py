@@ -1,0 +1,26 @@
+from django.utils import timezone
+from ninja.security import HttpBearer, SessionAuth
+
+from pilar.accounts.models import ApiToken, hash_token
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the token is looked up by its SHA-256 digest."""
+
+    def authenticate(self, request, token: str):
+        found = (
+            ApiToken.objects.live().select_related("user").filter(digest=hash_token(token)).first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        request.api_source = "api"
+        return found.user
+
+
+class Session(SessionAuth):
+    """The browser's session (with CSRF on unsafe methods)."""
+
+
+AUTH = [BearerToken(), Session()]

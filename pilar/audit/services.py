@@ -1,0 +1,95 @@
+"""Writing the audit log: each service that changes data calls `audit_record` in its transaction."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+from django.db.models.fields.files import FieldFile
+
+from pilar.audit.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and from where: passed into every service that writes."""
+
+    user: object | None
+    source: str = AuditEntry.Source.WEB
+    ip: str | None = None
+
+    @classmethod
+    def from_request(cls, request, source: str = AuditEntry.Source.WEB) -> Actor:
+        return cls(user=request.user, source=source, ip=client_ip(request))
+
+    @classmethod
+    def system(cls, source: str = AuditEntry.Source.CLI, user=None) -> Actor:
+        return cls(user=user, source=source)
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def plain(value):
+    """A JSON-safe form of a field value, as a person would read it."""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict:
+    """Field values of `obj` (foreign keys by their text) to compare before and after a change."""
+    data = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if field.is_relation and value is not None:
+            value = str(value)
+        data[name] = plain(value)
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def audit_record(
+    *,
+    by: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    person=None,
+    changes: dict | None = None,
+    note: str = "",
+) -> AuditEntry:
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    return AuditEntry.objects.create(
+        user=user,
+        username=user.get_username() if user else "",
+        source=by.source,
+        ip=by.ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        person=person,
+        changes=changes or {},
+        note=note[:250],
+    )

@@ -1,0 +1,82 @@
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from pilar.accounts.access import Capability
+from pilar.accounts.decorators import capability_required
+from pilar.audit.models import AuditEntry
+from pilar.lib.exports import file_response
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=_("User"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", _("All actions")), *AuditEntry.Action.choices],
+    )
+    object_type = forms.CharField(label=_("Object type"), required=False)
+    q = forms.CharField(label=_("Search"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@capability_required(Capability.AUDIT_VIEW)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.select_related("user")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["user"]:
+            entries = entries.filter(username__iexact=data["user"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["object_type"]:
+            entries = entries.filter(object_type=data["object_type"])
+        if data["q"]:
+            entries = entries.filter(object_repr__icontains=data["q"])
+        if data["date_from"]:
+            entries = entries.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(at__date__lte=data["date_to"])
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        headers = [
+            "at",
+            "user",
+            "source",
+            "ip",
+            "action",
+            "object_type",
+            "object_id",
+            "object",
+            "changes",
+            "note",
+        ]
+        rows = (
+            [
+                e.at.isoformat(),
+                e.username,
+                e.source,
+                e.ip,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                str(e.changes),
+                e.note,
+            ]
+            for e in entries.iterator()
+        )
+        return file_response(fmt, "audit", headers, rows)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "audit/audit_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )

@@ -1,0 +1,296 @@
+"""`pilar demo`: the deterministic Bukittinggi demonstration dataset.
+
+As of 22 October 2024 exactly 300 PSM, 31 Tagana, 26 Pendamping KUBE and 3 TKSK are active (360),
+PSM in all 24 kelurahan, one TKSK per kecamatan, with history: duties that ended, PSM who moved
+kelurahan, a long-serving TKSK replaced, a few who joined or left after the training.
+Everything is written through the registry services, so the audit log tells the same story.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from faker import Faker
+
+from pilar.accounts.models import Role, RoleGrant
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.lib.nik import make_nik
+from pilar.regions.models import Area
+from pilar.registry import services
+from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.registry.reference import ensure_reference_data
+
+D = datetime.date
+TRAINING_DAY = D(2024, 10, 22)
+SEED = 20241022
+BANKS = ["Bank Nagari", "BRI", "BNI", "Bank Mandiri", "BSI"]
+BIRTH_PLACES = ["Bukittinggi"] * 6 + ["Agam", "Padang", "Payakumbuh", "Padang Panjang", "Solok"]
+# Kepala Dinas over time (DOMAIN.md §7): who signed SKs in which years.
+SIGNERS = [(2019, "Kepala Dinas Sosial"), (2021, "Linda Faroza"), (2023, "Syanji Faredy")]
+OUTSIDE_AREAS = ["130601", "130602", "137101", "137104", "137601"]  # Agam, Padang, Payakumbuh
+
+
+def signer_for(day: datetime.date) -> str:
+    name = SIGNERS[0][1]
+    for year, who in SIGNERS:
+        if day.year >= year:
+            name = who
+    return name
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.rng = random.Random(SEED)
+        self.fake = Faker("id_ID")
+        self.fake.seed_instance(SEED)
+        self.by = Actor.system(source=AuditEntry.Source.SYSTEM)
+        self.serials: dict[str, int] = {}
+        self.kinds = {k.code: k for k in PillarKind.objects.all()}
+        self.kecamatan = list(
+            Area.objects.filter(level=Area.Level.KECAMATAN, code__startswith="13.75.")
+        )
+        self.kelurahan = list(
+            Area.objects.filter(level=Area.Level.KELURAHAN, code__startswith="13.75.")
+        )
+        self.city = Area.objects.get(code="13.75")
+        self.sk_counter = 0
+
+    def day_between(self, start: datetime.date, end: datetime.date) -> datetime.date:
+        return start + datetime.timedelta(days=self.rng.randrange((end - start).days + 1))
+
+    def person(self, *, residence: Area, min_age: int = 20, max_age: int = 58) -> Person:
+        sex = self.rng.choice(["L", "P"])
+        name = self.fake.name_male() if sex == "L" else self.fake.name_female()
+        birth = self.day_between(
+            D(TRAINING_DAY.year - max_age, 1, 1), D(TRAINING_DAY.year - min_age, 12, 31)
+        )
+        area6 = (
+            self.rng.choice(OUTSIDE_AREAS)
+            if self.rng.random() < 0.12
+            else residence.code_digits[:6]
+        )
+        self.serials[area6] = self.serials.get(area6, 0) + 1
+        nik = make_nik(area6=area6, birth_date=birth, sex=sex, serial=self.serials[area6])
+        bank = self.rng.random() > 0.06  # a few have no account yet
+        return services.person_create(
+            by=self.by,
+            data={
+                "nik": nik,
+                "name": name,
+                "sex": sex,
+                "birth_place": self.rng.choice(BIRTH_PLACES),
+                "birth_date": birth,
+                "address": self.fake.street_address(),
+                "residence": residence,
+                "phone": "08" + "".join(self.rng.choice("0123456789") for _ in range(10)),
+                "education": self.rng.choice(["sma", "sma", "sma", "d3", "s1", "s1", "smp"]),
+                "bank_name": self.rng.choice(BANKS) if bank else "",
+                "bank_account": "".join(self.rng.choice("0123456789") for _ in range(10))
+                if bank
+                else "",
+                "bank_holder": name if bank else "",
+            },
+        )
+
+    def duty(self, person: Person, kind: str, area: Area, start: datetime.date, **kw) -> Assignment:
+        self.sk_counter += 1
+        sk_date = start - datetime.timedelta(days=self.rng.randrange(3, 30))
+        end = kw.pop("end", None)
+        assignment = services.assignment_create(
+            by=self.by,
+            person=person,
+            kind=self.kinds[kind],
+            area=area,
+            start_date=start,
+            sk_number=f"460/{self.sk_counter:03d}/DINSOS-BKT/{sk_date.year}",
+            sk_date=sk_date,
+            sk_signer=signer_for(sk_date),
+            **kw,
+        )
+        if end:
+            reason = end[1] if isinstance(end, tuple) else Assignment.EndReason.TERM_ENDED
+            day = end[0] if isinstance(end, tuple) else end
+            assignment = services.assignment_end(
+                by=self.by, assignment=assignment, end_date=day, end_reason=reason
+            )
+        return assignment
+
+    def kecamatan_of(self, kelurahan: Area) -> Area:
+        return next(k for k in self.kecamatan if kelurahan.code.startswith(k.code + "."))
+
+    def run(self) -> dict[str, list[Person]]:
+        made: dict[str, list[Person]] = {"PSM": [], "TKSK": [], "TAGANA": [], "PENDAMPING_KUBE": []}
+        # PSM: 300 active on the training day, 12 or 13 in each of the 24 kelurahan.
+        slots = []
+        for i, kel in enumerate(self.kelurahan):
+            slots += [kel] * (13 if i % 2 == 0 else 12)
+        assert len(slots) == 300
+        for n, kel in enumerate(slots):
+            p = self.person(residence=kel)
+            if n % 50 == 7:  # moved: served elsewhere first, then here
+                other = self.rng.choice([k for k in self.kelurahan if k != kel])
+                first = self.day_between(D(2018, 1, 2), D(2020, 12, 31))
+                moved = self.day_between(D(2022, 1, 3), D(2023, 6, 30))
+                self.duty(p, "PSM", other, first, end=(moved, Assignment.EndReason.MOVED))
+                start = moved + datetime.timedelta(days=1)
+                services.person_update(
+                    by=self.by,
+                    person=p,
+                    data={"residence": kel, "address": self.fake.street_address()},
+                )
+            else:
+                start = self.day_between(D(2019, 1, 2), D(2024, 7, 1))
+            end = None
+            if n % 75 == 11:  # served on the training day, left in 2025
+                end = (
+                    self.day_between(D(2025, 1, 31), D(2025, 9, 30)),
+                    Assignment.EndReason.RESIGNED,
+                )
+            self.duty(p, "PSM", kel, start, end=end)
+            made["PSM"].append(p)
+        # Former PSM who left before the training, and new PSM who joined after it.
+        for _ in range(18):
+            kel = self.rng.choice(self.kelurahan)
+            p = self.person(residence=kel)
+            start = self.day_between(D(2017, 1, 2), D(2020, 12, 31))
+            end = self.day_between(D(2021, 6, 30), D(2024, 6, 30))
+            self.duty(
+                p,
+                "PSM",
+                kel,
+                start,
+                end=(
+                    end,
+                    self.rng.choice(
+                        [
+                            Assignment.EndReason.RESIGNED,
+                            Assignment.EndReason.TERM_ENDED,
+                            Assignment.EndReason.MOVED,
+                        ]
+                    ),
+                ),
+            )
+        for _ in range(8):
+            kel = self.rng.choice(self.kelurahan)
+            p = self.person(residence=kel)
+            self.duty(p, "PSM", kel, self.day_between(D(2025, 1, 2), D(2025, 11, 3)))
+        # TKSK: one per kecamatan; ABTB's long-serving TKSK (2010–2022) was replaced in 2023.
+        for kec in self.kecamatan:
+            residence = self.rng.choice(
+                [k for k in self.kelurahan if k.code.startswith(kec.code + ".")]
+            )
+            if kec.code.endswith(".03"):
+                old = self.person(residence=residence, min_age=45, max_age=60)
+                self.duty(
+                    old,
+                    "TKSK",
+                    kec,
+                    D(2010, 7, 1),
+                    end=(D(2022, 12, 31), Assignment.EndReason.TERM_ENDED),
+                )
+                start = D(2023, 1, 2)
+            else:
+                start = self.day_between(D(2016, 1, 4), D(2021, 12, 1))
+            p = self.person(residence=residence, min_age=25, max_age=50)
+            self.duty(p, "TKSK", kec, start)
+            made["TKSK"].append(p)
+        # Tagana: 31 in the city unit on the training day; two left earlier, one joined later.
+        for n in range(31 + 3):
+            p = self.person(residence=self.rng.choice(self.kelurahan), min_age=19, max_age=40)
+            if n < 31:
+                self.duty(p, "TAGANA", self.city, self.day_between(D(2015, 3, 25), D(2024, 3, 25)))
+                made["TAGANA"].append(p)
+            elif n < 33:
+                self.duty(
+                    p,
+                    "TAGANA",
+                    self.city,
+                    D(2016, 3, 25),
+                    end=(D(2023, 12, 31), Assignment.EndReason.RESIGNED),
+                )
+            else:
+                self.duty(p, "TAGANA", self.city, D(2025, 3, 25))
+        # Pendamping KUBE: 26 at kecamatan level (9, 9, 8).
+        for n in range(26):
+            kec = self.kecamatan[n % 3]
+            residence = self.rng.choice(
+                [k for k in self.kelurahan if k.code.startswith(kec.code + ".")]
+            )
+            p = self.person(residence=residence, min_age=23, max_age=55)
+            self.duty(p, "PENDAMPING_KUBE", kec, self.day_between(D(2020, 1, 2), D(2024, 8, 1)))
+            made["PENDAMPING_KUBE"].append(p)
+        return made
+
+
+def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
+    User = get_user_model()
+    names = []
+
+    def user(username: str, role: str, *, area: Area | None = None, person=None, **extra) -> None:
+        u = User(username=username, person=person, **extra)
+        u.set_password(password)
+        u.save()
+        RoleGrant.objects.create(user=u, role=role, area=area)
+        if person is not None and role != Role.PILLAR:
+            RoleGrant.objects.create(user=u, role=Role.PILLAR)
+        names.append(username)
+
+    user("admin", Role.ADMIN, is_staff=True, is_superuser=True, first_name="Admin")
+    user("operator", Role.OPERATOR, first_name="Operator")
+    user("kepala", Role.APPROVER, first_name="Kepala Dinas")
+    user("bendahara", Role.FINANCE, first_name="Bendahara")
+    user("viewer", Role.VIEWER, first_name="Viewer")
+    for tksk in made["TKSK"]:
+        duty = (
+            tksk.assignments.filter(kind__code="TKSK", end_date__isnull=True)
+            .select_related("area")
+            .get()
+        )
+        user(f"tksk-{duty.area.code_digits}", Role.COORDINATOR, area=duty.area, person=tksk)
+    for i, p in enumerate(made["PSM"][:3] + made["TAGANA"][:2], start=1):
+        kind = "psm" if i <= 3 else "tagana"
+        user(f"{kind}-{i:03d}", Role.PILLAR, person=p)
+    return names
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Bukittinggi demonstration data (360 pillars active on 22 October 2024) and "
+        "demo users. Without --password a random password is generated and printed once."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="empty the database first")
+        parser.add_argument("--password", help="password for every demo user")
+
+    def handle(self, *args, reset: bool, password: str | None, **options):
+        call_command("migrate", verbosity=0, interactive=False)
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        elif Person.objects.exists() or get_user_model().objects.exists():
+            self.stdout.write(
+                "The database already holds data; nothing loaded. "
+                "Use `pilar demo --reset` to empty it and load the demo again."
+            )
+            return
+        if password is not None and len(password) < 8:
+            raise CommandError("--password must have at least 8 characters")
+        chosen = password or secrets.token_urlsafe(9)
+        with transaction.atomic():
+            ensure_reference_data()
+            made = Demo().run()
+            users = make_users(made, chosen)
+        active = Assignment.objects.active_on(TRAINING_DAY).count()
+        self.stdout.write(
+            f"Demo loaded: {Person.objects.count()} people, {active} duties active on "
+            f"{TRAINING_DAY.isoformat()}; users: {', '.join(users)}"
+        )
+        if password is None:
+            self.stdout.write(f"Password for every demo user (shown once): {chosen}")

@@ -1,0 +1,82 @@
+"""`pilar serve`: collect static files, migrate, and run gunicorn plus one task worker.
+
+SIGTERM or SIGINT stops both children and exits 0 once they have stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run Pilar with a production server (gunicorn) and a background-task worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("PILAR_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PILAR_PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("PILAR_WEB_WORKERS", "2"))
+        )
+        parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
+
+    def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pilar.settings"}
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pilar.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
+        ]
+        children = [subprocess.Popen(web, env=env)]
+        if not no_worker:
+            worker = [sys.executable, "-m", "pilar.cli", "db_worker"]
+            children.append(subprocess.Popen(worker, env=env))
+        self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        self.stdout.flush()
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        code = 0
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                code = 1  # a child died on its own: stop the rest and report it
+                break
+            time.sleep(0.3)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 25
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if code:
+            self.stderr.write("A server process stopped unexpectedly; Pilar has stopped.")
+        sys.exit(code)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaQuerySet(models.QuerySet):
+    def within(self, area: Area) -> AreaQuerySet:
+        """The area itself and every area below it."""
+        return self.filter(Q(pk=area.pk) | Q(code__startswith=area.code + "."))
+
+
+class Area(models.Model):
+    """One node of the Kemendagri area tree: province, kota/kabupaten, kecamatan, kelurahan/desa.
+
+    `code` is the dotted Kemendagri code (13.75.01.1001); a child's code always starts with its
+    parent's code and a dot, which lets scope checks and roll-ups work on code prefixes.
+    """
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("province")
+        CITY = 2, _("city/regency")
+        KECAMATAN = 3, _("kecamatan")
+        KELURAHAN = 4, _("kelurahan/desa")
+
+    class Kind(models.TextChoices):
+        PROVINSI = "provinsi", _("Province")
+        KOTA = "kota", _("Kota")
+        KABUPATEN = "kabupaten", _("Kabupaten")
+        KECAMATAN = "kecamatan", _("Kecamatan")
+        KELURAHAN = "kelurahan", _("Kelurahan")
+        DESA = "desa", _("Desa")
+
+    code = models.CharField(_("Kemendagri code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        indexes = [
+            models.Index(fields=["level", "code"]),
+            models.Index(fields=["parent", "code"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="area_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        prefix = {
+            self.Kind.KOTA: "Kota ",
+            self.Kind.KABUPATEN: "Kab. ",
+            self.Kind.KECAMATAN: "Kec. ",
+            self.Kind.KELURAHAN: "Kel. ",
+            self.Kind.DESA: "Desa ",
+        }.get(self.kind, "")
+        return f"{prefix}{self.name}"
+
+    @property
+    def code_digits(self) -> str:
+        return self.code.replace(".", "")
+
+    def is_within(self, other: Area) -> bool:
+        return self.code == other.code or self.code.startswith(other.code + ".")
+
+    def ancestor_code(self, level: int) -> str | None:
+        """The code of this area's ancestor at `level` (itself when at that level)."""
+        if level > self.level:
+            return None
+        return ".".join(self.code.split(".")[:level])
+
+
+class AreaAlias(models.Model):
+    """Another spelling of an area's name (Guguk Panjang for Guguak Panjang)."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("alias"), max_length=120)
+
+    class Meta:
+        verbose_name = _("area alias")
+        verbose_name_plural = _("area aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="area_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,329 @@
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from pilar.accounts.access import Capability, can, can_see_full_nik
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.regions.models import Area
+from pilar.registry import services
+from pilar.registry.headcount import headcount
+from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
+
+router = Router(tags=["registry"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, source=AuditEntry.Source.API)
+
+
+def _require(request, capability: Capability) -> None:
+    if not can(request.user, capability):
+        raise PermissionDenied
+
+
+class KindOut(Schema):
+    code: str
+    name: str
+    level: int
+    min_per_area: int | None
+    max_per_area: int | None
+
+
+class AssignmentOut(Schema):
+    id: int
+    person_id: int
+    kind: str
+    area_code: str
+    area_name: str
+    sk_number: str
+    sk_date: datetime.date | None
+    sk_signer: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    end_reason: str
+
+
+class PersonOut(Schema):
+    id: int
+    nik: str = Field(description="Masked unless the caller's role may see the full NIK.")
+    name: str
+    sex: str
+    birth_place: str
+    birth_date: datetime.date
+    residence_code: str | None
+    phone: str
+    active_kinds: list[str]
+
+
+class PersonDetailOut(PersonOut):
+    address: str
+    education: str
+    bank_name: str
+    bank_account: str
+    bank_holder: str
+    assignments: list[AssignmentOut]
+
+
+class PersonIn(Schema):
+    nik: str
+    name: str
+    sex: Sex
+    birth_date: datetime.date
+    birth_place: str = ""
+    address: str = ""
+    residence_code: str | None = None
+    phone: str = ""
+    education: Education | None = None
+    bank_name: str = ""
+    bank_account: str = ""
+    bank_holder: str = ""
+
+
+class PersonPatch(Schema):
+    nik: str | None = None
+    name: str | None = None
+    sex: Sex | None = None
+    birth_date: datetime.date | None = None
+    birth_place: str | None = None
+    address: str | None = None
+    residence_code: str | None = None
+    phone: str | None = None
+    education: Education | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    bank_holder: str | None = None
+
+
+class AssignmentIn(Schema):
+    person_id: int
+    kind: str = Field(description="Pillar kind code, e.g. PSM")
+    area_code: str = Field(description="Kemendagri code of the area of duty, e.g. 13.75.01.1001")
+    start_date: datetime.date
+    sk_number: str = ""
+    sk_date: datetime.date | None = None
+    sk_signer: str = ""
+    override_reason: str = ""
+
+
+class AssignmentEndIn(Schema):
+    end_date: datetime.date
+    end_reason: Assignment.EndReason
+    end_note: str = ""
+
+
+class AreaCount(Schema):
+    code: str
+    name: str
+    level: str
+    kecamatan_code: str | None
+    total: int
+    by_kind: dict[str, int]
+
+
+class GapOut(Schema):
+    kind: str
+    area_code: str
+    area_name: str
+    count: int
+    minimum: int | None
+    maximum: int | None
+    problem: str
+
+
+class HeadcountOut(Schema):
+    as_of: datetime.date
+    total: int
+    by_kind: dict[str, int]
+    by_kecamatan: list[AreaCount]
+    by_kelurahan: list[AreaCount]
+    gaps: list[GapOut]
+
+
+def _assignment_out(a: Assignment) -> AssignmentOut:
+    return AssignmentOut(
+        id=a.pk,
+        person_id=a.person_id,
+        kind=a.kind.code,
+        area_code=a.area.code,
+        area_name=a.area.name,
+        sk_number=a.sk_number,
+        sk_date=a.sk_date,
+        sk_signer=a.sk_signer,
+        start_date=a.start_date,
+        end_date=a.end_date,
+        end_reason=a.end_reason,
+    )
+
+
+def _person_fields(p: Person, full: bool, today: datetime.date) -> dict:
+    return {
+        "id": p.pk,
+        "nik": p.nik if full else p.masked_nik,
+        "name": p.name,
+        "sex": p.sex,
+        "birth_place": p.birth_place,
+        "birth_date": p.birth_date,
+        "residence_code": p.residence.code if p.residence else None,
+        "phone": p.phone,
+        "active_kinds": sorted({a.kind.code for a in p.assignments.all() if a.is_active_on(today)}),
+    }
+
+
+def _area(code: str | None, field: str) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
+    return area
+
+
+@router.get("/kinds", response=list[KindOut], summary="Pillar kinds")
+def list_kinds(request):
+    return list(PillarKind.objects.all())
+
+
+@router.get("/people", response=list[PersonOut], summary="People, scoped to the caller")
+def list_people(
+    request,
+    kind: str | None = None,
+    area: str | None = None,
+    active_on: datetime.date | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request, Capability.PEOPLE_VIEW)
+    people = Person.objects.visible_to(request.user)
+    if kind or area or active_on:
+        duties = Assignment.objects.visible_to(request.user)
+        if kind:
+            duties = duties.filter(kind__code=kind)
+        if area:
+            duties = duties.within(_area(area, "area"))
+        if active_on:
+            duties = duties.active_on(active_on)
+        people = people.filter(pk__in=duties.values("person_id"))
+    if q:
+        people = people.filter(name__icontains=q)
+    limit = max(1, min(limit, 500))
+    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    today = timezone.localdate()
+    page = people.select_related("residence").prefetch_related("assignments__kind")[
+        offset : offset + limit
+    ]
+    return [PersonOut(**_person_fields(p, full, today)) for p in page]
+
+
+def _detail(request, person: Person) -> PersonDetailOut:
+    full = can_see_full_nik(request.user, person)
+    if full:
+        services.record_personal_data_view(by=_actor(request), person=person, what="api detail")
+    data = _person_fields(person, full, timezone.localdate())
+    assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
+    return PersonDetailOut(
+        **data,
+        address=person.address,
+        education=person.education,
+        bank_name=person.bank_name,
+        bank_account=person.bank_account if full else "",
+        bank_holder=person.bank_holder,
+        assignments=[_assignment_out(a) for a in assignments],
+    )
+
+
+@router.get("/people/{person_id}", response=PersonDetailOut, summary="One person")
+def get_person(request, person_id: int):
+    _require(request, Capability.PEOPLE_VIEW)
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    return _detail(request, person)
+
+
+@router.post("/people", response={201: PersonDetailOut}, summary="Register a person")
+def create_person(request, payload: PersonIn):
+    _require(request, Capability.PEOPLE_EDIT)
+    data = payload.dict()
+    data["residence"] = _area(data.pop("residence_code"), "residence_code")
+    data["education"] = data["education"] or ""
+    person = services.person_create(by=_actor(request), data=data)
+    return 201, _detail(request, person)
+
+
+@router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
+def update_person(request, person_id: int, payload: PersonPatch):
+    _require(request, Capability.PEOPLE_EDIT)
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    data = payload.dict(exclude_unset=True)
+    if "residence_code" in data:
+        data["residence"] = _area(data.pop("residence_code"), "residence_code")
+    person = services.person_update(by=_actor(request), person=person, data=data)
+    return _detail(request, person)
+
+
+@router.get("/assignments", response=list[AssignmentOut], summary="Duties, scoped")
+def list_assignments(
+    request,
+    kind: str | None = None,
+    area: str | None = None,
+    active_on: datetime.date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request, Capability.PEOPLE_VIEW)
+    qs = Assignment.objects.visible_to(request.user).select_related("kind", "area")
+    if kind:
+        qs = qs.filter(kind__code=kind)
+    if area:
+        qs = qs.within(_area(area, "area"))
+    if active_on:
+        qs = qs.active_on(active_on)
+    limit = max(1, min(limit, 500))
+    return [_assignment_out(a) for a in qs.order_by("pk")[offset : offset + limit]]
+
+
+@router.post("/assignments", response={201: AssignmentOut}, summary="Give a person a duty")
+def create_assignment(request, payload: AssignmentIn):
+    _require(request, Capability.PEOPLE_EDIT)
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)
+    kind = PillarKind.objects.filter(code=payload.kind).first()
+    if kind is None:
+        raise ValidationError(
+            {"kind": [_("No pillar kind has the code %(code)s.") % {"code": payload.kind}]}
+        )
+    assignment = services.assignment_create(
+        by=_actor(request),
+        person=person,
+        kind=kind,
+        area=_area(payload.area_code, "area_code"),
+        start_date=payload.start_date,
+        sk_number=payload.sk_number,
+        sk_date=payload.sk_date,
+        sk_signer=payload.sk_signer,
+        override_reason=payload.override_reason,
+    )
+    return 201, _assignment_out(assignment)
+
+
+@router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")
+def end_assignment(request, assignment_id: int, payload: AssignmentEndIn):
+    _require(request, Capability.PEOPLE_EDIT)
+    assignment = get_object_or_404(Assignment.objects.visible_to(request.user), pk=assignment_id)
+    assignment = services.assignment_end(
+        by=_actor(request),
+        assignment=assignment,
+        end_date=payload.end_date,
+        end_reason=payload.end_reason,
+        end_note=payload.end_note,
+    )
+    return _assignment_out(assignment)
+
+
+@router.get("/headcount", response=HeadcountOut, summary="Active duties as of a date")
+def get_headcount(request, as_of: datetime.date | None = None):
+    _require(request, Capability.HEADCOUNT_VIEW)
+    return headcount(as_of=as_of or timezone.localdate(), user=request.user).as_json()

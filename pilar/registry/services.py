@@ -1,0 +1,308 @@
+"""Every write to the registry: validated, in one transaction, and audited."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.lib.nik import validate_nik
+from pilar.lib.phone import normalize_phone
+from pilar.regions.models import Area
+from pilar.registry.models import Assignment, Person, PillarKind
+
+PERSON_FIELDS = [
+    "nik",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "address",
+    "residence",
+    "phone",
+    "education",
+    "bank_name",
+    "bank_account",
+    "bank_holder",
+    "photo",
+]
+ASSIGNMENT_FIELDS = [
+    "person",
+    "kind",
+    "area",
+    "sk_number",
+    "sk_date",
+    "sk_signer",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "end_note",
+    "override_reason",
+]
+MIN_AGE = 15
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _clean_person(person: Person) -> None:
+    """Check a person's fields together; raise one ValidationError naming every bad field."""
+    errors: dict[str, list] = {}
+    person.name = " ".join((person.name or "").split())
+    if not person.name:
+        errors.setdefault("name", []).append(_("Write the full name as on the KTP."))
+    if person.birth_date:
+        if person.birth_date > _today():
+            errors.setdefault("birth_date", []).append(
+                _("The date of birth %(date)s is in the future; check the day, month and year.")
+                % {"date": person.birth_date.isoformat()}
+            )
+        elif person.age_on(_today()) < MIN_AGE:
+            errors.setdefault("birth_date", []).append(
+                _("A pillar must be at least %(age)s years old; check the year of birth.")
+                % {"age": MIN_AGE}
+            )
+        elif person.birth_date.year < 1900:
+            errors.setdefault("birth_date", []).append(_("Check the year of birth."))
+    if person.residence_id and person.residence.level != Area.Level.KELURAHAN:
+        errors.setdefault("residence", []).append(_("Choose a kelurahan or desa."))
+    try:
+        person.phone = normalize_phone(person.phone)
+    except ValidationError as exc:
+        errors.setdefault("phone", []).extend(exc.messages)
+    person.bank_account = "".join((person.bank_account or "").split())
+    if person.bank_account and not person.bank_account.replace("-", "").isdigit():
+        errors.setdefault("bank_account", []).append(
+            _("An account number has only digits (dashes allowed).")
+        )
+    if not errors.get("birth_date"):
+        try:
+            person.nik = validate_nik(
+                person.nik or "", birth_date=person.birth_date, sex=person.sex
+            )
+        except ValidationError as exc:
+            errors.setdefault("nik", []).extend(exc.messages)
+    if not errors.get("nik"):
+        existing = Person.objects.filter(nik=person.nik).exclude(pk=person.pk).first()
+        if existing is not None:
+            errors.setdefault("nik", []).append(
+                _(
+                    "This NIK is already registered for %(name)s: open %(url)s instead of adding "
+                    "the person again."
+                )
+                % {
+                    "name": existing.name,
+                    "url": reverse("registry:person-detail", args=[existing.pk]),
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def person_create(*, by: Actor, data: dict[str, Any]) -> Person:
+    """Register a person. `data` holds Person field values (residence as an Area)."""
+    person = Person(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
+    _clean_person(person)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent insert of the same NIK
+        raise ValidationError({"nik": [_("This NIK is already registered.")]}) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=person,
+        person=person,
+        changes=diff({}, snapshot(person, PERSON_FIELDS)),
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, by: Actor, person: Person, data: dict[str, Any]) -> Person:
+    """Change a person's fields; the audit entry keeps every changed field before and after."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person, PERSON_FIELDS)
+    for key, value in data.items():
+        if key in PERSON_FIELDS:
+            setattr(person, key, value)
+    _clean_person(person)
+    changes = diff(before, snapshot(person, PERSON_FIELDS))
+    if not changes:
+        return person
+    person.save()
+    audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=person, person=person, changes=changes)
+    return person
+
+
+def _overlapping(person: Person, kind: PillarKind, start, end, exclude_pk=None):
+    far = datetime.date.max
+    qs = Assignment.objects.filter(person=person, kind=kind, start_date__lte=end or far)
+    qs = qs.exclude(end_date__lt=start)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
+
+
+def active_in_area(kind: PillarKind, area: Area, day: datetime.date):
+    return Assignment.objects.active_on(day).filter(kind=kind, area=area).select_related("person")
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    by: Actor,
+    person: Person,
+    kind: PillarKind,
+    area: Area,
+    start_date: datetime.date,
+    sk_number: str = "",
+    sk_date: datetime.date | None = None,
+    sk_signer: str = "",
+    end_date: datetime.date | None = None,
+    end_reason: str = "",
+    override_reason: str = "",
+) -> Assignment:
+    """Give a person a duty. Refuses a wrong area level, an overlap with a duty of the same
+    kind, and (without an override reason) more than the kind's maximum per area."""
+    # Lock the area row so two operators cannot both take the last place of a quota.
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    errors: dict[str, list] = {}
+    if area.level != kind.level:
+        errors.setdefault("area", []).append(
+            _("%(kind)s serves at %(level)s level; choose a %(level)s, not %(area)s.")
+            % {"kind": kind.code, "level": kind.get_level_display(), "area": area.label}
+        )
+    if end_date and end_date < start_date:
+        errors.setdefault("end_date", []).append(
+            _("The end date %(end)s is before the start date %(start)s.")
+            % {"end": end_date.isoformat(), "start": start_date.isoformat()}
+        )
+    if end_date and not end_reason:
+        errors.setdefault("end_reason", []).append(_("Say why the duty ended."))
+    if sk_date and sk_date > _today():
+        errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
+    if not errors:
+        clash = _overlapping(person, kind, start_date, end_date).first()
+        if clash is not None:
+            errors.setdefault("start_date", []).append(
+                _(
+                    "%(name)s already serves as %(kind)s from %(start)s%(end)s; end that duty "
+                    "first or choose dates that do not overlap."
+                )
+                % {
+                    "name": person.name,
+                    "kind": kind.code,
+                    "start": clash.start_date.isoformat(),
+                    "end": _(" to %(d)s") % {"d": clash.end_date.isoformat()}
+                    if clash.end_date
+                    else "",
+                }
+            )
+    override_reason = (override_reason or "").strip()
+    if not errors and kind.max_per_area is not None:
+        holders = list(active_in_area(kind, area, start_date))
+        if len(holders) >= kind.max_per_area and not override_reason:
+            errors.setdefault("override_reason", []).append(
+                _(
+                    "%(area)s already has %(count)s active %(kind)s (%(names)s), the maximum is "
+                    "%(max)s. End that duty first, or give a reason to exceed the quota."
+                )
+                % {
+                    "area": area.label,
+                    "count": len(holders),
+                    "kind": kind.code,
+                    "names": ", ".join(h.person.name for h in holders),
+                    "max": kind.max_per_area,
+                }
+            )
+        elif len(holders) < kind.max_per_area:
+            override_reason = ""  # nothing to override
+    if errors:
+        raise ValidationError(errors)
+    assignment = Assignment(
+        person=person,
+        kind=kind,
+        area=area,
+        start_date=start_date,
+        end_date=end_date,
+        end_reason=end_reason,
+        sk_number=sk_number.strip(),
+        sk_date=sk_date,
+        sk_signer=sk_signer.strip(),
+        override_reason=override_reason,
+    )
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError as exc:  # the database's overlap rule caught a concurrent write
+        raise ValidationError(
+            {"start_date": [_("This duty overlaps another duty of the same kind.")]}
+        ) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=assignment,
+        person=person,
+        changes=diff({}, snapshot(assignment, ASSIGNMENT_FIELDS)),
+        note=_("Quota exceeded: %(reason)s") % {"reason": override_reason}
+        if override_reason
+        else "",
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(
+    *,
+    by: Actor,
+    assignment: Assignment,
+    end_date: datetime.date,
+    end_reason: str,
+    end_note: str = "",
+) -> Assignment:
+    """End a duty on `end_date` (its last day). History is kept; the row is not deleted."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    errors: dict[str, list] = {}
+    if assignment.end_date is not None:
+        errors.setdefault("end_date", []).append(
+            _("This duty already ended on %(date)s.") % {"date": assignment.end_date.isoformat()}
+        )
+    elif end_date < assignment.start_date:
+        errors.setdefault("end_date", []).append(
+            _("The end date %(end)s is before the start date %(start)s.")
+            % {"end": end_date.isoformat(), "start": assignment.start_date.isoformat()}
+        )
+    if end_reason not in Assignment.EndReason.values:
+        errors.setdefault("end_reason", []).append(_("Choose why the duty ended."))
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(assignment, ASSIGNMENT_FIELDS)
+    assignment.end_date = end_date
+    assignment.end_reason = end_reason
+    assignment.end_note = end_note.strip()
+    assignment.save(update_fields=["end_date", "end_reason", "end_note"])
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.END,
+        obj=assignment,
+        person=assignment.person,
+        changes=diff(before, snapshot(assignment, ASSIGNMENT_FIELDS)),
+    )
+    return assignment
+
+
+def record_personal_data_view(*, by: Actor, person: Person, what: str) -> None:
+    """Log that `by` opened `person`'s full personal data (UU 27/2022: each view is traced)."""
+    audit_record(
+        by=by, action=AuditEntry.Action.VIEW_PERSONAL, obj=person, person=person, note=what
+    )

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from pilar.accounts.access import Capability, can, can_see_full_nik
+from pilar.accounts.decorators import capability_required
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
+from pilar.lib.exports import file_response
+from pilar.regions.models import Area
+from pilar.registry import services
+from pilar.registry.forms import (
+    AssignmentEndForm,
+    AssignmentForm,
+    PersonFilterForm,
+    PersonForm,
+    parse_date,
+)
+from pilar.registry.headcount import headcount
+from pilar.registry.models import Assignment, Person
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _matching_assignments(request, data: dict):
+    """The duties the list filters select, within what the user may see."""
+    qs = Assignment.objects.visible_to(request.user)
+    if data.get("kind"):
+        qs = qs.filter(kind__code=data["kind"])
+    if data.get("area"):
+        area = Area.objects.filter(code=data["area"]).first()
+        qs = qs.within(area, exact=bool(data.get("exact"))) if area else qs.none()
+    if data.get("active_on"):
+        qs = qs.active_on(data["active_on"])
+    return qs
+
+
+def _filtered_people(request, data: dict):
+    people = Person.objects.visible_to(request.user)
+    duties = None
+    if data.get("kind") or data.get("area") or data.get("active_on"):
+        duties = _matching_assignments(request, data)
+        people = people.filter(pk__in=duties.values("person_id"))
+    if data.get("q"):
+        term = data["q"].strip()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        q = Q(name__icontains=term)
+        if len(digits) >= 4:
+            q |= Q(nik__contains=digits) | Q(phone__contains=digits)
+        people = people.filter(q)
+    return people, duties
+
+
+@capability_required(Capability.PEOPLE_VIEW)
+def person_list(request):
+    form = PersonFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    people, duties = _filtered_people(request, data)
+    shown_on = data.get("active_on") or timezone.localdate()
+    people = people.select_related("residence").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.active_on(shown_on).select_related("kind", "area"),
+            to_attr="current",
+        )
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export_people(request, people, fmt, shown_on)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "form": form,
+            "page": page,
+            "people_count": page.paginator.count,
+            "duty_count": duties.filter(person__in=people.values("pk")).count()
+            if duties is not None
+            else None,
+            "shown_on": shown_on,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _export_people(request, people, fmt: str, shown_on: datetime.date):
+    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    headers = [
+        _("NIK"),
+        _("Name"),
+        _("Sex"),
+        _("Place of birth"),
+        _("Date of birth"),
+        _("Kelurahan of residence"),
+        _("Address"),
+        _("Phone"),
+        _("Duties on %(date)s") % {"date": shown_on.isoformat()},
+    ]
+    rows = [
+        [
+            p.nik if full else p.masked_nik,
+            p.name,
+            p.sex,
+            p.birth_place,
+            p.birth_date,
+            p.residence.name if p.residence else "",
+            p.address,
+            p.phone,
+            "; ".join(f"{a.kind.code} {a.area.name}" for a in p.current),
+        ]
+        for p in people
+    ]
+    audit_record(
+        by=Actor.from_request(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        object_type="registry.person",
+        object_repr=_("export of %(n)s people") % {"n": len(rows)},
+        note=f"{fmt} full_nik={full} {request.GET.urlencode()}"[:250],
+    )
+    return file_response(fmt, f"pilar-{shown_on.isoformat()}", headers, rows)
+
+
+@capability_required(Capability.PEOPLE_VIEW)
+def person_detail(request, pk: int):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("residence"), pk=pk
+    )
+    show_full = can_see_full_nik(request.user, person)
+    if show_full:
+        services.record_personal_data_view(
+            by=Actor.from_request(request), person=person, what="detail: NIK, bank account"
+        )
+    today = timezone.localdate()
+    assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
+    history = person.audit_entries.select_related("user")[:50]
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "show_full": show_full,
+            "assignments": assignments,
+            "today": today,
+            "history": history,
+            "can_edit": can(request.user, Capability.PEOPLE_EDIT),
+        },
+    )
+
+
+@capability_required(Capability.PEOPLE_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    form = PersonForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(by=Actor.from_request(request), data=form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": person.name})
+            return redirect("registry:person-detail", person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": None})
+
+
+@capability_required(Capability.PEOPLE_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = PersonForm(request.POST or None, request.FILES or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        original = Person.objects.get(pk=pk)
+        try:
+            services.person_update(
+                by=Actor.from_request(request), person=original, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("registry:person-detail", pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@capability_required(Capability.PEOPLE_EDIT)
+@require_http_methods(["GET", "POST"])
+def assignment_create(request, pk: int):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = AssignmentForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_create(
+                by=Actor.from_request(request), person=person, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The duty has been added."))
+            return redirect("registry:person-detail", pk)
+    return render(request, "registry/assignment_form.html", {"form": form, "person": person})
+
+
+@capability_required(Capability.PEOPLE_EDIT)
+@require_http_methods(["GET", "POST"])
+def assignment_end(request, pk: int):
+    assignment = get_object_or_404(
+        Assignment.objects.visible_to(request.user).select_related("person", "kind", "area"), pk=pk
+    )
+    form = AssignmentEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_end(
+                by=Actor.from_request(request), assignment=assignment, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The duty has been ended."))
+            return redirect("registry:person-detail", assignment.person_id)
+    return render(request, "registry/assignment_end.html", {"form": form, "assignment": assignment})
+
+
+def people_url(**params) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return reverse("registry:person-list") + "?" + urlencode(clean)
+
+
+@capability_required(Capability.HEADCOUNT_VIEW)
+def headcount_view(request):
+    raw = request.GET.get("as_of")
+    as_of = parse_date(raw, timezone.localdate())
+    if raw and as_of.isoformat() != raw:
+        messages.error(
+            request, _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": raw}
+        )
+    result = headcount(as_of=as_of, user=request.user)
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export_headcount(result, fmt)
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    linkable = can(request.user, Capability.PEOPLE_VIEW)
+    return render(
+        request,
+        "registry/headcount.html",
+        {
+            "hc": result,
+            "kinds": result.kinds,
+            "linkable": linkable,
+            "as_of": as_of,
+            "max_kind": max(result.by_kind.values(), default=0) or 1,
+        },
+    )
+
+
+def _export_headcount(result, fmt: str):
+    codes = [k.code for k in result.kinds]
+    headers = [_("Area code"), _("Area"), _("Level"), *codes, _("Total")]
+    rows = []
+    for r in result.by_kelurahan:
+        rows.append([r.code, r.name, r.level, *[r.by_kind.get(c, 0) for c in codes], r.total])
+    rows.append(["", _("Total"), "", *[result.by_kind.get(c, 0) for c in codes], result.total])
+    return file_response(fmt, f"headcount-{result.as_of.isoformat()}", headers, rows)

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from pilar.accounts import views as account_views
+from pilar.api.api import mount
+from pilar.audit import views as audit_views
+from pilar.registry import views as registry_views
+
+registry_patterns = (
+    [
+        path("pillars/", registry_views.person_list, name="person-list"),
+        path("pillars/new/", registry_views.person_create, name="person-create"),
+        path("pillars/<int:pk>/", registry_views.person_detail, name="person-detail"),
+        path("pillars/<int:pk>/edit/", registry_views.person_edit, name="person-edit"),
+        path(
+            "pillars/<int:pk>/assignments/new/",
+            registry_views.assignment_create,
+            name="assignment-create",
+        ),
+        path("assignments/<int:pk>/end/", registry_views.assignment_end, name="assignment-end"),
+        path("headcount/", registry_views.headcount_view, name="headcount"),
+    ],
+    "registry",
+)
+
+account_patterns = (
+    [
+        path("login/", account_views.LoginView.as_view(), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("language/", account_views.set_language, name="language"),
+    ],
+    "accounts",
+)
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("", include(registry_patterns)),
+    path("accounts/", include(account_patterns)),
+    path("audit/", audit_views.audit_list, name="audit-list"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", mount().urls),
+]

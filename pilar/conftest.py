@@ -25,7 +25,9 @@ _serials = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _test_settings(settings):
+    # A fast hasher: the tests create many users; real hashing is Django's own business.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests do not run collectstatic; the manifest storage is exercised by `pilar serve`'s test.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -207,7 +207,6 @@ PILAR_LOGIN_WINDOW_MINUTES = int(env_str("PILAR_LOGIN_WINDOW_MINUTES", "15"))
 # The office, printed on letterheads and shown in the page header.
 PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi")
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
-PILAR_OFFICE_AREA_CODE = env_str("PILAR_OFFICE_AREA_CODE", "13.75")
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability, can, can_see_full_nik
 from pilar.audit.models import AuditEntry
@@ -251,7 +251,7 @@ def create_person(request, payload: PersonIn):
     data["residence"] = _area(data.pop("residence_code"), "residence_code")
     data["education"] = data["education"] or ""
     person = services.person_create(by=_actor(request), data=data)
-    return 201, _detail(request, person)
+    return Status(201, _detail(request, person))
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
@@ -306,7 +306,7 @@ def create_assignment(request, payload: AssignmentIn):
         sk_signer=payload.sk_signer,
         override_reason=payload.override_reason,
     )
-    return 201, _assignment_out(assignment)
+    return Status(201, _assignment_out(assignment))
 
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")

@@ -66,6 +66,11 @@ class Headcount:
     def total(self) -> int:
         return sum(self.by_kind.values())
 
+    @property
+    def kinds_in_use(self) -> list[PillarKind]:
+        """Kinds worth a column in the area tables: counted on this date, or with a minimum."""
+        return [k for k in self.kinds if self.by_kind.get(k.code) or k.min_per_area]
+
     def as_json(self) -> dict:
         def row(r: Row) -> dict:
             return {

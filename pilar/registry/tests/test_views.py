@@ -1,0 +1,141 @@
+import datetime
+
+from python_calamine import CalamineWorkbook
+
+from pilar.audit.models import AuditEntry
+from pilar.conftest import PASSWORD
+from pilar.lib.nik import make_nik
+from pilar.registry.models import Assignment, Person
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def test_list_masks_nik_and_filters(client, actors, people):
+    login(client, actors["operator"])
+    page = client.get("/pillars/", {"kind": "PSM", "area": "13.75.01"})
+    html = page.content.decode()
+    a1 = people["a1"]
+    assert a1.masked_nik in html and a1.nik not in html
+    assert page.context["people_count"] == 2
+    assert "Citra" not in html
+
+
+def test_search_by_name_and_phone(client, actors, people):
+    login(client, actors["operator"])
+    assert client.get("/pillars/", {"q": "citra"}).context["people_count"] == 1
+    assert client.get("/pillars/", {"q": "0812345"}).context["people_count"] == 4
+
+
+def test_detail_shows_full_nik_to_operator_and_logs_the_view(client, actors, people):
+    login(client, actors["operator"])
+    a1 = people["a1"]
+    html = client.get(f"/pillars/{a1.pk}/").content.decode()
+    assert a1.nik in html
+    entry = AuditEntry.objects.get(action="view_personal", person=a1)
+    assert entry.username == "operator1"
+
+
+def test_detail_masks_nik_for_coordinator_and_logs_nothing(client, actors, people):
+    login(client, actors["coordinator_a"])
+    a1 = people["a1"]
+    html = client.get(f"/pillars/{a1.pk}/").content.decode()
+    assert a1.masked_nik in html and a1.nik not in html
+    assert not AuditEntry.objects.filter(action="view_personal").exists()
+
+
+def test_register_person_with_bad_nik_shows_message_and_saves_nothing(client, actors, reference):
+    login(client, actors["operator"])
+    before = Person.objects.count()
+    page = client.post(
+        "/pillars/new/",
+        {"nik": "13750112345", "name": "Baru", "sex": "L", "birth_date": "1990-02-03"},
+    )
+    assert page.status_code == 200
+    assert page.context["form"].errors["nik"]
+    assert "NIK" in page.content.decode()
+    assert Person.objects.count() == before
+
+
+def test_register_then_add_and_end_a_duty_through_pages(client, actors, area, kind):
+    login(client, actors["operator"])
+    nik = make_nik(area6="137502", birth_date=datetime.date(1991, 3, 4), sex="L", serial=77)
+    response = client.post(
+        "/pillars/new/",
+        {
+            "nik": nik,
+            "name": "Joni Saputra",
+            "sex": "L",
+            "birth_date": "1991-03-04",
+            "residence": area("13.75.02.1003").pk,
+            "phone": "0812 3456 7890",
+        },
+    )
+    person = Person.objects.get(nik=nik)
+    assert response.status_code == 302 and response.url == f"/pillars/{person.pk}/"
+    assert person.phone == "081234567890"
+    kec = area("13.75.02")
+    page = client.post(
+        f"/pillars/{person.pk}/assignments/new/",
+        {"kind": kind("PSM").pk, "area": kec.pk, "start_date": "2024-01-02"},
+    )
+    assert page.status_code == 200 and page.context["form"].errors["area"]  # PSM at a kecamatan
+    kel = area("13.75.02.1003")
+    client.post(
+        f"/pillars/{person.pk}/assignments/new/",
+        {
+            "kind": kind("PSM").pk,
+            "area": kel.pk,
+            "start_date": "2024-01-02",
+            "sk_number": "460/1/2024",
+        },
+    )
+    duty = Assignment.objects.get(person=person)
+    page = client.post(
+        f"/assignments/{duty.pk}/end/", {"end_date": "2023-01-01", "end_reason": "resigned"}
+    )
+    assert page.context["form"].errors["end_date"]
+    client.post(
+        f"/assignments/{duty.pk}/end/", {"end_date": "2024-12-31", "end_reason": "resigned"}
+    )
+    duty.refresh_from_db()
+    assert duty.end_date == datetime.date(2024, 12, 31)
+    history = client.get(f"/pillars/{person.pk}/").content.decode()
+    assert "460/1/2024" in history
+    assert AuditEntry.objects.filter(person=person, action__in=["create", "end"]).count() == 3
+
+
+def test_list_exports_open_in_a_spreadsheet_reader(client, actors, people, tmp_path):
+    login(client, actors["operator"])
+    response = client.get("/pillars/", {"kind": "PSM", "format": "xlsx"})
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(response.content)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "NIK"
+    assert sorted(r[0] for r in rows[1:]) == sorted(
+        p.nik for p in Person.objects.filter(name__contains="Kecamatan")
+    )
+    csv = client.get("/pillars/", {"format": "csv"}).content
+    assert csv.startswith("\ufeff".encode())
+    assert AuditEntry.objects.filter(action="view_personal", object_type="registry.person").exists()
+
+
+def test_headcount_page_links_and_exports(client, actors, people, tmp_path):
+    login(client, actors["operator"])
+    page = client.get("/headcount/", {"as_of": "2024-10-22"})
+    html = page.content.decode()
+    assert "/pillars/?active_on=2024-10-22&amp;kind=PSM" in html
+    response = client.get("/headcount/", {"as_of": "2024-10-22", "format": "xlsx"})
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(response.content)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    total_row = rows[-1]
+    assert total_row[-1] == 4  # 3 PSM + 1 TKSK
+
+
+def test_viewer_sees_headcount_without_links_to_people(client, actors, people):
+    login(client, actors["viewer"])
+    html = client.get("/headcount/", {"as_of": "2024-10-22"}).content.decode()
+    assert "/pillars/?" not in html
+    assert client.get("/pillars/").status_code == 403

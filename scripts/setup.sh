@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian machine lacks for Pilar, into a virtual environment at .venv.
+#   scripts/setup.sh          the application (for the demo)
+#   scripts/setup.sh --test   also the test tools and system packages for browser/PostgreSQL tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ "$want_test" = 1 ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
+  ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need_apt+=(postgresql)
+  command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${need_apt[*]}"
+    echo "Install them with: sudo apt-get install -y ${need_apt[*]}"
+    exit 1
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+extra=""
+[ "$want_test" = 1 ] && extra="[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" 2>&1 \
+  | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import pilar, django; print('Pilar ready on Django', django.get_version())"

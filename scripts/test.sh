@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole quality gate: ruff, migrations check, the suite on SQLite, then on a throwaway
+# PostgreSQL (browser tests included). Run after `scripts/setup.sh --test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export PILAR_DATA_DIR="${PILAR_DATA_DIR:-$(mktemp -d -t pilar-test.XXXXXX)}"
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== makemigrations --check"
+$PY manage.py makemigrations --check --dry-run
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL $PY -m pytest "$@"
+
+echo "== pytest on PostgreSQL"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PGTMP=$(mktemp -d -t pgci.XXXXXX)
+run_pg() { if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else bash -c "$*"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres: "$PGTMP"
+cleanup() { run_pg "$PGBIN/pg_ctl -D $PGTMP/data -m fast -w stop" >/dev/null 2>&1 || true; rm -rf "$PGTMP"; }
+trap cleanup EXIT
+run_pg "$PGBIN/initdb -D $PGTMP/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null
+run_pg "$PGBIN/pg_ctl -D $PGTMP/data -l $PGTMP/log -w -t 30 start -o '-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off'" >/dev/null \
+  || { cat "$PGTMP/log"; exit 1; }
+run_pg "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT -U postgres pilar"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/pilar" $PY -m pytest "$@"

@@ -93,6 +93,19 @@ def test_demo_headcount_is_360_on_training_day(client, django_assert_max_num_que
             page = client.get("/pillars/", {"kind": code, "active_on": "2024-10-22"})
             assert page.context["people_count"] == n
 
+    # Every area figure's link (area, and exact for duties held at the area itself) lists as
+    # many people as the figure says.
+    for table in ("by_kecamatan", "by_kelurahan"):
+        for row in body[table]:
+            exact = row["level"] != "kelurahan" and (
+                table == "by_kelurahan" or row["level"] == "city"
+            )
+            params = {"area": row["code"], "active_on": "2024-10-22"}
+            if exact:
+                params["exact"] = "on"
+            page = client.get("/pillars/", params)
+            assert page.context["duty_count"] == row["total"], (table, row["code"])
+
     # A coordinator sees only the kecamatan's people, in pages and API alike.
     client.logout()
     login(client, "tksk-137502", "demo-password-1")

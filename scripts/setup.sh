@@ -14,6 +14,7 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need_apt+=(postgresql)
   command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+  command -v msgfmt >/dev/null || need_apt+=(gettext)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -73,6 +73,9 @@ def sqlite_database(path: Path) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
+        # Tests use a file too: an in-memory database with shared cache answers concurrent
+        # writers with "table is locked" instead of waiting as the real file does.
+        "TEST": {"NAME": str(path.with_name(path.stem + "-test.sqlite3"))},
     }
 
 

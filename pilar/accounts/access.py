@@ -110,6 +110,21 @@ def user_has_self_scope(user, capability: Capability) -> bool:
     )
 
 
+def area_in_scope(user, capability: Capability, area) -> bool:
+    """Whether `area` lies within the user's areas for `capability`."""
+    areas = area_scope(user, capability)
+    return areas is None or any(area.is_within(a) for a in areas)
+
+
+def scope_covers(outer: list | None, inner: list | None) -> bool:
+    """Whether every area of scope `inner` lies within scope `outer` (None: everywhere)."""
+    if outer is None:
+        return True
+    if inner is None:
+        return False
+    return all(any(i.is_within(o) for o in outer) for i in inner)
+
+
 def can_see_full_nik(user, person) -> bool:
     """Full NIK: roles that need it city-wide, or the person looking at their own record."""
     if can(user, Capability.PEOPLE_FULL_NIK):

@@ -1,13 +1,17 @@
 """The JSON API at /api/v1/: the same services and scoped querysets as the pages."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from pilar.api.auth import AUTH
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Pilar API",
@@ -48,6 +52,25 @@ def on_forbidden(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return api.create_response(request, {"message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # e.g. a failed CSRF check on a session-authenticated write
+    message = str(exc)
+    if "CSRF" in message:
+        message = _("The form's security token is missing or old; reload the page and try again.")
+    return api.create_response(request, {"message": message}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    logger.exception("API error on %s", request.path)
+    return api.create_response(
+        request,
+        {"message": _("Something went wrong on the server; the change was not saved.")},
+        status=500,
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -15,7 +15,6 @@ class BearerToken(HttpBearer):
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
-        request.api_source = "api"
         return found.user
 
 

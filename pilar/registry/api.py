@@ -13,6 +13,7 @@ from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
+from pilar.registry.selectors import PeopleFilter, matching_people
 
 router = Router(tags=["registry"])
 
@@ -50,11 +51,12 @@ class AssignmentOut(Schema):
 
 class PersonOut(Schema):
     id: int
-    nik: str = Field(description="Masked unless the caller's role may see the full NIK.")
+    nik: str = Field(description="Masked in lists, and unless the caller may see the full NIK.")
     name: str
     sex: str
     birth_place: str
-    birth_date: datetime.date
+    birth_date: datetime.date | None = Field(description="Only where the full NIK is shown.")
+    age: int
     residence_code: str | None
     phone: str
     active_kinds: list[str]
@@ -161,13 +163,15 @@ def _assignment_out(a: Assignment) -> AssignmentOut:
 
 
 def _person_fields(p: Person, full: bool, today: datetime.date) -> dict:
+    # With the NIK masked, the birth date is withheld too: the masked digits are the birth date.
     return {
         "id": p.pk,
         "nik": p.nik if full else p.masked_nik,
         "name": p.name,
         "sex": p.sex,
         "birth_place": p.birth_place,
-        "birth_date": p.birth_date,
+        "birth_date": p.birth_date if full else None,
+        "age": p.age_on(today),
         "residence_code": p.residence.code if p.residence else None,
         "phone": p.phone,
         "active_kinds": sorted({a.kind.code for a in p.assignments.all() if a.is_active_on(today)}),
@@ -193,31 +197,30 @@ def list_people(
     request,
     kind: str | None = None,
     area: str | None = None,
+    exact: bool = False,
     active_on: datetime.date | None = None,
     q: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ):
     _require(request, Capability.PEOPLE_VIEW)
-    people = Person.objects.visible_to(request.user)
-    if kind or area or active_on:
-        duties = Assignment.objects.visible_to(request.user)
-        if kind:
-            duties = duties.filter(kind__code=kind)
-        if area:
-            duties = duties.within(_area(area, "area"))
-        if active_on:
-            duties = duties.active_on(active_on)
-        people = people.filter(pk__in=duties.values("person_id"))
-    if q:
-        people = people.filter(name__icontains=q)
+    people, _duties = matching_people(
+        request.user,
+        PeopleFilter(
+            kind=kind or "",
+            area=_area(area, "area"),
+            exact=exact,
+            active_on=active_on,
+            q=q or "",
+        ),
+    )
     limit = max(1, min(limit, 500))
-    full = can(request.user, Capability.PEOPLE_FULL_NIK)
     today = timezone.localdate()
     page = people.select_related("residence").prefetch_related("assignments__kind")[
         offset : offset + limit
     ]
-    return [PersonOut(**_person_fields(p, full, today)) for p in page]
+    # Lists always mask the NIK (the full NIK is on the logged detail route).
+    return [PersonOut(**_person_fields(p, False, today)) for p in page]
 
 
 def _detail(request, person: Person) -> PersonDetailOut:
@@ -257,10 +260,15 @@ def create_person(request, payload: PersonIn):
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
     _require(request, Capability.PEOPLE_EDIT)
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    person = get_object_or_404(Person.objects.editable_by(request.user), pk=person_id)
     data = payload.dict(exclude_unset=True)
     if "residence_code" in data:
         data["residence"] = _area(data.pop("residence_code"), "residence_code")
+    required = [k for k in ("nik", "name", "sex", "birth_date") if k in data and data[k] is None]
+    if required:
+        raise ValidationError({k: [_("This field cannot be empty.")] for k in required})
+    # null clears an optional text field
+    data = {k: ("" if v is None and k != "residence" else v) for k, v in data.items()}
     person = services.person_update(by=_actor(request), person=person, data=data)
     return _detail(request, person)
 
@@ -289,7 +297,7 @@ def list_assignments(
 @router.post("/assignments", response={201: AssignmentOut}, summary="Give a person a duty")
 def create_assignment(request, payload: AssignmentIn):
     _require(request, Capability.PEOPLE_EDIT)
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)
+    person = get_object_or_404(Person.objects.editable_by(request.user), pk=payload.person_id)
     kind = PillarKind.objects.filter(code=payload.kind).first()
     if kind is None:
         raise ValidationError(
@@ -312,7 +320,7 @@ def create_assignment(request, payload: AssignmentIn):
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")
 def end_assignment(request, assignment_id: int, payload: AssignmentEndIn):
     _require(request, Capability.PEOPLE_EDIT)
-    assignment = get_object_or_404(Assignment.objects.visible_to(request.user), pk=assignment_id)
+    assignment = get_object_or_404(Assignment.objects.editable_by(request.user), pk=assignment_id)
     assignment = services.assignment_end(
         by=_actor(request),
         assignment=assignment,

@@ -6,8 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, within_areas_q
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.registry.selectors import PeopleFilter
 
 
 class DateInput(forms.DateInput):
@@ -17,13 +19,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def area_choices(levels: list[int], scope_qs=None) -> list[tuple[str, str]]:
-    areas = scope_qs if scope_qs is not None else Area.objects.all()
-    choices = []
-    for area in areas.filter(level__in=levels).order_by("code"):
-        indent = "\u00a0\u00a0\u00a0" * max(0, area.level - min(levels))
-        choices.append((area.code, f"{indent}{area.label}"))
-    return choices
+MAX_AREA_CHOICES = 400
+
+
+def area_choices(user) -> list[tuple[str, str]]:
+    """Areas to offer in a filter: those within the user's scope, down to kelurahan when few.
+
+    A country-wide registry has tens of thousands of kelurahan: past MAX_AREA_CHOICES only the
+    levels above are offered (any code can still be given in the address)."""
+    areas = Area.objects.filter(level__gte=Area.Level.CITY)
+    scope = area_scope(user, Capability.PEOPLE_VIEW) if user is not None else None
+    if scope is not None:
+        areas = areas.filter(within_areas_q(scope, ""))
+    if areas.count() > MAX_AREA_CHOICES:
+        areas = areas.filter(level__lt=Area.Level.KELURAHAN)
+    top = min((a.level for a in areas), default=Area.Level.CITY)
+    return [
+        (a.code, "\u00a0\u00a0\u00a0" * (a.level - top) + a.label) for a in areas.order_by("code")
+    ]
 
 
 class PersonFilterForm(forms.Form):
@@ -33,17 +46,43 @@ class PersonFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("name, NIK or phone"), "type": "search"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    area = forms.ChoiceField(label=_("Area of duty"), required=False)
+    area = forms.CharField(label=_("Area of duty"), required=False, widget=forms.Select)
+    exact = forms.BooleanField(
+        label=_("Only duties held at this area itself, not below it"), required=False
+    )
     active_on = forms.DateField(label=_("Active on"), required=False, widget=DateInput())
-    exact = forms.BooleanField(required=False, widget=forms.HiddenInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("All kinds"))] + [
             (k.code, k.name) for k in PillarKind.objects.all()
         ]
-        self.fields["area"].choices = [("", _("All areas"))] + area_choices(
-            [Area.Level.CITY, Area.Level.KECAMATAN, Area.Level.KELURAHAN]
+        choices = [("", _("All areas")), *area_choices(user)]
+        code = (self.data.get("area") or "") if self.is_bound else ""
+        if code and code not in dict(choices):
+            choices.append((code, code))  # keep a valid code given in the address selectable
+        self.fields["area"].widget.choices = choices
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data["area"].strip()
+        if not code:
+            return None
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            raise forms.ValidationError(
+                _("No area has the code %(code)s; choose one from the list."),
+                params={"code": code},
+            )
+        return area
+
+    def people_filter(self) -> PeopleFilter:
+        data = self.cleaned_data if self.is_bound else {}
+        return PeopleFilter(
+            kind=data.get("kind") or "",
+            area=data.get("area"),
+            exact=bool(data.get("exact")),
+            active_on=data.get("active_on"),
+            q=data.get("q") or "",
         )
 
 

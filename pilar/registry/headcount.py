@@ -28,6 +28,8 @@ class Row:
     # True when the row counts only duties held at this very area (a kecamatan's own TKSK,
     # the city's Tagana), not those of the areas below it.
     exact: bool = False
+    # True for a kecamatan of which the user sees only some kelurahan: no gap is judged there.
+    partial: bool = False
     by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -133,6 +135,11 @@ def headcount(*, as_of: datetime.date, user) -> Headcount:
             kel[code] = Row(code, name, level, parent_code=code, exact=True)
         else:
             kel[code] = Row(code, name, level, parent_code=_code_at(code, 3))
+    if scope is not None:
+        # Name the kecamatan of a kelurahan-scoped user, without judging its gaps.
+        partial = {a.ancestor_code(Area.Level.KECAMATAN) for a in scope if a.level > 3}
+        for code, name in Area.objects.filter(code__in=partial).values_list("code", "name"):
+            kec.setdefault(code, Row(code, name, Area.Level.KECAMATAN, partial=True))
     higher: dict[str, Row] = {}  # duties above kecamatan level, e.g. a city's Tagana
     for kind, code, name, level, n in counts:
         by_kind[kind] = by_kind.get(kind, 0) + n
@@ -171,7 +178,7 @@ def headcount(*, as_of: datetime.date, user) -> Headcount:
 def _gaps(kinds: list[PillarKind], kec: dict[str, Row], kel: dict[str, Row]) -> list[Gap]:
     gaps = []
     by_level = {
-        Area.Level.KECAMATAN: [r for r in kec.values()],
+        Area.Level.KECAMATAN: [r for r in kec.values() if not r.partial],
         Area.Level.KELURAHAN: [r for r in kel.values() if r.level == Area.Level.KELURAHAN],
     }
     for kind in kinds:

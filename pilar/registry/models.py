@@ -33,6 +33,12 @@ class PersonQuerySet(models.QuerySet):
 
         return self.filter(person_scope_q(user, Capability.PEOPLE_VIEW))
 
+    def editable_by(self, user) -> PersonQuerySet:
+        """The people `user` may change: within the areas of the user's editing roles."""
+        from pilar.accounts.access import Capability, person_scope_q
+
+        return self.filter(person_scope_q(user, Capability.PEOPLE_EDIT))
+
 
 class Person(models.Model):
     """A human being the office works with, identified by NIK. Holds duties via Assignment."""
@@ -136,14 +142,20 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
     def within(self, area: Area, *, exact: bool = False) -> AssignmentQuerySet:
+        """Duties at `area` (and, unless `exact`, at the areas below it)."""
         if exact:
             return self.filter(area=area)
-        return self.filter(Q(area=area) | Q(area__code__startswith=area.code + "."))
+        return self.filter(area__in=Area.objects.within(area))
 
     def visible_to(self, user) -> AssignmentQuerySet:
         from pilar.accounts.access import Capability, assignment_scope_q
 
         return self.filter(assignment_scope_q(user, Capability.PEOPLE_VIEW))
+
+    def editable_by(self, user) -> AssignmentQuerySet:
+        from pilar.accounts.access import Capability, assignment_scope_q
+
+        return self.filter(assignment_scope_q(user, Capability.PEOPLE_EDIT))
 
 
 class Assignment(models.Model):

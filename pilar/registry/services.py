@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.nik import validate_nik
@@ -53,7 +54,19 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _clean_person(person: Person) -> None:
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def _name_for(by: Actor, person: Person) -> str:
+    """A person's name in a message, or a neutral word when `by` may not see that person."""
+    user = _user(by)
+    if user is None or Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return person.name
+    return _("someone outside your area")
+
+
+def _clean_person(person: Person, by: Actor) -> None:
     """Check a person's fields together; raise one ValidationError naming every bad field."""
     errors: dict[str, list] = {}
     person.name = " ".join((person.name or "").split())
@@ -92,7 +105,7 @@ def _clean_person(person: Person) -> None:
             errors.setdefault("nik", []).extend(exc.messages)
     if not errors.get("nik"):
         existing = Person.objects.filter(nik=person.nik).exclude(pk=person.pk).first()
-        if existing is not None:
+        if existing is not None and _name_for(by, existing) == existing.name:
             errors.setdefault("nik", []).append(
                 _(
                     "This NIK is already registered for %(name)s: open %(url)s instead of adding "
@@ -103,6 +116,13 @@ def _clean_person(person: Person) -> None:
                     "url": reverse("registry:person-detail", args=[existing.pk]),
                 }
             )
+        elif existing is not None:
+            errors.setdefault("nik", []).append(
+                _(
+                    "This NIK is already registered for a person outside your area; ask the "
+                    "office's operator to give them a duty here instead of adding them again."
+                )
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -111,7 +131,7 @@ def _clean_person(person: Person) -> None:
 def person_create(*, by: Actor, data: dict[str, Any]) -> Person:
     """Register a person. `data` holds Person field values (residence as an Area)."""
     person = Person(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
-    _clean_person(person)
+    _clean_person(person, by)
     try:
         with transaction.atomic():
             person.save()
@@ -135,7 +155,7 @@ def person_update(*, by: Actor, person: Person, data: dict[str, Any]) -> Person:
     for key, value in data.items():
         if key in PERSON_FIELDS:
             setattr(person, key, value)
-    _clean_person(person)
+    _clean_person(person, by)
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if not changes:
         return person
@@ -153,8 +173,12 @@ def _overlapping(person: Person, kind: PillarKind, start, end, exclude_pk=None):
     return qs
 
 
-def active_in_area(kind: PillarKind, area: Area, day: datetime.date):
-    return Assignment.objects.active_on(day).filter(kind=kind, area=area).select_related("person")
+def holders_during(kind: PillarKind, area: Area, start, end):
+    """Duties of `kind` at `area` that overlap the period [start, end] (end None: open)."""
+    qs = Assignment.objects.filter(kind=kind, area=area).exclude(end_date__lt=start)
+    if end is not None:
+        qs = qs.filter(start_date__lte=end)
+    return qs.select_related("person")
 
 
 @transaction.atomic
@@ -177,7 +201,13 @@ def assignment_create(
     # Lock the area row so two operators cannot both take the last place of a quota.
     area = Area.objects.select_for_update().get(pk=area.pk)
     errors: dict[str, list] = {}
-    if area.level != kind.level:
+    user = _user(by)
+    if user is not None and not area_in_scope(user, Capability.PEOPLE_EDIT, area):
+        errors.setdefault("area", []).append(
+            _("%(area)s is outside the area you manage; choose an area within it.")
+            % {"area": area.label}
+        )
+    elif area.level != kind.level:
         errors.setdefault("area", []).append(
             _("%(kind)s serves at %(level)s level; choose a %(level)s, not %(area)s.")
             % {"kind": kind.code, "level": kind.get_level_display(), "area": area.label}
@@ -210,18 +240,19 @@ def assignment_create(
             )
     override_reason = (override_reason or "").strip()
     if not errors and kind.max_per_area is not None:
-        holders = list(active_in_area(kind, area, start_date))
+        holders = list(holders_during(kind, area, start_date, end_date))
         if len(holders) >= kind.max_per_area and not override_reason:
             errors.setdefault("override_reason", []).append(
                 _(
-                    "%(area)s already has %(count)s active %(kind)s (%(names)s), the maximum is "
-                    "%(max)s. End that duty first, or give a reason to exceed the quota."
+                    "%(area)s already has %(count)s %(kind)s serving in that period (%(names)s); "
+                    "the maximum is %(max)s. End that duty first, or give a reason to exceed "
+                    "the quota."
                 )
                 % {
                     "area": area.label,
                     "count": len(holders),
                     "kind": kind.code,
-                    "names": ", ".join(h.person.name for h in holders),
+                    "names": ", ".join(_name_for(by, h.person) for h in holders),
                     "max": kind.max_per_area,
                 }
             )

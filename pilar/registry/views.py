@@ -1,25 +1,22 @@
 from __future__ import annotations
 
 import datetime
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import Capability, can, can_see_full_nik
+from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import file_response
-from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.forms import (
     AssignmentEndForm,
@@ -30,8 +27,12 @@ from pilar.registry.forms import (
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
+from pilar.registry.selectors import matching_people
 
 PAGE_SIZE = 50
+# Fields whose values in the change history are shown only to those who may see the full NIK
+# (the birth date is the NIK's masked part).
+SENSITIVE_FIELDS = {"nik", "birth_date", "bank_account"}
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -42,41 +43,25 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _matching_assignments(request, data: dict):
-    """The duties the list filters select, within what the user may see."""
-    qs = Assignment.objects.visible_to(request.user)
-    if data.get("kind"):
-        qs = qs.filter(kind__code=data["kind"])
-    if data.get("area"):
-        area = Area.objects.filter(code=data["area"]).first()
-        qs = qs.within(area, exact=bool(data.get("exact"))) if area else qs.none()
-    if data.get("active_on"):
-        qs = qs.active_on(data["active_on"])
-    return qs
-
-
-def _filtered_people(request, data: dict):
-    people = Person.objects.visible_to(request.user)
-    duties = None
-    if data.get("kind") or data.get("area") or data.get("active_on"):
-        duties = _matching_assignments(request, data)
-        people = people.filter(pk__in=duties.values("person_id"))
-    if data.get("q"):
-        term = data["q"].strip()
-        digits = "".join(ch for ch in term if ch.isdigit())
-        q = Q(name__icontains=term)
-        if len(digits) >= 4:
-            q |= Q(nik__contains=digits) | Q(phone__contains=digits)
-        people = people.filter(q)
-    return people, duties
-
-
 @capability_required(Capability.PEOPLE_VIEW)
 def person_list(request):
-    form = PersonFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    people, duties = _filtered_people(request, data)
-    shown_on = data.get("active_on") or timezone.localdate()
+    form = PersonFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied must not silently widen the list to everyone.
+        return render(
+            request,
+            "registry/person_list.html",
+            {
+                "form": form,
+                "page": None,
+                "people_count": 0,
+                "duty_count": None,
+                "shown_on": timezone.localdate(),
+                "query": "",
+            },
+        )
+    people, duties = matching_people(request.user, form.people_filter())
+    shown_on = form.people_filter().active_on or timezone.localdate()
     people = people.select_related("residence").prefetch_related(
         Prefetch(
             "assignments",
@@ -155,7 +140,19 @@ def person_detail(request, pk: int):
         )
     today = timezone.localdate()
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
-    history = person.audit_entries.select_related("user")[:50]
+    history = list(person.audit_entries.select_related("user")[:50])
+    for entry in history:
+        entry.shown_changes = [
+            (
+                field,
+                *(
+                    ("•••", "•••")
+                    if field in SENSITIVE_FIELDS and not show_full
+                    else (pair[0], pair[1])
+                ),
+            )
+            for field, pair in entry.changes.items()
+        ]
     return render(
         request,
         "registry/person_detail.html",
@@ -164,6 +161,7 @@ def person_detail(request, pk: int):
             "show_full": show_full,
             "assignments": assignments,
             "today": today,
+            "age": person.age_on(today),
             "history": history,
             "can_edit": can(request.user, Capability.PEOPLE_EDIT),
         },
@@ -188,8 +186,12 @@ def person_create(request):
 @capability_required(Capability.PEOPLE_EDIT)
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = get_object_or_404(Person.objects.editable_by(request.user), pk=pk)
     form = PersonForm(request.POST or None, request.FILES or None, instance=person)
+    if request.method == "GET":
+        services.record_personal_data_view(
+            by=Actor.from_request(request), person=person, what="edit form: NIK, bank account"
+        )
     if request.method == "POST" and form.is_valid():
         original = Person.objects.get(pk=pk)
         try:
@@ -207,7 +209,7 @@ def person_edit(request, pk: int):
 @capability_required(Capability.PEOPLE_EDIT)
 @require_http_methods(["GET", "POST"])
 def assignment_create(request, pk: int):
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    person = get_object_or_404(Person.objects.editable_by(request.user), pk=pk)
     form = AssignmentForm(request.POST or None, initial={"start_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -226,7 +228,8 @@ def assignment_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def assignment_end(request, pk: int):
     assignment = get_object_or_404(
-        Assignment.objects.visible_to(request.user).select_related("person", "kind", "area"), pk=pk
+        Assignment.objects.editable_by(request.user).select_related("person", "kind", "area"),
+        pk=pk,
     )
     form = AssignmentEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -240,11 +243,6 @@ def assignment_end(request, pk: int):
             messages.success(request, _("The duty has been ended."))
             return redirect("registry:person-detail", assignment.person_id)
     return render(request, "registry/assignment_end.html", {"form": form, "assignment": assignment})
-
-
-def people_url(**params) -> str:
-    clean = {k: v for k, v in params.items() if v not in (None, "", False)}
-    return reverse("registry:person-list") + "?" + urlencode(clean)
 
 
 @capability_required(Capability.HEADCOUNT_VIEW)
@@ -261,7 +259,10 @@ def headcount_view(request):
         return _export_headcount(result, fmt)
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
-    linkable = can(request.user, Capability.PEOPLE_VIEW)
+    # Figures link to the people behind them only when the list would show all of them.
+    linkable = can(request.user, Capability.PEOPLE_VIEW) and scope_covers(
+        area_scope(request.user, Capability.PEOPLE_VIEW), result.scope
+    )
     return render(
         request,
         "registry/headcount.html",

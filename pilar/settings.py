@@ -31,6 +31,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -108,6 +118,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger files locally instead of from a CDN
     "django_tasks",
     "django_tasks_db",
     "pilar.accounts",
@@ -204,8 +215,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Login throttling: this many failures for one username or one address within the window
 # locks further attempts until the window has passed.
-PILAR_LOGIN_MAX_FAILURES = int(env_str("PILAR_LOGIN_MAX_FAILURES", "5"))
-PILAR_LOGIN_WINDOW_MINUTES = int(env_str("PILAR_LOGIN_WINDOW_MINUTES", "15"))
+PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
+PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 
 # The office, printed on letterheads and shown in the page header.
 PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi")

@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 
 from pilar.accounts.models import ApiToken, RoleGrant, User
 from pilar.audit.admin import AuditedAdmin
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -35,3 +37,9 @@ class ApiTokenAdmin(AuditedAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             token.revoke()
+            audit_record(
+                by=Actor.from_request(request),
+                action=AuditEntry.Action.TOKEN,
+                obj=token,
+                note="revoked",
+            )

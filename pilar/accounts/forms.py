@@ -4,7 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts import throttle
-from pilar.audit.services import client_ip
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, client_ip
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -32,6 +33,12 @@ class ThrottledLoginForm(AuthenticationForm):
             cleaned = super().clean()
         except forms.ValidationError:
             throttle.record_failure(username, ip)
+            audit_record(
+                by=Actor(user=None, source=AuditEntry.Source.WEB, ip=ip),
+                action=AuditEntry.Action.LOGIN_FAILED,
+                object_type="accounts.user",
+                object_repr=username[:200],
+            )
             raise
         throttle.clear_failures(username)
         return cleaned

@@ -7,12 +7,21 @@ from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.forms import LanguageForm, ThrottledLoginForm
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = ThrottledLoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(
+            by=Actor.from_request(self.request), action=AuditEntry.Action.LOGIN, obj=form.get_user()
+        )
+        return response
 
 
 @require_POST

@@ -17,5 +17,9 @@ class AreaAdmin(AuditedAdmin):
     inlines = [AliasInline]
     raw_id_fields = ["parent"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Scopes and roll-ups follow codes and parents: fixed once the area exists.
+        return ["code", "level", "kind", "parent"] if obj else []
+
     def has_delete_permission(self, request, obj=None):
         return False

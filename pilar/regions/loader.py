@@ -2,8 +2,7 @@
 
 Codes may be dotted (13.75.01.1001) or plain digits (1375011001). The level follows from the
 code's length; the kind (kota/kabupaten, kelurahan/desa) from the Kemendagri convention unless
-the file names it. Aliases are separated by `;`. Used by the `fill_bukittinggi` migration (with
-historical models) and by `pilar load-regions`.
+the file names it. Aliases are separated by `;`. Used by `pilar load-regions`.
 """
 
 from __future__ import annotations
@@ -145,6 +144,3 @@ def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> Lo
     if errors:
         raise ValidationError(errors)
     return result
-
-
-BUKITTINGGI_CSV = Path(__file__).parent / "data" / "bukittinggi.csv"

@@ -10,5 +10,9 @@ class PillarKindAdmin(AuditedAdmin):
 
     list_display = ["code", "name", "level", "min_per_area", "max_per_area", "order"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Duties were checked against the level when given; it cannot change under them.
+        return ["code", "level"] if obj else []
+
     def has_delete_permission(self, request, obj=None):
         return False

@@ -13,6 +13,9 @@ def login(client, user):
 def test_openapi_is_served(client, reference):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/headcount" in schema["paths"]
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "swagger" in docs.lower()
+    assert "cdn." not in docs and "https://" not in docs.split("<body")[0]
 
 
 def test_create_person_and_duty_through_api(client, actors):

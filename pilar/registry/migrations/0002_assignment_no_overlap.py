@@ -36,7 +36,10 @@ SQLITE_DOWN = [
 
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
+        vendor = schema_editor.connection.vendor
+        if vendor not in statements_by_vendor:
+            raise NotImplementedError(f"Pilar runs on SQLite or PostgreSQL, not {vendor}")
+        for sql in statements_by_vendor[vendor]:
             schema_editor.execute(sql)
 
     return run

@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from faker import Faker
 
-from pilar.accounts.models import Role, RoleGrant
+from pilar.accounts.models import Role
+from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.nik import make_nik
@@ -230,16 +231,18 @@ class Demo:
 
 
 def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
-    User = get_user_model()
+    by = Actor.system(source=AuditEntry.Source.SYSTEM)
     names = []
 
     def user(username: str, role: str, *, area: Area | None = None, person=None, **extra) -> None:
-        u = User(username=username, person=person, **extra)
-        u.set_password(password)
-        u.save()
-        RoleGrant.objects.create(user=u, role=role, area=area)
-        if person is not None and role != Role.PILLAR:
-            RoleGrant.objects.create(user=u, role=Role.PILLAR)
+        user_create(
+            by=by,
+            username=username,
+            password=password,
+            grants=[(role, area)],
+            person=person,
+            **extra,
+        )
         names.append(username)
 
     user("admin", Role.ADMIN, is_staff=True, is_superuser=True, first_name="Admin")
@@ -271,6 +274,8 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="password for every demo user")
 
     def handle(self, *args, reset: bool, password: str | None, **options):
+        if password is not None and len(password) < 8:
+            raise CommandError("--password must have at least 8 characters")
         call_command("migrate", verbosity=0, interactive=False)
         if reset:
             call_command("flush", interactive=False, verbosity=0)
@@ -280,8 +285,6 @@ class Command(BaseCommand):
                 "Use `pilar demo --reset` to empty it and load the demo again."
             )
             return
-        if password is not None and len(password) < 8:
-            raise CommandError("--password must have at least 8 characters")
         chosen = password or secrets.token_urlsafe(9)
         with transaction.atomic():
             ensure_reference_data()

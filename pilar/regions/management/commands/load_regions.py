@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 from pilar.regions.loader import load_areas, read_csv
 from pilar.regions.models import Area, AreaAlias
 
@@ -24,6 +26,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 result = load_areas(read_csv(file), area_model=Area, alias_model=AreaAlias)
+                audit_record(
+                    by=Actor.system(),
+                    action=AuditEntry.Action.LOAD,
+                    object_type="regions.area",
+                    object_repr=file.name,
+                    changes={"created": [None, result.created], "updated": [None, result.updated]},
+                )
                 if dry_run:
                     transaction.set_rollback(True)
         except ValidationError as exc:

@@ -1,0 +1,41 @@
+"""Audited writes to users and their role grants."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from pilar.accounts.models import Role, RoleGrant, User
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: Actor,
+    username: str,
+    password: str,
+    grants: list[tuple[str, object]],
+    person=None,
+    **fields,
+) -> User:
+    """Create a login with its role grants (role, area or None). A user linked to a person
+    also gets the pillar role, scoped to themself."""
+    user = User(username=username, person=person, **fields)
+    user.set_password(password)
+    user.save()
+    if person is not None and all(role != Role.PILLAR for role, _area in grants):
+        grants = [*grants, (Role.PILLAR, None)]
+    for role, area in grants:
+        RoleGrant.objects.create(user=user, role=role, area=area)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=user,
+        person=person,
+        changes={
+            "username": [None, username],
+            "grants": [None, [f"{role}@{area.code if area else '*'}" for role, area in grants]],
+        },
+    )
+    return user

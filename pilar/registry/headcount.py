@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 
 from pilar.accounts.access import Capability, area_scope, within_areas_q
@@ -19,25 +20,34 @@ from pilar.regions.models import Area
 from pilar.registry.models import Assignment, PillarKind
 
 
-@dataclass
-class Row:
-    code: str
-    name: str
-    level: int
-    parent_code: str = ""
-    # True when the row counts only duties held at this very area (a kecamatan's own TKSK,
-    # the city's Tagana), not those of the areas below it.
-    exact: bool = False
-    # True for a kecamatan of which the user sees only some kelurahan: no gap is judged there.
-    partial: bool = False
-    by_kind: dict[str, int] = field(default_factory=dict)
+class Row(dict):
+    """One line of an area table: a dict exactly as the API serialises it (code, name, level,
+    kecamatan_code, exact, total, by_kind), readable as attributes by code and templates.
 
-    @property
-    def total(self) -> int:
-        return sum(self.by_kind.values())
+    `exact` is true when the row counts only duties held at that very area (a kecamatan's own
+    TKSK, the city's Tagana), not those of the areas below it. Rows are plain dicts because a
+    national headcount has tens of thousands of them: one object each, serialised as it is.
+    """
 
-    def add(self, kind: str, n: int) -> None:
-        self.by_kind[kind] = self.by_kind.get(kind, 0) + n
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def make_row(code: str, name: str, level: int, kecamatan_code: str | None, exact: bool) -> Row:
+    return Row(
+        code=code,
+        name=name,
+        level=LEVEL_NAMES[level],
+        kecamatan_code=kecamatan_code,
+        exact=exact,
+        total=0,
+        by_kind={},
+    )
 
 
 @dataclass
@@ -74,22 +84,12 @@ class Headcount:
         return [k for k in self.kinds if self.by_kind.get(k.code) or k.min_per_area]
 
     def as_json(self) -> dict:
-        def row(r: Row) -> dict:
-            return {
-                "code": r.code,
-                "name": r.name,
-                "level": LEVEL_NAMES[r.level],
-                "kecamatan_code": r.parent_code or None,
-                "total": r.total,
-                "by_kind": r.by_kind,
-            }
-
         return {
             "as_of": self.as_of.isoformat(),
             "total": self.total,
             "by_kind": self.by_kind,
-            "by_kecamatan": [row(r) for r in self.by_kecamatan],
-            "by_kelurahan": [row(r) for r in self.by_kelurahan],
+            "by_kecamatan": self.by_kecamatan,
+            "by_kelurahan": self.by_kelurahan,
             "gaps": [
                 {
                     "kind": g.kind,
@@ -108,8 +108,21 @@ class Headcount:
 LEVEL_NAMES = {1: "province", 2: "city", 3: "kecamatan", 4: "kelurahan"}
 
 
-def _code_at(code: str, level: int) -> str:
-    return ".".join(code.split(".")[:level])
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a values_list queryset of plain integers and strings, fetched in one go
+    without the ORM's per-value converters (tens of thousands of rows per headcount)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Kemendagri codes have fixed-width parts (13.75.01.1001), so a kecamatan's code is a prefix.
+KECAMATAN_CODE_LENGTH = len("13.75.01")
+
+
+def _kecamatan_code(code: str) -> str:
+    return code[:KECAMATAN_CODE_LENGTH]
 
 
 def headcount(*, as_of: datetime.date, user) -> Headcount:
@@ -118,91 +131,107 @@ def headcount(*, as_of: datetime.date, user) -> Headcount:
     assignments = Assignment.objects.active_on(as_of)
     areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
     if scope is not None:
-        assignments = assignments.filter(within_areas_q(scope, "area"))
+        assignments = assignments.filter(area__in=Area.objects.filter(within_areas_q(scope, "")))
         areas = areas.filter(within_areas_q(scope, ""))
-    counts = (
-        assignments.values_list("kind__code", "area__code", "area__name", "area__level")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    # Grouped by ids, joined to nothing: the database only scans and counts; names come from
+    # the (much smaller) area table below.
+    counts = _fetch(assignments.values_list("kind_id", "area_id").annotate(n=Count("*")).order_by())
     kinds = list(PillarKind.objects.all())
+    kind_codes = {k.pk: k.code for k in kinds}
     by_kind: dict[str, int] = {k.code: 0 for k in kinds}
-    kec: dict[str, Row] = {}
-    kel: dict[str, Row] = {}
-    for code, name, level in areas.values_list("code", "name", "level"):
+    kec: dict[str, Row] = {}  # kecamatan table
+    kel: dict[str, Row] = {}  # kelurahan table, with a row for each kecamatan's own duties
+    area_of: dict[int, tuple[str, str, int]] = {}
+    for pk, code, name, level in _fetch(areas.values_list("id", "code", "name", "level")):
+        area_of[pk] = (code, name, level)
         if level == Area.Level.KECAMATAN:
-            kec[code] = Row(code, name, level)
-            kel[code] = Row(code, name, level, parent_code=code, exact=True)
+            kec[code] = make_row(code, name, level, None, exact=False)
+            kel[code] = make_row(code, name, level, code, exact=True)
         else:
-            kel[code] = Row(code, name, level, parent_code=_code_at(code, 3))
+            kel[code] = make_row(code, name, level, _kecamatan_code(code), exact=False)
+    partial: set[str] = set()
     if scope is not None:
         # Name the kecamatan of a kelurahan-scoped user, without judging its gaps.
         partial = {a.ancestor_code(Area.Level.KECAMATAN) for a in scope if a.level > 3}
         for code, name in Area.objects.filter(code__in=partial).values_list("code", "name"):
-            kec.setdefault(code, Row(code, name, Area.Level.KECAMATAN, partial=True))
+            kec.setdefault(code, make_row(code, name, Area.Level.KECAMATAN, None, exact=False))
+    missing = {area_id for _kind, area_id, _n in counts if area_id not in area_of}
+    for pk, code, name, level in Area.objects.filter(pk__in=missing).values_list(
+        "id", "code", "name", "level"
+    ):
+        area_of[pk] = (code, name, level)  # duties above kecamatan level
     higher: dict[str, Row] = {}  # duties above kecamatan level, e.g. a city's Tagana
-    for kind, code, name, level, n in counts:
-        by_kind[kind] = by_kind.get(kind, 0) + n
-        if level >= Area.Level.KECAMATAN:
-            kec_code = _code_at(code, 3)
-            if kec_code not in kec:  # an area outside the listed tree (never in a sound db)
-                kec[kec_code] = Row(kec_code, kec_code, Area.Level.KECAMATAN)
-            kec[kec_code].add(kind, n)
-            if code not in kel:
-                kel[code] = Row(code, name, level, parent_code=kec_code, exact=level < 4)
-            kel[code].add(kind, n)
-        else:
+
+    def rows_of(area_id: int) -> tuple[Row, ...]:
+        """The table rows a duty at this area counts in (once per area, then cached)."""
+        code, name, level = area_of[area_id]
+        if level < Area.Level.KECAMATAN:
             if code not in higher:
-                higher[code] = Row(code, name, level, exact=True)
-            higher[code].add(kind, n)
-    kecamatan_rows = sorted(kec.values(), key=lambda r: r.code) + sorted(
-        higher.values(), key=lambda r: r.code
-    )
+                higher[code] = make_row(code, name, level, None, exact=True)
+            return (higher[code],)
+        kec_code = _kecamatan_code(code)
+        if kec_code not in kec:  # an area outside the listed tree (never in a sound db)
+            kec[kec_code] = make_row(kec_code, kec_code, Area.Level.KECAMATAN, None, exact=False)
+        if code not in kel:
+            kel[code] = make_row(code, name, level, kec_code, exact=level < 4)
+        return kec[kec_code], kel[code]
+
+    targets: dict[int, tuple[Row, ...]] = {}
+    for kind_id, area_id, n in counts:
+        kind = kind_codes[kind_id]
+        by_kind[kind] += n
+        rows = targets.get(area_id) or targets.setdefault(area_id, rows_of(area_id))
+        for row in rows:
+            counted = row["by_kind"]
+            counted[kind] = counted.get(kind, 0) + n
+            row["total"] += n
+    top = sorted(higher.values(), key=lambda r: r["code"])
+    kecamatan_rows = sorted(kec.values(), key=lambda r: r["code"]) + top
     kelurahan_rows = [
         r
-        for r in sorted(kel.values(), key=lambda r: (r.parent_code, r.level, r.code))
-        if r.level == Area.Level.KELURAHAN or r.total
-    ] + sorted(higher.values(), key=lambda r: r.code)
-    gaps = _gaps(kinds, kec, kel)
+        for r in sorted(
+            kel.values(), key=lambda r: (r["kecamatan_code"], not r["exact"], r["code"])
+        )
+        if r["level"] == "kelurahan" or r["total"]
+    ] + top
     return Headcount(
         as_of=as_of,
         kinds=kinds,
         by_kind=by_kind,
         by_kecamatan=kecamatan_rows,
         by_kelurahan=kelurahan_rows,
-        gaps=gaps,
+        gaps=_gaps(kinds, kec, kel, partial),
         scope=scope,
     )
 
 
-def _gaps(kinds: list[PillarKind], kec: dict[str, Row], kel: dict[str, Row]) -> list[Gap]:
+def _gaps(kinds: list[PillarKind], kec: dict, kel: dict, partial: set[str]) -> list[Gap]:
+    """Areas below a kind's minimum or above its maximum, judged only where the user sees all."""
     gaps = []
-    by_level = {
-        Area.Level.KECAMATAN: [r for r in kec.values() if not r.partial],
-        Area.Level.KELURAHAN: [r for r in kel.values() if r.level == Area.Level.KELURAHAN],
-    }
     for kind in kinds:
         if kind.min_per_area is None and kind.max_per_area is None:
             continue
-        for r in by_level.get(kind.level, []):
-            n = _count_at_level(r, kind, kel)
+        if kind.level == Area.Level.KECAMATAN:
+            # Duties held at the kecamatan itself are in its own row of the kelurahan table.
+            rows = [kel[code] for code in kec if code in kel and code not in partial]
+        elif kind.level == Area.Level.KELURAHAN:
+            rows = [r for r in kel.values() if r["level"] == "kelurahan"]
+        else:
+            continue
+        for r in rows:
+            n = r["by_kind"].get(kind.code, 0)
             low = kind.min_per_area is not None and n < kind.min_per_area
             high = kind.max_per_area is not None and n > kind.max_per_area
             if low or high:
-                gaps.append(Gap(kind.code, r.code, r.name, n, kind.min_per_area, kind.max_per_area))
+                gaps.append(
+                    Gap(kind.code, r["code"], r["name"], n, kind.min_per_area, kind.max_per_area)
+                )
     return gaps
-
-
-def _count_at_level(r: Row, kind: PillarKind, kel: dict[str, Row]) -> int:
-    if r.level == Area.Level.KECAMATAN:
-        # Duties held at the kecamatan itself (the kel table keeps them under the kecamatan code).
-        return kel[r.code].by_kind.get(kind.code, 0) if r.code in kel else 0
-    return r.by_kind.get(kind.code, 0)
 
 
 def sum_rows(rows: list[Row]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
-        for k, n in r.by_kind.items():
+        for k, n in r["by_kind"].items():
             totals[k] += n
     return dict(totals)

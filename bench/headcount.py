@@ -7,9 +7,10 @@ Uses DATABASE_URL from the environment; without it, a SQLite file in the bench's
 directory (--data-dir, default var/bench/ in the repository; PILAR_DATA_DIR is always set to
 it, so a developer's own data directory is never touched). Migrates, runs `synth` when the
 synthetic registry does not hold exactly N people, then times (median of R runs after one
-warm-up) the single GROUP BY over active duties joined to kind and area, through a cursor with
-fetchall, and the whole endpoint through Django's test Client as an admin. Checks that both
-give the same total and prints one JSON object on stdout (progress goes to stderr).
+warm-up) the raw SQL floor (active duties counted per kind and area, then named from kind and
+area), through a cursor with fetchall, its bare ids-only count, and the whole endpoint through
+Django's test Client as an admin. Checks that floor and endpoint give the same total and
+per-kind counts and prints one JSON object on stdout (progress goes to stderr).
 """
 
 from __future__ import annotations

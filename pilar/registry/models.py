@@ -213,6 +213,8 @@ class Assignment(models.Model):
                 fields=["kind", "area", "start_date", "end_date"], name="assignment_headcount"
             ),
             models.Index(fields=["area", "kind"], name="assignment_area_kind"),
+            # A person's duties of one kind: the overlap check (service and SQLite trigger).
+            models.Index(fields=["person", "kind", "start_date"], name="assignment_person_kind"),
         ]
         constraints = [
             models.CheckConstraint(

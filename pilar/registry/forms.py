@@ -87,6 +87,14 @@ class PersonFilterForm(forms.Form):
 
 
 class PersonForm(forms.ModelForm):
+    # Longer than 16 so that a NIK typed with spaces or dots reaches the registry's own check,
+    # which strips them and says exactly what is wrong.
+    nik = forms.CharField(
+        label=_("NIK"),
+        max_length=40,
+        help_text=_("16-digit national identity number from the KTP."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     residence = forms.ModelChoiceField(
         label=_("Kelurahan of residence"),
         queryset=Area.objects.filter(level=Area.Level.KELURAHAN),
@@ -112,7 +120,6 @@ class PersonForm(forms.ModelForm):
         ]
         widgets = {
             "birth_date": DateInput(),
-            "nik": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
 

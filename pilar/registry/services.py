@@ -96,13 +96,14 @@ def _clean_person(person: Person, by: Actor) -> None:
         errors.setdefault("bank_account", []).append(
             _("An account number has only digits (dashes allowed).")
         )
-    if not errors.get("birth_date"):
-        try:
-            person.nik = validate_nik(
-                person.nik or "", birth_date=person.birth_date, sex=person.sex
-            )
-        except ValidationError as exc:
-            errors.setdefault("nik", []).extend(exc.messages)
+    # Compare the NIK with the birth date only when that date is itself acceptable.
+    trusted_birth_date = None if errors.get("birth_date") else person.birth_date
+    try:
+        person.nik = validate_nik(
+            person.nik or "", birth_date=trusted_birth_date, sex=person.sex or None
+        )
+    except ValidationError as exc:
+        errors.setdefault("nik", []).extend(exc.messages)
     if not errors.get("nik"):
         existing = Person.objects.filter(nik=person.nik).exclude(pk=person.pk).first()
         if existing is not None and _name_for(by, existing) == existing.name:
@@ -125,6 +126,17 @@ def _clean_person(person: Person, by: Actor) -> None:
             )
     if errors:
         raise ValidationError(errors)
+
+
+def person_check(*, by: Actor, data: dict[str, Any], person: Person | None = None) -> None:
+    """Validate a person's fields as create/update would, without saving: lets a form show
+    every problem at once even when some fields did not parse."""
+    candidate = Person(**{f: getattr(person, f) for f in PERSON_FIELDS}) if person else Person()
+    candidate.pk = person.pk if person else None
+    for key, value in data.items():
+        if key in PERSON_FIELDS:
+            setattr(candidate, key, value)
+    _clean_person(candidate, by)
 
 
 @transaction.atomic

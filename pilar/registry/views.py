@@ -35,6 +35,19 @@ PAGE_SIZE = 50
 SENSITIVE_FIELDS = {"nik", "birth_date", "bank_account"}
 
 
+def _add_person_checks(request, form, person=None) -> None:
+    """When the form itself has errors, also show what the registry's checks find in the fields
+    that did parse (a wrong NIK, a future birth date), so nothing is discovered one at a time."""
+    data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    data.setdefault("nik", form.data.get("nik", ""))
+    try:
+        services.person_check(by=Actor.from_request(request), data=data, person=person)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, errors)
+
+
 def _apply_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -172,7 +185,9 @@ def person_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     form = PersonForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _add_person_checks(request, form)
+    elif request.method == "POST":
         try:
             person = services.person_create(by=Actor.from_request(request), data=form.cleaned_data)
         except ValidationError as exc:
@@ -192,7 +207,9 @@ def person_edit(request, pk: int):
         services.record_personal_data_view(
             by=Actor.from_request(request), person=person, what="edit form: NIK, bank account"
         )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _add_person_checks(request, form, Person.objects.get(pk=pk))
+    elif request.method == "POST":
         original = Person.objects.get(pk=pk)
         try:
             services.person_update(

@@ -58,6 +58,27 @@ def test_register_person_with_bad_nik_shows_message_and_saves_nothing(client, ac
     assert Person.objects.count() == before
 
 
+def test_form_shows_every_problem_at_once(client, actors, reference):
+    login(client, actors["operator"])
+    page = client.post(
+        "/pillars/new/", {"nik": "1375 0112 34", "name": "Coba", "birth_date": "2099-01-01"}
+    )
+    errors = page.context["form"].errors
+    assert {"sex", "nik", "birth_date"} <= set(errors)
+    assert "16" in " ".join(errors["nik"])
+
+
+def test_nik_typed_with_spaces_is_accepted(client, actors, reference):
+    login(client, actors["operator"])
+    nik = make_nik(area6="137501", birth_date=datetime.date(1990, 1, 5), sex="L", serial=42)
+    spaced = " ".join([nik[:6], nik[6:12], nik[12:]])
+    response = client.post(
+        "/pillars/new/", {"nik": spaced, "name": "Spasi", "sex": "L", "birth_date": "1990-01-05"}
+    )
+    assert response.status_code == 302
+    assert Person.objects.get(name="Spasi").nik == nik
+
+
 def test_register_then_add_and_end_a_duty_through_pages(client, actors, area, kind):
     login(client, actors["operator"])
     nik = make_nik(area6="137502", birth_date=datetime.date(1991, 3, 4), sex="L", serial=77)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts import views as account_views
 from pilar.api.api import mount
@@ -32,6 +33,10 @@ account_patterns = (
     ],
     "accounts",
 )
+
+admin.site.site_header = _("Pilar settings")
+admin.site.site_title = _("Pilar settings")
+admin.site.index_title = _("Users, roles and reference tables")
 
 urlpatterns = [
     path("", account_views.home, name="home"),

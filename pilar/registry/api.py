@@ -227,7 +227,7 @@ def list_people(
 def _detail(request, person: Person) -> PersonDetailOut:
     full = can_see_full_nik(request.user, person)
     if full:
-        services.record_personal_data_view(by=_actor(request), person=person, what="api detail")
+        services.record_personal_data_view(by=_actor(request), person=person, what="API")
     data = _person_fields(person, full, timezone.localdate())
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
     return PersonDetailOut(

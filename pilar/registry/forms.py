@@ -159,7 +159,12 @@ class AssignmentEndForm(forms.Form):
         label=_("Last day of duty"), widget=DateInput(), initial=timezone.localdate
     )
     end_reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.EndReason.choices)
-    end_note = forms.CharField(label=_("Note"), max_length=250, required=False)
+    end_note = forms.CharField(
+        label=_("Note"),
+        max_length=250,
+        required=False,
+        help_text=_("Needed when correcting the end date of a duty that already ended."),
+    )
 
 
 def parse_date(value: str | None, default: datetime.date) -> datetime.date:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope
@@ -54,6 +55,18 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _day(value: datetime.date) -> str:
+    """A date as the user reads it: 22 Oktober 2024."""
+    return date_format(value, "DATE_FORMAT")
+
+
 def _user(by: Actor):
     return by.user if getattr(by.user, "is_authenticated", False) else None
 
@@ -76,7 +89,7 @@ def _clean_person(person: Person, by: Actor) -> None:
         if person.birth_date > _today():
             errors.setdefault("birth_date", []).append(
                 _("The date of birth %(date)s is in the future; check the day, month and year.")
-                % {"date": person.birth_date.isoformat()}
+                % {"date": _day(person.birth_date)}
             )
         elif person.age_on(_today()) < MIN_AGE:
             errors.setdefault("birth_date", []).append(
@@ -227,10 +240,18 @@ def assignment_create(
     if end_date and end_date < start_date:
         errors.setdefault("end_date", []).append(
             _("The end date %(end)s is before the start date %(start)s.")
-            % {"end": end_date.isoformat(), "start": start_date.isoformat()}
+            % {"end": _day(end_date), "start": _day(start_date)}
         )
     if end_date and not end_reason:
         errors.setdefault("end_reason", []).append(_("Say why the duty ended."))
+    if person.birth_date and start_date < _add_years(person.birth_date, MIN_AGE):
+        errors.setdefault("start_date", []).append(
+            _(
+                "%(name)s was born on %(born)s and cannot have started a duty on %(start)s; "
+                "check the year of the start date."
+            )
+            % {"name": person.name, "born": _day(person.birth_date), "start": _day(start_date)}
+        )
     if sk_date and sk_date > _today():
         errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
     if not errors:
@@ -244,10 +265,8 @@ def assignment_create(
                 % {
                     "name": person.name,
                     "kind": kind.code,
-                    "start": clash.start_date.isoformat(),
-                    "end": _(" to %(d)s") % {"d": clash.end_date.isoformat()}
-                    if clash.end_date
-                    else "",
+                    "start": _day(clash.start_date),
+                    "end": _(" to %(d)s") % {"d": _day(clash.end_date)} if clash.end_date else "",
                 }
             )
     override_reason = (override_reason or "").strip()
@@ -316,17 +335,31 @@ def assignment_end(
     """End a duty on `end_date` (its last day). History is kept; the row is not deleted."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     errors: dict[str, list] = {}
-    if assignment.end_date is not None:
-        errors.setdefault("end_date", []).append(
-            _("This duty already ended on %(date)s.") % {"date": assignment.end_date.isoformat()}
+    correcting = assignment.end_date is not None
+    if correcting and not end_note.strip():
+        errors.setdefault("end_note", []).append(
+            _(
+                "This duty already ended on %(date)s. To correct that date, write in the note "
+                "why it was wrong."
+            )
+            % {"date": _day(assignment.end_date)}
         )
-    elif end_date < assignment.start_date:
+    if end_date < assignment.start_date:
         errors.setdefault("end_date", []).append(
             _("The end date %(end)s is before the start date %(start)s.")
-            % {"end": end_date.isoformat(), "start": assignment.start_date.isoformat()}
+            % {"end": _day(end_date), "start": _day(assignment.start_date)}
         )
     if end_reason not in Assignment.EndReason.values:
         errors.setdefault("end_reason", []).append(_("Choose why the duty ended."))
+    if not errors and correcting:
+        clash = _overlapping(
+            assignment.person, assignment.kind, assignment.start_date, end_date, assignment.pk
+        ).first()
+        if clash is not None:
+            errors.setdefault("end_date", []).append(
+                _("Ending on %(end)s would overlap the next duty of the same kind, from %(start)s.")
+                % {"end": _day(end_date), "start": _day(clash.start_date)}
+            )
     if errors:
         raise ValidationError(errors)
     before = snapshot(assignment, ASSIGNMENT_FIELDS)
@@ -336,7 +369,7 @@ def assignment_end(
     assignment.save(update_fields=["end_date", "end_reason", "end_note"])
     audit_record(
         by=by,
-        action=AuditEntry.Action.END,
+        action=AuditEntry.Action.UPDATE if correcting else AuditEntry.Action.END,
         obj=assignment,
         person=assignment.person,
         changes=diff(before, snapshot(assignment, ASSIGNMENT_FIELDS)),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseBadRequest
@@ -33,6 +33,33 @@ PAGE_SIZE = 50
 # Fields whose values in the change history are shown only to those who may see the full NIK
 # (the birth date is the NIK's masked part).
 SENSITIVE_FIELDS = {"nik", "birth_date", "bank_account"}
+
+
+CHANGE_MODELS = {"registry.person": Person, "registry.assignment": Assignment}
+
+
+def readable_changes(entry: AuditEntry, *, masked: bool) -> list[tuple[str, object, object]]:
+    """An entry's changes as (field label, before, after) in the reader's language: field names
+    by their labels, choices by their names, and values that unmask a NIK hidden when masked."""
+    model = CHANGE_MODELS.get(entry.object_type)
+    rows = []
+    for name, (before, after) in entry.changes.items():
+        label, choices = name, {}
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            if field is not None:
+                label = str(field.verbose_name)
+                choices = {str(k): str(v) for k, v in field.flatchoices}
+        if masked and name in SENSITIVE_FIELDS:
+            before, after = ("•••" if before else before), ("•••" if after else after)
+        else:
+            before = choices.get(str(before), before) if before not in (None, "") else before
+            after = choices.get(str(after), after) if after not in (None, "") else after
+        rows.append((label, before, after))
+    return rows
 
 
 def _add_person_checks(request, form, person=None) -> None:
@@ -149,23 +176,16 @@ def person_detail(request, pk: int):
     show_full = can_see_full_nik(request.user, person)
     if show_full:
         services.record_personal_data_view(
-            by=Actor.from_request(request), person=person, what="detail: NIK, bank account"
+            by=Actor.from_request(request), person=person, what=_("detail page")
         )
     today = timezone.localdate()
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
-    history = list(person.audit_entries.select_related("user")[:50])
+    entries = person.audit_entries.select_related("user")
+    # Looks at the data stay in the audit log; the person's history shows changes and a count.
+    views = entries.filter(action=AuditEntry.Action.VIEW_PERSONAL)
+    history = list(entries.exclude(action=AuditEntry.Action.VIEW_PERSONAL)[:50])
     for entry in history:
-        entry.shown_changes = [
-            (
-                field,
-                *(
-                    ("•••", "•••")
-                    if field in SENSITIVE_FIELDS and not show_full
-                    else (pair[0], pair[1])
-                ),
-            )
-            for field, pair in entry.changes.items()
-        ]
+        entry.shown_changes = readable_changes(entry, masked=not show_full)
     return render(
         request,
         "registry/person_detail.html",
@@ -176,6 +196,7 @@ def person_detail(request, pk: int):
             "today": today,
             "age": person.age_on(today),
             "history": history,
+            "view_count": views.count(),
             "can_edit": can(request.user, Capability.PEOPLE_EDIT),
         },
     )
@@ -205,7 +226,7 @@ def person_edit(request, pk: int):
     form = PersonForm(request.POST or None, request.FILES or None, instance=person)
     if request.method == "GET":
         services.record_personal_data_view(
-            by=Actor.from_request(request), person=person, what="edit form: NIK, bank account"
+            by=Actor.from_request(request), person=person, what=_("edit form")
         )
     if request.method == "POST" and not form.is_valid():
         _add_person_checks(request, form, Person.objects.get(pk=pk))

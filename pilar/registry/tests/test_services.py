@@ -122,6 +122,39 @@ def test_ending_keeps_history_and_allows_a_new_duty_after(
         )
 
 
+def test_duty_cannot_start_before_the_person_could_serve(make_person, make_assignment):
+    person = make_person(birth_date=D(1999, 6, 13))
+    with pytest.raises(ValidationError) as exc:
+        make_assignment(person, start=D(1980, 1, 1))
+    assert "start_date" in exc.value.message_dict
+    assert not Assignment.objects.exists()
+
+
+def test_a_wrong_end_date_can_be_corrected_with_a_reason(
+    make_person, make_assignment, system_actor
+):
+    duty = make_assignment(make_person(), start=D(2023, 1, 2))
+    services.assignment_end(
+        by=system_actor, assignment=duty, end_date=D(2027, 6, 1), end_reason="resigned"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_end(
+            by=system_actor, assignment=duty, end_date=D(2024, 6, 1), end_reason="resigned"
+        )
+    assert "end_note" in exc.value.message_dict
+    services.assignment_end(
+        by=system_actor,
+        assignment=duty,
+        end_date=D(2024, 6, 1),
+        end_reason="resigned",
+        end_note="salah ketik tahun",
+    )
+    duty.refresh_from_db()
+    assert duty.end_date == D(2024, 6, 1)
+    entry = AuditEntry.objects.filter(object_id=str(duty.pk), action="update").get()
+    assert entry.changes["end_date"] == ["2027-06-01", "2024-06-01"]
+
+
 def test_one_person_may_hold_two_kinds(make_person, make_assignment):
     person = make_person()
     make_assignment(person, "PSM", "13.75.01.1001")

@@ -101,6 +101,8 @@ class Demo:
         )
 
     def duty(self, person: Person, kind: str, area: Area, start: datetime.date, **kw) -> Assignment:
+        adult = person.birth_date.replace(year=person.birth_date.year + 18, day=1)
+        start = max(start, adult)  # nobody serves before turning 18
         self.sk_counter += 1
         sk_date = start - datetime.timedelta(days=self.rng.randrange(3, 30))
         end = kw.pop("end", None)
@@ -134,8 +136,9 @@ class Demo:
             slots += [kel] * (13 if i % 2 == 0 else 12)
         assert len(slots) == 300
         for n, kel in enumerate(slots):
-            p = self.person(residence=kel)
-            if n % 50 == 7:  # moved: served elsewhere first, then here
+            moves = n % 50 == 7
+            p = self.person(residence=kel, min_age=30 if moves else 20)
+            if moves:  # moved: served elsewhere first, then here
                 other = self.rng.choice([k for k in self.kelurahan if k != kel])
                 first = self.day_between(D(2018, 1, 2), D(2020, 12, 31))
                 moved = self.day_between(D(2022, 1, 3), D(2023, 6, 30))
@@ -159,7 +162,7 @@ class Demo:
         # Former PSM who left before the training, and new PSM who joined after it.
         for _ in range(18):
             kel = self.rng.choice(self.kelurahan)
-            p = self.person(residence=kel)
+            p = self.person(residence=kel, min_age=30)
             start = self.day_between(D(2017, 1, 2), D(2020, 12, 31))
             end = self.day_between(D(2021, 6, 30), D(2024, 6, 30))
             self.duty(

@@ -1,6 +1,9 @@
+import json
+
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability
@@ -16,7 +19,20 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
-    object_type = forms.CharField(label=_("Object type"), required=False)
+    object_type = forms.ChoiceField(
+        label=_("Object type"),
+        required=False,
+        choices=[
+            ("", _("All kinds of record")),
+            ("registry.person", _("person")),
+            ("registry.assignment", _("assignment")),
+            ("accounts.user", _("user")),
+            ("accounts.rolegrant", _("role grant")),
+            ("accounts.apitoken", _("API token")),
+            ("regions.area", _("area")),
+            ("registry.pillarkind", _("pillar kind")),
+        ],
+    )
     q = forms.CharField(label=_("Search"), required=False)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -47,33 +63,25 @@ def audit_list(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         headers = [
-            "at",
-            "user",
-            "source",
-            "ip",
-            "action",
-            "object_type",
-            "object_id",
-            "object",
-            "changes",
-            "note",
-        ]
+            _("When"), _("Who"), _("Source"), _("Address"), _("Action"), _("Object type"),
+            _("Object id"), _("Object"), _("Changes"), _("Note"),
+        ]  # fmt: skip
         rows = (
             [
-                e.at.isoformat(),
+                localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.username,
-                e.source,
+                e.get_source_display(),
                 e.ip,
-                e.action,
+                e.get_action_display(),
                 e.object_type,
                 e.object_id,
                 e.object_repr,
-                str(e.changes),
+                json.dumps(e.changes, ensure_ascii=False),
                 e.note,
             ]
             for e in entries.iterator()
         )
-        return file_response(fmt, "audit", headers, rows)
+        return file_response(fmt, "audit", [str(h) for h in headers], rows)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -83,3 +83,17 @@ def test_every_registry_write_is_in_the_person_history(client, actors, people):
     assert client.login(username="admin1", password=PASSWORD)
     listing = client.get("/audit/", {"action": "update"}).content.decode()
     assert "Ani Baru" in listing
+
+
+def test_audit_export_reads_in_indonesian_local_time(client, actors, people, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    assert client.login(username="admin1", password=PASSWORD)
+    response = client.get("/audit/", {"object_type": "registry.person", "format": "xlsx"})
+    path = tmp_path / "audit.xlsx"
+    path.write_bytes(response.content)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[0][:2] == ["Waktu", "Pelaku"]
+    assert len(rows) - 1 == AuditEntry.objects.filter(object_type="registry.person").count()
+    assert "membuat" in {r[4] for r in rows[1:]}
+    assert "+00:00" not in rows[1][0] and "." not in rows[1][0]

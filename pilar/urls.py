@@ -14,6 +14,7 @@ registry_patterns = (
         path("pillars/new/", registry_views.person_create, name="person-create"),
         path("pillars/<int:pk>/", registry_views.person_detail, name="person-detail"),
         path("pillars/<int:pk>/edit/", registry_views.person_edit, name="person-edit"),
+        path("pillars/<int:pk>/photo/", registry_views.person_photo, name="person-photo"),
         path(
             "pillars/<int:pk>/assignments/new/",
             registry_views.assignment_create,

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,6 +200,17 @@ def person_detail(request, pk: int):
             "can_edit": can(request.user, Capability.PEOPLE_EDIT),
         },
     )
+
+
+@capability_required(Capability.PEOPLE_VIEW)
+def person_photo(request, pk: int):
+    """A person's photo, only to those who may see the person (never a public media URL)."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    if not person.photo:
+        raise Http404
+    response = FileResponse(person.photo.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @capability_required(Capability.PEOPLE_EDIT)

@@ -47,6 +47,8 @@ PAGES = {
     "registry:person-create": page_edit,
     "registry:person-detail": page_detail_of_a1,
     "registry:person-edit": page_edit,
+    # a1 has no photo: those who may see a1 get 404 (nothing to show), others 403 or 404.
+    "registry:person-photo": lambda role: 404 if role in PEOPLE else 403,
     "registry:assignment-create": page_edit,
     "registry:assignment-end": page_edit,
     "registry:headcount": lambda role: (

@@ -160,3 +160,37 @@ def test_viewer_sees_headcount_without_links_to_people(client, actors, people):
     html = client.get("/headcount/", {"as_of": "2024-10-22"}).content.decode()
     assert "/pillars/?" not in html
     assert client.get("/pillars/").status_code == 403
+
+
+def test_photo_is_served_only_to_those_who_may_see_the_person(
+    client, actors, people, settings, tmp_path
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 50), "teal").save(buffer, "JPEG")
+    a1 = people["a1"]
+    login(client, actors["operator"])
+    response = client.post(
+        f"/pillars/{a1.pk}/edit/",
+        {
+            "nik": a1.nik,
+            "name": a1.name,
+            "sex": a1.sex,
+            "birth_date": "1985-06-15",
+            "phone": a1.phone,
+            "photo": SimpleUploadedFile("foto.jpg", buffer.getvalue(), content_type="image/jpeg"),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(f"/pillars/{a1.pk}/photo/").status_code == 200
+    assert f"/pillars/{a1.pk}/photo/" in client.get(f"/pillars/{a1.pk}/").content.decode()
+    client.logout()
+    login(client, actors["coordinator_b"])
+    assert client.get(f"/pillars/{a1.pk}/photo/").status_code == 404
+    client.logout()
+    assert client.get(f"/pillars/{a1.pk}/photo/").status_code == 302  # to the login page

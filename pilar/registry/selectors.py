@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from pilar.accounts.access import Capability, can
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -49,6 +50,11 @@ def matching_people(user, f: PeopleFilter):
         digits = "".join(ch for ch in term if ch.isdigit())
         q = Q(name__icontains=term)
         if len(digits) >= 4:
-            q |= Q(nik__contains=digits) | Q(phone__contains=digits)
+            q |= Q(phone__contains=digits)
+            if can(user, Capability.PEOPLE_FULL_NIK):
+                q |= Q(nik__contains=digits)
+            elif len(digits) == 16:
+                # Only a whole NIK: searching parts would reveal the digits a masked NIK hides.
+                q |= Q(nik=digits)
         people = people.filter(q)
     return people, duties

@@ -28,6 +28,16 @@ def test_search_by_name_and_phone(client, actors, people):
     assert client.get("/pillars/", {"q": "0812345"}).context["people_count"] == 4
 
 
+def test_masked_nik_cannot_be_probed_by_searching_its_digits(client, actors, people):
+    a1 = people["a1"]
+    login(client, actors["coordinator_a"])
+    assert client.get("/pillars/", {"q": a1.nik[:12]}).context["people_count"] == 0
+    assert client.get("/pillars/", {"q": a1.nik}).context["people_count"] == 1
+    client.logout()
+    login(client, actors["operator"])
+    assert client.get("/pillars/", {"q": a1.nik[:12]}).context["people_count"] >= 1
+
+
 def test_detail_shows_full_nik_to_operator_and_logs_the_view(client, actors, people):
     login(client, actors["operator"])
     a1 = people["a1"]

@@ -1,4 +1,4 @@
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja.security import HttpBearer, SessionAuth
 
 from pilar.accounts.models import ApiToken, hash_token
@@ -15,6 +15,8 @@ class BearerToken(HttpBearer):
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
+        # The language middleware ran before the token was read: answer in the user's language.
+        translation.activate(found.user.language)
         return found.user
 
 

@@ -54,6 +54,15 @@ def test_token_create_prints_token_last_and_stores_only_its_hash(actors, client)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     assert client.get("/api/v1/people", **auth).status_code == 200
     assert client.get("/api/v1/people", HTTP_AUTHORIZATION="Bearer pilar_wrong").status_code == 401
+    actors["operator"].language = "en"
+    actors["operator"].save()
+    error = client.post(
+        "/api/v1/people",
+        {"nik": "1", "name": "X", "sex": "L", "birth_date": "1990-01-01"},
+        content_type="application/json",
+        **auth,
+    ).json()
+    assert "16 digits" in error["message"]  # the token user chose English
     call_command("token", "revoke", token.prefix, stdout=io.StringIO())
     response = client.get("/api/v1/people", **auth)
     assert response.status_code == 401

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from pilar.accounts.models import Role
 
@@ -96,8 +97,14 @@ def person_scope_q(user, capability: Capability) -> Q:
         return Q()
     q = Q(pk__in=[])
     if areas:
-        in_area = Assignment.objects.filter(within_areas_q(areas, "area")).values("person_id")
-        q |= Q(pk__in=in_area)
+        duties = Assignment.objects.filter(within_areas_q(areas, "area"))
+        if capability == Capability.PEOPLE_EDIT:
+            # Changing a person is for the areas they serve in now, not where they once did.
+            duties = duties.active_on(timezone.localdate())
+        q |= Q(pk__in=duties.values("person_id"))
+        # A newly registered person has no duty yet: reachable where they live.
+        no_duty = ~Exists(Assignment.objects.filter(person=OuterRef("pk")))
+        q |= within_areas_q(areas, "residence") & Q(no_duty)
     if user_has_self_scope(user, capability):
         q |= Q(pk=user.person_id)
     return q

@@ -51,10 +51,9 @@ def matching_people(user, f: PeopleFilter):
         q = Q(name__icontains=term)
         if len(digits) >= 4:
             q |= Q(phone__contains=digits)
+            # Only roles that see full NIKs search by them: for others, each answer would tell
+            # whether a guess of the masked (birth-date) digits is right.
             if can(user, Capability.PEOPLE_FULL_NIK):
                 q |= Q(nik__contains=digits)
-            elif len(digits) == 16:
-                # Only a whole NIK: searching parts would reveal the digits a masked NIK hides.
-                q |= Q(nik=digits)
         people = people.filter(q)
     return people, duties

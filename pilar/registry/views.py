@@ -150,7 +150,7 @@ def _export_people(request, people, fmt: str, shown_on: datetime.date):
             p.name,
             p.sex,
             p.birth_place,
-            p.birth_date,
+            p.birth_date if full else None,  # the digits a masked NIK hides
             p.residence.name if p.residence else "",
             p.address,
             p.phone,

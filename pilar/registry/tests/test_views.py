@@ -32,7 +32,9 @@ def test_masked_nik_cannot_be_probed_by_searching_its_digits(client, actors, peo
     a1 = people["a1"]
     login(client, actors["coordinator_a"])
     assert client.get("/pillars/", {"q": a1.nik[:12]}).context["people_count"] == 0
-    assert client.get("/pillars/", {"q": a1.nik}).context["people_count"] == 1
+    assert client.get("/pillars/", {"q": a1.nik}).context["people_count"] == 0
+    export = client.get("/pillars/", {"format": "csv"}).content.decode("utf-8-sig")
+    assert "1985-06-15" not in export and a1.nik not in export
     client.logout()
     login(client, actors["operator"])
     assert client.get("/pillars/", {"q": a1.nik[:12]}).context["people_count"] >= 1
@@ -204,3 +206,48 @@ def test_photo_is_served_only_to_those_who_may_see_the_person(
     assert client.get(f"/pillars/{a1.pk}/photo/").status_code == 404
     client.logout()
     assert client.get(f"/pillars/{a1.pk}/photo/").status_code == 302  # to the login page
+
+
+def test_area_operator_registers_and_assigns_within_their_area_only(
+    client, make_user, people, area, kind, system_actor
+):
+    from pilar.registry import services
+
+    operator_a = make_user("operator-a", "operator", area="13.75.01")
+    login(client, operator_a)
+    nik = make_nik(area6="137501", birth_date=datetime.date(1992, 2, 2), sex="L", serial=55)
+    response = client.post(
+        "/pillars/new/",
+        {
+            "nik": nik,
+            "name": "Baru A",
+            "sex": "L",
+            "birth_date": "1992-02-02",
+            "residence": area("13.75.01.1004").pk,
+        },
+    )
+    person = Person.objects.get(nik=nik)
+    assert client.get(response.url).status_code == 200  # reachable before any duty
+    page = client.post(
+        f"/pillars/{person.pk}/assignments/new/",
+        {"kind": kind("PSM").pk, "area": area("13.75.02.1001").pk, "start_date": "2024-01-02"},
+    )
+    assert page.context["form"].errors["area"]  # outside their area
+    client.post(
+        f"/pillars/{person.pk}/assignments/new/",
+        {"kind": kind("PSM").pk, "area": area("13.75.01.1004").pk, "start_date": "2024-01-02"},
+    )
+    assert person.assignments.count() == 1
+    # Someone who once served in A but now serves only in B is not theirs to change.
+    b1 = people["b1"]
+    old = services.assignment_create(
+        by=system_actor,
+        person=b1,
+        kind=kind("KARANG_TARUNA"),
+        area=area("13.75.01.1001"),
+        start_date=datetime.date(2015, 1, 5),
+        end_date=datetime.date(2016, 1, 5),
+        end_reason="term_ended",
+    )
+    assert old.pk
+    assert client.get(f"/pillars/{b1.pk}/edit/").status_code == 404

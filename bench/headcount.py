@@ -97,6 +97,7 @@ def raw_sql() -> tuple[str, str]:
 
 
 def ensure_data(people: int) -> float | None:
+    os.environ["PILAR_ALLOW_SYNTH"] = "1"  # this is a benchmark database
     """Run `synth` unless the synthetic registry holds exactly `people` people; its seconds."""
     from django.core.management import call_command
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import file_response
 
 
@@ -30,6 +31,7 @@ class AuditFilterForm(forms.Form):
             ("accounts.rolegrant", _("role grant")),
             ("accounts.apitoken", _("API token")),
             ("regions.area", _("area")),
+            ("regions.areaalias", _("area alias")),
             ("registry.pillarkind", _("pillar kind")),
         ],
     )
@@ -46,7 +48,9 @@ class AuditFilterForm(forms.Form):
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     entries = AuditEntry.objects.select_related("user")
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not form.is_valid():
+        entries = entries.none()  # a filter that cannot be applied shows its error, not all
+    elif form.is_bound:
         data = form.cleaned_data
         if data["user"]:
             entries = entries.filter(username__iexact=data["user"])
@@ -80,6 +84,14 @@ def audit_list(request):
                 e.note,
             ]
             for e in entries.iterator()
+        )
+        # The log holds personal data in its changes: exporting it is itself logged.
+        audit_record(
+            by=Actor.from_request(request),
+            action=AuditEntry.Action.VIEW_PERSONAL,
+            object_type="audit.auditentry",
+            object_repr=_("export of the audit log"),
+            note=f"{fmt} {request.GET.urlencode()}"[:250],
         )
         return file_response(fmt, "audit", [str(h) for h in headers], rows)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

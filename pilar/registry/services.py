@@ -360,6 +360,27 @@ def assignment_end(
                 _("Ending on %(end)s would overlap the next duty of the same kind, from %(start)s.")
                 % {"end": _day(end_date), "start": _day(clash.start_date)}
             )
+        elif assignment.kind.max_per_area is not None and end_date > assignment.end_date:
+            # A later end keeps the duty in a period where others may now hold the places.
+            extra = assignment.end_date + datetime.timedelta(days=1)
+            others = holders_during(assignment.kind, assignment.area, extra, end_date).exclude(
+                pk=assignment.pk
+            )
+            if others.count() >= assignment.kind.max_per_area:
+                errors.setdefault("end_date", []).append(
+                    _(
+                        "Ending on %(end)s would give %(area)s more %(kind)s than its maximum of "
+                        "%(max)s; %(names)s served after %(old)s."
+                    )
+                    % {
+                        "end": _day(end_date),
+                        "area": assignment.area.label,
+                        "kind": assignment.kind.code,
+                        "max": assignment.kind.max_per_area,
+                        "names": ", ".join(_name_for(by, h.person) for h in others),
+                        "old": _day(assignment.end_date),
+                    }
+                )
     if errors:
         raise ValidationError(errors)
     before = snapshot(assignment, ASSIGNMENT_FIELDS)

@@ -97,3 +97,6 @@ def test_audit_export_reads_in_indonesian_local_time(client, actors, people, tmp
     assert len(rows) - 1 == AuditEntry.objects.filter(object_type="registry.person").count()
     assert "membuat" in {r[4] for r in rows[1:]}
     assert "+00:00" not in rows[1][0] and "." not in rows[1][0]
+    assert AuditEntry.objects.filter(object_type="audit.auditentry", username="admin1").exists()
+    bad = client.get("/audit/", {"object_type": "no.such"})
+    assert bad.context["page"].paginator.count == 0 and bad.context["form"].errors

@@ -155,6 +155,25 @@ def test_a_wrong_end_date_can_be_corrected_with_a_reason(
     assert entry.changes["end_date"] == ["2027-06-01", "2024-06-01"]
 
 
+def test_correcting_an_end_date_cannot_exceed_the_quota(make_person, make_assignment, system_actor):
+    old = make_assignment(make_person("Lama"), "TKSK", "13.75.01", start=D(2015, 1, 5))
+    services.assignment_end(
+        by=system_actor, assignment=old, end_date=D(2021, 12, 31), end_reason="term_ended"
+    )
+    make_assignment(make_person("Baru"), "TKSK", "13.75.01", start=D(2022, 1, 3))
+    with pytest.raises(ValidationError) as exc:
+        services.assignment_end(
+            by=system_actor,
+            assignment=old,
+            end_date=D(2030, 1, 1),
+            end_reason="term_ended",
+            end_note="perpanjang",
+        )
+    assert "Baru" in " ".join(exc.value.message_dict["end_date"])
+    old.refresh_from_db()
+    assert old.end_date == D(2021, 12, 31)
+
+
 def test_one_person_may_hold_two_kinds(make_person, make_assignment):
     person = make_person()
     make_assignment(person, "PSM", "13.75.01.1001")

@@ -17,6 +17,7 @@ synthetic, and `--reset` deletes exactly those rows.
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import time
 from contextlib import contextmanager
@@ -469,6 +470,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
+        if os.environ.get("PILAR_ALLOW_SYNTH") != "1":
+            raise CommandError(
+                "synth writes a million unaudited rows into this database's registry; it is for "
+                "benchmark databases only. Set PILAR_ALLOW_SYNTH=1 to confirm (bench/ does)."
+            )
         started = time.perf_counter()
         people, dry_run, as_of = o["people"], o["dry_run"], o["as_of"]
         for name, top in (("provinces", 27), ("cities", 29), ("kecamatan", 99), ("kelurahan", 999)):

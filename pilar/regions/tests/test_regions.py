@@ -39,3 +39,21 @@ def test_load_regions_refuses_a_bad_file_whole(reference, tmp_path):
     text = str(exc.value)
     assert "Row 3" in text or "Baris 3" in text
     assert Area.objects.count() == before
+
+
+def test_admin_refuses_an_area_that_does_not_fit_the_tree(reference):
+    from pilar.regions.admin import AreaForm
+
+    kec = Area.objects.get(code="13.75.01")
+    bad = AreaForm({"code": "13.75.01.99", "name": "Salah", "kind": "kelurahan", "parent": kec.pk})
+    assert not bad.is_valid() and "code" in bad.errors
+    wrong_parent = AreaForm(
+        {"code": "13.75.02.1099", "name": "X", "kind": "kelurahan", "parent": kec.pk}
+    )
+    assert not wrong_parent.is_valid() and "parent" in wrong_parent.errors
+    good = AreaForm(
+        {"code": "13.75.01.1099", "name": "Baru", "kind": "kelurahan", "parent": kec.pk}
+    )
+    assert good.is_valid(), good.errors
+    area = good.save()
+    assert area.level == 4 and area.code == "13.75.01.1099"

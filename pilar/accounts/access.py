@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from pilar.accounts.models import Role
+from pilar.regions.models import within_areas_q
 
 
 class Capability(enum.StrEnum):
@@ -68,15 +69,6 @@ def area_scope(user, capability: Capability) -> list | None:
             return None
         areas.append(grant.area)
     return areas
-
-
-def within_areas_q(areas, field: str) -> Q:
-    """Rows whose area (through `field`; "" for Area itself) is one of `areas` or below one."""
-    path = f"{field}__" if field else ""
-    q = Q(pk__in=[])
-    for area in areas:
-        q |= Q(**{f"{path}code": area.code}) | Q(**{f"{path}code__startswith": area.code + "."})
-    return q
 
 
 def assignment_scope_q(user, capability: Capability) -> Q:

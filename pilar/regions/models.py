@@ -5,10 +5,21 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+def within_areas_q(areas, field: str) -> Q:
+    """Rows whose area (through `field`; "" for Area itself) is one of `areas` or below one.
+
+    The one place the tree is read from codes: a child's code is its parent's plus a dot."""
+    path = f"{field}__" if field else ""
+    q = Q(pk__in=[])
+    for area in areas:
+        q |= Q(**{f"{path}code": area.code}) | Q(**{f"{path}code__startswith": area.code + "."})
+    return q
+
+
 class AreaQuerySet(models.QuerySet):
     def within(self, area: Area) -> AreaQuerySet:
         """The area itself and every area below it."""
-        return self.filter(Q(pk=area.pk) | Q(code__startswith=area.code + "."))
+        return self.filter(within_areas_q([area], ""))
 
 
 class Area(models.Model):

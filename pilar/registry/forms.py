@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, within_areas_q
-from pilar.regions.models import Area
+from pilar.accounts.access import Capability, area_scope
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
 

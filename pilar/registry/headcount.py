@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count
 
-from pilar.accounts.access import Capability, area_scope, within_areas_q
-from pilar.regions.models import Area
+from pilar.accounts.access import Capability, area_scope
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, PillarKind
 
 

@@ -18,8 +18,8 @@ from pilar.regions.models import Area  # noqa: E402
 from pilar.registry import services  # noqa: E402
 from pilar.registry.models import PillarKind  # noqa: E402
 from pilar.registry.reference import ensure_reference_data  # noqa: E402
+from pilar.tests_support import PASSWORD  # noqa: E402
 
-PASSWORD = "correct-horse-battery"  # noqa: S105 (test users only)
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 _serials = itertools.count(1)
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from pilar.accounts.models import ApiToken, LoginFailure
-from pilar.conftest import PASSWORD
+from pilar.tests_support import PASSWORD
 
 
 def post_login(client, username, password):

@@ -1,13 +1,9 @@
 import datetime
 
 from pilar.audit.models import AuditEntry
-from pilar.conftest import PASSWORD
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Person
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+from pilar.tests_support import login
 
 
 def test_openapi_is_served(client, reference):

@@ -4,7 +4,7 @@ from django.test import RequestFactory
 from pilar.accounts.admin import PilarUserAdmin, RoleGrantInline
 from pilar.accounts.models import RoleGrant, User
 from pilar.audit.models import AuditEntry
-from pilar.conftest import PASSWORD
+from pilar.tests_support import PASSWORD
 
 
 def test_role_grant_added_in_admin_is_audited(actors, area):

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from pilar.conftest import PASSWORD
+from pilar.tests_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 

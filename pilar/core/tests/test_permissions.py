@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from pilar.api.api import api
-from pilar.conftest import PASSWORD
+from pilar.tests_support import PASSWORD
 
 ROLES = [
     "anon",

@@ -3,13 +3,9 @@ import datetime
 from python_calamine import CalamineWorkbook
 
 from pilar.audit.models import AuditEntry
-from pilar.conftest import PASSWORD
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+from pilar.tests_support import login
 
 
 def test_list_masks_nik_and_filters(client, actors, people):

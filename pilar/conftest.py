@@ -25,7 +25,9 @@ _serials = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
+    # Uploads (photos, import files) go to a directory of the test's own.
+    settings.MEDIA_ROOT = tmp_path / "media"
     # A fast hasher: the tests create many users; real hashing is Django's own business.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests do not run collectstatic; the manifest storage is exercised by `pilar serve`'s test.

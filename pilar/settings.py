@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "pilar.audit",
     "pilar.regions",
     "pilar.registry",
+    "pilar.imports",
     "pilar.api",
     "pilar.core",
 ]
@@ -215,6 +216,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # Login throttling: this many failures for one username or one address within the window
 # locks further attempts until the window has passed.
+# Spreadsheet imports: the largest file and the most rows one import takes.
+PILAR_IMPORT_MAX_MB = env_int("PILAR_IMPORT_MAX_MB", 25)
+PILAR_IMPORT_MAX_ROWS = env_int("PILAR_IMPORT_MAX_ROWS", 100_000)
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include(registry_patterns)),
     path("accounts/", include(account_patterns)),
     path("audit/", audit_views.audit_list, name="audit-list"),
+    path("imports/", include("pilar.imports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]

@@ -21,6 +21,7 @@ class Capability(enum.StrEnum):
     PEOPLE_FULL_NIK = "people.full_nik"
     HEADCOUNT_VIEW = "headcount.view"
     AUDIT_VIEW = "audit.view"
+    IMPORTS = "imports.run"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -32,6 +33,8 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.PEOPLE_FULL_NIK: {Role.ADMIN, Role.OPERATOR, Role.FINANCE},
     Capability.HEADCOUNT_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.VIEWER},
     Capability.AUDIT_VIEW: {Role.ADMIN},
+    # Imports write people and duties in bulk: the roles that keep the registry.
+    Capability.IMPORTS: {Role.ADMIN, Role.OPERATOR},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

@@ -57,7 +57,10 @@ class AuditEntry(models.Model):
     person = models.ForeignKey(
         "registry.Person",
         verbose_name=_("person concerned"),
-        on_delete=models.PROTECT,
+        # The log keeps the id even after an import's undo removes the person it created: an
+        # append-only log can neither block that removal nor be rewritten by it.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="audit_entries",

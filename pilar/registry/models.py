@@ -80,7 +80,12 @@ class Person(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["name"]), models.Index(fields=["phone"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["phone"]),
+            # Imports look for namesakes born on the same day.
+            models.Index(fields=["birth_date"], name="person_birth_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(nik__regex=r"^[0-9]{16}$"), name="person_nik_16_digits"

@@ -79,8 +79,9 @@ def _name_for(by: Actor, person: Person) -> str:
     return _("someone outside your area")
 
 
-def _clean_person(person: Person, by: Actor) -> None:
-    """Check a person's fields together; raise one ValidationError naming every bad field."""
+def person_field_errors(person: Person) -> dict[str, list]:
+    """Check a person's own fields together, without the database; normalises name, phone and
+    account number in place. Used by every write (forms, API, imports)."""
     errors: dict[str, list] = {}
     person.name = " ".join((person.name or "").split())
     if not person.name:
@@ -117,6 +118,12 @@ def _clean_person(person: Person, by: Actor) -> None:
         )
     except ValidationError as exc:
         errors.setdefault("nik", []).extend(exc.messages)
+    return errors
+
+
+def _clean_person(person: Person, by: Actor) -> None:
+    """Check a person's fields together; raise one ValidationError naming every bad field."""
+    errors = person_field_errors(person)
     if not errors.get("nik"):
         existing = Person.objects.filter(nik=person.nik).exclude(pk=person.pk).first()
         if existing is not None and _name_for(by, existing) == existing.name:
@@ -206,6 +213,44 @@ def holders_during(kind: PillarKind, area: Area, start, end):
     return qs.select_related("person")
 
 
+def assignment_field_errors(
+    *,
+    person: Person,
+    kind: PillarKind,
+    area: Area,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    end_reason: str,
+    sk_date: datetime.date | None,
+) -> dict[str, list]:
+    """A duty's own rules, without the database: the area's level, the dates, the holder's age.
+    Used by `assignment_create` and by imports (which check overlaps and quotas in bulk)."""
+    errors: dict[str, list] = {}
+    if area.level != kind.level:
+        errors.setdefault("area", []).append(
+            _("%(kind)s serves at %(level)s level; choose a %(level)s, not %(area)s.")
+            % {"kind": kind.code, "level": kind.get_level_display(), "area": area.label}
+        )
+    if end_date and end_date < start_date:
+        errors.setdefault("end_date", []).append(
+            _("The end date %(end)s is before the start date %(start)s.")
+            % {"end": _day(end_date), "start": _day(start_date)}
+        )
+    if end_date and not end_reason:
+        errors.setdefault("end_reason", []).append(_("Say why the duty ended."))
+    if person.birth_date and start_date < _add_years(person.birth_date, MIN_AGE):
+        errors.setdefault("start_date", []).append(
+            _(
+                "%(name)s was born on %(born)s and cannot have started a duty on %(start)s; "
+                "check the year of the start date."
+            )
+            % {"name": person.name, "born": _day(person.birth_date), "start": _day(start_date)}
+        )
+    if sk_date and sk_date > _today():
+        errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
+    return errors
+
+
 @transaction.atomic
 def assignment_create(
     *,
@@ -232,28 +277,18 @@ def assignment_create(
             _("%(area)s is outside the area you manage; choose an area within it.")
             % {"area": area.label}
         )
-    elif area.level != kind.level:
-        errors.setdefault("area", []).append(
-            _("%(kind)s serves at %(level)s level; choose a %(level)s, not %(area)s.")
-            % {"kind": kind.code, "level": kind.get_level_display(), "area": area.label}
-        )
-    if end_date and end_date < start_date:
-        errors.setdefault("end_date", []).append(
-            _("The end date %(end)s is before the start date %(start)s.")
-            % {"end": _day(end_date), "start": _day(start_date)}
-        )
-    if end_date and not end_reason:
-        errors.setdefault("end_reason", []).append(_("Say why the duty ended."))
-    if person.birth_date and start_date < _add_years(person.birth_date, MIN_AGE):
-        errors.setdefault("start_date", []).append(
-            _(
-                "%(name)s was born on %(born)s and cannot have started a duty on %(start)s; "
-                "check the year of the start date."
+    else:
+        errors.update(
+            assignment_field_errors(
+                person=person,
+                kind=kind,
+                area=area,
+                start_date=start_date,
+                end_date=end_date,
+                end_reason=end_reason,
+                sk_date=sk_date,
             )
-            % {"name": person.name, "born": _day(person.birth_date), "start": _day(start_date)}
         )
-    if sk_date and sk_date > _today():
-        errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
     if not errors:
         clash = _overlapping(person, kind, start_date, end_date).first()
         if clash is not None:

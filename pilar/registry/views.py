@@ -16,6 +16,7 @@ from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik,
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
 from pilar.registry import services
 from pilar.registry.forms import (
@@ -132,40 +133,18 @@ def person_list(request):
 
 
 def _export_people(request, people, fmt: str, shown_on: datetime.date):
+    """The list as shown, in the import template's columns: one row per duty shown, so the
+    file can be edited and imported back (Imports)."""
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
-    headers = [
-        _("NIK"),
-        _("Name"),
-        _("Sex"),
-        _("Place of birth"),
-        _("Date of birth"),
-        _("Kelurahan of residence"),
-        _("Address"),
-        _("Phone"),
-        _("Duties on %(date)s") % {"date": shown_on.isoformat()},
-    ]
-    rows = [
-        [
-            p.nik if full else p.masked_nik,
-            p.name,
-            p.sex,
-            p.birth_place,
-            p.birth_date if full else None,  # the digits a masked NIK hides
-            p.residence.name if p.residence else "",
-            p.address,
-            p.phone,
-            "; ".join(f"{a.kind.code} {a.area.name}" for a in p.current),
-        ]
-        for p in people
-    ]
+    rows = list(roster_rows(people, full=full))
     audit_record(
         by=Actor.from_request(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
         object_type="registry.person",
-        object_repr=_("export of %(n)s people") % {"n": len(rows)},
+        object_repr=_("export of %(n)s rows") % {"n": len(rows)},
         note=f"{fmt} full_nik={full} {request.GET.urlencode()}"[:250],
     )
-    return file_response(fmt, f"pilar-{shown_on.isoformat()}", headers, rows)
+    return file_response(fmt, f"pilar-{shown_on.isoformat()}", template_headers(), rows)
 
 
 @capability_required(Capability.PEOPLE_VIEW)

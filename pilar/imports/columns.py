@@ -1,0 +1,386 @@
+"""The roster template's columns, and how the headers offices really type map onto them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from rapidfuzz import fuzz, process
+
+from pilar.imports.normalize import header_key
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the template's header: Indonesian, the same in every language
+    label: Promise
+    hint: Promise
+    synonyms: tuple[str, ...] = ()
+
+
+# In template order. One row is one duty of one person; a person with two duties has two rows.
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "nik",
+        "NIK",
+        _("NIK"),
+        _("16 digits from the KTP, typed as text (not as a number)."),
+        (
+            "nik",
+            "no ktp",
+            "nomor ktp",
+            "no nik",
+            "nomor nik",
+            "nomor induk kependudukan",
+            "ktp",
+            "nik ktp",
+            "no identitas",
+            "nomor identitas",
+            "national id",
+        ),
+    ),
+    Column(
+        "name",
+        "Nama",
+        _("Name"),
+        _("Full name as on the KTP."),
+        (
+            "nama",
+            "nama lengkap",
+            "name",
+            "full name",
+            "nama pilar",
+            "nama anggota",
+            "nama petugas",
+            "nama sesuai ktp",
+        ),
+    ),
+    Column(
+        "sex",
+        "Jenis Kelamin",
+        _("Sex"),
+        _("L (laki-laki) or P (perempuan)."),
+        ("jenis kelamin", "jk", "l p", "kelamin", "sex", "gender", "jns kelamin", "lk pr"),
+    ),
+    Column(
+        "birth_place",
+        "Tempat Lahir",
+        _("Place of birth"),
+        _("City or regency of birth."),
+        ("tempat lahir", "tmp lahir", "tpt lahir", "tmpt lahir", "place of birth", "birth place"),
+    ),
+    Column(
+        "birth_date",
+        "Tanggal Lahir",
+        _("Date of birth"),
+        _("Day-month-year, e.g. 12-08-1980 or 12 Agustus 1980."),
+        (
+            "tanggal lahir",
+            "tgl lahir",
+            "tgl lhr",
+            "tanggal lhr",
+            "date of birth",
+            "birth date",
+            "dob",
+        ),
+    ),
+    Column(
+        "birth_place_date",
+        "Tempat, Tanggal Lahir",
+        _("Place and date of birth"),
+        _("One column 'Bukittinggi, 12-08-1980' is split into place and date."),
+        (
+            "ttl",
+            "tempat tanggal lahir",
+            "tempat tgl lahir",
+            "tempat tgl lhr",
+            "tmp tgl lahir",
+            "tempat dan tanggal lahir",
+        ),
+    ),
+    Column(
+        "address",
+        "Alamat",
+        _("Address"),
+        _("Street, RT/RW."),
+        ("alamat", "alamat lengkap", "alamat rumah", "address", "alamat domisili"),
+    ),
+    Column(
+        "residence",
+        "Kelurahan Domisili",
+        _("Kelurahan of residence"),
+        _("The kelurahan where the person lives (name or code)."),
+        (
+            "kelurahan domisili",
+            "domisili",
+            "kelurahan tempat tinggal",
+            "tempat tinggal",
+            "residence",
+            "kelurahan of residence",
+            "kel domisili",
+        ),
+    ),
+    Column(
+        "phone",
+        "No HP",
+        _("Phone"),
+        _("08xxxxxxxxxx or +628xxxxxxxxxx."),
+        (
+            "no hp",
+            "nomor hp",
+            "hp",
+            "no telp",
+            "no tlp",
+            "telepon",
+            "telp",
+            "no telepon",
+            "nomor telepon",
+            "phone",
+            "whatsapp",
+            "no wa",
+            "nomor wa",
+            "handphone",
+            "no handphone",
+            "kontak",
+        ),
+    ),
+    Column(
+        "education",
+        "Pendidikan",
+        _("Education"),
+        _("SD, SMP, SMA, D3, S1, S2 or S3."),
+        ("pendidikan", "pendidikan terakhir", "education", "pend terakhir", "ijazah terakhir"),
+    ),
+    Column(
+        "bank_name",
+        "Bank",
+        _("Bank"),
+        _("Bank name, e.g. Bank Nagari."),
+        ("bank", "nama bank", "bank name"),
+    ),
+    Column(
+        "bank_account",
+        "No Rekening",
+        _("Account number"),
+        _("Digits only, typed as text."),
+        (
+            "no rekening",
+            "nomor rekening",
+            "rekening",
+            "no rek",
+            "norek",
+            "nomor rek",
+            "account number",
+            "no rekening bank",
+        ),
+    ),
+    Column(
+        "bank_holder",
+        "Nama Pemilik Rekening",
+        _("Account holder"),
+        _("Name on the bank account."),
+        (
+            "nama pemilik rekening",
+            "pemilik rekening",
+            "atas nama",
+            "a n",
+            "an rekening",
+            "nama rekening",
+            "account holder",
+        ),
+    ),
+    Column(
+        "kind",
+        "Jenis Pilar",
+        _("Pillar kind"),
+        _("PSM, TKSK, TAGANA, PENDAMPING_KUBE, ... (code or full name)."),
+        (
+            "jenis pilar",
+            "jabatan",
+            "pilar",
+            "jenis",
+            "pilar sosial",
+            "jenis pilar sosial",
+            "pillar kind",
+            "kind",
+            "kategori",
+            "unsur",
+        ),
+    ),
+    Column(
+        "kecamatan",
+        "Kecamatan",
+        _("Kecamatan of duty"),
+        _("Name or code of the kecamatan served."),
+        ("kecamatan", "kec", "kecamatan tugas", "district", "kecamatan of duty"),
+    ),
+    Column(
+        "kelurahan",
+        "Kelurahan",
+        _("Kelurahan of duty"),
+        _("Name or code of the kelurahan served (empty for kecamatan or city duties)."),
+        (
+            "kelurahan",
+            "desa kelurahan",
+            "kelurahan desa",
+            "desa",
+            "kel",
+            "kelurahan tugas",
+            "wilayah tugas",
+            "lokasi tugas",
+            "village",
+            "kelurahan of duty",
+            "area of duty",
+        ),
+    ),
+    Column(
+        "sk_number",
+        "No SK",
+        _("SK number"),
+        _("Number of the appointment decree."),
+        ("no sk", "nomor sk", "sk", "nomor surat keputusan", "sk number", "no sk pengangkatan"),
+    ),
+    Column(
+        "sk_date",
+        "Tanggal SK",
+        _("SK date"),
+        _("Date of the decree."),
+        ("tanggal sk", "tgl sk", "sk date"),
+    ),
+    Column(
+        "sk_signer",
+        "Penandatangan SK",
+        _("SK signed by"),
+        _("Who signed the decree, e.g. Wali Kota Bukittinggi."),
+        (
+            "penandatangan sk",
+            "penandatangan",
+            "ditandatangani oleh",
+            "pejabat penandatangan",
+            "sk signed by",
+        ),
+    ),
+    Column(
+        "start_date",
+        "Tanggal Mulai",
+        _("Start date"),
+        _("First day of the duty (TMT)."),
+        (
+            "tanggal mulai",
+            "tgl mulai",
+            "tmt",
+            "tmt tugas",
+            "mulai tugas",
+            "terhitung mulai tanggal",
+            "start date",
+            "mulai",
+        ),
+    ),
+    Column(
+        "end_date",
+        "Tanggal Selesai",
+        _("End date"),
+        _("Last day of the duty; empty while serving."),
+        (
+            "tanggal selesai",
+            "tgl selesai",
+            "akhir tugas",
+            "selesai",
+            "tanggal berhenti",
+            "tgl berhenti",
+            "end date",
+        ),
+    ),
+    Column(
+        "end_reason",
+        "Alasan Selesai",
+        _("End reason"),
+        _("Masa tugas habis, Mengundurkan diri, Pindah, Diberhentikan, Meninggal, Lainnya."),
+        ("alasan selesai", "alasan berhenti", "keterangan berhenti", "end reason"),
+    ),
+)
+
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+# The template's own columns: the combined place-and-date column is only read, never written.
+TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.key != "birth_place_date")
+PERSON_KEYS = (
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "address",
+    "residence",
+    "phone",
+    "education",
+    "bank_name",
+    "bank_account",
+    "bank_holder",
+)
+DUTY_KEYS = (
+    "kind",
+    "kecamatan",
+    "kelurahan",
+    "sk_number",
+    "sk_date",
+    "sk_signer",
+    "start_date",
+    "end_date",
+    "end_reason",
+)
+
+_SYNONYMS: dict[str, str] = {}
+for _column in COLUMNS:
+    _SYNONYMS.setdefault(header_key(_column.header), _column.key)
+    _SYNONYMS.setdefault(header_key(str(_column.label)), _column.key)
+    for _synonym in _column.synonyms:
+        _SYNONYMS.setdefault(_synonym, _column.key)
+_SYNONYM_KEYS = list(_SYNONYMS)
+FUZZY_HEADER_SCORE = 90
+
+
+def guess_field(header: str) -> str | None:
+    """The field a header most likely names, or None. Exact synonyms first, then a close spelling
+    (typos such as 'Tangal Lahir'); the operator confirms every mapping before anything is read."""
+    key = header_key(header)
+    if not key:
+        return None
+    if key in _SYNONYMS:
+        return _SYNONYMS[key]
+    # "Nama Lengkap (sesuai KTP)" -> "nama lengkap sesuai ktp": try without the trailing words.
+    words = key.split()
+    for length in range(len(words) - 1, 0, -1):
+        shorter = " ".join(words[:length])
+        if shorter in _SYNONYMS and length >= 2:
+            return _SYNONYMS[shorter]
+    best = process.extractOne(key, _SYNONYM_KEYS, scorer=fuzz.ratio)
+    if best and best[1] >= FUZZY_HEADER_SCORE and len(key) >= 4:
+        return _SYNONYMS[best[0]]
+    return None
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """{column index: field} for the headers recognised; each field is taken by one column only
+    (the first), so a second 'Nama' column stays unmapped until the operator decides."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        field = guess_field(header)
+        if field and field not in taken:
+            mapping[str(index)] = field
+            taken.add(field)
+    if "birth_place_date" in taken and ({"birth_place", "birth_date"} & taken):
+        # Separate columns win over the combined one.
+        mapping = {k: v for k, v in mapping.items() if v != "birth_place_date"}
+    return mapping
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

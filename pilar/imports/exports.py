@@ -1,0 +1,158 @@
+"""Files of the import workflow: the empty template, the roster in the template's columns, and
+the report of rejected rows. Export -> edit -> import gives back the same registry."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Iterable, Iterator
+
+import xlsxwriter
+from django.utils.translation import gettext as _
+
+from pilar.imports.columns import TEMPLATE_COLUMNS
+from pilar.imports.lookup import EDUCATION_WORDS, END_REASON_WORDS
+from pilar.regions.models import Area
+from pilar.registry.models import PillarKind
+
+SAMPLE = {
+    "nik": "1375014508800003",
+    "name": "Siti Rahmah",
+    "sex": "P",
+    "birth_place": "Bukittinggi",
+    "birth_date": datetime.date(1980, 8, 5),
+    "address": "Jl. Sudirman No. 5, RT 02/RW 01",
+    "residence": "Bukik Cangang Kayu Ramang",
+    "phone": "081234567890",
+    "education": "SMA",
+    "bank_name": "Bank Nagari",
+    "bank_account": "1234567890",
+    "bank_holder": "Siti Rahmah",
+    "kind": "PSM",
+    "kecamatan": "Guguak Panjang",
+    "kelurahan": "Bukik Cangang Kayu Ramang",
+    "sk_number": "188.45/123/WAKO-2024",
+    "sk_date": datetime.date(2024, 1, 15),
+    "sk_signer": "Wali Kota Bukittinggi",
+    "start_date": datetime.date(2024, 2, 1),
+    "end_date": None,
+    "end_reason": "",
+}
+DATE_KEYS = {"birth_date", "sk_date", "start_date", "end_date"}
+TEXT_KEYS = {"nik", "phone", "bank_account", "sk_number"}
+
+
+def template_headers() -> list[str]:
+    return [c.header for c in TEMPLATE_COLUMNS]
+
+
+def template_xlsx() -> bytes:
+    """The roster template: a 'Pilar' sheet with the columns (NIK, phone and account formatted
+    as text so Excel keeps every digit; lists for sex and kind), and a 'Petunjuk' sheet with an
+    example row and what each column takes."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1})
+    text = book.add_format({"num_format": "@"})
+    date = book.add_format({"num_format": "dd-mm-yyyy"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet = book.add_worksheet("Pilar")
+    kinds = list(PillarKind.objects.values_list("code", flat=True))
+    for col, column in enumerate(TEMPLATE_COLUMNS):
+        sheet.write_string(0, col, column.header, bold)
+        sheet.write_comment(0, col, str(column.hint))
+        cell_format = text if column.key in TEXT_KEYS else date if column.key in DATE_KEYS else None
+        sheet.set_column(col, col, max(14, len(column.header) + 4), cell_format)
+        if column.key == "sex":
+            sheet.data_validation(1, col, 10000, col, {"validate": "list", "source": ["L", "P"]})
+        elif column.key == "kind" and kinds:
+            sheet.data_validation(1, col, 10000, col, {"validate": "list", "source": kinds})
+    sheet.freeze_panes(1, 0)
+    hints = book.add_worksheet("Petunjuk")
+    hints.write_row(0, 0, [_("Column"), _("Example"), _("What to write")], bold)
+    for row, column in enumerate(TEMPLATE_COLUMNS, start=1):
+        hints.write_string(row, 0, column.header)
+        value = SAMPLE.get(column.key)
+        if isinstance(value, datetime.date):
+            hints.write_datetime(row, 1, datetime.datetime.combine(value, datetime.time()), date)
+        elif value:
+            hints.write_string(row, 1, str(value))
+        hints.write_string(row, 2, str(column.hint), wrap)
+    note_row = len(TEMPLATE_COLUMNS) + 2
+    hints.write_string(
+        note_row,
+        0,
+        _(
+            "One row is one duty of one person: a person with two duties has two rows with the "
+            "same NIK. Rows with a NIK already registered update that person; empty cells "
+            "change nothing."
+        ),
+    )
+    hints.set_column(0, 0, 24)
+    hints.set_column(1, 1, 30)
+    hints.set_column(2, 2, 70)
+    book.close()
+    return buffer.getvalue()
+
+
+def _area_columns(area: Area) -> tuple[str, str]:
+    if area.level == Area.Level.KELURAHAN:
+        return area.parent.name if area.parent else "", area.name
+    if area.level == Area.Level.KECAMATAN:
+        return area.name, ""
+    return "", ""
+
+
+def roster_rows(people: Iterable, *, full: bool) -> Iterator[list]:
+    """One row per duty shown (people without one get a row with empty duty columns), in the
+    template's columns. `people` carry `current` (their duties shown) and `residence`.
+    Without `full`, the NIK is masked and the birth date and bank account withheld."""
+    for p in people:
+        person = [
+            p.nik if full else p.masked_nik,
+            p.name,
+            p.sex,
+            p.birth_place,
+            p.birth_date if full else None,
+            p.address,
+            p.residence.name if p.residence else "",
+            p.phone,
+            EDUCATION_WORDS.get(p.education, "") if p.education else "",
+            p.bank_name,
+            p.bank_account if full else "",
+            p.bank_holder,
+        ]
+        duties = list(getattr(p, "current", []))
+        if not duties:
+            yield person + [""] * 9
+            continue
+        for a in duties:
+            kecamatan, kelurahan = _area_columns(a.area)
+            yield person + [
+                a.kind.code,
+                kecamatan,
+                kelurahan,
+                a.sk_number,
+                a.sk_date,
+                a.sk_signer,
+                a.start_date,
+                a.end_date,
+                END_REASON_WORDS.get(a.end_reason, "") if a.end_reason else "",
+            ]
+
+
+def rejected_report(batch) -> bytes:
+    """The rejected rows as the file had them, with the row number and what to fix, so the
+    office can correct them and import just these rows again."""
+    from pilar.lib.exports import to_xlsx
+
+    headers = [c[1] or f"({_('no header')})" for c in batch.columns]
+    width = len(headers)
+    rows = []
+    for r in batch.rows.filter(status="rejected").order_by("number").iterator(chunk_size=2000):
+        cells = (list(r.cells) + [""] * width)[:width]
+        problems = "; ".join(
+            f"{p[3]}" if not p[2] else f"{p[3]} [{p[2]}]" for p in r.problems if p[0] == "error"
+        )
+        rows.append(cells + [r.number, problems])
+    return to_xlsx(headers + [_("Row in the file"), _("Problem")], rows, sheet="Pilar")

@@ -1,0 +1,163 @@
+"""`pilar import-roster FILE`: the web import's check and commit, from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.imports import services
+from pilar.imports.columns import BY_KEY, column_letter
+from pilar.imports.engine import ERROR
+from pilar.imports.models import Import
+from pilar.imports.reader import FileProblem, Spreadsheet
+
+SHOWN_PROBLEMS = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a roster spreadsheet (XLSX, XLS, ODS or CSV) and save it into the registry. "
+        "Prints the preview; exits 1 when rows are rejected unless --accept-valid is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--mapping",
+            default="auto",
+            help='\'auto\' (recognise the headers) or a JSON file {"A": "nik", ...}',
+        )
+        parser.add_argument(
+            "--sheet",
+            default=None,
+            help="sheet to read (default: the first visible sheet with a NIK column)",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+        parser.add_argument(
+            "--accept-valid",
+            action="store_true",
+            help="save the accepted rows even when others are rejected",
+        )
+        parser.add_argument(
+            "--accept-warnings",
+            action="store_true",
+            help="save even when rows carry warnings (close spellings, possible duplicates)",
+        )
+        parser.add_argument("--user", default=None, help="username recorded as the importer")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"no active user named {options['user']!r}")
+        by = Actor.system(source=AuditEntry.Source.CLI, user=user)
+        mapping = self._mapping(options["mapping"], path, options["sheet"])
+        if options["dry_run"]:
+            try:
+                summary, rows, _layout = services.check_in_memory(
+                    path, user=user, sheet=options["sheet"], mapping=mapping
+                )
+            except FileProblem as exc:
+                raise CommandError(exc.message) from exc
+            self._report(summary.as_dict(), rows)
+            self.stdout.write("dry run: nothing was saved")
+            if summary.rejected and not options["accept_valid"]:
+                raise CommandError(f"{summary.rejected} rows rejected", returncode=1)
+            return
+        try:
+            with path.open("rb") as fh:
+                batch = services.import_upload(by=by, upload=fh, filename=path.name)
+            if options["sheet"]:
+                services.import_choose_sheet(by=by, batch=batch, sheet=options["sheet"])
+            services.import_set_mapping(
+                by=by, batch=batch, mapping=mapping if mapping is not None else batch.mapping
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        batch = services.import_check(batch_id=batch.pk)
+        if batch.status != Import.Status.PREVIEW:
+            raise CommandError(batch.message or "the file could not be checked")
+        problem_rows = batch.rows.exclude(problems=[]).order_by("number")[:SHOWN_PROBLEMS]
+        self._report(batch.summary, problem_rows)
+        summary = batch.summary
+        if summary.get("rejected") and not options["accept_valid"]:
+            raise CommandError(
+                f"import #{batch.pk}: {summary['rejected']} rows rejected; nothing saved "
+                "(fix them, or give --accept-valid to save the other rows)",
+                returncode=1,
+            )
+        try:
+            services.import_request_commit(
+                by=by,
+                batch=batch,
+                accept_warnings=options["accept_warnings"],
+                accept_rejected=options["accept_valid"],
+            )
+        except ValidationError as exc:
+            raise CommandError(
+                f"import #{batch.pk}: " + " ".join(exc.messages), returncode=1
+            ) from exc
+        batch = services.import_commit(batch_id=batch.pk, by=by)
+        if batch.status != Import.Status.COMMITTED:
+            raise CommandError(f"import #{batch.pk}: {batch.message}", returncode=1)
+        self.stdout.write(
+            f"import #{batch.pk} saved: {summary.get('people_new', 0)} people and "
+            f"{summary.get('duties_new', 0)} duties added, {summary.get('people_updated', 0)} "
+            f"people updated, {summary.get('duties_ended', 0)} duties ended"
+        )
+
+    def _mapping(self, option: str, path: Path, sheet: str | None) -> dict | None:
+        if option == "auto":
+            return None
+        try:
+            given = json.loads(Path(option).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read the mapping file {option}: {exc}") from exc
+        try:
+            with Spreadsheet(path) as book:
+                layout = book.layout(sheet or book.default_sheet())
+        except FileProblem as exc:
+            raise CommandError(exc.message) from exc
+        letters = {column_letter(i): str(i) for i in range(len(layout.headers))}
+        mapping = {}
+        for column, key in given.items():
+            index = letters.get(str(column).upper(), str(column))
+            if key not in BY_KEY:
+                raise CommandError(f"unknown field {key!r}; fields: {', '.join(BY_KEY)}")
+            mapping[index] = key
+        return mapping
+
+    def _report(self, summary: dict, rows) -> None:
+        self.stdout.write(
+            "rows {rows}: new {new}, updated {updated}, unchanged {unchanged}, rejected "
+            "{rejected}; rows with warnings {warnings}; empty rows skipped {empty}".format(
+                **{
+                    k: summary.get(k, 0)
+                    for k in (
+                        "rows",
+                        "new",
+                        "updated",
+                        "unchanged",
+                        "rejected",
+                        "warnings",
+                        "empty",
+                    )
+                }
+            )
+        )
+        for r in rows:
+            for severity, key, value, message in r.problems:
+                column = BY_KEY[key].header if key in BY_KEY else key
+                shown = f" [{value}]" if value else ""
+                mark = "ERROR" if severity == ERROR else severity.upper()
+                self.stdout.write(f"  row {r.number} {mark} {column}{shown}: {message}")

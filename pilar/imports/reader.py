@@ -1,0 +1,351 @@
+"""Opening an uploaded spreadsheet: which kind of file it is, its sheets, its rows.
+
+XLSX, XLS and ODS are read with python-calamine (Rust; cells arrive as Python values, dates as
+dates); CSV with the csv module in any common encoding and delimiter. A file is recognised by its
+first bytes, never by its name, so a renamed PDF is refused and a CSV saved as .xls still reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+from django.utils.translation import gettext as _
+
+from pilar.imports.columns import column_letter, guess_field, guess_mapping
+from pilar.imports.normalize import text_from_cell
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An encrypted (password-protected) XLSX is an OLE file holding this stream.
+ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+HEADER_SCAN_ROWS = 15
+SAMPLE_ROWS = 3
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be taken in; the message says why and what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    name: str
+    visible: bool
+
+
+@dataclass
+class Layout:
+    """What the first look at a sheet found: where the header is, what the columns are."""
+
+    sheet: str
+    header_row: int  # 1-based, as the spreadsheet shows it
+    headers: list[str]
+    samples: list[list[str]]
+    mapping: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def sniff_format(path: Path) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv' from the file's first bytes; FileProblem for anything else."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not head:
+        raise FileProblem(_("The file is empty. Choose the spreadsheet that holds the roster."))
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile as exc:
+            raise FileProblem(
+                _("The file is damaged (an incomplete XLSX or ODS). Save it again and re-upload.")
+            ) from exc
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "content.xml" in names and "mimetype" in names:
+            return "ods"
+        raise FileProblem(_not_a_spreadsheet())
+    if head.startswith(OLE_MAGIC):
+        with open(path, "rb") as fh:
+            body = fh.read(4 * 1024 * 1024)
+        if ENCRYPTED_MARK in body:
+            raise FileProblem(_password_message())
+        return "xls"
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(_not_a_spreadsheet())
+    if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf")):
+        raise FileProblem(_not_a_spreadsheet())
+    return "csv"
+
+
+def _not_a_spreadsheet() -> str:
+    return _(
+        "This file is not a spreadsheet. Upload an Excel (XLSX or XLS), OpenDocument (ODS) or "
+        "CSV file."
+    )
+
+
+def _password_message() -> str:
+    return _(
+        "The workbook is protected with a password. Open it in Excel, remove the password "
+        "(File > Info > Protect Workbook) and save it, then upload it again."
+    )
+
+
+class Spreadsheet:
+    """One uploaded file, opened for reading."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.format = sniff_format(self.path)
+        self._book = None
+        self._text: str | None = None
+        if self.format == "csv":
+            self.sheets = [Sheet(name="CSV", visible=True)]
+        else:
+            try:
+                self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            except python_calamine.PasswordError as exc:
+                raise FileProblem(_password_message()) from exc
+            except Exception as exc:  # calamine raises several kinds for a broken file
+                raise FileProblem(
+                    _(
+                        "The file cannot be read as a spreadsheet (%(error)s). Open it in Excel "
+                        "or LibreOffice, save it again as XLSX, and upload that."
+                    )
+                    % {"error": str(exc)[:120]}
+                ) from exc
+            self.sheets = [
+                Sheet(name=m.name, visible=m.visible == python_calamine.SheetVisibleEnum.Visible)
+                for m in self._book.sheets_metadata
+                if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+            if not self.sheets:
+                raise FileProblem(_("The workbook has no worksheet."))
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+
+    def __enter__(self) -> Spreadsheet:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # Rows --------------------------------------------------------------------------------
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list]]:
+        """(row number as the spreadsheet shows it, cells) for every row of `sheet`."""
+        if self.format == "csv":
+            yield from self._csv_rows()
+            return
+        data = self._sheet(sheet)
+        first_row, first_col = data.start or (0, 0)
+        pad = [""] * first_col
+        for offset, cells in enumerate(data.iter_rows()):
+            yield first_row + offset + 1, pad + cells if first_col else cells
+
+    def row_count(self, sheet: str) -> int:
+        if self.format == "csv":
+            return sum(1 for _ in self._csv_rows())
+        data = self._sheet(sheet)
+        return (data.start or (0, 0))[0] + data.height
+
+    def _sheet(self, name: str):
+        try:
+            return self._book.get_sheet_by_name(name)
+        except python_calamine.WorksheetNotFound as exc:
+            raise FileProblem(
+                _("The workbook has no sheet named %(name)s.") % {"name": name}
+            ) from exc
+        except Exception as exc:
+            raise FileProblem(
+                _("The sheet %(name)s cannot be read (%(error)s).")
+                % {"name": name, "error": str(exc)[:120]}
+            ) from exc
+
+    def merged_ranges(self, sheet: str) -> list:
+        if self.format == "csv":
+            return []
+        return self._sheet(sheet).merged_cell_ranges or []
+
+    def _decoded(self) -> str:
+        if self._text is None:
+            raw = self.path.read_bytes()
+            if raw.startswith(codecs.BOM_UTF8):
+                self._text = raw[3:].decode("utf-8", errors="replace")
+            elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                self._text = raw.decode("utf-16", errors="replace")
+            else:
+                try:
+                    self._text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    # Excel on Windows saves "CSV" in the ANSI code page: Windows-1252 here.
+                    self._text = raw.decode("cp1252", errors="replace")
+        return self._text
+
+    def _csv_rows(self) -> Iterator[tuple[int, list]]:
+        text = self._decoded()
+        sample = text[:65536]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            first = sample.splitlines()[0] if sample else ""
+            delimiter = max(",;\t|", key=first.count)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        yield from enumerate(reader, start=1)
+
+    # A first look ------------------------------------------------------------------------
+
+    def default_sheet(self) -> str:
+        """The first visible sheet with a recognisable header row, else the first visible one."""
+        visible = [s.name for s in self.sheets if s.visible] or [self.sheets[0].name]
+        for name in visible:
+            layout = self.layout(name)
+            if "nik" in layout.mapping.values():
+                return name
+        return visible[0]
+
+    def layout(self, sheet: str) -> Layout:
+        """Find the header row (the row among the first few that names the most known columns:
+        offices put a title such as 'DAFTAR PSM KOTA BUKITTINGGI' above it), and sample rows."""
+        head: list[tuple[int, list]] = []
+        for number, cells in self.rows(sheet):
+            head.append((number, cells))
+            if len(head) >= HEADER_SCAN_ROWS + SAMPLE_ROWS:
+                break
+        notes: list[str] = []
+        hidden = [s.name for s in self.sheets if not s.visible]
+        if hidden:
+            notes.append(
+                _("Hidden sheets are not read unless you choose them: %(names)s.")
+                % {"names": ", ".join(hidden)}
+            )
+        if not any(any(text_from_cell(c) for c in cells) for _n, cells in head):
+            raise FileProblem(
+                _("The sheet %(name)s is empty. Choose the sheet that holds the roster.")
+                % {"name": sheet}
+            )
+        best_index, best_score = 0, -1
+        for index, (_number, cells) in enumerate(head[:HEADER_SCAN_ROWS]):
+            score = sum(1 for c in cells if guess_field(text_from_cell(c)))
+            if score > best_score:
+                best_index, best_score = index, score
+        header_number, header_cells = head[best_index]
+        headers = [text_from_cell(c) for c in header_cells]
+        samples = [[text_from_cell(c) for c in cells] for _n, cells in head[best_index + 1 :]]
+        samples = [s for s in samples if any(s)][:SAMPLE_ROWS]
+        width = max([len(headers)] + [len(s) for s in samples])
+        headers += [""] * (width - len(headers))
+        for (r0, c0), (r1, c1) in self.merged_ranges(sheet):
+            if r0 <= header_number - 1 <= r1 and c1 > c0:
+                notes.append(
+                    _(
+                        "Header cells %(first)s%(row)s:%(last)s%(row)s are merged; only column "
+                        "%(first)s got the header. Map the other columns by hand if they hold data."
+                    )
+                    % {"first": column_letter(c0), "last": column_letter(c1), "row": header_number}
+                )
+        unnamed = [
+            column_letter(i)
+            for i, h in enumerate(headers)
+            if not h and any(i < len(s) and s[i] for s in samples)
+        ]
+        if unnamed:
+            notes.append(
+                _("Columns without a header but with data: %(columns)s.")
+                % {"columns": ", ".join(unnamed)}
+            )
+        return Layout(
+            sheet=sheet,
+            header_row=header_number,
+            headers=headers,
+            samples=samples,
+            mapping=guess_mapping(headers),
+            notes=notes,
+        )
+
+    # Formulas ----------------------------------------------------------------------------
+
+    def formula_cells(self, sheet: str, limit: int = 10000) -> dict[int, set[int]]:
+        """{row number: column indexes} of the cells that hold a formula (XLSX only).
+
+        calamine gives a formula's last computed value, which is what the user saw in Excel; the
+        check lets the preview say so, and refuse a formula that was never computed."""
+        if self.format != "xlsx":
+            return {}
+        target = _xlsx_sheet_part(self.path, sheet)
+        if target is None:
+            return {}
+        found: dict[int, set[int]] = {}
+        pattern = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
+        count = 0
+        with zipfile.ZipFile(self.path) as archive, archive.open(target) as stream:
+            tail = b""
+            while chunk := stream.read(1 << 20):
+                data = tail + chunk
+                last_end = 0
+                for match in pattern.finditer(data):
+                    letters, row = match.group(1).decode(), int(match.group(2))
+                    found.setdefault(row, set()).add(_column_index(letters))
+                    last_end = match.end()
+                    count += 1
+                    if count >= limit:
+                        return found
+                tail = data[max(last_end, len(data) - 400) :]
+        return found
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _xlsx_sheet_part(path: Path, sheet: str) -> str | None:
+    """The zip member holding `sheet`'s cells, from the workbook and its relationships."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", errors="replace")
+        try:
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+        except KeyError:
+            return None
+    rel_id = None
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]*)"', tag) or re.search(r'\bid="([^"]*)"', tag)
+        if name and rid and _xml_unescape(name.group(1)) == sheet:
+            rel_id = rid.group(1)
+            break
+    if rel_id is None:
+        return None
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+        if re.search(rf'\bId="{re.escape(rel_id)}"', tag):
+            target = re.search(r'\bTarget="([^"]*)"', tag)
+            if target:
+                value = target.group(1)
+                return value.lstrip("/") if value.startswith("/") else "xl/" + value
+    return None
+
+
+def _xml_unescape(value: str) -> str:
+    return (
+        value.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )

@@ -1,0 +1,746 @@
+"""Every step of an import: upload, mapping, check, commit, undo — each audited.
+
+Status moves only forward through compare-and-set updates (`_claim`), so a double click, a retry
+or two operators pressing the same button start one piece of work, not two.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, plain
+from pilar.imports import engine
+from pilar.imports.columns import BY_KEY
+from pilar.imports.models import Import, ImportChange, ImportRow
+from pilar.imports.reader import FileProblem, Spreadsheet
+from pilar.registry.models import Assignment, Person
+
+WRITE_ACTIONS = [
+    AuditEntry.Action.CREATE,
+    AuditEntry.Action.UPDATE,
+    AuditEntry.Action.END,
+    AuditEntry.Action.DELETE,
+]
+ROW_STORE_BATCH = 1000
+
+
+class StaleRegistry(Exception):
+    """The registry changed between the preview and the commit: rows would now come out
+    differently."""
+
+    def __init__(self, rows: list[int]):
+        super().__init__(rows)
+        self.rows = rows
+
+
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def max_bytes() -> int:
+    return settings.PILAR_IMPORT_MAX_MB * 1024 * 1024
+
+
+def _claim(batch: Import, from_status: list[str], to_status: str, **extra) -> bool:
+    """Move `batch` to `to_status` if (and only if) it is still in one of `from_status`."""
+    done = Import.objects.filter(pk=batch.pk, status__in=from_status).update(
+        status=to_status, **extra
+    )
+    if done:
+        batch.refresh_from_db()
+    return bool(done)
+
+
+# Upload and mapping -----------------------------------------------------------------------
+
+
+def import_upload(*, by: Actor, upload, filename: str) -> Import:
+    """Keep the uploaded file and take a first look: its kind, sheets, header row and a guess of
+    the column mapping. Raises ValidationError (field "file") for a file that cannot be taken."""
+    name = Path(filename or "upload").name[:200]
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty. Choose the roster spreadsheet.")]})
+    if size > max_bytes():
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "The file is %(size)s MB; one import takes at most %(max)s MB. Split "
+                        "the roster into smaller files, or remove pictures and unused sheets."
+                    )
+                    % {"size": round(size / 1024 / 1024, 1), "max": settings.PILAR_IMPORT_MAX_MB}
+                ]
+            }
+        )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    batch = Import(
+        filename=name,
+        size=size,
+        sha256=digest.hexdigest(),
+        file_format="",
+        created_by=_user(by),
+    )
+    batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{_safe(name)}", File(upload), save=False)
+    try:
+        with Spreadsheet(Path(batch.file.path)) as book:
+            batch.file_format = book.format
+            batch.sheets = [[s.name, s.visible] for s in book.sheets]
+            _look(batch, book, book.default_sheet())
+    except FileProblem as exc:
+        batch.file.delete(save=False)
+        raise ValidationError({"file": [exc.message]}) from exc
+    batch.save()
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.LOAD,
+        obj=batch,
+        note=_("uploaded for import: %(name)s, %(size)s bytes") % {"name": name, "size": size},
+    )
+    return batch
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-80:] or "upload"
+
+
+def _look(batch: Import, book: Spreadsheet, sheet: str) -> None:
+    layout = book.layout(sheet)
+    count = book.row_count(sheet) - layout.header_row
+    if count > settings.PILAR_IMPORT_MAX_ROWS:
+        raise FileProblem(
+            _(
+                "The sheet %(sheet)s has %(count)s rows; one import takes at most %(max)s. Split "
+                "it into several files (by kecamatan, for example) and import them one by one."
+            )
+            % {
+                "sheet": sheet,
+                "count": f"{count:,}".replace(",", "."),
+                "max": f"{settings.PILAR_IMPORT_MAX_ROWS:,}".replace(",", "."),
+            }
+        )
+    batch.sheet = sheet
+    batch.header_row = layout.header_row
+    batch.columns = [
+        [index, header, [s[index] if index < len(s) else "" for s in layout.samples]]
+        for index, header in enumerate(layout.headers)
+    ]
+    batch.mapping = layout.mapping
+    batch.notes = layout.notes
+    batch.progress_total = max(count, 0)
+
+
+def import_choose_sheet(*, by: Actor, batch: Import, sheet: str) -> Import:
+    if batch.status not in {Import.Status.MAPPING, Import.Status.PREVIEW}:
+        raise ValidationError({"sheet": [_("This import can no longer be changed.")]})
+    if sheet not in [s[0] for s in batch.sheets]:
+        raise ValidationError(
+            {"sheet": [_("The workbook has no sheet named %(name)s.") % {"name": sheet}]}
+        )
+    try:
+        with Spreadsheet(Path(batch.file.path)) as book:
+            _look(batch, book, sheet)
+    except FileProblem as exc:
+        raise ValidationError({"sheet": [exc.message]}) from exc
+    batch.status = Import.Status.MAPPING
+    batch.save()
+    return batch
+
+
+def import_set_mapping(*, by: Actor, batch: Import, mapping: dict[str, str]) -> Import:
+    """Store the operator's mapping {column index: field} and queue the check."""
+    columns = {str(c[0]) for c in batch.columns}
+    clean = {str(k): v for k, v in mapping.items() if v}
+    errors = []
+    unknown = [v for v in clean.values() if v not in BY_KEY]
+    if unknown or not set(clean) <= columns:
+        errors.append(_("The mapping names a column or field that does not exist."))
+    fields = list(clean.values())
+    twice = sorted({BY_KEY[f].header for f in fields if fields.count(f) > 1 and f in BY_KEY})
+    if twice:
+        errors.append(
+            _("Each field can come from one column only; %(fields)s is chosen more than once.")
+            % {"fields": ", ".join(twice)}
+        )
+    if "nik" not in fields:
+        errors.append(
+            _(
+                "No column is mapped to NIK. Every row needs the person's NIK: choose the column "
+                "that holds it, or add a NIK column to the sheet."
+            )
+        )
+    if errors:
+        raise ValidationError({"mapping": errors})
+    if not _claim(
+        batch,
+        [Import.Status.MAPPING, Import.Status.PREVIEW, Import.Status.FAILED],
+        Import.Status.CHECKING,
+        mapping=clean,
+        progress_done=0,
+        message="",
+        summary={},
+    ):
+        raise ValidationError({"mapping": [_("This import is already being checked or saved.")]})
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=batch,
+        note=_("mapping set; checking"),
+        changes={"mapping": [None, clean]},
+    )
+    return batch
+
+
+# Check ------------------------------------------------------------------------------------
+
+
+def _pass(batch: Import, user, on_chunk) -> engine.Summary:
+    with Spreadsheet(Path(batch.file.path)) as book:
+        formulas = book.formula_cells(batch.sheet)
+        return engine.check_rows(
+            book.rows(batch.sheet),
+            mapping=engine.int_mapping(batch.mapping),
+            user=user,
+            header_row=batch.header_row,
+            formulas=formulas,
+            on_chunk=on_chunk,
+        )
+
+
+def import_check(*, batch_id: int) -> Import:
+    """Check every row and store the results for the preview. Writes nothing to the registry."""
+    batch = Import.objects.get(pk=batch_id)
+    if batch.status != Import.Status.CHECKING:
+        return batch
+    ImportRow.objects.filter(batch=batch).delete()
+    done = 0
+
+    def store(results: list[engine.RowResult]) -> None:
+        nonlocal done
+        ImportRow.objects.bulk_create(
+            [
+                ImportRow(
+                    batch=batch,
+                    number=r.number,
+                    status=r.status,
+                    cells=r.cells,
+                    problems=r.problems,
+                    nik=(r.nik or "")[:16],
+                    name=(r.name or "")[:150],
+                )
+                for r in results
+            ],
+            batch_size=ROW_STORE_BATCH,
+        )
+        done += len(results)
+        Import.objects.filter(pk=batch.pk).update(progress_done=done)
+
+    try:
+        summary = _pass(batch, batch.created_by, store)
+    except FileProblem as exc:
+        Import.objects.filter(pk=batch.pk).update(status=Import.Status.FAILED, message=exc.message)
+        return Import.objects.get(pk=batch.pk)
+    Import.objects.filter(pk=batch.pk, status=Import.Status.CHECKING).update(
+        status=Import.Status.PREVIEW,
+        summary=summary.as_dict(),
+        progress_done=summary.rows,
+        progress_total=summary.rows,
+    )
+    return Import.objects.get(pk=batch.pk)
+
+
+def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict | None = None):
+    """The CLI's dry run: the same check, nothing stored. Returns (summary, rows with problems)."""
+    problems: list[engine.RowResult] = []
+    with Spreadsheet(path) as book:
+        sheet = sheet or book.default_sheet()
+        layout = book.layout(sheet)
+        chosen = mapping if mapping is not None else layout.mapping
+        if "nik" not in chosen.values():
+            raise FileProblem(
+                _("No column of sheet %(sheet)s is recognised as NIK (headers: %(headers)s).")
+                % {"sheet": sheet, "headers": ", ".join(h for h in layout.headers if h)}
+            )
+        summary = engine.check_rows(
+            book.rows(sheet),
+            mapping=engine.int_mapping(chosen),
+            user=user,
+            header_row=layout.header_row,
+            formulas=book.formula_cells(sheet),
+            on_chunk=lambda rows: problems.extend(r for r in rows if r.problems),
+        )
+    return summary, problems, layout
+
+
+# Commit -----------------------------------------------------------------------------------
+
+
+def import_request_commit(
+    *, by: Actor, batch: Import, accept_warnings: bool, accept_rejected: bool
+) -> Import:
+    """Check the operator's consent and mark the import for saving (the task does the work)."""
+    summary = batch.summary or {}
+    errors = []
+    if batch.status != Import.Status.PREVIEW:
+        errors.append(_("Only a checked import that is not saved yet can be saved."))
+    else:
+        if summary.get("warnings") and not accept_warnings:
+            errors.append(
+                _(
+                    "%(count)s rows have warnings (such as a place name read from a close "
+                    "spelling). Read them and tick 'I accept the warnings', or correct the file."
+                )
+                % {"count": summary["warnings"]}
+            )
+        if summary.get("rejected") and not accept_rejected:
+            errors.append(
+                _(
+                    "%(count)s rows are rejected and will not be saved. Tick 'Save without the "
+                    "rejected rows', or correct the file and check it again."
+                )
+                % {"count": summary["rejected"]}
+            )
+        if not (summary.get("new") or summary.get("updated")):
+            errors.append(_("There is nothing to save: no row is new or changed."))
+    if errors:
+        raise ValidationError({"commit": errors})
+    if not _claim(batch, [Import.Status.PREVIEW], Import.Status.COMMITTING, message=""):
+        raise ValidationError({"commit": [_("This import is already being saved.")]})
+    audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=batch, note=_("saving requested"))
+    return batch
+
+
+class _Writer:
+    """Writes one chunk's accepted rows through bulk statements, with audit entries and the
+    change list an undo needs."""
+
+    def __init__(self, batch: Import, by: Actor):
+        self.batch = batch
+        self.by = by
+        self.user = _user(by)
+        # Machine-readable: an undo recognises its own import's entries by this prefix.
+        self.note = f"import #{batch.pk} {batch.filename}"
+        self.statuses: dict[int, str] = dict(
+            ImportRow.objects.filter(batch=batch).values_list("number", "status")
+        )
+        self.stale: list[int] = []
+
+    def _audit(self, action, obj_type, obj_id, repr_, person_id, changes, row) -> AuditEntry:
+        return AuditEntry(
+            user=self.user,
+            username=self.user.get_username() if self.user else "",
+            source=AuditEntry.Source.IMPORT,
+            ip=self.by.ip,
+            action=action,
+            object_type=obj_type,
+            object_id=str(obj_id),
+            object_repr=repr_[:200],
+            person_id=person_id,
+            changes=changes,
+            note=f"{self.note}, row {row}"[:250],
+        )
+
+    def __call__(self, results: list[engine.RowResult]) -> None:
+        for r in results:
+            if self.statuses.get(r.number) != r.status:
+                self.stale.append(r.number)
+        if self.stale:
+            raise StaleRegistry(self.stale)
+        accepted = [r for r in results if r.status in (engine.NEW, engine.UPDATED)]
+        now = timezone.now()
+        audits: list[AuditEntry] = []
+        changes: list[ImportChange] = []
+        # People first: new duties need their ids.
+        created = [r for r in accepted if r.person_create]
+        people = [_person_from(r.known.values, now) for r in created]
+        Person.objects.bulk_create(people, batch_size=500)
+        for r, p in zip(created, people, strict=True):
+            r.known.pk = p.pk
+            audits.append(
+                self._audit(
+                    AuditEntry.Action.CREATE,
+                    "registry.person",
+                    p.pk,
+                    p.name,
+                    p.pk,
+                    {k: [None, plain(v)] for k, v in _shown_fields(r.known.values).items() if v},
+                    r.number,
+                )
+            )
+            changes.append(_change(self.batch, r.number, "person", p.pk, "create", {}))
+        updated = [r for r in accepted if r.person_changes]
+        if updated:
+            befores = {p.pk: p for p in Person.objects.filter(pk__in=[r.known.pk for r in updated])}
+            touched = []
+            for r in updated:
+                person = befores[r.known.pk]
+                before = {f: plain(getattr(person, f)) for f in r.person_changes}
+                before["updated_at"] = person.updated_at.isoformat()
+                for key, value in r.person_changes.items():
+                    setattr(person, key, value)
+                person.updated_at = now
+                touched.append(person)
+                audits.append(
+                    self._audit(
+                        AuditEntry.Action.UPDATE,
+                        "registry.person",
+                        person.pk,
+                        person.name,
+                        person.pk,
+                        {_label(k): [before[k], plain(v)] for k, v in r.person_changes.items()},
+                        r.number,
+                    )
+                )
+                changes.append(_change(self.batch, r.number, "person", person.pk, "update", before))
+            fields = sorted({k for r in updated for k in r.person_changes} | {"updated_at"})
+            Person.objects.bulk_update(touched, fields, batch_size=500)
+        new_duties = [r for r in accepted if r.duty_create]
+        duties = [
+            Assignment(
+                person_id=r.known.pk,
+                kind=r.duty_create["kind"],
+                area=r.duty_create["area"],
+                start_date=r.duty_create["start_date"],
+                end_date=r.duty_create["end_date"],
+                end_reason=r.duty_create["end_reason"],
+                sk_number=r.duty_create["sk_number"],
+                sk_date=r.duty_create["sk_date"],
+                sk_signer=r.duty_create["sk_signer"],
+            )
+            for r in new_duties
+        ]
+        Assignment.objects.bulk_create(duties, batch_size=500)
+        for r, a in zip(new_duties, duties, strict=True):
+            d = r.duty_create
+            duty = next(x for x in reversed(r.known.duties) if x.row == r.number)
+            duty.pk = a.pk
+            audits.append(
+                self._audit(
+                    AuditEntry.Action.CREATE,
+                    "registry.assignment",
+                    a.pk,
+                    f"{r.known.values['name']} — {d['kind'].code} {d['area'].name}",
+                    r.known.pk,
+                    {k: [None, plain(v)] for k, v in d.items() if v not in (None, "")},
+                    r.number,
+                )
+            )
+            changes.append(_change(self.batch, r.number, "assignment", a.pk, "create", {}))
+        ended = [r for r in accepted if r.duty_end is not None]
+        if ended:
+            rows = {
+                a.pk: a for a in Assignment.objects.filter(pk__in=[r.duty_end[0].pk for r in ended])
+            }
+            for r in ended:
+                duty, end, reason = r.duty_end
+                a = rows[duty.pk]
+                before = {"end_date": None, "end_reason": a.end_reason, "end_note": a.end_note}
+                a.end_date, a.end_reason = end, reason
+                audits.append(
+                    self._audit(
+                        AuditEntry.Action.END,
+                        "registry.assignment",
+                        a.pk,
+                        f"{r.known.values['name']} — {a.kind_id} {a.area_id}",
+                        r.known.pk,
+                        {"end_date": [None, end.isoformat()], "end_reason": ["", reason]},
+                        r.number,
+                    )
+                )
+                changes.append(_change(self.batch, r.number, "assignment", a.pk, "end", before))
+            Assignment.objects.bulk_update(list(rows.values()), ["end_date", "end_reason"])
+        AuditEntry.objects.bulk_create(audits, batch_size=500)
+        ImportChange.objects.bulk_create(changes, batch_size=500)
+
+
+def _person_from(values: dict, now) -> Person:
+    person = Person(**{f: values.get(f) for f in engine.STORED_PERSON_FIELDS})
+    for f in (
+        "birth_place",
+        "address",
+        "phone",
+        "education",
+        "bank_name",
+        "bank_account",
+        "bank_holder",
+    ):
+        if getattr(person, f) is None:
+            setattr(person, f, "")
+    person.created_at = person.updated_at = now
+    return person
+
+
+def _shown_fields(values: dict) -> dict:
+    return {_label(k): v for k, v in values.items()}
+
+
+def _label(key: str) -> str:
+    return "residence" if key == "residence_id" else key
+
+
+def _change(batch, row, model, object_id, action, before) -> ImportChange:
+    return ImportChange(
+        batch=batch, row=row, model=model, object_id=object_id, action=action, before=before
+    )
+
+
+def import_commit(*, batch_id: int, by: Actor) -> Import:
+    """Write every accepted row in one transaction, exactly as the preview showed them.
+
+    When the registry changed since the preview (a row would now come out differently), nothing
+    is written: the import is checked again and goes back to the preview with a message."""
+    batch = Import.objects.get(pk=batch_id)
+    if batch.status != Import.Status.COMMITTING:
+        return batch
+    writer = _Writer(batch, by)
+    try:
+        with transaction.atomic():
+            summary = _pass(batch, _user(by), writer)
+            mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+            Import.objects.filter(pk=batch.pk).update(
+                status=Import.Status.COMMITTED,
+                committed_by=_user(by),
+                committed_at=timezone.now(),
+                audit_mark=mark or 0,
+                summary=summary.as_dict(),
+            )
+            audit_record(
+                by=by,
+                action=AuditEntry.Action.LOAD,
+                obj=batch,
+                note=_("saved: %(new)s new, %(updated)s updated rows")
+                % {"new": summary.new, "updated": summary.updated},
+            )
+    except StaleRegistry as exc:
+        rows = ", ".join(str(n) for n in exc.rows[:10])
+        Import.objects.filter(pk=batch.pk).update(status=Import.Status.CHECKING)
+        import_check(batch_id=batch.pk)
+        Import.objects.filter(pk=batch.pk).update(
+            message=_(
+                "Nothing was saved: the registry changed after the check, so rows %(rows)s would "
+                "now be saved differently. The rows have been checked again; read the preview "
+                "and save again."
+            )
+            % {"rows": rows}
+        )
+    except (IntegrityError, ValidationError, FileProblem) as exc:
+        Import.objects.filter(pk=batch.pk).update(
+            status=Import.Status.PREVIEW,
+            message=_("Nothing was saved: the database refused a row (%(error)s).")
+            % {"error": str(exc)[:200]},
+        )
+    return Import.objects.get(pk=batch.pk)
+
+
+# Undo -------------------------------------------------------------------------------------
+
+
+def _later_changes(batch: Import) -> list[AuditEntry]:
+    person_ids = set(batch.changes.filter(model="person").values_list("object_id", flat=True))
+    duty_ids = {
+        str(i) for i in batch.changes.filter(model="assignment").values_list("object_id", flat=True)
+    }
+    person_ids |= set(
+        Assignment.objects.filter(pk__in=[int(i) for i in duty_ids]).values_list(
+            "person_id", flat=True
+        )
+    )
+    q = Q(person_id__in=person_ids) | Q(object_type="registry.assignment", object_id__in=duty_ids)
+    candidates = AuditEntry.objects.filter(
+        q, pk__gt=batch.audit_mark or 0, action__in=WRITE_ACTIONS
+    ).order_by("pk")
+    undone = set(Import.objects.filter(status=Import.Status.UNDONE).values_list("pk", flat=True))
+    later = []
+    for entry in candidates[:200]:
+        if entry.source == AuditEntry.Source.IMPORT:
+            found = re.match(r"(?:import|undo of import) #(\d+)", entry.note)
+            if found and int(found.group(1)) in undone | {batch.pk}:
+                continue
+        later.append(entry)
+    return later
+
+
+def _refusal(later: list[AuditEntry]) -> ValidationError:
+    shown = "; ".join(
+        _("%(what)s %(action)s on %(when)s by %(who)s")
+        % {
+            "what": e.object_repr,
+            "action": e.get_action_display(),
+            "when": date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
+            "who": e.username or e.get_source_display(),
+        }
+        for e in later[:5]
+    )
+    return ValidationError(
+        {
+            "undo": [
+                _(
+                    "This import cannot be undone: %(count)s later changes depend on what it "
+                    "wrote (%(shown)s). Undo those first (a later import can be undone on its "
+                    "own page), then undo this one."
+                )
+                % {"count": len(later), "shown": shown}
+            ]
+        }
+    )
+
+
+def import_request_undo(*, by: Actor, batch: Import) -> Import:
+    """Refuse at once when later work depends on the import; otherwise mark it for undoing
+    (the task does the work, so a large import does not hold a web request)."""
+    if batch.status != Import.Status.COMMITTED:
+        raise ValidationError({"undo": [_("Only a saved import can be undone.")]})
+    later = _later_changes(batch)
+    if later:
+        raise _refusal(later)
+    if not _claim(batch, [Import.Status.COMMITTED], Import.Status.UNDOING, message=""):
+        raise ValidationError({"undo": [_("This import is already being undone.")]})
+    return batch
+
+
+def import_undo(*, batch_id: int, by: Actor) -> Import:
+    """Take back everything an import wrote, in one transaction: delete what it created,
+    restore what it changed. Refused, with the reason, when later work depends on it."""
+    try:
+        with transaction.atomic():
+            batch = Import.objects.select_for_update().get(pk=batch_id)
+            if batch.status != Import.Status.UNDOING:
+                return batch
+            later = _later_changes(batch)
+            if later:
+                raise _refusal(later)
+            _reverse(batch, by)
+    except ValidationError as exc:
+        Import.objects.filter(pk=batch_id).update(
+            status=Import.Status.COMMITTED, message=" ".join(exc.messages)
+        )
+    return Import.objects.get(pk=batch_id)
+
+
+def _reverse(batch: Import, by: Actor) -> None:
+    note = f"undo of import #{batch.pk} {batch.filename}"
+    audits: list[AuditEntry] = []
+    user = _user(by)
+
+    def entry(action, obj_type, obj_id, repr_, person_id, changes) -> None:
+        audits.append(
+            AuditEntry(
+                user=user,
+                username=user.get_username() if user else "",
+                source=AuditEntry.Source.IMPORT,
+                ip=by.ip,
+                action=action,
+                object_type=obj_type,
+                object_id=str(obj_id),
+                object_repr=repr_[:200],
+                person_id=person_id,
+                changes=changes,
+                note=note[:250],
+            )
+        )
+
+    changes = list(batch.changes.order_by("-pk"))
+    try:
+        with transaction.atomic():
+            for group in _runs(changes):
+                _undo_group(group, entry)
+    except ProtectedError as exc:
+        blocking = sorted({str(o) for o in exc.protected_objects})[:5]
+        raise ValidationError(
+            {
+                "undo": [
+                    _(
+                        "This import cannot be undone: other records now refer to what it "
+                        "created (%(records)s)."
+                    )
+                    % {"records": "; ".join(blocking)}
+                ]
+            }
+        ) from exc
+    AuditEntry.objects.bulk_create(audits, batch_size=500)
+    batch.status = Import.Status.UNDONE
+    batch.undone_by = user
+    batch.undone_at = timezone.now()
+    batch.message = ""
+    batch.save(update_fields=["status", "undone_by", "undone_at", "message"])
+    audit_record(by=by, action=AuditEntry.Action.DELETE, obj=batch, note=note)
+
+
+def _runs(changes: list[ImportChange]):
+    """Consecutive changes of one model and action, so each run is one bulk statement."""
+    run: list[ImportChange] = []
+    for change in changes:
+        if run and (run[-1].model, run[-1].action) != (change.model, change.action):
+            yield run
+            run = []
+        run.append(change)
+    if run:
+        yield run
+
+
+def _undo_group(group: list[ImportChange], entry) -> None:
+    model, action = group[0].model, group[0].action
+    ids = [c.object_id for c in group]
+    if model == "assignment" and action == "create":
+        for a in Assignment.objects.filter(pk__in=ids).select_related("person", "kind", "area"):
+            entry(AuditEntry.Action.DELETE, "registry.assignment", a.pk, str(a), a.person_id, {})
+        Assignment.objects.filter(pk__in=ids).delete()
+    elif model == "assignment" and action == "end":
+        rows = {a.pk: a for a in Assignment.objects.filter(pk__in=ids)}
+        for c in group:
+            a = rows[c.object_id]
+            entry(
+                AuditEntry.Action.UPDATE,
+                "registry.assignment",
+                a.pk,
+                f"{a.person_id} {a.kind_id} {a.area_id}",
+                a.person_id,
+                {"end_date": [plain(a.end_date), None]},
+            )
+            a.end_date = None
+            a.end_reason = c.before.get("end_reason", "")
+            a.end_note = c.before.get("end_note", "")
+        Assignment.objects.bulk_update(list(rows.values()), ["end_date", "end_reason", "end_note"])
+    elif model == "person" and action == "update":
+        rows = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+        fields: set[str] = set()
+        for c in group:
+            p = rows[c.object_id]
+            restored = {}
+            for key, value in c.before.items():
+                field = Person._meta.get_field(key)
+                value = field.to_python(value) if value is not None else None
+                restored[_label(key)] = [plain(getattr(p, key)), plain(value)]
+                setattr(p, key, value)
+                fields.add(key)
+            restored.pop("updated_at", None)
+            entry(AuditEntry.Action.UPDATE, "registry.person", p.pk, p.name, p.pk, restored)
+        Person.objects.bulk_update(list(rows.values()), sorted(fields), batch_size=500)
+    elif model == "person" and action == "create":
+        for p in Person.objects.filter(pk__in=ids).only("pk", "name"):
+            entry(AuditEntry.Action.DELETE, "registry.person", p.pk, p.name, p.pk, {})
+        Person.objects.filter(pk__in=ids).delete()
+
+
+def import_day(value: datetime.date) -> str:
+    return date_format(value, "DATE_FORMAT")

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pilar.accounts.access import Capability
+from pilar.accounts.decorators import capability_required
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
+from pilar.imports import exports, services, tasks
+from pilar.imports.columns import BY_KEY
+from pilar.imports.forms import (
+    CommitForm,
+    ImportFilterForm,
+    MappingForm,
+    RowFilterForm,
+    SheetForm,
+    UploadForm,
+)
+from pilar.imports.models import Import, ImportRow
+from pilar.lib.exports import XLSX_TYPE, file_response
+from pilar.lib.nik import mask_nik
+
+PAGE_SIZE = 50
+
+
+def _batch(request, pk: int) -> Import:
+    return get_object_or_404(Import.objects.visible_to(request.user), pk=pk)
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _enqueue_check(batch: Import) -> None:
+    transaction.on_commit(lambda: tasks.check_import.enqueue(batch.pk))
+
+
+@capability_required(Capability.IMPORTS)
+def import_list(request):
+    form = ImportFilterForm(request.GET or None)
+    batches = Import.objects.visible_to(request.user).select_related("created_by")
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            batches = batches.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["q"]:
+            batches = batches.filter(filename__icontains=form.cleaned_data["q"])
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        headers = [
+            _("Import"),
+            _("File name"),
+            _("Uploaded"),
+            _("Uploaded by"),
+            _("Status"),
+            _("Rows"),
+            _("New"),
+            _("Updated"),
+            _("Unchanged"),
+            _("Rejected"),
+        ]
+        rows = [
+            [
+                b.pk,
+                b.filename,
+                b.created_at.date(),
+                b.created_by.username if b.created_by else "",
+                b.get_status_display(),
+                b.summary.get("rows"),
+                b.summary.get("new"),
+                b.summary.get("updated"),
+                b.summary.get("unchanged"),
+                b.summary.get("rejected"),
+            ]
+            for b in batches
+        ]
+        return file_response(fmt, "pilar-imports", headers, rows)
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "imports/import_list.html",
+        {"page": page, "form": form, "upload": UploadForm(), "query": query.urlencode()},
+    )
+
+
+@require_POST
+@capability_required(Capability.IMPORTS)
+def import_upload(request):
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("imports:list")
+    upload = form.cleaned_data["file"]
+    try:
+        batch = services.import_upload(
+            by=Actor.from_request(request), upload=upload, filename=upload.name
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("imports:list")
+    return redirect("imports:detail", batch.pk)
+
+
+@require_GET
+@capability_required(Capability.IMPORTS)
+def import_template(request):
+    response = HttpResponse(exports.template_xlsx(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="pilar-template.xlsx"'
+    return response
+
+
+@capability_required(Capability.IMPORTS)
+def import_detail(request, pk: int):
+    batch = _batch(request, pk)
+    summary = batch.summary or {}
+    context = {
+        "batch": batch,
+        "summary": summary,
+        "counts": [
+            ("new", _("New"), summary.get("new", 0)),
+            ("updated", _("Updated"), summary.get("updated", 0)),
+            ("unchanged", _("Unchanged"), summary.get("unchanged", 0)),
+            ("rejected", _("Rejected"), summary.get("rejected", 0)),
+        ],
+        "to_save": summary.get("new", 0) + summary.get("updated", 0),
+    }
+    if batch.status in {Import.Status.MAPPING, Import.Status.FAILED, Import.Status.PREVIEW}:
+        context["mapping_form"] = MappingForm(batch=batch)
+        context["sheet_form"] = SheetForm(batch=batch)
+    if batch.status == Import.Status.PREVIEW:
+        context["commit_form"] = CommitForm()
+    if batch.status in {Import.Status.PREVIEW, Import.Status.COMMITTED, Import.Status.UNDONE}:
+        context.update(_rows_context(request, batch))
+    return render(request, "imports/import_detail.html", context)
+
+
+def _rows_context(request, batch: Import) -> dict:
+    form = RowFilterForm(request.GET or None)
+    rows = ImportRow.objects.filter(batch=batch)
+    status = ""
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        text = form.cleaned_data["q"].strip()
+        if text.isdigit():
+            rows = rows.filter(number=int(text))
+        elif text:
+            rows = rows.filter(name__icontains=text)
+    if status == "warning":
+        rows = rows.filter(problems__icontains='"warning"')
+    elif status in ImportRow.Status.values:
+        rows = rows.filter(status=status)
+    elif status != "every":
+        rows = rows.filter(Q(status=ImportRow.Status.REJECTED) | ~Q(problems=[]))
+    page = Paginator(rows.order_by("number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = []
+    for r in page:
+        problems = [
+            {
+                "severity": p[0],
+                "column": BY_KEY[p[1]].header if p[1] in BY_KEY else p[1],
+                "value": mask_nik(p[2]) if p[1] == "nik" and len(p[2]) == 16 else p[2],
+                "message": p[3],
+            }
+            for p in r.problems
+        ]
+        shown.append({"row": r, "nik": mask_nik(r.nik) if r.nik else "", "problems": problems})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"rows_form": form, "rows_page": page, "rows": shown, "rows_query": query.urlencode()}
+
+
+@require_GET
+@capability_required(Capability.IMPORTS)
+def import_progress(request, pk: int):
+    batch = _batch(request, pk)
+    response = render(request, "imports/import_progress.html", {"batch": batch})
+    if not batch.is_running and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@capability_required(Capability.IMPORTS)
+def import_sheet(request, pk: int):
+    batch = _batch(request, pk)
+    form = SheetForm(request.POST, batch=batch)
+    if form.is_valid():
+        try:
+            services.import_choose_sheet(
+                by=Actor.from_request(request), batch=batch, sheet=form.cleaned_data["sheet"]
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+    else:
+        messages.error(request, _("Choose one of the workbook's sheets."))
+    return redirect("imports:detail", batch.pk)
+
+
+@require_POST
+@capability_required(Capability.IMPORTS)
+def import_mapping(request, pk: int):
+    batch = _batch(request, pk)
+    form = MappingForm(request.POST, batch=batch)
+    if not form.is_valid():
+        messages.error(request, _("Choose a field (or none) for every column."))
+        return redirect("imports:detail", batch.pk)
+    try:
+        services.import_set_mapping(
+            by=Actor.from_request(request), batch=batch, mapping=form.mapping()
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("imports:detail", batch.pk)
+    _enqueue_check(batch)
+    return redirect("imports:detail", batch.pk)
+
+
+@require_POST
+@capability_required(Capability.IMPORTS)
+def import_commit(request, pk: int):
+    batch = _batch(request, pk)
+    form = CommitForm(request.POST)
+    form.is_valid()
+    by = Actor.from_request(request)
+    try:
+        services.import_request_commit(
+            by=by,
+            batch=batch,
+            accept_warnings=form.cleaned_data.get("accept_warnings", False),
+            accept_rejected=form.cleaned_data.get("accept_rejected", False),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("imports:detail", batch.pk)
+    args = tasks.actor_args(by)
+    transaction.on_commit(lambda: tasks.commit_import.enqueue(batch.pk, **args))
+    return redirect("imports:detail", batch.pk)
+
+
+@require_POST
+@capability_required(Capability.IMPORTS)
+def import_undo(request, pk: int):
+    batch = _batch(request, pk)
+    by = Actor.from_request(request)
+    try:
+        services.import_request_undo(by=by, batch=batch)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("imports:detail", batch.pk)
+    args = tasks.actor_args(by)
+    transaction.on_commit(lambda: tasks.undo_import.enqueue(batch.pk, **args))
+    return redirect("imports:detail", batch.pk)
+
+
+@require_GET
+@capability_required(Capability.IMPORTS)
+def import_rejected(request, pk: int):
+    batch = _batch(request, pk)
+    audit_record(
+        by=Actor.from_request(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=batch,
+        note="rejected rows downloaded",
+    )
+    response = HttpResponse(exports.rejected_report(batch), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="pilar-import-{batch.pk}-rejected.xlsx"'
+    )
+    return response

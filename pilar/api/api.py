@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 api = NinjaAPI(
     title="Pilar API",
     version="1",
-    description="Registry of social pillars: areas, people, duties and headcounts.",
+    description="Registry of social pillars: areas, people, duties, headcounts and roster imports.",
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
@@ -83,9 +83,11 @@ def on_unauthenticated(request, exc):
 
 
 def mount() -> NinjaAPI:
+    from pilar.imports.api import router as imports_router
     from pilar.regions.api import router as regions_router
     from pilar.registry.api import router as registry_router
 
     api.add_router("/", regions_router)
     api.add_router("/", registry_router)
+    api.add_router("/", imports_router)
     return api

@@ -215,7 +215,10 @@ def read_row(
                         % {"column": BY_KEY[key].header, "count": len(text), "limit": limit},
                         "too_long",
                     )
-                values[key] = "".join(text.split()) if key == "bank_account" else text
+                if key == "bank_account":
+                    # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
+                    text = "".join(text.split()).lstrip("'")
+                values[key] = text
         except CellProblem as exc:
             row.add(ERROR, "birth_date" if key == "birth_place_date" else key, text, exc.message)
     _read_areas(row, raw, lookup)

@@ -4,6 +4,7 @@ A new URL must be added to the tables below or `test_every_url_is_in_the_matrix`
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from pilar.api.api import api
@@ -146,6 +147,9 @@ API_READ = {
     "/api/v1/people/{person_id}": page_detail_of_a1,
     "/api/v1/assignments": page_people,
     "/api/v1/headcount": PAGES["registry:headcount"],
+    "/api/v1/imports": page_edit,
+    "/api/v1/imports/{import_id}": page_edit,
+    "/api/v1/imports/{import_id}/rows": page_edit,
 }
 # Writes carry a schema-valid body that the service then refuses (bad NIK, end before start),
 # so an allowed role gets 400 and nothing changes; a role without the right gets 403 first.
@@ -170,16 +174,30 @@ API_WRITE = {
 }
 
 
+# Import writes, each with input the service refuses (an empty file; no NIK column; commit or
+# undo of an import that was never checked).
+API_IMPORT_WRITE = {
+    ("POST", "/api/v1/imports"): None,
+    ("POST", "/api/v1/imports/{import_id}/preview"): {"mapping": {}},
+    ("POST", "/api/v1/imports/{import_id}/commit"): {"accept_warnings": True},
+    ("POST", "/api/v1/imports/{import_id}/undo"): {},
+}
+
+
 def test_every_api_route_is_in_the_matrix():
-    expected = {("GET", p) for p in API_READ} | set(API_WRITE)
+    expected = {("GET", p) for p in API_READ} | set(API_WRITE) | set(API_IMPORT_WRITE)
     assert api_routes() == expected
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_api_by_role(client, actors, people, role):
+def test_api_by_role(client, actors, people, batch, role):
     client = client_for(client, actors, role)
     a1 = people["a1"]
-    fill = {"{person_id}": str(a1.pk), "{assignment_id}": str(a1.assignments.get().pk)}
+    fill = {
+        "{person_id}": str(a1.pk),
+        "{assignment_id}": str(a1.assignments.get().pk),
+        "{import_id}": str(batch.pk),
+    }
     wrong = {}
     for path, rule in API_READ.items():
         url = path
@@ -201,6 +219,18 @@ def test_api_by_role(client, actors, people, role):
             wrong[(method, path)] = (response.status_code, expected)
         if expected == 400:
             assert response.json()["message"], (method, path)
+    for (method, path), body in API_IMPORT_WRITE.items():
+        url = path.replace("{import_id}", str(batch.pk))
+        if body is None:
+            empty = SimpleUploadedFile("kosong.xlsx", b"")
+            response = client.post(url, {"file": empty})
+        else:
+            response = client.post(url, body, content_type="application/json")
+        expected = 401 if role == "anon" else (400 if role in EDIT else 403)
+        if response.status_code != expected:
+            wrong[(method, path)] = (response.status_code, expected)
     assert not wrong, f"{role}: (got, expected) {wrong}"
     a1.refresh_from_db()
     assert a1.assignments.get().end_date is None
+    batch.refresh_from_db()
+    assert batch.status == "mapping"

@@ -1,0 +1,196 @@
+"""Imports over the API: upload, preview (check), commit and undo, as on the pages.
+
+Checking, saving and undoing run in the background: those calls answer 202 at once, and the
+import's `status` and `progress_*` tell when the work is done (poll GET /imports/{id})."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from pilar.accounts.access import Capability, can
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.imports import services, tasks
+from pilar.imports.columns import column_letter
+from pilar.imports.models import Import, ImportRow
+from pilar.lib.nik import mask_nik
+
+router = Router(tags=["imports"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, source=AuditEntry.Source.API)
+
+
+def _batch(request, import_id: int) -> Import:
+    if not can(request.user, Capability.IMPORTS):
+        raise PermissionDenied
+    return get_object_or_404(Import.objects.visible_to(request.user), pk=import_id)
+
+
+class ColumnOut(Schema):
+    column: str
+    header: str
+    field: str | None
+    samples: list[str]
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    file_format: str
+    sheet: str
+    sheets: list[str]
+    header_row: int
+    status: str
+    message: str
+    notes: list[str]
+    columns: list[ColumnOut]
+    progress_done: int
+    progress_total: int
+    summary: dict
+    created_at: datetime.datetime
+    committed_at: datetime.datetime | None
+    undone_at: datetime.datetime | None
+
+
+class RowOut(Schema):
+    row: int
+    status: str
+    nik: str
+    name: str
+    problems: list[dict]
+
+
+class PreviewIn(Schema):
+    mapping: dict[str, str] | None = None
+    sheet: str | None = None
+
+
+class CommitIn(Schema):
+    accept_warnings: bool = False
+    accept_rejected: bool = False
+
+
+def _out(batch: Import) -> ImportOut:
+    return ImportOut(
+        id=batch.pk,
+        filename=batch.filename,
+        file_format=batch.file_format,
+        sheet=batch.sheet,
+        sheets=[s[0] for s in batch.sheets],
+        header_row=batch.header_row,
+        status=batch.status,
+        message=batch.message,
+        notes=batch.notes,
+        columns=[
+            ColumnOut(
+                column=column_letter(index),
+                header=header,
+                field=batch.mapping.get(str(index)),
+                samples=samples,
+            )
+            for index, header, samples in batch.columns
+        ],
+        progress_done=batch.progress_done,
+        progress_total=batch.progress_total,
+        summary=batch.summary,
+        created_at=batch.created_at,
+        committed_at=batch.committed_at,
+        undone_at=batch.undone_at,
+    )
+
+
+@router.get("/imports", response=list[ImportOut])
+def list_imports(request):
+    if not can(request.user, Capability.IMPORTS):
+        raise PermissionDenied
+    return [_out(b) for b in Import.objects.visible_to(request.user)[:100]]
+
+
+@router.post("/imports", response={201: ImportOut})
+def upload_import(request, file: File[UploadedFile]):
+    """Upload a roster (XLSX, XLS, ODS or CSV). Answers with the columns Pilar recognised."""
+    if not can(request.user, Capability.IMPORTS):
+        raise PermissionDenied
+    batch = services.import_upload(by=_actor(request), upload=file, filename=file.name)
+    return Status(201, _out(batch))
+
+
+@router.get("/imports/{import_id}", response=ImportOut)
+def get_import(request, import_id: int):
+    return _out(_batch(request, import_id))
+
+
+@router.get("/imports/{import_id}/rows", response=list[RowOut])
+def list_rows(
+    request, import_id: int, status: str | None = None, offset: int = 0, limit: int = 100
+):
+    """The checked rows with their problems; `status` = new, updated, unchanged or rejected."""
+    batch = _batch(request, import_id)
+    rows = ImportRow.objects.filter(batch=batch).order_by("number")
+    if status:
+        rows = rows.filter(status=status)
+    limit = max(1, min(limit, 1000))
+    return [
+        RowOut(
+            row=r.number,
+            status=r.status,
+            nik=mask_nik(r.nik) if r.nik else "",
+            name=r.name,
+            problems=[
+                {"severity": p[0], "field": p[1], "value": p[2], "message": p[3]}
+                for p in r.problems
+            ],
+        )
+        for r in rows[offset : offset + limit]
+    ]
+
+
+@router.post("/imports/{import_id}/preview", response={202: ImportOut})
+def preview_import(request, import_id: int, payload: PreviewIn):
+    """Check the rows (with the recognised mapping, or `mapping` {column letter: field})."""
+    batch = _batch(request, import_id)
+    by = _actor(request)
+    if payload.sheet and payload.sheet != batch.sheet:
+        batch = services.import_choose_sheet(by=by, batch=batch, sheet=payload.sheet)
+    mapping = batch.mapping
+    if payload.mapping is not None:
+        letters = {column_letter(c[0]): str(c[0]) for c in batch.columns}
+        mapping = {letters.get(k.upper(), k): v for k, v in payload.mapping.items()}
+    services.import_set_mapping(by=by, batch=batch, mapping=mapping)
+    transaction.on_commit(lambda: tasks.check_import.enqueue(batch.pk))
+    return Status(202, _out(batch))
+
+
+@router.post("/imports/{import_id}/commit", response={202: ImportOut})
+def commit_import(request, import_id: int, payload: CommitIn):
+    """Save every accepted row in one go (after the preview)."""
+    batch = _batch(request, import_id)
+    by = _actor(request)
+    services.import_request_commit(
+        by=by,
+        batch=batch,
+        accept_warnings=payload.accept_warnings,
+        accept_rejected=payload.accept_rejected,
+    )
+    args = tasks.actor_args(by)
+    transaction.on_commit(lambda: tasks.commit_import.enqueue(batch.pk, **args))
+    return Status(202, _out(batch))
+
+
+@router.post("/imports/{import_id}/undo", response={202: ImportOut})
+def undo_import(request, import_id: int):
+    """Undo a saved import whole; refused (400) when later changes depend on it."""
+    batch = _batch(request, import_id)
+    by = _actor(request)
+    services.import_request_undo(by=by, batch=batch)
+    args = tasks.actor_args(by)
+    transaction.on_commit(lambda: tasks.undo_import.enqueue(batch.pk, **args))
+    return Status(202, _out(batch))

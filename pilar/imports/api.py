@@ -65,6 +65,7 @@ class RowOut(Schema):
     status: str
     nik: str
     name: str
+    plan: dict
     problems: list[dict]
 
 
@@ -144,6 +145,7 @@ def list_rows(
             status=r.status,
             nik=mask_nik(r.nik) if r.nik else "",
             name=r.name,
+            plan=r.plan,
             problems=[
                 {"severity": p[0], "field": p[1], "value": p[2], "message": p[3]}
                 for p in r.problems

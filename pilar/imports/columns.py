@@ -338,6 +338,25 @@ for _column in COLUMNS:
         _SYNONYMS.setdefault(_synonym, _column.key)
 _SYNONYM_KEYS = list(_SYNONYMS)
 FUZZY_HEADER_SCORE = 90
+HARMLESS_TRAILING_WORDS = {
+    "sesuai",
+    "ktp",
+    "kk",
+    "lengkap",
+    "yang",
+    "berlaku",
+    "aktif",
+    "pilar",
+    "psm",
+    "tksk",
+    "tagana",
+    "dd",
+    "mm",
+    "yyyy",
+    "hh",
+    "bb",
+    "tttt",
+}
 
 
 def guess_field(header: str) -> str | None:
@@ -350,9 +369,10 @@ def guess_field(header: str) -> str | None:
         return _SYNONYMS[key]
     # "Nama Lengkap (sesuai KTP)" -> "nama lengkap sesuai ktp": try without the trailing words.
     words = key.split()
-    for length in range(len(words) - 1, 0, -1):
+    for length in range(len(words) - 1, 1, -1):
         shorter = " ".join(words[:length])
-        if shorter in _SYNONYMS and length >= 2:
+        # "Nama Lengkap sesuai KTP" is a name; "No KTP Ahli Waris" is not the pillar's NIK.
+        if shorter in _SYNONYMS and set(words[length:]) <= HARMLESS_TRAILING_WORDS:
             return _SYNONYMS[shorter]
     best = process.extractOne(key, _SYNONYM_KEYS, scorer=fuzz.ratio)
     if best and best[1] >= FUZZY_HEADER_SCORE and len(key) >= 4:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope
 from pilar.imports.columns import BY_KEY, PERSON_KEYS, column_letter
@@ -34,13 +36,13 @@ from pilar.imports.normalize import (
     sex_from_cell,
     text_from_cell,
 )
-from pilar.lib.nik import nik_sex
+from pilar.lib.nik import mask_nik, nik_sex
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 from pilar.registry.services import assignment_field_errors, person_field_errors
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
-CHUNK = 1000
+CHUNK = 2000
 NEW, UPDATED, UNCHANGED, REJECTED = "new", "updated", "unchanged", "rejected"
 TEXT_LIMITS = {
     "name": 150,
@@ -70,6 +72,23 @@ STORED_PERSON_FIELDS = (
 )
 
 
+REQUIRED_FOR_NEW = (
+    ("name", gettext_lazy("Name is empty; a new person needs the full name.")),
+    ("birth_date", gettext_lazy("Date of birth is empty; a new person needs it.")),
+)
+# Assignment columns in the order of Duty's first fields.
+DUTY_FIELDS = (
+    "kind_id",
+    "area_id",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "sk_number",
+    "sk_date",
+    "sk_signer",
+)
+
+
 def _day(value: datetime.date) -> str:
     return date_format(value, "DATE_FORMAT")
 
@@ -77,7 +96,7 @@ def _day(value: datetime.date) -> str:
 @dataclass
 class RowResult:
     number: int
-    cells: list[str]
+    raw: list  # the cells as read; as text only where needed (`cells`)
     values: dict = field(default_factory=dict)
     problems: list[list] = field(default_factory=list)
     status: str = ""
@@ -86,10 +105,52 @@ class RowResult:
     person_changes: dict = field(default_factory=dict)
     duty_create: dict | None = None
     duty_end: tuple | None = None  # (registered Duty, end date, end reason)
+    person_before: dict = field(default_factory=dict)
+    planned: dict = field(default_factory=dict)
     known: KnownPerson | None = None  # the person after this row (for the commit)
 
-    def add(self, severity: str, key: str, value, message: str) -> None:
-        self.problems.append([severity, key, "" if value is None else str(value), message])
+    def add(self, severity: str, key: str, value, message: str, code: str = "") -> None:
+        problem = [severity, key, "" if value is None else str(value), message]
+        if code:
+            problem.append(code)  # what kind of problem, for the rejected-rows report
+        self.problems.append(problem)
+
+    def plan(self, lookup: Lookup) -> dict:
+        """What saving this row does, in words a person reads and in a form the commit compares
+        with the preview's: a row is saved only if it would do exactly what was shown."""
+        if self.status in ("", REJECTED):
+            return {}
+        plan: dict = {}
+        if self.person_create:
+            plan["person"] = "new"
+        elif self.person_changes:
+            plan["person"] = [
+                [
+                    _field_label(k),
+                    _plain(k, self.person_before.get(k), lookup),
+                    _plain(k, v, lookup),
+                ]
+                for k, v in sorted(self.person_changes.items())
+            ]
+        if self.duty_create:
+            d = self.duty_create
+            plan["duty"] = [
+                d["kind"].code,
+                d["area"].code,
+                d["start_date"].isoformat(),
+                d["end_date"].isoformat() if d["end_date"] else "",
+            ]
+        if self.duty_end is not None:
+            duty, end, reason = self.duty_end
+            plan["end"] = [duty.pk, end.isoformat(), reason]
+        warnings = [p[3] for p in self.problems if p[0] == WARNING]
+        if warnings:
+            plan["warnings"] = warnings
+        return plan
+
+    @property
+    def cells(self) -> list[str]:
+        return [text_from_cell(c) for c in self.raw]
 
     @property
     def has_error(self) -> bool:
@@ -104,7 +165,7 @@ class RowResult:
         return self.values.get("name", "")
 
 
-@dataclass
+@dataclass(slots=True)
 class Duty:
     kind_id: int
     area_id: int
@@ -118,7 +179,7 @@ class Duty:
     row: int | None = None  # the file row that adds it (None: already registered)
 
 
-@dataclass
+@dataclass(slots=True)
 class KnownPerson:
     """A NIK as the registry would hold it after the rows accepted so far."""
 
@@ -126,11 +187,60 @@ class KnownPerson:
     pk: int | None = None
     editable: bool = True
     duties: list[Duty] = field(default_factory=list)
-    from_file: dict = field(default_factory=dict)  # field -> (value, row) set by earlier rows
+    from_file: dict = field(default_factory=dict)  # field -> the row that set it
     created_row: int | None = None
 
 
 # Reading one row ----------------------------------------------------------------------------
+
+
+PERSON_KEY_SET = frozenset(PERSON_KEYS)
+NUMBER_TYPES = (int, float)
+# Text made of digits that Excel turns into a number when the column is not formatted as Text.
+DIGIT_TEXT_KEYS = frozenset({"bank_account", "sk_number"})
+CACHED_KEYS = frozenset({"sex", "education", "end_reason", "kind", *DATE_KEYS})
+AREA_KEYS = frozenset({"residence", "kecamatan", "kelurahan"})
+TEXT_KEYS = frozenset(
+    {
+        "name",
+        "birth_place",
+        "address",
+        "bank_name",
+        "bank_account",
+        "bank_holder",
+        "sk_number",
+        "sk_signer",
+    }
+)
+
+
+def _convert(key: str, cell, text: str, lookup: Lookup, today: datetime.date):
+    """One cell's value for `key`; raises CellProblem with the fix."""
+    if key == "nik":
+        return nik_from_cell(cell)
+    if key in DATE_KEYS:
+        return date_from_cell(cell, today=today)
+    if key == "sex":
+        return sex_from_cell(cell)
+    if key == "phone":
+        return phone_from_cell(cell)
+    if key == "education":
+        return lookup.education(text)
+    if key == "end_reason":
+        return lookup.end_reason(text)
+    if key == "kind":
+        return lookup.kind(text)
+    limit = TEXT_LIMITS.get(key)
+    if limit and len(text) > limit:
+        raise CellProblem(
+            _("%(column)s is too long (%(count)s characters, at most %(limit)s).")
+            % {"column": BY_KEY[key].header, "count": len(text), "limit": limit},
+            "too_long",
+        )
+    if key == "bank_account":
+        # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
+        return "".join(text.split()).lstrip("'")
+    return text
 
 
 def read_row(
@@ -141,19 +251,32 @@ def read_row(
     today: datetime.date,
     formulas: set[int] | None = None,
 ) -> RowResult | None:
-    """Turn one row's cells into registry values; None for a row with nothing in it."""
-    texts = [text_from_cell(c) for c in cells]
-    if not any(texts[i] for i in mapping if i < len(texts)):
-        return None
-    row = RowResult(number=number, cells=texts)
-    values = row.values
-    raw: dict[str, object] = {}
+    """Turn one row's cells into registry values; None for a row with nothing in it.
+
+    Runs for every row of a 100,000-row sheet: cells that repeat (kinds, places, dates typed
+    as text) are converted once per run (`lookup.cells`), and a cell becomes text only when a
+    column needs its text."""
+    width = len(cells)
+    row = None
+    values: dict = {}
+    raw: dict[str, str] = {}
+    cache = lookup.cells
     for index, key in mapping.items():
-        if index >= len(cells):
+        if index >= width:
             continue
         cell = cells[index]
-        text = texts[index]
+        kind_of_cell = type(cell)
+        if kind_of_cell is str:
+            text = " ".join(cell.split())
+        elif kind_of_cell is datetime.date and key in DATE_KEYS and not formulas:
+            values[key] = cell  # a date cell in a date column: nothing to read
+            continue
+        elif cell is None:
+            text = ""
+        else:
+            text = text_from_cell(cell)
         if formulas and index in formulas:
+            row = row or RowResult(number=number, raw=cells, values=values)
             where = f"{column_letter(index)}{number}"
             if text == "":
                 row.add(
@@ -176,19 +299,13 @@ def read_row(
             )
         if text == "":
             continue
-        raw[key] = text
-        try:
-            if key == "nik":
-                values["nik"] = nik_from_cell(cell)
-            elif key in DATE_KEYS:
-                values[key] = date_from_cell(cell, today=today)
-            elif key == "sex":
-                values["sex"] = sex_from_cell(cell)
-            elif key == "phone":
-                values["phone"] = phone_from_cell(cell)
-            elif key == "birth_place_date":
-                place, _sep, when = text.rpartition(",")
-                if not _sep:
+        if key in AREA_KEYS:
+            raw[key] = text  # read below, where the columns are seen together
+            continue
+        if key == "birth_place_date":
+            place, sep, when = text.rpartition(",")
+            try:
+                if not sep:
                     raise CellProblem(
                         _(
                             "Place and date of birth %(value)s cannot be split; write it as "
@@ -197,32 +314,78 @@ def read_row(
                         % {"value": text},
                         "ttl",
                     )
-                values["birth_place"] = " ".join(place.split())
                 values["birth_date"] = date_from_cell(when.strip(), today=today)
-            elif key == "education":
-                values["education"] = lookup.education(text)
-            elif key == "end_reason":
-                values["end_reason"] = lookup.end_reason(text)
-            elif key == "kind":
-                values["kind"] = lookup.kind(text)
-            elif key in {"residence", "kecamatan", "kelurahan"}:
-                pass  # read below, where the columns are seen together
+                values["birth_place"] = _convert(
+                    "birth_place", place, " ".join(place.split()), lookup, today
+                )
+            except CellProblem as exc:
+                row = row or RowResult(number=number, raw=cells, values=values)
+                row.add(ERROR, "birth_date", text, exc.message)
+            continue
+        if key in CACHED_KEYS:
+            memo = (key, cell if type(cell) is not float else text)
+            found = cache.get(memo)
+            if found is None:
+                try:
+                    found = (_convert(key, cell, text, lookup, today), None, "")
+                except CellProblem as exc:
+                    found = (None, exc.message, exc.code)
+                cache[memo] = found
+            if found[1] is None:
+                values[key] = found[0]
             else:
-                limit = TEXT_LIMITS.get(key)
-                if limit and len(text) > limit:
-                    raise CellProblem(
-                        _("%(column)s is too long (%(count)s characters, at most %(limit)s).")
-                        % {"column": BY_KEY[key].header, "count": len(text), "limit": limit},
-                        "too_long",
-                    )
-                if key == "bank_account":
-                    # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
-                    text = "".join(text.split()).lstrip("'")
-                values[key] = text
+                row = row or RowResult(number=number, raw=cells, values=values)
+                row.add(ERROR, key, text, found[1], found[2])
+            continue
+        try:
+            values[key] = _convert(key, cell, text, lookup, today)
         except CellProblem as exc:
-            row.add(ERROR, "birth_date" if key == "birth_place_date" else key, text, exc.message)
-    _read_areas(row, raw, lookup)
+            row = row or RowResult(number=number, raw=cells, values=values)
+            row.add(ERROR, key, text, exc.message, exc.code)
+            continue
+        if kind_of_cell in NUMBER_TYPES and key in DIGIT_TEXT_KEYS:
+            row = row or RowResult(number=number, raw=cells, values=values)
+            _number_cell(row, key, cell, text)
+    if row is None:
+        if not values and not raw:
+            return None
+        row = RowResult(number=number, raw=cells, values=values)
+    if raw:
+        _read_areas(row, raw, lookup)
     return row
+
+
+def _number_cell(row: RowResult, key: str, cell, text: str) -> None:
+    """An account or SK number stored as a number: Excel drops leading zeros, keeps 15 digits
+    and turns 800.10 into 800.1. Past 15 digits it is refused; otherwise the operator must
+    confirm it (money is paid to this account)."""
+    column = BY_KEY[key].header
+    if len(text.replace(".", "").lstrip("0")) >= 15 or (isinstance(cell, float) and cell > 2**53):
+        row.values.pop(key, None)
+        row.add(
+            ERROR,
+            key,
+            text,
+            _(
+                "%(column)s %(value)s was stored as a number, and Excel keeps only 15 digits of "
+                "a number: the last digits may be wrong. Format the column as Text and type it "
+                "again."
+            )
+            % {"column": column, "value": text},
+            "number_cell",
+        )
+    else:
+        row.add(
+            WARNING,
+            key,
+            text,
+            _(
+                "%(column)s %(value)s was stored as a number: a leading 0 (or a final 0 after a "
+                "dot) would have been lost. Check it against the original."
+            )
+            % {"column": column, "value": text},
+            "number_cell",
+        )
 
 
 def _read_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
@@ -299,21 +462,34 @@ class Checker:
         self.mapped = mapped
         self.people: dict[str, KnownPerson] = {}
         self.birth_names: dict[tuple[str, datetime.date], tuple[str, int | None, str]] = {}
-        self.scoped = self.user is not None and area_scope(self.user, Capability.PEOPLE_EDIT)
+        self.scoped = (
+            self.user is not None and area_scope(self.user, Capability.PEOPLE_EDIT) is not None
+        )
         self._area_ok: dict[int, bool] = {}
         capped = [k.pk for k in lookup.kinds.values() if k.max_per_area is not None]
-        self.holders: dict[tuple[int, int], list[tuple]] = {}
+        # Duties of capped kinds (TKSK: one per kecamatan): [start, end, name, row, id].
+        self.holders: dict[tuple[int, int], list[list]] = {}
         for a in Assignment.objects.filter(kind_id__in=capped).select_related("person"):
             self.holders.setdefault((a.kind_id, a.area_id), []).append(
-                (a.start_date, a.end_date, a.person.name, None)
+                [a.start_date, a.end_date, a.person.name, None, a.pk]
             )
+        # NIKs whose rows disagree with each other: found by a first pass (`conflicts`), every
+        # row of them is refused in the next (`poisoned`), not just the second one.
+        self.conflicts: dict[str, dict] = {}
+        self.poisoned: dict[str, dict] = {}
 
     # Registry reads, one chunk at a time ---------------------------------------------------
 
     def load(self, rows: list[RowResult]) -> None:
         niks = {r.values["nik"] for r in rows if r.values.get("nik")} - set(self.people)
         if niks:
-            found = {p.pk: p for p in Person.objects.filter(nik__in=niks)}
+            # Plain values, not model instances: an import of a known roster reads 100,000.
+            found = {
+                row[0]: dict(zip(STORED_PERSON_FIELDS, row[1:], strict=True))
+                for row in Person.objects.filter(nik__in=niks).values_list(
+                    "pk", *STORED_PERSON_FIELDS
+                )
+            }
             editable = set(found)
             if self.scoped:
                 editable = set(
@@ -321,34 +497,33 @@ class Checker:
                     .filter(pk__in=list(found))
                     .values_list("pk", flat=True)
                 )
-            for p in found.values():
-                self.people[p.nik] = KnownPerson(
-                    values={f: getattr(p, f) for f in STORED_PERSON_FIELDS},
-                    pk=p.pk,
-                    editable=p.pk in editable,
-                )
-            by_pk = {p.pk: self.people[p.nik] for p in found.values()}
-            for a in Assignment.objects.filter(person_id__in=list(found)):
-                by_pk[a.person_id].duties.append(
-                    Duty(
-                        kind_id=a.kind_id,
-                        area_id=a.area_id,
-                        start=a.start_date,
-                        end=a.end_date,
-                        end_reason=a.end_reason,
-                        sk_number=a.sk_number,
-                        sk_date=a.sk_date,
-                        sk_signer=a.sk_signer,
-                        pk=a.pk,
-                    )
-                )
+            by_pk = {}
+            for pk, values in found.items():
+                known = KnownPerson(values=values, pk=pk, editable=pk in editable)
+                self.people[values["nik"]] = by_pk[pk] = known
+            for pk, person_id, *duty in Assignment.objects.filter(
+                person_id__in=list(found)
+            ).values_list("pk", "person_id", *DUTY_FIELDS):
+                by_pk[person_id].duties.append(Duty(*duty, pk=pk))
         dates = {r.values["birth_date"] for r in rows if r.values.get("birth_date")}
         self.registry_births: dict[tuple[str, datetime.date], tuple[str, str]] = {}
         if dates:
-            for nik, name, born in Person.objects.filter(birth_date__in=dates).values_list(
-                "nik", "name", "birth_date"
-            ):
-                self.registry_births.setdefault((name.casefold(), born), (nik, name))
+            found = list(
+                Person.objects.filter(birth_date__in=dates).values_list(
+                    "pk", "nik", "name", "birth_date"
+                )
+            )
+            visible = {f[0] for f in found}
+            if self.scoped and found:
+                visible = set(
+                    Person.objects.visible_to(self.user)
+                    .filter(pk__in=[f[0] for f in found])
+                    .values_list("pk", flat=True)
+                )
+            for pk, nik, name, born in found:
+                # Outside the user's area the warning names nobody: "someone outside your area".
+                shown = name if pk in visible else None
+                self.registry_births.setdefault((name.casefold(), born), (nik, shown))
 
     def _in_scope(self, area: Area) -> bool:
         if not self.scoped:
@@ -367,6 +542,23 @@ class Checker:
                 row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
             row.status = REJECTED
             return
+        if nik in self.poisoned:
+            conflict = self.poisoned[nik]
+            row.add(
+                ERROR,
+                "nik",
+                mask_nik(nik),
+                _(
+                    "Rows %(rows)s are about the same NIK but give different %(fields)s; none "
+                    "of them is saved. Make them agree (or correct the NIK), then import them."
+                )
+                % {
+                    "rows": ", ".join(str(n) for n in sorted(conflict["rows"])),
+                    "fields": ", ".join(conflict["fields"]),
+                },
+            )
+            row.status = REJECTED
+            return
         known = self.people.get(nik)
         if known is not None and not known.editable:
             row.add(
@@ -382,15 +574,22 @@ class Checker:
         if known is None:
             merged.update(nik=nik, birth_date=None, residence_id=None)
         changes: dict[str, object] = {}
+        before: dict[str, object] = {}
         for key in PERSON_KEYS:
             if key not in values:
                 continue
             new = values[key]
             stored_key = "residence_id" if key == "residence" else key
-            stored_new = new.pk if key == "residence" else new
+            stored_new = new.id if key == "residence" else new
             if known is not None and key in known.from_file:
-                earlier, earlier_row = known.from_file[key]
+                earlier, earlier_row = known.values.get(stored_key), known.from_file[key]
                 if earlier != stored_new:
+                    conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
+                    for number in (earlier_row, row.number):
+                        if number not in conflict["rows"]:
+                            conflict["rows"].append(number)
+                    if BY_KEY[key].header not in conflict["fields"]:
+                        conflict["fields"].append(BY_KEY[key].header)
                     row.add(
                         ERROR,
                         key,
@@ -409,6 +608,7 @@ class Checker:
             if merged.get(stored_key) != stored_new:
                 if known is not None:
                     changes[stored_key] = stored_new
+                    before[stored_key] = merged.get(stored_key)
                 merged[stored_key] = stored_new
         if known is None:
             if not merged.get("sex") and not any(p[1] == "sex" for p in row.problems):
@@ -416,16 +616,11 @@ class Checker:
                     # A malformed NIK: the NIK check below names the problem.
                     merged["sex"] = nik_sex(nik)
                     row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
-            for key, message in (
-                ("name", _("Name is empty; a new person needs the full name.")),
-                ("birth_date", _("Date of birth is empty; a new person needs it.")),
-            ):
+            for key, message in REQUIRED_FOR_NEW:
                 if not merged.get(key) and not any(p[1] == key for p in row.problems):
-                    row.add(ERROR, key, "", message)
-        candidate = Person(**{f: merged.get(f) or _empty(f) for f in STORED_PERSON_FIELDS})
-        if merged.get("residence_id"):
-            candidate.residence = self.lookup.areas_by_id[merged["residence_id"]]
-        errors = person_field_errors(candidate)
+                    row.add(ERROR, key, "", str(message))
+        candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
+        errors = person_field_errors(candidate, self.today)
         seen = {p[1] for p in row.problems}
         for key, messages in errors.items():
             if key in seen:
@@ -457,6 +652,7 @@ class Checker:
             return
         row.person_create = known is None
         row.person_changes = changes
+        row.person_before = before
         if row.person_create or row.duty_create:
             row.status = NEW
         elif changes or row.duty_end is not None:
@@ -477,24 +673,28 @@ class Checker:
             row.add(
                 WARNING,
                 "nik",
-                nik,
+                mask_nik(nik),
                 _(
                     "Row %(row)s has the same name and date of birth with another NIK "
                     "(%(other)s); check that this is not the same person with a typo in the NIK."
                 )
-                % {"row": other[1], "other": other[0]},
+                % {"row": other[1], "other": mask_nik(other[0])},
             )
         registered = self.registry_births.get(key)
         if registered and registered[0] != nik:
             row.add(
                 WARNING,
                 "nik",
-                nik,
+                mask_nik(nik),
                 _(
-                    "%(name)s, born on the same day, is registered with another NIK "
-                    "(%(other)s); check that this is not the same person with a typo in the NIK."
+                    "%(name)s, with the same name and date of birth, is registered with another "
+                    "NIK (%(other)s); check that this is not the same person with a typo in the "
+                    "NIK."
                 )
-                % {"name": registered[1], "other": registered[0]},
+                % {
+                    "name": registered[1] or _("Someone outside your area"),
+                    "other": mask_nik(registered[0]),
+                },
             )
 
     def _decide_duty(self, row: RowResult, known: KnownPerson | None, person: Person) -> None:
@@ -555,6 +755,7 @@ class Checker:
             end_date=end,
             end_reason=values.get("end_reason", ""),
             sk_date=values.get("sk_date"),
+            today=self.today,
         )
         for key, messages in errors.items():
             for message in messages:
@@ -718,18 +919,23 @@ class Checker:
 
     def _remember(self, row: RowResult, known: KnownPerson | None, merged: dict) -> None:
         nik = merged["nik"]
+        number = row.number
         if known is None:
-            known = KnownPerson(values=merged, created_row=row.number)
+            known = KnownPerson(
+                values=merged,
+                created_row=number,
+                from_file={k: number for k in row.values if k in PERSON_KEY_SET},
+            )
             self.people[nik] = known
         else:
             known.values = merged
-        for key in PERSON_KEYS:
-            if key in row.values and key not in known.from_file:
-                value = row.values[key]
-                known.from_file[key] = (value.pk if key == "residence" else value, row.number)
+            from_file = known.from_file
+            for key in row.values:
+                if key in PERSON_KEY_SET and key not in from_file:
+                    from_file[key] = number
         if merged.get("birth_date") and merged.get("name"):
             self.birth_names.setdefault(
-                (merged["name"].casefold(), merged["birth_date"]), (nik, row.number, merged["name"])
+                (merged["name"].casefold(), merged["birth_date"]), (nik, number, merged["name"])
             )
         if row.duty_create:
             d = row.duty_create
@@ -748,16 +954,55 @@ class Checker:
             )
             if d["kind"].max_per_area is not None:
                 self.holders.setdefault((d["kind"].pk, d["area"].pk), []).append(
-                    (d["start_date"], d["end_date"], merged["name"], row.number)
+                    [d["start_date"], d["end_date"], merged["name"], row.number, None]
                 )
         if row.duty_end is not None:
             duty, end, reason = row.duty_end
             duty.end, duty.end_reason = end, reason
+            # A row that ends a TKSK frees the place for a new TKSK in a later row.
+            for holder in self.holders.get((duty.kind_id, duty.area_id), []):
+                if holder[4] == duty.pk:
+                    holder[1] = end
         row.known = known
 
 
-def _empty(field_name: str):
-    return None if field_name in {"birth_date", "residence_id"} else ""
+def _field_label(stored_key: str) -> str:
+    return "residence" if stored_key == "residence_id" else stored_key
+
+
+def _plain(stored_key: str, value, lookup: Lookup):
+    if value is None or value == "":
+        return ""
+    if stored_key == "residence_id":
+        area = lookup.areas_by_id.get(value)
+        return area.name if area else str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class PersonDraft:
+    """A person's values as the registry's checks read them, without a model instance (the
+    check builds one per row: 100,000 Django models cost more than the rest of the row)."""
+
+    __slots__ = (*STORED_PERSON_FIELDS, "residence")
+    age_on = Person.age_on
+
+    def __init__(self, values: dict, residence: Area | None):
+        get = values.get
+        self.nik = get("nik") or ""
+        self.name = get("name") or ""
+        self.sex = get("sex") or ""
+        self.birth_place = get("birth_place") or ""
+        self.birth_date = get("birth_date") or None
+        self.address = get("address") or ""
+        self.residence_id = get("residence_id") or None
+        self.phone = get("phone") or ""
+        self.education = get("education") or ""
+        self.bank_name = get("bank_name") or ""
+        self.bank_account = get("bank_account") or ""
+        self.bank_holder = get("bank_holder") or ""
+        self.residence = residence
 
 
 def _show(value) -> str:
@@ -787,6 +1032,7 @@ class Summary:
     people_updated: int = 0
     duties_new: int = 0
     duties_ended: int = 0
+    conflicts: dict = field(default_factory=dict)  # NIK -> rows and fields (not for display)
 
     def count(self, row: RowResult) -> None:
         self.rows += 1
@@ -802,7 +1048,7 @@ class Summary:
             self.duties_ended += row.duty_end is not None
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "conflicts"}
 
 
 def int_mapping(mapping: dict) -> dict[int, str]:
@@ -818,13 +1064,36 @@ def check_rows(
     formulas: dict[int, set[int]] | None = None,
     on_chunk: Callable[[list[RowResult]], None] | None = None,
     today: datetime.date | None = None,
+    poisoned: dict | None = None,
 ) -> Summary:
     """Read and decide every row below the header, a chunk at a time; `on_chunk` sees each
-    chunk's results (to store them, or to write them on commit)."""
+    chunk's results (to store them, or to write them on commit). `poisoned`: NIKs whose rows
+    disagree (the `conflicts` of an earlier pass), all of whose rows are refused."""
     today = today or timezone.localdate()
+    with _fewer_collections():
+        return _check_rows(
+            rows, mapping, user, header_row, formulas, on_chunk, today, poisoned or {}
+        )
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """The check keeps one small object per NIK for the whole sheet; with Python's default
+    thresholds the cyclic collector walks that growing heap over and over (a third of the
+    time at 100,000 rows). Nothing here makes cycles, so collect rarely while it runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _check_rows(rows, mapping, user, header_row, formulas, on_chunk, today, poisoned) -> Summary:
     lookup = Lookup()
     checker = Checker(user=user, lookup=lookup, today=today, mapped=set(mapping.values()))
-    summary = Summary()
+    checker.poisoned = poisoned
+    summary = Summary(conflicts=checker.conflicts)
     formulas = formulas or {}
     for chunk in _chunks(rows, header_row):
         results = []
@@ -837,6 +1106,7 @@ def check_rows(
         checker.load(results)
         for row in results:
             checker.decide(row)
+            row.planned = row.plan(lookup)
             summary.count(row)
         if on_chunk is not None:
             on_chunk(results)

@@ -141,6 +141,11 @@ def roster_rows(people: Iterable, *, full: bool) -> Iterator[list]:
             ]
 
 
+# Cells whose text is known to be wrong (digits Excel lost): the report leaves them empty, so a
+# corrected report cannot bring the wrong number back in.
+UNRECOVERABLE = {"nik_number", "nik_scientific", "nik_type", "number_cell"}
+
+
 def rejected_report(batch) -> bytes:
     """The rejected rows as the file had them, with the row number and what to fix, so the
     office can correct them and import just these rows again."""
@@ -148,11 +153,18 @@ def rejected_report(batch) -> bytes:
 
     headers = [c[1] or f"({_('no header')})" for c in batch.columns]
     width = len(headers)
+    column_of = {field: int(index) for index, field in batch.mapping.items()}
     rows = []
     for r in batch.rows.filter(status="rejected").order_by("number").iterator(chunk_size=2000):
         cells = (list(r.cells) + [""] * width)[:width]
+        for problem in r.problems:
+            code = problem[4] if len(problem) > 4 else ""
+            if code in UNRECOVERABLE and problem[1] in column_of:
+                cells[column_of[problem[1]]] = ""
         problems = "; ".join(
-            f"{p[3]}" if not p[2] else f"{p[3]} [{p[2]}]" for p in r.problems if p[0] == "error"
+            p[3] if not p[2] or (len(p) > 4 and p[4] in UNRECOVERABLE) else f"{p[3]} [{p[2]}]"
+            for p in r.problems
+            if p[0] == "error"
         )
         rows.append(cells + [r.number, problems])
     return to_xlsx(headers + [_("Row in the file"), _("Problem")], rows, sheet="Pilar")

@@ -154,6 +154,8 @@ class Lookup:
         self._end.update({header_key(w): v for v, w in END_REASON_WORDS.items()})
         self._end.update(END_REASON_SYNONYMS)
         self._cache: dict[tuple, tuple] = {}
+        # Cells seen before in this run: (field, cell) -> (value, problem message).
+        self.cells: dict[tuple, tuple] = {}
 
     def _add_name(self, area: Area, name: str) -> None:
         key = area_key(name)

@@ -49,6 +49,8 @@ class Import(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
+    # NIKs whose rows disagree: {nik: {"rows": [...], "fields": [...]}}; all their rows refused.
+    conflicts = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -114,6 +116,9 @@ class ImportRow(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     cells = models.JSONField(default=list)  # the cells as text, as the file had them
     problems = models.JSONField(default=list)  # [[severity, field, value, message], ...]
+    # What saving the row does (new person, fields changed before -> after, duty added or
+    # ended, warnings accepted): shown in the preview, compared again by the commit.
+    plan = models.JSONField(default=dict)
     nik = models.CharField(max_length=16, blank=True)
     name = models.CharField(max_length=150, blank=True)
 

@@ -175,8 +175,9 @@ def nik_from_cell(value: object) -> str:
         if not math.isfinite(value) or not value.is_integer():
             raise _nik_number_problem(value)
         digits = str(int(value))
-        # A 16-digit number not ending in 0 was stored in full (Excel would have written 0).
-        if len(digits) == NIK_LENGTH and digits[-1] != "0":
+        # A 16-digit number not ending in 0 was stored in full (Excel would have written 0) —
+        # unless it is above 2^53, where a float cannot hold every integer (NIKs of Papua, 9…).
+        if len(digits) == NIK_LENGTH and digits[-1] != "0" and value <= 2**53:
             return digits
         raise _nik_number_problem(value)
     if isinstance(value, datetime.date | datetime.time | datetime.timedelta):

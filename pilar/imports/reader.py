@@ -110,6 +110,7 @@ class Spreadsheet:
         self.format = sniff_format(self.path)
         self._book = None
         self._text: str | None = None
+        self._loaded: dict[str, object] = {}
         if self.format == "csv":
             self.sheets = [Sheet(name="CSV", visible=True)]
         else:
@@ -134,6 +135,7 @@ class Spreadsheet:
                 raise FileProblem(_("The workbook has no worksheet."))
 
     def close(self) -> None:
+        self._loaded.clear()
         if self._book is not None:
             self._book.close()
 
@@ -151,10 +153,12 @@ class Spreadsheet:
             yield from self._csv_rows()
             return
         data = self._sheet(sheet)
-        first_row, first_col = data.start or (0, 0)
+        # calamine yields rows from the sheet's first row, but cells from its first used
+        # column: pad them so that column indexes match the letters the user sees.
+        first_col = (data.start or (0, 0))[1]
         pad = [""] * first_col
         for offset, cells in enumerate(data.iter_rows()):
-            yield first_row + offset + 1, pad + cells if first_col else cells
+            yield offset + 1, pad + cells if first_col else cells
 
     def row_count(self, sheet: str) -> int:
         if self.format == "csv":
@@ -163,6 +167,12 @@ class Spreadsheet:
         return (data.start or (0, 0))[0] + data.height
 
     def _sheet(self, name: str):
+        # calamine reads a whole sheet at once: read it once per file, not once per question.
+        if name not in self._loaded:
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
+
+    def _load(self, name: str):
         try:
             return self._book.get_sheet_by_name(name)
         except python_calamine.WorksheetNotFound as exc:
@@ -205,7 +215,16 @@ class Spreadsheet:
             first = sample.splitlines()[0] if sample else ""
             delimiter = max(",;\t|", key=first.count)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        yield from enumerate(reader, start=1)
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise FileProblem(
+                _(
+                    "The CSV file cannot be read after line %(line)s (%(error)s). Open it in a "
+                    "spreadsheet program, check that line, and save it again."
+                )
+                % {"line": reader.line_num, "error": str(exc)[:120]}
+            ) from exc
 
     # A first look ------------------------------------------------------------------------
 
@@ -296,6 +315,9 @@ class Spreadsheet:
             tail = b""
             while chunk := stream.read(1 << 20):
                 data = tail + chunk
+                if b"<f" not in data and b":f" not in data:  # most sheets hold no formula
+                    tail = data[-400:]
+                    continue
                 last_end = 0
                 for match in pattern.finditer(data):
                     letters, row = match.group(1).decode(), int(match.group(2))

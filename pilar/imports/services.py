@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pilar.imports.columns import BY_KEY
 from pilar.imports.models import Import, ImportChange, ImportRow
 from pilar.imports.reader import FileProblem, Spreadsheet
 from pilar.registry.models import Assignment, Person
+from pilar.registry.services import holders_during
 
 WRITE_ACTIONS = [
     AuditEntry.Action.CREATE,
@@ -35,6 +37,8 @@ WRITE_ACTIONS = [
     AuditEntry.Action.DELETE,
 ]
 ROW_STORE_BATCH = 1000
+logger = logging.getLogger(__name__)
+SHOWN_ROWS = 1000
 
 
 class StaleRegistry(Exception):
@@ -110,6 +114,9 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
     except FileProblem as exc:
         batch.file.delete(save=False)
         raise ValidationError({"file": [exc.message]}) from exc
+    except Exception:
+        batch.file.delete(save=False)
+        raise
     batch.save()
     audit_record(
         by=by,
@@ -224,15 +231,38 @@ def _pass(batch: Import, user, on_chunk) -> engine.Summary:
             header_row=batch.header_row,
             formulas=formulas,
             on_chunk=on_chunk,
+            poisoned=batch.conflicts,
         )
 
 
 def import_check(*, batch_id: int) -> Import:
-    """Check every row and store the results for the preview. Writes nothing to the registry."""
+    """Check every row and store the results for the preview. Writes nothing to the registry.
+
+    When rows about one NIK disagree, the check runs a second time refusing all of them, so
+    that the preview (and the commit) never keep one of two contradicting rows."""
     batch = Import.objects.get(pk=batch_id)
     if batch.status != Import.Status.CHECKING:
         return batch
-    ImportRow.objects.filter(batch=batch).delete()
+    batch.conflicts = {}
+    for _attempt in range(2):
+        ImportRow.objects.filter(batch=batch).delete()
+        summary = _stored_pass(batch)
+        if summary is None:
+            return Import.objects.get(pk=batch.pk)
+        if not summary.conflicts:
+            break
+        batch.conflicts = summary.conflicts
+        Import.objects.filter(pk=batch.pk).update(conflicts=batch.conflicts, progress_done=0)
+    Import.objects.filter(pk=batch.pk, status=Import.Status.CHECKING).update(
+        status=Import.Status.PREVIEW,
+        summary=summary.as_dict(),
+        progress_done=summary.rows,
+        progress_total=summary.rows,
+    )
+    return Import.objects.get(pk=batch.pk)
+
+
+def _stored_pass(batch: Import) -> engine.Summary | None:
     done = 0
 
     def store(results: list[engine.RowResult]) -> None:
@@ -243,8 +273,9 @@ def import_check(*, batch_id: int) -> Import:
                     batch=batch,
                     number=r.number,
                     status=r.status,
-                    cells=r.cells,
+                    cells=r.cells if r.problems else [],
                     problems=r.problems,
+                    plan=r.planned,
                     nik=(r.nik or "")[:16],
                     name=(r.name or "")[:150],
                 )
@@ -256,22 +287,29 @@ def import_check(*, batch_id: int) -> Import:
         Import.objects.filter(pk=batch.pk).update(progress_done=done)
 
     try:
-        summary = _pass(batch, batch.created_by, store)
+        return _pass(batch, batch.created_by, store)
     except FileProblem as exc:
-        Import.objects.filter(pk=batch.pk).update(status=Import.Status.FAILED, message=exc.message)
-        return Import.objects.get(pk=batch.pk)
-    Import.objects.filter(pk=batch.pk, status=Import.Status.CHECKING).update(
-        status=Import.Status.PREVIEW,
-        summary=summary.as_dict(),
-        progress_done=summary.rows,
-        progress_total=summary.rows,
-    )
-    return Import.objects.get(pk=batch.pk)
+        message = exc.message
+    except Exception as exc:  # noqa: BLE001 - never leave an import stuck in "checking"
+        logger.exception("import %s: check failed", batch.pk)
+        message = _(
+            "The check stopped on an unexpected error (%(error)s). Check the file again; if it "
+            "happens again, tell the office's administrator."
+        ) % {"error": str(exc)[:200]}
+    Import.objects.filter(pk=batch.pk).update(status=Import.Status.FAILED, message=message)
+    return None
 
 
 def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict | None = None):
-    """The CLI's dry run: the same check, nothing stored. Returns (summary, rows with problems)."""
+    """The CLI's dry run: the same check, nothing stored. Returns (summary, rows with errors or
+    warnings — at most SHOWN_ROWS of them —, layout)."""
     problems: list[engine.RowResult] = []
+
+    def keep(rows: list[engine.RowResult]) -> None:
+        for r in rows:
+            if len(problems) < SHOWN_ROWS and any(p[0] != engine.NOTE for p in r.problems):
+                problems.append(r)
+
     with Spreadsheet(path) as book:
         sheet = sheet or book.default_sheet()
         layout = book.layout(sheet)
@@ -281,14 +319,22 @@ def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict
                 _("No column of sheet %(sheet)s is recognised as NIK (headers: %(headers)s).")
                 % {"sheet": sheet, "headers": ", ".join(h for h in layout.headers if h)}
             )
-        summary = engine.check_rows(
-            book.rows(sheet),
-            mapping=engine.int_mapping(chosen),
-            user=user,
-            header_row=layout.header_row,
-            formulas=book.formula_cells(sheet),
-            on_chunk=lambda rows: problems.extend(r for r in rows if r.problems),
-        )
+        formulas = book.formula_cells(sheet)
+        poisoned: dict = {}
+        for _attempt in range(2):
+            problems.clear()
+            summary = engine.check_rows(
+                book.rows(sheet),
+                mapping=engine.int_mapping(chosen),
+                user=user,
+                header_row=layout.header_row,
+                formulas=formulas,
+                on_chunk=keep,
+                poisoned=poisoned,
+            )
+            if not summary.conflicts:
+                break
+            poisoned = summary.conflicts
     return summary, problems, layout
 
 
@@ -340,9 +386,14 @@ class _Writer:
         self.user = _user(by)
         # Machine-readable: an undo recognises its own import's entries by this prefix.
         self.note = f"import #{batch.pk} {batch.filename}"
-        self.statuses: dict[int, str] = dict(
-            ImportRow.objects.filter(batch=batch).values_list("number", "status")
-        )
+        # What the preview showed for each row: the commit writes a row only if it would do
+        # exactly that (same status, same changes, same warnings).
+        self.shown: dict[int, tuple[str, dict]] = {
+            number: (status, plan)
+            for number, status, plan in ImportRow.objects.filter(batch=batch).values_list(
+                "number", "status", "plan"
+            )
+        }
         self.stale: list[int] = []
 
     def _audit(self, action, obj_type, obj_id, repr_, person_id, changes, row) -> AuditEntry:
@@ -362,7 +413,7 @@ class _Writer:
 
     def __call__(self, results: list[engine.RowResult]) -> None:
         for r in results:
-            if self.statuses.get(r.number) != r.status:
+            if self.shown.get(r.number) != (r.status, r.planned):
                 self.stale.append(r.number)
         if self.stale:
             raise StaleRegistry(self.stale)
@@ -515,7 +566,9 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
     writer = _Writer(batch, by)
     try:
         with transaction.atomic():
-            summary = _pass(batch, _user(by), writer)
+            # The rows were checked within the uploader's area: saved within it too, whoever
+            # presses the button (an office-wide operator may save a kecamatan's import).
+            summary = _pass(batch, batch.created_by, writer)
             mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
             Import.objects.filter(pk=batch.pk).update(
                 status=Import.Status.COMMITTED,
@@ -533,7 +586,11 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
             )
     except StaleRegistry as exc:
         rows = ", ".join(str(n) for n in exc.rows[:10])
-        Import.objects.filter(pk=batch.pk).update(status=Import.Status.CHECKING)
+        moved = Import.objects.filter(pk=batch.pk, status=Import.Status.COMMITTING).update(
+            status=Import.Status.CHECKING
+        )
+        if not moved:
+            return Import.objects.get(pk=batch.pk)
         import_check(batch_id=batch.pk)
         Import.objects.filter(pk=batch.pk).update(
             message=_(
@@ -544,9 +601,19 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
             % {"rows": rows}
         )
     except (IntegrityError, ValidationError, FileProblem) as exc:
-        Import.objects.filter(pk=batch.pk).update(
+        Import.objects.filter(pk=batch.pk, status=Import.Status.COMMITTING).update(
             status=Import.Status.PREVIEW,
             message=_("Nothing was saved: the database refused a row (%(error)s).")
+            % {"error": str(exc)[:200]},
+        )
+    except Exception as exc:  # noqa: BLE001 - never leave an import stuck in "saving"
+        logger.exception("import %s: commit failed", batch.pk)
+        Import.objects.filter(pk=batch.pk, status=Import.Status.COMMITTING).update(
+            status=Import.Status.PREVIEW,
+            message=_(
+                "Nothing was saved: an unexpected error stopped the saving (%(error)s). Try "
+                "again; if it happens again, tell the office's administrator."
+            )
             % {"error": str(exc)[:200]},
         )
     return Import.objects.get(pk=batch.pk)
@@ -631,8 +698,15 @@ def import_undo(*, batch_id: int, by: Actor) -> Import:
                 raise _refusal(later)
             _reverse(batch, by)
     except ValidationError as exc:
-        Import.objects.filter(pk=batch_id).update(
+        Import.objects.filter(pk=batch_id, status=Import.Status.UNDOING).update(
             status=Import.Status.COMMITTED, message=" ".join(exc.messages)
+        )
+    except Exception as exc:  # noqa: BLE001 - never leave an import stuck in "undoing"
+        logger.exception("import %s: undo failed", batch_id)
+        Import.objects.filter(pk=batch_id, status=Import.Status.UNDOING).update(
+            status=Import.Status.COMMITTED,
+            message=_("Nothing was undone: an unexpected error stopped it (%(error)s).")
+            % {"error": str(exc)[:200]},
         )
     return Import.objects.get(pk=batch_id)
 
@@ -698,6 +772,54 @@ def _runs(changes: list[ImportChange]):
         yield run
 
 
+def _check_reopen(a: Assignment) -> None:
+    """Reopening a duty the import ended must not break the registry's rules: no overlap with
+    a later duty of the same kind, no more holders than the kind's maximum."""
+    after = a.end_date + datetime.timedelta(days=1)
+    later = (
+        Assignment.objects.filter(person_id=a.person_id, kind_id=a.kind_id, start_date__gte=after)
+        .exclude(pk=a.pk)
+        .first()
+    )
+    if later is not None:
+        raise ValidationError(
+            {
+                "undo": [
+                    _(
+                        "This import cannot be undone: it ended the %(kind)s duty of %(name)s, who "
+                        "has since started another one (%(start)s); reopening it would overlap."
+                    )
+                    % {
+                        "kind": a.kind.code,
+                        "name": a.person.name,
+                        "start": import_day(later.start_date),
+                    }
+                ]
+            }
+        )
+    if a.kind.max_per_area is not None:
+        others = holders_during(a.kind, a.area, after, None).exclude(pk=a.pk)
+        if others.count() >= a.kind.max_per_area:
+            raise ValidationError(
+                {
+                    "undo": [
+                        _(
+                            "This import cannot be undone: it ended the %(kind)s duty of "
+                            "%(name)s in %(area)s, and %(others)s now serve there; reopening it "
+                            "would exceed the maximum of %(max)s. End the later duty first."
+                        )
+                        % {
+                            "kind": a.kind.code,
+                            "name": a.person.name,
+                            "area": a.area.label,
+                            "others": ", ".join(h.person.name for h in others),
+                            "max": a.kind.max_per_area,
+                        }
+                    ]
+                }
+            )
+
+
 def _undo_group(group: list[ImportChange], entry) -> None:
     model, action = group[0].model, group[0].action
     ids = [c.object_id for c in group]
@@ -706,9 +828,13 @@ def _undo_group(group: list[ImportChange], entry) -> None:
             entry(AuditEntry.Action.DELETE, "registry.assignment", a.pk, str(a), a.person_id, {})
         Assignment.objects.filter(pk__in=ids).delete()
     elif model == "assignment" and action == "end":
-        rows = {a.pk: a for a in Assignment.objects.filter(pk__in=ids)}
+        rows = {
+            a.pk: a
+            for a in Assignment.objects.filter(pk__in=ids).select_related("person", "kind", "area")
+        }
         for c in group:
             a = rows[c.object_id]
+            _check_reopen(a)
             entry(
                 AuditEntry.Action.UPDATE,
                 "registry.assignment",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -7,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +30,8 @@ from pilar.imports.forms import (
 from pilar.imports.models import Import, ImportRow
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
+from pilar.regions.models import Area
+from pilar.registry.models import Assignment
 
 PAGE_SIZE = 50
 
@@ -162,8 +167,11 @@ def _rows_context(request, batch: Import) -> dict:
     elif status in ImportRow.Status.values:
         rows = rows.filter(status=status)
     elif status != "every":
-        rows = rows.filter(Q(status=ImportRow.Status.REJECTED) | ~Q(problems=[]))
+        # What needs reading: every row that changes something or has a remark.
+        rows = rows.filter(~Q(status=ImportRow.Status.UNCHANGED) | ~Q(problems=[]))
     page = Paginator(rows.order_by("number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    codes = {r.plan["duty"][1] for r in page if r.plan.get("duty")}
+    areas = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
     shown = []
     for r in page:
         problems = [
@@ -175,10 +183,56 @@ def _rows_context(request, batch: Import) -> dict:
             }
             for p in r.problems
         ]
-        shown.append({"row": r, "nik": mask_nik(r.nik) if r.nik else "", "problems": problems})
+        shown.append(
+            {
+                "row": r,
+                "nik": mask_nik(r.nik) if r.nik else "",
+                "problems": problems,
+                "plan": plan_lines(r.plan, areas),
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return {"rows_form": form, "rows_page": page, "rows": shown, "rows_query": query.urlencode()}
+
+
+def plan_lines(plan: dict, areas: dict[str, str]) -> list[str]:
+    """What saving a row does, in sentences."""
+    lines = []
+    person = plan.get("person")
+    if person == "new":
+        lines.append(_("New person."))
+    elif person:
+        for field, before, after in person:
+            label = BY_KEY[field].label if field in BY_KEY else field
+            lines.append(
+                _("%(field)s: %(before)s → %(after)s")
+                % {"field": label, "before": before or "—", "after": after or "—"}
+            )
+    if plan.get("duty"):
+        kind, code, start, end = plan["duty"]
+        lines.append(
+            _("New duty: %(kind)s in %(area)s from %(start)s%(end)s.")
+            % {
+                "kind": kind,
+                "area": areas.get(code, code),
+                "start": date_format(datetime.date.fromisoformat(start), "DATE_FORMAT"),
+                "end": _(" to %(d)s")
+                % {"d": date_format(datetime.date.fromisoformat(end), "DATE_FORMAT")}
+                if end
+                else "",
+            }
+        )
+    if plan.get("end"):
+        _pk, end, reason = plan["end"]
+        lines.append(
+            _("Ends the duty on %(date)s (%(reason)s).")
+            % {
+                "date": date_format(datetime.date.fromisoformat(end), "DATE_FORMAT"),
+                "reason": Assignment.EndReason(reason).label,
+            }
+        )
+    return lines
 
 
 @require_GET

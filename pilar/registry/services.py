@@ -79,20 +79,22 @@ def _name_for(by: Actor, person: Person) -> str:
     return _("someone outside your area")
 
 
-def person_field_errors(person: Person) -> dict[str, list]:
+def person_field_errors(person: Person, today: datetime.date | None = None) -> dict[str, list]:
     """Check a person's own fields together, without the database; normalises name, phone and
-    account number in place. Used by every write (forms, API, imports)."""
+    account number in place. Used by every write (forms, API, imports: which pass `today`
+    once for 100,000 rows)."""
     errors: dict[str, list] = {}
+    today = today or _today()
     person.name = " ".join((person.name or "").split())
     if not person.name:
         errors.setdefault("name", []).append(_("Write the full name as on the KTP."))
     if person.birth_date:
-        if person.birth_date > _today():
+        if person.birth_date > today:
             errors.setdefault("birth_date", []).append(
                 _("The date of birth %(date)s is in the future; check the day, month and year.")
                 % {"date": _day(person.birth_date)}
             )
-        elif person.age_on(_today()) < MIN_AGE:
+        elif person.age_on(today) < MIN_AGE:
             errors.setdefault("birth_date", []).append(
                 _("A pillar must be at least %(age)s years old; check the year of birth.")
                 % {"age": MIN_AGE}
@@ -222,6 +224,7 @@ def assignment_field_errors(
     end_date: datetime.date | None,
     end_reason: str,
     sk_date: datetime.date | None,
+    today: datetime.date | None = None,
 ) -> dict[str, list]:
     """A duty's own rules, without the database: the area's level, the dates, the holder's age.
     Used by `assignment_create` and by imports (which check overlaps and quotas in bulk)."""
@@ -246,7 +249,7 @@ def assignment_field_errors(
             )
             % {"name": person.name, "born": _day(person.birth_date), "start": _day(start_date)}
         )
-    if sk_date and sk_date > _today():
+    if sk_date and sk_date > (today or _today()):
         errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
     return errors
 

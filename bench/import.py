@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Benchmark: importing a 100,000-row roster, against the raw read of the same file.
+
+    python3 bench/import.py [--rows N] [--repeat R] [--data-dir DIR]
+
+Writes a roster XLSX in the template's columns (N rows, valid NIKs, dates as date cells, PSM
+in the 24 kelurahan, Karang Taruna and Tagana), then times in one run:
+  (a) the floor: opening the file with python-calamine and reading every row (median of R);
+  (b) the dry run: the whole check of every row as `pilar import-roster --dry-run` does it,
+      reading included (median of R) — budget: within 3x of (a);
+  (c) the commit into an empty database: the stored check the page runs (ImportRow per row),
+      then the commit (one transaction: people, duties, audit entries, undo list) — budget for
+      the commit: under 60 s;
+and the process's peak memory (budget: under 500 MB). Uses DATABASE_URL when set
+(PostgreSQL), else a SQLite file in --data-dir. THE DATABASE IS EMPTIED FIRST: the SQLite file
+is deleted; on PostgreSQL the public schema is dropped and created again (use a throwaway
+database). Prints one JSON object on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_RATIO = 3.0
+MAX_COMMIT_S = 60.0
+MAX_PEAK_MB = 500.0
+FIRST = [
+    "Siti",
+    "Rina",
+    "Dedi",
+    "Budi",
+    "Yuli",
+    "Hendra",
+    "Sari",
+    "Rahmat",
+    "Dewi",
+    "Andi",
+    "Putri",
+    "Fajar",
+    "Nur",
+    "Joni",
+    "Wati",
+    "Rudi",
+    "Intan",
+    "Agus",
+    "Fitri",
+    "Yusuf",
+]
+LAST = [
+    "Aminah",
+    "Marlina",
+    "Saputra",
+    "Santoso",
+    "Andriani",
+    "Firmansyah",
+    "Wahyuni",
+    "Hidayat",
+    "Lestari",
+    "Pratama",
+    "Rahmawati",
+    "Syahputra",
+    "Utami",
+    "Kurniawan",
+]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="default 100,000")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of (a) and (b) (3)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-import")
+    return parser.parse_args()
+
+
+def setup_django(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PILAR_DATA_DIR"] = str(data_dir.resolve())
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pilar.settings"
+    os.environ.setdefault("PILAR_IMPORT_MAX_MB", "200")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def empty_database(data_dir: Path) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(settings.DATABASES["default"]["NAME"]) + suffix).unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
+
+
+def write_roster(path: Path, rows: int) -> None:
+    """The roster as an office would send it after filling the template."""
+    import xlsxwriter
+
+    from pilar.imports.exports import template_headers
+    from pilar.lib.nik import make_nik
+    from pilar.regions.models import Area
+
+    kelurahan = list(Area.objects.filter(level=Area.Level.KELURAHAN).select_related("parent"))
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Pilar")
+    date = book.add_format({"num_format": "dd-mm-yyyy"})
+    sheet.write_row(0, 0, template_headers())
+    base = datetime.date(1955, 1, 1)
+    start = datetime.date(2024, 1, 1)
+    for i in range(rows):
+        kel = kelurahan[i % len(kelurahan)]
+        born = base + datetime.timedelta(days=i % 18000)  # (born, serial) is unique per row
+        sex = "P" if i % 2 else "L"
+        nik = make_nik(area6=kel.code_digits[:6], birth_date=born, sex=sex, serial=i // 18000 + 1)
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i // 7) % len(LAST)]} {i}"
+        kind = "TAGANA" if i % 50 == 0 else "KARANG_TARUNA" if i % 10 == 0 else "PSM"
+        r = i + 1
+        sheet.write_string(r, 0, nik)
+        sheet.write_string(r, 1, name)
+        sheet.write_string(r, 2, sex)
+        sheet.write_string(r, 3, "Bukittinggi")
+        sheet.write_datetime(r, 4, datetime.datetime.combine(born, datetime.time()), date)
+        sheet.write_string(r, 5, f"Jl. Contoh No. {i % 200}")
+        sheet.write_string(r, 6, kel.name)
+        sheet.write_string(r, 7, f"0812{i:08d}")
+        sheet.write_string(r, 8, "SMA")
+        sheet.write_string(r, 9, "Bank Nagari")
+        sheet.write_string(r, 10, f"{1000000000 + i}")
+        sheet.write_string(r, 11, name)
+        sheet.write_string(r, 12, kind)
+        if kind != "TAGANA":
+            sheet.write_string(r, 13, kel.parent.name)
+            if kind != "TAGANA":
+                sheet.write_string(r, 14, kel.name)
+        sheet.write_string(r, 15, f"188.45/{i}/WAKO-2024")
+        sheet.write_datetime(r, 16, datetime.datetime(2023, 12, 20), date)
+        sheet.write_string(r, 17, "Wali Kota Bukittinggi")
+        sheet.write_datetime(r, 18, datetime.datetime.combine(start, datetime.time()), date)
+    book.close()
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    runs, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs), result
+
+
+def raw_read(path: Path) -> int:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    count = 0
+    for _row in book.get_sheet_by_index(0).iter_rows():
+        count += 1
+    book.close()
+    return count
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.data_dir)
+    from django.db import connection
+
+    from pilar.audit.services import Actor
+    from pilar.imports import services
+    from pilar.imports.models import Import
+    from pilar.registry.models import Assignment, Person
+
+    log(f"emptying the {connection.vendor} database and migrating")
+    empty_database(args.data_dir)
+    path = args.data_dir / f"roster-{args.rows}.xlsx"
+    log(f"writing {args.rows} rows to {path}")
+    t0 = time.perf_counter()
+    write_roster(path, args.rows)
+    write_s = time.perf_counter() - t0
+
+    log("(a) raw read with python-calamine")
+    raw_s, count = timed(lambda: raw_read(path), args.repeat)
+    assert count == args.rows + 1, count
+    log(f"    {raw_s:.2f} s")
+    log("(b) dry run: the whole check, nothing stored")
+    check_s, result = timed(lambda: services.check_in_memory(path, user=None), args.repeat)
+    summary = result[0]
+    assert (summary.rows, summary.new, summary.rejected) == (args.rows, args.rows, 0), summary
+    log(f"    {check_s:.2f} s ({check_s / raw_s:.2f}x)")
+
+    log("(c) commit into the empty database")
+    by = Actor.system()
+    t0 = time.perf_counter()
+    with path.open("rb") as fh:
+        batch = services.import_upload(by=by, upload=fh, filename=path.name)
+    services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
+    upload_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    batch = services.import_check(batch_id=batch.pk)
+    stored_check_s = time.perf_counter() - t0
+    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
+    t0 = time.perf_counter()
+    batch = services.import_commit(batch_id=batch.pk, by=by)
+    commit_s = time.perf_counter() - t0
+    assert batch.status == Import.Status.COMMITTED, batch.message
+    people, duties = Person.objects.count(), Assignment.objects.count()
+    assert (people, duties) == (args.rows, args.rows), (people, duties)
+    log(f"    stored check {stored_check_s:.1f} s, commit {commit_s:.1f} s")
+    peak = peak_mb()
+    result = {
+        "benchmark": "import",
+        "database": connection.vendor,
+        "rows": args.rows,
+        "file_mb": round(path.stat().st_size / 1024 / 1024, 2),
+        "write_file_s": round(write_s, 2),
+        "a_raw_read_s": round(raw_s, 3),
+        "b_dry_run_s": round(check_s, 3),
+        "b_ratio": round(check_s / raw_s, 2),
+        "c_upload_and_first_look_s": round(upload_s, 2),
+        "c_stored_check_s": round(stored_check_s, 2),
+        "c_commit_s": round(commit_s, 2),
+        "peak_memory_mb": round(peak, 1),
+        "people": people,
+        "duties": duties,
+        "budget": {
+            "b_ratio_max": MAX_RATIO,
+            "commit_s_max": MAX_COMMIT_S,
+            "peak_mb_max": MAX_PEAK_MB,
+            "met": check_s / raw_s <= MAX_RATIO and commit_s < MAX_COMMIT_S and peak < MAX_PEAK_MB,
+        },
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -219,6 +219,8 @@ X_FRAME_OPTIONS = "DENY"
 # Spreadsheet imports: the largest file and the most rows one import takes.
 PILAR_IMPORT_MAX_MB = env_int("PILAR_IMPORT_MAX_MB", 25)
 PILAR_IMPORT_MAX_ROWS = env_int("PILAR_IMPORT_MAX_ROWS", 100_000)
+# Files from this size on are read by a second process while the first decides (two cores).
+PILAR_IMPORT_PARALLEL_BYTES = 1_000_000
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -93,10 +95,9 @@ def _day(value: datetime.date) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     number: int
-    raw: list  # the cells as read; as text only where needed (`cells`)
     values: dict = field(default_factory=dict)
     problems: list[list] = field(default_factory=list)
     status: str = ""
@@ -149,12 +150,8 @@ class RowResult:
         return plan
 
     @property
-    def cells(self) -> list[str]:
-        return [text_from_cell(c) for c in self.raw]
-
-    @property
     def has_error(self) -> bool:
-        return any(p[0] == ERROR for p in self.problems)
+        return bool(self.problems) and any(p[0] == ERROR for p in self.problems)
 
     @property
     def nik(self) -> str:
@@ -181,20 +178,42 @@ class Duty:
 
 @dataclass(slots=True)
 class KnownPerson:
-    """A NIK as the registry would hold it after the rows accepted so far."""
+    """A NIK as the registry would hold it after the rows accepted so far. Kept for every NIK
+    of the sheet, so kept small: values as a tuple, the fields file rows set as a shared set."""
 
-    values: dict
+    stored: tuple  # in STORED_PERSON_FIELDS order
     pk: int | None = None
     editable: bool = True
     duties: list[Duty] = field(default_factory=list)
-    from_file: dict = field(default_factory=dict)  # field -> the row that set it
+    file_keys: frozenset = frozenset()  # fields some row of the file set
+    file_rows: dict | None = None  # field -> row, where not the row that created the person
     created_row: int | None = None
+
+    @property
+    def values(self) -> dict:
+        return dict(zip(STORED_PERSON_FIELDS, self.stored, strict=True))
+
+    def set_values(self, values: dict) -> None:
+        self.stored = tuple(values[f] for f in STORED_PERSON_FIELDS)
+
+    def file_row(self, key: str) -> int | None:
+        return (self.file_rows or {}).get(key, self.created_row)
+
+
+_KEY_SETS: dict[frozenset, frozenset] = {}
+
+
+def _shared(keys: frozenset) -> frozenset:
+    """One frozenset object per distinct set of fields (most rows have the same columns)."""
+    return _KEY_SETS.setdefault(keys, keys)
 
 
 # Reading one row ----------------------------------------------------------------------------
 
 
 PERSON_KEY_SET = frozenset(PERSON_KEYS)
+STORED_INDEX = {f: i for i, f in enumerate(STORED_PERSON_FIELDS)}
+NEW_PERSON = {f: "" for f in STORED_PERSON_FIELDS} | {"birth_date": None, "residence_id": None}
 NUMBER_TYPES = (int, float)
 # Text made of digits that Excel turns into a number when the column is not formatted as Text.
 DIGIT_TEXT_KEYS = frozenset({"bank_account", "sk_number"})
@@ -243,10 +262,42 @@ def _convert(key: str, cell, text: str, lookup: Lookup, today: datetime.date):
     return text
 
 
+# How read_row treats a column: plain text, a cell converted once per distinct value, an area
+# (read with the other area columns), place-and-date of birth, or its own converter.
+TEXT, CACHED, AREA, PLACE_DATE, NIK, PHONE, DIGITS, OTHER = range(8)
+PLAIN_TEXT_KEYS = frozenset(
+    {"name", "birth_place", "address", "bank_name", "bank_holder", "sk_signer"}
+)
+
+
+def column_plan(mapping: dict[int, str]) -> list[tuple[int, str, int, int]]:
+    """(index, field, treatment, length limit) per mapped column, worked out once per sheet."""
+    plan = []
+    for index, key in sorted(mapping.items()):
+        if key in PLAIN_TEXT_KEYS:
+            mode = TEXT
+        elif key in CACHED_KEYS:
+            mode = CACHED
+        elif key in AREA_KEYS:
+            mode = AREA
+        elif key == "birth_place_date":
+            mode = PLACE_DATE
+        elif key == "nik":
+            mode = NIK
+        elif key == "phone":
+            mode = PHONE
+        elif key in DIGIT_TEXT_KEYS:
+            mode = DIGITS
+        else:
+            mode = OTHER
+        plan.append((index, key, mode, TEXT_LIMITS.get(key, 0)))
+    return plan
+
+
 def read_row(
     number: int,
     cells: list,
-    mapping: dict[int, str],
+    columns: list[tuple[int, str, int, int]],
     lookup: Lookup,
     today: datetime.date,
     formulas: set[int] | None = None,
@@ -261,14 +312,14 @@ def read_row(
     values: dict = {}
     raw: dict[str, str] = {}
     cache = lookup.cells
-    for index, key in mapping.items():
+    for index, key, mode, limit in columns:
         if index >= width:
             continue
         cell = cells[index]
         kind_of_cell = type(cell)
         if kind_of_cell is str:
             text = " ".join(cell.split())
-        elif kind_of_cell is datetime.date and key in DATE_KEYS and not formulas:
+        elif kind_of_cell is datetime.date and mode == CACHED and not formulas:
             values[key] = cell  # a date cell in a date column: nothing to read
             continue
         elif cell is None:
@@ -276,54 +327,20 @@ def read_row(
         else:
             text = text_from_cell(cell)
         if formulas and index in formulas:
-            row = row or RowResult(number=number, raw=cells, values=values)
-            where = f"{column_letter(index)}{number}"
-            if text == "":
-                row.add(
-                    ERROR,
-                    key,
-                    "",
-                    _(
-                        "Cell %(cell)s holds a formula that was never calculated. Open the file "
-                        "in Excel or LibreOffice, save it, and upload it again (or paste values)."
-                    )
-                    % {"cell": where},
-                )
+            row = row or RowResult(number=number, values=values)
+            if not _formula_cell(row, key, index, number, text):
                 continue
-            row.add(
-                WARNING,
-                key,
-                text,
-                _("Cell %(cell)s holds a formula; its calculated value %(value)s was read.")
-                % {"cell": where, "value": text},
-            )
-        if text == "":
+        if not text:
             continue
-        if key in AREA_KEYS:
+        if mode == TEXT:
+            if len(text) <= limit:
+                values[key] = text
+                continue
+        elif mode == AREA:
             raw[key] = text  # read below, where the columns are seen together
             continue
-        if key == "birth_place_date":
-            place, sep, when = text.rpartition(",")
-            try:
-                if not sep:
-                    raise CellProblem(
-                        _(
-                            "Place and date of birth %(value)s cannot be split; write it as "
-                            "'Bukittinggi, 12-08-1980'."
-                        )
-                        % {"value": text},
-                        "ttl",
-                    )
-                values["birth_date"] = date_from_cell(when.strip(), today=today)
-                values["birth_place"] = _convert(
-                    "birth_place", place, " ".join(place.split()), lookup, today
-                )
-            except CellProblem as exc:
-                row = row or RowResult(number=number, raw=cells, values=values)
-                row.add(ERROR, "birth_date", text, exc.message)
-            continue
-        if key in CACHED_KEYS:
-            memo = (key, cell if type(cell) is not float else text)
+        elif mode == CACHED:
+            memo = (key, cell if kind_of_cell is not float else text)
             found = cache.get(memo)
             if found is None:
                 try:
@@ -334,24 +351,93 @@ def read_row(
             if found[1] is None:
                 values[key] = found[0]
             else:
-                row = row or RowResult(number=number, raw=cells, values=values)
+                row = row or RowResult(number=number, values=values)
                 row.add(ERROR, key, text, found[1], found[2])
+            continue
+        elif mode == NIK:
+            try:
+                values["nik"] = nik_from_cell(cell)
+            except CellProblem as exc:
+                row = row or RowResult(number=number, values=values)
+                row.add(ERROR, key, text, exc.message, exc.code)
+            continue
+        elif mode == PHONE:
+            try:
+                values["phone"] = phone_from_cell(cell)
+            except CellProblem as exc:
+                row = row or RowResult(number=number, values=values)
+                row.add(ERROR, key, text, exc.message, exc.code)
+            continue
+        elif mode == DIGITS and kind_of_cell is str and len(text) <= limit:
+            # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
+            values[key] = "".join(text.split()).lstrip("'") if key == "bank_account" else text
+            continue
+        elif mode == PLACE_DATE:
+            row = _place_and_date(row, number, values, text, lookup, today)
             continue
         try:
             values[key] = _convert(key, cell, text, lookup, today)
         except CellProblem as exc:
-            row = row or RowResult(number=number, raw=cells, values=values)
+            row = row or RowResult(number=number, values=values)
             row.add(ERROR, key, text, exc.message, exc.code)
             continue
         if kind_of_cell in NUMBER_TYPES and key in DIGIT_TEXT_KEYS:
-            row = row or RowResult(number=number, raw=cells, values=values)
+            row = row or RowResult(number=number, values=values)
             _number_cell(row, key, cell, text)
     if row is None:
         if not values and not raw:
             return None
-        row = RowResult(number=number, raw=cells, values=values)
+        row = RowResult(number=number, values=values)
     if raw:
         _read_areas(row, raw, lookup)
+    return row
+
+
+def _formula_cell(row: RowResult, key: str, index: int, number: int, text: str) -> bool:
+    """Note a formula cell; False when it has no value to read."""
+    where = f"{column_letter(index)}{number}"
+    if text == "":
+        row.add(
+            ERROR,
+            key,
+            "",
+            _(
+                "Cell %(cell)s holds a formula that was never calculated. Open the file "
+                "in Excel or LibreOffice, save it, and upload it again (or paste values)."
+            )
+            % {"cell": where},
+        )
+        return False
+    row.add(
+        WARNING,
+        key,
+        text,
+        _("Cell %(cell)s holds a formula; its calculated value %(value)s was read.")
+        % {"cell": where, "value": text},
+    )
+    return True
+
+
+def _place_and_date(row, number, values, text, lookup, today):
+    """'Bukittinggi, 12-08-1980' in one column: the place and the date of birth."""
+    place, sep, when = text.rpartition(",")
+    try:
+        if not sep:
+            raise CellProblem(
+                _(
+                    "Place and date of birth %(value)s cannot be split; write it as "
+                    "'Bukittinggi, 12-08-1980'."
+                )
+                % {"value": text},
+                "ttl",
+            )
+        values["birth_date"] = date_from_cell(when.strip(), today=today)
+        values["birth_place"] = _convert(
+            "birth_place", place, " ".join(place.split()), lookup, today
+        )
+    except CellProblem as exc:
+        row = row or RowResult(number=number, values=values)
+        row.add(ERROR, "birth_date", text, exc.message)
     return row
 
 
@@ -481,15 +567,16 @@ class Checker:
     # Registry reads, one chunk at a time ---------------------------------------------------
 
     def load(self, rows: list[RowResult]) -> None:
-        niks = {r.values["nik"] for r in rows if r.values.get("nik")} - set(self.people)
+        """Read what the registry holds about a chunk's NIKs and birth dates: two statements
+        per chunk, as plain values (a large known roster reads 100,000 people)."""
+        niks = {r.values["nik"] for r in rows if r.values.get("nik")} - self.people.keys()
         if niks:
-            # Plain values, not model instances: an import of a known roster reads 100,000.
             found = {
                 row[0]: dict(zip(STORED_PERSON_FIELDS, row[1:], strict=True))
-                for row in Person.objects.filter(nik__in=niks).values_list(
-                    "pk", *STORED_PERSON_FIELDS
-                )
+                for row in _select_in(Person, ["id", *PERSON_COLUMNS], "nik", list(niks))
             }
+            for values in found.values():
+                values["birth_date"] = _as_date(values["birth_date"])
             editable = set(found)
             if self.scoped:
                 editable = set(
@@ -499,19 +586,23 @@ class Checker:
                 )
             by_pk = {}
             for pk, values in found.items():
-                known = KnownPerson(values=values, pk=pk, editable=pk in editable)
+                known = KnownPerson(stored=(), pk=pk, editable=pk in editable)
+                known.set_values(values)
                 self.people[values["nik"]] = by_pk[pk] = known
-            for pk, person_id, *duty in Assignment.objects.filter(
-                person_id__in=list(found)
-            ).values_list("pk", "person_id", *DUTY_FIELDS):
-                by_pk[person_id].duties.append(Duty(*duty, pk=pk))
+            if found:
+                for pk, person_id, *duty in Assignment.objects.filter(
+                    person_id__in=list(found)
+                ).values_list("pk", "person_id", *DUTY_FIELDS):
+                    by_pk[person_id].duties.append(Duty(*duty, pk=pk))
         dates = {r.values["birth_date"] for r in rows if r.values.get("birth_date")}
-        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str]] = {}
+        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str | None]] = {}
         if dates:
-            found = list(
-                Person.objects.filter(birth_date__in=dates).values_list(
-                    "pk", "nik", "name", "birth_date"
-                )
+            ops = connection.ops
+            found = _select_in(
+                Person,
+                ["id", "nik", "name", "birth_date"],
+                "birth_date",
+                [ops.adapt_datefield_value(d) for d in dates],
             )
             visible = {f[0] for f in found}
             if self.scoped and found:
@@ -523,14 +614,14 @@ class Checker:
             for pk, nik, name, born in found:
                 # Outside the user's area the warning names nobody: "someone outside your area".
                 shown = name if pk in visible else None
-                self.registry_births.setdefault((name.casefold(), born), (nik, shown))
+                self.registry_births.setdefault((name.casefold(), _as_date(born)), (nik, shown))
 
     def _in_scope(self, area: Area) -> bool:
         if not self.scoped:
             return True
-        if area.pk not in self._area_ok:
-            self._area_ok[area.pk] = area_in_scope(self.user, Capability.PEOPLE_EDIT, area)
-        return self._area_ok[area.pk]
+        if area.id not in self._area_ok:
+            self._area_ok[area.id] = area_in_scope(self.user, Capability.PEOPLE_EDIT, area)
+        return self._area_ok[area.id]
 
     # One row ----------------------------------------------------------------------------------
 
@@ -570,19 +661,26 @@ class Checker:
                     "operator to change them."
                 ),
             )
-        merged = dict(known.values) if known else {f: "" for f in STORED_PERSON_FIELDS}
-        if known is None:
-            merged.update(nik=nik, birth_date=None, residence_id=None)
         changes: dict[str, object] = {}
         before: dict[str, object] = {}
-        for key in PERSON_KEYS:
+        if known is None:
+            # A new person: the row's values over empty fields (most rows of a first import).
+            merged = NEW_PERSON.copy()
+            merged["nik"] = nik
+            for key in PERSON_KEY_SET.intersection(values):
+                merged[key] = values[key]
+            if "residence" in merged:
+                merged["residence_id"] = merged.pop("residence").id
+        else:
+            merged = known.values
+        for key in PERSON_KEYS if known is not None else ():
             if key not in values:
                 continue
             new = values[key]
             stored_key = "residence_id" if key == "residence" else key
             stored_new = new.id if key == "residence" else new
-            if known is not None and key in known.from_file:
-                earlier, earlier_row = known.values.get(stored_key), known.from_file[key]
+            if key in known.file_keys:
+                earlier, earlier_row = known.stored[STORED_INDEX[stored_key]], known.file_row(key)
                 if earlier != stored_new:
                     conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
                     for number in (earlier_row, row.number):
@@ -621,7 +719,7 @@ class Checker:
                     row.add(ERROR, key, "", str(message))
         candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
         errors = person_field_errors(candidate, self.today)
-        seen = {p[1] for p in row.problems}
+        seen = {p[1] for p in row.problems} if errors else ()
         for key, messages in errors.items():
             if key in seen:
                 continue  # the cell's own problem already says it
@@ -711,12 +809,12 @@ class Checker:
                 _("%(area)s is outside the area you manage.") % {"area": area.label},
             )
             return
-        duties = [d for d in (known.duties if known else []) if d.kind_id == kind.pk]
+        duties = [d for d in known.duties if d.kind_id == kind.id] if known else []
         start = values.get("start_date")
         end = values.get("end_date")
         if start is None:
             current = [d for d in duties if d.end is None or d.end >= self.today]
-            match = next((d for d in current if d.area_id == area.pk), None)
+            match = next((d for d in current if d.area_id == area.id), None)
             if match is None:
                 other = current[0] if current else None
                 if other is not None:
@@ -785,7 +883,7 @@ class Checker:
         if kind.max_per_area is not None:
             holders = [
                 h
-                for h in self.holders.get((kind.pk, area.pk), [])
+                for h in self.holders.get((kind.id, area.id), [])
                 if h[0] <= (end or far) and (h[1] or far) >= start
             ]
             if len(holders) >= kind.max_per_area:
@@ -815,7 +913,7 @@ class Checker:
                 {
                     self.lookup.kinds[d.kind_id].code
                     for d in known.duties
-                    if d.kind_id != kind.pk
+                    if d.kind_id != kind.id
                     and d.start <= self.today
                     and (d.end is None or d.end >= self.today)
                 }
@@ -849,7 +947,7 @@ class Checker:
                 % {"row": match.row, "kind": kind.code},
             )
             return
-        if match.area_id != area.pk:
+        if match.area_id != area.id:
             row.add(
                 ERROR,
                 "kelurahan",
@@ -920,19 +1018,22 @@ class Checker:
     def _remember(self, row: RowResult, known: KnownPerson | None, merged: dict) -> None:
         nik = merged["nik"]
         number = row.number
+        keys = frozenset(PERSON_KEY_SET.intersection(row.values))
         if known is None:
             known = KnownPerson(
-                values=merged,
+                stored=tuple(merged[f] for f in STORED_PERSON_FIELDS),
                 created_row=number,
-                from_file={k: number for k in row.values if k in PERSON_KEY_SET},
+                file_keys=_shared(keys),
             )
             self.people[nik] = known
         else:
-            known.values = merged
-            from_file = known.from_file
-            for key in row.values:
-                if key in PERSON_KEY_SET and key not in from_file:
-                    from_file[key] = number
+            known.set_values(merged)
+            added = keys - known.file_keys
+            if added:
+                known.file_keys = _shared(known.file_keys | added)
+                known.file_rows = known.file_rows or {}
+                for key in added:
+                    known.file_rows[key] = number
         if merged.get("birth_date") and merged.get("name"):
             self.birth_names.setdefault(
                 (merged["name"].casefold(), merged["birth_date"]), (nik, number, merged["name"])
@@ -941,8 +1042,8 @@ class Checker:
             d = row.duty_create
             known.duties.append(
                 Duty(
-                    kind_id=d["kind"].pk,
-                    area_id=d["area"].pk,
+                    kind_id=d["kind"].id,
+                    area_id=d["area"].id,
                     start=d["start_date"],
                     end=d["end_date"],
                     end_reason=d["end_reason"],
@@ -953,7 +1054,7 @@ class Checker:
                 )
             )
             if d["kind"].max_per_area is not None:
-                self.holders.setdefault((d["kind"].pk, d["area"].pk), []).append(
+                self.holders.setdefault((d["kind"].id, d["area"].id), []).append(
                     [d["start_date"], d["end_date"], merged["name"], row.number, None]
                 )
         if row.duty_end is not None:
@@ -964,6 +1065,34 @@ class Checker:
                 if holder[4] == duty.pk:
                     holder[1] = end
         row.known = known
+
+
+PERSON_COLUMNS = [
+    Person._meta.get_field(f.removesuffix("_id")).column for f in STORED_PERSON_FIELDS
+]
+
+
+def _select_in(model, columns: list[str], column: str, values: list) -> list[tuple]:
+    """Rows of `model` whose `column` is one of `values`, as tuples of `columns`. Plain SQL:
+    building the same query through the ORM cost more than running it, once per chunk."""
+    if not values:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    placeholders = ", ".join(["%s"] * len(values))
+    # Table and column names come from the model; every value is a parameter.
+    sql = f"SELECT {names} FROM {table} WHERE {ops.quote_name(column)} IN ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall()
+
+
+def _as_date(value) -> datetime.date | None:
+    """A date column's value as SQLite (text) or PostgreSQL (date) hands it over."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 def _field_label(stored_key: str) -> str:
@@ -1037,10 +1166,11 @@ class Summary:
     def count(self, row: RowResult) -> None:
         self.rows += 1
         setattr(self, row.status, getattr(self, row.status) + 1)
-        if any(p[0] == WARNING for p in row.problems):
-            self.warnings += 1
-        if any(p[0] == NOTE for p in row.problems):
-            self.notes += 1
+        if row.problems:
+            if any(p[0] == WARNING for p in row.problems):
+                self.warnings += 1
+            if any(p[0] == NOTE for p in row.problems):
+                self.notes += 1
         if row.status != REJECTED:
             self.people_new += row.person_create
             self.people_updated += bool(row.person_changes)
@@ -1066,14 +1196,69 @@ def check_rows(
     today: datetime.date | None = None,
     poisoned: dict | None = None,
 ) -> Summary:
-    """Read and decide every row below the header, a chunk at a time; `on_chunk` sees each
-    chunk's results (to store them, or to write them on commit). `poisoned`: NIKs whose rows
-    disagree (the `conflicts` of an earlier pass), all of whose rows are refused."""
+    """Read and decide every row below the header, a chunk at a time, in this process;
+    `on_chunk` sees each chunk's results (to store them, or to write them on commit).
+    `poisoned`: NIKs whose rows disagree (the `conflicts` of an earlier pass), all of whose
+    rows are refused."""
     today = today or timezone.localdate()
+    lookup = Lookup()
+    chunks = read_chunks(rows, header_row, column_plan(mapping), lookup, today, formulas or {})
+    return decide_chunks(
+        chunks,
+        lookup=lookup,
+        user=user,
+        today=today,
+        mapped=set(mapping.values()),
+        on_chunk=on_chunk,
+        poisoned=poisoned,
+    )
+
+
+def read_chunks(
+    rows: Iterable[tuple[int, list]],
+    header_row: int,
+    columns: list,
+    lookup: Lookup,
+    today: datetime.date,
+    formulas: dict[int, set[int]],
+) -> Iterator[tuple[list[RowResult], int]]:
+    """(rows read, empty rows skipped) for each chunk of the sheet below the header."""
+    for chunk in _chunks(rows, header_row):
+        results, empty = [], 0
+        for number, cells in chunk:
+            row = read_row(number, cells, columns, lookup, today, formulas.get(number))
+            if row is None:
+                empty += 1
+            else:
+                results.append(row)
+        yield results, empty
+
+
+def decide_chunks(
+    chunks: Iterable[tuple[list[RowResult], int]],
+    *,
+    lookup: Lookup,
+    user,
+    today: datetime.date,
+    mapped: set[str],
+    on_chunk: Callable[[list[RowResult]], None] | None = None,
+    poisoned: dict | None = None,
+) -> Summary:
+    """Decide the rows of every chunk, in order, against the registry and the rows before."""
     with _fewer_collections():
-        return _check_rows(
-            rows, mapping, user, header_row, formulas, on_chunk, today, poisoned or {}
-        )
+        checker = Checker(user=user, lookup=lookup, today=today, mapped=mapped)
+        checker.poisoned = poisoned or {}
+        summary = Summary(conflicts=checker.conflicts)
+        for results, empty in chunks:
+            summary.empty += empty
+            checker.load(results)
+            for row in results:
+                checker.decide(row)
+                row.planned = row.plan(lookup)
+                summary.count(row)
+            if on_chunk is not None:
+                on_chunk(results)
+        return summary
 
 
 @contextlib.contextmanager
@@ -1089,38 +1274,8 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-def _check_rows(rows, mapping, user, header_row, formulas, on_chunk, today, poisoned) -> Summary:
-    lookup = Lookup()
-    checker = Checker(user=user, lookup=lookup, today=today, mapped=set(mapping.values()))
-    checker.poisoned = poisoned
-    summary = Summary(conflicts=checker.conflicts)
-    formulas = formulas or {}
-    for chunk in _chunks(rows, header_row):
-        results = []
-        for number, cells in chunk:
-            row = read_row(number, cells, mapping, lookup, today, formulas.get(number))
-            if row is None:
-                summary.empty += 1
-                continue
-            results.append(row)
-        checker.load(results)
-        for row in results:
-            checker.decide(row)
-            row.planned = row.plan(lookup)
-            summary.count(row)
-        if on_chunk is not None:
-            on_chunk(results)
-    return summary
-
-
 def _chunks(rows: Iterable[tuple[int, list]], header_row: int) -> Iterator[list]:
-    chunk: list = []
-    for number, cells in rows:
-        if number <= header_row:
-            continue
-        chunk.append((number, cells))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
+    """The rows below the header, CHUNK at a time."""
+    rows = itertools.dropwhile(lambda item: item[0] <= header_row, rows)
+    while chunk := list(itertools.islice(rows, CHUNK)):
         yield chunk

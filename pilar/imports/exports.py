@@ -147,24 +147,36 @@ UNRECOVERABLE = {"nik_number", "nik_scientific", "nik_type", "number_cell"}
 
 
 def rejected_report(batch) -> bytes:
-    """The rejected rows as the file had them, with the row number and what to fix, so the
-    office can correct them and import just these rows again."""
+    """The rejected rows as the file has them (read again from the stored file), with the row
+    number and what to fix, so the office can correct them and import just these rows."""
+    from pathlib import Path
+
+    from pilar.imports.normalize import text_from_cell
+    from pilar.imports.reader import Spreadsheet
     from pilar.lib.exports import to_xlsx
 
     headers = [c[1] or f"({_('no header')})" for c in batch.columns]
     width = len(headers)
     column_of = {field: int(index) for index, field in batch.mapping.items()}
+    rejected = {
+        r.number: r.problems
+        for r in batch.rows.filter(status="rejected").only("number", "problems").iterator(2000)
+    }
     rows = []
-    for r in batch.rows.filter(status="rejected").order_by("number").iterator(chunk_size=2000):
-        cells = (list(r.cells) + [""] * width)[:width]
-        for problem in r.problems:
-            code = problem[4] if len(problem) > 4 else ""
-            if code in UNRECOVERABLE and problem[1] in column_of:
-                cells[column_of[problem[1]]] = ""
-        problems = "; ".join(
-            p[3] if not p[2] or (len(p) > 4 and p[4] in UNRECOVERABLE) else f"{p[3]} [{p[2]}]"
-            for p in r.problems
-            if p[0] == "error"
-        )
-        rows.append(cells + [r.number, problems])
+    with Spreadsheet(Path(batch.file.path)) as book:
+        for number, raw in book.rows(batch.sheet):
+            if number not in rejected:
+                continue
+            problems = rejected[number]
+            cells = ([text_from_cell(c) for c in raw] + [""] * width)[:width]
+            for problem in problems:
+                code = problem[4] if len(problem) > 4 else ""
+                if code in UNRECOVERABLE and problem[1] in column_of:
+                    cells[column_of[problem[1]]] = ""
+            text = "; ".join(
+                p[3] if not p[2] or (len(p) > 4 and p[4] in UNRECOVERABLE) else f"{p[3]} [{p[2]}]"
+                for p in problems
+                if p[0] == "error"
+            )
+            rows.append(cells + [number, text])
     return to_xlsx(headers + [_("Row in the file"), _("Problem")], rows, sheet="Pilar")

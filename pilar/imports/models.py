@@ -103,7 +103,8 @@ class Import(models.Model):
 
 
 class ImportRow(models.Model):
-    """One row of the sheet as checked: the cells found, what Pilar would do, and why not."""
+    """One row of the sheet as checked: what saving it does, and why not. (Its cells stay in
+    the stored file; the rejected-rows report reads them from there.)"""
 
     class Status(models.TextChoices):
         NEW = "new", _("new")
@@ -114,7 +115,6 @@ class ImportRow(models.Model):
     batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="rows")
     number = models.PositiveIntegerField(_("row"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    cells = models.JSONField(default=list)  # the cells as text, as the file had them
     problems = models.JSONField(default=list)  # [[severity, field, value, message], ...]
     # What saving the row does (new person, fields changed before -> after, duty added or
     # ended, warnings accepted): shown in the preview, compared again by the commit.
@@ -134,7 +134,8 @@ class ImportRow(models.Model):
 
 
 class ImportChange(models.Model):
-    """A record an import created or changed, with its values before, for undo."""
+    """Records an import created, changed or ended — one model and one action, many records —
+    with their values before, for undo."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")
@@ -142,15 +143,13 @@ class ImportChange(models.Model):
         END = "end", _("ended")
 
     batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="changes")
-    row = models.PositiveIntegerField()
     model = models.CharField(max_length=20)  # "person" or "assignment"
-    object_id = models.BigIntegerField()
     action = models.CharField(max_length=8, choices=Action.choices)
-    before = models.JSONField(default=dict, blank=True)
+    object_ids = models.JSONField(default=list)
+    befores = models.JSONField(default=list, blank=True)  # one dict per id (changes and ends)
 
     class Meta:
         ordering = ["batch", "pk"]
-        indexes = [models.Index(fields=["model", "object_id"], name="import_change_object")]
 
     def __str__(self) -> str:
-        return f"{self.batch_id}:{self.model}:{self.object_id}:{self.action}"
+        return f"{self.batch_id}:{self.model}:{self.action}:{len(self.object_ids)}"

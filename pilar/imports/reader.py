@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,9 +157,25 @@ class Spreadsheet:
         # calamine yields rows from the sheet's first row, but cells from its first used
         # column: pad them so that column indexes match the letters the user sees.
         first_col = (data.start or (0, 0))[1]
+        if not first_col:
+            yield from enumerate(data.iter_rows(), start=1)
+            return
         pad = [""] * first_col
         for offset, cells in enumerate(data.iter_rows()):
-            yield offset + 1, pad + cells if first_col else cells
+            yield offset + 1, pad + cells
+
+    def load_with_formulas(self, sheet: str) -> dict[int, set[int]]:
+        """Read `sheet` and find its formula cells at the same time: calamine parses without
+        holding Python's lock, so the scan of the sheet's XML runs beside it for free."""
+        if self.format == "csv":
+            return {}
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(self.formula_cells, sheet)
+            self._sheet(sheet)
+            return scan.result()
+
+    def first_visible(self) -> str:
+        return next((s.name for s in self.sheets if s.visible), self.sheets[0].name)
 
     def row_count(self, sheet: str) -> int:
         if self.format == "csv":

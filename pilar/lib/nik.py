@@ -107,6 +107,13 @@ def _decode_birth_date(nik: str, today: datetime.date | None = None) -> datetime
         return None
 
 
+@functools.lru_cache(maxsize=65536)
+def _encoded_birth_date(digits: str, today: datetime.date) -> datetime.date | None:
+    """The birth date digits 7-12 encode (DDMMYY), cached: an import checks 100,000 NIKs
+    with far fewer distinct birth dates."""
+    return _decode_birth_date("000000" + digits + "0000", today)
+
+
 def _require_16_digits(nik: str) -> str:
     value = normalize_nik(nik)
     if len(value) != NIK_LENGTH or not _is_ascii_digits(value):
@@ -247,7 +254,7 @@ def validate_nik(
     if area_error is not None:
         raise area_error
 
-    encoded = _decode_birth_date(nik)
+    encoded = _encoded_birth_date(nik[6:12], datetime.date.today())
     if encoded is None:
         raise ValidationError(
             _(

@@ -212,7 +212,7 @@ def test_an_unexpected_error_does_not_leave_the_import_stuck(by, people, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(engine, "check_rows", broken)
+    monkeypatch.setattr(engine, "decide_chunks", broken)
     batch = services.import_check(batch_id=batch.pk)
     assert batch.status == Import.Status.FAILED and "disk on fire" in batch.message
     monkeypatch.undo()

@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor
+from pilar.audit.services import Actor, audit_record
 from pilar.imports import services, tasks
 from pilar.imports.columns import column_letter
 from pilar.imports.models import Import, ImportRow
@@ -139,6 +139,12 @@ def list_rows(
     if status:
         rows = rows.filter(status=status)
     limit = max(1, min(limit, 1000))
+    audit_record(
+        by=_actor(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=batch,
+        note=f"import rows via API offset {offset} limit {limit}",
+    )
     return [
         RowOut(
             row=r.number,

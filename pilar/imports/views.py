@@ -191,6 +191,15 @@ def _rows_context(request, batch: Import) -> dict:
                 "plan": plan_lines(r.plan, areas),
             }
         )
+    if shown:
+        # The rows show names and the values being changed (accounts, phones): a look at
+        # personal data, traced like any other.
+        audit_record(
+            by=Actor.from_request(request),
+            action=AuditEntry.Action.VIEW_PERSONAL,
+            obj=batch,
+            note=f"import rows page {page.number}",
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return {"rows_form": form, "rows_page": page, "rows": shown, "rows_query": query.urlencode()}

@@ -78,6 +78,14 @@ def test_the_preview_page_shows_what_each_row_changes(client, actors, people):
     login(client, actors["operator"])
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "081234567890 → 081300001111" in page
+    from pilar.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        object_type="imports.import",
+        object_id=str(batch.pk),
+        user=actors["operator"],
+    ).exists()
 
 
 def test_every_row_of_a_contradicted_nik_is_refused(by, people):

@@ -330,6 +330,14 @@ DUTY_KEYS = (
     "end_reason",
 )
 
+# Every value a checked row may carry (the area of duty is worked out from the area columns).
+VALUE_KEYS = (
+    "nik",
+    *PERSON_KEYS,
+    "area",
+    *(k for k in DUTY_KEYS if k not in ("kecamatan", "kelurahan")),
+)
+
 _SYNONYMS: dict[str, str] = {}
 for _column in COLUMNS:
     _SYNONYMS.setdefault(header_key(_column.header), _column.key)

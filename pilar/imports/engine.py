@@ -354,16 +354,9 @@ def read_row(
                 row = row or RowResult(number=number, values=values)
                 row.add(ERROR, key, text, found[1], found[2])
             continue
-        elif mode == NIK:
+        elif mode in (NIK, PHONE):
             try:
-                values["nik"] = nik_from_cell(cell)
-            except CellProblem as exc:
-                row = row or RowResult(number=number, values=values)
-                row.add(ERROR, key, text, exc.message, exc.code)
-            continue
-        elif mode == PHONE:
-            try:
-                values["phone"] = phone_from_cell(cell)
+                values[key] = (nik_from_cell if mode == NIK else phone_from_cell)(cell)
             except CellProblem as exc:
                 row = row or RowResult(number=number, values=values)
                 row.add(ERROR, key, text, exc.message, exc.code)

@@ -22,6 +22,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from pilar.imports import engine
+from pilar.imports.columns import VALUE_KEYS
 from pilar.imports.lookup import Lookup
 from pilar.imports.reader import FileProblem, Layout, Spreadsheet
 
@@ -87,31 +88,9 @@ def _layout(book: Spreadsheet, sheet, header_row, mapping) -> Layout:
 
 # The child process -----------------------------------------------------------------------
 
-# Every value a row may carry, in the order chunks send them: column by column, so that the
-# pipe carries lists of plain strings and numbers (unpickling 100,000 row dicts with dates in
-# them cost the deciding process as much as reading them did).
-VALUE_KEYS = (
-    "nik",
-    "name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "address",
-    "residence",
-    "phone",
-    "education",
-    "bank_name",
-    "bank_account",
-    "bank_holder",
-    "kind",
-    "area",
-    "sk_number",
-    "sk_date",
-    "sk_signer",
-    "start_date",
-    "end_date",
-    "end_reason",
-)
+# Chunks travel column by column (in VALUE_KEYS order), so that the pipe carries lists of
+# plain strings and numbers (unpickling 100,000 row dicts with dates in them cost the deciding
+# process as much as reading them did).
 DATE_KEYS = frozenset(engine.DATE_KEYS)
 AREA_KEYS = frozenset({"area", "residence"})
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from pilar.imports.tests.files import xlsx_bytes
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
-from pilar.tests_support import PASSWORD
+from pilar.tests_support import PASSWORD, run_task_worker
 
 pytestmark = pytest.mark.browser
 D = datetime.date
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_upload_mapping_preview_commit_undo(live_server, page, actors, people, tmp_path):
@@ -66,7 +61,7 @@ def test_upload_mapping_preview_commit_undo(live_server, page, actors, people, t
     expect(mapping.locator("select").nth(2)).to_have_value("nik")  # column C, "No. KTP"
     page.locator("[data-testid=check]").click()
     expect(page.locator("[data-testid=progress]")).to_be_visible()
-    run_worker()
+    run_task_worker()
     # The page follows the check by itself and turns into the preview.
     expect(page.locator("[data-testid=summary]")).to_be_visible(timeout=15000)
     expect(page.locator("[data-testid=count-new]")).to_have_text("1")
@@ -79,14 +74,14 @@ def test_upload_mapping_preview_commit_undo(live_server, page, actors, people, t
     page.locator("#id_accept_warnings").check()
     page.locator("#id_accept_rejected").check()
     page.locator("[data-testid=commit]").click()
-    run_worker()
+    run_task_worker()
     expect(page.locator("[data-testid=undo]")).to_be_visible(timeout=15000)
     rina = Person.objects.get(nik=good)
     assert rina.assignments.get().area.name == "Tarok Dipo"
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.locator("[data-testid=undo]").click()
-    run_worker()
+    run_task_worker()
     expect(page.locator("[data-testid=status]")).to_have_class(
         "status status-undone", timeout=15000
     )

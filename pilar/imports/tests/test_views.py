@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
@@ -13,14 +12,9 @@ from pilar.imports.models import Import
 from pilar.imports.tests.files import template_row, upload, xlsx_bytes
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Person
-from pilar.tests_support import login
+from pilar.tests_support import login, run_task_worker
 
 D = datetime.date
-
-
-def run_worker() -> None:
-    """Process the queued tasks as `pilar serve`'s worker does, then return."""
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def roster(n: int = 1, serial: int = 300) -> bytes:
@@ -85,7 +79,7 @@ def test_upload_check_commit_undo_through_the_pages(
     assert (
         f'hx-get="/imports/{batch.pk}/progress/"' in c.get(f"/imports/{batch.pk}/").content.decode()
     )
-    run_worker()
+    run_task_worker()
     batch.refresh_from_db()
     assert batch.status == Import.Status.PREVIEW
     assert batch.summary["new"] == 3
@@ -95,7 +89,7 @@ def test_upload_check_commit_undo_through_the_pages(
 
     with django_capture_on_commit_callbacks(execute=True):
         c.post(f"/imports/{batch.pk}/commit/", {})
-    run_worker()
+    run_task_worker()
     batch.refresh_from_db()
     assert batch.status == Import.Status.COMMITTED, batch.message
     assert Person.objects.filter(name__startswith="Warga").count() == 3
@@ -103,7 +97,7 @@ def test_upload_check_commit_undo_through_the_pages(
 
     with django_capture_on_commit_callbacks(execute=True):
         c.post(f"/imports/{batch.pk}/undo/")
-    run_worker()
+    run_task_worker()
     batch.refresh_from_db()
     assert batch.status == Import.Status.UNDONE
     assert Person.objects.filter(name__startswith="Warga").count() == 0
@@ -117,12 +111,12 @@ def test_double_commit_is_one_commit(operator_client, people, django_capture_on_
     form = {f"col_{i}": field for i, field in batch.mapping.items()}
     with django_capture_on_commit_callbacks(execute=True):
         c.post(f"/imports/{batch.pk}/mapping/", form)
-    run_worker()
+    run_task_worker()
     c.post(f"/imports/{batch.pk}/commit/", {})
     second = c.post(f"/imports/{batch.pk}/commit/", {}, follow=True)
     assert DBTaskResult.objects.filter(task_path__endswith="commit_import").count() == 1
     assert "Only a checked import" in second.content.decode()
-    run_worker()
+    run_task_worker()
     assert Person.objects.filter(name="Warga 0").count() == 1
 
 
@@ -234,7 +228,7 @@ def test_api_upload_preview_commit_undo(client, actors, people, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"{url}/preview", {}, content_type="application/json")
     assert response.status_code == 202
-    run_worker()
+    run_task_worker()
     got = client.get(url).json()
     assert got["status"] == "preview" and got["summary"]["new"] == 2
     rows = client.get(f"{url}/rows").json()
@@ -242,11 +236,11 @@ def test_api_upload_preview_commit_undo(client, actors, people, django_capture_o
     assert "*" in rows[0]["nik"]  # masked in lists
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"{url}/commit", {}, content_type="application/json").status_code == 202
-    run_worker()
+    run_task_worker()
     assert client.get(url).json()["status"] == "committed"
     assert Person.objects.filter(name__startswith="Warga").count() == 2
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"{url}/undo", {}, content_type="application/json").status_code == 202
-    run_worker()
+    run_task_worker()
     assert client.get(url).json()["status"] == "undone"
     assert Person.objects.filter(name__startswith="Warga").count() == 0

@@ -109,9 +109,6 @@ class RowResult:
     person_before: dict = field(default_factory=dict)
     planned: dict = field(default_factory=dict)
     known: KnownPerson | None = None  # the person after this row (for the commit)
-    # The registry's checks of the row's own person values as a new person's: worked out by
-    # the reading process of a large file (it has time to spare), used when the NIK is new.
-    own_errors: dict | None = None
 
     def add(self, severity: str, key: str, value, message: str, code: str = "") -> None:
         problem = [severity, key, "" if value is None else str(value), message]
@@ -471,6 +468,29 @@ def _number_cell(row: RowResult, key: str, cell, text: str) -> None:
 
 
 def _read_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
+    """The residence and the area of duty from the area columns (and the kind's level). Rows
+    repeat the same few combinations: each is worked out once per run."""
+    kind = row.values.get("kind")
+    memo = (
+        "areas",
+        raw.get("residence"),
+        raw.get("kecamatan"),
+        raw.get("kelurahan"),
+        kind.id if kind is not None else None,
+    )
+    found = lookup.cells.get(memo)
+    if found is None:
+        scratch = RowResult(number=row.number, values={"kind": kind} if kind else {})
+        _work_out_areas(scratch, raw, lookup)
+        scratch.values.pop("kind", None)
+        found = (scratch.values, scratch.problems)
+        lookup.cells[memo] = found
+    row.values.update(found[0])
+    if found[1]:
+        row.problems.extend(found[1])
+
+
+def _work_out_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
     values = row.values
     if "residence" in raw:
         try:
@@ -706,10 +726,7 @@ class Checker:
                 if not merged.get(key) and not any(p[1] == key for p in row.problems):
                     row.add(ERROR, key, "", str(message))
         candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
-        if known is None and row.own_errors is not None:
-            errors = row.own_errors  # the same checks of the same values, done while reading
-        else:
-            errors = person_field_errors(candidate, self.today)
+        errors = person_field_errors(candidate, self.today)
         seen = {p[1] for p in row.problems} if errors else ()
         for key, messages in errors.items():
             if key in seen:
@@ -1350,15 +1367,6 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
             _read_areas(row, row_areas, lookup)
         results.append(row)
     return results, empty
-
-
-def own_person_errors(values: dict, lookup: Lookup, today: datetime.date) -> dict:
-    """The registry's person checks on a row's values alone, as for a new person."""
-    if not values.get("nik"):
-        return {}
-    merged = new_person_values(values)
-    draft = PersonDraft(merged, lookup.areas_by_id.get(merged["residence_id"]))
-    return person_field_errors(draft, today)
 
 
 def new_person_values(values: dict) -> dict:

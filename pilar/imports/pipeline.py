@@ -95,14 +95,8 @@ DATE_KEYS = frozenset(engine.DATE_KEYS)
 AREA_KEYS = frozenset({"area", "residence"})
 
 
-def _pack(rows: list[engine.RowResult], lookup: Lookup, today: datetime.date) -> tuple:
-    """A chunk as columns: dates as day numbers, areas and kinds as ids; with each row's own
-    person checks, which this (reading) process has the time to do."""
-    own = {}
-    for i, row in enumerate(rows):
-        errors = engine.own_person_errors(row.values, lookup, today)
-        if errors:
-            own[i] = errors
+def _pack(rows: list[engine.RowResult]) -> tuple:
+    """A chunk as columns: dates as day numbers, areas and kinds as ids."""
     columns = []
     for key in VALUE_KEYS:
         column = [row.values.get(key) for row in rows]
@@ -112,11 +106,11 @@ def _pack(rows: list[engine.RowResult], lookup: Lookup, today: datetime.date) ->
             column = [v.pk if v is not None else None for v in column]
         columns.append(column)
     problems = {i: row.problems for i, row in enumerate(rows) if row.problems}
-    return [row.number for row in rows], columns, problems, own
+    return [row.number for row in rows], columns, problems
 
 
 def _unpack(packed: tuple, lookup: Lookup) -> list[engine.RowResult]:
-    numbers, columns, problems, own = packed
+    numbers, columns, problems = packed
     for index, key in enumerate(VALUE_KEYS):
         column = columns[index]
         if key in DATE_KEYS:
@@ -136,7 +130,6 @@ def _unpack(packed: tuple, lookup: Lookup) -> list[engine.RowResult]:
         )
         if i in problems:
             row.problems = problems[i]
-        row.own_errors = own.get(i, {})
         rows.append(row)
     return rows
 
@@ -151,7 +144,7 @@ def _child(path, sheet, header_row, mapping, lookup, today, language, conn) -> N
             for rows, empty in engine.read_chunks(
                 book.rows(layout.sheet), layout.header_row, columns, lookup, today, formulas
             ):
-                conn.send(("rows", _pack(rows, lookup, today), empty))
+                conn.send(("rows", _pack(rows), empty))
         conn.send(("done", None, 0))
     except FileProblem as exc:
         conn.send(("problem", exc.message, 0))

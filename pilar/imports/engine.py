@@ -17,6 +17,7 @@ import contextlib
 import datetime
 import gc
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -194,12 +195,13 @@ class KnownPerson:
         return dict(zip(STORED_PERSON_FIELDS, self.stored, strict=True))
 
     def set_values(self, values: dict) -> None:
-        self.stored = tuple(values[f] for f in STORED_PERSON_FIELDS)
+        self.stored = _stored_tuple(values)
 
     def file_row(self, key: str) -> int | None:
         return (self.file_rows or {}).get(key, self.created_row)
 
 
+_stored_tuple = operator.itemgetter(*STORED_PERSON_FIELDS)  # values in stored order, in C
 _KEY_SETS: dict[frozenset, frozenset] = {}
 
 
@@ -1026,10 +1028,10 @@ class Checker:
     def _remember(self, row: RowResult, known: KnownPerson | None, merged: dict) -> None:
         nik = merged["nik"]
         number = row.number
-        keys = frozenset(PERSON_KEY_SET.intersection(row.values))
+        keys = PERSON_KEY_SET.intersection(row.values)  # a frozenset already
         if known is None:
             known = KnownPerson(
-                stored=tuple(merged[f] for f in STORED_PERSON_FIELDS),
+                stored=_stored_tuple(merged),
                 created_row=number,
                 file_keys=_shared(keys),
             )

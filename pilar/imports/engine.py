@@ -581,12 +581,18 @@ class Checker:
         # row of them is refused in the next (`poisoned`), not just the second one.
         self.conflicts: dict[str, dict] = {}
         self.poisoned: dict[str, dict] = {}
+        self.registry_empty = not Person.objects.exists()
+        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str | None]] = {}
 
     # Registry reads, one chunk at a time ---------------------------------------------------
 
     def load(self, rows: list[RowResult]) -> None:
         """Read what the registry holds about a chunk's NIKs and birth dates: two statements
-        per chunk, as plain values (a large known roster reads 100,000 people)."""
+        per chunk, as plain values (a large known roster reads 100,000 people). Nothing to read
+        from a registry that held nobody when the check began (a first import)."""
+        self.registry_births = {}
+        if self.registry_empty:
+            return
         niks = {r.values["nik"] for r in rows if r.values.get("nik")} - self.people.keys()
         if niks:
             found = {
@@ -613,7 +619,6 @@ class Checker:
                 ).values_list("pk", "person_id", *DUTY_FIELDS):
                     by_pk[person_id].duties.append(Duty(*duty, pk=pk))
         dates = {r.values["birth_date"] for r in rows if r.values.get("birth_date")}
-        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str | None]] = {}
         if dates:
             ops = connection.ops
             found = _select_in(
@@ -1391,8 +1396,10 @@ def decide_chunks(
     mapped: set[str],
     on_chunk: Callable[[list[RowResult]], None] | None = None,
     poisoned: dict | None = None,
+    plans: bool = True,
 ) -> Summary:
-    """Decide the rows of every chunk, in order, against the registry and the rows before."""
+    """Decide the rows of every chunk, in order, against the registry and the rows before.
+    `plans`: also word each row's plan (stored checks and commits; a dry run shows none)."""
     with _fewer_collections():
         checker = Checker(user=user, lookup=lookup, today=today, mapped=mapped)
         checker.poisoned = poisoned or {}
@@ -1402,7 +1409,8 @@ def decide_chunks(
             checker.load(results)
             for row in results:
                 checker.decide(row)
-                row.planned = row.plan(lookup)
+                if plans:
+                    row.planned = row.plan(lookup)
                 summary.count(row)
             if on_chunk is not None:
                 on_chunk(results)

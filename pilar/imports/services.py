@@ -334,6 +334,7 @@ def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict
             mapped=set(layout.mapping.values()),
             on_chunk=keep,
             poisoned=poisoned,
+            plans=False,
         )
         if not summary.conflicts:
             break

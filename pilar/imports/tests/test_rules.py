@@ -272,3 +272,34 @@ def test_an_office_wide_operator_may_save_a_kecamatan_operators_import(people, m
     batch = commit(Actor(user=actors["operator"]), batch)
     assert batch.status == Import.Status.COMMITTED, batch.message
     assert Person.objects.filter(nik=new).exists()
+
+
+def test_a_first_import_into_an_empty_registry(reference):
+    """Nobody registered yet: nothing to read from the registry, the file's own rules hold."""
+    by = Actor.system()
+    same = D(1980, 1, 1)
+    rows = [
+        template_row(
+            nik=make_nik(area6="137501", birth_date=same, sex="P", serial=1),
+            name="Siti",
+            sex="P",
+            birth_date=same,
+            kind="PSM",
+            kelurahan="Tarok Dipo",
+            start_date=D(2024, 1, 1),
+        ),
+        template_row(
+            nik=make_nik(area6="137501", birth_date=same, sex="P", serial=2),
+            name="Siti",
+            sex="P",
+            birth_date=same,
+        ),
+    ]
+    assert not Person.objects.exists()
+    batch = checked(by, xlsx_bytes(rows))
+    assert batch.summary["new"] == 2
+    assert any("Row 2 has the same name" in p[3] for p in row(batch, 3).problems)
+    batch = commit(by, batch)
+    assert Person.objects.filter(name="Siti").count() == 2
+    again = checked(by, xlsx_bytes(rows[:1]))  # now the registry knows her
+    assert again.summary["unchanged"] == 1

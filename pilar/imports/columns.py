@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz, process
 
 from pilar.imports.normalize import header_key
+from pilar.registry.services import PERSON_FIELDS
 
 
 @dataclass(frozen=True)
@@ -305,19 +306,8 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 # The template's own columns: the combined place-and-date column is only read, never written.
 TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.key != "birth_place_date")
-PERSON_KEYS = (
-    "name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "address",
-    "residence",
-    "phone",
-    "education",
-    "bank_name",
-    "bank_account",
-    "bank_holder",
-)
+# The person's fields a row may carry: the registry's own, but the NIK (the key) and the photo.
+PERSON_KEYS = tuple(f for f in PERSON_FIELDS if f not in ("nik", "photo"))
 DUTY_KEYS = (
     "kind",
     "kecamatan",

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +37,7 @@ from pilar.imports.normalize import (
     sex_from_cell,
     text_from_cell,
 )
+from pilar.lib.dates import long_date
 from pilar.lib.nik import mask_nik, nik_sex
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -59,19 +58,8 @@ TEXT_LIMITS = {
 }
 DATE_KEYS = ("birth_date", "sk_date", "start_date", "end_date")
 # Person fields as the registry stores them, compared and written by imports (not the photo).
-STORED_PERSON_FIELDS = (
-    "nik",
-    "name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "address",
-    "residence_id",
-    "phone",
-    "education",
-    "bank_name",
-    "bank_account",
-    "bank_holder",
+STORED_PERSON_FIELDS = tuple(
+    "residence_id" if f == "residence" else f for f in ("nik", *PERSON_KEYS)
 )
 
 
@@ -90,10 +78,6 @@ DUTY_FIELDS = (
     "sk_date",
     "sk_signer",
 )
-
-
-def _day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
 
 
 @dataclass(slots=True)
@@ -296,6 +280,20 @@ def column_plan(mapping: dict[int, str]) -> list[tuple[int, str, int, int]]:
     return plan
 
 
+def _converted_once(key: str, cell, text: str, lookup: Lookup, today: datetime.date) -> tuple:
+    """(value, problem message, problem code) for a cell of a column whose values repeat (sex,
+    kind, education, dates typed as text): converted once per run (`lookup.cells`)."""
+    memo = (key, cell if cell.__class__ is not float else text)
+    found = lookup.cells.get(memo)
+    if found is None:
+        try:
+            found = (_convert(key, cell, text, lookup, today), None, "")
+        except CellProblem as exc:
+            found = (None, exc.message, exc.code)
+        lookup.cells[memo] = found
+    return found
+
+
 def read_row(
     number: int,
     cells: list,
@@ -313,7 +311,6 @@ def read_row(
     row = None
     values: dict = {}
     raw: dict[str, str] = {}
-    cache = lookup.cells
     for index, key, mode, limit in columns:
         if index >= width:
             continue
@@ -342,14 +339,7 @@ def read_row(
             raw[key] = text  # read below, where the columns are seen together
             continue
         elif mode == CACHED:
-            memo = (key, cell if kind_of_cell is not float else text)
-            found = cache.get(memo)
-            if found is None:
-                try:
-                    found = (_convert(key, cell, text, lookup, today), None, "")
-                except CellProblem as exc:
-                    found = (None, exc.message, exc.code)
-                cache[memo] = found
+            found = _converted_once(key, cell, text, lookup, today)
             if found[1] is None:
                 values[key] = found[0]
             else:
@@ -844,7 +834,7 @@ class Checker:
                         % {
                             "kind": kind.code,
                             "area": self.lookup.areas_by_id[other.area_id].label,
-                            "start": _day(other.start),
+                            "start": long_date(other.start),
                         },
                     )
                 else:
@@ -882,15 +872,15 @@ class Checker:
                 row.add(
                     ERROR,
                     "start_date",
-                    _day(start),
+                    long_date(start),
                     _(
                         "This overlaps the %(kind)s duty from %(start)s%(end)s in %(where)s; end "
                         "that duty first or correct the dates."
                     )
                     % {
                         "kind": kind.code,
-                        "start": _day(d.start),
-                        "end": _(" to %(d)s") % {"d": _day(d.end)} if d.end else "",
+                        "start": long_date(d.start),
+                        "end": _(" to %(d)s") % {"d": long_date(d.end)} if d.end else "",
                         "where": where,
                     },
                 )
@@ -957,7 +947,7 @@ class Checker:
             row.add(
                 ERROR,
                 "start_date",
-                _day(match.start),
+                long_date(match.start),
                 _("Row %(row)s already has this %(kind)s duty; remove one of the two rows.")
                 % {"row": match.row, "kind": kind.code},
             )
@@ -973,7 +963,7 @@ class Checker:
                 )
                 % {
                     "kind": kind.code,
-                    "start": _day(match.start),
+                    "start": long_date(match.start),
                     "area": self.lookup.areas_by_id[match.area_id].label,
                 },
             )
@@ -998,7 +988,7 @@ class Checker:
                     "end_date",
                     "",
                     _("The registry records this duty as ended on %(date)s; that is kept.")
-                    % {"date": _day(match.end)},
+                    % {"date": long_date(match.end)},
                 )
             return
         if match.end is not None:
@@ -1006,12 +996,12 @@ class Checker:
                 row.add(
                     ERROR,
                     "end_date",
-                    _day(end),
+                    long_date(end),
                     _(
                         "The registry records this duty as ended on %(date)s. To correct that "
                         "date, use the person's page and say why."
                     )
-                    % {"date": _day(match.end)},
+                    % {"date": long_date(match.end)},
                 )
             return
         reason = values.get("end_reason")
@@ -1019,9 +1009,9 @@ class Checker:
             row.add(
                 ERROR,
                 "end_date",
-                _day(end),
+                long_date(end),
                 _("The end date %(end)s is before the start date %(start)s.")
-                % {"end": _day(end), "start": _day(match.start)},
+                % {"end": long_date(end), "start": long_date(match.start)},
             )
         elif not reason:
             row.add(ERROR, "end_reason", "", _("Say why the duty ended (Alasan Selesai)."))
@@ -1153,7 +1143,7 @@ def _show(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return _day(value)
+        return long_date(value)
     if isinstance(value, Area):
         return value.name
     return str(value)
@@ -1200,35 +1190,6 @@ def int_mapping(mapping: dict) -> dict[int, str]:
     return {int(k): v for k, v in mapping.items() if v}
 
 
-def check_rows(
-    rows: Iterable[tuple[int, list]],
-    *,
-    mapping: dict[int, str],
-    user,
-    header_row: int,
-    formulas: dict[int, set[int]] | None = None,
-    on_chunk: Callable[[list[RowResult]], None] | None = None,
-    today: datetime.date | None = None,
-    poisoned: dict | None = None,
-) -> Summary:
-    """Read and decide every row below the header, a chunk at a time, in this process;
-    `on_chunk` sees each chunk's results (to store them, or to write them on commit).
-    `poisoned`: NIKs whose rows disagree (the `conflicts` of an earlier pass), all of whose
-    rows are refused."""
-    today = today or timezone.localdate()
-    lookup = Lookup()
-    chunks = read_chunks(rows, header_row, column_plan(mapping), lookup, today, formulas or {})
-    return decide_chunks(
-        chunks,
-        lookup=lookup,
-        user=user,
-        today=today,
-        mapped=set(mapping.values()),
-        on_chunk=on_chunk,
-        poisoned=poisoned,
-    )
-
-
 def read_chunks(
     rows: Iterable[tuple[int, list]],
     header_row: int,
@@ -1264,7 +1225,6 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
     values = [{} for _ in rows]
     areas: list[dict | None] = [None] * len(rows)
     issues: list[tuple] = []  # (row index, key, text, message, code)
-    cache = lookup.cells
     for index, key, mode, limit in columns:
         column = [cells[index] if index < len(cells) else None for cells in rows]
         if mode == TEXT:
@@ -1295,14 +1255,7 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
                 text = " ".join(cell.split()) if kind_of_cell is str else text_from_cell(cell)
                 if not text:
                     continue
-                memo = (key, cell if kind_of_cell is not float else text)
-                found = cache.get(memo)
-                if found is None:
-                    try:
-                        found = (_convert(key, cell, text, lookup, today), None, "")
-                    except CellProblem as exc:
-                        found = (None, exc.message, exc.code)
-                    cache[memo] = found
+                found = _converted_once(key, cell, text, lookup, today)
                 if found[1] is None:
                     values[j][key] = found[0]
                 else:

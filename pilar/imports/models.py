@@ -51,7 +51,6 @@ class Import(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     # NIKs whose rows disagree: {nik: {"rows": [...], "fields": [...]}}; all their rows refused.
     conflicts = models.JSONField(default=dict, blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

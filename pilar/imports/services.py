@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, plain
 from pilar.imports import engine
@@ -29,6 +30,7 @@ from pilar.imports.columns import BY_KEY
 from pilar.imports.models import Import, ImportChange, ImportRow
 from pilar.imports.pipeline import read_sheet
 from pilar.imports.reader import FileProblem, Spreadsheet
+from pilar.lib.dates import long_date
 from pilar.registry.models import Assignment, Person
 from pilar.registry.services import holders_during
 
@@ -56,6 +58,14 @@ def _user(by: Actor):
     return by.user if getattr(by.user, "is_authenticated", False) else None
 
 
+def _require_right(by: Actor) -> None:
+    """Imports write people and duties in bulk: only the roles that keep the registry (the
+    pages and the API check the same; the command line runs as the office itself)."""
+    user = _user(by)
+    if by.user is not None and (user is None or not can(user, Capability.IMPORTS)):
+        raise PermissionDenied(_("Your role does not allow imports."))
+
+
 def max_bytes() -> int:
     return settings.PILAR_IMPORT_MAX_MB * 1024 * 1024
 
@@ -76,6 +86,7 @@ def _claim(batch: Import, from_status: list[str], to_status: str, **extra) -> bo
 def import_upload(*, by: Actor, upload, filename: str) -> Import:
     """Keep the uploaded file and take a first look: its kind, sheets, header row and a guess of
     the column mapping. Raises ValidationError (field "file") for a file that cannot be taken."""
+    _require_right(by)
     name = Path(filename or "upload").name[:200]
     size = getattr(upload, "size", None)
     if size is None:
@@ -160,6 +171,7 @@ def _look(batch: Import, book: Spreadsheet, sheet: str) -> None:
 
 
 def import_choose_sheet(*, by: Actor, batch: Import, sheet: str) -> Import:
+    _require_right(by)
     if batch.status not in {Import.Status.MAPPING, Import.Status.PREVIEW}:
         raise ValidationError({"sheet": [_("This import can no longer be changed.")]})
     if sheet not in [s[0] for s in batch.sheets]:
@@ -178,6 +190,7 @@ def import_choose_sheet(*, by: Actor, batch: Import, sheet: str) -> Import:
 
 def import_set_mapping(*, by: Actor, batch: Import, mapping: dict[str, str]) -> Import:
     """Store the operator's mapping {column index: field} and queue the check."""
+    _require_right(by)
     columns = {str(c[0]) for c in batch.columns}
     clean = {str(k): v for k, v in mapping.items() if v}
     errors = []
@@ -349,6 +362,7 @@ def import_request_commit(
     *, by: Actor, batch: Import, accept_warnings: bool, accept_rejected: bool
 ) -> Import:
     """Check the operator's consent and mark the import for saving (the task does the work)."""
+    _require_right(by)
     summary = batch.summary or {}
     errors = []
     if batch.status != Import.Status.PREVIEW:
@@ -582,18 +596,8 @@ class _Writer:
 
 
 def _person_from(values: dict, now) -> Person:
-    person = Person(**{f: values.get(f) for f in engine.STORED_PERSON_FIELDS})
-    for f in (
-        "birth_place",
-        "address",
-        "phone",
-        "education",
-        "bank_name",
-        "bank_account",
-        "bank_holder",
-    ):
-        if getattr(person, f) is None:
-            setattr(person, f, "")
+    """A new person from the values the check settled (empty text fields are already "")."""
+    person = Person(**values)
     person.created_at = person.updated_at = now
     return person
 
@@ -740,6 +744,7 @@ def _refusal(later: list[AuditEntry]) -> ValidationError:
 def import_request_undo(*, by: Actor, batch: Import) -> Import:
     """Refuse at once when later work depends on the import; otherwise mark it for undoing
     (the task does the work, so a large import does not hold a web request)."""
+    _require_right(by)
     if batch.status != Import.Status.COMMITTED:
         raise ValidationError({"undo": [_("Only a saved import can be undone.")]})
     later = _later_changes(batch)
@@ -852,7 +857,7 @@ def _check_reopen(a: Assignment) -> None:
                     % {
                         "kind": a.kind.code,
                         "name": a.person.name,
-                        "start": import_day(later.start_date),
+                        "start": long_date(later.start_date),
                     }
                 ]
             }
@@ -935,7 +940,3 @@ def _undo_change(change: ImportChange, entry) -> None:
             for p in Person.objects.filter(pk__in=ids).only("pk", "name"):
                 entry(AuditEntry.Action.DELETE, "registry.person", p.pk, p.name, p.pk, {})
             Person.objects.filter(pk__in=ids).delete()
-
-
-def import_day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")

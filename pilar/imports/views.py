@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,7 +7,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +25,7 @@ from pilar.imports.forms import (
     UploadForm,
 )
 from pilar.imports.models import Import, ImportRow
+from pilar.lib.dates import long_date
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
 from pilar.regions.models import Area
@@ -225,11 +223,8 @@ def plan_lines(plan: dict, areas: dict[str, str]) -> list[str]:
             % {
                 "kind": kind,
                 "area": areas.get(code, code),
-                "start": date_format(datetime.date.fromisoformat(start), "DATE_FORMAT"),
-                "end": _(" to %(d)s")
-                % {"d": date_format(datetime.date.fromisoformat(end), "DATE_FORMAT")}
-                if end
-                else "",
+                "start": long_date(start),
+                "end": _(" to %(d)s") % {"d": long_date(end)} if end else "",
             }
         )
     if plan.get("end"):
@@ -237,7 +232,7 @@ def plan_lines(plan: dict, areas: dict[str, str]) -> list[str]:
         lines.append(
             _("Ends the duty on %(date)s (%(reason)s).")
             % {
-                "date": date_format(datetime.date.fromisoformat(end), "DATE_FORMAT"),
+                "date": long_date(end),
                 "reason": Assignment.EndReason(reason).label,
             }
         )

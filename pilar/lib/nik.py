@@ -94,24 +94,21 @@ def _decode_date_parts(nik: str) -> tuple[int, int, int, Sex]:
 
 def _decode_birth_date(nik: str, today: datetime.date | None = None) -> datetime.date | None:
     """Return the encoded birth date, or None if digits 7-12 are not a valid date."""
-    raw_day = int(nik[6:8])
-    if not (1 <= raw_day <= 31 or 41 <= raw_day <= 71):
-        return None
-    day, month, yy, _sex = _decode_date_parts(nik)
-    if not 1 <= month <= 12:
-        return None
-    year = _full_year(yy, month, day, today or datetime.date.today())
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
+    return _encoded_birth_date(nik[6:12], today or datetime.date.today())
 
 
 @functools.lru_cache(maxsize=65536)
 def _encoded_birth_date(digits: str, today: datetime.date) -> datetime.date | None:
-    """The birth date digits 7-12 encode (DDMMYY), cached: an import checks 100,000 NIKs
+    """The date DDMMYY digits encode (women's day + 40), cached: an import checks 100,000 NIKs
     with far fewer distinct birth dates."""
-    return _decode_birth_date("000000" + digits + "0000", today)
+    raw_day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
+    if not (1 <= raw_day <= 31 or 41 <= raw_day <= 71) or not 1 <= month <= 12:
+        return None
+    day = raw_day - FEMALE_DAY_OFFSET if raw_day > FEMALE_DAY_OFFSET else raw_day
+    try:
+        return datetime.date(_full_year(yy, month, day, today), month, day)
+    except ValueError:
+        return None
 
 
 def _require_16_digits(nik: str) -> str:
@@ -254,7 +251,7 @@ def validate_nik(
     if area_error is not None:
         raise area_error
 
-    encoded = _encoded_birth_date(nik[6:12], datetime.date.today())
+    encoded = _decode_birth_date(nik)
     if encoded is None:
         raise ValidationError(
             _(

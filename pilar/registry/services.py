@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.lib.dates import long_date
 from pilar.lib.nik import validate_nik
 from pilar.lib.phone import normalize_phone
 from pilar.regions.models import Area
@@ -62,11 +62,6 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _day(value: datetime.date) -> str:
-    """A date as the user reads it: 22 Oktober 2024."""
-    return date_format(value, "DATE_FORMAT")
-
-
 def _user(by: Actor):
     return by.user if getattr(by.user, "is_authenticated", False) else None
 
@@ -92,7 +87,7 @@ def person_field_errors(person: Person, today: datetime.date | None = None) -> d
         if person.birth_date > today:
             errors.setdefault("birth_date", []).append(
                 _("The date of birth %(date)s is in the future; check the day, month and year.")
-                % {"date": _day(person.birth_date)}
+                % {"date": long_date(person.birth_date)}
             )
         elif person.age_on(today) < MIN_AGE:
             errors.setdefault("birth_date", []).append(
@@ -237,7 +232,7 @@ def assignment_field_errors(
     if end_date and end_date < start_date:
         errors.setdefault("end_date", []).append(
             _("The end date %(end)s is before the start date %(start)s.")
-            % {"end": _day(end_date), "start": _day(start_date)}
+            % {"end": long_date(end_date), "start": long_date(start_date)}
         )
     if end_date and not end_reason:
         errors.setdefault("end_reason", []).append(_("Say why the duty ended."))
@@ -247,7 +242,11 @@ def assignment_field_errors(
                 "%(name)s was born on %(born)s and cannot have started a duty on %(start)s; "
                 "check the year of the start date."
             )
-            % {"name": person.name, "born": _day(person.birth_date), "start": _day(start_date)}
+            % {
+                "name": person.name,
+                "born": long_date(person.birth_date),
+                "start": long_date(start_date),
+            }
         )
     if sk_date and sk_date > (today or _today()):
         errors.setdefault("sk_date", []).append(_("The SK date cannot be in the future."))
@@ -303,8 +302,10 @@ def assignment_create(
                 % {
                     "name": person.name,
                     "kind": kind.code,
-                    "start": _day(clash.start_date),
-                    "end": _(" to %(d)s") % {"d": _day(clash.end_date)} if clash.end_date else "",
+                    "start": long_date(clash.start_date),
+                    "end": _(" to %(d)s") % {"d": long_date(clash.end_date)}
+                    if clash.end_date
+                    else "",
                 }
             )
     override_reason = (override_reason or "").strip()
@@ -380,12 +381,12 @@ def assignment_end(
                 "This duty already ended on %(date)s. To correct that date, write in the note "
                 "why it was wrong."
             )
-            % {"date": _day(assignment.end_date)}
+            % {"date": long_date(assignment.end_date)}
         )
     if end_date < assignment.start_date:
         errors.setdefault("end_date", []).append(
             _("The end date %(end)s is before the start date %(start)s.")
-            % {"end": _day(end_date), "start": _day(assignment.start_date)}
+            % {"end": long_date(end_date), "start": long_date(assignment.start_date)}
         )
     if end_reason not in Assignment.EndReason.values:
         errors.setdefault("end_reason", []).append(_("Choose why the duty ended."))
@@ -396,7 +397,7 @@ def assignment_end(
         if clash is not None:
             errors.setdefault("end_date", []).append(
                 _("Ending on %(end)s would overlap the next duty of the same kind, from %(start)s.")
-                % {"end": _day(end_date), "start": _day(clash.start_date)}
+                % {"end": long_date(end_date), "start": long_date(clash.start_date)}
             )
         elif assignment.kind.max_per_area is not None and end_date > assignment.end_date:
             # A later end keeps the duty in a period where others may now hold the places.
@@ -411,12 +412,12 @@ def assignment_end(
                         "%(max)s; %(names)s served after %(old)s."
                     )
                     % {
-                        "end": _day(end_date),
+                        "end": long_date(end_date),
                         "area": assignment.area.label,
                         "kind": assignment.kind.code,
                         "max": assignment.kind.max_per_area,
                         "names": ", ".join(_name_for(by, h.person) for h in others),
-                        "old": _day(assignment.end_date),
+                        "old": long_date(assignment.end_date),
                     }
                 )
     if errors:

@@ -10,7 +10,7 @@ import io
 import pytest
 import python_calamine
 import xlsxwriter
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from pilar.audit.services import Actor
@@ -303,3 +303,25 @@ def test_a_first_import_into_an_empty_registry(reference):
     assert Person.objects.filter(name="Siti").count() == 2
     again = checked(by, xlsx_bytes(rows[:1]))  # now the registry knows her
     assert again.summary["unchanged"] == 1
+
+
+@pytest.mark.parametrize("role", ["coordinator_a", "viewer", "finance", "pillar"])
+def test_only_the_roles_that_keep_the_registry_may_import_even_through_the_services(actors, role):
+    by = Actor(user=actors[role])
+    with pytest.raises(PermissionDenied):
+        services.import_upload(by=by, upload=upload(xlsx_bytes([])), filename="r.xlsx")
+    assert not Import.objects.exists()
+    batch = services.import_upload(
+        by=Actor(user=actors["operator"]), upload=upload(xlsx_bytes([])), filename="r.xlsx"
+    )
+    for attempt in (
+        lambda: services.import_set_mapping(by=by, batch=batch, mapping={"0": "nik"}),
+        lambda: services.import_request_commit(
+            by=by, batch=batch, accept_warnings=True, accept_rejected=True
+        ),
+        lambda: services.import_request_undo(by=by, batch=batch),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    batch.refresh_from_db()
+    assert batch.status == Import.Status.MAPPING

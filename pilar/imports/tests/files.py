@@ -85,3 +85,22 @@ def upload(content: bytes, name: str = "roster.xlsx") -> SimpleUploadedFile:
 def template_row(**values) -> list:
     """A row in the template's column order from keyword values."""
     return [values.get(c.key, "") for c in TEMPLATE_COLUMNS]
+
+
+def checked(by, content: bytes, name: str = "roster.xlsx", mapping: dict | None = None):
+    """Upload `content`, keep the columns Pilar recognised (or `mapping`), check the rows."""
+    from pilar.imports import services
+
+    batch = services.import_upload(by=by, upload=upload(content, name), filename=name)
+    services.import_set_mapping(by=by, batch=batch, mapping=mapping or batch.mapping)
+    return services.import_check(batch_id=batch.pk)
+
+
+def saved(by, batch, *, accept_warnings: bool = False, accept_rejected: bool = False):
+    """Ask to save a checked import, then save it as the worker would."""
+    from pilar.imports import services
+
+    services.import_request_commit(
+        by=by, batch=batch, accept_warnings=accept_warnings, accept_rejected=accept_rejected
+    )
+    return services.import_commit(batch_id=batch.pk, by=by)

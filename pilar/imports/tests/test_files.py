@@ -11,26 +11,26 @@ import pytest
 import xlsxwriter
 import xlwt
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.tests.files import HEADERS, csv_bytes, template_row, upload, xlsx_bytes
+from pilar.imports.tests.files import (
+    HEADERS,
+    checked,
+    csv_bytes,
+    template_row,
+    upload,
+    xlsx_bytes,
+)
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Person
 
 D = datetime.date
 NIK = make_nik(area6="137501", birth_date=D(1980, 8, 12), sex="P", serial=77)
 ROW = template_row(nik=NIK, name="Siti Aminah", sex="P", birth_date=D(1980, 8, 12))
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -44,12 +44,6 @@ def refused(by, content: bytes, name: str) -> str:
         services.import_upload(by=by, upload=upload(content, name), filename=name)
     assert (Import.objects.count(), Person.objects.count()) == before
     return " ".join(exc.value.messages)
-
-
-def check(by, content: bytes, name: str) -> Import:
-    batch = services.import_upload(by=by, upload=upload(content, name), filename=name)
-    services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
-    return services.import_check(batch_id=batch.pk)
 
 
 def ods_bytes(rows: list[list[str]]) -> bytes:
@@ -125,7 +119,7 @@ def xls_bytes(rows: list[list]) -> bytes:
     ],
 )
 def test_every_format_reads_the_same_person(by, people, name, content):
-    batch = check(by, content(), name)
+    batch = checked(by, content(), name)
     assert batch.status == Import.Status.PREVIEW, batch.message
     row = ImportRow.objects.get(batch=batch)
     assert (row.status, row.nik, row.name) == ("new", NIK, "Siti Aminah"), row.problems
@@ -215,7 +209,7 @@ def test_formula_cells_are_read_as_shown_with_a_warning(by, people):
     sheet.write_formula(2, 1, "=A99", None, "")  # never calculated
     sheet.write_row(2, 2, ["L", "01-01-1981"])
     book.close()
-    batch = check(by, buffer.getvalue(), "f.xlsx")
+    batch = checked(by, buffer.getvalue(), "f.xlsx")
     first = ImportRow.objects.get(batch=batch, number=2)
     assert first.status == "new" and first.name == "Siti Aminah"
     assert any(p[0] == "warning" and "B2" in p[3] for p in first.problems)
@@ -234,7 +228,7 @@ def test_excel_numbers_and_scientific_notation_are_never_guessed(by, people):
         template_row(nik="1.37501E+15", name="B", sex="P", birth_date=D(1980, 8, 5)),
         template_row(nik=NIK + ".0", name="Siti Aminah", sex="P", birth_date=D(1980, 8, 12)),
     ]
-    batch = check(by, xlsx_bytes(rows), "n.xlsx")
+    batch = checked(by, xlsx_bytes(rows), "n.xlsx")
     statuses = dict(batch.rows.values_list("number", "status"))
     assert statuses == {2: "rejected", 3: "rejected", 4: "new"}
     assert Person.objects.filter(name__in=["A", "B"]).count() == 0

@@ -6,7 +6,6 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 
 from pilar.audit.services import Actor
 from pilar.imports import services
@@ -16,12 +15,6 @@ from pilar.lib.nik import make_nik
 from pilar.registry.models import Person
 
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def roster(people) -> bytes:

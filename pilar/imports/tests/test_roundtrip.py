@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from pilar.audit.services import Actor
 from pilar.imports import services
@@ -18,12 +17,6 @@ from pilar.registry.models import Assignment, Person
 from pilar.tests_support import login
 
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import pytest
 import python_calamine
 import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from pilar.audit.services import Actor
 from pilar.imports import engine, services
 from pilar.imports.exports import rejected_report
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.tests.files import template_row, upload, xlsx_bytes
+from pilar.imports.tests.files import checked, saved, template_row, upload, xlsx_bytes
 from pilar.lib.nik import make_nik
 from pilar.registry import services as registry
 from pilar.registry.models import Assignment, Person
@@ -25,26 +24,14 @@ from pilar.registry.models import Assignment, Person
 D = datetime.date
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def by(actors):
     return Actor(user=actors["operator"])
 
 
-def checked(by, content: bytes, name: str = "r.xlsx") -> Import:
-    batch = services.import_upload(by=by, upload=upload(content, name), filename=name)
-    services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
-    return services.import_check(batch_id=batch.pk)
-
-
 def commit(by, batch: Import) -> Import:
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
-    return services.import_commit(batch_id=batch.pk, by=by)
+    """These tests accept warnings and leave rejected rows out."""
+    return saved(by, batch, accept_warnings=True, accept_rejected=True)
 
 
 def row(batch: Import, number: int) -> ImportRow:

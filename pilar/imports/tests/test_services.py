@@ -6,13 +6,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.tests.files import csv_bytes, template_row, upload, xlsx_bytes
+from pilar.imports.tests.files import checked, csv_bytes, saved, template_row, xlsx_bytes
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
 
@@ -23,12 +22,6 @@ def nik(day: D, sex: str = "P", serial: int = 1, area6: str = "137501") -> str:
     return make_nik(area6=area6, birth_date=day, sex=sex, serial=serial)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def operator(actors):
     return actors["operator"]
@@ -37,22 +30,6 @@ def operator(actors):
 @pytest.fixture
 def by(operator):
     return Actor(user=operator, source=AuditEntry.Source.WEB, ip="10.0.0.1")
-
-
-def checked(by, content: bytes, name: str = "roster.xlsx", mapping: dict | None = None) -> Import:
-    batch = services.import_upload(by=by, upload=upload(content, name), filename=name)
-    services.import_set_mapping(by=by, batch=batch, mapping=mapping or batch.mapping)
-    return services.import_check(batch_id=batch.pk)
-
-
-def commit(by, batch: Import, **consent) -> Import:
-    services.import_request_commit(
-        by=by,
-        batch=batch,
-        accept_warnings=consent.get("accept_warnings", False),
-        accept_rejected=consent.get("accept_rejected", False),
-    )
-    return services.import_commit(batch_id=batch.pk, by=by)
 
 
 def registry_state() -> tuple:
@@ -148,7 +125,7 @@ def test_messy_roster_every_good_row_in_every_bad_row_explained(by, people):
         services.import_request_commit(
             by=by, batch=batch, accept_warnings=False, accept_rejected=True
         )
-    batch = commit(by, batch, accept_warnings=True, accept_rejected=True)
+    batch = saved(by, batch, accept_warnings=True, accept_rejected=True)
     assert batch.status == Import.Status.COMMITTED, batch.message
     p = Person.objects.get(nik=siti)
     assert (p.name, p.sex, p.birth_date, p.phone) == (
@@ -192,7 +169,7 @@ def test_undo_restores_the_registry_exactly(by, people, make_assignment):
             end_reason="Mengundurkan diri",
         ),
     ]
-    batch = commit(by, checked(by, xlsx_bytes(rows)))
+    batch = saved(by, checked(by, xlsx_bytes(rows)))
     assert batch.status == Import.Status.COMMITTED, batch.message
     a1.refresh_from_db()
     assert a1.phone == "081311112222"
@@ -219,7 +196,7 @@ def test_undo_refused_when_later_work_depends_on_it(by, people, make_assignment)
             start_date=D(2024, 5, 1),
         ),
     ]
-    batch = commit(by, checked(by, xlsx_bytes(rows)))
+    batch = saved(by, checked(by, xlsx_bytes(rows)))
     person = Person.objects.get(name="Baru Dua")
     make_assignment(person, "TAGANA", "13.75", start=D(2024, 7, 1))
     state = registry_state()
@@ -251,5 +228,5 @@ def test_csv_in_windows_1252_with_semicolons(by, people):
     batch = checked(by, csv_bytes(rows, delimiter=";", encoding="cp1252"), "roster.csv")
     assert batch.file_format == "csv"
     assert batch.summary["new"] == 1, ImportRow.objects.filter(batch=batch).values("problems")
-    commit(by, batch)
+    saved(by, batch)
     assert Person.objects.filter(name="Andrés Müller").exists()

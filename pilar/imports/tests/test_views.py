@@ -37,12 +37,6 @@ def roster(n: int = 1, serial: int = 300) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def english_users(actors):
     for user in actors.values():
         user.language = "en"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -173,7 +172,7 @@ def preview_import(request, import_id: int, payload: PreviewIn):
         letters = {column_letter(c[0]): str(c[0]) for c in batch.columns}
         mapping = {letters.get(k.upper(), k): v for k, v in payload.mapping.items()}
     services.import_set_mapping(by=by, batch=batch, mapping=mapping)
-    transaction.on_commit(lambda: tasks.check_import.enqueue(batch.pk))
+    tasks.queue_check(batch)
     return Status(202, _out(batch))
 
 
@@ -188,8 +187,7 @@ def commit_import(request, import_id: int, payload: CommitIn):
         accept_warnings=payload.accept_warnings,
         accept_rejected=payload.accept_rejected,
     )
-    args = tasks.actor_args(by)
-    transaction.on_commit(lambda: tasks.commit_import.enqueue(batch.pk, **args))
+    tasks.queue_commit(batch, by)
     return Status(202, _out(batch))
 
 
@@ -199,6 +197,5 @@ def undo_import(request, import_id: int):
     batch = _batch(request, import_id)
     by = _actor(request)
     services.import_request_undo(by=by, batch=batch)
-    args = tasks.actor_args(by)
-    transaction.on_commit(lambda: tasks.undo_import.enqueue(batch.pk, **args))
+    tasks.queue_undo(batch, by)
     return Status(202, _out(batch))

@@ -4,6 +4,7 @@ outside the web request, and the page follows their progress in the Import row."
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import translation
 from django_tasks import task
 
@@ -45,7 +46,7 @@ def undo_import(batch_id: int, user_id: int | None, ip: str | None, source: str)
         services.import_undo(batch_id=batch_id, by=by)
 
 
-def actor_args(by: Actor) -> dict:
+def _actor_args(by: Actor) -> dict:
     """An Actor as the JSON arguments a task can carry."""
     user = by.user if getattr(by.user, "is_authenticated", False) else None
     return {
@@ -53,3 +54,20 @@ def actor_args(by: Actor) -> dict:
         "ip": by.ip,
         "source": by.source or AuditEntry.Source.WEB,
     }
+
+
+# Queued once the request's transaction has committed, so the worker sees the new status.
+
+
+def queue_check(batch: Import) -> None:
+    transaction.on_commit(lambda: check_import.enqueue(batch.pk))
+
+
+def queue_commit(batch: Import, by: Actor) -> None:
+    args = _actor_args(by)
+    transaction.on_commit(lambda: commit_import.enqueue(batch.pk, **args))
+
+
+def queue_undo(batch: Import, by: Actor) -> None:
+    args = _actor_args(by)
+    transaction.on_commit(lambda: undo_import.enqueue(batch.pk, **args))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,10 +40,6 @@ def _batch(request, pk: int) -> Import:
 def _errors(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _enqueue_check(batch: Import) -> None:
-    transaction.on_commit(lambda: tasks.check_import.enqueue(batch.pk))
 
 
 @capability_required(Capability.IMPORTS)
@@ -281,7 +276,7 @@ def import_mapping(request, pk: int):
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("imports:detail", batch.pk)
-    _enqueue_check(batch)
+    tasks.queue_check(batch)
     return redirect("imports:detail", batch.pk)
 
 
@@ -302,8 +297,7 @@ def import_commit(request, pk: int):
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("imports:detail", batch.pk)
-    args = tasks.actor_args(by)
-    transaction.on_commit(lambda: tasks.commit_import.enqueue(batch.pk, **args))
+    tasks.queue_commit(batch, by)
     return redirect("imports:detail", batch.pk)
 
 
@@ -317,8 +311,7 @@ def import_undo(request, pk: int):
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("imports:detail", batch.pk)
-    args = tasks.actor_args(by)
-    transaction.on_commit(lambda: tasks.undo_import.enqueue(batch.pk, **args))
+    tasks.queue_undo(batch, by)
     return redirect("imports:detail", batch.pk)
 
 

@@ -126,6 +126,9 @@ INSTALLED_APPS = [
     "pilar.regions",
     "pilar.registry",
     "pilar.imports",
+    "pilar.kube",
+    "pilar.casework",
+    "pilar.tagana",
     "pilar.api",
     "pilar.core",
 ]

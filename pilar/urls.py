@@ -45,6 +45,9 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("audit/", audit_views.audit_list, name="audit-list"),
     path("imports/", include("pilar.imports.urls")),
+    path("", include("pilar.casework.urls")),
+    path("kube/", include("pilar.kube.urls")),
+    path("tagana/", include("pilar.tagana.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]

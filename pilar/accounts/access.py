@@ -22,6 +22,15 @@ class Capability(enum.StrEnum):
     HEADCOUNT_VIEW = "headcount.view"
     AUDIT_VIEW = "audit.view"
     IMPORTS = "imports.run"
+    CASEWORK_VIEW = "casework.view"
+    HOUSEHOLDS_EDIT = "households.edit"
+    ACTIVITY_RECORD = "activities.record"
+    REPORTS_VERIFY = "reports.verify"
+    REPORTS_REOPEN = "reports.reopen"
+    KUBE_VIEW = "kube.view"
+    KUBE_EDIT = "kube.edit"
+    TAGANA_VIEW = "tagana.view"
+    TAGANA_EDIT = "tagana.edit"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -35,6 +44,19 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.AUDIT_VIEW: {Role.ADMIN},
     # Imports write people and duties in bulk: the roles that keep the registry.
     Capability.IMPORTS: {Role.ADMIN, Role.OPERATOR},
+    # Casework: households, caseloads, activities and monthly reports. Viewers see aggregates
+    # only (the summary pages), never a household or an activity.
+    Capability.CASEWORK_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.HOUSEHOLDS_EDIT: {Role.ADMIN, Role.OPERATOR, Role.COORDINATOR},
+    # A pillar records their own activities and submits their own reports.
+    Capability.ACTIVITY_RECORD: {Role.PILLAR},
+    # PSM reports: the kecamatan's coordinator; other kinds: the office (casework.access).
+    Capability.REPORTS_VERIFY: {Role.ADMIN, Role.OPERATOR, Role.COORDINATOR},
+    Capability.REPORTS_REOPEN: {Role.ADMIN, Role.OPERATOR},
+    Capability.KUBE_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.KUBE_EDIT: {Role.ADMIN, Role.OPERATOR},
+    Capability.TAGANA_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.TAGANA_EDIT: {Role.ADMIN, Role.OPERATOR},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

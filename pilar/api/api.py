@@ -83,11 +83,17 @@ def on_unauthenticated(request, exc):
 
 
 def mount() -> NinjaAPI:
+    from pilar.casework.api import router as casework_router
     from pilar.imports.api import router as imports_router
+    from pilar.kube.api import router as kube_router
     from pilar.regions.api import router as regions_router
     from pilar.registry.api import router as registry_router
+    from pilar.tagana.api import router as tagana_router
 
     api.add_router("/", regions_router)
     api.add_router("/", registry_router)
     api.add_router("/", imports_router)
+    api.add_router("/", casework_router)
+    api.add_router("/kube", kube_router)
+    api.add_router("/tagana", tagana_router)
     return api

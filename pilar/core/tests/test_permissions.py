@@ -1,6 +1,14 @@
 """The permission matrix: every page and every API route, with every role.
 
-A new URL must be added to the tables below or `test_every_url_is_in_the_matrix` fails.
+A new URL must be added to the tables below, or to its app's `tests/matrix.py`, or
+`test_every_url_is_in_the_matrix` fails. An app's matrix module holds:
+- `PAGES`: URL name → rule(role) giving the expected status of a GET;
+- `API_READ`: API path → rule(role) for a GET;
+- `API_WRITE`: (method, path) → (JSON body, rule(role)); a body the service refuses, so an
+  allowed role gets 400 and nothing changes;
+- `setup(actors, people)` → {"pages": {URL name: path}, "api": {"{placeholder}": value}} for
+  the records the routes need, and optionally `unchanged(made)` asserting the writes changed
+  nothing.
 """
 
 import pytest
@@ -8,7 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from pilar.api.api import api
+from pilar.casework.tests import matrix as casework_matrix
+from pilar.kube.tests import matrix as kube_matrix
+from pilar.tagana.tests import matrix as tagana_matrix
 from pilar.tests_support import PASSWORD
+
+APP_MATRICES = [casework_matrix, kube_matrix, tagana_matrix]
 
 ROLES = [
     "anon",
@@ -89,8 +102,23 @@ def project_urls():
     }
 
 
+def all_pages():
+    pages = dict(PAGES)
+    for matrix in APP_MATRICES:
+        pages.update(matrix.PAGES)
+    return pages
+
+
 def test_every_url_is_in_the_matrix():
-    assert set(project_urls()) == set(PAGES)
+    assert set(project_urls()) == set(all_pages())
+
+
+@pytest.fixture
+def app_records(actors, people):
+    made = {}
+    for matrix in APP_MATRICES:
+        made[matrix.__name__] = matrix.setup(actors, people)
+    return made
 
 
 @pytest.fixture
@@ -122,12 +150,17 @@ def client_for(client, actors, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_by_role(client, actors, people, batch, role):
+def test_pages_by_role(client, actors, people, batch, app_records, role):
     client = client_for(client, actors, role)
+    paths = {}
+    for made in app_records.values():
+        paths.update(made.get("pages", {}))
+    pages = all_pages()
     got = {}
     for name, route in project_urls().items():
-        status = client.get(url_for(name, route, people, batch)).status_code
-        expected = PAGES[name](role)
+        path = paths.get(name) or url_for(name, route, people, batch)
+        status = client.get(path).status_code
+        expected = pages[name](role)
         if role == "anon" and expected != 405 and name != "accounts:login":
             expected = 302  # to the login page
         got[name] = (status, expected)
@@ -186,7 +219,41 @@ API_IMPORT_WRITE = {
 
 def test_every_api_route_is_in_the_matrix():
     expected = {("GET", p) for p in API_READ} | set(API_WRITE) | set(API_IMPORT_WRITE)
+    for matrix in APP_MATRICES:
+        expected |= {("GET", p) for p in matrix.API_READ} | set(matrix.API_WRITE)
     assert api_routes() == expected
+
+
+def fill_path(path: str, fill: dict) -> str:
+    for k, v in fill.items():
+        path = path.replace(k, str(v))
+    return path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_app_api_by_role(client, actors, people, app_records, role):
+    client = client_for(client, actors, role)
+    wrong = {}
+    for matrix in APP_MATRICES:
+        made = app_records[matrix.__name__]
+        fill = made.get("api", {})
+        for path, rule in matrix.API_READ.items():
+            status = client.get(fill_path(path, fill)).status_code
+            expected = 401 if role == "anon" else rule(role)
+            if status != expected:
+                wrong[path] = (status, expected)
+        for (method, path), (body, rule) in matrix.API_WRITE.items():
+            response = getattr(client, method.lower())(
+                fill_path(path, fill), body, content_type="application/json"
+            )
+            expected = 401 if role == "anon" else rule(role)
+            if response.status_code != expected:
+                wrong[(method, path)] = (response.status_code, expected, response.content[:200])
+            if expected == 400:
+                assert response.json()["message"], (method, path)
+        if hasattr(matrix, "unchanged"):
+            matrix.unchanged(made)
+    assert not wrong, f"{role}: (got, expected) {wrong}"
 
 
 @pytest.mark.parametrize("role", ROLES)

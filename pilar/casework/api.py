@@ -1,0 +1,5 @@
+"""Casework in the JSON API (mounted under /api/v1/)."""
+
+from ninja import Router
+
+router = Router(tags=["casework"])

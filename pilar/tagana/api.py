@@ -1,0 +1,5 @@
+"""The tagana part of the JSON API (mounted under /api/v1/)."""
+
+from ninja import Router
+
+router = Router(tags=["tagana"])

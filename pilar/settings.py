@@ -228,6 +228,10 @@ PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 
 # The office, printed on letterheads and shown in the page header.
+# Casework: the largest photo accepted from a phone, and the day of the next month by which
+# a monthly report is due (after it, a missing report shows as late).
+PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+PILAR_REPORT_DUE_DAY = env_int("PILAR_REPORT_DUE_DAY", 10)
 PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi")
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
 

@@ -1,9 +1,124 @@
-"""This app's rows of the permission matrix (see pilar/core/tests/test_permissions.py)."""
+"""Casework's rows of the permission matrix (see pilar/core/tests/test_permissions.py).
 
-PAGES: dict = {}
+The records: a household of kecamatan A accompanied by a1 (the `pillar` user), a1's activity
+and a1's submitted report. coordinator_a is in their kecamatan, coordinator_b is not."""
+
+from pilar.audit.services import Actor
+from pilar.casework import services
+from pilar.casework.models import ActivityType, Household, MonthlyReport
+from pilar.regions.models import Area
+
+STAFF = {"admin", "operator", "approver", "finance"}
+VIEW = STAFF | {"coordinator_a", "coordinator_b", "pillar"}
+EDIT = {"admin", "operator", "coordinator_a", "coordinator_b"}
+RECORD = {"pillar", "coordinator_a"}  # users linked to their own person record
+
+
+def view(role):
+    return 200 if role in VIEW else 403
+
+
+def of_a1(role):
+    """A record of kecamatan A that belongs to a1."""
+    if role in STAFF | {"coordinator_a", "pillar"}:
+        return 200
+    return 404 if role == "coordinator_b" else 403
+
+
+def edit_household(role):
+    if role in {"admin", "operator", "coordinator_a"}:
+        return 200
+    return 404 if role == "coordinator_b" else 403
+
+
+def post_only(role):
+    return 405
+
+
+PAGES = {
+    "casework:household-list": view,
+    "casework:household-create": lambda role: 200 if role in EDIT else 403,
+    "casework:household-detail": of_a1,
+    "casework:household-edit": edit_household,
+    "casework:member-add": post_only,
+    "casework:member-leave": post_only,
+    "casework:caseload-assign": post_only,
+    "casework:caseload": view,
+    "casework:caseload-reassign": post_only,
+    "casework:activity-list": view,
+    "casework:activity-create": lambda role: 200 if role in RECORD else 403,
+    "casework:activity-detail": of_a1,
+    # The activity has no photo: 404 for those who may see it.
+    "casework:activity-photo": lambda role: 404 if role in VIEW else 403,
+    "casework:activity-cancel": post_only,
+    "casework:follow-up-done": post_only,
+    "casework:follow-ups": view,
+    "casework:report-status": view,
+    # Users without a person record of their own are sent to the status table.
+    "casework:my-reports": lambda role: 200 if role in RECORD else (302 if role in VIEW else 403),
+    "casework:report-submit": post_only,
+    "casework:report-detail": of_a1,
+    "casework:report-verify": post_only,
+    "casework:report-return": post_only,
+    "casework:report-reopen": post_only,
+}
+
 API_READ: dict = {}
 API_WRITE: dict = {}
 
 
 def setup(actors, people) -> dict:
-    return {"pages": {}, "api": {}}
+    by = Actor.system()
+    a1 = people["a1"]
+    household = services.household_create(
+        by=by,
+        data={
+            "kk_number": "1375011501209001",
+            "area": Area.objects.get(code="13.75.01.1001"),
+            "address": "Jl. Matriks",
+        },
+        head={"name": "Pak Matriks", "sex": "L"},
+    )
+    today = services.today()
+    services.caseload_assign(by=by, household=household, person=a1, start_date=today)
+    activity = services.activity_record(
+        by=Actor(user=actors["pillar"]),
+        person=a1,
+        data={
+            "date": today,
+            "activity_type": ActivityType.objects.get(code="HOME_VISIT"),
+            "households": [household],
+        },
+    )
+    report = services.report_submit(
+        by=Actor(user=actors["pillar"]), person=a1, kind=activity.kind, month=today
+    )
+    member = household.members.get()
+    pages = {
+        "casework:household-detail": f"/households/{household.pk}/",
+        "casework:household-edit": f"/households/{household.pk}/edit/",
+        "casework:member-add": f"/households/{household.pk}/members/",
+        "casework:caseload-assign": f"/households/{household.pk}/caseload/",
+        "casework:member-leave": f"/members/{member.pk}/leave/",
+        "casework:activity-detail": f"/activities/{activity.pk}/",
+        "casework:activity-photo": f"/activities/{activity.pk}/photo/",
+        "casework:activity-cancel": f"/activities/{activity.pk}/cancel/",
+        "casework:follow-up-done": f"/activities/{activity.pk}/follow-up-done/",
+        "casework:report-detail": f"/reports/{report.pk}/",
+        "casework:report-verify": f"/reports/{report.pk}/verify/",
+        "casework:report-return": f"/reports/{report.pk}/return/",
+        "casework:report-reopen": f"/reports/{report.pk}/reopen/",
+    }
+    api = {
+        "{household_id}": household.pk,
+        "{activity_id}": activity.pk,
+        "{report_id}": report.pk,
+    }
+    return {"pages": pages, "api": api, "report": report, "household": household}
+
+
+def unchanged(made) -> None:
+    report = MonthlyReport.objects.get(pk=made["report"].pk)
+    assert report.status == "submitted"
+    household = Household.objects.get(pk=made["household"].pk)
+    assert household.members.count() == 1

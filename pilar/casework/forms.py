@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pilar.accounts.access import Capability, area_scope
+from pilar.casework.models import (
+    ActivityType,
+    Household,
+    NeedCategory,
+    Relation,
+    Sector,
+)
+from pilar.kube.models import KubeGroup
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.forms import DateInput
+from pilar.registry.models import PillarKind
+
+SEX_CHOICES = [("", "—"), ("L", _("Male")), ("P", _("Female"))]
+
+
+def kelurahan_choices(user, capability: Capability) -> list[tuple[str, str]]:
+    areas = Area.objects.filter(level=Area.Level.KELURAHAN)
+    scope = area_scope(user, capability)
+    if scope is not None:
+        areas = areas.filter(within_areas_q(scope, ""))
+    return [(a.code, a.name) for a in areas.order_by("name")]
+
+
+def area_filter_choices(user) -> list[tuple[str, str]]:
+    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
+    scope = area_scope(user, Capability.CASEWORK_VIEW)
+    if scope is not None:
+        areas = areas.filter(within_areas_q(scope, ""))
+    if areas.count() > 400:
+        areas = areas.filter(level=Area.Level.KECAMATAN)
+    return [("", _("All areas"))] + [
+        (a.code, ("" if a.level == Area.Level.KECAMATAN else "\u00a0\u00a0\u00a0") + a.label)
+        for a in areas.order_by("code")
+    ]
+
+
+class AreaCodeField(forms.ChoiceField):
+    def clean(self, value):
+        code = super().clean(value)
+        return Area.objects.filter(code=code).first() if code else None
+
+
+def month_field(**kwargs):
+    return forms.DateField(
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        **kwargs,
+    )
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("KK, name, DTSEN")}),
+    )
+    area = AreaCodeField(label=_("Area"), required=False)
+    decile = forms.TypedChoiceField(
+        label=_("Decile up to"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
+    )
+    category = forms.ModelChoiceField(
+        label=_("PMKS category"), queryset=NeedCategory.objects.all(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All"))] + list(Household.Status.choices),
+    )
+    unassigned = forms.BooleanField(label=_("Only households nobody accompanies"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_filter_choices(user)
+
+
+class HouseholdForm(forms.Form):
+    kk_number = forms.CharField(
+        label=_("KK number"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    area = forms.ChoiceField(label=_("Kelurahan"))
+    address = forms.CharField(label=_("Address"), max_length=250)
+    dtsen_id = forms.CharField(label=_("DTSEN/DTKS reference"), max_length=40, required=False)
+    decile = forms.TypedChoiceField(
+        label=_("Welfare decile"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("PMKS categories"),
+        queryset=NeedCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Household.Status.choices)
+    status_reason = forms.CharField(label=_("Reason (moved or closed)"), required=False)
+    kk_change_reason = forms.CharField(
+        label=_("Why the KK number changed"),
+        required=False,
+        help_text=_("Only when the KK number changes: the old number is kept in the history."),
+    )
+
+    def __init__(self, *args, user=None, household=None, **kwargs):
+        if household is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "kk_number": household.kk_number,
+                    "area": household.area.code,
+                    "address": household.address,
+                    "dtsen_id": household.dtsen_id,
+                    "decile": household.decile,
+                    "categories": list(household.categories.all()),
+                    "status": household.status,
+                    "status_reason": household.status_reason,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        choices = kelurahan_choices(user, Capability.HOUSEHOLDS_EDIT)
+        self.fields["area"].choices = [("", "—"), *choices]
+        if household is None:
+            for name in ["status", "status_reason", "kk_change_reason"]:
+                del self.fields[name]
+
+    def clean_area(self):
+        return Area.objects.filter(code=self.cleaned_data["area"]).first()
+
+
+class HeadForm(forms.Form):
+    """The head of household, entered with a new household."""
+
+    head_nik = forms.CharField(
+        label=_("NIK of the head"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    head_name = forms.CharField(label=_("Name of the head"), max_length=150)
+    head_sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES)
+    head_birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+
+    def member_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "nik": d["head_nik"],
+            "name": d["head_name"],
+            "sex": d["head_sex"],
+            "birth_date": d["head_birth_date"],
+        }
+
+
+class MemberForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=150)
+    sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
+
+
+class MemberLeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput())
+    left_reason = forms.CharField(label=_("Reason"), max_length=250)
+
+
+class CaseloadForm(forms.Form):
+    person = forms.TypedChoiceField(label=_("Pillar"), coerce=int)
+    start_date = forms.DateField(label=_("From"), widget=DateInput())
+    confirm = forms.BooleanField(label=_("Assign anyway"), required=False)
+
+    def __init__(self, *args, pillars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "—")] + [(p.pk, p.label) for p in pillars]
+        self.initial.setdefault("start_date", timezone.localdate())
+
+
+class ReassignForm(forms.Form):
+    person = forms.TypedChoiceField(label=_("New pillar"), coerce=int)
+    start_date = forms.DateField(label=_("From"), widget=DateInput())
+
+    def __init__(self, *args, pillars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "—")] + [(p.pk, p.label) for p in pillars]
+        self.initial.setdefault("start_date", timezone.localdate())
+
+
+def grouped_types():
+    groups: dict[str, list] = {}
+    labels = dict(Sector.choices)
+    for t in ActivityType.objects.filter(active=True):
+        groups.setdefault(str(labels[t.sector]), []).append((t.pk, t.name))
+    return [("", "—")] + list(groups.items())
+
+
+class ActivityForm(forms.Form):
+    """One phone screen: what, when, with whom; the rest is optional."""
+
+    activity_type = forms.TypedChoiceField(label=_("What did you do?"), coerce=int)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    households = forms.TypedMultipleChoiceField(
+        label=_("Households"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for community work."),
+    )
+    kind = forms.TypedChoiceField(label=_("As"), coerce=int, required=False)
+    kube_group = forms.TypedChoiceField(
+        label=_("KUBE group"), coerce=int, required=False, empty_value=None
+    )
+    need_category = forms.ModelChoiceField(
+        label=_("PMKS category"), queryset=NeedCategory.objects.all(), required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    keep_location = forms.BooleanField(
+        label=_("Keep the photo's location"),
+        required=False,
+        help_text=_("Off: the place where the photo was taken is removed from it."),
+    )
+    latitude = forms.DecimalField(
+        required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
+    )
+
+    def __init__(self, *args, person=None, households=(), duties=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity_type"].choices = grouped_types()
+        self.fields["households"].choices = [(h.pk, h.label) for h in households]
+        kinds = {d.kind_id: d.kind for d in duties}
+        if len(kinds) > 1:
+            self.fields["kind"].choices = [(k.pk, k.name) for k in kinds.values()]
+            self.fields["kind"].required = True
+        else:
+            del self.fields["kind"]
+        if groups:
+            self.fields["kube_group"].choices = [("", "—")] + [(g.pk, g.name) for g in groups]
+        else:
+            del self.fields["kube_group"]
+        self.initial.setdefault("date", timezone.localdate())
+
+    def service_data(self) -> dict:
+        d = dict(self.cleaned_data)
+        d["activity_type"] = ActivityType.objects.filter(pk=d["activity_type"]).first()
+        if d.get("kind"):
+            d["kind"] = PillarKind.objects.get(pk=d["kind"])
+        if d.get("kube_group"):
+            d["kube_group"] = KubeGroup.objects.filter(pk=d["kube_group"]).first()
+        return d
+
+
+class ActivityFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("pillar or notes")}),
+    )
+    month = month_field(label=_("Month"), required=False)
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All"))] + list(Sector.choices)
+    )
+    activity_type = forms.ModelChoiceField(
+        label=_("Activity"), queryset=ActivityType.objects.all(), required=False
+    )
+    area = AreaCodeField(label=_("Area"), required=False)
+    kind = forms.ModelChoiceField(
+        label=_("Kind"), queryset=PillarKind.objects.all(), required=False, to_field_name="code"
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_filter_choices(user)
+
+
+class StatusFilterForm(forms.Form):
+    month = month_field(label=_("Up to month"), required=False)
+    area = AreaCodeField(label=_("Area"), required=False)
+    kind = forms.ModelChoiceField(
+        label=_("Kind"), queryset=PillarKind.objects.all(), required=False, to_field_name="code"
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_filter_choices(user)
+
+
+class SubmitForm(forms.Form):
+    kind = forms.ModelChoiceField(queryset=PillarKind.objects.all(), widget=forms.HiddenInput)
+    month = forms.DateField(widget=forms.HiddenInput)
+    notes = forms.CharField(
+        label=_("Notes for the coordinator"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+def default_month() -> datetime.date:
+    """The month a report page opens on: last month until its reports are due, then this."""
+    from pilar.casework.services import month_start, report_due
+
+    today = timezone.localdate()
+    last = month_start(month_start(today) - datetime.timedelta(days=1))
+    return last if today <= report_due(last) else month_start(today)

@@ -1,0 +1,822 @@
+"""Casework pages: households, caseloads, activities (the phone form), monthly reports and
+follow-ups. Scope comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilar.accounts.access import Capability, can
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import Actor
+from pilar.casework import selectors, services
+from pilar.casework.access import may_decide
+from pilar.casework.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    CaseloadForm,
+    HeadForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    MemberForm,
+    MemberLeaveForm,
+    ReasonForm,
+    ReassignForm,
+    StatusFilterForm,
+    SubmitForm,
+    default_month,
+)
+from pilar.casework.models import (
+    Activity,
+    Caseload,
+    Household,
+    HouseholdMember,
+    MonthlyReport,
+    Sector,
+)
+from pilar.lib.exports import file_response
+from pilar.regions.models import within_areas_q
+from pilar.registry.models import Assignment, Person
+
+PAGE_SIZE = 50
+
+
+def _apply(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def _head_name():
+    return Subquery(
+        HouseholdMember.objects.filter(
+            household=OuterRef("pk"), relation="head", left_on__isnull=True
+        ).values("name")[:1]
+    )
+
+
+def _pillars_for(user, household: Household | None = None):
+    """Serving pillars the user may choose, PSM of the household's kelurahan first."""
+    day = services.today()
+    duties = (
+        Assignment.objects.active_on(day)
+        .filter(person__in=Person.objects.visible_to(user))
+        .select_related("person", "kind", "area")
+        .order_by("person__name")
+    )
+    if household is not None:
+        kecamatan = household.area.code.rsplit(".", 1)[0]
+        duties = duties.filter(Q(area__code__startswith=kecamatan) | Q(kind__level=2))
+    seen, first, rest = set(), [], []
+    for d in duties:
+        if d.person_id in seen:
+            continue
+        seen.add(d.person_id)
+        item = SimpleNamespace(
+            pk=d.person_id, label=f"{d.person.name} · {d.kind.code} {d.area.name}"
+        )
+        local = household is not None and d.kind.code == "PSM" and d.area_id == household.area_id
+        (first if local else rest).append(item)
+    return first + rest
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def household_list(request):
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    households = Household.objects.visible_to(request.user)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            q = d["q"].strip()
+            households = households.filter(
+                Q(kk_number__startswith=q)
+                | Q(dtsen_id=q)
+                | Q(members__name__icontains=q, members__left_on__isnull=True)
+            ).distinct()
+        if d["area"]:
+            households = households.filter(within_areas_q([d["area"]], "area"))
+        if d["decile"]:
+            households = households.filter(decile__lte=d["decile"])
+        if d["category"]:
+            households = households.filter(categories=d["category"])
+        if d["status"]:
+            households = households.filter(status=d["status"])
+        if d["unassigned"]:
+            households = households.exclude(caseloads__end_date__isnull=True)
+    pillar = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True).values(
+        "person__name"
+    )[:1]
+    households = (
+        households.select_related("area")
+        .annotate(head_name=_head_name(), pillar_name=Subquery(pillar))
+        .order_by("area__code", "kk_number")
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export_households(request, households, fmt)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/household_list.html",
+        {"form": form, "page": page, "query": _query(request)},
+    )
+
+
+def _export_households(request, households, fmt):
+    headers = [
+        _("KK number"),
+        _("Head of household"),
+        _("Kelurahan"),
+        _("Address"),
+        _("DTSEN/DTKS reference"),
+        _("Welfare decile"),
+        _("PMKS categories"),
+        _("Status"),
+        _("Pillar"),
+    ]
+    households = households.prefetch_related("categories")
+    rows = (
+        [
+            h.masked_kk,
+            h.head_name or "",
+            h.area.name,
+            h.address,
+            h.dtsen_id,
+            h.decile,
+            "; ".join(c.name for c in h.categories.all()),
+            h.get_status_display(),
+            h.pillar_name or "",
+        ]
+        for h in households.iterator(chunk_size=2000)
+    )
+    return file_response(fmt, "households", headers, rows)
+
+
+def _visible_household(request, pk) -> Household:
+    return get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def household_detail(request, pk):
+    household = _visible_household(request, pk)
+    editable = Household.objects.editable_by(request.user).filter(pk=pk).exists()
+    members = list(household.members.all())
+    caseloads = list(household.caseloads.select_related("person"))
+    activities = list(
+        household.activities.current()
+        .visible_to(request.user)
+        .select_related("person", "activity_type")[:20]
+    )
+    return render(
+        request,
+        "casework/household_detail.html",
+        {
+            "household": household,
+            "editable": editable,
+            "members": [m for m in members if not m.left_on],
+            "former": [m for m in members if m.left_on],
+            "caseloads": caseloads,
+            "current": next((c for c in caseloads if c.end_date is None), None),
+            "activities": activities,
+            "kk_history": list(household.kk_history.all()),
+            "categories": list(household.categories.all()),
+            "member_form": MemberForm(prefix="m"),
+            "caseload_form": CaseloadForm(
+                prefix="c", pillars=_pillars_for(request.user, household) if editable else ()
+            ),
+            "sectors": Sector,
+        },
+    )
+
+
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def household_create(request):
+    form = HouseholdForm(request.POST or None, user=request.user)
+    head = HeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and head.is_valid():
+        try:
+            household = services.household_create(
+                by=Actor.from_request(request), data=form.cleaned_data, head=head.member_data()
+            )
+        except ValidationError as exc:
+            if _head_error(exc):
+                _apply_head(head, form, exc)
+            else:
+                _apply(form, exc)
+        else:
+            messages.success(request, _("Household registered."))
+            return redirect("casework:household-detail", household.pk)
+    return render(request, "casework/household_form.html", {"form": form, "head": head})
+
+
+def _head_error(exc) -> bool:
+    return hasattr(exc, "error_dict") and bool(
+        set(exc.error_dict) & {"nik", "name", "sex", "birth_date", "relation"}
+    )
+
+
+def _apply_head(head, form, exc) -> None:
+    for field, errors in exc.error_dict.items():
+        target = f"head_{field}"
+        if target in head.fields:
+            head.add_error(target, errors)
+        else:
+            form.add_error(field if field in form.fields else None, errors)
+
+
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def household_edit(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    form = HouseholdForm(request.POST or None, user=request.user, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                by=Actor.from_request(request), household=household, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("casework:household-detail", household.pk)
+    return render(request, "casework/household_form.html", {"form": form, "household": household})
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def member_add(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    form = MemberForm(request.POST, prefix="m")
+    if form.is_valid():
+        try:
+            services.member_add(
+                by=Actor.from_request(request), household=household, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, _("Member added."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    return redirect("casework:household-detail", household.pk)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def member_leave(request, pk):
+    member = get_object_or_404(
+        HouseholdMember.objects.filter(household__in=Household.objects.editable_by(request.user)),
+        pk=pk,
+    )
+    form = MemberLeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_leave(
+                by=Actor.from_request(request),
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["left_reason"],
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("%(name)s left the household.") % {"name": member.name})
+    else:
+        messages.error(request, _("Give the day the member left and the reason."))
+    return redirect("casework:household-detail", member.household_id)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_assign(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    pillars = _pillars_for(request.user, household)
+    form = CaseloadForm(request.POST, prefix="c", pillars=pillars)
+    if form.is_valid():
+        person = get_object_or_404(
+            Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
+        )
+        try:
+            services.caseload_assign(
+                by=Actor.from_request(request),
+                household=household,
+                person=person,
+                start_date=form.cleaned_data["start_date"],
+                confirm=form.cleaned_data["confirm"],
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.warning(request, error)
+        else:
+            messages.success(
+                request, _("%(name)s now accompanies this household.") % {"name": person.name}
+            )
+    else:
+        messages.error(request, _("Choose a pillar and the first day."))
+    return redirect("casework:household-detail", household.pk)
+
+
+# --- caseload --------------------------------------------------------------------------------
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def caseload(request):
+    """A pillar's own households; for those who assign, the households whose pillar left."""
+    rows = None
+    if request.user.person_id:
+        rows = list(selectors.caseload_of(request.user.person_id))
+    orphans = reassign = None
+    if can(request.user, Capability.HOUSEHOLDS_EDIT):
+        orphans = list(services.orphaned_caseloads(request.user)[:200])
+        reassign = ReassignForm(pillars=_pillars_for(request.user))
+    return render(
+        request,
+        "casework/caseload.html",
+        {"rows": rows, "orphans": orphans, "reassign": reassign, "today": services.today()},
+    )
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_reassign(request):
+    form = ReassignForm(request.POST, pillars=_pillars_for(request.user))
+    chosen = request.POST.getlist("caseload")
+    caseloads = list(
+        services.orphaned_caseloads(request.user).filter(pk__in=[c for c in chosen if c.isdigit()])
+    )
+    if not form.is_valid() or not caseloads:
+        messages.error(request, _("Tick the households and choose the new pillar and the day."))
+        return redirect("casework:caseload")
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
+    )
+    try:
+        n = services.caseload_reassign(
+            by=Actor.from_request(request),
+            caseloads=caseloads,
+            person=person,
+            start_date=form.cleaned_data["start_date"],
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(n)d households now accompanied by %(name)s.") % {"n": n, "name": person.name},
+        )
+    return redirect("casework:caseload")
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+def _activity_choices(request, day=None):
+    person = request.user.person
+    day = day or services.today()
+    duties = list(services.active_duties(person, day)) if person else []
+    households = (
+        list(
+            Household.objects.filter(caseloads__person=person, caseloads__end_date__isnull=True)
+            .annotate(head_name=_head_name())
+            .order_by("head_name")
+        )
+        if person
+        else []
+    )
+    for h in households:
+        h.label = f"{h.head_name or '—'} · KK {h.masked_kk}"
+    groups = []
+    if any(d.kind.code == "PENDAMPING_KUBE" for d in duties):
+        from pilar.kube.models import KubeGroup
+
+        areas = [d.area for d in duties if d.kind.code == "PENDAMPING_KUBE"]
+        groups = list(KubeGroup.objects.filter(within_areas_q(areas, "area"), status="active"))
+    return {"person": person, "households": households, "duties": duties, "groups": groups}
+
+
+LAST_CHOICES = "casework_last_activity"
+
+
+@capability_required(Capability.ACTIVITY_RECORD)
+def activity_create(request):
+    """The phone form: one screen; remembers the last type and category chosen."""
+    if not request.user.person_id:
+        raise PermissionDenied
+    choices = _activity_choices(request)
+    initial = dict(request.session.get(LAST_CHOICES, {}))
+    if request.GET.get("household", "").isdigit():
+        initial["households"] = [int(request.GET["household"])]
+    form = ActivityForm(request.POST or None, request.FILES or None, initial=initial, **choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data["households"] = [h for h in choices["households"] if h.pk in set(data["households"])]
+        try:
+            activity = services.activity_record(
+                by=Actor.from_request(request),
+                person=request.user.person,
+                data=data,
+                photo=data.pop("photo", None),
+                keep_location=data.pop("keep_location", False),
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            request.session[LAST_CHOICES] = {
+                "activity_type": activity.activity_type_id,
+                "need_category": activity.need_category_id,
+            }
+            messages.success(
+                request,
+                _("Saved: %(what)s on %(day)s.")
+                % {"what": activity.activity_type.name, "day": activity.date.strftime("%d-%m-%Y")},
+            )
+            if "again" in request.POST:
+                return redirect("casework:activity-create")
+            return redirect("casework:my-reports")
+    return render(request, "casework/activity_form.html", {"form": form, **choices})
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def activity_list(request):
+    form = ActivityFilterForm(request.GET or None, user=request.user)
+    activities = Activity.objects.visible_to(request.user).current()
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            activities = activities.filter(
+                Q(person__name__icontains=d["q"]) | Q(notes__icontains=d["q"])
+            )
+        if d["month"]:
+            activities = activities.filter(month=d["month"].replace(day=1))
+        if d["sector"]:
+            activities = activities.filter(sector=d["sector"])
+        if d["activity_type"]:
+            activities = activities.filter(activity_type=d["activity_type"])
+        if d["area"]:
+            activities = activities.filter(within_areas_q([d["area"]], "area"))
+        if d["kind"]:
+            activities = activities.filter(kind=d["kind"])
+    if request.GET.get("person", "").isdigit():
+        activities = activities.filter(person_id=int(request.GET["person"]))
+    activities = (
+        activities.select_related("person", "activity_type", "area", "kind")
+        .annotate(household_count=Count("households"))
+        .order_by("-date", "-pk")
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export_activities(activities, fmt)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/activity_list.html",
+        {"form": form, "page": page, "query": _query(request)},
+    )
+
+
+def _export_activities(activities, fmt):
+    headers = [
+        _("Date"),
+        _("Pillar"),
+        _("Kind"),
+        _("Area"),
+        _("Sector"),
+        _("Activity"),
+        _("Households"),
+        _("Notes"),
+        _("Follow up on"),
+    ]
+    rows = (
+        [
+            a.date,
+            a.person.name,
+            a.kind.code,
+            a.area.name,
+            a.get_sector_display(),
+            a.activity_type.name,
+            a.household_count,
+            a.notes,
+            a.follow_up_on,
+        ]
+        for a in activities.iterator(chunk_size=2000)
+    )
+    return file_response(fmt, "activities", headers, rows)
+
+
+def _visible_activity(request, pk) -> Activity:
+    return get_object_or_404(
+        Activity.objects.visible_to(request.user).select_related(
+            "person", "activity_type", "area", "kind", "need_category", "kube_group"
+        ),
+        pk=pk,
+    )
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def activity_detail(request, pk):
+    activity = _visible_activity(request, pk)
+    households = activity.households.visible_to(request.user).annotate(head_name=_head_name())
+    own = request.user.person_id == activity.person_id
+    locked = services.locked_report(activity.person_id, activity.kind_id, activity.month)
+    return render(
+        request,
+        "casework/activity_detail.html",
+        {
+            "activity": activity,
+            "households": households,
+            "own": own,
+            "locked": locked,
+            "hidden_households": activity.households.count() - len(households),
+        },
+    )
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def activity_photo(request, pk):
+    activity = _visible_activity(request, pk)
+    if not activity.photo:
+        raise Http404
+    return FileResponse(activity.photo.open("rb"), content_type="image/jpeg")
+
+
+@require_POST
+@capability_required(Capability.ACTIVITY_RECORD)
+def activity_cancel(request, pk):
+    activity = _visible_activity(request, pk)
+    try:
+        services.activity_cancel(
+            by=Actor.from_request(request), activity=activity, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("Activity cancelled."))
+    return redirect("casework:activity-detail", activity.pk)
+
+
+@require_POST
+@capability_required(Capability.ACTIVITY_RECORD)
+def follow_up_done(request, pk):
+    activity = _visible_activity(request, pk)
+    try:
+        services.follow_up_done(by=Actor.from_request(request), activity=activity)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, _("Follow-up marked done."))
+    return redirect(request.POST.get("next") or "casework:follow-ups")
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def follow_ups(request):
+    """Own follow-ups due; for coordinators and staff, the overdue ones in their area."""
+    today = services.today()
+    own = None
+    if request.user.person_id:
+        own = list(
+            selectors.due_follow_ups(Activity.objects.filter(person_id=request.user.person_id))[
+                :200
+            ]
+        )
+    overdue = None
+    if can(request.user, Capability.HOUSEHOLDS_EDIT):
+        overdue_qs = selectors.due_follow_ups(
+            Activity.objects.visible_to(request.user).exclude(person_id=request.user.person_id)
+        ).filter(follow_up_on__lt=today)
+        overdue = Paginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/follow_ups.html",
+        {"own": own, "overdue": overdue, "today": today, "query": ""},
+    )
+
+
+# --- monthly reports -------------------------------------------------------------------------
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def my_reports(request):
+    """A pillar's months: this month and the five before, per kind of duty, with the figures
+    so far and the submit button."""
+    if not request.user.person_id:
+        return redirect("casework:report-status")
+    person = request.user.person
+    today = services.today()
+    rows = selectors.monthly_status(request.user, services.month_start(today), months=6, on=today)
+    rows = [r for r in rows if r.person_id == person.pk]
+    months = []
+    for row in rows:
+        for cell in reversed(row.cells):
+            if cell.status == selectors.NOT_SERVING:
+                continue
+            figures = services.compile_month(person.pk, row.kind_id, cell.month)
+            months.append(
+                SimpleNamespace(
+                    row=row,
+                    cell=cell,
+                    figures=figures,
+                    can_submit=cell.status
+                    in {selectors.MISSING, selectors.LATE, "returned", "reopened"},
+                    form=SubmitForm(initial={"kind": row.kind_id, "month": cell.month}),
+                    due=services.report_due(cell.month),
+                )
+            )
+    reports = {
+        r.pk: r
+        for r in MonthlyReport.objects.filter(
+            person=person, pk__in=[m.cell.report_id for m in months]
+        )
+    }
+    for m in months:
+        m.report = reports.get(m.cell.report_id)
+    return render(
+        request,
+        "casework/my_reports.html",
+        {"months": months, "sectors": Sector.choices, "today": today},
+    )
+
+
+@require_POST
+@capability_required(Capability.ACTIVITY_RECORD)
+def report_submit(request):
+    form = SubmitForm(request.POST)
+    if not form.is_valid() or not request.user.person_id:
+        messages.error(request, _("Choose the month to submit."))
+        return redirect("casework:my-reports")
+    try:
+        report = services.report_submit(
+            by=Actor.from_request(request),
+            person=request.user.person,
+            kind=form.cleaned_data["kind"],
+            month=form.cleaned_data["month"],
+            notes=form.cleaned_data["notes"],
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("Report for %(month)s submitted; your coordinator will verify it.")
+            % {"month": services.month_label(report.month)},
+        )
+    return redirect("casework:my-reports")
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def report_status(request):
+    """Who has reported: pillars × six months, for a coordinator's kecamatan or the office."""
+    form = StatusFilterForm(request.GET or None, user=request.user)
+    month = default_month()
+    area = kind = None
+    if form.is_valid():
+        month = (form.cleaned_data["month"] or month).replace(day=1)
+        area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
+    rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export_status(rows, fmt)
+    totals = selectors.status_totals(rows)
+    return render(
+        request,
+        "casework/report_status.html",
+        {
+            "form": form,
+            "rows": rows,
+            "months": selectors.months_ending(month, 6),
+            "month": month,
+            "totals": totals,
+            "query": _query(request),
+            "labels": STATUS_LABELS(),
+        },
+    )
+
+
+def STATUS_LABELS() -> dict[str, str]:  # noqa: N802 - a table, built in the reader's language
+    return {
+        **{k: str(v) for k, v in MonthlyReport.Status.choices},
+        selectors.MISSING: _("Not yet submitted"),
+        selectors.LATE: _("Late: not submitted"),
+        selectors.NOT_DUE: _("Not due"),
+        selectors.NOT_SERVING: _("Not serving"),
+    }
+
+
+def _export_status(rows, fmt):
+    labels = STATUS_LABELS()
+    months = [c.month for c in rows[0].cells] if rows else []
+    headers = [_("Pillar"), _("Kind"), _("Area")]
+    for m in months:
+        headers += [m.strftime("%Y-%m"), _("%(month)s activities") % {"month": m.strftime("%Y-%m")}]
+    out = []
+    for r in rows:
+        line = [r.name, r.kind_code, r.area_name]
+        for c in r.cells:
+            label = labels[c.status]
+            if c.late and c.status != selectors.LATE:
+                label += " (" + _("late") + ")"
+            line += [label, c.activities]
+        out.append(line)
+    return file_response(fmt, "report-status", headers, out)
+
+
+def _visible_report(request, pk) -> MonthlyReport:
+    return get_object_or_404(
+        MonthlyReport.objects.visible_to(request.user).select_related(
+            "person", "kind", "area", "decided_by"
+        ),
+        pk=pk,
+    )
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def report_detail(request, pk):
+    report = _visible_report(request, pk)
+    activities = (
+        Activity.objects.visible_to(request.user)
+        .filter(person=report.person, kind=report.kind, month=report.month)
+        .select_related("activity_type")
+        .annotate(household_count=Count("households"))
+        .order_by("date", "pk")
+    )
+    return render(
+        request,
+        "casework/report_detail.html",
+        {
+            "report": report,
+            "activities": activities,
+            "may_decide": may_decide(request.user, report),
+            "may_reopen": can(request.user, Capability.REPORTS_REOPEN),
+            "sectors": Sector.choices,
+            "due": services.report_due(report.month),
+            "late": report.submitted_at
+            and report.submitted_at.date() > services.report_due(report.month),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _decision(request, pk, action):
+    report = _visible_report(request, pk)
+    by = Actor.from_request(request)
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "verify":
+            services.report_verify(by=by, report=report)
+            messages.success(request, _("Report verified; the month is locked."))
+        elif action == "return":
+            services.report_return(by=by, report=report, reason=reason)
+            messages.success(request, _("Report returned to the pillar with your reason."))
+        else:
+            services.report_reopen(by=by, report=report, reason=reason)
+            messages.success(request, _("Month reopened; the pillar can add and resubmit."))
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    return redirect("casework:report-detail", report.pk)
+
+
+@require_POST
+@capability_required(Capability.REPORTS_VERIFY)
+def report_verify(request, pk):
+    return _decision(request, pk, "verify")
+
+
+@require_POST
+@capability_required(Capability.REPORTS_VERIFY)
+def report_return(request, pk):
+    return _decision(request, pk, "return")
+
+
+@require_POST
+@capability_required(Capability.REPORTS_REOPEN)
+def report_reopen(request, pk):
+    return _decision(request, pk, "reopen")

@@ -1,5 +1,489 @@
-"""Casework in the JSON API (mounted under /api/v1/)."""
+"""Casework in the JSON API (mounted under /api/v1/): the same services and scoped querysets as
+the pages. KK numbers and NIKs are masked; a record outside the caller's scope is a 404."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from pilar.accounts.access import Capability, can
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.casework import selectors, services
+from pilar.casework.models import (
+    Activity,
+    ActivityType,
+    Caseload,
+    Household,
+    MonthlyReport,
+    NeedCategory,
+    Relation,
+    Sector,
+)
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Person, PillarKind
 
 router = Router(tags=["casework"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, source=AuditEntry.Source.API)
+
+
+def _require(request, capability: Capability) -> None:
+    if not can(request.user, capability):
+        raise PermissionDenied
+
+
+def _area(code: str | None, field: str, level: int | None = None) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None or (level is not None and area.level != level):
+        raise ValidationError({field: _("%(code)s is not a known area code.") % {"code": code}})
+    return area
+
+
+class MemberOut(Schema):
+    id: int
+    nik: str = Field(description="Masked.")
+    name: str
+    sex: str
+    birth_year: int | None
+    relation: str
+    left_on: datetime.date | None
+
+
+class HouseholdOut(Schema):
+    id: int
+    kk_number: str = Field(description="Masked.")
+    area_code: str
+    area_name: str
+    address: str
+    dtsen_id: str
+    decile: int | None
+    status: str
+    pillar_id: int | None
+
+
+class HouseholdDetailOut(HouseholdOut):
+    categories: list[int] = Field(description="PMKS category numbers (1–26).")
+    members: list[MemberOut]
+
+
+class HeadIn(Schema):
+    nik: str = ""
+    name: str
+    sex: str
+    birth_date: datetime.date | None = None
+
+
+class HouseholdIn(Schema):
+    kk_number: str
+    area_code: str = Field(description="Kelurahan code, e.g. 13.75.01.1001")
+    address: str
+    dtsen_id: str = ""
+    decile: int | None = None
+    categories: list[int] = Field(default_factory=list, description="PMKS numbers 1–26")
+    head: HeadIn | None = None
+
+
+class MemberIn(Schema):
+    nik: str = ""
+    name: str
+    sex: str
+    birth_date: datetime.date | None = None
+    relation: Relation
+
+
+class CaseloadIn(Schema):
+    person_id: int
+    start_date: datetime.date
+    confirm: bool = Field(False, description="Assign even when the pillar is not a local PSM.")
+
+
+class ActivityOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    kind: str
+    area_code: str
+    date: datetime.date
+    sector: str
+    activity_type: str
+    need_category: int | None
+    household_count: int
+    kube_group_id: int | None
+    notes: str
+    follow_up_on: datetime.date | None
+    follow_up_done_on: datetime.date | None
+    cancelled: bool
+
+
+class ActivityIn(Schema):
+    date: datetime.date
+    activity_type: str = Field(description="Activity type code, e.g. HOME_VISIT")
+    kind: str | None = Field(None, description="Pillar kind code, when serving in two kinds")
+    household_ids: list[int] = Field(default_factory=list)
+    kube_group_id: int | None = None
+    need_category: int | None = Field(None, description="PMKS number 1–26")
+    notes: str = ""
+    follow_up_on: datetime.date | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ReportOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    kind: str
+    area_code: str
+    month: datetime.date
+    status: str
+    summary: dict
+    notes: str
+    submitted_at: datetime.datetime | None
+    submit_count: int
+    decided_at: datetime.datetime | None
+    return_reason: str
+
+
+class ReportIn(Schema):
+    kind: str = Field(description="Pillar kind code, e.g. PSM")
+    month: datetime.date = Field(description="Any day of the month")
+    notes: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class CellOut(Schema):
+    month: datetime.date
+    status: str = Field(
+        description="submitted, verified, returned, reopened, missing, late, not_due or not_serving"
+    )
+    report_id: int | None
+    activities: int
+    late: bool
+
+
+class StatusRowOut(Schema):
+    person_id: int
+    name: str
+    kind: str
+    area_name: str
+    cells: list[CellOut]
+
+
+def _household_out(h: Household, pillar_id=None) -> dict:
+    return {
+        "id": h.pk,
+        "kk_number": h.masked_kk,
+        "area_code": h.area.code,
+        "area_name": h.area.name,
+        "address": h.address,
+        "dtsen_id": h.dtsen_id,
+        "decile": h.decile,
+        "status": h.status,
+        "pillar_id": pillar_id,
+    }
+
+
+def _household_detail(h: Household) -> dict:
+    current = h.caseloads.filter(end_date__isnull=True).first()
+    return {
+        **_household_out(h, current.person_id if current else None),
+        "categories": [c.number for c in h.categories.all()],
+        "members": [
+            {
+                "id": m.pk,
+                "nik": m.masked_nik,
+                "name": m.name,
+                "sex": m.sex,
+                "birth_year": m.birth_date.year if m.birth_date else None,
+                "relation": m.relation,
+                "left_on": m.left_on,
+            }
+            for m in h.members.all()
+        ],
+    }
+
+
+@router.get("/households", response=list[HouseholdOut], summary="Households, scoped")
+def list_households(
+    request,
+    area: str | None = None,
+    status: str | None = None,
+    decile_max: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request, Capability.CASEWORK_VIEW)
+    qs = Household.objects.visible_to(request.user).select_related("area")
+    if area:
+        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+    if status:
+        qs = qs.filter(status=status)
+    if decile_max:
+        qs = qs.filter(decile__lte=decile_max)
+    limit = max(1, min(limit, 500))
+    rows = list(qs.order_by("pk")[offset : offset + limit])
+    pillars = dict(
+        Caseload.objects.filter(household__in=rows, end_date__isnull=True).values_list(
+            "household_id", "person_id"
+        )
+    )
+    return [_household_out(h, pillars.get(h.pk)) for h in rows]
+
+
+@router.get("/households/{household_id}", response=HouseholdDetailOut, summary="One household")
+def get_household(request, household_id: int):
+    _require(request, Capability.CASEWORK_VIEW)
+    h = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
+    return _household_detail(h)
+
+
+@router.post("/households", response={201: HouseholdDetailOut}, summary="Register a household")
+def create_household(request, payload: HouseholdIn):
+    _require(request, Capability.HOUSEHOLDS_EDIT)
+    data = payload.dict(exclude={"head", "area_code", "categories"})
+    data["area"] = _area(payload.area_code, "area", Area.Level.KELURAHAN)
+    data["categories"] = list(NeedCategory.objects.filter(number__in=payload.categories))
+    head = payload.head.dict() if payload.head else None
+    h = services.household_create(by=_actor(request), data=data, head=head)
+    return 201, _household_detail(h)
+
+
+@router.post(
+    "/households/{household_id}/members",
+    response={201: HouseholdDetailOut},
+    summary="Add a member to a household",
+)
+def add_member(request, household_id: int, payload: MemberIn):
+    _require(request, Capability.HOUSEHOLDS_EDIT)
+    h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
+    services.member_add(by=_actor(request), household=h, data=payload.dict())
+    return 201, _household_detail(h)
+
+
+@router.post(
+    "/households/{household_id}/caseload",
+    response={201: HouseholdDetailOut},
+    summary="Assign (or reassign) the household's pillar",
+)
+def assign_caseload(request, household_id: int, payload: CaseloadIn):
+    _require(request, Capability.HOUSEHOLDS_EDIT)
+    h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
+    person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
+    if person is None:
+        raise ValidationError({"person_id": _("Choose a pillar from your area.")})
+    services.caseload_assign(
+        by=_actor(request),
+        household=h,
+        person=person,
+        start_date=payload.start_date,
+        confirm=payload.confirm,
+    )
+    return 201, _household_detail(h)
+
+
+def _activity_out(a: Activity) -> dict:
+    return {
+        "id": a.pk,
+        "person_id": a.person_id,
+        "person_name": a.person.name,
+        "kind": a.kind.code,
+        "area_code": a.area.code,
+        "date": a.date,
+        "sector": a.sector,
+        "activity_type": a.activity_type.code,
+        "need_category": a.need_category.number if a.need_category_id else None,
+        "household_count": a.household_count,
+        "kube_group_id": a.kube_group_id,
+        "notes": a.notes,
+        "follow_up_on": a.follow_up_on,
+        "follow_up_done_on": a.follow_up_done_on,
+        "cancelled": a.cancelled_at is not None,
+    }
+
+
+def _activities(request):
+    return (
+        Activity.objects.visible_to(request.user)
+        .select_related("person", "kind", "area", "activity_type", "need_category")
+        .annotate(household_count=Count("households"))
+    )
+
+
+@router.get("/activities", response=list[ActivityOut], summary="Activities, scoped")
+def list_activities(
+    request,
+    month: datetime.date | None = None,
+    person_id: int | None = None,
+    sector: Sector | None = None,
+    area: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request, Capability.CASEWORK_VIEW)
+    qs = _activities(request)
+    if month:
+        qs = qs.filter(month=services.month_start(month))
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if sector:
+        qs = qs.filter(sector=sector)
+    if area:
+        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+    limit = max(1, min(limit, 500))
+    return [_activity_out(a) for a in qs.order_by("-date", "-pk")[offset : offset + limit]]
+
+
+@router.post("/activities", response={201: ActivityOut}, summary="Record my activity")
+def create_activity(request, payload: ActivityIn):
+    _require(request, Capability.ACTIVITY_RECORD)
+    person = request.user.person
+    if person is None:
+        raise PermissionDenied
+    data = payload.dict(exclude={"household_ids", "kube_group_id"})
+    data["activity_type"] = ActivityType.objects.filter(code=payload.activity_type).first()
+    data["kind"] = PillarKind.objects.filter(code=payload.kind).first() if payload.kind else None
+    data["need_category"] = (
+        NeedCategory.objects.filter(number=payload.need_category).first()
+        if payload.need_category
+        else None
+    )
+    for key in ("latitude", "longitude"):
+        if data[key] is not None:
+            data[key] = Decimal(str(round(data[key], 6)))
+    households = list(Household.objects.filter(pk__in=payload.household_ids))
+    if len(households) != len(set(payload.household_ids)):
+        raise ValidationError({"household_ids": _("Choose households from your caseload.")})
+    data["households"] = households
+    if payload.kube_group_id:
+        from pilar.kube.models import KubeGroup
+
+        data["kube_group"] = KubeGroup.objects.filter(pk=payload.kube_group_id).first()
+        if data["kube_group"] is None:
+            raise ValidationError({"kube_group_id": _("There is no such KUBE group.")})
+    activity = services.activity_record(by=_actor(request), person=person, data=data)
+    return 201, _activity_out(_activities(request).get(pk=activity.pk))
+
+
+@router.get("/follow-ups", response=list[ActivityOut], summary="My open follow-ups")
+def list_follow_ups(request):
+    _require(request, Capability.CASEWORK_VIEW)
+    qs = _activities(request).filter(person_id=request.user.person_id)
+    return [_activity_out(a) for a in selectors.due_follow_ups(qs)[:500]]
+
+
+def _report_out(r: MonthlyReport) -> dict:
+    return {
+        "id": r.pk,
+        "person_id": r.person_id,
+        "person_name": r.person.name,
+        "kind": r.kind.code,
+        "area_code": r.area.code,
+        "month": r.month,
+        "status": r.status,
+        "summary": r.summary,
+        "notes": r.notes,
+        "submitted_at": r.submitted_at,
+        "submit_count": r.submit_count,
+        "decided_at": r.decided_at,
+        "return_reason": r.return_reason,
+    }
+
+
+def _report(request, report_id: int) -> MonthlyReport:
+    return get_object_or_404(
+        MonthlyReport.objects.visible_to(request.user).select_related("person", "kind", "area"),
+        pk=report_id,
+    )
+
+
+@router.get(
+    "/reports/status",
+    response=list[StatusRowOut],
+    summary="Who has reported: pillars × the six months ending with `month`",
+)
+def report_status(
+    request, month: datetime.date | None = None, area: str | None = None, kind: str | None = None
+):
+    _require(request, Capability.CASEWORK_VIEW)
+    from pilar.casework.forms import default_month
+
+    month = services.month_start(month or default_month())
+    kind_obj = PillarKind.objects.filter(code=kind).first() if kind else None
+    if kind and kind_obj is None:
+        raise ValidationError({"kind": _("%(code)s is not a pillar kind.") % {"code": kind}})
+    rows = selectors.monthly_status(request.user, month, area=_area(area, "area"), kind=kind_obj)
+    return [
+        {
+            "person_id": r.person_id,
+            "name": r.name,
+            "kind": r.kind_code,
+            "area_name": r.area_name,
+            "cells": [c.__dict__ for c in r.cells],
+        }
+        for r in rows
+    ]
+
+
+@router.get("/reports/{report_id}", response=ReportOut, summary="One monthly report")
+def get_report(request, report_id: int):
+    _require(request, Capability.CASEWORK_VIEW)
+    return _report_out(_report(request, report_id))
+
+
+@router.post("/reports", response={201: ReportOut}, summary="Submit my monthly report")
+def submit_report(request, payload: ReportIn):
+    _require(request, Capability.ACTIVITY_RECORD)
+    if request.user.person is None:
+        raise PermissionDenied
+    kind = PillarKind.objects.filter(code=payload.kind).first()
+    if kind is None:
+        raise ValidationError(
+            {"kind": _("%(code)s is not a pillar kind.") % {"code": payload.kind}}
+        )
+    report = services.report_submit(
+        by=_actor(request),
+        person=request.user.person,
+        kind=kind,
+        month=payload.month,
+        notes=payload.notes,
+    )
+    return 201, _report_out(_report(request, report.pk))
+
+
+@router.post("/reports/{report_id}/verify", response=ReportOut, summary="Verify a report")
+def verify_report(request, report_id: int):
+    _require(request, Capability.REPORTS_VERIFY)
+    report = services.report_verify(by=_actor(request), report=_report(request, report_id))
+    return _report_out(report)
+
+
+@router.post("/reports/{report_id}/return", response=ReportOut, summary="Return a report")
+def return_report(request, report_id: int, payload: ReasonIn):
+    _require(request, Capability.REPORTS_VERIFY)
+    report = services.report_return(
+        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+    )
+    return _report_out(report)
+
+
+@router.post("/reports/{report_id}/reopen", response=ReportOut, summary="Reopen a verified month")
+def reopen_report(request, report_id: int, payload: ReasonIn):
+    _require(request, Capability.REPORTS_REOPEN)
+    report = services.report_reopen(
+        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+    )
+    return _report_out(report)

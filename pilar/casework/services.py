@@ -793,6 +793,8 @@ def report_submit(
 
 
 def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[str], action: str):
+    """One transition, made only if the report is still in a `frm` state. The right to decide
+    is checked before the input, so a role without it always hears "not allowed"."""
     user = _user(by)
     if user is not None:
         allowed = (
@@ -802,6 +804,13 @@ def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[st
         )
         if not allowed:
             raise PermissionDenied
+    reason = (reason or "").strip()
+    if action == "report.return" and not reason:
+        raise ValidationError(
+            {"return_reason": _("Say what the pillar should fix before sending it again.")}
+        )
+    if action == "report.reopen" and not reason:
+        raise ValidationError({"return_reason": _("Say why the month is reopened.")})
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=frm).update(
         status=to,
         decided_by=user,
@@ -843,15 +852,11 @@ def report_verify(*, by: Actor, report: MonthlyReport) -> MonthlyReport:
 
 @transaction.atomic
 def report_return(*, by: Actor, report: MonthlyReport, reason: str) -> MonthlyReport:
-    if not (reason or "").strip():
-        raise ValidationError(
-            {"return_reason": _("Say what the pillar should fix before sending it again.")}
-        )
     return _decide(
         by,
         report,
         MonthlyReport.Status.RETURNED,
-        reason.strip(),
+        reason,
         [MonthlyReport.Status.SUBMITTED],
         "report.return",
     )
@@ -860,13 +865,11 @@ def report_return(*, by: Actor, report: MonthlyReport, reason: str) -> MonthlyRe
 @transaction.atomic
 def report_reopen(*, by: Actor, report: MonthlyReport, reason: str) -> MonthlyReport:
     """The office opens a verified month again (late activities); audited with the reason."""
-    if not (reason or "").strip():
-        raise ValidationError({"return_reason": _("Say why the month is reopened.")})
     return _decide(
         by,
         report,
         MonthlyReport.Status.REOPENED,
-        reason.strip(),
+        reason,
         [MonthlyReport.Status.VERIFIED],
         "report.reopen",
     )

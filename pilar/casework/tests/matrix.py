@@ -1,7 +1,8 @@
 """Casework's rows of the permission matrix (see pilar/core/tests/test_permissions.py).
 
 The records: a household of kecamatan A accompanied by a1 (the `pillar` user), a1's activity
-and a1's submitted report. coordinator_a is in their kecamatan, coordinator_b is not."""
+and a1's report, submitted and verified. coordinator_a is in their kecamatan, coordinator_b
+is not."""
 
 from pilar.audit.services import Actor
 from pilar.casework import services
@@ -63,8 +64,59 @@ PAGES = {
     "casework:report-reopen": post_only,
 }
 
-API_READ: dict = {}
-API_WRITE: dict = {}
+
+def write(allowed: set[str], hidden: set[str] = frozenset()):
+    """A write whose body the service refuses: 400 for `allowed`, 404 where the record is out
+    of scope, 403 for the rest."""
+    return lambda role: 400 if role in allowed else (404 if role in hidden else 403)
+
+
+API_READ = {
+    "/api/v1/households": view,
+    "/api/v1/households/{household_id}": of_a1,
+    "/api/v1/activities": view,
+    "/api/v1/follow-ups": view,
+    "/api/v1/reports/status": view,
+    "/api/v1/reports/{report_id}": of_a1,
+}
+HOUSEHOLD_EDIT = {"admin", "operator", "coordinator_a"}
+API_WRITE = {
+    # A KK number of 3 digits.
+    ("POST", "/api/v1/households"): (
+        {"kk_number": "123", "area_code": "13.75.01.1001", "address": "x"},
+        write(EDIT),
+    ),
+    # A second head of household.
+    ("POST", "/api/v1/households/{household_id}/members"): (
+        {"name": "Kepala Kedua", "sex": "L", "relation": "head"},
+        write(HOUSEHOLD_EDIT, {"coordinator_b"}),
+    ),
+    # Nobody with id 0.
+    ("POST", "/api/v1/households/{household_id}/caseload"): (
+        {"person_id": 0, "start_date": "2024-01-02"},
+        write(HOUSEHOLD_EDIT, {"coordinator_b"}),
+    ),
+    # A day before anyone served.
+    ("POST", "/api/v1/activities"): (
+        {"date": "2000-01-03", "activity_type": "HOME_VISIT"},
+        write(RECORD),
+    ),
+    # A month in the future.
+    ("POST", "/api/v1/reports"): ({"kind": "PSM", "month": "2099-01-01"}, write(RECORD)),
+    # The report is verified already: nothing more to verify, return or reopen without reason.
+    ("POST", "/api/v1/reports/{report_id}/verify"): (
+        {},
+        write({"coordinator_a"}, {"coordinator_b"}),
+    ),
+    ("POST", "/api/v1/reports/{report_id}/return"): (
+        {"reason": ""},
+        write({"coordinator_a"}, {"coordinator_b"}),
+    ),
+    ("POST", "/api/v1/reports/{report_id}/reopen"): (
+        {"reason": ""},
+        write({"admin", "operator"}),
+    ),
+}
 
 
 def setup(actors, people) -> dict:
@@ -93,6 +145,7 @@ def setup(actors, people) -> dict:
     report = services.report_submit(
         by=Actor(user=actors["pillar"]), person=a1, kind=activity.kind, month=today
     )
+    services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
     member = household.members.get()
     pages = {
         "casework:household-detail": f"/households/{household.pk}/",
@@ -119,6 +172,6 @@ def setup(actors, people) -> dict:
 
 def unchanged(made) -> None:
     report = MonthlyReport.objects.get(pk=made["report"].pk)
-    assert report.status == "submitted"
+    assert report.status == "verified"
     household = Household.objects.get(pk=made["household"].pk)
     assert household.members.count() == 1

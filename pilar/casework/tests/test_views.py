@@ -1,0 +1,270 @@
+"""The casework pages as their users see them: scope, messages, exports, query counts."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from python_calamine import CalamineWorkbook
+
+from pilar.audit.services import Actor
+from pilar.casework import services
+from pilar.casework.models import Activity, MonthlyReport
+from pilar.tests_support import login
+
+from .conftest import OCTOBER
+from .test_services import jpeg_with_gps
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_users(actors):
+    """The pages speak each user's language: these tests read English."""
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+
+
+def sheet(response) -> list[list]:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def test_pillar_records_a_home_visit_from_the_phone_form(client, actors, caseload, home_visit):
+    login(client, actors["pillar"])
+    page = client.get("/activities/new/")
+    assert page.status_code == 200
+    # Only the pillar's own households are offered.
+    assert "Pak Amir" in page.content.decode() and "Pak Bahar" not in page.content.decode()
+    photo = SimpleUploadedFile("IMG.jpg", jpeg_with_gps((800, 600)), content_type="image/jpeg")
+    response = client.post(
+        "/activities/new/",
+        {
+            "activity_type": home_visit.pk,
+            "date": "2024-11-18",
+            "households": [caseload["h1"].pk],
+            "notes": "Lansia sakit, perlu rujukan",
+            "follow_up_on": "2024-11-25",
+            "photo": photo,
+        },
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.get()
+    assert activity.photo and activity.latitude is None
+    assert list(activity.households.all()) == [caseload["h1"]]
+    # The form remembers the last type chosen.
+    again = client.get("/activities/new/")
+    assert again.context["form"].initial["activity_type"] == home_visit.pk
+    # The photo is served to those who may see the activity, and not to another kecamatan.
+    assert client.get(f"/activities/{activity.pk}/photo/").status_code == 200
+    login(client, actors["coordinator_b"])
+    assert client.get(f"/activities/{activity.pk}/photo/").status_code == 404
+
+
+def test_phone_form_shows_the_fields_problems_and_saves_nothing(client, actors, caseload):
+    login(client, actors["pillar"])
+    response = client.post("/activities/new/", {"activity_type": "", "date": "2024-12-01"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "activity_type" in errors
+    assert not Activity.objects.exists()
+
+
+def test_future_activity_is_explained_on_the_form(client, actors, caseload, home_visit):
+    login(client, actors["pillar"])
+    response = client.post(
+        "/activities/new/", {"activity_type": home_visit.pk, "date": "2024-12-01"}
+    )
+    assert "is in the future" in response.context["form"].errors["date"][0]
+    assert not Activity.objects.exists()
+
+
+def test_submit_verify_return_through_the_pages(client, actors, caseload, record):
+    record(households=[caseload["h1"]])
+    login(client, actors["pillar"])
+    mine = client.get("/reports/mine/")
+    assert mine.status_code == 200
+    october = next(m for m in mine.context["months"] if m.cell.month == OCTOBER)
+    assert october.cell.status == "late" and october.can_submit
+    client.post("/reports/submit/", {"kind": october.row.kind_id, "month": "2024-10-01"})
+    again = client.post(
+        "/reports/submit/", {"kind": october.row.kind_id, "month": "2024-10-01"}, follow=True
+    )
+    assert "already submitted" in again.content.decode()
+    report = MonthlyReport.objects.get()
+    # The other kecamatan's coordinator cannot open it, let alone verify it.
+    login(client, actors["coordinator_b"])
+    assert client.get(f"/reports/{report.pk}/").status_code == 404
+    assert client.post(f"/reports/{report.pk}/verify/").status_code == 404
+    login(client, actors["coordinator_a"])
+    page = client.get(f"/reports/{report.pk}/")
+    assert page.context["may_decide"]
+    client.post(f"/reports/{report.pk}/return/", {"reason": "Lengkapi catatan"})
+    report.refresh_from_db()
+    assert (report.status, report.return_reason) == ("returned", "Lengkapi catatan")
+
+
+def test_status_table_shows_who_has_not_reported(client, actors, caseload, record, people):
+    record()
+    services.report_submit(
+        by=Actor(user=actors["pillar"]),
+        person=people["a1"],
+        kind=people["a1"].assignments.get().kind,
+        month=OCTOBER,
+    )
+    login(client, actors["coordinator_a"])
+    response = client.get("/reports/?month=2024-10")
+    rows = {r.name: r for r in response.context["rows"]}
+    # Kecamatan A only: a1 and a2 (PSM) and the TKSK; not Citra of kecamatan B.
+    assert set(rows) == {"Ani Kecamatan A", "Budi Kecamatan A", "Dedi TKSK A"}
+    assert rows["Ani Kecamatan A"].cells[-1].status == "submitted"
+    assert rows["Ani Kecamatan A"].cells[-1].activities == 1
+    assert rows["Budi Kecamatan A"].cells[-1].status == "late"
+    assert response.context["totals"] == {"submitted": 1, "late": 2}
+    export = sheet(client.get("/reports/?month=2024-10&format=xlsx"))
+    assert export[0][:3] == ["Pillar", "Kind", "Area"]
+    assert {r[0] for r in export[1:]} == set(rows)
+    assert "Late: not submitted" in [c for r in export for c in r]
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+def test_status_table_queries_do_not_grow_with_pillars(
+    client, actors, caseload, make_person, make_assignment, record
+):
+    login(client, actors["coordinator_a"])
+    client.get("/reports/?month=2024-10")  # warm the session and caches
+    few, _ = queries(client, "/reports/?month=2024-10")
+    for i in range(12):
+        p = make_person(f"PSM Tambahan {i}", kelurahan="13.75.01.1003")
+        make_assignment(p, "PSM", "13.75.01.1003")
+    many, response = queries(client, "/reports/?month=2024-10")
+    assert len(response.context["rows"]) == 15
+    assert many == few <= 10
+
+
+def test_caseload_page_queries_do_not_grow_with_households(
+    client, actors, people, make_household, system_actor
+):
+    login(client, actors["pillar"])
+
+    def assign(n):
+        for _ in range(n):
+            h = make_household()
+            services.caseload_assign(
+                by=system_actor, household=h, person=people["a1"], start_date=D(2024, 1, 2)
+            )
+
+    assign(2)
+    client.get("/caseload/")
+    few, _ = queries(client, "/caseload/")
+    assign(20)
+    many, response = queries(client, "/caseload/")
+    assert len(response.context["rows"]) == 22
+    assert many == few <= 10
+
+
+def test_pillar_sees_only_own_caseload(client, actors, caseload):
+    login(client, actors["pillar"])
+    listing = client.get("/households/")
+    assert {h.pk for h in listing.context["page"]} == {caseload["h1"].pk, caseload["h2"].pk}
+    assert client.get(f"/households/{caseload['hb'].pk}/").status_code == 404
+
+
+def test_coordinator_sees_the_kecamatan_and_nobody_elses(client, actors, caseload):
+    login(client, actors["coordinator_b"])
+    listing = client.get("/households/")
+    assert [h.pk for h in listing.context["page"]] == [caseload["hb"].pk]
+    assert client.get(f"/households/{caseload['h1'].pk}/").status_code == 404
+
+
+def test_viewer_sees_no_household(client, actors, caseload):
+    login(client, actors["viewer"])
+    assert client.get("/households/").status_code == 403
+    assert client.get("/api/v1/households").status_code == 403
+
+
+def test_household_export_masks_kk_and_opens(client, actors, caseload):
+    login(client, actors["operator"])
+    rows = sheet(client.get("/households/?format=xlsx"))
+    assert rows[0][0] == "KK number"
+    assert len(rows) == 4
+    kks = {r[0] for r in rows[1:]}
+    assert caseload["h1"].masked_kk in kks
+    assert caseload["h1"].kk_number not in kks
+    csv = client.get("/households/?format=csv&area=13.75.02").content.decode("utf-8-sig")
+    assert "Pak Bahar" in csv and "Pak Amir" not in csv
+
+
+def test_activity_export_opens(client, actors, caseload, record):
+    record(households=[caseload["h1"]], notes="=1+1")
+    login(client, actors["coordinator_a"])
+    rows = sheet(client.get("/activities/?format=xlsx&month=2024-10"))
+    assert rows[1][1] == "Ani Kecamatan A"
+    assert rows[1][7] == "=1+1"  # text, never a formula
+
+
+def test_register_a_household_with_its_head(client, actors):
+    login(client, actors["coordinator_a"])
+    response = client.post(
+        "/households/new/",
+        {
+            "kk_number": "1375011501200042",
+            "area": "13.75.01.1002",
+            "address": "Jl. Panorama",
+            "decile": "2",
+            "head_name": "Pak Usman",
+            "head_sex": "L",
+        },
+    )
+    assert response.status_code == 302
+    outside = client.post(
+        "/households/new/",
+        {
+            "kk_number": "1375021501200043",
+            "area": "13.75.02.1001",
+            "address": "Jl. Lain",
+            "head_name": "Pak Lain",
+            "head_sex": "L",
+        },
+    )
+    assert outside.status_code == 200  # the kelurahan is not offered outside the kecamatan
+    assert "area" in outside.context["form"].errors
+
+
+def test_member_in_another_household_is_explained_on_the_page(client, actors, caseload):
+    from pilar.lib.nik import make_nik
+
+    nik = make_nik(area6="137501", birth_date=D(2001, 1, 9), sex="L", serial=901)
+    login(client, actors["coordinator_a"])
+    data = {
+        "m-nik": nik,
+        "m-name": "Andi",
+        "m-sex": "L",
+        "m-birth_date": "2001-01-09",
+        "m-relation": "child",
+    }
+    client.post(f"/households/{caseload['h1'].pk}/members/", data)
+    page = client.post(f"/households/{caseload['h2'].pk}/members/", data, follow=True)
+    assert "is a member of another household" in page.content.decode()
+    assert caseload["h2"].members.count() == 1
+
+
+def test_follow_ups_mine_and_overdue_in_the_kecamatan(client, actors, caseload, record):
+    record(follow_up_on=D(2024, 10, 20))
+    login(client, actors["pillar"])
+    mine = client.get("/follow-ups/")
+    assert len(mine.context["own"]) == 1
+    login(client, actors["coordinator_a"])
+    assert len(client.get("/follow-ups/").context["overdue"]) == 1
+    login(client, actors["coordinator_b"])
+    assert len(client.get("/follow-ups/").context["overdue"]) == 0

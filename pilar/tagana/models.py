@@ -77,7 +77,7 @@ class DisasterEvent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="open", closed_on__isnull=True)
-                | Q(status="closed", closed_on__gte=F("started_on")),
+                | Q(status="closed", closed_on__isnull=False, closed_on__gte=F("started_on")),
                 name="tagana_event_closed_has_date",
             ),
         ]

@@ -34,7 +34,12 @@ def matching_events(user, f: EventFilter) -> QuerySet[DisasterEvent]:
         events = events.filter(status=f.status)
     for word in f.q.split():
         events = events.filter(Q(description__icontains=word) | Q(area__name__icontains=word))
-    return events.select_related("area__parent").annotate(deployment_count=Count("deployments"))
+    # Meta.ordering does not apply to a GROUP BY query: order explicitly for the pager.
+    return (
+        events.select_related("area__parent")
+        .annotate(deployment_count=Count("deployments"))
+        .order_by("-started_on", "-pk")
+    )
 
 
 @dataclass

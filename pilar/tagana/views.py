@@ -123,8 +123,8 @@ def _editable_event(request, pk: int) -> DisasterEvent:
     )
 
 
-@capability_required(Capability.TAGANA_EDIT)
 @require_POST
+@capability_required(Capability.TAGANA_EDIT)
 def deployment_add(request, pk: int):
     event = _editable_event(request, pk)
     form = DeploymentForm(request.POST, event=event)
@@ -143,8 +143,8 @@ def deployment_add(request, pk: int):
     return _detail(request, event, status=400, deploy_form=form)
 
 
-@capability_required(Capability.TAGANA_EDIT)
 @require_POST
+@capability_required(Capability.TAGANA_EDIT)
 def deployment_end(request, pk: int):
     deployment = get_object_or_404(
         Deployment.objects.filter(
@@ -169,8 +169,8 @@ def deployment_end(request, pk: int):
     return _detail(request, deployment.event, status=400, end_form=form, end_failed=deployment.pk)
 
 
-@capability_required(Capability.TAGANA_EDIT)
 @require_POST
+@capability_required(Capability.TAGANA_EDIT)
 def log_add(request, pk: int):
     event = _editable_event(request, pk)
     form = LogEntryForm(request.POST)
@@ -185,8 +185,8 @@ def log_add(request, pk: int):
     return _detail(request, event, status=400, log_form=form)
 
 
-@capability_required(Capability.TAGANA_EDIT)
 @require_POST
+@capability_required(Capability.TAGANA_EDIT)
 def event_close(request, pk: int):
     event = _editable_event(request, pk)
     form = EventCloseForm(request.POST)

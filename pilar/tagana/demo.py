@@ -33,7 +33,7 @@ def load_tagana(*, rng, fake, by: Actor, members: list[Person], city: Area, kelu
             DisasterEvent.Kind.FLOOD,
             flood_day,
             "Banjir setelah hujan deras semalam; air masuk ke rumah warga di sepanjang "
-            "aliran sungai, sekitar %(n)s KK mengungsi." % {"n": rng.randint(20, 60)},
+            f"aliran sungai, sekitar {rng.randint(20, 60)} KK mengungsi.",
             pool[:6],
             [
                 (0, 21, "Posko didirikan di masjid; kaji cepat kerusakan dimulai."),
@@ -46,8 +46,8 @@ def load_tagana(*, rng, fake, by: Actor, members: list[Person], city: Area, kelu
         (
             DisasterEvent.Kind.FIRE,
             fire_day,
-            "Kebakaran rumah warga di %(street)s; %(n)s rumah hangus, tidak ada korban jiwa."
-            % {"street": fake.street_name(), "n": rng.randint(2, 4)},
+            f"Kebakaran rumah warga di {fake.street_name()}; {rng.randint(2, 4)} rumah hangus, "
+            "tidak ada korban jiwa.",
             pool[6:9],
             [
                 (0, 14, "Tagana tiba di lokasi, membantu pemadam dan mendata korban."),

@@ -9,6 +9,8 @@ from pilar.audit.services import Actor
 from pilar.tagana import services
 
 D = datetime.date
+MEMBER_SINCE = D(2023, 1, 2)
+EVENT_DAY = D(2024, 10, 20)
 
 
 def at(day: datetime.date, hour: int = 8, minute: int = 0) -> datetime.datetime:
@@ -25,7 +27,7 @@ def by(actors):
 def make_member(make_person, make_assignment):
     """A Tagana member of the city unit (13.75) since `start`."""
 
-    def make(name: str = "Rudi Tagana", *, start: datetime.date = D(2023, 1, 2), **extra):
+    def make(name: str = "Rudi Tagana", *, start: datetime.date = MEMBER_SINCE, **extra):
         person = make_person(name, sex="L", kelurahan="13.75.02.1002", **extra)
         make_assignment(person, "TAGANA", "13.75", start)
         return person
@@ -43,7 +45,7 @@ def make_event(area, by):
     def make(
         kind: str = "flood",
         *,
-        started_on: datetime.date = D(2024, 10, 20),
+        started_on: datetime.date = EVENT_DAY,
         kelurahan: str = "13.75.01.1001",
         description: str = "Banjir di tepi sungai",
     ):

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pilar.tagana import views
 
 app_name = "tagana"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="event-list"),
+    path("events/new/", views.event_create, name="event-create"),
+    path("events/<int:pk>/", views.event_detail, name="event-detail"),
+    path("events/<int:pk>/deployments/", views.deployment_add, name="deployment-add"),
+    path("events/<int:pk>/log/", views.log_add, name="log-add"),
+    path("events/<int:pk>/close/", views.event_close, name="event-close"),
+    path("deployments/<int:pk>/end/", views.deployment_end, name="deployment-end"),
+    path("roster/", views.roster_view, name="roster"),
+]

@@ -1,0 +1,195 @@
+"""Tagana (Taruna Siaga Bencana): disaster events, who was deployed to them, and what happened.
+
+Who may see what is in `pilar.tagana.access`; every write goes through `pilar.tagana.services`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pilar.regions.models import Area
+from pilar.registry.models import Person
+
+
+class DisasterEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DisasterEventQuerySet:
+        from pilar.tagana.access import event_scope_q
+
+        return self.filter(event_scope_q(user))
+
+    def editable_by(self, user) -> DisasterEventQuerySet:
+        from pilar.tagana.access import event_edit_q
+
+        return self.filter(event_edit_q(user))
+
+
+class DisasterEvent(models.Model):
+    """A disaster in one kelurahan that Tagana members responded to."""
+
+    class Kind(models.TextChoices):
+        FLOOD = "flood", _("Flood (banjir)")
+        LANDSLIDE = "landslide", _("Landslide (tanah longsor)")
+        FIRE = "fire", _("Fire (kebakaran)")
+        EARTHQUAKE = "earthquake", _("Earthquake (gempa)")
+        ERUPTION = "eruption", _("Volcanic eruption")
+        WIND = "wind", _("Strong wind (angin puting beliung)")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    kind = models.CharField(_("kind of disaster"), max_length=12, choices=Kind.choices)
+    started_on = models.DateField(_("date started"))
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="disaster_events",
+        limit_choices_to={"level": Area.Level.KELURAHAN},
+    )
+    description = models.TextField(
+        _("description"), help_text=_("Where exactly, what happened, who is affected.")
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    closed_on = models.DateField(_("date closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = DisasterEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        verbose_name = _("disaster event")
+        verbose_name_plural = _("disaster events")
+        indexes = [
+            models.Index(fields=["status", "started_on"], name="tagana_event_status"),
+            models.Index(fields=["area", "started_on"], name="tagana_event_area"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on__isnull=True)
+                | Q(status="closed", closed_on__isnull=False, closed_on__gte=F("started_on")),
+                name="tagana_event_closed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.area.name} · {self.started_on.isoformat()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class DeploymentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DeploymentQuerySet:
+        from pilar.tagana.access import deployment_scope_q
+
+        return self.filter(deployment_scope_q(user))
+
+    def ongoing_at(self, moment: datetime.datetime) -> DeploymentQuerySet:
+        """Deployments that have started by `moment` and not ended by it."""
+        return self.filter(Q(end__isnull=True) | Q(end__gt=moment), start__lte=moment)
+
+
+class Deployment(models.Model):
+    """A Tagana member on duty at an event, from `start` until `end` (empty while deployed).
+
+    Only active Tagana members may be deployed, and one person is never in two places at once:
+    both are checked by `services.deployment_create`."""
+
+    class Role(models.TextChoices):
+        POST_COORDINATOR = "post_coordinator", _("Coordinator of the post (posko)")
+        EVACUATION = "evacuation", _("Evacuation")
+        KITCHEN = "kitchen", _("Emergency kitchen (dapur umum)")
+        LOGISTICS = "logistics", _("Logistics")
+        ASSESSMENT = "assessment", _("Assessment and victim listing")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(
+        DisasterEvent,
+        verbose_name=_("event"),
+        on_delete=models.PROTECT,
+        related_name="deployments",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("Tagana member"),
+        on_delete=models.PROTECT,
+        related_name="deployments",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(
+        _("end"), null=True, blank=True, help_text=_("Empty while the member is still deployed.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeploymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployments")
+        indexes = [
+            models.Index(fields=["person", "start"], name="tagana_deployment_person"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="tagana_deployment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}"
+
+    def hours_until(self, moment: datetime.datetime) -> Decimal:
+        """Hours on duty, to one decimal: until `end`, or until `moment` while still deployed."""
+        until = self.end or max(moment, self.start)
+        seconds = Decimal((until - self.start).total_seconds())
+        return (seconds / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def hours(self) -> Decimal:
+        return self.hours_until(timezone.now())
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.end is None
+
+
+class EventLogEntry(models.Model):
+    """One line of an event's activity log: what happened at the post, and when."""
+
+    event = models.ForeignKey(
+        DisasterEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="log"
+    )
+    at = models.DateTimeField(_("when"))
+    text = models.TextField(_("what happened"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+
+    def __str__(self) -> str:
+        return self.text[:80]

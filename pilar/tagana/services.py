@@ -1,0 +1,304 @@
+"""Every write to Tagana records: validated, in one transaction, and audited.
+
+Each function raises `ValidationError` (keyed by the field to fix) and changes nothing when the
+input breaks a rule: a future date, an end before its start, a person who is not an active
+Tagana member on the day, a person already deployed elsewhere, a write to a closed event.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.lib.dates import long_date
+from pilar.regions.models import Area
+from pilar.registry.models import Assignment, Person
+from pilar.tagana.access import TAGANA
+from pilar.tagana.models import Deployment, DisasterEvent, EventLogEntry
+
+EVENT_FIELDS = ["kind", "started_on", "area", "description", "status", "closed_on"]
+DEPLOYMENT_FIELDS = ["event", "person", "role", "start", "end"]
+
+
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def _when(value: datetime.datetime) -> str:
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _locked_event(event: DisasterEvent) -> DisasterEvent:
+    return DisasterEvent.objects.select_for_update().select_related("area").get(pk=event.pk)
+
+
+def _closed_error(event: DisasterEvent) -> str:
+    return _(
+        "This event was closed on %(date)s; nothing more can be added to it. Record a new "
+        "event if the disaster started again."
+    ) % {"date": long_date(event.closed_on)}
+
+
+@transaction.atomic
+def event_create(
+    *,
+    by: Actor,
+    kind: str,
+    started_on: datetime.date,
+    area: Area,
+    description: str,
+) -> DisasterEvent:
+    """Record a disaster event in a kelurahan; it starts open."""
+    errors: dict[str, list] = {}
+    description = (description or "").strip()
+    if kind not in DisasterEvent.Kind.values:
+        errors.setdefault("kind", []).append(_("Choose the kind of disaster from the list."))
+    if started_on > timezone.localdate():
+        errors.setdefault("started_on", []).append(
+            _("The date %(date)s is in the future; record an event once it has started.")
+            % {"date": long_date(started_on)}
+        )
+    if area.level != Area.Level.KELURAHAN:
+        errors.setdefault("area", []).append(
+            _("%(area)s is not a kelurahan; choose the kelurahan where it happened.")
+            % {"area": area.label}
+        )
+    if not description:
+        errors.setdefault("description", []).append(
+            _("Describe where exactly it happened and who is affected.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    event = DisasterEvent.objects.create(
+        kind=kind, started_on=started_on, area=area, description=description
+    )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=event,
+        changes=diff({}, snapshot(event, EVENT_FIELDS)),
+    )
+    return event
+
+
+@transaction.atomic
+def event_close(*, by: Actor, event: DisasterEvent, closed_on: datetime.date) -> DisasterEvent:
+    """Close an event on `closed_on`. Everyone deployed must have been stood down first."""
+    event = _locked_event(event)
+    errors: dict[str, list] = {}
+    if not event.is_open:
+        errors.setdefault("closed_on", []).append(
+            _("This event was already closed on %(date)s.") % {"date": long_date(event.closed_on)}
+        )
+    elif closed_on < event.started_on:
+        errors.setdefault("closed_on", []).append(
+            _("The closing date %(end)s is before the event started (%(start)s).")
+            % {"end": long_date(closed_on), "start": long_date(event.started_on)}
+        )
+    elif closed_on > timezone.localdate():
+        errors.setdefault("closed_on", []).append(
+            _("The closing date %(date)s is in the future; close the event on the day it ends.")
+            % {"date": long_date(closed_on)}
+        )
+    if not errors:
+        ongoing = list(event.deployments.filter(end__isnull=True).select_related("person"))
+        if ongoing:
+            errors.setdefault("closed_on", []).append(
+                _("%(names)s %(verb)s still deployed; end their deployment first.")
+                % {
+                    "names": ", ".join(d.person.name for d in ongoing),
+                    "verb": _("is") if len(ongoing) == 1 else _("are"),
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(event, EVENT_FIELDS)
+    event.status = DisasterEvent.Status.CLOSED
+    event.closed_on = closed_on
+    event.save(update_fields=["status", "closed_on"])
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.END,
+        obj=event,
+        changes=diff(before, snapshot(event, EVENT_FIELDS)),
+    )
+    return event
+
+
+def _overlapping(person: Person, start: datetime.datetime, end: datetime.datetime | None):
+    """Deployments of `person` that share some moment with [start, end) (end None: open)."""
+    from django.db.models import Q
+
+    qs = Deployment.objects.filter(person=person).filter(Q(end__isnull=True) | Q(end__gt=start))
+    if end is not None:
+        qs = qs.filter(start__lt=end)
+    return qs
+
+
+@transaction.atomic
+def deployment_create(
+    *,
+    by: Actor,
+    event: DisasterEvent,
+    person: Person,
+    role: str,
+    start: datetime.datetime,
+    end: datetime.datetime | None = None,
+) -> Deployment:
+    """Deploy a Tagana member to an open event from `start` (until `end`, or until ended)."""
+    event = _locked_event(event)
+    # Lock the person so two operators cannot deploy them to two events at the same moment.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    errors: dict[str, list] = {}
+    now = timezone.now()
+    if not event.is_open:
+        errors.setdefault("__all__", []).append(_closed_error(event))
+    if role not in Deployment.Role.values:
+        errors.setdefault("role", []).append(_("Choose the member's role at the event."))
+    first_day = timezone.localdate(start)
+    if start > now:
+        errors.setdefault("start", []).append(
+            _("The start %(when)s is in the future; deploy the member once they are on the way.")
+            % {"when": _when(start)}
+        )
+    elif first_day < event.started_on:
+        errors.setdefault("start", []).append(
+            _("The start %(when)s is before the event started (%(date)s); check the date.")
+            % {"when": _when(start), "date": long_date(event.started_on)}
+        )
+    if end is not None and end < start:
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is before the start %(start)s; check both times.")
+            % {"end": _when(end), "start": _when(start)}
+        )
+    elif end is not None and end > now:
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is in the future; leave it empty while the member is deployed.")
+            % {"end": _when(end)}
+        )
+    active = (
+        Assignment.objects.active_on(first_day).filter(person=person, kind__code=TAGANA).exists()
+    )
+    if not active:
+        errors.setdefault("person", []).append(
+            _(
+                "%(name)s is not an active Tagana member on %(date)s; choose a member whose "
+                "Tagana duty covers that day, or record their duty in the registry first."
+            )
+            % {"name": person.name, "date": long_date(first_day)}
+        )
+    if not errors:
+        clash = _overlapping(person, start, end).select_related("event__area").first()
+        if clash is not None:
+            errors.setdefault("start", []).append(
+                _(
+                    "%(name)s is already deployed to %(event)s from %(start)s%(end)s; end that "
+                    "deployment first or choose times that do not overlap."
+                )
+                % {
+                    "name": person.name,
+                    "event": clash.event,
+                    "start": _when(clash.start),
+                    "end": _(" to %(when)s") % {"when": _when(clash.end)} if clash.end else "",
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+    deployment = Deployment.objects.create(
+        event=event, person=person, role=role, start=start, end=end
+    )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=deployment,
+        person=person,
+        changes=diff({}, snapshot(deployment, DEPLOYMENT_FIELDS)),
+    )
+    return deployment
+
+
+@transaction.atomic
+def deployment_end(*, by: Actor, deployment: Deployment, end: datetime.datetime) -> Deployment:
+    """Stand a member down at `end`. The hours on duty follow from the start and end."""
+    deployment = (
+        Deployment.objects.select_for_update()
+        .select_related("person", "event")
+        .get(pk=deployment.pk)
+    )
+    errors: dict[str, list] = {}
+    if deployment.end is not None:
+        errors.setdefault("end", []).append(
+            _("This deployment already ended at %(when)s.") % {"when": _when(deployment.end)}
+        )
+    elif end < deployment.start:
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is before the deployment started (%(start)s); check the time.")
+            % {"end": _when(end), "start": _when(deployment.start)}
+        )
+    elif end > timezone.now():
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is in the future; end the deployment when the member leaves.")
+            % {"end": _when(end)}
+        )
+    elif _overlapping(deployment.person, deployment.start, end).exclude(pk=deployment.pk).exists():
+        # Cannot happen through these services (an open deployment blocks any later one), but
+        # a row written otherwise must not make the person be in two places at once.
+        errors.setdefault("end", []).append(
+            _("Ending at %(end)s would overlap another deployment of %(name)s.")
+            % {"end": _when(end), "name": deployment.person.name}
+        )
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(deployment, DEPLOYMENT_FIELDS)
+    deployment.end = end
+    deployment.save(update_fields=["end"])
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.END,
+        obj=deployment,
+        person=deployment.person,
+        changes=diff(before, snapshot(deployment, DEPLOYMENT_FIELDS)),
+    )
+    return deployment
+
+
+@transaction.atomic
+def log_entry_add(
+    *, by: Actor, event: DisasterEvent, at: datetime.datetime, text: str
+) -> EventLogEntry:
+    """Add a line to an open event's activity log."""
+    event = _locked_event(event)
+    errors: dict[str, list] = {}
+    text = (text or "").strip()
+    if not event.is_open:
+        errors.setdefault("__all__", []).append(_closed_error(event))
+    if not text:
+        errors.setdefault("text", []).append(_("Write what happened."))
+    if at > timezone.now():
+        errors.setdefault("at", []).append(
+            _("The time %(when)s is in the future; log what has already happened.")
+            % {"when": _when(at)}
+        )
+    elif timezone.localdate(at) < event.started_on:
+        errors.setdefault("at", []).append(
+            _("The time %(when)s is before the event started (%(date)s).")
+            % {"when": _when(at), "date": long_date(event.started_on)}
+        )
+    if errors:
+        raise ValidationError(errors)
+    entry = EventLogEntry.objects.create(event=event, at=at, text=text, written_by=_user(by))
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=entry,
+        object_repr=f"{event}: {entry.text}",
+        changes={"at": [None, at.isoformat()], "text": [None, text]},
+    )
+    return entry

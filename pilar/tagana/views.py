@@ -1,0 +1,231 @@
+"""Tagana pages: events (list, new, detail with its actions) and the roster of members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pilar.accounts.access import Capability, can
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import Actor
+from pilar.lib.exports import file_response
+from pilar.tagana import exports, services
+from pilar.tagana.forms import (
+    DeploymentEndForm,
+    DeploymentForm,
+    EventCloseForm,
+    EventFilterForm,
+    EventForm,
+    LogEntryForm,
+    RosterFilterForm,
+)
+from pilar.tagana.models import Deployment, DisasterEvent
+from pilar.tagana.selectors import event_detail_parts, matching_events, roster
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+@capability_required(Capability.TAGANA_VIEW)
+def event_list(request):
+    form = EventFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied must not silently widen the list.
+        events = DisasterEvent.objects.none()
+    else:
+        events = matching_events(request.user, form.event_filter())
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        day = timezone.localdate().isoformat()
+        return file_response(
+            fmt, f"tagana-events-{day}", exports.event_headers(), exports.event_rows(events)
+        )
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tagana/event_list.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@capability_required(Capability.TAGANA_EDIT)
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    form = EventForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(by=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The event has been recorded."))
+            return redirect("tagana:event-detail", event.pk)
+    return render(request, "tagana/event_form.html", {"form": form})
+
+
+def _detail(request, event: DisasterEvent, *, status: int = 200, **forms):
+    """The detail page, with any bound form that failed in place of its blank one."""
+    deployments, hidden, log = event_detail_parts(event, request.user)
+    can_edit = (
+        can(request.user, Capability.TAGANA_EDIT)
+        and DisasterEvent.objects.editable_by(request.user).filter(pk=event.pk).exists()
+    )
+    context = {
+        "event": event,
+        "deployments": deployments,
+        "hidden_count": hidden,
+        "log": log,
+        "can_edit": can_edit,
+        "now": timezone.now(),
+    }
+    if can_edit and event.is_open:
+        context["deploy_form"] = forms.get("deploy_form") or DeploymentForm(event=event)
+        context["log_form"] = forms.get("log_form") or LogEntryForm()
+        context["close_form"] = forms.get("close_form") or EventCloseForm()
+        context["end_form"] = forms.get("end_form") or DeploymentEndForm()
+        context["end_failed"] = forms.get("end_failed")
+    return render(request, "tagana/event_detail.html", context, status=status)
+
+
+@capability_required(Capability.TAGANA_VIEW)
+def event_detail(request, pk: int):
+    event = get_object_or_404(
+        DisasterEvent.objects.visible_to(request.user).select_related("area__parent"), pk=pk
+    )
+    return _detail(request, event)
+
+
+def _editable_event(request, pk: int) -> DisasterEvent:
+    return get_object_or_404(
+        DisasterEvent.objects.editable_by(request.user).select_related("area__parent"), pk=pk
+    )
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+def deployment_add(request, pk: int):
+    event = _editable_event(request, pk)
+    form = DeploymentForm(request.POST, event=event)
+    if form.is_valid():
+        try:
+            deployment = services.deployment_create(
+                by=Actor.from_request(request), event=event, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(name)s has been deployed.") % {"name": deployment.person.name}
+            )
+            return redirect("tagana:event-detail", event.pk)
+    return _detail(request, event, status=400, deploy_form=form)
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+def deployment_end(request, pk: int):
+    deployment = get_object_or_404(
+        Deployment.objects.filter(
+            event__in=DisasterEvent.objects.editable_by(request.user)
+        ).select_related("event__area__parent", "person"),
+        pk=pk,
+    )
+    form = DeploymentEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deployment_end(
+                by=Actor.from_request(request), deployment=deployment, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The deployment of %(name)s has ended.") % {"name": deployment.person.name},
+            )
+            return redirect("tagana:event-detail", deployment.event_id)
+    return _detail(request, deployment.event, status=400, end_form=form, end_failed=deployment.pk)
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+def log_add(request, pk: int):
+    event = _editable_event(request, pk)
+    form = LogEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.log_entry_add(by=Actor.from_request(request), event=event, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The log entry has been added."))
+            return redirect("tagana:event-detail", event.pk)
+    return _detail(request, event, status=400, log_form=form)
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+def event_close(request, pk: int):
+    event = _editable_event(request, pk)
+    form = EventCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.event_close(by=Actor.from_request(request), event=event, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The event has been closed."))
+            return redirect("tagana:event-detail", event.pk)
+    return _detail(request, event, status=400, close_form=form)
+
+
+@capability_required(Capability.TAGANA_VIEW)
+def roster_view(request):
+    form = RosterFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    duties, rows = roster(
+        request.user, status=data.get("status") or "", q=data.get("q") or "", now=now
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        day = timezone.localdate(now).isoformat()
+        return file_response(
+            fmt, f"tagana-roster-{day}", exports.roster_headers(), exports.roster_rows(rows(duties))
+        )
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    page = Paginator(duties, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tagana/roster.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows(page),
+            "now": now,
+            "query": _query_without_page(request),
+        },
+    )

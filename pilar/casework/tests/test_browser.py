@@ -1,0 +1,90 @@
+"""Real Chromium at a phone's width: a PSM records a home visit and submits the month; the TKSK
+of the kecamatan returns it, the PSM resubmits, the TKSK verifies; another TKSK sees nothing."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from pilar.casework.models import MonthlyReport
+from pilar.tests_support import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page, url, username):
+    page.context.clear_cookies()
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("header.top")).to_contain_text(username)
+
+
+def test_record_submit_return_resubmit_verify(live_server, page, actors, caseload, home_visit):
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+    page.set_viewport_size(PHONE)
+    url = live_server.url
+
+    # The PSM records a home visit on the phone form.
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    page.select_option("#id_activity_type", label=home_visit.name)
+    page.fill("#id_date", "2024-10-15")
+    page.get_by_label(re.compile("Pak Amir")).check()
+    page.fill("#id_notes", "Kunjungan rumah, cek kondisi lansia")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Saved: Kunjungan rumah")
+    # Nothing on the page is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # ... and submits October (late: due on 10 November).
+    october = page.get_by_test_id("month-2024-10")
+    expect(october).to_contain_text("1 activity")
+    october.get_by_role("button", name="Submit the report").click()
+    expect(page.locator(".messages")).to_contain_text("submitted")
+    expect(page.get_by_test_id("month-2024-10")).to_contain_text("Submitted")
+
+    # The TKSK of another kecamatan sees neither the pillar nor the report.
+    report = MonthlyReport.objects.get()
+    sign_in(page, url, "tksk-b")
+    page.goto(f"{url}/reports/?month=2024-10")
+    expect(page.locator("table.status-grid")).not_to_contain_text("Ani Kecamatan A")
+    assert page.goto(f"{url}/reports/{report.pk}/").status == 404
+
+    # The TKSK of the kecamatan sees who has not reported, opens the report and returns it.
+    sign_in(page, url, "tksk-a")
+    page.goto(f"{url}/reports/?month=2024-10")
+    grid = page.locator("table.status-grid")
+    expect(grid).to_contain_text("Ani Kecamatan A")
+    expect(
+        page.get_by_test_id(f"cell-{caseload['h1'].caseloads.get().person_id}-2024-10")
+    ).to_contain_text("Submitted")
+    budi = page.locator("tr", has_text="Budi Kecamatan A")
+    expect(budi.locator("td").last).to_contain_text("Late: not submitted")
+    page.get_by_test_id(f"cell-{report.person_id}-2024-10").get_by_role("link").click()
+    expect(page.get_by_test_id("report-status")).to_have_text("Submitted")
+    expect(page.locator("body")).to_contain_text("Kunjungan rumah")
+    page.fill("input[name=reason]", "Tambahkan catatan tindak lanjut")
+    page.get_by_role("button", name="Return to the pillar").click()
+    expect(page.get_by_test_id("report-status")).to_have_text("Returned")
+
+    # The PSM sees the reason and submits again.
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/reports/mine/")
+    october = page.get_by_test_id("month-2024-10")
+    expect(october).to_contain_text("Tambahkan catatan tindak lanjut")
+    october.locator("textarea").fill("Catatan tindak lanjut ditambahkan")
+    october.get_by_role("button", name="Submit again").click()
+    expect(page.get_by_test_id("month-2024-10")).to_contain_text("Submitted")
+
+    # The TKSK verifies; the month is locked.
+    sign_in(page, url, "tksk-a")
+    page.goto(f"{url}/reports/{report.pk}/")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_test_id("report-status")).to_have_text("Verified")
+    report.refresh_from_db()
+    assert (report.status, report.submit_count) == ("verified", 2)

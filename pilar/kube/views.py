@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
-from pilar.casework.models import Activity, HouseholdMember
+from pilar.casework.models import Activity
 from pilar.kube import services
 from pilar.kube.access import may_edit, may_record
 from pilar.kube.chart import monthly_chart
@@ -27,26 +26,12 @@ from pilar.kube.forms import (
     NoteForm,
     RecordForm,
 )
-from pilar.kube.models import KubeCompanion, KubeGroup, KubeMember
+from pilar.kube.models import KubeGroup, KubeMember
+from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.exports import file_response
 
 PAGE_SIZE = 50
 ACTIVITIES_SHOWN = 50
-
-
-def listed_groups(user):
-    """Groups `user` sees, with what the list shows: kelurahan and kecamatan, open members and
-    the current companion's name, in a constant number of queries."""
-    companion = KubeCompanion.objects.filter(group=OuterRef("pk"), end_date__isnull=True)
-    return (
-        KubeGroup.objects.visible_to(user)
-        .select_related("area__parent")
-        .annotate(
-            member_count=Count("members", filter=Q(members__left_on__isnull=True)),
-            companion_name=Subquery(companion.values("person__name")[:1]),
-        )
-        .order_by("name", "pk")
-    )
 
 
 def _size_problem(group) -> str:
@@ -122,33 +107,24 @@ SIZE_TEXT = {
 
 
 def _group_context(request, group: KubeGroup, **forms) -> dict:
-    members = list(
-        group.members.select_related("household").prefetch_related(
-            Prefetch(
-                "household__members",
-                queryset=HouseholdMember.objects.filter(relation="head", left_on__isnull=True),
-                to_attr="heads",
-            )
-        )
+    sections = group_sections(group)
+    current, companions, records = (
+        sections["members"],
+        sections["companions"],
+        sections["records"],
     )
-    current = [m for m in members if m.left_on is None]
-    companions = list(group.companions.select_related("person"))
-    aid = list(group.aid.all())
-    records = list(group.records.all())
     edit = may_edit(request.user)
     record = may_record(request.user, group)
     context = {
         "group": group,
-        "members": current,
-        "former_members": [m for m in members if m.left_on is not None],
+        **sections,
         "size_problem": KubeGroup.size_problem(len(current)),
         "companion": next((c for c in companions if c.end_date is None), None),
-        "companions": companions,
-        "aid": aid,
-        "aid_total": sum(a.value for a in aid),
         "notes": group.notes.select_related("created_by"),
-        "records": records,
-        "record_totals": group.records.aggregate(turnover=Sum("turnover"), savings=Sum("savings")),
+        "record_totals": {
+            "turnover": sum(r.turnover for r in records),
+            "savings": sum(r.savings for r in records),
+        },
         "chart": monthly_chart(records),
         "activities": Activity.objects.current()
         .filter(kube_group=group)

@@ -1,5 +1,306 @@
-"""The kube part of the JSON API (mounted under /api/v1/)."""
+"""The kube part of the JSON API (mounted under /api/v1/kube): the same services and scoped
+querysets as the pages. Amounts are whole rupiah (integers)."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from pilar.accounts.access import Capability, can
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.casework.models import Household
+from pilar.kube import services
+from pilar.kube.access import may_record
+from pilar.kube.models import KubeAid, KubeGroup, KubeMember
+from pilar.kube.selectors import group_sections, listed_groups
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Person
 
 router = Router(tags=["kube"])
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request, source=AuditEntry.Source.API)
+
+
+def _require(request, capability: Capability) -> None:
+    if not can(request.user, capability):
+        raise PermissionDenied
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    kecamatan_code: str | None
+    business_type: str
+    founded_on: datetime.date
+    stage: KubeGroup.Stage
+    status: KubeGroup.Status
+    member_count: int
+    companion: str | None
+    size_warning: str = Field(description='"small" (under 5), "large" (over 20) or "".')
+
+
+class MemberOut(Schema):
+    id: int
+    household_id: int
+    kk_number: str = Field(description="Masked.")
+    head_name: str
+    role: KubeMember.Role
+    joined_on: datetime.date
+
+
+class CompanionOut(Schema):
+    id: int
+    person_id: int
+    name: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+
+class AidOut(Schema):
+    id: int
+    date: datetime.date
+    source: KubeAid.Source
+    form: KubeAid.Form
+    description: str
+    value: int
+
+
+class RecordOut(Schema):
+    id: int
+    month: datetime.date
+    turnover: int
+    savings: int
+
+
+class GroupDetailOut(GroupOut):
+    members: list[MemberOut]
+    companions: list[CompanionOut]
+    aid: list[AidOut]
+    aid_total: int
+    records: list[RecordOut]
+
+
+class GroupIn(Schema):
+    name: str
+    area_code: str = Field(description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001")
+    business_type: str
+    founded_on: datetime.date
+    stage: KubeGroup.Stage = KubeGroup.Stage.GROWTH
+    status: KubeGroup.Status = KubeGroup.Status.ACTIVE
+
+
+class MemberIn(Schema):
+    household_id: int | None = None
+    kk_number: str | None = Field(None, description="Instead of household_id.")
+    role: KubeMember.Role = KubeMember.Role.MEMBER
+    joined_on: datetime.date | None = None
+
+
+class CompanionIn(Schema):
+    person_id: int
+    start_date: datetime.date | None = None
+
+
+class AidIn(Schema):
+    date: datetime.date
+    source: KubeAid.Source
+    form: KubeAid.Form
+    value: int = Field(description="Whole rupiah.")
+    description: str = ""
+
+
+class RecordIn(Schema):
+    month: datetime.date = Field(description="Any day of the month; stored as its first day.")
+    turnover: int
+    savings: int
+
+
+def _group_out(g: KubeGroup) -> dict:
+    return {
+        "id": g.pk,
+        "name": g.name,
+        "area_code": g.area.code,
+        "area_name": g.area.name,
+        "kecamatan_code": g.area.parent.code if g.area.parent else None,
+        "business_type": g.business_type,
+        "founded_on": g.founded_on,
+        "stage": g.stage,
+        "status": g.status,
+        "member_count": g.member_count,
+        "companion": g.companion_name,
+        "size_warning": KubeGroup.size_problem(g.member_count),
+    }
+
+
+def _area(code: str | None, field: str) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
+    return area
+
+
+def _visible(request, group_id: int) -> KubeGroup:
+    return get_object_or_404(listed_groups(request.user), pk=group_id)
+
+
+def _detail(request, group_id: int) -> GroupDetailOut:
+    group = _visible(request, group_id)
+    ctx = group_sections(group)
+    return GroupDetailOut(
+        **_group_out(group),
+        members=[
+            MemberOut(
+                id=m.pk,
+                household_id=m.household_id,
+                kk_number=m.household.masked_kk,
+                head_name=m.household.heads[0].name if m.household.heads else "",
+                role=m.role,
+                joined_on=m.joined_on,
+            )
+            for m in ctx["members"]
+        ],
+        companions=[
+            CompanionOut(
+                id=c.pk,
+                person_id=c.person_id,
+                name=c.person.name,
+                start_date=c.start_date,
+                end_date=c.end_date,
+            )
+            for c in ctx["companions"]
+        ],
+        aid=[
+            AidOut(
+                id=a.pk,
+                date=a.date,
+                source=a.source,
+                form=a.form,
+                description=a.description,
+                value=a.value,
+            )
+            for a in ctx["aid"]
+        ],
+        aid_total=ctx["aid_total"],
+        records=[
+            RecordOut(id=r.pk, month=r.month, turnover=r.turnover, savings=r.savings)
+            for r in ctx["records"]
+        ],
+    )
+
+
+@router.get("/groups", response=list[GroupOut], summary="KUBE groups, scoped to the caller")
+def list_groups(
+    request,
+    area: str | None = None,
+    stage: KubeGroup.Stage | None = None,
+    status: KubeGroup.Status | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    _require(request, Capability.KUBE_VIEW)
+    groups = listed_groups(request.user)
+    if area:
+        groups = groups.filter(within_areas_q([_area(area, "area")], "area"))
+    if stage:
+        groups = groups.filter(stage=stage)
+    if status:
+        groups = groups.filter(status=status)
+    if q:
+        groups = groups.filter(name__icontains=q.strip())
+    limit = max(1, min(limit, 500))
+    return [GroupOut(**_group_out(g)) for g in groups[offset : offset + limit]]
+
+
+@router.get("/groups/{group_id}", response=GroupDetailOut, summary="One group")
+def get_group(request, group_id: int):
+    _require(request, Capability.KUBE_VIEW)
+    return _detail(request, group_id)
+
+
+@router.post("/groups", response={201: GroupDetailOut}, summary="Found a group")
+def create_group(request, payload: GroupIn):
+    _require(request, Capability.KUBE_EDIT)
+    data = payload.dict()
+    data["area"] = _area(data.pop("area_code"), "area_code")
+    group = services.kube_group_create(by=_actor(request), data=data)
+    return Status(201, _detail(request, group.pk))
+
+
+def _editable(request, group_id: int) -> KubeGroup:
+    _require(request, Capability.KUBE_EDIT)
+    group = _visible(request, group_id)
+    if not KubeGroup.objects.editable_by(request.user).filter(pk=group.pk).exists():
+        raise PermissionDenied
+    return group
+
+
+@router.post(
+    "/groups/{group_id}/members", response={201: GroupDetailOut}, summary="Add a household"
+)
+def add_member(request, group_id: int, payload: MemberIn):
+    group = _editable(request, group_id)
+    households = Household.objects.visible_to(request.user)
+    if payload.household_id is not None:
+        household = households.filter(pk=payload.household_id).first()
+    elif payload.kk_number:
+        household = households.filter(kk_number=payload.kk_number.strip()).first()
+    else:
+        raise ValidationError({"household_id": [_("Give household_id or kk_number.")]})
+    if household is None:
+        raise ValidationError(
+            {"household_id": [_("No household in your area has that id or KK number.")]}
+        )
+    services.kube_member_add(
+        by=_actor(request),
+        group=group,
+        household=household,
+        role=payload.role,
+        joined_on=payload.joined_on,
+    )
+    return Status(201, _detail(request, group.pk))
+
+
+@router.post("/groups/{group_id}/companion", response=GroupDetailOut, summary="Set the companion")
+def set_companion(request, group_id: int, payload: CompanionIn):
+    group = _editable(request, group_id)
+    person = Person.objects.filter(pk=payload.person_id).first()
+    if person is None:
+        raise ValidationError({"person_id": [_("No person has that id.")]})
+    services.kube_companion_set(
+        by=_actor(request), group=group, person=person, start_date=payload.start_date
+    )
+    return _detail(request, group.pk)
+
+
+@router.post("/groups/{group_id}/aid", response={201: GroupDetailOut}, summary="Record aid")
+def add_aid(request, group_id: int, payload: AidIn):
+    group = _editable(request, group_id)
+    services.kube_aid_add(by=_actor(request), group=group, **payload.dict())
+    return Status(201, _detail(request, group.pk))
+
+
+@router.post(
+    "/groups/{group_id}/records",
+    response={201: GroupDetailOut},
+    summary="Record a month's turnover and savings",
+    description="For admin and operator, and for the group's current companion.",
+)
+def add_record(request, group_id: int, payload: RecordIn):
+    _require(request, Capability.KUBE_VIEW)
+    group = _visible(request, group_id)
+    if not may_record(request.user, group):
+        raise PermissionDenied
+    services.kube_record_add(by=_actor(request), group=group, **payload.dict())
+    return Status(201, _detail(request, group.pk))

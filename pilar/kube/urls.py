@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pilar.kube import views
 
 app_name = "kube"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.group_list, name="group-list"),
+    path("new/", views.group_create, name="group-create"),
+    path("<int:pk>/", views.group_detail, name="group-detail"),
+    path("<int:pk>/edit/", views.group_edit, name="group-edit"),
+    # POST-only actions; each shows its refusal on the group page.
+    path("<int:pk>/members/", views.member_add, name="member-add"),
+    path("members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    path("<int:pk>/companion/", views.companion_set, name="companion-set"),
+    path("<int:pk>/aid/", views.aid_add, name="aid-add"),
+    path("<int:pk>/notes/", views.note_add, name="note-add"),
+    path("<int:pk>/records/", views.record_add, name="record-add"),
+]

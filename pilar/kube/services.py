@@ -1,0 +1,464 @@
+"""Every write to KUBE groups: validated, in one transaction, and audited.
+
+Refusals raise `ValidationError` naming the field and what to do, and change nothing. A group
+outside 5–20 members is not refused (see `KubeGroup.size_problem`): it shows as a warning.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.casework.models import Household
+from pilar.kube.models import (
+    KubeAid,
+    KubeCompanion,
+    KubeGroup,
+    KubeMember,
+    KubeMonthlyRecord,
+    KubeProgressNote,
+)
+from pilar.lib.dates import long_date
+from pilar.regions.models import Area
+from pilar.registry.models import Assignment, Person
+
+GROUP_FIELDS = ["name", "area", "business_type", "founded_on", "stage", "status"]
+MEMBER_FIELDS = ["group", "household", "role", "joined_on", "left_on", "left_reason"]
+COMPANION_FIELDS = ["group", "person", "start_date", "end_date"]
+AID_FIELDS = ["group", "date", "source", "form", "description", "value"]
+RECORD_FIELDS = ["group", "month", "turnover", "savings"]
+COMPANION_KIND = "PENDAMPING_KUBE"
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def month_label(month: datetime.date) -> str:
+    """Oktober 2024 (in the active language)."""
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def _group_name_for(by: Actor, group: KubeGroup) -> str:
+    """A group's name in a message, or a neutral phrase when `by` may not see that group."""
+    user = _user(by)
+    if user is None or KubeGroup.objects.visible_to(user).filter(pk=group.pk).exists():
+        return f"“{group.name}” ({group.area.label})"
+    return _("another KUBE group outside your area")
+
+
+def _raise(errors: dict[str, list]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _group_errors(data: dict[str, Any]) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    for field in ("name", "business_type"):
+        data[field] = " ".join((data.get(field) or "").split())
+    if not data["name"]:
+        errors.setdefault("name", []).append(_("Write the group's name."))
+    if not data["business_type"]:
+        errors.setdefault("business_type", []).append(
+            _("Write what the group does, e.g. tailoring, food stall, livestock.")
+        )
+    area = data.get("area")
+    if area is None or area.level != Area.Level.KELURAHAN:
+        errors.setdefault("area", []).append(
+            _("A KUBE belongs to one kelurahan or desa; choose a kelurahan, not a kecamatan.")
+        )
+    founded = data.get("founded_on")
+    if founded is None:
+        errors.setdefault("founded_on", []).append(_("Give the founding date."))
+    elif founded > _today():
+        errors.setdefault("founded_on", []).append(
+            _("The founding date %(date)s is in the future; check the day, month and year.")
+            % {"date": long_date(founded)}
+        )
+    if data.get("stage") not in KubeGroup.Stage.values:
+        errors.setdefault("stage", []).append(_("Choose the group's stage."))
+    if data.get("status") not in KubeGroup.Status.values:
+        errors.setdefault("status", []).append(_("Choose whether the group is active."))
+    return errors
+
+
+@transaction.atomic
+def kube_group_create(*, by: Actor, data: dict[str, Any]) -> KubeGroup:
+    """Found a group in one kelurahan. `data` holds KubeGroup field values (area as an Area)."""
+    data = {k: v for k, v in data.items() if k in GROUP_FIELDS}
+    data.setdefault("stage", KubeGroup.Stage.GROWTH)
+    data.setdefault("status", KubeGroup.Status.ACTIVE)
+    _raise(_group_errors(data))
+    group = KubeGroup.objects.create(**data)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=group,
+        changes=diff({}, snapshot(group, GROUP_FIELDS)),
+    )
+    return group
+
+
+@transaction.atomic
+def kube_group_update(*, by: Actor, group: KubeGroup, data: dict[str, Any]) -> KubeGroup:
+    """Change a group's own fields. Its kelurahan cannot move away from its members'."""
+    group = KubeGroup.objects.select_for_update().get(pk=group.pk)
+    before = snapshot(group, GROUP_FIELDS)
+    merged = {f: getattr(group, f) for f in GROUP_FIELDS}
+    merged.update({k: v for k, v in data.items() if k in GROUP_FIELDS})
+    errors = _group_errors(merged)
+    if not errors.get("area") and merged["area"].pk != group.area_id:
+        elsewhere = group.members.filter(left_on__isnull=True).exclude(
+            household__area=merged["area"]
+        )
+        if elsewhere.exists():
+            errors.setdefault("area", []).append(
+                _(
+                    "The group's members live in %(area)s; a KUBE's members live in its "
+                    "kelurahan. Remove them first, or keep the kelurahan."
+                )
+                % {"area": group.area.label}
+            )
+    _raise(errors)
+    for key, value in merged.items():
+        setattr(group, key, value)
+    changes = diff(before, snapshot(group, GROUP_FIELDS))
+    if changes:
+        group.save()
+        audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=group, changes=changes)
+    return group
+
+
+@transaction.atomic
+def kube_member_add(
+    *,
+    by: Actor,
+    group: KubeGroup,
+    household: Household,
+    role: str = KubeMember.Role.MEMBER,
+    joined_on: datetime.date | None = None,
+) -> KubeMember:
+    """Add a household to a group. Refuses a household already in a group, one from another
+    kelurahan (a KUBE's members are neighbours: DOMAIN.md §5), and a second chair, secretary or
+    treasurer."""
+    # Lock the group so two operators cannot both appoint its chair.
+    group = KubeGroup.objects.select_for_update().select_related("area").get(pk=group.pk)
+    joined_on = joined_on or _today()
+    errors: dict[str, list] = {}
+    if group.status != KubeGroup.Status.ACTIVE:
+        errors.setdefault("household", []).append(
+            _("This group is dissolved; it takes no new members.")
+        )
+    if role not in KubeMember.Role.values:
+        errors.setdefault("role", []).append(
+            _("Choose a role: chair, secretary, treasurer or member.")
+        )
+    if joined_on > _today():
+        errors.setdefault("joined_on", []).append(
+            _("The joining date %(date)s is in the future.") % {"date": long_date(joined_on)}
+        )
+    elif joined_on < group.founded_on:
+        errors.setdefault("joined_on", []).append(
+            _("The group was founded on %(date)s; a member cannot have joined before that.")
+            % {"date": long_date(group.founded_on)}
+        )
+    if household.status != Household.Status.ACTIVE:
+        errors.setdefault("household", []).append(
+            _("This household is marked “%(status)s”; only active households can join.")
+            % {"status": household.get_status_display()}
+        )
+    if household.area_id != group.area_id:
+        errors.setdefault("household", []).append(
+            _(
+                "This household lives in %(theirs)s, the group in %(ours)s. A KUBE's members "
+                "live in its kelurahan; choose a household from %(ours)s."
+            )
+            % {"theirs": household.area.label, "ours": group.area.label}
+        )
+    current = (
+        KubeMember.objects.filter(household=household, left_on__isnull=True)
+        .select_related("group__area")
+        .first()
+    )
+    if current is not None and current.group_id == group.pk:
+        errors.setdefault("household", []).append(_("This household is already in this group."))
+    elif current is not None:
+        errors.setdefault("household", []).append(
+            _(
+                "This household is already a member of %(group)s. A household is in one KUBE "
+                "at a time; remove it from that group first."
+            )
+            % {"group": _group_name_for(by, current.group)}
+        )
+    if role in KubeMember.Role.values and role != KubeMember.Role.MEMBER:
+        holder = group.members.filter(role=role, left_on__isnull=True).first()
+        if holder is not None:
+            errors.setdefault("role", []).append(
+                _(
+                    "The group already has a %(role)s (KK %(kk)s); remove that member or add "
+                    "this household as an ordinary member."
+                )
+                % {"role": KubeMember.Role(role).label, "kk": holder.household.masked_kk}
+            )
+    _raise(errors)
+    member = KubeMember(group=group, household=household, role=role, joined_on=joined_on)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:  # a concurrent add of the same household
+        raise ValidationError(
+            {"household": [_("This household has just been added to a group; reload the page.")]}
+        ) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=member,
+        changes=diff({}, snapshot(member, MEMBER_FIELDS)),
+    )
+    return member
+
+
+@transaction.atomic
+def kube_member_remove(
+    *, by: Actor, member: KubeMember, left_on: datetime.date | None = None, reason: str = ""
+) -> KubeMember:
+    """A household leaves its group on `left_on`. The membership row stays as history."""
+    member = KubeMember.objects.select_for_update().get(pk=member.pk)
+    left_on = left_on or _today()
+    reason = " ".join((reason or "").split())
+    errors: dict[str, list] = {}
+    if member.left_on is not None:
+        errors.setdefault("left_on", []).append(
+            _("This household already left the group on %(date)s.")
+            % {"date": long_date(member.left_on)}
+        )
+    elif left_on < member.joined_on:
+        errors.setdefault("left_on", []).append(
+            _("The household joined on %(date)s; it cannot have left before that.")
+            % {"date": long_date(member.joined_on)}
+        )
+    elif left_on > _today():
+        errors.setdefault("left_on", []).append(_("The leaving date cannot be in the future."))
+    _raise(errors)
+    before = snapshot(member, MEMBER_FIELDS)
+    member.left_on, member.left_reason = left_on, reason[:250]
+    member.save(update_fields=["left_on", "left_reason"])
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=member,
+        changes=diff(before, snapshot(member, MEMBER_FIELDS)),
+    )
+    return member
+
+
+def companion_duty(person: Person, group: KubeGroup, day: datetime.date) -> Assignment | None:
+    """The person's Pendamping KUBE duty in force on `day` covering the group's kelurahan."""
+    duties = Assignment.objects.active_on(day).filter(person=person, kind__code=COMPANION_KIND)
+    for duty in duties.select_related("area"):
+        if group.area.is_within(duty.area):
+            return duty
+    return None
+
+
+@transaction.atomic
+def kube_companion_set(
+    *, by: Actor, group: KubeGroup, person: Person, start_date: datetime.date | None = None
+) -> KubeCompanion:
+    """Make `person` the group's companion from `start_date`; the current companion (if any)
+    ends the day before. Refuses a person with no Pendamping KUBE duty covering the group."""
+    group = KubeGroup.objects.select_for_update().select_related("area").get(pk=group.pk)
+    start_date = start_date or _today()
+    errors: dict[str, list] = {}
+    current = group.companions.filter(end_date__isnull=True).first()
+    if start_date > _today():
+        errors.setdefault("start_date", []).append(_("The start date cannot be in the future."))
+    elif current is not None and current.person_id == person.pk:
+        errors.setdefault("person", []).append(
+            _("%(name)s already accompanies this group.") % {"name": person.name}
+        )
+    elif current is not None and start_date <= current.start_date:
+        errors.setdefault("start_date", []).append(
+            _(
+                "The current companion started on %(date)s; the new one must start after that "
+                "(the current one ends the day before)."
+            )
+            % {"date": long_date(current.start_date)}
+        )
+    if not errors and companion_duty(person, group, start_date) is None:
+        any_duty = (
+            Assignment.objects.active_on(start_date)
+            .filter(person=person, kind__code=COMPANION_KIND)
+            .select_related("area")
+            .first()
+        )
+        if any_duty is None:
+            message = _(
+                "%(name)s has no active Pendamping KUBE duty on %(date)s. Give them that duty "
+                "in the registry first, or choose another companion."
+            )
+        else:
+            message = _(
+                "%(name)s serves as Pendamping KUBE in %(area)s, not where this group is; "
+                "choose a companion of %(group_area)s."
+            )
+        errors.setdefault("person", []).append(
+            message
+            % {
+                "name": person.name,
+                "date": long_date(start_date),
+                "area": any_duty.area.label if any_duty else "",
+                "group_area": group.area.parent.label if group.area.parent else group.area.label,
+            }
+        )
+    _raise(errors)
+    if current is not None:
+        before = snapshot(current, COMPANION_FIELDS)
+        current.end_date = start_date - datetime.timedelta(days=1)
+        current.save(update_fields=["end_date"])
+        audit_record(
+            by=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=current,
+            person=current.person,
+            changes=diff(before, snapshot(current, COMPANION_FIELDS)),
+        )
+    companion = KubeCompanion.objects.create(group=group, person=person, start_date=start_date)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=companion,
+        person=person,
+        changes=diff({}, snapshot(companion, COMPANION_FIELDS)),
+    )
+    return companion
+
+
+def _amount_errors(errors: dict, field: str, value, *, allow_zero: bool) -> None:
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        errors.setdefault(field, []).append(_("Write the amount in whole rupiah, digits only."))
+    elif value < 0 or (value == 0 and not allow_zero):
+        errors.setdefault(field, []).append(
+            _("The amount must be more than zero, in whole rupiah.")
+            if not allow_zero
+            else _("The amount cannot be negative; write 0 if there was none.")
+        )
+
+
+@transaction.atomic
+def kube_aid_add(
+    *,
+    by: Actor,
+    group: KubeGroup,
+    date: datetime.date,
+    source: str,
+    form: str,
+    value: int,
+    description: str = "",
+) -> KubeAid:
+    """Record aid the group received (money or goods, with its value in whole rupiah)."""
+    errors: dict[str, list] = {}
+    if date > _today():
+        errors.setdefault("date", []).append(
+            _("The date %(date)s is in the future; record aid once it has been received.")
+            % {"date": long_date(date)}
+        )
+    if source not in KubeAid.Source.values:
+        errors.setdefault("source", []).append(_("Choose where the aid came from."))
+    if form not in KubeAid.Form.values:
+        errors.setdefault("form", []).append(_("Choose money or goods."))
+    _amount_errors(errors, "value", value, allow_zero=False)
+    _raise(errors)
+    aid = KubeAid.objects.create(
+        group=group,
+        date=date,
+        source=source,
+        form=form,
+        value=value,
+        description=" ".join((description or "").split())[:250],
+        created_by=_user(by),
+    )
+    audit_record(
+        by=by, action=AuditEntry.Action.CREATE, obj=aid, changes=diff({}, snapshot(aid, AID_FIELDS))
+    )
+    return aid
+
+
+@transaction.atomic
+def kube_note_add(
+    *, by: Actor, group: KubeGroup, date: datetime.date, text: str
+) -> KubeProgressNote:
+    """Write a progress note on a group."""
+    text = (text or "").strip()
+    errors: dict[str, list] = {}
+    if not text:
+        errors.setdefault("text", []).append(_("Write what you saw of the group's progress."))
+    if date > _today():
+        errors.setdefault("date", []).append(_("The date cannot be in the future."))
+    _raise(errors)
+    note = KubeProgressNote.objects.create(
+        group=group, date=date, text=text[:2000], created_by=_user(by)
+    )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=note,
+        changes={"date": [None, date.isoformat()], "text": [None, note.text]},
+    )
+    return note
+
+
+@transaction.atomic
+def kube_record_add(
+    *, by: Actor, group: KubeGroup, month: datetime.date, turnover: int, savings: int
+) -> KubeMonthlyRecord:
+    """Record a group's turnover and savings for a month (once per month)."""
+    month = month.replace(day=1)
+    errors: dict[str, list] = {}
+    if month > _today():
+        errors.setdefault("month", []).append(
+            _("%(month)s has not begun; record a month once it has.")
+            % {"month": month_label(month)}
+        )
+    elif month < group.founded_on.replace(day=1):
+        errors.setdefault("month", []).append(
+            _("The group was founded on %(date)s; choose a month after that.")
+            % {"date": long_date(group.founded_on)}
+        )
+    elif group.records.filter(month=month).exists():
+        errors.setdefault("month", []).append(
+            _("%(month)s is already recorded for this group; each month is recorded once.")
+            % {"month": month_label(month)}
+        )
+    _amount_errors(errors, "turnover", turnover, allow_zero=True)
+    _amount_errors(errors, "savings", savings, allow_zero=True)
+    _raise(errors)
+    record = KubeMonthlyRecord(
+        group=group, month=month, turnover=turnover, savings=savings, created_by=_user(by)
+    )
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:  # the same month sent twice at once
+        raise ValidationError(
+            {"month": [_("This month has just been recorded for this group.")]}
+        ) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=record,
+        changes=diff({}, snapshot(record, RECORD_FIELDS)),
+    )
+    return record

@@ -57,6 +57,36 @@ NOTES = [
 ]
 
 
+REASONS = {
+    "returned": "Lengkapi foto dan catatan kunjungan.",
+    "reopened": "Kegiatan bulan ini terlambat dicatat; dibuka kembali oleh operator.",
+}
+
+
+# Share of each month's reports in each state, cumulative; the rest were never submitted.
+STATES = {
+    "first half": [("verified", 1.0)],
+    "july-september": [
+        ("verified", 0.93),
+        ("submitted", 0.96),
+        ("returned", 0.98),
+        ("reopened", 0.99),
+    ],
+    "october": [("verified", 0.35), ("submitted", 0.7), ("returned", 0.8)],
+}
+
+
+def _state(month: datetime.date, roll: float) -> str | None:
+    period = (
+        "first half"
+        if month < D(YEAR, 7, 1)
+        else "october"
+        if month.month == 10
+        else "july-september"
+    )
+    return next((state for state, upto in STATES[period] if roll < upto), None)
+
+
 def _kk(rng: random.Random, area6: str, serial: int) -> str:
     day = D(rng.randrange(2008, 2024), rng.randrange(1, 13), rng.randrange(1, 29))
     return f"{area6}{day:%d%m%y}{serial:04d}"
@@ -263,33 +293,10 @@ class CaseworkDemo:
         for (person_id, kind_id, month), items in sorted(figures.items(), key=lambda i: i[0]):
             if month > D(YEAR, 10, 1):
                 continue
-            roll = rng.random()
-            if month < D(YEAR, 7, 1):
-                status = "verified"
-            elif month < D(YEAR, 10, 1):
-                status = (
-                    "verified"
-                    if roll < 0.93
-                    else "submitted"
-                    if roll < 0.96
-                    else "returned"
-                    if roll < 0.98
-                    else None
-                )
-            else:
-                status = (
-                    "verified"
-                    if roll < 0.35
-                    else "submitted"
-                    if roll < 0.7
-                    else "returned"
-                    if roll < 0.8
-                    else None
-                )
+            status = _state(month, rng.random())
             if status is None:
                 continue  # not submitted: shows as late
             duty = duties[(person_id, kind_id)]
-            due = next_month(month) + datetime.timedelta(days=9)
             submitted = next_month(month) + datetime.timedelta(days=rng.randrange(0, 16))
             decided = submitted + datetime.timedelta(days=rng.randrange(1, 7))
             reached = {h for _, hs in items for h in hs}
@@ -323,12 +330,9 @@ class CaseworkDemo:
                     submit_count=1,
                     decided_by=decider if status != "submitted" else None,
                     decided_at=_at(decided, 14) if status != "submitted" else None,
-                    return_reason="Lengkapi foto dan catatan kunjungan."
-                    if status == "returned"
-                    else "",
+                    return_reason=REASONS.get(status, ""),
                 )
             )
-            del due
         MonthlyReport.objects.bulk_create(rows, batch_size=2000)
         audit_record(
             by=self.by,

@@ -22,11 +22,15 @@ from pilar.accounts.models import Role
 from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
+from pilar.casework.demo import CaseworkDemo
+from pilar.kube.demo import load_kube
+from pilar.kube.models import KubeCompanion
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.reference import ensure_reference_data
+from pilar.tagana.demo import load_tagana
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
@@ -266,6 +270,38 @@ def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
     return names
 
 
+def load_work(demo: Demo, made: dict[str, list[Person]]) -> None:
+    """What the pillars did: households and caseloads, KUBE groups, a year of activities,
+    monthly reports (every state in July–October 2024) and Tagana deployments."""
+    User = get_user_model()
+    users = {"operator": User.objects.get(username="operator")}
+    for user in User.objects.filter(grants__role=Role.COORDINATOR).select_related():
+        users[user.grants.get(role=Role.COORDINATOR).area.code] = user
+    rng = random.Random(SEED + 1)
+    work = CaseworkDemo(rng=rng, fake=demo.fake, by=demo.by, users=users)
+    by_area = work.households()
+    load_kube(
+        rng=rng,
+        fake=demo.fake,
+        by=demo.by,
+        pendamping=made["PENDAMPING_KUBE"],
+        households_by_area=by_area,
+    )
+    caseloads = work.caseloads(by_area)
+    groups: dict[int, list] = {}
+    for companion in KubeCompanion.objects.filter(end_date__isnull=True).select_related("group"):
+        groups.setdefault(companion.person_id, []).append(companion.group)
+    work.reports(work.activities(caseloads, groups))
+    load_tagana(
+        rng=rng,
+        fake=demo.fake,
+        by=demo.by,
+        members=made["TAGANA"],
+        city=demo.city,
+        kelurahan=demo.kelurahan,
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Load the Bukittinggi demonstration data (360 pillars active on 22 October 2024) and "
@@ -291,8 +327,10 @@ class Command(BaseCommand):
         chosen = password or secrets.token_urlsafe(9)
         with transaction.atomic():
             ensure_reference_data()
-            made = Demo().run()
+            demo = Demo()
+            made = demo.run()
             users = make_users(made, chosen)
+            load_work(demo, made)
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
             f"Demo loaded: {Person.objects.count()} people, {active} duties active on "

@@ -45,9 +45,12 @@ def set_language(request):
 
 @login_required
 def home(request):
-    """Where a signed-in user starts: the headcount, or a pillar's own record."""
+    """Where a signed-in user starts: the headcount, or for a field volunteer the month's
+    reports with the button to record an activity (their own record is one tap away)."""
     if can(request.user, Capability.HEADCOUNT_VIEW):
         return redirect("registry:headcount")
+    if request.user.person_id and can(request.user, Capability.ACTIVITY_RECORD):
+        return redirect("casework:my-reports")
     if request.user.person_id and can(request.user, Capability.PEOPLE_VIEW):
         return redirect("registry:person-detail", request.user.person_id)
     return render(request, "accounts/no_role.html", status=200)

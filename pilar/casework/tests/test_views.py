@@ -268,3 +268,8 @@ def test_follow_ups_mine_and_overdue_in_the_kecamatan(client, actors, caseload, 
     assert len(client.get("/follow-ups/").context["overdue"]) == 1
     login(client, actors["coordinator_b"])
     assert len(client.get("/follow-ups/").context["overdue"]) == 0
+
+
+def test_a_field_volunteer_starts_on_their_reports(client, actors):
+    login(client, actors["pillar"])
+    assert client.get("/").url == "/reports/mine/"

@@ -297,7 +297,7 @@ class CaseworkDemo:
             if status is None:
                 continue  # not submitted: shows as late
             duty = duties[(person_id, kind_id)]
-            submitted = next_month(month) + datetime.timedelta(days=rng.randrange(0, 16))
+            submitted = next_month(month) + datetime.timedelta(days=rng.randrange(0, 12))
             decided = submitted + datetime.timedelta(days=rng.randrange(1, 7))
             reached = {h for _, hs in items for h in hs}
             by_sector, by_type = defaultdict(int), defaultdict(int)

@@ -72,7 +72,10 @@ class HouseholdFilterForm(forms.Form):
         choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
     )
     category = forms.ModelChoiceField(
-        label=_("PMKS category"), queryset=NeedCategory.objects.all(), required=False
+        label=_("PMKS category"),
+        queryset=NeedCategory.objects.all(),
+        required=False,
+        empty_label=_("All categories"),
     )
     status = forms.ChoiceField(
         label=_("Status"),
@@ -289,11 +292,18 @@ class ActivityFilterForm(forms.Form):
         label=_("Sector"), required=False, choices=[("", _("All"))] + list(Sector.choices)
     )
     activity_type = forms.ModelChoiceField(
-        label=_("Activity"), queryset=ActivityType.objects.all(), required=False
+        label=_("Activity"),
+        queryset=ActivityType.objects.all(),
+        required=False,
+        empty_label=_("All activities"),
     )
     area = AreaCodeField(label=_("Area"), required=False)
     kind = forms.ModelChoiceField(
-        label=_("Kind"), queryset=PillarKind.objects.all(), required=False, to_field_name="code"
+        label=_("Kind"),
+        queryset=PillarKind.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All kinds"),
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -305,7 +315,11 @@ class StatusFilterForm(forms.Form):
     month = month_field(label=_("Up to month"), required=False)
     area = AreaCodeField(label=_("Area"), required=False)
     kind = forms.ModelChoiceField(
-        label=_("Kind"), queryset=PillarKind.objects.all(), required=False, to_field_name="code"
+        label=_("Kind"),
+        queryset=PillarKind.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All kinds"),
     )
 
     def __init__(self, *args, user=None, **kwargs):

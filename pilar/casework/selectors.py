@@ -173,3 +173,95 @@ def due_follow_ups(activities, *, on: datetime.date | None = None):
         .select_related("person", "activity_type", "area")
         .order_by("follow_up_on", "pk")
     )
+
+
+@dataclass
+class SummaryRow:
+    area: object
+    by_sector: dict = field(default_factory=dict)
+    activities: int = 0
+    reached: int = 0
+    households: int = 0
+    accompanied: int = 0
+    reports: dict = field(default_factory=dict)
+    kecamatan: bool = False
+
+    @property
+    def coverage(self) -> int | None:
+        return round(100 * self.accompanied / self.households) if self.households else None
+
+
+def summary(areas, month: datetime.date) -> tuple[list[SummaryRow], SummaryRow]:
+    """Aggregates only (no person, no household): per kelurahan of `areas` and per kecamatan,
+    the month's activities by sector, households reached, households registered and
+    accompanied, and monthly reports by state. Six grouped queries."""
+    from pilar.casework.models import Household
+    from pilar.regions.models import Area, within_areas_q
+
+    scope = within_areas_q(areas, "area") if areas is not None else Q()
+    kelurahan = list(
+        Area.objects.filter(level=Area.Level.KELURAHAN)
+        .filter(within_areas_q(areas, "") if areas is not None else Q())
+        .order_by("code")
+    )
+    kecamatan = {
+        a.code: a
+        for a in Area.objects.filter(code__in={k.code.rsplit(".", 1)[0] for k in kelurahan})
+    }
+    rows = {k.pk: SummaryRow(k) for k in kelurahan}
+    for area_id, sector, n in (
+        Activity.objects.current()
+        .filter(scope, month=month)
+        .values("area_id", "sector")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "sector", "n")
+    ):
+        if area_id in rows:
+            rows[area_id].by_sector[sector] = n
+            rows[area_id].activities += n
+    for area_id, n in (
+        Activity.households.through.objects.filter(
+            activity__month=month, activity__cancelled_at__isnull=True
+        )
+        .filter(within_areas_q(areas, "household__area") if areas is not None else Q())
+        .values("household__area_id")
+        .annotate(n=Count("household_id", distinct=True))
+        .values_list("household__area_id", "n")
+    ):
+        if area_id in rows:
+            rows[area_id].reached = n
+    active = Household.objects.filter(scope, status="active")
+    for area_id, n in active.values("area_id").annotate(n=Count("pk")).values_list("area_id", "n"):
+        rows[area_id].households = n
+    for area_id, n in (
+        active.filter(caseloads__end_date__isnull=True)
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "n")
+    ):
+        rows[area_id].accompanied = n
+    for area_id, status, n in (
+        MonthlyReport.objects.filter(scope, month=month)
+        .values("area_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "status", "n")
+    ):
+        if area_id in rows:
+            rows[area_id].reports[status] = n
+    out: list[SummaryRow] = []
+    total = SummaryRow(None)
+    for code, kec in sorted(kecamatan.items()):
+        sub = SummaryRow(kec, kecamatan=True)
+        members = [r for r in rows.values() if r.area.code.startswith(code + ".")]
+        for r in members:
+            for target in (sub, total):
+                target.activities += r.activities
+                target.reached += r.reached
+                target.households += r.households
+                target.accompanied += r.accompanied
+                for k, v in r.by_sector.items():
+                    target.by_sector[k] = target.by_sector.get(k, 0) + v
+                for k, v in r.reports.items():
+                    target.reports[k] = target.reports.get(k, 0) + v
+        out += [sub, *members]
+    return out, total

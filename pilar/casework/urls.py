@@ -20,6 +20,7 @@ urlpatterns = [
     path("activities/<int:pk>/cancel/", views.activity_cancel, name="activity-cancel"),
     path("activities/<int:pk>/follow-up-done/", views.follow_up_done, name="follow-up-done"),
     path("follow-ups/", views.follow_ups, name="follow-ups"),
+    path("casework/", views.summary, name="summary"),
     path("reports/", views.report_status, name="report-status"),
     path("reports/mine/", views.my_reports, name="my-reports"),
     path("reports/submit/", views.report_submit, name="report-submit"),

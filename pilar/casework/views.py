@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.casework import selectors, services
@@ -616,6 +616,38 @@ def follow_ups(request):
         request,
         "casework/follow_ups.html",
         {"own": own, "overdue": overdue, "today": today, "query": ""},
+    )
+
+
+# --- aggregates ------------------------------------------------------------------------------
+
+
+@capability_required(Capability.HEADCOUNT_VIEW)
+def summary(request):
+    """Casework in figures, for leadership and viewers: no names, no households."""
+    form = StatusFilterForm(request.GET or None, user=request.user)
+    month = default_month()
+    if form.is_valid() and form.cleaned_data["month"]:
+        month = form.cleaned_data["month"].replace(day=1)
+    areas = area_scope(request.user, Capability.HEADCOUNT_VIEW)
+    rows, total = selectors.summary(areas, month)
+    top = max([total.by_sector.get(code, 0) for code, _label in Sector.choices] + [1])
+    bars = [
+        (code, label, total.by_sector.get(code, 0), round(100 * total.by_sector.get(code, 0) / top))
+        for code, label in Sector.choices
+    ]
+    return render(
+        request,
+        "casework/summary.html",
+        {
+            "form": form,
+            "month": month,
+            "rows": rows,
+            "total": total,
+            "bars": bars,
+            "sectors": Sector.choices,
+            "linked": can(request.user, Capability.CASEWORK_VIEW),
+        },
     )
 
 

@@ -55,6 +55,10 @@ PAGES = {
     "casework:follow-up-done": post_only,
     "casework:follow-ups": view,
     "casework:report-status": view,
+    # Aggregates: the headcount's readers, viewers included.
+    "casework:summary": lambda role: (
+        200 if role in STAFF | {"coordinator_a", "coordinator_b", "viewer"} else 403
+    ),
     # Users without a person record of their own are sent to the status table.
     "casework:my-reports": lambda role: 200 if role in RECORD else (302 if role in VIEW else 403),
     "casework:report-submit": post_only,

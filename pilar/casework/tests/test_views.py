@@ -273,3 +273,20 @@ def test_follow_ups_mine_and_overdue_in_the_kecamatan(client, actors, caseload, 
 def test_a_field_volunteer_starts_on_their_reports(client, actors):
     login(client, actors["pillar"])
     assert client.get("/").url == "/reports/mine/"
+
+
+def test_figures_for_viewers_have_no_names_and_add_up(client, actors, caseload, record, people):
+    record(households=[caseload["h1"], caseload["h2"]])
+    record(day=D(2024, 10, 9))
+    login(client, actors["viewer"])
+    response = client.get("/casework/?month=2024-10")
+    body = response.content.decode()
+    assert "Ani Kecamatan A" not in body and "Pak Amir" not in body
+    total = response.context["total"]
+    assert (total.activities, total.reached, total.households, total.accompanied) == (2, 2, 3, 3)
+    kecamatan = {r.area.code: r for r in response.context["rows"] if r.kecamatan}
+    assert kecamatan["13.75.01"].activities == 2 and kecamatan["13.75.02"].activities == 0
+    assert not response.context["linked"]  # a viewer gets figures, not links to records
+    login(client, actors["coordinator_b"])
+    rows = client.get("/casework/?month=2024-10").context["rows"]
+    assert {r.area.code for r in rows if r.kecamatan} == {"13.75.02"}

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
@@ -388,7 +389,12 @@ def caseload_reassign(request):
     else:
         messages.success(
             request,
-            _("%(n)d households now accompanied by %(name)s.") % {"n": n, "name": person.name},
+            ngettext(
+                "%(n)d household now accompanied by %(name)s.",
+                "%(n)d households now accompanied by %(name)s.",
+                n,
+            )
+            % {"n": n, "name": person.name},
         )
     return redirect("casework:caseload")
 

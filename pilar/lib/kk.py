@@ -45,6 +45,10 @@ def validate_kk(value: str) -> str:
         )
     if kk[12:] == "0000":
         raise ValidationError(
-            _("KK digits 13-16 (the serial) are 0000, which is never issued."), code="kk_serial"
+            _(
+                "KK digits 13-16 (the serial) are 0000, which is never issued. Check the number "
+                "on the card."
+            ),
+            code="kk_serial",
         )
     return kk

@@ -18,6 +18,21 @@ KEL_A2 = "13.75.01.1002"
 KEL_B = "13.75.02.1001"  # kecamatan B
 
 
+@pytest.fixture(autouse=True)
+def english(request):
+    """KUBE tests read messages in English: in the services, and in pages and API answers
+    (which speak each user's language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        if "actors" in request.fixturenames:
+            from pilar.accounts.models import User
+
+            request.getfixturevalue("actors")
+            User.objects.update(language="en")
+        yield
+
+
 @pytest.fixture
 def make_household(area):
     def make(kelurahan: str = KEL_A, head: str | None = None) -> Household:

@@ -1,19 +1,12 @@
 import datetime
 
 import pytest
-from django.utils import translation
 
 from pilar.kube.models import KubeAid, KubeCompanion, KubeGroup
 from pilar.kube.tests.conftest import KEL_A, KEL_B
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_list_and_detail_scoped(client, actors, make_group):

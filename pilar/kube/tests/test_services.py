@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
@@ -11,12 +10,6 @@ from pilar.kube.models import KubeAid, KubeCompanion, KubeGroup, KubeMember, Kub
 from pilar.kube.tests.conftest import KEL_A2, KEL_B
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_group_create_is_audited(make_group):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
@@ -111,11 +112,12 @@ def event_close(*, by: Actor, event: DisasterEvent, closed_on: datetime.date) ->
         ongoing = list(event.deployments.filter(end__isnull=True).select_related("person"))
         if ongoing:
             errors.setdefault("closed_on", []).append(
-                _("%(names)s %(verb)s still deployed; end their deployment first.")
-                % {
-                    "names": ", ".join(d.person.name for d in ongoing),
-                    "verb": _("is") if len(ongoing) == 1 else _("are"),
-                }
+                ngettext(
+                    "%(names)s is still deployed; end the deployment first.",
+                    "%(names)s are still deployed; end their deployments first.",
+                    len(ongoing),
+                )
+                % {"names": ", ".join(d.person.name for d in ongoing)}
             )
     if errors:
         raise ValidationError(errors)

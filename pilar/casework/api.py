@@ -4,13 +4,14 @@ the pages. KK numbers and NIKs are masked; a record outside the caller's scope i
 from __future__ import annotations
 
 import datetime
+import math
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
@@ -39,6 +40,12 @@ def _actor(request) -> Actor:
 def _require(request, capability: Capability) -> None:
     if not can(request.user, capability):
         raise PermissionDenied
+
+
+def _month(value: datetime.date | None, field: str = "month") -> datetime.date | None:
+    if value is not None and not (2000 <= value.year <= 2100):
+        raise ValidationError({field: _("Choose a month between 2000 and 2100.")})
+    return services.month_start(value) if value else None
 
 
 def _area(code: str | None, field: str, level: int | None = None) -> Area | None:
@@ -223,8 +230,8 @@ def list_households(
     area: str | None = None,
     status: str | None = None,
     decile_max: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.CASEWORK_VIEW)
     qs = Household.objects.visible_to(request.user).select_related("area")
@@ -234,7 +241,6 @@ def list_households(
         qs = qs.filter(status=status)
     if decile_max:
         qs = qs.filter(decile__lte=decile_max)
-    limit = max(1, min(limit, 500))
     rows = list(qs.order_by("pk")[offset : offset + limit])
     pillars = dict(
         Caseload.objects.filter(household__in=rows, end_date__isnull=True).values_list(
@@ -257,6 +263,8 @@ def create_household(request, payload: HouseholdIn):
     data = payload.dict(exclude={"head", "area_code", "categories"})
     data["area"] = _area(payload.area_code, "area", Area.Level.KELURAHAN)
     data["categories"] = list(NeedCategory.objects.filter(number__in=payload.categories))
+    if len(data["categories"]) != len(set(payload.categories)):
+        raise ValidationError({"categories": _("PMKS categories are numbered 1 to 26.")})
     head = payload.head.dict() if payload.head else None
     h = services.household_create(by=_actor(request), data=data, head=head)
     return 201, _household_detail(h)
@@ -327,23 +335,22 @@ def _activities(request):
 def list_activities(
     request,
     month: datetime.date | None = None,
-    person_id: int | None = None,
+    person_id: int | None = Query(None, ge=1, le=2**31),
     sector: Sector | None = None,
     area: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request)
     if month:
-        qs = qs.filter(month=services.month_start(month))
+        qs = qs.filter(month=_month(month))
     if person_id:
         qs = qs.filter(person_id=person_id)
     if sector:
         qs = qs.filter(sector=sector)
     if area:
         qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
-    limit = max(1, min(limit, 500))
     return [_activity_out(a) for a in qs.order_by("-date", "-pk")[offset : offset + limit]]
 
 
@@ -354,15 +361,28 @@ def create_activity(request, payload: ActivityIn):
     if person is None:
         raise PermissionDenied
     data = payload.dict(exclude={"household_ids", "kube_group_id"})
+    unknown: dict[str, list] = {}
     data["activity_type"] = ActivityType.objects.filter(code=payload.activity_type).first()
+    if data["activity_type"] is None:
+        unknown["activity_type"] = [
+            _("%(code)s is not an activity type code.") % {"code": payload.activity_type}
+        ]
     data["kind"] = PillarKind.objects.filter(code=payload.kind).first() if payload.kind else None
+    if payload.kind and data["kind"] is None:
+        unknown["kind"] = [_("%(code)s is not a pillar kind.") % {"code": payload.kind}]
     data["need_category"] = (
         NeedCategory.objects.filter(number=payload.need_category).first()
         if payload.need_category
         else None
     )
+    if payload.need_category and data["need_category"] is None:
+        unknown["need_category"] = [_("PMKS categories are numbered 1 to 26.")]
+    if unknown:
+        raise ValidationError(unknown)
     for key in ("latitude", "longitude"):
         if data[key] is not None:
+            if not math.isfinite(data[key]):
+                raise ValidationError({key: _("Give the GPS position as a number.")})
             data[key] = Decimal(str(round(data[key], 6)))
     households = list(Household.objects.filter(pk__in=payload.household_ids))
     if len(households) != len(set(payload.household_ids)):
@@ -421,7 +441,7 @@ def report_status(
     _require(request, Capability.CASEWORK_VIEW)
     from pilar.casework.forms import default_month
 
-    month = services.month_start(month or default_month())
+    month = _month(month) or default_month()
     kind_obj = PillarKind.objects.filter(code=kind).first() if kind else None
     if kind and kind_obj is None:
         raise ValidationError({"kind": _("%(code)s is not a pillar kind.") % {"code": kind}})

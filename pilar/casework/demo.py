@@ -327,6 +327,7 @@ class CaseworkDemo:
                         "follow_ups": sum(1 for a, _ in items if a.follow_up_on),
                     },
                     submitted_at=_at(submitted),
+                    first_submitted_at=_at(submitted),
                     submit_count=1,
                     decided_by=decider if status != "submitted" else None,
                     decided_at=_at(decided, 14) if status != "submitted" else None,

@@ -49,8 +49,18 @@ class AreaCodeField(forms.ChoiceField):
         return Area.objects.filter(code=code).first() if code else None
 
 
+class MonthField(forms.DateField):
+    """A month (YYYY-MM) between 2000 and 2100: beyond that is a typing slip, not a month."""
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None and not (2000 <= day.year <= 2100):
+            raise forms.ValidationError(_("Choose a month between 2000 and 2100."))
+        return day
+
+
 def month_field(**kwargs):
-    return forms.DateField(
+    return MonthField(
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         **kwargs,

@@ -398,6 +398,12 @@ class MonthlyReport(models.Model):
     summary = models.JSONField(_("figures"), default=dict)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(
+        _("first submitted at"),
+        null=True,
+        blank=True,
+        help_text=_("Whether a report was late is judged on its first submission."),
+    )
     submit_count = models.PositiveSmallIntegerField(default=0)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

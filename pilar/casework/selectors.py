@@ -6,8 +6,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from pilar.accounts.access import Capability, assignment_scope_q
+from pilar.casework.access import activity_scope_q, report_scope_q
 from pilar.casework.models import Activity, Caseload, MonthlyReport
 from pilar.casework.services import month_end, month_start, report_due, today
 from pilar.registry.models import Assignment
@@ -35,6 +37,12 @@ class StatusRow:
     kind_id: int
     area_name: str
     cells: list[Cell] = field(default_factory=list)
+
+
+def is_late(first_submitted, month: datetime.date) -> bool:
+    """Whether a report first submitted at `first_submitted` missed its due day (in the
+    office's time zone, not UTC)."""
+    return first_submitted is not None and timezone.localdate(first_submitted) > report_due(month)
 
 
 def months_ending(month: datetime.date, count: int) -> list[datetime.date]:
@@ -80,15 +88,18 @@ def monthly_status(
         )
     )
     people = {r[0] for r in duty_rows}
+    # Reports and activities are read within the user's scope too: a pillar who moved to
+    # another kecamatan has their later months there, not here.
     reports = {
         (pid, kid, m): (pk, status, submitted)
         for pk, pid, kid, m, status, submitted in MonthlyReport.objects.filter(
-            person_id__in=people, month__gte=first, month__lte=window[-1]
-        ).values_list("pk", "person_id", "kind_id", "month", "status", "submitted_at")
+            report_scope_q(user), person_id__in=people, month__gte=first, month__lte=window[-1]
+        ).values_list("pk", "person_id", "kind_id", "month", "status", "first_submitted_at")
     }
     counts = {
         (pid, kid, m): n
         for pid, kid, m, n in Activity.objects.current()
+        .filter(activity_scope_q(user))
         .filter(person_id__in=people, month__gte=first, month__lte=window[-1])
         .values("person_id", "kind_id", "month")
         .annotate(n=Count("pk"))
@@ -110,13 +121,12 @@ def monthly_status(
             found = reports.get((*key, m))
             if found:
                 pk, status, submitted = found
-                late = submitted is not None and submitted.date() > report_due(m)
-                row.cells.append(Cell(m, status, pk, n, late))
+                row.cells.append(Cell(m, status, pk, n, is_late(submitted, m)))
             elif not served:
                 row.cells.append(Cell(m, NOT_SERVING, None, n))
             elif on > report_due(m):
                 row.cells.append(Cell(m, LATE, None, n, True))
-            elif m <= month_start(on):
+            elif month_end(m) <= on:
                 row.cells.append(Cell(m, MISSING, None, n))
             else:
                 row.cells.append(Cell(m, NOT_DUE, None, n))

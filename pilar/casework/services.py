@@ -13,11 +13,12 @@ from collections import Counter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope, can
+from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.casework.access import may_decide
 from pilar.casework.models import (
@@ -86,6 +87,22 @@ def _user(by: Actor):
     return by.user if getattr(by.user, "is_authenticated", False) else None
 
 
+def _check_lengths(errors: dict, data: dict, limits: dict[str, int]) -> None:
+    """A text longer than its column is refused by name (PostgreSQL would fail the write)."""
+    for field, limit in limits.items():
+        value = data.get(field) or ""
+        if isinstance(value, str) and len(value.strip()) > limit and field not in errors:
+            errors[field] = [
+                _("Keep this under %(limit)d characters (it has %(count)d).")
+                % {"limit": limit, "count": len(value.strip())}
+            ]
+
+
+def _visible(by: Actor, queryset, pk) -> bool:
+    user = _user(by)
+    return user is None or queryset.visible_to(user).filter(pk=pk).exists()
+
+
 def _require(by: Actor, capability: Capability) -> None:
     user = _user(by)
     if user is not None and not can(user, capability):
@@ -102,18 +119,23 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
     except ValidationError as exc:
         errors["kk_number"] = exc.messages
     else:
-        taken = Household.objects.filter(kk_number=data["kk_number"])
+        kk = data["kk_number"]
+        taken = Household.objects.filter(Q(kk_number=kk) | Q(kk_history__kk_number=kk))
         if household is not None:
             taken = taken.exclude(pk=household.pk)
         if taken.exists():
             errors["kk_number"] = [
-                _("A household with this KK number is already registered; open it instead.")
+                _(
+                    "A household with this KK number (now or formerly) is already registered: "
+                    "search for it, or ask the office if it is outside your area."
+                )
             ]
     area = data.get("area")
     if area is None or area.level != Area.Level.KELURAHAN:
         errors["area"] = [_("Choose the kelurahan/desa where the family lives.")]
     if not (data.get("address") or "").strip():
         errors["address"] = [_("Write the address (street, RT/RW) so the family can be found.")]
+    _check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
     decile = data.get("decile")
     if decile not in (None, "") and not (1 <= int(decile) <= 10):
         errors["decile"] = [_("The DTSEN decile is a whole number from 1 to 10.")]
@@ -162,7 +184,7 @@ def household_create(*, by: Actor, data: dict, head: dict | None = None) -> Hous
     household.categories.set(categories)
     audit_record(
         by=by,
-        action="household.create",
+        action=AuditEntry.Action.CREATE,
         obj=household,
         changes={
             k: [None, v]
@@ -209,6 +231,13 @@ def household_update(*, by: Actor, household: Household, data: dict) -> Househol
     if household.status == Household.Status.ACTIVE:
         household.status_reason = ""
     household.save()
+    if household.status != Household.Status.ACTIVE:
+        # A family that moved away or was closed is no longer accompanied here.
+        for open_caseload in household.caseloads.filter(end_date__isnull=True):
+            end = max(household.status_date or today(), open_caseload.start_date)
+            Caseload.objects.filter(pk=open_caseload.pk).update(
+                end_date=end, end_reason=household.get_status_display()
+            )
     changes = diff(before, snapshot(household, HOUSEHOLD_FIELDS))
     if categories is not None:
         old = set(household.categories.values_list("pk", flat=True))
@@ -219,7 +248,7 @@ def household_update(*, by: Actor, household: Household, data: dict) -> Househol
     if changes:
         audit_record(
             by=by,
-            action="household.update",
+            action=AuditEntry.Action.UPDATE,
             obj=household,
             changes=changes,
             note=reason if new_kk else household.status_reason,
@@ -238,7 +267,9 @@ def _member_errors(data: dict) -> dict[str, list]:
     birth = data.get("birth_date")
     if birth and birth > today():
         errors["birth_date"] = [_("The date of birth is in the future; check the year.")]
+    _check_lengths(errors, data, {"name": 150})
     nik = (data.get("nik") or "").strip()
+    data["nik"] = nik
     if nik:
         try:
             data["nik"] = validate_nik(nik, birth_date=birth, sex=data.get("sex") or None)
@@ -264,13 +295,20 @@ def member_add(*, by: Actor, household: Household, data: dict) -> HouseholdMembe
         if other is not None:
             if other.household_id == household.pk:
                 errors["nik"] = [_("This NIK is already a member of this household.")]
-            else:
+            elif _visible(by, Household.objects, other.household_id):
                 errors["nik"] = [
                     _(
                         "This NIK is a member of another household (KK %(kk)s, %(area)s). If "
                         "the person moved, record their leaving there first."
                     )
                     % {"kk": other.household.masked_kk, "area": other.household.area.name}
+                ]
+            else:
+                errors["nik"] = [
+                    _(
+                        "This NIK is a member of a household outside your area. If the person "
+                        "moved here, ask the office to record their leaving there first."
+                    )
                 ]
     if (
         data.get("relation") == Relation.HEAD
@@ -298,9 +336,9 @@ def member_add(*, by: Actor, household: Household, data: dict) -> HouseholdMembe
         ) from None
     audit_record(
         by=by,
-        action="household.member_add",
-        obj=household,
-        changes={"member": [None, member.name], "relation": [None, member.relation]},
+        action=AuditEntry.Action.CREATE,
+        obj=member,
+        changes={"household": [None, str(household)], "relation": [None, member.relation]},
     )
     return member
 
@@ -319,6 +357,7 @@ def member_leave(
         errors["left_on"] = [_("Give the day the member left; it cannot be in the future.")]
     if not (reason or "").strip():
         errors["left_reason"] = [_("Say why (moved, married, died, new KK).")]
+    _check_lengths(errors, {"left_reason": reason}, {"left_reason": 250})
     if errors:
         raise ValidationError(errors)
     updated = HouseholdMember.objects.filter(pk=member.pk, left_on__isnull=True).update(
@@ -329,9 +368,9 @@ def member_leave(
     member.refresh_from_db()
     audit_record(
         by=by,
-        action="household.member_leave",
-        obj=member.household,
-        changes={"member": [member.name, None]},
+        action=AuditEntry.Action.END,
+        obj=member,
+        changes={"left_on": [None, left_on.isoformat()]},
         note=reason,
     )
     return member
@@ -413,44 +452,13 @@ def caseload_assign(
     caseload = Caseload.objects.create(household=household, person=person, start_date=start_date)
     audit_record(
         by=by,
-        action="caseload.assign",
-        obj=household,
+        action=AuditEntry.Action.CREATE,
+        obj=caseload,
         person=person,
         changes={
             "pillar": [current.person.name if current else None, person.name],
             "start_date": [None, start_date.isoformat()],
         },
-    )
-    return caseload
-
-
-@transaction.atomic
-def caseload_end(
-    *, by: Actor, caseload: Caseload, end_date: datetime.date, reason: str
-) -> Caseload:
-    _require_area(by, caseload.household.area, field="__all__")
-    errors = {}
-    if caseload.end_date is not None:
-        errors["end_date"] = [_("This accompaniment has already ended.")]
-    elif end_date is None or end_date < caseload.start_date:
-        errors["end_date"] = [
-            _("The end date must be on or after %(day)s.") % {"day": long_date(caseload.start_date)}
-        ]
-    if not (reason or "").strip():
-        errors["end_reason"] = [_("Say why the accompaniment ends.")]
-    if errors:
-        raise ValidationError(errors)
-    Caseload.objects.filter(pk=caseload.pk, end_date__isnull=True).update(
-        end_date=end_date, end_reason=reason.strip()
-    )
-    caseload.refresh_from_db()
-    audit_record(
-        by=by,
-        action="caseload.end",
-        obj=caseload.household,
-        person=caseload.person,
-        changes={"pillar": [caseload.person.name, None]},
-        note=reason,
     )
     return caseload
 
@@ -488,6 +496,17 @@ def duty_for(person: Person, day: datetime.date, kind=None) -> Assignment | None
     if kind is not None:
         duties = [d for d in duties if d.kind_id == kind.pk]
     return duties[0] if duties else None
+
+
+def _accompanies(person: Person, group, day: datetime.date) -> bool:
+    """Whether `group` is active and within the area of one of `person`'s Pendamping KUBE
+    duties on `day`."""
+    if getattr(group, "status", "active") != "active":
+        return False
+    return any(
+        d.kind.code == "PENDAMPING_KUBE" and group.area.is_within(d.area)
+        for d in active_duties(person, day)
+    )
 
 
 def locked_report(person_id: int, kind_id: int, month: datetime.date) -> MonthlyReport | None:
@@ -531,6 +550,9 @@ def activity_record(
     user = _user(by)
     if user is not None and user.person_id != person.pk:
         raise PermissionDenied
+    # One writer per pillar at a time: a report being submitted now sees this activity or
+    # locks the month before it is checked (see report_submit).
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     errors: dict[str, list] = {}
     day = data.get("date")
     duty = None
@@ -563,12 +585,19 @@ def activity_record(
         )
         if len(visible) != len({h.pk for h in households}):
             errors["households"] = [_("Choose households from your caseload.")]
+    group = data.get("kube_group")
+    if group is not None and day and not _accompanies(person, group, day):
+        errors["kube_group"] = [
+            _("Choose an active KUBE group in the area of your Pendamping KUBE duty.")
+        ]
+    _check_lengths(errors, data, {"notes": 1000})
     follow = data.get("follow_up_on")
     if follow and day and follow < day:
         errors["follow_up_on"] = [_("The follow-up date must be after the activity's date.")]
     lat, lon = data.get("latitude"), data.get("longitude")
     if (lat is None) != (lon is None) or (
-        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        lat is not None
+        and not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180)
     ):
         errors["latitude"] = [_("The GPS position is incomplete or impossible; take it again.")]
     processed = None
@@ -599,12 +628,18 @@ def activity_record(
         if position and lat is None:
             activity.latitude, activity.longitude = position
         activity.photo.save(content.name, content, save=False)
-    activity.save()
-    if households:
-        activity.households.set(households)
+        # The file is stored before the row: if the row is not saved, the file goes too.
+    try:
+        activity.save()
+        if households:
+            activity.households.set(households)
+    except Exception:
+        if activity.photo:
+            activity.photo.delete(save=False)
+        raise
     audit_record(
         by=by,
-        action="activity.record",
+        action=AuditEntry.Action.CREATE,
         obj=activity,
         person=person,
         changes={
@@ -624,6 +659,8 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
     user = _user(by)
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
+    Person.objects.select_for_update().filter(pk=activity.person_id).first()
+    activity.refresh_from_db()
     errors = {}
     if activity.cancelled_at:
         errors["__all__"] = [_("This activity was already cancelled.")]
@@ -633,13 +670,21 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
             errors["__all__"] = [_locked_message(report)]
     if not (reason or "").strip():
         errors["cancel_reason"] = [_("Say why the activity is cancelled.")]
+    _check_lengths(errors, {"cancel_reason": reason}, {"cancel_reason": 250})
     if errors:
         raise ValidationError(errors)
     Activity.objects.filter(pk=activity.pk).update(
         cancelled_at=timezone.now(), cancel_reason=reason.strip()
     )
     activity.refresh_from_db()
-    audit_record(by=by, action="activity.cancel", obj=activity, person=activity.person, note=reason)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=activity,
+        person=activity.person,
+        changes={"cancelled": [False, True]},
+        note=reason,
+    )
     return activity
 
 
@@ -649,7 +694,11 @@ def follow_up_done(*, by: Actor, activity: Activity, day: datetime.date | None =
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
     day = day or today()
-    if activity.follow_up_on is None or activity.follow_up_done_on is not None:
+    if (
+        activity.follow_up_on is None
+        or activity.follow_up_done_on is not None
+        or activity.cancelled_at is not None
+    ):
         raise ValidationError({"__all__": [_("This activity has no open follow-up.")]})
     if day > today() or day < activity.date:
         raise ValidationError({"follow_up_done_on": [_("Give the day it was followed up.")]})
@@ -657,7 +706,7 @@ def follow_up_done(*, by: Actor, activity: Activity, day: datetime.date | None =
     activity.refresh_from_db()
     audit_record(
         by=by,
-        action="activity.follow_up_done",
+        action=AuditEntry.Action.UPDATE,
         obj=activity,
         person=activity.person,
         changes={"follow_up_done_on": [None, day.isoformat()]},
@@ -701,38 +750,43 @@ def compile_month(person_id: int, kind_id: int, month: datetime.date) -> dict:
 def report_submit(
     *, by: Actor, person: Person, kind, month: datetime.date, notes: str = ""
 ) -> MonthlyReport:
-    """Submit (or, after a return or a reopening, resubmit) a month's report."""
+    """Submit (or, after a return or a reopening, resubmit) a month's report, from the month's
+    last day on. The person's row is locked first, so an activity being recorded at the same
+    moment is either in the figures or refused as late for a locked month."""
     _require(by, Capability.ACTIVITY_RECORD)
     user = _user(by)
     if user is not None and user.person_id != person.pk:
         raise PermissionDenied
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     month = month_start(month)
+    notes = (notes or "").strip()
     errors: dict[str, list] = {}
-    if month > month_start(today()):
-        errors["month"] = [_("%(month)s has not started yet.") % {"month": month_label(month)}]
-    elif not (
+    duty = (
         Assignment.objects.filter(person=person, kind=kind, start_date__lte=month_end(month))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=month))
-        .exists()
-    ):
+        .select_related("area")
+        .order_by("-start_date")
+        .first()
+    )
+    if month_end(month) > today():
+        errors["month"] = [
+            _("The report for %(month)s can be submitted from %(day)s, the month's last day.")
+            % {"month": month_label(month), "day": long_date(month_end(month))}
+        ]
+    elif duty is None:
         errors["month"] = [
             _("You did not serve as %(kind)s in %(month)s.")
             % {"kind": kind.name, "month": month_label(month)}
         ]
+    if len(notes) > 2000:
+        errors["notes"] = [_("Keep the notes under 2,000 characters.")]
     if errors:
         raise ValidationError(errors)
-    duty = (
-        Assignment.objects.filter(person=person, kind=kind, start_date__lte=month_end(month))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=month))
-        .order_by("-start_date")
-        .first()
-    )
-    summary = compile_month(person.pk, kind.pk, month)
     now = timezone.now()
     fields = {
         "status": MonthlyReport.Status.SUBMITTED,
-        "summary": summary,
-        "notes": (notes or "").strip(),
+        "summary": compile_month(person.pk, kind.pk, month),
+        "notes": notes,
         "submitted_at": now,
         "area": duty.area,
         "decided_by": None,
@@ -743,21 +797,24 @@ def report_submit(
         try:
             with transaction.atomic():
                 report = MonthlyReport.objects.create(
-                    person=person, kind=kind, month=month, submit_count=1, **fields
+                    person=person,
+                    kind=kind,
+                    month=month,
+                    submit_count=1,
+                    first_submitted_at=now,
+                    **fields,
                 )
         except IntegrityError:
             existing = MonthlyReport.objects.get(person=person, kind=kind, month=month)
         else:
             audit_record(
                 by=by,
-                action="report.submit",
+                action=AuditEntry.Action.CREATE,
                 obj=report,
                 person=person,
                 changes={"status": [None, report.status]},
             )
             return report
-    from django.db.models import F
-
     updated = MonthlyReport.objects.filter(
         pk=existing.pk,
         status__in=[MonthlyReport.Status.RETURNED, MonthlyReport.Status.REOPENED],
@@ -776,14 +833,14 @@ def report_submit(
                 "month": message
                 % {
                     "month": month_label(month),
-                    "day": long_date(timezone.localtime(existing.submitted_at).date()),
+                    "day": long_date(timezone.localdate(existing.submitted_at)),
                 }
             }
         )
     report = MonthlyReport.objects.get(pk=existing.pk)
     audit_record(
         by=by,
-        action="report.submit",
+        action=AuditEntry.Action.UPDATE,
         obj=report,
         person=person,
         changes={"status": [existing.status, report.status]},
@@ -811,6 +868,10 @@ def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[st
         )
     if action == "report.reopen" and not reason:
         raise ValidationError({"return_reason": _("Say why the month is reopened.")})
+    errors: dict[str, list] = {}
+    _check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
+    if errors:
+        raise ValidationError(errors)
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=frm).update(
         status=to,
         decided_by=user,
@@ -825,11 +886,11 @@ def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[st
                 % {"status": report.get_status_display().lower()}
             }
         )
-    before = report.status
+    before = frm[0]
     report.refresh_from_db()
     audit_record(
         by=by,
-        action=action,
+        action=AuditEntry.Action.UPDATE,
         obj=report,
         person=report.person,
         changes={"status": [before, report.status]},

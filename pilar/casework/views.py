@@ -11,13 +11,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import Actor
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 from pilar.casework import selectors, services
 from pilar.casework.access import may_decide
 from pilar.casework.forms import (
@@ -108,12 +110,14 @@ def household_list(request):
     if form.is_valid():
         d = form.cleaned_data
         if d["q"]:
+            # A KK number is found only whole (current or former): a prefix search would let
+            # anyone who sees the masked number recover it digit by digit.
             q = d["q"].strip()
-            households = households.filter(
-                Q(kk_number__startswith=q)
-                | Q(dtsen_id=q)
-                | Q(members__name__icontains=q, members__left_on__isnull=True)
-            ).distinct()
+            kk = "".join(ch for ch in q if ch.isdigit())
+            match = Q(dtsen_id=q) | Q(members__name__icontains=q, members__left_on__isnull=True)
+            if len(kk) == 16:
+                match |= Q(kk_number=kk) | Q(kk_history__kk_number=kk)
+            households = households.filter(match).distinct()
         if d["area"]:
             households = households.filter(within_areas_q([d["area"]], "area"))
         if d["decile"]:
@@ -156,6 +160,7 @@ def _export_households(request, households, fmt):
         _("Pillar"),
     ]
     households = households.prefetch_related("categories")
+    _log_export(request, "casework.household", households.count(), fmt)
     rows = (
         [
             h.masked_kk,
@@ -171,6 +176,17 @@ def _export_households(request, households, fmt):
         for h in households.iterator(chunk_size=2000)
     )
     return file_response(fmt, "households", headers, rows)
+
+
+def _log_export(request, object_type: str, count: int, fmt: str) -> None:
+    """Lists of households and activities hold personal data: each download is logged."""
+    audit_record(
+        by=Actor.from_request(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        object_type=object_type,
+        object_repr=_("export of %(n)s rows") % {"n": count},
+        note=f"{fmt} {request.GET.urlencode()}"[:250],
+    )
 
 
 def _visible_household(request, pk) -> Household:
@@ -368,7 +384,9 @@ def caseload_reassign(request):
     form = ReassignForm(request.POST, pillars=_pillars_for(request.user))
     chosen = request.POST.getlist("caseload")
     caseloads = list(
-        services.orphaned_caseloads(request.user).filter(pk__in=[c for c in chosen if c.isdigit()])
+        services.orphaned_caseloads(request.user).filter(
+            pk__in=[c for c in chosen if c.isdigit() and len(c) <= 12]
+        )
     )
     if not form.is_valid() or not caseloads:
         messages.error(request, _("Tick the households and choose the new pillar and the day."))
@@ -488,8 +506,9 @@ def activity_list(request):
             activities = activities.filter(within_areas_q([d["area"]], "area"))
         if d["kind"]:
             activities = activities.filter(kind=d["kind"])
-    if request.GET.get("person", "").isdigit():
-        activities = activities.filter(person_id=int(request.GET["person"]))
+    person = request.GET.get("person", "")
+    if person.isdigit() and len(person) <= 12:
+        activities = activities.filter(person_id=int(person))
     activities = (
         activities.select_related("person", "activity_type", "area", "kind")
         .annotate(household_count=Count("households"))
@@ -497,6 +516,7 @@ def activity_list(request):
     )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
+        _log_export(request, "casework.activity", activities.count(), fmt)
         return _export_activities(activities, fmt)
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -568,6 +588,13 @@ def activity_photo(request, pk):
     activity = _visible_activity(request, pk)
     if not activity.photo:
         raise Http404
+    audit_record(
+        by=Actor.from_request(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=activity,
+        person=activity.person,
+        note="photo",
+    )
     return FileResponse(activity.photo.open("rb"), content_type="image/jpeg")
 
 
@@ -598,7 +625,12 @@ def follow_up_done(request, pk):
             messages.error(request, error)
     else:
         messages.success(request, _("Follow-up marked done."))
-    return redirect(request.POST.get("next") or "casework:follow-ups")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "casework:follow-ups"
+    return redirect(target)
 
 
 @capability_required(Capability.CASEWORK_VIEW)
@@ -798,9 +830,10 @@ def _visible_report(request, pk) -> MonthlyReport:
 @capability_required(Capability.CASEWORK_VIEW)
 def report_detail(request, pk):
     report = _visible_report(request, pk)
+    # Whoever may see the report sees the activities its figures were computed from (a pillar
+    # who moved mid-month reports to the new kecamatan what they did in the old one).
     activities = (
-        Activity.objects.visible_to(request.user)
-        .filter(person=report.person, kind=report.kind, month=report.month)
+        Activity.objects.filter(person=report.person, kind=report.kind, month=report.month)
         .select_related("activity_type")
         .annotate(household_count=Count("households"))
         .order_by("date", "pk")
@@ -815,8 +848,7 @@ def report_detail(request, pk):
             "may_reopen": can(request.user, Capability.REPORTS_REOPEN),
             "sectors": Sector.choices,
             "due": services.report_due(report.month),
-            "late": report.submitted_at
-            and report.submitted_at.date() > services.report_due(report.month),
+            "late": selectors.is_late(report.first_submitted_at, report.month),
             "reason_form": ReasonForm(),
         },
     )

@@ -4,6 +4,7 @@ connection, and stripped of their metadata (camera, time, and the place unless k
 from __future__ import annotations
 
 import io
+import math
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,12 +15,18 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 GPS_IFD = 0x8825
 MAX_SIDE = 1600
+# A phone photo has 12–50 million pixels; more is refused before decoding (memory).
+MAX_PIXELS = 60_000_000
 
 
 def _degrees(values, ref) -> Decimal | None:
+    """Degrees from EXIF's (degrees, minutes, seconds); None for anything unreadable (phones
+    without a fix write 0/0, which reads as NaN)."""
     try:
         d, m, s = (float(v) for v in values)
     except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not all(math.isfinite(v) for v in (d, m, s)):
         return None
     result = Decimal(str(round(d + m / 60 + s / 3600, 6)))
     return -result if ref in ("S", "W") else result
@@ -53,6 +60,16 @@ def process_photo(upload, *, keep_location: bool) -> tuple[ContentFile, tuple | 
     try:
         upload.seek(0)
         image = Image.open(upload)
+        if image.width * image.height > MAX_PIXELS:
+            raise ValidationError(
+                {
+                    "photo": _(
+                        "The picture has %(mp)d million pixels; the most accepted is %(max)d "
+                        "million. Send a smaller copy."
+                    )
+                    % {"mp": image.width * image.height // 1_000_000, "max": MAX_PIXELS // 10**6}
+                }
+            )
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         raise ValidationError(
@@ -62,8 +79,10 @@ def process_photo(upload, *, keep_location: bool) -> tuple[ContentFile, tuple | 
     position = gps_of(exif)
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    if image.mode != "RGB":
-        image = image.convert("RGB")
+    # Only the pixels go on: a fresh image carries no comment, XMP, ICC or EXIF of the original.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image.convert("RGB"))
+    image = clean
     out = io.BytesIO()
     kept = Image.Exif()
     if keep_location and position:

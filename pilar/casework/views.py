@@ -774,6 +774,21 @@ def report_status(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_status(rows, fmt)
+    labels = STATUS_LABELS()
+    late = " (" + _("late") + ")"
+    # Labels are worked out here once per cell: a template loop per cell was most of the page's
+    # time for a kecamatan of 170 pillars (docs/PERFORMANCE.md).
+    for row in rows:
+        for cell in row.cells:
+            cell.label = labels[cell.status] + (
+                late if cell.late and cell.status != selectors.LATE else ""
+            )
+            cell.count_text = (
+                ""
+                if cell.status == selectors.NOT_SERVING
+                else ngettext("%(n)d activity", "%(n)d activities", cell.activities)
+                % {"n": cell.activities}
+            )
     totals = selectors.status_totals(rows)
     return render(
         request,
@@ -783,9 +798,8 @@ def report_status(request):
             "rows": rows,
             "months": selectors.months_ending(month, 6),
             "month": month,
-            "totals": totals,
+            "totals": [(status, labels[status], n) for status, n in totals.items()],
             "query": _query(request),
-            "labels": STATUS_LABELS(),
         },
     )
 

@@ -124,7 +124,11 @@ def test_status_table_shows_who_has_not_reported(client, actors, caseload, recor
     assert rows["Ani Kecamatan A"].cells[-1].status == "submitted"
     assert rows["Ani Kecamatan A"].cells[-1].activities == 1
     assert rows["Budi Kecamatan A"].cells[-1].status == "late"
-    assert response.context["totals"] == {"submitted": 1, "late": 2}
+    assert response.context["totals"] == [
+        ("submitted", "Submitted", 1),
+        ("late", "Late: not submitted", 2),
+    ]
+    assert "Submitted (late)" in response.content.decode()
     export = sheet(client.get("/reports/?month=2024-10&format=xlsx"))
     assert export[0][:3] == ["Pillar", "Kind", "Area"]
     assert {r[0] for r in export[1:]} == set(rows)
@@ -290,3 +294,29 @@ def test_figures_for_viewers_have_no_names_and_add_up(client, actors, caseload, 
     login(client, actors["coordinator_b"])
     rows = client.get("/casework/?month=2024-10").context["rows"]
     assert {r.area.code for r in rows if r.kecamatan} == {"13.75.02"}
+
+
+def test_large_ids_are_not_written_with_thousand_separators(client, actors, caseload, people):
+    """Ids past 999 must reach links and checkboxes as plain digits ("1,234" is no id)."""
+    from pilar.casework.models import Caseload
+    from pilar.registry import services as registry
+
+    orphan = Caseload.objects.get(household=caseload["h1"])
+    Caseload.objects.filter(pk=orphan.pk).update(id=123456)
+    registry.assignment_end(
+        by=Actor.system(),
+        assignment=people["a1"].assignments.get(),
+        end_date=D(2024, 11, 1),
+        end_reason="resigned",
+    )
+    login(client, actors["coordinator_a"])
+    page = client.get("/caseload/").content.decode()
+    assert 'value="123456"' in page
+    response = client.post(
+        "/caseload/reassign/",
+        {"caseload": "123456", "person": people["a2"].pk, "start_date": "2024-11-20"},
+    )
+    assert response.status_code == 302
+    assert (
+        Caseload.objects.get(household=caseload["h1"], end_date__isnull=True).person == people["a2"]
+    )

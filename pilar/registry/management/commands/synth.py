@@ -151,7 +151,7 @@ def synthetic_casework(codes: list[str]) -> list[tuple[str, object]]:
     """(label, queryset) of the synthetic casework rows, in the order they are deleted."""
     from pilar.casework.synth import casework_querysets
 
-    return casework_querysets(synthetic_areas(codes), synthetic_people(codes))
+    return casework_querysets(synthetic_areas(codes))
 
 
 def delete_synthetic(codes: list[str]) -> dict[str, int]:
@@ -327,6 +327,48 @@ def overlap_triggers_suspended(dry_run: bool):
     with connection.cursor() as cursor:
         for _name, sql in triggers:
             cursor.execute(sql)
+
+
+# PostgreSQL checks each foreign key of each copied row with a deferred trigger (queued in memory
+# until the commit) and updates every index row by row: at 10^7 activities that is most of the
+# time. For the casework tables, foreign keys and plain indexes are dropped for the load and
+# created again from their own definitions in the same transaction, which checks each key once
+# for the whole table and builds each index in one sort. Primary keys and unique constraints stay.
+@contextmanager
+def keys_and_indexes_suspended(models, dry_run: bool):
+    if connection.vendor != "postgresql" or dry_run or not models:
+        yield
+        return
+    tables = [m._meta.db_table for m in models]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks on these tables
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _next_id(model) -> int:
@@ -529,6 +571,9 @@ class Command(BaseCommand):
         sink = Sink(dry_run)
         notes = []
         with transaction.atomic():
+            if connection.vendor == "postgresql":  # hash joins over millions of ids
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
             if existing:
                 if dry_run:
                     casework = ", ".join(
@@ -568,7 +613,11 @@ class Command(BaseCommand):
                         node.pk = i
             else:
                 save_areas(levels)
-            with overlap_triggers_suspended(dry_run):
+            suspended = CASEWORK_MODELS if o["households"] or o["activities"] else ()
+            with (
+                overlap_triggers_suspended(dry_run),
+                keys_and_indexes_suspended(suspended, dry_run),
+            ):
                 tally, casework = self.fill(levels[3], people, rng, fake, kinds, as_of, sink, o)
             if connection.vendor == "postgresql" and not dry_run:
                 written = [Person, Assignment, *CASEWORK_MODELS]

@@ -94,7 +94,9 @@ def monthly_status(
         (pid, kid, m): (pk, status, submitted)
         for pk, pid, kid, m, status, submitted in MonthlyReport.objects.filter(
             report_scope_q(user), person_id__in=people, month__gte=first, month__lte=window[-1]
-        ).values_list("pk", "person_id", "kind_id", "month", "status", "first_submitted_at")
+        )
+        .order_by()  # the default ordering joins every report to its person to sort by name
+        .values_list("pk", "person_id", "kind_id", "month", "status", "first_submitted_at")
     }
     counts = {
         (pid, kid, m): n
@@ -146,9 +148,13 @@ def caseload_of(person_id: int, *, households=None):
     """A pillar's current households with their head, last activity and next follow-up."""
     from pilar.casework.models import HouseholdMember
 
-    head = HouseholdMember.objects.filter(
-        household=OuterRef("household_id"), relation="head", left_on__isnull=True
-    ).values("name")[:1]
+    head = (
+        HouseholdMember.objects.filter(
+            household=OuterRef("household_id"), relation="head", left_on__isnull=True
+        )
+        .order_by()
+        .values("name")[:1]
+    )  # one head: the default ordering would join and sort
     visits = Activity.households.through.objects.filter(
         household_id=OuterRef("household_id"), activity__cancelled_at__isnull=True
     )

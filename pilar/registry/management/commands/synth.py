@@ -33,11 +33,15 @@ from django.utils import timezone
 from faker import Faker
 from stdnum import numdb
 
+from pilar.casework.models import Activity, Caseload, Household, HouseholdMember, MonthlyReport
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area, AreaAlias
 from pilar.registry.models import Assignment, Person, PillarKind
 
 MARK = " [synth]"
+CASEWORK_MODELS = (
+    Household, HouseholdMember, Caseload, Activity, Activity.households.through, MonthlyReport,
+)  # fmt: skip
 BENCH_DATE = datetime.date(2025, 6, 30)
 DEFAULT_SEED = 20250630
 CHUNK = 20_000
@@ -143,9 +147,18 @@ def _raw_delete(queryset) -> int:
         return cursor.rowcount
 
 
+def synthetic_casework(codes: list[str]) -> list[tuple[str, object]]:
+    """(label, queryset) of the synthetic casework rows, in the order they are deleted."""
+    from pilar.casework.synth import casework_querysets
+
+    return casework_querysets(synthetic_areas(codes))
+
+
 def delete_synthetic(codes: list[str]) -> dict[str, int]:
-    """Delete every synthetic row (duties, people, aliases, areas); returns counts per table."""
+    """Delete every synthetic row (casework, duties, people, aliases, areas); returns counts per
+    table."""
     return {
+        **{label: _raw_delete(qs) for label, qs in synthetic_casework(codes)},
         "assignments": _raw_delete(synthetic_assignments(codes)),
         "people": _raw_delete(synthetic_people(codes)),
         "aliases": _raw_delete(AreaAlias.objects.filter(area__in=synthetic_areas(codes))),
@@ -316,6 +329,48 @@ def overlap_triggers_suspended(dry_run: bool):
             cursor.execute(sql)
 
 
+# PostgreSQL checks each foreign key of each copied row with a deferred trigger (queued in memory
+# until the commit) and updates every index row by row: at 10^7 activities that is most of the
+# time. For the casework tables, foreign keys and plain indexes are dropped for the load and
+# created again from their own definitions in the same transaction, which checks each key once
+# for the whole table and builds each index in one sort. Primary keys and unique constraints stay.
+@contextmanager
+def keys_and_indexes_suspended(models, dry_run: bool):
+    if connection.vendor != "postgresql" or dry_run or not models:
+        yield
+        return
+    tables = [m._meta.db_table for m in models]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks on these tables
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def _next_id(model) -> int:
     qn = connection.ops.quote_name
     pk, table = qn(model._meta.pk.column), qn(model._meta.db_table)
@@ -453,6 +508,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=1_000_000, help="default 1,000,000")
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=0,
+            help="casework: households in the synthetic desa, with heads and caseloads (0)",
+        )
+        parser.add_argument(
+            "--activities",
+            type=int,
+            default=0,
+            help="casework: PSM activities over the year before --as-of and up to it, with "
+            "their households and monthly reports (0)",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
         parser.add_argument("--provinces", type=int, default=10, help="default 10")
         parser.add_argument("--cities", type=int, default=5, help="kabupaten per province (5)")
@@ -480,8 +548,10 @@ class Command(BaseCommand):
         for name, top in (("provinces", 27), ("cities", 29), ("kecamatan", 99), ("kelurahan", 999)):
             if not 1 <= o[name] <= top:
                 raise CommandError(f"--{name} must be between 1 and {top}")
-        if people < 0:
-            raise CommandError("--people must be 0 or more")
+        if min(people, o["households"], o["activities"]) < 0:
+            raise CommandError("--people, --households and --activities must be 0 or more")
+        if (o["households"] or o["activities"]) and not people:
+            raise CommandError("casework needs pillars: give --people with --households")
         kinds = {k.code: k for k in PillarKind.objects.all()}
         if "PSM" not in kinds:
             raise CommandError("the pillar kinds are missing: run migrate first")
@@ -501,17 +571,27 @@ class Command(BaseCommand):
         sink = Sink(dry_run)
         notes = []
         with transaction.atomic():
+            if connection.vendor == "postgresql":  # hash joins over millions of ids
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
             if existing:
                 if dry_run:
+                    casework = ", ".join(
+                        f"{_fmt(qs.count())} {label}" for label, qs in synthetic_casework(existing)
+                    )
                     notes.append(
-                        f"would delete {_fmt(synthetic_assignments(existing).count())} "
+                        f"would delete {casework}, "
+                        f"{_fmt(synthetic_assignments(existing).count())} "
                         f"assignments, {_fmt(synthetic_people(existing).count())} people, "
                         f"{_fmt(synthetic_areas(existing).count())} areas"
                     )
                 else:
                     gone = delete_synthetic(existing)
                     notes.append(
-                        f"deleted {_fmt(gone['assignments'])} assignments, "
+                        f"deleted {_fmt(gone['households'])} households, "
+                        f"{_fmt(gone['activities'])} activities, "
+                        f"{_fmt(gone['monthly reports'])} monthly reports, "
+                        f"{_fmt(gone['assignments'])} assignments, "
                         f"{_fmt(gone['people'])} people, {_fmt(gone['areas'])} areas"
                     )
             if o["reset"] and people == 0:  # a clean-up: nothing new is generated
@@ -533,13 +613,18 @@ class Command(BaseCommand):
                         node.pk = i
             else:
                 save_areas(levels)
-            with overlap_triggers_suspended(dry_run):
-                tally = self.fill(levels[3], people, rng, fake, kinds, as_of, sink)
+            suspended = CASEWORK_MODELS if o["households"] or o["activities"] else ()
+            with (
+                overlap_triggers_suspended(dry_run),
+                keys_and_indexes_suspended(suspended, dry_run),
+            ):
+                tally, casework = self.fill(levels[3], people, rng, fake, kinds, as_of, sink, o)
             if connection.vendor == "postgresql" and not dry_run:
+                written = [Person, Assignment, *CASEWORK_MODELS]
                 with connection.cursor() as cursor:
-                    for sql in connection.ops.sequence_reset_sql(no_style(), [Person, Assignment]):
+                    for sql in connection.ops.sequence_reset_sql(no_style(), written):
                         cursor.execute(sql)
-                    tables = (Area, Person, Assignment)
+                    tables = (Area, *written)
                     qn = connection.ops.quote_name
                     cursor.execute(f"ANALYZE {', '.join(qn(m._meta.db_table) for m in tables)}")
         n_areas = sum(len(v) for v in levels.values())
@@ -553,13 +638,33 @@ class Command(BaseCommand):
             f"{_fmt(len(levels[4]))} desa), {_fmt(tally.people)} people, "
             f"{_fmt(tally.people)} assignments ({_fmt(tally.active)} active on {as_of}, "
             f"{_fmt(tally.ended)} ended before, {_fmt(tally.future)} starting after; "
-            f"{kinds_txt}) on {connection.vendor} in {time.perf_counter() - started:.1f} s"
+            f"{kinds_txt})"
+            + (
+                f"; {_fmt(casework.households)} households, {_fmt(casework.caseloads)} open "
+                f"caseloads, {_fmt(casework.activities)} activities with "
+                f"{_fmt(casework.links)} household links, {_fmt(casework.reports)} monthly reports"
+                if casework
+                else ""
+            )
+            + f" on {connection.vendor} in {time.perf_counter() - started:.1f} s"
         )
 
-    def fill(self, kecamatan: list[Node], people: int, rng, fake, kinds, as_of, sink) -> Tally:
+    def fill(self, kecamatan: list[Node], people: int, rng, fake, kinds, as_of, sink, o):
+        """People and duties, kecamatan by kecamatan, and their casework when asked for; returns
+        the two tallies (the second None without casework)."""
         maker = PeopleMaker(rng, fake, kinds, as_of)
         if people == 0:
-            return maker.tally
+            return maker.tally, None
+        casework = None
+        if o["households"] or o["activities"]:
+            from pilar.casework.synth import CaseworkMaker
+
+            casework = CaseworkMaker(
+                rng, sink=sink, kinds=kinds, as_of=as_of, households=o["households"],
+                activities=o["activities"], kecamatan=len(kecamatan),
+                names=(maker.male, maker.female, maker.last), streets=maker.streets,
+                now=maker.now,
+            )  # fmt: skip
         person_cols, person_extra = _extra_columns(Person, PERSON_COLUMNS)
         duty_cols, duty_extra = _extra_columns(Assignment, ASSIGNMENT_COLUMNS)
         person_cols = _columns(Person, PERSON_COLUMNS) + person_cols
@@ -567,7 +672,8 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql" and not sink.dry_run:
             qn = connection.ops.quote_name
             with connection.cursor() as cursor:
-                tables = ", ".join(qn(m._meta.db_table) for m in (Person, Assignment))
+                locked = (Person, Assignment, *(CASEWORK_MODELS if casework else ()))
+                tables = ", ".join(qn(m._meta.db_table) for m in locked)
                 cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         person_id = _next_id(Person) if not sink.dry_run else 1
         duty_id = _next_id(Assignment) if not sink.dry_run else 1
@@ -589,4 +695,9 @@ class Command(BaseCommand):
                 sink.write(Person, person_cols, p_rows)
                 sink.write(Assignment, duty_cols, d_rows)
                 p_rows, d_rows = [], []
-        return maker.tally
+            if casework is not None:
+                casework.kecamatan(kec, ds)
+        if casework is not None:
+            casework.flush()
+            return maker.tally, casework.tally
+        return maker.tally, None

@@ -367,7 +367,8 @@ def main() -> int:
     pairs = {(d[0], d[2]) for d in duties}
     cells = html.count('data-testid="cell-')
     linked = len(re.findall(r'href="/reports/\d+/"', html))
-    activities = sum(int(n) for n in re.findall(r"<br><small>(\d+) ", html))
+    counts_shown = re.findall(r'<br><small><a [^>]*>([\d.,]+) ', html)
+    activities = sum(int(re.sub(r"[.,]", "", n)) for n in counts_shown)
     status_rows = s_selector[2]
     status_ok = (
         cells == 6 * len(pairs) == 6 * len(status_rows)

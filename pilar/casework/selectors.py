@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from pilar.accounts.access import Capability, assignment_scope_q
@@ -116,22 +116,25 @@ def monthly_status(
         else:
             rows[key].area_name = area_name  # the latest duty's area
         spans.setdefault(key, []).append((start, end))
+    # Per month once: its last day, its due day, and what a missing report is on `on`.
+    calendar = []
+    for m in window:
+        end, due = month_end(m), report_due(m)
+        missing = LATE if on > due else MISSING if end <= on else NOT_DUE
+        calendar.append((m, end, due, missing))
     for key, row in rows.items():
-        for m in window:
-            served = any(s <= month_end(m) and (e is None or e >= m) for s, e in spans[key])
+        periods = spans[key]
+        for m, end, due, missing in calendar:
             n = counts.get((*key, m), 0)
             found = reports.get((*key, m))
             if found:
                 pk, status, submitted = found
-                row.cells.append(Cell(m, status, pk, n, is_late(submitted, m)))
-            elif not served:
+                late = submitted is not None and timezone.localdate(submitted) > due
+                row.cells.append(Cell(m, status, pk, n, late))
+            elif not any(s <= end and (e is None or e >= m) for s, e in periods):
                 row.cells.append(Cell(m, NOT_SERVING, None, n))
-            elif on > report_due(m):
-                row.cells.append(Cell(m, LATE, None, n, True))
-            elif month_end(m) <= on:
-                row.cells.append(Cell(m, MISSING, None, n))
             else:
-                row.cells.append(Cell(m, NOT_DUE, None, n))
+                row.cells.append(Cell(m, missing, None, n, missing == LATE))
     return list(rows.values())
 
 
@@ -249,8 +252,9 @@ def summary(areas, month: datetime.date) -> tuple[list[SummaryRow], SummaryRow]:
     active = Household.objects.filter(scope, status="active")
     for area_id, n in active.values("area_id").annotate(n=Count("pk")).values_list("area_id", "n"):
         rows[area_id].households = n
+    open_caseload = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
     for area_id, n in (
-        active.filter(caseloads__end_date__isnull=True)
+        active.filter(Exists(open_caseload))
         .values("area_id")
         .annotate(n=Count("pk"))
         .values_list("area_id", "n")

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -127,7 +128,9 @@ def household_list(request):
         if d["status"]:
             households = households.filter(status=d["status"])
         if d["unassigned"]:
-            households = households.exclude(caseloads__end_date__isnull=True)
+            households = households.exclude(
+                Exists(Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True))
+            )
     pillar = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True).values(
         "person__name"
     )[:1]
@@ -776,10 +779,18 @@ def report_status(request):
         return _export_status(rows, fmt)
     labels = STATUS_LABELS()
     late = " (" + _("late") + ")"
-    # Labels are worked out here once per cell: a template loop per cell was most of the page's
-    # time for a kecamatan of 170 pillars (docs/PERFORMANCE.md).
+    # Labels and links are worked out here once per cell (URLs reversed once per page): a
+    # template loop and two {% url %} per cell were most of the page's time for a kecamatan of
+    # 170 pillars (docs/PERFORMANCE.md).
+    report_url = reverse("casework:report-detail", args=[0]).removesuffix("0/")
+    activity_url = reverse("casework:activity-list")
     for row in rows:
         for cell in row.cells:
+            cell.report_url = f"{report_url}{cell.report_id}/" if cell.report_id else ""
+            cell.count_url = (
+                f"{activity_url}?month={cell.month:%Y-%m}&person={row.person_id}"
+                f"&kind={row.kind_code}"
+            )
             cell.label = labels[cell.status] + (
                 late if cell.late and cell.status != selectors.LATE else ""
             )

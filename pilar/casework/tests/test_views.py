@@ -197,6 +197,13 @@ def test_viewer_sees_no_household(client, actors, caseload):
     assert client.get("/api/v1/households").status_code == 403
 
 
+def test_unaccompanied_households_filter(client, actors, caseload, make_household):
+    lonely = make_household(head="Belum Didampingi")
+    login(client, actors["operator"])
+    page = client.get("/households/?unassigned=on").context["page"]
+    assert [h.pk for h in page] == [lonely.pk]
+
+
 def test_household_export_masks_kk_and_opens(client, actors, caseload):
     login(client, actors["operator"])
     rows = sheet(client.get("/households/?format=xlsx"))
@@ -279,7 +286,10 @@ def test_a_field_volunteer_starts_on_their_reports(client, actors):
     assert client.get("/").url == "/reports/mine/"
 
 
-def test_figures_for_viewers_have_no_names_and_add_up(client, actors, caseload, record, people):
+def test_figures_for_viewers_have_no_names_and_add_up(
+    client, actors, caseload, record, people, make_household
+):
+    make_household(head="Belum Didampingi")  # nobody accompanies this one
     record(households=[caseload["h1"], caseload["h2"]])
     record(day=D(2024, 10, 9))
     login(client, actors["viewer"])
@@ -287,7 +297,7 @@ def test_figures_for_viewers_have_no_names_and_add_up(client, actors, caseload, 
     body = response.content.decode()
     assert "Ani Kecamatan A" not in body and "Pak Amir" not in body
     total = response.context["total"]
-    assert (total.activities, total.reached, total.households, total.accompanied) == (2, 2, 3, 3)
+    assert (total.activities, total.reached, total.households, total.accompanied) == (2, 2, 4, 3)
     kecamatan = {r.area.code: r for r in response.context["rows"] if r.kecamatan}
     assert kecamatan["13.75.01"].activities == 2 and kecamatan["13.75.02"].activities == 0
     assert not response.context["linked"]  # a viewer gets figures, not links to records

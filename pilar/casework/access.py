@@ -18,7 +18,11 @@ def _area_q(user, capability: Capability, field: str) -> Q | None:
     areas = area_scope(user, capability)
     if areas is None:
         return None
-    return within_areas_q(areas, field)
+    # By area id from a subquery, not a join to the area table: the big tables (activities,
+    # reports) keep using their own indexes and test each row's area against a small set.
+    from pilar.regions.models import Area
+
+    return Q(**{f"{field}__in": Area.objects.filter(within_areas_q(areas, "")).values("pk")})
 
 
 def household_scope_q(user, *, edit: bool = False) -> Q:

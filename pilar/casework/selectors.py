@@ -121,15 +121,19 @@ def monthly_status(
     for m in window:
         end, due = month_end(m), report_due(m)
         missing = LATE if on > due else MISSING if end <= on else NOT_DUE
-        calendar.append((m, end, due, missing))
+        # Late: first sent on or after the day after the due day began in the office's zone.
+        deadline = timezone.make_aware(
+            datetime.datetime.combine(due + datetime.timedelta(days=1), datetime.time())
+        )
+        calendar.append((m, end, deadline, missing))
     for key, row in rows.items():
         periods = spans[key]
-        for m, end, due, missing in calendar:
+        for m, end, deadline, missing in calendar:
             n = counts.get((*key, m), 0)
             found = reports.get((*key, m))
             if found:
                 pk, status, submitted = found
-                late = submitted is not None and timezone.localdate(submitted) > due
+                late = submitted is not None and submitted >= deadline
                 row.cells.append(Cell(m, status, pk, n, late))
             elif not any(s <= end and (e is None or e >= m) for s, e in periods):
                 row.cells.append(Cell(m, NOT_SERVING, None, n))

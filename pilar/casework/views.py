@@ -3,6 +3,7 @@ follow-ups. Scope comes from the querysets (`visible_to`, `editable_by`); out of
 
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -777,29 +779,17 @@ def report_status(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_status(rows, fmt)
-    labels = STATUS_LABELS()
+    names = STATUS_LABELS()
     late = " (" + _("late") + ")"
-    # Labels and links are worked out here once per cell (URLs reversed once per page): a
-    # template loop and two {% url %} per cell were most of the page's time for a kecamatan of
-    # 170 pillars (docs/PERFORMANCE.md).
-    report_url = reverse("casework:report-detail", args=[0]).removesuffix("0/")
-    activity_url = reverse("casework:activity-list")
+    labels = {k: html.escape(v) for k, v in names.items()}
+    labels |= {(k, "late"): html.escape(v + late) for k, v in names.items()}
+    texts: dict[int, str] = {}
+    links = (
+        reverse("casework:report-detail", args=[0]).removesuffix("0/"),
+        reverse("casework:activity-list"),
+    )
     for row in rows:
-        for cell in row.cells:
-            cell.report_url = f"{report_url}{cell.report_id}/" if cell.report_id else ""
-            cell.count_url = (
-                f"{activity_url}?month={cell.month:%Y-%m}&person={row.person_id}"
-                f"&kind={row.kind_code}"
-            )
-            cell.label = labels[cell.status] + (
-                late if cell.late and cell.status != selectors.LATE else ""
-            )
-            cell.count_text = (
-                ""
-                if cell.status == selectors.NOT_SERVING
-                else ngettext("%(n)d activity", "%(n)d activities", cell.activities)
-                % {"n": cell.activities}
-            )
+        row.html = status_row_html(row, labels, links, texts)
     totals = selectors.status_totals(rows)
     return render(
         request,
@@ -809,10 +799,45 @@ def report_status(request):
             "rows": rows,
             "months": selectors.months_ending(month, 6),
             "month": month,
-            "totals": [(status, labels[status], n) for status, n in totals.items()],
+            "totals": [(status, names[status], n) for status, n in totals.items()],
             "query": _query(request),
         },
     )
+
+
+def status_row_html(row, labels: dict[str, str], links: tuple[str, str], texts: dict) -> str:
+    """One row of the status table, newest month first, built here rather than in the template:
+    a kecamatan has ~170 pillars × 6 months, and a template loop with two {% url %} per cell was
+    most of the page's time (docs/PERFORMANCE.md). Every text is escaped (`html.escape`: the
+    names come from the registry); `texts` caches the "N activities" wording per N."""
+    report_url, activity_url = links
+    kind = html.escape(row.kind_code)
+    out = [
+        f'<th scope="row">{html.escape(row.name)}<br><small class="muted"><span class="tag">'
+        f"{kind}</span> {html.escape(row.area_name)}</small></th>"
+    ]
+    for cell in reversed(row.cells):
+        label = labels[
+            cell.status
+            if not (cell.late and cell.status != selectors.LATE)
+            else (cell.status, "late")
+        ]
+        if cell.report_id:
+            label = f'<a href="{report_url}{cell.report_id}/">{label}</a>'
+        count = ""
+        if cell.status != selectors.NOT_SERVING:
+            n = cell.activities
+            if n not in texts:
+                texts[n] = html.escape(ngettext("%(n)d activity", "%(n)d activities", n) % {"n": n})
+            count = (
+                f'<br><small><a href="{activity_url}?month={cell.month:%Y-%m}&amp;'
+                f'person={row.person_id}&amp;kind={kind}">{texts[n]}</a></small>'
+            )
+        out.append(
+            f'<td class="cell badge-{cell.status}" '
+            f'data-testid="cell-{row.person_id}-{cell.month:%Y-%m}">{label}{count}</td>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
 
 def STATUS_LABELS() -> dict[str, str]:  # noqa: N802 - a table, built in the reader's language

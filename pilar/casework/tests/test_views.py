@@ -330,3 +330,12 @@ def test_large_ids_are_not_written_with_thousand_separators(client, actors, case
     assert (
         Caseload.objects.get(household=caseload["h1"], end_date__isnull=True).person == people["a2"]
     )
+
+
+def test_status_table_escapes_names(client, actors, make_person, make_assignment):
+    p = make_person("<script>alert(1)</script>", kelurahan="13.75.01.1002")
+    make_assignment(p, "PSM", "13.75.01.1002")
+    login(client, actors["coordinator_a"])
+    body = client.get("/reports/?month=2024-10").content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -436,7 +436,12 @@ def _report(request, report_id: int) -> MonthlyReport:
     summary="Who has reported: pillars × the six months ending with `month`",
 )
 def report_status(
-    request, month: datetime.date | None = None, area: str | None = None, kind: str | None = None
+    request,
+    month: datetime.date | None = None,
+    area: str | None = None,
+    kind: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.CASEWORK_VIEW)
     from pilar.casework.forms import default_month
@@ -445,7 +450,15 @@ def report_status(
     kind_obj = PillarKind.objects.filter(code=kind).first() if kind else None
     if kind and kind_obj is None:
         raise ValidationError({"kind": _("%(code)s is not a pillar kind.") % {"code": kind}})
-    rows = selectors.monthly_status(request.user, month, area=_area(area, "area"), kind=kind_obj)
+    area_obj = _area(area, "area")
+    pairs = selectors.status_pairs(request.user, month, area=area_obj, kind=kind_obj)
+    rows = selectors.monthly_status(
+        request.user,
+        month,
+        area=area_obj,
+        kind=kind_obj,
+        pairs=list(pairs[offset : offset + limit]),
+    )
     return [
         {
             "person_id": r.person_id,

@@ -52,21 +52,8 @@ def months_ending(month: datetime.date, count: int) -> list[datetime.date]:
     return months
 
 
-def monthly_status(
-    user,
-    month: datetime.date,
-    *,
-    months: int = 6,
-    area=None,
-    kind=None,
-    on: datetime.date | None = None,
-) -> list[StatusRow]:
-    """Pillars whose duties fall in the window (visible to `user`, optionally within `area`
-    and of `kind`) × the `months` months ending with `month`: each cell the report's status, or
-    missing/late/not due, and the month's number of activities. Three queries."""
-    on = on or today()
-    window = months_ending(month, months)
-    first, last = window[0], month_end(window[-1])
+def status_duties(user, first: datetime.date, last: datetime.date, *, area=None, kind=None):
+    """Duties overlapping [first, last], within the user's scope (and `area`, `kind`)."""
     duties = (
         Assignment.objects.filter(assignment_scope_q(user, Capability.CASEWORK_VIEW))
         .filter(start_date__lte=last)
@@ -76,8 +63,50 @@ def monthly_status(
         duties = duties.within(area)
     if kind is not None:
         duties = duties.filter(kind=kind)
-    duty_rows = list(
-        duties.order_by("person__name", "kind__order", "start_date").values_list(
+    return duties
+
+
+def status_pairs(user, month: datetime.date, *, months: int = 6, area=None, kind=None):
+    """The (person, kind) pairs of the status table, in its order (name, then kind): a
+    queryset, so that a page of them is one LIMIT."""
+    window = months_ending(month, months)
+    duties = status_duties(user, window[0], month_end(window[-1]), area=area, kind=kind)
+    return (
+        duties.values("person_id", "kind_id", "person__name", "kind__order")
+        .distinct()
+        .order_by("person__name", "person_id", "kind__order", "kind_id")
+    )
+
+
+def monthly_status(
+    user,
+    month: datetime.date,
+    *,
+    months: int = 6,
+    area=None,
+    kind=None,
+    on: datetime.date | None = None,
+    pairs: list[dict] | None = None,
+) -> list[StatusRow]:
+    """Pillars whose duties fall in the window (visible to `user`, optionally within `area`
+    and of `kind`; only `pairs` when given, a page of `status_pairs`) × the `months` months
+    ending with `month`: each cell the report's status, or missing/late/not due, and the
+    month's number of activities. Three queries."""
+    on = on or today()
+    window = months_ending(month, months)
+    first, last = window[0], month_end(window[-1])
+    duties = status_duties(user, first, last, area=area, kind=kind)
+    wanted = None
+    if pairs is not None:
+        wanted = {(p["person_id"], p["kind_id"]) for p in pairs}
+        duties = duties.filter(
+            person_id__in={p for p, _k in wanted}, kind_id__in={k for _p, k in wanted}
+        )
+    duty_rows = [
+        r
+        for r in duties.order_by(
+            "person__name", "person_id", "kind__order", "start_date"
+        ).values_list(
             "person_id",
             "person__name",
             "kind_id",
@@ -86,7 +115,8 @@ def monthly_status(
             "start_date",
             "end_date",
         )
-    )
+        if wanted is None or (r[0], r[2]) in wanted
+    ]
     people = {r[0] for r in duty_rows}
     # Reports and activities are read within the user's scope too: a pillar who moved to
     # another kecamatan has their later months there, not here.
@@ -142,12 +172,28 @@ def monthly_status(
     return list(rows.values())
 
 
-def status_totals(rows: list[StatusRow]) -> dict[str, int]:
-    """How many pillars are in each state in the last month of the window."""
-    totals: dict[str, int] = {}
-    for row in rows:
-        status = row.cells[-1].status
-        totals[status] = totals.get(status, 0) + 1
+def status_totals(
+    user, month: datetime.date, *, area=None, kind=None, on: datetime.date | None = None
+) -> dict[str, int]:
+    """How many pillars serving in `month` are in each state for it, over the whole table (not
+    one page): reports by status, and the rest as not yet submitted, late or not due. Two
+    queries."""
+    on = on or today()
+    end, due = month_end(month), report_due(month)
+    serving = status_duties(user, month, end, area=area, kind=kind)
+    count = serving.values("person_id", "kind_id").distinct().count()
+    same_pair = serving.filter(person_id=OuterRef("person_id"), kind_id=OuterRef("kind_id"))
+    totals: dict[str, int] = dict(
+        MonthlyReport.objects.filter(report_scope_q(user), month=month)
+        .filter(Exists(same_pair))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    rest = count - sum(totals.values())
+    if rest > 0:
+        totals[LATE if on > due else MISSING if end <= on else NOT_DUE] = rest
     return totals
 
 

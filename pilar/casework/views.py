@@ -775,10 +775,16 @@ def report_status(request):
     if form.is_valid():
         month = (form.cleaned_data["month"] or month).replace(day=1)
         area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
-    rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
+        rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
         return _export_status(rows, fmt)
+    per_page = STATUS_PAGE_SIZES.get(request.GET.get("per_page", ""), STATUS_PAGE_SIZE)
+    pairs = selectors.status_pairs(request.user, month, area=area, kind=kind)
+    page = Paginator(pairs, per_page).get_page(request.GET.get("page"))
+    rows = selectors.monthly_status(
+        request.user, month, months=6, area=area, kind=kind, pairs=list(page.object_list)
+    )
     names = STATUS_LABELS()
     late = " (" + _("late") + ")"
     labels = {k: html.escape(v) for k, v in names.items()}
@@ -790,7 +796,7 @@ def report_status(request):
     )
     for row in rows:
         row.html = status_row_html(row, labels, links, texts)
-    totals = selectors.status_totals(rows)
+    totals = selectors.status_totals(request.user, month, area=area, kind=kind)
     return render(
         request,
         "casework/report_status.html",
@@ -800,9 +806,16 @@ def report_status(request):
             "months": selectors.months_ending(month, 6),
             "month": month,
             "totals": [(status, names[status], n) for status, n in totals.items()],
+            "page": page,
+            "per_page": per_page,
             "query": _query(request),
         },
     )
+
+
+# Pillars per page of the status table (a kecamatan has ~100–170); `per_page=200` shows more.
+STATUS_PAGE_SIZE = 50
+STATUS_PAGE_SIZES = {"50": 50, "200": 200}
 
 
 def status_row_html(row, labels: dict[str, str], links: tuple[str, str], texts: dict) -> str:

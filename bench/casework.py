@@ -12,10 +12,10 @@ databases only. Migrates, runs `synth` (with its casework options) unless the sy
 exactly the sizes asked for, then times, median of R runs after one warm-up:
 
 (a) GET /reports/?month=M&area=K&per_page=200 (the whole kecamatan on one page; the default
-    page of 50 pillars is timed beside it) through Django's test Client, logged in as a coordinator scoped
-    to synthetic kecamatan K (the kecamatan's serving TKSK), against the floor: the raw SQL for
-    the same answer (K's duties in the six months, their reports, the activity counts per
-    person, kind and month), three statements through a cursor with fetchall;
+    page of 50 pillars is timed beside it) through Django's test Client, logged in as a
+    coordinator scoped to synthetic kecamatan K (the kecamatan's serving TKSK), against the
+    floor: the raw SQL for the same answer (K's duties in the six months, their reports, the
+    activity counts per person, kind and month), three statements through a cursor with fetchall;
 (b) GET /caseload/ as the PSM with the median caseload, against the raw SQL for that caseload
     (household, kelurahan, head's name, last activity date, next open follow-up), one statement.
 
@@ -372,7 +372,7 @@ def main() -> int:
     pairs = {(d[0], d[2]) for d in duties}
     cells = html.count('data-testid="cell-')
     linked = len(re.findall(r'href="/reports/\d+/"', html))
-    counts_shown = re.findall(r'<br><small><a [^>]*>([\d.,]+) ', html)
+    counts_shown = re.findall(r"<br><small><a [^>]*>([\d.,]+) ", html)
     activities = sum(int(re.sub(r"[.,]", "", n)) for n in counts_shown)
     status_rows = s_selector[2]
     status_ok = (

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from pilar.accounts.access import Capability, can
-from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor
+from pilar.accounts.access import Capability
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
 from pilar.casework import selectors, services
 from pilar.casework.models import (
     Activity,
@@ -31,15 +31,6 @@ from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 
 router = Router(tags=["casework"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, source=AuditEntry.Source.API)
-
-
-def _require(request, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
 
 
 def _month(value: datetime.date | None, field: str = "month") -> datetime.date | None:

@@ -13,18 +13,15 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
+from pilar.api.common import api_actor as _actor
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record
+from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
 from pilar.imports.columns import column_letter
 from pilar.imports.models import Import, ImportRow
 from pilar.lib.nik import mask_nik
 
 router = Router(tags=["imports"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, source=AuditEntry.Source.API)
 
 
 def _batch(request, import_id: int) -> Import:

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can
-from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor
+from pilar.accounts.access import Capability
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
 from pilar.casework.models import Household
 from pilar.kube import services
 from pilar.kube.access import may_record
@@ -22,15 +22,6 @@ from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
 
 router = Router(tags=["kube"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, source=AuditEntry.Source.API)
-
-
-def _require(request, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
 
 
 class GroupOut(Schema):

@@ -1,15 +1,15 @@
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can, can_see_full_nik
-from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor
+from pilar.accounts.access import Capability, can_see_full_nik
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
@@ -17,15 +17,6 @@ from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
 from pilar.registry.selectors import PeopleFilter, matching_people
 
 router = Router(tags=["registry"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, source=AuditEntry.Source.API)
-
-
-def _require(request, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
 
 
 class KindOut(Schema):

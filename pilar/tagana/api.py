@@ -4,15 +4,15 @@ scoped querysets as the pages (see pilar.tagana.access for who sees what)."""
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can
-from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor
+from pilar.accounts.access import Capability
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.registry.models import Person
 from pilar.tagana import services
@@ -20,15 +20,6 @@ from pilar.tagana.models import Deployment, DisasterEvent, EventLogEntry
 from pilar.tagana.selectors import EventFilter, event_detail_parts, matching_events, roster
 
 router = Router(tags=["tagana"])
-
-
-def _actor(request) -> Actor:
-    return Actor.from_request(request, source=AuditEntry.Source.API)
-
-
-def _require(request, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
 
 
 def _area(code: str | None, field: str) -> Area | None:

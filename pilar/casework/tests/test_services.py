@@ -329,12 +329,14 @@ def test_a_40_mb_photo_is_refused_before_reading(caseload, record):
     assert not Activity.objects.exists()
 
 
-def test_future_or_impossible_gps_is_refused(caseload, record):
+def test_impossible_or_half_gps_is_refused(caseload, record):
     from decimal import Decimal
 
-    with pytest.raises(ValidationError) as exc:
-        record(latitude=Decimal("95"), longitude=Decimal("100"))
-    assert "latitude" in exc.value.message_dict
+    for lat, lon in [(Decimal("95"), Decimal("100")), (Decimal("-0.3"), None)]:
+        with pytest.raises(ValidationError) as exc:
+            record(latitude=lat, longitude=lon)
+        assert "latitude" in exc.value.message_dict
+    assert not Activity.objects.exists()
 
 
 # --- monthly reports ---------------------------------------------------------------------

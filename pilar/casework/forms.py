@@ -204,6 +204,11 @@ class CaseloadForm(forms.Form):
         self.initial.setdefault("start_date", timezone.localdate())
 
 
+class CaseloadEndForm(forms.Form):
+    end_date = forms.DateField(label=_("Last day"), widget=DateInput())
+    end_reason = forms.CharField(label=_("Reason"), max_length=250)
+
+
 class ReassignForm(forms.Form):
     person = forms.TypedChoiceField(label=_("New pillar"), coerce=int)
     start_date = forms.DateField(label=_("From"), widget=DateInput())

@@ -463,6 +463,42 @@ def caseload_assign(
     return caseload
 
 
+@transaction.atomic
+def caseload_end(
+    *, by: Actor, caseload: Caseload, end_date: datetime.date, reason: str
+) -> Caseload:
+    """Stop accompanying a household (it no longer needs it, or the family refuses), without
+    handing it to another pillar. The row stays as history."""
+    _require_area(by, caseload.household.area, field="__all__")
+    reason = (reason or "").strip()
+    errors: dict[str, list] = {}
+    if end_date is None or end_date < caseload.start_date or end_date > today():
+        errors["end_date"] = [
+            _("The last day of accompaniment must be between %(start)s and today.")
+            % {"start": long_date(caseload.start_date)}
+        ]
+    if not reason:
+        errors["end_reason"] = [_("Say why the accompaniment ends.")]
+    _check_lengths(errors, {"end_reason": reason}, {"end_reason": 250})
+    if errors:
+        raise ValidationError(errors)
+    updated = Caseload.objects.filter(pk=caseload.pk, end_date__isnull=True).update(
+        end_date=end_date, end_reason=reason
+    )
+    if not updated:
+        raise ValidationError({"__all__": [_("This accompaniment has already ended.")]})
+    caseload.refresh_from_db()
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.END,
+        obj=caseload,
+        person=caseload.person,
+        changes={"end_date": [None, end_date.isoformat()]},
+        note=reason,
+    )
+    return caseload
+
+
 def orphaned_caseloads(user):
     """Open caseloads, within the user's editing area, whose pillar no longer serves."""
     serving = Assignment.objects.active_on(today()).values("person_id")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
     path("households/<int:pk>/members/", views.member_add, name="member-add"),
     path("households/<int:pk>/caseload/", views.caseload_assign, name="caseload-assign"),
+    path("caseloads/<int:pk>/end/", views.caseload_end, name="caseload-end"),
     path("members/<int:pk>/leave/", views.member_leave, name="member-leave"),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/reassign/", views.caseload_reassign, name="caseload-reassign"),

@@ -28,6 +28,7 @@ from pilar.casework.access import may_decide
 from pilar.casework.forms import (
     ActivityFilterForm,
     ActivityForm,
+    CaseloadEndForm,
     CaseloadForm,
     HeadForm,
     HouseholdFilterForm,
@@ -361,6 +362,32 @@ def caseload_assign(request, pk):
     else:
         messages.error(request, _("Choose a pillar and the first day."))
     return redirect("casework:household-detail", household.pk)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_end(request, pk):
+    caseload = get_object_or_404(
+        Caseload.objects.filter(household__in=Household.objects.editable_by(request.user)),
+        pk=pk,
+    )
+    form = CaseloadEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.caseload_end(
+                by=Actor.from_request(request),
+                caseload=caseload,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("The accompaniment has ended."))
+    else:
+        messages.error(request, _("Give the last day of accompaniment and the reason."))
+    return redirect("casework:household-detail", caseload.household_id)
 
 
 # --- caseload --------------------------------------------------------------------------------

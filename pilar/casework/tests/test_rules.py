@@ -304,3 +304,24 @@ def test_api_refuses_unknown_codes_by_name(client, actors, caseload, home_visit)
     assert response.status_code == 400
     assert Household.objects.count() == 3
     assert HouseholdMember.objects.count() == 3
+
+
+def test_ending_an_accompaniment_keeps_it_as_history(client, actors, caseload):
+    User.objects.update(language="en")
+    open_caseload = Caseload.objects.get(household=caseload["h1"])
+    login(client, actors["coordinator_b"])  # another kecamatan: not theirs to end
+    assert client.post(f"/caseloads/{open_caseload.pk}/end/", {}).status_code == 404
+    login(client, actors["coordinator_a"])
+    future = client.post(
+        f"/caseloads/{open_caseload.pk}/end/",
+        {"end_date": "2024-12-31", "end_reason": "Sudah mandiri"},
+        follow=True,
+    )
+    assert "between 2 January 2024 and today" in future.content.decode()
+    client.post(
+        f"/caseloads/{open_caseload.pk}/end/",
+        {"end_date": "2024-11-15", "end_reason": "Sudah mandiri"},
+    )
+    open_caseload.refresh_from_db()
+    assert (open_caseload.end_date, open_caseload.end_reason) == (D(2024, 11, 15), "Sudah mandiri")
+    assert not selectors.caseload_of(open_caseload.person_id).filter(household=caseload["h1"])

@@ -140,7 +140,7 @@ class KKChange(models.Model):
     """A KK number the household held before: families get a new KK when they move, split or
     when the head dies, and old papers still carry the old number."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="kk_history")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="kk_history")
     kk_number = models.CharField(_("former KK number"), max_length=16, db_index=True)
     replaced_on = models.DateField(_("replaced on"))
     reason = models.CharField(_("reason"), max_length=250)
@@ -172,7 +172,7 @@ class HouseholdMember(models.Model):
     A NIK is a member of at most one household at a time (a constraint): a member found in
     another household is flagged, never moved silently."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     nik = models.CharField(_("NIK"), max_length=16, blank=True)
     name = models.CharField(_("name"), max_length=150)
     sex = models.CharField(_("sex"), max_length=1, choices=[("L", _("Male")), ("P", _("Female"))])

@@ -35,6 +35,7 @@ from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
 from pilar.lib.nik import validate_nik
 from pilar.lib.photos import process_photo
+from pilar.lib.text import check_lengths as _check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -85,17 +86,6 @@ def month_label(month: datetime.date) -> str:
 
 def _user(by: Actor):
     return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
-def _check_lengths(errors: dict, data: dict, limits: dict[str, int]) -> None:
-    """A text longer than its column is refused by name (PostgreSQL would fail the write)."""
-    for field, limit in limits.items():
-        value = data.get(field) or ""
-        if isinstance(value, str) and len(value.strip()) > limit and field not in errors:
-            errors[field] = [
-                _("Keep this under %(limit)d characters (it has %(count)d).")
-                % {"limit": limit, "count": len(value.strip())}
-            ]
 
 
 def _visible(by: Actor, queryset, pk) -> bool:

@@ -15,9 +15,29 @@ from pilar.accounts.access import Capability, area_scope, can, user_has_self_sco
 from pilar.regions.models import within_areas_q
 
 
+def _serves_as_pendamping(user) -> bool:
+    """Whether the user's person holds a Pendamping KUBE duty today: a companion row left open
+    after the duty ended (the registry ends duties, not companionships) grants nothing."""
+    from django.utils import timezone
+
+    from pilar.registry.models import Assignment
+
+    cached = getattr(user, "_pilar_pendamping", None)
+    if cached is None:
+        cached = (
+            Assignment.objects.active_on(timezone.localdate())
+            .filter(person_id=user.person_id, kind__code="PENDAMPING_KUBE")
+            .exists()
+        )
+        user._pilar_pendamping = cached
+    return cached
+
+
 def _own_groups_q(user) -> Q:
     from pilar.kube.models import KubeCompanion
 
+    if not _serves_as_pendamping(user):
+        return Q(pk__in=[])
     own = KubeCompanion.objects.filter(person_id=user.person_id, end_date__isnull=True)
     return Q(pk__in=own.values("group_id"))
 
@@ -51,7 +71,7 @@ def may_record(user, group) -> bool:
         from pilar.kube.models import KubeGroup
 
         return KubeGroup.objects.editable_by(user).filter(pk=group.pk).exists()
-    if not user_has_self_scope(user, Capability.KUBE_VIEW):
+    if not user_has_self_scope(user, Capability.KUBE_VIEW) or not _serves_as_pendamping(user):
         return False
     return KubeCompanion.objects.filter(
         group=group, person_id=user.person_id, end_date__isnull=True

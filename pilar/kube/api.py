@@ -8,7 +8,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
 from pilar.api.common import api_actor as _actor
@@ -68,8 +68,8 @@ class AidOut(Schema):
 class RecordOut(Schema):
     id: int
     month: datetime.date
-    turnover: int
-    savings: int
+    turnover: int = Field(le=10**15)
+    savings: int = Field(le=10**15)
 
 
 class GroupDetailOut(GroupOut):
@@ -105,7 +105,7 @@ class AidIn(Schema):
     date: datetime.date
     source: KubeAid.Source
     form: KubeAid.Form
-    value: int = Field(description="Whole rupiah.")
+    value: int = Field(description="Whole rupiah.", le=10**15)
     description: str = ""
 
 
@@ -197,8 +197,8 @@ def list_groups(
     stage: KubeGroup.Stage | None = None,
     status: KubeGroup.Status | None = None,
     q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.KUBE_VIEW)
     groups = listed_groups(request.user)
@@ -210,7 +210,6 @@ def list_groups(
         groups = groups.filter(status=status)
     if q:
         groups = groups.filter(name__icontains=q.strip())
-    limit = max(1, min(limit, 500))
     return [GroupOut(**_group_out(g)) for g in groups[offset : offset + limit]]
 
 
@@ -266,9 +265,9 @@ def add_member(request, group_id: int, payload: MemberIn):
 @router.post("/groups/{group_id}/companion", response=GroupDetailOut, summary="Set the companion")
 def set_companion(request, group_id: int, payload: CompanionIn):
     group = _editable(request, group_id)
-    person = Person.objects.filter(pk=payload.person_id).first()
+    person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
-        raise ValidationError({"person_id": [_("No person has that id.")]})
+        raise ValidationError({"person_id": [_("No person in your area has that id.")]})
     services.kube_companion_set(
         by=_actor(request), group=group, person=person, start_date=payload.start_date
     )

@@ -15,9 +15,9 @@ from pilar.registry.forms import DateInput
 from pilar.registry.models import Person
 
 
-def scoped_areas(user, *, levels: tuple[int, ...]):
+def scoped_areas(user, *, levels: tuple[int, ...], capability=Capability.KUBE_VIEW):
     areas = Area.objects.filter(level__in=levels)
-    scope = area_scope(user, Capability.KUBE_VIEW)
+    scope = area_scope(user, capability)
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, ""))
     return areas.order_by("code")
@@ -72,7 +72,9 @@ class GroupForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = scoped_areas(user, levels=(Area.Level.KELURAHAN,))
+        self.fields["area"].queryset = scoped_areas(
+            user, levels=(Area.Level.KELURAHAN,), capability=Capability.KUBE_EDIT
+        )
         self.fields["area"].label_from_instance = lambda a: f"{a.label} ({a.parent.name})"
         self.fields["area"].queryset = self.fields["area"].queryset.select_related("parent")
 
@@ -129,14 +131,19 @@ class CompanionForm(forms.Form):
     def __init__(self, *args, group: KubeGroup, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("start_date", timezone.localdate())
         super().__init__(*args, **kwargs)
-        # Offered: the Pendamping KUBE serving in the group's kecamatan today.
-        kecamatan = group.area.parent
-        duties = Person.objects.filter(
-            assignments__kind__code="PENDAMPING_KUBE",
-            assignments__area=kecamatan,
-            assignments__start_date__lte=timezone.localdate(),
-        ).exclude(assignments__end_date__lt=timezone.localdate())
-        self.fields["person"].queryset = duties.distinct().order_by("name")
+        # Offered: the Pendamping KUBE serving today in an area that holds the group's kelurahan
+        # (its kecamatan, the city, or the kelurahan itself); one duty decides, not any duty.
+        from pilar.registry.models import Assignment
+
+        parts = group.area.code.split(".")
+        codes = [".".join(parts[: i + 1]) for i in range(len(parts))]
+        covering = Area.objects.filter(code__in=codes).values("pk")
+        duties = (
+            Assignment.objects.active_on(timezone.localdate())
+            .filter(kind__code="PENDAMPING_KUBE", area_id__in=covering)
+            .values("person_id")
+        )
+        self.fields["person"].queryset = Person.objects.filter(pk__in=duties).order_by("name")
 
 
 class AidForm(forms.ModelForm):
@@ -172,8 +179,12 @@ class RecordForm(forms.Form):
         label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"]
     )
     turnover = forms.IntegerField(
-        label=_("Turnover (Rp)"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Turnover (Rp)"),
+        max_value=10**15,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     savings = forms.IntegerField(
-        label=_("Savings (Rp)"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Savings (Rp)"),
+        max_value=10**15,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

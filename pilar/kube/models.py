@@ -83,7 +83,7 @@ class KubeCompanion(models.Model):
     day before the next one starts, so the history of who accompanied the group stays."""
 
     group = models.ForeignKey(
-        KubeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="companions"
+        KubeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="companions"
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -130,7 +130,7 @@ class KubeMember(models.Model):
         MEMBER = "member", _("Member (anggota)")
 
     group = models.ForeignKey(
-        KubeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="members"
+        KubeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="members"
     )
     household = models.ForeignKey(
         "casework.Household",
@@ -183,7 +183,7 @@ class KubeAid(models.Model):
         GOODS = "goods", _("Goods")
 
     group = models.ForeignKey(
-        KubeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="aid"
+        KubeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="aid"
     )
     date = models.DateField(_("date received"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -213,7 +213,7 @@ class KubeProgressNote(models.Model):
     """What the companion or the office saw of a group's progress on a day."""
 
     group = models.ForeignKey(
-        KubeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="notes"
+        KubeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="notes"
     )
     date = models.DateField(_("date"))
     text = models.TextField(_("note"), max_length=2000)
@@ -239,7 +239,7 @@ class KubeMonthlyRecord(models.Model):
     """A group's business in one month: turnover and savings in whole rupiah."""
 
     group = models.ForeignKey(
-        KubeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="records"
+        KubeGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="records"
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     turnover = models.BigIntegerField(_("turnover (Rp)"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.casework.models import Household
@@ -27,6 +28,7 @@ from pilar.kube.models import (
     KubeProgressNote,
 )
 from pilar.lib.dates import long_date
+from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -87,6 +89,7 @@ def _group_errors(data: dict[str, Any]) -> dict[str, list]:
             _("The founding date %(date)s is in the future; check the day, month and year.")
             % {"date": long_date(founded)}
         )
+    check_lengths(errors, data, {"name": 120, "business_type": 120})
     if data.get("stage") not in KubeGroup.Stage.values:
         errors.setdefault("stage", []).append(_("Choose the group's stage."))
     if data.get("status") not in KubeGroup.Status.values:
@@ -100,7 +103,9 @@ def kube_group_create(*, by: Actor, data: dict[str, Any]) -> KubeGroup:
     data = {k: v for k, v in data.items() if k in GROUP_FIELDS}
     data.setdefault("stage", KubeGroup.Stage.GROWTH)
     data.setdefault("status", KubeGroup.Status.ACTIVE)
-    _raise(_group_errors(data))
+    errors = _group_errors(data)
+    _scope_errors(by, errors, data.get("area"))
+    _raise(errors)
     group = KubeGroup.objects.create(**data)
     audit_record(
         by=by,
@@ -131,10 +136,24 @@ def kube_group_update(*, by: Actor, group: KubeGroup, data: dict[str, Any]) -> K
                 )
                 % {"area": group.area.label}
             )
+    _scope_errors(by, errors, merged.get("area"))
     _raise(errors)
+    dissolving = (
+        merged["status"] == KubeGroup.Status.DISSOLVED
+        and group.status != KubeGroup.Status.DISSOLVED
+    )
     for key, value in merged.items():
         setattr(group, key, value)
     changes = diff(before, snapshot(group, GROUP_FIELDS))
+    if dissolving:
+        # A dissolved group lets its households go (they may join another group) and its
+        # companion stop; the rows stay as history.
+        day = _today()
+        left = group.members.filter(left_on__isnull=True).update(
+            left_on=day, left_reason=_("Group dissolved")
+        )
+        group.companions.filter(end_date__isnull=True).update(end_date=day)
+        changes["members_left"] = [None, left]
     if changes:
         group.save()
         audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=group, changes=changes)
@@ -186,6 +205,20 @@ def kube_member_add(
                 "live in its kelurahan; choose a household from %(ours)s."
             )
             % {"theirs": household.area.label, "ours": group.area.label}
+        )
+    last_left = (
+        KubeMember.objects.filter(household=household, left_on__isnull=False)
+        .order_by("-left_on")
+        .values_list("left_on", flat=True)
+        .first()
+    )
+    if last_left is not None and joined_on < last_left and "joined_on" not in errors:
+        errors.setdefault("joined_on", []).append(
+            _(
+                "This household left a KUBE group on %(date)s; it can join another from that "
+                "day on, not before."
+            )
+            % {"date": long_date(last_left)}
         )
     current = (
         KubeMember.objects.filter(household=household, left_on__isnull=True)
@@ -346,9 +379,27 @@ def kube_companion_set(
     return companion
 
 
+MAX_AMOUNT = 10**15  # a thousand trillion rupiah: beyond it, digits were typed twice
+
+
+def _scope_errors(by: Actor, errors: dict, area) -> None:
+    """The group's kelurahan must lie within the editor's own areas."""
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    if user is None or area is None or "area" in errors:
+        return
+    if not area_in_scope(user, Capability.KUBE_EDIT, area):
+        errors.setdefault("area", []).append(
+            _("%(area)s is outside your area; choose a kelurahan within it.") % {"area": area.name}
+        )
+
+
 def _amount_errors(errors: dict, field: str, value, *, allow_zero: bool) -> None:
     if value is None or isinstance(value, bool) or not isinstance(value, int):
         errors.setdefault(field, []).append(_("Write the amount in whole rupiah, digits only."))
+    elif value > MAX_AMOUNT:
+        errors.setdefault(field, []).append(
+            _("The amount is too large; check the digits (whole rupiah, no decimals).")
+        )
     elif value < 0 or (value == 0 and not allow_zero):
         errors.setdefault(field, []).append(
             _("The amount must be more than zero, in whole rupiah.")

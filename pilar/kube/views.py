@@ -126,7 +126,8 @@ def _group_context(request, group: KubeGroup, **forms) -> dict:
             "savings": sum(r.savings for r in records),
         },
         "chart": monthly_chart(records),
-        "activities": Activity.objects.current()
+        "activities": Activity.objects.visible_to(request.user)
+        .current()
         .filter(kube_group=group)
         .select_related("person", "activity_type")[:ACTIVITIES_SHOWN],
         "can_edit": edit,

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
 from pilar.api.common import api_actor as _actor
@@ -182,16 +182,27 @@ def list_events(
     area: str | None = None,
     status: str | None = None,
     q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.TAGANA_VIEW)
     events = matching_events(
         request.user,
         EventFilter(kind=kind or "", area=_area(area, "area"), status=status or "", q=q or ""),
     )
-    limit = max(1, min(limit, 500))
     return [EventOut(**_event_out(e)) for e in events[offset : offset + limit]]
+
+
+def _aware(value: datetime.datetime | None, field: str) -> datetime.datetime | None:
+    """A time from a script: without an offset it is the office's time (Asia/Jakarta); a year
+    outside 2000–2100 is a typing slip, refused by name."""
+    if value is None:
+        return None
+    if not 2000 <= value.year <= 2100:
+        raise ValidationError({field: [_("Give a time between the years 2000 and 2100.")]})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
 
 
 @router.get("/events/{event_id}", response=EventDetailOut, summary="One event")
@@ -222,18 +233,16 @@ def create_event(request, payload: EventIn):
 def add_deployment(request, event_id: int, payload: DeploymentIn):
     _require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
-    person = Person.objects.filter(pk=payload.person_id).first()
+    person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
-        raise ValidationError(
-            {"person_id": [_("No person has the id %(id)s.") % {"id": payload.person_id}]}
-        )
+        raise ValidationError({"person_id": [_("No person in your area has that id.")]})
     deployment = services.deployment_create(
         by=_actor(request),
         event=event,
         person=person,
         role=payload.role,
-        start=payload.start,
-        end=payload.end,
+        start=_aware(payload.start, "start"),
+        end=_aware(payload.end, "end"),
     )
     return Status(201, _deployment_out(deployment))
 
@@ -245,7 +254,9 @@ def end_deployment(request, deployment_id: int, payload: DeploymentEndIn):
         Deployment.objects.filter(event__in=DisasterEvent.objects.editable_by(request.user)),
         pk=deployment_id,
     )
-    deployment = services.deployment_end(by=_actor(request), deployment=deployment, end=payload.end)
+    deployment = services.deployment_end(
+        by=_actor(request), deployment=deployment, end=_aware(payload.end, "end")
+    )
     return _deployment_out(deployment)
 
 
@@ -254,7 +265,10 @@ def add_log_entry(request, event_id: int, payload: LogEntryIn):
     _require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     entry = services.log_entry_add(
-        by=_actor(request), event=event, at=payload.at or timezone.now(), text=payload.text
+        by=_actor(request),
+        event=event,
+        at=_aware(payload.at, "at") or timezone.now(),
+        text=payload.text,
     )
     return Status(201, _log_out(entry))
 
@@ -269,11 +283,14 @@ def close_event(request, event_id: int, payload: EventCloseIn):
 
 @router.get("/roster", response=list[RosterRowOut], summary="Active members: available or not")
 def get_roster(
-    request, status: str | None = None, q: str | None = None, limit: int = 100, offset: int = 0
+    request,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ):
     _require(request, Capability.TAGANA_VIEW)
     duties, rows = roster(request.user, status=status or "", q=q or "")
-    limit = max(1, min(limit, 500))
     return [
         RosterRowOut(
             person_id=r.person.pk,

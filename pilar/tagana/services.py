@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
@@ -74,6 +75,15 @@ def event_create(
     if not description:
         errors.setdefault("description", []).append(
             _("Describe where exactly it happened and who is affected.")
+        )
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    if (
+        user is not None
+        and "area" not in errors
+        and not area_in_scope(user, Capability.TAGANA_EDIT, area)
+    ):
+        errors.setdefault("area", []).append(
+            _("%(area)s is outside your area; choose a kelurahan within it.") % {"area": area.name}
         )
     if errors:
         raise ValidationError(errors)

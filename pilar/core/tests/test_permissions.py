@@ -136,7 +136,7 @@ def batch(actors):
 
 def url_for(name, route, people, batch=None):
     a1 = people["a1"]
-    pk = a1.assignments.get().pk if "assignment-end" in name else a1.pk
+    pk = a1.assignments.get(kind__code="PSM").pk if "assignment-end" in name else a1.pk
     if name.startswith("imports:") and batch is not None:
         pk = batch.pk
     path = "/" + route.replace("<int:pk>", str(pk))
@@ -262,7 +262,7 @@ def test_api_by_role(client, actors, people, batch, role):
     a1 = people["a1"]
     fill = {
         "{person_id}": str(a1.pk),
-        "{assignment_id}": str(a1.assignments.get().pk),
+        "{assignment_id}": str(a1.assignments.get(kind__code="PSM").pk),
         "{import_id}": str(batch.pk),
     }
     wrong = {}
@@ -298,6 +298,6 @@ def test_api_by_role(client, actors, people, batch, role):
             wrong[(method, path)] = (response.status_code, expected)
     assert not wrong, f"{role}: (got, expected) {wrong}"
     a1.refresh_from_db()
-    assert a1.assignments.get().end_date is None
+    assert a1.assignments.get(kind__code="PSM").end_date is None
     batch.refresh_from_db()
     assert batch.status == "mapping"

@@ -95,3 +95,21 @@ def pendamping_a(make_person, make_assignment):
 @pytest.fixture
 def operator_actor(actors):
     return Actor(user=actors["operator"])
+
+
+def accompany(group, person, start=datetime.date(2024, 1, 1)):
+    """`person` accompanies `group`: a Pendamping KUBE duty in its kecamatan (access needs one
+    today) and the open companion row, written directly."""
+    from pilar.kube.models import KubeCompanion
+    from pilar.registry import services as registry
+    from pilar.registry.models import PillarKind
+
+    if not person.assignments.filter(kind__code="PENDAMPING_KUBE").exists():
+        registry.assignment_create(
+            by=Actor.system(),
+            person=person,
+            kind=PillarKind.objects.get(code="PENDAMPING_KUBE"),
+            area=group.area.parent,
+            start_date=start,
+        )
+    return KubeCompanion.objects.create(group=group, person=person, start_date=start)

@@ -6,6 +6,8 @@ carry bodies the services refuse, so an allowed role gets 400 and nothing change
 
 import datetime
 
+from pilar.kube.tests.conftest import accompany
+
 STAFF = {"admin", "operator", "approver", "finance"}
 EDIT = {"admin", "operator"}
 VIEW = STAFF | {"coordinator_a", "coordinator_b", "pillar"}
@@ -93,7 +95,6 @@ def setup(actors, people) -> dict:
     from pilar.audit.services import Actor
     from pilar.casework.models import Household
     from pilar.kube import services
-    from pilar.kube.models import KubeCompanion
     from pilar.regions.models import Area
 
     by = Actor.system()
@@ -114,11 +115,8 @@ def setup(actors, people) -> dict:
         area=Area.objects.get(code="13.75.02.1001"),
         address="Jl. B",
     )
-    # The pillar user (a1) accompanies the group. Written directly: a1 must keep exactly one
-    # duty for the registry's rows of the matrix, so no Pendamping KUBE duty is added.
-    KubeCompanion.objects.create(
-        group=group, person=people["a1"], start_date=datetime.date(2024, 1, 1)
-    )
+    # The pillar user (a1, a PSM) also serves as Pendamping KUBE and accompanies the group.
+    accompany(group, people["a1"])
     services.kube_record_add(
         by=by, group=group, month=datetime.date(2024, 1, 1), turnover=100, savings=10
     )

@@ -1,9 +1,7 @@
-import datetime
-
 import pytest
 
 from pilar.kube.models import KubeAid, KubeCompanion, KubeGroup
-from pilar.kube.tests.conftest import KEL_A, KEL_B
+from pilar.kube.tests.conftest import KEL_A, KEL_B, accompany
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
@@ -100,9 +98,7 @@ def test_companion_must_be_a_pendamping(client, actors, make_group, people):
 def test_pillar_records_for_own_group_only(client, actors, make_group, people):
     own = make_group("KUBE Sendiri")
     other = make_group("KUBE Orang Lain")
-    KubeCompanion.objects.create(
-        group=own, person=people["a1"], start_date=datetime.date(2024, 1, 1)
-    )
+    accompany(own, people["a1"])
     login(client, actors["pillar"])
     body = {"month": "2024-02-01", "turnover": 10, "savings": 1}
     url = "/api/v1/kube/groups/{}/records"

@@ -58,5 +58,10 @@ def test_demo_groups(demo_inputs):
     assert apbd.count() == 10
     assert KubeMember.objects.filter(group__records__month__year=2024).exists()
     # The same seed gives the same groups.
+    # (Groups protect their history from deletion: remove it first, as a test may.)
+    from pilar.kube.models import KubeMonthlyRecord, KubeProgressNote
+
+    for model in (KubeMember, KubeCompanion, KubeAid, KubeProgressNote, KubeMonthlyRecord):
+        model.objects.all().delete()
     KubeGroup.objects.all().delete()
     assert run(demo_inputs) == first

@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from pilar.kube import services
 from pilar.kube.models import KubeCompanion, KubeGroup, KubeMember, KubeMonthlyRecord
-from pilar.kube.tests.conftest import KEL_A, KEL_B
+from pilar.kube.tests.conftest import KEL_A, KEL_B, accompany
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def groups(make_group, people):
     """Group A (kecamatan A, 6 members, accompanied by the pillar user a1) and group B."""
     a = make_group("KUBE Anggrek", members=6)
     b = make_group("KUBE Bougenvil", kelurahan=KEL_B, members=5, stage="development")
-    KubeCompanion.objects.create(group=a, person=people["a1"], start_date=datetime.date(2024, 1, 1))
+    accompany(a, people["a1"])
     return {"a": a, "b": b}
 
 

@@ -296,7 +296,24 @@ class ActivityForm(forms.Form):
         return d
 
 
-class ActivityFilterForm(forms.Form):
+class AreaKindFilterForm(forms.Form):
+    """The area (within the user's scope) and kind filters the casework lists share."""
+
+    area = AreaCodeField(label=_("Area"), required=False)
+    kind = forms.ModelChoiceField(
+        label=_("Kind"),
+        queryset=PillarKind.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All kinds"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_filter_choices(user)
+
+
+class ActivityFilterForm(AreaKindFilterForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -312,34 +329,12 @@ class ActivityFilterForm(forms.Form):
         required=False,
         empty_label=_("All activities"),
     )
-    area = AreaCodeField(label=_("Area"), required=False)
-    kind = forms.ModelChoiceField(
-        label=_("Kind"),
-        queryset=PillarKind.objects.all(),
-        required=False,
-        to_field_name="code",
-        empty_label=_("All kinds"),
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].choices = area_filter_choices(user)
+    field_order = ["q", "month", "sector", "activity_type", "area", "kind"]
 
 
-class StatusFilterForm(forms.Form):
+class StatusFilterForm(AreaKindFilterForm):
     month = month_field(label=_("Up to month"), required=False)
-    area = AreaCodeField(label=_("Area"), required=False)
-    kind = forms.ModelChoiceField(
-        label=_("Kind"),
-        queryset=PillarKind.objects.all(),
-        required=False,
-        to_field_name="code",
-        empty_label=_("All kinds"),
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].choices = area_filter_choices(user)
+    field_order = ["month", "area", "kind"]
 
 
 class SubmitForm(forms.Form):

@@ -875,29 +875,38 @@ def report_submit(
     return report
 
 
-def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[str], action: str):
-    """One transition, made only if the report is still in a `frm` state. The right to decide
-    is checked before the input, so a role without it always hears "not allowed"."""
+# The coordinator's and the office's transitions: target status → the statuses it leaves.
+TRANSITIONS = {
+    MonthlyReport.Status.VERIFIED: [MonthlyReport.Status.SUBMITTED],
+    MonthlyReport.Status.RETURNED: [MonthlyReport.Status.SUBMITTED],
+    MonthlyReport.Status.REOPENED: [MonthlyReport.Status.VERIFIED],
+}
+
+
+@transaction.atomic
+def report_decide(*, by: Actor, report: MonthlyReport, to: str, reason: str = "") -> MonthlyReport:
+    """Verify, return (with a reason) or reopen (the office, with a reason) a report: one
+    conditional update, made only if the report is still in a state the transition leaves. The
+    right to decide is checked before the input, so a role without it always hears "not
+    allowed"."""
     user = _user(by)
+    reopening = to == MonthlyReport.Status.REOPENED
     if user is not None:
-        allowed = (
-            can(user, Capability.REPORTS_REOPEN)
-            if action == "report.reopen"
-            else may_decide(user, report)
-        )
+        allowed = can(user, Capability.REPORTS_REOPEN) if reopening else may_decide(user, report)
         if not allowed:
             raise PermissionDenied
     reason = (reason or "").strip()
-    if action == "report.return" and not reason:
+    if to == MonthlyReport.Status.RETURNED and not reason:
         raise ValidationError(
             {"return_reason": _("Say what the pillar should fix before sending it again.")}
         )
-    if action == "report.reopen" and not reason:
+    if reopening and not reason:
         raise ValidationError({"return_reason": _("Say why the month is reopened.")})
     errors: dict[str, list] = {}
     _check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
     if errors:
         raise ValidationError(errors)
+    frm = TRANSITIONS[to]
     updated = MonthlyReport.objects.filter(pk=report.pk, status__in=frm).update(
         status=to,
         decided_by=user,
@@ -912,51 +921,26 @@ def _decide(by: Actor, report: MonthlyReport, to: str, reason: str, frm: list[st
                 % {"status": report.get_status_display().lower()}
             }
         )
-    before = frm[0]
     report.refresh_from_db()
     audit_record(
         by=by,
         action=AuditEntry.Action.UPDATE,
         obj=report,
         person=report.person,
-        changes={"status": [before, report.status]},
+        changes={"status": [frm[0], report.status]},
         note=reason,
     )
     return report
 
 
-@transaction.atomic
 def report_verify(*, by: Actor, report: MonthlyReport) -> MonthlyReport:
-    return _decide(
-        by,
-        report,
-        MonthlyReport.Status.VERIFIED,
-        "",
-        [MonthlyReport.Status.SUBMITTED],
-        "report.verify",
-    )
+    return report_decide(by=by, report=report, to=MonthlyReport.Status.VERIFIED)
 
 
-@transaction.atomic
 def report_return(*, by: Actor, report: MonthlyReport, reason: str) -> MonthlyReport:
-    return _decide(
-        by,
-        report,
-        MonthlyReport.Status.RETURNED,
-        reason,
-        [MonthlyReport.Status.SUBMITTED],
-        "report.return",
-    )
+    return report_decide(by=by, report=report, to=MonthlyReport.Status.RETURNED, reason=reason)
 
 
-@transaction.atomic
 def report_reopen(*, by: Actor, report: MonthlyReport, reason: str) -> MonthlyReport:
     """The office opens a verified month again (late activities); audited with the reason."""
-    return _decide(
-        by,
-        report,
-        MonthlyReport.Status.REOPENED,
-        reason,
-        [MonthlyReport.Status.VERIFIED],
-        "report.reopen",
-    )
+    return report_decide(by=by, report=report, to=MonthlyReport.Status.REOPENED, reason=reason)

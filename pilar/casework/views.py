@@ -64,6 +64,19 @@ def _apply(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _attempt(request, call, success, *, level=messages.error) -> bool:
+    """Run a service call from a POST: its refusals become messages (at `level`), its result
+    the success message `success(result)`. Whether it went through."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        for error in exc.messages:
+            level(request, error)
+        return False
+    messages.success(request, success(result))
+    return True
+
+
 def _query(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -290,16 +303,13 @@ def member_add(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
     form = MemberForm(request.POST, prefix="m")
     if form.is_valid():
-        try:
-            services.member_add(
+        _attempt(
+            request,
+            lambda: services.member_add(
                 by=Actor.from_request(request), household=household, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                for error in errors:
-                    messages.error(request, error)
-        else:
-            messages.success(request, _("Member added."))
+            ),
+            lambda _member: _("Member added."),
+        )
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -317,18 +327,16 @@ def member_leave(request, pk):
     )
     form = MemberLeaveForm(request.POST)
     if form.is_valid():
-        try:
-            services.member_leave(
+        _attempt(
+            request,
+            lambda: services.member_leave(
                 by=Actor.from_request(request),
                 member=member,
                 left_on=form.cleaned_data["left_on"],
                 reason=form.cleaned_data["left_reason"],
-            )
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
-        else:
-            messages.success(request, _("%(name)s left the household.") % {"name": member.name})
+            ),
+            lambda m: _("%(name)s left the household.") % {"name": m.name},
+        )
     else:
         messages.error(request, _("Give the day the member left and the reason."))
     return redirect("casework:household-detail", member.household_id)
@@ -344,21 +352,18 @@ def caseload_assign(request, pk):
         person = get_object_or_404(
             Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
         )
-        try:
-            services.caseload_assign(
+        _attempt(
+            request,
+            lambda: services.caseload_assign(
                 by=Actor.from_request(request),
                 household=household,
                 person=person,
                 start_date=form.cleaned_data["start_date"],
                 confirm=form.cleaned_data["confirm"],
-            )
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.warning(request, error)
-        else:
-            messages.success(
-                request, _("%(name)s now accompanies this household.") % {"name": person.name}
-            )
+            ),
+            lambda _c: _("%(name)s now accompanies this household.") % {"name": person.name},
+            level=messages.warning,
+        )
     else:
         messages.error(request, _("Choose a pillar and the first day."))
     return redirect("casework:household-detail", household.pk)
@@ -373,18 +378,16 @@ def caseload_end(request, pk):
     )
     form = CaseloadEndForm(request.POST)
     if form.is_valid():
-        try:
-            services.caseload_end(
+        _attempt(
+            request,
+            lambda: services.caseload_end(
                 by=Actor.from_request(request),
                 caseload=caseload,
                 end_date=form.cleaned_data["end_date"],
                 reason=form.cleaned_data["end_reason"],
-            )
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
-        else:
-            messages.success(request, _("The accompaniment has ended."))
+            ),
+            lambda _c: _("The accompaniment has ended."),
+        )
     else:
         messages.error(request, _("Give the last day of accompaniment and the reason."))
     return redirect("casework:household-detail", caseload.household_id)
@@ -426,26 +429,23 @@ def caseload_reassign(request):
     person = get_object_or_404(
         Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
     )
-    try:
-        n = services.caseload_reassign(
+    _attempt(
+        request,
+        lambda: services.caseload_reassign(
             by=Actor.from_request(request),
             caseloads=caseloads,
             person=person,
             start_date=form.cleaned_data["start_date"],
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda n: (
             ngettext(
                 "%(n)d household now accompanied by %(name)s.",
                 "%(n)d households now accompanied by %(name)s.",
                 n,
             )
-            % {"n": n, "name": person.name},
-        )
+            % {"n": n, "name": person.name}
+        ),
+    )
     return redirect("casework:caseload")
 
 
@@ -634,15 +634,13 @@ def activity_photo(request, pk):
 @capability_required(Capability.ACTIVITY_RECORD)
 def activity_cancel(request, pk):
     activity = _visible_activity(request, pk)
-    try:
-        services.activity_cancel(
+    _attempt(
+        request,
+        lambda: services.activity_cancel(
             by=Actor.from_request(request), activity=activity, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        messages.success(request, _("Activity cancelled."))
+        ),
+        lambda _a: _("Activity cancelled."),
+    )
     return redirect("casework:activity-detail", activity.pk)
 
 
@@ -650,13 +648,11 @@ def activity_cancel(request, pk):
 @capability_required(Capability.ACTIVITY_RECORD)
 def follow_up_done(request, pk):
     activity = _visible_activity(request, pk)
-    try:
-        services.follow_up_done(by=Actor.from_request(request), activity=activity)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        messages.success(request, _("Follow-up marked done."))
+    _attempt(
+        request,
+        lambda: services.follow_up_done(by=Actor.from_request(request), activity=activity),
+        lambda _a: _("Follow-up marked done."),
+    )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -773,23 +769,20 @@ def report_submit(request):
     if not form.is_valid() or not request.user.person_id:
         messages.error(request, _("Choose the month to submit."))
         return redirect("casework:my-reports")
-    try:
-        report = services.report_submit(
+    _attempt(
+        request,
+        lambda: services.report_submit(
             by=Actor.from_request(request),
             person=request.user.person,
             kind=form.cleaned_data["kind"],
             month=form.cleaned_data["month"],
             notes=form.cleaned_data["notes"],
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda report: (
             _("Report for %(month)s submitted; your coordinator will verify it.")
-            % {"month": services.month_label(report.month)},
-        )
+            % {"month": services.month_label(report.month)}
+        ),
+    )
     return redirect("casework:my-reports")
 
 
@@ -944,39 +937,42 @@ def report_detail(request, pk):
     )
 
 
-def _decision(request, pk, action):
+def _decision(request, pk, to: str):
+    """Verify, return or reopen: one service, the transition named by the target status."""
     report = _visible_report(request, pk)
-    by = Actor.from_request(request)
-    reason = request.POST.get("reason", "")
-    try:
-        if action == "verify":
-            services.report_verify(by=by, report=report)
-            messages.success(request, _("Report verified; the month is locked."))
-        elif action == "return":
-            services.report_return(by=by, report=report, reason=reason)
-            messages.success(request, _("Report returned to the pillar with your reason."))
-        else:
-            services.report_reopen(by=by, report=report, reason=reason)
-            messages.success(request, _("Month reopened; the pillar can add and resubmit."))
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+    _attempt(
+        request,
+        lambda: services.report_decide(
+            by=Actor.from_request(request),
+            report=report,
+            to=to,
+            reason=request.POST.get("reason", ""),
+        ),
+        lambda _r: DECIDED[to](),
+    )
     return redirect("casework:report-detail", report.pk)
+
+
+DECIDED = {
+    MonthlyReport.Status.VERIFIED: lambda: _("Report verified; the month is locked."),
+    MonthlyReport.Status.RETURNED: lambda: _("Report returned to the pillar with your reason."),
+    MonthlyReport.Status.REOPENED: lambda: _("Month reopened; the pillar can add and resubmit."),
+}
 
 
 @require_POST
 @capability_required(Capability.REPORTS_VERIFY)
 def report_verify(request, pk):
-    return _decision(request, pk, "verify")
+    return _decision(request, pk, MonthlyReport.Status.VERIFIED)
 
 
 @require_POST
 @capability_required(Capability.REPORTS_VERIFY)
 def report_return(request, pk):
-    return _decision(request, pk, "return")
+    return _decision(request, pk, MonthlyReport.Status.RETURNED)
 
 
 @require_POST
 @capability_required(Capability.REPORTS_REOPEN)
 def report_reopen(request, pk):
-    return _decision(request, pk, "reopen")
+    return _decision(request, pk, MonthlyReport.Status.REOPENED)

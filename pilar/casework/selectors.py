@@ -320,9 +320,12 @@ def summary(areas, month: datetime.date) -> tuple[list[SummaryRow], SummaryRow]:
             rows[area_id].reports[status] = n
     out: list[SummaryRow] = []
     total = SummaryRow(None)
+    by_kecamatan: dict[str, list[SummaryRow]] = {}
+    for r in rows.values():  # rows are in code order: each kecamatan's kelurahan together
+        by_kecamatan.setdefault(r.area.code.rsplit(".", 1)[0], []).append(r)
     for code, kec in sorted(kecamatan.items()):
         sub = SummaryRow(kec, kecamatan=True)
-        members = [r for r in rows.values() if r.area.code.startswith(code + ".")]
+        members = by_kecamatan.get(code, [])
         for r in members:
             for target in (sub, total):
                 target.activities += r.activities

@@ -50,7 +50,7 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.lib.exports import file_response
-from pilar.regions.models import within_areas_q
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 
 PAGE_SIZE = 50
@@ -92,18 +92,26 @@ def _head_name():
     )
 
 
-def _pillars_for(user, household: Household | None = None):
-    """Serving pillars the user may choose, PSM of the household's kelurahan first."""
-    day = services.today()
+def _pillars_for(user, places):
+    """Serving pillars the user may choose for households in `places` (kelurahan): those with a
+    duty in the places' kecamatan or in an area above them (a city's Tagana), PSM of the
+    kelurahan itself first. Never the whole registry: a province has tens of thousands."""
+    places = list(places)
+    if not places:
+        return []
+    kecamatan_codes = {a.code.rsplit(".", 1)[0] for a in places}
+    above = {".".join(c.split(".")[: i + 1]) for c in kecamatan_codes for i in range(2)}
     duties = (
-        Assignment.objects.active_on(day)
+        Assignment.objects.active_on(services.today())
         .filter(person__in=Person.objects.visible_to(user))
+        .filter(
+            within_areas_q(Area.objects.filter(code__in=kecamatan_codes), "area")
+            | Q(area__code__in=above)
+        )
         .select_related("person", "kind", "area")
         .order_by("person__name")
     )
-    if household is not None:
-        kecamatan = household.area.code.rsplit(".", 1)[0]
-        duties = duties.filter(Q(area__code__startswith=kecamatan) | Q(kind__level=2))
+    home = places[0].pk if len(places) == 1 else None
     seen, first, rest = set(), [], []
     for d in duties:
         if d.person_id in seen:
@@ -112,8 +120,7 @@ def _pillars_for(user, household: Household | None = None):
         item = SimpleNamespace(
             pk=d.person_id, label=f"{d.person.name} · {d.kind.code} {d.area.name}"
         )
-        local = household is not None and d.kind.code == "PSM" and d.area_id == household.area_id
-        (first if local else rest).append(item)
+        (first if d.kind.code == "PSM" and d.area_id == home else rest).append(item)
     return first + rest
 
 
@@ -238,7 +245,7 @@ def household_detail(request, pk):
             "categories": list(household.categories.all()),
             "member_form": MemberForm(prefix="m"),
             "caseload_form": CaseloadForm(
-                prefix="c", pillars=_pillars_for(request.user, household) if editable else ()
+                prefix="c", pillars=_pillars_for(request.user, [household.area]) if editable else ()
             ),
             "sectors": Sector,
         },
@@ -346,7 +353,7 @@ def member_leave(request, pk):
 @capability_required(Capability.HOUSEHOLDS_EDIT)
 def caseload_assign(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
-    pillars = _pillars_for(request.user, household)
+    pillars = _pillars_for(request.user, [household.area])
     form = CaseloadForm(request.POST, prefix="c", pillars=pillars)
     if form.is_valid():
         person = get_object_or_404(
@@ -405,7 +412,9 @@ def caseload(request):
     orphans = reassign = None
     if can(request.user, Capability.HOUSEHOLDS_EDIT):
         orphans = list(services.orphaned_caseloads(request.user)[:200])
-        reassign = ReassignForm(pillars=_pillars_for(request.user))
+        reassign = ReassignForm(
+            pillars=_pillars_for(request.user, {c.household.area for c in orphans})
+        )
     return render(
         request,
         "casework/caseload.html",
@@ -416,12 +425,14 @@ def caseload(request):
 @require_POST
 @capability_required(Capability.HOUSEHOLDS_EDIT)
 def caseload_reassign(request):
-    form = ReassignForm(request.POST, pillars=_pillars_for(request.user))
     chosen = request.POST.getlist("caseload")
     caseloads = list(
         services.orphaned_caseloads(request.user).filter(
             pk__in=[c for c in chosen if c.isdigit() and len(c) <= 12]
         )
+    )
+    form = ReassignForm(
+        request.POST, pillars=_pillars_for(request.user, {c.household.area for c in caseloads})
     )
     if not form.is_valid() or not caseloads:
         messages.error(request, _("Tick the households and choose the new pillar and the day."))

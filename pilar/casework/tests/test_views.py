@@ -359,3 +359,20 @@ def test_status_table_pages_by_pillar_and_counts_them_all(
     assert len(client.get("/api/v1/reports/status?month=2024-10-01&limit=10").json()) == 10
     # The export has every row, not one page.
     assert len(sheet(client.get("/reports/?month=2024-10&format=xlsx"))) == 59
+
+
+def test_pillars_offered_for_a_household_are_of_its_kecamatan_local_psm_first(
+    client, actors, caseload, people, make_person, make_assignment
+):
+    tagana = make_person("Tagana Kota", sex="L")
+    make_assignment(tagana, "TAGANA", "13.75")
+    login(client, actors["operator"])
+    form = client.get(f"/households/{caseload['h1'].pk}/").context["caseload_form"]
+    offered = [pk for pk, _label in form.fields["person"].choices if pk]
+    assert offered[0] == people["a1"].pk  # the PSM of the household's own kelurahan
+    assert set(offered) == {
+        people["a1"].pk,
+        people["a2"].pk,
+        people["tksk_a"].pk,
+        tagana.pk,
+    }  # not Citra of kecamatan B

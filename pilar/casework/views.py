@@ -940,7 +940,10 @@ def report_detail(request, pk):
             "activities": activities,
             "may_decide": may_decide(request.user, report),
             "may_reopen": can(request.user, Capability.REPORTS_REOPEN),
-            "sectors": Sector.choices,
+            "sector_counts": [
+                (label, report.summary.get("by_sector", {}).get(code, 0))
+                for code, label in Sector.choices
+            ],
             "due": services.report_due(report.month),
             "late": selectors.is_late(report.first_submitted_at, report.month),
             "reason_form": ReasonForm(),

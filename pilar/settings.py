@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "pilar.kube",
     "pilar.casework",
     "pilar.tagana",
+    "pilar.stipends",
     "pilar.api",
     "pilar.core",
 ]
@@ -233,6 +234,11 @@ PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 # a monthly report is due (after it, a missing report shows as late).
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PILAR_REPORT_DUE_DAY = env_int("PILAR_REPORT_DUE_DAY", 10)
+# Tali kasih rules (docs/STIPENDS.md): a month is paid only when its monthly report is verified;
+# pro-rated by the days served when set; cash for people without a bank account when allowed.
+PILAR_STIPEND_REPORT_REQUIRED = env_bool("PILAR_STIPEND_REPORT_REQUIRED", True)
+PILAR_STIPEND_PRORATE = env_bool("PILAR_STIPEND_PRORATE", False)
+PILAR_STIPEND_CASH_ALLOWED = env_bool("PILAR_STIPEND_CASH_ALLOWED", False)
 PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi")
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
 

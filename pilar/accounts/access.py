@@ -31,6 +31,12 @@ class Capability(enum.StrEnum):
     KUBE_EDIT = "kube.edit"
     TAGANA_VIEW = "tagana.view"
     TAGANA_EDIT = "tagana.edit"
+    STIPENDS_VIEW = "stipends.view"
+    STIPENDS_SETUP = "stipends.setup"
+    STIPENDS_DRAFT = "stipends.draft"
+    STIPENDS_VERIFY = "stipends.verify"
+    STIPENDS_APPROVE = "stipends.approve"
+    STIPENDS_OWN = "stipends.own"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -57,6 +63,15 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.KUBE_EDIT: {Role.ADMIN, Role.OPERATOR},
     Capability.TAGANA_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
     Capability.TAGANA_EDIT: {Role.ADMIN, Role.OPERATOR},
+    # Tali kasih: four eyes on money. The office drafts, the treasurer verifies and pays, the
+    # head of office approves; rates and budgets are set by the administrator or the treasurer.
+    Capability.STIPENDS_VIEW: ALL_STAFF,
+    Capability.STIPENDS_SETUP: {Role.ADMIN, Role.FINANCE},
+    Capability.STIPENDS_DRAFT: {Role.ADMIN, Role.OPERATOR},
+    Capability.STIPENDS_VERIFY: {Role.FINANCE},
+    Capability.STIPENDS_APPROVE: {Role.APPROVER},
+    # A pillar sees every month of their own tali kasih.
+    Capability.STIPENDS_OWN: {Role.PILLAR},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

@@ -33,6 +33,7 @@ from pilar.casework.models import (
 )
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
+from pilar.lib.months import month_end, month_label, month_start, next_month  # noqa: F401
 from pilar.lib.nik import validate_nik
 from pilar.lib.photos import process_photo
 from pilar.lib.text import check_lengths as _check_lengths
@@ -61,27 +62,9 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return next_month(month) - datetime.timedelta(days=1)
-
-
 def report_due(month: datetime.date) -> datetime.date:
     """The last day a report for `month` is on time: the Nth of the next month."""
     return next_month(month) + datetime.timedelta(days=settings.PILAR_REPORT_DUE_DAY - 1)
-
-
-def month_label(month: datetime.date) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def _user(by: Actor):

@@ -1,0 +1,33 @@
+"""Calendar months as the first day of the month: the unit of reports and stipends."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from django.utils.formats import date_format
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return next_month(month) - datetime.timedelta(days=1)
+
+
+def months_between(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
+    """The months from `first` to `last`, both included."""
+    month = month_start(first)
+    while month <= last:
+        yield month
+        month = next_month(month)
+
+
+def month_label(month: datetime.date) -> str:
+    """Oktober 2024 (in the active language)."""
+    return date_format(month, "YEAR_MONTH_FORMAT")

@@ -1,0 +1,258 @@
+"""Who is owed tali kasih for which month, and why not when not.
+
+One set-based pass serves the month's eligibility page, a batch's drafting and the checks at
+verification and approval, and a pillar's own view: a few queries over the months asked (duties,
+reports, lines that hold a month, rates), then plain Python per (person, kind, month).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilar.casework.models import MonthlyReport
+from pilar.lib.dates import long_date
+from pilar.lib.money import rupiah
+from pilar.lib.months import month_end, month_label, months_between
+from pilar.registry.models import Assignment, PillarKind
+from pilar.stipends.models import StipendLine, StipendRate
+
+
+class State:
+    ELIGIBLE = "eligible"
+    BLOCKED = "blocked"
+    IN_PROCESS = "in_process"
+    PAID = "paid"
+
+
+STATE_LABELS = {
+    State.ELIGIBLE: "Eligible, not yet paid",
+    State.BLOCKED: "Blocked",
+    State.IN_PROCESS: "In process",
+    State.PAID: "Paid",
+}
+
+
+def state_label(state: str) -> str:
+    return _(STATE_LABELS[state])
+
+
+@dataclass(slots=True)
+class Entitlement:
+    """One (person, kind, month): what it would pay, and what stands in the way."""
+
+    person_id: int
+    kind_id: int
+    month: datetime.date
+    area_id: int
+    days_served: int
+    days_in_month: int
+    amount: int = 0
+    rate_id: int | None = None
+    funding_source: str = ""
+    method: str = StipendLine.Method.TRANSFER
+    reasons: list[str] = field(default_factory=list)
+    report_status: str | None = None
+    line_id: int | None = None
+    batch_id: int | None = None
+    line_status: str | None = None
+    paid_on: datetime.date | None = None
+
+    @property
+    def key(self) -> tuple[int, int, datetime.date]:
+        return (self.person_id, self.kind_id, self.month)
+
+    @property
+    def state(self) -> str:
+        if self.line_status == StipendLine.Status.PAID:
+            return State.PAID
+        if self.line_status == StipendLine.Status.PENDING:
+            return State.IN_PROCESS
+        return State.BLOCKED if self.reasons else State.ELIGIBLE
+
+
+REASONS = {
+    "not_begun": "The month has not begun.",
+    "no_rate": "No tali kasih rate is set for this kind of pillar in this month.",
+    "report_missing": "The monthly report has not been submitted.",
+    "report_submitted": "The monthly report is waiting for verification.",
+    "report_returned": "The monthly report was returned for correction.",
+    "report_reopened": "The monthly report was reopened by the office.",
+    "no_account": "No bank account: add the bank and account number to the pillar's profile.",
+}
+
+
+def reason_text(code: str) -> str:
+    return _(REASONS[code])
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def rates_by_kind(kind_ids: Iterable[int]) -> dict[int, list[StipendRate]]:
+    rates: dict[int, list[StipendRate]] = {}
+    for rate in StipendRate.objects.filter(kind_id__in=list(kind_ids)):
+        rates.setdefault(rate.kind_id, []).append(rate)
+    return rates
+
+
+def rate_for(rates: list[StipendRate], month: datetime.date) -> StipendRate | None:
+    return next((r for r in rates if r.covers(month)), None)
+
+
+def entitlements(
+    *,
+    months: list[datetime.date],
+    kinds: Iterable[PillarKind] | None = None,
+    person_ids: Iterable[int] | None = None,
+    duty_filter: Q | None = None,
+) -> list[Entitlement]:
+    """Every (person, kind, month) with a duty on at least one day of the month, for `months`.
+
+    `duty_filter` narrows the duties read (an area, a user's scope). Ordered by month, then
+    by person and kind.
+    """
+    if not months:
+        return []
+    months = sorted(set(months))
+    first, last = months[0], month_end(months[-1])
+    kind_ids = (
+        [k.pk for k in kinds]
+        if kinds is not None
+        else list(PillarKind.objects.values_list("pk", flat=True))
+    )
+    duties = Assignment.objects.filter(kind_id__in=kind_ids, start_date__lte=last).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=first)
+    )
+    reports = MonthlyReport.objects.filter(kind_id__in=kind_ids, month__in=months)
+    lines = StipendLine.objects.holding().filter(kind_id__in=kind_ids, month__in=months)
+    if person_ids is not None:
+        person_ids = list(person_ids)
+        duties = duties.filter(person_id__in=person_ids)
+        reports = reports.filter(person_id__in=person_ids)
+        lines = lines.filter(person_id__in=person_ids)
+    if duty_filter is not None:
+        duties = duties.filter(duty_filter)
+    duty_rows = list(
+        duties.order_by("start_date", "pk").values_list(
+            "person_id",
+            "kind_id",
+            "area_id",
+            "start_date",
+            "end_date",
+            "person__bank_name",
+            "person__bank_account",
+        )
+    )
+    report_status = {
+        (p, k, m): s
+        for p, k, m, s in reports.values_list("person_id", "kind_id", "month", "status")
+    }
+    held = {
+        (p, k, m): (pk, b, s, d)
+        for pk, p, k, m, b, s, d in lines.values_list(
+            "pk", "person_id", "kind_id", "month", "batch_id", "status", "paid_on"
+        )
+    }
+    rates = rates_by_kind(kind_ids)
+    today = _today()
+    required = settings.PILAR_STIPEND_REPORT_REQUIRED
+    prorate = settings.PILAR_STIPEND_PRORATE
+    cash = settings.PILAR_STIPEND_CASH_ALLOWED
+    out: list[Entitlement] = []
+    for month in months:
+        end = month_end(month)
+        days_in_month = end.day
+        # (person, kind) → [area of the latest duty, set of days served, has account]
+        served: dict[tuple[int, int], list] = {}
+        for person_id, kind_id, area_id, start, stop, bank, account in duty_rows:
+            if start > end or (stop is not None and stop < month):
+                continue
+            lo = max(start, month).day
+            hi = (min(stop, end) if stop is not None else end).day
+            entry = served.get((person_id, kind_id))
+            if entry is None:
+                served[(person_id, kind_id)] = [
+                    area_id,
+                    set(range(lo, hi + 1)),
+                    bool(bank and account),
+                ]
+            else:
+                entry[0] = area_id
+                entry[1].update(range(lo, hi + 1))
+        kind_rates = {k: rate_for(rates.get(k, []), month) for k in kind_ids}
+        for (person_id, kind_id), (area_id, days, has_account) in sorted(served.items()):
+            e = Entitlement(
+                person_id=person_id,
+                kind_id=kind_id,
+                month=month,
+                area_id=area_id,
+                days_served=len(days),
+                days_in_month=days_in_month,
+            )
+            reasons = e.reasons
+            if month > today:
+                reasons.append("not_begun")
+            rate = kind_rates[kind_id]
+            if rate is None:
+                reasons.append("no_rate")
+            else:
+                e.rate_id, e.funding_source = rate.pk, rate.funding_source
+                e.amount = (
+                    (rate.amount * e.days_served * 2 + days_in_month) // (2 * days_in_month)
+                    if prorate
+                    else rate.amount
+                )
+            status = report_status.get((person_id, kind_id, month))
+            e.report_status = status
+            if required and status != MonthlyReport.Status.VERIFIED:
+                reasons.append(f"report_{status}" if status else "report_missing")
+            if not has_account:
+                if cash:
+                    e.method = StipendLine.Method.CASH
+                else:
+                    reasons.append("no_account")
+            line = held.get((person_id, kind_id, month))
+            if line is not None:
+                e.line_id, e.batch_id, e.line_status, e.paid_on = line
+            out.append(e)
+    return out
+
+
+def explain(person, kind: PillarKind, month: datetime.date) -> list[str]:
+    """Why `person` is or is not owed tali kasih as `kind` for `month`, in sentences."""
+    found = [e for e in entitlements(months=[month], kinds=[kind], person_ids=[person.pk])]
+    if not found:
+        last = (
+            Assignment.objects.filter(person=person, kind=kind, start_date__lte=month_end(month))
+            .order_by("-start_date")
+            .first()
+        )
+        if last is not None and last.end_date is not None:
+            return [
+                _("Not serving as %(kind)s in %(month)s: the duty ended on %(day)s.")
+                % {"kind": kind.name, "month": month_label(month), "day": long_date(last.end_date)}
+            ]
+        return [
+            _("Not serving as %(kind)s in %(month)s.")
+            % {"kind": kind.name, "month": month_label(month)}
+        ]
+    e = found[0]
+    if e.state == State.PAID:
+        return [_("Paid on %(day)s.") % {"day": long_date(e.paid_on)}]
+    if e.state == State.IN_PROCESS:
+        return [_("In a payment batch that is not yet paid.")]
+    if e.state == State.BLOCKED:
+        return [reason_text(code) for code in e.reasons]
+    return [_("Eligible: Rp %(amount)s, not yet in a batch.") % {"amount": rupiah(e.amount)}]
+
+
+def batch_months(first: datetime.date, last: datetime.date, arrears_from: datetime.date | None):
+    return list(months_between(arrears_from or first, last))

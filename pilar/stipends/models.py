@@ -1,0 +1,312 @@
+"""Tali kasih: rates, budgets (pagu), payment batches and their lines.
+
+The rule that must never break lives in the database: a (person, kind, month) has at most one
+line that holds it — a line waiting in a batch or paid, neither a reversal nor reversed
+(`stipend_line_one_per_person_kind_month`). Money is whole rupiah in 64-bit integers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pilar.lib.nik import mask_nik
+from pilar.regions.models import Area
+
+MAX_RUPIAH = 10**15  # a thousand trillion: beyond any city's budget, within 64 bits
+
+
+class FundingSource(models.TextChoices):
+    APBD = "APBD", _("APBD (city/regency budget)")
+    APBN = "APBN", _("APBN (national budget)")
+    OTHER = "OTHER", _("Other")
+
+
+class StipendRate(models.Model):
+    """The monthly amount for one kind of pillar over a period, and who funds it.
+
+    Rates start on the first day of a month and end on the last day of one: a month has one
+    rate, and two rates of one kind never overlap (checked in the service under a lock).
+    """
+
+    kind = models.ForeignKey(
+        "registry.PillarKind",
+        verbose_name=_("pillar kind"),
+        on_delete=models.PROTECT,
+        related_name="stipend_rates",
+    )
+    amount = models.BigIntegerField(_("amount per month (Rp)"))
+    valid_from = models.DateField(_("valid from"), help_text=_("The first day of a month."))
+    valid_to = models.DateField(
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of a month; empty while the rate holds."),
+    )
+    funding_source = models.CharField(
+        _("funding source"), max_length=8, choices=FundingSource.choices
+    )
+    note = models.CharField(_("note"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind__order", "-valid_from"]
+        verbose_name = _("tali kasih rate")
+        verbose_name_plural = _("tali kasih rates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, amount__lte=MAX_RUPIAH), name="stipend_rate_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="stipend_rate_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind.code} Rp{self.amount:,} ({self.valid_from:%Y-%m})".replace(",", ".")
+
+    def covers(self, month) -> bool:
+        return self.valid_from <= month and (self.valid_to is None or self.valid_to >= month)
+
+
+class Budget(models.Model):
+    """The year's ceiling (pagu) for tali kasih from one funding source."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    funding_source = models.CharField(
+        _("funding source"), max_length=8, choices=FundingSource.choices
+    )
+    amount = models.BigIntegerField(_("ceiling (Rp)"))
+    note = models.CharField(_("note"), max_length=250, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "funding_source"]
+        verbose_name = _("budget ceiling")
+        verbose_name_plural = _("budget ceilings")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "funding_source"], name="budget_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, amount__lte=MAX_RUPIAH), name="budget_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funding_source} {self.year}"
+
+
+class StipendBatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StipendBatchQuerySet:
+        from pilar.stipends.access import batch_scope_q
+
+        return self.filter(batch_scope_q(user))
+
+
+class StipendBatch(models.Model):
+    """One payment run: the lines of one or more months and kinds, paid together.
+
+    draft → verified (finance) → approved (approver) → paid or partly paid. A verified or
+    approved batch can be sent back to draft with a reason; a draft or verified one cancelled.
+    On approval every line freezes a copy of the recipient's name, NIK and account.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        VERIFIED = "verified", _("Verified by finance")
+        APPROVED = "approved", _("Approved")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    title = models.CharField(_("title"), max_length=150)
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    arrears_from = models.DateField(
+        _("arrears from"),
+        null=True,
+        blank=True,
+        help_text=_("Unpaid earlier months from this month on are added as arrears."),
+    )
+    kinds = models.ManyToManyField(
+        "registry.PillarKind", verbose_name=_("pillar kinds"), related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("budget year"), help_text=_("The year whose budget ceiling pays this batch.")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    reason = models.CharField(
+        _("reason"),
+        max_length=500,
+        blank=True,
+        help_text=_("Why the batch was last sent back or cancelled."),
+    )
+
+    objects = StipendBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_month", "-pk"]
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_month__gte=models.F("first_month")), name="batch_months"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def frozen(self) -> bool:
+        return self.status in {
+            self.Status.APPROVED,
+            self.Status.PARTLY_PAID,
+            self.Status.PAID,
+        }
+
+
+class StipendLineQuerySet(models.QuerySet):
+    def holding(self) -> StipendLineQuerySet:
+        """Lines that hold their month: waiting in a batch or paid, and not reversed."""
+        return self.filter(HOLDS_MONTH)
+
+    def visible_to(self, user) -> StipendLineQuerySet:
+        from pilar.stipends.access import line_scope_q
+
+        return self.filter(line_scope_q(user))
+
+
+class StipendLine(models.Model):
+    """One month of one person's tali kasih for one kind of duty, in a batch.
+
+    A correction is a reversing line (negative amount, `reverses` set) and marks the original
+    `reversed_at`; a paid line's amount and recipient are never edited.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("In process")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Transfer failed")
+        CANCELLED = "cancelled", _("Removed")
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Bank transfer")
+        CASH = "cash", _("Cash")
+
+    batch = models.ForeignKey(
+        StipendBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="lines"
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("pillar"),
+        on_delete=models.PROTECT,
+        related_name="stipend_lines",
+    )
+    kind = models.ForeignKey(
+        "registry.PillarKind", verbose_name=_("as"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    area = models.ForeignKey(
+        Area, verbose_name=_("area of duty"), on_delete=models.PROTECT, related_name="+"
+    )
+    rate = models.ForeignKey(
+        StipendRate, verbose_name=_("rate"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    funding_source = models.CharField(
+        _("funding source"), max_length=8, choices=FundingSource.choices
+    )
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    days_served = models.PositiveSmallIntegerField(_("days served"))
+    days_in_month = models.PositiveSmallIntegerField(_("days in the month"))
+    method = models.CharField(_("payment method"), max_length=8, choices=Method.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # The recipient as paid, frozen when the batch is approved.
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account = models.CharField(_("account number"), max_length=30, blank=True)
+    bank_holder = models.CharField(_("account holder"), max_length=150, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    failure_reason = models.CharField(_("reason it failed"), max_length=250, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+    )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StipendLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area__code", "name", "person__name", "month", "pk"]
+        verbose_name = _("tali kasih line")
+        verbose_name_plural = _("tali kasih lines")
+        indexes = [
+            models.Index(fields=["batch", "status"], name="stipend_line_batch"),
+            models.Index(fields=["person", "month"], name="stipend_line_person"),
+            models.Index(fields=["month", "kind"], name="stipend_line_month"),
+        ]
+        constraints = [
+            # Exactly once: whatever batch, retry or concurrent approval.
+            models.UniqueConstraint(
+                fields=["person", "kind", "month"],
+                condition=Q(
+                    status__in=["pending", "paid"], reverses__isnull=True, reversed_at__isnull=True
+                ),
+                name="stipend_line_one_per_person_kind_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount__gt=0, amount__lte=MAX_RUPIAH)
+                | Q(reverses__isnull=False, amount__lt=0, amount__gte=-MAX_RUPIAH),
+                name="stipend_line_amount_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_on__isnull=False)
+                | ~Q(status="paid") & Q(paid_on__isnull=True),
+                name="stipend_line_paid_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True) | Q(status="paid"),
+                name="stipend_line_reversed_was_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.kind.code} {self.month:%Y-%m}"
+
+    @property
+    def masked_nik(self) -> str:
+        return mask_nik(self.nik or self.person.nik)
+
+
+HOLDS_MONTH = Q(status__in=["pending", "paid"], reverses__isnull=True, reversed_at__isnull=True)

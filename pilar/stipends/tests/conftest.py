@@ -1,0 +1,77 @@
+import datetime
+
+import pytest
+import time_machine
+from django.utils import translation
+
+from pilar.audit.services import Actor
+from pilar.casework.models import MonthlyReport
+from pilar.registry.models import PillarKind
+from pilar.stipends import services
+from pilar.stipends.models import FundingSource
+
+D = datetime.date
+JULY, AUGUST, SEPTEMBER, OCTOBER = D(2024, 7, 1), D(2024, 8, 1), D(2024, 9, 1), D(2024, 10, 1)
+RATES = {"PSM": 400_000, "TKSK": 400_000, "TAGANA": 200_000, "PENDAMPING_KUBE": 300_000}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def november_2024():
+    """Stipend tests run on 20 November 2024: July–October are over, October is reported."""
+    with time_machine.travel(datetime.datetime(2024, 11, 20, 10, tzinfo=datetime.UTC)):
+        yield
+
+
+@pytest.fixture
+def rates(reference, system_actor):
+    made = {}
+    for code, amount in RATES.items():
+        made[code] = services.stipend_rate_create(
+            by=system_actor,
+            kind=PillarKind.objects.get(code=code),
+            amount=amount,
+            valid_from=D(2024, 1, 1),
+            funding_source=FundingSource.APBD,
+        )
+    services.budget_set(
+        by=system_actor, year=2024, funding_source=FundingSource.APBD, amount=100_000_000
+    )
+    return made
+
+
+@pytest.fixture
+def banked(people):
+    """Everyone in `people` has a bank account."""
+    for n, person in enumerate(people.values()):
+        person.bank_name, person.bank_account, person.bank_holder = (
+            "Bank Nagari",
+            f"1100{n:06d}",
+            person.name,
+        )
+        person.save()
+    return people
+
+
+def report(person, month, status="verified", kind="PSM"):
+    """A monthly report in `status` (set up directly: the casework tests cover its workflow)."""
+    duty = person.assignments.get(kind__code=kind)
+    return MonthlyReport.objects.create(
+        person=person,
+        kind=duty.kind,
+        area=duty.area,
+        month=month,
+        status=status,
+        return_reason="Lengkapi" if status == "returned" else "",
+    )
+
+
+@pytest.fixture
+def by(actors):
+    """Actors acting through the services, one per role."""
+    return {name: Actor(user=user) for name, user in actors.items()}

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pilar.casework.models import MonthlyReport
 from pilar.lib.dates import long_date
@@ -32,15 +33,15 @@ class State:
 
 
 STATE_LABELS = {
-    State.ELIGIBLE: "Eligible, not yet paid",
-    State.BLOCKED: "Blocked",
-    State.IN_PROCESS: "In process",
-    State.PAID: "Paid",
+    State.ELIGIBLE: gettext_lazy("Eligible, not yet paid"),
+    State.BLOCKED: gettext_lazy("Blocked"),
+    State.IN_PROCESS: gettext_lazy("In process"),
+    State.PAID: gettext_lazy("Paid"),
 }
 
 
 def state_label(state: str) -> str:
-    return _(STATE_LABELS[state])
+    return str(STATE_LABELS[state])
 
 
 @dataclass(slots=True)
@@ -78,18 +79,20 @@ class Entitlement:
 
 
 REASONS = {
-    "not_begun": "The month has not begun.",
-    "no_rate": "No tali kasih rate is set for this kind of pillar in this month.",
-    "report_missing": "The monthly report has not been submitted.",
-    "report_submitted": "The monthly report is waiting for verification.",
-    "report_returned": "The monthly report was returned for correction.",
-    "report_reopened": "The monthly report was reopened by the office.",
-    "no_account": "No bank account: add the bank and account number to the pillar's profile.",
+    "not_begun": gettext_lazy("The month has not begun."),
+    "no_rate": gettext_lazy("No tali kasih rate is set for this kind of pillar in this month."),
+    "report_missing": gettext_lazy("The monthly report has not been submitted."),
+    "report_submitted": gettext_lazy("The monthly report is waiting for verification."),
+    "report_returned": gettext_lazy("The monthly report was returned for correction."),
+    "report_reopened": gettext_lazy("The monthly report was reopened by the office."),
+    "no_account": gettext_lazy(
+        "No bank account: add the bank and account number to the pillar's profile."
+    ),
 }
 
 
 def reason_text(code: str) -> str:
-    return _(REASONS[code])
+    return str(REASONS[code])
 
 
 def _today() -> datetime.date:

@@ -1,0 +1,14 @@
+"""`{{ amount|rupiah }}`: rupiah as Indonesians write them (1.600.000) in every language."""
+
+from django import template
+
+from pilar.lib.money import rupiah as _rupiah
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value) -> str:
+    if value is None or value == "":
+        return "0"
+    return _rupiah(int(value))

@@ -1,0 +1,65 @@
+"""Real Chromium at a phone's width: the operator drafts July–September, finance verifies, the
+head of office approves, finance marks it paid; the pillar then sees July paid on their phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from pilar.registry.models import PillarKind
+from pilar.stipends.models import StipendBatch, StipendLine
+from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
+from pilar.tests_support import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page, url, username):
+    page.context.clear_cookies()
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("header.top")).to_contain_text(username)
+
+
+def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked):
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+    for month in (JULY, AUGUST, SEPTEMBER):
+        report(banked["a1"], month)
+    report(banked["b1"], AUGUST)
+    page.set_viewport_size(PHONE)
+    url = live_server.url
+
+    sign_in(page, url, "operator1")
+    page.goto(f"{url}/stipends/")
+    page.get_by_role("link", name="+ Draft a batch").click()
+    page.fill("#id_first_month", "2024-07")
+    page.fill("#id_last_month", "2024-09")
+    page.get_by_label(PillarKind.objects.get(code="PSM").name).check()
+    page.get_by_role("button", name="Draft the batch").click()
+    expect(page.locator(".messages")).to_contain_text("Batch drafted: 2 people, Rp 1.600.000.")
+    expect(page.get_by_test_id("batch-status")).to_have_text("Draft")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    batch = StipendBatch.objects.get()
+
+    sign_in(page, url, "bendahara1")
+    page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    page.get_by_role("button", name="Verify (finance)").click()
+    expect(page.get_by_test_id("batch-status")).to_have_text("Verified by finance")
+
+    sign_in(page, url, "kepala1")
+    page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    page.get_by_role("button", name="Approve the payment").click()
+    expect(page.get_by_test_id("batch-status")).to_have_text("Approved")
+    expect(page.get_by_role("link", name="Receipts (kuitansi), PDF")).to_be_visible()
+
+    sign_in(page, url, "bendahara1")
+    page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    page.fill("input[name=paid_on]", "2024-11-20")
+    page.get_by_role("button", name="Mark every waiting line paid").click()
+    expect(page.locator(".messages")).to_contain_text("4 line(s) marked paid.")
+    expect(page.get_by_test_id("batch-status")).to_have_text("Paid")
+    assert StipendLine.objects.filter(status="paid").count() == 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

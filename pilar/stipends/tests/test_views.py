@@ -1,0 +1,209 @@
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pilar.accounts.models import Role, User
+from pilar.audit.models import AuditEntry
+from pilar.registry.models import PillarKind
+from pilar.stipends import services
+from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
+from pilar.tests_support import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_users(actors):
+    User.objects.update(language="en")
+
+
+@pytest.fixture
+def batch(rates, banked, by):
+    for month in (JULY, AUGUST, SEPTEMBER):
+        report(banked["a1"], month)
+    report(banked["b1"], JULY)
+    return services.stipend_batch_draft(
+        by=by["operator"],
+        first_month=JULY,
+        last_month=SEPTEMBER,
+        kinds=[PillarKind.objects.get(code="PSM")],
+    )
+
+
+def as_user(client, actors, name):
+    login(client, actors[name])
+    return client
+
+
+def test_batch_list_and_detail_show_people_and_total(client, actors, batch):
+    as_user(client, actors, "finance")
+    page = client.get("/stipends/").content.decode()
+    assert batch.title in page and "1.600.000" in page
+    page = client.get(f"/stipends/batches/{batch.pk}/").content.decode()
+    assert "Ani Kecamatan A" in page and "Citra Kecamatan B" in page
+    assert "Verify (finance)" in page and "Approve the payment" not in page
+
+
+def test_detail_filters_lines_and_exports_masked(client, actors, batch):
+    as_user(client, actors, "operator")
+    page = client.get(f"/stipends/batches/{batch.pk}/?q=citra").content.decode()
+    assert "Citra Kecamatan B" in page and "Ani Kecamatan A" not in page
+    response = client.get(f"/stipends/batches/{batch.pk}/?format=xlsx")
+    rows = CalamineWorkbook.from_filelike(__import__("io").BytesIO(response.content))
+    data = rows.get_sheet_by_index(0).to_python()
+    assert len(data) == 5 and data[1][1].startswith("1375") and "*" in data[1][1]
+    assert AuditEntry.objects.filter(action="view_personal", note="lines.xlsx").exists()
+
+
+def test_draft_page_creates_a_batch(client, actors, rates, banked):
+    report(banked["a1"], JULY)
+    as_user(client, actors, "operator")
+    psm = PillarKind.objects.get(code="PSM")
+    response = client.post(
+        "/stipends/batches/new/",
+        {"first_month": "2024-07", "last_month": "2024-07", "kinds": [psm.pk], "year": 2024},
+    )
+    batch = StipendBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/stipends/batches/{batch.pk}/"
+    assert batch.lines.get().amount == 400_000
+
+
+def test_draft_over_budget_shows_the_numbers_and_saves_nothing(client, actors, rates, banked):
+    Budget.objects.update(amount=100_000)
+    report(banked["a1"], JULY)
+    as_user(client, actors, "operator")
+    psm = PillarKind.objects.get(code="PSM")
+    response = client.post(
+        "/stipends/batches/new/",
+        {"first_month": "2024-07", "last_month": "2024-07", "kinds": [psm.pk], "year": 2024},
+    )
+    assert response.status_code == 200
+    assert "over by Rp 300.000" in response.content.decode()
+    assert not StipendBatch.objects.exists()
+
+
+def test_draft_with_bad_months_names_the_field(client, actors, rates):
+    as_user(client, actors, "operator")
+    response = client.post(
+        "/stipends/batches/new/",
+        {"first_month": "2024-09", "last_month": "2024-07", "kinds": [], "year": 2024},
+    )
+    page = response.content.decode()
+    assert (
+        "The last month cannot come before the first." in page or "This field is required" in page
+    )
+    assert not StipendBatch.objects.exists()
+
+
+def test_walk_verify_approve_pay_through_pages(client, actors, batch):
+    as_user(client, actors, "finance")
+    client.post(f"/stipends/batches/{batch.pk}/verify/")
+    as_user(client, actors, "approver")
+    client.post(f"/stipends/batches/{batch.pk}/approve/")
+    # A double submit of the approve button: one transition, a message, no error page.
+    response = client.post(f"/stipends/batches/{batch.pk}/approve/", follow=True)
+    assert "now “Approved”" in response.content.decode()
+    as_user(client, actors, "finance")
+    response = client.post(
+        f"/stipends/batches/{batch.pk}/mark-paid/", {"paid_on": "2024-11-20"}, follow=True
+    )
+    assert "4 line(s) marked paid." in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "paid"
+    assert AuditEntry.objects.filter(changes__status=["verified", "approved"]).count() == 1
+
+
+def test_return_needs_a_reason(client, actors, batch, by):
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    as_user(client, actors, "approver")
+    response = client.post(f"/stipends/batches/{batch.pk}/return/", {"reason": ""}, follow=True)
+    assert "Say why the batch goes back to draft." in response.content.decode()
+    client.post(f"/stipends/batches/{batch.pk}/return/", {"reason": "Periksa ulang"})
+    batch.refresh_from_db()
+    assert (batch.status, batch.reason) == ("draft", "Periksa ulang")
+
+
+def test_remove_a_line_from_a_draft(client, actors, batch):
+    line = batch.lines.get(person__name="Citra Kecamatan B")
+    as_user(client, actors, "operator")
+    client.post(f"/stipends/lines/{line.pk}/remove/", {"reason": "Data rekening salah"})
+    line.refresh_from_db()
+    assert (line.status, line.note) == ("cancelled", "Data rekening salah")
+
+
+def test_transfer_file_only_after_approval_and_for_finance(client, actors, batch, by):
+    as_user(client, actors, "finance")
+    response = client.get(f"/stipends/batches/{batch.pk}/transfer.xlsx", follow=True)
+    assert "exist once the batch is approved" in response.content.decode()
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    response = client.get(f"/stipends/batches/{batch.pk}/transfer.csv")
+    text = response.content.decode("utf-8-sig")
+    assert "1100000000" in text and "1200000" in text
+    assert client.get(f"/stipends/batches/{batch.pk}/transfer.exe").status_code == 404
+    as_user(client, actors, "operator")
+    assert client.get(f"/stipends/batches/{batch.pk}/transfer.csv").status_code == 403
+
+
+def test_eligibility_page_counts_and_explains(client, actors, rates, banked):
+    report(banked["a1"], JULY)
+    report(banked["a2"], JULY, "returned")
+    as_user(client, actors, "operator")
+    page = client.get("/stipends/eligibility/?month=2024-07&kind=PSM").content.decode()
+    assert "The monthly report was returned for correction." in page
+    assert "The monthly report has not been submitted." in page  # b1
+    page = client.get("/stipends/eligibility/?month=2024-07&kind=PSM&state=eligible").content
+    assert b"Ani Kecamatan A" in page and b"Budi Kecamatan A" not in page
+    response = client.get("/stipends/eligibility/?month=2024-07&kind=PSM&format=csv")
+    assert response.content.decode("utf-8-sig").count("\n") == 4
+
+
+def test_rates_page_refuses_an_overlap(client, actors, rates):
+    as_user(client, actors, "finance")
+    psm = PillarKind.objects.get(code="PSM")
+    response = client.post(
+        "/stipends/rates/new/",
+        {"kind": psm.pk, "amount": 500000, "valid_from": "2024-07", "funding_source": "APBD"},
+        follow=True,
+    )
+    assert "overlaps the Pekerja Sosial Masyarakat rate" in response.content.decode()
+    assert StipendRate.objects.filter(kind=psm).count() == 1
+    client.post("/stipends/budgets/", {"year": 2025, "funding_source": "APBD", "amount": 5000})
+    assert Budget.objects.get(year=2025).amount == 5000
+
+
+def test_operator_cannot_set_rates(client, actors, rates):
+    as_user(client, actors, "operator")
+    assert client.get("/stipends/rates/").status_code == 200
+    response = client.post(
+        "/stipends/budgets/", {"year": 2025, "funding_source": "APBD", "amount": 1}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["viewer", "pillar", "coordinator_a", "norole"])
+def test_roles_without_stipends_get_403(client, actors, batch, role):
+    as_user(client, actors, role)
+    for url in ("/stipends/", f"/stipends/batches/{batch.pk}/", "/stipends/eligibility/"):
+        assert client.get(url).status_code == 403
+
+
+def test_area_limited_operator_sees_no_batch(client, actors, batch, make_user):
+    make_user("op-a", Role.OPERATOR, area="13.75.01")
+    User.objects.update(language="en")
+    client.login(username="op-a", password=__import__("pilar.tests_support").tests_support.PASSWORD)
+    assert client.get(f"/stipends/batches/{batch.pk}/").status_code == 404
+    assert client.get("/stipends/batches/new/").status_code == 404
+    page = client.get("/stipends/eligibility/?month=2024-07").content.decode()
+    assert "Ani Kecamatan A" in page and "Citra Kecamatan B" not in page
+
+
+def test_anonymous_goes_to_login(client, batch):
+    response = client.get(f"/stipends/batches/{batch.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_wrong_method(client, actors, batch):
+    as_user(client, actors, "finance")
+    assert client.get(f"/stipends/batches/{batch.pk}/verify/").status_code == 405
+    assert StipendLine.objects.filter(status="pending").count() == 4

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from pilar.stipends import views
+
+app_name = "stipends"
+urlpatterns = [
+    path("", views.batch_list, name="batch-list"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/new/", views.batch_create, name="batch-create"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
+    path("batches/<int:pk>/refresh/", views.batch_refresh, name="batch-refresh"),
+    path("batches/<int:pk>/verify/", views.batch_verify, name="batch-verify"),
+    path("batches/<int:pk>/approve/", views.batch_approve, name="batch-approve"),
+    path("batches/<int:pk>/return/", views.batch_return, name="batch-return"),
+    path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch-cancel"),
+    path("batches/<int:pk>/mark-paid/", views.batch_mark_paid, name="batch-mark-paid"),
+    path("batches/<int:pk>/result/", views.batch_result, name="batch-result"),
+    path("batches/<int:pk>/nominatif.pdf", views.batch_nominatif, name="batch-nominatif"),
+    path("batches/<int:pk>/receipts.pdf", views.batch_receipts, name="batch-receipts"),
+    path(
+        "batches/<int:pk>/transfer.<str:fmt>",
+        views.batch_transfer,
+        name="batch-transfer",
+    ),
+    path("lines/<int:pk>/remove/", views.line_remove, name="line-remove"),
+    path("lines/<int:pk>/reverse/", views.line_reverse, name="line-reverse"),
+    path("eligibility/", views.eligibility, name="eligibility"),
+    path("rates/", views.rates, name="rates"),
+    path("rates/new/", views.rate_create, name="rate-create"),
+    path("rates/<int:pk>/end/", views.rate_end, name="rate-end"),
+    path("budgets/", views.budget_set, name="budget-set"),
+]

@@ -1,0 +1,647 @@
+"""Tali kasih pages: rates and budgets, who is eligible in a month, and payment batches from
+draft to paid with their documents. Batches are office-wide (pilar/stipends/access.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.decorators import capability_required
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
+from pilar.casework.views import _apply, _attempt, _query
+from pilar.lib.exports import file_response
+from pilar.lib.money import rupiah
+from pilar.lib.months import month_label, month_start
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Person, PillarKind
+from pilar.stipends import services
+from pilar.stipends.access import office_wide
+from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
+from pilar.stipends.eligibility import (
+    STATE_LABELS,
+    State,
+    entitlements,
+    reason_text,
+    state_label,
+)
+from pilar.stipends.forms import (
+    BankResultForm,
+    BudgetForm,
+    DraftForm,
+    EligibilityForm,
+    LineFilterForm,
+    PaidOnForm,
+    RateEndForm,
+    RateForm,
+    ReasonForm,
+)
+from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+
+PAGE_SIZE = 50
+Status = StipendBatch.Status
+
+
+def _batch(request, pk) -> StipendBatch:
+    return get_object_or_404(StipendBatch.objects.visible_to(request.user), pk=pk)
+
+
+def _by(request) -> Actor:
+    return Actor.from_request(request)
+
+
+# --- rates and budgets -----------------------------------------------------------------------
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def rates(request):
+    year = timezone.localdate().year
+    budgets = []
+    for budget in Budget.objects.all()[:20]:
+        taken = services.committed(budget.year, budget.funding_source)
+        budgets.append(
+            {
+                "budget": budget,
+                "taken": taken,
+                "left": budget.amount - taken,
+                "percent": min(100, round(100 * taken / budget.amount)) if budget.amount else 0,
+            }
+        )
+    return render(
+        request,
+        "stipends/rates.html",
+        {
+            "rates": StipendRate.objects.select_related("kind"),
+            "budgets": budgets,
+            "may_setup": office_wide(request.user, Capability.STIPENDS_SETUP),
+            "rate_form": RateForm(),
+            "budget_form": BudgetForm(initial={"year": year}),
+        },
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_SETUP)
+def rate_create(request):
+    form = RateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _attempt(
+            request,
+            lambda: services.stipend_rate_create(
+                by=_by(request),
+                kind=data["kind"],
+                amount=data["amount"],
+                valid_from=data["valid_from"],
+                valid_to=_last_day(data["valid_to"]),
+                funding_source=data["funding_source"],
+                note=data["note"],
+            ),
+            lambda rate: (
+                _("Rate saved: %(kind)s Rp %(amount)s a month from %(month)s.")
+                % {
+                    "kind": rate.kind.name,
+                    "amount": rupiah(rate.amount),
+                    "month": month_label(rate.valid_from),
+                }
+            ),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("stipends:rates")
+
+
+def _last_day(month):
+    from pilar.lib.months import month_end
+
+    return month_end(month) if month else None
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_SETUP)
+def rate_end(request, pk):
+    rate = get_object_or_404(StipendRate, pk=pk)
+    form = RateEndForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.stipend_rate_end(
+                by=_by(request), rate=rate, valid_to=_last_day(form.cleaned_data["valid_to"])
+            ),
+            lambda r: _("The rate now ends after %(month)s.") % {"month": month_label(r.valid_to)},
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("stipends:rates")
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_SETUP)
+def budget_set(request):
+    form = BudgetForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _attempt(
+            request,
+            lambda: services.budget_set(by=_by(request), **data),
+            lambda b: (
+                _("Budget ceiling saved: %(source)s %(year)s Rp %(amount)s.")
+                % {"source": b.funding_source, "year": b.year, "amount": rupiah(b.amount)}
+            ),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("stipends:rates")
+
+
+# --- eligibility -----------------------------------------------------------------------------
+
+
+def _duty_scope(user) -> Q | None:
+    areas = area_scope(user, Capability.STIPENDS_VIEW)
+    return None if areas is None else within_areas_q(areas, "area")
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def eligibility(request):
+    today = timezone.localdate()
+    last = month_start(month_start(today) - timezone.timedelta(days=1))
+    data = request.GET.copy()
+    data.setdefault("month", last.strftime("%Y-%m"))
+    form = EligibilityForm(data, user=request.user)
+    rows, counts, reasons = [], {}, {}
+    if form.is_valid():
+        f = form.cleaned_data
+        duty_filter = _duty_scope(request.user)
+        if f["area"] is not None:
+            area_q = within_areas_q([f["area"]], "area")
+            duty_filter = area_q if duty_filter is None else duty_filter & area_q
+        kinds = PillarKind.objects.filter(code=f["kind"]) if f["kind"] else None
+        found = entitlements(months=[month_start(f["month"])], kinds=kinds, duty_filter=duty_filter)
+        for e in found:
+            counts[e.state] = counts.get(e.state, 0) + 1
+            if e.state == State.BLOCKED:
+                for code in e.reasons:
+                    reasons[code] = reasons.get(code, 0) + 1
+        if f["state"]:
+            found = [e for e in found if e.state == f["state"]]
+        people = Person.objects.in_bulk({e.person_id for e in found})
+        kinds_by_id = PillarKind.objects.in_bulk()
+        areas = Area.objects.in_bulk({e.area_id for e in found})
+        q = (f["q"] or "").casefold()
+        for e in found:
+            person = people[e.person_id]
+            if q and q not in person.name.casefold():
+                continue
+            rows.append(
+                {
+                    "e": e,
+                    "person": person,
+                    "kind": kinds_by_id[e.kind_id],
+                    "area": areas[e.area_id],
+                    "state": state_label(e.state),
+                    "why": " ".join(reason_text(c) for c in e.reasons)
+                    if e.state == State.BLOCKED
+                    else "",
+                }
+            )
+        rows.sort(key=lambda r: (r["area"].code, r["person"].name))
+        fmt = request.GET.get("format")
+        if fmt in {"xlsx", "csv"}:
+            return file_response(
+                fmt,
+                f"kelayakan-tali-kasih-{f['month']:%Y-%m}",
+                [
+                    _("Name"),
+                    _("NIK"),
+                    _("Kind"),
+                    _("Area"),
+                    _("Month"),
+                    _("State"),
+                    _("Amount"),
+                    _("Why"),
+                ],
+                (
+                    [
+                        r["person"].name,
+                        r["person"].masked_nik,
+                        r["kind"].code,
+                        r["area"].name,
+                        f["month"].strftime("%Y-%m"),
+                        r["state"],
+                        r["e"].amount,
+                        r["why"],
+                    ]
+                    for r in rows
+                ),
+            )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "stipends/eligibility.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query(request),
+            "counts": [
+                (state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()
+            ],
+            "reasons": sorted(
+                ((reason_text(code), n) for code, n in reasons.items()), key=lambda r: -r[1]
+            ),
+        },
+    )
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_list(request):
+    batches = (
+        StipendBatch.objects.visible_to(request.user)
+        .annotate(
+            people=Count(
+                "lines__person",
+                distinct=True,
+                filter=Q(lines__status__in=["pending", "paid"], lines__reverses__isnull=True),
+            ),
+            total=Sum("lines__amount", filter=Q(lines__status__in=["pending", "paid"])),
+        )
+        .prefetch_related("kinds")
+        .order_by("-first_month", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        batches = batches.filter(status=status)
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "stipends/batch_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Status.choices,
+            "query": _query(request),
+            "may_draft": office_wide(request.user, Capability.STIPENDS_DRAFT),
+        },
+    )
+
+
+@capability_required(Capability.STIPENDS_DRAFT)
+def batch_create(request):
+    if not office_wide(request.user, Capability.STIPENDS_DRAFT):
+        raise Http404
+    today = timezone.localdate()
+    form = DraftForm(
+        request.POST or None,
+        initial={"year": today.year, "arrears_from": today.replace(month=1, day=1)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.stipend_batch_draft(by=_by(request), **data)
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Batch drafted: %(people)s people, Rp %(total)s.")
+                % {
+                    "people": batch.lines.values("person").distinct().count(),
+                    "total": rupiah(services.batch_total(batch)),
+                },
+            )
+            return redirect("stipends:batch-detail", pk=batch.pk)
+    return render(request, "stipends/batch_form.html", {"form": form})
+
+
+def _lines(request, batch):
+    lines = batch.lines.select_related("person", "kind", "area")
+    form = LineFilterForm(request.GET or None, user=request.user)
+    if form.is_valid():
+        f = form.cleaned_data
+        if f["q"]:
+            lines = lines.filter(Q(name__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
+        if f["kind"]:
+            lines = lines.filter(kind__code=f["kind"])
+        if f["area"] is not None:
+            lines = lines.filter(within_areas_q([f["area"]], "area"))
+        if f["status"]:
+            lines = lines.filter(status=f["status"])
+    return form, lines.order_by("area__code", "person__name", "month", "pk")
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_detail(request, pk):
+    batch = _batch(request, pk)
+    form, lines = _lines(request, batch)
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _lines_file(request, batch, lines, fmt)
+    held = batch.lines.filter(status__in=["pending", "paid"])
+    by_kind = (
+        held.values("kind__code", "kind__name")
+        .annotate(people=Count("person", distinct=True), months=Count("pk"), total=Sum("amount"))
+        .order_by("kind__code")
+    )
+    by_status = dict(batch.lines.values_list("status").annotate(n=Count("pk")).order_by())
+    user = request.user
+    return render(
+        request,
+        "stipends/batch_detail.html",
+        {
+            "batch": batch,
+            "form": form,
+            "page": Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": _query(request),
+            "by_kind": by_kind,
+            "by_status": [
+                (label, by_status.get(value, 0))
+                for value, label in StipendLine.Status.choices
+                if by_status.get(value)
+            ],
+            "people": held.values("person").distinct().count(),
+            "total": services.batch_total(batch),
+            "paid_total": services.batch_total(batch, statuses=["paid"]),
+            "may_draft": office_wide(user, Capability.STIPENDS_DRAFT),
+            "may_verify": office_wide(user, Capability.STIPENDS_VERIFY),
+            "may_approve": office_wide(user, Capability.STIPENDS_APPROVE),
+            "today": timezone.localdate(),
+            "result_form": BankResultForm(initial={"paid_on": timezone.localdate()}),
+            "history": AuditEntry.objects.filter(
+                object_type="stipends.stipendbatch", object_id=str(batch.pk)
+            ).order_by("at", "pk"),
+        },
+    )
+
+
+def _lines_file(request, batch, lines, fmt):
+    audit_record(
+        by=_by(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=batch,
+        note=f"lines.{fmt}",
+    )
+    return file_response(
+        fmt,
+        f"tali-kasih-{batch.pk}-baris",
+        [
+            _("Name"),
+            _("NIK"),
+            _("Kind"),
+            _("Area"),
+            _("Month"),
+            _("Amount"),
+            _("Method"),
+            _("Status"),
+            _("Paid on"),
+            _("Note"),
+        ],
+        (
+            [
+                line.name or line.person.name,
+                line.masked_nik,
+                line.kind.code,
+                line.area.name,
+                line.month.strftime("%Y-%m"),
+                line.amount,
+                line.get_method_display(),
+                line.get_status_display(),
+                line.paid_on,
+                line.failure_reason or line.note,
+            ]
+            for line in lines.iterator(chunk_size=2000)
+        ),
+    )
+
+
+def _transition(request, pk, call, success):
+    batch = _batch(request, pk)
+    _attempt(request, lambda: call(batch), success)
+    return redirect("stipends:batch-detail", pk=batch.pk)
+
+
+def _reason(request) -> str:
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_DRAFT)
+def batch_refresh(request, pk):
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_refresh(by=_by(request), batch=b),
+        lambda r: _("Batch refreshed: %(added)s line(s) added, %(removed)s removed.") % r,
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def batch_verify(request, pk):
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_verify(by=_by(request), batch=b),
+        lambda b: _("Batch verified. It now waits for the head of office's approval."),
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_APPROVE)
+def batch_approve(request, pk):
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_approve(by=_by(request), batch=b),
+        lambda b: _("Batch approved: the payment list and bank file are ready."),
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_return(request, pk):
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_return(by=_by(request), batch=b, reason=_reason(request)),
+        lambda b: _("Batch sent back to draft."),
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_DRAFT)
+def batch_cancel(request, pk):
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_cancel(by=_by(request), batch=b, reason=_reason(request)),
+        lambda b: _("Batch cancelled: its months return to the unpaid list."),
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def batch_mark_paid(request, pk):
+    batch = _batch(request, pk)
+    form = PaidOnForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("stipends:batch-detail", pk=batch.pk)
+    return _transition(
+        request,
+        pk,
+        lambda b: services.stipend_batch_mark_paid(
+            by=_by(request), batch=b, paid_on=form.cleaned_data["paid_on"]
+        ),
+        lambda r: _("%(paid)s line(s) marked paid.") % r,
+    )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def batch_result(request, pk):
+    from pilar.stipends.bankresult import bank_result_apply
+
+    batch = _batch(request, pk)
+    form = BankResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("stipends:batch-detail", pk=batch.pk)
+    return _transition(
+        request,
+        pk,
+        lambda b: bank_result_apply(
+            by=_by(request),
+            batch=b,
+            upload=form.cleaned_data["file"],
+            paid_on=form.cleaned_data["paid_on"],
+        ),
+        lambda r: (
+            _("Bank result read: %(paid)s paid, %(failed)s failed, %(unchanged)s already recorded.")
+            % r
+        ),
+    )
+
+
+def _line(request, pk) -> StipendLine:
+    line = get_object_or_404(StipendLine.objects.select_related("batch", "person"), pk=pk)
+    _batch(request, line.batch_id)
+    return line
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_DRAFT)
+def line_remove(request, pk):
+    line = _line(request, pk)
+    _attempt(
+        request,
+        lambda: services.stipend_line_remove(by=_by(request), line=line, reason=_reason(request)),
+        lambda line: (
+            _("Line removed: %(name)s, %(month)s.")
+            % {"name": line.person.name, "month": month_label(line.month)}
+        ),
+    )
+    return redirect("stipends:batch-detail", pk=line.batch_id)
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def line_reverse(request, pk):
+    line = _line(request, pk)
+    _attempt(
+        request,
+        lambda: services.stipend_line_reverse(by=_by(request), line=line, reason=_reason(request)),
+        lambda r: (
+            _("Payment reversed: Rp %(amount)s. The month can be paid again.")
+            % {"amount": rupiah(-r.amount)}
+        ),
+    )
+    return redirect("stipends:batch-detail", pk=line.batch_id)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _document(request, batch, what: str, body: bytes, filename: str, content_type: str):
+    audit_record(by=_by(request), action=AuditEntry.Action.VIEW_PERSONAL, obj=batch, note=what)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _frozen_or_back(request, batch):
+    if batch.frozen:
+        return None
+    messages.error(request, _("The payment list and bank file exist once the batch is approved."))
+    return redirect("stipends:batch-detail", pk=batch.pk)
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_nominatif(request, pk):
+    from pilar.stipends.documents import nominatif_pdf
+
+    batch = _batch(request, pk)
+    back = _frozen_or_back(request, batch)
+    if back:
+        return back
+    group = "kind" if request.GET.get("group") == "kind" else "area"
+    return _document(
+        request,
+        batch,
+        f"nominatif.pdf?group={group}",
+        nominatif_pdf(batch, group_by=group),
+        f"daftar-nominatif-{batch.pk}.pdf",
+        "application/pdf",
+    )
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_receipts(request, pk):
+    from pilar.stipends.documents import receipts_pdf
+
+    batch = _batch(request, pk)
+    back = _frozen_or_back(request, batch)
+    if back:
+        return back
+    return _document(
+        request,
+        batch,
+        "receipts.pdf",
+        receipts_pdf(batch),
+        f"kuitansi-{batch.pk}.pdf",
+        "application/pdf",
+    )
+
+
+@capability_required(Capability.STIPENDS_VERIFY)
+def batch_transfer(request, pk, fmt):
+    if fmt not in {"xlsx", "csv"}:
+        raise Http404
+    batch = _batch(request, pk)
+    back = _frozen_or_back(request, batch)
+    if back:
+        return back
+    audit_record(
+        by=_by(request), action=AuditEntry.Action.VIEW_PERSONAL, obj=batch, note=f"transfer.{fmt}"
+    )
+    return file_response(
+        fmt, f"transfer-tali-kasih-{batch.pk}", TRANSFER_HEADERS, transfer_rows(batch)
+    )

@@ -989,4 +989,40 @@ def report_return(request, pk):
 @require_POST
 @capability_required(Capability.REPORTS_REOPEN)
 def report_reopen(request, pk):
-    return _decision(request, pk, MonthlyReport.Status.REOPENED)
+    response = _decision(request, pk, MonthlyReport.Status.REOPENED)
+    report = _visible_report(request, pk)
+    if report.status == MonthlyReport.Status.REOPENED:
+        _warn_if_paid(request, report)
+    return response
+
+
+def _warn_if_paid(request, report) -> None:
+    """Reopening does not touch money: say so when the month is paid or in a batch."""
+    from pilar.stipends.models import StipendLine
+
+    line = (
+        StipendLine.objects.holding()
+        .filter(person_id=report.person_id, kind_id=report.kind_id, month=report.month)
+        .select_related("batch")
+        .first()
+    )
+    if line is None:
+        return
+    if line.status == StipendLine.Status.PAID:
+        messages.warning(
+            request,
+            _(
+                "The tali kasih for this month was already paid (%(batch)s). Reopening does not "
+                "undo the payment; finance can reverse it if it was wrong."
+            )
+            % {"batch": line.batch.title},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The tali kasih for this month is waiting in “%(batch)s”: that batch cannot be "
+                "approved until the report is verified again or the line is removed."
+            )
+            % {"batch": line.batch.title},
+        )

@@ -67,6 +67,7 @@ def report(person, month, status="verified", kind="PSM"):
         area=duty.area,
         month=month,
         status=status,
+        summary={"activities": 1, "households": 1, "by_sector": {}, "by_type": {}},
         return_reason="Lengkapi" if status == "returned" else "",
     )
 

@@ -9,6 +9,8 @@ from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
 from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
 from pilar.tests_support import login
 
+TODAY = __import__("datetime").date(2024, 11, 20)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -207,3 +209,22 @@ def test_wrong_method(client, actors, batch):
     as_user(client, actors, "finance")
     assert client.get(f"/stipends/batches/{batch.pk}/verify/").status_code == 405
     assert StipendLine.objects.filter(status="pending").count() == 4
+
+
+def test_reopening_a_paid_month_warns_that_money_is_not_undone(client, actors, batch, by):
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    services.stipend_batch_mark_paid(by=by["finance"], batch=batch, paid_on=TODAY)
+    july = batch.lines.get(person__name="Ani Kecamatan A", month=JULY)
+    from pilar.casework.models import MonthlyReport
+
+    verified = MonthlyReport.objects.get(person=july.person, month=JULY)
+    as_user(client, actors, "operator")
+    response = client.post(
+        f"/reports/{verified.pk}/reopen/", {"reason": "Kegiatan terlambat dicatat"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Month reopened" in page
+    assert "was already paid (Tali kasih July 2024 – September 2024)" in page
+    july.refresh_from_db()
+    assert july.status == "paid"

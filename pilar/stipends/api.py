@@ -71,23 +71,6 @@ class BudgetIn(Schema):
     note: str = ""
 
 
-class EligibilityOut(Schema):
-    person_id: int
-    name: str
-    nik: str = Field(description="Masked.")
-    kind: str
-    month: datetime.date
-    area_code: str
-    area_name: str
-    state: str = Field(description="eligible, blocked, in_process or paid")
-    state_label: str
-    amount: int
-    method: str
-    reasons: list[str] = Field(description="Why the month is blocked, in words.")
-    batch_id: int | None
-    paid_on: datetime.date | None
-
-
 class BatchOut(Schema):
     id: int
     title: str
@@ -160,18 +143,6 @@ class LineOut(Schema):
     failure_reason: str
     reverses_id: int | None
     note: str
-
-
-class MineOut(Schema):
-    month: datetime.date
-    kind: str
-    state: str = Field(description="paid, in_process, blocked or eligible")
-    state_label: str
-    amount: int
-    reasons: list[str]
-    batch_id: int | None
-    batch_title: str
-    paid_on: datetime.date | None
 
 
 # --- rates and budgets -----------------------------------------------------------------------
@@ -259,7 +230,7 @@ def set_budget(request, payload: BudgetIn):
 
 @router.get(
     "/eligibility",
-    response=list[EligibilityOut],
+    response=list[selectors.EligibilityRow],
     summary="Who is owed which month, and why not (scoped)",
 )
 def list_eligibility(
@@ -283,15 +254,15 @@ def list_eligibility(
         scope=line_scope_q(user),
         person_ids=None if staff else [user.person_id],
     )
-    return [row.__dict__ for row in selectors.eligibility_rows(found[offset : offset + limit])]
+    return selectors.eligibility_rows(found[offset : offset + limit])
 
 
-@router.get("/mine", response=list[MineOut], summary="My tali kasih, month by month")
+@router.get("/mine", response=list[selectors.OwnMonth], summary="My tali kasih, month by month")
 def my_months(request):
     _require(request, Capability.STIPENDS_OWN)
     if request.user.person_id is None:
         raise PermissionDenied
-    return [m.__dict__ for m in selectors.own_months(request.user.person_id)]
+    return selectors.own_months(request.user.person_id)
 
 
 # --- batches ---------------------------------------------------------------------------------

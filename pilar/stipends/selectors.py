@@ -76,6 +76,9 @@ def area_by_code(code: str, field: str = "area") -> Area:
 
 @dataclass
 class EligibilityRow:
+    """One person, kind and month: `state` is eligible, blocked, in_process or paid; `reasons`
+    say in words why a blocked month is blocked; `nik` is masked."""
+
     person_id: int
     name: str
     nik: str  # masked
@@ -234,6 +237,9 @@ def batch_summary(batch: StipendBatch) -> BatchSummary:
 
 @dataclass
 class OwnMonth:
+    """One month of a pillar's tali kasih: `state` is paid (`paid_on`, in `batch_title`),
+    in_process, blocked (`reasons`, in words) or eligible (not yet in a batch)."""
+
     month: datetime.date
     kind: str
     state: str

@@ -14,6 +14,8 @@ from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
 
 pytestmark = pytest.mark.django_db
 
+DRAFT_Q3 = ("stipend_batch", "draft", "--from", "2024-07", "--to", "2024-09", "--kind", "PSM")
+
 
 def run(*args) -> str:
     out = io.StringIO()
@@ -82,17 +84,7 @@ def test_eligibility_table_and_json(rates, banked):
 def test_draft_dry_run_writes_nothing(rates, banked):
     reported(banked)
     before = AuditEntry.objects.count()
-    out = run(
-        "stipend_batch",
-        "draft",
-        "--from",
-        "2024-07",
-        "--to",
-        "2024-09",
-        "--kind",
-        "PSM",
-        "--dry-run",
-    )
+    out = run(*DRAFT_Q3, "--dry-run")
     assert "drafted: Tali kasih July 2024 – September 2024, 6 lines, Rp 2.400.000" in out
     assert "dry run: nothing was saved" in out
     assert not StipendBatch.objects.exists() and not StipendLine.objects.exists()
@@ -101,20 +93,7 @@ def test_draft_dry_run_writes_nothing(rates, banked):
 
 def test_draft_approve_pay_and_transfer_file_as_users(rates, banked, actors, tmp_path):
     reported(banked)
-    out = run(
-        "stipend_batch",
-        "draft",
-        "--from",
-        "2024-07",
-        "--to",
-        "2024-09",
-        "--kind",
-        "PSM",
-        "--kind",
-        "TKSK",
-        "--as",
-        "operator1",
-    )
+    out = run(*DRAFT_Q3, "--kind", "TKSK", "--as", "operator1")
     batch = StipendBatch.objects.get()
     assert out.strip() == (
         f"batch #{batch.pk} drafted: Tali kasih July 2024 – September 2024, 6 lines, Rp 2.400.000"

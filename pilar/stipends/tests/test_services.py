@@ -119,7 +119,9 @@ def test_workflow_freezes_recipients(rates, banked, by):
     a1.save()
     line = batch.lines.get()
     assert (line.name, line.nik, line.bank_account) == ("Ani Kecamatan A", a1.nik, "1100000000")
-    counts = services.stipend_batch_mark_paid(by=by["finance"], batch=batch, paid_on=D(2024, 11, 20))
+    counts = services.stipend_batch_mark_paid(
+        by=by["finance"], batch=batch, paid_on=D(2024, 11, 20)
+    )
     assert counts == {"paid": 1, "failed": 0, "unchanged": 0}
     batch.refresh_from_db()
     assert batch.status == StipendBatch.Status.PAID

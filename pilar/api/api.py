@@ -16,7 +16,10 @@ logger = logging.getLogger(__name__)
 api = NinjaAPI(
     title="Pilar API",
     version="1",
-    description="Registry of social pillars: areas, people, duties, headcounts and roster imports.",
+    description=(
+        "Registry of social pillars: areas, people, duties, headcounts, roster imports, "
+        "casework, KUBE, Tagana and tali kasih (stipends)."
+    ),
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
@@ -88,6 +91,7 @@ def mount() -> NinjaAPI:
     from pilar.kube.api import router as kube_router
     from pilar.regions.api import router as regions_router
     from pilar.registry.api import router as registry_router
+    from pilar.stipends.api import router as stipends_router
     from pilar.tagana.api import router as tagana_router
 
     api.add_router("/", regions_router)
@@ -96,4 +100,5 @@ def mount() -> NinjaAPI:
     api.add_router("/", casework_router)
     api.add_router("/kube", kube_router)
     api.add_router("/tagana", tagana_router)
+    api.add_router("/stipends", stipends_router)
     return api

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Sum
+from django.utils.translation import gettext as _
 
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record
 from pilar.stipends.models import StipendBatch, StipendLine
 
 TRANSFER_HEADERS = [
@@ -31,6 +35,32 @@ def reference(batch_id: int, person_id: int) -> str:
 def transfer_lines(batch: StipendBatch):
     """The lines a transfer file pays: waiting, by bank transfer, in an approved batch."""
     return batch.lines.filter(status=StipendLine.Status.PENDING, method=StipendLine.Method.TRANSFER)
+
+
+PAYABLE = {StipendBatch.Status.APPROVED, StipendBatch.Status.PARTLY_PAID}
+
+
+def transfer_filename(batch: StipendBatch) -> str:
+    return f"transfer-tali-kasih-{batch.pk}"
+
+
+def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
+    """Before the file is handed out: refuse a batch not approved for payment, and log the
+    look at every recipient's account number."""
+    if batch.status not in PAYABLE:
+        raise ValidationError(
+            _(
+                "The bank transfer file is made once the batch is approved; this batch is "
+                "“%(status)s”."
+            )
+            % {"status": batch.get_status_display()}
+        )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=batch,
+        note=f"transfer file {fmt}",
+    )
 
 
 def transfer_rows(batch: StipendBatch) -> Iterator[list]:

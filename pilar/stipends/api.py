@@ -1,0 +1,522 @@
+"""Tali kasih in the JSON API (mounted under /api/v1/stipends): the same services, scoped
+querysets and selectors as the pages and the command line.
+
+Months are written `YYYY-MM`; amounts are whole rupiah. Batches are office-wide documents: a
+batch outside the caller's scope is a 404, an action beyond the caller's role a 403. NIKs are
+masked except on a batch's lines for those allowed the full NIK, and each such look (and each
+bank transfer file) is logged as a view of personal data.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from pilar.accounts.access import Capability, can
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import audit_record
+from pilar.lib.exports import file_response
+from pilar.lib.months import month_end
+from pilar.stipends import bankfile, selectors, services
+from pilar.stipends.access import line_scope_q
+from pilar.stipends.models import FundingSource, StipendBatch, StipendLine, StipendRate
+
+router = Router(tags=["stipends"])
+
+MONTH = Field(description="YYYY-MM, e.g. 2024-07")
+
+
+class RateOut(Schema):
+    id: int
+    kind: str
+    kind_name: str
+    amount: int
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    funding_source: FundingSource
+    note: str
+
+
+class RateIn(Schema):
+    kind: str = Field(description="Pillar kind code, e.g. PSM")
+    amount: int = Field(description="Whole rupiah per month, e.g. 400000")
+    valid_from: str = MONTH
+    valid_to: str | None = Field(None, description="YYYY-MM, the last month; empty: open")
+    funding_source: str = Field(FundingSource.APBD, description="APBD, APBN or OTHER")
+    note: str = ""
+
+
+class RateEndIn(Schema):
+    valid_to: str = Field(description="YYYY-MM: the rate's last month")
+
+
+class BudgetOut(Schema):
+    year: int
+    funding_source: str
+    ceiling: int | None = Field(description="The year's ceiling (pagu); null when none is set.")
+    committed: int = Field(description="Rupiah in batches: lines waiting or paid.")
+    remaining: int | None
+    note: str
+
+
+class BudgetIn(Schema):
+    year: int
+    funding_source: str = Field(description="APBD, APBN or OTHER")
+    amount: int = Field(description="The ceiling in whole rupiah")
+    note: str = ""
+
+
+class BatchOut(Schema):
+    id: int
+    title: str
+    first_month: datetime.date
+    last_month: datetime.date
+    arrears_from: datetime.date | None
+    kinds: list[str]
+    year: int
+    status: StipendBatch.Status
+    total: int = Field(description="Rupiah waiting or paid, net of reversals.")
+    line_count: int
+    paid_on: datetime.date | None
+    reason: str
+
+
+class KindSourceTotal(Schema):
+    kind: str
+    funding_source: str
+    lines: int
+    amount: int
+
+
+class BatchDetailOut(BatchOut):
+    created_by: str | None
+    created_at: datetime.datetime
+    verified_by: str | None
+    verified_at: datetime.datetime | None
+    approved_by: str | None
+    approved_at: datetime.datetime | None
+    counts: dict[str, int] = Field(description="Lines by status.")
+    totals: list[KindSourceTotal] = Field(description="Per kind and funding source.")
+    result: dict[str, int] | None = Field(
+        None, description="What the action did: refresh (removed, added); mark-paid (paid, …)."
+    )
+
+
+class BatchIn(Schema):
+    first_month: str = MONTH
+    last_month: str = MONTH
+    kinds: list[str] = Field(description='Pillar kind codes, e.g. ["PSM", "TKSK"]')
+    year: int | None = Field(None, description="Budget year; this year when empty")
+    arrears_from: str | None = Field(None, description="YYYY-MM: unpaid months from then on")
+    title: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class PaidIn(Schema):
+    paid_on: datetime.date
+
+
+class LineOut(Schema):
+    id: int
+    batch_id: int
+    person_id: int
+    name: str
+    nik: str = Field(description="Masked unless the caller may see the full NIK.")
+    kind: str
+    month: datetime.date
+    area_code: str
+    area_name: str
+    amount: int
+    method: str
+    status: StipendLine.Status
+    bank_name: str
+    bank_account: str = Field(description="Empty unless the caller may see the full NIK.")
+    paid_on: datetime.date | None
+    failure_reason: str
+    reverses_id: int | None
+    note: str
+
+
+# --- rates and budgets -----------------------------------------------------------------------
+
+
+def _rate_out(rate: StipendRate) -> dict:
+    return {
+        "id": rate.pk,
+        "kind": rate.kind.code,
+        "kind_name": rate.kind.name,
+        "amount": rate.amount,
+        "valid_from": rate.valid_from,
+        "valid_to": rate.valid_to,
+        "funding_source": rate.funding_source,
+        "note": rate.note,
+    }
+
+
+@router.get("/rates", response=list[RateOut], summary="Tali kasih rates")
+def list_rates(request, kind: str | None = None):
+    _require(request, Capability.STIPENDS_VIEW)
+    rates = StipendRate.objects.select_related("kind")
+    if kind:
+        rates = rates.filter(kind=selectors.kind_by_code(kind))
+    return [_rate_out(r) for r in rates]
+
+
+@router.post("/rates", response={201: RateOut}, summary="Add a rate")
+def create_rate(request, payload: RateIn):
+    _require(request, Capability.STIPENDS_SETUP)
+    rate = services.stipend_rate_create(
+        by=_actor(request),
+        kind=selectors.kind_by_code(payload.kind),
+        amount=payload.amount,
+        valid_from=selectors.parse_month(payload.valid_from, "valid_from"),
+        valid_to=month_end(selectors.parse_month(payload.valid_to, "valid_to"))
+        if payload.valid_to
+        else None,
+        funding_source=payload.funding_source,
+        note=payload.note,
+    )
+    return Status(201, _rate_out(rate))
+
+
+@router.post("/rates/{rate_id}/end", response=RateOut, summary="End a rate after a month")
+def end_rate(request, rate_id: int, payload: RateEndIn):
+    _require(request, Capability.STIPENDS_SETUP)
+    rate = get_object_or_404(StipendRate.objects.select_related("kind"), pk=rate_id)
+    rate = services.stipend_rate_end(
+        by=_actor(request),
+        rate=rate,
+        valid_to=month_end(selectors.parse_month(payload.valid_to, "valid_to")),
+    )
+    return _rate_out(rate)
+
+
+def _budget_out(row: selectors.BudgetRow) -> dict:
+    return {**row.__dict__, "remaining": row.remaining}
+
+
+@router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")
+def list_budgets(request, year: int | None = Query(None, ge=2000, le=2100)):
+    _require(request, Capability.STIPENDS_VIEW)
+    return [_budget_out(row) for row in selectors.budget_rows(year)]
+
+
+@router.put("/budgets", response=BudgetOut, summary="Set a year's ceiling for a source")
+def set_budget(request, payload: BudgetIn):
+    _require(request, Capability.STIPENDS_SETUP)
+    budget = services.budget_set(
+        by=_actor(request),
+        year=payload.year,
+        funding_source=payload.funding_source,
+        amount=payload.amount,
+        note=payload.note,
+    )
+    (row,) = [
+        r for r in selectors.budget_rows(budget.year) if r.funding_source == budget.funding_source
+    ]
+    return _budget_out(row)
+
+
+# --- eligibility and a pillar's own months ---------------------------------------------------
+
+
+@router.get(
+    "/eligibility",
+    response=list[selectors.EligibilityRow],
+    summary="Who is owed which month, and why not (scoped)",
+)
+def list_eligibility(
+    request,
+    month: str | None = Query(None, description="YYYY-MM; last month when empty"),
+    kind: str | None = None,
+    state: str | None = Query(None, description="eligible, blocked, in_process or paid"),
+    area: str | None = Query(None, description="Area code of duty, e.g. 13.75.01"),
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    user = request.user
+    staff = can(user, Capability.STIPENDS_VIEW)
+    if not (staff or can(user, Capability.STIPENDS_OWN)):
+        raise PermissionDenied
+    found = selectors.eligibility(
+        month=selectors.parse_month(month) if month else selectors.last_month(),
+        kind=selectors.kind_by_code(kind) if kind else None,
+        state=state or None,
+        area=selectors.area_by_code(area) if area else None,
+        scope=line_scope_q(user),
+        person_ids=None if staff else [user.person_id],
+    )
+    return selectors.eligibility_rows(found[offset : offset + limit])
+
+
+@router.get("/mine", response=list[selectors.OwnMonth], summary="My tali kasih, month by month")
+def my_months(request):
+    _require(request, Capability.STIPENDS_OWN)
+    if request.user.person_id is None:
+        raise PermissionDenied
+    return selectors.own_months(request.user.person_id)
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user else None
+
+
+def _batch_out(batch: StipendBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "title": batch.title,
+        "first_month": batch.first_month,
+        "last_month": batch.last_month,
+        "arrears_from": batch.arrears_from,
+        "kinds": sorted(k.code for k in batch.kinds.all()),
+        "year": batch.year,
+        "status": batch.status,
+        "total": batch.total,
+        "line_count": batch.line_count,
+        "paid_on": batch.paid_on,
+        "reason": batch.reason,
+    }
+
+
+def _batches(request):
+    return selectors.batches_with_totals(StipendBatch.objects.visible_to(request.user))
+
+
+def _batch(request, batch_id: int) -> StipendBatch:
+    return get_object_or_404(
+        _batches(request).select_related("created_by", "verified_by", "approved_by"),
+        pk=batch_id,
+    )
+
+
+def _detail(request, batch_id: int, result: dict | None = None) -> dict:
+    batch = _batch(request, batch_id)
+    summary = selectors.batch_summary(batch)
+    return {
+        **_batch_out(batch),
+        "created_by": _username(batch.created_by),
+        "created_at": batch.created_at,
+        "verified_by": _username(batch.verified_by),
+        "verified_at": batch.verified_at,
+        "approved_by": _username(batch.approved_by),
+        "approved_at": batch.approved_at,
+        "counts": summary.counts,
+        "totals": summary.totals,
+        "result": result,
+    }
+
+
+@router.get("/batches", response=list[BatchOut], summary="Payment batches")
+def list_batches(
+    request,
+    status: StipendBatch.Status | None = None,
+    year: int | None = Query(None, ge=2000, le=2100),
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    _require(request, Capability.STIPENDS_VIEW)
+    batches = _batches(request)
+    if status:
+        batches = batches.filter(status=status)
+    if year:
+        batches = batches.filter(year=year)
+    return [_batch_out(b) for b in batches[offset : offset + limit]]
+
+
+@router.post("/batches", response={201: BatchDetailOut}, summary="Draft a batch")
+def draft_batch(request, payload: BatchIn):
+    _require(request, Capability.STIPENDS_DRAFT)
+    batch = services.stipend_batch_draft(
+        by=_actor(request),
+        first_month=selectors.parse_month(payload.first_month, "first_month"),
+        last_month=selectors.parse_month(payload.last_month, "last_month"),
+        kinds=[selectors.kind_by_code(code, "kinds") for code in payload.kinds],
+        year=payload.year,
+        arrears_from=selectors.parse_month(payload.arrears_from, "arrears_from")
+        if payload.arrears_from
+        else None,
+        title=payload.title,
+    )
+    return Status(201, _detail(request, batch.pk))
+
+
+@router.get("/batches/{batch_id}", response=BatchDetailOut, summary="One batch with its totals")
+def get_batch(request, batch_id: int):
+    _require(request, Capability.STIPENDS_VIEW)
+    return _detail(request, batch_id)
+
+
+def _line_out(line: StipendLine, *, full: bool, frozen: bool) -> dict:
+    person = line.person
+    return {
+        "id": line.pk,
+        "batch_id": line.batch_id,
+        "person_id": line.person_id,
+        "name": line.name or person.name,
+        "nik": (line.nik or person.nik) if full else line.masked_nik,
+        "kind": line.kind.code,
+        "month": line.month,
+        "area_code": line.area.code,
+        "area_name": line.area.name,
+        "amount": line.amount,
+        "method": line.method,
+        "status": line.status,
+        # The copy frozen at approval once approved; before that, the registry's.
+        "bank_name": line.bank_name if frozen else person.bank_name,
+        "bank_account": (line.bank_account if frozen else person.bank_account) if full else "",
+        "paid_on": line.paid_on,
+        "failure_reason": line.failure_reason,
+        "reverses_id": line.reverses_id,
+        "note": line.note,
+    }
+
+
+@router.get("/batches/{batch_id}/lines", response=list[LineOut], summary="A batch's lines")
+def list_lines(
+    request,
+    batch_id: int,
+    status: StipendLine.Status | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    _require(request, Capability.STIPENDS_VIEW)
+    batch = _batch(request, batch_id)
+    lines = (
+        StipendLine.objects.visible_to(request.user)
+        .filter(batch=batch)
+        .select_related("person", "kind", "area")
+    )
+    if status:
+        lines = lines.filter(status=status)
+    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    if full:
+        audit_record(
+            by=_actor(request),
+            action=AuditEntry.Action.VIEW_PERSONAL,
+            obj=batch,
+            note=f"batch lines via API offset {offset} limit {limit}",
+        )
+    page = lines[offset : offset + limit]
+    return [_line_out(line, full=full, frozen=batch.frozen) for line in page]
+
+
+def _transfer(request, batch_id: int, fmt: str):
+    _require(request, Capability.STIPENDS_VERIFY)
+    batch = _batch(request, batch_id)
+    bankfile.open_transfer_file(by=_actor(request), batch=batch, fmt=fmt)
+    return file_response(
+        fmt,
+        bankfile.transfer_filename(batch),
+        bankfile.TRANSFER_HEADERS,
+        bankfile.transfer_rows(batch),
+    )
+
+
+@router.get("/batches/{batch_id}/transfer.xlsx", summary="Bank transfer file (XLSX)")
+def transfer_xlsx(request, batch_id: int):
+    """The file the treasurer sends to the bank: approved or partly paid batches only."""
+    return _transfer(request, batch_id, "xlsx")
+
+
+@router.get("/batches/{batch_id}/transfer.csv", summary="Bank transfer file (CSV)")
+def transfer_csv(request, batch_id: int):
+    """The same rows as the XLSX, in UTF-8 CSV with a BOM."""
+    return _transfer(request, batch_id, "csv")
+
+
+@router.post("/batches/{batch_id}/refresh", response=BatchDetailOut, summary="Refresh a draft")
+def refresh_batch(request, batch_id: int):
+    _require(request, Capability.STIPENDS_DRAFT)
+    result = services.stipend_batch_refresh(by=_actor(request), batch=_batch(request, batch_id))
+    return _detail(request, batch_id, result)
+
+
+@router.post("/batches/{batch_id}/verify", response=BatchDetailOut, summary="Verify (finance)")
+def verify_batch(request, batch_id: int):
+    _require(request, Capability.STIPENDS_VERIFY)
+    services.stipend_batch_verify(by=_actor(request), batch=_batch(request, batch_id))
+    return _detail(request, batch_id)
+
+
+@router.post("/batches/{batch_id}/approve", response=BatchDetailOut, summary="Approve")
+def approve_batch(request, batch_id: int):
+    _require(request, Capability.STIPENDS_APPROVE)
+    services.stipend_batch_approve(by=_actor(request), batch=_batch(request, batch_id))
+    return _detail(request, batch_id)
+
+
+@router.post("/batches/{batch_id}/return", response=BatchDetailOut, summary="Back to draft")
+def return_batch(request, batch_id: int, payload: ReasonIn):
+    if not (
+        can(request.user, Capability.STIPENDS_VERIFY)
+        or can(request.user, Capability.STIPENDS_APPROVE)
+    ):
+        raise PermissionDenied
+    services.stipend_batch_return(
+        by=_actor(request), batch=_batch(request, batch_id), reason=payload.reason
+    )
+    return _detail(request, batch_id)
+
+
+@router.post("/batches/{batch_id}/cancel", response=BatchDetailOut, summary="Cancel a draft")
+def cancel_batch(request, batch_id: int, payload: ReasonIn):
+    _require(request, Capability.STIPENDS_DRAFT)
+    services.stipend_batch_cancel(
+        by=_actor(request), batch=_batch(request, batch_id), reason=payload.reason
+    )
+    return _detail(request, batch_id)
+
+
+@router.post(
+    "/batches/{batch_id}/mark-paid",
+    response=BatchDetailOut,
+    summary="Every waiting line paid on a date",
+)
+def mark_paid(request, batch_id: int, payload: PaidIn):
+    _require(request, Capability.STIPENDS_VERIFY)
+    result = services.stipend_batch_mark_paid(
+        by=_actor(request), batch=_batch(request, batch_id), paid_on=payload.paid_on
+    )
+    return _detail(request, batch_id, result)
+
+
+def _line(request, line_id: int) -> StipendLine:
+    return get_object_or_404(
+        StipendLine.objects.visible_to(request.user)
+        .filter(batch__in=StipendBatch.objects.visible_to(request.user))
+        .select_related("batch", "person", "kind", "area"),
+        pk=line_id,
+    )
+
+
+@router.post("/lines/{line_id}/remove", response=LineOut, summary="Take a line out of a draft")
+def remove_line(request, line_id: int, payload: ReasonIn):
+    _require(request, Capability.STIPENDS_DRAFT)
+    line = services.stipend_line_remove(
+        by=_actor(request), line=_line(request, line_id), reason=payload.reason
+    )
+    return _line_out(_line(request, line.pk), full=False, frozen=False)
+
+
+@router.post(
+    "/lines/{line_id}/reverse",
+    response={201: LineOut},
+    summary="Reverse a paid line (a correcting line)",
+)
+def reverse_line(request, line_id: int, payload: ReasonIn):
+    _require(request, Capability.STIPENDS_VERIFY)
+    reversal = services.stipend_line_reverse(
+        by=_actor(request), line=_line(request, line_id), reason=payload.reason
+    )
+    return Status(201, _line_out(_line(request, reversal.pk), full=False, frozen=True))

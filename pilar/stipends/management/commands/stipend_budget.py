@@ -1,0 +1,62 @@
+"""`pilar stipend-budget`: the year's ceilings (pagu) beside what batches take; set one."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from pilar.stipends import selectors, services
+from pilar.stipends.management.base import StipendCommand, money
+from pilar.stipends.models import FundingSource
+
+
+class Command(StipendCommand):
+    help = (
+        "Tali kasih budget ceilings. Without --amount: list each year and funding source with "
+        "what batches have taken (optionally one --year). With `--year 2024 --source APBD "
+        "--amount N`: set that ceiling (never below what is already committed)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--source", choices=FundingSource.values, default=None)
+        parser.add_argument("--amount", type=int, help="the ceiling in whole rupiah")
+        parser.add_argument("--note", default="")
+        self.add_as(parser)
+        self.add_dry_run(parser)
+
+    def handle(self, *args, **options):
+        if options["amount"] is None:
+            rows = selectors.budget_rows(options["year"])
+            self.table(
+                ["year", "source", "ceiling", "committed", "remaining"],
+                [
+                    [
+                        r.year,
+                        r.funding_source,
+                        money(r.ceiling),
+                        money(r.committed),
+                        money(r.remaining),
+                    ]
+                    for r in rows
+                ],
+            )
+            self.stdout.write(f"{len(rows)} budget rows")
+            return
+        if options["year"] is None or options["source"] is None:
+            raise CommandError("to set a ceiling, give --year and --source as well as --amount")
+        by = self.actor(options["as_user"])
+        with self.writing(options["dry_run"]):
+            budget = self.attempt(
+                services.budget_set,
+                by=by,
+                year=options["year"],
+                funding_source=options["source"],
+                amount=options["amount"],
+                note=options["note"],
+            )
+            taken = services.committed(budget.year, budget.funding_source)
+        self.done(
+            f"{budget.funding_source} {budget.year} ceiling set to {money(budget.amount)} "
+            f"({money(taken)} committed)",
+            options["dry_run"],
+        )

@@ -1,0 +1,283 @@
+"""Reads of tali kasih shared by the API and the command line (and the pages).
+
+Eligibility rows with names and masked NIKs, a batch's totals, the budget in use and a
+pillar's own months: each built here once, so every interface shows the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilar.lib.months import month_start, months_between
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Person, PillarKind
+from pilar.stipends import services
+from pilar.stipends.eligibility import STATE_LABELS, Entitlement, entitlements, reason_text
+from pilar.stipends.eligibility import state_label as _state_label
+from pilar.stipends.models import Budget, StipendBatch, StipendLine
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+STATES = list(STATE_LABELS)
+COUNTED = [StipendLine.Status.PENDING, StipendLine.Status.PAID]
+
+
+def parse_month(value: str, field: str = "month") -> datetime.date:
+    """`YYYY-MM` → the first day of that month; a ValidationError naming `field` otherwise."""
+    found = MONTH_RE.match((value or "").strip())
+    if found:
+        year, month = int(found[1]), int(found[2])
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return datetime.date(year, month, 1)
+    raise ValidationError(
+        {
+            field: _("Write the month as YEAR-MONTH, e.g. 2024-07 (got “%(value)s”).")
+            % {"value": value}
+        }
+    )
+
+
+def last_month(today: datetime.date | None = None) -> datetime.date:
+    """The latest month that is over."""
+    today = today or timezone.localdate()
+    return month_start(month_start(today) - datetime.timedelta(days=1))
+
+
+def kind_by_code(code: str, field: str = "kind") -> PillarKind:
+    kind = PillarKind.objects.filter(code=code).first()
+    if kind is None:
+        codes = ", ".join(PillarKind.objects.values_list("code", flat=True))
+        raise ValidationError(
+            {
+                field: _("%(code)s is not a pillar kind; choose one of %(codes)s.")
+                % {"code": code, "codes": codes}
+            }
+        )
+    return kind
+
+
+def area_by_code(code: str, field: str = "area") -> Area:
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise ValidationError(
+            {field: _("%(code)s is not a known area code (e.g. 13.75.01).") % {"code": code}}
+        )
+    return area
+
+
+# --- eligibility -----------------------------------------------------------------------------
+
+
+@dataclass
+class EligibilityRow:
+    """One person, kind and month: `state` is eligible, blocked, in_process or paid; `reasons`
+    say in words why a blocked month is blocked; `nik` is masked."""
+
+    person_id: int
+    name: str
+    nik: str  # masked
+    kind: str
+    month: datetime.date
+    area_code: str
+    area_name: str
+    state: str
+    state_label: str
+    amount: int
+    method: str
+    reasons: list[str]
+    batch_id: int | None
+    paid_on: datetime.date | None
+
+
+def eligibility(
+    *,
+    month: datetime.date,
+    kind: PillarKind | None = None,
+    state: str | None = None,
+    area: Area | None = None,
+    scope: Q | None = None,
+    person_ids: list[int] | None = None,
+) -> list[Entitlement]:
+    """The (person, kind) pairs serving in `month`, narrowed by kind, state and area of duty.
+
+    `scope` is a filter on duties (a user's `line_scope_q`); None reads every duty.
+    """
+    if state is not None and state not in STATES:
+        raise ValidationError(
+            {"state": _("Choose a state among %(states)s.") % {"states": ", ".join(STATES)}}
+        )
+    duty_filter = scope
+    if area is not None:
+        duty_filter = within_areas_q([area], "area") & (scope or Q())
+    found = entitlements(
+        months=[month],
+        kinds=[kind] if kind else None,
+        person_ids=person_ids,
+        duty_filter=duty_filter,
+    )
+    if state is not None:
+        found = [e for e in found if e.state == state]
+    return found
+
+
+def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
+    """`found` in words: names, masked NIKs, areas, states and reasons (one page at a time)."""
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in={e.person_id for e in found}).only("name", "nik")
+    }
+    areas = {a.pk: a for a in Area.objects.filter(pk__in={e.area_id for e in found})}
+    kinds = dict(PillarKind.objects.values_list("pk", "code"))
+    return [
+        EligibilityRow(
+            person_id=e.person_id,
+            name=people[e.person_id].name,
+            nik=people[e.person_id].masked_nik,
+            kind=kinds[e.kind_id],
+            month=e.month,
+            area_code=areas[e.area_id].code,
+            area_name=areas[e.area_id].name,
+            state=e.state,
+            state_label=_state_label(e.state),
+            amount=e.amount,
+            method=e.method,
+            reasons=[reason_text(code) for code in e.reasons],
+            batch_id=e.batch_id,
+            paid_on=e.paid_on,
+        )
+        for e in found
+    ]
+
+
+# --- budgets and batches ---------------------------------------------------------------------
+
+
+@dataclass
+class BudgetRow:
+    year: int
+    funding_source: str
+    ceiling: int | None
+    committed: int
+    note: str
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.ceiling is None else self.ceiling - self.committed
+
+
+def budget_rows(year: int | None = None) -> list[BudgetRow]:
+    """Each year's ceiling per funding source beside what batches have taken from it; a year
+    and source that batches use without a ceiling shows with none."""
+    budgets = Budget.objects.all()
+    used = StipendLine.objects.exclude(batch__status=StipendBatch.Status.CANCELLED)
+    if year is not None:
+        budgets, used = budgets.filter(year=year), used.filter(batch__year=year)
+    pairs = {(b.year, b.funding_source): b for b in budgets}
+    for pair in used.values_list("batch__year", "funding_source").distinct().order_by():
+        pairs.setdefault(pair, None)
+    return [
+        BudgetRow(
+            year=y,
+            funding_source=source,
+            ceiling=b.amount if b else None,
+            committed=services.committed(y, source),
+            note=b.note if b else "",
+        )
+        for (y, source), b in sorted(pairs.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
+    ]
+
+
+def batches_with_totals(batches=None):
+    """Batches with `total` (rupiah waiting or paid) and `line_count` (lines waiting or paid)."""
+    counted = Q(lines__status__in=COUNTED)
+    batches = StipendBatch.objects.all() if batches is None else batches
+    return batches.annotate(
+        total=Sum("lines__amount", filter=counted, default=0),
+        line_count=Count("lines", filter=counted),
+    ).prefetch_related("kinds")
+
+
+@dataclass
+class BatchSummary:
+    total: int
+    counts: dict[str, int]
+    totals: list[dict]
+
+
+def batch_summary(batch: StipendBatch) -> BatchSummary:
+    """Lines by status, and rupiah per kind and funding source (waiting or paid, net of
+    reversals)."""
+    counts = {status: 0 for status in StipendLine.Status.values}
+    counts.update(
+        dict(batch.lines.values_list("status").annotate(n=Count("pk")).order_by("status"))
+    )
+    totals = [
+        {
+            "kind": row["kind__code"],
+            "funding_source": row["funding_source"],
+            "lines": row["lines"],
+            "amount": row["amount"],
+        }
+        for row in batch.lines.filter(status__in=COUNTED)
+        .values("kind__code", "funding_source")
+        .annotate(lines=Count("pk"), amount=Sum("amount"))
+        .order_by("kind__code", "funding_source")
+    ]
+    return BatchSummary(total=services.batch_total(batch), counts=counts, totals=totals)
+
+
+# --- a pillar's own months -------------------------------------------------------------------
+
+
+@dataclass
+class OwnMonth:
+    """One month of a pillar's tali kasih: `state` is paid (`paid_on`, in `batch_title`),
+    in_process, blocked (`reasons`, in words) or eligible (not yet in a batch)."""
+
+    month: datetime.date
+    kind: str
+    state: str
+    state_label: str
+    amount: int
+    reasons: list[str]
+    batch_id: int | None
+    batch_title: str
+    paid_on: datetime.date | None
+
+
+def own_months(person_id: int, today: datetime.date | None = None) -> list[OwnMonth]:
+    """Every month a person served, from January of last year to last month, newest first:
+    paid (when, in which batch), in process, blocked (why) or eligible."""
+    today = today or timezone.localdate()
+    first, last = datetime.date(today.year - 1, 1, 1), last_month(today)
+    found = entitlements(months=list(months_between(first, last)), person_ids=[person_id])
+    lines = {
+        line.pk: line
+        for line in StipendLine.objects.filter(
+            pk__in=[e.line_id for e in found if e.line_id]
+        ).select_related("batch")
+    }
+    kinds = dict(PillarKind.objects.values_list("pk", "code"))
+    out = []
+    for e in sorted(found, key=lambda e: (e.month, e.kind_id), reverse=True):
+        line = lines.get(e.line_id)
+        out.append(
+            OwnMonth(
+                month=e.month,
+                kind=kinds[e.kind_id],
+                state=e.state,
+                state_label=_state_label(e.state),
+                amount=line.amount if line else e.amount,
+                reasons=[] if line else [reason_text(code) for code in e.reasons],
+                batch_id=line.batch_id if line else None,
+                batch_title=line.batch.title if line else "",
+                paid_on=e.paid_on,
+            )
+        )
+    return out

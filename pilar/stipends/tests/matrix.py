@@ -1,0 +1,129 @@
+"""Tali kasih's rows of the permission matrix (see pilar/core/tests/test_permissions.py).
+
+The records: a PSM rate, the year's APBD ceiling, and an approved batch paying a1 (the
+`pillar` user) for last month. Batches are office-wide: staff see them, everyone else gets 403
+before any record is looked up. A pillar (and coordinator A, who also serves as a pillar) sees
+their own months and their own eligibility. Writes carry bodies the services refuse, so an
+allowed role gets 400 and nothing changes."""
+
+import datetime
+
+from pilar.audit.services import Actor
+from pilar.casework.models import MonthlyReport
+from pilar.registry.models import PillarKind
+from pilar.stipends import services
+from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.selectors import last_month
+
+STAFF = {"admin", "operator", "approver", "finance"}
+OWN = {"pillar", "coordinator_a"}  # users with a person record of their own and a pillar grant
+SETUP = {"admin", "finance"}
+DRAFT = {"admin", "operator"}
+VERIFY = {"finance"}
+APPROVE = {"approver"}
+
+
+def staff(role):
+    return 200 if role in STAFF else 403
+
+
+def refused(allowed: set[str]):
+    """A write the service refuses for `allowed` (400); 403 for every other role."""
+    return lambda role: 400 if role in allowed else 403
+
+
+PAGES: dict = {}
+
+API_READ = {
+    "/api/v1/stipends/rates": staff,
+    "/api/v1/stipends/budgets": staff,
+    "/api/v1/stipends/eligibility": lambda role: 200 if role in STAFF | OWN else 403,
+    "/api/v1/stipends/mine": lambda role: 200 if role in OWN else 403,
+    "/api/v1/stipends/batches": staff,
+    "/api/v1/stipends/batches/{batch_id}": staff,
+    "/api/v1/stipends/batches/{batch_id}/lines": staff,
+    # Account numbers for the bank: the treasurer's file.
+    "/api/v1/stipends/batches/{batch_id}/transfer.xlsx": lambda role: (
+        200 if role in VERIFY else 403
+    ),
+    "/api/v1/stipends/batches/{batch_id}/transfer.csv": lambda role: 200 if role in VERIFY else 403,
+}
+API_WRITE = {
+    # Overlaps the open PSM rate.
+    ("POST", "/api/v1/stipends/rates"): (
+        {"kind": "PSM", "amount": 450_000, "valid_from": "2020-01"},
+        refused(SETUP),
+    ),
+    # Ends before it starts.
+    ("POST", "/api/v1/stipends/rates/{rate_id}/end"): ({"valid_to": "2000-01"}, refused(SETUP)),
+    # A year out of range.
+    ("PUT", "/api/v1/stipends/budgets"): (
+        {"year": 1999, "funding_source": "APBD", "amount": 1},
+        refused(SETUP),
+    ),
+    # The last month before the first.
+    ("POST", "/api/v1/stipends/batches"): (
+        {"first_month": "2024-09", "last_month": "2024-07", "kinds": ["PSM"]},
+        refused(DRAFT),
+    ),
+    # The batch is approved: no longer a draft to refresh, verify, approve or cancel.
+    ("POST", "/api/v1/stipends/batches/{batch_id}/refresh"): ({}, refused(DRAFT)),
+    ("POST", "/api/v1/stipends/batches/{batch_id}/verify"): ({}, refused(VERIFY)),
+    ("POST", "/api/v1/stipends/batches/{batch_id}/approve"): ({}, refused(APPROVE)),
+    ("POST", "/api/v1/stipends/batches/{batch_id}/cancel"): ({"reason": "x"}, refused(DRAFT)),
+    # No reason given.
+    ("POST", "/api/v1/stipends/batches/{batch_id}/return"): (
+        {"reason": ""},
+        refused(VERIFY | APPROVE),
+    ),
+    # Paid in the future.
+    ("POST", "/api/v1/stipends/batches/{batch_id}/mark-paid"): (
+        {"paid_on": "2099-01-01"},
+        refused(VERIFY),
+    ),
+    ("POST", "/api/v1/stipends/lines/{line_id}/remove"): ({"reason": ""}, refused(DRAFT)),
+    ("POST", "/api/v1/stipends/lines/{line_id}/reverse"): ({"reason": ""}, refused(VERIFY)),
+}
+
+
+def setup(actors, people) -> dict:
+    by = Actor.system()
+    month = last_month()
+    psm = PillarKind.objects.get(code="PSM")
+    a1 = people["a1"]
+    a1.bank_name, a1.bank_account, a1.bank_holder = "Bank Nagari", "1100000001", a1.name
+    a1.save()
+    duty = a1.assignments.get(kind=psm)
+    # The casework matrix may have verified this report already.
+    MonthlyReport.objects.get_or_create(
+        person=a1, kind=psm, month=month, defaults={"area": duty.area, "status": "verified"}
+    )
+    rate = services.stipend_rate_create(
+        by=by, kind=psm, amount=400_000, valid_from=datetime.date(month.year - 1, 1, 1)
+    )
+    services.budget_set(by=by, year=month.year, funding_source="APBD", amount=10_000_000)
+    batch = services.stipend_batch_draft(
+        by=Actor(user=actors["operator"]),
+        first_month=month,
+        last_month=month,
+        kinds=[psm],
+        year=month.year,
+    )
+    batch = services.stipend_batch_verify(by=Actor(user=actors["finance"]), batch=batch)
+    batch = services.stipend_batch_approve(by=Actor(user=actors["approver"]), batch=batch)
+    line = batch.lines.get()
+    return {
+        "pages": {},
+        "api": {"{batch_id}": batch.pk, "{rate_id}": rate.pk, "{line_id}": line.pk},
+        "batch": batch,
+        "rate": rate,
+    }
+
+
+def unchanged(made) -> None:
+    batch = StipendBatch.objects.get()
+    assert batch.pk == made["batch"].pk and batch.status == "approved"
+    assert list(StipendLine.objects.values_list("status", flat=True)) == ["pending"]
+    rate = StipendRate.objects.get()
+    assert rate.valid_to is None and rate.amount == 400_000
+    assert Budget.objects.get().amount == 10_000_000

@@ -1,0 +1,184 @@
+import io
+import json
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+from python_calamine import CalamineWorkbook
+
+from pilar import cli
+from pilar.accounts.models import Role, RoleGrant
+from pilar.audit.models import AuditEntry
+from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
+
+pytestmark = pytest.mark.django_db
+
+DRAFT_Q3 = ("stipend_batch", "draft", "--from", "2024-07", "--to", "2024-09", "--kind", "PSM")
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def reported(people, months=(JULY, AUGUST, SEPTEMBER)):
+    for name in ("a1", "a2"):
+        for month in months:
+            report(people[name], month)
+
+
+def test_rates_add_list_and_end(reference):
+    before = AuditEntry.objects.count()
+    out = run(
+        "stipend_rate", "--kind", "PSM", "--amount", "400000", "--from", "2024-01", "--dry-run"
+    )
+    assert "PSM Rp 400.000 a month from 2024-01 (APBD)" in out
+    assert out.strip().endswith("dry run: nothing was saved")
+    assert not StipendRate.objects.exists() and AuditEntry.objects.count() == before
+
+    out = run("stipend_rate", "--kind", "PSM", "--amount", "400000", "--from", "2024-01")
+    rate = StipendRate.objects.get()
+    assert out.strip() == f"rate #{rate.pk} added: PSM Rp 400.000 a month from 2024-01 (APBD)"
+    entry = AuditEntry.objects.get(object_type="stipends.stipendrate")
+    assert (entry.source, entry.user) == ("cli", None)
+
+    with pytest.raises(CommandError, match="overlaps"):
+        run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-07")
+    with pytest.raises(CommandError, match="--from: Write the month as YEAR-MONTH"):
+        run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-7")
+    out = run("stipend_rate", "--end", str(rate.pk), "--to", "2024-06")
+    assert "ends after 2024-06" in out
+    run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-07")
+    listing = run("stipend_rate")
+    assert "Rp 450.000" in listing and "2024-06" in listing and listing.endswith("2 rates\n")
+
+
+def test_budget_set_and_list(rates, banked):
+    out = run("stipend_budget", "--year", "2024", "--source", "APBD", "--amount", "5000000")
+    assert out.strip() == "APBD 2024 ceiling set to Rp 5.000.000 (Rp 0 committed)"
+    assert Budget.objects.get().amount == 5_000_000
+    with pytest.raises(CommandError, match="give --year and --source"):
+        run("stipend_budget", "--amount", "1")
+    report(banked["a1"], JULY)
+    run("stipend_batch", "draft", "--from", "2024-07", "--to", "2024-07", "--kind", "PSM")
+    listing = run("stipend_budget", "--year", "2024")
+    assert "2024  APBD    Rp 5.000.000  Rp 400.000  Rp 4.600.000" in listing
+
+
+def test_eligibility_table_and_json(rates, banked):
+    report(banked["a1"], JULY)
+    out = run("stipend_eligibility", "--month", "2024-07", "--kind", "PSM", "--blocked")
+    assert "Budi Kecamatan A" in out and "The monthly report has not been submitted." in out
+    assert "Ani Kecamatan A" not in out
+    assert out.strip().endswith("July 2024: 2 rows — eligible 0, blocked 2, in process 0, paid 0")
+    rows = json.loads(run("stipend_eligibility", "--month", "2024-07", "--json"))
+    ani = next(r for r in rows if r["name"] == "Ani Kecamatan A")
+    assert (ani["state"], ani["amount"], ani["month"]) == ("eligible", 400_000, "2024-07-01")
+    assert "*" in ani["nik"]
+    with pytest.raises(CommandError, match="XYZ is not a pillar kind"):
+        run("stipend_eligibility", "--kind", "XYZ")
+
+
+def test_draft_dry_run_writes_nothing(rates, banked):
+    reported(banked)
+    before = AuditEntry.objects.count()
+    out = run(*DRAFT_Q3, "--dry-run")
+    assert "drafted: Tali kasih July 2024 – September 2024, 6 lines, Rp 2.400.000" in out
+    assert "dry run: nothing was saved" in out
+    assert not StipendBatch.objects.exists() and not StipendLine.objects.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_draft_approve_pay_and_transfer_file_as_users(rates, banked, actors, tmp_path):
+    reported(banked)
+    out = run(*DRAFT_Q3, "--kind", "TKSK", "--as", "operator1")
+    batch = StipendBatch.objects.get()
+    assert out.strip() == (
+        f"batch #{batch.pk} drafted: Tali kasih July 2024 – September 2024, 6 lines, Rp 2.400.000"
+    )
+    assert batch.created_by == actors["operator"]
+    bid = str(batch.pk)
+    # Four eyes: the operator may not verify, and a dry run changes nothing.
+    with pytest.raises(CommandError, match="role does not allow it"):
+        run("stipend_batch", "verify", bid, "--as", "operator1")
+    assert "dry run" in run("stipend_batch", "verify", bid, "--as", "bendahara1", "--dry-run")
+    batch.refresh_from_db()
+    assert batch.status == "draft"
+    out = run("stipend_batch", "verify", bid, "--as", "bendahara1")
+    assert out.strip() == f"batch #{bid} verified by bendahara1: now verified"
+    with pytest.raises(CommandError, match="role does not allow it"):
+        run("stipend_batch", "approve", bid, "--as", "bendahara1")
+    with pytest.raises(CommandError, match="once the batch is approved"):
+        run("stipend_batch", "transfer-file", bid, "--output", str(tmp_path / "x.xlsx"))
+    run("stipend_batch", "approve", bid, "--as", "kepala1")
+
+    path = tmp_path / "transfer.xlsx"
+    out = run("stipend_batch", "transfer-file", bid, "--format", "xlsx", "--output", str(path))
+    assert out.strip() == f"batch #{bid}: 2 transfers, Rp 2.400.000, in {path}"
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[1][2:6] == ["1100000000", "Ani Kecamatan A", "Bank Nagari", 1_200_000]
+    assert rows[1][6] == "TALI KASIH PSM 07/2024-09/2024"
+    csv_path = tmp_path / "transfer.csv"
+    run("stipend_batch", "transfer-file", bid, "--format", "csv", "--output", str(csv_path))
+    assert "1100000001" in csv_path.read_text(encoding="utf-8-sig")
+    looks = AuditEntry.objects.filter(action="view_personal", source="cli")
+    assert sorted(e.note for e in looks) == ["transfer file csv", "transfer file xlsx"]
+
+    show = run("stipend_batch", "show", bid)
+    assert "verified by bendahara1" in show and "approved by kepala1" in show
+    assert "PSM   APBD    6      Rp 2.400.000" in show
+    out = run("stipend_batch", "mark-paid", bid, "--date", "2024-11-20", "--as", "bendahara1")
+    assert out.strip() == (
+        f"batch #{bid} marked paid by bendahara1: now paid (paid 6, failed 0, unchanged 0)"
+    )
+    assert "1 batches" in run("stipend_batch", "list", "--status", "paid")
+
+
+def test_one_person_cannot_draft_and_verify(rates, banked, make_user):
+    both = make_user("both", Role.OPERATOR)
+    RoleGrant.objects.create(user=both, role=Role.FINANCE)
+    reported(banked, months=(JULY,))
+    run(
+        "stipend_batch",
+        "draft",
+        "--from",
+        "2024-07",
+        "--to",
+        "2024-07",
+        "--kind",
+        "PSM",
+        "--as",
+        "both",
+    )
+    bid = str(StipendBatch.objects.get().pk)
+    with pytest.raises(CommandError, match="cannot also verify"):
+        run("stipend_batch", "verify", bid, "--as", "both")
+    with pytest.raises(CommandError, match="no active user named 'nobody'"):
+        run("stipend_batch", "verify", bid, "--as", "nobody")
+
+
+def test_return_and_cancel_need_a_reason_and_run_as_system(rates, banked):
+    reported(banked, months=(JULY,))
+    run("stipend_batch", "draft", "--from", "2024-07", "--to", "2024-07", "--kind", "PSM")
+    bid = str(StipendBatch.objects.get().pk)
+    # Without --as: the system actor, so no four-eyes rule stands in the way.
+    run("stipend_batch", "verify", bid)
+    run("stipend_batch", "approve", bid)
+    with pytest.raises(CommandError, match="Say why"):
+        run("stipend_batch", "return", bid, "--reason", " ")
+    out = run("stipend_batch", "return", bid, "--reason", "Periksa lagi")
+    assert "sent back by the system: now draft" in out
+    run("stipend_batch", "cancel", bid, "--reason", "Salah bulan")
+    assert StipendBatch.objects.get().status == "cancelled"
+    with pytest.raises(CommandError, match="no batch #999"):
+        run("stipend_batch", "show", "999")
+    with pytest.raises(CommandError, match="not a date"):
+        run("stipend_batch", "mark-paid", bid, "--date", "22-10-2024")
+
+
+def test_reachable_as_pilar_with_hyphens(rates, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["pilar", "stipend-batch", "list"])
+    cli.main()
+    assert capsys.readouterr().out.strip().endswith("0 batches")

@@ -319,6 +319,11 @@ def _fill(batch: StipendBatch) -> int:
     Months already held (here or elsewhere, even by a line inserted a moment ago by someone
     else) are skipped by the database itself.
     """
+    # A line taken out of this batch (by hand or by a refresh) stays out of it: its month waits
+    # for the next batch, so a refresh never undoes a removal.
+    removed = set(
+        batch.lines.filter(status=LineStatus.CANCELLED).values_list("person_id", "kind_id", "month")
+    )
     rows = [
         StipendLine(
             batch=batch,
@@ -334,7 +339,7 @@ def _fill(batch: StipendBatch) -> int:
             method=e.method,
         )
         for e in _batch_entitlements(batch)
-        if e.state == State.ELIGIBLE
+        if e.state == State.ELIGIBLE and e.key not in removed
     ]
     before = batch.lines.filter(status=LineStatus.PENDING).count()
     StipendLine.objects.bulk_create(rows, batch_size=INSERT_CHUNK, ignore_conflicts=True)

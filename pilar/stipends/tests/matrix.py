@@ -32,7 +32,33 @@ def refused(allowed: set[str]):
     return lambda role: 400 if role in allowed else 403
 
 
-PAGES: dict = {}
+def post_only(role):
+    return 405
+
+
+PAGES = {
+    "stipends:batch-list": staff,
+    "stipends:batches": staff,
+    "stipends:batch-create": lambda role: 200 if role in DRAFT else 403,
+    "stipends:batch-detail": staff,
+    "stipends:batch-refresh": post_only,
+    "stipends:batch-verify": post_only,
+    "stipends:batch-approve": post_only,
+    "stipends:batch-return": post_only,
+    "stipends:batch-cancel": post_only,
+    "stipends:batch-mark-paid": post_only,
+    "stipends:batch-result": post_only,
+    "stipends:batch-nominatif": staff,
+    "stipends:batch-receipts": staff,
+    "stipends:batch-transfer": lambda role: 200 if role in VERIFY else 403,
+    "stipends:line-remove": post_only,
+    "stipends:line-reverse": post_only,
+    "stipends:eligibility": staff,
+    "stipends:rates": staff,
+    "stipends:rate-create": post_only,
+    "stipends:rate-end": post_only,
+    "stipends:budget-set": post_only,
+}
 
 API_READ = {
     "/api/v1/stipends/rates": staff,
@@ -113,7 +139,21 @@ def setup(actors, people) -> dict:
     batch = services.stipend_batch_approve(by=Actor(user=actors["approver"]), batch=batch)
     line = batch.lines.get()
     return {
-        "pages": {},
+        "pages": {
+            **{
+                f"stipends:batch-{name}": f"/stipends/batches/{batch.pk}/{name}/"
+                for name in ("detail", "refresh", "verify", "approve", "return", "cancel")
+            },
+            "stipends:batch-detail": f"/stipends/batches/{batch.pk}/",
+            "stipends:batch-mark-paid": f"/stipends/batches/{batch.pk}/mark-paid/",
+            "stipends:batch-result": f"/stipends/batches/{batch.pk}/result/",
+            "stipends:batch-nominatif": f"/stipends/batches/{batch.pk}/nominatif.pdf",
+            "stipends:batch-receipts": f"/stipends/batches/{batch.pk}/receipts.pdf",
+            "stipends:batch-transfer": f"/stipends/batches/{batch.pk}/transfer.xlsx",
+            "stipends:line-remove": f"/stipends/lines/{line.pk}/remove/",
+            "stipends:line-reverse": f"/stipends/lines/{line.pk}/reverse/",
+            "stipends:rate-end": f"/stipends/rates/{rate.pk}/end/",
+        },
         "api": {"{batch_id}": batch.pk, "{rate_id}": rate.pk, "{line_id}": line.pk},
         "batch": batch,
         "rate": rate,

@@ -268,3 +268,15 @@ def test_cancel_returns_months_to_the_pool(rates, banked, by):
     services.stipend_batch_cancel(by=by["operator"], batch=batch, reason="Salah bulan")
     assert draft(by, first=OCTOBER, last=OCTOBER).lines.count() == 1
     assert not Assignment.objects.filter(end_date__isnull=False).exists()
+
+
+def test_a_removed_line_stays_out_of_its_batch(rates, banked, by):
+    report(banked["a1"], JULY)
+    batch = draft(by, last=JULY)
+    services.stipend_line_remove(by=by["operator"], line=batch.lines.get(), reason="Rekening salah")
+    assert services.stipend_batch_refresh(by=by["operator"], batch=batch) == {
+        "removed": 0,
+        "added": 0,
+    }
+    # ... and waits for the next batch.
+    assert draft(by, last=JULY).lines.get().month == JULY

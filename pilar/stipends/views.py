@@ -21,17 +21,15 @@ from pilar.casework.views import _apply, _attempt, _query
 from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_label, month_start
-from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Person, PillarKind
-from pilar.stipends import services
+from pilar.regions.models import within_areas_q
+from pilar.registry.models import PillarKind
+from pilar.stipends import selectors, services
 from pilar.stipends.access import office_wide
-from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
+from pilar.stipends.bankfile import TRANSFER_HEADERS, open_transfer_file, transfer_rows
 from pilar.stipends.eligibility import (
     STATE_LABELS,
     State,
-    entitlements,
     reason_text,
-    state_label,
 )
 from pilar.stipends.forms import (
     BankResultForm,
@@ -179,84 +177,48 @@ def _duty_scope(user) -> Q | None:
 
 @capability_required(Capability.STIPENDS_VIEW)
 def eligibility(request):
-    today = timezone.localdate()
-    last = month_start(month_start(today) - timezone.timedelta(days=1))
     data = request.GET.copy()
-    data.setdefault("month", last.strftime("%Y-%m"))
+    data.setdefault("month", selectors.last_month().strftime("%Y-%m"))
     form = EligibilityForm(data, user=request.user)
     rows, counts, reasons = [], {}, {}
     if form.is_valid():
         f = form.cleaned_data
-        duty_filter = _duty_scope(request.user)
-        if f["area"] is not None:
-            area_q = within_areas_q([f["area"]], "area")
-            duty_filter = area_q if duty_filter is None else duty_filter & area_q
-        kinds = PillarKind.objects.filter(code=f["kind"]) if f["kind"] else None
-        found = entitlements(months=[month_start(f["month"])], kinds=kinds, duty_filter=duty_filter)
+        month = month_start(f["month"])
+        found = selectors.eligibility(
+            month=month,
+            kind=PillarKind.objects.filter(code=f["kind"]).first() if f["kind"] else None,
+            area=f["area"],
+            scope=_duty_scope(request.user),
+        )
         for e in found:
             counts[e.state] = counts.get(e.state, 0) + 1
-            if e.state == State.BLOCKED:
-                for code in e.reasons:
-                    reasons[code] = reasons.get(code, 0) + 1
+            for code in e.reasons if e.state == State.BLOCKED else ():
+                reasons[code] = reasons.get(code, 0) + 1
         if f["state"]:
             found = [e for e in found if e.state == f["state"]]
-        people = Person.objects.in_bulk({e.person_id for e in found})
-        kinds_by_id = PillarKind.objects.in_bulk()
-        areas = Area.objects.in_bulk({e.area_id for e in found})
-        q = (f["q"] or "").casefold()
-        for e in found:
-            person = people[e.person_id]
-            if q and q not in person.name.casefold():
-                continue
-            rows.append(
-                {
-                    "e": e,
-                    "person": person,
-                    "kind": kinds_by_id[e.kind_id],
-                    "area": areas[e.area_id],
-                    "state": state_label(e.state),
-                    "why": " ".join(reason_text(c) for c in e.reasons)
-                    if e.state == State.BLOCKED
-                    else "",
-                }
-            )
-        rows.sort(key=lambda r: (r["area"].code, r["person"].name))
+        rows = selectors.eligibility_rows(found)
+        if f["q"]:
+            rows = [r for r in rows if f["q"].casefold() in r.name.casefold()]
+        rows.sort(key=lambda r: (r.area_code, r.name))
         fmt = request.GET.get("format")
         if fmt in {"xlsx", "csv"}:
+            headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
             return file_response(
                 fmt,
-                f"kelayakan-tali-kasih-{f['month']:%Y-%m}",
-                [
-                    _("Name"),
-                    _("NIK"),
-                    _("Kind"),
-                    _("Area"),
-                    _("Month"),
-                    _("State"),
-                    _("Amount"),
-                    _("Why"),
-                ],
+                f"kelayakan-tali-kasih-{month:%Y-%m}",
+                [*headers, _("Amount"), _("Why")],
                 (
-                    [
-                        r["person"].name,
-                        r["person"].masked_nik,
-                        r["kind"].code,
-                        r["area"].name,
-                        f["month"].strftime("%Y-%m"),
-                        r["state"],
-                        r["e"].amount,
-                        r["why"],
-                    ]
+                    [r.name, r.nik, r.kind, r.area_name, f"{month:%Y-%m}", r.state_label]
+                    + [r.amount, " ".join(r.reasons) if r.state == State.BLOCKED else ""]
                     for r in rows
                 ),
             )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "stipends/eligibility.html",
         {
             "form": form,
-            "page": page,
+            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
             "query": _query(request),
             "counts": [
                 (state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()
@@ -636,12 +598,11 @@ def batch_transfer(request, pk, fmt):
     if fmt not in {"xlsx", "csv"}:
         raise Http404
     batch = _batch(request, pk)
-    back = _frozen_or_back(request, batch)
-    if back:
-        return back
-    audit_record(
-        by=_by(request), action=AuditEntry.Action.VIEW_PERSONAL, obj=batch, note=f"transfer.{fmt}"
-    )
+    try:
+        open_transfer_file(by=_by(request), batch=batch, fmt=fmt)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("stipends:batch-detail", pk=batch.pk)
     return file_response(
         fmt, f"transfer-tali-kasih-{batch.pk}", TRANSFER_HEADERS, transfer_rows(batch)
     )

@@ -136,7 +136,7 @@ def test_remove_a_line_from_a_draft(client, actors, batch):
 def test_transfer_file_only_after_approval_and_for_finance(client, actors, batch, by):
     as_user(client, actors, "finance")
     response = client.get(f"/stipends/batches/{batch.pk}/transfer.xlsx", follow=True)
-    assert "exist once the batch is approved" in response.content.decode()
+    assert "made once the batch is approved" in response.content.decode()
     services.stipend_batch_verify(by=by["finance"], batch=batch)
     services.stipend_batch_approve(by=by["approver"], batch=batch)
     response = client.get(f"/stipends/batches/{batch.pk}/transfer.csv")

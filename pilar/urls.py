@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("pilar.casework.urls")),
     path("kube/", include("pilar.kube.urls")),
     path("tagana/", include("pilar.tagana.urls")),
+    path("dashboard/", include("pilar.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]

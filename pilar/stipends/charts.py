@@ -50,7 +50,7 @@ def money_bars(money: list[Money]) -> list[MoneyBar]:
         scale = max(m.ceiling or 0, m.committed)
         parts = [
             ("paid", m.paid, _("Paid: Rp %(n)s") % {"n": rupiah(m.paid)}),
-            ("in_process", m.in_process, _("In process: Rp %(n)s") % {"n": rupiah(m.in_process)}),
+            ("in_process", m.in_process, _("In a batch: Rp %(n)s") % {"n": rupiah(m.in_process)}),
         ]
         ceiling_x = percent = None
         if m.ceiling:

@@ -195,8 +195,13 @@ def _area(area: Area) -> dict[str, str]:
 
 def _split(tally: selectors.Tally, links: dict[str, str] | None) -> list[tuple]:
     """(state, label, months, link) for each state of a figure."""
+    labels = {
+        State.BLOCKED: _("blocked"),
+        State.ELIGIBLE: _("waiting for a batch"),
+        State.IN_PROCESS: _("in a batch"),
+    }
     return [
-        (state, state_label(state).lower(), getattr(tally, state), links and links[state])
+        (state, labels[state], getattr(tally, state), links and links[state])
         for state in selectors.OUTSTANDING
     ]
 
@@ -237,6 +242,7 @@ def _owed_list(request, form, today):
             "form": form,
             "listing": True,
             "page": page,
+            "people": len({r.person_id for r in rows}),
             "months": sum(len(r.months) for r in rows),
             "amount": sum(r.amount for r in rows),
             "query": query.urlencode(),

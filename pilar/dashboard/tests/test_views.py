@@ -26,7 +26,7 @@ def test_staff_see_the_stipend_panel_with_links(client, actors, paid):
     assert page.status_code == 200
     body = page.content.decode()
     money = section(body, "money-APBD")
-    assert "Rp1,200,000 paid" in money and "Rp400,000 in process" in money
+    assert "Rp1,200,000 paid" in money and "Rp400,000 in a batch" in money
     assert "ceiling Rp100,000,000" in money and "Rp98,400,000 left" in money
     assert '<strong class="num">2%</strong>' in money  # 1.6 million of 100 million
     assert "52 days" in section(body, "delay-PSM", 400)

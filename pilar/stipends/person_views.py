@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from pilar.accounts.access import Capability, area_scope, person_scope_q
 from pilar.accounts.decorators import capability_required
-from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record
+from pilar.audit.services import audit_export
 from pilar.casework.forms import AreaCodeField
 from pilar.lib.exports import file_response
 from pilar.lib.months import month_label
@@ -276,11 +275,10 @@ def _export(request, rows, fmt: str):
         for r in rows
         for m in r.months
     ]
-    audit_record(
-        by=Actor.from_request(request),
-        action=AuditEntry.Action.VIEW_PERSONAL,
+    audit_export(
+        request,
         object_type="stipends.stipendline",
-        object_repr=_("export of %(n)s rows") % {"n": len(out)},
+        count=len(out),
         note=f"{fmt} {request.GET.urlencode()}"[:250],
     )
     return file_response(

@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pilar.accounts.access import Capability, area_scope, person_scope_q
+from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import audit_export
-from pilar.casework.forms import AreaCodeField
 from pilar.lib.exports import file_response
 from pilar.lib.months import month_label
 from pilar.regions.models import Area, within_areas_q
@@ -108,7 +107,9 @@ class ArrearsFilterForm(forms.Form):
         to_field_name="code",
         empty_label=gettext_lazy("All kinds"),
     )
-    area = AreaCodeField(label=gettext_lazy("Area"), required=False)
+    # A code, not a choice: a figure's link may name a kelurahan the list leaves out when an
+    # area has too many to pick from; what matters is that it lies within the user's scope.
+    area = forms.CharField(label=gettext_lazy("Area"), required=False, widget=forms.Select)
     state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
     exact = forms.BooleanField(
         label=gettext_lazy("Only duties held at the area itself (a TKSK's kecamatan, the city)"),
@@ -117,8 +118,18 @@ class ArrearsFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = area_choices(user)
+        self.user = user
+        self.fields["area"].widget.choices = area_choices(user)
         self.fields["state"].choices = state_choices()
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data["area"].strip()
+        if not code:
+            return None
+        area = Area.objects.filter(code=code).first()
+        if area is None or not area_in_scope(self.user, Capability.STIPENDS_VIEW, area):
+            raise forms.ValidationError(_("Choose an area from the list."))
+        return area
 
 
 def owed_url(**params) -> str:

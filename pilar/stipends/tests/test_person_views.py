@@ -191,11 +191,18 @@ def test_arrears_export_is_logged(client, actors, paid):
     assert AuditEntry.objects.filter(object_type="stipends.stipendline").count() == 2
 
 
-def test_a_filter_that_cannot_apply_lists_nobody(client, actors, paid):
+def test_a_filter_that_cannot_apply_lists_nobody(client, actors, paid, make_user):
     login(client, actors["operator"])
     page = client.get("/stipends/arrears/", {"area": "99.99", "kind": "PSM"})
     assert page.status_code == 200 and "page" not in page.context
-    assert "Select a valid choice" in page.content.decode()
+    assert "Choose an area from the list." in page.content.decode()
+    # An area outside the user's scope is refused the same way, not listed.
+    login(client, make_user("operator-b", Role.OPERATOR, area="13.75.02"))
+    page = client.get("/stipends/arrears/", {"area": "13.75.01.1001"})
+    assert "page" not in page.context and "Choose an area from the list." in page.content.decode()
+    # A kelurahan within scope is taken even when not among the choices shown.
+    page = client.get("/stipends/arrears/", {"area": "13.75.02.1001"})
+    assert page.context["months"] == 10
 
 
 def test_arrears_roles_and_scope(client, actors, paid, make_user):

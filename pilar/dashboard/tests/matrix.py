@@ -2,15 +2,8 @@
 
 Aggregates only: every role that reads the headcount, viewers included; never a pillar."""
 
-AGGREGATES = {
-    "admin",
-    "operator",
-    "approver",
-    "finance",
-    "coordinator_a",
-    "coordinator_b",
-    "viewer",
-}
+STAFF = {"admin", "operator", "approver", "finance"}
+AGGREGATES = STAFF | {"coordinator_a", "coordinator_b", "viewer"}  # the headcount's readers
 
 PAGES = {
     "dashboard:home": lambda role: 200 if role in AGGREGATES else 403,

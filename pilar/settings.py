@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "pilar.casework",
     "pilar.tagana",
     "pilar.stipends",
+    "pilar.dashboard",
     "pilar.api",
     "pilar.core",
 ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
 
@@ -92,4 +93,16 @@ def audit_record(
         person=person,
         changes=changes or {},
         note=note[:250],
+    )
+
+
+def audit_export(request, *, object_type: str, count: int, note: str) -> AuditEntry:
+    """A download of a list that holds personal data: who took how many rows, with which
+    filters (`note`)."""
+    return audit_record(
+        by=Actor.from_request(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        object_type=object_type,
+        object_repr=_("export of %(n)s rows") % {"n": count},
+        note=note,
     )

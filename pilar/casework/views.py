@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record
+from pilar.audit.services import Actor, audit_export, audit_record
 from pilar.casework import selectors, services
 from pilar.casework.access import may_decide
 from pilar.casework.forms import (
@@ -206,11 +206,10 @@ def _export_households(request, households, fmt):
 
 def _log_export(request, object_type: str, count: int, fmt: str) -> None:
     """Lists of households and activities hold personal data: each download is logged."""
-    audit_record(
-        by=Actor.from_request(request),
-        action=AuditEntry.Action.VIEW_PERSONAL,
+    audit_export(
+        request,
         object_type=object_type,
-        object_repr=_("export of %(n)s rows") % {"n": count},
+        count=count,
         note=f"{fmt} {request.GET.urlencode()}"[:250],
     )
 

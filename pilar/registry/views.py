@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record
+from pilar.audit.services import Actor, audit_export
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
 from pilar.registry import services
@@ -137,11 +137,10 @@ def _export_people(request, people, fmt: str, shown_on: datetime.date):
     file can be edited and imported back (Imports)."""
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
     rows = list(roster_rows(people, full=full))
-    audit_record(
-        by=Actor.from_request(request),
-        action=AuditEntry.Action.VIEW_PERSONAL,
+    audit_export(
+        request,
         object_type="registry.person",
-        object_repr=_("export of %(n)s rows") % {"n": len(rows)},
+        count=len(rows),
         note=f"{fmt} full_nik={full} {request.GET.urlencode()}"[:250],
     )
     return file_response(fmt, f"pilar-{shown_on.isoformat()}", template_headers(), rows)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pilar.stipends import views
+from pilar.stipends.person_views import person_patterns
 
 app_name = "stipends"
 urlpatterns = [
@@ -29,4 +30,5 @@ urlpatterns = [
     path("rates/new/", views.rate_create, name="rate-create"),
     path("rates/<int:pk>/end/", views.rate_end, name="rate-end"),
     path("budgets/", views.budget_set, name="budget-set"),
+    *person_patterns,
 ]

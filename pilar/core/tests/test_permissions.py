@@ -17,12 +17,21 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from pilar.api.api import api
 from pilar.casework.tests import matrix as casework_matrix
+from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.kube.tests import matrix as kube_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
+from pilar.stipends.tests import matrix_person as stipends_person_matrix
 from pilar.tagana.tests import matrix as tagana_matrix
 from pilar.tests_support import PASSWORD
 
-APP_MATRICES = [casework_matrix, kube_matrix, tagana_matrix, stipends_matrix]
+APP_MATRICES = [
+    casework_matrix,
+    dashboard_matrix,
+    kube_matrix,
+    stipends_matrix,
+    stipends_person_matrix,
+    tagana_matrix,
+]
 
 ROLES = [
     "anon",

@@ -1,0 +1,42 @@
+"""The leadership view: figures only, never a name, for staff and for viewers alike.
+
+Every figure is scoped to where the user may read aggregates (the headcount's readers) and
+links to the rows behind it when the user may also open those rows."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from pilar.accounts.access import Capability, area_scope, can, scope_covers
+from pilar.accounts.decorators import capability_required
+from pilar.casework import selectors as casework
+from pilar.registry.headcount import headcount
+from pilar.stipends.arrears import office_arrears, previous_month
+from pilar.stipends.person_views import office_context
+
+
+def _may_open(user, capability: Capability, aggregate_scope) -> bool:
+    """Whether the list behind a figure shows all the figure counts (not a part of it)."""
+    return can(user, capability) and scope_covers(area_scope(user, capability), aggregate_scope)
+
+
+@capability_required(Capability.HEADCOUNT_VIEW)
+def home(request):
+    user = request.user
+    today = timezone.localdate()
+    scope = area_scope(user, Capability.HEADCOUNT_VIEW)
+    month = previous_month(today)
+    _rows, casework_total = casework.summary(scope, month)
+    office = office_arrears(user, as_of=today, capability=Capability.HEADCOUNT_VIEW)
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "today": today,
+            "hc": headcount(as_of=today, user=user),
+            "month": month,
+            "casework": casework_total,
+            **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
+        },
+    )

@@ -1,0 +1,305 @@
+"""Tali kasih month by month: a pillar's own months (on a phone), one person's months for the
+office, and the office's arrears with the people behind each figure.
+
+The lead's `stipends/urls.py` includes `person_patterns` in the `stipends` namespace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import audit_export
+from pilar.lib.exports import file_response
+from pilar.lib.months import month_label
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Person, PillarKind
+from pilar.stipends import arrears as selectors
+from pilar.stipends import charts
+from pilar.stipends.eligibility import State, state_label
+
+PAGE_SIZE = 50
+LIST_PARAMS = ("q", "kind", "area", "state", "exact", "list", "page", "format")
+
+
+# --- a pillar's months -----------------------------------------------------------------------
+
+
+@capability_required(Capability.STIPENDS_OWN)
+def mine(request):
+    """Every month of the signed-in pillar's tali kasih, newest first: one small page."""
+    if not request.user.person_id:
+        raise PermissionDenied
+    person = Person.objects.get(pk=request.user.person_id)
+    return render(
+        request,
+        "stipends/mine.html",
+        {"arrears": selectors.arrears_of(person), "own": True},
+    )
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def person(request, person_id: int):
+    """One person's months, for the office: as the pillar sees them, within the user's scope."""
+    shown = get_object_or_404(
+        Person.objects.filter(person_scope_q(request.user, Capability.STIPENDS_VIEW)),
+        pk=person_id,
+    )
+    areas = area_scope(request.user, Capability.STIPENDS_VIEW)
+    return render(
+        request,
+        "stipends/mine.html",
+        {"arrears": selectors.arrears_of(shown, areas=areas), "own": False},
+    )
+
+
+# --- the office's arrears --------------------------------------------------------------------
+
+
+def state_choices():
+    return [
+        ("", _("All outstanding")),
+        (State.BLOCKED, state_label(State.BLOCKED)),
+        (State.ELIGIBLE, state_label(State.ELIGIBLE)),
+        (State.IN_PROCESS, state_label(State.IN_PROCESS)),
+    ]
+
+
+def area_choices(user) -> list[tuple[str, str]]:
+    """The city, kecamatan and kelurahan within the user's stipend scope (kecamatan only where
+    kelurahan would make the list too long to pick from)."""
+    areas = Area.objects.filter(level__gte=Area.Level.CITY)
+    scope = area_scope(user, Capability.STIPENDS_VIEW)
+    if scope is not None:
+        areas = areas.filter(within_areas_q(scope, ""))
+    if areas.count() > 400:
+        areas = areas.filter(level__lte=Area.Level.KECAMATAN)
+    indent = {
+        Area.Level.KECAMATAN: "\u00a0\u00a0",
+        Area.Level.KELURAHAN: "\u00a0\u00a0\u00a0\u00a0",
+    }
+    return [("", _("All areas"))] + [
+        (a.code, indent.get(a.level, "") + a.label) for a in areas.order_by("code")
+    ]
+
+
+class ArrearsFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": gettext_lazy("a name")}),
+    )
+    kind = forms.ModelChoiceField(
+        label=gettext_lazy("Kind"),
+        queryset=PillarKind.objects.filter(stipend_rates__isnull=False).distinct(),
+        required=False,
+        to_field_name="code",
+        empty_label=gettext_lazy("All kinds"),
+    )
+    # A code, not a choice: a figure's link may name a kelurahan the list leaves out when an
+    # area has too many to pick from; what matters is that it lies within the user's scope.
+    area = forms.CharField(label=gettext_lazy("Area"), required=False, widget=forms.Select)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    exact = forms.BooleanField(
+        label=gettext_lazy("Only duties held at the area itself (a TKSK's kecamatan, the city)"),
+        required=False,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["area"].widget.choices = area_choices(user)
+        self.fields["state"].choices = state_choices()
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data["area"].strip()
+        if not code:
+            return None
+        area = Area.objects.filter(code=code).first()
+        if area is None or not area_in_scope(self.user, Capability.STIPENDS_VIEW, area):
+            raise forms.ValidationError(_("Choose an area from the list."))
+        return area
+
+
+def owed_url(**params) -> str:
+    """The list of people and months behind a figure."""
+    params = {k: v for k, v in params.items() if v}
+    return reverse("stipends:arrears") + "?" + urlencode(params or {"list": "1"})
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def arrears(request):
+    """The office's months outstanding by kind and area, the delay of payment and the money
+    against the budget; with a filter, the people and months behind a figure."""
+    form = ArrearsFilterForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    listing = any(request.GET.get(k) for k in LIST_PARAMS)
+    if listing and not form.is_valid():
+        # A filter that cannot be applied must not widen the list to everyone.
+        return render(request, "stipends/arrears.html", {"form": form, "listing": True})
+    if listing:
+        return _owed_list(request, form, today)
+    office = selectors.office_arrears(request.user, as_of=today)
+    return render(
+        request,
+        "stipends/arrears.html",
+        {"form": form, "listing": False, **office_context(office, linked=True)},
+    )
+
+
+def office_context(office: selectors.OfficeArrears, *, linked: bool) -> dict:
+    """What the arrears page and the dashboard show of `office`: the tables with the links to
+    the rows behind each figure (when `linked`), the bars."""
+    kinds = office.kinds
+    scale = max((t.total for t in office.by_kind), default=0)
+    by_kind = [
+        {
+            "kind": kind,
+            "tally": tally,
+            "links": _links(linked, kind=kind.code),
+            "split": _split(tally, _links(linked, kind=kind.code)),
+            "segments": charts.owed_segments(tally, scale),
+        }
+        for kind, tally in zip(kinds, office.by_kind, strict=True)
+    ]
+    rows = [
+        {
+            "area": row.area,
+            "cells": [
+                {"tally": tally, "links": _links(linked, kind=kind.code, **_area(row.area))}
+                for kind, tally in zip(kinds, row.cells, strict=True)
+            ],
+            "total": {"tally": row.total, "links": _links(linked, **_area(row.area))},
+        }
+        for row in office.by_area
+    ]
+    return {
+        "office": office,
+        "by_kind": by_kind,
+        "rows": rows,
+        "total": {"tally": office.total, "links": _links(linked)},
+        "money_bars": charts.money_bars(office.money),
+        "first_label": month_label(office.first_month) if office.first_month else "",
+        "last_label": month_label(office.last_month),
+        "linked": linked,
+    }
+
+
+def _area(area: Area) -> dict[str, str]:
+    """A row of the area table counts the duties held at that very area: a kecamatan's row is
+    its TKSK, not its kelurahan's PSM too."""
+    exact = "1" if area.level < Area.Level.KELURAHAN else ""
+    return {"area": area.code, "exact": exact}
+
+
+def _split(tally: selectors.Tally, links: dict[str, str] | None) -> list[tuple]:
+    """(state, label, months, link) for each state of a figure."""
+    labels = {
+        State.BLOCKED: _("blocked"),
+        State.ELIGIBLE: _("waiting for a batch"),
+        State.IN_PROCESS: _("in a batch"),
+    }
+    return [
+        (state, labels[state], getattr(tally, state), links and links[state])
+        for state in selectors.OUTSTANDING
+    ]
+
+
+def _links(linked: bool, **params) -> dict[str, str] | None:
+    if not linked:
+        return None
+    return {
+        "all": owed_url(**params),
+        **{state: owed_url(**params, state=state) for state in selectors.OUTSTANDING},
+    }
+
+
+def _owed_list(request, form, today):
+    filters = form.cleaned_data
+    rows = selectors.owed_rows(
+        request.user,
+        as_of=today,
+        kind=filters["kind"],
+        area=filters["area"],
+        exact=filters["exact"],
+        state=filters["state"] or None,
+        q=filters["q"],
+    )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return _export(request, rows, fmt)
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "stipends/arrears.html",
+        {
+            "form": form,
+            "listing": True,
+            "page": page,
+            "people": len({r.person_id for r in rows}),
+            "months": sum(len(r.months) for r in rows),
+            "amount": sum(r.amount for r in rows),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _export(request, rows, fmt: str):
+    """One row per month owed; names and reasons are personal data: the download is logged."""
+    headers = [
+        _("Pillar"),
+        _("Kind"),
+        _("Area"),
+        _("Month"),
+        _("State"),
+        _("Why"),
+        _("Days since the month ended"),
+        _("Amount (Rp)"),
+    ]
+    out = [
+        [
+            r.name,
+            r.kind.code,
+            r.area.name,
+            m.month,
+            m.state_label,
+            " ".join(m.reasons),
+            m.days,
+            m.amount,
+        ]
+        for r in rows
+        for m in r.months
+    ]
+    audit_export(
+        request,
+        object_type="stipends.stipendline",
+        count=len(out),
+        note=f"{fmt} {request.GET.urlencode()}"[:250],
+    )
+    return file_response(
+        fmt, f"tali-kasih-arrears-{timezone.localdate().isoformat()}", headers, out
+    )
+
+
+person_patterns = [
+    path("mine/", mine, name="mine"),
+    path("people/<int:person_id>/", person, name="person"),
+    path("arrears/", arrears, name="arrears"),
+]

@@ -75,3 +75,18 @@ def report(person, month, status="verified", kind="PSM"):
 def by(actors):
     """Actors acting through the services, one per role."""
     return {name: Actor(user=user) for name, user in actors.items()}
+
+
+def approved(by, *people, months=(JULY,), kinds=("PSM",)):
+    """A batch of `months` for `people` (each with a verified report), verified and approved."""
+    for person in people:
+        for month in months:
+            report(person, month)
+    batch = services.stipend_batch_draft(
+        by=by["operator"],
+        first_month=min(months),
+        last_month=max(months),
+        kinds=list(PillarKind.objects.filter(code__in=kinds)),
+    )
+    batch = services.stipend_batch_verify(by=by["finance"], batch=batch)
+    return services.stipend_batch_approve(by=by["approver"], batch=batch)

@@ -15,24 +15,9 @@ from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
 from pilar.stipends.documents import nominatif_pdf, receipts_pdf
-from pilar.stipends.tests.conftest import AUGUST, JULY, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, approved, report
 
 pytestmark = pytest.mark.django_db
-
-
-def approved(by, *people, months=(JULY,), kinds=("PSM",)):
-    """A batch of `months` for `people` (each with a verified report), verified and approved."""
-    for person in people:
-        for month in months:
-            report(person, month)
-    batch = services.stipend_batch_draft(
-        by=by["operator"],
-        first_month=min(months),
-        last_month=max(months),
-        kinds=list(PillarKind.objects.filter(code__in=kinds)),
-    )
-    batch = services.stipend_batch_verify(by=by["finance"], batch=batch)
-    return services.stipend_batch_approve(by=by["approver"], batch=batch)
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

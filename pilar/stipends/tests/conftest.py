@@ -77,16 +77,20 @@ def by(actors):
     return {name: Actor(user=user) for name, user in actors.items()}
 
 
-def approved(by, *people, months=(JULY,), kinds=("PSM",)):
-    """A batch of `months` for `people` (each with a verified report), verified and approved."""
+def drafted(by, *people, months=(JULY,), kinds=("PSM",)):
+    """A draft batch of `months` and `kinds`, `people` each with a verified report for them."""
     for person in people:
         for month in months:
             report(person, month)
-    batch = services.stipend_batch_draft(
+    return services.stipend_batch_draft(
         by=by["operator"],
         first_month=min(months),
         last_month=max(months),
         kinds=list(PillarKind.objects.filter(code__in=kinds)),
     )
-    batch = services.stipend_batch_verify(by=by["finance"], batch=batch)
+
+
+def approved(by, *people, **options):
+    """`drafted(...)`, then verified by finance and approved: the recipients are frozen."""
+    batch = services.stipend_batch_verify(by=by["finance"], batch=drafted(by, *people, **options))
     return services.stipend_batch_approve(by=by["approver"], batch=batch)

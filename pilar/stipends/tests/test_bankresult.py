@@ -6,11 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pilar.audit.models import AuditEntry
 from pilar.lib.exports import to_csv, to_xlsx
-from pilar.registry.models import PillarKind
-from pilar.stipends import services
 from pilar.stipends.bankresult import bank_result_apply, bank_result_check
 from pilar.stipends.models import StipendBatch, StipendLine
-from pilar.stipends.tests.conftest import AUGUST, JULY, D, approved, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, D, approved, drafted
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +62,7 @@ def test_good_file_marks_paid_and_failed(batch, banked, by):
     entry = AuditEntry.objects.get(action="load", object_type="stipends.stipendbatch")
     assert entry.note == "Bank result file: hasil.xlsx"
     # The failed month returns to the pool: the next draft pays it again.
-    again = services.stipend_batch_draft(
-        by=by["operator"],
-        first_month=JULY,
-        last_month=JULY,
-        kinds=[PillarKind.objects.get(code="PSM")],
-    )
+    again = drafted(by)
     assert [(line.person_id, line.month) for line in again.lines.all()] == [(banked["a2"].pk, JULY)]
 
 
@@ -169,13 +162,7 @@ def test_bank_layouts_read_as_the_bank_writes_them(batch, banked, by):
 
 
 def test_only_finance_records_and_only_approved_batches(rates, banked, by):
-    report(banked["a1"], JULY)
-    draft = services.stipend_batch_draft(
-        by=by["operator"],
-        first_month=JULY,
-        last_month=JULY,
-        kinds=[PillarKind.objects.get(code="PSM")],
-    )
+    draft = drafted(by, banked["a1"])
     with pytest.raises(ValidationError, match="approved batch whose transfer file was sent"):
         bank_result_apply(by=by["finance"], batch=draft, upload=xlsx([]), paid_on=TODAY)
     with pytest.raises(PermissionDenied):

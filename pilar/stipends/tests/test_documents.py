@@ -11,11 +11,10 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from pilar.lib.exports import to_xlsx
-from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
 from pilar.stipends.documents import nominatif_pdf, receipts_pdf
-from pilar.stipends.tests.conftest import AUGUST, JULY, approved, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, approved, drafted
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +129,7 @@ def test_long_nominatif_repeats_the_header_and_numbers_pages(
 
 
 def test_documents_wait_for_approval(rates, banked, by):
-    report(banked["a1"], JULY)
-    batch = services.stipend_batch_draft(
-        by=by["operator"],
-        first_month=JULY,
-        last_month=JULY,
-        kinds=[PillarKind.objects.get(code="PSM")],
-    )
+    batch = drafted(by, banked["a1"])
     with pytest.raises(ValidationError, match="once it is approved"):
         nominatif_pdf(batch)
     batch = services.stipend_batch_verify(by=by["finance"], batch=batch)

@@ -221,9 +221,10 @@ class Document:
                 PAGE_WIDTH / 2, self.y + size * 0.25, line, size=size, bold=True, align="center"
             )
 
-    def labelled(self, rows: Sequence[tuple[str, str]], *, size: float = 9, label_width=None):
-        """ "Label : value" lines, the values aligned and wrapped."""
-        label_width = label_width or 38 * mm
+    def labelled(
+        self, rows: Sequence[tuple[str, str]], *, size: float = 9, label_width: float = 38 * mm
+    ) -> None:
+        """Lines of label, colon and value below `y`, the values aligned and wrapped."""
         leading = size * 1.4
         for label, value in rows:
             lines = wrap(value, self.width - label_width - 4 * mm, self.regular, size)

@@ -230,7 +230,6 @@ PILAR_IMPORT_PARALLEL_BYTES = 1_000_000
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 
-# The office, printed on letterheads and shown in the page header.
 # Casework: the largest photo accepted from a phone, and the day of the next month by which
 # a monthly report is due (after it, a missing report shows as late).
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
@@ -240,8 +239,12 @@ PILAR_REPORT_DUE_DAY = env_int("PILAR_REPORT_DUE_DAY", 10)
 PILAR_STIPEND_REPORT_REQUIRED = env_bool("PILAR_STIPEND_REPORT_REQUIRED", True)
 PILAR_STIPEND_PRORATE = env_bool("PILAR_STIPEND_PRORATE", False)
 PILAR_STIPEND_CASH_ALLOWED = env_bool("PILAR_STIPEND_CASH_ALLOWED", False)
+# The office, printed on letterheads and shown in the page header; the city written before
+# the date of a signed document, and the title of the head who signs it.
 PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi")
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
+PILAR_OFFICE_CITY = env_str("PILAR_OFFICE_CITY", "Bukittinggi")
+PILAR_OFFICE_HEAD_TITLE = env_str("PILAR_OFFICE_HEAD_TITLE", "Kepala Dinas Sosial")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,8 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need_apt+=(postgresql)
   command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+  # The bank transfer XLSX is checked by opening it in LibreOffice, as a bank's clerk would.
+  command -v soffice >/dev/null || need_apt+=(libreoffice-calc-nogui)
   command -v msgfmt >/dev/null || need_apt+=(gettext)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 fi

@@ -31,3 +31,26 @@ def months_between(first: datetime.date, last: datetime.date) -> Iterator[dateti
 def month_label(month: datetime.date) -> str:
     """Oktober 2024 (in the active language)."""
     return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def months_text(months: list[datetime.date], *, short: bool = False) -> str:
+    """Months as a person writes them, runs joined: "Mei, Juli–September 2024"; with `short`
+    "Mei, Jul–Sep 2024" (in the active language)."""
+    name = "M" if short else "F"
+    by_year: dict[int, list[list[datetime.date]]] = {}
+    for month in sorted(set(months)):
+        runs = by_year.setdefault(month.year, [])
+        if runs and next_month(runs[-1][-1]) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = []
+    for year, runs in by_year.items():
+        labels = [
+            date_format(run[0], name)
+            if len(run) == 1
+            else f"{date_format(run[0], name)}–{date_format(run[-1], name)}"
+            for run in runs
+        ]
+        parts.append(f"{', '.join(labels)} {year}")
+    return ", ".join(parts)

@@ -76,3 +76,22 @@ def report(person, month, status="verified", kind="PSM"):
 def by(actors):
     """Actors acting through the services, one per role."""
     return {name: Actor(user=user) for name, user in actors.items()}
+
+
+def drafted(by, *people, months=(JULY,), kinds=("PSM",)):
+    """A draft batch of `months` and `kinds`, `people` each with a verified report for them."""
+    for person in people:
+        for month in months:
+            report(person, month)
+    return services.stipend_batch_draft(
+        by=by["operator"],
+        first_month=min(months),
+        last_month=max(months),
+        kinds=list(PillarKind.objects.filter(code__in=kinds)),
+    )
+
+
+def approved(by, *people, **options):
+    """`drafted(...)`, then verified by finance and approved: the recipients are frozen."""
+    batch = services.stipend_batch_verify(by=by["finance"], batch=drafted(by, *people, **options))
+    return services.stipend_batch_approve(by=by["approver"], batch=batch)

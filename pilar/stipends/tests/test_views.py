@@ -228,3 +228,56 @@ def test_reopening_a_paid_month_warns_that_money_is_not_undone(client, actors, b
     assert "was already paid (Tali kasih July 2024 – September 2024)" in page
     july.refresh_from_db()
     assert july.status == "paid"
+
+
+def test_documents_download_after_approval_and_are_logged(client, actors, batch, by):
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    as_user(client, actors, "approver")
+    page = client.get(f"/stipends/batches/{batch.pk}/").content.decode()
+    assert "Payment list (daftar nominatif)" in page and "Bank transfer file" not in page
+    for url in ("nominatif.pdf", "nominatif.pdf?group=kind", "receipts.pdf"):
+        response = client.get(f"/stipends/batches/{batch.pk}/{url}")
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+    notes = set(
+        AuditEntry.objects.filter(action="view_personal", user=actors["approver"]).values_list(
+            "note", flat=True
+        )
+    )
+    assert notes == {"nominatif.pdf?group=area", "nominatif.pdf?group=kind", "receipts.pdf"}
+
+
+def test_bank_result_page_marks_paid_or_lists_problems(client, actors, batch, by, banked):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pilar.lib.exports import to_csv
+
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    a1, b1 = banked["a1"], banked["b1"]
+    headers = ["Referensi", "Nomor Rekening", "Jumlah", "Status", "Keterangan"]
+    wrong = to_csv(headers, [[f"TK{batch.pk}-{a1.pk}", a1.bank_account, 1, "BERHASIL", ""]])
+    as_user(client, actors, "finance")
+    response = client.post(
+        f"/stipends/batches/{batch.pk}/result/",
+        {"paid_on": "2024-11-20", "file": SimpleUploadedFile("hasil.csv", wrong)},
+        follow=True,
+    )
+    assert "amount" in response.content.decode().lower()
+    assert not StipendLine.objects.filter(status="paid").exists()
+    good = to_csv(
+        headers,
+        [
+            [f"TK{batch.pk}-{a1.pk}", a1.bank_account, 1_200_000, "BERHASIL", ""],
+            [f"TK{batch.pk}-{b1.pk}", b1.bank_account, 400_000, "GAGAL", "Rekening ditutup"],
+        ],
+    )
+    response = client.post(
+        f"/stipends/batches/{batch.pk}/result/",
+        {"paid_on": "2024-11-20", "file": SimpleUploadedFile("hasil.csv", good)},
+        follow=True,
+    )
+    assert "3 paid, 1 failed" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "partly_paid"

@@ -33,7 +33,8 @@ def test_demo_prints_a_generated_password_once_and_refuses_to_load_twice():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_casework_covers_every_kelurahan_sector_and_report_state():
+def test_demo_casework_and_tali_kasih_tell_the_story():
+    """One load of the demo (it is slow) for the casework and the tali kasih assertions."""
     import datetime
 
     from pilar.casework.models import Activity, Caseload, Household, MonthlyReport
@@ -72,3 +73,89 @@ def test_demo_casework_covers_every_kelurahan_sector_and_report_state():
     assert KubeGroup.objects.count() >= 26
     assert Activity.objects.filter(kube_group__isnull=False).exists()
     assert Deployment.objects.count() >= 2
+    assert_tali_kasih_story()
+
+
+def assert_tali_kasih_story():
+    """2024 paid through June; July–September one batch paid on 22 October 2024 to the 360
+    serving minus those blocked, at each kind's rate; October drafted and waiting."""
+    import datetime
+
+    from django.core.exceptions import ValidationError
+    from django.db.models import Count, Sum
+    from django.utils import timezone, translation
+
+    from pilar.audit.services import Actor
+    from pilar.lib.months import months_between
+    from pilar.registry.models import Assignment, PillarKind
+    from pilar.stipends import services
+    from pilar.stipends.demo import RATES
+    from pilar.stipends.eligibility import State, entitlements
+    from pilar.stipends.models import StipendBatch, StipendLine
+
+    D = datetime.date
+    kinds = list(PillarKind.objects.filter(code__in=RATES))
+    q1, q2, q3, october = StipendBatch.objects.order_by("first_month")
+    # January–June: two quarterly batches paid late; every month not blocked is paid.
+    assert (q1.first_month, q1.last_month, q1.status, q1.paid_on) == (
+        D(2024, 1, 1), D(2024, 3, 1), "paid", D(2024, 4, 29)
+    )  # fmt: skip
+    assert (q2.first_month, q2.last_month, q2.status, q2.paid_on) == (
+        D(2024, 4, 1), D(2024, 6, 1), "paid", D(2024, 7, 30)
+    )  # fmt: skip
+    first_half = entitlements(
+        months=list(months_between(D(2024, 1, 1), D(2024, 6, 1))), kinds=kinds
+    )
+    assert {e.state for e in first_half} == {State.PAID, State.BLOCKED}
+    assert {tuple(e.reasons) for e in first_half if e.state == State.BLOCKED} == {("no_account",)}
+    # July–September: one batch, approved and paid on the training day.
+    assert (q3.first_month, q3.last_month, q3.status, q3.paid_on) == (
+        D(2024, 7, 1), D(2024, 9, 1), "paid", D(2024, 10, 22)
+    )  # fmt: skip
+    assert timezone.localtime(q3.approved_at).date() == D(2024, 10, 22)
+    assert q3.verified_at < q3.approved_at
+    assert not q3.lines.exclude(status="paid").exists()
+    per_kind = {
+        code: (lines, total, amounts)
+        for code, lines, total, amounts in q3.lines.values("kind__code")
+        .annotate(n=Count("pk"), total=Sum("amount"), amounts=Count("amount", distinct=True))
+        .values_list("kind__code", "n", "total", "amounts")
+    }
+    assert set(per_kind) == set(RATES)
+    for code, (lines, total, amounts) in per_kind.items():
+        assert amounts == 1 and total == lines * RATES[code], code
+    assert RATES["PSM"] == RATES["TKSK"] == 400_000 and RATES["TAGANA"] == 200_000
+    # 360 serving minus those blocked in every month they served, each with a reason.
+    quarter = list(months_between(D(2024, 7, 1), D(2024, 9, 1)))
+    found = entitlements(months=quarter, kinds=kinds)
+    serving = {e.person_id for e in found}
+    paid = set(q3.lines.values_list("person_id", flat=True))
+    blocked = serving - paid
+    assert len(serving) == Assignment.objects.active_on(D(2024, 10, 22)).count() == 360
+    assert 0 < len(blocked) < 40
+    reasons = {code for e in found if e.person_id in blocked for code in e.reasons}
+    assert "no_account" in reasons
+    assert all(e.reasons for e in found if e.state == State.BLOCKED)
+    assert {e.state for e in found if e.person_id in paid} <= {State.PAID, State.BLOCKED}
+    report_blocked = {e.person_id for e in found if any(r.startswith("report_") for r in e.reasons)}
+    assert report_blocked & paid  # blocked for a month's report, paid for the others
+    # October: a draft, pending, not yet verified.
+    assert (october.first_month, october.last_month, october.status) == (
+        D(2024, 10, 1), D(2024, 10, 1), "draft"
+    )  # fmt: skip
+    assert october.verified_at is None
+    assert set(october.lines.values_list("status", flat=True)) == {"pending"}
+    # Drafting July–September again, or approving the paid batch again, adds no line.
+    holding = StipendLine.objects.holding().count()
+    operator = Actor(user=User.objects.get(username="operator"))
+    kepala = Actor(user=User.objects.get(username="kepala"))
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="Nobody is eligible"):
+            services.stipend_batch_draft(
+                by=operator, first_month=D(2024, 7, 1), last_month=D(2024, 9, 1), kinds=kinds,
+                year=2024, arrears_from=D(2024, 1, 1),
+            )  # fmt: skip
+        with pytest.raises(ValidationError, match="now"):
+            services.stipend_batch_approve(by=kepala, batch=q3)
+    assert StipendLine.objects.holding().count() == holding
+    assert StipendBatch.objects.count() == 4

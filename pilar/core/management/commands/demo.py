@@ -30,6 +30,7 @@ from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.reference import ensure_reference_data
+from pilar.stipends.demo import describe, load_stipends
 from pilar.tagana.demo import load_tagana
 
 D = datetime.date
@@ -331,10 +332,12 @@ class Command(BaseCommand):
             made = demo.run()
             users = make_users(made, chosen)
             load_work(demo, made)
+            story = load_stipends()
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
             f"Demo loaded: {Person.objects.count()} people, {active} duties active on "
             f"{TRAINING_DAY.isoformat()}; users: {', '.join(users)}"
         )
+        self.stdout.write("Tali kasih:\n" + "\n".join(describe(story)))
         if password is None:
             self.stdout.write(f"Password for every demo user (shown once): {chosen}")

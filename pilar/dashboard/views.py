@@ -5,12 +5,15 @@ links to the rows behind it when the user may also open those rows."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_scope, can, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.casework import selectors as casework
+from pilar.registry.forms import parse_date
 from pilar.registry.headcount import headcount
 from pilar.stipends.arrears import office_arrears, previous_month
 from pilar.stipends.person_views import office_context
@@ -24,7 +27,12 @@ def _may_open(user, capability: Capability, aggregate_scope) -> bool:
 @capability_required(Capability.HEADCOUNT_VIEW)
 def home(request):
     user = request.user
-    today = timezone.localdate()
+    raw = request.GET.get("as_of")
+    today = parse_date(raw, timezone.localdate())
+    if raw and today.isoformat() != raw:
+        messages.error(
+            request, _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": raw}
+        )
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     month = previous_month(today)
     _rows, casework_total = casework.summary(scope, month)

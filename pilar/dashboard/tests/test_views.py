@@ -36,9 +36,18 @@ def test_staff_see_the_stipend_panel_with_links(client, actors, paid):
     assert '<a href="/stipends/arrears/?list=1">37</a>' in section(body, "headline-owed")
     assert 'href="/stipends/arrears/"' in body
     # The headline figures open the pages they come from.
-    assert '<a class="card figure" href="/headcount/" data-testid="headline-headcount">' in body
+    assert 'href="/headcount/?as_of=2024-11-20" data-testid="headline-headcount">' in body
     assert 'href="/casework/?month=2024-10" data-testid="headline-casework"' in body
-    assert "4</strong>\n    <span>active duties today" in body
+    assert "4</strong>\n    <span>active duties on 20 November 2024" in body
+
+
+def test_dashboard_as_of_an_earlier_day(client, actors, paid, banked):
+    login(client, actors["operator"])
+    body = client.get("/dashboard/?as_of=2022-12-31").content.decode()
+    assert "0</strong>\n    <span>active duties on 31 December 2022" in body
+    assert 'href="/headcount/?as_of=2022-12-31"' in body
+    body = client.get("/dashboard/?as_of=kemarin").content.decode()
+    assert "kemarin is not a date; write it as YYYY-MM-DD." in body
 
 
 def test_viewer_sees_aggregates_but_no_names_and_no_list(client, actors, paid, banked):

@@ -16,3 +16,18 @@ def run_task_worker() -> None:
     from django.core.management import call_command
 
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page, url: str, username: str) -> None:
+    """Sign a Playwright `page` in at the live server `url` as `username`."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("header.top")).to_contain_text(username)

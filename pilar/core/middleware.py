@@ -2,7 +2,7 @@
 
 PostgreSQL text cannot hold NUL (it raises an error: a 500), SQLite would store it silently;
 no person types one. Forms already refuse it field by field; this covers query strings and the
-API's JSON and form bodies (file uploads are left alone: files may hold any byte)."""
+API's JSON and form bodies, and the fields of multipart forms (files may hold any byte)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def _has_nul(request) -> bool:
     if content_type.startswith(("application/json", "application/x-www-form-urlencoded")):
         body = request.body
         return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+    if content_type.startswith("multipart/form-data") and request.method == "POST":
+        # The form fields beside the files (a reason, a date); the files may hold any byte.
+        return any("\x00" in value for value in request.POST.values())
     return False
 
 

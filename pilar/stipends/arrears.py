@@ -53,7 +53,8 @@ def scope_q(areas: list[Area] | None, field: str = "area") -> Q | None:
 
 
 def _days(later: datetime.date, month: datetime.date) -> int:
-    return (later - month_end(month)).days
+    """Days from the month's end to `later`; a month paid before it ended was not late (0)."""
+    return max((later - month_end(month)).days, 0)
 
 
 def is_outstanding(e: Entitlement) -> bool:

@@ -8,9 +8,12 @@ back to the lines it pays (`TK<batch>-<person>`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
@@ -55,6 +58,11 @@ def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
             )
             % {"status": batch.get_status_display()}
         )
+    if batch.transfer_file_at is None:
+        # From now on the bank may be paying: the batch can no longer go back to draft.
+        StipendBatch.objects.filter(pk=batch.pk, transfer_file_at__isnull=True).update(
+            transfer_file_at=timezone.now()
+        )
     audit_record(
         by=by,
         action=AuditEntry.Action.VIEW_PERSONAL,
@@ -63,30 +71,44 @@ def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
     )
 
 
-def transfer_rows(batch: StipendBatch) -> Iterator[list]:
-    """Rows of the transfer file, one per recipient account, in the order of the list."""
-    grouped = (
-        transfer_lines(batch)
-        .values("person_id", "bank_account", "bank_holder", "bank_name", "name")
-        .annotate(
-            total=Sum("amount"),
-            months=Count("pk"),
-            first=Min("month"),
-            last=Max("month"),
-            kind=Min("kind__code"),
-        )
-        .order_by("name", "person_id")
+def month_runs(months) -> str:
+    """Months in figures as a bank's description field takes them: 03,07-09/2024."""
+    by_year: dict[int, list[list[int]]] = {}
+    for month in sorted(set(months)):
+        runs = by_year.setdefault(month.year, [])
+        if runs and runs[-1][-1] == month.month - 1:
+            runs[-1].append(month.month)
+        else:
+            runs.append([month.month])
+    return ",".join(
+        ",".join(f"{r[0]:02d}" if len(r) == 1 else f"{r[0]:02d}-{r[-1]:02d}" for r in runs)
+        + f"/{year}"
+        for year, runs in by_year.items()
     )
-    for n, row in enumerate(grouped.iterator(chunk_size=5000), start=1):
-        period = f"{row['first']:%m}/{row['first']:%Y}"
-        if row["last"] != row["first"]:
-            period = f"{row['first']:%m/%Y}-{row['last']:%m/%Y}"
+
+
+def transfer_rows(batch: StipendBatch) -> Iterator[list]:
+    """Rows of the transfer file, one per recipient, in the order of the list: the months
+    and kinds it pays summed, and named in the description the recipient's statement shows."""
+    lines = (
+        transfer_lines(batch)
+        .order_by("name", "person_id", "month")
+        .values_list(
+            "person_id", "bank_account", "bank_holder", "bank_name", "name", "amount", "month"
+        )
+        .annotate(kind=F("kind__code"))
+    )
+    people = groupby(lines.iterator(chunk_size=5000), key=itemgetter(0))
+    for n, (_person, rows) in enumerate(people, start=1):
+        group = list(rows)
+        person_id, account, holder, bank, name = group[0][:5]
+        kinds = "+".join(sorted({row[7] for row in group}))
         yield [
             n,
-            reference(batch.pk, row["person_id"]),
-            row["bank_account"],
-            row["bank_holder"] or row["name"],
-            row["bank_name"],
-            row["total"],
-            f"TALI KASIH {row['kind']} {period}"[:50],
+            reference(batch.pk, person_id),
+            account,
+            holder or name,
+            bank,
+            sum(row[5] for row in group),
+            f"TALI KASIH {kinds} {month_runs(row[6] for row in group)}"[:50],
         ]

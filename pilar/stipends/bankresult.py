@@ -112,6 +112,7 @@ class Transfer:
     account: str
     line_ids: list[int] = field(default_factory=list)
     pending_ids: list[int] = field(default_factory=list)
+    statuses: set[str] = field(default_factory=set)
     total: int = 0
     pending: int = 0
 
@@ -174,6 +175,7 @@ def _transfers(batch: StipendBatch) -> dict[int, Transfer]:
         if transfer is None:
             transfer = transfers[person_id] = Transfer(person_id, account)
         transfer.line_ids.append(pk)
+        transfer.statuses.add(status)
         transfer.total += amount
         if status == LineStatus.PENDING:
             transfer.pending_ids.append(pk)
@@ -373,10 +375,24 @@ def _match(batch, number, ref, status, values, transfers, seen) -> Row | str:
             "sent": rupiah(transfer.pending if transfer.pending_ids else transfer.total),
         }
     if status in PAID_WORDS:
+        if LineStatus.FAILED in transfer.statuses:
+            return _(
+                "Row %(row)s (%(ref)s): the bank now says this transfer went through, but an "
+                "earlier result recorded it as failed and its months returned to the unpaid "
+                "list. Ask the bank which is right; if the money did go out, take these months "
+                "out of any newer batch so that they are not paid twice."
+            ) % {"row": number, "ref": ref}
         return Row(number, transfer, True, "", line_ids)
     if status in FAILED_WORDS:
-        reason = text_from_cell(values.get("description"))[:250]
-        return Row(number, transfer, False, reason, line_ids)
+        if LineStatus.PAID in transfer.statuses:
+            return _(
+                "Row %(row)s (%(ref)s): the bank now says this transfer failed, but an earlier "
+                "result recorded it as paid. Ask the bank which is right; if the money came "
+                "back, reverse the payment on the batch's page."
+            ) % {"row": number, "ref": ref}
+        # Control characters (a NUL above all) never reach the database.
+        reason = re.sub(r"[\x00-\x1f\x7f]+", " ", text_from_cell(values.get("description")))
+        return Row(number, transfer, False, reason.strip()[:250], line_ids)
     return _(
         "Row %(row)s (%(ref)s): the status “%(status)s” is not known. Write BERHASIL (or "
         "SUKSES, SUCCESS, OK) for a transfer that went through and GAGAL (or FAILED, REJECT) "

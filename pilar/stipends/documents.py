@@ -11,6 +11,7 @@ come, so a batch of 300,000 lines needs no more memory than one of 300.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from reportlab.lib.units import mm
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah, terbilang
 from pilar.lib.months import months_between, months_text
+from pilar.lib.nik import mask_nik
 from pilar.lib.pdf import PAGE_HEIGHT, SHADE, SIGNATURE_HEIGHT, Cell, Column, Document, Table, wrap
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
@@ -150,24 +152,30 @@ def _areas(lines: QuerySet) -> dict[int, Area]:
 
 
 def nominatif_pdf(
-    batch: StipendBatch, *, group_by: str = "area", lines: QuerySet | None = None
+    batch: StipendBatch,
+    *,
+    group_by: str = "area",
+    lines: QuerySet | None = None,
+    full_nik: bool = True,
 ) -> bytes:
     """The batch's payment list as an A4 PDF: one section per area of duty (`group_by="area"`)
     or per kind of pillar (`"kind"`), a row per recipient with a column to sign, subtotals,
     the total in figures and in words, and the treasurer's and the head's signatures.
 
-    `lines` narrows the list (e.g. to one kecamatan); it defaults to the whole batch.
+    `lines` narrows the list (e.g. to one kecamatan); it defaults to the whole batch. Without
+    `full_nik` (a reader who may not see full NIKs) the NIKs are masked.
     """
     if group_by not in ORDER:
         raise ValueError(f"group_by must be 'area' or 'kind', not {group_by!r}")
     payable = payable_lines(batch, lines)
     with translation.override("id"):
-        return _Nominatif(batch, payable, group_by).render()
+        return _Nominatif(batch, payable, group_by, full_nik).render()
 
 
 class _Nominatif:
-    def __init__(self, batch: StipendBatch, lines: QuerySet, group_by: str):
+    def __init__(self, batch: StipendBatch, lines: QuerySet, group_by: str, full_nik: bool):
         self.batch, self.lines, self.group_by = batch, lines, group_by
+        self.nik = (lambda nik: nik) if full_nik else mask_nik
         self.kinds = {k.pk: k for k in PillarKind.objects.all()}
         self.areas = _areas(lines)
         self.month_names: dict[tuple, str] = {}
@@ -180,11 +188,11 @@ class _Nominatif:
         name_width = 47 * mm - (fourth.width - 20 * mm)
         self.columns = [
             Column("No", 9 * mm, "center"),
-            Column("Nama", name_width),
+            Column("Nama", name_width - 3 * mm),
             Column("NIK", 33 * mm),
             fourth,
             Column("Bulan", 24 * mm),
-            Column("Jumlah (Rp)", 22 * mm, "right"),
+            Column("Jumlah (Rp)", 25 * mm, "right"),
             Column("Tanda tangan", 25 * mm),
         ]
         self.table = Table(self.doc, self.columns, min_height=9 * mm)
@@ -277,7 +285,7 @@ class _Nominatif:
         return [
             str(number),
             Cell(r.name, note=r.paid_through),
-            r.nik,
+            self.nik(r.nik),
             fourth,
             self._months(r.months),
             rupiah(r.amount),
@@ -316,7 +324,7 @@ class _Nominatif:
 RECEIPTS_PER_PAGE = 2
 
 
-def receipts_pdf(batch: StipendBatch, *, person_ids=None) -> bytes:
+def receipts_pdf(batch: StipendBatch, *, person_ids=None, full_nik: bool = True) -> bytes:
     """One receipt (kuitansi) per recipient of the batch, two to an A4 page (cut into A5):
     the sum of that person's lines in figures and words, what it pays for, and room for the
     recipient's and the treasurer's signatures. `person_ids` prints only those people."""
@@ -338,6 +346,8 @@ def receipts_pdf(batch: StipendBatch, *, person_ids=None) -> bytes:
             if n and n % RECEIPTS_PER_PAGE == 0:
                 doc.new_page()
             top = PAGE_HEIGHT - 17 * mm - (n % RECEIPTS_PER_PAGE) * slot
+            if not full_nik:
+                recipient = dataclasses.replace(recipient, nik=mask_nik(recipient.nik))
             _receipt(doc, batch, recipient, kinds, top, slot - 4 * mm)
         return doc.finish()
 

@@ -48,10 +48,6 @@ class DraftForm(forms.Form):
         ).distinct()
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500)
-
-
 class PaidOnForm(forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
 

@@ -156,6 +156,12 @@ class StipendBatch(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    transfer_file_at = models.DateTimeField(
+        _("transfer file first downloaded"),
+        null=True,
+        blank=True,
+        help_text=_("Once the bank may be paying, the batch can no longer go back to draft."),
+    )
     reason = models.CharField(
         _("reason"),
         max_length=500,

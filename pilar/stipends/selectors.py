@@ -21,7 +21,7 @@ from pilar.registry.models import Person, PillarKind
 from pilar.stipends import services
 from pilar.stipends.eligibility import STATE_LABELS, Entitlement, entitlements, reason_text
 from pilar.stipends.eligibility import state_label as _state_label
-from pilar.stipends.models import Budget, StipendBatch, StipendLine
+from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 STATES = list(STATE_LABELS)
@@ -194,12 +194,15 @@ def budget_rows(year: int | None = None) -> list[BudgetRow]:
 
 
 def batches_with_totals(batches=None):
-    """Batches with `total` (rupiah waiting or paid) and `line_count` (lines waiting or paid)."""
+    """Batches with `total` (rupiah waiting or paid, net of reversals) and `line_count` (the
+    lines that hold their month)."""
     counted = Q(lines__status__in=COUNTED)
+    # A reversed payment and its reversal pay nothing: neither is a line the batch pays.
+    holding = counted & Q(lines__reverses__isnull=True, lines__reversed_at__isnull=True)
     batches = StipendBatch.objects.all() if batches is None else batches
     return batches.annotate(
         total=Sum("lines__amount", filter=counted, default=0),
-        line_count=Count("lines", filter=counted),
+        line_count=Count("lines", filter=holding),
     ).prefetch_related("kinds")
 
 
@@ -226,7 +229,7 @@ def batch_summary(batch: StipendBatch) -> BatchSummary:
         }
         for row in batch.lines.filter(status__in=COUNTED)
         .values("kind__code", "funding_source")
-        .annotate(lines=Count("pk"), amount=Sum("amount"))
+        .annotate(lines=Count("pk", filter=HOLDS_MONTH), amount=Sum("amount"))
         .order_by("kind__code", "funding_source")
     ]
     return BatchSummary(total=services.batch_total(batch), counts=counts, totals=totals)

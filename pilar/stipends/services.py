@@ -160,9 +160,7 @@ def stipend_rate_end(*, by: Actor, rate: StipendRate, valid_to: datetime.date) -
             raise ValidationError({"valid_to": _("The end must come after the start.")})
         if rate.valid_to is not None and rate.valid_to < valid_to:
             raise ValidationError({"valid_to": _("This rate already ends earlier.")})
-        used = StipendLine.objects.filter(rate=rate, month__gt=valid_to).exclude(
-            status=LineStatus.CANCELLED
-        )
+        used = StipendLine.objects.holding().filter(rate=rate, month__gt=valid_to)
         if used.exists():
             raise ValidationError(
                 {
@@ -377,7 +375,7 @@ def stipend_batch_draft(
     errors = _months_errors(first_month, last_month, arrears_from)
     if not kinds:
         errors["kinds"] = [_("Choose at least one kind of pillar.")]
-    year = year or timezone.localdate().year
+    year = timezone.localdate().year if year is None else year
     if not 2000 <= int(year) <= 2100:
         errors["year"] = [_("Write the year in four digits, e.g. 2024.")]
     check_lengths(errors, {"title": title}, {"title": 150})
@@ -484,6 +482,8 @@ def stipend_line_remove(*, by: Actor, line: StipendLine, reason: str) -> Stipend
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the line is removed.")})
+    if len(reason) > 250:
+        raise ValidationError({"reason": _("Keep the reason under 250 characters.")})
     with transaction.atomic():
         _locked(line.batch, {Status.DRAFT})
         done = StipendLine.objects.filter(pk=line.pk, status=LineStatus.PENDING).update(
@@ -535,12 +535,20 @@ def _not_same(by: Actor, other_user, what: str) -> None:
         raise ValidationError(what)
 
 
+def _refuse_empty(batch: StipendBatch) -> None:
+    if not batch.lines.filter(status=LineStatus.PENDING).exists():
+        raise ValidationError(
+            _("This batch pays nobody: every line was removed. Cancel it instead.")
+        )
+
+
 def stipend_batch_verify(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """Finance checks the draft: every line still eligible, within the budget."""
     _require(by, Capability.STIPENDS_VERIFY)
     _not_same(by, batch.created_by, _("The person who drafted a batch cannot also verify it."))
     with transaction.atomic():
         batch = _locked(batch, {Status.DRAFT})
+        _refuse_empty(batch)
         _refuse_stale(batch)
         _check_budget(batch, lock=False)
         batch = _move(
@@ -566,8 +574,11 @@ def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """The head of office approves: re-checks, then freezes each recipient as paid."""
     _require(by, Capability.STIPENDS_APPROVE)
     _not_same(by, batch.verified_by, _("The person who verified a batch cannot also approve it."))
+    # Four eyes even when the verification came from the command line as the system.
+    _not_same(by, batch.created_by, _("The person who drafted a batch cannot also approve it."))
     with transaction.atomic():
         batch = _locked(batch, {Status.VERIFIED})
+        _refuse_empty(batch)
         _refuse_stale(batch)
         _check_budget(batch, lock=True)
         batch = _move(
@@ -615,6 +626,15 @@ def stipend_batch_return(*, by: Actor, batch: StipendBatch, reason: str) -> Stip
         raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
     with transaction.atomic():
         batch = _locked(batch, {Status.VERIFIED, Status.APPROVED})
+        if batch.transfer_file_at is not None:
+            raise ValidationError(
+                _(
+                    "The bank transfer file of this batch was downloaded on %(day)s: the bank "
+                    "may be paying it. Record the bank's result instead (failed transfers "
+                    "return to the unpaid list)."
+                )
+                % {"day": long_date(timezone.localtime(batch.transfer_file_at).date())}
+            )
         before = batch.status
         batch = _move(
             batch,
@@ -702,10 +722,13 @@ def stipend_batch_record(
                 batch=batch, pk__in=ids, status=LineStatus.PENDING
             ).update(status=LineStatus.FAILED, failure_reason=reason)
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
+        if not counts["paid"] and not counts["failed"]:
+            return counts  # nothing was waiting: the batch and its date stay as they are
         waiting = batch.lines.filter(status=LineStatus.PENDING).exists()
         failed = batch.lines.filter(status=LineStatus.FAILED).exists()
         to = Status.PARTLY_PAID if waiting or failed else Status.PAID
-        StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=paid_on)
+        # The batch's date is its first payment (printed on the list); each line keeps its own.
+        StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=batch.paid_on or paid_on)
         audit_record(
             by=by,
             action=AuditEntry.Action.UPDATE,
@@ -718,8 +741,32 @@ def stipend_batch_record(
 
 
 def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime.date) -> dict:
-    """Every waiting line of the batch paid on `paid_on` (cash paid out, or the bank's word)."""
-    lines = list(batch.lines.filter(status=LineStatus.PENDING))
+    """Every waiting line of the batch paid on `paid_on` (cash paid out, or the bank's word).
+
+    Refused, naming them, while a line pays a month its person no longer served (a duty
+    ended after approval, back to before that month): the bank's result file records what
+    really happened to each transfer, and a paid mistake is reversed.
+    """
+    lines = list(batch.lines.filter(status=LineStatus.PENDING).select_related("kind"))
+    serving = {
+        e.key for e in _batch_entitlements(batch, person_ids={line.person_id for line in lines})
+    }
+    gone = [line for line in lines if (line.person_id, line.kind_id, line.month) not in serving]
+    if gone:
+        raise ValidationError(
+            [
+                _(
+                    "%(count)s line(s) pay a month their person no longer served (the duty was "
+                    "ended after approval). Record the bank's result file instead — GAGAL for "
+                    "these — or, if the money went out, record it and reverse those lines:"
+                )
+                % {"count": len(gone)},
+                *[
+                    f"{line.name} ({line.kind.code}, {month_label(line.month)})"
+                    for line in gone[:10]
+                ],
+            ]
+        )
     return stipend_batch_record(
         by=by, batch=batch, outcomes=[Outcome(line, True) for line in lines], paid_on=paid_on
     )
@@ -733,6 +780,8 @@ def stipend_line_reverse(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the payment is reversed.")})
+    if len(reason) > 250:
+        raise ValidationError({"reason": _("Keep the reason under 250 characters.")})
     day = day or timezone.localdate()
     with transaction.atomic():
         original = StipendLine.objects.select_for_update().get(pk=line.pk)

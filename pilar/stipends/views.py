@@ -3,6 +3,8 @@ draft to paid with their documents. Batches are office-wide (pilar/stipends/acce
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record
+from pilar.audit.services import Actor, audit_export, audit_record
 from pilar.casework.views import _apply, _attempt, _query
 from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
@@ -40,9 +42,8 @@ from pilar.stipends.forms import (
     PaidOnForm,
     RateEndForm,
     RateForm,
-    ReasonForm,
 )
-from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine, StipendRate
 
 PAGE_SIZE = 50
 Status = StipendBatch.Status
@@ -202,6 +203,12 @@ def eligibility(request):
         rows.sort(key=lambda r: (r.area_code, r.name))
         fmt = request.GET.get("format")
         if fmt in {"xlsx", "csv"}:
+            audit_export(
+                request,
+                object_type="stipends.eligibility",
+                count=len(rows),
+                note=request.GET.urlencode()[:250],
+            )
             headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
             return file_response(
                 fmt,
@@ -241,7 +248,11 @@ def batch_list(request):
             people=Count(
                 "lines__person",
                 distinct=True,
-                filter=Q(lines__status__in=["pending", "paid"], lines__reverses__isnull=True),
+                filter=Q(
+                    lines__status__in=["pending", "paid"],
+                    lines__reverses__isnull=True,
+                    lines__reversed_at__isnull=True,
+                ),
             ),
             total=Sum("lines__amount", filter=Q(lines__status__in=["pending", "paid"])),
         )
@@ -319,7 +330,11 @@ def batch_detail(request, pk):
     held = batch.lines.filter(status__in=["pending", "paid"])
     by_kind = (
         held.values("kind__code", "kind__name")
-        .annotate(people=Count("person", distinct=True), months=Count("pk"), total=Sum("amount"))
+        .annotate(
+            people=Count("person", distinct=True, filter=HOLDS_MONTH),
+            months=Count("pk", filter=HOLDS_MONTH),
+            total=Sum("amount"),
+        )
         .order_by("kind__code")
     )
     by_status = dict(batch.lines.values_list("status").annotate(n=Count("pk")).order_by())
@@ -338,7 +353,7 @@ def batch_detail(request, pk):
                 for value, label in StipendLine.Status.choices
                 if by_status.get(value)
             ],
-            "people": held.values("person").distinct().count(),
+            "people": batch.lines.holding().values("person").distinct().count(),
             "total": services.batch_total(batch),
             "paid_total": services.batch_total(batch, statuses=["paid"]),
             "may_draft": office_wide(user, Capability.STIPENDS_DRAFT),
@@ -400,63 +415,49 @@ def _transition(request, pk, call, success):
 
 
 def _reason(request) -> str:
-    form = ReasonForm(request.POST)
-    return form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
+    """The reason typed, without control characters; the service checks it is there and not
+    too long, and says so."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", request.POST.get("reason", "")).strip()
 
 
-@require_POST
-@capability_required(Capability.STIPENDS_DRAFT)
-def batch_refresh(request, pk):
-    return _transition(
-        request,
-        pk,
-        lambda b: services.stipend_batch_refresh(by=_by(request), batch=b),
-        lambda r: _("Batch refreshed: %(added)s line(s) added, %(removed)s removed.") % r,
-    )
+def _step(capability: Capability, call, success):
+    """A POST that moves a batch one step: `call(request, batch)` runs the service,
+    `success(result)` says what happened; a refusal becomes the page's message."""
+
+    @require_POST
+    @capability_required(capability)
+    def view(request, pk):
+        return _transition(request, pk, lambda b: call(request, b), success)
+
+    return view
 
 
-@require_POST
-@capability_required(Capability.STIPENDS_VERIFY)
-def batch_verify(request, pk):
-    return _transition(
-        request,
-        pk,
-        lambda b: services.stipend_batch_verify(by=_by(request), batch=b),
-        lambda b: _("Batch verified. It now waits for the head of office's approval."),
-    )
-
-
-@require_POST
-@capability_required(Capability.STIPENDS_APPROVE)
-def batch_approve(request, pk):
-    return _transition(
-        request,
-        pk,
-        lambda b: services.stipend_batch_approve(by=_by(request), batch=b),
-        lambda b: _("Batch approved: the payment list and bank file are ready."),
-    )
-
-
-@require_POST
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_return(request, pk):
-    return _transition(
-        request,
-        pk,
-        lambda b: services.stipend_batch_return(by=_by(request), batch=b, reason=_reason(request)),
-        lambda b: _("Batch sent back to draft."),
-    )
-
-
-@require_POST
-@capability_required(Capability.STIPENDS_DRAFT)
-def batch_cancel(request, pk):
-    return _transition(
-        request,
-        pk,
-        lambda b: services.stipend_batch_cancel(by=_by(request), batch=b, reason=_reason(request)),
-        lambda b: _("Batch cancelled: its months return to the unpaid list."),
-    )
+batch_refresh = _step(
+    Capability.STIPENDS_DRAFT,
+    lambda r, b: services.stipend_batch_refresh(by=_by(r), batch=b),
+    lambda res: _("Batch refreshed: %(added)s line(s) added, %(removed)s removed.") % res,
+)
+batch_verify = _step(
+    Capability.STIPENDS_VERIFY,
+    lambda r, b: services.stipend_batch_verify(by=_by(r), batch=b),
+    lambda b: _("Batch verified. It now waits for the head of office's approval."),
+)
+batch_approve = _step(
+    Capability.STIPENDS_APPROVE,
+    lambda r, b: services.stipend_batch_approve(by=_by(r), batch=b),
+    lambda b: _("Batch approved: the payment list and bank file are ready."),
+)
+# Finance or the approver (the service says which); the capability here only keeps others out.
+batch_return = _step(
+    Capability.STIPENDS_VIEW,
+    lambda r, b: services.stipend_batch_return(by=_by(r), batch=b, reason=_reason(r)),
+    lambda b: _("Batch sent back to draft."),
+)
+batch_cancel = _step(
+    Capability.STIPENDS_DRAFT,
+    lambda r, b: services.stipend_batch_cancel(by=_by(r), batch=b, reason=_reason(r)),
+    lambda b: _("Batch cancelled: its months return to the unpaid list."),
+)
 
 
 @require_POST
@@ -569,7 +570,9 @@ def batch_nominatif(request, pk):
         request,
         batch,
         f"nominatif.pdf?group={group}",
-        nominatif_pdf(batch, group_by=group),
+        nominatif_pdf(
+            batch, group_by=group, full_nik=can(request.user, Capability.PEOPLE_FULL_NIK)
+        ),
         f"daftar-nominatif-{batch.pk}.pdf",
         "application/pdf",
     )
@@ -587,7 +590,7 @@ def batch_receipts(request, pk):
         request,
         batch,
         "receipts.pdf",
-        receipts_pdf(batch),
+        receipts_pdf(batch, full_nik=can(request.user, Capability.PEOPLE_FULL_NIK)),
         f"kuitansi-{batch.pk}.pdf",
         "application/pdf",
     )

@@ -7,19 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from pilar.casework.models import MonthlyReport
-from pilar.tests_support import PASSWORD
+from pilar.tests_support import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, url, username):
-    page.context.clear_cookies()
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("header.top")).to_contain_text(username)
 
 
 def test_record_submit_return_resubmit_verify(live_server, page, actors, caseload, home_visit):

@@ -7,19 +7,9 @@ from playwright.sync_api import expect
 from pilar.registry.models import PillarKind
 from pilar.stipends.models import StipendBatch, StipendLine
 from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
-from pilar.tests_support import PASSWORD
+from pilar.tests_support import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, url, username):
-    page.context.clear_cookies()
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("header.top")).to_contain_text(username)
 
 
 def fits(page) -> bool:
@@ -68,4 +58,15 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
     expect(page.locator(".messages")).to_contain_text("4 line(s) marked paid.")
     expect(page.get_by_test_id("batch-status")).to_have_text("Paid")
     assert StipendLine.objects.filter(status="paid").count() == 4
+    assert fits(page)
+
+    # The PSM sees July paid on her phone, and a month without a verified report blocked.
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/stipends/mine/")
+    july = page.get_by_test_id("month-2024-07-PSM")
+    expect(july).to_contain_text("Paid")
+    expect(july).to_contain_text("20 November 2024")
+    expect(page.get_by_test_id("month-2024-10-PSM")).to_contain_text(
+        "The monthly report has not been submitted."
+    )
     assert fits(page)

@@ -119,7 +119,7 @@ def test_draft_approve_pay_and_transfer_file_as_users(rates, banked, actors, tmp
     assert out.strip() == f"batch #{bid}: 2 transfers, Rp 2.400.000, in {path}"
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert rows[1][2:6] == ["1100000000", "Ani Kecamatan A", "Bank Nagari", 1_200_000]
-    assert rows[1][6] == "TALI KASIH PSM 07/2024-09/2024"
+    assert rows[1][6] == "TALI KASIH PSM 07-09/2024"
     csv_path = tmp_path / "transfer.csv"
     run("stipend_batch", "transfer-file", bid, "--format", "csv", "--output", str(csv_path))
     assert "1100000001" in csv_path.read_text(encoding="utf-8-sig")

@@ -190,4 +190,4 @@ def test_transfer_xlsx_opens_in_libreoffice(rates, banked, by, tmp_path):
     assert by_account["0012345678"][3] == "Citra Kecamatan B"
     assert by_account["0012345678"][5] == "800000"
     assert by_account["1100000000"][1] == f"TK{batch.pk}-{a1.pk}"
-    assert by_account["1100000000"][6] == "TALI KASIH PSM 07/2024-08/2024"
+    assert by_account["1100000000"][6] == "TALI KASIH PSM 07-08/2024"

@@ -197,7 +197,9 @@ def test_a_filter_that_cannot_apply_lists_nobody(client, actors, paid, make_user
     assert page.status_code == 200 and "page" not in page.context
     assert "Choose an area from the list." in page.content.decode()
     # An area outside the user's scope is refused the same way, not listed.
-    login(client, make_user("operator-b", Role.OPERATOR, area="13.75.02"))
+    other = make_user("operator-b", Role.OPERATOR, area="13.75.02")
+    User.objects.filter(pk=other.pk).update(language="en")
+    login(client, other)
     page = client.get("/stipends/arrears/", {"area": "13.75.01.1001"})
     assert "page" not in page.context and "Choose an area from the list." in page.content.decode()
     # A kelurahan within scope is taken even when not among the choices shown.

@@ -281,3 +281,11 @@ def test_bank_result_page_marks_paid_or_lists_problems(client, actors, batch, by
     assert "3 paid, 1 failed" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == "partly_paid"
+
+
+def test_person_page_links_to_their_tali_kasih(client, actors, people):
+    a1 = people["a1"]
+    as_user(client, actors, "finance")
+    assert f'href="/stipends/people/{a1.pk}/"' in client.get(f"/pillars/{a1.pk}/").content.decode()
+    as_user(client, actors, "pillar")
+    assert 'href="/stipends/mine/"' in client.get(f"/pillars/{a1.pk}/").content.decode()

@@ -181,6 +181,46 @@ def stipend_rate_end(*, by: Actor, rate: StipendRate, valid_to: datetime.date) -
     return rate
 
 
+def stipend_rate_correct(
+    *, by: Actor, rate: StipendRate, amount, funding_source: str, note: str = ""
+) -> StipendRate:
+    """Fix a rate typed wrong, while no batch has used it; after that a rate only ends and a
+    new one starts (what was drafted or paid at the old amount stays as it was)."""
+    _require(by, Capability.STIPENDS_SETUP)
+    errors: dict[str, list] = {}
+    try:
+        amount = _amount(amount, "amount")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if funding_source not in FundingSource.values:
+        errors["funding_source"] = [_("Choose APBD, APBN or Other.")]
+    check_lengths(errors, {"note": note}, {"note": 250})
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rate = StipendRate.objects.select_for_update().get(pk=rate.pk)
+        if StipendLine.objects.filter(rate=rate).exclude(status=LineStatus.CANCELLED).exists():
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Batches already use this rate: end it after the last month it was "
+                        "right for, and add the new amount as a rate from the month after."
+                    )
+                }
+            )
+        fields = ["amount", "funding_source", "note"]
+        before = snapshot(rate, fields)
+        rate.amount, rate.funding_source, rate.note = amount, funding_source, note
+        rate.save(update_fields=fields)
+        audit_record(
+            by=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=rate,
+            changes=diff(before, snapshot(rate, fields)),
+        )
+    return rate
+
+
 def committed(year: int, funding_source: str, *, exclude_batch: StipendBatch | None = None) -> int:
     """Rupiah of the year's budget already taken: lines waiting or paid (reversals net off)."""
     lines = StipendLine.objects.filter(

@@ -29,6 +29,7 @@ urlpatterns = [
     path("rates/", views.rates, name="rates"),
     path("rates/new/", views.rate_create, name="rate-create"),
     path("rates/<int:pk>/end/", views.rate_end, name="rate-end"),
+    path("rates/<int:pk>/correct/", views.rate_correct, name="rate-correct"),
     path("budgets/", views.budget_set, name="budget-set"),
     *person_patterns,
 ]

@@ -8,7 +8,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,7 +43,14 @@ from pilar.stipends.forms import (
     RateEndForm,
     RateForm,
 )
-from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.models import (
+    HOLDS_MONTH,
+    Budget,
+    FundingSource,
+    StipendBatch,
+    StipendLine,
+    StipendRate,
+)
 
 PAGE_SIZE = 50
 Status = StipendBatch.Status
@@ -78,7 +85,12 @@ def rates(request):
         request,
         "stipends/rates.html",
         {
-            "rates": StipendRate.objects.select_related("kind"),
+            "rates": StipendRate.objects.select_related("kind").annotate(
+                used=Exists(
+                    StipendLine.objects.filter(rate=OuterRef("pk")).exclude(status="cancelled")
+                )
+            ),
+            "sources": FundingSource.choices,
             "budgets": budgets,
             "may_setup": office_wide(request.user, Capability.STIPENDS_SETUP),
             "rate_form": RateForm(),
@@ -146,6 +158,27 @@ def rate_end(request, pk):
         )
     else:
         _form_errors(request, form)
+    return redirect("stipends:rates")
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_SETUP)
+def rate_correct(request, pk):
+    rate = get_object_or_404(StipendRate, pk=pk)
+    _attempt(
+        request,
+        lambda: services.stipend_rate_correct(
+            by=_by(request),
+            rate=rate,
+            amount=request.POST.get("amount", ""),
+            funding_source=request.POST.get("funding_source", ""),
+            note=request.POST.get("note", "").strip(),
+        ),
+        lambda r: (
+            _("Rate corrected: %(kind)s Rp %(amount)s a month from %(month)s.")
+            % {"kind": r.kind.name, "amount": rupiah(r.amount), "month": month_label(r.valid_from)}
+        ),
+    )
     return redirect("stipends:rates")
 
 

@@ -57,6 +57,7 @@ PAGES = {
     "stipends:rates": staff,
     "stipends:rate-create": post_only,
     "stipends:rate-end": post_only,
+    "stipends:rate-correct": post_only,
     "stipends:budget-set": post_only,
 }
 
@@ -153,6 +154,7 @@ def setup(actors, people) -> dict:
             "stipends:line-remove": f"/stipends/lines/{line.pk}/remove/",
             "stipends:line-reverse": f"/stipends/lines/{line.pk}/reverse/",
             "stipends:rate-end": f"/stipends/rates/{rate.pk}/end/",
+            "stipends:rate-correct": f"/stipends/rates/{rate.pk}/correct/",
         },
         "api": {"{batch_id}": batch.pk, "{rate_id}": rate.pk, "{line_id}": line.pk},
         "batch": batch,

@@ -289,3 +289,26 @@ def test_person_page_links_to_their_tali_kasih(client, actors, people):
     assert f'href="/stipends/people/{a1.pk}/"' in client.get(f"/pillars/{a1.pk}/").content.decode()
     as_user(client, actors, "pillar")
     assert 'href="/stipends/mine/"' in client.get(f"/pillars/{a1.pk}/").content.decode()
+
+
+def test_a_rate_typed_wrong_is_corrected_until_a_batch_uses_it(client, actors, rates, banked, by):
+    psm = rates["PSM"]
+    as_user(client, actors, "finance")
+    client.post(f"/stipends/rates/{psm.pk}/correct/", {"amount": 450000, "funding_source": "APBD"})
+    psm.refresh_from_db()
+    assert psm.amount == 450_000
+    assert AuditEntry.objects.filter(object_id=str(psm.pk), changes__amount=[400000, 450000])
+    report(banked["a1"], JULY)
+    services.stipend_batch_draft(
+        by=by["operator"], first_month=JULY, last_month=JULY, kinds=[psm.kind]
+    )
+    response = client.post(
+        f"/stipends/rates/{psm.pk}/correct/",
+        {"amount": 500000, "funding_source": "APBD"},
+        follow=True,
+    )
+    assert "Batches already use this rate" in response.content.decode()
+    psm.refresh_from_db()
+    assert psm.amount == 450_000
+    as_user(client, actors, "operator")
+    assert client.post(f"/stipends/rates/{psm.pk}/correct/", {"amount": 1}).status_code == 403

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
+from pilar.lib.money import rupiah
 from pilar.lib.months import months_between
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
@@ -54,37 +55,16 @@ class Run:
     paid: datetime.date | None = None
 
 
-RUNS = [
-    Run(
-        D(2024, 1, 1),
-        D(2024, 3, 1),
-        "Tali kasih Triwulan I 2024 (Januari–Maret)",
-        drafted=D(2024, 4, 18),
-        verified=D(2024, 4, 22),
-        approved=D(2024, 4, 25),
-        paid=D(2024, 4, 29),
-    ),
-    Run(
-        D(2024, 4, 1),
-        D(2024, 6, 1),
-        "Tali kasih Triwulan II 2024 (April–Juni)",
-        drafted=D(2024, 7, 18),
-        verified=D(2024, 7, 22),
-        approved=D(2024, 7, 25),
-        paid=D(2024, 7, 30),
-    ),
-    Run(
-        D(2024, 7, 1),
-        D(2024, 9, 1),
-        "Tali kasih Triwulan III 2024 (Juli–September)",
-        drafted=D(2024, 10, 16),
-        verified=D(2024, 10, 18),
-        approved=D(2024, 10, 22),
-        paid=D(2024, 10, 22),
-    ),
+RUNS = [  # months, title, drafted, verified, approved, paid
+    Run(D(2024, 1, 1), D(2024, 3, 1), "Tali kasih Triwulan I 2024 (Januari–Maret)",
+        D(2024, 4, 18), D(2024, 4, 22), D(2024, 4, 25), D(2024, 4, 29)),
+    Run(D(2024, 4, 1), D(2024, 6, 1), "Tali kasih Triwulan II 2024 (April–Juni)",
+        D(2024, 7, 18), D(2024, 7, 22), D(2024, 7, 25), D(2024, 7, 30)),
+    Run(D(2024, 7, 1), D(2024, 9, 1), "Tali kasih Triwulan III 2024 (Juli–September)",
+        D(2024, 10, 16), D(2024, 10, 18), D(2024, 10, 22), D(2024, 10, 22)),
     # October's reports come in during November: drafted then, not yet seen by finance.
-    Run(D(2024, 10, 1), D(2024, 10, 1), "Tali kasih Oktober 2024", drafted=D(2024, 11, 19)),
-]
+    Run(D(2024, 10, 1), D(2024, 10, 1), "Tali kasih Oktober 2024", D(2024, 11, 19)),
+]  # fmt: skip
 QUARTER_III = RUNS[2]
 
 
@@ -108,7 +88,7 @@ class Story:
 
     @property
     def total(self) -> int:
-        return sum(rupiah for _, _, rupiah in self.by_kind.values())
+        return sum(amount for _, _, amount in self.by_kind.values())
 
 
 def load_stipends() -> Story:
@@ -151,15 +131,14 @@ def load_stipends() -> Story:
         # The services stamp the moment they run (the demo is loaded today, the story is 2024):
         # each step's timestamp is moved to the story's day right after it, before the next
         # step checks it (a payment cannot be recorded before the approval).
-        stamps = {"created_at": _at(run.drafted, 9)}
-        StipendBatch.objects.filter(pk=batch.pk).update(**stamps)
+        same = StipendBatch.objects.filter(pk=batch.pk)
+        same.update(created_at=_at(run.drafted, 9))
         if run.verified:
             services.stipend_batch_verify(by=bendahara, batch=batch)
-            stamps = {"verified_at": _at(run.verified, 14)}
-            StipendBatch.objects.filter(pk=batch.pk).update(**stamps)
+            same.update(verified_at=_at(run.verified, 14))
         if run.approved:
             batch = services.stipend_batch_approve(by=kepala, batch=batch)
-            StipendBatch.objects.filter(pk=batch.pk).update(approved_at=_at(run.approved, 9))
+            same.update(approved_at=_at(run.approved, 9))
             batch.refresh_from_db()
         if run.paid:
             services.stipend_batch_mark_paid(by=bendahara, batch=batch, paid_on=run.paid)
@@ -172,19 +151,13 @@ def _story(batches: dict[str, StipendBatch], kinds: list[PillarKind]) -> Story:
     quarter = batches[QUARTER_III.title]
     codes = {k.pk: k.code for k in kinds}
     by_kind = {code: (0, 0, 0) for code in RATES}
-    for kind_id, people, lines, rupiah in (
+    for kind_id, people, lines, amount in (
         quarter.lines.filter(status=StipendLine.Status.PAID)
         .values("kind_id")
         .annotate(people=Count("person_id", distinct=True), lines=Count("pk"), total=Sum("amount"))
         .values_list("kind_id", "people", "lines", "total")
     ):
-        by_kind[codes[kind_id]] = (people, lines, rupiah)
-    story = Story(
-        batches=batches,
-        by_kind=by_kind,
-        paid_people=quarter.lines.values("person_id").distinct().count(),
-        serving=0,
-    )
+        by_kind[codes[kind_id]] = (people, lines, amount)
     months = list(months_between(QUARTER_III.first, QUARTER_III.last))
     reasons: dict[int, set[str]] = defaultdict(set)
     held: set[int] = set()
@@ -193,7 +166,12 @@ def _story(batches: dict[str, StipendBatch], kinds: list[PillarKind]) -> Story:
             reasons[e.person_id].update(e.reasons)
         else:
             held.add(e.person_id)
-    story.serving = len(held | set(reasons))
+    story = Story(
+        batches=batches,
+        by_kind=by_kind,
+        paid_people=quarter.lines.values("person_id").distinct().count(),
+        serving=len(held | set(reasons)),
+    )
     for person_id, why in reasons.items():
         story.blocked_some.update(why)
         if person_id not in held:
@@ -214,7 +192,7 @@ def describe(story: Story) -> list[str]:
     """The story in a few lines of the command's output."""
 
     def rp(amount: int) -> str:
-        return f"Rp{amount:,}".replace(",", ".")
+        return "Rp" + rupiah(amount)
 
     def reasons(counts: Counter) -> str:
         return ", ".join(f"{REASON_WORDS.get(code, code)} {n}" for code, n in counts.most_common())
@@ -227,8 +205,8 @@ def describe(story: Story) -> list[str]:
             f"  {title}: {batch.status}{when}, {count} lines, {rp(services.batch_total(batch))}"
         )
     kinds = "; ".join(
-        f"{code} {people} people, {n} months, {rp(rupiah)}"
-        for code, (people, n, rupiah) in story.by_kind.items()
+        f"{code} {people} people, {n} months, {rp(amount)}"
+        for code, (people, n, amount) in story.by_kind.items()
     )
     lines.append(
         f"  July–September: {story.paid_people} of the {story.serving} people serving paid "

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,6 +351,70 @@ def _batch_entitlements(batch: StipendBatch, *, person_ids=None):
     )
 
 
+# What drafting gives each line, besides its batch and timestamps; the rest starts blank.
+LINE_VALUES = (
+    "person_id", "kind_id", "month", "area_id", "rate_id", "funding_source", "amount",
+    "days_served", "days_in_month", "method",
+)  # fmt: skip
+PG_TYPES = ("bigint", "bigint", "date", "bigint", "bigint", "text", "bigint", "integer",
+            "integer", "text")  # fmt: skip
+LINE_BLANKS = ("status", "name", "nik", "bank_name", "bank_account", "bank_holder",
+               "failure_reason", "note")  # fmt: skip
+PG_CHUNK = 50_000
+
+
+def _pg_array(values) -> str:
+    """A PostgreSQL array literal: integers as they are, NULL for None, text quoted."""
+    return (
+        "{"
+        + ",".join(
+            str(v)
+            if isinstance(v, int)
+            else "NULL"
+            if v is None
+            else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+        + "}"
+    )
+
+
+def _insert_lines(batch: StipendBatch, rows: list[tuple]) -> None:
+    """INSERT waiting lines (`rows` of LINE_VALUES), skipping any month already held.
+
+    Plain rows rather than model instances through bulk_create: at 300,000 lines, building and
+    compiling the instances was most of the draft (docs/PERFORMANCE.md). PostgreSQL gets one
+    array per column, written as text (psycopg would adapt each value in Python); SQLite
+    multi-row VALUES within its parameter limit. Either way the partial unique index decides
+    what is already held, even by a line inserted a moment ago by someone else.
+    """
+    qn = connection.ops.quote_name
+    fixed = ("batch_id", "created_at", "updated_at")
+    columns = ", ".join(qn(c) for c in (*fixed, *LINE_VALUES, *LINE_BLANKS))
+    blanks = ", ".join(["'pending'"] + ["''"] * (len(LINE_BLANKS) - 1))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # Identifiers from model metadata and fixed literals; every value is a parameter.
+    insert = f"INSERT INTO {qn(StipendLine._meta.db_table)} ({columns}) "  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            unnest = ", ".join(f"%s::{t}[]" for t in PG_TYPES)
+            sql = f"{insert} SELECT %s, %s, %s, u.*, {blanks} FROM unnest({unnest}) u"  # noqa: S608
+            for start in range(0, len(rows), PG_CHUNK):
+                arrays = [_pg_array(c) for c in zip(*rows[start : start + PG_CHUNK], strict=True)]
+                cursor.execute(f"{sql} ON CONFLICT DO NOTHING", [batch.pk, now, now, *arrays])
+            return
+        one = "(" + ", ".join(["%s"] * (len(fixed) + len(LINE_VALUES))) + f", {blanks})"
+        per = max(
+            1, (connection.features.max_query_params or 999) // (len(fixed) + len(LINE_VALUES))
+        )
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            cursor.execute(
+                f"{insert} VALUES {', '.join([one] * len(chunk))} ON CONFLICT DO NOTHING",
+                [v for row in chunk for v in (batch.pk, now, now, *row)],
+            )
+
+
 def _fill(batch: StipendBatch) -> int:
     """Add every eligible month not held by any line; returns how many lines were added.
 
@@ -363,24 +427,23 @@ def _fill(batch: StipendBatch) -> int:
         batch.lines.filter(status=LineStatus.CANCELLED).values_list("person_id", "kind_id", "month")
     )
     rows = [
-        StipendLine(
-            batch=batch,
-            person_id=e.person_id,
-            kind_id=e.kind_id,
-            month=e.month,
-            area_id=e.area_id,
-            rate_id=e.rate_id,
-            funding_source=e.funding_source,
-            amount=e.amount,
-            days_served=e.days_served,
-            days_in_month=e.days_in_month,
-            method=e.method,
+        (
+            e.person_id,
+            e.kind_id,
+            e.month.isoformat(),
+            e.area_id,
+            e.rate_id,
+            e.funding_source,
+            e.amount,
+            e.days_served,
+            e.days_in_month,
+            e.method,
         )
         for e in _batch_entitlements(batch)
         if e.state == State.ELIGIBLE and e.key not in removed
     ]
     before = batch.lines.filter(status=LineStatus.PENDING).count()
-    StipendLine.objects.bulk_create(rows, batch_size=INSERT_CHUNK, ignore_conflicts=True)
+    _insert_lines(batch, rows)
     return batch.lines.filter(status=LineStatus.PENDING).count() - before
 
 

@@ -813,17 +813,22 @@ def stipend_batch_record(
                 {"paid_on": _("The payment date cannot come before the approval.")}
             )
         paid_ids = [o.line.pk for o in outcomes if o.paid]
-        counts["paid"] = StipendLine.objects.filter(
-            batch=batch, pk__in=paid_ids, status=LineStatus.PENDING
-        ).update(status=LineStatus.PAID, paid_on=paid_on)
+        # In chunks: SQLite takes a limited number of values in one statement.
+        for start in range(0, len(paid_ids), INSERT_CHUNK):
+            counts["paid"] += StipendLine.objects.filter(
+                batch=batch,
+                pk__in=paid_ids[start : start + INSERT_CHUNK],
+                status=LineStatus.PENDING,
+            ).update(status=LineStatus.PAID, paid_on=paid_on)
         by_reason: dict[str, list[int]] = defaultdict(list)
         for o in outcomes:
             if not o.paid:
                 by_reason[(o.reason or _("Transfer failed"))[:250]].append(o.line.pk)
         for reason, ids in by_reason.items():
-            counts["failed"] += StipendLine.objects.filter(
-                batch=batch, pk__in=ids, status=LineStatus.PENDING
-            ).update(status=LineStatus.FAILED, failure_reason=reason)
+            for start in range(0, len(ids), INSERT_CHUNK):
+                counts["failed"] += StipendLine.objects.filter(
+                    batch=batch, pk__in=ids[start : start + INSERT_CHUNK], status=LineStatus.PENDING
+                ).update(status=LineStatus.FAILED, failure_reason=reason)
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
         if not counts["paid"] and not counts["failed"]:
             return counts  # nothing was waiting: the batch and its date stay as they are

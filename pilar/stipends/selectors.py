@@ -170,6 +170,13 @@ class BudgetRow:
     def remaining(self) -> int | None:
         return None if self.ceiling is None else self.ceiling - self.committed
 
+    @property
+    def percent(self) -> int:
+        """How much of the ceiling is taken, for a bar (0–100)."""
+        if not self.ceiling:
+            return 100 if self.committed else 0
+        return max(0, min(100, round(100 * self.committed / self.ceiling)))
+
 
 def budget_rows(year: int | None = None) -> list[BudgetRow]:
     """Each year's ceiling per funding source beside what batches have taken from it; a year

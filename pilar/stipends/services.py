@@ -645,19 +645,27 @@ def _refuse_empty(batch: StipendBatch) -> None:
         )
 
 
+def _advance(by: Actor, batch: StipendBatch, frm: str, to: str, *, lock_budget: bool, **stamp):
+    """One step forward: every waiting line re-checked and the budget too, then the
+    conditional update that makes one transition however many try at once."""
+    batch = _locked(batch, {frm})
+    _refuse_empty(batch)
+    _refuse_stale(batch)
+    _check_budget(batch, lock=lock_budget)
+    return _move(batch, {frm}, to, **stamp)
+
+
 def stipend_batch_verify(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """Finance checks the draft: every line still eligible, within the budget."""
     _require(by, Capability.STIPENDS_VERIFY)
     _not_same(by, batch.created_by, _("The person who drafted a batch cannot also verify it."))
     with transaction.atomic():
-        batch = _locked(batch, {Status.DRAFT})
-        _refuse_empty(batch)
-        _refuse_stale(batch)
-        _check_budget(batch, lock=False)
-        batch = _move(
+        batch = _advance(
+            by,
             batch,
-            {Status.DRAFT},
+            Status.DRAFT,
             Status.VERIFIED,
+            lock_budget=False,
             verified_by=_user(by),
             verified_at=timezone.now(),
         )
@@ -674,20 +682,19 @@ FROZEN = ["name", "nik", "bank_name", "bank_account", "bank_holder"]
 
 
 def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
-    """The head of office approves: re-checks, then freezes each recipient as paid."""
+    """The head of office approves: re-checks (the budget under a lock on its rows), then
+    freezes each recipient as paid."""
     _require(by, Capability.STIPENDS_APPROVE)
     _not_same(by, batch.verified_by, _("The person who verified a batch cannot also approve it."))
     # Four eyes even when the verification came from the command line as the system.
     _not_same(by, batch.created_by, _("The person who drafted a batch cannot also approve it."))
     with transaction.atomic():
-        batch = _locked(batch, {Status.VERIFIED})
-        _refuse_empty(batch)
-        _refuse_stale(batch)
-        _check_budget(batch, lock=True)
-        batch = _move(
+        batch = _advance(
+            by,
             batch,
-            {Status.VERIFIED},
+            Status.VERIFIED,
             Status.APPROVED,
+            lock_budget=True,
             approved_by=_user(by),
             approved_at=timezone.now(),
         )

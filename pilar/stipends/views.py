@@ -22,7 +22,7 @@ from pilar.audit.services import Actor, audit_export, audit_record
 from pilar.casework.views import _apply, _attempt, _query
 from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
-from pilar.lib.months import month_label, month_start
+from pilar.lib.months import month_end, month_label, month_start
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
 from pilar.stipends import selectors, services
@@ -45,7 +45,6 @@ from pilar.stipends.forms import (
 )
 from pilar.stipends.models import (
     HOLDS_MONTH,
-    Budget,
     FundingSource,
     StipendBatch,
     StipendLine,
@@ -70,17 +69,6 @@ def _by(request) -> Actor:
 @capability_required(Capability.STIPENDS_VIEW)
 def rates(request):
     year = timezone.localdate().year
-    budgets = []
-    for budget in Budget.objects.all()[:20]:
-        taken = services.committed(budget.year, budget.funding_source)
-        budgets.append(
-            {
-                "budget": budget,
-                "taken": taken,
-                "left": budget.amount - taken,
-                "percent": min(100, round(100 * taken / budget.amount)) if budget.amount else 0,
-            }
-        )
     return render(
         request,
         "stipends/rates.html",
@@ -91,7 +79,7 @@ def rates(request):
                 )
             ),
             "sources": FundingSource.choices,
-            "budgets": budgets,
+            "budgets": selectors.budget_rows(),
             "may_setup": office_wide(request.user, Capability.STIPENDS_SETUP),
             "rate_form": RateForm(),
             "budget_form": BudgetForm(initial={"year": year}),
@@ -131,8 +119,6 @@ def rate_create(request):
 
 
 def _last_day(month):
-    from pilar.lib.months import month_end
-
     return month_end(month) if month else None
 
 

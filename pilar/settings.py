@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "pilar.casework",
     "pilar.tagana",
     "pilar.stipends",
+    "pilar.trainings",
+    "pilar.equipment",
     "pilar.dashboard",
     "pilar.api",
     "pilar.core",
@@ -245,6 +247,12 @@ PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi"
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
 PILAR_OFFICE_CITY = env_str("PILAR_OFFICE_CITY", "Bukittinggi")
 PILAR_OFFICE_HEAD_TITLE = env_str("PILAR_OFFICE_HEAD_TITLE", "Kepala Dinas Sosial")
+# Who signs training certificates (name and title printed under the signature), and the address
+# at which the public reaches this server: a certificate's QR code opens
+# PILAR_PUBLIC_URL/c/<code>/ on whoever scans it.
+PILAR_CERTIFICATE_SIGNER_NAME = env_str("PILAR_CERTIFICATE_SIGNER_NAME", "")
+PILAR_CERTIFICATE_SIGNER_TITLE = env_str("PILAR_CERTIFICATE_SIGNER_TITLE", PILAR_OFFICE_HEAD_TITLE)
+PILAR_PUBLIC_URL = env_str("PILAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -49,6 +49,8 @@ urlpatterns = [
     path("kube/", include("pilar.kube.urls")),
     path("tagana/", include("pilar.tagana.urls")),
     path("stipends/", include("pilar.stipends.urls")),
+    path("trainings/", include("pilar.trainings.urls")),
+    path("equipment/", include("pilar.equipment.urls")),
     path("dashboard/", include("pilar.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),

@@ -18,6 +18,8 @@ if [ "$want_test" = 1 ]; then
   command -v soffice >/dev/null || need_apt+=(libreoffice-calc-nogui)
   command -v msgfmt >/dev/null || need_apt+=(gettext)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+  # A certificate's printed QR code is read back by a real decoder before Chromium opens it.
+  command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -37,6 +37,10 @@ class Capability(enum.StrEnum):
     STIPENDS_VERIFY = "stipends.verify"
     STIPENDS_APPROVE = "stipends.approve"
     STIPENDS_OWN = "stipends.own"
+    TRAININGS_VIEW = "trainings.view"
+    TRAININGS_EDIT = "trainings.edit"
+    EQUIPMENT_VIEW = "equipment.view"
+    EQUIPMENT_EDIT = "equipment.edit"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -72,6 +76,13 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.STIPENDS_APPROVE: {Role.APPROVER},
     # A pillar sees every month of their own tali kasih.
     Capability.STIPENDS_OWN: {Role.PILLAR},
+    # Trainings and equipment: the office records them; a coordinator sees the people of their
+    # kecamatan; a pillar sees their own trainings, certificates and what they hold. Viewers get
+    # the figures on the dashboard, not the names.
+    Capability.TRAININGS_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.TRAININGS_EDIT: {Role.ADMIN, Role.OPERATOR},
+    Capability.EQUIPMENT_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.EQUIPMENT_EDIT: {Role.ADMIN, Role.OPERATOR},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

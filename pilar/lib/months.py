@@ -20,6 +20,14 @@ def month_end(month: datetime.date) -> datetime.date:
     return next_month(month) - datetime.timedelta(days=1)
 
 
+def add_months(day: datetime.date, count: int) -> datetime.date:
+    """`day` moved `count` months on; the 31st becomes the month's last day where it has none."""
+    index = day.year * 12 + day.month - 1 + count
+    year, month = divmod(index, 12)
+    first = datetime.date(year, month + 1, 1)
+    return first.replace(day=min(day.day, month_end(first).day))
+
+
 def months_between(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
     """The months from `first` to `last`, both included."""
     month = month_start(first)

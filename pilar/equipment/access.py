@@ -1,0 +1,38 @@
+"""Scope of equipment records.
+
+- Staff (admin, operator, approver, finance) see the catalog, stock, every BAST and holder.
+- A coordinator (TKSK) sees the catalog and stock, and the handovers, holdings and returns of
+  people within their kecamatan (a BAST shows only the lines of those people).
+- A pillar sees what they hold, what they were handed and what they returned, and the BASTs
+  that name them (only their own lines).
+- Viewers have no equipment capability (403); the dashboard gives them figures.
+Writes (EQUIPMENT_EDIT: admin, operator) are city-wide.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from pilar.accounts.access import Capability, area_scope, person_scope_q
+
+
+def _people(user):
+    from pilar.registry.models import Person
+
+    return Person.objects.filter(person_scope_q(user, Capability.EQUIPMENT_VIEW)).values("pk")
+
+
+def line_scope_q(user) -> Q:
+    """Handover lines and returns: by the person they belong to."""
+    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
+        return Q()
+    return Q(person__in=_people(user))
+
+
+def handover_scope_q(user) -> Q:
+    from pilar.equipment.models import HandoverLine
+
+    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
+        return Q()
+    lines = HandoverLine.objects.filter(person__in=_people(user)).values("handover_id")
+    return Q(pk__in=lines)

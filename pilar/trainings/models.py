@@ -1,0 +1,331 @@
+"""Trainings: courses, the events that teach them, who took part, attendance per day, results,
+and the certificates issued to those who passed.
+
+Who may see what is in `pilar.trainings.access`; every write goes through
+`pilar.trainings.services` (events, participants, attendance, results) and
+`pilar.trainings.certificates` (issuing, revoking, printing).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from pilar.lib.months import add_months
+from pilar.registry.models import Person, PillarKind
+
+
+class FundingSource(models.TextChoices):
+    APBD = "APBD", _("APBD (city/regency budget)")
+    APBN = "APBN", _("APBN (national budget)")
+    PROVINCE = "PROVINCE", _("Province budget (APBD provinsi)")
+    OTHER = "OTHER", _("Other")
+
+
+class Course(models.Model):
+    """What is taught: a named course, for some kinds of pillar, perhaps required to serve."""
+
+    class Level(models.TextChoices):
+        BASIC = "basic", _("Basic")
+        ADVANCED = "advanced", _("Advanced")
+        REFRESHER = "refresher", _("Refresher")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    hours = models.PositiveSmallIntegerField(_("hours of lessons"))
+    kinds = models.ManyToManyField(
+        PillarKind,
+        verbose_name=_("for pillar kinds"),
+        blank=True,
+        related_name="courses",
+        help_text=_("Leave empty when the course is for every kind of pillar."),
+    )
+    required_for_appointment = models.BooleanField(
+        _("required before appointment"),
+        default=False,
+        help_text=_("A pillar of these kinds should have passed it before their SK is issued."),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the certificate never expires."),
+    )
+    active = models.BooleanField(_("offered"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(validity_months__isnull=True) | Q(validity_months__gt=0),
+                name="course_validity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def valid_until(self, issued_on: datetime.date) -> datetime.date | None:
+        """The last day a certificate issued on `issued_on` is valid (None: never expires)."""
+        if not self.validity_months:
+            return None
+        return add_months(issued_on, self.validity_months) - datetime.timedelta(days=1)
+
+
+class TrainingEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrainingEventQuerySet:
+        from pilar.trainings.access import event_scope_q
+
+        return self.filter(event_scope_q(user))
+
+
+class TrainingEvent(models.Model):
+    """One run of a course: when, where, who organised and paid for it, and for how many."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="events"
+    )
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Printed on certificates; the course name when empty."),
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    place = models.CharField(_("place"), max_length=200)
+    organiser = models.CharField(_("organiser"), max_length=150)
+    funding = models.CharField(
+        _("funding"), max_length=10, choices=FundingSource.choices, blank=True
+    )
+    budget = models.BigIntegerField(_("budget (rupiah)"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrainingEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        verbose_name = _("training event")
+        verbose_name_plural = _("training events")
+        indexes = [models.Index(fields=["start_date"], name="training_event_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="training_event_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                name="training_event_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="training_event_capacity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_title} · {self.start_date.isoformat()}"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.course.name
+
+    def days(self) -> list[datetime.date]:
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + datetime.timedelta(days=i) for i in range(count)]
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ParticipantQuerySet:
+        from pilar.trainings.access import participant_scope_q
+
+        return self.filter(participant_scope_q(user))
+
+
+class Participant(models.Model):
+    """A person invited to an event, and how it went for them."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Not yet assessed")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Did not pass")
+
+    event = models.ForeignKey(
+        TrainingEvent,
+        verbose_name=_("training event"),
+        on_delete=models.PROTECT,
+        related_name="participants",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    result = models.CharField(
+        _("result"), max_length=8, choices=Result.choices, default=Result.PENDING
+    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "person__name", "pk"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="participant_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="participant_score_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "result"], name="participant_person_result")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.event}"
+
+
+class Attendance(models.Model):
+    """A participant present on one day of the event (a row per day present)."""
+
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+    )
+    day = models.DateField(_("day"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "day"], name="attendance_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.day.isoformat()}"
+
+
+class CertificateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CertificateQuerySet:
+        from pilar.trainings.access import certificate_scope_q
+
+        return self.filter(certificate_scope_q(user))
+
+    def valid_on(self, day: datetime.date) -> CertificateQuerySet:
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+            revoked_at__isnull=True,
+            issued_on__lte=day,
+        )
+
+
+class Certificate(models.Model):
+    """Issued to a participant who passed. What it certifies is copied in when issued (the name,
+    course and dates), so the public verification page shows what was printed even if the
+    registry changes later. `code` is short, random and unguessable; it is printed with a QR code
+    that opens `/c/<code>/`."""
+
+    participant = models.OneToOneField(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="certificate",
+    )
+    code = models.CharField(_("verification code"), max_length=16, unique=True)
+    number = models.CharField(_("certificate number"), max_length=60, unique=True)
+    year = models.PositiveSmallIntegerField()
+    seq = models.PositiveIntegerField()
+    name = models.CharField(_("name as printed"), max_length=150)
+    course_name = models.CharField(_("course as printed"), max_length=200)
+    hours = models.PositiveSmallIntegerField(_("hours"))
+    event_start = models.DateField(_("first day"))
+    event_end = models.DateField(_("last day"))
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=150, blank=True)
+    signer_title = models.CharField(_("signer's title"), max_length=150)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        indexes = [models.Index(fields=["valid_until"], name="certificate_valid_until")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "seq"], name="certificate_number_per_year"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("issued_on")),
+                name="certificate_valid_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoke_reason="")
+                | Q(revoked_at__isnull=False) & ~Q(revoke_reason=""),
+                name="certificate_revoked_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.name}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        if self.is_revoked or day < self.issued_on:
+            return False
+        return self.valid_until is None or day <= self.valid_until
+
+
+class CertificatePrint(models.Model):
+    """A background job printing all of an event's certificates into one PDF; the page follows
+    its progress from this row (`done` of `total`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Printing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        TrainingEvent, on_delete=models.CASCADE, related_name="certificate_prints"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="certificates/%Y/", blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.status}"

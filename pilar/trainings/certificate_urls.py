@@ -1,0 +1,3 @@
+"""Certificate pages under /trainings/ (the public verification page is /c/<code>/)."""
+
+urlpatterns: list = []

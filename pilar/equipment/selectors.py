@@ -1,0 +1,319 @@
+"""Reads shared by the pages, the exports, the API and the services: stock figures per item,
+who holds what, the reminder list of items to get back, filtered BASTs and returns.
+
+Every figure is computed from the rows (see pilar.equipment.models) with one grouped query per
+kind of row — receipts, handover lines, returns — whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pilar.equipment.models import Condition, Handover, HandoverLine, Item, Return, StockReceipt
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Assignment, Person
+
+
+@dataclass
+class Figures:
+    """One item's figures; `in_stock` = received − handed + returned good or damaged."""
+
+    received: int = 0
+    handed: int = 0
+    returned_good: int = 0
+    returned_damaged: int = 0
+    lost: int = 0
+
+    @property
+    def returned(self) -> int:
+        return self.returned_good + self.returned_damaged
+
+    @property
+    def held(self) -> int:
+        return self.handed - self.returned - self.lost
+
+    @property
+    def in_stock(self) -> int:
+        return self.received - self.handed + self.returned
+
+
+def item_figures(item_ids: list[int] | None = None) -> dict[int, Figures]:
+    """Figures per item id (for `item_ids`, or every item): three grouped queries."""
+    figures: dict[int, Figures] = {}
+
+    def rows(qs: QuerySet):
+        if item_ids is not None:
+            qs = qs.filter(item_id__in=item_ids)
+        return qs
+
+    for item_id, n in (
+        rows(StockReceipt.objects.order_by()).values_list("item_id").annotate(n=Sum("quantity"))
+    ):
+        figures.setdefault(item_id, Figures()).received = n
+    for item_id, n in (
+        rows(HandoverLine.objects.order_by()).values_list("item_id").annotate(n=Sum("quantity"))
+    ):
+        figures.setdefault(item_id, Figures()).handed = n
+    field = {
+        Condition.GOOD: "returned_good",
+        Condition.DAMAGED: "returned_damaged",
+        Condition.LOST: "lost",
+    }
+    for item_id, condition, n in (
+        rows(Return.objects.order_by())
+        .values_list("item_id", "condition")
+        .annotate(n=Sum("quantity"))
+    ):
+        setattr(figures.setdefault(item_id, Figures()), field[condition], n)
+    for item_id in item_ids or []:
+        figures.setdefault(item_id, Figures())
+    return figures
+
+
+def stock_of(item_ids: list[int]) -> dict[int, int]:
+    """How many of each item are in the store now."""
+    return {pk: f.in_stock for pk, f in item_figures(item_ids).items()}
+
+
+def held_by(person: Person, item: Item) -> int:
+    """How many of `item` `person` holds now (handed over minus every return)."""
+    handed = HandoverLine.objects.filter(person=person, item=item).aggregate(n=Sum("quantity"))
+    returned = Return.objects.filter(person=person, item=item).aggregate(n=Sum("quantity"))
+    return (handed["n"] or 0) - (returned["n"] or 0)
+
+
+# --- the catalog ------------------------------------------------------------------------------
+
+
+@dataclass
+class CatalogFilter:
+    category: str = ""
+    q: str = ""
+    active: bool | None = True
+
+
+def catalog(f: CatalogFilter) -> list[tuple[Item, Figures]]:
+    items = Item.objects.all()
+    if f.category:
+        items = items.filter(category=f.category)
+    if f.active is not None:
+        items = items.filter(active=f.active)
+    for word in f.q.split():
+        items = items.filter(Q(name__icontains=word) | Q(asset_code__icontains=word))
+    items = list(items.order_by("name", "pk"))
+    figures = item_figures([i.pk for i in items])
+    return [(item, figures[item.pk]) for item in items]
+
+
+# --- who holds what ---------------------------------------------------------------------------
+
+
+@dataclass
+class HoldingFilter:
+    item: Item | None = None
+    category: str = ""
+    kind: str = ""
+    area: Area | None = None
+    q: str = ""
+    person: Person | None = None
+    needs_return: bool | None = None
+
+
+def _duty_filter(kind: str, area: Area | None):
+    duties = Assignment.objects.all()
+    if kind:
+        duties = duties.filter(kind__code=kind)
+    if area is not None:
+        duties = duties.filter(within_areas_q([area], "area"))
+    return duties.values("person_id")
+
+
+def _returned_sum():
+    return Subquery(
+        Return.objects.filter(person_id=OuterRef("person_id"), item_id=OuterRef("item_id"))
+        .order_by()
+        .values("person_id", "item_id")
+        .annotate(n=Sum("quantity"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _latest_line(field: str):
+    return Subquery(
+        HandoverLine.objects.filter(person_id=OuterRef("person_id"), item_id=OuterRef("item_id"))
+        .order_by("-handover__handed_on", "-handover_id")
+        .values(field)[:1]
+    )
+
+
+def holdings(user, f: HoldingFilter) -> QuerySet:
+    """Who holds what now, as rows of dicts (person × item) that `user` may see: `held`, `first_on`
+    (the first handover), `last_on`, `last_number` and `last_handover_id` (the latest BAST)."""
+    lines = HandoverLine.objects.order_by()
+    if user is not None:
+        lines = lines.visible_to(user)
+    if f.person is not None:
+        lines = lines.filter(person=f.person)
+    if f.item is not None:
+        lines = lines.filter(item=f.item)
+    if f.category:
+        lines = lines.filter(item__category=f.category)
+    if f.needs_return is not None:
+        lines = lines.filter(item__needs_return=f.needs_return)
+    if f.kind or f.area is not None:
+        lines = lines.filter(person_id__in=_duty_filter(f.kind, f.area))
+    for word in f.q.split():
+        lines = lines.filter(Q(person__name__icontains=word) | Q(item__name__icontains=word))
+    return (
+        lines.values(
+            "person_id",
+            "item_id",
+            "person__name",
+            "person__nik",
+            "item__name",
+            "item__unit",
+            "item__needs_return",
+        )
+        .annotate(
+            handed=Sum("quantity"),
+            returned=Coalesce(_returned_sum(), Value(0)),
+            first_on=Min("handover__handed_on"),
+            last_on=Max("handover__handed_on"),
+            last_number=_latest_line("handover__number"),
+            last_handover_id=_latest_line("handover_id"),
+        )
+        .annotate(held=F("handed") - F("returned"))
+        .filter(held__gt=0)
+        .order_by("person__name", "person_id", "item__name")
+    )
+
+
+def person_holdings(person: Person) -> list[dict]:
+    """What `person` holds now, item by item (for their page in the registry)."""
+    return list(holdings(None, HoldingFilter(person=person)))
+
+
+def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> QuerySet:
+    """Items that must be returned (`needs_return`) still held by people none of whose duties
+    is active `today` — they have left — with `left_on`, the last day of their last duty."""
+    today = today or timezone.localdate()
+    active = Assignment.objects.active_on(today).filter(person_id=OuterRef("person_id"))
+    any_duty = Assignment.objects.filter(person_id=OuterRef("person_id"))
+    last_day = (
+        Assignment.objects.filter(person_id=OuterRef("person_id"))
+        .order_by()
+        .values("person_id")
+        .annotate(last=Max("end_date"))
+        .values("last")[:1]
+    )
+    f = HoldingFilter(**{**f.__dict__, "needs_return": True})
+    return (
+        holdings(user, f)
+        .filter(Exists(any_duty), ~Exists(active))
+        .annotate(left_on=Subquery(last_day))
+        .order_by("left_on", "person__name", "person_id", "item__name")
+    )
+
+
+# --- handovers and returns -------------------------------------------------------------------
+
+
+@dataclass
+class HandoverFilter:
+    year: int | None = None
+    item: Item | None = None
+    person: Person | None = None
+    event_id: int | None = None
+    q: str = ""
+
+
+def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
+    handovers = Handover.objects.visible_to(user)
+    if f.year:
+        handovers = handovers.filter(year=f.year)
+    if f.item is not None:
+        handovers = handovers.filter(
+            pk__in=HandoverLine.objects.filter(item=f.item).values("handover_id")
+        )
+    if f.person is not None:
+        handovers = handovers.filter(
+            pk__in=HandoverLine.objects.filter(person=f.person).values("handover_id")
+        )
+    if f.event_id:
+        handovers = handovers.filter(training_event_id=f.event_id)
+    for word in f.q.split():
+        handovers = handovers.filter(
+            Q(number__icontains=word)
+            | Q(giver_name__icontains=word)
+            | Q(place__icontains=word)
+            | Q(
+                pk__in=HandoverLine.objects.filter(person__name__icontains=word).values(
+                    "handover_id"
+                )
+            )
+        )
+    people = (
+        HandoverLine.objects.filter(handover_id=OuterRef("pk"))
+        .order_by()
+        .values("handover_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values("n")[:1]
+    )
+    return (
+        handovers.select_related("training_event__course")
+        .annotate(line_count=Coalesce(Subquery(people, output_field=IntegerField()), Value(0)))
+        .order_by("-handed_on", "-pk")
+    )
+
+
+def handover_lines(handover: Handover, user) -> tuple[list[HandoverLine], int]:
+    """The lines of `handover` that `user` may see, and how many they may not."""
+    everyone = handover.lines.select_related("person", "item").order_by(
+        "person__name", "person_id", "item__name"
+    )
+    shown = list(everyone.filter(pk__in=HandoverLine.objects.visible_to(user).values("pk")))
+    return shown, everyone.count() - len(shown)
+
+
+@dataclass
+class ReturnFilter:
+    item: Item | None = None
+    person: Person | None = None
+    condition: str = ""
+    q: str = ""
+
+
+def matching_returns(user, f: ReturnFilter) -> QuerySet[Return]:
+    returns = Return.objects.visible_to(user)
+    if f.item is not None:
+        returns = returns.filter(item=f.item)
+    if f.person is not None:
+        returns = returns.filter(person=f.person)
+    if f.condition:
+        returns = returns.filter(condition=f.condition)
+    for word in f.q.split():
+        returns = returns.filter(
+            Q(person__name__icontains=word)
+            | Q(item__name__icontains=word)
+            | Q(reason__icontains=word)
+        )
+    return returns.select_related("person", "item").order_by("-returned_on", "-pk")

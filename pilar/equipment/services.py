@@ -1,0 +1,524 @@
+"""Every write to equipment records: validated, in one transaction, and audited.
+
+Stock is never stored (see pilar.equipment.models): each write that takes items out of the
+store or back into it locks the rows of the items concerned — in the order of their ids, so
+two handovers of the same items wait for each other instead of deadlocking — and then checks
+the figures computed from the rows. Each function raises `ValidationError` keyed by the field
+to fix and changes nothing when the input breaks a rule: more handed over than is in stock,
+a return of something never handed over or of more than is held, damage or loss without a
+reason, a date in the future.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.equipment.models import (
+    Condition,
+    Handover,
+    HandoverLine,
+    Item,
+    Return,
+    StockReceipt,
+)
+from pilar.equipment.selectors import held_by, stock_of
+from pilar.lib.dates import long_date
+from pilar.registry.models import Person
+
+ITEM_FIELDS = ["name", "category", "unit", "asset_code", "needs_return", "active"]
+RECEIPT_FIELDS = ["item", "received_on", "quantity", "source", "note"]
+RETURN_FIELDS = ["person", "item", "quantity", "condition", "returned_on", "reason", "received_by"]
+HANDOVER_FIELDS = [
+    "number",
+    "handed_on",
+    "place",
+    "giver_name",
+    "giver_title",
+    "witnesses",
+    "training_event",
+    "note",
+]
+NUMBER_FORMAT = "{seq:03d}/BAST-SARPRAS/{year}"
+NUMBER_ATTEMPTS = 5
+
+Line = tuple[Person, Item, int, str]
+
+
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def _add(errors: dict[str, list], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _not_future(errors: dict, field: str, day: datetime.date | None, what: str) -> None:
+    if day is None:
+        _add(errors, field, _("Give the date."))
+    elif day > timezone.localdate():
+        _add(
+            errors,
+            field,
+            _("The date %(date)s is in the future; record the %(what)s on the day it happens.")
+            % {"date": long_date(day), "what": what},
+        )
+
+
+def _positive(errors: dict, field: str, quantity, label: str = "") -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        prefix = f"{label}: " if label else ""
+        _add(errors, field, prefix + _("Give a whole number of at least 1."))
+
+
+def _locked_items(ids: Iterable[int]) -> dict[int, Item]:
+    """The items' rows locked until the transaction ends, locked in the order of their ids."""
+    locked = Item.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
+    return {item.pk: item for item in locked}
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+
+def _item_errors(data: dict, item: Item | None = None) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if not data["name"]:
+        _add(errors, "name", _("Give the item's name, e.g. Rompi Pilar Sosial."))
+    elif Item.objects.filter(name__iexact=data["name"]).exclude(pk=getattr(item, "pk", None)):
+        _add(
+            errors,
+            "name",
+            _("An item called “%(name)s” is already in the catalog; edit that one instead.")
+            % {"name": data["name"]},
+        )
+    if data["category"] not in Item.Category.values:
+        _add(errors, "category", _("Choose the category from the list."))
+    if not data["unit"]:
+        _add(errors, "unit", _("Give the unit it is counted in, e.g. buah or unit."))
+    return errors
+
+
+def _clean_item(**fields) -> dict:
+    return {
+        "name": (fields.get("name") or "").strip(),
+        "category": fields.get("category") or "",
+        "unit": (fields.get("unit") or "").strip(),
+        "asset_code": (fields.get("asset_code") or "").strip(),
+        "needs_return": bool(fields.get("needs_return")),
+        "active": bool(fields.get("active", True)),
+    }
+
+
+@transaction.atomic
+def item_create(
+    *,
+    by: Actor,
+    name: str,
+    category: str,
+    unit: str,
+    asset_code: str = "",
+    needs_return: bool = False,
+    active: bool = True,
+) -> Item:
+    """Add an item to the catalog."""
+    data = _clean_item(
+        name=name,
+        category=category,
+        unit=unit,
+        asset_code=asset_code,
+        needs_return=needs_return,
+        active=active,
+    )
+    errors = _item_errors(data)
+    if errors:
+        raise ValidationError(errors)
+    item = Item.objects.create(**data)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=item,
+        changes=diff({}, snapshot(item, ITEM_FIELDS)),
+    )
+    return item
+
+
+@transaction.atomic
+def item_update(*, by: Actor, item: Item, **fields) -> Item:
+    """Change an item's catalog entry; the fields not given stay as they are."""
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise TypeError(f"item_update() got unknown fields: {sorted(unknown)}")
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    before = snapshot(item, ITEM_FIELDS)
+    data = _clean_item(**{**before, **fields})
+    errors = _item_errors(data, item)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in data.items():
+        setattr(item, name, value)
+    changes = diff(before, snapshot(item, ITEM_FIELDS))
+    if changes:
+        item.save(update_fields=list(changes))
+        audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=item, changes=changes)
+    return item
+
+
+# --- stock received -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    by: Actor,
+    item: Item,
+    received_on: datetime.date,
+    quantity: int,
+    source: str,
+    note: str = "",
+) -> StockReceipt:
+    """Record items the office received (bought, or given by the ministry or province)."""
+    errors: dict[str, list] = {}
+    source = (source or "").strip()
+    _not_future(errors, "received_on", received_on, _("receipt"))
+    _positive(errors, "quantity", quantity)
+    if not source:
+        _add(errors, "source", _("Say where the items came from, e.g. APBD 2024 or Kemensos."))
+    if errors:
+        raise ValidationError(errors)
+    item = _locked_items([item.pk])[item.pk]
+    receipt = StockReceipt.objects.create(
+        item=item,
+        received_on=received_on,
+        quantity=quantity,
+        source=source,
+        note=(note or "").strip(),
+        created_by=_user(by),
+    )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=receipt,
+        changes=diff({}, snapshot(receipt, RECEIPT_FIELDS)),
+    )
+    return receipt
+
+
+# --- handovers (BAST) ---------------------------------------------------------------------
+
+
+def witnesses_text(witnesses: str | Sequence) -> str:
+    """Witnesses as stored: one "name, position" per line, from text or (name, position) pairs."""
+    if isinstance(witnesses, str):
+        rows = [line.strip() for line in witnesses.splitlines()]
+    else:
+        rows = []
+        for w in witnesses:
+            if isinstance(w, str):
+                rows.append(w.strip())
+            else:
+                name, position = (list(w) + [""])[:2]
+                rows.append(f"{name.strip()}, {position.strip()}".strip(", "))
+    return "\n".join(r for r in rows if r)
+
+
+def _next_seq(year: int) -> int:
+    top = Handover.objects.filter(year=year).aggregate(top=Max("seq"))["top"]
+    return (top or 0) + 1
+
+
+def _numbered(**fields) -> Handover:
+    """The handover saved under the next free number of its year. Two handovers saved at once
+    may both read the same last number: the database's unique (year, seq) refuses the second,
+    which takes the next number after the first commits."""
+    year = fields["handed_on"].year
+    for attempt in range(NUMBER_ATTEMPTS):
+        seq = _next_seq(year)
+        try:
+            with transaction.atomic():
+                return Handover.objects.create(
+                    year=year,
+                    seq=seq,
+                    number=NUMBER_FORMAT.format(seq=seq, year=year),
+                    **fields,
+                )
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
+    """The lines with their quantities checked; each problem named by its line."""
+    if not lines:
+        _add(errors, "lines", _("List at least one item and who receives it."))
+        return []
+    seen: Counter = Counter()
+    clean = []
+    for n, line in enumerate(lines, start=1):
+        person, item, quantity, condition = line
+        label = _("Line %(n)s") % {"n": n}
+        if not isinstance(person, Person) or person.pk is None:
+            _add(errors, "lines", label + ": " + _("choose the receiver from the registry."))
+            continue
+        if not isinstance(item, Item) or item.pk is None:
+            _add(errors, "lines", label + ": " + _("choose the item from the catalog."))
+            continue
+        _positive(errors, "lines", quantity, label)
+        if condition not in (Condition.NEW, Condition.GOOD):
+            _add(errors, "lines", label + ": " + _("the condition is either new or good."))
+        seen[(person.pk, item.pk)] += 1
+        if seen[(person.pk, item.pk)] == 2:
+            _add(
+                errors,
+                "lines",
+                _("%(item)s for %(name)s is listed twice; put it on one line with the total.")
+                % {"item": item.name, "name": person.name},
+            )
+        clean.append(line)
+    known = set(
+        Person.objects.filter(pk__in={p.pk for p, *_r in clean}).values_list("pk", flat=True)
+    )
+    for person, *_rest in clean:
+        if person.pk not in known:
+            _add(
+                errors,
+                "lines",
+                _("%(name)s is not in the registry; register them first.") % {"name": person.name},
+            )
+    return clean
+
+
+def _check_stock(errors: dict, lines: Sequence[Line]) -> None:
+    """Refuse handing over more of an item than is in stock (the item rows are locked)."""
+    wanted: Counter = Counter()
+    for _person, item, quantity, _condition in lines:
+        if isinstance(quantity, int):
+            wanted[item.pk] += quantity
+    items = _locked_items(wanted)
+    in_stock = stock_of(list(wanted))
+    for item_id, quantity in sorted(wanted.items()):
+        item = items.get(item_id)
+        if item is None:
+            _add(errors, "lines", _("An item on the list is no longer in the catalog."))
+            continue
+        have = in_stock.get(item_id, 0)
+        if quantity > have:
+            _add(
+                errors,
+                "lines",
+                _(
+                    "Not enough %(item)s in stock: %(asked)s %(unit)s asked, %(have)s in "
+                    "stock. Record the stock received first, or hand over fewer."
+                )
+                % {"item": item.name, "asked": quantity, "unit": item.unit, "have": have},
+            )
+
+
+@transaction.atomic
+def handover_create(
+    *,
+    by: Actor,
+    handed_on: datetime.date,
+    giver_name: str,
+    giver_title: str = "",
+    witnesses: str | Sequence = "",
+    place: str = "",
+    note: str = "",
+    lines: Sequence[Line],
+    training_event=None,
+) -> Handover:
+    """Record one BAST: `lines` of (receiver, item, quantity, condition new/good), numbered
+    "<seq>/BAST-SARPRAS/<year>" in the year of `handed_on`. Refused whole when any item has
+    fewer in stock than the lines hand over in total."""
+    errors: dict[str, list] = {}
+    giver_name = (giver_name or "").strip()
+    _not_future(errors, "handed_on", handed_on, _("handover"))
+    if not giver_name:
+        _add(errors, "giver_name", _("Give the name of the person handing the items over."))
+    lines = _check_lines(errors, list(lines))
+    if lines and "lines" not in errors:
+        _check_stock(errors, lines)
+    if errors:
+        raise ValidationError(errors)
+    handover = _numbered(
+        handed_on=handed_on,
+        place=(place or "").strip(),
+        giver_name=giver_name,
+        giver_title=(giver_title or "").strip(),
+        witnesses=witnesses_text(witnesses),
+        training_event=training_event,
+        note=(note or "").strip(),
+        created_by=_user(by),
+    )
+    HandoverLine.objects.bulk_create(
+        HandoverLine(handover=handover, person=p, item=i, quantity=q, condition=c)
+        for p, i, q, c in lines
+    )
+    people = {p.pk for p, *_r in lines}
+    changes = diff({}, snapshot(handover, HANDOVER_FIELDS))
+    changes["lines"] = [None, [f"{p.name}: {q} {i.unit} {i.name} ({c})" for p, i, q, c in lines]]
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=handover,
+        person=lines[0][0] if len(people) == 1 else None,
+        changes=changes,
+    )
+    return handover
+
+
+def event_attendees(event) -> list[Person]:
+    """The participants of a training event present on at least one of its days, by name."""
+    from pilar.trainings.models import Attendance
+
+    ids = Attendance.objects.filter(participant__event=event).values("participant__person_id")
+    return list(Person.objects.filter(pk__in=ids).order_by("name", "pk"))
+
+
+@transaction.atomic
+def handover_from_event(
+    *,
+    by: Actor,
+    event,
+    items: Sequence[tuple[Item, int]],
+    handed_on: datetime.date | None = None,
+    giver_name: str,
+    giver_title: str = "",
+    witnesses: str | Sequence = "",
+    place: str = "",
+    note: str = "",
+) -> Handover:
+    """One BAST handing `quantity_each` of every item in `items` to every participant of the
+    training `event` who attended at least one day (on the event's last day unless
+    `handed_on` is given, at the event's place unless `place` is). Stock is checked for the
+    total."""
+    errors: dict[str, list] = {}
+    if not items:
+        _add(errors, "items", _("Choose at least one item and how many each attendee receives."))
+    seen = set()
+    for item, quantity in items:
+        _positive(errors, "items", quantity, item.name)
+        if item.pk in seen:
+            _add(errors, "items", _("%(item)s is chosen twice.") % {"item": item.name})
+        seen.add(item.pk)
+    attendees = event_attendees(event)
+    if not attendees:
+        _add(
+            errors,
+            "event",
+            _("Nobody attended %(event)s yet; record the attendance first, then the handover.")
+            % {"event": event.display_title},
+        )
+    if errors:
+        raise ValidationError(errors)
+    lines = [(p, item, q, Condition.NEW) for p in attendees for item, q in items]
+    return handover_create(
+        by=by,
+        handed_on=handed_on or event.end_date,
+        giver_name=giver_name,
+        giver_title=giver_title,
+        witnesses=witnesses,
+        place=place or event.place,
+        note=note,
+        lines=lines,
+        training_event=event,
+    )
+
+
+# --- returns ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def return_record(
+    *,
+    by: Actor,
+    person: Person,
+    item: Item,
+    quantity: int,
+    condition: str,
+    returned_on: datetime.date,
+    reason: str = "",
+    received_by: str = "",
+) -> Return:
+    """Record items a person gave back (good or damaged) or reported lost. Refused for more
+    than the person holds of the item; damage and loss need a reason."""
+    errors: dict[str, list] = {}
+    reason = (reason or "").strip()
+    _positive(errors, "quantity", quantity)
+    _not_future(errors, "returned_on", returned_on, _("return"))
+    if condition not in (Condition.GOOD, Condition.DAMAGED, Condition.LOST):
+        _add(errors, "condition", _("Choose the condition: good, damaged or lost."))
+    elif condition != Condition.GOOD and not reason:
+        _add(
+            errors,
+            "reason",
+            _("Say why the item is damaged or lost (e.g. dropped during the flood evacuation)."),
+        )
+    _locked_items([item.pk])
+    held = held_by(person, item)
+    if held == 0:
+        _add(
+            errors,
+            "item",
+            _(
+                "%(name)s holds no %(item)s: it was never handed over to them, or all of it "
+                "has been returned. Check the person and the item."
+            )
+            % {"name": person.name, "item": item.name},
+        )
+    elif isinstance(quantity, int) and quantity > held:
+        _add(
+            errors,
+            "quantity",
+            _("%(name)s holds only %(held)s %(unit)s of %(item)s; %(asked)s cannot be returned.")
+            % {
+                "name": person.name,
+                "held": held,
+                "unit": item.unit,
+                "item": item.name,
+                "asked": quantity,
+            },
+        )
+    elif returned_on and not errors.get("returned_on"):
+        earliest = (
+            HandoverLine.objects.filter(person=person, item=item)
+            .order_by("handover__handed_on")
+            .values_list("handover__handed_on", flat=True)
+            .first()
+        )
+        if earliest and returned_on < earliest:
+            _add(
+                errors,
+                "returned_on",
+                _("%(name)s received %(item)s on %(date)s; a return cannot be dated earlier.")
+                % {"name": person.name, "item": item.name, "date": long_date(earliest)},
+            )
+    if errors:
+        raise ValidationError(errors)
+    record = Return.objects.create(
+        person=person,
+        item=item,
+        quantity=quantity,
+        condition=condition,
+        returned_on=returned_on,
+        reason=reason,
+        received_by=(received_by or "").strip(),
+        created_by=_user(by),
+    )
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=record,
+        person=person,
+        changes=diff({}, snapshot(record, RETURN_FIELDS)),
+    )
+    return record

@@ -18,7 +18,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Registry of social pillars: areas, people, duties, headcounts, roster imports, "
-        "casework, KUBE, Tagana and tali kasih (stipends)."
+        "casework, KUBE, Tagana, tali kasih (stipends) and equipment."
     ),
     auth=AUTH,
     urls_namespace="api",
@@ -87,6 +87,7 @@ def on_unauthenticated(request, exc):
 
 def mount() -> NinjaAPI:
     from pilar.casework.api import router as casework_router
+    from pilar.equipment.api import router as equipment_router
     from pilar.imports.api import router as imports_router
     from pilar.kube.api import router as kube_router
     from pilar.regions.api import router as regions_router
@@ -101,4 +102,5 @@ def mount() -> NinjaAPI:
     api.add_router("/kube", kube_router)
     api.add_router("/tagana", tagana_router)
     api.add_router("/stipends", stipends_router)
+    api.add_router("/equipment", equipment_router)
     return api

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from pilar.api.api import api
 from pilar.casework.tests import matrix as casework_matrix
 from pilar.dashboard.tests import matrix as dashboard_matrix
+from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.kube.tests import matrix as kube_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
 from pilar.stipends.tests import matrix_person as stipends_person_matrix
@@ -27,6 +28,7 @@ from pilar.tests_support import PASSWORD
 APP_MATRICES = [
     casework_matrix,
     dashboard_matrix,
+    equipment_matrix,
     kube_matrix,
     stipends_matrix,
     stipends_person_matrix,

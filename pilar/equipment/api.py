@@ -1,0 +1,484 @@
+"""The equipment part of the JSON API (mounted under /api/v1/equipment): the same services and
+scoped querysets as the pages (see pilar.equipment.access for who sees what)."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from pilar.accounts.access import Capability
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
+from pilar.equipment import services
+from pilar.equipment.models import Handover, Item, StockReceipt
+from pilar.equipment.selectors import (
+    CatalogFilter,
+    Figures,
+    HandoverFilter,
+    HoldingFilter,
+    ReturnFilter,
+    catalog,
+    handover_lines,
+    holdings,
+    item_figures,
+    matching_handovers,
+    matching_returns,
+    person_holdings,
+    returns_due,
+)
+from pilar.lib.nik import mask_nik
+from pilar.regions.models import Area
+from pilar.registry.models import Person
+
+router = Router(tags=["equipment"])
+LIMIT = Query(100, ge=1, le=500)
+OFFSET = Query(0, ge=0, le=10_000_000)
+
+
+def _one(model, pk: int | None, field: str, what: str, qs=None):
+    if pk is None:
+        return None
+    found = (qs if qs is not None else model.objects.all()).filter(pk=pk).first()
+    if found is None:
+        raise ValidationError(
+            {field: [_("No %(what)s has the id %(id)s.") % {"what": what, "id": pk}]}
+        )
+    return found
+
+
+def _item(pk, field="item_id"):
+    return _one(Item, pk, field, _("item"))
+
+
+def _person(pk, field="person_id"):
+    # Only writes name a person this way, and writes are city-wide (EQUIPMENT_EDIT).
+    return _one(Person, pk, field, _("person"))
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    category: str
+    unit: str
+    asset_code: str
+    needs_return: bool
+    active: bool
+    received: int
+    handed: int
+    returned_good: int
+    returned_damaged: int
+    lost: int
+    held: int
+    in_stock: int = Field(description="received − handed over + returned good or damaged")
+
+
+class ItemIn(Schema):
+    name: str
+    category: Item.Category
+    unit: str
+    asset_code: str = ""
+    needs_return: bool = False
+    active: bool = True
+
+
+def _item_out(item: Item, f: Figures) -> ItemOut:
+    return ItemOut(
+        id=item.pk,
+        name=item.name,
+        category=item.category,
+        unit=item.unit,
+        asset_code=item.asset_code,
+        needs_return=item.needs_return,
+        active=item.active,
+        received=f.received,
+        handed=f.handed,
+        returned_good=f.returned_good,
+        returned_damaged=f.returned_damaged,
+        lost=f.lost,
+        held=f.held,
+        in_stock=f.in_stock,
+    )
+
+
+@router.get("/items", response=list[ItemOut], summary="The catalog with stock figures")
+def list_items(request, category: str | None = None, q: str | None = None, all: bool = False):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    rows = catalog(CatalogFilter(category=category or "", q=q or "", active=None if all else True))
+    return [_item_out(item, f) for item, f in rows]
+
+
+@router.get("/items/{item_id}", response=ItemOut, summary="One item with its stock figures")
+def get_item(request, item_id: int):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    item = get_object_or_404(Item, pk=item_id)
+    return _item_out(item, item_figures([item.pk])[item.pk])
+
+
+@router.post("/items", response={201: ItemOut}, summary="Add an item to the catalog")
+def create_item(request, payload: ItemIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    item = services.item_create(by=_actor(request), **payload.dict())
+    return Status(201, _item_out(item, Figures()))
+
+
+class ReceiptOut(Schema):
+    id: int
+    item_id: int
+    item_name: str
+    received_on: datetime.date
+    quantity: int
+    source: str
+    note: str
+
+
+class ReceiptIn(Schema):
+    item_id: int
+    received_on: datetime.date
+    quantity: int
+    source: str
+    note: str = ""
+
+
+def _receipt_out(r: StockReceipt) -> ReceiptOut:
+    return ReceiptOut(
+        id=r.pk,
+        item_id=r.item_id,
+        item_name=r.item.name,
+        received_on=r.received_on,
+        quantity=r.quantity,
+        source=r.source,
+        note=r.note,
+    )
+
+
+@router.get("/receipts", response=list[ReceiptOut], summary="Stock received")
+def list_receipts(request, item_id: int | None = None, limit: int = LIMIT, offset: int = OFFSET):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    receipts = StockReceipt.objects.select_related("item").order_by("-received_on", "-pk")
+    if item_id:
+        receipts = receipts.filter(item_id=item_id)
+    return [_receipt_out(r) for r in receipts[offset : offset + limit]]
+
+
+@router.post("/receipts", response={201: ReceiptOut}, summary="Record stock received")
+def create_receipt(request, payload: ReceiptIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    data = payload.dict()
+    item = _item(data.pop("item_id"))
+    receipt = services.stock_receive(by=_actor(request), item=item, **data)
+    return Status(201, _receipt_out(receipt))
+
+
+# --- handovers ---------------------------------------------------------------------------------
+
+
+class LineOut(Schema):
+    person_id: int
+    person_name: str
+    masked_nik: str
+    item_id: int
+    item_name: str
+    quantity: int
+    unit: str
+    condition: str
+
+
+class HandoverOut(Schema):
+    id: int
+    number: str
+    handed_on: datetime.date
+    place: str
+    giver_name: str
+    giver_title: str
+    witnesses: list[str]
+    training_event_id: int | None
+    note: str
+
+
+class HandoverDetailOut(HandoverOut):
+    lines: list[LineOut] = Field(description="Those the caller may see (a pillar: their own).")
+    other_lines: int
+
+
+class LineIn(Schema):
+    person_id: int
+    item_id: int
+    quantity: int
+    condition: str = "new"
+
+
+class BastIn(Schema):
+    giver_name: str
+    giver_title: str = ""
+    witnesses: list[str] = Field([], description='Each "name, position".')
+    place: str = ""
+    note: str = ""
+
+
+class HandoverIn(BastIn):
+    handed_on: datetime.date
+    lines: list[LineIn]
+
+
+class EventItemIn(Schema):
+    item_id: int
+    each: int
+
+
+class FromEventIn(BastIn):
+    event_id: int
+    handed_on: datetime.date | None = Field(None, description="Defaults to the event's last day.")
+    items: list[EventItemIn]
+
+
+def _handover_out(h: Handover) -> dict:
+    return {
+        "id": h.pk,
+        "number": h.number,
+        "handed_on": h.handed_on,
+        "place": h.place,
+        "giver_name": h.giver_name,
+        "giver_title": h.giver_title,
+        "witnesses": [line for line in h.witnesses.splitlines() if line.strip()],
+        "training_event_id": h.training_event_id,
+        "note": h.note,
+    }
+
+
+def _detail(request, h: Handover) -> HandoverDetailOut:
+    lines, hidden = handover_lines(h, request.user)
+    return HandoverDetailOut(
+        **_handover_out(h),
+        lines=[
+            LineOut(
+                person_id=line.person_id,
+                person_name=line.person.name,
+                masked_nik=line.person.masked_nik,
+                item_id=line.item_id,
+                item_name=line.item.name,
+                quantity=line.quantity,
+                unit=line.item.unit,
+                condition=line.condition,
+            )
+            for line in lines
+        ],
+        other_lines=hidden,
+    )
+
+
+def _visible_handover(request, pk: int) -> Handover:
+    return get_object_or_404(Handover.objects.visible_to(request.user), pk=pk)
+
+
+@router.get("/handovers", response=list[HandoverOut], summary="BASTs, scoped to the caller")
+def list_handovers(
+    request,
+    year: int | None = None,
+    item_id: int | None = None,
+    person_id: int | None = None,
+    event_id: int | None = None,
+    q: str | None = None,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    f = HandoverFilter(
+        year=year,
+        item=_item(item_id),
+        person=Person(pk=person_id) if person_id else None,
+        event_id=event_id,
+        q=q or "",
+    )
+    rows = matching_handovers(request.user, f)[offset : offset + limit]
+    return [HandoverOut(**_handover_out(h)) for h in rows]
+
+
+@router.post(
+    "/handovers/from-event",
+    response={201: HandoverDetailOut},
+    summary="One BAST for every attendee of a training event",
+)
+def create_handover_from_event(request, payload: FromEventIn):
+    from pilar.trainings.models import TrainingEvent
+
+    _require(request, Capability.EQUIPMENT_EDIT)
+    event = _one(TrainingEvent, payload.event_id, "event_id", _("training event"))
+    items = [(_item(i.item_id, f"items.{n}.item_id"), i.each) for n, i in enumerate(payload.items)]
+    data = payload.dict(exclude={"event_id", "items"})
+    handover = services.handover_from_event(by=_actor(request), event=event, items=items, **data)
+    return Status(201, _detail(request, handover))
+
+
+@router.get("/handovers/{handover_id}", response=HandoverDetailOut, summary="One BAST")
+def get_handover(request, handover_id: int):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    return _detail(request, _visible_handover(request, handover_id))
+
+
+@router.post("/handovers", response={201: HandoverDetailOut}, summary="Record a BAST")
+def create_handover(request, payload: HandoverIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    lines = [
+        (
+            _person(line.person_id, f"lines.{n}.person_id"),
+            _item(line.item_id, f"lines.{n}.item_id"),
+            line.quantity,
+            line.condition,
+        )
+        for n, line in enumerate(payload.lines)
+    ]
+    data = payload.dict(exclude={"lines"})
+    handover = services.handover_create(by=_actor(request), lines=lines, **data)
+    return Status(201, _detail(request, handover))
+
+
+# --- returns and holdings -------------------------------------------------------------------------
+
+
+class ReturnOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    item_id: int
+    item_name: str
+    quantity: int
+    condition: str
+    returned_on: datetime.date
+    reason: str
+    received_by: str
+
+
+class ReturnIn(Schema):
+    person_id: int
+    item_id: int
+    quantity: int
+    condition: str
+    returned_on: datetime.date
+    reason: str = ""
+    received_by: str = ""
+
+
+def _return_out(r) -> ReturnOut:
+    return ReturnOut(
+        id=r.pk,
+        person_id=r.person_id,
+        person_name=r.person.name,
+        item_id=r.item_id,
+        item_name=r.item.name,
+        quantity=r.quantity,
+        condition=r.condition,
+        returned_on=r.returned_on,
+        reason=r.reason,
+        received_by=r.received_by,
+    )
+
+
+@router.get("/returns", response=list[ReturnOut], summary="Returns, scoped to the caller")
+def list_returns(
+    request,
+    item_id: int | None = None,
+    condition: str | None = None,
+    q: str | None = None,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    f = ReturnFilter(item=_item(item_id), condition=condition or "", q=q or "")
+    return [_return_out(r) for r in matching_returns(request.user, f)[offset : offset + limit]]
+
+
+@router.post("/returns", response={201: ReturnOut}, summary="Record a return (or a loss)")
+def create_return(request, payload: ReturnIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    data = payload.dict()
+    person = _person(data.pop("person_id"))
+    item = _item(data.pop("item_id"))
+    record = services.return_record(by=_actor(request), person=person, item=item, **data)
+    return Status(201, _return_out(record))
+
+
+class HoldingOut(Schema):
+    person_id: int
+    person_name: str
+    masked_nik: str
+    item_id: int
+    item_name: str
+    unit: str
+    held: int
+    since: datetime.date
+    latest_handover_id: int
+    latest_number: str
+    latest_on: datetime.date
+    left_on: datetime.date | None = None
+
+
+def _holding_out(r: dict) -> HoldingOut:
+    return HoldingOut(
+        person_id=r["person_id"],
+        person_name=r["person__name"],
+        masked_nik=mask_nik(r["person__nik"]),
+        item_id=r["item_id"],
+        item_name=r["item__name"],
+        unit=r["item__unit"],
+        held=r["held"],
+        since=r["first_on"],
+        latest_handover_id=r["last_handover_id"],
+        latest_number=r["last_number"],
+        latest_on=r["last_on"],
+        left_on=r.get("left_on"),
+    )
+
+
+def _holding_filter(item_id, category, kind, area, q) -> HoldingFilter:
+    found = Area.objects.filter(code=area).first() if area else None
+    if area and found is None:
+        raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": area}]})
+    return HoldingFilter(
+        item=_item(item_id), category=category or "", kind=kind or "", area=found, q=q or ""
+    )
+
+
+@router.get("/holdings", response=list[HoldingOut], summary="Who holds what now")
+def list_holdings(
+    request,
+    item_id: int | None = None,
+    category: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    q: str | None = None,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    f = _holding_filter(item_id, category, kind, area, q)
+    return [_holding_out(r) for r in holdings(request.user, f)[offset : offset + limit]]
+
+
+@router.get(
+    "/returns-due",
+    response=list[HoldingOut],
+    summary="Items to get back from people whose duties all ended",
+)
+def list_returns_due(
+    request,
+    item_id: int | None = None,
+    category: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    q: str | None = None,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    f = _holding_filter(item_id, category, kind, area, q)
+    return [_holding_out(r) for r in returns_due(request.user, f)[offset : offset + limit]]
+
+
+@router.get("/mine", response=list[HoldingOut], summary="What the caller holds")
+def list_mine(request):
+    _require(request, Capability.EQUIPMENT_VIEW)
+    if not request.user.person_id:
+        raise PermissionDenied
+    return [_holding_out(r) for r in person_holdings(Person(pk=request.user.person_id))]

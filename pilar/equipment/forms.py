@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pilar.accounts.access import Capability, area_scope
+from pilar.equipment.models import Condition, Item, Return
+from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.forms import DateInput
+from pilar.registry.models import Person, PillarKind
+from pilar.trainings.models import TrainingEvent
+
+
+def _search(placeholder):
+    return forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": placeholder, "type": "search"}),
+    )
+
+
+def area_choices(user) -> list[tuple[str, str]]:
+    """Kecamatan and kelurahan within the user's equipment scope."""
+    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
+    scope = area_scope(user, Capability.EQUIPMENT_VIEW) if user is not None else None
+    if scope is not None:
+        areas = areas.filter(within_areas_q(scope, "")) if scope else areas.none()
+    return [
+        (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
+        for a in areas.order_by("code")
+    ]
+
+
+def _item_field(required=False):
+    return forms.ModelChoiceField(
+        label=_("Item"),
+        queryset=Item.objects.order_by("name"),
+        required=required,
+        empty_label=_("All items") if not required else "---------",
+    )
+
+
+def _category_field():
+    return forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("All categories")), *Item.Category.choices],
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.name} ({obj.masked_nik})"
+
+
+def _people():
+    return Person.objects.order_by("name", "pk")
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+class CatalogFilterForm(forms.Form):
+    q = _search(_("name or asset code"))
+    category = _category_field()
+    active = forms.ChoiceField(
+        label=_("In use"),
+        required=False,
+        choices=[("yes", _("In use")), ("no", _("No longer in use")), ("all", _("All"))],
+    )
+
+    def catalog_filter(self) -> CatalogFilter:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        active = {"yes": True, "no": False, "all": None}[data.get("active") or "yes"]
+        return CatalogFilter(
+            category=data.get("category") or "", q=data.get("q") or "", active=active
+        )
+
+
+class HoldingFilterForm(forms.Form):
+    q = _search(_("name or item"))
+    item = _item_field()
+    category = _category_field()
+    kind = forms.ChoiceField(label=_("Kind of pillar"), required=False)
+    area = forms.ChoiceField(label=_("Kecamatan or kelurahan of duty"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            ("", _("All kinds")),
+            *PillarKind.objects.values_list("code", "name"),
+        ]
+        self.fields["area"].choices = [("", _("All areas")), *area_choices(user)]
+
+    def holding_filter(self) -> HoldingFilter:
+        data = self.cleaned_data if self.is_bound else {}
+        code = data.get("area") or ""
+        return HoldingFilter(
+            item=data.get("item"),
+            category=data.get("category") or "",
+            kind=data.get("kind") or "",
+            area=Area.objects.filter(code=code).first() if code else None,
+            q=data.get("q") or "",
+        )
+
+
+class HandoverFilterForm(forms.Form):
+    q = _search(_("number, giver, place or receiver"))
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    item = _item_field()
+    event = forms.ModelChoiceField(
+        label=_("Training event"),
+        queryset=TrainingEvent.objects.select_related("course").order_by("-start_date"),
+        required=False,
+        empty_label=_("Any"),
+    )
+    person = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def handover_filter(self) -> HandoverFilter:
+        data = self.cleaned_data if self.is_bound else {}
+        person_id = data.get("person")
+        event = data.get("event")
+        return HandoverFilter(
+            year=data.get("year"),
+            item=data.get("item"),
+            person=Person.objects.filter(pk=person_id).first() if person_id else None,
+            event_id=event.pk if event else None,
+            q=data.get("q") or "",
+        )
+
+
+class ReturnFilterForm(forms.Form):
+    q = _search(_("name, item or reason"))
+    item = _item_field()
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        required=False,
+        choices=[("", _("Any condition")), *Return._meta.get_field("condition").choices],
+    )
+
+    def return_filter(self) -> ReturnFilter:
+        data = self.cleaned_data if self.is_bound else {}
+        return ReturnFilter(
+            item=data.get("item"), condition=data.get("condition") or "", q=data.get("q") or ""
+        )
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    category = forms.ChoiceField(label=_("Category"), choices=Item.Category.choices)
+    unit = forms.CharField(
+        label=_("Unit"), max_length=20, help_text=_("For example: buah, unit, set.")
+    )
+    asset_code = forms.CharField(
+        label=_("Asset register code"),
+        max_length=60,
+        required=False,
+        help_text=_("The code in the regional asset register (KIB), if the item is registered."),
+    )
+    needs_return = forms.BooleanField(
+        label=_("Must be returned when the pillar leaves"), required=False
+    )
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+
+class ReceiptForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.filter(active=True))
+    received_on = forms.DateField(
+        label=_("Date received"), widget=DateInput(), initial=timezone.localdate
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    source = forms.CharField(
+        label=_("Source"), max_length=150, help_text=_("For example: APBD 2024, Kemensos.")
+    )
+    note = forms.CharField(label=_("Note"), max_length=250, required=False)
+
+
+class BastForm(forms.Form):
+    """What every BAST says besides its lines: when, where, who gave, who witnessed."""
+
+    handed_on = forms.DateField(
+        label=_("Date of handover"), widget=DateInput(), initial=timezone.localdate
+    )
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    giver_name = forms.CharField(label=_("Handed over by"), max_length=150)
+    giver_title = forms.CharField(label=_("Giver's position"), max_length=150, required=False)
+    witnesses = forms.CharField(
+        label=_("Witnesses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line: name, then position after a comma."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class HandoverLineForm(forms.Form):
+    person = PersonChoiceField(label=_("Receiver"), queryset=_people(), required=False)
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=Item.objects.filter(active=True), required=False
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False, initial=1)
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        choices=[(Condition.NEW, Condition.NEW.label), (Condition.GOOD, Condition.GOOD.label)],
+        initial=Condition.NEW,
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get("person"), data.get("item")]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(_("Choose both the receiver and the item, or neither."))
+        if all(filled) and not data.get("quantity"):
+            self.add_error("quantity", _("Give how many."))
+        return data
+
+    def line(self):
+        data = self.cleaned_data
+        if not data.get("person"):
+            return None
+        return (data["person"], data["item"], data["quantity"], data["condition"])
+
+
+HandoverLineFormSet = forms.formset_factory(HandoverLineForm, extra=4, max_num=200)
+
+
+class FromEventForm(BastForm):
+    event = forms.ModelChoiceField(
+        label=_("Training event"),
+        queryset=TrainingEvent.objects.select_related("course").order_by("-start_date"),
+    )
+    handed_on = forms.DateField(
+        label=_("Date of handover"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Empty: the event's last day."),
+    )
+
+    field_order = ["event"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(Item.objects.filter(active=True).order_by("name"))
+        for item in self.items:
+            self.fields[f"item_{item.pk}"] = forms.IntegerField(
+                label=_("%(item)s, each (%(unit)s)") % {"item": item.name, "unit": item.unit},
+                min_value=0,
+                max_value=100,
+                required=False,
+            )
+
+    def item_fields(self):
+        return [self[f"item_{item.pk}"] for item in self.items]
+
+    def other_fields(self):
+        return [f for f in self if not f.name.startswith("item_")]
+
+    def chosen_items(self) -> list[tuple[Item, int]]:
+        return [
+            (item, self.cleaned_data[f"item_{item.pk}"])
+            for item in self.items
+            if self.cleaned_data.get(f"item_{item.pk}")
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.chosen_items():
+            raise forms.ValidationError(
+                _("Give how many of at least one item each attendee receives.")
+            )
+        return data
+
+
+class ReturnPersonForm(forms.Form):
+    person = PersonChoiceField(label=_("Returned by"), queryset=_people())
+
+
+class ReturnForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=_people(), widget=forms.HiddenInput)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all())
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    condition = forms.ChoiceField(
+        label=_("Condition"), choices=Return._meta.get_field("condition").choices
+    )
+    returned_on = forms.DateField(
+        label=_("Date returned"), widget=DateInput(), initial=timezone.localdate
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=250,
+        required=False,
+        help_text=_("Required when damaged or lost."),
+    )
+    received_by = forms.CharField(label=_("Received by"), max_length=150, required=False)
+
+    def __init__(self, *args, held_items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if held_items is not None:
+            self.fields["item"].queryset = Item.objects.filter(pk__in=held_items)

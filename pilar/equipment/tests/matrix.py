@@ -1,0 +1,146 @@
+"""This app's rows of the permission matrix (see pilar/core/tests/test_permissions.py).
+
+The records: a vest and a radio in stock; a BAST handing a radio to a1 (kecamatan A, the
+`pillar` user themself). coordinator_a sees the BAST and a1, coordinator_b does not (404); the
+BAST's PDF lists every receiver and is printed by the office (others 403). Viewers and users
+without a role have no equipment capability (403).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+STAFF = {"admin", "operator", "approver", "finance"}
+EDIT = {"admin", "operator"}
+VIEW = STAFF | {"coordinator_a", "coordinator_b", "pillar"}
+
+
+def view(role):
+    return 200 if role in VIEW else 403
+
+
+def of_a1(role):
+    if role in STAFF | {"coordinator_a", "pillar"}:
+        return 200
+    return 404 if role == "coordinator_b" else 403
+
+
+def page_edit(role):
+    return 200 if role in EDIT else 403
+
+
+def print_bast(role):
+    if role in STAFF:
+        return 200
+    return 404 if role == "coordinator_b" else 403
+
+
+def mine(role):
+    # coordinator_a is Dedi (a TKSK) and pillar is a1: both have a person; the others not.
+    return 200 if role in {"coordinator_a", "pillar"} else 403
+
+
+def write(role):
+    return 400 if role in EDIT else 403
+
+
+PAGES = {
+    "equipment:catalog": view,
+    "equipment:item-create": page_edit,
+    "equipment:item-detail": view,
+    "equipment:item-edit": page_edit,
+    "equipment:receipt-create": page_edit,
+    "equipment:handover-list": view,
+    "equipment:handover-create": page_edit,
+    "equipment:handover-from-event": page_edit,
+    "equipment:handover-detail": of_a1,
+    "equipment:handover-pdf": print_bast,
+    "equipment:return-list": view,
+    "equipment:return-create": page_edit,
+    "equipment:holdings": view,
+    "equipment:returns-due": view,
+    "equipment:mine": mine,
+    "equipment:person": of_a1,
+}
+API_READ = {
+    "/api/v1/equipment/items": view,
+    "/api/v1/equipment/items/{item_id}": view,
+    "/api/v1/equipment/receipts": view,
+    "/api/v1/equipment/handovers": view,
+    "/api/v1/equipment/handovers/{handover_id}": of_a1,
+    "/api/v1/equipment/returns": view,
+    "/api/v1/equipment/holdings": view,
+    "/api/v1/equipment/returns-due": view,
+    "/api/v1/equipment/mine": mine,
+}
+# Bodies refused: an item without a name (by the service); ids that name nothing (0) in the
+# others, refused by name before any service runs.
+API_WRITE = {
+    ("POST", "/api/v1/equipment/items"): ({"name": "", "category": "other", "unit": "x"}, write),
+    ("POST", "/api/v1/equipment/receipts"): (
+        {"item_id": 0, "received_on": "2999-01-01", "quantity": 1, "source": "APBD"},
+        write,
+    ),
+    ("POST", "/api/v1/equipment/handovers"): (
+        {
+            "handed_on": "2024-10-22",
+            "giver_name": "Kabid",
+            "lines": [{"person_id": 0, "item_id": 0, "quantity": 99}],
+        },
+        write,
+    ),
+    ("POST", "/api/v1/equipment/handovers/from-event"): (
+        {"event_id": 0, "giver_name": "Kabid", "items": [{"item_id": 0, "each": 1}]},
+        write,
+    ),
+    ("POST", "/api/v1/equipment/returns"): (
+        {
+            "person_id": 0,
+            "item_id": 0,
+            "quantity": 5,
+            "condition": "good",
+            "returned_on": "2024-11-01",
+        },
+        write,
+    ),
+}
+
+
+def setup(actors, people) -> dict:
+    from pilar.audit.services import Actor
+    from pilar.equipment import services
+
+    by = Actor.system()
+    radio = services.item_create(
+        by=by, name="Radio HT", category="communication", unit="unit", needs_return=True
+    )
+    services.stock_receive(
+        by=by, item=radio, received_on=datetime.date(2021, 3, 1), quantity=2, source="Kemensos"
+    )
+    handover = services.handover_create(
+        by=by,
+        handed_on=datetime.date(2022, 5, 2),
+        giver_name="Kabid",
+        lines=[(people["a1"], radio, 1, "new")],
+    )
+    a1 = people["a1"].pk
+    return {
+        "pages": {
+            "equipment:item-detail": f"/equipment/items/{radio.pk}/",
+            "equipment:item-edit": f"/equipment/items/{radio.pk}/edit/",
+            "equipment:handover-detail": f"/equipment/handovers/{handover.pk}/",
+            "equipment:handover-pdf": f"/equipment/handovers/{handover.pk}/pdf/",
+            "equipment:person": f"/equipment/people/{a1}/",
+        },
+        "api": {"{item_id}": radio.pk, "{handover_id}": handover.pk},
+        "radio": radio,
+    }
+
+
+def unchanged(made) -> None:
+    from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
+
+    assert Item.objects.count() == 1
+    assert StockReceipt.objects.count() == 1
+    assert Handover.objects.count() == 1 and HandoverLine.objects.count() == 1
+    assert not Return.objects.exists()

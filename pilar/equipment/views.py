@@ -1,0 +1,418 @@
+"""Equipment pages: the catalog with its stock figures, stock received, BASTs (by hand or from
+a training event's attendance), returns, who holds what, the returns-due reminder list, and a
+person's own equipment (phone-first)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from pilar.accounts.access import Capability, area_scope, can, person_scope_q
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import Actor
+from pilar.equipment import exports, services
+from pilar.equipment.bast_pdf import bast_pdf
+from pilar.equipment.forms import (
+    BastForm,
+    CatalogFilterForm,
+    FromEventForm,
+    HandoverFilterForm,
+    HandoverLineFormSet,
+    HoldingFilterForm,
+    ItemForm,
+    ReceiptForm,
+    ReturnFilterForm,
+    ReturnForm,
+    ReturnPersonForm,
+)
+from pilar.equipment.models import Handover, HandoverLine, Item, Return
+from pilar.equipment.selectors import (
+    HandoverFilter,
+    HoldingFilter,
+    ReturnFilter,
+    catalog,
+    handover_lines,
+    holdings,
+    item_figures,
+    matching_handovers,
+    matching_returns,
+    person_holdings,
+    returns_due,
+    stock_of,
+)
+from pilar.lib.exports import file_response
+from pilar.registry.models import Person
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def _listing(request, rows, *, name, headers, export, template, context):
+    """A list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it shows)."""
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        day = timezone.localdate().isoformat()
+        return file_response(fmt, f"{name}-{day}", headers, export(rows))
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, template, {**context, "page": page, "query": _query_without_page(request)}
+    )
+
+
+def _filtered(form, build, empty):
+    # A filter that cannot be applied must not silently widen the list.
+    if form.is_bound and not form.is_valid():
+        return empty
+    return build()
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def catalog_view(request):
+    form = CatalogFilterForm(request.GET or None)
+    rows = _filtered(form, lambda: catalog(form.catalog_filter()), [])
+    return _listing(
+        request,
+        rows,
+        name="equipment-catalog",
+        headers=exports.catalog_headers(),
+        export=exports.catalog_rows,
+        template="equipment/catalog.html",
+        context={"form": form},
+    )
+
+
+def _item_form_page(request, form, item=None):
+    return render(request, "equipment/item_form.html", {"form": form, "item": item})
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def item_create(request):
+    form = ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(by=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(item)s is in the catalog.") % {"item": item.name})
+            return redirect("equipment:item-detail", item.pk)
+    return _item_form_page(request, form)
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk: int):
+    item = get_object_or_404(Item, pk=pk)
+    initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
+    form = ItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_update(by=Actor.from_request(request), item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The item has been saved."))
+            return redirect("equipment:item-detail", item.pk)
+    return _item_form_page(request, form, item)
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def item_detail(request, pk: int):
+    item = get_object_or_404(Item, pk=pk)
+    user = request.user
+    return render(
+        request,
+        "equipment/item_detail.html",
+        {
+            "item": item,
+            "figures": item_figures([item.pk])[item.pk],
+            "receipts": item.receipts.order_by("-received_on", "-pk"),
+            "holders": holdings(user, HoldingFilter(item=item))[:200],
+            "returns": matching_returns(user, ReturnFilter(item=item))[:200],
+        },
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def receipt_create(request):
+    form = ReceiptForm(request.POST or None, initial={"item": request.GET.get("item")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = services.stock_receive(by=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(n)s %(unit)s of %(item)s received.")
+                % {"n": receipt.quantity, "unit": receipt.item.unit, "item": receipt.item.name},
+            )
+            return redirect("equipment:item-detail", receipt.item_id)
+    return render(request, "equipment/receipt_form.html", {"form": form})
+
+
+# --- handovers -----------------------------------------------------------------------------------
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def handover_list(request):
+    form = HandoverFilterForm(request.GET or None)
+    rows = _filtered(
+        form,
+        lambda: matching_handovers(request.user, form.handover_filter()),
+        Handover.objects.none(),
+    )
+    return _listing(
+        request,
+        rows,
+        name="bast",
+        headers=exports.handover_headers(),
+        export=exports.handover_rows,
+        template="equipment/handover_list.html",
+        context={"form": form},
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def handover_create(request):
+    data = request.POST or None
+    form = BastForm(data)
+    lines = HandoverLineFormSet(data, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        chosen = [line for f in lines if (line := f.line())]
+        try:
+            handover = services.handover_create(
+                by=Actor.from_request(request), lines=chosen, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("BAST %(number)s recorded.") % {"number": handover.number})
+            return redirect("equipment:handover-detail", handover.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "equipment/handover_form.html", {"form": form, "lines": lines}, status=status
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def handover_from_event(request):
+    """Choose the event, the items and how many each; see who and how many; then create."""
+    form = FromEventForm(request.POST or None, initial={"event": request.GET.get("event")})
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        event = form.cleaned_data["event"]
+        items = form.chosen_items()
+        bast = {k: v for k, v in form.cleaned_data.items() if k in BastForm.base_fields}
+        if "confirm" in request.POST:
+            try:
+                handover = services.handover_from_event(
+                    by=Actor.from_request(request), event=event, items=items, **bast
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("BAST %(number)s recorded for %(n)s attendees.")
+                    % {
+                        "number": handover.number,
+                        "n": handover.lines.values("person").distinct().count(),
+                    },
+                )
+                return redirect("equipment:handover-detail", handover.pk)
+        attendees = services.event_attendees(event)
+        stock = stock_of([item.pk for item, _q in items])
+        preview = {
+            "event": event,
+            "attendees": attendees,
+            "items": [
+                {
+                    "item": item,
+                    "each": each,
+                    "total": each * len(attendees),
+                    "in_stock": stock[item.pk],
+                    "short": each * len(attendees) > stock[item.pk],
+                }
+                for item, each in items
+            ],
+        }
+    return render(request, "equipment/handover_from_event.html", {"form": form, "preview": preview})
+
+
+def _visible_handover(request, pk: int) -> Handover:
+    return get_object_or_404(
+        Handover.objects.visible_to(request.user).select_related("training_event__course"), pk=pk
+    )
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def handover_detail(request, pk: int):
+    handover = _visible_handover(request, pk)
+    lines, hidden = handover_lines(handover, request.user)
+    whole = area_scope(request.user, Capability.EQUIPMENT_VIEW) is None
+    return render(
+        request,
+        "equipment/handover_detail.html",
+        {"handover": handover, "lines": lines, "hidden_count": hidden, "may_print": whole},
+    )
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def handover_pdf(request, pk: int):
+    """The BAST lists every receiver: printed by those who see the whole of it (the office)."""
+    handover = _visible_handover(request, pk)
+    if area_scope(request.user, Capability.EQUIPMENT_VIEW) is not None:
+        raise PermissionDenied
+    response = HttpResponse(bast_pdf(handover), content_type="application/pdf")
+    filename = handover.number.replace("/", "-")
+    response["Content-Disposition"] = f'inline; filename="BAST-{filename}.pdf"'
+    return response
+
+
+# --- returns and holdings ------------------------------------------------------------------------
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def return_list(request):
+    form = ReturnFilterForm(request.GET or None)
+    rows = _filtered(
+        form, lambda: matching_returns(request.user, form.return_filter()), Return.objects.none()
+    )
+    return _listing(
+        request,
+        rows,
+        name="equipment-returns",
+        headers=exports.return_headers(),
+        export=exports.return_rows,
+        template="equipment/return_list.html",
+        context={"form": form},
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def return_create(request):
+    """First choose who returns; then their holdings are shown and one item is returned."""
+    person_id = request.POST.get("person") or request.GET.get("person")
+    person = Person.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
+    if person is None:
+        return render(
+            request,
+            "equipment/return_form.html",
+            {"person_form": ReturnPersonForm(request.GET or None)},
+        )
+    held = person_holdings(person)
+    form = ReturnForm(
+        request.POST or None,
+        held_items=[h["item_id"] for h in held],
+        initial={"person": person.pk, "item": request.GET.get("item")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
+        try:
+            services.return_record(by=Actor.from_request(request), person=person, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The return has been recorded."))
+            return redirect("equipment:person", person.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "equipment/return_form.html",
+        {"form": form, "person": person, "held": held},
+        status=status,
+    )
+
+
+def _holdings_listing(request, *, due: bool):
+    form = HoldingFilterForm(request.GET or None, user=request.user)
+    select = returns_due if due else holdings
+    rows = _filtered(
+        form, lambda: select(request.user, form.holding_filter()), HandoverLine.objects.none()
+    )
+    return _listing(
+        request,
+        rows,
+        name="equipment-returns-due" if due else "equipment-holdings",
+        headers=exports.holding_headers(left=due),
+        export=lambda r: exports.holding_rows(r, left=due),
+        template="equipment/holdings.html",
+        context={"form": form, "due": due},
+    )
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def holdings_view(request):
+    return _holdings_listing(request, due=False)
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def returns_due_view(request):
+    return _holdings_listing(request, due=True)
+
+
+# --- one person's equipment ----------------------------------------------------------------------
+
+
+def _person_page(request, person: Person, *, own: bool):
+    handovers = matching_handovers(request.user, HandoverFilter(person=person))
+    return render(
+        request,
+        "equipment/person.html",
+        {
+            "person": person,
+            "own": own,
+            "held": person_holdings(person),
+            "handovers": handovers[:100],
+            "returns": matching_returns(request.user, ReturnFilter(person=person))[:100],
+            "may_edit": can(request.user, Capability.EQUIPMENT_EDIT),
+        },
+    )
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def mine(request):
+    """What the signed-in pillar holds, the BASTs they signed and what they returned."""
+    if not request.user.person_id:
+        raise PermissionDenied
+    return _person_page(request, Person.objects.get(pk=request.user.person_id), own=True)
+
+
+@capability_required(Capability.EQUIPMENT_VIEW)
+def person(request, person_id: int):
+    shown = get_object_or_404(
+        Person.objects.filter(person_scope_q(request.user, Capability.EQUIPMENT_VIEW)),
+        pk=person_id,
+    )
+    return _person_page(request, shown, own=False)

@@ -1,0 +1,207 @@
+"""The equipment pages: happy paths, bad input (a clear message, nothing saved), scope, and
+the exports opened as a spreadsheet would open them."""
+
+import csv
+import datetime
+import io
+import shutil
+import subprocess
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pilar.accounts.models import User
+from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
+from pilar.equipment.tests.conftest import hand, make_event
+from pilar.tests_support import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(actors):
+    User.objects.update(language="en")
+
+
+def test_catalog_shows_figures_linking_to_their_rows(client, actors, stocked, people, by):
+    hand(by, people["a1"], stocked["radio"])
+    login(client, actors["operator"])
+    page = client.get("/equipment/").content.decode()
+    radio = stocked["radio"].pk
+    assert f'href="/equipment/handovers/?item={radio}">1</a>' in page
+    assert f'href="/equipment/holdings/?item={radio}">1</a>' in page
+    assert "<strong>2</strong>" in page  # in stock
+    book = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/equipment/?format=xlsx").content))
+    rows = book.get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Item" and rows[0][-1] == "In stock"
+    assert [rows[1][0], rows[1][5], rows[1][6], rows[1][-1]] == ["Radio HT", 3.0, 1.0, 2.0]
+    assert client.get("/equipment/?format=pdf").status_code == 400
+
+
+def test_new_item_and_stock_received(client, actors, items):
+    login(client, actors["operator"])
+    response = client.post(
+        "/equipment/items/new/", {"name": "Laptop", "category": "electronics", "unit": "unit"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        "/equipment/receipts/new/",
+        {"item": items["vest"].pk, "received_on": "2999-01-01", "quantity": 3, "source": "APBD"},
+    )
+    assert "in the future" in response.content.decode()
+    assert not StockReceipt.objects.exists()
+    response = client.post(
+        "/equipment/receipts/new/",
+        {"item": items["vest"].pk, "received_on": "2024-10-01", "quantity": 3, "source": "APBD"},
+    )
+    assert response.status_code == 302 and StockReceipt.objects.get().quantity == 3
+
+
+def line_data(lines, **bast):
+    data = {
+        "handed_on": "2024-10-22",
+        "giver_name": "Kabid",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        **bast,
+    }
+    for n, (person, item, quantity) in enumerate(lines):
+        data.update(
+            {
+                f"lines-{n}-person": person.pk if person else "",
+                f"lines-{n}-item": item.pk if item else "",
+                f"lines-{n}-quantity": quantity,
+                f"lines-{n}-condition": "new",
+            }
+        )
+    return data
+
+
+def test_handover_form_refuses_more_than_in_stock(client, actors, stocked, people):
+    login(client, actors["operator"])
+    vest = stocked["vest"]
+    data = line_data([(people["a1"], vest, 6), (people["a2"], vest, 5), (None, None, "")])
+    response = client.post("/equipment/handovers/new/", data)
+    assert response.status_code == 400
+    assert "Not enough Rompi Pilar Sosial in stock: 11 buah asked, 10 in stock" in (
+        response.content.decode()
+    )
+    assert not Handover.objects.exists()
+    data = line_data([(people["a1"], vest, 6), (people["a2"], vest, 4)])
+    response = client.post("/equipment/handovers/new/", data)
+    handover = Handover.objects.get()
+    assert response.url == f"/equipment/handovers/{handover.pk}/"
+    pdf = client.get(f"/equipment/handovers/{handover.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_handover_from_event_previews_then_creates(client, actors, stocked, people):
+    event = make_event([people["a1"], people["a2"]], absent=[people["b1"]])
+    login(client, actors["operator"])
+    vest, bag = stocked["vest"], stocked["bag"]
+    data = {"event": event.pk, "giver_name": "Kadis", f"item_{vest.pk}": 1, f"item_{bag.pk}": 6}
+    page = client.post("/equipment/handovers/from-event/", {**data, "preview": "1"})
+    text = page.content.decode()
+    assert "2 people attended" in text
+    assert "Tas Lapangan: 6 each, 12 buah in all (10 in stock)" in text
+    assert not Handover.objects.exists()
+    page = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
+    assert "12 buah asked, 10 in stock" in page.content.decode()
+    assert not Handover.objects.exists()
+    data[f"item_{bag.pk}"] = 1
+    response = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
+    assert response.status_code == 302
+    assert HandoverLine.objects.count() == 4
+
+
+def test_return_shows_what_the_person_holds_and_refuses_bad_input(
+    client, actors, stocked, people, by
+):
+    a1, radio = people["a1"], stocked["radio"]
+    hand(by, a1, radio)
+    login(client, actors["operator"])
+    page = client.get(f"/equipment/returns/new/?person={a1.pk}").content.decode()
+    assert "What Ani Kecamatan A holds" in page and "Radio HT" in page
+    data = {
+        "person": a1.pk,
+        "item": radio.pk,
+        "quantity": 1,
+        "condition": "lost",
+        "returned_on": "2024-11-01",
+    }
+    response = client.post("/equipment/returns/new/", data)
+    assert response.status_code == 400 and "Say why" in response.content.decode()
+    response = client.post("/equipment/returns/new/", {**data, "quantity": 2, "condition": "good"})
+    assert "holds only 1 unit of Radio HT" in response.content.decode()
+    assert not Return.objects.exists()
+    response = client.post("/equipment/returns/new/", {**data, "reason": "Hanyut"})
+    assert response.url == f"/equipment/people/{a1.pk}/"
+    assert Return.objects.get().condition == "lost"
+
+
+def test_coordinator_sees_only_their_kecamatan(client, actors, stocked, people, by):
+    hand(by, people["a1"], stocked["vest"])
+    b_bast = hand(by, people["b1"], stocked["vest"])
+    login(client, actors["coordinator_a"])
+    page = client.get("/equipment/holdings/").content.decode()
+    assert "Ani Kecamatan A" in page and "Citra Kecamatan B" not in page
+    assert client.get(f"/equipment/handovers/{b_bast.pk}/").status_code == 404
+    assert client.get(f"/equipment/people/{people['b1'].pk}/").status_code == 404
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/equipment/holdings/?format=csv").content.decode("utf-8-sig"))
+        )
+    )
+    assert [r[0] for r in rows[1:]] == ["Ani Kecamatan A"]
+    assert rows[1][1] == people["a1"].masked_nik
+
+
+def test_mine_shows_what_the_pillar_holds(client, actors, stocked, people, by):
+    bast = hand(by, people["a1"], stocked["radio"])
+    hand(by, people["a2"], stocked["vest"])
+    login(client, actors["pillar"])
+    page = client.get("/equipment/mine/").content.decode()
+    assert "What I hold" in page and "Radio HT" in page and bast.number in page
+    assert "Rompi" not in page
+    assert client.get(f"/equipment/handovers/{bast.pk}/pdf/").status_code == 403
+
+
+def test_returns_due_export_opens_in_libreoffice(
+    client, actors, stocked, people, by, system_actor, tmp_path
+):
+    from pilar.registry import services as registry
+
+    a1 = people["a1"]
+    hand(by, a1, stocked["radio"])
+    registry.assignment_end(
+        by=system_actor,
+        assignment=a1.assignments.get(),
+        end_date=datetime.date(2024, 6, 30),
+        end_reason="resigned",
+    )
+    login(client, actors["operator"])
+    assert "Ani Kecamatan A" in client.get("/equipment/returns-due/").content.decode()
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is missing: run scripts/setup.sh --test (libreoffice-calc-nogui)"
+    xlsx = tmp_path / "due.xlsx"
+    xlsx.write_bytes(client.get("/equipment/returns-due/?format=xlsx").content)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "csv",
+            "--outdir",
+            str(tmp_path),
+            str(xlsx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with open(tmp_path / "due.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][0] == "Name" and rows[0][-1] == "Last day of duty"
+    assert rows[1][0] == "Ani Kecamatan A" and rows[1][2] == "Radio HT" and rows[1][3] == "1"
+    assert rows[1][1] == a1.masked_nik

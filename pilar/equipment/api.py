@@ -431,29 +431,37 @@ def _holding_out(r: dict) -> HoldingOut:
     )
 
 
-def _holding_filter(item_id, category, kind, area, q) -> HoldingFilter:
-    found = Area.objects.filter(code=area).first() if area else None
-    if area and found is None:
-        raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": area}]})
-    return HoldingFilter(
-        item=_item(item_id), category=category or "", kind=kind or "", area=found, q=q or ""
+class HoldingQuery(Schema):
+    item_id: int | None = None
+    category: str | None = None
+    kind: str | None = Field(None, description="Kind of pillar, e.g. TAGANA")
+    area: str | None = Field(None, description="Kemendagri code of a kecamatan or kelurahan")
+    q: str | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:
+    _require(request, Capability.EQUIPMENT_VIEW)
+    found = Area.objects.filter(code=filters.area).first() if filters.area else None
+    if filters.area and found is None:
+        raise ValidationError(
+            {"area": [_("No area has the code %(code)s.") % {"code": filters.area}]}
+        )
+    f = HoldingFilter(
+        item=_item(filters.item_id),
+        category=filters.category or "",
+        kind=filters.kind or "",
+        area=found,
+        q=filters.q or "",
     )
+    rows = select(request.user, f)[filters.offset : filters.offset + filters.limit]
+    return [_holding_out(r) for r in rows]
 
 
 @router.get("/holdings", response=list[HoldingOut], summary="Who holds what now")
-def list_holdings(
-    request,
-    item_id: int | None = None,
-    category: str | None = None,
-    kind: str | None = None,
-    area: str | None = None,
-    q: str | None = None,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
-):
-    _require(request, Capability.EQUIPMENT_VIEW)
-    f = _holding_filter(item_id, category, kind, area, q)
-    return [_holding_out(r) for r in holdings(request.user, f)[offset : offset + limit]]
+def list_holdings(request, filters: Query[HoldingQuery]):
+    return _holding_rows(request, holdings, filters)
 
 
 @router.get(
@@ -461,19 +469,8 @@ def list_holdings(
     response=list[HoldingOut],
     summary="Items to get back from people whose duties all ended",
 )
-def list_returns_due(
-    request,
-    item_id: int | None = None,
-    category: str | None = None,
-    kind: str | None = None,
-    area: str | None = None,
-    q: str | None = None,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
-):
-    _require(request, Capability.EQUIPMENT_VIEW)
-    f = _holding_filter(item_id, category, kind, area, q)
-    return [_holding_out(r) for r in returns_due(request.user, f)[offset : offset + limit]]
+def list_returns_due(request, filters: Query[HoldingQuery]):
+    return _holding_rows(request, returns_due, filters)
 
 
 @router.get("/mine", response=list[HoldingOut], summary="What the caller holds")

@@ -80,6 +80,11 @@ def _positive(errors: dict, field: str, quantity, label: str = "") -> None:
         _add(errors, field, prefix + _("Give a whole number of at least 1."))
 
 
+def _audit_created(by: Actor, obj, fields: list[str], *, person=None) -> None:
+    changes = diff({}, snapshot(obj, fields))
+    audit_record(by=by, action=AuditEntry.Action.CREATE, obj=obj, person=person, changes=changes)
+
+
 def _locked_items(ids: Iterable[int]) -> dict[int, Item]:
     """The items' rows locked until the transaction ends, locked in the order of their ids."""
     locked = Item.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
@@ -142,12 +147,7 @@ def item_create(
     if errors:
         raise ValidationError(errors)
     item = Item.objects.create(**data)
-    audit_record(
-        by=by,
-        action=AuditEntry.Action.CREATE,
-        obj=item,
-        changes=diff({}, snapshot(item, ITEM_FIELDS)),
-    )
+    _audit_created(by, item, ITEM_FIELDS)
     return item
 
 
@@ -203,12 +203,7 @@ def stock_receive(
         note=(note or "").strip(),
         created_by=_user(by),
     )
-    audit_record(
-        by=by,
-        action=AuditEntry.Action.CREATE,
-        obj=receipt,
-        changes=diff({}, snapshot(receipt, RECEIPT_FIELDS)),
-    )
+    _audit_created(by, receipt, RECEIPT_FIELDS)
     return receipt
 
 
@@ -514,11 +509,5 @@ def return_record(
         received_by=(received_by or "").strip(),
         created_by=_user(by),
     )
-    audit_record(
-        by=by,
-        action=AuditEntry.Action.CREATE,
-        obj=record,
-        person=person,
-        changes=diff({}, snapshot(record, RETURN_FIELDS)),
-    )
+    _audit_created(by, record, RETURN_FIELDS, person=person)
     return record

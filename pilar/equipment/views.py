@@ -31,7 +31,7 @@ from pilar.equipment.forms import (
     ReturnForm,
     ReturnPersonForm,
 )
-from pilar.equipment.models import Handover, HandoverLine, Item, Return
+from pilar.equipment.models import Handover, Item
 from pilar.equipment.selectors import (
     HandoverFilter,
     HoldingFilter,
@@ -67,8 +67,10 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-def _listing(request, rows, *, name, headers, export, template, context):
-    """A list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it shows)."""
+def _listing(request, form, select, *, name, headers, export, template, context=None):
+    """A filtered list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it
+    shows). A filter that cannot be applied shows nothing rather than silently widening."""
+    rows = select() if not form.is_bound or form.is_valid() else []
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         day = timezone.localdate().isoformat()
@@ -76,16 +78,10 @@ def _listing(request, rows, *, name, headers, export, template, context):
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = _query_without_page(request)
     return render(
-        request, template, {**context, "page": page, "query": _query_without_page(request)}
+        request, template, {**(context or {}), "form": form, "page": page, "query": query}
     )
-
-
-def _filtered(form, build, empty):
-    # A filter that cannot be applied must not silently widen the list.
-    if form.is_bound and not form.is_valid():
-        return empty
-    return build()
 
 
 # --- catalog -------------------------------------------------------------------------------------
@@ -94,15 +90,14 @@ def _filtered(form, build, empty):
 @capability_required(Capability.EQUIPMENT_VIEW)
 def catalog_view(request):
     form = CatalogFilterForm(request.GET or None)
-    rows = _filtered(form, lambda: catalog(form.catalog_filter()), [])
     return _listing(
         request,
-        rows,
+        form,
+        lambda: catalog(form.catalog_filter()),
         name="equipment-catalog",
         headers=exports.catalog_headers(),
         export=exports.catalog_rows,
         template="equipment/catalog.html",
-        context={"form": form},
     )
 
 
@@ -184,19 +179,14 @@ def receipt_create(request):
 @capability_required(Capability.EQUIPMENT_VIEW)
 def handover_list(request):
     form = HandoverFilterForm(request.GET or None)
-    rows = _filtered(
-        form,
-        lambda: matching_handovers(request.user, form.handover_filter()),
-        Handover.objects.none(),
-    )
     return _listing(
         request,
-        rows,
+        form,
+        lambda: matching_handovers(request.user, form.handover_filter()),
         name="bast",
         headers=exports.handover_headers(),
         export=exports.handover_rows,
         template="equipment/handover_list.html",
-        context={"form": form},
     )
 
 
@@ -305,17 +295,14 @@ def handover_pdf(request, pk: int):
 @capability_required(Capability.EQUIPMENT_VIEW)
 def return_list(request):
     form = ReturnFilterForm(request.GET or None)
-    rows = _filtered(
-        form, lambda: matching_returns(request.user, form.return_filter()), Return.objects.none()
-    )
     return _listing(
         request,
-        rows,
+        form,
+        lambda: matching_returns(request.user, form.return_filter()),
         name="equipment-returns",
         headers=exports.return_headers(),
         export=exports.return_rows,
         template="equipment/return_list.html",
-        context={"form": form},
     )
 
 
@@ -358,17 +345,15 @@ def return_create(request):
 def _holdings_listing(request, *, due: bool):
     form = HoldingFilterForm(request.GET or None, user=request.user)
     select = returns_due if due else holdings
-    rows = _filtered(
-        form, lambda: select(request.user, form.holding_filter()), HandoverLine.objects.none()
-    )
     return _listing(
         request,
-        rows,
+        form,
+        lambda: select(request.user, form.holding_filter()),
         name="equipment-returns-due" if due else "equipment-holdings",
         headers=exports.holding_headers(left=due),
         export=lambda r: exports.holding_rows(r, left=due),
         template="equipment/holdings.html",
-        context={"form": form, "due": due},
+        context={"due": due},
     )
 
 

@@ -223,9 +223,10 @@ def certificates_issue_for_event(*, by: Actor, event: TrainingEvent) -> IssueSum
     participants = (
         Participant.objects.select_for_update()
         .filter(event=event)
-        .annotate(attended=attended_q(), has_certificate=Exists(
-            Certificate.objects.filter(participant_id=OuterRef("pk"))
-        ))
+        .annotate(
+            attended=attended_q(),
+            has_certificate=Exists(Certificate.objects.filter(participant_id=OuterRef("pk"))),
+        )
         .select_related("person", "event__course")
         .order_by("person__name", "pk")
     )

@@ -1,18 +1,15 @@
-"""Fixtures for the certificate tests: courses, events, participants and attendance written
-straight with the ORM (the certificate rules do not depend on how they were recorded).
-Import the fixtures into a test module by name."""
+"""Factories for the certificate tests: courses, events, participants and attendance written
+straight with the ORM (the certificate rules do not depend on how they were recorded). The
+fixtures built on them are in conftest.py."""
 
 from __future__ import annotations
 
 import datetime
 
-import pytest
-
-from pilar.audit.services import Actor
 from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
 
 D = datetime.date
-SECRET_NIK_PHONE_ADDRESS = ("081299887766", "Jalan Rahasia No. 7")
+SECRET_PHONE_ADDRESS = ("081299887766", "Jalan Rahasia No. 7")
 
 
 def make_event(
@@ -20,8 +17,8 @@ def make_event(
     *,
     validity_months: int | None = 12,
     hours: int = 32,
-    start: datetime.date = D(2024, 10, 21),
-    end: datetime.date = D(2024, 10, 22),
+    start: datetime.date = datetime.date(2024, 10, 21),  # noqa: B008
+    end: datetime.date = datetime.date(2024, 10, 22),  # noqa: B008
     title: str = "",
 ) -> TrainingEvent:
     course, _ = Course.objects.get_or_create(
@@ -46,26 +43,3 @@ def enrol(
     for day in event.days()[: len(event.days()) if days is None else days]:
         Attendance.objects.create(participant=participant, day=day)
     return participant
-
-
-@pytest.fixture
-def by(actors):
-    return Actor(user=actors["operator"])
-
-
-@pytest.fixture
-def event(db):
-    return make_event()
-
-
-@pytest.fixture
-def certified(people, event, by):
-    """a1 passed and attended; her certificate issued. Her NIK, phone and address are set so
-    tests can look for them where they must never be."""
-    from pilar.trainings.certificates import certificate_issue
-
-    a1 = people["a1"]
-    a1.phone, a1.address = SECRET_NIK_PHONE_ADDRESS
-    a1.save(update_fields=["phone", "address"])
-    participant = enrol(event, a1)
-    return certificate_issue(by=by, participant=participant)

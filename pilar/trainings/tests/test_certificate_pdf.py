@@ -7,14 +7,7 @@ import pytest
 
 from pilar.trainings.certificate_pdf import certificate_pdf, certificates_pdf, date_range
 from pilar.trainings.certificates import grouped_code
-from pilar.trainings.tests.certificate_support import (  # noqa: F401 (fixtures)
-    D,
-    by,
-    certified,
-    enrol,
-    event,
-    make_event,
-)
+from pilar.trainings.tests.certificate_support import D, enrol, make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -70,14 +63,14 @@ def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_pa
     assert read_qr(pages[0]) == f"{settings.PILAR_PUBLIC_URL}/c/{certified.code}/"
 
 
-def test_never_expiring_and_a_long_name(people, by, tmp_path):
+def test_never_expiring_and_a_long_name(people, issuer, tmp_path):
     from pilar.trainings.certificates import certificate_issue
 
     ev = make_event("Orientasi Tagana", validity_months=None)
     a2 = people["a2"]
     a2.name = "Muhammad Budi Santoso Putra Pratama Kurniawan Wijayakusuma Nasution"
     a2.save()
-    cert = certificate_issue(by=by, participant=enrol(ev, a2))
+    cert = certificate_issue(by=issuer, participant=enrol(ev, a2))
     path = tmp_path / "s.pdf"
     path.write_bytes(certificate_pdf(cert))
     text = " ".join(pdf_text(path).split())
@@ -85,12 +78,12 @@ def test_never_expiring_and_a_long_name(people, by, tmp_path):
     assert len(to_png(path, tmp_path / "p", dpi=30)) == 1
 
 
-def test_bundle_one_page_each(people, event, by, tmp_path):
+def test_bundle_one_page_each(people, cert_event, issuer, tmp_path):
     from pilar.trainings.certificates import certificates_issue_for_event
 
     for p in people.values():
-        enrol(event, p)
-    summary = certificates_issue_for_event(by=by, event=event)
+        enrol(cert_event, p)
+    summary = certificates_issue_for_event(by=issuer, event=cert_event)
     seen = []
     path = tmp_path / "all.pdf"
     path.write_bytes(certificates_pdf(summary.issued, progress=seen.append))

@@ -168,25 +168,7 @@ def list_certificates(
     return [_out(c) for c in found.select_related("participant")[offset : offset + limit]]
 
 
-@router.get("/{certificate_id}", response=CertificateOut, summary="One certificate")
-def get_certificate(request, certificate_id: int):
-    _require(request, Capability.TRAININGS_VIEW)
-    return _out(_visible(request, certificate_id))
-
-
-@router.post("", response={201: CertificateOut}, summary="Issue a participant's certificate")
-def issue(request, payload: IssueIn):
-    _require(request, Capability.TRAININGS_EDIT)
-    participant = Participant.objects.visible_to(request.user).filter(pk=payload.participant_id)
-    participant = participant.first()
-    if participant is None:
-        raise ValidationError({"participant_id": [_("No participant has that id.")]})
-    certificate = services.certificate_issue(
-        by=_actor(request), participant=participant, issued_on=payload.issued_on
-    )
-    return Status(201, _out(certificate))
-
-
+# Before /{certificate_id}: ninja matches paths in the order they are declared.
 @router.post(
     "/issue-for-event",
     response=IssueForEventOut,
@@ -206,6 +188,25 @@ def issue_for_event(request, payload: IssueForEventIn):
             for p, why in summary.not_eligible
         ],
     )
+
+
+@router.get("/{certificate_id}", response=CertificateOut, summary="One certificate")
+def get_certificate(request, certificate_id: int):
+    _require(request, Capability.TRAININGS_VIEW)
+    return _out(_visible(request, certificate_id))
+
+
+@router.post("", response={201: CertificateOut}, summary="Issue a participant's certificate")
+def issue(request, payload: IssueIn):
+    _require(request, Capability.TRAININGS_EDIT)
+    participant = Participant.objects.visible_to(request.user).filter(pk=payload.participant_id)
+    participant = participant.first()
+    if participant is None:
+        raise ValidationError({"participant_id": [_("No participant has that id.")]})
+    certificate = services.certificate_issue(
+        by=_actor(request), participant=participant, issued_on=payload.issued_on
+    )
+    return Status(201, _out(certificate))
 
 
 @router.post("/{certificate_id}/revoke", response=CertificateOut, summary="Revoke a certificate")

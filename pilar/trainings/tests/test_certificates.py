@@ -221,3 +221,21 @@ def test_typed_codes_are_normalised(certified):
         assert svc.find_by_code(typed) == certified
     for typed in ["", "x", code[:-1], code + "2", code[:-1] + "O", "'; DROP TABLE", "Ω" * 10]:
         assert svc.find_by_code(typed) is None
+
+
+def test_demo_certificates(people, issuer):
+    from pilar.trainings.demo_certificates import issue_demo_certificates
+
+    events = {
+        "2024-10-22": make_event(start=D(2024, 10, 22), end=D(2024, 10, 22)),
+        "tagana-2022": make_event("Orientasi Tagana", start=D(2022, 5, 9), end=D(2022, 5, 10)),
+    }
+    for person in [people["a1"], people["a2"]]:
+        enrol(events["2024-10-22"], person)
+    enrol(events["2024-10-22"], people["b1"], result="failed")
+    enrol(events["tagana-2022"], people["tksk_a"])
+    assert issue_demo_certificates(by=issuer, events=events) == 3
+    revoked = Certificate.objects.get(revoked_at__isnull=False)
+    assert revoked.participant.event == events["tagana-2022"] and revoked.revoke_reason
+    assert revoked.number == "0001/SERT/2022"
+    assert issue_demo_certificates(by=issuer, events=events) == 0  # nothing twice

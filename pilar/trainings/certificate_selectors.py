@@ -135,3 +135,18 @@ def export_rows(certificates: Iterable[Certificate], today: datetime.date) -> It
             str(STATES[state_of(c, today)]),
             grouped_code(c.code),
         ]
+
+
+def person_certificates(user, person, *, today: datetime.date | None = None) -> list[Certificate]:
+    """`person`'s certificates that `user` may see, newest first, each with its `state` and
+    `state_label` (for the person's page: `trainings/_person_certificates.html`)."""
+    today = today or timezone.localdate()
+    found = list(
+        Certificate.objects.visible_to(user)
+        .filter(participant__person=person)
+        .order_by("-issued_on", "-pk")
+    )
+    for c in found:
+        c.state = state_of(c, today)
+        c.state_label = STATES[c.state]
+    return found

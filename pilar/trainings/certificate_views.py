@@ -31,6 +31,7 @@ from pilar.trainings.certificate_selectors import (
     export_headers,
     export_rows,
     matching_certificates,
+    person_certificates,
     state_of,
 )
 from pilar.trainings.models import Certificate, CertificatePrint, Participant, TrainingEvent
@@ -126,18 +127,8 @@ def certificate_expiring(request):
 
 @capability_required(Capability.TRAININGS_VIEW)
 def certificate_mine(request):
-    today = timezone.localdate()
-    mine = list(
-        Certificate.objects.visible_to(request.user)
-        .filter(participant__person_id=request.user.person_id)
-        .select_related("participant__event")
-        .order_by("-issued_on", "-pk")
-        if request.user.person_id
-        else []
-    )
-    for c in mine:
-        c.state = state_of(c, today)
-        c.state_label = STATES[c.state]
+    person = request.user.person
+    mine = person_certificates(request.user, person) if person is not None else []
     return render(request, "trainings/certificate_mine.html", {"certificates": mine})
 
 

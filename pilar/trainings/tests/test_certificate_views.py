@@ -301,3 +301,17 @@ def test_print_all_in_the_background(
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
     for person in people.values():
         assert person.name.encode() in text and person.nik.encode() not in text
+
+
+def test_person_certificates_fragment(actors, people, issuer):
+    from pilar.trainings.certificate_selectors import person_certificates
+
+    made = _filled(people, issuer)
+    for role, expected in [("coordinator_a", ["Budi Kecamatan A"]), ("coordinator_b", [])]:
+        found = person_certificates(actors[role], people["a2"])
+        assert [c.name for c in found] == expected
+    html = render_to_string(
+        "trainings/_person_certificates.html",
+        {"certificates": person_certificates(actors["operator"], people["a2"])},
+    )
+    assert made["a2"].number in html and "badge-cert-revoked" in html

@@ -7,6 +7,7 @@ from pilar.accounts import views as account_views
 from pilar.api.api import mount
 from pilar.audit import views as audit_views
 from pilar.registry import views as registry_views
+from pilar.trainings import certificate_views
 
 registry_patterns = (
     [
@@ -52,6 +53,8 @@ urlpatterns = [
     path("trainings/", include("pilar.trainings.urls")),
     path("equipment/", include("pilar.equipment.urls")),
     path("dashboard/", include("pilar.dashboard.urls")),
+    path("c/", certificate_views.verify_form, name="certificate-verify-form"),
+    path("c/<str:code>/", certificate_views.verify, name="certificate-verify"),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]

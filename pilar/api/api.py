@@ -94,6 +94,7 @@ def mount() -> NinjaAPI:
     from pilar.registry.api import router as registry_router
     from pilar.stipends.api import router as stipends_router
     from pilar.tagana.api import router as tagana_router
+    from pilar.trainings.certificate_api import router as certificates_router
 
     api.add_router("/", regions_router)
     api.add_router("/", registry_router)
@@ -103,4 +104,5 @@ def mount() -> NinjaAPI:
     api.add_router("/tagana", tagana_router)
     api.add_router("/stipends", stipends_router)
     api.add_router("/equipment", equipment_router)
+    api.add_router("/certificates", certificates_router)
     return api

@@ -1,8 +1,340 @@
-"""Certificate pages: issuing, printing, revoking, the expiring list and public verification."""
+"""Certificate pages: issuing, printing, revoking, the lists and the public verification page.
+
+The public page (`/c/<code>/`) needs no login and has a template of its own: no menu, nobody's
+account, only the name, course, dates, issuing office and validity of one certificate. An
+unknown or malformed code gets one plain "not found" page, and nothing about either is logged.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from pilar.accounts.access import Capability, can
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import Actor
+from pilar.lib.exports import file_response
+from pilar.trainings import certificates as services
+from pilar.trainings.certificate_forms import CertificateFilterForm, CodeForm, RevokeForm
+from pilar.trainings.certificate_selectors import (
+    EXPIRING_DAYS,
+    STATES,
+    event_counts,
+    export_headers,
+    export_rows,
+    matching_certificates,
+    person_certificates,
+    state_of,
+)
+from pilar.trainings.models import Certificate, CertificatePrint, Participant, TrainingEvent
+
+PAGE_SIZE = 50
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def _first_error(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _event_page(event: TrainingEvent) -> str:
+    """The event's page when the trainings pages are there, else its certificates."""
+    try:
+        return reverse("trainings:event-detail", args=[event.pk])
+    except NoReverseMatch:
+        return reverse("trainings:certificate-list") + f"?event={event.pk}"
+
+
+def _latest_print(event: TrainingEvent) -> CertificatePrint | None:
+    return event.certificate_prints.order_by("-created_at", "-pk").first()
+
 
 def event_panel(request, event) -> dict:
-    """Context for `trainings/_event_certificates.html` on the event's page."""
-    return {}
+    """Context for `trainings/_event_certificates.html` on the event's page (merge it into the
+    page's context)."""
+    can_edit = can(request.user, Capability.TRAININGS_EDIT)
+    return {
+        "cert_panel": {
+            "event": event,
+            "counts": event_counts(event),
+            "can_edit": can_edit,
+            "job": _latest_print(event) if can_edit else None,
+            "list_url": reverse("trainings:certificate-list") + f"?event={event.pk}",
+        }
+    }
+
+
+# Lists ---------------------------------------------------------------------------------------
+
+
+def _list(request, *, expiring: bool):
+    form = CertificateFilterForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied must not silently widen the list.
+        found = Certificate.objects.none()
+    else:
+        found = matching_certificates(
+            request.user, form.certificate_filter(expiring=expiring), today=today
+        )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        name = "certificates-expiring" if expiring else "certificates"
+        return file_response(
+            fmt, f"{name}-{today.isoformat()}", export_headers(), export_rows(found, today)
+        )
+    if fmt:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    for c in page:
+        c.state = state_of(c, today)
+        c.state_label = STATES[c.state]
+    return render(
+        request,
+        "trainings/certificate_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "expiring": expiring,
+            "expiring_days": EXPIRING_DAYS,
+        },
+    )
+
+
+@capability_required(Capability.TRAININGS_VIEW)
+def certificate_list(request):
+    return _list(request, expiring=False)
+
+
+@capability_required(Capability.TRAININGS_VIEW)
+def certificate_expiring(request):
+    return _list(request, expiring=True)
+
+
+@capability_required(Capability.TRAININGS_VIEW)
+def certificate_mine(request):
+    person = request.user.person
+    mine = person_certificates(request.user, person) if person is not None else []
+    return render(request, "trainings/certificate_mine.html", {"certificates": mine})
+
+
+# One certificate -----------------------------------------------------------------------------
+
+
+def _visible(request, pk: int) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.visible_to(request.user).select_related(
+            "participant__event__course", "participant__person"
+        ),
+        pk=pk,
+    )
+
+
+def _detail(request, certificate: Certificate, *, revoke_form=None, status: int = 200):
+    can_edit = can(request.user, Capability.TRAININGS_EDIT)
+    state = state_of(certificate)
+    context = {
+        "certificate": certificate,
+        "state": state,
+        "state_label": STATES[state],
+        "code": services.grouped_code(certificate.code),
+        "verify_url": services.verify_url(certificate.code),
+        "can_edit": can_edit,
+        "event_url": _event_page(certificate.participant.event),
+    }
+    if can_edit and not certificate.is_revoked:
+        context["revoke_form"] = revoke_form or RevokeForm()
+    return render(request, "trainings/certificate_detail.html", context, status=status)
+
+
+@capability_required(Capability.TRAININGS_VIEW)
+def certificate_detail(request, pk: int):
+    return _detail(request, _visible(request, pk))
+
+
+@capability_required(Capability.TRAININGS_VIEW)
+def certificate_pdf(request, pk: int):
+    from pilar.trainings.certificate_pdf import certificate_pdf as render_pdf
+
+    certificate = _visible(request, pk)
+    if certificate.is_revoked:
+        messages.error(request, _("This certificate was revoked; it is no longer printed."))
+        return redirect("trainings:certificate-detail", certificate.pk)
+    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
+    filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_POST
+@capability_required(Capability.TRAININGS_EDIT)
+def certificate_revoke(request, pk: int):
+    certificate = _visible(request, pk)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.certificate_revoke(
+                by=Actor.from_request(request),
+                certificate=certificate,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error("reason" if "reason" in exc.message_dict else None, exc.messages)
+        else:
+            messages.success(
+                request, _("Certificate %(number)s is revoked.") % {"number": certificate.number}
+            )
+            return redirect("trainings:certificate-detail", certificate.pk)
+    return _detail(request, certificate, revoke_form=form, status=400)
+
+
+@require_POST
+@capability_required(Capability.TRAININGS_EDIT)
+def certificate_issue(request, pk: int):
+    """Issue one participant's certificate (a button on the event's participant list)."""
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user).select_related("event", "person"), pk=pk
+    )
+    try:
+        certificate = services.certificate_issue(
+            by=Actor.from_request(request), participant=participant
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(
+            request,
+            _("Certificate %(number)s issued to %(name)s.")
+            % {"number": certificate.number, "name": certificate.name},
+        )
+    return redirect(_event_page(participant.event))
+
+
+# A whole event -------------------------------------------------------------------------------
+
+
+def _event(request, pk: int) -> TrainingEvent:
+    return get_object_or_404(TrainingEvent.objects.visible_to(request.user), pk=pk)
+
+
+@require_POST
+@capability_required(Capability.TRAININGS_EDIT)
+def event_issue(request, pk: int):
+    event = _event(request, pk)
+    try:
+        summary = services.certificates_issue_for_event(by=Actor.from_request(request), event=event)
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+        return redirect(_event_page(event))
+    messages.success(
+        request,
+        ngettext("%(n)s certificate issued.", "%(n)s certificates issued.", len(summary.issued))
+        % {"n": len(summary.issued)}
+        + " "
+        + _("%(already)s already had one; %(not)s not eligible.")
+        % {"already": summary.already, "not": len(summary.not_eligible)},
+    )
+    for _participant, why in summary.not_eligible[:20]:
+        messages.warning(request, why)
+    return redirect(_event_page(event))
+
+
+@require_POST
+@capability_required(Capability.TRAININGS_EDIT)
+def event_print(request, pk: int):
+    event = _event(request, pk)
+    try:
+        services.certificate_print_start(by=Actor.from_request(request), event=event)
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(
+            request,
+            _("Printing has started; this page shows when the file is ready."),
+        )
+    return redirect(_event_page(event) + "#certificates")
+
+
+def _job(request, pk: int) -> CertificatePrint:
+    return get_object_or_404(
+        CertificatePrint.objects.filter(
+            event__in=TrainingEvent.objects.visible_to(request.user)
+        ).select_related("event__course"),
+        pk=pk,
+    )
+
+
+@require_GET
+@capability_required(Capability.TRAININGS_EDIT)
+def print_status(request, pk: int):
+    """The print's progress as a fragment the event page polls every 2 seconds."""
+    return render(request, "trainings/_certificate_print.html", {"job": _job(request, pk)})
+
+
+@require_GET
+@capability_required(Capability.TRAININGS_EDIT)
+def print_file(request, pk: int):
+    job = _job(request, pk)
+    if job.status != CertificatePrint.Status.DONE or not job.file:
+        raise Http404
+    filename = f"sertifikat-pelatihan-{job.event_id}.pdf"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+
+
+# Public verification -------------------------------------------------------------------------
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    # Django logs every 4xx with its path; a code typed by the public is nobody's business.
+    response._has_been_logged = True
+    return response
+
+
+def _not_found(request) -> HttpResponse:
+    return _public(render(request, "trainings/verify.html", {"found": False}, status=404))
+
+
+@require_GET
+def verify(request, code: str):
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return _not_found(request)
+    state = state_of(certificate)
+    context = {
+        "found": True,
+        "c": certificate,
+        "state": state,
+        "revoked_on": timezone.localdate(certificate.revoked_at)
+        if certificate.revoked_at
+        else None,
+    }
+    return _public(render(request, "trainings/verify.html", context))
+
+
+@require_GET
+def verify_form(request):
+    """A box to type the code printed on a certificate."""
+    form = CodeForm(request.GET or None)
+    if form.is_valid():
+        code = services.normalise_code(form.cleaned_data["code"])
+        if code is None:
+            return _not_found(request)
+        return _public(redirect("certificate-verify", code))
+    return _public(render(request, "trainings/verify.html", {"form": form, "asking": True}))

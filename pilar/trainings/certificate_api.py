@@ -1,0 +1,218 @@
+"""Certificates in the JSON API (mounted under /api/v1/certificates): the same services and
+scoped querysets as the pages, and the public check of a code (no sign-in)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from pilar.accounts.access import Capability
+from pilar.api.common import api_actor as _actor
+from pilar.api.common import require as _require
+from pilar.regions.models import Area
+from pilar.trainings import certificates as services
+from pilar.trainings.certificate_selectors import (
+    CertificateFilter,
+    matching_certificates,
+    state_of,
+)
+from pilar.trainings.models import Certificate, Participant, TrainingEvent
+
+router = Router(tags=["certificates"])
+
+
+class CertificateOut(Schema):
+    id: int
+    number: str
+    code: str = Field(description="As printed, grouped: K7QX-M3RT-9A")
+    verify_url: str
+    participant_id: int
+    person_id: int
+    event_id: int
+    name: str
+    course_name: str
+    hours: int
+    event_start: datetime.date
+    event_end: datetime.date
+    issued_on: datetime.date
+    valid_until: datetime.date | None
+    state: str = Field(description="valid, expired or revoked (today)")
+    revoked_at: datetime.datetime | None
+    revoke_reason: str
+
+
+class IssueIn(Schema):
+    participant_id: int
+    issued_on: datetime.date | None = Field(None, description="Defaults to the event's last day.")
+
+
+class IssueForEventIn(Schema):
+    event_id: int
+
+
+class NotEligibleOut(Schema):
+    participant_id: int
+    name: str
+    reason: str
+
+
+class IssueForEventOut(Schema):
+    issued: list[CertificateOut]
+    already: int
+    not_eligible: list[NotEligibleOut]
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+class VerifyOut(Schema):
+    name: str
+    course_name: str
+    event_start: datetime.date
+    event_end: datetime.date
+    issued_by: str
+    valid_until: datetime.date | None
+    state: str = Field(description="valid, expired or revoked")
+    revoked_on: datetime.date | None
+
+
+def _out(c: Certificate) -> CertificateOut:
+    return CertificateOut(
+        id=c.pk,
+        number=c.number,
+        code=services.grouped_code(c.code),
+        verify_url=services.verify_url(c.code),
+        participant_id=c.participant_id,
+        person_id=c.participant.person_id,
+        event_id=c.participant.event_id,
+        name=c.name,
+        course_name=c.course_name,
+        hours=c.hours,
+        event_start=c.event_start,
+        event_end=c.event_end,
+        issued_on=c.issued_on,
+        valid_until=c.valid_until,
+        state=state_of(c),
+        revoked_at=c.revoked_at,
+        revoke_reason=c.revoke_reason,
+    )
+
+
+def _visible(request, certificate_id: int) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.visible_to(request.user).select_related("participant"),
+        pk=certificate_id,
+    )
+
+
+@router.get(
+    "/verify/{code}",
+    response=VerifyOut,
+    auth=None,
+    summary="Check a certificate's code (public, no sign-in): only what the public page shows",
+)
+def verify(request, code: str):
+    from django.conf import settings
+
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        raise Http404
+    return VerifyOut(
+        name=certificate.name,
+        course_name=certificate.course_name,
+        event_start=certificate.event_start,
+        event_end=certificate.event_end,
+        issued_by=settings.PILAR_OFFICE_NAME,
+        valid_until=certificate.valid_until,
+        state=state_of(certificate),
+        revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
+    )
+
+
+@router.get("", response=list[CertificateOut], summary="Certificates, scoped to the caller")
+def list_certificates(
+    request,
+    course: int | None = None,
+    event: int | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    status: str | None = Query(None, description="valid, expired or revoked"),
+    expiring: bool = Query(False, description="valid today and ending within 60 days"),
+    q: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+):
+    _require(request, Capability.TRAININGS_VIEW)
+    area_row = None
+    if area:
+        area_row = Area.objects.filter(code=area).first()
+        if area_row is None:
+            raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": area}]})
+    found = matching_certificates(
+        request.user,
+        CertificateFilter(
+            course=course,
+            event=event,
+            kind=kind or "",
+            area=area_row,
+            status=status or "",
+            q=q or "",
+            expiring=expiring,
+        ),
+    )
+    return [_out(c) for c in found.select_related("participant")[offset : offset + limit]]
+
+
+# Before /{certificate_id}: ninja matches paths in the order they are declared.
+@router.post(
+    "/issue-for-event",
+    response=IssueForEventOut,
+    summary="Issue certificates to everyone of an event who passed and attended",
+)
+def issue_for_event(request, payload: IssueForEventIn):
+    _require(request, Capability.TRAININGS_EDIT)
+    event = TrainingEvent.objects.visible_to(request.user).filter(pk=payload.event_id).first()
+    if event is None:
+        raise ValidationError({"event_id": [_("No training event has that id.")]})
+    summary = services.certificates_issue_for_event(by=_actor(request), event=event)
+    return IssueForEventOut(
+        issued=[_out(c) for c in summary.issued],
+        already=summary.already,
+        not_eligible=[
+            NotEligibleOut(participant_id=p.pk, name=p.person.name, reason=why)
+            for p, why in summary.not_eligible
+        ],
+    )
+
+
+@router.get("/{certificate_id}", response=CertificateOut, summary="One certificate")
+def get_certificate(request, certificate_id: int):
+    _require(request, Capability.TRAININGS_VIEW)
+    return _out(_visible(request, certificate_id))
+
+
+@router.post("", response={201: CertificateOut}, summary="Issue a participant's certificate")
+def issue(request, payload: IssueIn):
+    _require(request, Capability.TRAININGS_EDIT)
+    participant = Participant.objects.visible_to(request.user).filter(pk=payload.participant_id)
+    participant = participant.first()
+    if participant is None:
+        raise ValidationError({"participant_id": [_("No participant has that id.")]})
+    certificate = services.certificate_issue(
+        by=_actor(request), participant=participant, issued_on=payload.issued_on
+    )
+    return Status(201, _out(certificate))
+
+
+@router.post("/{certificate_id}/revoke", response=CertificateOut, summary="Revoke a certificate")
+def revoke(request, certificate_id: int, payload: RevokeIn):
+    _require(request, Capability.TRAININGS_EDIT)
+    certificate = services.certificate_revoke(
+        by=_actor(request), certificate=_visible(request, certificate_id), reason=payload.reason
+    )
+    return _out(certificate)

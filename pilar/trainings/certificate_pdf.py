@@ -1,0 +1,227 @@
+"""The certificate as printed: A4 landscape, one per page, in Indonesian.
+
+The page carries the office's letterhead, the number, the name as frozen on the certificate,
+what was attended (course, hours, place, dates), the validity, the signer from settings and a
+QR code opening the public verification page with the code printed under it. Never the NIK or
+any contact detail. Drawn on a ReportLab canvas of its own (pilar.lib.pdf's Document is a
+portrait page written top to bottom); the fonts and line wrapping are pilar.lib.pdf's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Callable, Iterable
+
+import segno
+from django.conf import settings
+from django.utils import translation
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from pilar.lib.dates import long_date
+from pilar.lib.pdf import GREY, fonts, wrap
+from pilar.trainings.certificates import grouped_code, verify_url
+from pilar.trainings.models import Certificate
+
+WIDTH, HEIGHT = landscape(A4)
+ACCENT = Color(0.11, 0.30, 0.52)
+PALE = Color(0.86, 0.90, 0.95)
+QR_SIZE = 32 * mm
+
+
+def date_range(start: datetime.date, end: datetime.date) -> str:
+    """Indonesian dates of an event: 22 Oktober 2024; 21–23 Oktober 2024; 30 September –
+    2 Oktober 2024; 30 Desember 2024 – 2 Januari 2025."""
+    with translation.override("id"):
+        if start == end:
+            return long_date(start)
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{long_date(end)}"
+        if start.year == end.year:
+            return f"{long_date(start).rsplit(' ', 1)[0]} – {long_date(end)}"
+        return f"{long_date(start)} – {long_date(end)}"
+
+
+def validity_text(certificate: Certificate) -> str:
+    if certificate.valid_until is None:
+        return "Berlaku tanpa batas waktu"
+    with translation.override("id"):
+        return f"Berlaku sampai {long_date(certificate.valid_until)}"
+
+
+def _qr(c: Canvas, data: str, x: float, y: float, size: float) -> None:
+    """`data` as a QR code drawn in vector (one path of dark runs), its quiet zone included,
+    in the square of side `size` whose lower left corner is (x, y)."""
+    qr = segno.make(data, error="m", micro=False)
+    rows = list(qr.matrix_iter(scale=1, border=4))
+    module = size / len(rows)
+    path = c.beginPath()
+    for r, row in enumerate(rows):
+        top = y + size - r * module
+        col = 0
+        row = list(row)
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            run = col
+            while run < len(row) and row[run]:
+                run += 1
+            path.rect(x + col * module, top - module, (run - col) * module, module)
+            col = run
+    c.setFillColor(black)
+    c.drawPath(path, stroke=0, fill=1)
+
+
+class CertificateDocument:
+    """A PDF of certificates, one page each (`add`), closed by `finish`."""
+
+    def __init__(self, *, title: str):
+        self.regular, self.bold = fonts()
+        self.buffer = io.BytesIO()
+        self.canvas = Canvas(self.buffer, pagesize=(WIDTH, HEIGHT), pageCompression=1)
+        self.canvas.setTitle(title)
+        self.canvas.setAuthor(settings.PILAR_OFFICE_NAME)
+        self.canvas.setCreator("Pilar")
+        self.pages = 0
+
+    def _centred(self, y: float, text: str, size: float, *, bold=False, color=black) -> None:
+        c = self.canvas
+        c.setFillColor(color)
+        c.setFont(self.bold if bold else self.regular, size)
+        c.drawCentredString(WIDTH / 2, y, text)
+
+    def _lines(self, y: float, text: str, size: float, width: float, *, bold=False) -> float:
+        """`text` wrapped and centred from `y` down; returns the y below it."""
+        for line in wrap(text, width, self.bold if bold else self.regular, size):
+            self._centred(y, line, size, bold=bold)
+            y -= size * 1.45
+        return y
+
+    def _frame(self) -> None:
+        c = self.canvas
+        c.setStrokeColor(ACCENT)
+        c.setLineWidth(3)
+        c.rect(9 * mm, 9 * mm, WIDTH - 18 * mm, HEIGHT - 18 * mm)
+        c.setLineWidth(0.8)
+        c.rect(12 * mm, 12 * mm, WIDTH - 24 * mm, HEIGHT - 24 * mm)
+        c.setStrokeColor(black)
+
+    def _letterhead(self) -> float:
+        c = self.canvas
+        top = HEIGHT - 24 * mm
+        self._centred(top, settings.PILAR_OFFICE_NAME.upper(), 15, bold=True)
+        self._centred(top - 6 * mm, settings.PILAR_OFFICE_ADDRESS, 9.5, color=GREY)
+        rule = top - 9.5 * mm
+        c.setStrokeColor(ACCENT)
+        c.setLineWidth(1.4)
+        c.line(40 * mm, rule, WIDTH - 40 * mm, rule)
+        c.setLineWidth(0.5)
+        c.line(40 * mm, rule - 1.2 * mm, WIDTH - 40 * mm, rule - 1.2 * mm)
+        c.setStrokeColor(black)
+        return rule
+
+    def add(self, certificate: Certificate) -> None:
+        """One certificate on a page of its own."""
+        c = self.canvas
+        if self.pages:
+            c.showPage()
+        self.pages += 1
+        event = certificate.participant.event
+        self._frame()
+        y = self._letterhead() - 17 * mm
+        c.setFillColor(ACCENT)
+        c.setFont(self.bold, 34)
+        c.drawCentredString(WIDTH / 2, y, "SERTIFIKAT", charSpace=6)
+        y -= 8 * mm
+        self._centred(y, f"Nomor: {certificate.number}", 10.5, color=GREY)
+        y -= 11 * mm
+        self._centred(y, "diberikan kepada", 12)
+        y -= 13 * mm
+        name_size = 26
+        while stringWidth(certificate.name, self.bold, name_size) > WIDTH - 70 * mm:
+            name_size -= 1
+        self._centred(y, certificate.name, name_size, bold=True)
+        half = stringWidth(certificate.name, self.bold, name_size) / 2 + 6 * mm
+        c.setStrokeColor(ACCENT)
+        c.setLineWidth(0.8)
+        c.line(WIDTH / 2 - half, y - 3 * mm, WIDTH / 2 + half, y - 3 * mm)
+        y -= 12 * mm
+        y = self._lines(y, "telah mengikuti", 12, WIDTH - 80 * mm)
+        y -= 1.5 * mm
+        y = self._lines(y, certificate.course_name, 15, WIDTH - 80 * mm, bold=True)
+        y -= 1 * mm
+        held = (
+            f"sebanyak {certificate.hours} jam pelajaran, yang diselenggarakan oleh "
+            f"{event.organiser}"
+        )
+        y = self._lines(y, held, 11.5, WIDTH - 80 * mm)
+        dates = date_range(certificate.event_start, certificate.event_end)
+        where = f"di {event.place}, pada {dates}, dan dinyatakan LULUS."
+        y = self._lines(y, where, 11.5, WIDTH - 80 * mm)
+        y -= 2 * mm
+        self._centred(y, validity_text(certificate), 11, bold=True, color=ACCENT)
+        self._bottom(certificate)
+
+    def _bottom(self, certificate: Certificate) -> None:
+        c = self.canvas
+        base = 22 * mm
+        # The QR code and the code, at the left.
+        qx = 26 * mm
+        _qr(c, verify_url(certificate.code), qx, base + 8 * mm, QR_SIZE)
+        c.setFillColor(black)
+        c.setFont(self.bold, 10)
+        c.drawCentredString(qx + QR_SIZE / 2, base + 3.5 * mm, grouped_code(certificate.code))
+        c.setFillColor(GREY)
+        c.setFont(self.regular, 7.5)
+        c.drawString(qx + QR_SIZE + 3 * mm, base + 26 * mm, "Periksa keaslian sertifikat ini:")
+        c.drawString(qx + QR_SIZE + 3 * mm, base + 22 * mm, "pindai kode QR, atau buka")
+        c.drawString(qx + QR_SIZE + 3 * mm, base + 18 * mm, f"{settings.PILAR_PUBLIC_URL}/c/")
+        c.drawString(qx + QR_SIZE + 3 * mm, base + 14 * mm, "dan ketik kode di bawahnya.")
+        # The signer, at the right.
+        middle = WIDTH - 75 * mm
+        with translation.override("id"):
+            place_date = f"{settings.PILAR_OFFICE_CITY}, {long_date(certificate.issued_on)}"
+        c.setFillColor(black)
+        c.setFont(self.regular, 11)
+        c.drawCentredString(middle, base + 38 * mm, place_date)
+        y = base + 33 * mm
+        for line in wrap(certificate.signer_title, 80 * mm, self.regular, 11):
+            c.drawCentredString(middle, y, line)
+            y -= 5 * mm
+        if certificate.signer_name:
+            c.setFont(self.bold, 11)
+            c.drawCentredString(middle, base + 5 * mm, certificate.signer_name)
+            half = stringWidth(certificate.signer_name, self.bold, 11) / 2
+            c.setLineWidth(0.5)
+            c.line(middle - half, base + 4 * mm, middle + half, base + 4 * mm)
+        else:
+            c.drawCentredString(middle, base + 5 * mm, "(" + "." * 48 + ")")
+
+    def finish(self) -> bytes:
+        self.canvas.showPage()
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+
+def certificates_pdf(
+    certificates: Iterable[Certificate],
+    *,
+    title: str = "Sertifikat",
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """The certificates as one PDF, one page each; `progress(n)` after each page."""
+    doc = CertificateDocument(title=title)
+    for certificate in certificates:
+        doc.add(certificate)
+        if progress is not None:
+            progress(doc.pages)
+    return doc.finish()
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    return certificates_pdf([certificate], title=f"Sertifikat {certificate.number}")

@@ -1,0 +1,152 @@
+"""Reads of certificates shared by the pages, the exports and the API: the filtered list, the
+state of one certificate on a day, an event's counts, and the rows of an export."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pilar.regions.models import Area
+from pilar.registry.models import Assignment
+from pilar.trainings.certificates import attended_q, grouped_code
+from pilar.trainings.models import Certificate, Participant, TrainingEvent
+
+EXPIRING_DAYS = 60
+STATES = {
+    "valid": gettext_lazy("Valid"),
+    "expired": gettext_lazy("Expired"),
+    "revoked": gettext_lazy("Revoked"),
+}
+
+
+@dataclass(frozen=True)
+class CertificateFilter:
+    course: int | None = None
+    event: int | None = None
+    kind: str = ""
+    area: Area | None = None
+    status: str = ""  # valid, expired, revoked
+    q: str = ""
+    expiring: bool = False  # valid now and ending within EXPIRING_DAYS
+
+
+def state_of(certificate: Certificate, day: datetime.date | None = None) -> str:
+    day = day or timezone.localdate()
+    if certificate.is_revoked:
+        return "revoked"
+    return "valid" if certificate.is_valid_on(day) else "expired"
+
+
+def matching_certificates(
+    user, f: CertificateFilter, *, today: datetime.date | None = None
+) -> QuerySet[Certificate]:
+    """The certificates `user` may see that match `f`."""
+    today = today or timezone.localdate()
+    qs = Certificate.objects.visible_to(user)
+    if f.course:
+        qs = qs.filter(participant__event__course_id=f.course)
+    if f.event:
+        qs = qs.filter(participant__event_id=f.event)
+    if f.kind or f.area is not None:
+        duties = Assignment.objects.all()
+        if f.kind:
+            duties = duties.filter(kind__code=f.kind)
+        if f.area is not None:
+            duties = duties.within(f.area)
+        qs = qs.filter(Exists(duties.filter(person_id=OuterRef("participant__person_id"))))
+    if f.status == "revoked":
+        qs = qs.filter(revoked_at__isnull=False)
+    elif f.status == "valid":
+        qs = qs.valid_on(today)
+    elif f.status == "expired":
+        qs = qs.filter(revoked_at__isnull=True, valid_until__lt=today)
+    if f.expiring:
+        qs = qs.valid_on(today).filter(
+            valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS)
+        )
+    for word in f.q.split():
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(number__icontains=word)
+            | Q(course_name__icontains=word)
+            | Q(code=word.replace("-", "").upper())
+        )
+    qs = qs.select_related("participant__event__course")
+    if f.expiring:
+        return qs.order_by("valid_until", "name", "pk")
+    return qs.order_by("-issued_on", "-pk")
+
+
+@dataclass
+class EventCounts:
+    issued: int
+    revoked: int
+    eligible_without: int  # passed and attended, no certificate yet
+    participants: int
+
+
+def event_counts(event: TrainingEvent) -> EventCounts:
+    certificates = Certificate.objects.filter(participant__event=event)
+    eligible = (
+        Participant.objects.filter(event=event, result=Participant.Result.PASSED)
+        .filter(attended_q())
+        .exclude(Exists(Certificate.objects.filter(participant_id=OuterRef("pk"))))
+    )
+    return EventCounts(
+        issued=certificates.filter(revoked_at__isnull=True).count(),
+        revoked=certificates.filter(revoked_at__isnull=False).count(),
+        eligible_without=eligible.count(),
+        participants=Participant.objects.filter(event=event).count(),
+    )
+
+
+def export_headers() -> list[str]:
+    return [
+        _("Number"),
+        _("Name"),
+        _("Course"),
+        _("First day"),
+        _("Last day"),
+        _("Hours"),
+        _("Issued on"),
+        _("Valid until"),
+        _("Status"),
+        _("Verification code"),
+    ]
+
+
+def export_rows(certificates: Iterable[Certificate], today: datetime.date) -> Iterator[list]:
+    for c in certificates:
+        yield [
+            c.number,
+            c.name,
+            c.course_name,
+            c.event_start,
+            c.event_end,
+            c.hours,
+            c.issued_on,
+            c.valid_until,
+            str(STATES[state_of(c, today)]),
+            grouped_code(c.code),
+        ]
+
+
+def person_certificates(user, person, *, today: datetime.date | None = None) -> list[Certificate]:
+    """`person`'s certificates that `user` may see, newest first, each with its `state` and
+    `state_label` (for the person's page: `trainings/_person_certificates.html`)."""
+    today = today or timezone.localdate()
+    found = list(
+        Certificate.objects.visible_to(user)
+        .filter(participant__person=person)
+        .order_by("-issued_on", "-pk")
+    )
+    for c in found:
+        c.state = state_of(c, today)
+        c.state_label = STATES[c.state]
+    return found

@@ -1,0 +1,320 @@
+"""Certificates: issuing to those who passed and attended, revoking, printing a whole event.
+
+A certificate copies in what it certifies when it is issued (the name, the course as printed,
+hours, the event's dates, the signer), so it and its public verification page keep saying what
+was printed even if the registry changes later. Its `code` is 10 characters drawn by `secrets`
+from 31 letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L): about
+8·10^14 possibilities, so a code cannot be guessed by trying. Numbers run per year
+("0007/SERT/2024"); two people issuing at the same moment cannot get the same number, because
+the database refuses a second (year, seq) and the loser takes the next one.
+
+Every function raises `ValidationError` keyed by the field to fix and changes nothing on bad
+input; every write is audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.lib.dates import long_date
+from pilar.trainings.models import (
+    Attendance,
+    Certificate,
+    CertificatePrint,
+    Participant,
+    TrainingEvent,
+)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+NUMBER_FORMAT = "{seq:04d}/SERT/{year}"
+CERTIFICATE_FIELDS = [
+    "number",
+    "name",
+    "course_name",
+    "hours",
+    "event_start",
+    "event_end",
+    "issued_on",
+    "valid_until",
+    "signer_name",
+    "signer_title",
+    "revoked_at",
+    "revoke_reason",
+]
+ATTEMPTS = 8
+
+
+def new_code() -> str:
+    """A fresh random verification code, in its stored (normalised) form."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str | None:
+    """The stored form of a code as someone typed it ("k7qx-m3rt 9a" → "K7QXM3RT9A"), or None
+    when it cannot be a code at all (so a lookup never runs on junk)."""
+    code = "".join((typed or "").split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def grouped_code(code: str) -> str:
+    """A stored code as it is printed, easier to read aloud: K7QX-M3RT-9A."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def verify_url(code: str) -> str:
+    return f"{settings.PILAR_PUBLIC_URL}/c/{code}/"
+
+
+def find_by_code(typed: str) -> Certificate | None:
+    code = normalise_code(typed)
+    if code is None:
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+def attended_q():
+    return Exists(Attendance.objects.filter(participant_id=OuterRef("pk")))
+
+
+def eligibility_problem(participant: Participant, *, attended: bool | None = None) -> str | None:
+    """Why `participant` cannot have a certificate, or None when they can."""
+    if participant.result != Participant.Result.PASSED:
+        return _(
+            "%(name)s has not passed (result: %(result)s); record the result “passed” first."
+        ) % {"name": participant.person.name, "result": participant.get_result_display()}
+    if attended is None:
+        attended = participant.attendance.exists()
+    if not attended:
+        return _(
+            "%(name)s did not attend any day of the event; a certificate is only for someone "
+            "who attended. Record their attendance first if they were there."
+        ) % {"name": participant.person.name}
+    return None
+
+
+def _already_error(certificate: Certificate) -> str:
+    return _("%(name)s already has certificate %(number)s for this event.") % {
+        "name": certificate.name,
+        "number": certificate.number,
+    }
+
+
+def _check_issued_on(event: TrainingEvent, issued_on: datetime.date) -> str | None:
+    if issued_on < event.end_date:
+        return _(
+            "The date of issue %(date)s is before the event's last day (%(end)s); issue it on "
+            "or after %(end)s."
+        ) % {"date": long_date(issued_on), "end": long_date(event.end_date)}
+    if issued_on > timezone.localdate():
+        return _("The date of issue %(date)s is in the future; give today's date or earlier.") % {
+            "date": long_date(issued_on)
+        }
+    return None
+
+
+def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
+    """Insert the certificate, taking the year's next number and a fresh code; on a clash with
+    a concurrent issue (same number, or — astronomically rarely — the same code) try again."""
+    event, course = participant.event, participant.event.course
+    year = issued_on.year
+    for _attempt in range(ATTEMPTS):
+        seq = (Certificate.objects.filter(year=year).aggregate(m=Max("seq"))["m"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    participant=participant,
+                    code=new_code(),
+                    number=NUMBER_FORMAT.format(seq=seq, year=year),
+                    year=year,
+                    seq=seq,
+                    name=participant.person.name,
+                    course_name=event.display_title,
+                    hours=course.hours,
+                    event_start=event.start_date,
+                    event_end=event.end_date,
+                    issued_on=issued_on,
+                    valid_until=course.valid_until(issued_on),
+                    signer_name=settings.PILAR_CERTIFICATE_SIGNER_NAME,
+                    signer_title=settings.PILAR_CERTIFICATE_SIGNER_TITLE,
+                )
+        except IntegrityError:
+            existing = Certificate.objects.filter(participant=participant).first()
+            if existing is not None:
+                raise ValidationError({"participant": [_already_error(existing)]}) from None
+    raise ValidationError(
+        {"__all__": [_("Many certificates are being issued at once; try again in a moment.")]}
+    )
+
+
+def _issue(by: Actor, participant: Participant, issued_on: datetime.date | None) -> Certificate:
+    existing = Certificate.objects.filter(participant=participant).first()
+    if existing is not None:
+        raise ValidationError({"participant": [_already_error(existing)]})
+    problem = eligibility_problem(participant)
+    if problem:
+        raise ValidationError({"participant": [problem]})
+    issued_on = issued_on or participant.event.end_date
+    problem = _check_issued_on(participant.event, issued_on)
+    if problem:
+        raise ValidationError({"issued_on": [problem]})
+    certificate = _create(participant, issued_on)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=certificate,
+        person=participant.person,
+        changes=diff({}, snapshot(certificate, CERTIFICATE_FIELDS)),
+    )
+    return certificate
+
+
+def _locked(participant: Participant) -> Participant:
+    # The lock makes two issues for one participant wait for each other; the second then finds
+    # the first's certificate and says so.
+    return (
+        Participant.objects.select_for_update()
+        .select_related("event__course", "person")
+        .get(pk=participant.pk)
+    )
+
+
+@transaction.atomic
+def certificate_issue(
+    *, by: Actor, participant: Participant, issued_on: datetime.date | None = None
+) -> Certificate:
+    """Issue the certificate of a participant who passed and attended at least one day.
+
+    `issued_on` defaults to the event's last day; the certificate is valid until the course's
+    validity from then (or without limit)."""
+    return _issue(by, _locked(participant), issued_on)
+
+
+@dataclass
+class IssueSummary:
+    """What issuing for a whole event did."""
+
+    issued: list[Certificate] = field(default_factory=list)
+    already: int = 0
+    not_eligible: list[tuple[Participant, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def certificates_issue_for_event(*, by: Actor, event: TrainingEvent) -> IssueSummary:
+    """Issue a certificate to every participant of `event` who passed and attended and has
+    none yet, all in one transaction; the others are counted, with the reason."""
+    event = TrainingEvent.objects.select_for_update().select_related("course").get(pk=event.pk)
+    problem = _check_issued_on(event, event.end_date)
+    if problem:
+        raise ValidationError({"event": [problem]})
+    participants = (
+        Participant.objects.select_for_update()
+        .filter(event=event)
+        .annotate(
+            attended=attended_q(),
+            has_certificate=Exists(Certificate.objects.filter(participant_id=OuterRef("pk"))),
+        )
+        .select_related("person", "event__course")
+        .order_by("person__name", "pk")
+    )
+    summary = IssueSummary()
+    for participant in participants:
+        if participant.has_certificate:
+            summary.already += 1
+            continue
+        problem = eligibility_problem(participant, attended=participant.attended)
+        if problem:
+            summary.not_eligible.append((participant, problem))
+            continue
+        summary.issued.append(_issue(by, participant, None))
+    return summary
+
+
+@transaction.atomic
+def certificate_revoke(*, by: Actor, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke a certificate: it stays on record, and its verification page says REVOKED."""
+    certificate = (
+        Certificate.objects.select_for_update()
+        .select_related("participant__person")
+        .get(pk=certificate.pk)
+    )
+    reason = " ".join((reason or "").split())
+    errors: dict[str, list] = {}
+    if certificate.is_revoked:
+        errors.setdefault("reason", []).append(
+            _("This certificate was already revoked on %(date)s.")
+            % {"date": long_date(timezone.localdate(certificate.revoked_at))}
+        )
+    elif not reason:
+        errors.setdefault("reason", []).append(
+            _("Give the reason for revoking it (e.g. issued to the wrong person).")
+        )
+    elif len(reason) > 250:
+        errors.setdefault("reason", []).append(_("Keep the reason within 250 characters."))
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(certificate, CERTIFICATE_FIELDS)
+    certificate.revoked_at = timezone.now()
+    certificate.revoke_reason = reason
+    certificate.save(update_fields=["revoked_at", "revoke_reason"])
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=certificate,
+        person=certificate.participant.person,
+        changes=diff(before, snapshot(certificate, CERTIFICATE_FIELDS)),
+        note=reason,
+    )
+    return certificate
+
+
+def printable(event: TrainingEvent):
+    """The certificates of `event` that are printed together: all but the revoked ones."""
+    return (
+        Certificate.objects.filter(participant__event=event, revoked_at__isnull=True)
+        .select_related("participant__event")
+        .order_by("name", "pk")
+    )
+
+
+@transaction.atomic
+def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePrint:
+    """Queue the printing of all of `event`'s certificates into one PDF (a background task).
+    A print still waiting or running for the event is returned instead of starting another."""
+    from pilar.trainings.tasks import queue_print
+
+    event = TrainingEvent.objects.select_for_update().get(pk=event.pk)
+    running = event.certificate_prints.filter(
+        status__in=[CertificatePrint.Status.QUEUED, CertificatePrint.Status.RUNNING]
+    ).first()
+    if running is not None:
+        return running
+    total = printable(event).count()
+    if not total:
+        raise ValidationError(
+            {"event": [_("No certificate has been issued for this event yet; issue them first.")]}
+        )
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    job = CertificatePrint.objects.create(event=event, total=total, created_by=user)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=job,
+        object_repr=str(event)[:200],
+        note=_("printing %(n)s certificates") % {"n": total},
+    )
+    queue_print(job)
+    return job

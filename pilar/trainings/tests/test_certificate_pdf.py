@@ -1,0 +1,95 @@
+"""The printed certificate: it renders, says what it certifies in Indonesian, carries a QR code
+that reads back as the verification address, and never the NIK or contact details."""
+
+import subprocess
+
+import pytest
+
+from pilar.trainings.certificate_pdf import certificate_pdf, certificates_pdf, date_range
+from pilar.trainings.certificates import grouped_code
+from pilar.trainings.tests.certificate_support import D, enrol, make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+def to_png(path, prefix, dpi: int = 100) -> list:
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(path), str(prefix)], check=True)
+    return sorted(prefix.parent.glob(prefix.name + "*.png"))
+
+
+def read_qr(png) -> str:
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
+def test_dates_in_indonesian():
+    assert date_range(D(2024, 10, 22), D(2024, 10, 22)) == "22 Oktober 2024"
+    assert date_range(D(2024, 10, 21), D(2024, 10, 23)) == "21–23 Oktober 2024"
+    assert date_range(D(2024, 9, 30), D(2024, 10, 2)) == "30 September – 2 Oktober 2024"
+    assert date_range(D(2024, 12, 30), D(2025, 1, 2)) == "30 Desember 2024 – 2 Januari 2025"
+
+
+def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_path, settings):
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Drs. Penandatangan"
+    certified.signer_name = "Drs. Penandatangan"
+    path = tmp_path / "s.pdf"
+    path.write_bytes(certificate_pdf(certified))
+    text = pdf_text(path)
+    a1 = people["a1"]
+    for expected in [
+        "SERTIFIKAT",
+        "Nomor: 0001/SERT/2024",
+        "diberikan kepada",
+        "Ani Kecamatan A",
+        "Pelatihan Dasar PSM",
+        "32 jam",
+        "21–22 Oktober 2024",
+        "Berlaku sampai 21 Oktober 2025",
+        "Bukittinggi, 22 Oktober 2024",
+        "Drs. Penandatangan",
+        settings.PILAR_OFFICE_NAME.upper(),
+        grouped_code(certified.code),
+    ]:
+        assert expected in " ".join(text.split()), expected
+    for secret in [a1.nik, a1.nik[:8], a1.phone, a1.address]:
+        assert secret not in text
+    pages = to_png(path, tmp_path / "page")
+    assert len(pages) == 1
+    assert read_qr(pages[0]) == f"{settings.PILAR_PUBLIC_URL}/c/{certified.code}/"
+
+
+def test_never_expiring_and_a_long_name(people, issuer, tmp_path):
+    from pilar.trainings.certificates import certificate_issue
+
+    ev = make_event("Orientasi Tagana", validity_months=None)
+    a2 = people["a2"]
+    a2.name = "Muhammad Budi Santoso Putra Pratama Kurniawan Wijayakusuma Nasution"
+    a2.save()
+    cert = certificate_issue(by=issuer, participant=enrol(ev, a2))
+    path = tmp_path / "s.pdf"
+    path.write_bytes(certificate_pdf(cert))
+    text = " ".join(pdf_text(path).split())
+    assert "Berlaku tanpa batas waktu" in text and a2.name in text
+    assert len(to_png(path, tmp_path / "p", dpi=30)) == 1
+
+
+def test_bundle_one_page_each(people, cert_event, issuer, tmp_path):
+    from pilar.trainings.certificates import certificates_issue_for_event
+
+    for p in people.values():
+        enrol(cert_event, p)
+    summary = certificates_issue_for_event(by=issuer, event=cert_event)
+    seen = []
+    path = tmp_path / "all.pdf"
+    path.write_bytes(certificates_pdf(summary.issued, progress=seen.append))
+    assert seen == [1, 2, 3, 4]
+    pages = to_png(path, tmp_path / "page", dpi=60)
+    assert len(pages) == 4
+    text = pdf_text(path)
+    for p in people.values():
+        assert p.name in text and p.nik not in text

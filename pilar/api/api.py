@@ -18,7 +18,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Registry of social pillars: areas, people, duties, headcounts, roster imports, "
-        "casework, KUBE, Tagana and tali kasih (stipends)."
+        "casework, KUBE, Tagana, tali kasih (stipends) and trainings."
     ),
     auth=AUTH,
     urls_namespace="api",
@@ -93,6 +93,7 @@ def mount() -> NinjaAPI:
     from pilar.registry.api import router as registry_router
     from pilar.stipends.api import router as stipends_router
     from pilar.tagana.api import router as tagana_router
+    from pilar.trainings.api import router as trainings_router
 
     api.add_router("/", regions_router)
     api.add_router("/", registry_router)
@@ -101,4 +102,5 @@ def mount() -> NinjaAPI:
     api.add_router("/kube", kube_router)
     api.add_router("/tagana", tagana_router)
     api.add_router("/stipends", stipends_router)
+    api.add_router("/trainings", trainings_router)
     return api

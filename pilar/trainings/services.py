@@ -290,16 +290,23 @@ def _event_errors(
     return errors
 
 
-def _event_values(*, title, place, organiser, funding, budget, capacity, note) -> dict:
-    return {
-        "title": (title or "").strip(),
-        "place": (place or "").strip(),
-        "organiser": (organiser or "").strip(),
-        "funding": funding or "",
-        "budget": budget,
-        "capacity": capacity,
-        "note": (note or "").strip(),
+def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
+    """The event's fields from `details` (texts trimmed), or a ValidationError naming each
+    field to fix."""
+    values = {
+        **details,
+        "title": (details["title"] or "").strip(),
+        "place": (details["place"] or "").strip(),
+        "organiser": (details["organiser"] or "").strip(),
+        "funding": details["funding"] or "",
+        "note": (details["note"] or "").strip(),
     }
+    errors = _event_errors(
+        event=event, **{k: v for k, v in values.items() if k not in ("title", "note")}
+    )
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 @transaction.atomic
@@ -318,31 +325,22 @@ def event_create(
     note: str = "",
 ) -> TrainingEvent:
     """Schedule (or record) a run of an offered course."""
-    values = _event_values(
-        title=title,
-        place=place,
-        organiser=organiser,
-        funding=funding,
-        budget=budget,
-        capacity=capacity,
-        note=note,
+    values = _checked_event(
+        None,
+        {
+            "course": course,
+            "start_date": start_date,
+            "end_date": end_date,
+            "title": title,
+            "place": place,
+            "organiser": organiser,
+            "funding": funding,
+            "budget": budget,
+            "capacity": capacity,
+            "note": note,
+        },
     )
-    errors = _event_errors(
-        event=None,
-        course=course,
-        start_date=start_date,
-        end_date=end_date,
-        **{k: values[k] for k in ("place", "organiser", "funding", "budget", "capacity")},
-    )
-    if errors:
-        raise ValidationError(errors)
-    event = TrainingEvent.objects.create(
-        course=course,
-        start_date=start_date,
-        end_date=end_date,
-        created_by=_user(by),
-        **values,
-    )
+    event = TrainingEvent.objects.create(created_by=_user(by), **values)
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,
@@ -375,28 +373,22 @@ def event_update(
     """Change an event's details. Its dates must still hold every day attendance was recorded,
     and its capacity every person already invited."""
     event = _locked_event(event)
-    values = _event_values(
-        title=title,
-        place=place,
-        organiser=organiser,
-        funding=funding,
-        budget=budget,
-        capacity=capacity,
-        note=note,
+    values = _checked_event(
+        event,
+        {
+            "course": course,
+            "start_date": start_date,
+            "end_date": end_date,
+            "title": title,
+            "place": place,
+            "organiser": organiser,
+            "funding": funding,
+            "budget": budget,
+            "capacity": capacity,
+            "note": note,
+        },
     )
-    errors = _event_errors(
-        event=event,
-        course=course,
-        start_date=start_date,
-        end_date=end_date,
-        **{k: values[k] for k in ("place", "organiser", "funding", "budget", "capacity")},
-    )
-    if errors:
-        raise ValidationError(errors)
     before = snapshot(event, EVENT_FIELDS)
-    event.course = course
-    event.start_date = start_date
-    event.end_date = end_date
     for key, value in values.items():
         setattr(event, key, value)
     event.save()

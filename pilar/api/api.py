@@ -18,7 +18,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Registry of social pillars: areas, people, duties, headcounts, roster imports, "
-        "casework, KUBE, Tagana, tali kasih (stipends) and equipment."
+        "casework, KUBE, Tagana, tali kasih (stipends), trainings, certificates and equipment."
     ),
     auth=AUTH,
     urls_namespace="api",
@@ -94,6 +94,7 @@ def mount() -> NinjaAPI:
     from pilar.registry.api import router as registry_router
     from pilar.stipends.api import router as stipends_router
     from pilar.tagana.api import router as tagana_router
+    from pilar.trainings.api import router as trainings_router
     from pilar.trainings.certificate_api import router as certificates_router
 
     api.add_router("/", regions_router)
@@ -103,6 +104,7 @@ def mount() -> NinjaAPI:
     api.add_router("/kube", kube_router)
     api.add_router("/tagana", tagana_router)
     api.add_router("/stipends", stipends_router)
-    api.add_router("/equipment", equipment_router)
+    api.add_router("/trainings", trainings_router)
     api.add_router("/certificates", certificates_router)
+    api.add_router("/equipment", equipment_router)
     return api

@@ -26,6 +26,7 @@ from pilar.stipends.tests import matrix as stipends_matrix
 from pilar.stipends.tests import matrix_person as stipends_person_matrix
 from pilar.tagana.tests import matrix as tagana_matrix
 from pilar.tests_support import PASSWORD
+from pilar.trainings.tests import matrix as trainings_matrix
 from pilar.trainings.tests import matrix_certificates as certificates_matrix
 
 APP_MATRICES = [
@@ -36,6 +37,7 @@ APP_MATRICES = [
     stipends_matrix,
     stipends_person_matrix,
     tagana_matrix,
+    trainings_matrix,
     certificates_matrix,
 ]
 

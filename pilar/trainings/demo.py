@@ -1,0 +1,137 @@
+"""Demonstration trainings for `pilar demo`: the courses, the 22 October 2024 training of all
+360 pillars active that day, and the Tagana refresher trainings of 2022 and 2023 — each with
+attendance and results, written through the services.
+
+Deterministic from `rng`: the same seed gives the same absentees and scores.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from pilar.audit.services import Actor
+from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.trainings import services
+from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
+
+D = datetime.date
+TRAINING_DAY = D(2024, 10, 22)
+KINDS = ["PSM", "TKSK", "TAGANA", "PENDAMPING_KUBE"]
+ABSENT_ON_TRAINING_DAY = 4
+# The yearly Tagana refreshers: (key, first day, last day).
+TAGANA_REFRESHERS = [
+    ("tagana-2022", D(2022, 11, 15), D(2022, 11, 16)),
+    ("tagana-2023", D(2023, 11, 14), D(2023, 11, 15)),
+]
+
+
+def _courses(by: Actor) -> dict[str, Course]:
+    kinds = {k.code: k for k in PillarKind.objects.filter(code__in=KINDS)}
+    return {
+        "basic": services.course_create(
+            by=by,
+            name="Pelatihan Dasar Pekerja Sosial Masyarakat",
+            level=Course.Level.BASIC,
+            hours=40,
+            kinds=[kinds["PSM"]],
+            required_for_appointment=True,
+        ),
+        "bimtek": services.course_create(
+            by=by,
+            name="Bimbingan Teknis Pilar Sosial",
+            level=Course.Level.ADVANCED,
+            hours=8,
+            kinds=[],
+        ),
+        "tagana": services.course_create(
+            by=by,
+            name="Pelatihan Tagana",
+            level=Course.Level.REFRESHER,
+            hours=16,
+            kinds=[kinds["TAGANA"]],
+            validity_months=12,
+        ),
+    }
+
+
+def _active_on(day: datetime.date, made: dict[str, list[Person]]) -> list[Person]:
+    """The people of `made` holding a duty of their kind on `day`, in `made`'s order."""
+    active = set(
+        Assignment.objects.active_on(day)
+        .filter(kind__code__in=KINDS)
+        .values_list("person_id", "kind__code")
+    )
+    people, seen = [], set()
+    for code in KINDS:
+        for person in made.get(code, []):
+            if (person.pk, code) in active and person.pk not in seen:
+                seen.add(person.pk)
+                people.append(person)
+    return people
+
+
+def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str, TrainingEvent]:
+    """The courses and three events; returns {"2024-10-22": …, "tagana-2022": …,
+    "tagana-2023": …}."""
+    courses = _courses(by)
+    events: dict[str, TrainingEvent] = {}
+
+    # 22 October 2024: every pillar active that day (PSM 300, Tagana 31, Pendamping KUBE 26,
+    # TKSK 3), one day; a handful did not come; everyone present passed.
+    event = services.event_create(
+        by=by,
+        course=courses["bimtek"],
+        title="Pelatihan dan Penyerahan Sarpras Pilar Sosial Kota Bukittinggi",
+        start_date=TRAINING_DAY,
+        end_date=TRAINING_DAY,
+        place="Kota Bukittinggi",
+        organiser="Dinas Sosial Kota Bukittinggi",
+        funding=FundingSource.APBD,
+        capacity=400,
+        note="Pelatihan pilar sosial se-Kota Bukittinggi dan penyerahan sarana dan prasarana.",
+    )
+    participants = services.participants_invite(
+        by=by, event=event, people=_active_on(TRAINING_DAY, made)
+    ).added
+    absent = {p.pk for p in rng.sample(participants, ABSENT_ON_TRAINING_DAY)}
+    present = [p.pk for p in participants if p.pk not in absent]
+    services.attendance_record(by=by, event=event, day=TRAINING_DAY, present_ids=present)
+    services.results_record(
+        by=by, event=event, results={pk: (Participant.Result.PASSED, None) for pk in present}
+    )
+    events["2024-10-22"] = event
+
+    # The Tagana refreshers: every member active on the first day (through the service's own
+    # invitation by kind); most come both days, some one day, now and then one not at all.
+    # Two days present: passed with a score; one day: did not pass; none: not assessed.
+    for key, first, last in TAGANA_REFRESHERS:
+        event = services.event_create(
+            by=by,
+            course=courses["tagana"],
+            title=f"Pelatihan Penyegaran Tagana {first.year}",
+            start_date=first,
+            end_date=last,
+            place="Markas Tagana Kota Bukittinggi",
+            organiser="Dinas Sosial Kota Bukittinggi",
+            funding=FundingSource.APBD,
+        )
+        participants = services.participants_invite(
+            by=by, event=event, kinds=list(courses["tagana"].kinds.all())
+        ).added
+        days_present = {p.pk: rng.choice([2] * 8 + [1, 0]) for p in participants}
+        for n, day in enumerate(event.days()):
+            services.attendance_record(
+                by=by,
+                event=event,
+                day=day,
+                present_ids=[pk for pk, days in days_present.items() if days > n],
+            )
+        results = {}
+        for pk, days in days_present.items():
+            if days == 2:
+                results[pk] = (Participant.Result.PASSED, rng.randint(70, 98))
+            elif days == 1:
+                results[pk] = (Participant.Result.FAILED, rng.randint(40, 69))
+        services.results_record(by=by, event=event, results=results)
+        events[key] = event
+    return events

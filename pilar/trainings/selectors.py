@@ -1,0 +1,291 @@
+"""Reads shared by the pages, the exports and the API: filtered events, an event's participants
+with their days, a person's trainings, and who serves without a required training."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from pilar.accounts.access import Capability, assignment_scope_q
+from pilar.lib.months import add_months
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
+
+
+@dataclass
+class EventFilter:
+    course: Course | None = None
+    level: str = ""
+    year: int | None = None
+    kind: str = ""
+    q: str = ""
+
+
+def for_kind_q(kind_code: str, prefix: str = "") -> Q:
+    """Courses (through `prefix`) for the kind `kind_code`: naming it, or naming no kind."""
+    return Q(**{f"{prefix}kinds__code": kind_code}) | Q(**{f"{prefix}kinds__isnull": True})
+
+
+def matching_events(user, f: EventFilter) -> QuerySet[TrainingEvent]:
+    """The events `user` may see that match `f`, counted: invited, attended, passed."""
+    events = TrainingEvent.objects.visible_to(user)
+    if f.course is not None:
+        events = events.filter(course=f.course)
+    if f.level:
+        events = events.filter(course__level=f.level)
+    if f.year:
+        events = events.filter(start_date__year=f.year)
+    if f.kind:
+        courses = Course.objects.filter(for_kind_q(f.kind)).values("pk")
+        events = events.filter(course__in=courses)
+    for word in f.q.split():
+        events = events.filter(
+            Q(title__icontains=word)
+            | Q(course__name__icontains=word)
+            | Q(place__icontains=word)
+            | Q(organiser__icontains=word)
+        )
+    # Meta.ordering does not apply to a GROUP BY query: order explicitly for the pager.
+    return (
+        events.select_related("course")
+        .annotate(
+            invited=Count("participants", distinct=True),
+            attended=Count(
+                "participants",
+                filter=Q(participants__attendance__isnull=False),
+                distinct=True,
+            ),
+            passed=Count(
+                "participants",
+                filter=Q(participants__result=Participant.Result.PASSED),
+                distinct=True,
+            ),
+        )
+        .order_by("-start_date", "-pk")
+    )
+
+
+def event_counts(event: TrainingEvent) -> dict[str, int]:
+    """Invited, attended (at least one day) and passed, over every participant of `event`."""
+    participants = event.participants.all()
+    return {
+        "invited": participants.count(),
+        "attended": participants.filter(attendance__isnull=False).distinct().count(),
+        "passed": participants.filter(result=Participant.Result.PASSED).count(),
+    }
+
+
+@dataclass
+class ParticipantRow:
+    participant: Participant
+    days: list[bool]
+    duty: Assignment | None = None
+
+    @property
+    def person(self) -> Person:
+        return self.participant.person
+
+    @property
+    def days_present(self) -> int:
+        return sum(self.days)
+
+
+def _duty_on(day: datetime.date):
+    return Prefetch(
+        "person__assignments",
+        queryset=Assignment.objects.active_on(day)
+        .select_related("kind", "area")
+        .order_by("kind__order", "pk"),
+        to_attr="duties_then",
+    )
+
+
+def participant_rows(event: TrainingEvent, participants) -> list[ParticipantRow]:
+    """`participants` (of `event`) with a present/absent flag per event day and the duty they
+    held on its first day (kind and area)."""
+    days = event.days()
+    participants = list(
+        participants.select_related("person").prefetch_related(
+            _duty_on(event.start_date),
+            Prefetch("attendance", queryset=Attendance.objects.only("participant_id", "day")),
+        )
+    )
+    rows = []
+    for p in participants:
+        present = {a.day for a in p.attendance.all()}
+        duties = p.person.duties_then
+        rows.append(
+            ParticipantRow(
+                participant=p,
+                days=[d in present for d in days],
+                duty=duties[0] if duties else None,
+            )
+        )
+    return rows
+
+
+def visible_participants(event: TrainingEvent, user, q: str = ""):
+    """The participants of `event` that `user` may see (by name), and how many others there
+    are."""
+    everyone = event.participants.all()
+    shown = everyone.visible_to(user)
+    for word in q.split():
+        shown = shown.filter(person__name__icontains=word)
+    hidden = everyone.count() - everyone.visible_to(user).count()
+    return shown.order_by("person__name", "pk"), hidden
+
+
+def attendance_sheet(event: TrainingEvent, day: datetime.date) -> list[tuple[Participant, bool]]:
+    """Every participant of `event` and whether they were present on `day`."""
+    present = set(
+        Attendance.objects.filter(participant__event=event, day=day).values_list(
+            "participant_id", flat=True
+        )
+    )
+    participants = event.participants.select_related("person").order_by("person__name", "pk")
+    return [(p, p.pk in present) for p in participants]
+
+
+@dataclass
+class Training:
+    """One participation of a person, as their own page lists it."""
+
+    participant: Participant
+    days_attended: int
+    days_total: int
+
+    @property
+    def event(self) -> TrainingEvent:
+        return self.participant.event
+
+
+def person_trainings(person: Person, user) -> list[Training]:
+    """The trainings of `person` that `user` may see, newest first, with days attended."""
+    participants = (
+        Participant.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("event__course")
+        .annotate(days_attended=Count("attendance"))
+        .order_by("-event__start_date", "-pk")
+    )
+    return [
+        Training(
+            participant=p,
+            days_attended=p.days_attended,
+            days_total=(p.event.end_date - p.event.start_date).days + 1,
+        )
+        for p in participants
+    ]
+
+
+def _passed_q(course: Course, on: datetime.date, person_ref) -> Exists:
+    """A pass of `course` by the person at `person_ref` that counts on `on`: the event ended by
+    then, and if the course expires, not longer ago than its validity."""
+    passed = Participant.objects.filter(
+        person=person_ref,
+        event__course=course,
+        result=Participant.Result.PASSED,
+        event__end_date__lte=on,
+    )
+    if course.validity_months:
+        # valid_until(end) = end + validity − 1 day ≥ on  ⇔  end > on − validity
+        passed = passed.filter(event__end_date__gt=add_months(on, -course.validity_months))
+    return Exists(passed)
+
+
+def required_courses(kind: PillarKind | None = None) -> list[Course]:
+    courses = Course.objects.filter(required_for_appointment=True).prefetch_related("kinds")
+    if kind is not None:
+        courses = courses.filter(for_kind_q(kind.code)).distinct()
+    return list(courses)
+
+
+def _annotate_passes(qs, courses: list[Course], on: datetime.date, person_ref: str):
+    """`qs` with a boolean `passed_<course pk>` per course (see `_passed_q`)."""
+    return qs.annotate(
+        **{f"passed_{c.pk}": _passed_q(c, on, OuterRef(person_ref)) for c in courses}
+    )
+
+
+def _applies(course: Course, kind_id: int) -> bool:
+    kinds = course.kinds.all()
+    return not kinds or any(k.pk == kind_id for k in kinds)
+
+
+def required_training_missing(
+    person: Person, kind: PillarKind, on: datetime.date | None = None
+) -> list[Course]:
+    """The courses required before appointment as `kind` that `person` has not passed (in a
+    way still valid on `on`, today by default)."""
+    on = on or timezone.localdate()
+    courses = required_courses(kind)
+    if not courses:
+        return []
+    flags = _annotate_passes(Person.objects.filter(pk=person.pk), courses, on, "pk")
+    row = flags.values(*[f"passed_{c.pk}" for c in courses]).get()
+    return [c for c in courses if not row[f"passed_{c.pk}"]]
+
+
+@dataclass
+class RequirementFilter:
+    kind: str = ""
+    area: Area | None = None
+    q: str = ""
+    on: datetime.date | None = None
+
+
+@dataclass
+class RequirementRow:
+    duty: Assignment
+    missing: list[Course] = field(default_factory=list)
+
+    @property
+    def person(self) -> Person:
+        return self.duty.person
+
+
+def duties_missing_training(user, f: RequirementFilter):
+    """Duties active on `f.on` (today) that `user` may see, of a kind some course is required
+    for, whose holder has not passed every such course; and a function turning a page of them
+    into RequirementRows naming the missing courses."""
+    on = f.on or timezone.localdate()
+    courses = required_courses()
+    duties = _annotate_passes(
+        Assignment.objects.active_on(on)
+        .filter(assignment_scope_q(user, Capability.TRAININGS_VIEW))
+        .select_related("person", "kind", "area"),
+        courses,
+        on,
+        "person_id",
+    ).order_by("person__name", "kind__order", "pk")
+    missing_q = Q(pk__in=[])
+    for course in courses:
+        kinds = [k.pk for k in course.kinds.all()]
+        lacks = Q(**{f"passed_{course.pk}": False})
+        missing_q |= (Q(kind__in=kinds) & lacks) if kinds else lacks
+    duties = duties.filter(missing_q)
+    if f.kind:
+        duties = duties.filter(kind__code=f.kind)
+    if f.area is not None:
+        duties = duties.filter(within_areas_q([f.area], "area"))
+    for word in f.q.split():
+        duties = duties.filter(person__name__icontains=word)
+
+    def rows(page) -> list[RequirementRow]:
+        return [
+            RequirementRow(
+                duty=duty,
+                missing=[
+                    c
+                    for c in courses
+                    if _applies(c, duty.kind_id) and not getattr(duty, f"passed_{c.pk}")
+                ],
+            )
+            for duty in page
+        ]
+
+    return duties, rows

@@ -8,7 +8,8 @@ A new URL must be added to the tables below, or to its app's `tests/matrix.py`, 
   allowed role gets 400 and nothing changes;
 - `setup(actors, people)` → {"pages": {URL name: path}, "api": {"{placeholder}": value}} for
   the records the routes need, and optionally `unchanged(made)` asserting the writes changed
-  nothing;
+  nothing (`made["counts"]` holds what `counts()` returned once every matrix had set up, for
+  matrices whose tables other matrices also fill);
 - optionally `PUBLIC`: URL names and API paths open without signing in, whose rule holds for
   anonymous visitors too.
 """
@@ -140,6 +141,9 @@ def app_records(actors, people):
     made = {}
     for matrix in APP_MATRICES:
         made[matrix.__name__] = matrix.setup(actors, people)
+    for matrix in APP_MATRICES:
+        if hasattr(matrix, "counts"):
+            made[matrix.__name__]["counts"] = matrix.counts()
     return made
 
 

@@ -22,7 +22,9 @@ GIVER = ("Drs. Hendri Yusman", "Kepala Bidang Perlindungan dan Jaminan Sosial")
 WITNESSES = [("Rina Marlina, S.Sos", "Kepala Seksi Linjamsos"), ("Yusrizal", "Pengurus Barang")]
 
 
-def load_equipment(*, rng, by: Actor, event_1022, tagana: list[Person]) -> dict:
+def load_equipment(
+    *, rng, by: Actor, event_1022, tagana: list[Person], tksk: list[Person] = ()
+) -> dict:
     """Load the catalog and its story; returns the items and handovers by name."""
     vest = services.item_create(by=by, name="Rompi Pilar Sosial", category="clothing", unit="buah")
     bag = services.item_create(by=by, name="Tas Lapangan", category="bag", unit="buah")
@@ -59,8 +61,13 @@ def load_equipment(*, rng, by: Actor, event_1022, tagana: list[Person]) -> dict:
     radio_days = [D(2021, 4, 12), D(2022, 2, 7), D(2023, 5, 22)]
     radio_bast = []
     holders: list[Person] = []
+    # Members who have since left get theirs in 2022, so the story has radios to chase.
+    leavers = [p for p in members if not _serving_now(p)]
+    members = [p for p in members if p not in leavers]
     for n, day in enumerate(radio_days):
         serving = [p for p in members[n * 8 : n * 8 + 8] if _served_on(p, day)]
+        if n == 1:
+            serving += [p for p in leavers if _served_on(p, day)]
         if not serving:
             continue
         radio_bast.append(
@@ -75,6 +82,21 @@ def load_equipment(*, rng, by: Actor, event_1022, tagana: list[Person]) -> dict:
             )
         )
         holders += serving
+
+    # A laptop for each TKSK serving when the laptops came (returned when they leave).
+    laptop_day = D(2023, 8, 14)
+    coordinators = [p for p in tksk if _served_on(p, laptop_day)][:3]
+    laptop_bast = None
+    if coordinators:
+        laptop_bast = services.handover_create(
+            by=by,
+            handed_on=laptop_day,
+            giver_name=GIVER[0],
+            giver_title=GIVER[1],
+            witnesses=WITNESSES,
+            place="Kantor Dinas Sosial Kota Bukittinggi",
+            lines=[(p, laptop, 1, Condition.NEW) for p in coordinators],
+        )
 
     event_bast = services.handover_from_event(
         by=by,
@@ -122,6 +144,7 @@ def load_equipment(*, rng, by: Actor, event_1022, tagana: list[Person]) -> dict:
     return {
         "items": {"vest": vest, "bag": bag, "radio": radio, "laptop": laptop},
         "radio_handovers": radio_bast,
+        "laptop_handover": laptop_bast,
         "event_handover": event_bast,
         "returns": returns,
     }

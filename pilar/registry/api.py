@@ -15,6 +15,7 @@ from pilar.registry import services
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
 from pilar.registry.selectors import PeopleFilter, matching_people
+from pilar.trainings.selectors import appointment_warning
 
 router = Router(tags=["registry"])
 
@@ -39,6 +40,11 @@ class AssignmentOut(Schema):
     start_date: datetime.date
     end_date: datetime.date | None
     end_reason: str
+    warnings: list[str] = Field(
+        default=[],
+        description="On a new duty: what the office should know, such as a required training "
+        "the person has not passed. The duty is saved all the same.",
+    )
 
 
 class PersonOut(Schema):
@@ -306,7 +312,10 @@ def create_assignment(request, payload: AssignmentIn):
         sk_signer=payload.sk_signer,
         override_reason=payload.override_reason,
     )
-    return Status(201, _assignment_out(assignment))
+    out = _assignment_out(assignment)
+    warning = appointment_warning(person, kind, assignment.start_date)
+    out.warnings = [warning] if warning else []
+    return Status(201, out)
 
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")

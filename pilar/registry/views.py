@@ -16,6 +16,7 @@ from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik,
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_export
+from pilar.equipment.selectors import HoldingFilter, holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
 from pilar.registry import services
@@ -29,6 +30,12 @@ from pilar.registry.forms import (
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
 from pilar.registry.selectors import matching_people
+from pilar.trainings.certificate_selectors import person_certificates
+from pilar.trainings.selectors import (
+    appointment_warning,
+    person_trainings,
+    required_training_missing,
+)
 
 PAGE_SIZE = 50
 # Fields whose values in the change history are shown only to those who may see the full NIK
@@ -157,7 +164,7 @@ def person_detail(request, pk: int):
             by=Actor.from_request(request), person=person, what=_("detail page")
         )
     today = timezone.localdate()
-    assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
+    assignments = list(person.assignments.select_related("kind", "area").order_by("-start_date"))
     entries = person.audit_entries.select_related("user")
     # Looks at the data stay in the audit log; the person's history shows changes and a count.
     views = entries.filter(action=AuditEntry.Action.VIEW_PERSONAL)
@@ -168,6 +175,7 @@ def person_detail(request, pk: int):
         request,
         "registry/person_detail.html",
         {
+            **_trainings_and_equipment(request.user, person, assignments, today),
             "person": person,
             "show_full": show_full,
             "assignments": assignments,
@@ -178,6 +186,38 @@ def person_detail(request, pk: int):
             "can_edit": can(request.user, Capability.PEOPLE_EDIT),
         },
     )
+
+
+def missing_training(person: Person, duties, today: datetime.date) -> list:
+    """Courses required before appointment that `person` has not passed, for the duties they
+    hold today; each course with `missing_for`, the kinds that require it."""
+    missing: dict[int, object] = {}
+    for duty in duties:
+        if not duty.is_active_on(today):
+            continue
+        for course in required_training_missing(person, duty.kind, today):
+            course = missing.setdefault(course.pk, course)
+            kinds = getattr(course, "kinds_missing", [])
+            if duty.kind.name not in kinds:
+                course.kinds_missing = [*kinds, duty.kind.name]
+    for course in missing.values():
+        course.missing_for = ", ".join(course.kinds_missing)
+    return list(missing.values())
+
+
+def _trainings_and_equipment(user, person: Person, duties, today: datetime.date) -> dict:
+    """The person's trainings, certificates and equipment, for those who may see them."""
+    context: dict = {}
+    if can(user, Capability.TRAININGS_VIEW):
+        context["trainings"] = person_trainings(person, user)
+        context["certificates"] = person_certificates(user, person, today=today)
+        context["missing_training"] = missing_training(person, duties, today)
+    if can(user, Capability.EQUIPMENT_VIEW):
+        held = list(holdings(user, HoldingFilter(person=person)))
+        context["holdings"] = held
+        if not any(duty.is_active_on(today) for duty in duties):
+            context["to_return"] = sum(h["held"] for h in held if h["item__needs_return"])
+    return context
 
 
 @capability_required(Capability.PEOPLE_VIEW)
@@ -240,13 +280,16 @@ def assignment_create(request, pk: int):
     form = AssignmentForm(request.POST or None, initial={"start_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_create(
+            duty = services.assignment_create(
                 by=Actor.from_request(request), person=person, **form.cleaned_data
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The duty has been added."))
+            warning = appointment_warning(person, duty.kind, duty.start_date)
+            if warning:
+                messages.warning(request, warning)
             return redirect("registry:person-detail", pk)
     return render(request, "registry/assignment_form.html", {"form": form, "person": person})
 

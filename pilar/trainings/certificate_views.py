@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -51,11 +51,7 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _event_page(event: TrainingEvent) -> str:
-    """The event's page when the trainings pages are there, else its certificates."""
-    try:
-        return reverse("trainings:event-detail", args=[event.pk])
-    except NoReverseMatch:
-        return reverse("trainings:certificate-list") + f"?event={event.pk}"
+    return reverse("trainings:event-detail", args=[event.pk])
 
 
 def _latest_print(event: TrainingEvent) -> CertificatePrint | None:

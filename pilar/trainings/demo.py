@@ -18,6 +18,9 @@ D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
 KINDS = ["PSM", "TKSK", "TAGANA", "PENDAMPING_KUBE"]
 ABSENT_ON_TRAINING_DAY = 4
+# The basic PSM training Permensos 10/2019 requires: Bukittinggi trained 135 PSM in November
+# 2025 (DOMAIN.md §7); the other PSM serving still lack it, which /trainings/requirements/ shows.
+PSM_BASIC = (D(2025, 11, 18), D(2025, 11, 20), 135)
 # The yearly Tagana refreshers: (key, first day, last day).
 TAGANA_REFRESHERS = [
     ("tagana-2022", D(2022, 11, 15), D(2022, 11, 16)),
@@ -71,8 +74,8 @@ def _active_on(day: datetime.date, made: dict[str, list[Person]]) -> list[Person
 
 
 def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str, TrainingEvent]:
-    """The courses and three events; returns {"2024-10-22": …, "tagana-2022": …,
-    "tagana-2023": …}."""
+    """The courses and four events; returns {"2024-10-22": …, "tagana-2022": …,
+    "tagana-2023": …, "psm-basic-2025": …}."""
     courses = _courses(by)
     events: dict[str, TrainingEvent] = {}
 
@@ -134,4 +137,30 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
                 results[pk] = (Participant.Result.FAILED, rng.randint(40, 69))
         services.results_record(by=by, event=event, results=results)
         events[key] = event
+
+    # November 2025: 135 of the PSM serving then take the basic training, all three days.
+    first, last, count = PSM_BASIC
+    event = services.event_create(
+        by=by,
+        course=courses["basic"],
+        title="Pelatihan Dasar Pekerja Sosial Masyarakat 2025",
+        start_date=first,
+        end_date=last,
+        place="Aula Dinas Sosial Kota Bukittinggi",
+        organiser="Dinas Sosial Kota Bukittinggi",
+        funding=FundingSource.APBD,
+        capacity=count,
+    )
+    serving = _active_on(first, {"PSM": made.get("PSM", [])})
+    chosen = rng.sample(serving, min(count, len(serving)))
+    participants = services.participants_invite(by=by, event=event, people=chosen).added
+    present = [p.pk for p in participants]
+    for day in event.days():
+        services.attendance_record(by=by, event=event, day=day, present_ids=present)
+    services.results_record(
+        by=by,
+        event=event,
+        results={pk: (Participant.Result.PASSED, rng.randint(72, 96)) for pk in present},
+    )
+    events["psm-basic-2025"] = event
     return events

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from pilar.accounts.access import Capability, assignment_scope_q
 from pilar.lib.months import add_months
@@ -228,6 +229,25 @@ def required_training_missing(
     flags = _annotate_passes(Person.objects.filter(pk=person.pk), courses, on, "pk")
     row = flags.values(*[f"passed_{c.pk}" for c in courses]).get()
     return [c for c in courses if not row[f"passed_{c.pk}"]]
+
+
+def appointment_warning(person: Person, kind: PillarKind, on: datetime.date) -> str | None:
+    """The warning to show when `person` is appointed as `kind` from `on` without having passed
+    a course required before that appointment (None when nothing is missing)."""
+    missing = required_training_missing(person, kind, on)
+    if not missing:
+        return None
+    return ngettext(
+        "%(name)s has no pass of %(courses)s on record, which is required before appointment "
+        "as %(kind)s. Record the training, or keep the reason the SK was issued without it.",
+        "%(name)s has no pass of %(courses)s on record, which are required before appointment "
+        "as %(kind)s. Record the trainings, or keep the reason the SK was issued without them.",
+        len(missing),
+    ) % {
+        "name": person.name,
+        "courses": ", ".join(f"“{c.name}”" for c in missing),
+        "kind": kind.name,
+    }
 
 
 @dataclass

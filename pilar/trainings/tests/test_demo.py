@@ -36,7 +36,7 @@ def made(people, make_person, make_assignment):
 
 def test_demo_trainings(made):
     events = load_trainings(rng=random.Random(3), by=Actor.system(), made=made)
-    assert set(events) == {"2024-10-22", "tagana-2022", "tagana-2023"}
+    assert set(events) == {"2024-10-22", "tagana-2022", "tagana-2023", "psm-basic-2025"}
     assert Course.objects.get(required_for_appointment=True).kinds.get().code == "PSM"
     day = events["2024-10-22"]
     assert day.display_title.startswith("Pelatihan dan Penyerahan Sarpras")
@@ -56,3 +56,14 @@ def test_demo_trainings(made):
     # Same seed, same absentees.
     absent = sorted(p.person.name for p in invited.filter(attendance__isnull=True))
     assert len(absent) == 4 and Participant.objects.filter(result="passed").count() >= 2
+    # The basic training of November 2025: the PSM serving then (not the one who left), all
+    # three days, all passed.
+    basic = events["psm-basic-2025"]
+    assert basic.course.required_for_appointment
+    assert set(basic.participants.values_list("person__name", flat=True)) == {
+        made["PSM"][0].name,
+        made["PSM"][1].name,
+        made["PSM"][2].name,
+    }
+    assert Attendance.objects.filter(participant__event=basic).count() == 9
+    assert basic.participants.filter(result="passed").count() == 3

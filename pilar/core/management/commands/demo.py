@@ -23,6 +23,7 @@ from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.casework.demo import CaseworkDemo
+from pilar.equipment.demo import load_equipment
 from pilar.kube.demo import load_kube
 from pilar.kube.models import KubeCompanion
 from pilar.lib.nik import make_nik
@@ -32,6 +33,8 @@ from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.reference import ensure_reference_data
 from pilar.stipends.demo import describe, load_stipends
 from pilar.tagana.demo import load_tagana
+from pilar.trainings.demo import load_trainings
+from pilar.trainings.demo_certificates import issue_demo_certificates
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
@@ -303,6 +306,25 @@ def load_work(demo: Demo, made: dict[str, list[Person]]) -> None:
     )
 
 
+def load_trainings_and_equipment(demo: Demo, made: dict[str, list[Person]]) -> dict:
+    """The 22 October 2024 training of the 360 with its certificates and the vests and field
+    bags handed to each attendee; earlier Tagana refreshers and the radios handed to Tagana;
+    the basic PSM training of November 2025."""
+    events = load_trainings(rng=random.Random(SEED + 2), by=demo.by, made=made)
+    certificates = issue_demo_certificates(by=demo.by, events=events)
+    equipment = load_equipment(
+        rng=random.Random(SEED + 3),
+        by=demo.by,
+        event_1022=events["2024-10-22"],
+        # Every Tagana member the unit has had, those who left included.
+        tagana=list(
+            Person.objects.filter(assignments__kind__code="TAGANA").distinct().order_by("pk")
+        ),
+        tksk=made["TKSK"],
+    )
+    return {"events": events, "certificates": certificates, "equipment": equipment}
+
+
 class Command(BaseCommand):
     help = (
         "Load the Bukittinggi demonstration data (360 pillars active on 22 October 2024) and "
@@ -332,6 +354,7 @@ class Command(BaseCommand):
             made = demo.run()
             users = make_users(made, chosen)
             load_work(demo, made)
+            trained = load_trainings_and_equipment(demo, made)
             story = load_stipends()
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
@@ -339,5 +362,12 @@ class Command(BaseCommand):
             f"{TRAINING_DAY.isoformat()}; users: {', '.join(users)}"
         )
         self.stdout.write("Tali kasih:\n" + "\n".join(describe(story)))
+        day = trained["events"]["2024-10-22"]
+        self.stdout.write(
+            f"Trainings: {len(trained['events'])} events, {trained['certificates']} certificates; "
+            f"22 October 2024: {day.participants.count()} invited, "
+            f"{day.participants.filter(result='passed').count()} passed, certificates and one "
+            f"BAST of vests and field bags (/trainings/events/{day.pk}/)"
+        )
         if password is None:
             self.stdout.write(f"Password for every demo user (shown once): {chosen}")

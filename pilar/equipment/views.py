@@ -47,24 +47,10 @@ from pilar.equipment.selectors import (
     stock_of,
 )
 from pilar.lib.exports import file_response
+from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Person
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 def _listing(request, form, select, *, name, headers, export, template, context=None):
@@ -78,7 +64,7 @@ def _listing(request, form, select, *, name, headers, export, template, context=
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = _query_without_page(request)
+    query = query_without_page(request)
     return render(
         request, template, {**(context or {}), "form": form, "page": page, "query": query}
     )
@@ -113,7 +99,7 @@ def item_create(request):
         try:
             item = services.item_create(by=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("%(item)s is in the catalog.") % {"item": item.name})
             return redirect("equipment:item-detail", item.pk)
@@ -130,7 +116,7 @@ def item_edit(request, pk: int):
         try:
             services.item_update(by=Actor.from_request(request), item=item, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The item has been saved."))
             return redirect("equipment:item-detail", item.pk)
@@ -162,7 +148,7 @@ def receipt_create(request):
         try:
             receipt = services.stock_receive(by=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -203,7 +189,7 @@ def handover_create(request):
                 by=Actor.from_request(request), lines=chosen, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("BAST %(number)s recorded.") % {"number": handover.number})
             return redirect("equipment:handover-detail", handover.pk)
@@ -229,7 +215,7 @@ def handover_from_event(request):
                     by=Actor.from_request(request), event=event, items=items, **bast
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -329,7 +315,7 @@ def return_create(request):
         try:
             services.return_record(by=Actor.from_request(request), person=person, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The return has been recorded."))
             return redirect("equipment:person", person.pk)

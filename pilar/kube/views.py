@@ -29,6 +29,7 @@ from pilar.kube.forms import (
 from pilar.kube.models import KubeGroup, KubeMember
 from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.exports import file_response
+from pilar.lib.views import apply_errors
 
 PAGE_SIZE = 50
 ACTIVITIES_SHOWN = 50
@@ -161,14 +162,6 @@ def group_detail(request, pk: int):
     return render(request, "kube/group_detail.html", _group_context(request, group))
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @capability_required(Capability.KUBE_EDIT)
 @require_http_methods(["GET", "POST"])
 def group_create(request):
@@ -179,7 +172,7 @@ def group_create(request):
                 by=Actor.from_request(request), data=form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The group %(name)s has been added.") % {"name": group})
             return redirect("kube:group-detail", group.pk)
@@ -199,7 +192,7 @@ def group_edit(request, pk: int):
                 data=form.cleaned_data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("kube:group-detail", pk)
@@ -220,7 +213,7 @@ def _action(request, pk: int, *, form_name: str, form, call, done: str, edit: bo
         try:
             call(group, form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("kube:group-detail", pk)

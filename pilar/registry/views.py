@@ -19,6 +19,7 @@ from pilar.audit.services import Actor, audit_export
 from pilar.equipment.selectors import HoldingFilter, holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
+from pilar.lib.views import apply_errors
 from pilar.registry import services
 from pilar.registry.forms import (
     AssignmentEndForm,
@@ -81,14 +82,6 @@ def _add_person_checks(request, form, person=None) -> None:
         for field, errors in exc.message_dict.items():
             if field in form.fields and field not in form.errors:
                 form.add_error(field, errors)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @capability_required(Capability.PEOPLE_VIEW)
@@ -241,7 +234,7 @@ def person_create(request):
         try:
             person = services.person_create(by=Actor.from_request(request), data=form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("%(name)s has been registered.") % {"name": person.name})
             return redirect("registry:person-detail", person.pk)
@@ -266,7 +259,7 @@ def person_edit(request, pk: int):
                 by=Actor.from_request(request), person=original, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("registry:person-detail", pk)
@@ -284,7 +277,7 @@ def assignment_create(request, pk: int):
                 by=Actor.from_request(request), person=person, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The duty has been added."))
             warning = appointment_warning(person, duty.kind, duty.start_date)
@@ -308,7 +301,7 @@ def assignment_end(request, pk: int):
                 by=Actor.from_request(request), assignment=assignment, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The duty has been ended."))
             return redirect("registry:person-detail", assignment.person_id)

@@ -15,6 +15,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.lib.exports import file_response
+from pilar.lib.views import apply_errors, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
     DeploymentEndForm,
@@ -29,21 +30,6 @@ from pilar.tagana.models import Deployment, DisasterEvent
 from pilar.tagana.selectors import event_detail_parts, matching_events, roster
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 @capability_required(Capability.TAGANA_VIEW)
@@ -66,7 +52,7 @@ def event_list(request):
     return render(
         request,
         "tagana/event_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -78,7 +64,7 @@ def event_create(request):
         try:
             event = services.event_create(by=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The event has been recorded."))
             return redirect("tagana:event-detail", event.pk)
@@ -134,7 +120,7 @@ def deployment_add(request, pk: int):
                 by=Actor.from_request(request), event=event, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, _("%(name)s has been deployed.") % {"name": deployment.person.name}
@@ -159,7 +145,7 @@ def deployment_end(request, pk: int):
                 by=Actor.from_request(request), deployment=deployment, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -178,7 +164,7 @@ def log_add(request, pk: int):
         try:
             services.log_entry_add(by=Actor.from_request(request), event=event, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The log entry has been added."))
             return redirect("tagana:event-detail", event.pk)
@@ -194,7 +180,7 @@ def event_close(request, pk: int):
         try:
             services.event_close(by=Actor.from_request(request), event=event, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The event has been closed."))
             return redirect("tagana:event-detail", event.pk)
@@ -226,6 +212,6 @@ def roster_view(request):
             "page": page,
             "rows": rows(page),
             "now": now,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )

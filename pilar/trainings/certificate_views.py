@@ -22,6 +22,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.lib.exports import file_response
+from pilar.lib.views import query_without_page
 from pilar.trainings import certificates as services
 from pilar.trainings.certificate_forms import CertificateFilterForm, CodeForm, RevokeForm
 from pilar.trainings.certificate_selectors import (
@@ -37,13 +38,6 @@ from pilar.trainings.certificate_selectors import (
 from pilar.trainings.models import Certificate, CertificatePrint, Participant, TrainingEvent
 
 PAGE_SIZE = 50
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -104,7 +98,7 @@ def _list(request, *, expiring: bool):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "expiring": expiring,
             "expiring_days": EXPIRING_DAYS,
         },

@@ -21,6 +21,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audit_export
 from pilar.lib.exports import file_response
+from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Assignment, Person
 from pilar.trainings import exports, services
 from pilar.trainings.certificate_views import event_panel
@@ -49,21 +50,6 @@ PAGE_SIZE = 50
 PICK_LIMIT = 50
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
-
-
 def _bad_format():
     return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
 
@@ -89,7 +75,7 @@ def course_create(request):
         try:
             services.course_create(by=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The course has been added."))
             return redirect("trainings:course-list")
@@ -107,7 +93,7 @@ def course_edit(request, pk: int):
                 by=Actor.from_request(request), course=course, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The course has been saved."))
             return redirect("trainings:course-list")
@@ -137,7 +123,7 @@ def event_list(request):
     return render(
         request,
         "trainings/event_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -149,7 +135,7 @@ def event_create(request):
         try:
             event = services.event_create(by=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The training event has been recorded."))
             return redirect("trainings:event-detail", event.pk)
@@ -171,7 +157,7 @@ def event_edit(request, pk: int):
         try:
             services.event_update(by=Actor.from_request(request), event=event, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The training event has been saved."))
             return redirect("trainings:event-detail", event.pk)
@@ -211,7 +197,7 @@ def event_detail(request, pk: int):
         "hidden_count": hidden,
         "counts": event_counts(event),
         "q": q,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
         "can_edit": can(request.user, Capability.TRAININGS_EDIT),
     }
     context.update(event_panel(request, event))
@@ -259,7 +245,7 @@ def participant_invite(request, pk: int):
                     by=Actor.from_request(request), event=event, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 message = ngettext(
                     "%(n)s person has been invited.",
@@ -346,7 +332,7 @@ def attendance(request, pk: int, day: str):
                     present_ids=form.cleaned_data["present"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 present = len(form.cleaned_data["present"])
                 messages.success(
@@ -407,7 +393,7 @@ def results(request, pk: int):
                     by=Actor.from_request(request), event=event, results=form.results()
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -474,6 +460,6 @@ def requirements(request):
             "page": page,
             "rows": rows(page),
             "on": on,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability, area_scope, can, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.casework import selectors as casework
+from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
 from pilar.registry.forms import parse_date
 from pilar.registry.headcount import headcount
 from pilar.stipends.arrears import office_arrears, previous_month
@@ -46,5 +47,10 @@ def home(request):
             "month": month,
             "casework": casework_total,
             **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
+            "gaps": training_and_equipment_gaps(scope, today),
+            "expiring_days": EXPIRING_DAYS,
+            "is_today": today == timezone.localdate(),
+            "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
+            "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
         },
     )

@@ -268,26 +268,32 @@ class RequirementRow:
         return self.duty.person
 
 
+def lacking_required(duties, courses: list[Course], on: datetime.date):
+    """Of `duties`, those active on `on` of a kind some course in `courses` is required for,
+    whose holder has not passed it (annotated with `passed_<course pk>`)."""
+    missing_q = Q(pk__in=[])
+    for course in courses:
+        kinds = [k.pk for k in course.kinds.all()]
+        lacks = Q(**{f"passed_{course.pk}": False})
+        missing_q |= (Q(kind__in=kinds) & lacks) if kinds else lacks
+    return _annotate_passes(duties.active_on(on), courses, on, "person_id").filter(missing_q)
+
+
 def duties_missing_training(user, f: RequirementFilter):
     """Duties active on `f.on` (today) that `user` may see, of a kind some course is required
     for, whose holder has not passed every such course; and a function turning a page of them
     into RequirementRows naming the missing courses."""
     on = f.on or timezone.localdate()
     courses = required_courses()
-    duties = _annotate_passes(
-        Assignment.objects.active_on(on)
-        .filter(assignment_scope_q(user, Capability.TRAININGS_VIEW))
-        .select_related("person", "kind", "area"),
-        courses,
-        on,
-        "person_id",
-    ).order_by("person__name", "kind__order", "pk")
-    missing_q = Q(pk__in=[])
-    for course in courses:
-        kinds = [k.pk for k in course.kinds.all()]
-        lacks = Q(**{f"passed_{course.pk}": False})
-        missing_q |= (Q(kind__in=kinds) & lacks) if kinds else lacks
-    duties = duties.filter(missing_q)
+    duties = (
+        lacking_required(
+            Assignment.objects.filter(assignment_scope_q(user, Capability.TRAININGS_VIEW)),
+            courses,
+            on,
+        )
+        .select_related("person", "kind", "area")
+        .order_by("person__name", "kind__order", "pk")
+    )
     if f.kind:
         duties = duties.filter(kind__code=f.kind)
     if f.area is not None:

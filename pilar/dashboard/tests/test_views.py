@@ -102,6 +102,100 @@ def test_dashboard_queries_are_bounded(
         person = make_person(f"Tambahan {n:02d}", kelurahan="13.75.03.1001")
         make_assignment(person, "PSM", "13.75.03.1001")
     login(client, actors["viewer"])
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(32):
         page = client.get("/dashboard/")
     assert page.context["office"].by_kind[0].total == 27 + 20 * 10
+
+
+@pytest.fixture
+def gaps(actors, people, make_person, make_assignment, reference):
+    """On 20 November 2024: a basic PSM course a1 passed in October 2024 (a2 and b1 did not);
+    a Tagana refresher certificate of a1 ending on 10 December 2024; a radio still held by a PSM
+    of kecamatan A whose duty ended in June 2024."""
+    import datetime
+
+    from pilar.audit.services import Actor
+    from pilar.equipment import services as equipment
+    from pilar.equipment.models import Condition
+    from pilar.registry.models import PillarKind
+    from pilar.trainings import services as trainings
+    from pilar.trainings.certificates import certificate_issue
+
+    D = datetime.date
+    by = Actor(user=actors["operator"])
+    psm = PillarKind.objects.get(code="PSM")
+    basic = trainings.course_create(
+        by=by, name="Dasar PSM", level="basic", hours=40, kinds=[psm], required_for_appointment=True
+    )
+    refresher = trainings.course_create(
+        by=by, name="Penyegaran", level="refresher", hours=8, kinds=[], validity_months=12
+    )
+    for course, day in ((basic, D(2024, 10, 22)), (refresher, D(2023, 12, 11))):
+        event = trainings.event_create(
+            by=by, course=course, start_date=day, end_date=day, place="Aula", organiser="Dinsos"
+        )
+        (participant,) = trainings.participants_invite(
+            by=by, event=event, people=[people["a1"]]
+        ).added
+        trainings.attendance_record(by=by, event=event, day=day, present_ids=[participant.pk])
+        trainings.results_record(by=by, event=event, results={participant.pk: ("passed", None)})
+        if course == refresher:
+            certificate_issue(by=by, participant=participant)
+    left = make_person("Sudah Pergi", kelurahan="13.75.01.1001")
+    make_assignment(
+        left, "PSM", "13.75.01.1001", D(2020, 1, 6), end_date=D(2024, 6, 30), end_reason="resigned"
+    )
+    radio = equipment.item_create(
+        by=by, name="Radio HT", category="communication", unit="unit", needs_return=True
+    )
+    equipment.stock_receive(by=by, item=radio, received_on=D(2021, 1, 4), quantity=5, source="X")
+    equipment.handover_create(
+        by=by,
+        handed_on=D(2021, 2, 1),
+        giver_name="Kepala",
+        giver_title="",
+        witnesses="",
+        place="",
+        note="",
+        lines=[(left, radio, 2, Condition.NEW)],
+    )
+    User.objects.update(language="en")
+
+
+def test_training_and_equipment_gaps(client, actors, gaps):
+    login(client, actors["operator"])
+    body = client.get("/dashboard/").content.decode()
+    # Serving on 20 November 2024: a1, a2, b1 (PSM) and the TKSK; a1 trained in the last year.
+    assert "25%</strong>" in section(body, "gap-trained", 300)
+    assert "(1 of 4)" in section(body, "gap-trained", 400)
+    missing = section(body, "gap-missing", 400)
+    assert '<a href="/trainings/requirements/?on=2024-11-20">2</a>' in missing
+    assert "(PSM 2)" in missing
+    assert '<a href="/trainings/certificates/expiring/">1</a>' in section(body, "gap-expiring", 300)
+    returns = section(body, "gap-returns", 400)
+    assert '<a href="/equipment/returns-due/">2</a>' in returns
+    assert "held by 1 person who has left" in returns
+    # The list behind the figure says the same.
+    listed = client.get("/trainings/requirements/?on=2024-11-20")
+    assert listed.status_code == 200 and "Dasar PSM" in listed.content.decode()
+    # A month later the certificate has expired and is no longer "expiring".
+    later = client.get("/dashboard/?as_of=2024-12-20").content.decode()
+    assert "0</strong>" in section(later, "gap-expiring", 300)
+    assert "/trainings/certificates/expiring/" not in section(later, "gap-expiring", 300)
+
+
+def test_gaps_for_a_viewer_and_a_coordinator(client, actors, gaps):
+    login(client, actors["viewer"])
+    body = client.get("/dashboard/").content.decode()
+    missing = section(body, "gap-missing", 400)
+    assert "2</strong>" in missing and "<a " not in missing
+    assert "Sudah Pergi" not in body
+    client.logout()
+    login(client, actors["coordinator_b"])
+    body = client.get("/dashboard/").content.decode()
+    # Kecamatan B: b1 lacks the basic course; nobody there holds an item or a certificate.
+    assert '<a href="/trainings/requirements/?on=2024-11-20">1</a>' in section(
+        body, "gap-missing", 400
+    )
+    assert ">0</a></strong>" in section(body, "gap-returns", 300)
+    assert ">0</a></strong>" in section(body, "gap-expiring", 300)

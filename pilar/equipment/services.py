@@ -432,6 +432,67 @@ def handover_from_event(
 # --- returns ----------------------------------------------------------------------------------
 
 
+def _least_held_from(person: Person, item: Item, day: datetime.date) -> tuple[int, datetime.date]:
+    """The least `person` held of `item` on any day from `day` on, counting handovers and
+    returns by their dates (a return on the day of a handover comes after it), and that day."""
+    moves = [
+        (on, 0, q)
+        for on, q in HandoverLine.objects.filter(person=person, item=item).values_list(
+            "handover__handed_on", "quantity"
+        )
+    ]
+    moves += [
+        (on, 1, -q)
+        for on, q in Return.objects.filter(person=person, item=item).values_list(
+            "returned_on", "quantity"
+        )
+    ]
+    balance = sum(q for on, _order, q in moves if on <= day)
+    least, least_on = balance, day
+    for on, _order, q in sorted(m for m in moves if m[0] > day):
+        balance += q
+        if balance < least:
+            least, least_on = balance, on
+    return least, least_on
+
+
+def _check_return_date(errors: dict, person, item, quantity, returned_on) -> None:
+    """A return gives back what the person held on its date — and still did on every later
+    date, or a later return would give back more than was held."""
+    if not isinstance(quantity, int):
+        return
+    least, on = _least_held_from(person, item, returned_on)
+    if least >= quantity:
+        return
+    first = (
+        HandoverLine.objects.filter(person=person, item=item)
+        .order_by("handover__handed_on")
+        .values_list("handover__handed_on", flat=True)
+        .first()
+    )
+    if first and returned_on < first:
+        message = _("%(name)s received %(item)s on %(date)s; a return cannot be dated earlier.") % {
+            "name": person.name,
+            "item": item.name,
+            "date": long_date(first),
+        }
+    else:
+        message = _(
+            "%(name)s did not hold %(asked)s %(unit)s of %(item)s all along from %(day)s: by "
+            "the handovers and returns recorded, they held %(held)s on %(date)s. Date the "
+            "return on or after the BAST that handed over what is returned."
+        ) % {
+            "name": person.name,
+            "asked": quantity,
+            "unit": item.unit,
+            "item": item.name,
+            "day": long_date(returned_on),
+            "held": max(least, 0),
+            "date": long_date(on),
+        }
+    _add(errors, "returned_on", message)
+
+
 @transaction.atomic
 def return_record(
     *,
@@ -484,19 +545,7 @@ def return_record(
             },
         )
     elif returned_on and not errors.get("returned_on"):
-        earliest = (
-            HandoverLine.objects.filter(person=person, item=item)
-            .order_by("handover__handed_on")
-            .values_list("handover__handed_on", flat=True)
-            .first()
-        )
-        if earliest and returned_on < earliest:
-            _add(
-                errors,
-                "returned_on",
-                _("%(name)s received %(item)s on %(date)s; a return cannot be dated earlier.")
-                % {"name": person.name, "item": item.name, "date": long_date(earliest)},
-            )
+        _check_return_date(errors, person, item, quantity, returned_on)
     if errors:
         raise ValidationError(errors)
     record = Return.objects.create(

@@ -395,7 +395,8 @@ def handover_from_event(
     """One BAST handing `quantity_each` of every item in `items` to every participant of the
     training `event` who attended at least one day (on the event's last day unless
     `handed_on` is given, at the event's place unless `place` is). Stock is checked for the
-    total."""
+    total. An item already handed over at the event is refused: running it again (a second
+    click, a second operator) would give every attendee a second one."""
     errors: dict[str, list] = {}
     if not items:
         _add(errors, "items", _("Choose at least one item and how many each attendee receives."))
@@ -405,6 +406,23 @@ def handover_from_event(
         if item.pk in seen:
             _add(errors, "items", _("%(item)s is chosen twice.") % {"item": item.name})
         seen.add(item.pk)
+    _locked_items(seen)
+    given = (
+        HandoverLine.objects.filter(handover__training_event=event, item_id__in=seen)
+        .order_by("item__name", "handover__seq")
+        .values_list("item__name", "handover__number")
+        .distinct()
+    )
+    for item_name, number in given:
+        _add(
+            errors,
+            "items",
+            _(
+                "%(item)s was already handed over at this event (BAST %(number)s); choose "
+                "other items, or record a BAST by hand for anyone who did not receive it."
+            )
+            % {"item": item_name, "number": number},
+        )
     attendees = event_attendees(event)
     if not attendees:
         _add(

@@ -6,13 +6,20 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from pilar.accounts.models import User
 from pilar.equipment import services
-from pilar.equipment.models import Return
+from pilar.equipment.models import Handover, HandoverLine, Return
 from pilar.equipment.selectors import item_figures
-from pilar.equipment.tests.conftest import hand
+from pilar.equipment.tests.conftest import hand, make_event
+from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
+
+
+@pytest.fixture
+def english(actors):
+    User.objects.update(language="en")
 
 
 def _return(by, person, item, day, quantity=1, condition="good"):
@@ -63,3 +70,55 @@ def test_a_return_on_the_day_of_the_handover_is_accepted(stocked, people, by):
     hand(by, a1, radio, day=D(2024, 3, 1))
     _return(by, a1, radio, D(2024, 3, 1), condition="damaged")
     assert item_figures([radio.pk])[radio.pk].in_stock == 3
+
+
+# --- a handover from a training event -----------------------------------------------------------
+
+
+def test_handover_from_the_same_event_twice_with_the_same_item_is_refused(stocked, people, by):
+    """A second click (or a second operator) must not hand everyone a second vest; another
+    item at the same event (bags that came later) is still possible."""
+    event = make_event([people["a1"], people["a2"]], absent=[people["b1"]])
+    first = services.handover_from_event(
+        by=by, event=event, items=[(stocked["vest"], 1)], giver_name="Kabid"
+    )
+    with pytest.raises(ValidationError) as err:
+        services.handover_from_event(
+            by=by, event=event, items=[(stocked["vest"], 1)], giver_name="Kabid"
+        )
+    assert "items" in err.value.message_dict
+    assert first.number in str(err.value)
+    assert Handover.objects.count() == 1
+    bags = services.handover_from_event(
+        by=by, event=event, items=[(stocked["bag"], 1)], giver_name="Kabid"
+    )
+    assert sorted(bags.lines.values_list("person__name", flat=True)) == [
+        "Ani Kecamatan A",
+        "Budi Kecamatan A",
+    ]
+
+
+def test_handover_from_event_page_shows_errors_as_messages_not_python(
+    client, actors, stocked, english
+):
+    login(client, actors["operator"])
+    page = client.post("/equipment/handovers/from-event/", {"giver_name": "Kabid"})
+    text = page.content.decode()
+    assert "This field is required." in text
+    assert "(&#x27;" not in text and "[&#x27;" not in text
+
+
+def test_handover_from_event_page_refuses_the_second_run(client, actors, stocked, people, english):
+    event = make_event([people["a1"], people["a2"]])
+    login(client, actors["operator"])
+    form = {
+        "event": event.pk,
+        "giver_name": "Kabid",
+        f"item_{stocked['vest'].pk}": "1",
+        "confirm": "1",
+    }
+    assert client.post("/equipment/handovers/from-event/", form).status_code == 302
+    page = client.post("/equipment/handovers/from-event/", form)
+    text = page.content.decode()
+    assert "Rompi Pilar Sosial was already handed over at this event (BAST 001/" in text
+    assert HandoverLine.objects.count() == 2

@@ -247,17 +247,16 @@ class HandoverFilter:
 
 
 def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
+    """The BASTs `user` may see; the item, person and name filters look only at the lines
+    they may see, so a search never tells whether someone outside their area is on a BAST."""
     handovers = Handover.objects.visible_to(user)
+    lines = HandoverLine.objects.visible_to(user)
     if f.year:
         handovers = handovers.filter(year=f.year)
     if f.item is not None:
-        handovers = handovers.filter(
-            pk__in=HandoverLine.objects.filter(item=f.item).values("handover_id")
-        )
+        handovers = handovers.filter(pk__in=lines.filter(item=f.item).values("handover_id"))
     if f.person is not None:
-        handovers = handovers.filter(
-            pk__in=HandoverLine.objects.filter(person=f.person).values("handover_id")
-        )
+        handovers = handovers.filter(pk__in=lines.filter(person=f.person).values("handover_id"))
     if f.event_id:
         handovers = handovers.filter(training_event_id=f.event_id)
     for word in f.q.split():
@@ -265,11 +264,7 @@ def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
             Q(number__icontains=word)
             | Q(giver_name__icontains=word)
             | Q(place__icontains=word)
-            | Q(
-                pk__in=HandoverLine.objects.filter(person__name__icontains=word).values(
-                    "handover_id"
-                )
-            )
+            | Q(pk__in=lines.filter(person__name__icontains=word).values("handover_id"))
         )
     people = (
         HandoverLine.objects.filter(handover_id=OuterRef("pk"))

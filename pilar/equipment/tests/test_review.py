@@ -15,6 +15,7 @@ from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
+API = "/api/v1/equipment"
 
 
 @pytest.fixture
@@ -122,3 +123,32 @@ def test_handover_from_event_page_refuses_the_second_run(client, actors, stocked
     text = page.content.decode()
     assert "Rompi Pilar Sosial was already handed over at this event (BAST 001/" in text
     assert HandoverLine.objects.count() == 2
+
+
+# --- scope through the search ---------------------------------------------------------------------
+
+
+def test_a_coordinator_cannot_find_bast_by_the_name_of_someone_outside_their_area(
+    client, actors, stocked, people, by
+):
+    """The 22 October BAST names a1 (kecamatan A) and b1 (B). Coordinator A sees it, but
+    searching it for b1's name must not confirm that b1 is on it."""
+    event = make_event([people["a1"], people["b1"]])
+    services.handover_from_event(by=by, event=event, items=[(stocked["vest"], 1)], giver_name="K")
+    hand(by, people["b1"], stocked["bag"])
+    hand(by, people["a2"], stocked["bag"])
+    # Coordinator A sees the event BAST and a2's, not b1's bag BAST.
+    login(client, actors["coordinator_a"])
+    assert len(client.get(f"{API}/handovers").json()) == 2
+    assert client.get(f"{API}/handovers?q=Ani").json() != []
+    assert client.get(f"{API}/handovers?q=Citra").json() == []
+    outside = client.get(f"{API}/handovers?person_id={people['b1'].pk}")
+    assert outside.status_code == 400 and "person_id" in outside.json()["errors"]
+    bags = client.get(f"{API}/handovers?item_id={stocked['bag'].pk}").json()
+    assert [h["number"] for h in bags] == ["003/BAST-SARPRAS/2024"]
+    page = client.get("/equipment/handovers/", {"q": "Citra"}).content.decode()
+    assert "BAST-SARPRAS" not in page
+    page = client.get("/equipment/handovers/", {"person": people["b1"].pk}).content.decode()
+    assert "BAST-SARPRAS" not in page
+    page = client.get("/equipment/handovers/", {"q": "Ani"}).content.decode()
+    assert "BAST-SARPRAS" in page

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from pilar.accounts.models import User
 from pilar.equipment import services
-from pilar.equipment.models import Handover, HandoverLine, Return
+from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
 from pilar.equipment.selectors import item_figures
-from pilar.equipment.tests.conftest import hand, make_event
+from pilar.equipment.tests.conftest import OCT22, hand, make_event
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,130 @@ def test_a_coordinator_cannot_find_bast_by_the_name_of_someone_outside_their_are
     assert "BAST-SARPRAS" not in page
     page = client.get("/equipment/handovers/", {"q": "Ani"}).content.decode()
     assert "BAST-SARPRAS" in page
+
+
+# --- junk input ---------------------------------------------------------------------------------
+
+
+def test_a_huge_quantity_received_is_refused_with_a_message(client, actors, stocked, english):
+    vest = stocked["vest"]
+    login(client, actors["operator"])
+    response = client.post(
+        f"{API}/receipts",
+        {"item_id": vest.pk, "received_on": "2024-10-01", "quantity": 10**20, "source": "APBD"},
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 422), response.content
+    assert "quantity" in response.json()["errors"]
+    page = client.post(
+        "/equipment/receipts/new/",
+        {"item": vest.pk, "received_on": "2024-10-01", "quantity": str(10**20), "source": "X"},
+    )
+    assert page.status_code == 200 and "quantity" in page.content.decode()
+    assert StockReceipt.objects.count() == 3
+
+
+def test_receipts_that_would_overflow_the_totals_are_refused(stocked, people, by):
+    """Two receipts of 2**62 each fit a row but not their sum: the catalog would be a 500."""
+    with pytest.raises(ValidationError) as err:
+        services.stock_receive(
+            by=by, item=stocked["vest"], received_on=OCT22, quantity=2**62, source="APBD"
+        )
+    assert "at most 100000" in str(err.value.message_dict["quantity"])
+    for quantity, call in [
+        (10**9, lambda q: hand(by, people["a1"], stocked["vest"], quantity=q)),
+        (
+            10**9,
+            lambda q: services.return_record(
+                by=by,
+                person=people["a1"],
+                item=stocked["vest"],
+                quantity=q,
+                condition="good",
+                returned_on=OCT22,
+            ),
+        ),
+    ]:
+        with pytest.raises(ValidationError):
+            call(quantity)
+    assert item_figures([stocked["vest"].pk])[stocked["vest"].pk].in_stock == 10
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/handovers?year=99999999999999999999999",
+        "/handovers?item_id=99999999999999999999999",
+        "/handovers?person_id=99999999999999999999999",
+        "/holdings?item_id=99999999999999999999999",
+        "/returns?item_id=99999999999999999999999",
+        "/handovers/99999999999999999999999",
+        "/items/99999999999999999999999",
+    ],
+)
+def test_huge_ids_in_the_api_are_not_a_server_error(client, actors, stocked, path):
+    login(client, actors["operator"])
+    assert client.get(API + path).status_code < 500
+
+
+def test_junk_in_the_handover_api_names_the_field(client, actors, stocked, people, english):
+    login(client, actors["operator"])
+    base = {"giver_name": "Kabid", "handed_on": "2024-10-22"}
+    line = {"person_id": people["a1"].pk, "item_id": stocked["vest"].pk, "quantity": 1}
+    cases = [
+        ({**base, "lines": [{**line, "quantity": "banyak"}]}, "lines.0.quantity"),
+        ({**base, "lines": [{**line, "quantity": 0}]}, "lines"),
+        ({**base, "lines": [{**line, "quantity": -3}]}, "lines"),
+        ({**base, "lines": [{**line, "condition": "rusak"}]}, "lines"),
+        ({**base, "lines": [{**line, "person_id": 999999}]}, "lines.0.person_id"),
+        ({**base, "lines": [line, line]}, "lines"),
+        ({**base, "handed_on": "2999-01-01", "lines": [line]}, "handed_on"),
+        ({**base, "handed_on": "kemarin", "lines": [line]}, "handed_on"),
+        ({**base, "giver_name": "  ", "lines": [line]}, "giver_name"),
+        ({**base, "lines": []}, "lines"),
+        ({**base, "lines": [{**line, "quantity": 10**20}]}, "lines"),
+        ({**base, "giver_name": "x" * 10_000, "lines": [line]}, "giver_name"),
+    ]
+    for body, field in cases:
+        response = client.post(f"{API}/handovers", body, content_type="application/json")
+        assert response.status_code in (400, 422), (body, response.content)
+        errors = response.json()["errors"]
+        assert any(key.endswith(field) for key in errors), (body, errors)
+    assert not Handover.objects.exists() and not HandoverLine.objects.exists()
+
+
+def test_texts_longer_than_their_column_are_refused_by_name(client, actors, stocked, people):
+    """SQLite would store them whole; PostgreSQL refuses them with a server error."""
+    login(client, actors["operator"])
+    long = "x" * 300
+    cases = [
+        ("/items", {"name": long, "category": "bag", "unit": "buah"}, "name"),
+        ("/items", {"name": "Topi", "category": "bag", "unit": long}, "unit"),
+        (
+            "/receipts",
+            {
+                "item_id": stocked["bag"].pk,
+                "received_on": "2024-10-01",
+                "quantity": 1,
+                "source": long,
+            },
+            "source",
+        ),
+        (
+            "/returns",
+            {
+                "person_id": people["a1"].pk,
+                "item_id": stocked["bag"].pk,
+                "quantity": 1,
+                "condition": "lost",
+                "returned_on": "2024-10-01",
+                "reason": long,
+            },
+            "reason",
+        ),
+    ]
+    for path, body, field in cases:
+        response = client.post(API + path, body, content_type="application/json")
+        assert response.status_code == 400, (path, response.content)
+        assert field in response.json()["errors"], (path, response.json())
+    assert StockReceipt.objects.count() == 3 and not Return.objects.exists()

@@ -214,10 +214,10 @@ def person_holdings(person: Person) -> list[dict]:
 
 def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> QuerySet:
     """Items that must be returned (`needs_return`) still held by people none of whose duties
-    is active `today` — they have left — with `left_on`, the last day of their last duty."""
+    is active `today` — they have left, or never had a duty — with `left_on`, the last day of
+    their last duty (None when they never had one: listed first)."""
     today = today or timezone.localdate()
     active = Assignment.objects.active_on(today).filter(person_id=OuterRef("person_id"))
-    any_duty = Assignment.objects.filter(person_id=OuterRef("person_id"))
     last_day = (
         Assignment.objects.filter(person_id=OuterRef("person_id"))
         .order_by()
@@ -228,9 +228,9 @@ def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> Q
     f = HoldingFilter(**{**f.__dict__, "needs_return": True})
     return (
         holdings(user, f)
-        .filter(Exists(any_duty), ~Exists(active))
+        .filter(~Exists(active))
         .annotate(left_on=Subquery(last_day))
-        .order_by("left_on", "person__name", "person_id", "item__name")
+        .order_by(F("left_on").asc(nulls_first=True), "person__name", "person_id", "item__name")
     )
 
 

@@ -279,3 +279,133 @@ def test_texts_longer_than_their_column_are_refused_by_name(client, actors, stoc
         assert response.status_code == 400, (path, response.content)
         assert field in response.json()["errors"], (path, response.json())
     assert StockReceipt.objects.count() == 3 and not Return.objects.exists()
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+
+def _crowd(make_person, make_assignment, n: int, start: int = 0) -> list:
+    people = []
+    for i in range(start, start + n):
+        person = make_person(f"Peserta {i:03d}", kelurahan="13.75.01.1001")
+        make_assignment(
+            person, "PSM", "13.75.01.1001", end_date=D(2024, 12, 31), end_reason="Selesai"
+        )
+        people.append(person)
+    return people
+
+
+def _count_pages(client, handover) -> dict[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for url in [
+        "/equipment/",
+        "/equipment/holdings/",
+        "/equipment/returns-due/",
+        "/equipment/handovers/",
+        f"/equipment/handovers/{handover.pk}/",
+        f"/equipment/items/{handover.lines.first().item_id}/",
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200, url
+        counts[url.split("/")[2] or "catalog"] = len(ctx.captured_queries)
+    return counts
+
+
+def test_pages_do_not_query_per_row(client, actors, stocked, make_person, make_assignment, by):
+    login(client, actors["operator"])
+    counts = [
+        _count_pages(client, _bast(stocked, by, _crowd(make_person, make_assignment, n, start)))
+        for n, start in [(3, 0), (30, 3)]
+    ]
+    assert counts[0] == counts[1]
+    assert max(counts[1].values()) <= 20, counts
+
+
+def _bast(stocked, by, crowd):
+    n = len(crowd)
+    for item in (stocked["vest"], stocked["radio"]):
+        services.stock_receive(by=by, item=item, received_on=OCT22, quantity=n, source="APBD")
+    handover = services.handover_create(
+        by=by,
+        handed_on=OCT22,
+        giver_name="Kabid",
+        lines=[(p, item, 1, "new") for p in crowd for item in (stocked["vest"], stocked["radio"])],
+    )
+    return handover
+
+
+# --- the BAST of a big event ---------------------------------------------------------------------
+
+
+def test_bast_with_356_receivers_repeats_the_header_and_masks_every_nik(
+    stocked, make_person, make_assignment, by, tmp_path
+):
+    import subprocess
+
+    from pilar.equipment.bast_pdf import bast_pdf
+
+    crowd = _crowd(make_person, make_assignment, 356)
+    for item in (stocked["vest"], stocked["bag"]):
+        services.stock_receive(by=by, item=item, received_on=OCT22, quantity=356, source="APBD")
+    event = make_event(crowd)
+    handover = services.handover_from_event(
+        by=by,
+        event=event,
+        items=[(stocked["vest"], 1), (stocked["bag"], 1)],
+        giver_name="Kepala Dinas Sosial",
+        witnesses="Rina, Kasi\nBudi, Sekretaris\nAndi, Kabid\nSusi, Staf",
+    )
+    path = tmp_path / "bast.pdf"
+    path.write_bytes(bast_pdf(handover))
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"],
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        for n in range(1, len(pages) + 1)
+    ]
+    lampiran = [t for t in texts if "Tanda tangan" in t]
+    assert len(lampiran) == len(pages) - 1 >= 10
+    assert all("Barang dan jumlah" in t for t in lampiran)
+    assert texts[-1].count("Peserta") >= 1 and "356." in texts[-1]
+    everything = "\n".join(texts)
+    assert all(p.name in everything for p in crowd)
+    assert not any(p.nik in everything for p in crowd)
+    assert "Saksi 4" in texts[0] or "Saksi 4" in texts[1]
+
+
+# --- the returns-due list -------------------------------------------------------------------------
+
+
+def test_returns_due_agrees_with_the_person_page(
+    client, actors, stocked, people, make_person, make_assignment, by, english
+):
+    """The registry warns about anyone with no active duty who holds an item to return; the
+    reminder list must name the same people — also one who never had a duty."""
+    today = datetime.date.today()
+    radio, vest = stocked["radio"], stocked["vest"]
+    never = make_person("Eka Tanpa Tugas", kelurahan="13.75.01.1001")
+    ends_today = make_person("Fajar Terakhir Hari Ini", kelurahan="13.75.01.1001")
+    make_assignment(ends_today, "PSM", "13.75.01.1001", end_date=today, end_reason="Selesai")
+    gave_back = make_person("Gita Sudah Kembali", kelurahan="13.75.01.1001")
+    make_assignment(gave_back, "PSM", "13.75.01.1001", end_date=D(2024, 1, 1), end_reason="x")
+    for person in (never, ends_today, gave_back):
+        hand(by, person, radio, day=D(2024, 10, 22))
+    hand(by, never, vest)
+    _return(by, gave_back, radio, D(2024, 11, 1))
+    from pilar.equipment.selectors import HoldingFilter, returns_due
+
+    due = [(r["person__name"], r["item__name"]) for r in returns_due(None, HoldingFilter())]
+    assert due == [("Eka Tanpa Tugas", "Radio HT")]
+    login(client, actors["operator"])
+    person_page = client.get(f"/pillars/{never.pk}/").content.decode()
+    assert 'data-testid="equipment-to-return"' in person_page
+    page = client.get("/equipment/returns-due/").content.decode()
+    assert "Eka Tanpa Tugas" in page and "never had a duty" in page
+    assert "Fajar" not in page and "Gita" not in page

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.equipment.models import Condition, Item, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
+from pilar.equipment.services import MAX_QUANTITY
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
@@ -173,7 +174,7 @@ class ReceiptForm(forms.Form):
     received_on = forms.DateField(
         label=_("Date received"), widget=DateInput(), initial=timezone.localdate
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     source = forms.CharField(
         label=_("Source"), max_length=150, help_text=_("For example: APBD 2024, Kemensos.")
     )
@@ -205,7 +206,9 @@ class HandoverLineForm(forms.Form):
     item = forms.ModelChoiceField(
         label=_("Item"), queryset=Item.objects.filter(active=True), required=False
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, required=False, initial=1
+    )
     condition = forms.ChoiceField(
         label=_("Condition"),
         choices=[(Condition.NEW, Condition.NEW.label), (Condition.GOOD, Condition.GOOD.label)],
@@ -285,7 +288,9 @@ class ReturnPersonForm(forms.Form):
 class ReturnForm(forms.Form):
     person = forms.ModelChoiceField(queryset=_people(), widget=forms.HiddenInput)
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all())
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Return._meta.get_field("condition").choices
     )

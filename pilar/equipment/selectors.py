@@ -214,10 +214,10 @@ def person_holdings(person: Person) -> list[dict]:
 
 def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> QuerySet:
     """Items that must be returned (`needs_return`) still held by people none of whose duties
-    is active `today` — they have left — with `left_on`, the last day of their last duty."""
+    is active `today` — they have left, or never had a duty — with `left_on`, the last day of
+    their last duty (None when they never had one: listed first)."""
     today = today or timezone.localdate()
     active = Assignment.objects.active_on(today).filter(person_id=OuterRef("person_id"))
-    any_duty = Assignment.objects.filter(person_id=OuterRef("person_id"))
     last_day = (
         Assignment.objects.filter(person_id=OuterRef("person_id"))
         .order_by()
@@ -228,9 +228,9 @@ def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> Q
     f = HoldingFilter(**{**f.__dict__, "needs_return": True})
     return (
         holdings(user, f)
-        .filter(Exists(any_duty), ~Exists(active))
+        .filter(~Exists(active))
         .annotate(left_on=Subquery(last_day))
-        .order_by("left_on", "person__name", "person_id", "item__name")
+        .order_by(F("left_on").asc(nulls_first=True), "person__name", "person_id", "item__name")
     )
 
 
@@ -247,17 +247,16 @@ class HandoverFilter:
 
 
 def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
+    """The BASTs `user` may see; the item, person and name filters look only at the lines
+    they may see, so a search never tells whether someone outside their area is on a BAST."""
     handovers = Handover.objects.visible_to(user)
+    lines = HandoverLine.objects.visible_to(user)
     if f.year:
         handovers = handovers.filter(year=f.year)
     if f.item is not None:
-        handovers = handovers.filter(
-            pk__in=HandoverLine.objects.filter(item=f.item).values("handover_id")
-        )
+        handovers = handovers.filter(pk__in=lines.filter(item=f.item).values("handover_id"))
     if f.person is not None:
-        handovers = handovers.filter(
-            pk__in=HandoverLine.objects.filter(person=f.person).values("handover_id")
-        )
+        handovers = handovers.filter(pk__in=lines.filter(person=f.person).values("handover_id"))
     if f.event_id:
         handovers = handovers.filter(training_event_id=f.event_id)
     for word in f.q.split():
@@ -265,11 +264,7 @@ def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
             Q(number__icontains=word)
             | Q(giver_name__icontains=word)
             | Q(place__icontains=word)
-            | Q(
-                pk__in=HandoverLine.objects.filter(person__name__icontains=word).values(
-                    "handover_id"
-                )
-            )
+            | Q(pk__in=lines.filter(person__name__icontains=word).values("handover_id"))
         )
     people = (
         HandoverLine.objects.filter(handover_id=OuterRef("pk"))

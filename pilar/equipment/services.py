@@ -50,6 +50,7 @@ HANDOVER_FIELDS = [
 ]
 NUMBER_FORMAT = "{seq:03d}/BAST-SARPRAS/{year}"
 NUMBER_ATTEMPTS = 5
+MAX_QUANTITY = 100_000
 
 Line = tuple[Person, Item, int, str]
 
@@ -75,9 +76,31 @@ def _not_future(errors: dict, field: str, day: datetime.date | None, what: str) 
 
 
 def _positive(errors: dict, field: str, quantity, label: str = "") -> None:
+    prefix = f"{label}: " if label else ""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-        prefix = f"{label}: " if label else ""
         _add(errors, field, prefix + _("Give a whole number of at least 1."))
+    elif quantity > MAX_QUANTITY:
+        # Beyond any real delivery, and a sum of such numbers overflows the database.
+        _add(
+            errors,
+            field,
+            prefix
+            + _("%(n)s is too many for one record; give at most %(max)s.")
+            % {"n": quantity, "max": MAX_QUANTITY},
+        )
+
+
+def _fits(errors: dict, model, **values: str) -> None:
+    """Each text no longer than its column (PostgreSQL refuses a longer one: a 500)."""
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if isinstance(value, str) and len(value) > limit:
+            _add(
+                errors,
+                name,
+                _("At most %(max)s characters; this has %(n)s. Shorten it.")
+                % {"max": limit, "n": len(value)},
+            )
 
 
 def _audit_created(by: Actor, obj, fields: list[str], *, person=None) -> None:
@@ -109,6 +132,7 @@ def _item_errors(data: dict, item: Item | None = None) -> dict[str, list]:
         _add(errors, "category", _("Choose the category from the list."))
     if not data["unit"]:
         _add(errors, "unit", _("Give the unit it is counted in, e.g. buah or unit."))
+    _fits(errors, Item, name=data["name"], unit=data["unit"], asset_code=data["asset_code"])
     return errors
 
 
@@ -192,6 +216,8 @@ def stock_receive(
     _positive(errors, "quantity", quantity)
     if not source:
         _add(errors, "source", _("Say where the items came from, e.g. APBD 2024 or Kemensos."))
+    note = (note or "").strip()
+    _fits(errors, StockReceipt, source=source, note=note)
     if errors:
         raise ValidationError(errors)
     item = _locked_items([item.pk])[item.pk]
@@ -200,7 +226,7 @@ def stock_receive(
         received_on=received_on,
         quantity=quantity,
         source=source,
-        note=(note or "").strip(),
+        note=note,
         created_by=_user(by),
     )
     _audit_created(by, receipt, RECEIPT_FIELDS)
@@ -339,6 +365,8 @@ def handover_create(
     _not_future(errors, "handed_on", handed_on, _("handover"))
     if not giver_name:
         _add(errors, "giver_name", _("Give the name of the person handing the items over."))
+    giver_title, place = (giver_title or "").strip(), (place or "").strip()
+    _fits(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
     lines = _check_lines(errors, list(lines))
     if lines and "lines" not in errors:
         _check_stock(errors, lines)
@@ -346,9 +374,9 @@ def handover_create(
         raise ValidationError(errors)
     handover = _numbered(
         handed_on=handed_on,
-        place=(place or "").strip(),
+        place=place,
         giver_name=giver_name,
-        giver_title=(giver_title or "").strip(),
+        giver_title=giver_title,
         witnesses=witnesses_text(witnesses),
         training_event=training_event,
         note=(note or "").strip(),
@@ -395,7 +423,8 @@ def handover_from_event(
     """One BAST handing `quantity_each` of every item in `items` to every participant of the
     training `event` who attended at least one day (on the event's last day unless
     `handed_on` is given, at the event's place unless `place` is). Stock is checked for the
-    total."""
+    total. An item already handed over at the event is refused: running it again (a second
+    click, a second operator) would give every attendee a second one."""
     errors: dict[str, list] = {}
     if not items:
         _add(errors, "items", _("Choose at least one item and how many each attendee receives."))
@@ -405,6 +434,23 @@ def handover_from_event(
         if item.pk in seen:
             _add(errors, "items", _("%(item)s is chosen twice.") % {"item": item.name})
         seen.add(item.pk)
+    _locked_items(seen)
+    given = (
+        HandoverLine.objects.filter(handover__training_event=event, item_id__in=seen)
+        .order_by("item__name", "handover__seq")
+        .values_list("item__name", "handover__number")
+        .distinct()
+    )
+    for item_name, number in given:
+        _add(
+            errors,
+            "items",
+            _(
+                "%(item)s was already handed over at this event (BAST %(number)s); choose "
+                "other items, or record a BAST by hand for anyone who did not receive it."
+            )
+            % {"item": item_name, "number": number},
+        )
     attendees = event_attendees(event)
     if not attendees:
         _add(
@@ -432,6 +478,67 @@ def handover_from_event(
 # --- returns ----------------------------------------------------------------------------------
 
 
+def _least_held_from(person: Person, item: Item, day: datetime.date) -> tuple[int, datetime.date]:
+    """The least `person` held of `item` on any day from `day` on, counting handovers and
+    returns by their dates (a return on the day of a handover comes after it), and that day."""
+    moves = [
+        (on, 0, q)
+        for on, q in HandoverLine.objects.filter(person=person, item=item).values_list(
+            "handover__handed_on", "quantity"
+        )
+    ]
+    moves += [
+        (on, 1, -q)
+        for on, q in Return.objects.filter(person=person, item=item).values_list(
+            "returned_on", "quantity"
+        )
+    ]
+    balance = sum(q for on, _order, q in moves if on <= day)
+    least, least_on = balance, day
+    for on, _order, q in sorted(m for m in moves if m[0] > day):
+        balance += q
+        if balance < least:
+            least, least_on = balance, on
+    return least, least_on
+
+
+def _check_return_date(errors: dict, person, item, quantity, returned_on) -> None:
+    """A return gives back what the person held on its date — and still did on every later
+    date, or a later return would give back more than was held."""
+    if not isinstance(quantity, int):
+        return
+    least, on = _least_held_from(person, item, returned_on)
+    if least >= quantity:
+        return
+    first = (
+        HandoverLine.objects.filter(person=person, item=item)
+        .order_by("handover__handed_on")
+        .values_list("handover__handed_on", flat=True)
+        .first()
+    )
+    if first and returned_on < first:
+        message = _("%(name)s received %(item)s on %(date)s; a return cannot be dated earlier.") % {
+            "name": person.name,
+            "item": item.name,
+            "date": long_date(first),
+        }
+    else:
+        message = _(
+            "%(name)s did not hold %(asked)s %(unit)s of %(item)s all along from %(day)s: by "
+            "the handovers and returns recorded, they held %(held)s on %(date)s. Date the "
+            "return on or after the BAST that handed over what is returned."
+        ) % {
+            "name": person.name,
+            "asked": quantity,
+            "unit": item.unit,
+            "item": item.name,
+            "day": long_date(returned_on),
+            "held": max(least, 0),
+            "date": long_date(on),
+        }
+    _add(errors, "returned_on", message)
+
+
 @transaction.atomic
 def return_record(
     *,
@@ -447,7 +554,8 @@ def return_record(
     """Record items a person gave back (good or damaged) or reported lost. Refused for more
     than the person holds of the item; damage and loss need a reason."""
     errors: dict[str, list] = {}
-    reason = (reason or "").strip()
+    reason, received_by = (reason or "").strip(), (received_by or "").strip()
+    _fits(errors, Return, reason=reason, received_by=received_by)
     _positive(errors, "quantity", quantity)
     _not_future(errors, "returned_on", returned_on, _("return"))
     if condition not in (Condition.GOOD, Condition.DAMAGED, Condition.LOST):
@@ -484,19 +592,7 @@ def return_record(
             },
         )
     elif returned_on and not errors.get("returned_on"):
-        earliest = (
-            HandoverLine.objects.filter(person=person, item=item)
-            .order_by("handover__handed_on")
-            .values_list("handover__handed_on", flat=True)
-            .first()
-        )
-        if earliest and returned_on < earliest:
-            _add(
-                errors,
-                "returned_on",
-                _("%(name)s received %(item)s on %(date)s; a return cannot be dated earlier.")
-                % {"name": person.name, "item": item.name, "date": long_date(earliest)},
-            )
+        _check_return_date(errors, person, item, quantity, returned_on)
     if errors:
         raise ValidationError(errors)
     record = Return.objects.create(
@@ -506,7 +602,7 @@ def return_record(
         condition=condition,
         returned_on=returned_on,
         reason=reason,
-        received_by=(received_by or "").strip(),
+        received_by=received_by,
         created_by=_user(by),
     )
     _audit_created(by, record, RETURN_FIELDS, person=person)

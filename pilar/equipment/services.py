@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,8 +318,36 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
     return clean
 
 
-def _check_stock(errors: dict, lines: Sequence[Line]) -> None:
-    """Refuse handing over more of an item than is in stock (the item rows are locked)."""
+def _stock_from(item_id: int, day: datetime.date) -> tuple[int, datetime.date]:
+    """The least an item's stock is on `day` or any later day, and the first day it is that low:
+    what a handover dated `day` can give without the stock going below zero on some day after.
+    Stock on a day counts everything dated up to and including it."""
+    deltas: Counter = Counter()
+    flows = [
+        (StockReceipt.objects.filter(item_id=item_id), "received_on", 1),
+        (HandoverLine.objects.filter(item_id=item_id), "handover__handed_on", -1),
+        (
+            Return.objects.filter(item_id=item_id).exclude(condition=Condition.LOST),
+            "returned_on",
+            1,
+        ),
+    ]
+    for rows, date_field, sign in flows:
+        by_day = rows.order_by().values_list(date_field).annotate(total=Sum("quantity"))
+        for when, total in by_day:
+            deltas[when] += sign * total
+    running = sum(q for when, q in deltas.items() if when <= day)
+    least, least_on = running, day
+    for when in sorted(w for w in deltas if w > day):
+        running += deltas[when]
+        if running < least:
+            least, least_on = running, when
+    return least, least_on
+
+
+def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> None:
+    """Refuse handing over more of an item than is in stock (the item rows are locked): now,
+    and on the handover's date and every day after it."""
     wanted: Counter = Counter()
     for _person, item, quantity, _condition in lines:
         if isinstance(quantity, int):
@@ -341,6 +369,27 @@ def _check_stock(errors: dict, lines: Sequence[Line]) -> None:
                     "stock. Record the stock received first, or hand over fewer."
                 )
                 % {"item": item.name, "asked": quantity, "unit": item.unit, "have": have},
+            )
+            continue
+        least, least_on = _stock_from(item_id, day)
+        if quantity > least:
+            _add(
+                errors,
+                "handed_on",
+                _(
+                    "On %(date)s only %(have)s %(unit)s of %(item)s were in stock (received "
+                    "by then, less what had been handed over), so a handover dated %(day)s "
+                    "cannot give %(asked)s. Check the date of the handover, or of the stock "
+                    "received."
+                )
+                % {
+                    "date": long_date(least_on),
+                    "have": max(least, 0),
+                    "unit": item.unit,
+                    "item": item.name,
+                    "day": long_date(day),
+                    "asked": quantity,
+                },
             )
 
 
@@ -369,7 +418,7 @@ def handover_create(
     _fits(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
     lines = _check_lines(errors, list(lines))
     if lines and "lines" not in errors:
-        _check_stock(errors, lines)
+        _check_stock(errors, lines, handed_on)
     if errors:
         raise ValidationError(errors)
     handover = _numbered(

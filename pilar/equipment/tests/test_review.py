@@ -409,3 +409,40 @@ def test_returns_due_agrees_with_the_person_page(
     page = client.get("/equipment/returns-due/").content.decode()
     assert "Eka Tanpa Tugas" in page and "never had a duty" in page
     assert "Fajar" not in page and "Gita" not in page
+
+
+def test_a_handover_dated_before_the_stock_arrived_is_refused(by, people):
+    """Stock counts what is dated up to a day: a vest received on 1 October 2024 cannot have
+    been handed over in 2020, and a back-dated handover cannot take stock that a later BAST
+    already gave away."""
+    D = datetime.date
+    vest = services.item_create(by=by, name="Rompi Uji", category="clothing", unit="buah")
+    services.stock_receive(
+        by=by, item=vest, received_on=D(2024, 10, 1), quantity=10, source="APBD 2024"
+    )
+
+    def hand_on(day, quantity, person="a1"):
+        return services.handover_create(
+            by=by,
+            handed_on=day,
+            giver_name="Kepala Dinas",
+            lines=[(people[person], vest, quantity, "new")],
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        hand_on(D(2020, 1, 6), 1)
+    message = " ".join(refused.value.message_dict["handed_on"])
+    assert "On 6 Januari 2020 only 0 buah of Rompi Uji were in stock" in message
+    assert not Handover.objects.exists()
+    hand_on(D(2024, 10, 1), 1)  # the day it arrived
+    hand_on(D(2024, 10, 22), 7, "a2")
+    services.stock_receive(by=by, item=vest, received_on=D(2024, 12, 2), quantity=10, source="X")
+    # 12 in stock now, but only 10 − 1 − 7 = 2 from 22 October to 1 December: a handover dated
+    # 5 October of 5 would have left −3 then.
+    with pytest.raises(ValidationError) as refused:
+        hand_on(D(2024, 10, 5), 5, "b1")
+    assert "On 22 Oktober 2024 only 2 buah" in " ".join(refused.value.message_dict["handed_on"])
+    assert Handover.objects.count() == 2
+    hand_on(D(2024, 10, 5), 2, "b1")
+    hand_on(D(2024, 12, 2), 10, "b1")
+    assert Handover.objects.count() == 4

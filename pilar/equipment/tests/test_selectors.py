@@ -77,7 +77,7 @@ def test_holdings_say_since_when_and_by_which_bast(stocked, people, by, actors):
 def test_returns_due_lists_people_whose_duties_all_ended(stocked, people, by, system_actor):
     a1, a2, radio, vest = people["a1"], people["a2"], stocked["radio"], stocked["vest"]
     hand(by, a1, radio, day=D(2023, 3, 1))
-    hand(by, a1, vest, day=D(2023, 3, 1))
+    hand(by, a1, vest, day=D(2024, 10, 1))
     hand(by, a2, radio, day=D(2023, 3, 1))
     assert list(returns_due(None, HoldingFilter())) == []
     registry.assignment_end(

@@ -62,6 +62,8 @@ MAX_HOURS = 32_000
 MAX_VALIDITY_MONTHS = 600
 MAX_BUDGET = 10**15
 MAX_CAPACITY = 100_000
+# An event has a column per day on its page and in its export; a year is far beyond any course.
+MAX_EVENT_DAYS = 366
 
 
 def _user(by: Actor):
@@ -274,6 +276,19 @@ def _event_errors(
         errors.setdefault("end_date", []).append(
             _("The last day %(end)s is before the first day %(start)s; check both dates.")
             % {"end": long_date(end_date), "start": long_date(start_date)}
+        )
+    elif (end_date - start_date).days + 1 > MAX_EVENT_DAYS:
+        errors.setdefault("end_date", []).append(
+            _(
+                "From %(start)s to %(end)s is %(n)s days; an event lasts at most %(max)s days. "
+                "Check the year of both dates."
+            )
+            % {
+                "start": long_date(start_date),
+                "end": long_date(end_date),
+                "n": (end_date - start_date).days + 1,
+                "max": MAX_EVENT_DAYS,
+            }
         )
     if not place:
         errors.setdefault("place", []).append(_("Say where the training takes place."))

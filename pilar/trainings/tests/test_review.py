@@ -309,3 +309,61 @@ def test_api_huge_ids_are_not_found_not_500(staff, invited, event):
         f"/trainings/certificates/{huge}/",
     ]:
         assert staff.get(url).status_code in (404, 422), url
+
+
+def test_an_event_of_decades_is_refused_naming_the_last_day(staff, course):
+    """A slip in the year (2024 → 2124) made an event of 36 000 days: a column per day on its
+    page and in its export (past XLSX's 16 384 columns)."""
+    response = staff.post("/trainings/events/new/", _event_form(course, end_date="2124-10-22"))
+    assert response.status_code == 200
+    assert "end_date" in response.context["form"].errors
+    assert not TrainingEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_result_cannot_turn_failed_under_a_certificate_being_issued(people, issuer):
+    """Issuing locks the participant joined with its event (PostgreSQL's FOR UPDATE locks the
+    joined rows too), and recording results locks the event: a result set back to "failed"
+    while a certificate is being issued waits, then finds the certificate and is refused.
+    (SQLite runs one write transaction at a time; the race needs PostgreSQL.)"""
+    import threading
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    event = make_event()
+    participant = enrol(event, people["a1"])
+    issued = threading.Event()
+    refused = []
+
+    def issue():
+        try:
+            with transaction.atomic():
+                certs.certificate_issue(by=issuer, participant=participant)
+                issued.set()
+                time.sleep(1)
+        finally:
+            connection.close()
+
+    def fail():
+        try:
+            issued.wait(5)
+            from pilar.trainings.services import results_record
+
+            try:
+                results_record(by=issuer, event=event, results={participant.pk: ("failed", None)})
+            except ValidationError as exc:
+                refused.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue), threading.Thread(target=fail)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    participant.refresh_from_db()
+    assert participant.result == "passed" and refused

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -31,6 +32,8 @@ from pilar.trainings.selectors import (
 )
 
 router = Router(tags=["trainings"])
+# An id in a request body: a larger number names no row, and the database would fail on it.
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 def _area(code: str | None, field: str) -> Area | None:
@@ -127,7 +130,7 @@ class ParticipantsOut(Schema):
 class InviteIn(Schema):
     kinds: list[str] | None = Field(None, description="Kind codes; default: the course's.")
     area_code: str | None = Field(None, description="Duties within this area; default: all.")
-    person_ids: list[int] | None = Field(None, description="Pick people instead of kinds.")
+    person_ids: list[Id] | None = Field(None, description="Pick people instead of kinds.")
 
 
 class InviteOut(Schema):
@@ -136,7 +139,7 @@ class InviteOut(Schema):
 
 
 class AttendanceIn(Schema):
-    present_ids: list[int] = Field(description="Participant ids present that day; others absent.")
+    present_ids: list[Id] = Field(description="Participant ids present that day; others absent.")
 
 
 class AttendanceOut(Schema):
@@ -147,7 +150,7 @@ class AttendanceOut(Schema):
 
 
 class ResultIn(Schema):
-    participant_id: int
+    participant_id: Id
     result: Participant.Result
     score: Decimal | None = None
 

@@ -4,7 +4,7 @@ scoped querysets as the pages, and the public check of a code (no sign-in)."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.trainings import certificates as services
+from pilar.trainings.api import Id
 from pilar.trainings.certificate_selectors import (
     CertificateFilter,
     matching_certificates,
@@ -46,12 +47,12 @@ class CertificateOut(Schema):
 
 
 class IssueIn(Schema):
-    participant_id: int
+    participant_id: Id
     issued_on: datetime.date | None = Field(None, description="Defaults to the event's last day.")
 
 
 class IssueForEventIn(Schema):
-    event_id: int
+    event_id: Id
 
 
 class NotEligibleOut(Schema):
@@ -79,6 +80,10 @@ class VerifyOut(Schema):
     valid_until: datetime.date | None
     state: str = Field(description="valid, expired or revoked")
     revoked_on: datetime.date | None
+
+
+class NotFoundOut(Schema):
+    message: str
 
 
 def _out(c: Certificate) -> CertificateOut:
@@ -112,16 +117,21 @@ def _visible(request, certificate_id: int) -> Certificate:
 
 @router.get(
     "/verify/{code}",
-    response=VerifyOut,
+    response={200: VerifyOut, 404: NotFoundOut},
     auth=None,
     summary="Check a certificate's code (public, no sign-in): only what the public page shows",
 )
-def verify(request, code: str):
+def verify(request, code: str, response: HttpResponse):
     from django.conf import settings
 
+    from pilar.trainings.certificate_views import public_headers
+
+    # The same headers as the public page: never cached, never indexed, and the code (in the
+    # path) kept out of the request log.
+    public_headers(response)
     certificate = services.find_by_code(code)
     if certificate is None:
-        raise Http404
+        return Status(404, NotFoundOut(message=_("No certificate has this code.")))
     return VerifyOut(
         name=certificate.name,
         course_name=certificate.course_name,

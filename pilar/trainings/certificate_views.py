@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import Actor
+from pilar.audit.services import Actor, audit_export
 from pilar.lib.exports import file_response
 from pilar.lib.views import query_without_page
 from pilar.trainings import certificates as services
@@ -48,8 +49,20 @@ def _event_page(event: TrainingEvent) -> str:
     return reverse("trainings:event-detail", args=[event.pk])
 
 
+def _with_outdated(job: CertificatePrint | None) -> CertificatePrint | None:
+    """`job` with `outdated`: whether a certificate of its event was issued or revoked since it
+    was queued, so its file may hold a revoked certificate or lack a new one (it is then no
+    longer handed out; print again)."""
+    if job is not None:
+        since = Q(created_at__gte=job.created_at) | Q(revoked_at__gte=job.created_at)
+        job.outdated = Certificate.objects.filter(
+            since, participant__event_id=job.event_id
+        ).exists()
+    return job
+
+
 def _latest_print(event: TrainingEvent) -> CertificatePrint | None:
-    return event.certificate_prints.order_by("-created_at", "-pk").first()
+    return _with_outdated(event.certificate_prints.order_by("-created_at", "-pk").first())
 
 
 def event_panel(request, event) -> dict:
@@ -83,9 +96,14 @@ def _list(request, *, expiring: bool):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         name = "certificates-expiring" if expiring else "certificates"
-        return file_response(
-            fmt, f"{name}-{today.isoformat()}", export_headers(), export_rows(found, today)
+        rows = list(export_rows(found, today))
+        audit_export(
+            request,
+            object_type="trainings.certificate",
+            count=len(rows),
+            note=f"{fmt} {request.GET.urlencode()}"[:250],
         )
+        return file_response(fmt, f"{name}-{today.isoformat()}", export_headers(), rows)
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -260,12 +278,13 @@ def event_print(request, pk: int):
 
 
 def _job(request, pk: int) -> CertificatePrint:
-    return get_object_or_404(
+    job = get_object_or_404(
         CertificatePrint.objects.filter(
             event__in=TrainingEvent.objects.visible_to(request.user)
         ).select_related("event__course"),
         pk=pk,
     )
+    return _with_outdated(job)
 
 
 @require_GET
@@ -281,6 +300,12 @@ def print_file(request, pk: int):
     job = _job(request, pk)
     if job.status != CertificatePrint.Status.DONE or not job.file:
         raise Http404
+    if job.outdated:
+        messages.error(
+            request,
+            _("The certificates changed after this print (issued or revoked); print again."),
+        )
+        return redirect(_event_page(job.event) + "#certificates")
     filename = f"sertifikat-pelatihan-{job.event_id}.pdf"
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
 
@@ -288,7 +313,8 @@ def print_file(request, pk: int):
 # Public verification -------------------------------------------------------------------------
 
 
-def _public(response: HttpResponse) -> HttpResponse:
+def public_headers(response: HttpResponse) -> HttpResponse:
+    """The headers of every public answer about a code (this page and the API's check)."""
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
@@ -298,7 +324,7 @@ def _public(response: HttpResponse) -> HttpResponse:
 
 
 def _not_found(request) -> HttpResponse:
-    return _public(render(request, "trainings/verify.html", {"found": False}, status=404))
+    return public_headers(render(request, "trainings/verify.html", {"found": False}, status=404))
 
 
 @require_GET
@@ -315,7 +341,7 @@ def verify(request, code: str):
         if certificate.revoked_at
         else None,
     }
-    return _public(render(request, "trainings/verify.html", context))
+    return public_headers(render(request, "trainings/verify.html", context))
 
 
 @require_GET
@@ -326,5 +352,5 @@ def verify_form(request):
         code = services.normalise_code(form.cleaned_data["code"])
         if code is None:
             return _not_found(request)
-        return _public(redirect("certificate-verify", code))
-    return _public(render(request, "trainings/verify.html", {"form": form, "asking": True}))
+        return public_headers(redirect("certificate-verify", code))
+    return public_headers(render(request, "trainings/verify.html", {"form": form, "asking": True}))

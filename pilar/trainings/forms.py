@@ -9,7 +9,13 @@ from pilar.registry.forms import DateInput, area_choices
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.selectors import EventFilter, RequirementFilter
-from pilar.trainings.services import course_kinds
+from pilar.trainings.services import (
+    MAX_BUDGET,
+    MAX_CAPACITY,
+    MAX_HOURS,
+    MAX_VALIDITY_MONTHS,
+    course_kinds,
+)
 
 
 class AreaField(forms.CharField):
@@ -37,7 +43,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 class CourseForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
-    hours = forms.IntegerField(label=_("Hours of lessons"), min_value=1, max_value=32000)
+    hours = forms.IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
     kinds = forms.ModelMultipleChoiceField(
         label=_("For pillar kinds"),
         queryset=PillarKind.objects.all(),
@@ -54,7 +60,7 @@ class CourseForm(forms.Form):
         label=_("Valid for (months)"),
         required=False,
         min_value=1,
-        max_value=600,
+        max_value=MAX_VALIDITY_MONTHS,
         help_text=_("Leave empty when the certificate never expires."),
     )
     active = forms.BooleanField(
@@ -97,12 +103,14 @@ class EventForm(forms.Form):
         label=_("Budget (rupiah)"),
         required=False,
         min_value=0,
+        max_value=MAX_BUDGET,
         help_text=_("Whole rupiah, without dots: 25000000."),
     )
     capacity = forms.IntegerField(
         label=_("Capacity"),
         required=False,
         min_value=1,
+        max_value=MAX_CAPACITY,
         help_text=_("How many people can take part; empty when there is no limit."),
     )
     note = forms.CharField(

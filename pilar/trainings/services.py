@@ -56,6 +56,14 @@ EVENT_FIELDS = [
 ]
 # A name list in an error message stops after this many names ("… and 12 more").
 NAMES_SHOWN = 5
+# Bounds far beyond any real course or event, well within what the database stores: a number
+# past them is a typing slip, refused with a message instead of failing in the database.
+MAX_HOURS = 32_000
+MAX_VALIDITY_MONTHS = 600
+MAX_BUDGET = 10**15
+MAX_CAPACITY = 100_000
+# An event has a column per day on its page and in its export; a year is far beyond any course.
+MAX_EVENT_DAYS = 366
 
 
 def _user(by: Actor):
@@ -68,6 +76,21 @@ def _names(people: list[str]) -> str:
         more = len(people) - NAMES_SHOWN
         shown += ngettext(" and %(n)s more", " and %(n)s more", more) % {"n": more}
     return shown
+
+
+def _too_long(model, values: Mapping[str, str], errors: dict[str, list]) -> None:
+    """Add an error for each text in `values` longer than its field on `model` holds."""
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            errors.setdefault(name, []).append(
+                _("Keep the %(field)s within %(limit)s characters (it has %(n)s).")
+                % {
+                    "field": model._meta.get_field(name).verbose_name,
+                    "limit": limit,
+                    "n": len(value),
+                }
+            )
 
 
 def _audit_many(by: Actor, action: str, rows: list[tuple[object, Person, dict]]) -> None:
@@ -117,11 +140,17 @@ def _course_errors(
                 _("A course named %(name)s already exists; choose another name or edit it.")
                 % {"name": same.first().name}
             )
+    _too_long(Course, {"name": name}, errors)
     if level not in Course.Level.values:
         errors.setdefault("level", []).append(_("Choose the level: basic, advanced or refresher."))
     if not isinstance(hours, int) or hours <= 0:
         errors.setdefault("hours", []).append(
             _("Give the hours of lessons as a whole number above 0.")
+        )
+    elif hours > MAX_HOURS:
+        errors.setdefault("hours", []).append(
+            _("%(n)s hours is more than any course has; give at most %(max)s.")
+            % {"n": hours, "max": MAX_HOURS}
         )
     if validity_months is not None and (
         not isinstance(validity_months, int) or validity_months <= 0
@@ -131,6 +160,14 @@ def _course_errors(
                 "Give how many months a certificate stays valid (a whole number above 0), or "
                 "leave it empty when it never expires."
             )
+        )
+    elif validity_months is not None and validity_months > MAX_VALIDITY_MONTHS:
+        errors.setdefault("validity_months", []).append(
+            _(
+                "A validity of %(n)s months is too long; give at most %(max)s, or leave it "
+                "empty when it never expires."
+            )
+            % {"n": validity_months, "max": MAX_VALIDITY_MONTHS}
         )
     return errors
 
@@ -240,6 +277,19 @@ def _event_errors(
             _("The last day %(end)s is before the first day %(start)s; check both dates.")
             % {"end": long_date(end_date), "start": long_date(start_date)}
         )
+    elif (end_date - start_date).days + 1 > MAX_EVENT_DAYS:
+        errors.setdefault("end_date", []).append(
+            _(
+                "From %(start)s to %(end)s is %(n)s days; an event lasts at most %(max)s days. "
+                "Check the year of both dates."
+            )
+            % {
+                "start": long_date(start_date),
+                "end": long_date(end_date),
+                "n": (end_date - start_date).days + 1,
+                "max": MAX_EVENT_DAYS,
+            }
+        )
     if not place:
         errors.setdefault("place", []).append(_("Say where the training takes place."))
     if not organiser:
@@ -256,9 +306,19 @@ def _event_errors(
         errors.setdefault("budget", []).append(
             _("The budget cannot be negative; leave it empty when there is none.")
         )
+    elif budget is not None and budget > MAX_BUDGET:
+        errors.setdefault("budget", []).append(
+            _("The budget %(budget)s is too large; check the number (whole rupiah, e.g. 25000000).")
+            % {"budget": budget}
+        )
     if capacity is not None and (not isinstance(capacity, int) or capacity <= 0):
         errors.setdefault("capacity", []).append(
             _("Give the number of places as a whole number above 0, or leave it empty.")
+        )
+    elif capacity is not None and capacity > MAX_CAPACITY:
+        errors.setdefault("capacity", []).append(
+            _("%(n)s places is more than any training has; give at most %(max)s.")
+            % {"n": capacity, "max": MAX_CAPACITY}
         )
     if event is not None and "capacity" not in errors and capacity is not None:
         invited = event.participants.count()
@@ -304,6 +364,7 @@ def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
     errors = _event_errors(
         event=event, **{k: v for k, v in values.items() if k not in ("title", "note")}
     )
+    _too_long(TrainingEvent, {k: values[k] for k in ("title", "place", "organiser")}, errors)
     if errors:
         raise ValidationError(errors)
     return values

@@ -157,11 +157,11 @@ class CertificateDocument:
         y -= 1 * mm
         held = (
             f"sebanyak {certificate.hours} jam pelajaran, yang diselenggarakan oleh "
-            f"{event.organiser}"
+            f"{certificate.organiser or event.organiser}"
         )
         y = self._lines(y, held, 11.5, WIDTH - 80 * mm)
         dates = date_range(certificate.event_start, certificate.event_end)
-        where = f"di {event.place}, pada {dates}, dan dinyatakan LULUS."
+        where = f"di {certificate.place or event.place}, pada {dates}, dan dinyatakan LULUS."
         y = self._lines(y, where, 11.5, WIDTH - 80 * mm)
         y -= 2 * mm
         self._centred(y, validity_text(certificate), 11, bold=True, color=ACCENT)

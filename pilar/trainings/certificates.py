@@ -144,6 +144,8 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
                     name=participant.person.name,
                     course_name=event.display_title,
                     hours=course.hours,
+                    place=event.place,
+                    organiser=event.organiser,
                     event_start=event.start_date,
                     event_end=event.end_date,
                     issued_on=issued_on,
@@ -290,6 +292,9 @@ def printable(event: TrainingEvent):
     )
 
 
+STALE_PRINT = datetime.timedelta(minutes=30)
+
+
 @transaction.atomic
 def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePrint:
     """Queue the printing of all of `event`'s certificates into one PDF (a background task).
@@ -297,9 +302,16 @@ def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePr
     from pilar.trainings.tasks import queue_print
 
     event = TrainingEvent.objects.select_for_update().get(pk=event.pk)
-    running = event.certificate_prints.filter(
+    waiting = event.certificate_prints.filter(
         status__in=[CertificatePrint.Status.QUEUED, CertificatePrint.Status.RUNNING]
-    ).first()
+    )
+    # A print that has waited or run this long lost its worker (a restart); start afresh.
+    waiting.filter(created_at__lt=timezone.now() - STALE_PRINT).update(
+        status=CertificatePrint.Status.FAILED,
+        error=_("The print stopped without finishing (the worker was restarted); print again."),
+        finished_at=timezone.now(),
+    )
+    running = waiting.first()
     if running is not None:
         return running
     total = printable(event).count()

@@ -240,9 +240,9 @@ class CertificateQuerySet(models.QuerySet):
 
 class Certificate(models.Model):
     """Issued to a participant who passed. What it certifies is copied in when issued (the name,
-    course and dates), so the public verification page shows what was printed even if the
-    registry changes later. `code` is short, random and unguessable; it is printed with a QR code
-    that opens `/c/<code>/`."""
+    course, hours, place, organiser and dates), so the public verification page and a reprint
+    show what was first printed even if the registry or the event changes later. `code` is
+    short, random and unguessable; it is printed with a QR code that opens `/c/<code>/`."""
 
     participant = models.OneToOneField(
         Participant,
@@ -257,6 +257,8 @@ class Certificate(models.Model):
     name = models.CharField(_("name as printed"), max_length=150)
     course_name = models.CharField(_("course as printed"), max_length=200)
     hours = models.PositiveSmallIntegerField(_("hours"))
+    place = models.CharField(_("place as printed"), max_length=200, blank=True)
+    organiser = models.CharField(_("organiser as printed"), max_length=150, blank=True)
     event_start = models.DateField(_("first day"))
     event_end = models.DateField(_("last day"))
     issued_on = models.DateField(_("issued on"))

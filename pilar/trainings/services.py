@@ -365,6 +365,20 @@ def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
         event=event, **{k: v for k, v in values.items() if k not in ("title", "note")}
     )
     _too_long(TrainingEvent, {k: values[k] for k in ("title", "place", "organiser")}, errors)
+    if event is not None and values["course"].pk != event.course_id:
+        assessed = event.participants.exclude(result=Participant.Result.PENDING).count()
+        if assessed:
+            # A pass counts for the course it was earned in (the required basic training).
+            errors.setdefault("course", []).append(
+                ngettext(
+                    "%(n)s participant has already been assessed in %(course)s; the course "
+                    "can't change now. Record a new event for the other course.",
+                    "%(n)s participants have already been assessed in %(course)s; the course "
+                    "can't change now. Record a new event for the other course.",
+                    assessed,
+                )
+                % {"n": assessed, "course": event.course.name}
+            )
     if errors:
         raise ValidationError(errors)
     return values

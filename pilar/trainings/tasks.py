@@ -9,6 +9,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from pilar.trainings.models import CertificatePrint
@@ -48,7 +49,10 @@ def print_event_certificates(print_id: int) -> None:
         logger.exception("printing certificates, job %s", job.pk)
         rows.update(
             status=CertificatePrint.Status.FAILED,
-            error=type(exc).__name__,
+            error=_(
+                "Printing failed (%(kind)s). Try again; if it fails again, tell the administrator."
+            )
+            % {"kind": type(exc).__name__},
             finished_at=timezone.now(),
         )
 

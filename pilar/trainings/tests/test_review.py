@@ -325,15 +325,13 @@ def test_a_result_cannot_turn_failed_under_a_certificate_being_issued(people, is
     """Issuing locks the participant joined with its event (PostgreSQL's FOR UPDATE locks the
     joined rows too), and recording results locks the event: a result set back to "failed"
     while a certificate is being issued waits, then finds the certificate and is refused.
-    (SQLite runs one write transaction at a time; the race needs PostgreSQL.)"""
+    (SQLite's IMMEDIATE transactions make the second writer wait for the first to commit.)"""
     import threading
     import time
 
     from django.core.exceptions import ValidationError
     from django.db import connection, transaction
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks: PostgreSQL only")
     event = make_event()
     participant = enrol(event, people["a1"])
     issued = threading.Event()
@@ -367,3 +365,78 @@ def test_a_result_cannot_turn_failed_under_a_certificate_being_issued(people, is
         t.join()
     participant.refresh_from_db()
     assert participant.result == "passed" and refused
+
+
+def test_a_reprint_keeps_the_place_and_organiser_first_printed(people, issuer):
+    """The certificate copies the place and organiser when issued: an event edited afterwards
+    does not change what a reprint or the public check says."""
+    import subprocess
+
+    from pilar.trainings.certificate_pdf import certificate_pdf
+
+    event = make_event()
+    certificate = certs.certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
+    assert certificate.place == event.place and certificate.organiser == event.organiser
+    TrainingEvent.objects.filter(pk=event.pk).update(place="Gedung Lain", organiser="Panitia Lain")
+    certificate.refresh_from_db()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=certificate_pdf(certificate), capture_output=True, check=True
+    ).stdout.decode()
+    assert "Aula Dinas Sosial Kota Bukittinggi" in " ".join(text.split())
+    assert "Gedung Lain" not in text and "Panitia Lain" not in text
+
+
+def test_the_course_of_an_assessed_event_cannot_change(people, issuer, reference):
+    """Who has the required training depends on the course a pass was earned in: once anyone is
+    assessed, moving the event to another course is refused, naming the course."""
+    from django.core.exceptions import ValidationError
+
+    from pilar.trainings import services
+    from pilar.trainings.models import Course
+
+    event = make_event()
+    enrol(event, people["a1"])
+    other = Course.objects.create(name="Bimtek Lain", level="advanced", hours=8)
+    details = {
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        "place": event.place,
+        "organiser": event.organiser,
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.event_update(by=issuer, event=event, course=other, **details)
+    assert "already been assessed in Pelatihan Dasar PSM" in refused.value.message_dict["course"][0]
+    event.refresh_from_db()
+    assert event.course.name == "Pelatihan Dasar PSM"
+    # Nobody assessed yet: the course may still be corrected.
+    fresh = make_event(course_name="Pelatihan Dasar PSM", title="Gelombang 2")
+    Participant.objects.create(event=fresh, person=people["a2"])
+    services.event_update(by=issuer, event=fresh, course=other, **details)
+    fresh.refresh_from_db()
+    assert fresh.course == other
+
+
+def test_a_print_whose_worker_vanished_does_not_block_a_new_one(
+    client, actors, people, issuer, django_capture_on_commit_callbacks
+):
+    """A print waiting or running for more than half an hour lost its worker (a restart): the
+    next "print all" marks it failed, says so, and starts afresh."""
+    import time_machine
+    from django.utils import timezone
+
+    User.objects.update(language="en")
+    event = make_event()
+    enrol(event, people["a1"])
+    certs.certificates_issue_for_event(by=issuer, event=event)
+    stuck = certs.certificate_print_start(by=issuer, event=event)
+    CertificatePrint.objects.filter(pk=stuck.pk).update(status="running")
+    assert certs.certificate_print_start(by=issuer, event=event) == stuck  # still fresh
+    later = timezone.now() + datetime.timedelta(minutes=31)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        again = certs.certificate_print_start(by=issuer, event=event)
+    assert again != stuck
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "worker was restarted" in stuck.error
+    login(client, actors["operator"])
+    fragment = client.get(f"/trainings/certificate-prints/{stuck.pk}/").content.decode()
+    assert "worker was restarted" in fragment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pilar.equipment.models import Handover, Return
 from pilar.equipment.selectors import Figures
@@ -15,7 +16,7 @@ def catalog_headers() -> list[str]:
     return [
         _("Item"),
         _("Category"),
-        _("Unit"),
+        pgettext("measure", "Unit"),
         _("Asset register code"),
         _("Must be returned"),
         _("Received"),
@@ -76,7 +77,7 @@ def holding_headers(*, left: bool = False) -> list[str]:
         _("NIK"),
         _("Item"),
         _("Quantity held"),
-        _("Unit"),
+        pgettext("measure", "Unit"),
         _("Held since"),
         _("Latest BAST"),
         _("Latest BAST date"),
@@ -106,7 +107,7 @@ def return_headers() -> list[str]:
         _("NIK"),
         _("Item"),
         _("Quantity"),
-        _("Unit"),
+        pgettext("measure", "Unit"),
         _("Condition"),
         _("Reason"),
         _("Received by"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.equipment.models import Condition, Item, Return
@@ -155,7 +156,9 @@ class ItemForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     category = forms.ChoiceField(label=_("Category"), choices=Item.Category.choices)
     unit = forms.CharField(
-        label=_("Unit"), max_length=20, help_text=_("For example: buah, unit, set.")
+        label=pgettext_lazy("measure", "Unit"),
+        max_length=20,
+        help_text=_("For example: buah, unit, set."),
     )
     asset_code = forms.CharField(
         label=_("Asset register code"),

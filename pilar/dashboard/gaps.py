@@ -78,7 +78,7 @@ def training_and_equipment_gaps(scope, as_of: datetime.date) -> Gaps:
     due = returns_due(None, HoldingFilter(), today=as_of)
     if scope is not None:
         due = due.filter(Q(person_id__in=people))
-    totals = due.order_by().aggregate(items=Sum("held"))
+    totals = due.order_by().aggregate(items=Sum("held"), people=Count("person_id", distinct=True))
     gaps.due_items = totals["items"] or 0
-    gaps.due_people = len({row["person_id"] for row in due})
+    gaps.due_people = totals["people"]
     return gaps

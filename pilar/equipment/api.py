@@ -27,6 +27,7 @@ from pilar.equipment.selectors import (
     matching_returns,
     person_holdings,
     returns_due,
+    with_latest_bast,
 )
 from pilar.lib.nik import mask_nik
 from pilar.regions.models import Area
@@ -460,7 +461,7 @@ def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:
         q=filters.q or "",
     )
     rows = select(request.user, f)[filters.offset : filters.offset + filters.limit]
-    return [_holding_out(r) for r in rows]
+    return [_holding_out(r) for r in with_latest_bast(rows)]
 
 
 @router.get("/holdings", response=list[HoldingOut], summary="Who holds what now")

@@ -8,6 +8,7 @@ kind of row — receipts, handover lines, returns — whatever the number of ite
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -157,17 +158,10 @@ def _returned_sum():
     )
 
 
-def _latest_line(field: str):
-    return Subquery(
-        HandoverLine.objects.filter(person_id=OuterRef("person_id"), item_id=OuterRef("item_id"))
-        .order_by("-handover__handed_on", "-handover_id")
-        .values(field)[:1]
-    )
-
-
 def holdings(user, f: HoldingFilter) -> QuerySet:
-    """Who holds what now, as rows of dicts (person × item) that `user` may see: `held`, `first_on`
-    (the first handover), `last_on`, `last_number` and `last_handover_id` (the latest BAST)."""
+    """Who holds what now, as rows of dicts (person × item) that `user` may see: `held`,
+    `first_on` (the first handover) and `last_on` (the latest). The latest BAST's number and id
+    are filled by `with_latest_bast` for the rows shown, not computed for every line here."""
     lines = HandoverLine.objects.order_by()
     if user is not None:
         lines = lines.visible_to(user)
@@ -194,30 +188,63 @@ def holdings(user, f: HoldingFilter) -> QuerySet:
             "item__needs_return",
         )
         .annotate(
-            handed=Sum("quantity"),
-            returned=Coalesce(_returned_sum(), Value(0)),
+            held=Sum("quantity") - Coalesce(_returned_sum(), Value(0)),
             first_on=Min("handover__handed_on"),
             last_on=Max("handover__handed_on"),
-            last_number=_latest_line("handover__number"),
-            last_handover_id=_latest_line("handover_id"),
         )
-        .annotate(held=F("handed") - F("returned"))
         .filter(held__gt=0)
         .order_by("person__name", "person_id", "item__name")
     )
 
 
+LATEST_BAST_CHUNK = 500
+
+
+def with_latest_bast(rows: Iterable[dict]) -> Iterator[dict]:
+    """`rows` from `holdings`, each with `last_number` and `last_handover_id`: the BAST that last
+    handed that item to that person. One query per `LATEST_BAST_CHUNK` rows."""
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == LATEST_BAST_CHUNK:
+            yield from _fill_latest_bast(chunk)
+            chunk = []
+    if chunk:
+        yield from _fill_latest_bast(chunk)
+
+
+def _fill_latest_bast(rows: list[dict]) -> list[dict]:
+    pairs = {(r["person_id"], r["item_id"]) for r in rows}
+    latest: dict[tuple[int, int], tuple[int, str]] = {}
+    lines = (
+        HandoverLine.objects.filter(
+            person_id__in={p for p, _ in pairs}, item_id__in={i for _, i in pairs}
+        )
+        .order_by("-handover__handed_on", "-handover_id")
+        .values_list("person_id", "item_id", "handover_id", "handover__number")
+    )
+    for person_id, item_id, handover_id, number in lines:
+        if (person_id, item_id) in pairs:
+            latest.setdefault((person_id, item_id), (handover_id, number))
+    for r in rows:
+        r["last_handover_id"], r["last_number"] = latest[(r["person_id"], r["item_id"])]
+    return rows
+
+
 def person_holdings(person: Person) -> list[dict]:
     """What `person` holds now, item by item (for their page in the registry)."""
-    return list(holdings(None, HoldingFilter(person=person)))
+    return list(with_latest_bast(holdings(None, HoldingFilter(person=person))))
 
 
 def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> QuerySet:
     """Items that must be returned (`needs_return`) still held by people none of whose duties
-    is active `today` — they have left, or never had a duty — with `left_on`, the last day of
-    their last duty (None when they never had one: listed first)."""
+    is active `today` or yet to start — they have left, or never had a duty — with `left_on`,
+    the last day of their last duty (None when they never had one: listed first). Someone
+    appointed from a later date keeps what they were handed for it."""
     today = today or timezone.localdate()
-    active = Assignment.objects.active_on(today).filter(person_id=OuterRef("person_id"))
+    active = Assignment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today), person_id=OuterRef("person_id")
+    )
     last_day = (
         Assignment.objects.filter(person_id=OuterRef("person_id"))
         .order_by()

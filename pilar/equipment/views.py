@@ -45,6 +45,7 @@ from pilar.equipment.selectors import (
     person_holdings,
     returns_due,
     stock_of,
+    with_latest_bast,
 )
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
@@ -53,17 +54,21 @@ from pilar.registry.models import Person
 PAGE_SIZE = 50
 
 
-def _listing(request, form, select, *, name, headers, export, template, context=None):
+def _listing(request, form, select, *, name, headers, export, template, context=None, shown=None):
     """A filtered list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it
-    shows). A filter that cannot be applied shows nothing rather than silently widening."""
+    shows). A filter that cannot be applied shows nothing rather than silently widening.
+    `shown`, when given, completes the rows of the page (and of the export) before they are
+    shown."""
     rows = select() if not form.is_bound or form.is_valid() else []
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         day = timezone.localdate().isoformat()
-        return file_response(fmt, f"{name}-{day}", headers, export(rows))
+        return file_response(fmt, f"{name}-{day}", headers, export(shown(rows) if shown else rows))
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if shown:
+        page.object_list = list(shown(page.object_list))
     query = query_without_page(request)
     return render(
         request, template, {**(context or {}), "form": form, "page": page, "query": query}
@@ -134,7 +139,7 @@ def item_detail(request, pk: int):
             "item": item,
             "figures": item_figures([item.pk])[item.pk],
             "receipts": item.receipts.order_by("-received_on", "-pk"),
-            "holders": holdings(user, HoldingFilter(item=item))[:200],
+            "holders": list(with_latest_bast(holdings(user, HoldingFilter(item=item))[:200])),
             "returns": matching_returns(user, ReturnFilter(item=item))[:200],
         },
     )
@@ -340,6 +345,7 @@ def _holdings_listing(request, *, due: bool):
         export=lambda r: exports.holding_rows(r, left=due),
         template="equipment/holdings.html",
         context={"due": due},
+        shown=with_latest_bast,
     )
 
 

@@ -19,6 +19,7 @@ from pilar.equipment.selectors import (
     item_figures,
     person_holdings,
     returns_due,
+    with_latest_bast,
 )
 from pilar.equipment.tests.conftest import OCT22, hand
 from pilar.registry import services as registry
@@ -42,6 +43,10 @@ def test_figures_take_one_query_per_kind_of_row_whatever_the_number_of_items(
     assert [i.name for i, _f in rows][:2] == ["Barang 0", "Barang 1"]
     with django_assert_num_queries(1):
         assert len(list(holdings(None, HoldingFilter()))) == 5
+    # The latest BAST of the rows shown: one more query, however many rows.
+    with django_assert_num_queries(2):
+        rows = list(with_latest_bast(holdings(None, HoldingFilter())))
+    assert len(rows) == 5 and all(r["last_handover_id"] for r in rows)
 
 
 def test_holdings_say_since_when_and_by_which_bast(stocked, people, by, actors):
@@ -52,7 +57,7 @@ def test_holdings_say_since_when_and_by_which_bast(stocked, people, by, actors):
     services.return_record(
         by=by, person=a1, item=radio, quantity=1, condition="good", returned_on=D(2024, 1, 5)
     )
-    rows = list(holdings(None, HoldingFilter()))
+    rows = list(with_latest_bast(holdings(None, HoldingFilter())))
     assert [(r["person__name"], r["item__name"], r["held"]) for r in rows] == [
         ("Ani Kecamatan A", "Radio HT", 1),
         ("Citra Kecamatan B", "Rompi Pilar Sosial", 2),
@@ -97,6 +102,47 @@ def test_returns_due_lists_people_whose_duties_all_ended(stocked, people, by, sy
     assert list(returns_due(None, HoldingFilter())) == []
 
 
+def test_someone_appointed_from_a_later_date_keeps_what_they_were_handed(
+    stocked, people, by, make_person, make_assignment, system_actor
+):
+    """A radio handed over before a new appointee's duty starts is not "to be returned": they
+    have not left. Once that duty has ended, it is."""
+    radio = stocked["radio"]
+    newcomer = make_person("Hadi Mulai Nanti", kelurahan="13.75.01.1001")
+    duty = make_assignment(newcomer, "PSM", "13.75.01.1001", start=D(2025, 1, 1))
+    hand(by, newcomer, radio, day=D(2024, 10, 22))
+    on = D(2024, 11, 1)
+    assert list(returns_due(None, HoldingFilter(), today=on)) == []
+    assert list(returns_due(None, HoldingFilter(), today=D(2025, 3, 1))) == []
+    last_day = D(2025, 6, 30)
+    registry.assignment_end(
+        by=system_actor, assignment=duty, end_date=last_day, end_reason="resigned"
+    )
+    due = list(returns_due(None, HoldingFilter(), today=D(2025, 7, 1)))
+    assert [(r["person__name"], r["left_on"]) for r in due] == [("Hadi Mulai Nanti", last_day)]
+
+
+def test_the_latest_bast_is_found_per_person_and_item_across_chunks(
+    stocked, people, by, monkeypatch
+):
+    """Filling the latest BAST in chunks gives each row its own BAST, whatever the chunk."""
+    from pilar.equipment import selectors
+
+    radio, vest = stocked["radio"], stocked["vest"]
+    services.stock_receive(by=by, item=radio, received_on=D(2021, 3, 1), quantity=3, source="x")
+    expected = {}
+    for n, key in enumerate(["a1", "a2", "b1"]):
+        hand(by, people[key], radio, day=D(2022, 1, 1 + n))
+        expected[(people[key].pk, radio.pk)] = hand(by, people[key], radio, day=D(2023, 1, 1 + n))
+        expected[(people[key].pk, vest.pk)] = hand(by, people[key], vest, day=D(2024, 10, 2 + n))
+    monkeypatch.setattr(selectors, "LATEST_BAST_CHUNK", 2)
+    rows = list(with_latest_bast(holdings(None, HoldingFilter())))
+    assert len(rows) == 6
+    for r in rows:
+        bast = expected[(r["person_id"], r["item_id"])]
+        assert (r["last_handover_id"], r["last_number"]) == (bast.pk, bast.number)
+
+
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("receive"), st.integers(0, 1), st.integers(1, 4)),
@@ -127,6 +173,9 @@ def test_stock_is_received_minus_held_minus_lost_and_never_negative(items, peopl
         held: dict[tuple, int] = {}
         lost = {i.pk: 0 for i in chosen}
         received = {i.pk: 0 for i in chosen}
+        # Handovers are dated 22 October and returns 1 November: what comes back cannot have
+        # been handed over again on the 22nd, so a handover may give only what was never given.
+        never_given = {i.pk: 0 for i in chosen}
         for op in ops:
             if op[0] == "receive":
                 item = chosen[op[1]]
@@ -135,13 +184,15 @@ def test_stock_is_received_minus_held_minus_lost_and_never_negative(items, peopl
                 )
                 stock[item.pk] += op[2]
                 received[item.pk] += op[2]
+                never_given[item.pk] += op[2]
             elif op[0] == "hand":
                 person, item, quantity = who[op[1]], chosen[op[2]], op[3]
-                ok = quantity <= stock[item.pk]
+                ok = quantity <= never_given[item.pk]
                 try:
                     hand(by, person, item, quantity)
                     assert ok
                     stock[item.pk] -= quantity
+                    never_given[item.pk] -= quantity
                     key = (person.pk, item.pk)
                     held[key] = held.get(key, 0) + quantity
                 except ValidationError:

@@ -10,17 +10,11 @@ import subprocess
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pilar.accounts.models import User
 from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
 from pilar.equipment.tests.conftest import hand, make_event
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(actors):
-    User.objects.update(language="en")
 
 
 def test_catalog_shows_figures_linking_to_their_rows(client, actors, stocked, people, by):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.registry.models import PillarKind
@@ -16,12 +16,6 @@ from pilar.trainings.models import Attendance, Certificate, Course, Participant,
 from pilar.trainings.tests.conftest import FIRST_DAY, LAST_DAY, D
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def kinds(*codes):

@@ -26,7 +26,8 @@ same run, and checks both give the same answer:
 (a) `duties_missing_training(operator, RequirementFilter(on=day))`: the count and the first page
     of 50 rows (duty, person, kind, area, missing courses), as the page shows them;
 (b) `holdings(operator, HoldingFilter())` and `returns_due(operator, HoldingFilter(), day)`:
-    count and first page each;
+    count and first page each, the page's rows completed by `with_latest_bast` as the page does
+    (returns due: people none of whose duties is active on the day or yet to start);
 (c) `item_figures()`;
 (d) `training_and_equipment_gaps(None, day)`;
 (e) the 360 certificates of one event in one PDF (`certificates_pdf(printable(event))`, as the
@@ -499,7 +500,8 @@ def quote(name: str) -> str:
 
 def holdings_sql(due_on: datetime.date | None) -> tuple[str, list]:
     """(person_id, item_id, held, first_on, last_on[, left_on]) held now; with `due_on`, only
-    must-return items held by people with a duty but none active on `due_on`."""
+    must-return items held by people none of whose duties is active on `due_on` or yet to start
+    (people who never had a duty included, `left_on` empty)."""
     t = tables()
     sql = (
         "SELECT g.person_id, g.item_id, g.handed - COALESCE(x.n, 0) AS held, g.first_on, "
@@ -514,12 +516,12 @@ def holdings_sql(due_on: datetime.date | None) -> tuple[str, list]:
         return sql, []
     sql = (
         f"SELECT y.*, d.left_on FROM ({sql}) y JOIN {t['i']} i ON i.id = y.item_id "
-        f"JOIN (SELECT s.person_id, MAX(s.end_date) AS left_on, "
-        f"SUM(CASE WHEN {ACTIVE} THEN 1 ELSE 0 END) AS active FROM {t['s']} s "
-        "GROUP BY s.person_id) d ON d.person_id = y.person_id "
-        f"WHERE i.needs_return = {true()} AND d.active = 0"
+        f"LEFT JOIN (SELECT s.person_id, MAX(s.end_date) AS left_on, "
+        "SUM(CASE WHEN s.end_date IS NULL OR s.end_date >= %s THEN 1 ELSE 0 END) AS not_ended "
+        f"FROM {t['s']} s GROUP BY s.person_id) d ON d.person_id = y.person_id "
+        f"WHERE i.needs_return = {true()} AND COALESCE(d.not_ended, 0) = 0"
     )
-    return sql, [due_on, due_on]
+    return sql, [due_on]
 
 
 def true() -> str:
@@ -536,7 +538,8 @@ def floor_holdings(due_on: datetime.date | None = None):
     count = query(f"WITH z AS MATERIALIZED ({sql}) SELECT COUNT(*) FROM z", params)[0][0]
     order, outer = "p.name, z.person_id, i.name", "q.person_name, q.person_id, q.item_name"
     if due_on is not None:
-        order, outer = f"z.left_on, {order}", f"q.left_on, {outer}"
+        order = f"z.left_on NULLS FIRST, {order}"
+        outer = f"q.left_on NULLS FIRST, {outer}"
     latest = (
         "(SELECT {col} FROM {l} l2 JOIN {h} h2 ON h2.id = l2.handover_id "
         "WHERE l2.person_id = q.person_id AND l2.item_id = q.item_id "
@@ -565,9 +568,13 @@ def floor_holdings(due_on: datetime.date | None = None):
 
 
 def product_holdings_page(qs, due: bool):
+    """Count and first page, the latest BAST filled for the rows shown, as the page does."""
     from django.core.paginator import Paginator
 
+    from pilar.equipment.selectors import with_latest_bast
+
     page = Paginator(qs, PAGE).get_page(1)
+    page.object_list = list(with_latest_bast(page.object_list))
     rows = []
     for r in page.object_list:
         entry = (

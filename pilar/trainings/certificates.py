@@ -154,7 +154,7 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
                     signer_title=settings.PILAR_CERTIFICATE_SIGNER_TITLE,
                 )
         except IntegrityError:
-            existing = Certificate.objects.filter(participant=participant).first()
+            existing = in_force(participant)
             if existing is not None:
                 raise ValidationError({"participant": [_already_error(existing)]}) from None
     raise ValidationError(
@@ -162,8 +162,13 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
     )
 
 
+def in_force(participant: Participant) -> Certificate | None:
+    """The participant's certificate that is not revoked, if any."""
+    return Certificate.objects.filter(participant=participant, revoked_at__isnull=True).first()
+
+
 def _issue(by: Actor, participant: Participant, issued_on: datetime.date | None) -> Certificate:
-    existing = Certificate.objects.filter(participant=participant).first()
+    existing = in_force(participant)
     if existing is not None:
         raise ValidationError({"participant": [_already_error(existing)]})
     problem = eligibility_problem(participant)
@@ -217,7 +222,9 @@ class IssueSummary:
 @transaction.atomic
 def certificates_issue_for_event(*, by: Actor, event: TrainingEvent) -> IssueSummary:
     """Issue a certificate to every participant of `event` who passed and attended and has
-    none yet, all in one transaction; the others are counted, with the reason."""
+    none yet, all in one transaction; the others are counted, with the reason. Someone whose
+    certificate was revoked is not issued a new one here: that is a decision taken person by
+    person (`certificate_issue`)."""
     event = TrainingEvent.objects.select_for_update().select_related("course").get(pk=event.pk)
     problem = _check_issued_on(event, event.end_date)
     if problem:

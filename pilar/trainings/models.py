@@ -242,13 +242,17 @@ class Certificate(models.Model):
     """Issued to a participant who passed. What it certifies is copied in when issued (the name,
     course, hours, place, organiser and dates), so the public verification page and a reprint
     show what was first printed even if the registry or the event changes later. `code` is
-    short, random and unguessable; it is printed with a QR code that opens `/c/<code>/`."""
+    short, random and unguessable; it is printed with a QR code that opens `/c/<code>/`.
 
-    participant = models.OneToOneField(
+    A participant has at most one certificate in force; a revoked one stays on record, and a
+    new one (a new number and code) may then be issued — e.g. after a misspelt name is put
+    right in the registry."""
+
+    participant = models.ForeignKey(
         Participant,
         verbose_name=_("participant"),
         on_delete=models.PROTECT,
-        related_name="certificate",
+        related_name="certificates",
     )
     code = models.CharField(_("verification code"), max_length=16, unique=True)
     number = models.CharField(_("certificate number"), max_length=60, unique=True)
@@ -278,6 +282,11 @@ class Certificate(models.Model):
         indexes = [models.Index(fields=["valid_until"], name="certificate_valid_until")]
         constraints = [
             models.UniqueConstraint(fields=["year", "seq"], name="certificate_number_per_year"),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_in_force_per_participant",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("issued_on")),
                 name="certificate_valid_after_issue",

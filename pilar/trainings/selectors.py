@@ -14,7 +14,7 @@ from pilar.accounts.access import Capability, assignment_scope_q
 from pilar.lib.months import add_months
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
-from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
+from pilar.trainings.models import Attendance, Certificate, Course, Participant, TrainingEvent
 
 
 @dataclass
@@ -85,6 +85,17 @@ class ParticipantRow:
     participant: Participant
     days: list[bool]
     duty: Assignment | None = None
+    certificate: Certificate | None = None  # the one in force
+    revoked: Certificate | None = None  # the latest revoked, when none is in force
+
+    @property
+    def may_have_certificate(self) -> bool:
+        """Passed and attended, with no certificate in force: one may be issued."""
+        return (
+            self.certificate is None
+            and self.participant.result == Participant.Result.PASSED
+            and self.days_present > 0
+        )
 
     @property
     def person(self) -> Person:
@@ -113,17 +124,27 @@ def participant_rows(event: TrainingEvent, participants) -> list[ParticipantRow]
         participants.select_related("person").prefetch_related(
             _duty_on(event.start_date),
             Prefetch("attendance", queryset=Attendance.objects.only("participant_id", "day")),
+            Prefetch(
+                "certificates",
+                queryset=Certificate.objects.only(
+                    "participant_id", "number", "revoked_at", "valid_until", "issued_on"
+                ).order_by("-pk"),
+            ),
         )
     )
     rows = []
     for p in participants:
         present = {a.day for a in p.attendance.all()}
         duties = p.person.duties_then
+        certificates = list(p.certificates.all())
+        current = next((c for c in certificates if c.revoked_at is None), None)
         rows.append(
             ParticipantRow(
                 participant=p,
                 days=[d in present for d in days],
                 duty=duties[0] if duties else None,
+                certificate=current,
+                revoked=None if current or not certificates else certificates[0],
             )
         )
     return rows

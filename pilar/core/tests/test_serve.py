@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -45,8 +46,24 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
         assert href != "/static/pilar/pilar.css"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{href}") as r:
             assert r.status == 200
+        # Certificate codes someone checked never reach the access log.
+        for path in (
+            "/c/K7QXM3RT9A/",
+            "/c/?code=K7QX-M3RT-9B",
+            "/api/v1/certificates/verify/Q9W8E7R6T5",
+        ):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}")
+            except urllib.error.HTTPError as e:
+                assert e.code == 404
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+        log = proc.stdout.read().decode()
+        assert '"GET /c/…/ HTTP/1.1" 404' in log
+        assert '"GET /c/?code=… HTTP/1.1"' in log
+        assert "/api/v1/certificates/verify/…" in log
+        for code in ("K7QX", "M3RT", "Q9W8E7R6T5"):
+            assert code not in log
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -315,3 +315,30 @@ def test_person_certificates_fragment(actors, people, issuer):
         {"certificates": person_certificates(actors["operator"], people["a2"])},
     )
     assert made["a2"].number in html and "badge-cert-revoked" in html
+
+
+def test_the_participant_list_issues_one_certificate_and_a_new_one_after_revoking(
+    client, actors, people, issuer
+):
+    ev = make_event()
+    participant = enrol(ev, people["a1"])
+    login(client, actors["operator"])
+    page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+    issue_url = f"/trainings/participants/{participant.pk}/certificate/"
+    assert f'action="{issue_url}"' in page and ">Issue</button>" in page
+    response = client.post(issue_url, follow=True)
+    first = Certificate.objects.get(participant=participant)
+    assert f"Certificate {first.number} issued to Ani Kecamatan A." in response.content.decode()
+    page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+    assert first.number in page and f'action="{issue_url}"' not in page
+    svc.certificate_revoke(by=issuer, certificate=first, reason="Nama salah eja")
+    detail = client.get(f"/trainings/certificates/{first.pk}/").content.decode()
+    assert 'data-testid="reissue-hint"' in detail
+    page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+    assert f"<s>{first.number}</s>" in page and "Issue a new one" in page
+    client.post(issue_url)
+    assert participant.certificates.filter(revoked_at__isnull=True).count() == 1
+    # A viewer sees the certificates but no button.
+    login(client, actors["approver"])
+    page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+    assert 'data-testid="participant-certificate"' in page and f'action="{issue_url}"' not in page

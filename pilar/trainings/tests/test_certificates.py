@@ -239,3 +239,52 @@ def test_demo_certificates(people, issuer):
     assert revoked.participant.event == events["tagana-2022"] and revoked.revoke_reason
     assert revoked.number == "0001/SERT/2022"
     assert issue_demo_certificates(by=issuer, events=events) == 0  # nothing twice
+
+
+# Issuing again after revoking ------------------------------------------------------------------
+
+
+def test_a_revoked_certificate_can_be_replaced_by_a_new_one(certified, issuer, people, client):
+    """Revoked (say the name was misspelt, now put right): a new certificate is issued with a
+    new number and code; the old code still says revoked, the new one says valid."""
+    participant = certified.participant
+    svc.certificate_revoke(by=issuer, certificate=certified, reason="Nama salah eja")
+    people["a1"].name = "Ani Kecamatan A. Putri"
+    people["a1"].save(update_fields=["name"])
+    new = svc.certificate_issue(by=issuer, participant=participant)
+    assert new.number != certified.number and new.code != certified.code
+    assert new.name == "Ani Kecamatan A. Putri"
+    assert list(participant.certificates.filter(revoked_at__isnull=True)) == [new]
+    old_page = client.get(f"/c/{certified.code}/").content.decode()
+    new_page = client.get(f"/c/{new.code}/").content.decode()
+    assert "<strong>Ani Kecamatan A</strong>" in old_page and "verdict-revoked" in old_page
+    assert "<strong>Ani Kecamatan A. Putri</strong>" in new_page
+    assert "verdict-revoked" not in new_page
+    # Only one in force: a third is refused while the new one stands.
+    with pytest.raises(ValidationError) as exc:
+        svc.certificate_issue(by=issuer, participant=participant)
+    assert new.number in str(exc.value)
+
+
+def test_the_database_refuses_two_certificates_in_force_for_one_participant(certified):
+    """The rule holds below the services too: a second row in force is refused."""
+    from django.db import IntegrityError, transaction
+
+    copy = Certificate.objects.get(pk=certified.pk)
+    copy.pk = None
+    copy.code, copy.number, copy.seq = "ZZZZZZZZZZ", "TEST/999", 999
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save()
+    copy.revoked_at, copy.revoke_reason = certified.created_at, "uji"
+    copy.save()  # a revoked one beside it is allowed
+    assert certified.participant.certificates.count() == 2
+
+
+def test_issuing_for_the_whole_event_leaves_revoked_ones_to_a_decision(
+    certified, issuer, cert_event
+):
+    """ "Issue for all who passed" does not quietly replace a revoked certificate."""
+    svc.certificate_revoke(by=issuer, certificate=certified, reason="Salah orang")
+    summary = svc.certificates_issue_for_event(by=issuer, event=cert_event)
+    assert summary.issued == [] and summary.already == 1
+    assert not certified.participant.certificates.filter(revoked_at__isnull=True).exists()

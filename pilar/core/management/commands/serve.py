@@ -45,6 +45,8 @@ class Command(BaseCommand):
             "20",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "pilar.lib.accesslog.RedactingLogger",
         ]
         children = [subprocess.Popen(web, env=env)]
         if not no_worker:

@@ -247,6 +247,7 @@ def handover_from_event(request):
                 for item, each in items
             ],
         }
+        preview["short"] = any(row["short"] for row in preview["items"])
     return render(request, "equipment/handover_from_event.html", {"form": form, "preview": preview})
 
 
@@ -382,7 +383,7 @@ def _person_page(request, person: Person, *, own: bool):
 def mine(request):
     """What the signed-in pillar holds, the BASTs they signed and what they returned."""
     if not request.user.person_id:
-        raise PermissionDenied
+        return render(request, "equipment/mine_unlinked.html")
     return _person_page(request, Person.objects.get(pk=request.user.person_id), own=True)
 
 

@@ -2,7 +2,9 @@
 
 - Staff (admin, operator, approver, finance) see every event, participant and certificate.
 - A coordinator (TKSK) sees every event (an event is not personal data) but only the
-  participants and certificates of people within their kecamatan.
+  participants and certificates of people within their kecamatan — by the registry's rule
+  (`person_scope_q`): people who serve or once served there, and the newly registered who live
+  there, so the training history of the area stays readable after someone moves on.
 - A pillar sees the events they took part in, and only their own participation and certificate.
 - Viewers have no training capability (403); the dashboard gives them figures.
 Writes (TRAININGS_EDIT: admin, operator) are city-wide.

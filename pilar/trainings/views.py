@@ -201,7 +201,24 @@ def event_detail(request, pk: int):
         "can_edit": can(request.user, Capability.TRAININGS_EDIT),
     }
     context.update(event_panel(request, event))
+    context.update(_event_handovers(request.user, event))
     return render(request, "trainings/event_detail.html", context)
+
+
+def _event_handovers(user, event: TrainingEvent) -> dict:
+    """The BASTs made at `event`, for those who may see equipment; and whether to offer one."""
+    if not can(user, Capability.EQUIPMENT_VIEW):
+        return {}
+    from pilar.equipment.models import Handover
+
+    handovers = list(
+        Handover.objects.visible_to(user).filter(training_event=event).order_by("handed_on", "pk")
+    )
+    return {
+        "handovers": handovers,
+        "show_handovers": True,
+        "may_hand_over": can(user, Capability.EQUIPMENT_EDIT),
+    }
 
 
 # Participants -----------------------------------------------------------------------------------

@@ -40,6 +40,11 @@ def mine(role):
     return 200 if role in {"coordinator_a", "pillar"} else 403
 
 
+def mine_page(role):
+    # The page tells an account without a person that nothing is recorded as theirs.
+    return 200 if role in VIEW else 403
+
+
 def write(role):
     return 400 if role in EDIT else 403
 
@@ -59,7 +64,7 @@ PAGES = {
     "equipment:return-create": page_edit,
     "equipment:holdings": view,
     "equipment:returns-due": view,
-    "equipment:mine": mine,
+    "equipment:mine": mine_page,
     "equipment:person": of_a1,
 }
 API_READ = {

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from python_calamine import CalamineWorkbook
 
+from pilar.equipment import services
 from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
 from pilar.equipment.tests.conftest import hand, make_event
 from pilar.tests_support import login
@@ -98,11 +99,18 @@ def test_handover_from_event_previews_then_creates(client, actors, stocked, peop
     text = page.content.decode()
     assert "2 people attended" in text
     assert "Tas Lapangan: 6 each, 12 buah in all (10 in stock)" in text
+    # Short of stock: the preview says so and offers no "Record" button.
+    assert 'data-testid="preview-short"' in text and 'name="confirm"' not in text
     assert not Handover.objects.exists()
+    # A confirm sent anyway (an old form, a second tab) is still refused by the service.
     page = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
     assert "12 buah asked, 10 in stock" in page.content.decode()
     assert not Handover.objects.exists()
     data[f"item_{bag.pk}"] = 1
+    text = client.post(
+        "/equipment/handovers/from-event/", {**data, "preview": "1"}
+    ).content.decode()
+    assert 'name="confirm"' in text and 'data-testid="preview-short"' not in text
     response = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
     assert response.status_code == 302
     assert HandoverLine.objects.count() == 4
@@ -158,6 +166,15 @@ def test_mine_shows_what_the_pillar_holds(client, actors, stocked, people, by):
     assert "What I hold" in page and "Radio HT" in page and bast.number in page
     assert "Rompi" not in page
     assert client.get(f"/equipment/handovers/{bast.pk}/pdf/").status_code == 403
+    # A pillar's tabs are their own: no office lists that would show them nothing.
+    assert "/equipment/returns-due/" not in page and "/equipment/holdings/" not in page
+
+
+def test_mine_tells_an_account_without_a_person_why_it_is_empty(client, actors):
+    login(client, actors["operator"])
+    page = client.get("/equipment/mine/").content.decode()
+    assert 'data-testid="unlinked"' in page and "not linked to a person" in page
+    assert 'href="/equipment/holdings/"' in page
 
 
 def test_returns_due_export_opens_in_libreoffice(
@@ -199,3 +216,23 @@ def test_returns_due_export_opens_in_libreoffice(
     assert rows[0][0] == "Name" and rows[0][-1] == "Last day of duty"
     assert rows[1][0] == "Ani Kecamatan A" and rows[1][2] == "Radio HT" and rows[1][3] == "1"
     assert rows[1][1] == a1.masked_nik
+
+
+def test_the_training_event_page_leads_to_its_bast(client, actors, stocked, people, by):
+    event = make_event([people["a1"], people["a2"]])
+    login(client, actors["operator"])
+    page = client.get(f"/trainings/events/{event.pk}/").content.decode()
+    assert "No BAST has been recorded at this event." in page
+    assert f'href="/equipment/handovers/from-event/?event={event.pk}"' in page
+    bast = services.handover_from_event(
+        by=by, event=event, items=[(stocked["vest"], 1)], giver_name="Kadis"
+    )
+    page = client.get(f"/trainings/events/{event.pk}/").content.decode()
+    assert f'href="/equipment/handovers/{bast.pk}/">{bast.number}</a>' in page
+    # The form opens with the event chosen.
+    form = client.get(f"/equipment/handovers/from-event/?event={event.pk}").content.decode()
+    assert f'<option value="{event.pk}" selected>' in form
+    # Someone who may see equipment but not record it gets the link, not the button.
+    login(client, actors["approver"])
+    page = client.get(f"/trainings/events/{event.pk}/").content.decode()
+    assert bast.number in page and "/equipment/handovers/from-event/" not in page

@@ -238,6 +238,8 @@ def test_demo_certificates(people, issuer):
     revoked = Certificate.objects.get(revoked_at__isnull=False)
     assert revoked.participant.event == events["tagana-2022"] and revoked.revoke_reason
     assert revoked.number == "0001/SERT/2022"
+    replacement = revoked.participant.certificates.get(revoked_at__isnull=True)
+    assert replacement.number == "0002/SERT/2022" and replacement.code != revoked.code
     assert issue_demo_certificates(by=issuer, events=events) == 0  # nothing twice
 
 

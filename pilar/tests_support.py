@@ -31,3 +31,20 @@ def sign_in(page, url: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.locator("form button[type=submit]").click()
     expect(page.locator("header.top")).to_contain_text(username)
+
+
+def english_messages(request):
+    """A fixture body (a generator): messages in English — in the services, and in pages and
+    API answers (which speak each user's language) once the `actors` fixture is in use. Apps
+    whose tests read English messages register it in their conftest with
+    `english = pytest.fixture(autouse=True, name="english")(english_messages)`; the
+    Indonesian catalog is checked on its own (pilar/core/tests/test_translations.py)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        if "actors" in request.fixturenames:
+            from pilar.accounts.models import User
+
+            request.getfixturevalue("actors")
+            User.objects.update(language="en")
+        yield

@@ -8,24 +8,13 @@ import pytest
 
 from pilar.audit.services import Actor
 from pilar.equipment import services
+from pilar.tests_support import english_messages
 
 D = datetime.date
 OCT22 = D(2024, 10, 22)
 
 
-@pytest.fixture(autouse=True)
-def english(request):
-    """These tests read messages in English: in the services, and in pages and API answers
-    (which speak each user's language). The Indonesian catalog is checked on its own."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        if "actors" in request.fixturenames:
-            from pilar.accounts.models import User
-
-            request.getfixturevalue("actors")
-            User.objects.update(language="en")
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture

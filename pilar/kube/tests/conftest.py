@@ -11,6 +11,7 @@ from pilar.audit.services import Actor
 from pilar.casework.models import Household, HouseholdMember
 from pilar.kube import services
 from pilar.kube.models import KubeGroup
+from pilar.tests_support import english_messages
 
 _kk = itertools.count(1)
 KEL_A = "13.75.01.1001"  # kecamatan A (Guguak Panjang)
@@ -18,19 +19,7 @@ KEL_A2 = "13.75.01.1002"
 KEL_B = "13.75.02.1001"  # kecamatan B
 
 
-@pytest.fixture(autouse=True)
-def english(request):
-    """KUBE tests read messages in English: in the services, and in pages and API answers
-    (which speak each user's language)."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        if "actors" in request.fixturenames:
-            from pilar.accounts.models import User
-
-            request.getfixturevalue("actors")
-            User.objects.update(language="en")
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture

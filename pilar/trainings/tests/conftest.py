@@ -10,6 +10,7 @@ import pytest
 
 from pilar.audit.services import Actor
 from pilar.registry.models import PillarKind
+from pilar.tests_support import english_messages
 from pilar.trainings import services
 from pilar.trainings.tests.certificate_support import SECRET_PHONE_ADDRESS, enrol
 from pilar.trainings.tests.certificate_support import make_event as make_cert_event
@@ -19,19 +20,7 @@ FIRST_DAY = D(2024, 10, 21)
 LAST_DAY = D(2024, 10, 22)
 
 
-@pytest.fixture(autouse=True)
-def english(request):
-    """These tests read messages in English: in the services, and in pages and API answers
-    (which speak each user's language). The Indonesian catalog is checked on its own."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        if "actors" in request.fixturenames:
-            from pilar.accounts.models import User
-
-            request.getfixturevalue("actors")
-            User.objects.update(language="en")
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture

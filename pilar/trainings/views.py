@@ -216,6 +216,7 @@ def _event_handovers(user, event: TrainingEvent) -> dict:
     )
     return {
         "handovers": handovers,
+        "handovers_hidden": Handover.objects.filter(training_event=event).count() - len(handovers),
         "show_handovers": True,
         "may_hand_over": can(user, Capability.EQUIPMENT_EDIT),
     }

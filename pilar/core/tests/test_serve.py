@@ -46,23 +46,29 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
         assert href != "/static/pilar/pilar.css"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{href}") as r:
             assert r.status == 200
-        # Certificate codes someone checked never reach the access log.
-        for path in (
-            "/c/K7QXM3RT9A/",
-            "/c/?code=K7QX-M3RT-9B",
-            "/api/v1/certificates/verify/Q9W8E7R6T5",
-        ):
+        # Certificate codes someone checked never reach the output: neither gunicorn's access
+        # log nor Django's warnings (a refused POST, an unrouted API path).
+        checks = [
+            ("GET", "/c/K7QXM3RT9A/"),
+            ("HEAD", "/c/K7QXM3RT9C/"),
+            ("POST", "/c/K7QXM3RT9D/"),
+            ("GET", "/c/?code=K7QX-M3RT-9B"),
+            ("GET", "/api/v1/certificates/verify/Q9W8E7R6T5"),
+            ("GET", "/api/v1/certificates/verify/Q9W8E7R6T6/"),
+        ]
+        for method, path in checks:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}")
+                urllib.request.urlopen(request)  # noqa: S310 (http, built above)
             except urllib.error.HTTPError as e:
-                assert e.code == 404
+                assert e.code in {403, 404}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         log = proc.stdout.read().decode()
-        assert '"GET /c/…/ HTTP/1.1" 404' in log
-        assert '"GET /c/?code=… HTTP/1.1"' in log
+        assert '"GET /c/…/ HTTP/1.1" 404' in log and '"HEAD /c/…/ HTTP/1.1" 404' in log
+        assert '"POST /c/…/ HTTP/1.1" 403' in log and '"GET /c/?… HTTP/1.1"' in log
         assert "/api/v1/certificates/verify/…" in log
-        for code in ("K7QX", "M3RT", "Q9W8E7R6T5"):
+        for code in ("K7QX", "M3RT", "Q9W8E7R6T"):
             assert code not in log
     finally:
         if proc.poll() is None:

@@ -110,8 +110,8 @@ def test_dashboard_queries_are_bounded(
 @pytest.fixture
 def gaps(actors, people, make_person, make_assignment, reference):
     """On 20 November 2024: a basic PSM course a1 passed in October 2024 (a2 and b1 did not);
-    a Tagana refresher certificate of a1 ending on 10 December 2024; a radio still held by a PSM
-    of kecamatan A whose duty ended in June 2024."""
+    a Tagana refresher certificate of a1 ending on 10 December 2024; two radios and a bag still
+    held by a PSM of kecamatan A whose duty ended in June 2024."""
     import datetime
 
     from pilar.audit.services import Actor
@@ -159,6 +159,17 @@ def gaps(actors, people, make_person, make_assignment, reference):
         note="",
         lines=[(left, radio, 2, Condition.NEW)],
     )
+    # A second item to return, held by the same person: counted once among the people.
+    kit = equipment.item_create(
+        by=by, name="Tas Siaga", category="bag", unit="buah", needs_return=True
+    )
+    equipment.stock_receive(by=by, item=kit, received_on=D(2021, 1, 4), quantity=1, source="X")
+    equipment.handover_create(
+        by=by,
+        handed_on=D(2021, 2, 1),
+        giver_name="Kepala",
+        lines=[(left, kit, 1, Condition.NEW)],
+    )
     User.objects.update(language="en")
 
 
@@ -173,7 +184,7 @@ def test_training_and_equipment_gaps(client, actors, gaps):
     assert "(PSM 2)" in missing
     assert '<a href="/trainings/certificates/expiring/">1</a>' in section(body, "gap-expiring", 300)
     returns = section(body, "gap-returns", 400)
-    assert '<a href="/equipment/returns-due/">2</a>' in returns
+    assert '<a href="/equipment/returns-due/">3</a>' in returns
     assert "held by 1 person who has left" in returns
     # The list behind the figure says the same.
     listed = client.get("/trainings/requirements/?on=2024-11-20")

@@ -233,3 +233,15 @@ def test_stock_is_received_minus_held_minus_lost_and_never_negative(items, peopl
         assert HandoverLine.objects.filter(quantity__lte=0).count() == 0
         assert Return.objects.filter(quantity__lte=0).count() == 0
         transaction.set_rollback(True)
+
+
+def test_the_latest_bast_is_the_latest_by_date_not_by_entry(stocked, people, by):
+    """A BAST recorded late but dated earlier (a paper form typed in afterwards) is not the
+    latest: the one dated last is, and its date is the row's `last_on`."""
+    a1, radio = people["a1"], stocked["radio"]
+    dated_2023 = hand(by, a1, radio, day=D(2023, 3, 1))
+    typed_later = hand(by, a1, radio, day=D(2022, 3, 1))
+    (row,) = with_latest_bast(holdings(None, HoldingFilter(person=a1)))
+    assert (row["last_handover_id"], row["last_number"]) == (dated_2023.pk, dated_2023.number)
+    assert row["last_on"] == D(2023, 3, 1) and row["first_on"] == D(2022, 3, 1)
+    assert typed_later.pk > dated_2023.pk

@@ -173,8 +173,9 @@ def test_mine_shows_what_the_pillar_holds(client, actors, stocked, people, by):
 def test_mine_tells_an_account_without_a_person_why_it_is_empty(client, actors):
     login(client, actors["operator"])
     page = client.get("/equipment/mine/").content.decode()
-    assert 'data-testid="unlinked"' in page and "not linked to a person" in page
-    assert 'href="/equipment/holdings/"' in page
+    message = page[page.index('data-testid="unlinked"') :].split("</p>")[0]
+    assert "not linked to a person" in message and 'href="/equipment/holdings/"' in message
+    assert client.get("/api/v1/equipment/mine").json() == []
 
 
 def test_returns_due_export_opens_in_libreoffice(
@@ -236,3 +237,20 @@ def test_the_training_event_page_leads_to_its_bast(client, actors, stocked, peop
     login(client, actors["approver"])
     page = client.get(f"/trainings/events/{event.pk}/").content.decode()
     assert bast.number in page and "/equipment/handovers/from-event/" not in page
+
+
+def test_the_event_pages_bast_list_follows_the_readers_scope(client, actors, stocked, people, by):
+    event = make_event([people["a1"], people["a2"]])
+    bast = services.handover_from_event(
+        by=by, event=event, items=[(stocked["vest"], 1)], giver_name="Kadis"
+    )
+    login(client, actors["pillar"])  # a1, who received a vest
+    page = client.get(f"/trainings/events/{event.pk}/").content.decode()
+    assert f'href="/equipment/handovers/{bast.pk}/">{bast.number}</a>' in page
+    assert "/equipment/handovers/from-event/" not in page
+    login(client, actors["coordinator_b"])  # kecamatan B: nobody of theirs on it
+    page = client.get(f"/trainings/events/{event.pk}/").content.decode()
+    section = page[page.index('data-testid="event-handovers"') :]
+    assert bast.number not in page
+    assert "1 BAST of this event lists only people outside your area." in section
+    assert "No BAST has been recorded" not in section

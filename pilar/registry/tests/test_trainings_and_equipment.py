@@ -88,6 +88,10 @@ def test_person_page_lists_trainings_certificates_and_equipment(client, actors, 
         assert certificate.number in html, who
         assert "Rompi Pilar Sosial" in html and "1 buah" in html, who
         assert 'data-testid="missing-training"' not in html, who
+        # The latest BAST, opening its page for whoever sees the row.
+        bast = vest.handover_lines.get().handover
+        assert f'href="/equipment/handovers/{bast.pk}/">{bast.number}</a>' in html, who
+        assert client.get(f"/equipment/handovers/{bast.pk}/").status_code == 200, who
         client.logout()
 
 
@@ -121,6 +125,19 @@ def test_person_page_warns_of_missing_basic_training_and_unreturned_items(
     assert 'data-testid="equipment-to-return"' in html
     # Not serving: no duty to warn about.
     assert 'data-testid="missing-training"' not in html
+    # Appointed again from a later date: they keep the radio for it, nothing to chase.
+    later = datetime.date.today() + datetime.timedelta(days=30)
+    client.post(
+        f"/pillars/{a2.pk}/assignments/new/",
+        {
+            "kind": PillarKind.objects.get(code="PSM").pk,
+            "area": duty.area_id,
+            "start_date": later.isoformat(),
+        },
+    )
+    assert Assignment.objects.filter(person=a2, start_date=later).exists()
+    html = client.get(f"/pillars/{a2.pk}/").content.decode()
+    assert 'data-testid="equipment-to-return"' not in html
 
 
 def test_viewer_and_coordinator_elsewhere_see_nothing(client, actors, people, by, basic):

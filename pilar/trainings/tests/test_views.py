@@ -284,6 +284,11 @@ def test_scope_of_event_pages(client, actors, by, event, invited):
     mine = client.get("/trainings/mine/").content.decode()
     assert event.display_title in mine and "0 of 2 days attended" in mine
     assert client.get(f"{url}results/").status_code == 403
+    # The event list offers a pillar their own pages, not the office's lists.
+    listing = client.get("/trainings/").content.decode()
+    assert event.display_title in listing and 'href="/trainings/certificates/mine/"' in listing
+    assert 'href="/trainings/requirements/"' not in listing
+    assert 'href="/trainings/courses/"' not in listing
     client.logout()
     login(client, actors["viewer"])
     assert client.get(url).status_code == 403

@@ -36,7 +36,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from headcount import ROOT, log, machine, setup_django, timed  # noqa: E402
+import common  # noqa: E402
+from common import log  # noqa: E402
 
 BENCH_DATE = datetime.date(2025, 6, 30)  # `synth --as-of`
 MONTH = "2025-05"  # the last month with reports before the bench date
@@ -46,40 +47,14 @@ PILLAR = "bench-casework-pillar"
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=100_000, help="pillars (100,000)")
+    parser = common.new_parser(__doc__)
+    common.add_people(parser, 100_000)
     parser.add_argument("--households", type=int, default=1_000_000, help="default 1,000,000")
     parser.add_argument("--activities", type=int, default=10_000_000, help="default 10,000,000")
     parser.add_argument("--month", default=MONTH, help=f"the status page's month ({MONTH})")
     parser.add_argument("--repeat", type=int, default=9, help="timed runs per measure (9)")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=ROOT / "var" / "bench-casework",
-        help="PILAR_DATA_DIR for the run (default var/bench-casework)",
-    )
+    common.add_data_dir(parser, "bench-casework")
     return parser.parse_args()
-
-
-def refuse_real_data() -> None:
-    """Stop unless every person and household in the database is synthetic."""
-    from pilar.casework.models import Household
-    from pilar.registry.management.commands.synth import (
-        synthetic_areas,
-        synthetic_people,
-        synthetic_provinces,
-    )
-    from pilar.registry.models import Person
-
-    codes = synthetic_provinces()
-    areas = synthetic_areas(codes).values("id")
-    real_people = Person.objects.count() - (synthetic_people(codes).count() if codes else 0)
-    real_households = Household.objects.exclude(area__in=areas).count()
-    if real_people or real_households:
-        raise SystemExit(
-            f"bench: this database holds {real_people:,} people and {real_households:,} "
-            "households that synth did not make; casework.py runs on benchmark databases only"
-        )
 
 
 def synthetic_sizes() -> tuple[int, int, int]:
@@ -124,21 +99,6 @@ def ensure_data(args) -> float | None:
         stdout=sys.stderr,
     )
     return time.perf_counter() - started
-
-
-def vacuum() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        return
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for label in ("casework", "registry", "regions", "accounts"):
-            for model in apps.get_app_config(label).get_models(include_auto_created=True):
-                cursor.execute(f"VACUUM (ANALYZE) {qn(model._meta.db_table)}")
 
 
 def pick_kecamatan():
@@ -260,7 +220,7 @@ def caseload_sql() -> str:
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.data_dir)
+    common.start(args.data_dir)
 
     from django.core.management import call_command
     from django.db import connection
@@ -269,13 +229,10 @@ def main() -> int:
     from pilar.casework import selectors
     from pilar.casework.services import month_end
 
-    name, data_dir = connection.settings_dict["NAME"], os.environ["PILAR_DATA_DIR"]
-    log(f"bench: {connection.vendor} database {name} (data dir {data_dir})")
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # as `pilar serve` does
-    refuse_real_data()
+    common.refuse_real_data("casework.py", households=True)
     synth_s = ensure_data(args)
-    vacuum()
+    common.vacuum("casework", "registry", "regions", "accounts")
 
     month = datetime.date.fromisoformat(args.month + "-01")
     window = selectors.months_ending(month, 6)
@@ -355,15 +312,15 @@ def main() -> int:
         f"households (median of {pillars_with_caseload:,}); {args.repeat} runs after a warm-up"
     )
     results = {}
-    s_floor = timed(run_status_floor, args.repeat)
-    s_page = timed(get(coordinator, status_url), args.repeat)
-    s_default = timed(get(coordinator, status_url_default), args.repeat)
-    s_selector = timed(run_status_selector, args.repeat)
-    s_bare = timed(bare(coordinator), args.repeat)
-    c_floor = timed(run_caseload_floor, args.repeat)
-    c_page = timed(get(pillar, "/caseload/"), args.repeat)
-    c_selector = timed(run_caseload_selector, args.repeat)
-    c_bare = timed(bare(pillar), args.repeat)
+    s_floor = common.timed(run_status_floor, args.repeat)
+    s_page = common.timed(get(coordinator, status_url), args.repeat)
+    s_default = common.timed(get(coordinator, status_url_default), args.repeat)
+    s_selector = common.timed(run_status_selector, args.repeat)
+    s_bare = common.timed(bare(coordinator), args.repeat)
+    c_floor = common.timed(run_caseload_floor, args.repeat)
+    c_page = common.timed(get(pillar, "/caseload/"), args.repeat)
+    c_selector = common.timed(run_caseload_selector, args.repeat)
+    c_bare = common.timed(bare(pillar), args.repeat)
 
     # Same answer: (a) one row per (person, kind) with six cells, the same reports linked and
     # the same activity totals; (b) the same households with the same head, dates and order.
@@ -433,7 +390,7 @@ def main() -> int:
         **results,
         "budget": {"max_ratio": MAX_RATIO},
         "synth_s": round(synth_s, 1) if synth_s is not None else None,
-        "machine": machine(),
+        "machine": common.machine(),
     }
     print(json.dumps(result, indent=2, default=str))
     return 0

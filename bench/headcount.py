@@ -16,58 +16,29 @@ per-kind counts and prints one JSON object on stdout (progress goes to stderr).
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime
-import io
 import json
-import os
-import platform
-import pstats
-import statistics
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import log  # noqa: E402
+
 BENCH_DATE = "2025-06-30"  # the date `synth` builds its active/ended mix around
 MAX_RATIO = 1.5
 MAX_ENDPOINT_MS = 300.0  # on PostgreSQL, at 10^6 assignments
 BENCH_USER = "bench-headcount"
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=1_000_000, help="default 1,000,000")
+    parser = common.new_parser(__doc__)
+    common.add_people(parser, 1_000_000)
     parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=BENCH_DATE)
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measure (7)")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=ROOT / "var" / "bench",
-        help="PILAR_DATA_DIR for the run (default var/bench)",
-    )
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also print the N costliest functions of one endpoint call (cProfile) to stderr",
-    )
+    common.add_data_dir(parser, "bench")
+    common.add_profile(parser, "one endpoint call (cProfile)")
     return parser.parse_args()
-
-
-def setup_django(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PILAR_DATA_DIR"] = str(data_dir.resolve())
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pilar.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def raw_sql() -> tuple[str, str]:
@@ -96,26 +67,9 @@ def raw_sql() -> tuple[str, str]:
     return floor, bare
 
 
-def ensure_data(people: int) -> float | None:
-    os.environ["PILAR_ALLOW_SYNTH"] = "1"  # this is a benchmark database
-    """Run `synth` unless the synthetic registry holds exactly `people` people; its seconds."""
-    from django.core.management import call_command
-
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
-
-    codes = synthetic_provinces()
-    have = synthetic_people(codes).count() if codes else 0
-    if have == people and codes:
-        log(f"bench: {have:,} synthetic people already there")
-        return None
-    log(f"bench: {have:,} synthetic people, want {people:,}: running synth (takes minutes)")
-    started = time.perf_counter()
-    call_command("synth", people=people, reset=True, stdout=sys.stderr)
-    return time.perf_counter() - started
-
-
 def vacuum() -> None:
-    """PostgreSQL: bring statistics and the visibility map to the state autovacuum leaves."""
+    """PostgreSQL: bring statistics and the visibility map to the state autovacuum leaves
+    (only the endpoint's three tables; unlike common.vacuum, nothing on SQLite)."""
     from django.db import connection
 
     from pilar.regions.models import Area
@@ -129,73 +83,20 @@ def vacuum() -> None:
             cursor.execute(f"VACUUM (ANALYZE) {qn(model._meta.db_table)}")
 
 
-def bench_user():
-    from pilar.accounts.models import RoleGrant, User
-
-    user, created = User.objects.get_or_create(username=BENCH_USER)
-    if created:
-        user.set_unusable_password()
-        user.save()
-    RoleGrant.objects.get_or_create(user=user, role="admin", area=None)
-    return user
-
-
-def timed(fn, repeat: int) -> tuple[float, list[float], object]:
-    """Median milliseconds of `repeat` calls after one warm-up, all timings, the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), times, result
-
-
-def machine() -> dict:
-    from django.db import connection
-
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-        else:
-            cursor.execute("SELECT sqlite_version()")
-        version = cursor.fetchone()[0]
-    import django
-
-    return {
-        "nproc": os.cpu_count(),
-        "mem_gib": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "db_version": version,
-    }
-
-
 def main() -> int:
     args = parse_args()
-    setup_django(args.data_dir)
+    common.start(args.data_dir)
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from pilar.registry.headcount import headcount
     from pilar.registry.models import Assignment
 
-    name, data_dir = connection.settings_dict["NAME"], os.environ["PILAR_DATA_DIR"]
-    log(f"bench: {connection.vendor} database {name} (data dir {data_dir})")
-    call_command("migrate", verbosity=0)
-    synth_s = ensure_data(args.people)
+    synth_s = common.ensure_people(args.people, note=" (takes minutes)")
     vacuum()
     rows = Assignment.objects.count()
-    user = bench_user()
+    user = common.bench_user(BENCH_USER, "admin")
     as_of = args.as_of.isoformat()
 
     floor_sql, bare_sql = raw_sql()
@@ -229,10 +130,10 @@ def main() -> int:
 
     freeze_loaded_objects()
     log(f"bench: {rows:,} assignments; timing {args.repeat} runs of each after a warm-up")
-    raw_ms, raw_all, raw_rows = timed(run_sql(floor_sql), args.repeat)
-    bare_ms, bare_all, _ = timed(run_sql(bare_sql), args.repeat)
-    endpoint_ms, endpoint_all, response = timed(run_endpoint, args.repeat)
-    function_ms, function_all, _ = timed(run_function, args.repeat)
+    raw_ms, raw_all, raw_rows = common.timed(run_sql(floor_sql), args.repeat)
+    bare_ms, bare_all, _ = common.timed(run_sql(bare_sql), args.repeat)
+    endpoint_ms, endpoint_all, response = common.timed(run_endpoint, args.repeat)
+    function_ms, function_all, _ = common.timed(run_function, args.repeat)
 
     data = response.json()
     raw_total = sum(r[4] for r in raw_rows)
@@ -246,13 +147,7 @@ def main() -> int:
         return 1
 
     if args.profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        run_endpoint()
-        profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
-        log(out.getvalue())
+        log(common.profiled(run_endpoint, args.profile, sorts=("cumulative",)))
 
     ratio = endpoint_ms / raw_ms
     postgres = connection.vendor == "postgresql"
@@ -280,7 +175,7 @@ def main() -> int:
             "endpoint_ms": endpoint_ms <= MAX_ENDPOINT_MS if postgres else None,
         },
         "synth_s": round(synth_s, 1) if synth_s is not None else None,
-        "machine": machine(),
+        "machine": common.machine(),
     }
     print(json.dumps(result, indent=2))
     return 0

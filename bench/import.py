@@ -32,7 +32,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import log  # noqa: E402
+
 MAX_RATIO = 3.0
 MAX_COMMIT_S = 60.0
 MAX_PEAK_MB = 500.0
@@ -76,15 +79,11 @@ LAST = [
 ]
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.new_parser(__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="default 100,000")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of (a) and (b) (3)")
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench-import")
+    common.add_data_dir(parser, "bench-import")
     parser.add_argument(
         "--phase", choices=["raw", "dry", "upload", "check", "commit"], help=argparse.SUPPRESS
     )
@@ -92,14 +91,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PILAR_DATA_DIR"] = str(data_dir.resolve())
-    os.environ["DJANGO_SETTINGS_MODULE"] = "pilar.settings"
-    os.environ.setdefault("PILAR_IMPORT_MAX_MB", "200")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    os.environ.setdefault("PILAR_IMPORT_MAX_MB", "200")  # the bench's roster is larger
+    common.setup_django(data_dir)
 
 
 def empty_database(data_dir: Path) -> None:
@@ -166,6 +159,7 @@ def write_roster(path: Path, rows: int) -> None:
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
+    """Median seconds of `repeat` calls, no warm-up (unlike common.timed), and the last result."""
     runs, result = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -31,28 +31,19 @@ Prints one JSON object on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import csv
 import datetime
 import io
 import json
-import os
-import pstats
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from headcount import ROOT, machine, setup_django, timed  # noqa: E402
-from headcount import log as _log  # noqa: E402
+import common  # noqa: E402
+from common import log  # noqa: E402
 
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    _log(f"[{time.perf_counter() - STARTED:6.1f} s] {message}")
-
-
+common.log_elapsed()
 D = datetime.date
 MONTHS = [D(2025, 4, 1), D(2025, 5, 1), D(2025, 6, 1)]
 ENDS = [D(2025, 4, 30), D(2025, 5, 31), D(2025, 6, 30)]
@@ -61,6 +52,7 @@ RATES = {"PSM": 400_000, "TKSK": 400_000, "TAGANA": 200_000, "PENDAMPING_KUBE": 
 OTHER_RATE = 250_000  # the kinds Bukittinggi does not pay, paid here so that everyone counts
 MAX_RATIO = 3.0
 MAX_SECONDS_POSTGRESQL = 30.0
+VACUUMED = ("casework", "registry", "regions", "stipends")  # the apps whose tables are read
 LINE_FIELDS = (
     "person_id", "kind_id", "month", "area_id", "rate_id", "funding_source", "amount",
     "days_served", "days_in_month", "method",
@@ -68,37 +60,13 @@ LINE_FIELDS = (
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=100_000, help="pillars (100,000)")
+    parser = common.new_parser(__doc__)
+    common.add_people(parser, 100_000)
     parser.add_argument("--repeat", type=int, default=3, help="timed drafts (3)")
     parser.add_argument("--file-repeat", type=int, default=3, help="timed files (3)")
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also print the N costliest functions of one draft (cProfile) to stderr",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=ROOT / "var" / "bench-stipends",
-        help="PILAR_DATA_DIR for the run (default var/bench-stipends)",
-    )
+    common.add_profile(parser, "one draft (cProfile)")
+    common.add_data_dir(parser, "bench-stipends")
     return parser.parse_args()
-
-
-def refuse_real_data() -> None:
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
-    from pilar.registry.models import Person
-
-    codes = synthetic_provinces()
-    real = Person.objects.count() - (synthetic_people(codes).count() if codes else 0)
-    if real:
-        raise SystemExit(
-            f"bench: this database holds {real:,} people that synth did not make; "
-            "stipends.py rewrites the registry and runs on benchmark databases only"
-        )
 
 
 def clear_stipends() -> None:
@@ -111,25 +79,6 @@ def clear_stipends() -> None:
     StipendBatch.objects.all()._raw_delete(StipendBatch.objects.db)
     StipendRate.objects.all().delete()
     Budget.objects.all().delete()
-
-
-def ensure_people(people: int) -> float | None:
-    """Run `synth` unless the synthetic registry holds exactly `people`; its seconds."""
-    from django.core.management import call_command
-
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
-
-    os.environ["PILAR_ALLOW_SYNTH"] = "1"  # refuse_real_data() has checked the database
-    codes = synthetic_provinces()
-    have = synthetic_people(codes).count() if codes else 0
-    if have == people:
-        log(f"bench: {have:,} synthetic people already there")
-        return None
-    log(f"bench: {have:,} synthetic people, want {people:,}: running synth")
-    clear_stipends()  # lines protect the people synth deletes
-    started = time.perf_counter()
-    call_command("synth", people=people, reset=True, stdout=sys.stderr)
-    return time.perf_counter() - started
 
 
 def make_payable() -> dict:
@@ -223,20 +172,6 @@ def months_table() -> tuple[str, list]:
         selects.append("SELECT %s AS mon, %s AS mon_end, %s AS days")
         params += [month, end, end.day]
     return " UNION ALL ".join(selects), params
-
-
-def vacuum() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute("ANALYZE")
-            return
-        qn = connection.ops.quote_name
-        for label in ("casework", "registry", "regions", "stipends"):
-            for model in apps.get_app_config(label).get_models(include_auto_created=True):
-                cursor.execute(f"VACUUM (ANALYZE) {qn(model._meta.db_table)}")
 
 
 def floor_insert(batch_id: int, kind_ids: list[int]) -> tuple[str, list]:
@@ -364,9 +299,11 @@ def floor_csv(headers, rows) -> bytes:
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.data_dir)
+    # Tali kasih lines protect the people synth deletes: cleared first.
+    synth_s = common.start_synthetic(
+        args.data_dir, args.people, "stipends.py", "rewrites the registry", clear_stipends
+    )
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -377,14 +314,9 @@ def main() -> int:
     from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
     from pilar.stipends.models import StipendBatch
 
-    name, data_dir = connection.settings_dict["NAME"], os.environ["PILAR_DATA_DIR"]
-    log(f"bench: {connection.vendor} database {name} (data dir {data_dir})")
-    call_command("migrate", verbosity=0)
-    refuse_real_data()
-    synth_s = ensure_people(args.people)
     started = time.perf_counter()
     prepared = make_payable()
-    vacuum()
+    common.vacuum(*VACUUMED)
     prepare_s = time.perf_counter() - started
     log(f"bench: made everyone payable in {prepare_s:.1f} s: {prepared}")
 
@@ -449,17 +381,10 @@ def main() -> int:
         return 1
 
     if args.profile:
-        profiler = cProfile.Profile()
         with transaction.atomic():
-            profiler.enable()
-            draft()
-            profiler.disable()
+            profile = common.profiled(draft, args.profile)
             transaction.set_rollback(True)
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(args.profile)
-        stats.sort_stats("tottime").print_stats(args.profile)
-        log(out.getvalue())
+        log(profile)
 
     # (b) The batch for real, verified and approved (each timed once, for the record).
     steps = {}
@@ -472,7 +397,7 @@ def main() -> int:
     started = time.perf_counter()
     batch = services.stipend_batch_approve(by=by, batch=batch)
     steps["approve_s"] = time.perf_counter() - started
-    vacuum()
+    common.vacuum(*VACUUMED)
     log(f"bench: batch {batch.pk} approved; {', '.join(f'{k} {v:.1f}' for k, v in steps.items())}")
 
     def product_xlsx():
@@ -490,8 +415,8 @@ def main() -> int:
     log(f"bench: timing the transfer files, {args.file_repeat} runs after a warm-up")
     files = {}
     for label, product, raw in (("xlsx", product_xlsx, raw_xlsx), ("csv", product_csv, raw_csv)):
-        f_ms, f_runs, f_body = timed(raw, args.file_repeat)
-        p_ms, p_runs, p_body = timed(product, args.file_repeat)
+        f_ms, f_runs, f_body = common.timed(raw, args.file_repeat)
+        p_ms, p_runs, p_body = common.timed(product, args.file_repeat)
         files[label] = {
             "floor_ms": round(f_ms, 1),
             "product_ms": round(p_ms, 1),
@@ -550,7 +475,7 @@ def main() -> int:
         "prepared": prepared,
         "prepare_s": round(prepare_s, 1),
         "synth_s": round(synth_s, 1) if synth_s is not None else None,
-        "machine": machine(),
+        "machine": common.machine(),
     }
     print(json.dumps(result, indent=2, default=str))
     return 0

@@ -41,12 +41,9 @@ Prints one JSON object on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime
 import io
 import json
-import os
-import pstats
 import random
 import re
 import string
@@ -56,16 +53,10 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from headcount import ROOT, machine, setup_django, timed  # noqa: E402
-from headcount import log as _log  # noqa: E402
+import common  # noqa: E402
+from common import log  # noqa: E402
 
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    _log(f"[{time.perf_counter() - STARTED:6.1f} s] {message}")
-
-
+common.log_elapsed()
 D = datetime.date
 DAY = D(2025, 6, 30)  # synth builds its active/ended mix around it
 SEED = 6
@@ -81,41 +72,16 @@ WITNESSES = "Ani Saksi, Kepala Bidang\nBudi Saksi, Kepala Seksi\nCici Saksi, Sta
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=100_000, help="pillars (100,000)")
+    parser = common.new_parser(__doc__)
+    common.add_people(parser, 100_000)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each read (5)")
     parser.add_argument("--pdf-repeat", type=int, default=3, help="timed runs of each PDF (3)")
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also print the N costliest functions of one call of each measure to stderr",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=ROOT / "var" / "bench-trainings",
-        help="PILAR_DATA_DIR for the run (default var/bench-trainings)",
-    )
+    common.add_profile(parser, "one call of each measure")
+    common.add_data_dir(parser, "bench-trainings")
     return parser.parse_args()
 
 
 # --- data -------------------------------------------------------------------------------------
-
-
-def refuse_real_data() -> None:
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
-    from pilar.registry.models import Person
-
-    codes = synthetic_provinces()
-    real = Person.objects.count() - (synthetic_people(codes).count() if codes else 0)
-    if real:
-        raise SystemExit(
-            f"bench: this database holds {real:,} people that synth did not make; "
-            "trainings.py deletes every training and equipment row and runs on benchmark "
-            "databases only"
-        )
 
 
 def clear() -> None:
@@ -136,25 +102,6 @@ def clear() -> None:
     ):  # fmt: skip
         qs = model.objects.all()
         qs._raw_delete(qs.db)
-
-
-def ensure_people(people: int) -> float | None:
-    """Run `synth` unless the synthetic registry holds exactly `people`; its seconds."""
-    from django.core.management import call_command
-
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
-
-    os.environ["PILAR_ALLOW_SYNTH"] = "1"  # refuse_real_data() has checked the database
-    codes = synthetic_provinces()
-    have = synthetic_people(codes).count() if codes else 0
-    if have == people:
-        log(f"bench: {have:,} synthetic people already there")
-        return None
-    log(f"bench: {have:,} synthetic people, want {people:,}: running synth")
-    clear()  # participants and handover lines protect the people synth deletes
-    started = time.perf_counter()
-    call_command("synth", people=people, reset=True, stdout=sys.stderr)
-    return time.perf_counter() - started
 
 
 def spread(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
@@ -362,31 +309,6 @@ def generate() -> dict:
     made["bundle_event_id"] = bundle.pk
     made["bast_id"] = handovers[0].pk
     return made
-
-
-def vacuum() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute("ANALYZE")
-            return
-        qn = connection.ops.quote_name
-        for label in ("registry", "regions", "trainings", "equipment"):
-            for model in apps.get_app_config(label).get_models(include_auto_created=True):
-                cursor.execute(f"VACUUM (ANALYZE) {qn(model._meta.db_table)}")
-
-
-def operator():
-    from pilar.accounts.models import RoleGrant, User
-
-    user, created = User.objects.get_or_create(username=BENCH_USER)
-    if created:
-        user.set_unusable_password()
-        user.save()
-    RoleGrant.objects.get_or_create(user=user, role="operator", area=None)
-    return User.objects.get(pk=user.pk)
 
 
 # --- floors -----------------------------------------------------------------------------------
@@ -728,9 +650,15 @@ def peak_mib(fn) -> float:
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.data_dir)
+    # Participants and handover lines protect the people synth deletes: cleared first.
+    synth_s = common.start_synthetic(
+        args.data_dir,
+        args.people,
+        "trainings.py",
+        "deletes every training and equipment row",
+        clear,
+    )
 
-    from django.core.management import call_command
     from django.core.paginator import Paginator
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -744,17 +672,12 @@ def main() -> int:
     from pilar.trainings.models import TrainingEvent
     from pilar.trainings.selectors import RequirementFilter, duties_missing_training
 
-    name, data_dir = connection.settings_dict["NAME"], os.environ["PILAR_DATA_DIR"]
-    log(f"bench: {connection.vendor} database {name} (data dir {data_dir})")
-    call_command("migrate", verbosity=0)
-    refuse_real_data()
-    synth_s = ensure_people(args.people)
     started = time.perf_counter()
     made = generate()
     generate_s = time.perf_counter() - started
-    vacuum()
+    common.vacuum("registry", "regions", "trainings", "equipment")
     log(f"bench: generated in {generate_s:.1f} s: {made}")
-    user = operator()
+    user = common.bench_user(BENCH_USER, "operator")
     event = TrainingEvent.objects.get(pk=made["bundle_event_id"])
     handover = Handover.objects.get(pk=made["bast_id"])
 
@@ -809,8 +732,8 @@ def main() -> int:
     mismatches = []
     for label, product, floor, repeat, compare in measures:
         log(f"bench: {label}: {repeat} runs of floor and product after a warm-up")
-        floor_ms, floor_runs, floor_answer = timed(floor, repeat)
-        product_ms, product_runs, answer = timed(product, repeat)
+        floor_ms, floor_runs, floor_answer = common.timed(floor, repeat)
+        product_ms, product_runs, answer = common.timed(product, repeat)
         with CaptureQueriesContext(connection) as queries:
             product()
         entry = {
@@ -851,15 +774,7 @@ def main() -> int:
         log(f"bench: {label}: floor {floor_ms:.1f} ms, product {product_ms:.1f} ms "
             f"({product_ms / floor_ms:.2f}×), {len(queries)} queries")  # fmt: skip
         if args.profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            product()
-            profiler.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("cumulative").print_stats(args.profile)
-            stats.sort_stats("tottime").print_stats(args.profile)
-            log(f"bench: profile of {label}\n{out.getvalue()}")
+            log(f"bench: profile of {label}\n{common.profiled(product, args.profile)}")
 
     import resource
 
@@ -876,7 +791,7 @@ def main() -> int:
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "generate_s": round(generate_s, 1),
         "synth_s": round(synth_s, 1) if synth_s is not None else None,
-        "machine": machine(),
+        "machine": common.machine(),
     }
     print(json.dumps(result, indent=2, default=str))
     return 1 if mismatches else 0

@@ -267,9 +267,12 @@ def floor_rows(batch_id: int):
         rows = cursor.fetchall()
     for n, (person, account, holder, bank, name, total, first, last, kind) in enumerate(rows, 1):
         first, last = str(first), str(last)
-        period = f"{first[5:7]}/{first[:4]}"
-        if last != first:
-            period += f"-{last[5:7]}/{last[:4]}"
+        # The product names runs of months per year (04-06/2025); the floor assumes one run.
+        if first[:4] == last[:4]:
+            months = first[5:7] if last == first else f"{first[5:7]}-{last[5:7]}"
+            period = f"{months}/{first[:4]}"
+        else:
+            period = f"{first[5:7]}-12/{first[:4]},01-{last[5:7]}/{last[:4]}"
         yield [
             n, f"TK{batch_id}-{person}", account, holder or name, bank, total,
             f"TALI KASIH {kind} {period}"[:50],

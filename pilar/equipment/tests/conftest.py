@@ -12,6 +12,7 @@ from pilar.tests_support import english_messages
 
 D = datetime.date
 OCT22 = D(2024, 10, 22)
+NOV1 = D(2024, 11, 1)
 
 
 english = pytest.fixture(autouse=True, name="english")(english_messages)
@@ -81,4 +82,16 @@ def hand(by, person, item, quantity=1, day=OCT22, **extra):
         giver_name="Kepala Bidang",
         lines=[(person, item, quantity, "new")],
         **extra,
+    )
+
+
+def give_back(by, person, item, day=NOV1, quantity=1, condition="good", reason=""):
+    return services.return_record(
+        by=by,
+        person=person,
+        item=item,
+        quantity=quantity,
+        condition=condition,
+        returned_on=day,
+        reason=reason,
     )

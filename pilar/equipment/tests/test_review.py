@@ -9,24 +9,12 @@ from django.core.exceptions import ValidationError
 from pilar.equipment import services
 from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
 from pilar.equipment.selectors import item_figures
-from pilar.equipment.tests.conftest import OCT22, hand, make_event
+from pilar.equipment.tests.conftest import OCT22, give_back, hand, make_event
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 API = "/api/v1/equipment"
-
-
-def _return(by, person, item, day, quantity=1, condition="good"):
-    return services.return_record(
-        by=by,
-        person=person,
-        item=item,
-        quantity=quantity,
-        condition=condition,
-        returned_on=day,
-        reason="" if condition == "good" else "rusak",
-    )
 
 
 # --- returns against the history -------------------------------------------------------------
@@ -37,10 +25,10 @@ def test_a_return_dated_when_nothing_was_held_is_refused(stocked, people, by):
     back a radio the person did not hold then (it was handed in a later BAST)."""
     a1, radio = people["a1"], stocked["radio"]
     hand(by, a1, radio, day=D(2022, 3, 1))
-    _return(by, a1, radio, D(2023, 1, 10))
+    give_back(by, a1, radio, D(2023, 1, 10))
     hand(by, a1, radio, day=D(2024, 3, 1))
     with pytest.raises(ValidationError) as err:
-        _return(by, a1, radio, D(2023, 6, 1))
+        give_back(by, a1, radio, D(2023, 6, 1))
     assert "returned_on" in err.value.message_dict
     assert Return.objects.count() == 1
 
@@ -51,19 +39,19 @@ def test_a_return_dated_before_a_later_return_cannot_make_the_holding_negative(s
     a1, radio = people["a1"], stocked["radio"]
     hand(by, a1, radio, day=D(2022, 3, 1))
     hand(by, a1, radio, day=D(2024, 3, 1))
-    _return(by, a1, radio, D(2023, 3, 1))
+    give_back(by, a1, radio, D(2023, 3, 1))
     with pytest.raises(ValidationError) as err:
-        _return(by, a1, radio, D(2023, 2, 1))
+        give_back(by, a1, radio, D(2023, 2, 1))
     assert "returned_on" in err.value.message_dict
     # Dated after the second handover it is fine.
-    _return(by, a1, radio, D(2024, 4, 1))
+    give_back(by, a1, radio, D(2024, 4, 1))
     assert item_figures([radio.pk])[radio.pk].held == 0
 
 
 def test_a_return_on_the_day_of_the_handover_is_accepted(stocked, people, by):
     a1, radio = people["a1"], stocked["radio"]
     hand(by, a1, radio, day=D(2024, 3, 1))
-    _return(by, a1, radio, D(2024, 3, 1), condition="damaged")
+    give_back(by, a1, radio, D(2024, 3, 1), condition="damaged", reason="rusak")
     assert item_figures([radio.pk])[radio.pk].in_stock == 3
 
 
@@ -392,7 +380,7 @@ def test_returns_due_agrees_with_the_person_page(
     for person in (never, ends_today, gave_back):
         hand(by, person, radio, day=D(2024, 10, 22))
     hand(by, never, vest)
-    _return(by, gave_back, radio, D(2024, 11, 1))
+    give_back(by, gave_back, radio, D(2024, 11, 1))
     from pilar.equipment.selectors import HoldingFilter, returns_due
 
     due = [(r["person__name"], r["item__name"]) for r in returns_due(None, HoldingFilter())]

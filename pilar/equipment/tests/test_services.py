@@ -11,12 +11,11 @@ from pilar.audit.models import AuditEntry
 from pilar.equipment import services
 from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
 from pilar.equipment.selectors import item_figures
-from pilar.equipment.tests.conftest import OCT22, hand, make_event
+from pilar.equipment.tests.conftest import NOV1, OCT22, give_back, hand, make_event
 from pilar.registry.models import Person
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-NOV1 = D(2024, 11, 1)
 
 
 def counts():
@@ -215,16 +214,8 @@ def test_handover_from_event_checks_stock_for_the_total(stocked, people, by):
     )
 
 
-def returning(by, person, item, quantity=1, condition="good", day=NOV1, **extra):
-    return lambda: services.return_record(
-        by=by,
-        person=person,
-        item=item,
-        quantity=quantity,
-        condition=condition,
-        returned_on=day,
-        **extra,
-    )
+def returning(by, person, item, quantity=1, condition="good", day=NOV1, reason=""):
+    return lambda: give_back(by, person, item, day, quantity, condition, reason)
 
 
 def test_returning_something_never_handed_over_is_refused(stocked, people, by):

@@ -33,6 +33,7 @@ from pilar.equipment.models import (
 )
 from pilar.equipment.selectors import held_by, stock_of
 from pilar.lib.dates import long_date
+from pilar.lib.text import check_columns
 from pilar.registry.models import Person
 
 ITEM_FIELDS = ["name", "category", "unit", "asset_code", "needs_return", "active"]
@@ -90,19 +91,6 @@ def _positive(errors: dict, field: str, quantity, label: str = "") -> None:
         )
 
 
-def _fits(errors: dict, model, **values: str) -> None:
-    """Each text no longer than its column (PostgreSQL refuses a longer one: a 500)."""
-    for name, value in values.items():
-        limit = model._meta.get_field(name).max_length
-        if isinstance(value, str) and len(value) > limit:
-            _add(
-                errors,
-                name,
-                _("At most %(max)s characters; this has %(n)s. Shorten it.")
-                % {"max": limit, "n": len(value)},
-            )
-
-
 def _audit_created(by: Actor, obj, fields: list[str], *, person=None) -> None:
     changes = diff({}, snapshot(obj, fields))
     audit_record(by=by, action=AuditEntry.Action.CREATE, obj=obj, person=person, changes=changes)
@@ -132,7 +120,7 @@ def _item_errors(data: dict, item: Item | None = None) -> dict[str, list]:
         _add(errors, "category", _("Choose the category from the list."))
     if not data["unit"]:
         _add(errors, "unit", _("Give the unit it is counted in, e.g. buah or unit."))
-    _fits(errors, Item, name=data["name"], unit=data["unit"], asset_code=data["asset_code"])
+    check_columns(errors, Item, name=data["name"], unit=data["unit"], asset_code=data["asset_code"])
     return errors
 
 
@@ -217,7 +205,7 @@ def stock_receive(
     if not source:
         _add(errors, "source", _("Say where the items came from, e.g. APBD 2024 or Kemensos."))
     note = (note or "").strip()
-    _fits(errors, StockReceipt, source=source, note=note)
+    check_columns(errors, StockReceipt, source=source, note=note)
     if errors:
         raise ValidationError(errors)
     item = _locked_items([item.pk])[item.pk]
@@ -415,7 +403,7 @@ def handover_create(
     if not giver_name:
         _add(errors, "giver_name", _("Give the name of the person handing the items over."))
     giver_title, place = (giver_title or "").strip(), (place or "").strip()
-    _fits(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
+    check_columns(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
     lines = _check_lines(errors, list(lines))
     if lines and "lines" not in errors:
         _check_stock(errors, lines, handed_on)
@@ -604,7 +592,7 @@ def return_record(
     than the person holds of the item; damage and loss need a reason."""
     errors: dict[str, list] = {}
     reason, received_by = (reason or "").strip(), (received_by or "").strip()
-    _fits(errors, Return, reason=reason, received_by=received_by)
+    check_columns(errors, Return, reason=reason, received_by=received_by)
     _positive(errors, "quantity", quantity)
     _not_future(errors, "returned_on", returned_on, _("return"))
     if condition not in (Condition.GOOD, Condition.DAMAGED, Condition.LOST):

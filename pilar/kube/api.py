@@ -18,6 +18,7 @@ from pilar.kube import services
 from pilar.kube.access import may_record
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember
 from pilar.kube.selectors import group_sections, listed_groups
+from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
 
@@ -68,8 +69,8 @@ class AidOut(Schema):
 class RecordOut(Schema):
     id: int
     month: datetime.date
-    turnover: int = Field(le=10**15)
-    savings: int = Field(le=10**15)
+    turnover: int = Field(le=MAX_RUPIAH)
+    savings: int = Field(le=MAX_RUPIAH)
 
 
 class GroupDetailOut(GroupOut):
@@ -105,7 +106,7 @@ class AidIn(Schema):
     date: datetime.date
     source: KubeAid.Source
     form: KubeAid.Form
-    value: int = Field(description="Whole rupiah.", le=10**15)
+    value: int = Field(description="Whole rupiah.", le=MAX_RUPIAH)
     description: str = ""
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import Household
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember
+from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person
@@ -180,11 +181,11 @@ class RecordForm(forms.Form):
     )
     turnover = forms.IntegerField(
         label=_("Turnover (Rp)"),
-        max_value=10**15,
+        max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     savings = forms.IntegerField(
         label=_("Savings (Rp)"),
-        max_value=10**15,
+        max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -28,6 +28,7 @@ from pilar.kube.models import (
     KubeProgressNote,
 )
 from pilar.lib.dates import long_date
+from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -379,9 +380,6 @@ def kube_companion_set(
     return companion
 
 
-MAX_AMOUNT = 10**15  # a thousand trillion rupiah: beyond it, digits were typed twice
-
-
 def _scope_errors(by: Actor, errors: dict, area) -> None:
     """The group's kelurahan must lie within the editor's own areas."""
     user = by.user if getattr(by.user, "is_authenticated", False) else None
@@ -396,7 +394,7 @@ def _scope_errors(by: Actor, errors: dict, area) -> None:
 def _amount_errors(errors: dict, field: str, value, *, allow_zero: bool) -> None:
     if value is None or isinstance(value, bool) or not isinstance(value, int):
         errors.setdefault(field, []).append(_("Write the amount in whole rupiah, digits only."))
-    elif value > MAX_AMOUNT:
+    elif value > MAX_RUPIAH:
         errors.setdefault(field, []).append(
             _("The amount is too large; check the digits (whole rupiah, no decimals).")
         )

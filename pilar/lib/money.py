@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The largest amount any form, service or column takes: a thousand trillion rupiah, beyond any
+# budget in the country and within 64 bits; past it, digits were typed twice.
+MAX_RUPIAH = 10**15
+
 ONES = [
     "",
     "satu",

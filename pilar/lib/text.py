@@ -14,3 +14,9 @@ def check_lengths(errors: dict, data: dict, limits: dict[str, int]) -> None:
                 _("Keep this under %(limit)d characters (it has %(count)d).")
                 % {"limit": limit, "count": len(value.strip())}
             ]
+
+
+def check_columns(errors: dict, model, **values: str) -> None:
+    """`check_lengths` with each limit read from the column of that name on `model`."""
+    limits = {name: model._meta.get_field(name).max_length for name in values}
+    check_lengths(errors, values, limits)

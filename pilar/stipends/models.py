@@ -12,10 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.nik import mask_nik
 from pilar.regions.models import Area
-
-MAX_RUPIAH = 10**15  # a thousand trillion: beyond any city's budget, within 64 bits
 
 
 class FundingSource(models.TextChoices):

@@ -23,14 +23,13 @@ from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
-from pilar.lib.money import rupiah
+from pilar.lib.money import MAX_RUPIAH, rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.lib.text import check_lengths
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends.access import office_wide
 from pilar.stipends.eligibility import State, batch_months, entitlements, reason_text
 from pilar.stipends.models import (
-    MAX_RUPIAH,
     Budget,
     FundingSource,
     StipendBatch,

@@ -4,13 +4,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.selectors import EventFilter, RequirementFilter
 from pilar.trainings.services import (
-    MAX_BUDGET,
     MAX_CAPACITY,
     MAX_HOURS,
     MAX_VALIDITY_MONTHS,
@@ -103,7 +103,7 @@ class EventForm(forms.Form):
         label=_("Budget (rupiah)"),
         required=False,
         min_value=0,
-        max_value=MAX_BUDGET,
+        max_value=MAX_RUPIAH,
         help_text=_("Whole rupiah, without dots: 25000000."),
     )
     capacity = forms.IntegerField(

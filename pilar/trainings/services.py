@@ -23,6 +23,8 @@ from django.utils.translation import ngettext
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
+from pilar.lib.money import MAX_RUPIAH
+from pilar.lib.text import check_columns
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.trainings.models import (
@@ -60,7 +62,6 @@ NAMES_SHOWN = 5
 # past them is a typing slip, refused with a message instead of failing in the database.
 MAX_HOURS = 32_000
 MAX_VALIDITY_MONTHS = 600
-MAX_BUDGET = 10**15
 MAX_CAPACITY = 100_000
 # An event has a column per day on its page and in its export; a year is far beyond any course.
 MAX_EVENT_DAYS = 366
@@ -76,21 +77,6 @@ def _names(people: list[str]) -> str:
         more = len(people) - NAMES_SHOWN
         shown += ngettext(" and %(n)s more", " and %(n)s more", more) % {"n": more}
     return shown
-
-
-def _too_long(model, values: Mapping[str, str], errors: dict[str, list]) -> None:
-    """Add an error for each text in `values` longer than its field on `model` holds."""
-    for name, value in values.items():
-        limit = model._meta.get_field(name).max_length
-        if limit and len(value) > limit:
-            errors.setdefault(name, []).append(
-                _("Keep the %(field)s within %(limit)s characters (it has %(n)s).")
-                % {
-                    "field": model._meta.get_field(name).verbose_name,
-                    "limit": limit,
-                    "n": len(value),
-                }
-            )
 
 
 def _audit_many(by: Actor, action: str, rows: list[tuple[object, Person, dict]]) -> None:
@@ -140,7 +126,7 @@ def _course_errors(
                 _("A course named %(name)s already exists; choose another name or edit it.")
                 % {"name": same.first().name}
             )
-    _too_long(Course, {"name": name}, errors)
+    check_columns(errors, Course, name=name)
     if level not in Course.Level.values:
         errors.setdefault("level", []).append(_("Choose the level: basic, advanced or refresher."))
     if not isinstance(hours, int) or hours <= 0:
@@ -306,7 +292,7 @@ def _event_errors(
         errors.setdefault("budget", []).append(
             _("The budget cannot be negative; leave it empty when there is none.")
         )
-    elif budget is not None and budget > MAX_BUDGET:
+    elif budget is not None and budget > MAX_RUPIAH:
         errors.setdefault("budget", []).append(
             _("The budget %(budget)s is too large; check the number (whole rupiah, e.g. 25000000).")
             % {"budget": budget}
@@ -364,7 +350,7 @@ def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
     errors = _event_errors(
         event=event, **{k: v for k, v in values.items() if k not in ("title", "note")}
     )
-    _too_long(TrainingEvent, {k: values[k] for k in ("title", "place", "organiser")}, errors)
+    check_columns(errors, TrainingEvent, **{k: values[k] for k in ("title", "place", "organiser")})
     if event is not None and values["course"].pk != event.course_id:
         assessed = event.participants.exclude(result=Participant.Result.PENDING).count()
         if assessed:

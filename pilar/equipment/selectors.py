@@ -8,7 +8,8 @@ kind of row — receipts, handover lines, returns — whatever the number of ite
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -94,11 +95,48 @@ def stock_of(item_ids: list[int]) -> dict[int, int]:
     return {pk: f.in_stock for pk, f in item_figures(item_ids).items()}
 
 
-def held_by(person: Person, item: Item) -> int:
-    """How many of `item` `person` holds now (handed over minus every return)."""
-    handed = HandoverLine.objects.filter(person=person, item=item).aggregate(n=Sum("quantity"))
-    returned = Return.objects.filter(person=person, item=item).aggregate(n=Sum("quantity"))
-    return (handed["n"] or 0) - (returned["n"] or 0)
+def dated_stock(item_ids: Iterable[int]) -> dict[int, Counter]:
+    """How each item's stock changes by day: received, less handed over, plus given back other
+    than lost. Nothing is dated in the future, so the changes add up to the stock now
+    (`Figures.in_stock`). Three grouped queries, whatever the number of items."""
+    changes: dict[int, Counter] = {pk: Counter() for pk in item_ids}
+    flows = [
+        (StockReceipt.objects.all(), "received_on", 1),
+        (HandoverLine.objects.all(), "handover__handed_on", -1),
+        (Return.objects.exclude(condition=Condition.LOST), "returned_on", 1),
+    ]
+    for rows, day, sign in flows:
+        by_day = rows.filter(item_id__in=list(changes)).order_by().values_list("item_id", day)
+        for item_id, when, total in by_day.annotate(total=Sum("quantity")):
+            changes[item_id][when] += sign * total
+    return changes
+
+
+def dated_holding(person: Person, item: Item) -> Counter:
+    """How what `person` holds of `item` changes by day: handed over, less given back (lost
+    included). The changes add up to what they hold now."""
+    changes: Counter = Counter()
+    for rows, day, sign in (
+        (HandoverLine.objects.all(), "handover__handed_on", 1),
+        (Return.objects.all(), "returned_on", -1),
+    ):
+        by_day = rows.filter(person=person, item=item).order_by().values_list(day)
+        for when, total in by_day.annotate(total=Sum("quantity")):
+            changes[when] += sign * total
+    return changes
+
+
+def lowest_from(changes: Mapping[datetime.date, int], day: datetime.date):
+    """The lowest running total of dated `changes` on `day` or any later day, and the first day
+    it is that low (a day's total counts everything dated up to and including it). What a
+    handover or a return dated `day` can take without a later day going below zero."""
+    running = sum(q for when, q in changes.items() if when <= day)
+    least, least_on = running, day
+    for when in sorted(w for w in changes if w > day):
+        running += changes[when]
+        if running < least:
+            least, least_on = running, when
+    return least, least_on
 
 
 # --- the catalog ------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,7 @@ from pilar.equipment.models import (
     Return,
     StockReceipt,
 )
-from pilar.equipment.selectors import held_by, stock_of
+from pilar.equipment.selectors import dated_holding, dated_stock, lowest_from
 from pilar.lib.dates import long_date
 from pilar.lib.text import check_columns
 from pilar.registry.models import Person
@@ -306,48 +306,18 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
     return clean
 
 
-def _stock_from(item_id: int, day: datetime.date) -> tuple[int, datetime.date]:
-    """The least an item's stock is on `day` or any later day, and the first day it is that low:
-    what a handover dated `day` can give without the stock going below zero on some day after.
-    Stock on a day counts everything dated up to and including it."""
-    deltas: Counter = Counter()
-    flows = [
-        (StockReceipt.objects.filter(item_id=item_id), "received_on", 1),
-        (HandoverLine.objects.filter(item_id=item_id), "handover__handed_on", -1),
-        (
-            Return.objects.filter(item_id=item_id).exclude(condition=Condition.LOST),
-            "returned_on",
-            1,
-        ),
-    ]
-    for rows, date_field, sign in flows:
-        by_day = rows.order_by().values_list(date_field).annotate(total=Sum("quantity"))
-        for when, total in by_day:
-            deltas[when] += sign * total
-    running = sum(q for when, q in deltas.items() if when <= day)
-    least, least_on = running, day
-    for when in sorted(w for w in deltas if w > day):
-        running += deltas[when]
-        if running < least:
-            least, least_on = running, when
-    return least, least_on
-
-
-def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> None:
-    """Refuse handing over more of an item than is in stock (the item rows are locked): now,
-    and on the handover's date and every day after it."""
-    wanted: Counter = Counter()
-    for _person, item, quantity, _condition in lines:
-        if isinstance(quantity, int):
-            wanted[item.pk] += quantity
-    items = _locked_items(wanted)
-    in_stock = stock_of(list(wanted))
+def _stock_errors(
+    errors: dict, wanted: Mapping[int, int], day: datetime.date, items: Mapping[int, Item]
+) -> None:
+    """Refuse handing over more of an item than is in stock (`wanted`: item id → how many):
+    now, and on the handover's date `day` and every day after it."""
+    changes = dated_stock(wanted)
     for item_id, quantity in sorted(wanted.items()):
         item = items.get(item_id)
         if item is None:
             _add(errors, "lines", _("An item on the list is no longer in the catalog."))
             continue
-        have = in_stock.get(item_id, 0)
+        have = sum(changes[item_id].values())
         if quantity > have:
             _add(
                 errors,
@@ -359,7 +329,7 @@ def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> Non
                 % {"item": item.name, "asked": quantity, "unit": item.unit, "have": have},
             )
             continue
-        least, least_on = _stock_from(item_id, day)
+        least, least_on = lowest_from(changes[item_id], day)
         if quantity > least:
             _add(
                 errors,
@@ -379,6 +349,15 @@ def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> Non
                     "asked": quantity,
                 },
             )
+
+
+def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> None:
+    """The stock check for `lines`, with the item rows locked until the transaction ends."""
+    wanted: Counter = Counter()
+    for _person, item, quantity, _condition in lines:
+        if isinstance(quantity, int):
+            wanted[item.pk] += quantity
+    _stock_errors(errors, wanted, day, _locked_items(wanted))
 
 
 @transaction.atomic
@@ -444,24 +423,11 @@ def event_attendees(event) -> list[Person]:
     return list(Person.objects.filter(pk__in=ids).order_by("name", "pk"))
 
 
-@transaction.atomic
-def handover_from_event(
-    *,
-    by: Actor,
-    event,
-    items: Sequence[tuple[Item, int]],
-    handed_on: datetime.date | None = None,
-    giver_name: str,
-    giver_title: str = "",
-    witnesses: str | Sequence = "",
-    place: str = "",
-    note: str = "",
-) -> Handover:
-    """One BAST handing `quantity_each` of every item in `items` to every participant of the
-    training `event` who attended at least one day (on the event's last day unless
-    `handed_on` is given, at the event's place unless `place` is). Stock is checked for the
-    total. An item already handed over at the event is refused: running it again (a second
-    click, a second operator) would give every attendee a second one."""
+def _event_handover_errors(
+    event, items: Sequence[tuple[Item, int]]
+) -> tuple[list[Person], dict[str, list]]:
+    """The attendees of `event`, and what stops a BAST from it handing `items` to each of them
+    (the stock aside)."""
     errors: dict[str, list] = {}
     if not items:
         _add(errors, "items", _("Choose at least one item and how many each attendee receives."))
@@ -471,7 +437,6 @@ def handover_from_event(
         if item.pk in seen:
             _add(errors, "items", _("%(item)s is chosen twice.") % {"item": item.name})
         seen.add(item.pk)
-    _locked_items(seen)
     given = (
         HandoverLine.objects.filter(handover__training_event=event, item_id__in=seen)
         .order_by("item__name", "handover__seq")
@@ -496,6 +461,42 @@ def handover_from_event(
             _("Nobody attended %(event)s yet; record the attendance first, then the handover.")
             % {"event": event.display_title},
         )
+    return attendees, errors
+
+
+def handover_from_event_preview(
+    event, items: Sequence[tuple[Item, int]], handed_on: datetime.date | None = None
+) -> tuple[list[Person], dict[str, list]]:
+    """Who a BAST from `event` would hand `items` to, and every refusal recording it would
+    meet, the stock on its date included — without saving or locking anything."""
+    attendees, errors = _event_handover_errors(event, items)
+    if not errors:
+        wanted = {item.pk: quantity * len(attendees) for item, quantity in items}
+        day = handed_on or event.end_date
+        _stock_errors(errors, wanted, day, {item.pk: item for item, _q in items})
+    return attendees, errors
+
+
+@transaction.atomic
+def handover_from_event(
+    *,
+    by: Actor,
+    event,
+    items: Sequence[tuple[Item, int]],
+    handed_on: datetime.date | None = None,
+    giver_name: str,
+    giver_title: str = "",
+    witnesses: str | Sequence = "",
+    place: str = "",
+    note: str = "",
+) -> Handover:
+    """One BAST handing `quantity_each` of every item in `items` to every participant of the
+    training `event` who attended at least one day (on the event's last day unless
+    `handed_on` is given, at the event's place unless `place` is). Stock is checked for the
+    total. An item already handed over at the event is refused: running it again (a second
+    click, a second operator) would give every attendee a second one."""
+    _locked_items(item.pk for item, _q in items)
+    attendees, errors = _event_handover_errors(event, items)
     if errors:
         raise ValidationError(errors)
     lines = [(p, item, q, Condition.NEW) for p in attendees for item, q in items]
@@ -515,36 +516,13 @@ def handover_from_event(
 # --- returns ----------------------------------------------------------------------------------
 
 
-def _least_held_from(person: Person, item: Item, day: datetime.date) -> tuple[int, datetime.date]:
-    """The least `person` held of `item` on any day from `day` on, counting handovers and
-    returns by their dates (a return on the day of a handover comes after it), and that day."""
-    moves = [
-        (on, 0, q)
-        for on, q in HandoverLine.objects.filter(person=person, item=item).values_list(
-            "handover__handed_on", "quantity"
-        )
-    ]
-    moves += [
-        (on, 1, -q)
-        for on, q in Return.objects.filter(person=person, item=item).values_list(
-            "returned_on", "quantity"
-        )
-    ]
-    balance = sum(q for on, _order, q in moves if on <= day)
-    least, least_on = balance, day
-    for on, _order, q in sorted(m for m in moves if m[0] > day):
-        balance += q
-        if balance < least:
-            least, least_on = balance, on
-    return least, least_on
-
-
-def _check_return_date(errors: dict, person, item, quantity, returned_on) -> None:
+def _check_return_date(errors: dict, person, item, quantity, returned_on, changes) -> None:
     """A return gives back what the person held on its date — and still did on every later
-    date, or a later return would give back more than was held."""
+    date, or a later return would give back more than was held (`changes`: their holding
+    by day)."""
     if not isinstance(quantity, int):
         return
-    least, on = _least_held_from(person, item, returned_on)
+    least, on = lowest_from(changes, returned_on)
     if least >= quantity:
         return
     first = (
@@ -604,7 +582,8 @@ def return_record(
             _("Say why the item is damaged or lost (e.g. dropped during the flood evacuation)."),
         )
     _locked_items([item.pk])
-    held = held_by(person, item)
+    changes = dated_holding(person, item)
+    held = sum(changes.values())
     if held == 0:
         _add(
             errors,
@@ -629,7 +608,7 @@ def return_record(
             },
         )
     elif returned_on and not errors.get("returned_on"):
-        _check_return_date(errors, person, item, quantity, returned_on)
+        _check_return_date(errors, person, item, quantity, returned_on, changes)
     if errors:
         raise ValidationError(errors)
     record = Return.objects.create(

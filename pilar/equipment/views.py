@@ -231,7 +231,9 @@ def handover_from_event(request):
                     },
                 )
                 return redirect("equipment:handover-detail", handover.pk)
-        attendees = services.event_attendees(event)
+        attendees, refusals = services.handover_from_event_preview(
+            event, items, bast.get("handed_on")
+        )
         stock = stock_of([item.pk for item, _q in items])
         preview = {
             "event": event,
@@ -242,12 +244,12 @@ def handover_from_event(request):
                     "each": each,
                     "total": each * len(attendees),
                     "in_stock": stock[item.pk],
-                    "short": each * len(attendees) > stock[item.pk],
                 }
                 for item, each in items
             ],
+            # What recording it would refuse (the stock on the handover's date included).
+            "refusals": [m for messages in refusals.values() for m in messages],
         }
-        preview["short"] = any(row["short"] for row in preview["items"])
     return render(request, "equipment/handover_from_event.html", {"form": form, "preview": preview})
 
 

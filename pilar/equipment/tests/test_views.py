@@ -99,8 +99,10 @@ def test_handover_from_event_previews_then_creates(client, actors, stocked, peop
     text = page.content.decode()
     assert "2 people attended" in text
     assert "Tas Lapangan: 6 each, 12 buah in all (10 in stock)" in text
-    # Short of stock: the preview says so and offers no "Record" button.
-    assert 'data-testid="preview-short"' in text and 'name="confirm"' not in text
+    # Short of stock: the preview says so, in the words the record would refuse with, and
+    # offers no "Record" button.
+    assert 'data-testid="preview-refused"' in text and 'name="confirm"' not in text
+    assert "12 buah asked, 10 in stock" in text
     assert not Handover.objects.exists()
     # A confirm sent anyway (an old form, a second tab) is still refused by the service.
     page = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
@@ -110,7 +112,12 @@ def test_handover_from_event_previews_then_creates(client, actors, stocked, peop
     text = client.post(
         "/equipment/handovers/from-event/", {**data, "preview": "1"}
     ).content.decode()
-    assert 'name="confirm"' in text and 'data-testid="preview-short"' not in text
+    assert 'name="confirm"' in text and 'data-testid="preview-refused"' not in text
+    # Enough today, but not on the day the BAST is dated: the bags came on 1 October 2024.
+    early = {**data, "handed_on": "2024-09-30", "preview": "1"}
+    text = client.post("/equipment/handovers/from-event/", early).content.decode()
+    assert "On 30 September 2024 only 0 buah of Rompi Pilar Sosial were in stock" in text
+    assert 'name="confirm"' not in text
     response = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
     assert response.status_code == 302
     assert HandoverLine.objects.count() == 4

@@ -16,17 +16,18 @@ from django.db.models import Q
 from pilar.accounts.access import Capability, area_scope, person_scope_q
 
 
-def _people(user):
+def people_in_scope(user):
+    """The people whose equipment records `user` may see."""
     from pilar.registry.models import Person
 
-    return Person.objects.filter(person_scope_q(user, Capability.EQUIPMENT_VIEW)).values("pk")
+    return Person.objects.filter(person_scope_q(user, Capability.EQUIPMENT_VIEW))
 
 
 def line_scope_q(user) -> Q:
     """Handover lines and returns: by the person they belong to."""
     if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
         return Q()
-    return Q(person__in=_people(user))
+    return Q(person__in=people_in_scope(user))
 
 
 def handover_scope_q(user) -> Q:
@@ -34,5 +35,5 @@ def handover_scope_q(user) -> Q:
 
     if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
         return Q()
-    lines = HandoverLine.objects.filter(person__in=_people(user)).values("handover_id")
+    lines = HandoverLine.objects.filter(person__in=people_in_scope(user)).values("handover_id")
     return Q(pk__in=lines)

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from pilar.accounts.access import Capability, person_scope_q
+from pilar.accounts.access import Capability
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.equipment import services
+from pilar.equipment.access import people_in_scope
 from pilar.equipment.models import Handover, Item, StockReceipt
 from pilar.equipment.selectors import (
     CatalogFilter,
@@ -56,10 +57,6 @@ def _item(pk, field="item_id"):
 def _person(pk, field="person_id"):
     # Only writes name a person this way, and writes are city-wide (EQUIPMENT_EDIT).
     return _one(Person, pk, field, _("person"))
-
-
-def _people(request):
-    return Person.objects.filter(person_scope_q(request.user, Capability.EQUIPMENT_VIEW))
 
 
 class ItemOut(Schema):
@@ -292,7 +289,7 @@ def list_handovers(
     f = HandoverFilter(
         year=year,
         item=_item(item_id),
-        person=_one(Person, person_id, "person_id", _("person"), qs=_people(request)),
+        person=_one(Person, person_id, "person_id", _("person"), qs=people_in_scope(request.user)),
         event_id=event_id,
         q=q or "",
     )

@@ -272,9 +272,9 @@ def _fill_latest_bast(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def person_holdings(person: Person) -> list[dict]:
-    """What `person` holds now, item by item (for their page in the registry)."""
-    return list(with_latest_bast(holdings(None, HoldingFilter(person=person))))
+def person_holdings(person: Person, user=None) -> list[dict]:
+    """What `person` holds now, item by item, as `user` may see it (everything without one)."""
+    return list(with_latest_bast(holdings(user, HoldingFilter(person=person))))
 
 
 def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> QuerySet:
@@ -283,9 +283,7 @@ def returns_due(user, f: HoldingFilter, today: datetime.date | None = None) -> Q
     the last day of their last duty (None when they never had one: listed first). Someone
     appointed from a later date keeps what they were handed for it."""
     today = today or timezone.localdate()
-    active = Assignment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today), person_id=OuterRef("person_id")
-    )
+    active = Assignment.objects.not_ended_by(today).filter(person_id=OuterRef("person_id"))
     last_day = (
         Assignment.objects.filter(person_id=OuterRef("person_id"))
         .order_by()

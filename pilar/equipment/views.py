@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import Capability, area_scope, can, person_scope_q
+from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.equipment import exports, services
+from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf
 from pilar.equipment.forms import (
     BastForm,
@@ -391,8 +392,5 @@ def mine(request):
 
 @capability_required(Capability.EQUIPMENT_VIEW)
 def person(request, person_id: int):
-    shown = get_object_or_404(
-        Person.objects.filter(person_scope_q(request.user, Capability.EQUIPMENT_VIEW)),
-        pk=person_id,
-    )
+    shown = get_object_or_404(people_in_scope(request.user), pk=person_id)
     return _person_page(request, shown, own=False)

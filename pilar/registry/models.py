@@ -144,7 +144,11 @@ class PillarKind(models.Model):
 class AssignmentQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date) -> AssignmentQuerySet:
         """Duties in force on `day`: started on or before it, not ended before it."""
-        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+        return self.not_ended_by(day).filter(start_date__lte=day)
+
+    def not_ended_by(self, day: datetime.date) -> AssignmentQuerySet:
+        """Duties in force on `day` or yet to start: not ended before it."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
 
     def within(self, area: Area, *, exact: bool = False) -> AssignmentQuerySet:
         """Duties at `area` (and, unless `exact`, at the areas below it)."""
@@ -237,4 +241,8 @@ class Assignment(models.Model):
         return f"{self.person} — {self.kind.code} {self.area.name}"
 
     def is_active_on(self, day: datetime.date) -> bool:
-        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+        return self.start_date <= day and not self.has_ended_by(day)
+
+    def has_ended_by(self, day: datetime.date) -> bool:
+        """Ended before `day` (the `not_ended_by` queryset's complement)."""
+        return self.end_date is not None and self.end_date < day

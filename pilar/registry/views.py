@@ -16,7 +16,7 @@ from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik,
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_export
-from pilar.equipment.selectors import HoldingFilter, holdings, with_latest_bast
+from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors
@@ -206,9 +206,9 @@ def _trainings_and_equipment(user, person: Person, duties, today: datetime.date)
         context["certificates"] = person_certificates(user, person, today=today)
         context["missing_training"] = missing_training(person, duties, today)
     if can(user, Capability.EQUIPMENT_VIEW):
-        held = list(with_latest_bast(holdings(user, HoldingFilter(person=person))))
+        held = person_holdings(person, user)
         context["holdings"] = held
-        if not any(duty.end_date is None or duty.end_date >= today for duty in duties):
+        if all(duty.has_ended_by(today) for duty in duties):
             context["to_return"] = sum(h["held"] for h in held if h["item__needs_return"])
     return context
 

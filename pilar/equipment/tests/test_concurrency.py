@@ -8,9 +8,9 @@ import pytest
 
 from pilar.casework.tests.test_concurrency import race
 from pilar.equipment import services
-from pilar.equipment.models import Handover, Return
+from pilar.equipment.models import Handover, HandoverLine, Return
 from pilar.equipment.selectors import item_figures
-from pilar.equipment.tests.conftest import OCT22, hand
+from pilar.equipment.tests.conftest import OCT22, give_back, hand, make_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,15 +42,25 @@ def test_two_returns_of_the_one_radio_held_at_once_count_once(items, people, by)
     services.stock_receive(by=by, item=radio, received_on=OCT22, quantity=1, source="Kemensos")
     hand(by, people["a1"], radio)
 
-    def give_back():
-        services.return_record(
-            by=by,
-            person=people["a1"],
-            item=radio,
-            quantity=1,
-            condition="good",
-            returned_on=datetime.date(2024, 11, 1),
-        )
+    def back():
+        give_back(by, people["a1"], radio, datetime.date(2024, 11, 1))
 
-    assert race(give_back, give_back) == ["ok", "refused"]
+    assert race(back, back) == ["ok", "refused"]
     assert Return.objects.count() == 1
+
+
+def test_the_same_event_handover_run_twice_at_once_gives_each_attendee_one_vest(
+    items, people, by
+):
+    """Two operators (or a double click) recording the BAST of the same event at once."""
+    vest = items["vest"]
+    services.stock_receive(by=by, item=vest, received_on=OCT22, quantity=10, source="APBD")
+    event = make_event([people["a1"], people["a2"], people["b1"]])
+
+    def record():
+        services.handover_from_event(by=by, event=event, items=[(vest, 1)], giver_name="Kadis")
+
+    assert race(record, record) == ["ok", "refused"]
+    assert Handover.objects.count() == 1
+    assert HandoverLine.objects.count() == 3
+    assert item_figures([vest.pk])[vest.pk].in_stock == 7

@@ -75,6 +75,7 @@ class RedactCodes(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/c" in message or API.rstrip("/") in message:
-            record.msg, record.args = redact(message), ()
+        redacted = redact(message)
+        if redacted != message:  # other records keep their template and arguments
+            record.msg, record.args = redacted, ()
         return True

@@ -4,7 +4,9 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # Django's loggers that write a request's path: certificate codes are cut out of their records
-# before any handler sees them (pilar/lib/accesslog.py).
+# before any handler sees them (pilar/lib/accesslog.py). Added here rather than in
+# settings.LOGGING: a logger named there loses the handlers Django's own configuration gave it
+# (django.server's request lines under runserver).
 PATH_LOGGERS = ("django.request", "django.security.csrf", "django.server")
 
 

@@ -321,8 +321,6 @@ def public_headers(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
-    # Django logs every 4xx with its path; a code typed by the public is nobody's business.
-    response._has_been_logged = True
     return response
 
 

@@ -95,3 +95,20 @@ def test_the_filter_sits_on_djangos_request_loggers(client, caplog, db):
     messages = [r.getMessage() for r in caplog.records]
     assert any("/c/…" in m for m in messages)
     assert not [m for m in messages if CODE in m]
+
+
+def test_the_redacted_prefixes_are_the_routes_of_the_public_pages():
+    """If a public certificate address moved, the logs would keep its codes: the prefixes the
+    redaction looks for must be where the URLs send a code."""
+    from django.urls import resolve, reverse
+
+    from pilar.lib.accesslog import API, FORM, public_path
+    from pilar.trainings import certificate_views
+
+    page, form = reverse("certificate-verify", args=[CODE]), reverse("certificate-verify-form")
+    assert public_path(page) and page.startswith(FORM)
+    assert public_path(form) and form == FORM
+    assert resolve(page).func is certificate_views.verify
+    api = resolve(API + CODE)  # the API's check, where the redaction assumes it is
+    assert api.kwargs == {"code": CODE}, api
+    assert public_path(API + CODE)

@@ -68,13 +68,14 @@ def training_and_equipment_gaps(scope, as_of: datetime.date) -> Gaps:
             .order_by("kind__order", "kind__code")
         ]
     people = duties.values("person_id")
-    gaps.expiring = Certificate.objects.filter(
-        participant__person_id__in=people,
-        revoked_at__isnull=True,
-        issued_on__lte=as_of,
-        valid_until__gte=as_of,
-        valid_until__lt=as_of + datetime.timedelta(days=EXPIRING_DAYS),
-    ).count()
+    gaps.expiring = (
+        Certificate.objects.valid_on(as_of)
+        .filter(
+            participant__person_id__in=people,
+            valid_until__lt=as_of + datetime.timedelta(days=EXPIRING_DAYS),
+        )
+        .count()
+    )
     due = returns_due(None, HoldingFilter(), today=as_of)
     if scope is not None:
         due = due.filter(Q(person_id__in=people))

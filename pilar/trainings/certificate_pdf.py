@@ -131,7 +131,6 @@ class CertificateDocument:
         if self.pages:
             c.showPage()
         self.pages += 1
-        event = certificate.participant.event
         self._frame()
         y = self._letterhead() - 17 * mm
         c.setFillColor(ACCENT)
@@ -157,11 +156,11 @@ class CertificateDocument:
         y -= 1 * mm
         held = (
             f"sebanyak {certificate.hours} jam pelajaran, yang diselenggarakan oleh "
-            f"{certificate.organiser or event.organiser}"
+            f"{certificate.organiser}"
         )
         y = self._lines(y, held, 11.5, WIDTH - 80 * mm)
         dates = date_range(certificate.event_start, certificate.event_end)
-        where = f"di {certificate.place or event.place}, pada {dates}, dan dinyatakan LULUS."
+        where = f"di {certificate.place}, pada {dates}, dan dinyatakan LULUS."
         y = self._lines(y, where, 11.5, WIDTH - 80 * mm)
         y -= 2 * mm
         self._centred(y, validity_text(certificate), 11, bold=True, color=ACCENT)

@@ -61,11 +61,11 @@ def matching_certificates(
             duties = duties.within(f.area)
         qs = qs.filter(Exists(duties.filter(person_id=OuterRef("participant__person_id"))))
     if f.status == "revoked":
-        qs = qs.filter(revoked_at__isnull=False)
+        qs = qs.revoked()
     elif f.status == "valid":
         qs = qs.valid_on(today)
     elif f.status == "expired":
-        qs = qs.filter(revoked_at__isnull=True, valid_until__lt=today)
+        qs = qs.in_force().filter(valid_until__lt=today)
     if f.expiring:
         qs = qs.valid_on(today).filter(
             valid_until__lte=today + datetime.timedelta(days=EXPIRING_DAYS)
@@ -99,8 +99,8 @@ def event_counts(event: TrainingEvent) -> EventCounts:
         .exclude(Exists(Certificate.objects.filter(participant_id=OuterRef("pk"))))
     )
     return EventCounts(
-        issued=certificates.filter(revoked_at__isnull=True).count(),
-        revoked=certificates.filter(revoked_at__isnull=False).count(),
+        issued=certificates.in_force().count(),
+        revoked=certificates.revoked().count(),
         eligible_without=eligible.count(),
         participants=Participant.objects.filter(event=event).count(),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,14 +49,9 @@ def _event_page(event: TrainingEvent) -> str:
 
 
 def _with_outdated(job: CertificatePrint | None) -> CertificatePrint | None:
-    """`job` with `outdated`: whether a certificate of its event was issued or revoked since it
-    was queued, so its file may hold a revoked certificate or lack a new one (it is then no
-    longer handed out; print again)."""
+    """`job` with `outdated` set for the template and the download (see `print_outdated`)."""
     if job is not None:
-        since = Q(created_at__gte=job.created_at) | Q(revoked_at__gte=job.created_at)
-        job.outdated = Certificate.objects.filter(
-            since, participant__event_id=job.event_id
-        ).exists()
+        job.outdated = services.print_outdated(job)
     return job
 
 

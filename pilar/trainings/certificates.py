@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,8 @@ CERTIFICATE_FIELDS = [
     "name",
     "course_name",
     "hours",
+    "place",
+    "organiser",
     "event_start",
     "event_end",
     "issued_on",
@@ -126,6 +128,16 @@ def _check_issued_on(event: TrainingEvent, issued_on: datetime.date) -> str | No
     return None
 
 
+def may_issue(participant: Participant, *, attended: bool) -> bool:
+    """Whether issuing `participant` (who has no certificate in force) a certificate today,
+    dated the event's last day, would be accepted: what the "Issue" button offers."""
+    event = participant.event
+    return (
+        eligibility_problem(participant, attended=attended) is None
+        and _check_issued_on(event, event.end_date) is None
+    )
+
+
 def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
     """Insert the certificate, taking the year's next number and a fresh code; on a clash with
     a concurrent issue (same number, or — astronomically rarely — the same code) try again."""
@@ -164,7 +176,7 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
 
 def in_force(participant: Participant) -> Certificate | None:
     """The participant's certificate that is not revoked, if any."""
-    return Certificate.objects.filter(participant=participant, revoked_at__isnull=True).first()
+    return Certificate.objects.in_force().filter(participant=participant).first()
 
 
 def _issue(by: Actor, participant: Participant, issued_on: datetime.date | None) -> Certificate:
@@ -290,10 +302,19 @@ def certificate_revoke(*, by: Actor, certificate: Certificate, reason: str) -> C
     return certificate
 
 
+def print_outdated(job: CertificatePrint) -> bool:
+    """Whether a certificate of the print's event was issued or revoked since it was queued:
+    its file may then hold a revoked certificate or lack a new one, and is no longer handed
+    out (print again)."""
+    since = Q(created_at__gte=job.created_at) | Q(revoked_at__gte=job.created_at)
+    return Certificate.objects.filter(since, participant__event_id=job.event_id).exists()
+
+
 def printable(event: TrainingEvent):
     """The certificates of `event` that are printed together: all but the revoked ones."""
     return (
-        Certificate.objects.filter(participant__event=event, revoked_at__isnull=True)
+        Certificate.objects.in_force()
+        .filter(participant__event=event)
         .select_related("participant__event")
         .order_by("name", "pk")
     )

@@ -230,11 +230,16 @@ class CertificateQuerySet(models.QuerySet):
 
         return self.filter(certificate_scope_q(user))
 
+    def in_force(self) -> CertificateQuerySet:
+        """Not revoked (a participant has at most one such: the constraint below)."""
+        return self.filter(revoked_at__isnull=True)
+
+    def revoked(self) -> CertificateQuerySet:
+        return self.filter(revoked_at__isnull=False)
+
     def valid_on(self, day: datetime.date) -> CertificateQuerySet:
-        return self.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day),
-            revoked_at__isnull=True,
-            issued_on__lte=day,
+        return self.in_force().filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day), issued_on__lte=day
         )
 
 

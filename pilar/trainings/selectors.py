@@ -14,6 +14,7 @@ from pilar.accounts.access import Capability, assignment_scope_q
 from pilar.lib.months import add_months
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.trainings.certificates import may_issue
 from pilar.trainings.models import Attendance, Certificate, Course, Participant, TrainingEvent
 
 
@@ -90,11 +91,10 @@ class ParticipantRow:
 
     @property
     def may_have_certificate(self) -> bool:
-        """Passed and attended, with no certificate in force: one may be issued."""
-        return (
-            self.certificate is None
-            and self.participant.result == Participant.Result.PASSED
-            and self.days_present > 0
+        """No certificate in force, and issuing one would be accepted (passed, attended, the
+        event over)."""
+        return self.certificate is None and may_issue(
+            self.participant, attended=self.days_present > 0
         )
 
     @property

@@ -745,9 +745,9 @@ def results_record(
         Attendance.objects.filter(participant__event=event).values_list("participant_id", flat=True)
     )
     certified = set(
-        Certificate.objects.filter(participant__event=event, revoked_at__isnull=True).values_list(
-            "participant_id", flat=True
-        )
+        Certificate.objects.in_force()
+        .filter(participant__event=event)
+        .values_list("participant_id", flat=True)
     )
     bad_result, bad_score, absent, locked = [], [], [], []
     parsed: dict[int, tuple[str, Decimal | None]] = {}

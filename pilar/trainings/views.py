@@ -210,10 +210,10 @@ def _event_handovers(user, event: TrainingEvent) -> dict:
     if not can(user, Capability.EQUIPMENT_VIEW):
         return {}
     from pilar.equipment.models import Handover
+    from pilar.equipment.selectors import HandoverFilter, matching_handovers
 
-    handovers = list(
-        Handover.objects.visible_to(user).filter(training_event=event).order_by("handed_on", "pk")
-    )
+    shown = matching_handovers(user, HandoverFilter(event_id=event.pk))
+    handovers = list(shown.order_by("handed_on", "pk"))
     return {
         "handovers": handovers,
         "handovers_hidden": Handover.objects.filter(training_event=event).count() - len(handovers),

@@ -49,9 +49,7 @@ def test_two_returns_of_the_one_radio_held_at_once_count_once(items, people, by)
     assert Return.objects.count() == 1
 
 
-def test_the_same_event_handover_run_twice_at_once_gives_each_attendee_one_vest(
-    items, people, by
-):
+def test_the_same_event_handover_run_twice_at_once_gives_each_attendee_one_vest(items, people, by):
     """Two operators (or a double click) recording the BAST of the same event at once."""
     vest = items["vest"]
     services.stock_receive(by=by, item=vest, received_on=OCT22, quantity=10, source="APBD")

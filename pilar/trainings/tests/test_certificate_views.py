@@ -317,6 +317,23 @@ def test_person_certificates_fragment(actors, people, issuer):
     assert made["a2"].number in html and "badge-cert-revoked" in html
 
 
+def test_no_issue_button_while_the_event_is_still_on(client, actors, people):
+    """Passed on the first day of a three-day event: the button would lead to a refusal (the
+    certificate is dated the last day, still to come), so it is offered from that day on."""
+    ev = make_event(start=D(2024, 10, 21), end=D(2024, 10, 23))
+    participant = enrol(ev, people["a1"], days=1)
+    issue_url = f"/trainings/participants/{participant.pk}/certificate/"
+    login(client, actors["operator"])
+    with at(D(2024, 10, 21)):
+        page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+        assert f'action="{issue_url}"' not in page
+        client.post(issue_url)
+    assert not Certificate.objects.exists()
+    with at(D(2024, 10, 23)):
+        page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
+        assert f'action="{issue_url}"' in page
+
+
 def test_the_participant_list_issues_one_certificate_and_a_new_one_after_revoking(
     client, actors, people, issuer
 ):

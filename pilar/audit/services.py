@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
+from pilar.lib.exports import file_response
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,30 @@ def audit_record(
     )
 
 
-def audit_export(request, *, object_type: str, count: int, note: str) -> AuditEntry:
+def audit_export(request, *, object_type: str, count: int, note: str = "") -> AuditEntry:
     """A download of a list that holds personal data: who took how many rows, with which
-    filters (`note`)."""
+    filters (`note`, then the query string, the format included)."""
     return audit_record(
         by=Actor.from_request(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
         object_type=object_type,
         object_repr=_("export of %(n)s rows") % {"n": count},
-        note=note,
+        note=" ".join(part for part in (note, request.GET.urlencode()) if part),
     )
+
+
+def audited_file_response(
+    request,
+    fmt: str,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    object_type: str,
+    note: str = "",
+) -> HttpResponse:
+    """`file_response` for a list that holds personal data: the download is recorded
+    (`audit_export`) with the number of rows it holds."""
+    rows = list(rows)
+    audit_export(request, object_type=object_type, count=len(rows), note=note)
+    return file_response(fmt, filename, headers, rows)

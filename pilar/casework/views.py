@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_export, audit_record
+from pilar.audit.services import Actor, audit_record, audited_file_response
 from pilar.casework import selectors, services
 from pilar.casework.access import may_decide
 from pilar.casework.forms import (
@@ -186,7 +186,6 @@ def _export_households(request, households, fmt):
         _("Pillar"),
     ]
     households = households.prefetch_related("categories")
-    _log_export(request, "casework.household", households.count(), fmt)
     rows = (
         [
             h.masked_kk,
@@ -201,16 +200,8 @@ def _export_households(request, households, fmt):
         ]
         for h in households.iterator(chunk_size=2000)
     )
-    return file_response(fmt, "households", headers, rows)
-
-
-def _log_export(request, object_type: str, count: int, fmt: str) -> None:
-    """Lists of households and activities hold personal data: each download is logged."""
-    audit_export(
-        request,
-        object_type=object_type,
-        count=count,
-        note=f"{fmt} {request.GET.urlencode()}"[:250],
+    return audited_file_response(
+        request, fmt, "households", headers, rows, object_type="casework.household"
     )
 
 
@@ -558,8 +549,7 @@ def activity_list(request):
     )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        _log_export(request, "casework.activity", activities.count(), fmt)
-        return _export_activities(activities, fmt)
+        return _export_activities(request, activities, fmt)
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -568,7 +558,7 @@ def activity_list(request):
     )
 
 
-def _export_activities(activities, fmt):
+def _export_activities(request, activities, fmt):
     headers = [
         _("Date"),
         _("Pillar"),
@@ -594,7 +584,9 @@ def _export_activities(activities, fmt):
         ]
         for a in activities.iterator(chunk_size=2000)
     )
-    return file_response(fmt, "activities", headers, rows)
+    return audited_file_response(
+        request, fmt, "activities", headers, rows, object_type="casework.activity"
+    )
 
 
 def _visible_activity(request, pk) -> Activity:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import Actor
+from pilar.audit.services import Actor, audited_file_response
 from pilar.equipment import exports, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf
@@ -55,16 +55,32 @@ from pilar.registry.models import Person
 PAGE_SIZE = 50
 
 
-def _listing(request, form, select, *, name, headers, export, template, context=None, shown=None):
+def _listing(
+    request,
+    form,
+    select,
+    *,
+    name,
+    headers,
+    export,
+    template,
+    context=None,
+    shown=None,
+    personal: str = "",
+):
     """A filtered list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it
     shows). A filter that cannot be applied shows nothing rather than silently widening.
     `shown`, when given, completes the rows of the page (and of the export) before they are
-    shown."""
+    shown. A list of people's records names their kind in `personal` (an object type): each
+    download of it is then audited."""
     rows = select() if not form.is_bound or form.is_valid() else []
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        day = timezone.localdate().isoformat()
-        return file_response(fmt, f"{name}-{day}", headers, export(shown(rows) if shown else rows))
+        filename = f"{name}-{timezone.localdate().isoformat()}"
+        out = export(shown(rows) if shown else rows)
+        if personal:
+            return audited_file_response(request, fmt, filename, headers, out, object_type=personal)
+        return file_response(fmt, filename, headers, out)
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -295,6 +311,7 @@ def return_list(request):
         form,
         lambda: matching_returns(request.user, form.return_filter()),
         name="equipment-returns",
+        personal="equipment.return",
         headers=exports.return_headers(),
         export=exports.return_rows,
         template="equipment/return_list.html",
@@ -345,6 +362,7 @@ def _holdings_listing(request, *, due: bool):
         form,
         lambda: select(request.user, form.holding_filter()),
         name="equipment-returns-due" if due else "equipment-holdings",
+        personal="equipment.handoverline",
         headers=exports.holding_headers(left=due),
         export=lambda r: exports.holding_rows(r, left=due),
         template="equipment/holdings.html",

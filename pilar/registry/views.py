@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_export
+from pilar.audit.services import Actor, audited_file_response
 from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib.exports import file_response
@@ -136,14 +136,15 @@ def _export_people(request, people, fmt: str, shown_on: datetime.date):
     """The list as shown, in the import template's columns: one row per duty shown, so the
     file can be edited and imported back (Imports)."""
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
-    rows = list(roster_rows(people, full=full))
-    audit_export(
+    return audited_file_response(
         request,
+        fmt,
+        f"pilar-{shown_on.isoformat()}",
+        template_headers(),
+        roster_rows(people, full=full),
         object_type="registry.person",
-        count=len(rows),
-        note=f"{fmt} full_nik={full} {request.GET.urlencode()}"[:250],
+        note=f"full_nik={full}",
     )
-    return file_response(fmt, f"pilar-{shown_on.isoformat()}", template_headers(), rows)
 
 
 @capability_required(Capability.PEOPLE_VIEW)

@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import audit_export
-from pilar.lib.exports import file_response
+from pilar.audit.services import audited_file_response
 from pilar.lib.months import month_label
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
@@ -287,14 +286,13 @@ def _export(request, rows, fmt: str):
         for r in rows
         for m in r.months
     ]
-    audit_export(
+    return audited_file_response(
         request,
+        fmt,
+        f"tali-kasih-arrears-{timezone.localdate().isoformat()}",
+        headers,
+        out,
         object_type="stipends.stipendline",
-        count=len(out),
-        note=f"{fmt} {request.GET.urlencode()}"[:250],
-    )
-    return file_response(
-        fmt, f"tali-kasih-arrears-{timezone.localdate().isoformat()}", headers, out
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_export, audit_record
+from pilar.audit.services import Actor, audit_record, audited_file_response
 from pilar.casework.views import _apply, _attempt, _query
 from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
@@ -222,14 +222,9 @@ def eligibility(request):
         rows.sort(key=lambda r: (r.area_code, r.name))
         fmt = request.GET.get("format")
         if fmt in {"xlsx", "csv"}:
-            audit_export(
-                request,
-                object_type="stipends.eligibility",
-                count=len(rows),
-                note=request.GET.urlencode()[:250],
-            )
             headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
-            return file_response(
+            return audited_file_response(
+                request,
                 fmt,
                 f"kelayakan-tali-kasih-{month:%Y-%m}",
                 [*headers, _("Amount"), _("Why")],
@@ -238,6 +233,7 @@ def eligibility(request):
                     + [r.amount, " ".join(r.reasons) if r.state == State.BLOCKED else ""]
                     for r in rows
                 ),
+                object_type="stipends.eligibility",
             )
     return render(
         request,

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import Actor, audit_export
-from pilar.lib.exports import file_response
+from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.views import query_without_page
 from pilar.trainings import certificates as services
 from pilar.trainings.certificate_forms import CertificateFilterForm, CodeForm, RevokeForm
@@ -90,14 +89,14 @@ def _list(request, *, expiring: bool):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         name = "certificates-expiring" if expiring else "certificates"
-        rows = list(export_rows(found, today))
-        audit_export(
+        return audited_file_response(
             request,
+            fmt,
+            f"{name}-{today.isoformat()}",
+            export_headers(),
+            export_rows(found, today),
             object_type="trainings.certificate",
-            count=len(rows),
-            note=f"{fmt} {request.GET.urlencode()}"[:250],
         )
-        return file_response(fmt, f"{name}-{today.isoformat()}", export_headers(), rows)
     if fmt:
         return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))

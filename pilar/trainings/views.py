@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import Actor, audit_export
+from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Assignment, Person
@@ -171,18 +171,14 @@ def event_detail(request, pk: int):
     participants, hidden = visible_participants(event, request.user, q)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        rows = participant_rows(event, participants)
-        audit_export(
+        return audited_file_response(
             request,
-            object_type="trainings.participant",
-            count=len(rows),
-            note=f"{fmt} event={event.pk} {request.GET.urlencode()}"[:250],
-        )
-        return file_response(
             fmt,
             f"training-{event.start_date.isoformat()}-{event.pk}-participants",
             exports.participant_headers(event),
-            exports.participant_rows(rows),
+            exports.participant_rows(participant_rows(event, participants)),
+            object_type="trainings.participant",
+            note=f"event={event.pk}",
         )
     if fmt:
         return _bad_format()
@@ -454,18 +450,13 @@ def requirements(request):
         duties, rows = duties_missing_training(request.user, f)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        found = rows(duties)
-        audit_export(
+        return audited_file_response(
             request,
-            object_type="trainings.requirement",
-            count=len(found),
-            note=f"{fmt} {request.GET.urlencode()}"[:250],
-        )
-        return file_response(
             fmt,
             f"training-missing-{on.isoformat()}",
             exports.requirement_headers(),
-            exports.requirement_rows(found),
+            exports.requirement_rows(rows(duties)),
+            object_type="trainings.requirement",
         )
     if fmt:
         return _bad_format()

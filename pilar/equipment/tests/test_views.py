@@ -165,6 +165,25 @@ def test_coordinator_sees_only_their_kecamatan(client, actors, stocked, people, 
     assert rows[1][1] == people["a1"].masked_nik
 
 
+def test_downloads_of_people_s_equipment_are_audited_and_the_catalog_is_not(
+    client, actors, stocked, people, by
+):
+    from pilar.audit.models import AuditEntry
+
+    hand(by, people["a1"], stocked["vest"])
+    hand(by, people["b1"], stocked["vest"])
+    login(client, actors["coordinator_a"])
+    for path in ("/equipment/holdings/", "/equipment/returns-due/", "/equipment/returns/"):
+        assert client.get(path + "?format=csv&q=Ani").status_code == 200
+    assert client.get("/equipment/?format=csv").status_code == 200
+    taken = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_PERSONAL).order_by("pk")
+    assert [(e.object_type, e.user, e.object_repr, e.note) for e in taken] == [
+        ("equipment.handoverline", actors["coordinator_a"], "export of 1 rows", "format=csv&q=Ani"),
+        ("equipment.handoverline", actors["coordinator_a"], "export of 0 rows", "format=csv&q=Ani"),
+        ("equipment.return", actors["coordinator_a"], "export of 0 rows", "format=csv&q=Ani"),
+    ]
+
+
 def test_mine_shows_what_the_pillar_holds(client, actors, stocked, people, by):
     bast = hand(by, people["a1"], stocked["radio"])
     hand(by, people["a2"], stocked["vest"])

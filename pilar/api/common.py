@@ -1,10 +1,16 @@
-"""What every app's API module needs: who is acting, and the role check."""
+"""What every app's API module needs: who is acting, the role check, and an id in a body."""
+
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
+from ninja import Field
 
 from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
+
+# An id in a request body: a larger number names no row, and the database would fail on it.
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 def api_actor(request) -> Actor:

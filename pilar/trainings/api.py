@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
+from pilar.api.common import Id
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
@@ -32,8 +32,6 @@ from pilar.trainings.selectors import (
 )
 
 router = Router(tags=["trainings"])
-# An id in a request body: a larger number names no row, and the database would fail on it.
-Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 def _area(code: str | None, field: str) -> Area | None:

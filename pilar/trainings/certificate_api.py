@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
+from pilar.api.common import Id
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.trainings import certificates as services
-from pilar.trainings.api import Id
 from pilar.trainings.certificate_selectors import (
     CertificateFilter,
     matching_certificates,

@@ -215,7 +215,8 @@ def generate() -> dict:
                     participant=p, code=code, number=f"BENCH/{year}/{seqs[year]:06d}",
                     year=year, seq=seqs[year], name=names[p.person_id],
                     course_name=ev.course.name, hours=ev.course.hours,
-                    place=ev.place, organiser=ev.organiser, event_start=ev.start_date, event_end=ev.end_date, issued_on=ev.end_date,
+                    place=ev.place, organiser=ev.organiser,
+                    event_start=ev.start_date, event_end=ev.end_date, issued_on=ev.end_date,
                     valid_until=ev.course.valid_until(ev.end_date),
                     signer_name="Drs. Bench Kepala", signer_title="Kepala Dinas Sosial",
                     revoked_at=datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC)

@@ -146,6 +146,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pilar.accounts.middleware.UserLanguageMiddleware",
     "pilar.core.middleware.RefuseNulMiddleware",
+    "pilar.core.middleware.InputErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -234,6 +235,9 @@ PILAR_IMPORT_MAX_MB = env_int("PILAR_IMPORT_MAX_MB", 25)
 PILAR_IMPORT_MAX_ROWS = env_int("PILAR_IMPORT_MAX_ROWS", 100_000)
 # Files from this size on are read by a second process while the first decides (two cores).
 PILAR_IMPORT_PARALLEL_BYTES = 1_000_000
+# A background job (import, printing, payment batch) whose worker has not been heard of for
+# this long is taken for gone and marked failed (see pilar/lib/jobs.py).
+PILAR_JOB_STALE_SECONDS = env_int("PILAR_JOB_STALE_SECONDS", 300)
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 

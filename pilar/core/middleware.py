@@ -34,3 +34,29 @@ class RefuseNulMiddleware:
                 return JsonResponse({"message": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+class InputErrorMiddleware:
+    """A page that met a malformed or out-of-range value in its query string (`InputError`
+    from `pilar.lib.params`) answers 400 with the message naming the field, instead of a 500.
+    The API answers the same error itself (its ValidationError handler)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from pilar.lib.params import InputError
+
+        if not isinstance(exception, InputError):
+            return None
+        message = exception.message_text
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"message": message, "errors": {exception.field: [message]}}, status=400
+            )
+        return render(request, "400.html", {"message": message}, status=400)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from pilar.imports.columns import column_letter, guess_field, guess_mapping
@@ -29,6 +30,16 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 HEADER_SCAN_ROWS = 15
 SAMPLE_ROWS = 3
+# Excel's own limit for the text of one cell; a longer cell is no roster value but an attack
+# (or a damaged file), refused before it is normalised or stored.
+MAX_CELL_CHARS = 32_767
+# An XLSX or ODS is a zip of XML. Real workbooks inflate 5-30 times; a "zip bomb" (1.5 MB
+# inflating to 1.5 GB) is refused from its directory, before a byte is inflated: no part and
+# no workbook may inflate to more than INFLATE_FACTOR times the largest accepted upload, and a
+# part from RATIO_FLOOR bytes on may not be more than MAX_RATIO times smaller packed.
+INFLATE_FACTOR = 20
+MAX_RATIO = 200
+RATIO_FLOOR = 10 * 1024 * 1024
 
 
 class FileProblem(Exception):
@@ -64,13 +75,7 @@ def sniff_format(path: Path) -> str:
     if not head:
         raise FileProblem(_("The file is empty. Choose the spreadsheet that holds the roster."))
     if head.startswith(ZIP_MAGIC):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile as exc:
-            raise FileProblem(
-                _("The file is damaged (an incomplete XLSX or ODS). Save it again and re-upload.")
-            ) from exc
+        names = check_archive(path)
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "content.xml" in names and "mimetype" in names:
@@ -87,6 +92,70 @@ def sniff_format(path: Path) -> str:
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf")):
         raise FileProblem(_not_a_spreadsheet())
     return "csv"
+
+
+def inflate_limit() -> int:
+    """The most bytes one part, and all parts together, of an XLSX or ODS may inflate to."""
+    return INFLATE_FACTOR * settings.PILAR_IMPORT_MAX_MB * 1024 * 1024
+
+
+def check_archive(source) -> set[str]:
+    """The names in the zip `source` (a path or an open binary file) once its directory shows
+    nothing that would inflate beyond reason; FileProblem otherwise. Reads only the directory."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise FileProblem(
+            _("The file is damaged (an incomplete XLSX or ODS). Save it again and re-upload.")
+        ) from exc
+    limit = inflate_limit()
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        absurd = member.file_size >= RATIO_FLOOR and ratio > MAX_RATIO
+        if member.file_size > limit or total > limit or absurd:
+            raise FileProblem(
+                _(
+                    "The workbook would unpack to %(size)s MB (its part %(part)s alone to "
+                    "%(part_size)s MB, %(ratio)s times its packed size); at most %(max)s MB "
+                    "are read. This is not an ordinary roster: open it in Excel or LibreOffice, "
+                    "delete what is not the roster, save it again and upload that."
+                )
+                % {
+                    "size": _megabytes(sum(m.file_size for m in members)),
+                    "part": member.filename[:80],
+                    "part_size": _megabytes(member.file_size),
+                    "ratio": round(ratio),
+                    "max": _megabytes(limit),
+                }
+            )
+    return {m.filename for m in members}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f}".replace(",", ".")
+
+
+def check_cells(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """`rows` as they come, refusing (FileProblem) the first cell longer than MAX_CELL_CHARS."""
+    for number, cells in rows:
+        for index, cell in enumerate(cells):
+            if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:
+                raise FileProblem(
+                    _(
+                        "Cell %(cell)s holds %(length)s characters; a cell takes at most "
+                        "%(max)s (Excel's own limit). Correct that cell, save the file and "
+                        "upload it again."
+                    )
+                    % {
+                        "cell": f"{column_letter(index)}{number}",
+                        "length": f"{len(cell):,}".replace(",", "."),
+                        "max": f"{MAX_CELL_CHARS:,}".replace(",", "."),
+                    }
+                )
+        yield number, cells
 
 
 def _not_a_spreadsheet() -> str:
@@ -149,7 +218,11 @@ class Spreadsheet:
     # Rows --------------------------------------------------------------------------------
 
     def rows(self, sheet: str) -> Iterator[tuple[int, list]]:
-        """(row number as the spreadsheet shows it, cells) for every row of `sheet`."""
+        """(row number as the spreadsheet shows it, cells) for every row of `sheet`; a cell
+        longer than MAX_CELL_CHARS stops the reading with a FileProblem naming it."""
+        return check_cells(self._rows(sheet))
+
+    def _rows(self, sheet: str) -> Iterator[tuple[int, list]]:
         if self.format == "csv":
             yield from self._csv_rows()
             return
@@ -235,6 +308,15 @@ class Spreadsheet:
         try:
             yield from enumerate(reader, start=1)
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise FileProblem(
+                    _(
+                        "Line %(line)s of the CSV file holds a cell of more than %(max)s "
+                        "characters (Excel's own limit). Correct that line, save the file and "
+                        "upload it again."
+                    )
+                    % {"line": reader.line_num, "max": f"{MAX_CELL_CHARS:,}".replace(",", ".")}
+                ) from exc
             raise FileProblem(
                 _(
                     "The CSV file cannot be read after line %(line)s (%(error)s). Open it in a "

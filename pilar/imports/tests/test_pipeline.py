@@ -82,5 +82,5 @@ def test_a_file_problem_found_by_the_second_process_is_reported(settings, tmp_pa
     settings.PILAR_IMPORT_PARALLEL_BYTES = 0
     path = Path(tmp_path) / "r.csv"
     path.write_bytes(("NIK,Nama\n1375014506800001," + "x" * 200_000 + "\n").encode())
-    with pytest.raises(services.FileProblem, match="CSV file cannot be read"):
+    with pytest.raises(services.FileProblem, match="Line 2 of the CSV file holds a cell"):
         services.check_in_memory(path, user=None)

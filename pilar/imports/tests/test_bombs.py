@@ -1,0 +1,176 @@
+"""Workbooks built to exhaust the server: refused at once, with the reason, leaving nothing."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from pilar.imports.models import Import
+from pilar.imports.reader import MAX_CELL_CHARS
+from pilar.imports.tests.files import HEADERS, template_row, upload, xlsx_bytes
+from pilar.imports.tests.test_views import roster
+from pilar.lib.nik import make_nik
+from pilar.registry.models import Person
+from pilar.tests_support import login
+
+BOMB_CELL_BYTES = 64 * 1024 * 1024  # inflated; packed it is about 64 KB
+
+
+def _rezip(content: bytes, replace) -> bytes:
+    """`content` (an XLSX) with each part passed through `replace(name, data) -> data`; a part
+    `replace` answers with an iterable of bytes chunks is streamed (so a huge one is never held
+    in memory)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = replace(info.filename, source.read(info.filename))
+            if isinstance(data, bytes):
+                target.writestr(info.filename, data)
+                continue
+            with target.open(info.filename, "w", force_zip64=True) as stream:
+                for chunk in data:
+                    stream.write(chunk)
+    return out.getvalue()
+
+
+def bomb() -> bytes:
+    """A valid roster whose one text cell inflates to BOMB_CELL_BYTES of 'A'."""
+    nik = make_nik(area6="137502", birth_date=datetime.date(1980, 1, 1), sex="L", serial=5)
+    base = xlsx_bytes([template_row(nik=nik, name="PLACEHOLDER", sex="L")])
+
+    def huge(name, data):
+        if name != "xl/sharedStrings.xml":
+            return data
+        head, tail = data.split(b"PLACEHOLDER")
+        block = b"A" * (1024 * 1024)
+        return [head, *(block for _ in range(BOMB_CELL_BYTES // len(block))), tail]
+
+    return _rezip(base, huge)
+
+
+def long_cell_xlsx(length: int) -> bytes:
+    nik = make_nik(area6="137502", birth_date=datetime.date(1980, 1, 1), sex="L", serial=5)
+    base = xlsx_bytes([template_row(nik=nik, name="PLACEHOLDER", sex="L")])
+    # Text that does not pack well, so that only the cell's length is at fault.
+    text = "".join(chr(0x41 + (i * 7919 % 26)) for i in range(length)).encode()
+    return _rezip(
+        base,
+        lambda name, data: data.replace(b"PLACEHOLDER", text) if b"PLACEHOLDER" in data else data,
+    )
+
+
+def _media_files() -> list[Path]:
+    return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def operator_client(client, actors):
+    actors["operator"].language = "en"
+    actors["operator"].save(update_fields=["language"])
+    login(client, actors["operator"])
+    return client
+
+
+def test_the_bomb_is_small_on_disk_and_huge_inflated():
+    content = bomb()
+    assert len(content) < 200_000
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert sum(i.file_size for i in z.infolist()) > BOMB_CELL_BYTES
+
+
+def test_a_zip_bomb_is_refused_on_the_page_leaving_nothing(
+    operator_client, people, django_assert_max_num_queries
+):
+    before = _media_files()
+    with django_assert_max_num_queries(12):  # refused from the zip's directory, not inflated
+        response = operator_client.post(
+            "/imports/upload/", {"file": upload(bomb(), "bom.xlsx")}, follow=True
+        )
+    text = response.content.decode()
+    assert "would unpack to 64 MB" in text and "xl/sharedStrings.xml" in text
+    assert Import.objects.count() == 0
+    assert _media_files() == before
+
+
+def test_a_zip_bomb_is_a_400_on_the_api(client, actors, people):
+    login(client, actors["operator"])
+    response = client.post("/api/v1/imports", {"file": upload(bomb(), "bom.xlsx")})
+    assert response.status_code == 400
+    assert "xl/sharedStrings.xml" in str(response.json())
+    assert Import.objects.count() == 0
+    assert _media_files() == []
+
+
+def test_a_zip_bomb_is_refused_by_the_command_line(people, tmp_path):
+    path = tmp_path / "bom.xlsx"
+    path.write_bytes(bomb())
+    with pytest.raises(CommandError, match="would unpack to 64 MB"):
+        call_command("import_roster", str(path), "--dry-run")
+    with pytest.raises(CommandError, match="would unpack to 64 MB"):
+        call_command("import_roster", str(path))
+    assert Import.objects.count() == 0
+
+
+def _padded(parts: int) -> bytes:
+    """A roster with `parts` extra parts of 8 MB each (each below the ratio check's floor)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(roster(2))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        for i in range(parts):
+            target.writestr(f"xl/media/pad{i}.bin", bytes(8 * 1024 * 1024))
+    return out.getvalue()
+
+
+def test_a_workbook_inflating_beyond_the_bound_is_refused(operator_client, people, settings):
+    # 1 MB uploads at most: the parts together may inflate to 20 MB, whatever their ratio.
+    settings.PILAR_IMPORT_MAX_MB = 1
+    operator_client.post("/imports/upload/", {"file": upload(_padded(2))})
+    assert Import.objects.count() == 1
+    response = operator_client.post("/imports/upload/", {"file": upload(_padded(3))}, follow=True)
+    assert "would unpack to 24 MB" in response.content.decode()
+    assert Import.objects.count() == 1
+
+
+def test_an_over_long_cell_is_refused_naming_the_cell(operator_client, people):
+    content = long_cell_xlsx(MAX_CELL_CHARS + 1)
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(content, "panjang.xlsx")}, follow=True
+    )
+    text = response.content.decode()
+    column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[HEADERS.index("Nama")]
+    assert f"Cell {column}2 holds 32.768 characters" in text and "at most 32.767" in text
+    assert Import.objects.count() == 0 and Person.objects.count() == len(people)
+    assert _media_files() == []
+
+
+def test_a_cell_at_excels_limit_is_read(operator_client, people):
+    content = long_cell_xlsx(MAX_CELL_CHARS)
+    operator_client.post("/imports/upload/", {"file": upload(content, "pas.xlsx")})
+    assert Import.objects.count() == 1
+
+
+@pytest.mark.parametrize("length", [MAX_CELL_CHARS + 1, 200_000])
+def test_an_over_long_csv_cell_is_refused(operator_client, people, length):
+    nik = make_nik(area6="137502", birth_date=datetime.date(1980, 1, 1), sex="L", serial=5)
+    row = [str(v) for v in template_row(nik=nik, name="x" * length, sex="L")]
+    content = (",".join(HEADERS) + "\n" + ",".join(row) + "\n").encode()
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(content, "panjang.csv")}, follow=True
+    )
+    text = response.content.decode()
+    assert "32.767" in text and ("Cell" in text or "Line 2" in text)
+    assert Import.objects.count() == 0
+    assert _media_files() == []

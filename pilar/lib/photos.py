@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -57,24 +59,15 @@ def process_photo(upload, *, keep_location: bool) -> tuple[ContentFile, tuple | 
                 % {"size": round(upload.size / 1e6, 1), "limit": round(limit / 1e6)}
             }
         )
+    problem = pixel_problem(upload)
+    if problem:
+        raise ValidationError({"photo": problem})
     try:
         upload.seek(0)
         image = Image.open(upload)
-        if image.width * image.height > MAX_PIXELS:
-            raise ValidationError(
-                {
-                    "photo": _(
-                        "The picture has %(mp)d million pixels; the most accepted is %(max)d "
-                        "million. Send a smaller copy."
-                    )
-                    % {"mp": image.width * image.height // 1_000_000, "max": MAX_PIXELS // 10**6}
-                }
-            )
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ValidationError(
-            {"photo": _("The file is not a photo (JPEG, PNG or WebP). Choose a picture file.")}
-        ) from None
+        raise ValidationError({"photo": _not_a_photo()}) from None
     exif = image.getexif()
     position = gps_of(exif)
     image = ImageOps.exif_transpose(image)
@@ -89,3 +82,59 @@ def process_photo(upload, *, keep_location: bool) -> tuple[ContentFile, tuple | 
         kept[GPS_IFD] = exif.get_ifd(GPS_IFD)
     image.save(out, "JPEG", quality=80, optimize=True, exif=kept.tobytes())
     return ContentFile(out.getvalue(), name="photo.jpg"), (position if keep_location else None)
+
+
+def _not_a_photo() -> str:
+    return _("The file is not a photo (JPEG, PNG or WebP). Choose a picture file.")
+
+
+def pixel_problem(upload) -> str | None:
+    """Why the picture in `upload` is refused for its pixel count (more than MAX_PIXELS: a
+    "decompression bomb", small on disk and gigabytes once decoded), or None. Reads only the
+    image's header; leaves the file at its start."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 million pixels on; the limit here is ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                pixels = image.width * image.height
+    except Image.DecompressionBombError:
+        pixels = None  # beyond Pillow's own limit: far too many
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None  # not an image at all: said by whoever decodes it
+    finally:
+        upload.seek(0)
+    if pixels is not None and pixels <= MAX_PIXELS:
+        return None
+    if pixels is None:
+        return _(
+            "The picture has far more pixels than the %(max)d million accepted. Send a smaller "
+            "copy."
+        ) % {"max": MAX_PIXELS // 10**6}
+    return _(
+        "The picture has %(mp)d million pixels; the most accepted is %(max)d million. Send a "
+        "smaller copy."
+    ) % {"mp": pixels // 1_000_000, "max": MAX_PIXELS // 10**6}
+
+
+class PhotoField(forms.ImageField):
+    """A form's image upload with the limits of every photo (PILAR_PHOTO_MAX_BYTES and
+    MAX_PIXELS, the pixels counted from the header before the image is decoded)."""
+
+    def to_python(self, data):
+        if data not in self.empty_values and hasattr(data, "seek"):
+            limit = settings.PILAR_PHOTO_MAX_BYTES
+            if getattr(data, "size", 0) > limit:
+                raise ValidationError(
+                    _(
+                        "The photo is %(size)s MB; the largest accepted is %(limit)s MB. Take "
+                        "it again at a lower resolution or send a smaller copy."
+                    )
+                    % {"size": round(data.size / 1e6, 1), "limit": round(limit / 1e6)},
+                    code="too_large",
+                )
+            problem = pixel_problem(data)
+            if problem:
+                raise ValidationError(problem, code="too_many_pixels")
+        return super().to_python(data)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
+from pilar.lib.photos import PhotoField
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
@@ -122,6 +123,7 @@ class PersonForm(forms.ModelForm):
             "birth_date": DateInput(),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
+        field_classes = {"photo": PhotoField}
 
     def _post_clean(self):
         # Validation of the whole record is the service's job (it names every bad field);

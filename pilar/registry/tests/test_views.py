@@ -1,5 +1,6 @@
 import datetime
 
+import pytest
 from python_calamine import CalamineWorkbook
 
 from pilar.audit.models import AuditEntry
@@ -247,3 +248,53 @@ def test_area_operator_registers_and_assigns_within_their_area_only(
     )
     assert old.pk
     assert client.get(f"/pillars/{b1.pk}/edit/").status_code == 404
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims `width` x `height` pixels: a few hundred bytes on disk, gigabytes if
+    a server tried to decode it (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    body = zlib.compress(b"\x00" * 1000, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "said"),
+    [
+        (10_000, 10_000, "The picture has 100 million pixels; the most accepted is 60 million"),
+        (40_000, 40_000, "far more pixels than the 60 million accepted"),
+    ],
+)
+def test_a_decompression_bomb_photo_is_refused_with_the_reason(
+    client, actors, people, width, height, said
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    actors["operator"].language = "en"
+    actors["operator"].save(update_fields=["language"])
+    a1 = people["a1"]
+    login(client, actors["operator"])
+    response = client.post(
+        f"/pillars/{a1.pk}/edit/",
+        {
+            "nik": a1.nik,
+            "name": a1.name,
+            "sex": a1.sex,
+            "birth_date": "1985-06-15",
+            "phone": a1.phone,
+            "photo": SimpleUploadedFile(
+                "bom.png", _png_header_only(width, height), content_type="image/png"
+            ),
+        },
+    )
+    assert response.status_code == 200
+    assert said in response.content.decode()
+    a1.refresh_from_db()
+    assert not a1.photo

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pilar.imports import engine
 from pilar.imports.columns import VALUE_KEYS
 from pilar.imports.lookup import Lookup
 from pilar.imports.reader import FileProblem, Layout, Spreadsheet
+from pilar.lib.procs import die_with_parent
 
 
 @dataclass
@@ -134,8 +136,10 @@ def _unpack(packed: tuple, lookup: Lookup) -> list[engine.RowResult]:
     return rows
 
 
-def _child(path, sheet, header_row, mapping, lookup, today, language, conn) -> None:
-    """Runs in the forked process: open, lay out, read, normalise, send; then exit."""
+def _child(path, sheet, header_row, mapping, lookup, today, language, conn, parent) -> None:
+    """Runs in the forked process: open, lay out, read, normalise, send; then exit. Killed
+    with its parent: nobody would read what it sends."""
+    die_with_parent(parent)
     try:
         with override(language), Spreadsheet(Path(path)) as book:
             layout, formulas = _open(book, sheet, header_row, mapping)
@@ -159,7 +163,17 @@ def _in_child(path, sheet, header_row, mapping, lookup, today) -> SheetCheck:
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child,
-        args=(str(path), sheet, header_row, mapping, lookup, today, get_language(), sender),
+        args=(
+            str(path),
+            sheet,
+            header_row,
+            mapping,
+            lookup,
+            today,
+            get_language(),
+            sender,
+            os.getpid(),
+        ),
         daemon=True,
     )
     child.start()

@@ -14,6 +14,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from pilar.lib.procs import dying_with_parent
+
 
 class Command(BaseCommand):
     help = "Run Pilar with a production server (gunicorn) and a background-task worker."
@@ -48,10 +50,11 @@ class Command(BaseCommand):
             "--logger-class",
             "pilar.lib.accesslog.RedactingLogger",
         ]
-        children = [subprocess.Popen(web, env=env)]
+        # Both die with this process (SIGTERM, their graceful stop) when it is killed.
+        children = [subprocess.Popen(web, env=env, preexec_fn=dying_with_parent())]
         if not no_worker:
             worker = [sys.executable, "-m", "pilar.cli", "db_worker"]
-            children.append(subprocess.Popen(worker, env=env))
+            children.append(subprocess.Popen(worker, env=env, preexec_fn=dying_with_parent()))
         self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
         self.stdout.flush()
 

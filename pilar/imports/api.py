@@ -27,6 +27,8 @@ router = Router(tags=["imports"])
 def _batch(request, import_id: int) -> Import:
     if not can(request.user, Capability.IMPORTS):
         raise PermissionDenied
+    # A job whose worker vanished is marked so before it is answered (docs/IMPORTS.md).
+    services.imports_recover(ids=[import_id])
     return get_object_or_404(Import.objects.visible_to(request.user), pk=import_id)
 
 
@@ -108,6 +110,7 @@ def _out(batch: Import) -> ImportOut:
 def list_imports(request):
     if not can(request.user, Capability.IMPORTS):
         raise PermissionDenied
+    services.imports_recover()
     return [_out(b) for b in Import.objects.visible_to(request.user)[:100]]
 
 

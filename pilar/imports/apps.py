@@ -6,3 +6,9 @@ class ImportsConfig(AppConfig):
     name = "pilar.imports"
     label = "imports"
     verbose_name = _("Spreadsheet imports")
+
+    def ready(self):
+        from pilar.imports.services import imports_recover
+        from pilar.lib.jobs import register_recovery
+
+        register_recovery(imports_recover)

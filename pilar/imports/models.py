@@ -46,6 +46,8 @@ class Import(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.MAPPING
     )
     message = models.TextField(_("message"), blank=True)
+    # When the worker doing the check, commit or undo was last heard of (pilar/lib/jobs.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
@@ -90,9 +92,11 @@ class Import(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.filename}"
 
+    WORKING = ("checking", "committing", "undoing")
+
     @property
     def is_running(self) -> bool:
-        return self.status in {self.Status.CHECKING, self.Status.COMMITTING, self.Status.UNDOING}
+        return self.status in self.WORKING
 
     @property
     def percent(self) -> int:

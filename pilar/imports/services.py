@@ -31,6 +31,8 @@ from pilar.imports.models import Import, ImportChange, ImportRow
 from pilar.imports.pipeline import read_sheet
 from pilar.imports.reader import ZIP_MAGIC, FileProblem, Spreadsheet, check_archive
 from pilar.lib.dates import long_date
+from pilar.lib.jobs import Heartbeat, recover_stale
+from pilar.lib.params import MAX_ID
 from pilar.registry.models import Assignment, Person
 from pilar.registry.services import holders_during
 
@@ -71,13 +73,56 @@ def max_bytes() -> int:
 
 
 def _claim(batch: Import, from_status: list[str], to_status: str, **extra) -> bool:
-    """Move `batch` to `to_status` if (and only if) it is still in one of `from_status`."""
+    """Move `batch` to `to_status` if (and only if) it is still in one of `from_status`. A
+    working status starts the heartbeat clock: the worker must take the job up in time."""
+    imports_recover(ids=[batch.pk])
+    if to_status in Import.WORKING:
+        extra["heartbeat_at"] = timezone.now()
     done = Import.objects.filter(pk=batch.pk, status__in=from_status).update(
         status=to_status, **extra
     )
     if done:
         batch.refresh_from_db()
     return bool(done)
+
+
+# A worker that vanished ------------------------------------------------------------------
+
+
+def _recovered(batch: Import) -> dict:
+    """Where a job whose worker vanished goes back to, and the reason shown: the state from
+    which the same work can be started again (the commit and the undo are one transaction
+    each, so a killed one left nothing behind)."""
+    if batch.status == Import.Status.COMMITTING:
+        status = Import.Status.PREVIEW
+        message = _(
+            "The worker stopped while saving (it was killed or the server restarted); nothing "
+            "was saved. Save again."
+        )
+    elif batch.status == Import.Status.UNDOING:
+        status = Import.Status.COMMITTED
+        message = _(
+            "The worker stopped while undoing (it was killed or the server restarted); nothing "
+            "was undone. Undo again."
+        )
+    else:
+        status = Import.Status.FAILED
+        message = _(
+            "The worker stopped while checking (it was killed or the server restarted). Check "
+            "the file again."
+        )
+    return {"status": status, "message": message, "heartbeat_at": None}
+
+
+def imports_recover(*, ids: list[int] | None = None) -> int:
+    """Mark the imports (those of `ids`, else all) whose worker vanished, so that their work
+    can be started again (see `_recovered`). Run when a page or the API reads an import, when
+    work is started, and when `pilar serve` starts its worker (docs/IMPORTS.md)."""
+    if ids is None:
+        batches = Import.objects.all()
+    else:  # ids straight from a URL: one beyond the database's integers names no import
+        batches = Import.objects.filter(pk__in=[i for i in ids if 0 < i <= MAX_ID])
+    return recover_stale(batches, list(Import.WORKING), _recovered)
 
 
 # Upload and mapping -----------------------------------------------------------------------
@@ -87,6 +132,7 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
     """Keep the uploaded file and take a first look: its kind, sheets, header row and a guess of
     the column mapping. Raises ValidationError (field "file") for a file that cannot be taken."""
     _require_right(by)
+    imports_recover()
     name = Path(filename or "upload").name[:200]
     size = getattr(upload, "size", None)
     if size is None:
@@ -269,10 +315,12 @@ def import_check(*, batch_id: int) -> Import:
     batch = Import.objects.get(pk=batch_id)
     if batch.status != Import.Status.CHECKING:
         return batch
+    heartbeat = Heartbeat(Import.objects.filter(pk=batch.pk, status=Import.Status.CHECKING))
+    heartbeat.beat(force=True)
     batch.conflicts = {}
     for _attempt in range(2):
         ImportRow.objects.filter(batch=batch).delete()
-        summary = _stored_pass(batch)
+        summary = _stored_pass(batch, heartbeat)
         if summary is None:
             return Import.objects.get(pk=batch.pk)
         if not summary.conflicts:
@@ -288,7 +336,7 @@ def import_check(*, batch_id: int) -> Import:
     return Import.objects.get(pk=batch.pk)
 
 
-def _stored_pass(batch: Import) -> engine.Summary | None:
+def _stored_pass(batch: Import, heartbeat: Heartbeat) -> engine.Summary | None:
     done = 0
 
     def store(results: list[engine.RowResult]) -> None:
@@ -309,7 +357,7 @@ def _stored_pass(batch: Import) -> engine.Summary | None:
             batch_size=ROW_STORE_BATCH,
         )
         done += len(results)
-        Import.objects.filter(pk=batch.pk).update(progress_done=done)
+        heartbeat.beat(force=True, progress_done=done)
 
     try:
         return _pass(batch, batch.created_by, store)
@@ -631,9 +679,15 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
     batch = Import.objects.get(pk=batch_id)
     if batch.status != Import.Status.COMMITTING:
         return batch
+    Heartbeat(Import.objects.filter(pk=batch.pk)).beat(force=True)
     writer = _Writer(batch, by)
     try:
         with transaction.atomic():
+            # Held until the end: tells a reader that this worker is alive although its beats
+            # inside the transaction are not seen (pilar/lib/jobs.py); and a second task for
+            # the same import waits here, then finds it saved.
+            if not _lock_in(batch, Import.Status.COMMITTING):
+                return Import.objects.get(pk=batch.pk)
             # The rows were checked within the uploader's area: saved within it too, whoever
             # presses the button (an office-wide operator may save a kecamatan's import).
             summary = _pass(batch, batch.created_by, writer)
@@ -748,6 +802,17 @@ def _refusal(later: list[AuditEntry]) -> ValidationError:
     )
 
 
+def _lock_in(batch: Import, status: str) -> bool:
+    """Lock `batch`'s row for the transaction, if it is still in `status`."""
+    return bool(
+        list(
+            Import.objects.select_for_update()
+            .filter(pk=batch.pk, status=status)
+            .values_list("pk", flat=True)
+        )
+    )
+
+
 def import_request_undo(*, by: Actor, batch: Import) -> Import:
     """Refuse at once when later work depends on the import; otherwise mark it for undoing
     (the task does the work, so a large import does not hold a web request)."""
@@ -765,8 +830,10 @@ def import_request_undo(*, by: Actor, batch: Import) -> Import:
 def import_undo(*, batch_id: int, by: Actor) -> Import:
     """Take back everything an import wrote, in one transaction: delete what it created,
     restore what it changed. Refused, with the reason, when later work depends on it."""
+    Heartbeat(Import.objects.filter(pk=batch_id, status=Import.Status.UNDOING)).beat(force=True)
     try:
         with transaction.atomic():
+            # The lock held until the end tells a reader that this worker is alive.
             batch = Import.objects.select_for_update().get(pk=batch_id)
             if batch.status != Import.Status.UNDOING:
                 return batch

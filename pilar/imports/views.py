@@ -34,6 +34,8 @@ PAGE_SIZE = 50
 
 
 def _batch(request, pk: int) -> Import:
+    # A job whose worker vanished is marked so before it is shown (docs/IMPORTS.md).
+    services.imports_recover(ids=[pk])
     return get_object_or_404(Import.objects.visible_to(request.user), pk=pk)
 
 
@@ -45,6 +47,7 @@ def _errors(request, exc: ValidationError) -> None:
 @capability_required(Capability.IMPORTS)
 def import_list(request):
     form = ImportFilterForm(request.GET or None)
+    services.imports_recover()
     batches = Import.objects.visible_to(request.user).select_related("created_by")
     if form.is_valid():
         if form.cleaned_data["status"]:

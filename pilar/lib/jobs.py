@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
+from django.db import OperationalError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -53,3 +57,73 @@ class Heartbeat:
             return
         self._last = now
         self.queryset.update(**{self.field: timezone.now()}, **fields)
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "could not obtain lock" in text
+
+
+@contextmanager
+def _no_lock_wait(using: str):
+    """Statements inside fail at once instead of waiting on a lock another connection holds
+    (SQLite's busy timeout; PostgreSQL's lock_timeout, local to the transaction)."""
+    conn = connections[using]
+    if conn.vendor == "sqlite":
+        with conn.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            previous = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            with conn.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {previous}")
+        return
+    yield
+
+
+def recover_stale(queryset: QuerySet, working: list[str], recovered: Callable[[Any], dict]) -> int:
+    """Mark the jobs of `queryset` whose worker vanished: each row in one of the `working`
+    states with a stale heartbeat gets the fields `recovered(row)` gives (a failed state and
+    the reason). Returns how many.
+
+    A worker inside one long transaction (an import's commit) cannot beat where others see it,
+    but holds its job's row locked (PostgreSQL: SELECT ... FOR UPDATE) or the database's write
+    lock (SQLite): such a row is left alone, and so is any row whose lock is held right now
+    (checked without waiting). A killed worker's locks die with its connection."""
+    model = queryset.model
+    using = queryset.db
+    count = 0
+    candidates = list(queryset.filter(stale_q(working)).values_list("pk", flat=True)[:100])
+    for pk in candidates:
+        try:
+            with _no_lock_wait(using), transaction.atomic(using=using):
+                row = (
+                    model._default_manager.using(using)
+                    .select_for_update(skip_locked=True)
+                    .filter(stale_q(working), pk=pk)
+                    .first()
+                )
+                if row is None:
+                    continue  # its worker holds it, or another reader recovered it
+                model._default_manager.using(using).filter(pk=pk).update(**recovered(row))
+                count += 1
+        except OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+    return count
+
+
+# Every app with background jobs registers how to recover them (in its AppConfig.ready), so
+# that `recover_all()` (when `pilar serve` starts its worker) needs no import of the apps.
+_recoverers: list[Callable[[], int]] = []
+
+
+def register_recovery(recover: Callable[[], int]) -> None:
+    if recover not in _recoverers:
+        _recoverers.append(recover)
+
+
+def recover_all() -> int:
+    return sum(recover() for recover in _recoverers)

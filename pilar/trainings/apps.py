@@ -16,6 +16,10 @@ class TrainingsConfig(AppConfig):
 
     def ready(self):
         from pilar.lib.accesslog import RedactCodes
+        from pilar.lib.jobs import register_recovery
+        from pilar.trainings.certificates import prints_recover
+
+        register_recovery(prints_recover)
 
         for name in PATH_LOGGERS:
             logger = logging.getLogger(name)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
+from pilar.lib.params import MAX_ID
 from pilar.lib.views import query_without_page
 from pilar.trainings import certificates as services
 from pilar.trainings.certificate_forms import CertificateFilterForm, CodeForm, RevokeForm
@@ -55,6 +56,7 @@ def _with_outdated(job: CertificatePrint | None) -> CertificatePrint | None:
 
 
 def _latest_print(event: TrainingEvent) -> CertificatePrint | None:
+    services.prints_recover(event_id=event.pk)
     return _with_outdated(event.certificate_prints.order_by("-created_at", "-pk").first())
 
 
@@ -274,6 +276,14 @@ def event_print(request, pk: int):
 
 
 def _job(request, pk: int) -> CertificatePrint:
+    # A print whose worker vanished is marked failed before it is shown.
+    event_id = (
+        CertificatePrint.objects.filter(pk=min(pk, MAX_ID))
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    if event_id is not None:
+        services.prints_recover(event_id=event_id)
     job = get_object_or_404(
         CertificatePrint.objects.filter(
             event__in=TrainingEvent.objects.visible_to(request.user)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
+from pilar.lib.jobs import recover_stale
 from pilar.trainings.models import (
     Attendance,
     Certificate,
@@ -320,7 +321,27 @@ def printable(event: TrainingEvent):
     )
 
 
-STALE_PRINT = datetime.timedelta(minutes=30)
+def _print_recovered(job: CertificatePrint) -> dict:
+    return {
+        "status": CertificatePrint.Status.FAILED,
+        "error": _(
+            "The printing stopped before the file was ready: its worker stopped (it was "
+            "killed or the server restarted). Print again."
+        ),
+        "finished_at": timezone.now(),
+        "heartbeat_at": None,
+    }
+
+
+def prints_recover(*, event_id: int | None = None) -> int:
+    """Mark the prints (of one event, else all) whose worker vanished as failed, with the
+    reason: a print waiting or running whose heartbeat is older than PILAR_JOB_STALE_SECONDS
+    (pilar/lib/jobs.py). Run when the event page or the print's progress is read, when a print
+    is started, and when `pilar serve` starts its worker (docs/TRAININGS.md)."""
+    prints = CertificatePrint.objects.all()
+    if event_id is not None:
+        prints = prints.filter(event_id=event_id)
+    return recover_stale(prints, list(CertificatePrint.WORKING), _print_recovered)
 
 
 @transaction.atomic
@@ -330,15 +351,9 @@ def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePr
     from pilar.trainings.tasks import queue_print
 
     event = TrainingEvent.objects.select_for_update().get(pk=event.pk)
-    waiting = event.certificate_prints.filter(
-        status__in=[CertificatePrint.Status.QUEUED, CertificatePrint.Status.RUNNING]
-    )
-    # A print that has waited or run this long lost its worker (a restart); start afresh.
-    waiting.filter(created_at__lt=timezone.now() - STALE_PRINT).update(
-        status=CertificatePrint.Status.FAILED,
-        error=_("The print stopped without finishing (the worker was restarted); print again."),
-        finished_at=timezone.now(),
-    )
+    # A print whose worker vanished is failed first; a new one starts in its place.
+    prints_recover(event_id=event.pk)
+    waiting = event.certificate_prints.filter(status__in=CertificatePrint.WORKING)
     running = waiting.first()
     if running is not None:
         return running
@@ -348,7 +363,9 @@ def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePr
             {"event": [_("No certificate has been issued for this event yet; issue them first.")]}
         )
     user = by.user if getattr(by.user, "is_authenticated", False) else None
-    job = CertificatePrint.objects.create(event=event, total=total, created_by=user)
+    job = CertificatePrint.objects.create(
+        event=event, total=total, created_by=user, heartbeat_at=timezone.now()
+    )
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,

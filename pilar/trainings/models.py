@@ -339,6 +339,10 @@ class CertificatePrint(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker printing it was last heard of (pilar/lib/jobs.py); set when queued.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    WORKING = ("queued", "running")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from pilar.lib.jobs import Heartbeat
 from pilar.trainings.models import CertificatePrint
 
 logger = logging.getLogger(__name__)
@@ -27,12 +28,19 @@ def print_event_certificates(print_id: int) -> None:
     if job.status != CertificatePrint.Status.QUEUED:
         return  # already taken by another worker, or finished
     rows = CertificatePrint.objects.filter(pk=job.pk)
+    # Beats with the progress: a reader tells a vanished worker from a slow one by them.
+    heartbeat = Heartbeat(rows.filter(status=CertificatePrint.Status.RUNNING))
     certificates = list(printable(job.event))
-    rows.update(status=CertificatePrint.Status.RUNNING, total=len(certificates), done=0)
+    rows.update(
+        status=CertificatePrint.Status.RUNNING,
+        total=len(certificates),
+        done=0,
+        heartbeat_at=timezone.now(),
+    )
 
     def progress(done: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == len(certificates):
-            rows.update(done=done)
+            heartbeat.beat(force=True, done=done)
 
     try:
         body = certificates_pdf(

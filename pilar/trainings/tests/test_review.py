@@ -419,10 +419,12 @@ def test_the_course_of_an_assessed_event_cannot_change(people, issuer, reference
 def test_a_print_whose_worker_vanished_does_not_block_a_new_one(
     client, actors, people, issuer, django_capture_on_commit_callbacks
 ):
-    """A print waiting or running for more than half an hour lost its worker (a restart): the
-    next "print all" marks it failed, says so, and starts afresh."""
+    """A print whose worker has not been heard of for PILAR_JOB_STALE_SECONDS lost it (killed,
+    a restart): the next "print all" marks it failed, says so, and starts afresh."""
     import time_machine
     from django.utils import timezone
+
+    from pilar.lib.jobs import Heartbeat, stale_after
 
     User.objects.update(language="en")
     event = make_event()
@@ -431,12 +433,41 @@ def test_a_print_whose_worker_vanished_does_not_block_a_new_one(
     stuck = certs.certificate_print_start(by=issuer, event=event)
     CertificatePrint.objects.filter(pk=stuck.pk).update(status="running")
     assert certs.certificate_print_start(by=issuer, event=event) == stuck  # still fresh
-    later = timezone.now() + datetime.timedelta(minutes=31)
+    almost = stale_after() - datetime.timedelta(seconds=10)
+    with time_machine.travel(timezone.now() + almost):
+        # A slow worker that still beats keeps its print.
+        Heartbeat(CertificatePrint.objects.filter(pk=stuck.pk)).beat(force=True)
+    with time_machine.travel(timezone.now() + 2 * almost):
+        assert certs.certificate_print_start(by=issuer, event=event) == stuck
+    later = timezone.now() + 2 * almost + stale_after()
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
         again = certs.certificate_print_start(by=issuer, event=event)
     assert again != stuck
     stuck.refresh_from_db()
-    assert stuck.status == "failed" and "worker was restarted" in stuck.error
+    assert stuck.status == "failed" and "its worker stopped" in stuck.error
     login(client, actors["operator"])
     fragment = client.get(f"/trainings/certificate-prints/{stuck.pk}/").content.decode()
-    assert "worker was restarted" in fragment
+    assert "its worker stopped" in fragment
+
+
+def test_the_progress_poll_marks_a_vanished_print_failed(client, actors, people, issuer):
+    """The event page's poll alone (no new print) tells that the worker stopped."""
+    import time_machine
+    from django.utils import timezone
+
+    from pilar.lib.jobs import stale_after
+
+    User.objects.update(language="en")
+    event = make_event()
+    enrol(event, people["a1"])
+    certs.certificates_issue_for_event(by=issuer, event=event)
+    stuck = certs.certificate_print_start(by=issuer, event=event)
+    login(client, actors["operator"])
+    url = f"/trainings/certificate-prints/{stuck.pk}/"
+    assert "Waiting to print" in client.get(url).content.decode()
+    with time_machine.travel(timezone.now() + stale_after() + datetime.timedelta(seconds=1)):
+        fragment = client.get(url).content.decode()
+    assert "its worker stopped" in fragment and "Print again" in fragment
+    assert "hx-get" not in fragment  # the polling stops
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.finished_at is not None

@@ -14,6 +14,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from pilar.lib.jobs import recover_all
 from pilar.lib.procs import dying_with_parent
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
+        # Work whose worker vanished (the machine restarted) is marked so before the new
+        # worker starts (pilar/lib/jobs.py).
+        recover_all()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pilar.settings"}
         web = [
             sys.executable,

@@ -688,6 +688,7 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
             # the same import waits here, then finds it saved.
             if not _lock_in(batch, Import.Status.COMMITTING):
                 return Import.objects.get(pk=batch.pk)
+            logger.info("import %s: saving, in one transaction", batch.pk)
             # The rows were checked within the uploader's area: saved within it too, whoever
             # presses the button (an office-wide operator may save a kecamatan's import).
             summary = _pass(batch, batch.created_by, writer)

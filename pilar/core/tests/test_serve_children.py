@@ -53,6 +53,7 @@ def test_the_web_server_and_worker_die_with_a_killed_serve(tmp_path: Path):
         stderr=subprocess.DEVNULL,
     )
     children: list[int] = []
+    web_workers: list[int] = []
     try:
         for _ in range(240):
             try:
@@ -70,7 +71,7 @@ def test_the_web_server_and_worker_die_with_a_killed_serve(tmp_path: Path):
         for pid in children + web_workers:
             assert _ends_within(pid, 30), f"process {pid} outlived pilar serve"
     finally:
-        for pid in children:
+        for pid in children + web_workers:
             if not _ends_within(pid, 0):
                 os.kill(pid, signal.SIGKILL)  # the test failed: leave no orphan behind
         if proc.poll() is None:

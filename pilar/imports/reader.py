@@ -131,7 +131,117 @@ def check_archive(source) -> set[str]:
                     "max": _megabytes(limit),
                 }
             )
-    return {m.filename for m in members}
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" in names:
+        parts = sorted(n for n in names if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n))
+        _check_extent(source, parts, _xlsx_extent)
+    elif "content.xml" in names and "mimetype" in names:
+        _check_extent(source, ["content.xml"], _ods_extent)
+    return names
+
+
+# A reader lays a sheet out as a full grid, from its first to its farthest cell with a value:
+# two cells, at A1 and at ALL1000000, are a billion cells (32 GB). An ODS row or cell may also
+# say "repeated N times", expanded when it holds a value. The sheets' XML is scanned for both
+# before the reader sees it.
+XLSX_CELL_FAST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(/?)>')
+XLSX_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(/?)>')
+ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
+)
+ODS_ROWS = re.compile(rb'number-rows-repeated="([0-9]{1,9})"')
+ODS_COLUMNS = re.compile(rb'number-columns-repeated="([0-9]{1,9})"')
+
+
+def max_cells() -> int:
+    """The largest grid a sheet may be: the largest roster, 50 columns wide."""
+    return settings.PILAR_IMPORT_MAX_ROWS * 50
+
+
+class _Extent:
+    """The farthest row and column holding a value, and the cells counted, of one sheet."""
+
+    def __init__(self):
+        self.rows = self.columns = self.cells = 0
+        self.row = self.column = self.repeat = 0  # ODS: where the reading is
+
+    def check(self) -> None:
+        limit = max_cells()
+        if self.rows * self.columns > limit or self.cells > limit:
+            raise FileProblem(
+                _(
+                    "A sheet reaches row %(rows)s and column %(columns)s (%(cells)s cells once "
+                    "laid out); a roster takes at most %(max)s. Delete the far rows and columns "
+                    "(or what is not the roster), save the file again and upload that."
+                )
+                % {
+                    "rows": f"{self.rows:,}".replace(",", "."),
+                    "columns": column_letter(max(self.columns - 1, 0)),
+                    "cells": f"{max(self.rows * self.columns, self.cells):,}".replace(",", "."),
+                    "max": f"{limit:,}".replace(",", "."),
+                }
+            )
+
+
+def _xlsx_extent(data: bytes, extent: _Extent) -> None:
+    refs = XLSX_CELL_FAST.findall(data)
+    if len(refs) != data.count(b"<c ") or b":c " in data:
+        refs = XLSX_CELL.findall(data)  # attributes in another order, or a prefix: slower
+    # <c r="XFD1" s="3"/> is formatting only, no value: not laid out.
+    valued = [(column, row) for column, row, closed in refs if not closed]
+    if not valued:
+        return
+    extent.cells += len(valued)
+    extent.rows = max(extent.rows, max(int(row) for _column, row in valued))
+    widest = max({column for column, _row in valued}, key=lambda c: (len(c), c))
+    extent.columns = max(extent.columns, _column_index(widest.decode()) + 1)
+
+
+def _ods_extent(data: bytes, extent: _Extent) -> None:
+    for kind, attributes, closed in ODS_TAG.findall(data):
+        if kind == b"table":  # a new sheet
+            extent.check()
+            extent.rows = extent.columns = extent.cells = extent.row = 0
+            continue
+        if kind == b"table-row":
+            found = ODS_ROWS.search(attributes)
+            extent.row += extent.repeat
+            extent.repeat = int(found.group(1)) if found else 1
+            extent.column = 0
+            continue
+        found = ODS_COLUMNS.search(attributes)
+        width = int(found.group(1)) if found else 1
+        extent.column += width
+        if closed and b"value-type" not in attributes:
+            continue  # an empty cell, however often repeated, is not laid out
+        extent.cells += extent.repeat * width
+        extent.rows = max(extent.rows, extent.row + extent.repeat)
+        extent.columns = max(extent.columns, extent.column)
+
+
+def _check_extent(source, parts: list[str], scan) -> None:
+    """FileProblem when a sheet in `parts` would be laid out larger than max_cells(). Streams
+    the parts (their size already bounded by check_archive)."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+    with zipfile.ZipFile(source) as archive:
+        for part in parts:
+            extent = _Extent()
+            with archive.open(part) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    data = tail + chunk
+                    # An unfinished tag goes on to the next chunk (a real one is short).
+                    last_open = data.rfind(b"<")
+                    if last_open >= 0 and data.find(b">", last_open) < 0:
+                        data, tail = data[:last_open], data[last_open:]
+                    else:
+                        tail = b""
+                    scan(data, extent)
+                    extent.check()
+                    if len(tail) > 1 << 20:
+                        raise FileProblem(_not_a_spreadsheet())
+            extent.check()
 
 
 def _megabytes(size: int) -> str:

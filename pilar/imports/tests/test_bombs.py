@@ -174,3 +174,79 @@ def test_an_over_long_csv_cell_is_refused(operator_client, people, length):
     assert "32.767" in text and ("Cell" in text or "Line 2" in text)
     assert Import.objects.count() == 0
     assert _media_files() == []
+
+
+def test_a_sheet_with_one_far_cell_is_refused_before_it_is_laid_out(operator_client, people):
+    """Two cells, at A1 and ALL1000000: a few kilobytes that a reader would lay out as a
+    grid of a billion cells (32 GB)."""
+    far = b'<row r="1000000"><c r="ALL1000000" t="inlineStr"><is><t>y</t></is></c></row>'
+    content = _rezip(
+        roster(1),
+        lambda name, data: (
+            data.replace(b"</sheetData>", far + b"</sheetData>")
+            if name == "xl/worksheets/sheet1.xml"
+            else data
+        ),
+    )
+    assert len(content) < 20_000
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(content, "jauh.xlsx")}, follow=True
+    )
+    text = response.content.decode()
+    assert "reaches row 1.000.000 and column ALL" in text and "at most 5.000.000" in text
+    assert Import.objects.count() == 0 and _media_files() == []
+
+
+def _ods(rows_xml: str) -> bytes:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Pilar">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>NIK</text:p>'
+        f"</table:table-cell></table:table-row>{rows_xml}"
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", "<manifest/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        # One cell with a value, repeated 1,000 times across and a million times down.
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="1000" office:value-type="string">'
+        "<text:p>x</text:p></table:table-cell></table:table-row>",
+        # A million empty rows, then one value far to the right.
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="16000"/>'
+        '<table:table-cell office:value-type="string"><text:p>y</text:p></table:table-cell>'
+        "</table:table-row>",
+    ],
+    ids=["repeated", "far"],
+)
+def test_an_ods_that_repeats_into_billions_of_cells_is_refused(operator_client, people, rows_xml):
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(_ods(rows_xml), "ulang.ods")}, follow=True
+    )
+    assert "cells once laid out" in response.content.decode()
+    assert Import.objects.count() == 0 and _media_files() == []
+
+
+def test_an_ods_with_empty_repeats_like_libreoffice_writes_is_read(operator_client, people):
+    """LibreOffice ends a sheet with its empty rows and columns repeated to the sheet's edge."""
+    rows_xml = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>1375</text:p>'
+        '</table:table-cell><table:table-cell table:number-columns-repeated="16383"/>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1048574">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    operator_client.post("/imports/upload/", {"file": upload(_ods(rows_xml), "lo.ods")})
+    assert Import.objects.count() == 1

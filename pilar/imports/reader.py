@@ -11,12 +11,14 @@ import codecs
 import csv
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import olefile
 import python_calamine
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -86,6 +88,7 @@ def sniff_format(path: Path) -> str:
             body = fh.read(4 * 1024 * 1024)
         if ENCRYPTED_MARK in body:
             raise FileProblem(_password_message())
+        check_xls(path)
         return "xls"
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileProblem(_not_a_spreadsheet())
@@ -217,6 +220,62 @@ def _ods_extent(data: bytes, extent: _Extent) -> None:
         extent.cells += extent.repeat * width
         extent.rows = max(extent.rows, extent.row + extent.repeat)
         extent.columns = max(extent.columns, extent.column)
+
+
+# BIFF records (XLS) holding one cell with a value, and MULRK (several numbers in a row).
+XLS_CELLS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0205, 0x0006, 0x00D6}
+XLS_MULRK = 0x00BD
+XLS_BOF = 0x0809
+
+
+def check_workbook(source) -> None:
+    """Refuse (FileProblem) an XLSX, ODS or XLS `source` (an open binary file) whose layout
+    would exhaust the server, from its directory and cell positions; other files pass."""
+    source.seek(0)
+    head = source.read(len(OLE_MAGIC))
+    source.seek(0)
+    if head.startswith(ZIP_MAGIC):
+        check_archive(source)
+    elif head == OLE_MAGIC:
+        check_xls(source)
+    source.seek(0)
+
+
+def check_xls(source) -> None:
+    """FileProblem when a sheet of the XLS `source` (a path or an open binary file) reaches
+    farther than max_cells() allows (its cell records read, nothing laid out)."""
+    try:
+        with olefile.OleFileIO(source) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                return  # not a workbook: the reader says so
+            data = ole.openstream(name).read()
+    except OSError:
+        return  # a damaged file: the reader says so
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    extent = _Extent()
+    pos, end = 0, len(data)
+    while pos + 4 <= end:
+        kind, length = struct.unpack_from("<HH", data, pos)
+        body = pos + 4
+        pos = body + length
+        if kind == XLS_BOF:  # a new sheet (or the workbook's globals)
+            extent.check()
+            extent = _Extent()
+        elif kind in XLS_CELLS and length >= 4:
+            row, column = struct.unpack_from("<HH", data, body)
+            extent.cells += 1
+            extent.rows = max(extent.rows, row + 1)
+            extent.columns = max(extent.columns, column + 1)
+        elif kind == XLS_MULRK and length >= 6 and pos <= end:
+            row, first = struct.unpack_from("<HH", data, body)
+            (last,) = struct.unpack_from("<H", data, pos - 2)
+            extent.cells += max(last - first + 1, 0)
+            extent.rows = max(extent.rows, row + 1)
+            extent.columns = max(extent.columns, last + 1)
+    extent.check()
 
 
 def _check_extent(source, parts: list[str], scan) -> None:

@@ -29,7 +29,7 @@ from pilar.imports import engine
 from pilar.imports.columns import BY_KEY
 from pilar.imports.models import Import, ImportChange, ImportRow
 from pilar.imports.pipeline import read_sheet
-from pilar.imports.reader import ZIP_MAGIC, FileProblem, Spreadsheet, check_archive
+from pilar.imports.reader import FileProblem, Spreadsheet, check_workbook
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import Heartbeat, recover_stale
 from pilar.lib.params import MAX_ID
@@ -152,13 +152,11 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
                 ]
             }
         )
-    # A zip bomb is refused from the upload itself, before anything is written to disk.
-    upload.seek(0)
-    if upload.read(len(ZIP_MAGIC)) == ZIP_MAGIC:
-        try:
-            check_archive(upload)
-        except FileProblem as exc:
-            raise ValidationError({"file": [exc.message]}) from exc
+    # A workbook bomb is refused from the upload itself, before anything is written to disk.
+    try:
+        check_workbook(upload)
+    except FileProblem as exc:
+        raise ValidationError({"file": [exc.message]}) from exc
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in iter(lambda: upload.read(1 << 20), b""):

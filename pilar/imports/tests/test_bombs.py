@@ -250,3 +250,19 @@ def test_an_ods_with_empty_repeats_like_libreoffice_writes_is_read(operator_clie
     )
     operator_client.post("/imports/upload/", {"file": upload(_ods(rows_xml), "lo.ods")})
     assert Import.objects.count() == 1
+
+
+def test_an_xls_with_one_far_cell_is_refused(operator_client, people):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Data")
+    sheet.write(0, 0, "NIK")
+    sheet.write(65535, 255, "x")  # the farthest cell an XLS holds: 16.7 million laid out
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(buffer.getvalue(), "jauh.xls")}, follow=True
+    )
+    assert "reaches row 65.536 and column IV" in response.content.decode()
+    assert Import.objects.count() == 0 and _media_files() == []

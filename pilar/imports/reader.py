@@ -31,10 +31,12 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An encrypted (password-protected) XLSX is an OLE file holding this stream.
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 HEADER_SCAN_ROWS = 15
+SNIFF_CHARS = 8192
 SAMPLE_ROWS = 3
 # Excel's own limit for the text of one cell; a longer cell is no roster value but an attack
 # (or a damaged file), refused before it is normalised or stored.
 MAX_CELL_CHARS = 32_767
+MAX_COLUMNS = 16_384  # Excel's widest sheet (XFD); a CSV line of a million commas is no roster
 # An XLSX or ODS is a zip of XML. Real workbooks inflate 5-30 times; a "zip bomb" (1.5 MB
 # inflating to 1.5 GB) is refused from its directory, before a byte is inflated: no part and
 # no workbook may inflate to more than INFLATE_FACTOR times the largest accepted upload, and a
@@ -308,8 +310,22 @@ def _megabytes(size: int) -> str:
 
 
 def check_cells(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
-    """`rows` as they come, refusing (FileProblem) the first cell longer than MAX_CELL_CHARS."""
+    """`rows` as they come, refusing (FileProblem) the first row wider than MAX_COLUMNS and
+    the first cell longer than MAX_CELL_CHARS."""
     for number, cells in rows:
+        if len(cells) > MAX_COLUMNS:
+            raise FileProblem(
+                _(
+                    "Row %(row)s has %(count)s columns; a sheet has at most %(max)s (Excel's own "
+                    "limit). Check the file's delimiter, or delete the empty columns, save it "
+                    "again and upload that."
+                )
+                % {
+                    "row": number,
+                    "count": f"{len(cells):,}".replace(",", "."),
+                    "max": f"{MAX_COLUMNS:,}".replace(",", "."),
+                }
+            )
         for index, cell in enumerate(cells):
             if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:
                 raise FileProblem(
@@ -349,6 +365,7 @@ class Spreadsheet:
         self.format = sniff_format(self.path)
         self._book = None
         self._text: str | None = None
+        self._csv_delimiter: str | None = None
         self._loaded: dict[str, object] = {}
         if self.format == "csv":
             self.sheets = [Sheet(name="CSV", visible=True)]
@@ -464,16 +481,22 @@ class Spreadsheet:
                     self._text = raw.decode("cp1252", errors="replace")
         return self._text
 
+    def _delimiter(self) -> str:
+        """The CSV's delimiter, guessed once from its start: the csv module's sniffer takes
+        time growing with the square of the sample (13 s for 64 KB of hostile lines, 0.3 s
+        for SNIFF_CHARS), and a roster's first lines say enough."""
+        if self._csv_delimiter is None:
+            sample = self._decoded()[:SNIFF_CHARS]
+            try:
+                self._csv_delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            except csv.Error:
+                first = sample.splitlines()[0] if sample else ""
+                self._csv_delimiter = max(",;\t|", key=first.count)
+        return self._csv_delimiter
+
     def _csv_rows(self) -> Iterator[tuple[int, list]]:
         text = self._decoded()
-        sample = text[:65536]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-            delimiter = dialect.delimiter
-        except csv.Error:
-            first = sample.splitlines()[0] if sample else ""
-            delimiter = max(",;\t|", key=first.count)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self._delimiter())
         try:
             yield from enumerate(reader, start=1)
         except csv.Error as exc:

@@ -266,3 +266,13 @@ def test_an_xls_with_one_far_cell_is_refused(operator_client, people):
     )
     assert "reaches row 65.536 and column IV" in response.content.decode()
     assert Import.objects.count() == 0 and _media_files() == []
+
+
+def test_a_csv_line_of_a_million_columns_is_refused(operator_client, people):
+    content = ("NIK" + ",Nama" * 1_000_000 + "\n").encode()
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(content, "lebar.csv")}, follow=True
+    )
+    text = response.content.decode()
+    assert "Row 1 has 1.000.001 columns; a sheet has at most 16.384" in text
+    assert Import.objects.count() == 0 and _media_files() == []

@@ -32,6 +32,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 HEADER_SCAN_ROWS = 15
 SNIFF_CHARS = 8192
+MAX_SHEETS = 1000
+SCANNED_SHEETS = 20  # sheets looked through for a NIK column; others are chosen by hand
 SAMPLE_ROWS = 3
 # Excel's own limit for the text of one cell; a longer cell is no roster value but an attack
 # (or a damaged file), refused before it is normalised or stored.
@@ -389,6 +391,14 @@ class Spreadsheet:
             ]
             if not self.sheets:
                 raise FileProblem(_("The workbook has no worksheet."))
+            if len(self.sheets) > MAX_SHEETS:
+                raise FileProblem(
+                    _(
+                        "The workbook has %(count)s sheets; at most %(max)s are read. Save the "
+                        "roster's sheet as a workbook of its own and upload that."
+                    )
+                    % {"count": len(self.sheets), "max": MAX_SHEETS}
+                )
 
     def close(self) -> None:
         self._loaded.clear()
@@ -520,9 +530,10 @@ class Spreadsheet:
     # A first look ------------------------------------------------------------------------
 
     def default_sheet(self) -> str:
-        """The first visible sheet with a recognisable header row, else the first visible one."""
+        """The first of the first SCANNED_SHEETS visible sheets with a recognisable header row,
+        else the first visible one."""
         visible = [s.name for s in self.sheets if s.visible] or [self.sheets[0].name]
-        for name in visible:
+        for name in visible[:SCANNED_SHEETS]:
             layout = self.layout(name)
             if "nik" in layout.mapping.values():
                 return name

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
@@ -275,4 +276,17 @@ def test_a_csv_line_of_a_million_columns_is_refused(operator_client, people):
     )
     text = response.content.decode()
     assert "Row 1 has 1.000.001 columns; a sheet has at most 16.384" in text
+    assert Import.objects.count() == 0 and _media_files() == []
+
+
+def test_a_workbook_of_thousands_of_sheets_is_refused(operator_client, people):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for i in range(1001):
+        book.add_worksheet(f"S{i}").write(0, 0, "x")
+    book.close()
+    response = operator_client.post(
+        "/imports/upload/", {"file": upload(buffer.getvalue(), "lembar.xlsx")}, follow=True
+    )
+    assert "The workbook has 1001 sheets; at most 1000 are read" in response.content.decode()
     assert Import.objects.count() == 0 and _media_files() == []

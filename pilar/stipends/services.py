@@ -457,7 +457,7 @@ def _months_errors(first, last, arrears_from) -> dict[str, list]:
     return errors
 
 
-def stipend_batch_draft(
+def stipend_batch_open(
     *,
     by: Actor,
     first_month: datetime.date,
@@ -467,10 +467,9 @@ def stipend_batch_draft(
     arrears_from: datetime.date | None = None,
     title: str = "",
 ) -> StipendBatch:
-    """A draft batch filled with every eligible unpaid month of `kinds`, arrears included.
+    """A new draft batch with no line yet: its months, kinds and budget year checked.
 
-    Refused, creating nothing, when it would pay nobody or exceed the year's budget.
-    """
+    `stipend_batch_fill_draft` fills it (the page and the API do that in the background)."""
     _require(by, Capability.STIPENDS_DRAFT)
     first_month, last_month = month_start(first_month), month_start(last_month)
     arrears_from = month_start(arrears_from) if arrears_from else None
@@ -498,6 +497,18 @@ def stipend_batch_draft(
             created_by=_user(by),
         )
         batch.kinds.set(kinds)
+    return batch
+
+
+def stipend_batch_fill_draft(*, by: Actor, batch: StipendBatch) -> StipendBatch:
+    """Fill a new draft with every eligible unpaid month of its kinds, arrears included.
+
+    Refused, adding nothing, when it would pay nobody or exceed the year's budget."""
+    _require(by, Capability.STIPENDS_DRAFT)
+    with transaction.atomic():
+        batch = _locked(batch, {Status.DRAFT})
+        if batch.lines.exists():
+            raise ValidationError(_("This batch is already drafted: refresh it instead."))
         added = _fill(batch)
         if not added:
             raise ValidationError(
@@ -516,31 +527,87 @@ def stipend_batch_draft(
     return batch
 
 
+def stipend_batch_draft(
+    *,
+    by: Actor,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    kinds: list[PillarKind],
+    year: int | None = None,
+    arrears_from: datetime.date | None = None,
+    title: str = "",
+) -> StipendBatch:
+    """A draft batch filled with every eligible unpaid month of `kinds`, arrears included, in
+    one transaction (the command line; the page and the API open the batch, then fill it in
+    the background).
+
+    Refused, creating nothing, when it would pay nobody or exceed the year's budget.
+    """
+    with transaction.atomic():
+        batch = stipend_batch_open(
+            by=by,
+            first_month=first_month,
+            last_month=last_month,
+            kinds=kinds,
+            year=year,
+            arrears_from=arrears_from,
+            title=title,
+        )
+        return stipend_batch_fill_draft(by=by, batch=batch)
+
+
 def batch_total(batch: StipendBatch, *, statuses=(LineStatus.PENDING, LineStatus.PAID)) -> int:
     return batch.lines.filter(status__in=statuses).aggregate(t=Sum("amount"))["t"] or 0
 
 
-def _stale(batch: StipendBatch) -> list[tuple[StipendLine, list[str]]]:
-    """Waiting lines that would no longer be drafted as they are, with the reasons."""
+@dataclass(slots=True)
+class StaleLine:
+    line_id: int
+    person_id: int
+    kind_id: int
+    month: datetime.date
+    why: list[str]
+
+
+def _stale(batch: StipendBatch) -> list[StaleLine]:
+    """Waiting lines that would no longer be drafted as they are, with the reasons.
+
+    Compares plain value tuples read with `values_list`, not model instances: at 300,000 lines
+    building a line, a person and a kind per row was most of verify and approve
+    (docs/PERFORMANCE.md)."""
     now = {e.key: e for e in _batch_entitlements(batch)}
     stale = []
-    for line in batch.lines.filter(status=LineStatus.PENDING).select_related("person", "kind"):
-        e = now.get((line.person_id, line.kind_id, line.month))
+    pending = (
+        batch.lines.filter(status=LineStatus.PENDING)
+        .order_by()
+        .values_list("pk", "person_id", "kind_id", "month", "amount", "method")
+    )
+    for pk, person_id, kind_id, month, amount, method in pending.iterator(chunk_size=20_000):
+        e = now.get((person_id, kind_id, month))
         if e is None:
-            stale.append((line, [_("No longer serving in this month.")]))
+            why = [_("No longer serving in this month.")]
         elif e.reasons:
-            stale.append((line, [reason_text(code) for code in e.reasons]))
-        elif e.amount != line.amount or e.method != line.method:
-            stale.append((line, [_("The amount or payment method has changed.")]))
+            why = [reason_text(code) for code in e.reasons]
+        elif e.amount != amount or e.method != method:
+            why = [_("The amount or payment method has changed.")]
+        else:
+            continue
+        stale.append(StaleLine(pk, person_id, kind_id, month, why))
     return stale
 
 
 def _refuse_stale(batch: StipendBatch) -> None:
     stale = _stale(batch)
     if stale:
+        first = stale[:10]
+        names = dict(
+            Person.objects.filter(pk__in={s.person_id for s in first}).values_list("pk", "name")
+        )
+        codes = dict(PillarKind.objects.values_list("pk", "code"))
         shown = [
-            f"{line.person.name} ({line.kind.code}, {month_label(line.month)}): {' '.join(why)}"
-            for line, why in stale[:10]
+            f"{names.get(s.person_id, '')} ({codes.get(s.kind_id, '')}, {month_label(s.month)}):"
+            f" {' '.join(s.why)}"
+            for s in first
         ]
         more = len(stale) - len(shown)
         raise ValidationError(
@@ -562,10 +629,10 @@ def stipend_batch_refresh(*, by: Actor, batch: StipendBatch) -> dict[str, int]:
     with transaction.atomic():
         batch = _locked(batch, {Status.DRAFT})
         removed = 0
-        for line, why in _stale(batch):
-            removed += StipendLine.objects.filter(pk=line.pk, status=LineStatus.PENDING).update(
-                status=LineStatus.CANCELLED, note=" ".join(why)[:250]
-            )
+        for stale in _stale(batch):
+            removed += StipendLine.objects.filter(
+                pk=stale.line_id, status=LineStatus.PENDING
+            ).update(status=LineStatus.CANCELLED, note=" ".join(stale.why)[:250])
         added = _fill(batch)
         _check_budget(batch, lock=False)
         audit_record(
@@ -814,10 +881,7 @@ def stipend_batch_record(
     counts = {"paid": 0, "failed": 0, "unchanged": 0}
     with transaction.atomic():
         batch = _locked(batch, {Status.APPROVED, Status.PARTLY_PAID})
-        if batch.approved_at and paid_on < timezone.localtime(batch.approved_at).date():
-            raise ValidationError(
-                {"paid_on": _("The payment date cannot come before the approval.")}
-            )
+        _paid_on_allowed(batch, paid_on)
         paid_ids = [o.line.pk for o in outcomes if o.paid]
         # In chunks: SQLite takes a limited number of values in one statement.
         for start in range(0, len(paid_ids), INSERT_CHUNK):
@@ -836,22 +900,32 @@ def stipend_batch_record(
                     batch=batch, pk__in=ids[start : start + INSERT_CHUNK], status=LineStatus.PENDING
                 ).update(status=LineStatus.FAILED, failure_reason=reason)
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
-        if not counts["paid"] and not counts["failed"]:
-            return counts  # nothing was waiting: the batch and its date stay as they are
-        waiting = batch.lines.filter(status=LineStatus.PENDING).exists()
-        failed = batch.lines.filter(status=LineStatus.FAILED).exists()
-        to = Status.PARTLY_PAID if waiting or failed else Status.PAID
-        # The batch's date is its first payment (printed on the list); each line keeps its own.
-        StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=batch.paid_on or paid_on)
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=batch,
-            changes={"status": [batch.status, to], **counts},
-            note=_("Payment recorded for %(day)s") % {"day": long_date(paid_on)},
-        )
+        _after_payment(by, batch, counts, paid_on)
     batch.refresh_from_db()
     return counts
+
+
+def _paid_on_allowed(batch: StipendBatch, paid_on: datetime.date) -> None:
+    if batch.approved_at and paid_on < timezone.localtime(batch.approved_at).date():
+        raise ValidationError({"paid_on": _("The payment date cannot come before the approval.")})
+
+
+def _after_payment(by: Actor, batch: StipendBatch, counts: dict, paid_on: datetime.date) -> None:
+    """The batch's status and date after lines were marked, and the audit entry."""
+    if not counts["paid"] and not counts["failed"]:
+        return  # nothing was waiting: the batch and its date stay as they are
+    waiting = batch.lines.filter(status=LineStatus.PENDING).exists()
+    failed = batch.lines.filter(status=LineStatus.FAILED).exists()
+    to = Status.PARTLY_PAID if waiting or failed else Status.PAID
+    # The batch's date is its first payment (printed on the list); each line keeps its own.
+    StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=batch.paid_on or paid_on)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=batch,
+        changes={"status": [batch.status, to], **counts},
+        note=_("Payment recorded for %(day)s") % {"day": long_date(paid_on)},
+    )
 
 
 def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime.date) -> dict:
@@ -859,14 +933,23 @@ def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime
 
     Refused, naming them, while a line pays a month its person no longer served (a duty
     ended after approval, back to before that month): the bank's result file records what
-    really happened to each transfer, and a paid mistake is reversed.
+    really happened to each transfer, and a paid mistake is reversed. One UPDATE of the
+    batch's waiting lines, after a check over plain value tuples.
     """
-    lines = list(batch.lines.filter(status=LineStatus.PENDING).select_related("kind"))
-    serving = {
-        e.key for e in _batch_entitlements(batch, person_ids={line.person_id for line in lines})
-    }
-    gone = [line for line in lines if (line.person_id, line.kind_id, line.month) not in serving]
+    _require(by, Capability.STIPENDS_VERIFY)
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    serving = {e.key for e in _batch_entitlements(batch)}
+    waiting = batch.lines.filter(status=LineStatus.PENDING).order_by()
+    gone = [
+        (name, kind_id, month)
+        for person_id, kind_id, month, name in waiting.values_list(
+            "person_id", "kind_id", "month", "name"
+        ).iterator(chunk_size=20_000)
+        if (person_id, kind_id, month) not in serving
+    ]
     if gone:
+        codes = dict(PillarKind.objects.values_list("pk", "code"))
         raise ValidationError(
             [
                 _(
@@ -876,14 +959,21 @@ def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime
                 )
                 % {"count": len(gone)},
                 *[
-                    f"{line.name} ({line.kind.code}, {month_label(line.month)})"
-                    for line in gone[:10]
+                    f"{name} ({codes.get(kind_id, '')}, {month_label(month)})"
+                    for name, kind_id, month in gone[:10]
                 ],
             ]
         )
-    return stipend_batch_record(
-        by=by, batch=batch, outcomes=[Outcome(line, True) for line in lines], paid_on=paid_on
-    )
+    with transaction.atomic():
+        batch = _locked(batch, {Status.APPROVED, Status.PARTLY_PAID})
+        _paid_on_allowed(batch, paid_on)
+        paid = batch.lines.filter(status=LineStatus.PENDING).update(
+            status=LineStatus.PAID, paid_on=paid_on
+        )
+        counts = {"paid": paid, "failed": 0, "unchanged": 0}
+        _after_payment(by, batch, counts, paid_on)
+    batch.refresh_from_db()
+    return counts
 
 
 def stipend_line_reverse(

@@ -201,7 +201,7 @@ def eligibility(request):
     data = request.GET.copy()
     data.setdefault("month", selectors.last_month().strftime("%Y-%m"))
     form = EligibilityForm(data, user=request.user)
-    rows, counts, reasons = [], {}, {}
+    found, counts, reasons = [], {}, {}
     if form.is_valid():
         f = form.cleaned_data
         month = month_start(f["month"])
@@ -217,10 +217,7 @@ def eligibility(request):
                 reasons[code] = reasons.get(code, 0) + 1
         if f["state"]:
             found = [e for e in found if e.state == f["state"]]
-        rows = selectors.eligibility_rows(found)
-        if f["q"]:
-            rows = [r for r in rows if f["q"].casefold() in r.name.casefold()]
-        rows.sort(key=lambda r: (r.area_code, r.name))
+        found = selectors.in_list_order(found, f["q"] or "")
         fmt = request.GET.get("format")
         if fmt in {"xlsx", "csv"}:
             headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
@@ -232,16 +229,19 @@ def eligibility(request):
                 (
                     [r.name, r.nik, r.kind, r.area_name, f"{month:%Y-%m}", r.state_label]
                     + [r.amount, " ".join(r.reasons) if r.state == State.BLOCKED else ""]
-                    for r in rows
+                    for r in selectors.eligibility_rows_streamed(found)
                 ),
                 object_type="stipends.eligibility",
             )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Words (names, masked NIKs, areas, reasons) for the page shown only.
+    page.object_list = selectors.eligibility_rows(list(page.object_list))
     return render(
         request,
         "stipends/eligibility.html",
         {
             "form": form,
-            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page,
             "query": _query(request),
             "counts": [
                 (state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()

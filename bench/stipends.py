@@ -3,7 +3,7 @@
 transfer file, each against the raw SQL (and plain file writer) for the same rows.
 
     python3 bench/stipends.py [--people N] [--repeat R] [--file-repeat R] [--profile N]
-                              [--data-dir DIR]
+                              [--data-dir DIR] [--part all|review|pdf] [--review-repeat R]
 
 Uses DATABASE_URL from the environment; without it, a SQLite file in the bench's own data
 directory (--data-dir, default var/bench-stipends/; PILAR_DATA_DIR is always set to it). Refuses a
@@ -24,6 +24,13 @@ after one warm-up:
     once beside it): XLSX by `to_xlsx(TRANSFER_HEADERS, transfer_rows(batch))` and CSV by
     `to_csv(...)`, against the floor: the raw SQL SELECT of the same grouped rows written with
     XlsxWriter directly (and with csv.writer). Row count and total must agree.
+
+(c) with `--part review`: `stipend_batch_verify` and `stipend_batch_approve` of a committed draft
+    of those lines, each rolled back afterwards, against the same checks and updates in raw SQL
+    (`floor_step`); budget within 3× and under 10 s each.
+(d) with `--part pdf` (or after the rest): the daftar nominatif of the approved batch written to a
+    file, in a process of its own whose peak resident memory (VmHWM) is reported; budget under
+    20 s and 300 MB.
 
 Prints one JSON object on stdout; progress goes to stderr.
 """
@@ -82,8 +89,9 @@ def parse_args() -> argparse.Namespace:
 
 def clear_stipends() -> None:
     """Every tali kasih row: the bench's database holds no other."""
-    from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+    from pilar.stipends.models import BatchJob, Budget, StipendBatch, StipendLine, StipendRate
 
+    BatchJob.objects.all().delete()
     StipendLine.objects.filter(reverses__isnull=False).delete()
     StipendLine.objects.all()._raw_delete(StipendLine.objects.db)
     StipendBatch.kinds.through.objects.all().delete()
@@ -464,23 +472,28 @@ def review_bench(by, batch, repeat: int) -> dict:
 def pdf_child(batch_id: int) -> int:
     """In a process of its own: the daftar nominatif of `batch_id` written to a file as the
     worker does; prints seconds, pages, bytes and the process's peak RSS as JSON."""
-    import resource
     import tempfile
 
     from pilar.stipends.documents import nominatif_pdf
     from pilar.stipends.models import StipendBatch
 
+    def high_water_mb() -> float:
+        # VmHWM: this process's peak resident memory. (getrusage's ru_maxrss would keep the
+        # parent's peak across the fork and exec.)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
     batch = StipendBatch.objects.get(pk=batch_id)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = high_water_mb()
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         nominatif_pdf(batch, group_by="area", out=out)
         seconds = time.perf_counter() - started
         size = out.tell()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": round(seconds, 2), "bytes": size,
-                      "peak_rss_mb": round(peak_kb / 1024, 1),
-                      "rss_before_mb": round(rss_before / 1024, 1)}))  # fmt: skip
+                      "peak_rss_mb": high_water_mb(), "rss_before_mb": rss_before}))  # fmt: skip
     return 0
 
 
@@ -612,6 +625,8 @@ def main() -> int:
     started = time.perf_counter()
     batch = services.stipend_batch_draft(**draft_args)
     steps["draft_committed_s"] = time.perf_counter() - started
+    common.vacuum(*VACUUMED)
+    review = review_bench(by, batch, args.review_repeat)
     started = time.perf_counter()
     batch = services.stipend_batch_verify(by=by, batch=batch)
     steps["verify_s"] = time.perf_counter() - started
@@ -660,6 +675,8 @@ def main() -> int:
         log(f"bench: MISMATCH the CSV has {csv_lines} lines for {len(raw_rows)} rows")
         return 1
 
+    nominatif = pdf_bench(args, batch.pk)
+
     # Recording the payment of the whole batch (untimed budget; for the record).
     started = time.perf_counter()
     try:
@@ -689,6 +706,8 @@ def main() -> int:
             and (not postgres or draft_ms / 1000 < MAX_SECONDS_POSTGRESQL),
         },
         "files": files,
+        "review": review,
+        "nominatif": nominatif,
         "untimed_steps_s": {
             k: round(v, 2) if isinstance(v, float) else v for k, v in steps.items()
         },

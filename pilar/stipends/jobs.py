@@ -196,6 +196,9 @@ def batch_job_run(*, job_id: int) -> None:
         return  # already taken by another worker, failed as stale, or finished
     job = BatchJob.objects.select_related("batch").get(pk=job_id)
     rows = BatchJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    # The outcome is written whatever the status says by then: a step slower than the stale
+    # timeout may have been marked failed meanwhile, and what it did is the truth.
+    outcome = BatchJob.objects.filter(pk=job.pk)
     by = _actor(job)
     with translation.override(_language(by.user)):
         try:
@@ -206,13 +209,13 @@ def batch_job_run(*, job_id: int) -> None:
                 if isinstance(exc, ValidationError)
                 else _("Your role does not allow this.")
             )
-            rows.update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
+            outcome.update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
             if job.kind == Kind.DRAFT:
                 _give_up_draft(job, by, error)
         except Exception as exc:  # the page must show that it failed, not wait for ever
             # Only the job's id: the names being paid stay out of the log.
             logger.exception("tali kasih batch job %s", job.pk)
-            rows.update(
+            outcome.update(
                 status=JobStatus.FAILED,
                 finished_at=timezone.now(),
                 error=_(
@@ -222,7 +225,7 @@ def batch_job_run(*, job_id: int) -> None:
                 % {"kind": type(exc).__name__},
             )
         else:
-            rows.update(
+            outcome.update(
                 status=JobStatus.DONE,
                 message=message[:500],
                 done=job.total or 1,

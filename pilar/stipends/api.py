@@ -145,7 +145,7 @@ class BatchDetailOut(BatchOut):
     )
 
 
-class PrintIn(Schema):
+class StipendPrintIn(Schema):
     what: str = Field(description="nominatif or receipts")
     group: str = Field("area", description="For the nominatif: area or kind")
 
@@ -433,7 +433,7 @@ def get_job_file(request, batch_id: int, job_id: int):
     response={202: BatchDetailOut},
     summary="Print the payment list or the receipts (in the background)",
 )
-def print_document(request, batch_id: int, payload: PrintIn):
+def print_document(request, batch_id: int, payload: StipendPrintIn):
     _require(request, Capability.STIPENDS_VIEW)
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
     if payload.what == "nominatif":

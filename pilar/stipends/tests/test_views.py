@@ -319,3 +319,28 @@ def test_a_rate_typed_wrong_is_corrected_until_a_batch_uses_it(client, actors, r
     assert psm.amount == 450_000
     as_user(client, actors, "operator")
     assert client.post(f"/stipends/rates/{psm.pk}/correct/", {"amount": 1}).status_code == 403
+
+
+def test_printed_copies_with_full_niks_reach_only_those_allowed(client, actors, batch, by):
+    """Finance's receipts carry full NIKs: the approver (masked NIKs only) is refused that file
+    and prints a masked copy of their own. A print of nothing known changes nothing."""
+    from pilar.stipends.models import BatchJob
+
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    as_user(client, actors, "finance")
+    junk = client.post(f"/stipends/batches/{batch.pk}/print/", {"what": "x" * 5000}, follow=True)
+    assert "Choose the payment list or the receipts." in junk.content.decode()
+    assert not BatchJob.objects.exists()
+    client.post(f"/stipends/batches/{batch.pk}/print/", {"what": "receipts"})
+    full = BatchJob.objects.get()
+    assert full.status == "done" and full.options["full_nik"] is True
+    client.logout()
+    as_user(client, actors, "approver")
+    assert client.get(f"/stipends/batches/{batch.pk}/jobs/{full.pk}/file").status_code == 404
+    assert client.get(f"/stipends/batches/{batch.pk}/receipts.pdf").status_code == 302
+    assert download(client, batch, "receipts.pdf", "receipts").startswith(b"%PDF")
+    masked = BatchJob.objects.latest("pk")
+    assert masked.options["full_nik"] is False
+    # Another batch's address does not reach this batch's file.
+    assert client.get(f"/stipends/batches/{batch.pk + 1}/jobs/{masked.pk}/file").status_code == 404

@@ -3,7 +3,7 @@
 transfer file, each against the raw SQL (and plain file writer) for the same rows.
 
     python3 bench/stipends.py [--people N] [--repeat R] [--file-repeat R] [--profile N]
-                              [--data-dir DIR]
+                              [--data-dir DIR] [--part all|review|pdf] [--review-repeat R]
 
 Uses DATABASE_URL from the environment; without it, a SQLite file in the bench's own data
 directory (--data-dir, default var/bench-stipends/; PILAR_DATA_DIR is always set to it). Refuses a
@@ -24,6 +24,13 @@ after one warm-up:
     once beside it): XLSX by `to_xlsx(TRANSFER_HEADERS, transfer_rows(batch))` and CSV by
     `to_csv(...)`, against the floor: the raw SQL SELECT of the same grouped rows written with
     XlsxWriter directly (and with csv.writer). Row count and total must agree.
+
+(c) with `--part review`: `stipend_batch_verify` and `stipend_batch_approve` of a committed draft
+    of those lines, each rolled back afterwards, against the same checks and updates in raw SQL
+    (`floor_step`); budget within 3× and under 10 s each.
+(d) with `--part pdf` (or after the rest): the daftar nominatif of the approved batch written to a
+    file, in a process of its own whose peak resident memory (VmHWM) is reported; budget under
+    20 s and 300 MB.
 
 Prints one JSON object on stdout; progress goes to stderr.
 """
@@ -52,6 +59,8 @@ RATES = {"PSM": 400_000, "TKSK": 400_000, "TAGANA": 200_000, "PENDAMPING_KUBE": 
 OTHER_RATE = 250_000  # the kinds Bukittinggi does not pay, paid here so that everyone counts
 MAX_RATIO = 3.0
 MAX_SECONDS_POSTGRESQL = 30.0
+MAX_REVIEW_SECONDS = 10.0  # verify and approve, each (issue 14)
+MAX_PDF_SECONDS, MAX_PDF_RSS_MB = 20.0, 300.0  # the daftar nominatif (issue 14)
 VACUUMED = ("casework", "registry", "regions", "stipends")  # the apps whose tables are read
 LINE_FIELDS = (
     "person_id", "kind_id", "month", "area_id", "rate_id", "funding_source", "amount",
@@ -65,14 +74,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed drafts (3)")
     parser.add_argument("--file-repeat", type=int, default=3, help="timed files (3)")
     common.add_profile(parser, "one draft (cProfile)")
+    parser.add_argument(
+        "--part",
+        choices=["all", "review", "pdf"],
+        default="all",
+        help="all: draft, files, verify/approve and the PDF; review: verify and approve "
+        "against their floor only; pdf: the payment list only (each after the data is made)",
+    )
+    parser.add_argument("--review-repeat", type=int, default=3, help="timed verify/approve (3)")
+    parser.add_argument("--pdf-child", type=int, help=argparse.SUPPRESS)
     common.add_data_dir(parser, "bench-stipends")
     return parser.parse_args()
 
 
 def clear_stipends() -> None:
     """Every tali kasih row: the bench's database holds no other."""
-    from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+    from pilar.stipends.models import BatchJob, Budget, StipendBatch, StipendLine, StipendRate
 
+    BatchJob.objects.all().delete()
     StipendLine.objects.filter(reverses__isnull=False).delete()
     StipendLine.objects.all()._raw_delete(StipendLine.objects.db)
     StipendBatch.kinds.through.objects.all().delete()
@@ -300,8 +319,218 @@ def floor_csv(headers, rows) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# --- (c) verify and approve against their floor ------------------------------------------------
+
+
+def floor_stale_sql() -> tuple[str, list]:
+    """The floor of the re-check: the batch's waiting lines that are no longer eligible as
+    drafted, found by the database — the lines anti-joined to what eligibility decides in SQL
+    (duties × months joined to verified reports, the month's rate of that amount and people
+    with an account, as `floor_insert`). Synthetic people hold one duty each, and nothing is
+    prorated. (A correlated NOT EXISTS ran as a subplan per line: 9 s.)"""
+    from django.db import connection
+
+    from pilar.casework.models import MonthlyReport
+    from pilar.registry.models import Assignment, Person
+    from pilar.stipends.models import StipendLine, StipendRate
+
+    qn = connection.ops.quote_name
+    s, p, r, rate, line = (
+        qn(m._meta.db_table) for m in (Assignment, Person, MonthlyReport, StipendRate, StipendLine)
+    )
+    months_sql, months_params = months_table()
+    sql = (
+        "WITH ok AS (SELECT s.person_id, s.kind_id, m.mon, rt.amount "
+        f"FROM {s} s JOIN ({months_sql}) m "
+        "ON s.start_date <= m.mon_end AND (s.end_date IS NULL OR s.end_date >= m.mon) "
+        f"JOIN {r} r ON r.person_id = s.person_id AND r.kind_id = s.kind_id "
+        "AND r.month = m.mon AND r.status = 'verified' "
+        f"JOIN {rate} rt ON rt.kind_id = s.kind_id AND rt.valid_from <= m.mon "
+        "AND (rt.valid_to IS NULL OR rt.valid_to >= m.mon) "
+        f"JOIN {p} p ON p.id = s.person_id AND p.bank_name <> '' AND p.bank_account <> '') "
+        f"SELECT l.id FROM {line} l LEFT JOIN ok ON ok.person_id = l.person_id "
+        "AND ok.kind_id = l.kind_id AND ok.mon = l.month AND ok.amount = l.amount "
+        "WHERE l.batch_id = %s AND l.status = 'pending' AND ok.person_id IS NULL"
+    )
+    return sql, months_params
+
+
+def floor_step(batch_id: int, year: int, frm: str, to: str, *, freeze: bool) -> None:
+    """The floor of verify (freeze=False) or approve: the same checks and updates in raw SQL —
+    the stale lines, the batch's total per source against the ceiling and what other batches
+    take, the conditional status update, and for approval the copy of each recipient."""
+    from django.db import connection
+
+    from pilar.registry.models import Person
+    from pilar.stipends.models import Budget, StipendBatch, StipendLine
+
+    qn = connection.ops.quote_name
+    line, batch_t = qn(StipendLine._meta.db_table), qn(StipendBatch._meta.db_table)
+    person, budget = qn(Person._meta.db_table), qn(Budget._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {batch_t} WHERE id = %s FOR UPDATE"
+                       if connection.vendor == "postgresql"
+                       else f"SELECT id FROM {batch_t} WHERE id = %s", [batch_id])  # fmt: skip
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {line} WHERE batch_id = %s AND status = 'pending')",
+            [batch_id],
+        )
+        assert cursor.fetchone()[0]
+        sql, params = floor_stale_sql()
+        cursor.execute(sql, [*params, batch_id])
+        assert not cursor.fetchall(), "the floor found stale lines"
+        cursor.execute(
+            f"SELECT funding_source, SUM(amount) FROM {line} WHERE batch_id = %s "
+            "AND status = 'pending' GROUP BY funding_source",
+            [batch_id],
+        )
+        for source, total in cursor.fetchall():
+            lock = " FOR UPDATE" if freeze and connection.vendor == "postgresql" else ""
+            cursor.execute(
+                f"SELECT amount FROM {budget} WHERE year = %s AND funding_source = %s{lock}",
+                [year, source],
+            )
+            ceiling = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT COALESCE(SUM(l.amount), 0) FROM {line} l JOIN {batch_t} b "
+                "ON b.id = l.batch_id WHERE b.year = %s AND l.funding_source = %s "
+                "AND l.status IN ('pending', 'paid') AND b.status <> 'cancelled' "
+                "AND l.batch_id <> %s",
+                [year, source, batch_id],
+            )
+            assert cursor.fetchone()[0] + total <= ceiling
+        cursor.execute(
+            f"UPDATE {batch_t} SET status = %s WHERE id = %s AND status = %s", [to, batch_id, frm]
+        )
+        assert cursor.rowcount == 1
+        if freeze:
+            cursor.execute(
+                f"UPDATE {line} SET name = p.name, nik = p.nik, bank_name = p.bank_name, "
+                "bank_account = p.bank_account, bank_holder = p.bank_holder "
+                f"FROM {person} p WHERE p.id = {line}.person_id AND {line}.batch_id = %s "
+                f"AND {line}.status = 'pending'",
+                [batch_id],
+            )
+
+
+def review_bench(by, batch, repeat: int) -> dict:
+    """Verify and approve of the drafted `batch`, each in a transaction rolled back afterwards
+    (untimed), against their floor in the same run; median of `repeat` after a warm-up."""
+    from django.db import transaction
+
+    from pilar.stipends import services
+
+    def once(work, before=None):
+        with transaction.atomic():
+            if before is not None:
+                before()
+            started = time.perf_counter()
+            work()
+            ms = (time.perf_counter() - started) * 1000
+            transaction.set_rollback(True)
+        return ms
+
+    def verified():
+        services.stipend_batch_verify(by=by, batch=batch)
+
+    steps = {
+        "verify": (
+            lambda: services.stipend_batch_verify(by=by, batch=batch),
+            lambda: floor_step(batch.pk, batch.year, "draft", "verified", freeze=False),
+            None,
+        ),
+        "approve": (
+            lambda: services.stipend_batch_approve(by=by, batch=batch),
+            lambda: floor_step(batch.pk, batch.year, "verified", "approved", freeze=True),
+            verified,
+        ),
+    }
+    out = {}
+    for name, (product, floor, before) in steps.items():
+        times = {}
+        for label, work in (("floor", floor), ("product", product)):
+            log(f"bench: {name} {label} warm-up {once(work, before):.0f} ms")
+            runs = [once(work, before) for _ in range(repeat)]
+            log(f"bench: {name} {label} {', '.join(f'{t:.0f}' for t in runs)} ms")
+            times[label] = runs
+        f_ms = sorted(times["floor"])[len(times["floor"]) // 2]
+        p_ms = sorted(times["product"])[len(times["product"]) // 2]
+        out[name] = {
+            "floor_ms": round(f_ms, 1),
+            "product_ms": round(p_ms, 1),
+            "ratio": round(p_ms / f_ms, 2),
+            "floor_ms_runs": [round(t, 1) for t in times["floor"]],
+            "product_ms_runs": [round(t, 1) for t in times["product"]],
+            "budget_ok": p_ms / f_ms <= MAX_RATIO and p_ms / 1000 < MAX_REVIEW_SECONDS,
+        }
+    return out
+
+
+# --- (d) the payment list, printed as the worker prints it ------------------------------------
+
+
+def pdf_child(batch_id: int) -> int:
+    """In a process of its own: the daftar nominatif of `batch_id` written to a file as the
+    worker does; prints seconds, pages, bytes and the process's peak RSS as JSON."""
+    import tempfile
+
+    from pilar.stipends.documents import nominatif_pdf
+    from pilar.stipends.models import StipendBatch
+
+    def high_water_mb() -> float:
+        # VmHWM: this process's peak resident memory. (getrusage's ru_maxrss would keep the
+        # parent's peak across the fork and exec.)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    batch = StipendBatch.objects.get(pk=batch_id)
+    rss_before = high_water_mb()
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        nominatif_pdf(batch, group_by="area", out=out)
+        seconds = time.perf_counter() - started
+        size = out.tell()
+    print(json.dumps({"seconds": round(seconds, 2), "bytes": size,
+                      "peak_rss_mb": high_water_mb(), "rss_before_mb": rss_before}))  # fmt: skip
+    return 0
+
+
+def pdf_bench(args, batch_id: int) -> dict:
+    import os
+    import subprocess
+
+    command = [sys.executable, __file__, "--pdf-child", str(batch_id),
+               "--data-dir", str(args.data_dir), "--people", str(args.people)]  # fmt: skip
+    log("bench: printing the daftar nominatif in a process of its own")
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ, check=True)
+    result = json.loads(done.stdout)
+    result["budget_ok"] = (
+        result["seconds"] < MAX_PDF_SECONDS and result["peak_rss_mb"] < MAX_PDF_RSS_MB
+    )
+    log(f"bench: nominatif {result}")
+    return result
+
+
+def approved_batch(by, draft_args):
+    """The bench's batch drafted, verified and approved (reused by --part pdf when there)."""
+    from pilar.stipends import services
+    from pilar.stipends.models import StipendBatch
+
+    batch = StipendBatch.objects.filter(title="Bench", status="approved").first()
+    if batch is None:
+        batch = services.stipend_batch_draft(**draft_args)
+        batch = services.stipend_batch_verify(by=by, batch=batch)
+        batch = services.stipend_batch_approve(by=by, batch=batch)
+    return batch
+
+
 def main() -> int:
     args = parse_args()
+    if args.pdf_child:
+        common.setup_django(args.data_dir)
+        return pdf_child(args.pdf_child)
     # Tali kasih lines protect the people synth deletes: cleared first.
     synth_s = common.start_synthetic(
         args.data_dir, args.people, "stipends.py", "rewrites the registry", clear_stipends
@@ -331,6 +560,8 @@ def main() -> int:
         "year": YEAR, "title": "Bench",
     }  # fmt: skip
     expected = args.people * len(MONTHS)
+    if args.part != "all":
+        return partial(args, by, draft_args, prepared, prepare_s, synth_s)
 
     def rolled_back(work):
         """Time `work` inside a transaction that is rolled back afterwards (untimed)."""
@@ -394,6 +625,8 @@ def main() -> int:
     started = time.perf_counter()
     batch = services.stipend_batch_draft(**draft_args)
     steps["draft_committed_s"] = time.perf_counter() - started
+    common.vacuum(*VACUUMED)
+    review = review_bench(by, batch, args.review_repeat)
     started = time.perf_counter()
     batch = services.stipend_batch_verify(by=by, batch=batch)
     steps["verify_s"] = time.perf_counter() - started
@@ -442,6 +675,8 @@ def main() -> int:
         log(f"bench: MISMATCH the CSV has {csv_lines} lines for {len(raw_rows)} rows")
         return 1
 
+    nominatif = pdf_bench(args, batch.pk)
+
     # Recording the payment of the whole batch (untimed budget; for the record).
     started = time.perf_counter()
     try:
@@ -471,6 +706,8 @@ def main() -> int:
             and (not postgres or draft_ms / 1000 < MAX_SECONDS_POSTGRESQL),
         },
         "files": files,
+        "review": review,
+        "nominatif": nominatif,
         "untimed_steps_s": {
             k: round(v, 2) if isinstance(v, float) else v for k, v in steps.items()
         },
@@ -480,6 +717,36 @@ def main() -> int:
         "synth_s": round(synth_s, 1) if synth_s is not None else None,
         "machine": common.machine(),
     }
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def partial(args, by, draft_args, prepared, prepare_s, synth_s) -> int:
+    """--part review or pdf: only those, after the data is made."""
+    from django.db import connection
+
+    from pilar.stipends import services
+
+    result = {"vendor": connection.vendor, "people": args.people, "part": args.part}
+    if args.part == "review":
+        started = time.perf_counter()
+        batch = services.stipend_batch_draft(**draft_args)
+        result["draft_committed_s"] = round(time.perf_counter() - started, 2)
+        result["lines"] = batch.lines.count()
+        common.vacuum(*VACUUMED)
+        result["review"] = review_bench(by, batch, args.review_repeat)
+    else:
+        batch = approved_batch(by, draft_args)
+        common.vacuum(*VACUUMED)
+        result["lines"] = batch.lines.count()
+        result["nominatif"] = pdf_bench(args, batch.pk)
+    result.update(
+        budget={"max_ratio": MAX_RATIO, "max_review_seconds": MAX_REVIEW_SECONDS,
+                "max_pdf_seconds": MAX_PDF_SECONDS, "max_pdf_rss_mb": MAX_PDF_RSS_MB},
+        prepared=prepared, prepare_s=round(prepare_s, 1),
+        synth_s=round(synth_s, 1) if synth_s is not None else None,
+        machine=common.machine(),
+    )  # fmt: skip
     print(json.dumps(result, indent=2, default=str))
     return 0
 

@@ -84,9 +84,11 @@ class Document:
     (a table repeats its header there).
     """
 
-    def __init__(self, *, title: str, running_title: str = "", letterhead: bool = True):
+    def __init__(self, *, title: str, running_title: str = "", letterhead: bool = True, out=None):
         self.regular, self.bold = fonts()
-        self.buffer = io.BytesIO()
+        # `out`: a binary file the PDF is written to at `finish()`, instead of returned bytes.
+        self.out = out
+        self.buffer = out if out is not None else io.BytesIO()
         self.canvas = Canvas(self.buffer, pagesize=A4, pageCompression=1)
         self.canvas.setTitle(title)
         self.canvas.setAuthor(settings.PILAR_OFFICE_NAME)
@@ -125,7 +127,8 @@ class Document:
         return False
 
     def finish(self) -> bytes:
-        """Close the last page, write the page total into every footer, return the PDF."""
+        """Close the last page, write the page total into every footer, return the PDF (or
+        write it to `out`, returning nothing)."""
         c = self.canvas
         c.showPage()
         c.beginForm(PAGE_COUNT_FORM)
@@ -134,7 +137,7 @@ class Document:
         c.drawString(0, 0, str(self.page))
         c.endForm()
         c.save()
-        return self.buffer.getvalue()
+        return b"" if self.out is not None else self.buffer.getvalue()
 
     def _draw_letterhead(self) -> float:
         c, middle = self.canvas, PAGE_WIDTH / 2

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability, can
@@ -22,9 +24,15 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.lib.exports import file_response
 from pilar.lib.months import month_end
-from pilar.stipends import bankfile, selectors, services
+from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import line_scope_q
-from pilar.stipends.models import FundingSource, StipendBatch, StipendLine, StipendRate
+from pilar.stipends.models import (
+    BatchJob,
+    FundingSource,
+    StipendBatch,
+    StipendLine,
+    StipendRate,
+)
 
 router = Router(tags=["stipends"])
 
@@ -93,6 +101,30 @@ class KindSourceTotal(Schema):
     amount: int
 
 
+class StipendBatchJobOut(Schema):
+    """A batch's work run in the background (drafting, verifying, printing...)."""
+
+    id: int
+    batch_id: int
+    kind: BatchJob.Kind
+    status: BatchJob.Status = Field(
+        description="queued or running while it works; done, or failed with `error`."
+    )
+    done: int
+    total: int = Field(description="Lines (or recipients, for a print) to go through; 0: unknown.")
+    message: str = Field(description="What it did, once done.")
+    error: str = Field(
+        description="Why it failed: a refusal (four eyes, a line no longer "
+        "eligible, the budget) or a worker that vanished."
+    )
+    requested_by: str | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    heartbeat_at: datetime.datetime | None
+    file_url: str | None = Field(description="The printed PDF, once done.")
+
+
 class BatchDetailOut(BatchOut):
     created_by: str | None
     created_at: datetime.datetime
@@ -105,6 +137,17 @@ class BatchDetailOut(BatchOut):
     result: dict[str, int] | None = Field(
         None, description="What the action did: refresh (removed, added); mark-paid (paid, …)."
     )
+    job: StipendBatchJobOut | None = Field(
+        None,
+        description="The batch's queued or running job, else its last one. Drafting, refresh, "
+        "verify, approve and mark-paid answer 202 with it: follow "
+        "/batches/{id}/jobs/{job_id} until it is done or failed.",
+    )
+
+
+class StipendPrintIn(Schema):
+    what: str = Field(description="nominatif or receipts")
+    group: str = Field("area", description="For the nominatif: area or kind")
 
 
 class BatchIn(Schema):
@@ -314,7 +357,97 @@ def _detail(request, batch_id: int, result: dict | None = None) -> dict:
         "counts": summary.counts,
         "totals": summary.totals,
         "result": result,
+        "job": _job_out(jobs.current(batch) or batch.jobs.order_by("-created_at", "-pk").first()),
     }
+
+
+def _job_out(job: BatchJob | None) -> dict | None:
+    if job is None:
+        return None
+    return {
+        "id": job.pk,
+        "batch_id": job.batch_id,
+        "kind": job.kind,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "message": job.message,
+        "error": job.error,
+        "requested_by": _username(job.requested_by),
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "heartbeat_at": job.heartbeat_at,
+        "file_url": f"/api/v1/stipends/batches/{job.batch_id}/jobs/{job.pk}/file"
+        if job.file
+        else None,
+    }
+
+
+def _start(request, batch_id: int, kind: str, options: dict | None = None):
+    batch = _batch(request, batch_id)
+    jobs.batch_job_start(by=_actor(request), batch=batch, kind=kind, options=options)
+    return Status(202, _detail(request, batch_id))
+
+
+@router.get(
+    "/batches/{batch_id}/jobs/{job_id}",
+    response=StipendBatchJobOut,
+    summary="A batch's background job: progress, result or why it failed",
+)
+def get_job(request, batch_id: int, job_id: int):
+    _require(request, Capability.STIPENDS_VIEW)
+    batch = _batch(request, batch_id)
+    jobs.fail_stale(batch)
+    return _job_out(get_object_or_404(batch.jobs.select_related("requested_by"), pk=job_id))
+
+
+@router.get("/batches/{batch_id}/jobs/{job_id}/file", summary="A printed document (PDF)")
+def get_job_file(request, batch_id: int, job_id: int):
+    _require(request, Capability.STIPENDS_VIEW)
+    batch = _batch(request, batch_id)
+    job = get_object_or_404(
+        batch.jobs.exclude(file=""),
+        pk=job_id,
+        status=BatchJob.Status.DONE,
+        kind__in=[BatchJob.Kind.NOMINATIF, BatchJob.Kind.RECEIPTS],
+    )
+    if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
+        raise PermissionDenied
+    audit_record(
+        by=_actor(request),
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=batch,
+        note=f"{job.kind}.pdf (job {job.pk})",
+    )
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=f"{job.kind}-{batch.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@router.post(
+    "/batches/{batch_id}/print",
+    response={202: BatchDetailOut},
+    summary="Print the payment list or the receipts (in the background)",
+)
+def print_document(request, batch_id: int, payload: StipendPrintIn):
+    _require(request, Capability.STIPENDS_VIEW)
+    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    if payload.what == "nominatif":
+        if payload.group not in {"area", "kind"}:
+            raise ValidationError({"group": _("Group the list by area or by kind.")})
+        return _start(
+            request,
+            batch_id,
+            BatchJob.Kind.NOMINATIF,
+            {"group": payload.group, "full_nik": full},
+        )
+    if payload.what == "receipts":
+        return _start(request, batch_id, BatchJob.Kind.RECEIPTS, {"full_nik": full})
+    raise ValidationError({"what": _("Choose nominatif or receipts.")})
 
 
 @router.get("/batches", response=list[BatchOut], summary="Payment batches")
@@ -334,10 +467,12 @@ def list_batches(
     return [_batch_out(b) for b in batches[offset : offset + limit]]
 
 
-@router.post("/batches", response={201: BatchDetailOut}, summary="Draft a batch")
+@router.post(
+    "/batches", response={202: BatchDetailOut}, summary="Draft a batch (filled in the background)"
+)
 def draft_batch(request, payload: BatchIn):
     _require(request, Capability.STIPENDS_DRAFT)
-    batch = services.stipend_batch_draft(
+    batch, _job = jobs.batch_draft_start(
         by=_actor(request),
         first_month=selectors.parse_month(payload.first_month, "first_month"),
         last_month=selectors.parse_month(payload.last_month, "last_month"),
@@ -348,7 +483,7 @@ def draft_batch(request, payload: BatchIn):
         else None,
         title=payload.title,
     )
-    return Status(201, _detail(request, batch.pk))
+    return Status(202, _detail(request, batch.pk))
 
 
 @router.get("/batches/{batch_id}", response=BatchDetailOut, summary="One batch with its totals")
@@ -435,25 +570,34 @@ def transfer_csv(request, batch_id: int):
     return _transfer(request, batch_id, "csv")
 
 
-@router.post("/batches/{batch_id}/refresh", response=BatchDetailOut, summary="Refresh a draft")
+@router.post(
+    "/batches/{batch_id}/refresh",
+    response={202: BatchDetailOut},
+    summary="Refresh a draft (in the background)",
+)
 def refresh_batch(request, batch_id: int):
     _require(request, Capability.STIPENDS_DRAFT)
-    result = services.stipend_batch_refresh(by=_actor(request), batch=_batch(request, batch_id))
-    return _detail(request, batch_id, result)
+    return _start(request, batch_id, BatchJob.Kind.REFRESH)
 
 
-@router.post("/batches/{batch_id}/verify", response=BatchDetailOut, summary="Verify (finance)")
+@router.post(
+    "/batches/{batch_id}/verify",
+    response={202: BatchDetailOut},
+    summary="Verify (finance, in the background)",
+)
 def verify_batch(request, batch_id: int):
     _require(request, Capability.STIPENDS_VERIFY)
-    services.stipend_batch_verify(by=_actor(request), batch=_batch(request, batch_id))
-    return _detail(request, batch_id)
+    return _start(request, batch_id, BatchJob.Kind.VERIFY)
 
 
-@router.post("/batches/{batch_id}/approve", response=BatchDetailOut, summary="Approve")
+@router.post(
+    "/batches/{batch_id}/approve",
+    response={202: BatchDetailOut},
+    summary="Approve (in the background)",
+)
 def approve_batch(request, batch_id: int):
     _require(request, Capability.STIPENDS_APPROVE)
-    services.stipend_batch_approve(by=_actor(request), batch=_batch(request, batch_id))
-    return _detail(request, batch_id)
+    return _start(request, batch_id, BatchJob.Kind.APPROVE)
 
 
 @router.post("/batches/{batch_id}/return", response=BatchDetailOut, summary="Back to draft")
@@ -480,15 +624,14 @@ def cancel_batch(request, batch_id: int, payload: ReasonIn):
 
 @router.post(
     "/batches/{batch_id}/mark-paid",
-    response=BatchDetailOut,
-    summary="Every waiting line paid on a date",
+    response={202: BatchDetailOut},
+    summary="Every waiting line paid on a date (in the background)",
 )
 def mark_paid(request, batch_id: int, payload: PaidIn):
     _require(request, Capability.STIPENDS_VERIFY)
-    result = services.stipend_batch_mark_paid(
-        by=_actor(request), batch=_batch(request, batch_id), paid_on=payload.paid_on
+    return _start(
+        request, batch_id, BatchJob.Kind.MARK_PAID, {"paid_on": payload.paid_on.isoformat()}
     )
-    return _detail(request, batch_id, result)
 
 
 def _line(request, line_id: int) -> StipendLine:

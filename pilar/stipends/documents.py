@@ -157,23 +157,42 @@ def nominatif_pdf(
     group_by: str = "area",
     lines: QuerySet | None = None,
     full_nik: bool = True,
+    out=None,
+    progress=None,
 ) -> bytes:
     """The batch's payment list as an A4 PDF: one section per area of duty (`group_by="area"`)
     or per kind of pillar (`"kind"`), a row per recipient with a column to sign, subtotals,
     the total in figures and in words, and the treasurer's and the head's signatures.
 
     `lines` narrows the list (e.g. to one kecamatan); it defaults to the whole batch. Without
-    `full_nik` (a reader who may not see full NIKs) the NIKs are masked.
+    `full_nik` (a reader who may not see full NIKs) the NIKs are masked. With `out` (a binary
+    file) the PDF is written there and nothing is returned; `progress(n)` is called as
+    recipients are drawn.
     """
     if group_by not in ORDER:
         raise ValueError(f"group_by must be 'area' or 'kind', not {group_by!r}")
     payable = payable_lines(batch, lines)
     with translation.override("id"):
-        return _Nominatif(batch, payable, group_by, full_nik).render()
+        return _Nominatif(batch, payable, group_by, full_nik, out, progress).render()
+
+
+def recipient_count(batch: StipendBatch, what: str, group_by: str = "area") -> int:
+    """How many rows (recipients) the payment list or the receipts of the batch will draw."""
+    key = ("person_id",) if what == "receipts" else ("area_id", "person_id", "kind_id")
+    return payable_lines(batch).order_by().values(*key).distinct().count()
 
 
 class _Nominatif:
-    def __init__(self, batch: StipendBatch, lines: QuerySet, group_by: str, full_nik: bool):
+    def __init__(
+        self,
+        batch: StipendBatch,
+        lines: QuerySet,
+        group_by: str,
+        full_nik: bool,
+        out=None,
+        progress=None,
+    ):
+        self.progress = progress or (lambda n: None)
         self.batch, self.lines, self.group_by = batch, lines, group_by
         self.nik = (lambda nik: nik) if full_nik else mask_nik
         self.kinds = {k.pk: k for k in PillarKind.objects.all()}
@@ -182,6 +201,7 @@ class _Nominatif:
         self.doc = Document(
             title=f"Daftar nominatif — {batch.title}",
             running_title=f"Daftar nominatif penerima tali kasih — {batch.title}",
+            out=out,
         )
         # The fourth column says what the sections don't: the kind, or the area of duty.
         fourth = Column("Jenis", 20 * mm) if group_by == "area" else Column("Wilayah", 32 * mm)
@@ -236,6 +256,7 @@ class _Nominatif:
             subtotal += recipient.amount
             total += recipient.amount
             self.table.row(self._cells(number, recipient))
+            self.progress(number)
         if section is None:
             self.table.row(
                 [Cell("Tidak ada penerima pada daftar ini.")], span=len(self.columns), tall=False
@@ -324,10 +345,13 @@ class _Nominatif:
 RECEIPTS_PER_PAGE = 2
 
 
-def receipts_pdf(batch: StipendBatch, *, person_ids=None, full_nik: bool = True) -> bytes:
+def receipts_pdf(
+    batch: StipendBatch, *, person_ids=None, full_nik: bool = True, out=None, progress=None
+) -> bytes:
     """One receipt (kuitansi) per recipient of the batch, two to an A4 page (cut into A5):
     the sum of that person's lines in figures and words, what it pays for, and room for the
-    recipient's and the treasurer's signatures. `person_ids` prints only those people."""
+    recipient's and the treasurer's signatures. `person_ids` prints only those people; `out`
+    and `progress` as for `nominatif_pdf`."""
     lines = payable_lines(batch)
     if person_ids is not None:
         lines = lines.filter(person_id__in=list(person_ids))
@@ -339,6 +363,7 @@ def receipts_pdf(batch: StipendBatch, *, person_ids=None, full_nik: bool = True)
             title=f"Kuitansi tali kasih — {batch.title}",
             running_title=f"Kuitansi tali kasih — {batch.title}",
             letterhead=False,
+            out=out,
         )
         slot = (doc.y - doc.bottom) / RECEIPTS_PER_PAGE
         order = ["name", "person_id", "kind__order", "kind_id", "month"]
@@ -349,6 +374,8 @@ def receipts_pdf(batch: StipendBatch, *, person_ids=None, full_nik: bool = True)
             if not full_nik:
                 recipient = dataclasses.replace(recipient, nik=mask_nik(recipient.nik))
             _receipt(doc, batch, recipient, kinds, top, slot - 4 * mm)
+            if progress is not None:
+                progress(n + 1)
         return doc.finish()
 
 

@@ -24,6 +24,9 @@ from pilar.lib.months import month_end, month_label, months_between
 from pilar.registry.models import Assignment, PillarKind
 from pilar.stipends.models import StipendLine, StipendRate
 
+VERIFIED = MonthlyReport.Status.VERIFIED
+CASH = StipendLine.Method.CASH
+
 
 class State:
     ELIGIBLE = "eligible"
@@ -116,11 +119,13 @@ def entitlements(
     kinds: Iterable[PillarKind] | None = None,
     person_ids: Iterable[int] | None = None,
     duty_filter: Q | None = None,
+    with_lines: bool = True,
 ) -> list[Entitlement]:
     """Every (person, kind, month) with a duty on at least one day of the month, for `months`.
 
     `duty_filter` narrows the duties read (an area, a user's scope). Ordered by month, then
-    by person and kind.
+    by person and kind. Without `with_lines` the lines holding each month are not read (the
+    re-check of a batch's own lines needs only what each month would pay).
     """
     if not months:
         return []
@@ -144,7 +149,9 @@ def entitlements(
     if duty_filter is not None:
         duties = duties.filter(duty_filter)
     duty_rows = list(
-        duties.order_by("start_date", "pk").values_list(
+        # By person and kind, then in date order: the pairs come out in order without a sort,
+        # and the last duty of a pair in a month gives its area.
+        duties.order_by("person_id", "kind_id", "start_date", "pk").values_list(
             "person_id",
             "kind_id",
             "area_id",
@@ -158,12 +165,16 @@ def entitlements(
         (p, k, m): s
         for p, k, m, s in reports.values_list("person_id", "kind_id", "month", "status")
     }
-    held = {
-        (p, k, m): (pk, b, s, d)
-        for pk, p, k, m, b, s, d in lines.values_list(
-            "pk", "person_id", "kind_id", "month", "batch_id", "status", "paid_on"
-        )
-    }
+    held = (
+        {
+            (p, k, m): (pk, b, s, d)
+            for pk, p, k, m, b, s, d in lines.values_list(
+                "pk", "person_id", "kind_id", "month", "batch_id", "status", "paid_on"
+            )
+        }
+        if with_lines
+        else {}
+    )
     rates = rates_by_kind(kind_ids)
     today = _today()
     required = settings.PILAR_STIPEND_REPORT_REQUIRED
@@ -173,58 +184,62 @@ def entitlements(
     for month in months:
         end = month_end(month)
         days_in_month = end.day
-        # (person, kind) → [area of the latest duty, set of days served, has account]
+        # (person, kind) → [area of the latest duty, first day, last day, set of days or None,
+        # has account]. A duty's days are a span; a set is built only when a second duty of
+        # the same kind falls in the month (at 300,000 entitlements a set each was most of
+        # the pass, docs/PERFORMANCE.md).
         served: dict[tuple[int, int], list] = {}
         for person_id, kind_id, area_id, start, stop, bank, account in duty_rows:
             if start > end or (stop is not None and stop < month):
                 continue
-            lo = max(start, month).day
-            hi = (min(stop, end) if stop is not None else end).day
+            lo = start.day if start > month else 1
+            hi = stop.day if stop is not None and stop < end else days_in_month
             entry = served.get((person_id, kind_id))
             if entry is None:
-                served[(person_id, kind_id)] = [
-                    area_id,
-                    set(range(lo, hi + 1)),
-                    bool(bank and account),
-                ]
+                served[(person_id, kind_id)] = [area_id, lo, hi, None, bool(bank and account)]
             else:
+                days = entry[3]
+                if days is None:
+                    days = entry[3] = set(range(entry[1], entry[2] + 1))
+                days.update(range(lo, hi + 1))
                 entry[0] = area_id
-                entry[1].update(range(lo, hi + 1))
         kind_rates = {k: rate_for(rates.get(k, []), month) for k in kind_ids}
-        for (person_id, kind_id), (area_id, days, has_account) in sorted(served.items()):
+        begun = month <= today
+        for (person_id, kind_id), (area_id, lo, hi, days, has_account) in sorted(served.items()):
+            days_served = hi - lo + 1 if days is None else len(days)
+            reasons = [] if begun else ["not_begun"]
             e = Entitlement(
-                person_id=person_id,
-                kind_id=kind_id,
-                month=month,
-                area_id=area_id,
-                days_served=len(days),
-                days_in_month=days_in_month,
+                person_id,
+                kind_id,
+                month,
+                area_id,
+                days_served,
+                days_in_month,
+                reasons=reasons,
             )
-            reasons = e.reasons
-            if month > today:
-                reasons.append("not_begun")
             rate = kind_rates[kind_id]
             if rate is None:
                 reasons.append("no_rate")
             else:
                 e.rate_id, e.funding_source = rate.pk, rate.funding_source
                 e.amount = (
-                    (rate.amount * e.days_served * 2 + days_in_month) // (2 * days_in_month)
+                    (rate.amount * days_served * 2 + days_in_month) // (2 * days_in_month)
                     if prorate
                     else rate.amount
                 )
             status = report_status.get((person_id, kind_id, month))
             e.report_status = status
-            if required and status != MonthlyReport.Status.VERIFIED:
+            if required and status != VERIFIED:
                 reasons.append(f"report_{status}" if status else "report_missing")
             if not has_account:
                 if cash:
-                    e.method = StipendLine.Method.CASH
+                    e.method = CASH
                 else:
                     reasons.append("no_account")
-            line = held.get((person_id, kind_id, month))
-            if line is not None:
-                e.line_id, e.batch_id, e.line_status, e.paid_on = line
+            if held:
+                line = held.get((person_id, kind_id, month))
+                if line is not None:
+                    e.line_id, e.batch_id, e.line_status, e.paid_on = line
             out.append(e)
     return out
 

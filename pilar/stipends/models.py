@@ -315,3 +315,83 @@ class StipendLine(models.Model):
 
 
 HOLDS_MONTH = Q(status__in=["pending", "paid"], reverses__isnull=True, reversed_at__isnull=True)
+
+
+class BatchJob(models.Model):
+    """One piece of a batch's work run by the task worker, outside the web request: drafting,
+    refreshing, verifying, approving, marking paid, or printing the payment list or receipts.
+
+    At most one job of a batch is queued or running at a time (a partial unique index): a
+    second click while one runs is answered with the running job. A job whose worker vanished
+    (its `heartbeat_at` too old, pilar/lib/jobs.py) is marked failed with the reason; since each
+    step is one transaction, nothing of it was saved and it can simply be started again.
+    """
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", _("Drafting")
+        REFRESH = "refresh", _("Refreshing")
+        VERIFY = "verify", _("Verifying")
+        APPROVE = "approve", _("Approving")
+        MARK_PAID = "mark_paid", _("Marking paid")
+        NOMINATIF = "nominatif", _("Printing the payment list")
+        RECEIPTS = "receipts", _("Printing the receipts")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    WORKING = ["queued", "running"]
+
+    batch = models.ForeignKey(
+        StipendBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("work"), max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.CharField(_("result"), max_length=500, blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    file = models.FileField(_("file"), upload_to="stipends/jobs/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    source = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("batch job")
+        verbose_name_plural = _("batch jobs")
+        constraints = [
+            # A double submit, or two users at once, queue one job per batch.
+            models.UniqueConstraint(
+                fields=["batch"],
+                condition=Q(status__in=["queued", "running"]),
+                name="batch_job_one_working",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "kind", "status"], name="batch_job_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.kind} {self.status}"
+
+    @property
+    def working(self) -> bool:
+        return self.status in self.WORKING
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,6 +154,44 @@ def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
         )
         for e in found
     ]
+
+
+NAME_CHUNK = 900  # person ids per query: within SQLite's parameter limit
+
+
+def names_of(person_ids) -> dict[int, str]:
+    """Each person's name, read in chunks of ids."""
+    ids = sorted(set(person_ids))
+    names: dict[int, str] = {}
+    if connection.vendor == "postgresql":
+        # One array parameter: an IN list of 100,000 placeholders is split and bound one by one.
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, name FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
+            return dict(cursor.fetchall())
+    for start in range(0, len(ids), NAME_CHUNK):
+        names.update(
+            Person.objects.filter(pk__in=ids[start : start + NAME_CHUNK]).values_list("pk", "name")
+        )
+    return names
+
+
+def in_list_order(found: list[Entitlement], q: str = "") -> list[Entitlement]:
+    """`found` as the eligibility list shows it — by area code, then name — narrowed to names
+    containing `q`. Only names and area codes are read: the rows in words are built for the
+    page shown (`eligibility_rows`), not for every entitlement."""
+    codes = dict(Area.objects.values_list("pk", "code"))
+    names = names_of(e.person_id for e in found)
+    if q:
+        needle = q.casefold()
+        found = [e for e in found if needle in names[e.person_id].casefold()]
+    return sorted(found, key=lambda e: (codes[e.area_id], names[e.person_id]))
+
+
+def eligibility_rows_streamed(found: list[Entitlement], chunk: int = NAME_CHUNK):
+    """`eligibility_rows` of `found`, a chunk at a time (for a download)."""
+    for start in range(0, len(found), chunk):
+        yield from eligibility_rows(found[start : start + chunk])
 
 
 # --- budgets and batches ---------------------------------------------------------------------

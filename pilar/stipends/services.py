@@ -40,6 +40,7 @@ from pilar.stipends.models import (
 Status = StipendBatch.Status
 LineStatus = StipendLine.Status
 INSERT_CHUNK = 5000
+NAME_CHUNK = 900  # people per eligibility pass of the re-check: within SQLite's parameter limit
 
 
 def _user(by: Actor):
@@ -342,11 +343,12 @@ def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
 # --- batches ---------------------------------------------------------------------------------
 
 
-def _batch_entitlements(batch: StipendBatch, *, person_ids=None):
+def _batch_entitlements(batch: StipendBatch, *, person_ids=None, with_lines: bool = True):
     return entitlements(
         months=batch_months(batch.first_month, batch.last_month, batch.arrears_from),
         kinds=list(batch.kinds.all()),
         person_ids=person_ids,
+        with_lines=with_lines,
     )
 
 
@@ -457,7 +459,7 @@ def _months_errors(first, last, arrears_from) -> dict[str, list]:
     return errors
 
 
-def stipend_batch_draft(
+def stipend_batch_open(
     *,
     by: Actor,
     first_month: datetime.date,
@@ -467,10 +469,9 @@ def stipend_batch_draft(
     arrears_from: datetime.date | None = None,
     title: str = "",
 ) -> StipendBatch:
-    """A draft batch filled with every eligible unpaid month of `kinds`, arrears included.
+    """A new draft batch with no line yet: its months, kinds and budget year checked.
 
-    Refused, creating nothing, when it would pay nobody or exceed the year's budget.
-    """
+    `stipend_batch_fill_draft` fills it (the page and the API do that in the background)."""
     _require(by, Capability.STIPENDS_DRAFT)
     first_month, last_month = month_start(first_month), month_start(last_month)
     arrears_from = month_start(arrears_from) if arrears_from else None
@@ -498,6 +499,18 @@ def stipend_batch_draft(
             created_by=_user(by),
         )
         batch.kinds.set(kinds)
+    return batch
+
+
+def stipend_batch_fill_draft(*, by: Actor, batch: StipendBatch) -> StipendBatch:
+    """Fill a new draft with every eligible unpaid month of its kinds, arrears included.
+
+    Refused, adding nothing, when it would pay nobody or exceed the year's budget."""
+    _require(by, Capability.STIPENDS_DRAFT)
+    with transaction.atomic():
+        batch = _locked(batch, {Status.DRAFT})
+        if batch.lines.exists():
+            raise ValidationError(_("This batch is already drafted: refresh it instead."))
         added = _fill(batch)
         if not added:
             raise ValidationError(
@@ -516,31 +529,154 @@ def stipend_batch_draft(
     return batch
 
 
+def stipend_batch_draft(
+    *,
+    by: Actor,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    kinds: list[PillarKind],
+    year: int | None = None,
+    arrears_from: datetime.date | None = None,
+    title: str = "",
+) -> StipendBatch:
+    """A draft batch filled with every eligible unpaid month of `kinds`, arrears included, in
+    one transaction (the command line; the page and the API open the batch, then fill it in
+    the background).
+
+    Refused, creating nothing, when it would pay nobody or exceed the year's budget.
+    """
+    with transaction.atomic():
+        batch = stipend_batch_open(
+            by=by,
+            first_month=first_month,
+            last_month=last_month,
+            kinds=kinds,
+            year=year,
+            arrears_from=arrears_from,
+            title=title,
+        )
+        return stipend_batch_fill_draft(by=by, batch=batch)
+
+
 def batch_total(batch: StipendBatch, *, statuses=(LineStatus.PENDING, LineStatus.PAID)) -> int:
     return batch.lines.filter(status__in=statuses).aggregate(t=Sum("amount"))["t"] or 0
 
 
-def _stale(batch: StipendBatch) -> list[tuple[StipendLine, list[str]]]:
-    """Waiting lines that would no longer be drafted as they are, with the reasons."""
-    now = {e.key: e for e in _batch_entitlements(batch)}
+@dataclass(slots=True)
+class StaleLine:
+    line_id: int
+    person_id: int
+    kind_id: int
+    month: datetime.date
+    why: list[str]
+
+
+def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[int]) -> set[int]:
+    """Ids of the batch's waiting lines of `month` that the database alone shows still right
+    as drafted: a duty of the kind covering the *whole* month (so the amount is the rate's,
+    prorated or not), the rate's amount, the report verified (when required), and an account
+    for a transfer (or none for cash, when cash is allowed). Every other line is checked by the
+    eligibility pass itself (`_stale`). A month not yet begun has no such line."""
+    from django.conf import settings
+
+    from pilar.casework.models import MonthlyReport
+    from pilar.registry.models import Assignment
+    from pilar.stipends.eligibility import rate_for, rates_by_kind
+
+    if month > timezone.localdate():
+        return set()
+    rates = rates_by_kind(kind_ids)
+    amounts = [(k, r.amount) for k in kind_ids if (r := rate_for(rates.get(k, []), month))]
+    if not amounts:
+        return set()
+    qn = connection.ops.quote_name
+    line, person = qn(StipendLine._meta.db_table), qn(Person._meta.db_table)
+    duty, report = qn(Assignment._meta.db_table), qn(MonthlyReport._meta.db_table)
+    rate_sql = " OR ".join(["(l.kind_id = %s AND l.amount = %s)"] * len(amounts))
+    account = "(p.bank_name <> '' AND p.bank_account <> '')"
+    accounts = f"({account} AND l.method = 'transfer')"
+    if settings.PILAR_STIPEND_CASH_ALLOWED:
+        accounts = f"({accounts} OR (NOT {account} AND l.method = 'cash'))"
+    params: list = [batch.pk, month, month, month_end(month)]
+    # Identifiers from model metadata and fixed fragments; every value is a parameter.
+    sql = (
+        f"SELECT l.id FROM {line} l JOIN {person} p ON p.id = l.person_id "  # noqa: S608
+        "WHERE l.batch_id = %s AND l.status = 'pending' AND l.month = %s "
+        f"AND EXISTS (SELECT 1 FROM {duty} s WHERE s.person_id = l.person_id "
+        "AND s.kind_id = l.kind_id AND s.start_date <= %s "
+        "AND (s.end_date IS NULL OR s.end_date >= %s)) "
+    )
+    if settings.PILAR_STIPEND_REPORT_REQUIRED:
+        sql += (
+            f"AND EXISTS (SELECT 1 FROM {report} r WHERE r.person_id = l.person_id "  # noqa: S608
+            "AND r.kind_id = l.kind_id AND r.month = %s AND r.status = %s) "
+        )
+        params += [month, MonthlyReport.Status.VERIFIED]
+    sql += f"AND ({rate_sql}) AND {accounts}"
+    params += [v for pair in amounts for v in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _stale(batch: StipendBatch) -> list[StaleLine]:
+    """Waiting lines that would no longer be drafted as they are, with the reasons.
+
+    The database first sets aside the lines it can show are still right (`_surely_current`);
+    the eligibility pass then runs only for the people of the other lines, and compares plain
+    value tuples read with `values_list`, not model instances. At 300,000 lines, building a
+    line, a person and a kind per row, then the eligibility pass over everyone, was most of
+    verify and approve (docs/PERFORMANCE.md)."""
+    kind_ids = list(batch.kinds.values_list("pk", flat=True))
+    months = batch_months(batch.first_month, batch.last_month, batch.arrears_from)
+    current: set[int] = set()
+    for month in months:
+        current |= _surely_current(batch, month, kind_ids)
+    pending = (
+        batch.lines.filter(status=LineStatus.PENDING)
+        .order_by()
+        .values_list("pk", "person_id", "kind_id", "month", "amount", "method")
+    )
+    rest = [row for row in pending.iterator(chunk_size=20_000) if row[0] not in current]
+    if not rest:
+        return []
+    person_ids = sorted({row[1] for row in rest})
+    now = {}
+    for start in range(0, len(person_ids), NAME_CHUNK):
+        found = entitlements(
+            months=months,
+            kinds=list(batch.kinds.all()),
+            person_ids=person_ids[start : start + NAME_CHUNK],
+            with_lines=False,
+        )
+        now.update(((e.person_id, e.kind_id, e.month), e) for e in found)
     stale = []
-    for line in batch.lines.filter(status=LineStatus.PENDING).select_related("person", "kind"):
-        e = now.get((line.person_id, line.kind_id, line.month))
+    for pk, person_id, kind_id, month, amount, method in rest:
+        e = now.get((person_id, kind_id, month))
         if e is None:
-            stale.append((line, [_("No longer serving in this month.")]))
+            why = [_("No longer serving in this month.")]
         elif e.reasons:
-            stale.append((line, [reason_text(code) for code in e.reasons]))
-        elif e.amount != line.amount or e.method != line.method:
-            stale.append((line, [_("The amount or payment method has changed.")]))
+            why = [reason_text(code) for code in e.reasons]
+        elif e.amount != amount or e.method != method:
+            why = [_("The amount or payment method has changed.")]
+        else:
+            continue
+        stale.append(StaleLine(pk, person_id, kind_id, month, why))
     return stale
 
 
 def _refuse_stale(batch: StipendBatch) -> None:
     stale = _stale(batch)
     if stale:
+        first = stale[:10]
+        names = dict(
+            Person.objects.filter(pk__in={s.person_id for s in first}).values_list("pk", "name")
+        )
+        codes = dict(PillarKind.objects.values_list("pk", "code"))
         shown = [
-            f"{line.person.name} ({line.kind.code}, {month_label(line.month)}): {' '.join(why)}"
-            for line, why in stale[:10]
+            f"{names.get(s.person_id, '')} ({codes.get(s.kind_id, '')}, {month_label(s.month)}):"
+            f" {' '.join(s.why)}"
+            for s in first
         ]
         more = len(stale) - len(shown)
         raise ValidationError(
@@ -562,10 +698,10 @@ def stipend_batch_refresh(*, by: Actor, batch: StipendBatch) -> dict[str, int]:
     with transaction.atomic():
         batch = _locked(batch, {Status.DRAFT})
         removed = 0
-        for line, why in _stale(batch):
-            removed += StipendLine.objects.filter(pk=line.pk, status=LineStatus.PENDING).update(
-                status=LineStatus.CANCELLED, note=" ".join(why)[:250]
-            )
+        for stale in _stale(batch):
+            removed += StipendLine.objects.filter(
+                pk=stale.line_id, status=LineStatus.PENDING
+            ).update(status=LineStatus.CANCELLED, note=" ".join(stale.why)[:250])
         added = _fill(batch)
         _check_budget(batch, lock=False)
         audit_record(
@@ -708,16 +844,28 @@ def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
 
 
 def _freeze(batch: StipendBatch) -> None:
-    """Copy each recipient's name, NIK and account onto the batch's lines."""
+    """Copy each recipient's name, NIK and account onto the batch's lines.
+
+    One UPDATE … FROM joined to the people (PostgreSQL, SQLite 3.33+): five correlated
+    subqueries per line took most of approving 300,000 lines (docs/PERFORMANCE.md)."""
+    if connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 33)
+    ):
+        qn = connection.ops.quote_name
+        line, person = qn(StipendLine._meta.db_table), qn(Person._meta.db_table)
+        # Identifiers from model metadata; the values are parameters.
+        sql = (
+            f"UPDATE {line} SET name = p.name, nik = p.nik, bank_name = p.bank_name, "  # noqa: S608
+            "bank_account = p.bank_account, bank_holder = p.bank_holder "
+            f"FROM {person} p WHERE p.id = {line}.person_id AND {line}.batch_id = %s "
+            f"AND {line}.status = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [batch.pk, LineStatus.PENDING])
+        return
     pending = batch.lines.filter(status=LineStatus.PENDING)
     person = Person.objects.filter(pk=OuterRef("person_id"))
-    pending.update(
-        name=Subquery(person.values("name")[:1]),
-        nik=Subquery(person.values("nik")[:1]),
-        bank_name=Subquery(person.values("bank_name")[:1]),
-        bank_account=Subquery(person.values("bank_account")[:1]),
-        bank_holder=Subquery(person.values("bank_holder")[:1]),
-    )
+    pending.update(**{f: Subquery(person.values(f)[:1]) for f in FROZEN})
 
 
 def stipend_batch_return(*, by: Actor, batch: StipendBatch, reason: str) -> StipendBatch:
@@ -814,10 +962,7 @@ def stipend_batch_record(
     counts = {"paid": 0, "failed": 0, "unchanged": 0}
     with transaction.atomic():
         batch = _locked(batch, {Status.APPROVED, Status.PARTLY_PAID})
-        if batch.approved_at and paid_on < timezone.localtime(batch.approved_at).date():
-            raise ValidationError(
-                {"paid_on": _("The payment date cannot come before the approval.")}
-            )
+        _paid_on_allowed(batch, paid_on)
         paid_ids = [o.line.pk for o in outcomes if o.paid]
         # In chunks: SQLite takes a limited number of values in one statement.
         for start in range(0, len(paid_ids), INSERT_CHUNK):
@@ -836,22 +981,32 @@ def stipend_batch_record(
                     batch=batch, pk__in=ids[start : start + INSERT_CHUNK], status=LineStatus.PENDING
                 ).update(status=LineStatus.FAILED, failure_reason=reason)
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
-        if not counts["paid"] and not counts["failed"]:
-            return counts  # nothing was waiting: the batch and its date stay as they are
-        waiting = batch.lines.filter(status=LineStatus.PENDING).exists()
-        failed = batch.lines.filter(status=LineStatus.FAILED).exists()
-        to = Status.PARTLY_PAID if waiting or failed else Status.PAID
-        # The batch's date is its first payment (printed on the list); each line keeps its own.
-        StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=batch.paid_on or paid_on)
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=batch,
-            changes={"status": [batch.status, to], **counts},
-            note=_("Payment recorded for %(day)s") % {"day": long_date(paid_on)},
-        )
+        _after_payment(by, batch, counts, paid_on)
     batch.refresh_from_db()
     return counts
+
+
+def _paid_on_allowed(batch: StipendBatch, paid_on: datetime.date) -> None:
+    if batch.approved_at and paid_on < timezone.localtime(batch.approved_at).date():
+        raise ValidationError({"paid_on": _("The payment date cannot come before the approval.")})
+
+
+def _after_payment(by: Actor, batch: StipendBatch, counts: dict, paid_on: datetime.date) -> None:
+    """The batch's status and date after lines were marked, and the audit entry."""
+    if not counts["paid"] and not counts["failed"]:
+        return  # nothing was waiting: the batch and its date stay as they are
+    waiting = batch.lines.filter(status=LineStatus.PENDING).exists()
+    failed = batch.lines.filter(status=LineStatus.FAILED).exists()
+    to = Status.PARTLY_PAID if waiting or failed else Status.PAID
+    # The batch's date is its first payment (printed on the list); each line keeps its own.
+    StipendBatch.objects.filter(pk=batch.pk).update(status=to, paid_on=batch.paid_on or paid_on)
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=batch,
+        changes={"status": [batch.status, to], **counts},
+        note=_("Payment recorded for %(day)s") % {"day": long_date(paid_on)},
+    )
 
 
 def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime.date) -> dict:
@@ -859,14 +1014,25 @@ def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime
 
     Refused, naming them, while a line pays a month its person no longer served (a duty
     ended after approval, back to before that month): the bank's result file records what
-    really happened to each transfer, and a paid mistake is reversed.
+    really happened to each transfer, and a paid mistake is reversed. One UPDATE of the
+    batch's waiting lines, after a check over plain value tuples.
     """
-    lines = list(batch.lines.filter(status=LineStatus.PENDING).select_related("kind"))
+    _require(by, Capability.STIPENDS_VERIFY)
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
     serving = {
-        e.key for e in _batch_entitlements(batch, person_ids={line.person_id for line in lines})
+        (e.person_id, e.kind_id, e.month) for e in _batch_entitlements(batch, with_lines=False)
     }
-    gone = [line for line in lines if (line.person_id, line.kind_id, line.month) not in serving]
+    waiting = batch.lines.filter(status=LineStatus.PENDING).order_by()
+    gone = [
+        (name, kind_id, month)
+        for person_id, kind_id, month, name in waiting.values_list(
+            "person_id", "kind_id", "month", "name"
+        ).iterator(chunk_size=20_000)
+        if (person_id, kind_id, month) not in serving
+    ]
     if gone:
+        codes = dict(PillarKind.objects.values_list("pk", "code"))
         raise ValidationError(
             [
                 _(
@@ -876,14 +1042,21 @@ def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime
                 )
                 % {"count": len(gone)},
                 *[
-                    f"{line.name} ({line.kind.code}, {month_label(line.month)})"
-                    for line in gone[:10]
+                    f"{name} ({codes.get(kind_id, '')}, {month_label(month)})"
+                    for name, kind_id, month in gone[:10]
                 ],
             ]
         )
-    return stipend_batch_record(
-        by=by, batch=batch, outcomes=[Outcome(line, True) for line in lines], paid_on=paid_on
-    )
+    with transaction.atomic():
+        batch = _locked(batch, {Status.APPROVED, Status.PARTLY_PAID})
+        _paid_on_allowed(batch, paid_on)
+        paid = batch.lines.filter(status=LineStatus.PENDING).update(
+            status=LineStatus.PAID, paid_on=paid_on
+        )
+        counts = {"paid": paid, "failed": 0, "unchanged": 0}
+        _after_payment(by, batch, counts, paid_on)
+    batch.refresh_from_db()
+    return counts
 
 
 def stipend_line_reverse(

@@ -16,6 +16,9 @@ urlpatterns = [
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch-cancel"),
     path("batches/<int:pk>/mark-paid/", views.batch_mark_paid, name="batch-mark-paid"),
     path("batches/<int:pk>/result/", views.batch_result, name="batch-result"),
+    path("batches/<int:pk>/print/", views.batch_print, name="batch-print"),
+    path("batches/<int:pk>/job/", views.batch_job, name="batch-job"),
+    path("batches/<int:pk>/jobs/<int:job_pk>/file", views.batch_job_file, name="batch-job-file"),
     path("batches/<int:pk>/nominatif.pdf", views.batch_nominatif, name="batch-nominatif"),
     path("batches/<int:pk>/receipts.pdf", views.batch_receipts, name="batch-receipts"),
     path(

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
-from pilar.stipends import selectors, services
+from pilar.stipends import jobs, selectors, services
 from pilar.stipends.access import office_wide
 from pilar.stipends.bankfile import TRANSFER_HEADERS, open_transfer_file, transfer_rows
 from pilar.stipends.eligibility import (
@@ -45,6 +45,7 @@ from pilar.stipends.forms import (
 )
 from pilar.stipends.models import (
     HOLDS_MONTH,
+    BatchJob,
     FundingSource,
     StipendBatch,
     StipendLine,
@@ -200,7 +201,7 @@ def eligibility(request):
     data = request.GET.copy()
     data.setdefault("month", selectors.last_month().strftime("%Y-%m"))
     form = EligibilityForm(data, user=request.user)
-    rows, counts, reasons = [], {}, {}
+    found, counts, reasons = [], {}, {}
     if form.is_valid():
         f = form.cleaned_data
         month = month_start(f["month"])
@@ -216,10 +217,7 @@ def eligibility(request):
                 reasons[code] = reasons.get(code, 0) + 1
         if f["state"]:
             found = [e for e in found if e.state == f["state"]]
-        rows = selectors.eligibility_rows(found)
-        if f["q"]:
-            rows = [r for r in rows if f["q"].casefold() in r.name.casefold()]
-        rows.sort(key=lambda r: (r.area_code, r.name))
+        found = selectors.in_list_order(found, f["q"] or "")
         fmt = request.GET.get("format")
         if fmt in {"xlsx", "csv"}:
             headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
@@ -231,16 +229,19 @@ def eligibility(request):
                 (
                     [r.name, r.nik, r.kind, r.area_name, f"{month:%Y-%m}", r.state_label]
                     + [r.amount, " ".join(r.reasons) if r.state == State.BLOCKED else ""]
-                    for r in rows
+                    for r in selectors.eligibility_rows_streamed(found)
                 ),
                 object_type="stipends.eligibility",
             )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Words (names, masked NIKs, areas, reasons) for the page shown only.
+    page.object_list = selectors.eligibility_rows(list(page.object_list))
     return render(
         request,
         "stipends/eligibility.html",
         {
             "form": form,
-            "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page,
             "query": _query(request),
             "counts": [
                 (state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()
@@ -303,17 +304,13 @@ def batch_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            batch = services.stipend_batch_draft(by=_by(request), **data)
+            batch, job = jobs.batch_draft_start(by=_by(request), **data)
         except ValidationError as exc:
             _apply(form, exc)
         else:
-            messages.success(
+            messages.info(
                 request,
-                _("Batch drafted: %(people)s people, Rp %(total)s.")
-                % {
-                    "people": batch.lines.values("person").distinct().count(),
-                    "total": rupiah(services.batch_total(batch)),
-                },
+                _("The batch is being filled in the background: this page shows its progress."),
             )
             return redirect("stipends:batch-detail", pk=batch.pk)
     return render(request, "stipends/batch_form.html", {"form": form})
@@ -352,8 +349,17 @@ def batch_detail(request, pk):
         )
         .order_by("kind__code")
     )
-    by_status = dict(batch.lines.values_list("status").annotate(n=Count("pk")).order_by())
+    # Lines and money per status in one pass (the totals below come from it too).
+    per_status = {
+        status: (n, amount or 0)
+        for status, n, amount in batch.lines.values_list("status")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    }
+    by_status = {status: n for status, (n, _amount) in per_status.items()}
     user = request.user
+    job = jobs.current(batch)
+    last_job = job or batch.jobs.order_by("-created_at", "-pk").first()
     return render(
         request,
         "stipends/batch_detail.html",
@@ -369,13 +375,16 @@ def batch_detail(request, pk):
                 if by_status.get(value)
             ],
             "people": batch.lines.holding().values("person").distinct().count(),
-            "total": services.batch_total(batch),
-            "paid_total": services.batch_total(batch, statuses=["paid"]),
+            "total": sum(per_status.get(st, (0, 0))[1] for st in ("pending", "paid")),
+            "paid_total": per_status.get("paid", (0, 0))[1],
             "may_draft": office_wide(user, Capability.STIPENDS_DRAFT),
             "may_verify": office_wide(user, Capability.STIPENDS_VERIFY),
             "may_approve": office_wide(user, Capability.STIPENDS_APPROVE),
             "today": timezone.localdate(),
             "result_form": BankResultForm(initial={"paid_on": timezone.localdate()}),
+            "job": last_job,
+            "busy": job is not None,
+            "prints": _prints(batch, user),
             "history": AuditEntry.objects.filter(
                 object_type="stipends.stipendbatch", object_id=str(batch.pk)
             ).order_by("at", "pk"),
@@ -447,21 +456,52 @@ def _step(capability: Capability, call, success):
     return view
 
 
-batch_refresh = _step(
-    Capability.STIPENDS_DRAFT,
-    lambda r, b: services.stipend_batch_refresh(by=_by(r), batch=b),
-    lambda res: _("Batch refreshed: %(added)s line(s) added, %(removed)s removed.") % res,
-)
-batch_verify = _step(
-    Capability.STIPENDS_VERIFY,
-    lambda r, b: services.stipend_batch_verify(by=_by(r), batch=b),
-    lambda b: _("Batch verified. It now waits for the head of office's approval."),
-)
-batch_approve = _step(
-    Capability.STIPENDS_APPROVE,
-    lambda r, b: services.stipend_batch_approve(by=_by(r), batch=b),
-    lambda b: _("Batch approved: the payment list and bank file are ready."),
-)
+def _job_message(request, job, created: bool) -> None:
+    if created:
+        messages.info(
+            request,
+            _("%(work)s in the background: this page shows its progress.")
+            % {"work": job.get_kind_display()},
+        )
+    else:
+        messages.warning(
+            request,
+            _("%(work)s is already under way for this batch (asked at %(at)s): wait for it.")
+            % {
+                "work": job.get_kind_display(),
+                "at": timezone.localtime(job.created_at).strftime("%H:%M:%S"),
+            },
+        )
+
+
+def _start(request, pk, kind: str, options: dict | None = None):
+    """Queue `kind` of work on the batch and go back to its page, which shows the job; what
+    can be refused at once (role, status, four eyes) is said at once."""
+    batch = _batch(request, pk)
+    try:
+        job, created = jobs.batch_job_start(
+            by=_by(request), batch=batch, kind=kind, options=options
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        _job_message(request, job, created)
+    return redirect("stipends:batch-detail", pk=batch.pk)
+
+
+def _job_step(capability: Capability, kind: str):
+    @require_POST
+    @capability_required(capability)
+    def view(request, pk):
+        return _start(request, pk, kind)
+
+    return view
+
+
+batch_refresh = _job_step(Capability.STIPENDS_DRAFT, BatchJob.Kind.REFRESH)
+batch_verify = _job_step(Capability.STIPENDS_VERIFY, BatchJob.Kind.VERIFY)
+batch_approve = _job_step(Capability.STIPENDS_APPROVE, BatchJob.Kind.APPROVE)
 # Finance or the approver (the service says which); the capability here only keeps others out.
 batch_return = _step(
     Capability.STIPENDS_VIEW,
@@ -483,13 +523,11 @@ def batch_mark_paid(request, pk):
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("stipends:batch-detail", pk=batch.pk)
-    return _transition(
+    return _start(
         request,
         pk,
-        lambda b: services.stipend_batch_mark_paid(
-            by=_by(request), batch=b, paid_on=form.cleaned_data["paid_on"]
-        ),
-        lambda r: _("%(paid)s line(s) marked paid.") % r,
+        BatchJob.Kind.MARK_PAID,
+        {"paid_on": form.cleaned_data["paid_on"].isoformat()},
     )
 
 
@@ -556,13 +594,88 @@ def line_reverse(request, pk):
 
 
 # --- documents -------------------------------------------------------------------------------
+# The payment list and receipts of 300,000 lines take longer than a request may: they are printed
+# by the worker into a file (pilar/stipends/jobs.py) and downloaded from there once ready.
+
+DOCUMENT_NAMES = {
+    BatchJob.Kind.NOMINATIF: "daftar-nominatif-{pk}{group}.pdf",
+    BatchJob.Kind.RECEIPTS: "kuitansi-{pk}.pdf",
+}
 
 
-def _document(request, batch, what: str, body: bytes, filename: str, content_type: str):
+def _prints(batch, user) -> list[tuple[str, str, BatchJob | None]]:
+    """(label, what to ask for, the newest file this user may read) for each document."""
+    if not batch.frozen:
+        return []
+    return [
+        (
+            _("Payment list (daftar nominatif) by kelurahan, PDF"),
+            "nominatif-area",
+            jobs.latest_file(batch, BatchJob.Kind.NOMINATIF, user=user, group="area"),
+        ),
+        (
+            _("Payment list (daftar nominatif) by kind, PDF"),
+            "nominatif-kind",
+            jobs.latest_file(batch, BatchJob.Kind.NOMINATIF, user=user, group="kind"),
+        ),
+        (
+            _("Receipts (kuitansi), PDF"),
+            "receipts",
+            jobs.latest_file(batch, BatchJob.Kind.RECEIPTS, user=user),
+        ),
+    ]
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_print(request, pk):
+    what = request.POST.get("what", "")
+    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    if what in {"nominatif-area", "nominatif-kind"}:
+        options = {"group": what.removeprefix("nominatif-"), "full_nik": full}
+        return _start(request, pk, BatchJob.Kind.NOMINATIF, options)
+    if what == "receipts":
+        return _start(request, pk, BatchJob.Kind.RECEIPTS, {"full_nik": full})
+    messages.error(request, _("Choose the payment list or the receipts."))
+    return redirect("stipends:batch-detail", pk=pk)
+
+
+def _send_printed(request, batch, job: BatchJob | None, what: str):
+    """The printed file as a streamed download, logged as a view of personal data; without one,
+    back to the batch page, which offers to print it."""
+    if job is None:
+        messages.error(
+            request,
+            _("Print it first: the batch page prints it in the background and offers it here."),
+        )
+        return redirect("stipends:batch-detail", pk=batch.pk)
     audit_record(by=_by(request), action=AuditEntry.Action.VIEW_PERSONAL, obj=batch, note=what)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    group = job.options.get("group")
+    name = DOCUMENT_NAMES[job.kind].format(pk=batch.pk, group="-jenis" if group == "kind" else "")
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_nominatif(request, pk):
+    batch = _batch(request, pk)
+    back = _frozen_or_back(request, batch)
+    if back:
+        return back
+    group = "kind" if request.GET.get("group") == "kind" else "area"
+    job = jobs.latest_file(batch, BatchJob.Kind.NOMINATIF, user=request.user, group=group)
+    return _send_printed(request, batch, job, f"nominatif.pdf?group={group}")
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def batch_receipts(request, pk):
+    batch = _batch(request, pk)
+    back = _frozen_or_back(request, batch)
+    if back:
+        return back
+    job = jobs.latest_file(batch, BatchJob.Kind.RECEIPTS, user=request.user)
+    return _send_printed(request, batch, job, "receipts.pdf")
 
 
 def _frozen_or_back(request, batch):
@@ -573,42 +686,29 @@ def _frozen_or_back(request, batch):
 
 
 @capability_required(Capability.STIPENDS_VIEW)
-def batch_nominatif(request, pk):
-    from pilar.stipends.documents import nominatif_pdf
-
+def batch_job_file(request, pk, job_pk):
+    """One printed file; a copy with full NIKs only for those who may see them."""
     batch = _batch(request, pk)
-    back = _frozen_or_back(request, batch)
-    if back:
-        return back
-    group = "kind" if request.GET.get("group") == "kind" else "area"
-    return _document(
-        request,
-        batch,
-        f"nominatif.pdf?group={group}",
-        nominatif_pdf(
-            batch, group_by=group, full_nik=can(request.user, Capability.PEOPLE_FULL_NIK)
-        ),
-        f"daftar-nominatif-{batch.pk}.pdf",
-        "application/pdf",
+    job = get_object_or_404(
+        batch.jobs.exclude(file=""),
+        pk=job_pk,
+        status=BatchJob.Status.DONE,
+        kind__in=list(DOCUMENT_NAMES),
     )
+    if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
+        raise Http404
+    return _send_printed(request, batch, job, f"{job.kind}.pdf (job {job.pk})")
 
 
 @capability_required(Capability.STIPENDS_VIEW)
-def batch_receipts(request, pk):
-    from pilar.stipends.documents import receipts_pdf
-
+def batch_job(request, pk):
+    """The batch's current or last job, as a fragment the page polls while it works."""
     batch = _batch(request, pk)
-    back = _frozen_or_back(request, batch)
-    if back:
-        return back
-    return _document(
-        request,
-        batch,
-        "receipts.pdf",
-        receipts_pdf(batch, full_nik=can(request.user, Capability.PEOPLE_FULL_NIK)),
-        f"kuitansi-{batch.pk}.pdf",
-        "application/pdf",
-    )
+    job = jobs.current(batch) or batch.jobs.order_by("-created_at", "-pk").first()
+    response = render(request, "stipends/_job.html", {"batch": batch, "job": job})
+    if request.htmx and (job is None or not job.working):
+        response["HX-Refresh"] = "true"  # the page reloads into the batch's new state
+    return response
 
 
 @capability_required(Capability.STIPENDS_VERIFY)

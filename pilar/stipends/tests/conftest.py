@@ -95,3 +95,20 @@ def approved(by, *people, **options):
     """`drafted(...)`, then verified by finance and approved: the recipients are frozen."""
     batch = services.stipend_batch_verify(by=by["finance"], batch=drafted(by, *people, **options))
     return services.stipend_batch_approve(by=by["approver"], batch=batch)
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """A batch's background jobs run as they are queued, inside the test's transaction
+    (test_jobs.py runs them through the real database backend and its worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def download(client, batch, url: str, what: str) -> bytes:
+    """Print a batch document through the page (the job runs at once here), then download it
+    from `url` (nominatif.pdf, receipts.pdf) as a user would."""
+    client.post(f"/stipends/batches/{batch.pk}/print/", {"what": what})
+    response = client.get(f"/stipends/batches/{batch.pk}/{url}")
+    assert response.status_code == 200, response
+    assert response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)

@@ -11,8 +11,8 @@ import datetime
 from pilar.audit.services import Actor
 from pilar.casework.models import MonthlyReport
 from pilar.registry.models import PillarKind
-from pilar.stipends import services
-from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
+from pilar.stipends import jobs, services
+from pilar.stipends.models import BatchJob, Budget, StipendBatch, StipendLine, StipendRate
 from pilar.stipends.selectors import last_month
 
 STAFF = {"admin", "operator", "approver", "finance"}
@@ -48,8 +48,15 @@ PAGES = {
     "stipends:batch-cancel": post_only,
     "stipends:batch-mark-paid": post_only,
     "stipends:batch-result": post_only,
-    "stipends:batch-nominatif": staff,
-    "stipends:batch-receipts": staff,
+    # Printed by the worker: with no printed copy for the reader, back to the batch page.
+    "stipends:batch-nominatif": lambda role: 302 if role in STAFF else 403,
+    # The masked receipts printed in setup serve the approver, who may not see full NIKs.
+    "stipends:batch-receipts": lambda role: (
+        200 if role in APPROVE else 302 if role in STAFF else 403
+    ),
+    "stipends:batch-print": post_only,
+    "stipends:batch-job": staff,
+    "stipends:batch-job-file": staff,
     "stipends:batch-transfer": lambda role: 200 if role in VERIFY else 403,
     "stipends:line-remove": post_only,
     "stipends:line-reverse": post_only,
@@ -69,6 +76,8 @@ API_READ = {
     "/api/v1/stipends/batches": staff,
     "/api/v1/stipends/batches/{batch_id}": staff,
     "/api/v1/stipends/batches/{batch_id}/lines": staff,
+    "/api/v1/stipends/batches/{batch_id}/jobs/{job_id}": staff,
+    "/api/v1/stipends/batches/{batch_id}/jobs/{job_id}/file": staff,
     # Account numbers for the bank: the treasurer's file.
     "/api/v1/stipends/batches/{batch_id}/transfer.xlsx": lambda role: (
         200 if role in VERIFY else 403
@@ -108,6 +117,8 @@ API_WRITE = {
         {"paid_on": "2099-01-01"},
         refused(VERIFY),
     ),
+    # Neither the payment list nor the receipts.
+    ("POST", "/api/v1/stipends/batches/{batch_id}/print"): ({"what": "x"}, refused(STAFF)),
     ("POST", "/api/v1/stipends/lines/{line_id}/remove"): ({"reason": ""}, refused(DRAFT)),
     ("POST", "/api/v1/stipends/lines/{line_id}/reverse"): ({"reason": ""}, refused(VERIFY)),
 }
@@ -139,6 +150,11 @@ def setup(actors, people) -> dict:
     batch = services.stipend_batch_verify(by=Actor(user=actors["finance"]), batch=batch)
     batch = services.stipend_batch_approve(by=Actor(user=actors["approver"]), batch=batch)
     line = batch.lines.get()
+    # A receipts copy printed (masked, so every staff role may read it) by the worker.
+    job, _created = jobs.batch_job_start(
+        by=by, batch=batch, kind=BatchJob.Kind.RECEIPTS, options={"full_nik": False}
+    )
+    jobs.batch_job_run(job_id=job.pk)
     return {
         "pages": {
             **{
@@ -151,12 +167,20 @@ def setup(actors, people) -> dict:
             "stipends:batch-nominatif": f"/stipends/batches/{batch.pk}/nominatif.pdf",
             "stipends:batch-receipts": f"/stipends/batches/{batch.pk}/receipts.pdf",
             "stipends:batch-transfer": f"/stipends/batches/{batch.pk}/transfer.xlsx",
+            "stipends:batch-print": f"/stipends/batches/{batch.pk}/print/",
+            "stipends:batch-job": f"/stipends/batches/{batch.pk}/job/",
+            "stipends:batch-job-file": f"/stipends/batches/{batch.pk}/jobs/{job.pk}/file",
             "stipends:line-remove": f"/stipends/lines/{line.pk}/remove/",
             "stipends:line-reverse": f"/stipends/lines/{line.pk}/reverse/",
             "stipends:rate-end": f"/stipends/rates/{rate.pk}/end/",
             "stipends:rate-correct": f"/stipends/rates/{rate.pk}/correct/",
         },
-        "api": {"{batch_id}": batch.pk, "{rate_id}": rate.pk, "{line_id}": line.pk},
+        "api": {
+            "{batch_id}": batch.pk,
+            "{rate_id}": rate.pk,
+            "{line_id}": line.pk,
+            "{job_id}": job.pk,
+        },
         "batch": batch,
         "rate": rate,
     }

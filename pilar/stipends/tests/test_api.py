@@ -37,16 +37,17 @@ def drafted(client, actors, first="2024-07", last="2024-07"):
     response = post(
         client, "/batches", {"first_month": first, "last_month": last, "kinds": ["PSM"]}
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content  # filled in the background
+    assert response.json()["job"]["status"] == "done", response.content
     return response.json()["id"]
 
 
 def approved(client, actors):
     batch_id = drafted(client, actors)
     as_user(client, actors["finance"])
-    assert post(client, f"/batches/{batch_id}/verify").status_code == 200
+    assert post(client, f"/batches/{batch_id}/verify").status_code == 202
     as_user(client, actors["approver"])
-    assert post(client, f"/batches/{batch_id}/approve").status_code == 200
+    assert post(client, f"/batches/{batch_id}/approve").status_code == 202
     return batch_id
 
 
@@ -56,9 +57,10 @@ def test_draft_verify_approve_pay_with_three_people(client, actors, rates, banke
     response = post(
         client, "/batches", {"first_month": "2024-07", "last_month": "2024-09", "kinds": ["PSM"]}
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     batch = response.json()
     assert batch["status"] == "draft" and batch["created_by"] == "operator1"
+    assert (batch["job"]["kind"], batch["job"]["status"]) == ("draft", "done")
     assert batch["total"] == 6 * 400_000 and batch["line_count"] == 6
     assert batch["totals"] == [
         {"kind": "PSM", "funding_source": "APBD", "lines": 6, "amount": 2_400_000}
@@ -77,7 +79,9 @@ def test_draft_verify_approve_pay_with_three_people(client, actors, rates, banke
     as_user(client, actors["finance"])
     paid = post(client, f"{path}/mark-paid", {"paid_on": "2024-11-20"}).json()
     assert paid["status"] == "paid" and paid["paid_on"] == "2024-11-20"
-    assert paid["result"] == {"paid": 6, "failed": 0, "unchanged": 0}
+    assert (paid["job"]["kind"], paid["job"]["message"]) == ("mark_paid", "6 line(s) marked paid.")
+    job = client.get(f"{API}{path}/jobs/{paid['job']['id']}").json()
+    assert (job["status"], job["done"], job["total"]) == ("done", 6, 6)
     assert paid["counts"]["paid"] == 6
     transitions = AuditEntry.objects.filter(
         object_type="stipends.stipendbatch", object_id=str(batch["id"])
@@ -109,7 +113,7 @@ def test_double_approve_makes_one_transition(client, actors, rates, banked):
     as_user(client, actors["finance"])
     post(client, f"/batches/{batch_id}/verify")
     as_user(client, actors["approver"])
-    assert post(client, f"/batches/{batch_id}/approve").status_code == 200
+    assert post(client, f"/batches/{batch_id}/approve").status_code == 202
     again = post(client, f"/batches/{batch_id}/approve")
     assert again.status_code == 400
     assert "now “Approved”" in again.json()["message"]
@@ -164,12 +168,16 @@ def test_batch_over_budget_is_refused_with_the_numbers(client, actors, rates, ba
     response = post(
         client, "/batches", {"first_month": "2024-07", "last_month": "2024-07", "kinds": ["PSM"]}
     )
-    assert response.status_code == 400
-    assert response.json()["message"] == (
-        "__all__: The batch would exceed the APBD 2024 budget: ceiling Rp 1.000.000, already in "
+    # Filled in the background: the job says why it was refused, the batch is cancelled empty.
+    assert response.status_code == 202
+    job = response.json()["job"]
+    assert job["status"] == "failed"
+    assert job["error"] == (
+        "The batch would exceed the APBD 2024 budget: ceiling Rp 1.000.000, already in "
         "other batches Rp 0, this batch Rp 1.200.000 — over by Rp 200.000."
     )
-    assert not StipendBatch.objects.exists()
+    assert StipendBatch.objects.get().status == "cancelled"
+    assert not StipendLine.objects.exists()
 
 
 def test_bad_months_and_codes_are_refused_with_the_message(client, actors, rates):
@@ -300,7 +308,7 @@ def test_remove_refresh_cancel_and_reverse_lines(client, actors, rates, banked):
     first = lines[0]
     report(banked["b1"], JULY)
     refreshed = post(client, f"/batches/{batch_id}/refresh").json()
-    assert refreshed["result"] == {"removed": 0, "added": 1}
+    assert refreshed["job"]["message"] == "Batch refreshed: 1 line(s) added, 0 removed."
     response = post(client, f"/lines/{first.pk}/remove", {"reason": ""})
     assert response.status_code == 400 and "Say why" in response.json()["message"]
     removed = post(client, f"/lines/{first.pk}/remove", {"reason": "Pindah tugas"}).json()

@@ -1,5 +1,7 @@
 """Real Chromium at a phone's width: the operator drafts July–September, finance verifies, the
-head of office approves, finance marks it paid; the pillar then sees July paid on their phone."""
+head of office approves, finance prints the receipts and marks it paid; the pillar then sees
+July paid on their phone. Each step is a background job (run as it is queued here: the stipends
+tests use the immediate task backend); the batch page shows what it did."""
 
 import pytest
 from playwright.sync_api import expect
@@ -35,7 +37,9 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
     page.fill("#id_last_month", "2024-09")
     page.get_by_label(PillarKind.objects.get(code="PSM").name).check()
     page.get_by_role("button", name="Draft the batch").click()
-    expect(page.locator(".messages")).to_contain_text("Batch drafted: 2 people, Rp 1.600.000.")
+    expect(page.get_by_test_id("batch-job")).to_contain_text(
+        "Batch drafted: 2 people, Rp 1.600.000."
+    )
     expect(page.get_by_test_id("batch-status")).to_have_text("Draft")
     assert fits(page)
     batch = StipendBatch.objects.get()
@@ -49,13 +53,18 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
     page.goto(f"{url}/stipends/batches/{batch.pk}/")
     page.get_by_role("button", name="Approve the payment").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("Approved")
-    expect(page.get_by_role("link", name="Receipts (kuitansi), PDF")).to_be_visible()
+    expect(page.get_by_test_id("print-receipts")).to_be_visible()
 
     sign_in(page, url, "bendahara1")
     page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    page.get_by_test_id("print-receipts").get_by_role("button", name="Print").click()
+    expect(page.get_by_test_id("batch-job")).to_contain_text("Printed: 2 recipient(s).")
+    with page.expect_download() as download:
+        page.get_by_test_id("print-receipts").get_by_role("link").click()
+    assert download.value.suggested_filename == f"kuitansi-{batch.pk}.pdf"
     page.fill("input[name=paid_on]", "2024-11-20")
     page.get_by_role("button", name="Mark every waiting line paid").click()
-    expect(page.locator(".messages")).to_contain_text("4 line(s) marked paid.")
+    expect(page.get_by_test_id("batch-job")).to_contain_text("4 line(s) marked paid.")
     expect(page.get_by_test_id("batch-status")).to_have_text("Paid")
     assert StipendLine.objects.filter(status="paid").count() == 4
     assert fits(page)

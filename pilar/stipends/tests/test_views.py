@@ -6,7 +6,7 @@ from pilar.audit.models import AuditEntry
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
-from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, download, report
 from pilar.tests_support import login
 
 TODAY = __import__("datetime").date(2024, 11, 20)
@@ -70,7 +70,9 @@ def test_draft_page_creates_a_batch(client, actors, rates, banked):
     assert batch.lines.get().amount == 400_000
 
 
-def test_draft_over_budget_shows_the_numbers_and_saves_nothing(client, actors, rates, banked):
+def test_draft_over_budget_shows_the_numbers_and_pays_nothing(client, actors, rates, banked):
+    """Drafting runs in the background: a draft refused as it is filled is cancelled with the
+    reason, which its page shows; no line is left behind."""
     Budget.objects.update(amount=100_000)
     report(banked["a1"], JULY)
     as_user(client, actors, "operator")
@@ -78,10 +80,13 @@ def test_draft_over_budget_shows_the_numbers_and_saves_nothing(client, actors, r
     response = client.post(
         "/stipends/batches/new/",
         {"first_month": "2024-07", "last_month": "2024-07", "kinds": [psm.pk], "year": 2024},
+        follow=True,
     )
-    assert response.status_code == 200
-    assert "over by Rp 300.000" in response.content.decode()
-    assert not StipendBatch.objects.exists()
+    page = response.content.decode()
+    assert "over by Rp 300.000" in page and 'data-status="failed"' in page
+    batch = StipendBatch.objects.get()
+    assert batch.status == "cancelled" and "over by Rp 300.000" in batch.reason
+    assert not StipendLine.objects.exists()
 
 
 def test_draft_with_bad_months_names_the_field(client, actors, rates):
@@ -236,10 +241,12 @@ def test_documents_download_after_approval_and_are_logged(client, actors, batch,
     as_user(client, actors, "approver")
     page = client.get(f"/stipends/batches/{batch.pk}/").content.decode()
     assert "Payment list (daftar nominatif)" in page and "Bank transfer file" not in page
-    for url in ("nominatif.pdf", "nominatif.pdf?group=kind", "receipts.pdf"):
-        response = client.get(f"/stipends/batches/{batch.pk}/{url}")
-        assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
+    for url, what in (
+        ("nominatif.pdf", "nominatif-area"),
+        ("nominatif.pdf?group=kind", "nominatif-kind"),
+        ("receipts.pdf", "receipts"),
+    ):
+        assert download(client, batch, url, what).startswith(b"%PDF")
     notes = set(
         AuditEntry.objects.filter(action="view_personal", user=actors["approver"]).values_list(
             "note", flat=True
@@ -312,3 +319,28 @@ def test_a_rate_typed_wrong_is_corrected_until_a_batch_uses_it(client, actors, r
     assert psm.amount == 450_000
     as_user(client, actors, "operator")
     assert client.post(f"/stipends/rates/{psm.pk}/correct/", {"amount": 1}).status_code == 403
+
+
+def test_printed_copies_with_full_niks_reach_only_those_allowed(client, actors, batch, by):
+    """Finance's receipts carry full NIKs: the approver (masked NIKs only) is refused that file
+    and prints a masked copy of their own. A print of nothing known changes nothing."""
+    from pilar.stipends.models import BatchJob
+
+    services.stipend_batch_verify(by=by["finance"], batch=batch)
+    services.stipend_batch_approve(by=by["approver"], batch=batch)
+    as_user(client, actors, "finance")
+    junk = client.post(f"/stipends/batches/{batch.pk}/print/", {"what": "x" * 5000}, follow=True)
+    assert "Choose the payment list or the receipts." in junk.content.decode()
+    assert not BatchJob.objects.exists()
+    client.post(f"/stipends/batches/{batch.pk}/print/", {"what": "receipts"})
+    full = BatchJob.objects.get()
+    assert full.status == "done" and full.options["full_nik"] is True
+    client.logout()
+    as_user(client, actors, "approver")
+    assert client.get(f"/stipends/batches/{batch.pk}/jobs/{full.pk}/file").status_code == 404
+    assert client.get(f"/stipends/batches/{batch.pk}/receipts.pdf").status_code == 302
+    assert download(client, batch, "receipts.pdf", "receipts").startswith(b"%PDF")
+    masked = BatchJob.objects.latest("pk")
+    assert masked.options["full_nik"] is False
+    # Another batch's address does not reach this batch's file.
+    assert client.get(f"/stipends/batches/{batch.pk + 1}/jobs/{masked.pk}/file").status_code == 404

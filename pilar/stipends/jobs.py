@@ -1,0 +1,323 @@
+"""A batch's heavy work outside the web request (docs/STIPENDS.md, "Work in the background").
+
+The page or the API asks for a job (`batch_job_start`): what can be checked cheaply is checked
+at once — the role, the batch's status, four eyes — and refused with the reason (a message on the
+page, a 400/403 from the API). Otherwise a `BatchJob` row is written and the task queued in the
+same transaction; a partial unique index lets a batch hold one queued or running job, so a second
+click answers with the job already there. The worker (`pilar.stipends.tasks`) runs the same
+service function the command line runs; a refusal found then (a line no longer eligible, the
+budget) is stored on the job as its error, and the batch is as it was.
+
+Each service step is one transaction: a worker that vanishes mid-step leaves nothing half-done.
+Its job, whose heartbeat stops, is marked failed with the reason when the batch is next looked
+at (`fail_stale`), and the step can simply be asked for again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from pilar.accounts.access import Capability, can
+from pilar.accounts.models import User
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor
+from pilar.lib.jobs import Heartbeat, stale_q
+from pilar.stipends import services
+from pilar.stipends.access import office_wide
+from pilar.stipends.models import BatchJob, StipendBatch, StipendLine
+
+logger = logging.getLogger(__name__)
+Kind = BatchJob.Kind
+JobStatus = BatchJob.Status
+Status = StipendBatch.Status
+PROGRESS_EVERY = 200  # rows drawn between two progress writes (the heartbeat caps them too)
+
+# What each job needs: the capability, and the batch statuses it starts from.
+NEEDS = {
+    Kind.DRAFT: (Capability.STIPENDS_DRAFT, {Status.DRAFT}),
+    Kind.REFRESH: (Capability.STIPENDS_DRAFT, {Status.DRAFT}),
+    Kind.VERIFY: (Capability.STIPENDS_VERIFY, {Status.DRAFT}),
+    Kind.APPROVE: (Capability.STIPENDS_APPROVE, {Status.VERIFIED}),
+    Kind.MARK_PAID: (Capability.STIPENDS_VERIFY, {Status.APPROVED, Status.PARTLY_PAID}),
+    Kind.NOMINATIF: (
+        Capability.STIPENDS_VIEW,
+        {Status.APPROVED, Status.PARTLY_PAID, Status.PAID},
+    ),
+    Kind.RECEIPTS: (
+        Capability.STIPENDS_VIEW,
+        {Status.APPROVED, Status.PARTLY_PAID, Status.PAID},
+    ),
+}
+DOCUMENTS = {Kind.NOMINATIF, Kind.RECEIPTS}
+
+
+def _user(by: Actor):
+    return by.user if getattr(by.user, "is_authenticated", False) else None
+
+
+def precheck(*, by: Actor, batch: StipendBatch, kind: str, options: dict | None = None) -> None:
+    """What a job can be refused for without doing its work: the role (PermissionDenied), the
+    batch's status, four eyes and the options (ValidationError). The service checks them again
+    when the job runs."""
+    capability, allowed = NEEDS[kind]
+    user = _user(by)
+    if user is not None and not office_wide(user, capability):
+        raise PermissionDenied
+    if batch.status not in allowed:
+        if kind in DOCUMENTS:
+            raise ValidationError(
+                _(
+                    "The batch is “%(status)s”. Its payment list and receipts can be printed "
+                    "once it is approved: approval freezes the names, NIKs and accounts they show."
+                )
+                % {"status": batch.get_status_display()}
+            )
+        raise ValidationError(
+            _("This batch is now “%(status)s”: reload the page to see what changed.")
+            % {"status": batch.get_status_display()}
+        )
+    same = user is not None and (
+        (kind in {Kind.VERIFY, Kind.APPROVE} and batch.created_by_id == user.pk)
+        or (kind == Kind.APPROVE and batch.verified_by_id == user.pk)
+    )
+    if same:
+        raise ValidationError(
+            {
+                Kind.VERIFY: _("The person who drafted a batch cannot also verify it."),
+                Kind.APPROVE: _("The person who verified a batch cannot also approve it.")
+                if batch.verified_by_id == user.pk
+                else _("The person who drafted a batch cannot also approve it."),
+            }[kind]
+        )
+    options = options or {}
+    if kind == Kind.MARK_PAID:
+        paid_on = datetime.date.fromisoformat(options["paid_on"])
+        if paid_on > timezone.localdate():
+            raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if kind == Kind.NOMINATIF and options.get("group") not in {"area", "kind"}:
+        raise ValidationError({"group": _("Group the list by area or by kind.")})
+
+
+def fail_stale(batch: StipendBatch | None = None) -> int:
+    """Mark failed, with the reason, the jobs whose worker has not been heard of in time."""
+    jobs = BatchJob.objects.filter(stale_q(BatchJob.WORKING))
+    if batch is not None:
+        jobs = jobs.filter(batch=batch)
+    return jobs.update(
+        status=JobStatus.FAILED,
+        finished_at=timezone.now(),
+        error=_(
+            "No worker has been heard from for this work in time (the worker was stopped, ran "
+            "out of memory, or is not running). Nothing of it was saved: start it again."
+        ),
+    )
+
+
+def current(batch: StipendBatch) -> BatchJob | None:
+    """The batch's queued or running job, after failing one whose worker vanished."""
+    fail_stale(batch)
+    return BatchJob.objects.filter(batch=batch, status__in=BatchJob.WORKING).first()
+
+
+def batch_job_start(
+    *, by: Actor, batch: StipendBatch, kind: str, options: dict | None = None
+) -> tuple[BatchJob, bool]:
+    """Queue `kind` of work on `batch`; returns (job, True), or (the job already queued or
+    running, False) — a double submit queues nothing twice. Refused at once, with the reason,
+    for what `precheck` can tell."""
+    if kind == Kind.REFRESH and not batch.lines.exists():
+        kind = Kind.DRAFT  # a draft whose filling never finished is filled, not refreshed
+    precheck(by=by, batch=batch, kind=kind, options=options)
+    running = current(batch)
+    if running is not None:
+        return running, False
+    user = _user(by)
+    try:
+        with transaction.atomic():
+            job = BatchJob.objects.create(
+                batch=batch,
+                kind=kind,
+                options=options or {},
+                requested_by=user,
+                ip=by.ip,
+                source=by.source or AuditEntry.Source.WEB,
+                heartbeat_at=timezone.now(),  # waiting for a worker counts as alive, for a time
+            )
+            _enqueue(job)
+    except IntegrityError:
+        # Another request queued one a moment ago: answer with it.
+        return BatchJob.objects.get(batch=batch, status__in=BatchJob.WORKING), False
+    return job, True
+
+
+def batch_draft_start(*, by: Actor, **fields) -> tuple[StipendBatch, BatchJob]:
+    """A new draft (its months, kinds and year checked at once) and the job that fills it,
+    together: neither exists without the other."""
+    with transaction.atomic():
+        batch = services.stipend_batch_open(by=by, **fields)
+        job, _created = batch_job_start(by=by, batch=batch, kind=Kind.DRAFT)
+    return batch, job
+
+
+def _enqueue(job: BatchJob) -> None:
+    """Queued in the job row's own transaction: with the database task backend the task row
+    commits or rolls back with the job row, so neither can exist without the other."""
+    from pilar.stipends.tasks import run_batch_job
+
+    run_batch_job.enqueue(job.pk)
+
+
+def _actor(job: BatchJob) -> Actor:
+    user = User.objects.filter(pk=job.requested_by_id).first() if job.requested_by_id else None
+    return Actor(user=user, source=job.source or AuditEntry.Source.WEB, ip=job.ip)
+
+
+def _language(user) -> str:
+    return getattr(user, "language", None) or settings.LANGUAGE_CODE
+
+
+def batch_job_run(*, job_id: int) -> None:
+    """Run one queued job (the task worker calls this); the outcome is stored on the job."""
+    taken = BatchJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    if not taken:
+        return  # already taken by another worker, failed as stale, or finished
+    job = BatchJob.objects.select_related("batch").get(pk=job_id)
+    rows = BatchJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    # The outcome is written whatever the status says by then: a step slower than the stale
+    # timeout may have been marked failed meanwhile, and what it did is the truth.
+    outcome = BatchJob.objects.filter(pk=job.pk)
+    by = _actor(job)
+    with translation.override(_language(by.user)):
+        try:
+            message = _work(job, by, Heartbeat(rows))
+        except (ValidationError, PermissionDenied) as exc:
+            error = (
+                " ".join(exc.messages)
+                if isinstance(exc, ValidationError)
+                else _("Your role does not allow this.")
+            )
+            outcome.update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
+            if job.kind == Kind.DRAFT:
+                _give_up_draft(job, by, error)
+        except Exception as exc:  # the page must show that it failed, not wait for ever
+            # Only the job's id: the names being paid stay out of the log.
+            logger.exception("tali kasih batch job %s", job.pk)
+            outcome.update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                error=_(
+                    "The work failed (%(kind)s). Try again; if it fails again, tell the "
+                    "administrator."
+                )
+                % {"kind": type(exc).__name__},
+            )
+        else:
+            outcome.update(
+                status=JobStatus.DONE,
+                message=message[:500],
+                done=job.total or 1,
+                total=job.total or 1,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+            )
+
+
+def _give_up_draft(job: BatchJob, by: Actor, error: str) -> None:
+    """A draft refused as it was filled (nobody to pay, over the budget) is cancelled with the
+    reason: nothing of it was saved, and the operator drafts again."""
+    # A batch already moved on keeps its state: the job's error says what happened.
+    with contextlib.suppress(ValidationError, PermissionDenied):
+        services.stipend_batch_cancel(by=by, batch=job.batch, reason=error[:500])
+
+
+def _work(job: BatchJob, by: Actor, heartbeat: Heartbeat) -> str:
+    batch, options = job.batch, job.options
+    if job.kind in DOCUMENTS:
+        return _print(job, by, heartbeat)
+    total = batch.lines.filter(status=StipendLine.Status.PENDING).count()
+    job.total = total
+    heartbeat.beat(force=True, total=total)
+    if job.kind == Kind.DRAFT:
+        batch = services.stipend_batch_fill_draft(by=by, batch=batch)
+        job.total = batch.lines.filter(status=StipendLine.Status.PENDING).count()
+        return _("Batch drafted: %(people)s people, Rp %(total)s.") % {
+            "people": batch.lines.values("person").distinct().count(),
+            "total": _rupiah(services.batch_total(batch)),
+        }
+    if job.kind == Kind.REFRESH:
+        result = services.stipend_batch_refresh(by=by, batch=batch)
+        return _("Batch refreshed: %(added)s line(s) added, %(removed)s removed.") % result
+    if job.kind == Kind.VERIFY:
+        services.stipend_batch_verify(by=by, batch=batch)
+        return _("Batch verified. It now waits for the head of office's approval.")
+    if job.kind == Kind.APPROVE:
+        services.stipend_batch_approve(by=by, batch=batch)
+        return _("Batch approved: the payment list and bank file are ready.")
+    if job.kind == Kind.MARK_PAID:
+        result = services.stipend_batch_mark_paid(
+            by=by, batch=batch, paid_on=datetime.date.fromisoformat(options["paid_on"])
+        )
+        return _("%(paid)s line(s) marked paid.") % result
+    raise ValueError(job.kind)
+
+
+def _rupiah(amount: int) -> str:
+    from pilar.lib.money import rupiah
+
+    return rupiah(amount)
+
+
+def _print(job: BatchJob, by: Actor, heartbeat: Heartbeat) -> str:
+    """Draw the document into a file as it goes, then keep it on the job."""
+    from pilar.stipends.documents import nominatif_pdf, receipts_pdf, recipient_count
+
+    batch, options = job.batch, job.options
+    full_nik = bool(options.get("full_nik")) and (
+        by.user is None or can(by.user, Capability.PEOPLE_FULL_NIK)
+    )
+    what = "receipts" if job.kind == Kind.RECEIPTS else "nominatif"
+    job.total = recipient_count(batch, what)
+    heartbeat.beat(force=True, total=job.total)
+
+    def progress(done: int) -> None:
+        if done % PROGRESS_EVERY == 0:
+            heartbeat.beat(done=done)
+
+    tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=tmp_dir) as out:
+        if job.kind == Kind.RECEIPTS:
+            receipts_pdf(batch, full_nik=full_nik, out=out, progress=progress)
+            name = f"kuitansi-{batch.pk}.pdf"
+        else:
+            nominatif_pdf(
+                batch, group_by=options["group"], full_nik=full_nik, out=out, progress=progress
+            )
+            name = f"daftar-nominatif-{batch.pk}.pdf"
+        out.seek(0)
+        job.file.save(name, File(out, name=name), save=False)
+    BatchJob.objects.filter(pk=job.pk).update(file=job.file.name)
+    return _("Printed: %(count)s recipient(s).") % {"count": job.total}
+
+
+def latest_file(batch: StipendBatch, kind: str, *, user, group: str = "area") -> BatchJob | None:
+    """The newest printed file of `kind` that `user` may read: a copy with full NIKs only for
+    those who may see them."""
+    jobs = BatchJob.objects.filter(batch=batch, kind=kind, status=JobStatus.DONE).exclude(file="")
+    if kind == Kind.NOMINATIF:
+        jobs = jobs.filter(options__group=group)
+    full = can(user, Capability.PEOPLE_FULL_NIK)
+    return jobs.filter(options__full_nik=full).order_by("-finished_at", "-pk").first()

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.utils import translation
 
@@ -27,4 +29,29 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+SEEN_KEY = "pilar_seen"
+
+
+class SessionIdleMiddleware:
+    """Sliding expiry of signed-in sessions (settings.PILAR_SESSION_IDLE_HOURS).
+
+    A session lives SESSION_COOKIE_AGE from its last save. Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page; instead the time of use
+    is written at most once every PILAR_SESSION_REFRESH_SECONDS, which saves the session and
+    so moves its expiry (and the cookie's). A session idle for longer than the idle hours has
+    expired in the database and the next request is signed out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and "_auth_user_id" in session:
+            now = int(time.time())
+            if now - session.get(SEEN_KEY, 0) >= settings.PILAR_SESSION_REFRESH_SECONDS:
+                session[SEEN_KEY] = now
         return response

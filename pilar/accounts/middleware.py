@@ -35,6 +35,12 @@ class UserLanguageMiddleware:
 SEEN_KEY = "pilar_seen"
 
 
+def mark_seen(sender, request, user, **kwargs) -> None:
+    """At sign-in the session is saved anyway: note the time of use in it, so the first
+    requests after it do not write the session again."""
+    request.session[SEEN_KEY] = int(time.time())
+
+
 class SessionIdleMiddleware:
     """Sliding expiry of signed-in sessions (settings.PILAR_SESSION_IDLE_HOURS).
 

@@ -1,6 +1,7 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.utils import translation
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -56,7 +57,7 @@ class SessionIdleMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and "_auth_user_id" in session:
+        if session is not None and SESSION_KEY in session:
             now = int(time.time())
             if now - session.get(SEEN_KEY, 0) >= settings.PILAR_SESSION_REFRESH_SECONDS:
                 session[SEEN_KEY] = now

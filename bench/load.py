@@ -9,6 +9,10 @@ own CPU is taken from the server under test, and a Python client with 100 thread
 more of it than the pages it measures. A Lua script counts every answer that is not a 200 (a
 redirect to the login page would otherwise pass for a fast page) and prints the figures.
 
+Beside requests per second and latencies, which depend on whatever else the machine runs, each
+run reports the server's CPU per request (user + system time of `pilar serve`'s process group,
+over the requests of the run): the page's cost against the floor's, whatever the machine's load.
+
 Budget (docs/PERFORMANCE.md, "Load"): at 20 clients every page serves at least 30 % of the
 floor's requests per second, with a p99 under 500 ms.
 """
@@ -156,17 +160,38 @@ def run_wrk(
     }
 
 
-def session_expiries(env: dict) -> int:
+def session_expiries(env: dict) -> list[str]:
     """The expiry of every session: compared before and after the run, it shows whether the
     run wrote the session (the sliding expiry writes it at most every few minutes)."""
     out = pilar(
         "shell",
+        "--no-imports",
         "-c",
         "from django.contrib.sessions.models import Session; "
-        "print(list(Session.objects.values_list('expire_date', flat=True)))",
+        "print(*[d.isoformat() for d in Session.objects.values_list('expire_date', flat=True)])",
         env=env,
     ).stdout
-    return out.strip()
+    return out.split()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of group `pgid`: `pilar serve`,
+    gunicorn and its workers, the task worker. Divided by the requests of a run it gives the
+    server's CPU per request, which other work on the machine does not change (requests per
+    second and latencies it does)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == pgid:  # the fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
 
 
 def load_average() -> list[float]:
@@ -184,6 +209,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="pilar serve --threads (its default)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk's own threads (1)")
     parser.add_argument("--no-demo", action="store_true", help="reuse the demo already loaded")
+    parser.add_argument("--label", default="", help="a note kept in the JSON (the machine's state)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -228,6 +254,7 @@ def main() -> None:
             row = {}
             for path in [FLOOR, *pages]:
                 log(f"{clients} clients × {args.seconds} s: {path}")
+                cpu_before = group_cpu_seconds(proc.pid)
                 row[path] = run_wrk(
                     base + path,
                     clients=clients,
@@ -236,7 +263,16 @@ def main() -> None:
                     script=script,
                     threads=args.wrk_threads,
                 )
+                cpu = group_cpu_seconds(proc.pid) - cpu_before
+                row[path]["server_cpu_ms_per_request"] = round(
+                    1000 * cpu / max(row[path]["requests"], 1), 2
+                )
                 row[path]["share_of_floor"] = round(row[path]["req_s"] / row[FLOOR]["req_s"], 2)
+                row[path]["cpu_share_of_floor"] = round(
+                    row[FLOOR]["server_cpu_ms_per_request"]
+                    / max(row[path]["server_cpu_ms_per_request"], 0.01),
+                    2,
+                )
                 row[path]["bytes"] = sizes[path]
                 log(f"  {json.dumps(row[path])}")
             results[str(clients)] = row
@@ -264,6 +300,7 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "load",
+                "label": args.label,
                 "server": {"workers": args.workers, "threads": args.threads},
                 "seconds": args.seconds,
                 "user": args.user,

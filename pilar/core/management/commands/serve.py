@@ -25,7 +25,7 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("PILAR_WEB_WORKERS", "2"))
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("PILAR_WEB_THREADS", "1"))
+            "--threads", type=int, default=int(os.environ.get("PILAR_WEB_THREADS", "4"))
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 

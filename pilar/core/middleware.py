@@ -6,6 +6,7 @@ API's JSON and form bodies, and the fields of multipart forms (files may hold an
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -94,6 +95,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if settings.DEBUG and response.status_code >= 400:
+            return response  # Django's technical error pages style themselves inline
         if "Content-Security-Policy" not in response.headers:
             docs = request.path.rstrip("/") == API_DOCS_PATH
             response.headers["Content-Security-Policy"] = (

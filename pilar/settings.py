@@ -139,11 +139,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pilar.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pilar.accounts.middleware.SessionIdleMiddleware",
     "pilar.accounts.middleware.UserLanguageMiddleware",
     "pilar.core.middleware.RefuseNulMiddleware",
     "pilar.core.middleware.InputErrorMiddleware",
@@ -183,10 +185,16 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Passwords: at least 8 characters, not like the username or name, not one of the 20,000
+# commonest passwords, not digits only.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # Indonesian first; English is the one other language. The language is the user's stored
@@ -220,12 +228,30 @@ STORAGES = {
     },
 }
 
+# Costly figures (the dashboard's) kept per server process until the next audited write
+# (pilar/audit/cache.py); nothing else is cached, nothing is shared between requests through it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PILAR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A session unused for this many hours is signed out. The expiry slides with use: it is moved
+# forward at most once every PILAR_SESSION_REFRESH_SECONDS, so a busy session costs one write
+# per interval instead of one per request (pilar.accounts.middleware.SessionIdleMiddleware).
+PILAR_SESSION_IDLE_HOURS = env_int("PILAR_SESSION_IDLE_HOURS", 8)
+if not 1 <= PILAR_SESSION_IDLE_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("PILAR_SESSION_IDLE_HOURS must be between 1 and 720")
+SESSION_COOKIE_AGE = PILAR_SESSION_IDLE_HOURS * 3600
+PILAR_SESSION_REFRESH_SECONDS = 300
+# Behind HTTPS (secure cookies on): browsers are told to use HTTPS only for a year. Django sends
+# the header on requests that arrived over HTTPS (gunicorn trusts X-Forwarded-Proto from a
+# proxy on the same machine).
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Login throttling: this many failures for one username or one address within the window

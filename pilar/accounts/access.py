@@ -99,6 +99,11 @@ def _grants(user):
     return cached
 
 
+def grants_key(user) -> tuple[tuple[str, int], ...]:
+    """The user's grants as a hashable value: a part of the key of figures cached per user."""
+    return tuple(sorted((grant.role, grant.area_id or 0) for grant in _grants(user)))
+
+
 def roles_of(user) -> set[str]:
     return {grant.role for grant in _grants(user)}
 

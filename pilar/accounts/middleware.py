@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.utils import translation
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -27,4 +30,35 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+SEEN_KEY = "pilar_seen"
+
+
+def mark_seen(sender, request, user, **kwargs) -> None:
+    """At sign-in the session is saved anyway: note the time of use in it, so the first
+    requests after it do not write the session again."""
+    request.session[SEEN_KEY] = int(time.time())
+
+
+class SessionIdleMiddleware:
+    """Sliding expiry of signed-in sessions (settings.PILAR_SESSION_IDLE_HOURS).
+
+    A session lives SESSION_COOKIE_AGE from its last save. Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page; instead the time of use
+    is written at most once every PILAR_SESSION_REFRESH_SECONDS, which saves the session and
+    so moves its expiry (and the cookie's). A session idle for longer than the idle hours has
+    expired in the database and the next request is signed out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
+            now = int(time.time())
+            if now - session.get(SEEN_KEY, 0) >= settings.PILAR_SESSION_REFRESH_SECONDS:
+                session[SEEN_KEY] = now
         return response

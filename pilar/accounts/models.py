@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
@@ -94,6 +95,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Empty: the token lives until revoked. Set: it is refused from this moment on.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -105,10 +108,17 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, *, user: User, name: str = "") -> tuple[ApiToken, str]:
+    def issue(
+        cls, *, user: User, name: str = "", expires_at: datetime.datetime | None = None
+    ) -> tuple[ApiToken, str]:
         raw = "pilar_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[6:14], digest=hash_token(raw))
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[6:14], digest=hash_token(raw), expires_at=expires_at
+        )
         return token, raw
+
+    def has_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

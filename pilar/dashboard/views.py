@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_scope, can, scope_covers
+from pilar.accounts.access import Capability, area_scope, can, grants_key, scope_covers
 from pilar.accounts.decorators import capability_required
+from pilar.audit.cache import cached_figures
 from pilar.casework import selectors as casework
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
 from pilar.registry.forms import parse_date
@@ -34,23 +36,32 @@ def home(request):
         messages.error(
             request, _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": raw}
         )
+    # The figures (arrears walk every month of every duty) are kept until the next write:
+    # the same user, roles, date and language read them again (docs/PERFORMANCE.md, "Load").
+    figures = cached_figures(
+        "dashboard",
+        (user.pk, grants_key(user), today, get_language()),
+        lambda: _figures(user, today),
+    )
+    return render(
+        request,
+        "dashboard/home.html",
+        {"today": today, "is_today": today == timezone.localdate(), **figures},
+    )
+
+
+def _figures(user, today) -> dict:
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     month = previous_month(today)
     _rows, casework_total = casework.summary(scope, month)
     office = office_arrears(user, as_of=today, capability=Capability.HEADCOUNT_VIEW)
-    return render(
-        request,
-        "dashboard/home.html",
-        {
-            "today": today,
-            "hc": headcount(as_of=today, user=user),
-            "month": month,
-            "casework": casework_total,
-            **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
-            "gaps": training_and_equipment_gaps(scope, today),
-            "expiring_days": EXPIRING_DAYS,
-            "is_today": today == timezone.localdate(),
-            "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
-            "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
-        },
-    )
+    return {
+        "hc": headcount(as_of=today, user=user),
+        "month": month,
+        "casework": casework_total,
+        **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
+        "gaps": training_and_equipment_gaps(scope, today),
+        "expiring_days": EXPIRING_DAYS,
+        "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
+        "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
+    }

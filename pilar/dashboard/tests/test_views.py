@@ -102,9 +102,26 @@ def test_dashboard_queries_are_bounded(
         person = make_person(f"Tambahan {n:02d}", kelurahan="13.75.03.1001")
         make_assignment(person, "PSM", "13.75.03.1001")
     login(client, actors["viewer"])
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(33):
         page = client.get("/dashboard/")
     assert page.context["office"].by_kind[0].total == 27 + 20 * 10
+
+
+def test_dashboard_figures_are_kept_until_the_next_write(
+    client, actors, paid, make_person, make_assignment, django_assert_max_num_queries
+):
+    login(client, actors["viewer"])
+    first = client.get("/dashboard/")
+    # Read again: session, user, grants and the data version; no figure is computed again.
+    with django_assert_max_num_queries(4):
+        again = client.get("/dashboard/")
+    assert again.context["office"].by_kind[0].total == first.context["office"].by_kind[0].total
+    assert again.content.count(b"<section") == first.content.count(b"<section")
+    # A new duty (an audited write) shows at once.
+    person = make_person("Tambahan", kelurahan="13.75.03.1001")
+    make_assignment(person, "PSM", "13.75.03.1001")
+    after = client.get("/dashboard/")
+    assert after.context["office"].by_kind[0].total == first.context["office"].by_kind[0].total + 10
 
 
 @pytest.fixture

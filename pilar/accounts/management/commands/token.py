@@ -1,14 +1,21 @@
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from pilar.accounts.models import ApiToken
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.lib.params import MAX_DATE, InputError, parse_date, parse_int
+
+MAX_DAYS = 3660  # ten years
 
 
 class Command(BaseCommand):
     help = (
-        "Manage API tokens. `pilar token create USERNAME [--name N]` prints the new token alone "
+        "Manage API tokens. `pilar token create USERNAME [--name N] "
+        "[--expires YYYY-MM-DD | --days N]` prints the new token alone "
         "on its last line (it is shown only once); `pilar token list [USERNAME]`; "
         "`pilar token revoke PREFIX`."
     )
@@ -18,6 +25,11 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="issue a token for a user")
         create.add_argument("username")
         create.add_argument("--name", default="", help="what the token is for")
+        expiry = create.add_mutually_exclusive_group()
+        expiry.add_argument(
+            "--expires", metavar="YYYY-MM-DD", help="the last day the token works (local time)"
+        )
+        expiry.add_argument("--days", metavar="N", help="the token works for N days from now")
         listing = sub.add_parser("list", help="list tokens (prefixes only)")
         listing.add_argument("username", nargs="?")
         revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
@@ -29,16 +41,26 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["username"]).first()
             if user is None or not user.is_active:
                 raise CommandError(f"no active user named {options['username']!r}")
-            token, raw = ApiToken.issue(user=user, name=options["name"])
-            audit_record(by=by, action=AuditEntry.Action.TOKEN, obj=token, note="created")
-            self.stdout.write(f"Token {token.prefix}… for {user.username} (shown once):")
+            expires_at = self.expiry(options["expires"], options["days"])
+            token, raw = ApiToken.issue(user=user, name=options["name"], expires_at=expires_at)
+            note = "created" + (f", expires {expires_at.isoformat()}" if expires_at else "")
+            audit_record(by=by, action=AuditEntry.Action.TOKEN, obj=token, note=note)
+            until = f", works until {self.when(expires_at)}" if expires_at else ""
+            self.stdout.write(f"Token {token.prefix}… for {user.username}{until} (shown once):")
             self.stdout.write(raw)
         elif verb == "list":
             tokens = ApiToken.objects.select_related("user").order_by("created_at")
             if options["username"]:
                 tokens = tokens.filter(user__username=options["username"])
             for t in tokens:
-                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+                if t.revoked_at:
+                    state = f"revoked {t.revoked_at:%Y-%m-%d}"
+                elif t.has_expired():
+                    state = f"expired {self.when(t.expires_at)}"
+                elif t.expires_at:
+                    state = f"live until {self.when(t.expires_at)}"
+                else:
+                    state = "live"
                 self.stdout.write(f"{t.prefix}  {t.user.username:<20} {t.name:<20} {state}")
         else:
             matches = ApiToken.objects.filter(prefix=options["prefix"], revoked_at__isnull=True)
@@ -48,3 +70,26 @@ class Command(BaseCommand):
             token.revoke()
             audit_record(by=by, action=AuditEntry.Action.TOKEN, obj=token, note="revoked")
             self.stdout.write(f"revoked {token.prefix}…")
+
+    @staticmethod
+    def when(moment: datetime.datetime) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+    @staticmethod
+    def expiry(expires: str | None, days: str | None) -> datetime.datetime | None:
+        """The moment the token stops working: the midnight that ends `expires` (local time), or
+        `days` days from now."""
+        today = timezone.localdate()
+        try:
+            if expires is not None:
+                last = parse_date(expires, "--expires", low=today, high=MAX_DATE)
+                midnight = datetime.datetime.combine(
+                    last + datetime.timedelta(days=1), datetime.time()
+                )
+                return timezone.make_aware(midnight)
+            if days is not None:
+                n = parse_int(days, "--days", low=1, high=MAX_DAYS)
+                return timezone.now() + datetime.timedelta(days=n)
+        except InputError as error:
+            raise CommandError(error.message_text) from None
+        return None

@@ -13,6 +13,8 @@ import random
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -346,8 +348,12 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="password for every demo user")
 
     def handle(self, *args, reset: bool, password: str | None, **options):
-        if password is not None and len(password) < 8:
-            raise CommandError("--password must have at least 8 characters")
+        if password is not None:
+            try:
+                # The site's own rules (settings.AUTH_PASSWORD_VALIDATORS), as for any user.
+                validate_password(password)
+            except ValidationError as error:
+                raise CommandError(f"--password is refused: {' '.join(error.messages)}") from None
         call_command("migrate", verbosity=0, interactive=False)
         if reset:
             call_command("flush", interactive=False, verbosity=0)

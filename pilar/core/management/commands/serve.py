@@ -27,9 +27,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("PILAR_WEB_WORKERS", "2"))
         )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("PILAR_WEB_THREADS", "4"))
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 
-    def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **options
+    ):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         # Work whose worker vanished (the machine restarted) is marked so before the new
@@ -45,6 +50,8 @@ class Command(BaseCommand):
             f"{host}:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--timeout",
             "120",
             "--graceful-timeout",

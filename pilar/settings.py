@@ -146,6 +146,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pilar.accounts.middleware.UserLanguageMiddleware",
     "pilar.core.middleware.RefuseNulMiddleware",
+    "pilar.core.middleware.RefuseControlCharactersMiddleware",
     "pilar.core.middleware.InputErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -9,6 +9,7 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.equipment.models import Condition, Item, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
 from pilar.equipment.services import MAX_QUANTITY
+from pilar.lib.fields import DateField, SearchField
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
@@ -16,7 +17,7 @@ from pilar.trainings.models import TrainingEvent
 
 
 def _search(placeholder):
-    return forms.CharField(
+    return SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": placeholder, "type": "search"}),
@@ -174,7 +175,7 @@ class ItemForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.filter(active=True))
-    received_on = forms.DateField(
+    received_on = DateField(
         label=_("Date received"), widget=DateInput(), initial=timezone.localdate
     )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
@@ -187,7 +188,7 @@ class ReceiptForm(forms.Form):
 class BastForm(forms.Form):
     """What every BAST says besides its lines: when, where, who gave, who witnessed."""
 
-    handed_on = forms.DateField(
+    handed_on = DateField(
         label=_("Date of handover"), widget=DateInput(), initial=timezone.localdate
     )
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -242,7 +243,7 @@ class FromEventForm(BastForm):
         label=_("Training event"),
         queryset=TrainingEvent.objects.select_related("course").order_by("-start_date"),
     )
-    handed_on = forms.DateField(
+    handed_on = DateField(
         label=_("Date of handover"),
         widget=DateInput(),
         required=False,
@@ -297,7 +298,7 @@ class ReturnForm(forms.Form):
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Return._meta.get_field("condition").choices
     )
-    returned_on = forms.DateField(
+    returned_on = DateField(
         label=_("Date returned"), widget=DateInput(), initial=timezone.localdate
     )
     reason = forms.CharField(

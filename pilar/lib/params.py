@@ -200,6 +200,11 @@ def clean_text(value: str | None, field: str, *, max_length: int | None = None) 
     return text
 
 
+def has_control_characters(value: str) -> bool:
+    """True when `value` holds a control character other than tab and line breaks."""
+    return bool(_CONTROL.search(value))
+
+
 def search_text(value: str | None, field: str = "q") -> str:
     """A list's free-text filter, trimmed; too long or with control characters → InputError."""
     return clean_text((value or "").strip(), field, max_length=MAX_QUERY_LENGTH)

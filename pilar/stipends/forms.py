@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
+from pilar.lib.fields import DateField, SearchField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS
@@ -49,11 +50,11 @@ class DraftForm(forms.Form):
 
 
 class PaidOnForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    paid_on = DateField(label=_("Paid on"), widget=DateInput)
 
 
 class BankResultForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    paid_on = DateField(label=_("Paid on"), widget=DateInput)
     file = forms.FileField(
         label=_("The bank's result file"),
         help_text=_(
@@ -91,7 +92,7 @@ class BudgetForm(forms.Form):
 
 
 class LineFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
@@ -119,7 +120,7 @@ class EligibilityForm(forms.Form):
         required=False,
         choices=[("", _("All"))] + list(STATE_LABELS.items()),
     )
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.fields import DateField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
@@ -92,8 +93,8 @@ class EventForm(forms.Form):
         required=False,
         help_text=_("Printed on certificates; the course name when empty."),
     )
-    start_date = forms.DateField(label=_("First day"), widget=DateInput())
-    end_date = forms.DateField(label=_("Last day"), widget=DateInput())
+    start_date = DateField(label=_("First day"), widget=DateInput())
+    end_date = DateField(label=_("Last day"), widget=DateInput())
     place = forms.CharField(label=_("Place"), max_length=200)
     organiser = forms.CharField(label=_("Organiser"), max_length=150)
     funding = forms.ChoiceField(
@@ -132,7 +133,7 @@ class EventForm(forms.Form):
 
 
 class EventFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(
@@ -246,14 +247,14 @@ class ResultsForm(forms.Form):
 
 
 class RequirementFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name"), "type": "search"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     area = AreaField(label=_("Area of duty"), required=False)
-    on = forms.DateField(label=_("Serving on"), required=False, widget=DateInput())
+    on = DateField(label=_("Serving on"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

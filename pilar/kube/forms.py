@@ -71,7 +71,6 @@ class GroupForm(forms.ModelForm):
         model = KubeGroup
         fields = ["name", "area", "business_type", "founded_on", "stage", "status"]
         widgets = {"founded_on": DateInput()}
-        field_classes = {"founded_on": DateField}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

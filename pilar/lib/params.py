@@ -214,3 +214,20 @@ def ascii_digits(value: str) -> bool:
     """True when `value` is written in 0–9 only (str.isdigit() also accepts look-alikes such as
     '١٢٣' or full-width digits, which int() would quietly read)."""
     return bool(_ASCII_DIGITS.match(value))
+
+
+def argument(parse, field: str, **bounds):
+    """An argparse `type=` for a command's option, parsed by `parse` (one of the parsers
+    above) under the option's name: `parser.add_argument("--year", type=argument(parse_year,
+    "--year"))`. A bad value is argparse's error naming the option (a CommandError under
+    `call_command`, the usage and exit status 2 from the shell), never a traceback."""
+    import argparse
+
+    def convert(value: str):
+        try:
+            return parse(value, field, **bounds)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(exc.message_text) from None
+
+    convert.__name__ = field.lstrip("-")  # argparse names the type in its own messages
+    return convert

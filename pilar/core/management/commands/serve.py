@@ -14,15 +14,23 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from pilar.lib.params import argument, parse_int
+
 
 class Command(BaseCommand):
     help = "Run Pilar with a production server (gunicorn) and a background-task worker."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("PILAR_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PILAR_PORT", "8000")))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("PILAR_WEB_WORKERS", "2"))
+            "--port",
+            type=argument(parse_int, "--port", low=1, high=65535),
+            default=int(os.environ.get("PILAR_PORT", "8000")),
+        )
+        parser.add_argument(
+            "--workers",
+            type=argument(parse_int, "--workers", low=1, high=64),
+            default=int(os.environ.get("PILAR_WEB_WORKERS", "2")),
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 

@@ -15,7 +15,13 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.kube.models import KubeGroup
-from pilar.lib.fields import BirthDateField, DateField, MonthField, SearchField
+from pilar.lib.fields import (
+    BirthDateField,
+    DateField,
+    ModelMultipleChoiceField,
+    MonthField,
+    SearchField,
+)
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -101,7 +107,7 @@ class HouseholdForm(forms.Form):
         empty_value=None,
         choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = ModelMultipleChoiceField(
         label=_("PMKS categories"),
         queryset=NeedCategory.objects.all(),
         required=False,

@@ -101,3 +101,22 @@ class SearchField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", params.MAX_QUERY_LENGTH)
         super().__init__(*args, **kwargs)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several records chosen by id: an id that is not a whole number within 64 bits is refused
+    as not a choice before any query (a `pk__in` with a 20-digit number fails in SQLite)."""
+
+    def _check_values(self, value):
+        meta = self.queryset.model._meta
+        field = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        if field.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField"):
+            for pk in value if isinstance(value, list | tuple) else []:
+                text = str(pk)
+                if not params.ascii_digits(text) or int(text) > params.MAX_ID:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": text[:40]},
+                    )
+        return super()._check_values(value)

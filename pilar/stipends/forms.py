@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
-from pilar.lib.fields import DateField, SearchField
+from pilar.lib.fields import DateField, ModelMultipleChoiceField, SearchField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS
@@ -19,7 +19,7 @@ def kind_choices():
 class DraftForm(forms.Form):
     first_month = month_field(label=_("First month"))
     last_month = month_field(label=_("Last month"))
-    kinds = forms.ModelMultipleChoiceField(
+    kinds = ModelMultipleChoiceField(
         label=_("Kinds of pillar"),
         queryset=PillarKind.objects.all(),
         widget=forms.CheckboxSelectMultiple,

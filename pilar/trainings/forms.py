@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.lib.fields import DateField, SearchField
+from pilar.lib.fields import DateField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
@@ -45,7 +45,7 @@ class CourseForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
     hours = forms.IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
-    kinds = forms.ModelMultipleChoiceField(
+    kinds = ModelMultipleChoiceField(
         label=_("For pillar kinds"),
         queryset=PillarKind.objects.all(),
         required=False,
@@ -170,7 +170,7 @@ class EventFilterForm(forms.Form):
 class InviteForm(forms.Form):
     """Invite everyone with an active duty of the ticked kinds within an area."""
 
-    kinds = forms.ModelMultipleChoiceField(
+    kinds = ModelMultipleChoiceField(
         label=_("Pillar kinds"),
         queryset=PillarKind.objects.none(),
         required=False,
@@ -194,7 +194,7 @@ class InviteForm(forms.Form):
 class PickForm(forms.Form):
     """Invite the people ticked in a search of the registry."""
 
-    people = forms.ModelMultipleChoiceField(
+    people = ModelMultipleChoiceField(
         label=_("People"),
         queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,

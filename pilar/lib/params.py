@@ -37,10 +37,11 @@ MAX_LIMIT = 500
 MAX_QUERY_LENGTH = 200
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# re.ASCII: \d alone also matches look-alike digits (Arabic-Indic, full-width).
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
 _ASCII_DIGITS = re.compile(r"^[0-9]+$")
 # Dates as offices write them besides ISO: 22/10/2024, 22-10-2024, 22.10.2024.
-_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", re.ASCII)
 
 
 class InputError(ValidationError):

@@ -33,6 +33,8 @@ CASES = [
     (["synth", "--people", "-1", "--dry-run"], "--people"),
     (["synth", "--people", HUGE, "--dry-run"], "--people"),
     (["synth", "--provinces", "1000", "--dry-run"], "--provinces"),
+    (["token", "create", "admin", "--name", "x" * 81], "--name"),
+    (["token", "create", "admin", "--name", "CI\x1b[31m"], "--name"),
     (["serve", "--port", "99999"], "--port"),
     (["serve", "--workers", "0"], "--workers"),
 ]

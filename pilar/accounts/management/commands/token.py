@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pilar.accounts.models import ApiToken
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.lib.params import argument, clean_text
 
 
 class Command(BaseCommand):
@@ -17,7 +18,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="verb", required=True)
         create = sub.add_parser("create", help="issue a token for a user")
         create.add_argument("username")
-        create.add_argument("--name", default="", help="what the token is for")
+        create.add_argument(
+            "--name",
+            default="",
+            type=argument(
+                clean_text, "--name", max_length=ApiToken._meta.get_field("name").max_length
+            ),
+            help="what the token is for",
+        )
         listing = sub.add_parser("list", help="list tokens (prefixes only)")
         listing.add_argument("username", nargs="?")
         revoke = sub.add_parser("revoke", help="revoke a token by its prefix")

@@ -228,7 +228,10 @@ def argument(parse, field: str, **bounds):
         try:
             return parse(value, field, **bounds)
         except InputError as exc:
-            raise argparse.ArgumentTypeError(exc.message_text) from None
+            # argparse puts "argument --year: " before the message: drop the parser's own
+            # "--year: " so that the option is named once.
+            message = exc.message_text.removeprefix(f"{field}: ")
+            raise argparse.ArgumentTypeError(message) from None
 
     convert.__name__ = field.lstrip("-")  # argparse names the type in its own messages
     return convert

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import Household
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember
-from pilar.lib.fields import DateField, SearchField
+from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
@@ -179,12 +179,12 @@ class MonthInput(forms.DateInput):
 
 class RecordForm(forms.Form):
     month = DateField(label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
-    turnover = forms.IntegerField(
+    turnover = IntegerField(
         label=_("Turnover (Rp)"),
         max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    savings = forms.IntegerField(
+    savings = IntegerField(
         label=_("Savings (Rp)"),
         max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),

@@ -38,6 +38,9 @@ class DateField(forms.DateField):
         return self.high or params.MAX_DATE
 
     def to_python(self, value):
+        # strptime reads look-alike digits ('٢٠٢٤', '２０２４') as numbers: only 0-9 are digits.
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             return super().to_python(value)
         except (OverflowError, ValueError):
@@ -120,3 +123,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"pk": text[:40]},
                     )
         return super()._check_values(value)
+
+
+class IntegerField(forms.IntegerField):
+    """A whole number written with the digits 0-9: int() would also read look-alike digits
+    ('١٢٣', '１２３') as a number."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

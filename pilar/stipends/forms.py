@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
-from pilar.lib.fields import DateField, ModelMultipleChoiceField, SearchField
+from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS
@@ -29,7 +29,7 @@ class DraftForm(forms.Form):
         required=False,
         help_text=_("Arrears: earlier months now eligible and never paid. Empty: none."),
     )
-    year = forms.IntegerField(
+    year = IntegerField(
         label=_("Budget year"),
         min_value=2000,
         max_value=2100,
@@ -65,7 +65,7 @@ class BankResultForm(forms.Form):
 
 class RateForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Kind of pillar"), queryset=PillarKind.objects.all())
-    amount = forms.IntegerField(
+    amount = IntegerField(
         label=_("Amount per month (Rp)"),
         min_value=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
@@ -81,9 +81,9 @@ class RateEndForm(forms.Form):
 
 
 class BudgetForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     funding_source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
-    amount = forms.IntegerField(
+    amount = IntegerField(
         label=_("Ceiling (Rp)"),
         min_value=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.lib.fields import DateField, ModelMultipleChoiceField, SearchField
+from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
@@ -44,7 +44,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 class CourseForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
-    hours = forms.IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
+    hours = IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
     kinds = ModelMultipleChoiceField(
         label=_("For pillar kinds"),
         queryset=PillarKind.objects.all(),
@@ -57,7 +57,7 @@ class CourseForm(forms.Form):
         required=False,
         help_text=_("A pillar of these kinds should have passed it before their SK is issued."),
     )
-    validity_months = forms.IntegerField(
+    validity_months = IntegerField(
         label=_("Valid for (months)"),
         required=False,
         min_value=1,
@@ -100,14 +100,14 @@ class EventForm(forms.Form):
     funding = forms.ChoiceField(
         label=_("Funding"), required=False, choices=[("", "—"), *FundingSource.choices]
     )
-    budget = forms.IntegerField(
+    budget = IntegerField(
         label=_("Budget (rupiah)"),
         required=False,
         min_value=0,
         max_value=MAX_RUPIAH,
         help_text=_("Whole rupiah, without dots: 25000000."),
     )
-    capacity = forms.IntegerField(
+    capacity = IntegerField(
         label=_("Capacity"),
         required=False,
         min_value=1,
@@ -149,7 +149,7 @@ class EventFilterForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Level"), required=False, choices=[("", _("All levels")), *Course.Level.choices]
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
+    year = IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     kind = forms.ChoiceField(label=_("For pillar kind"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -76,8 +76,9 @@ class RecordParams:
 
 HUGE = "99999999999999999999"
 FAR_DATES = ["9999-12-31", "0001-01-01"]
-# Values out of any range a date, month or year parameter accepts.
-OUT_OF_RANGE = [*FAR_DATES, "-1", HUGE, "2024-13-45"]
+# Values a date, month or year parameter must refuse: out of range, or written in look-alike
+# digits (Arabic-Indic) that int() and strptime would read.
+OUT_OF_RANGE = [*FAR_DATES, "-1", HUGE, "2024-13-45", "٢٠٢٤-١٠-٢٢"]
 HOSTILE = [
     *OUT_OF_RANGE,
     "22.10.2024",

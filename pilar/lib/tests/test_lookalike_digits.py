@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from pilar.imports.normalize import CellProblem, date_from_cell, phone_from_cell
 from pilar.lib import params
+from pilar.lib.fields import DateField, IntegerField, MonthField
 from pilar.lib.kk import validate_kk
 from pilar.lib.nik import validate_nik
 from pilar.lib.phone import normalize_phone
@@ -44,3 +45,15 @@ def test_query_and_option_numbers_refuse_look_alikes(table):
         params.parse_month("2024-10".translate(table), "month")
     assert params.parse_page("２") == 1  # junk in a page number is the first page
     assert not params.ascii_digits("١٢٣")
+
+
+@pytest.mark.parametrize("table", [ARABIC, FULL_WIDTH], ids=["arabic-indic", "full-width"])
+def test_form_dates_months_and_numbers_refuse_look_alikes(table):
+    for field, text in [
+        (DateField(), "2024-10-22"),
+        (MonthField(), "2024-10"),
+        (IntegerField(), "2024"),
+    ]:
+        assert field.clean(text) is not None
+        with pytest.raises(ValidationError):
+            field.clean(text.translate(table))

@@ -148,6 +148,7 @@ MIDDLEWARE = [
     "pilar.accounts.middleware.SessionIdleMiddleware",
     "pilar.accounts.middleware.UserLanguageMiddleware",
     "pilar.core.middleware.RefuseNulMiddleware",
+    "pilar.core.middleware.RefuseControlCharactersMiddleware",
     "pilar.core.middleware.InputErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -29,7 +29,10 @@ def set_language(request):
     """Store the chosen language on the user (and in a cookie for the login page)."""
     form = LanguageForm(request.POST)
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would read any other word as a view's name.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         target = "/"
     response = redirect(target)
     if form.is_valid():

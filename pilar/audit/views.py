@@ -11,10 +11,11 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import file_response
+from pilar.lib.fields import DateField, SearchField
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(label=_("User"), required=False)
+    user = SearchField(label=_("User"), max_length=150)
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
@@ -35,11 +36,11 @@ class AuditFilterForm(forms.Form):
             ("registry.pillarkind", _("pillar kind")),
         ],
     )
-    q = forms.CharField(label=_("Search"), required=False)
-    date_from = forms.DateField(
+    q = SearchField(label=_("Search"), required=False)
+    date_from = DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

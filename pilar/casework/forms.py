@@ -15,6 +15,13 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.kube.models import KubeGroup
+from pilar.lib.fields import (
+    BirthDateField,
+    DateField,
+    ModelMultipleChoiceField,
+    MonthField,
+    SearchField,
+)
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -49,26 +56,12 @@ class AreaCodeField(forms.ChoiceField):
         return Area.objects.filter(code=code).first() if code else None
 
 
-class MonthField(forms.DateField):
-    """A month (YYYY-MM) between 2000 and 2100: beyond that is a typing slip, not a month."""
-
-    def clean(self, value):
-        day = super().clean(value)
-        if day is not None and not (2000 <= day.year <= 2100):
-            raise forms.ValidationError(_("Choose a month between 2000 and 2100."))
-        return day
-
-
 def month_field(**kwargs):
-    return MonthField(
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        **kwargs,
-    )
+    return MonthField(**kwargs)
 
 
 class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("KK, name, DTSEN")}),
@@ -114,7 +107,7 @@ class HouseholdForm(forms.Form):
         empty_value=None,
         choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = ModelMultipleChoiceField(
         label=_("PMKS categories"),
         queryset=NeedCategory.objects.all(),
         required=False,
@@ -164,7 +157,7 @@ class HeadForm(forms.Form):
     )
     head_name = forms.CharField(label=_("Name of the head"), max_length=150)
     head_sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES)
-    head_birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    head_birth_date = BirthDateField(label=_("Date of birth"), required=False, widget=DateInput())
 
     def member_data(self) -> dict:
         d = self.cleaned_data
@@ -184,18 +177,18 @@ class MemberForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=150)
     sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES)
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    birth_date = BirthDateField(label=_("Date of birth"), required=False, widget=DateInput())
     relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
 
 
 class MemberLeaveForm(forms.Form):
-    left_on = forms.DateField(label=_("Left on"), widget=DateInput())
+    left_on = DateField(label=_("Left on"), widget=DateInput())
     left_reason = forms.CharField(label=_("Reason"), max_length=250)
 
 
 class CaseloadForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Pillar"), coerce=int)
-    start_date = forms.DateField(label=_("From"), widget=DateInput())
+    start_date = DateField(label=_("From"), widget=DateInput())
     confirm = forms.BooleanField(label=_("Assign anyway"), required=False)
 
     def __init__(self, *args, pillars=(), **kwargs):
@@ -205,13 +198,13 @@ class CaseloadForm(forms.Form):
 
 
 class CaseloadEndForm(forms.Form):
-    end_date = forms.DateField(label=_("Last day"), widget=DateInput())
+    end_date = DateField(label=_("Last day"), widget=DateInput())
     end_reason = forms.CharField(label=_("Reason"), max_length=250)
 
 
 class ReassignForm(forms.Form):
     person = forms.TypedChoiceField(label=_("New pillar"), coerce=int)
-    start_date = forms.DateField(label=_("From"), widget=DateInput())
+    start_date = DateField(label=_("From"), widget=DateInput())
 
     def __init__(self, *args, pillars=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,7 +224,7 @@ class ActivityForm(forms.Form):
     """One phone screen: what, when, with whom; the rest is optional."""
 
     activity_type = forms.TypedChoiceField(label=_("What did you do?"), coerce=int)
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
     households = forms.TypedMultipleChoiceField(
         label=_("Households"),
         coerce=int,
@@ -252,7 +245,7 @@ class ActivityForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
+    follow_up_on = DateField(label=_("Follow up on"), required=False, widget=DateInput())
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
@@ -314,7 +307,7 @@ class AreaKindFilterForm(forms.Form):
 
 
 class ActivityFilterForm(AreaKindFilterForm):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("pillar or notes")}),
@@ -339,7 +332,7 @@ class StatusFilterForm(AreaKindFilterForm):
 
 class SubmitForm(forms.Form):
     kind = forms.ModelChoiceField(queryset=PillarKind.objects.all(), widget=forms.HiddenInput)
-    month = forms.DateField(widget=forms.HiddenInput)
+    month = DateField(widget=forms.HiddenInput)
     notes = forms.CharField(
         label=_("Notes for the coordinator"),
         required=False,

@@ -49,6 +49,8 @@ from pilar.casework.models import (
     MonthlyReport,
     Sector,
 )
+from pilar.core.once import submit_once
+from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
@@ -418,7 +420,7 @@ def caseload_reassign(request):
     chosen = request.POST.getlist("caseload")
     caseloads = list(
         services.orphaned_caseloads(request.user).filter(
-            pk__in=[c for c in chosen if c.isdigit() and len(c) <= 12]
+            pk__in=params.parse_ids(chosen, "caseload")
         )
     )
     form = ReassignForm(
@@ -481,14 +483,16 @@ LAST_CHOICES = "casework_last_activity"
 
 
 @capability_required(Capability.ACTIVITY_RECORD)
+@submit_once
 def activity_create(request):
     """The phone form: one screen; remembers the last type and category chosen."""
     if not request.user.person_id:
         raise PermissionDenied
     choices = _activity_choices(request)
     initial = dict(request.session.get(LAST_CHOICES, {}))
-    if request.GET.get("household", "").isdigit():
-        initial["households"] = [int(request.GET["household"])]
+    household = params.parse_id(request.GET.get("household"), "household")
+    if household is not None:
+        initial["households"] = [household]
     form = ActivityForm(request.POST or None, request.FILES or None, initial=initial, **choices)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
@@ -539,9 +543,9 @@ def activity_list(request):
             activities = activities.filter(within_areas_q([d["area"]], "area"))
         if d["kind"]:
             activities = activities.filter(kind=d["kind"])
-    person = request.GET.get("person", "")
-    if person.isdigit() and len(person) <= 12:
-        activities = activities.filter(person_id=int(person))
+    person = params.parse_id(request.GET.get("person"), "person")
+    if person is not None:
+        activities = activities.filter(person_id=person)
     activities = (
         activities.select_related("person", "activity_type", "area", "kind")
         .annotate(household_count=Count("households"))

@@ -37,6 +37,46 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+def _control_character_field(request) -> str | None:
+    """The first query-string or form field of a page request holding a control character
+    other than tab and line breaks (`pilar.lib.params.has_control_characters`)."""
+    from pilar.lib.params import has_control_characters
+
+    if request.path.startswith("/api/"):
+        return None  # the API checks its own bodies and parameters
+    sources = [request.GET]
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if request.method == "POST" and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sources.append(request.POST)  # the files of a multipart form are not looked at
+    for source in sources:
+        for key, values in source.lists():
+            if has_control_characters(key) or any(has_control_characters(v) for v in values):
+                return key
+    return None
+
+
+class RefuseControlCharactersMiddleware:
+    """A page's query string or form holding control characters (other than tabs and line
+    breaks) is refused with a 400 naming the field: no one types them, and they would be
+    stored invisibly or break an export."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import render
+
+        field = _control_character_field(request)
+        if field is not None:
+            message = _(
+                "%(field)s holds invisible control characters; type it again without them."
+            ) % {"field": field[:40] or "?"}
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+
 class InputErrorMiddleware:
     """A page that met a malformed or out-of-range value in its query string (`InputError`
     from `pilar.lib.params`) answers 400 with the message naming the field, instead of a 500.

@@ -5,18 +5,16 @@ links to the rows behind it when the user may also open those rows."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_scope, can, grants_key, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.cache import cached_figures
 from pilar.casework import selectors as casework
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
-from pilar.registry.forms import parse_date
+from pilar.lib.params import parse_date
 from pilar.registry.headcount import headcount
 from pilar.stipends.arrears import office_arrears, previous_month
 from pilar.stipends.person_views import office_context
@@ -30,12 +28,8 @@ def _may_open(user, capability: Capability, aggregate_scope) -> bool:
 @capability_required(Capability.HEADCOUNT_VIEW)
 def home(request):
     user = request.user
-    raw = request.GET.get("as_of")
-    today = parse_date(raw, timezone.localdate())
-    if raw and today.isoformat() != raw:
-        messages.error(
-            request, _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": raw}
-        )
+    # A far date would walk every month up to it (arrears): out of 2000–2100 is a 400.
+    today = parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
     # The figures (arrears walk every month of every duty) are kept until the next write:
     # the same user, roles, date and language read them again (docs/PERFORMANCE.md, "Load").
     figures = cached_figures(

@@ -9,6 +9,8 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.equipment.models import Condition, Item, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
 from pilar.equipment.services import MAX_QUANTITY
+from pilar.lib import params
+from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
@@ -16,7 +18,7 @@ from pilar.trainings.models import TrainingEvent
 
 
 def _search(placeholder):
-    return forms.CharField(
+    return SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": placeholder, "type": "search"}),
@@ -110,7 +112,7 @@ class HoldingFilterForm(forms.Form):
 
 class HandoverFilterForm(forms.Form):
     q = _search(_("number, giver, place or receiver"))
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     item = _item_field()
     event = forms.ModelChoiceField(
         label=_("Training event"),
@@ -118,7 +120,9 @@ class HandoverFilterForm(forms.Form):
         required=False,
         empty_label=_("Any"),
     )
-    person = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person = IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=params.MAX_ID
+    )
 
     def handover_filter(self) -> HandoverFilter:
         data = self.cleaned_data if self.is_bound else {}
@@ -174,10 +178,10 @@ class ItemForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.filter(active=True))
-    received_on = forms.DateField(
+    received_on = DateField(
         label=_("Date received"), widget=DateInput(), initial=timezone.localdate
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+    quantity = IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     source = forms.CharField(
         label=_("Source"), max_length=150, help_text=_("For example: APBD 2024, Kemensos.")
     )
@@ -187,7 +191,7 @@ class ReceiptForm(forms.Form):
 class BastForm(forms.Form):
     """What every BAST says besides its lines: when, where, who gave, who witnessed."""
 
-    handed_on = forms.DateField(
+    handed_on = DateField(
         label=_("Date of handover"), widget=DateInput(), initial=timezone.localdate
     )
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -209,7 +213,7 @@ class HandoverLineForm(forms.Form):
     item = forms.ModelChoiceField(
         label=_("Item"), queryset=Item.objects.filter(active=True), required=False
     )
-    quantity = forms.IntegerField(
+    quantity = IntegerField(
         label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, required=False, initial=1
     )
     condition = forms.ChoiceField(
@@ -242,7 +246,7 @@ class FromEventForm(BastForm):
         label=_("Training event"),
         queryset=TrainingEvent.objects.select_related("course").order_by("-start_date"),
     )
-    handed_on = forms.DateField(
+    handed_on = DateField(
         label=_("Date of handover"),
         widget=DateInput(),
         required=False,
@@ -255,7 +259,7 @@ class FromEventForm(BastForm):
         super().__init__(*args, **kwargs)
         self.items = list(Item.objects.filter(active=True).order_by("name"))
         for item in self.items:
-            self.fields[f"item_{item.pk}"] = forms.IntegerField(
+            self.fields[f"item_{item.pk}"] = IntegerField(
                 label=_("%(item)s, each (%(unit)s)") % {"item": item.name, "unit": item.unit},
                 min_value=0,
                 max_value=100,
@@ -291,13 +295,11 @@ class ReturnPersonForm(forms.Form):
 class ReturnForm(forms.Form):
     person = forms.ModelChoiceField(queryset=_people(), widget=forms.HiddenInput)
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all())
-    quantity = forms.IntegerField(
-        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
-    )
+    quantity = IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Return._meta.get_field("condition").choices
     )
-    returned_on = forms.DateField(
+    returned_on = DateField(
         label=_("Date returned"), widget=DateInput(), initial=timezone.localdate
     )
     reason = forms.CharField(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
+from pilar.core.once import submit_once
 from pilar.equipment import exports, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf
@@ -48,6 +49,7 @@ from pilar.equipment.selectors import (
     stock_of,
     with_latest_bast,
 )
+from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Person
@@ -164,6 +166,7 @@ def item_detail(request, pk: int):
 
 @capability_required(Capability.EQUIPMENT_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def receipt_create(request):
     form = ReceiptForm(request.POST or None, initial={"item": request.GET.get("item")})
     if request.method == "POST" and form.is_valid():
@@ -200,6 +203,7 @@ def handover_list(request):
 
 @capability_required(Capability.EQUIPMENT_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def handover_create(request):
     data = request.POST or None
     form = BastForm(data)
@@ -320,10 +324,11 @@ def return_list(request):
 
 @capability_required(Capability.EQUIPMENT_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def return_create(request):
     """First choose who returns; then their holdings are shown and one item is returned."""
-    person_id = request.POST.get("person") or request.GET.get("person")
-    person = Person.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
+    person_id = params.parse_id(request.POST.get("person") or request.GET.get("person"), "person")
+    person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
     if person is None:
         return render(
             request,

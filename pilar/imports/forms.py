@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.imports.columns import COLUMNS, column_letter
 from pilar.imports.models import Import, ImportRow
+from pilar.lib.fields import SearchField
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.txt"
 
@@ -73,11 +74,11 @@ class RowFilterForm(forms.Form):
         + list(ImportRow.Status.choices)
         + [("warning", _("with warnings")), ("every", _("every row"))],
     )
-    q = forms.CharField(label=_("Name or row number"), required=False, max_length=100)
+    q = SearchField(label=_("Name or row number"), required=False, max_length=100)
 
 
 class ImportFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("any"))] + list(Import.Status.choices)
     )
-    q = forms.CharField(label=_("File name"), required=False, max_length=100)
+    q = SearchField(label=_("File name"), required=False, max_length=100)

@@ -13,6 +13,7 @@ from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.core.once import submit_once
 from pilar.imports import exports, services, tasks
 from pilar.imports.columns import BY_KEY
 from pilar.imports.forms import (
@@ -27,6 +28,7 @@ from pilar.imports.models import Import, ImportRow
 from pilar.lib.dates import long_date
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
+from pilar.lib.params import ascii_digits
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment
 
@@ -96,6 +98,7 @@ def import_list(request):
 
 @require_POST
 @capability_required(Capability.IMPORTS)
+@submit_once
 def import_upload(request):
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -154,8 +157,9 @@ def _rows_context(request, batch: Import) -> dict:
     if form.is_valid():
         status = form.cleaned_data["status"]
         text = form.cleaned_data["q"].strip()
-        if text.isdigit():
-            rows = rows.filter(number=int(text))
+        if ascii_digits(text):
+            # A row number (a list holds at most PILAR_IMPORT_MAX_ROWS; more digits find none).
+            rows = rows.filter(number=int(text)) if len(text) <= 9 else rows.none()
         elif text:
             rows = rows.filter(name__icontains=text)
     if status == "warning":

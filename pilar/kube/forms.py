@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import Household
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember
+from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
@@ -25,7 +26,7 @@ def scoped_areas(user, *, levels: tuple[int, ...], capability=Capability.KUBE_VI
 
 
 class GroupFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("name or business")}),
@@ -93,7 +94,7 @@ def household_label(household: Household) -> str:
 class MemberForm(forms.Form):
     household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=KubeMember.Role.choices, initial="member")
-    joined_on = forms.DateField(label=_("Joined on"), widget=DateInput())
+    joined_on = DateField(label=_("Joined on"), widget=DateInput())
 
     def __init__(self, *args, group: KubeGroup, user, **kwargs):
         from django.db.models import Prefetch
@@ -121,13 +122,13 @@ class MemberForm(forms.Form):
 
 
 class MemberRemoveForm(forms.Form):
-    left_on = forms.DateField(label=_("Left on"), widget=DateInput())
+    left_on = DateField(label=_("Left on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=250)
 
 
 class CompanionForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Companion"), queryset=Person.objects.none())
-    start_date = forms.DateField(label=_("From"), widget=DateInput())
+    start_date = DateField(label=_("From"), widget=DateInput())
 
     def __init__(self, *args, group: KubeGroup, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("start_date", timezone.localdate())
@@ -152,13 +153,14 @@ class AidForm(forms.ModelForm):
         model = KubeAid
         fields = ["date", "source", "form", "value", "description"]
         widgets = {"date": DateInput(), "value": forms.NumberInput(attrs={"inputmode": "numeric"})}
+        field_classes = {"date": DateField}
 
     def _post_clean(self):
         pass
 
 
 class NoteForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
     text = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
@@ -176,15 +178,13 @@ class MonthInput(forms.DateInput):
 
 
 class RecordForm(forms.Form):
-    month = forms.DateField(
-        label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"]
-    )
-    turnover = forms.IntegerField(
+    month = DateField(label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
+    turnover = IntegerField(
         label=_("Turnover (Rp)"),
         max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    savings = forms.IntegerField(
+    savings = IntegerField(
         label=_("Savings (Rp)"),
         max_value=MAX_RUPIAH,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),

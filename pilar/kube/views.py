@@ -13,6 +13,7 @@ from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.casework.models import Activity
+from pilar.core.once import submit_once
 from pilar.kube import services
 from pilar.kube.access import may_edit, may_record
 from pilar.kube.chart import monthly_chart
@@ -164,6 +165,7 @@ def group_detail(request, pk: int):
 
 @capability_required(Capability.KUBE_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def group_create(request):
     form = GroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -274,6 +276,7 @@ def companion_set(request, pk: int):
 
 @require_POST
 @capability_required(Capability.KUBE_EDIT)
+@submit_once
 def aid_add(request, pk: int):
     by = Actor.from_request(request)
     return _action(
@@ -289,6 +292,7 @@ def aid_add(request, pk: int):
 
 @require_POST
 @capability_required(Capability.KUBE_VIEW)
+@submit_once
 def note_add(request, pk: int):
     by = Actor.from_request(request)
     return _action(

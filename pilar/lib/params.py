@@ -37,10 +37,11 @@ MAX_LIMIT = 500
 MAX_QUERY_LENGTH = 200
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# re.ASCII: \d alone also matches look-alike digits (Arabic-Indic, full-width).
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
 _ASCII_DIGITS = re.compile(r"^[0-9]+$")
 # Dates as offices write them besides ISO: 22/10/2024, 22-10-2024, 22.10.2024.
-_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", re.ASCII)
 
 
 class InputError(ValidationError):
@@ -200,6 +201,11 @@ def clean_text(value: str | None, field: str, *, max_length: int | None = None) 
     return text
 
 
+def has_control_characters(value: str) -> bool:
+    """True when `value` holds a control character other than tab and line breaks."""
+    return bool(_CONTROL.search(value))
+
+
 def search_text(value: str | None, field: str = "q") -> str:
     """A list's free-text filter, trimmed; too long or with control characters → InputError."""
     return clean_text((value or "").strip(), field, max_length=MAX_QUERY_LENGTH)
@@ -209,3 +215,23 @@ def ascii_digits(value: str) -> bool:
     """True when `value` is written in 0–9 only (str.isdigit() also accepts look-alikes such as
     '١٢٣' or full-width digits, which int() would quietly read)."""
     return bool(_ASCII_DIGITS.match(value))
+
+
+def argument(parse, field: str, **bounds):
+    """An argparse `type=` for a command's option, parsed by `parse` (one of the parsers
+    above) under the option's name: `parser.add_argument("--year", type=argument(parse_year,
+    "--year"))`. A bad value is argparse's error naming the option (a CommandError under
+    `call_command`, the usage and exit status 2 from the shell), never a traceback."""
+    import argparse
+
+    def convert(value: str):
+        try:
+            return parse(value, field, **bounds)
+        except InputError as exc:
+            # argparse puts "argument --year: " before the message: drop the parser's own
+            # "--year: " so that the option is named once.
+            message = exc.message_text.removeprefix(f"{field}: ")
+            raise argparse.ArgumentTypeError(message) from None
+
+    convert.__name__ = field.lstrip("-")  # argparse names the type in its own messages
+    return convert

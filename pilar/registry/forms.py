@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
+from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -41,7 +40,7 @@ def area_choices(user) -> list[tuple[str, str]]:
 
 
 class PersonFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name, NIK or phone"), "type": "search"}),
@@ -51,7 +50,7 @@ class PersonFilterForm(forms.Form):
     exact = forms.BooleanField(
         label=_("Only duties held at this area itself, not below it"), required=False
     )
-    active_on = forms.DateField(label=_("Active on"), required=False, widget=DateInput())
+    active_on = DateField(label=_("Active on"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,7 +122,7 @@ class PersonForm(forms.ModelForm):
             "birth_date": DateInput(),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
-        field_classes = {"photo": PhotoField}
+        field_classes = {"photo": PhotoField, "birth_date": BirthDateField}
 
     def _post_clean(self):
         # Validation of the whole record is the service's job (it names every bad field);
@@ -138,9 +137,9 @@ class AssignmentForm(forms.Form):
         queryset=Area.objects.filter(level__gte=Area.Level.CITY),
         help_text=_("PSM serve a kelurahan, TKSK a kecamatan, Tagana the city."),
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    start_date = DateField(label=_("Start date"), widget=DateInput())
     sk_number = forms.CharField(label=_("SK number"), max_length=100, required=False)
-    sk_date = forms.DateField(label=_("SK date"), required=False, widget=DateInput())
+    sk_date = DateField(label=_("SK date"), required=False, widget=DateInput())
     sk_signer = forms.CharField(label=_("SK signed by"), max_length=150, required=False)
     override_reason = forms.CharField(
         label=_("Reason for exceeding the quota"),
@@ -157,7 +156,7 @@ class AssignmentForm(forms.Form):
 
 
 class AssignmentEndForm(forms.Form):
-    end_date = forms.DateField(
+    end_date = DateField(
         label=_("Last day of duty"), widget=DateInput(), initial=timezone.localdate
     )
     end_reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.EndReason.choices)
@@ -167,12 +166,3 @@ class AssignmentEndForm(forms.Form):
         required=False,
         help_text=_("Needed when correcting the end date of a duty that already ended."),
     )
-
-
-def parse_date(value: str | None, default: datetime.date) -> datetime.date:
-    if not value:
-        return default
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return default

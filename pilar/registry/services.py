@@ -16,6 +16,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
 from pilar.lib.nik import validate_nik
+from pilar.lib.params import ascii_digits
 from pilar.lib.phone import normalize_phone
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -103,7 +104,8 @@ def person_field_errors(person: Person, today: datetime.date | None = None) -> d
     except ValidationError as exc:
         errors.setdefault("phone", []).extend(exc.messages)
     person.bank_account = "".join((person.bank_account or "").split())
-    if person.bank_account and not person.bank_account.replace("-", "").isdigit():
+    # Only 0-9: str.isdigit() would also take look-alike digits (Arabic-Indic, full-width).
+    if person.bank_account and not ascii_digits(person.bank_account.replace("-", "")):
         errors.setdefault("bank_account", []).append(
             _("An account number has only digits (dashes allowed).")
         )

@@ -18,6 +18,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audited_file_response
 from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
+from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors
 from pilar.registry import services
@@ -26,7 +27,6 @@ from pilar.registry.forms import (
     AssignmentForm,
     PersonFilterForm,
     PersonForm,
-    parse_date,
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
@@ -311,12 +311,7 @@ def assignment_end(request, pk: int):
 
 @capability_required(Capability.HEADCOUNT_VIEW)
 def headcount_view(request):
-    raw = request.GET.get("as_of")
-    as_of = parse_date(raw, timezone.localdate())
-    if raw and as_of.isoformat() != raw:
-        messages.error(
-            request, _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": raw}
-        )
+    as_of = params.parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
     result = headcount(as_of=as_of, user=request.user)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:

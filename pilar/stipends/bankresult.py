@@ -96,8 +96,8 @@ COLUMNS = {
 REQUIRED = ["reference", "account", "amount", "status"]
 PAID_WORDS = {"BERHASIL", "SUKSES", "SUCCESS", "SUCCESSFUL", "OK", "PAID"}
 FAILED_WORDS = {"GAGAL", "FAILED", "FAIL", "REJECT", "REJECTED", "DITOLAK"}
-REFERENCE = re.compile(r"TK(\d+)-(\d+)")
-AMOUNT = re.compile(r"(\d{1,3}(?:([.,])\d{3})?(?:\2\d{3})*|\d+)(?:[.,](\d{1,2}))?")
+REFERENCE = re.compile(r"TK(\d+)-(\d+)", re.ASCII)  # 0-9 only, not look-alike digits
+AMOUNT = re.compile(r"(\d{1,3}(?:([.,])\d{3})?(?:\2\d{3})*|\d+)(?:[.,](\d{1,2}))?", re.ASCII)
 
 
 def _key(header: str) -> str:

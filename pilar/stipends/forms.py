@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
+from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS
@@ -18,7 +19,7 @@ def kind_choices():
 class DraftForm(forms.Form):
     first_month = month_field(label=_("First month"))
     last_month = month_field(label=_("Last month"))
-    kinds = forms.ModelMultipleChoiceField(
+    kinds = ModelMultipleChoiceField(
         label=_("Kinds of pillar"),
         queryset=PillarKind.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -28,7 +29,7 @@ class DraftForm(forms.Form):
         required=False,
         help_text=_("Arrears: earlier months now eligible and never paid. Empty: none."),
     )
-    year = forms.IntegerField(
+    year = IntegerField(
         label=_("Budget year"),
         min_value=2000,
         max_value=2100,
@@ -49,11 +50,11 @@ class DraftForm(forms.Form):
 
 
 class PaidOnForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    paid_on = DateField(label=_("Paid on"), widget=DateInput)
 
 
 class BankResultForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    paid_on = DateField(label=_("Paid on"), widget=DateInput)
     file = forms.FileField(
         label=_("The bank's result file"),
         help_text=_(
@@ -64,7 +65,7 @@ class BankResultForm(forms.Form):
 
 class RateForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Kind of pillar"), queryset=PillarKind.objects.all())
-    amount = forms.IntegerField(
+    amount = IntegerField(
         label=_("Amount per month (Rp)"),
         min_value=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
@@ -80,9 +81,9 @@ class RateEndForm(forms.Form):
 
 
 class BudgetForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     funding_source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
-    amount = forms.IntegerField(
+    amount = IntegerField(
         label=_("Ceiling (Rp)"),
         min_value=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
@@ -91,7 +92,7 @@ class BudgetForm(forms.Form):
 
 
 class LineFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
@@ -119,7 +120,7 @@ class EligibilityForm(forms.Form):
         required=False,
         choices=[("", _("All"))] + list(STATE_LABELS.items()),
     )
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),

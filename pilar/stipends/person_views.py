@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import audited_file_response
+from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
@@ -94,7 +95,7 @@ def area_choices(user) -> list[tuple[str, str]]:
 
 
 class ArrearsFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=gettext_lazy("Name"),
         required=False,
         max_length=100,

@@ -7,7 +7,6 @@ pillar's own months: each built here once, so every interface shows the same fig
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilar.lib import params
 from pilar.lib.months import month_start, months_between
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
@@ -24,24 +24,20 @@ from pilar.stipends.eligibility import STATE_LABELS, Entitlement, entitlements, 
 from pilar.stipends.eligibility import state_label as _state_label
 from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 STATES = list(STATE_LABELS)
 COUNTED = [StipendLine.Status.PENDING, StipendLine.Status.PAID]
 
 
 def parse_month(value: str, field: str = "month") -> datetime.date:
-    """`YYYY-MM` → the first day of that month; a ValidationError naming `field` otherwise."""
-    found = MONTH_RE.match((value or "").strip())
-    if found:
-        year, month = int(found[1]), int(found[2])
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return datetime.date(year, month, 1)
-    raise ValidationError(
-        {
-            field: _("Write the month as YEAR-MONTH, e.g. 2024-07 (got “%(value)s”).")
-            % {"value": value}
-        }
-    )
+    """`YYYY-MM` → the first day of that month, in the years 2000–2100; an InputError (a
+    ValidationError naming `field`) otherwise. The one input layer's parser
+    (`pilar.lib.params.parse_month`), kept here for the callers that import it from here."""
+    month = params.parse_month(value, field)
+    if month is None:
+        raise params.InputError(
+            field, _("%(field)s: write the month, e.g. 2024-07.") % {"field": field}
+        )
+    return month
 
 
 def last_month(today: datetime.date | None = None) -> datetime.date:

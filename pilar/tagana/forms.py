@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
+from pilar.lib.fields import DateField, SearchField
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Assignment, Person
@@ -38,7 +39,7 @@ def event_area_choices(user) -> list[tuple[str, str]]:
 
 
 class EventFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("description or place"), "type": "search"}),
@@ -72,9 +73,7 @@ class EventFilterForm(forms.Form):
 
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of disaster"), choices=DisasterEvent.Kind.choices)
-    started_on = forms.DateField(
-        label=_("Date started"), widget=DateInput(), initial=timezone.localdate
-    )
+    started_on = DateField(label=_("Date started"), widget=DateInput(), initial=timezone.localdate)
     area = forms.ModelChoiceField(
         label=_("Kelurahan"),
         queryset=Area.objects.filter(level=Area.Level.KELURAHAN).select_related("parent"),
@@ -132,13 +131,11 @@ class LogEntryForm(forms.Form):
 
 
 class EventCloseForm(forms.Form):
-    closed_on = forms.DateField(
-        label=_("Date closed"), widget=DateInput(), initial=timezone.localdate
-    )
+    closed_on = DateField(label=_("Date closed"), widget=DateInput(), initial=timezone.localdate)
 
 
 class RosterFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name or phone"), "type": "search"}),

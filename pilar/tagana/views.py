@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
+from pilar.core.once import submit_once
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.tagana import exports, services
@@ -58,6 +59,7 @@ def event_list(request):
 
 @capability_required(Capability.TAGANA_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def event_create(request):
     form = EventForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -157,6 +159,7 @@ def deployment_end(request, pk: int):
 
 @require_POST
 @capability_required(Capability.TAGANA_EDIT)
+@submit_once
 def log_add(request, pk: int):
     event = _editable_event(request, pk)
     form = LogEntryForm(request.POST)

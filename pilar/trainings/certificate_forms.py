@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.fields import SearchField
 from pilar.regions.models import Area
 from pilar.registry.forms import area_choices
 from pilar.registry.models import PillarKind
@@ -11,7 +12,7 @@ from pilar.trainings.models import Course, TrainingEvent
 
 
 class CertificateFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(

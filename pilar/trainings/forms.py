@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MAX_RUPIAH
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
@@ -43,8 +44,8 @@ def _kind_choices() -> list[tuple[str, str]]:
 class CourseForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
-    hours = forms.IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
-    kinds = forms.ModelMultipleChoiceField(
+    hours = IntegerField(label=_("Hours of lessons"), min_value=1, max_value=MAX_HOURS)
+    kinds = ModelMultipleChoiceField(
         label=_("For pillar kinds"),
         queryset=PillarKind.objects.all(),
         required=False,
@@ -56,7 +57,7 @@ class CourseForm(forms.Form):
         required=False,
         help_text=_("A pillar of these kinds should have passed it before their SK is issued."),
     )
-    validity_months = forms.IntegerField(
+    validity_months = IntegerField(
         label=_("Valid for (months)"),
         required=False,
         min_value=1,
@@ -92,21 +93,21 @@ class EventForm(forms.Form):
         required=False,
         help_text=_("Printed on certificates; the course name when empty."),
     )
-    start_date = forms.DateField(label=_("First day"), widget=DateInput())
-    end_date = forms.DateField(label=_("Last day"), widget=DateInput())
+    start_date = DateField(label=_("First day"), widget=DateInput())
+    end_date = DateField(label=_("Last day"), widget=DateInput())
     place = forms.CharField(label=_("Place"), max_length=200)
     organiser = forms.CharField(label=_("Organiser"), max_length=150)
     funding = forms.ChoiceField(
         label=_("Funding"), required=False, choices=[("", "—"), *FundingSource.choices]
     )
-    budget = forms.IntegerField(
+    budget = IntegerField(
         label=_("Budget (rupiah)"),
         required=False,
         min_value=0,
         max_value=MAX_RUPIAH,
         help_text=_("Whole rupiah, without dots: 25000000."),
     )
-    capacity = forms.IntegerField(
+    capacity = IntegerField(
         label=_("Capacity"),
         required=False,
         min_value=1,
@@ -132,7 +133,7 @@ class EventForm(forms.Form):
 
 
 class EventFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(
@@ -148,7 +149,7 @@ class EventFilterForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Level"), required=False, choices=[("", _("All levels")), *Course.Level.choices]
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
+    year = IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     kind = forms.ChoiceField(label=_("For pillar kind"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -169,7 +170,7 @@ class EventFilterForm(forms.Form):
 class InviteForm(forms.Form):
     """Invite everyone with an active duty of the ticked kinds within an area."""
 
-    kinds = forms.ModelMultipleChoiceField(
+    kinds = ModelMultipleChoiceField(
         label=_("Pillar kinds"),
         queryset=PillarKind.objects.none(),
         required=False,
@@ -193,7 +194,7 @@ class InviteForm(forms.Form):
 class PickForm(forms.Form):
     """Invite the people ticked in a search of the registry."""
 
-    people = forms.ModelMultipleChoiceField(
+    people = ModelMultipleChoiceField(
         label=_("People"),
         queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -246,14 +247,14 @@ class ResultsForm(forms.Form):
 
 
 class RequirementFilterForm(forms.Form):
-    q = forms.CharField(
+    q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name"), "type": "search"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     area = AreaField(label=_("Area of duty"), required=False)
-    on = forms.DateField(label=_("Serving on"), required=False, widget=DateInput())
+    on = DateField(label=_("Serving on"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
+from pilar.core.once import submit_once
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Assignment, Person
@@ -69,6 +70,7 @@ def course_list(request):
 
 @capability_required(Capability.TRAININGS_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def course_create(request):
     form = CourseForm(request.POST or None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
@@ -129,6 +131,7 @@ def event_list(request):
 
 @capability_required(Capability.TRAININGS_EDIT)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def event_create(request):
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -46,8 +46,11 @@ def test_dashboard_as_of_an_earlier_day(client, actors, paid, banked):
     body = client.get("/dashboard/?as_of=2022-12-31").content.decode()
     assert "0</strong>\n    <span>active duties on 31 December 2022" in body
     assert 'href="/headcount/?as_of=2022-12-31"' in body
-    body = client.get("/dashboard/?as_of=kemarin").content.decode()
-    assert "kemarin is not a date; write it as YYYY-MM-DD." in body
+    response = client.get("/dashboard/?as_of=kemarin")
+    assert response.status_code == 400
+    assert "as_of: write the date as YYYY-MM-DD, e.g. 2024-10-22 (got “kemarin”)." in (
+        response.content.decode()
+    )
 
 
 def test_viewer_sees_aggregates_but_no_names_and_no_list(client, actors, paid, banked):

@@ -52,9 +52,9 @@ class StipendCommand(BaseCommand):
         if value is None:
             return None
         try:
-            return selectors.parse_month(value, option)
+            return selectors.parse_month(value, f"--{option}")
         except ValidationError as exc:
-            raise CommandError(f"--{option}: {' '.join(exc.messages)}") from None
+            raise CommandError(" ".join(exc.messages)) from None
 
     def attempt(self, what: Callable, *args, **kwargs):
         """Run a service or a lookup; its refusal becomes the command's error (exit 1)."""

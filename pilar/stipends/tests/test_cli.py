@@ -46,8 +46,8 @@ def test_rates_add_list_and_end(reference):
 
     with pytest.raises(CommandError, match="overlaps"):
         run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-07")
-    with pytest.raises(CommandError, match="--from: Write the month as YEAR-MONTH"):
-        run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-7")
+    with pytest.raises(CommandError, match="--from: write the month as YEAR-MONTH"):
+        run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-13")
     out = run("stipend_rate", "--end", str(rate.pk), "--to", "2024-06")
     assert "ends after 2024-06" in out
     run("stipend_rate", "--kind", "PSM", "--amount", "450000", "--from", "2024-07")
@@ -174,8 +174,8 @@ def test_return_and_cancel_need_a_reason_and_run_as_system(rates, banked):
     assert StipendBatch.objects.get().status == "cancelled"
     with pytest.raises(CommandError, match="no batch #999"):
         run("stipend_batch", "show", "999")
-    with pytest.raises(CommandError, match="not a date"):
-        run("stipend_batch", "mark-paid", bid, "--date", "22-10-2024")
+    with pytest.raises(CommandError, match="--date: write the date as YYYY-MM-DD"):
+        run("stipend_batch", "mark-paid", bid, "--date", "2024-02-30")
 
 
 def test_reachable_as_pilar_with_hyphens(rates, monkeypatch, capsys):

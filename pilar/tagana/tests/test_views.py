@@ -49,7 +49,7 @@ def test_bad_event_shows_the_message_and_saves_nothing(operator, area):
         "/tagana/events/new/",
         {
             "kind": "fire",
-            "started_on": "2999-10-21",
+            "started_on": "2099-10-21",
             "area": area("13.75.02.1001").pk,
             "description": "x",
         },

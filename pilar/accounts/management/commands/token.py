@@ -7,7 +7,7 @@ from django.utils import timezone
 from pilar.accounts.models import ApiToken
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.lib.params import MAX_DATE, InputError, parse_date, parse_int
+from pilar.lib.params import MAX_DATE, InputError, argument, clean_text, parse_date, parse_int
 
 MAX_DAYS = 3660  # ten years
 
@@ -24,7 +24,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="verb", required=True)
         create = sub.add_parser("create", help="issue a token for a user")
         create.add_argument("username")
-        create.add_argument("--name", default="", help="what the token is for")
+        create.add_argument(
+            "--name",
+            default="",
+            type=argument(
+                clean_text, "--name", max_length=ApiToken._meta.get_field("name").max_length
+            ),
+            help="what the token is for",
+        )
         expiry = create.add_mutually_exclusive_group()
         expiry.add_argument(
             "--expires", metavar="YYYY-MM-DD", help="the last day the token works (local time)"

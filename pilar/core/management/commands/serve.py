@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from pilar.lib.jobs import recover_all
+from pilar.lib.params import argument, parse_int
 from pilar.lib.procs import dying_with_parent
 
 
@@ -23,12 +24,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("PILAR_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PILAR_PORT", "8000")))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("PILAR_WEB_WORKERS", "2"))
+            "--port",
+            type=argument(parse_int, "--port", low=1, high=65535),
+            default=int(os.environ.get("PILAR_PORT", "8000")),
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("PILAR_WEB_THREADS", "4"))
+            "--workers",
+            type=argument(parse_int, "--workers", low=1, high=64),
+            default=int(os.environ.get("PILAR_WEB_WORKERS", "2")),
+        )
+        parser.add_argument(
+            "--threads",
+            type=argument(parse_int, "--threads", low=1, high=64),
+            default=int(os.environ.get("PILAR_WEB_THREADS", "4")),
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 

@@ -35,6 +35,7 @@ from stdnum import numdb
 
 from pilar.casework.models import Activity, Caseload, Household, HouseholdMember, MonthlyReport
 from pilar.lib.nik import make_nik
+from pilar.lib.params import argument, parse_date, parse_int
 from pilar.regions.models import Area, AreaAlias
 from pilar.registry.models import Assignment, Person, PillarKind
 
@@ -84,6 +85,11 @@ ASSIGNMENT_COLUMNS = (
     "id", "person_id", "kind_id", "area_id", "sk_number", "sk_date", "sk_signer", "start_date",
     "end_date", "end_reason", "end_note", "override_reason", "created_at",
 )  # fmt: skip
+
+
+def _count(option: str):
+    """How many rows of a kind to make: 0 up to 100 million."""
+    return argument(parse_int, option, low=0, high=100_000_000)
 
 
 @dataclass
@@ -507,28 +513,52 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--people", type=int, default=1_000_000, help="default 1,000,000")
+        parser.add_argument(
+            "--people", type=_count("--people"), default=1_000_000, help="default 1,000,000"
+        )
         parser.add_argument(
             "--households",
-            type=int,
+            type=_count("--households"),
             default=0,
             help="casework: households in the synthetic desa, with heads and caseloads (0)",
         )
         parser.add_argument(
             "--activities",
-            type=int,
+            type=_count("--activities"),
             default=0,
             help="casework: PSM activities over the year before --as-of and up to it, with "
             "their households and monthly reports (0)",
         )
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-        parser.add_argument("--provinces", type=int, default=10, help="default 10")
-        parser.add_argument("--cities", type=int, default=5, help="kabupaten per province (5)")
-        parser.add_argument("--kecamatan", type=int, default=10, help="per kabupaten (10)")
-        parser.add_argument("--kelurahan", type=int, default=10, help="desa per kecamatan (10)")
+        parser.add_argument(
+            "--seed", type=argument(parse_int, "--seed", low=0, high=2**32), default=DEFAULT_SEED
+        )
+        parser.add_argument(
+            "--provinces",
+            type=argument(parse_int, "--provinces", low=1, high=27),
+            default=10,
+            help="default 10",
+        )
+        parser.add_argument(
+            "--cities",
+            type=argument(parse_int, "--cities", low=1, high=29),
+            default=5,
+            help="kabupaten per province (5)",
+        )
+        parser.add_argument(
+            "--kecamatan",
+            type=argument(parse_int, "--kecamatan", low=1, high=99),
+            default=10,
+            help="per kabupaten (10)",
+        )
+        parser.add_argument(
+            "--kelurahan",
+            type=argument(parse_int, "--kelurahan", low=1, high=999),
+            default=10,
+            help="desa per kecamatan (10)",
+        )
         parser.add_argument(
             "--as-of",
-            type=datetime.date.fromisoformat,
+            type=argument(parse_date, "--as-of", low=FIRST_START + datetime.timedelta(days=366)),
             default=BENCH_DATE,
             help=f"the date the active/ended mix is built around (default {BENCH_DATE})",
         )

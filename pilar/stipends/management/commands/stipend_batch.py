@@ -9,17 +9,20 @@ from django.core.management.base import CommandError
 
 from pilar.accounts.access import Capability
 from pilar.lib.exports import to_csv, to_xlsx
+from pilar.lib.params import InputError, argument, parse_date, parse_id, parse_year
 from pilar.stipends import bankfile, selectors, services
 from pilar.stipends.access import office_wide
 from pilar.stipends.management.base import AS_HELP, StipendCommand, money
 from pilar.stipends.models import StipendBatch
 
+BATCH_ID = argument(parse_id, "id")
+
 
 def _date(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+        return parse_date(value, "--date")
+    except InputError as exc:
+        raise CommandError(exc.message_text) from None
 
 
 class Command(StipendCommand):
@@ -36,7 +39,7 @@ class Command(StipendCommand):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         listing = sub.add_parser("list", help="list batches")
         listing.add_argument("--status", choices=StipendBatch.Status.values)
-        listing.add_argument("--year", type=int)
+        listing.add_argument("--year", type=argument(parse_year, "--year"))
 
         draft = sub.add_parser("draft", help="draft a batch of every eligible unpaid month")
         draft.add_argument("--from", dest="first", required=True, metavar="YYYY-MM")
@@ -45,12 +48,14 @@ class Command(StipendCommand):
             "--kind", dest="kinds", action="append", required=True, help="repeat for each kind"
         )
         draft.add_argument("--arrears-from", metavar="YYYY-MM", help="add unpaid months from")
-        draft.add_argument("--year", type=int, help="budget year (default: this year)")
+        draft.add_argument(
+            "--year", type=argument(parse_year, "--year"), help="budget year (default: this year)"
+        )
         draft.add_argument("--title", default="")
         self._writes(draft)
 
         show = sub.add_parser("show", help="one batch: totals per kind and source, line counts")
-        show.add_argument("id", type=int)
+        show.add_argument("id", type=BATCH_ID)
 
         for action, text in [
             ("refresh", "bring a draft up to date"),
@@ -70,14 +75,14 @@ class Command(StipendCommand):
         paid.add_argument("--date", required=True, metavar="YYYY-MM-DD")
 
         transfer = sub.add_parser("transfer-file", help="write the bank transfer file")
-        transfer.add_argument("id", type=int)
+        transfer.add_argument("id", type=BATCH_ID)
         transfer.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         transfer.add_argument("--output", required=True, type=Path, help="file to write")
         transfer.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
 
     def _writes(self, parser, *, with_id: bool = False) -> None:
         if with_id:
-            parser.add_argument("id", type=int)
+            parser.add_argument("id", type=BATCH_ID)
         self.add_as(parser)
         self.add_dry_run(parser)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from pilar.lib.money import MAX_RUPIAH
+from pilar.lib.params import argument, parse_int, parse_year
 from pilar.stipends import selectors, services
 from pilar.stipends.management.base import StipendCommand, money
 from pilar.stipends.models import FundingSource
+
+AMOUNT = argument(parse_int, "--amount", low=0, high=MAX_RUPIAH)
 
 
 class Command(StipendCommand):
@@ -17,9 +21,9 @@ class Command(StipendCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int)
+        parser.add_argument("--year", type=argument(parse_year, "--year"))
         parser.add_argument("--source", choices=FundingSource.values, default=None)
-        parser.add_argument("--amount", type=int, help="the ceiling in whole rupiah")
+        parser.add_argument("--amount", type=AMOUNT, help="the ceiling in whole rupiah")
         parser.add_argument("--note", default="")
         self.add_as(parser)
         self.add_dry_run(parser)

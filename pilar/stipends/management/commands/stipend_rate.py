@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.months import month_end
+from pilar.lib.params import argument, parse_id, parse_int
 from pilar.stipends import selectors, services
 from pilar.stipends.management.base import StipendCommand, money
 from pilar.stipends.models import FundingSource, StipendRate
@@ -19,7 +21,11 @@ class Command(StipendCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", help="pillar kind code (PSM, TKSK, TAGANA, ...)")
-        parser.add_argument("--amount", type=int, help="whole rupiah per month")
+        parser.add_argument(
+            "--amount",
+            type=argument(parse_int, "--amount", low=0, high=MAX_RUPIAH),
+            help="whole rupiah per month",
+        )
         parser.add_argument("--from", dest="valid_from", metavar="YYYY-MM", help="first month")
         parser.add_argument("--to", dest="valid_to", metavar="YYYY-MM", help="last month")
         parser.add_argument(
@@ -29,7 +35,12 @@ class Command(StipendCommand):
             help="funding source (default APBD)",
         )
         parser.add_argument("--note", default="")
-        parser.add_argument("--end", type=int, metavar="ID", help="end the rate with this id")
+        parser.add_argument(
+            "--end",
+            type=argument(parse_id, "--end"),
+            metavar="ID",
+            help="end the rate with this id",
+        )
         self.add_as(parser)
         self.add_dry_run(parser)
 

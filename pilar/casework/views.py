@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,14 +47,18 @@ from pilar.casework.models import (
     Caseload,
     Household,
     HouseholdMember,
+    KKChange,
     MonthlyReport,
     Sector,
 )
 from pilar.lib.exports import file_response
+from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 
 PAGE_SIZE = 50
+# Above this many kelurahan, area tables show kecamatan and open one at a time.
+FOLD_ROWS = 300
 
 
 def _apply(form, exc: ValidationError) -> None:
@@ -138,10 +143,19 @@ def household_list(request):
             # anyone who sees the masked number recover it digit by digit.
             q = d["q"].strip()
             kk = "".join(ch for ch in q if ch.isdigit())
-            match = Q(dtsen_id=q) | Q(members__name__icontains=q, members__left_on__isnull=True)
+            # One set of ids (a UNION) from the member-name search (a trigram index on
+            # PostgreSQL) and the exact references, each on its own index; not a join with
+            # DISTINCT over every member, nor an OR that reads every household.
+            ids = [
+                HouseholdMember.objects.filter(name__icontains=q, left_on__isnull=True)
+                .order_by()
+                .values("household_id"),
+                Household.objects.filter(dtsen_id=q).order_by().values("pk"),
+            ]
             if len(kk) == 16:
-                match |= Q(kk_number=kk) | Q(kk_history__kk_number=kk)
-            households = households.filter(match).distinct()
+                ids.append(Household.objects.filter(kk_number=kk).order_by().values("pk"))
+                ids.append(KKChange.objects.filter(kk_number=kk).order_by().values("household_id"))
+            households = households.filter(pk__in=ids[0].union(*ids[1:]))
         if d["area"]:
             households = households.filter(within_areas_q([d["area"]], "area"))
         if d["decile"]:
@@ -165,7 +179,7 @@ def household_list(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_households(request, households, fmt)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargePaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "casework/household_list.html",
@@ -542,19 +556,50 @@ def activity_list(request):
     person = request.GET.get("person", "")
     if person.isdigit() and len(person) <= 12:
         activities = activities.filter(person_id=int(person))
-    activities = (
-        activities.select_related("person", "activity_type", "area", "kind")
-        .annotate(household_count=Count("households"))
-        .order_by("-date", "-pk")
+    activities = activities.select_related("person", "activity_type", "area", "kind").order_by(
+        "-date", "-pk"
     )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_activities(request, activities, fmt)
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The newest first through the index on (date, id); households are counted for the page
+    # shown only, never grouped over every activity (docs/PERFORMANCE.md).
+    page = LargePaginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    _count_households(page.object_list)
     return render(
         request,
         "casework/activity_list.html",
         {"form": form, "page": page, "query": _query(request)},
+    )
+
+
+def _count_households(activities) -> None:
+    """Set `household_count` on each of `activities` (a page of them) with one grouped query."""
+    activities = list(activities)
+    through = Activity.households.through
+    counts = dict(
+        through.objects.filter(activity_id__in=[a.pk for a in activities])
+        .values("activity_id")
+        .annotate(n=Count("pk"))
+        .values_list("activity_id", "n")
+    )
+    for a in activities:
+        a.household_count = counts.get(a.pk, 0)
+
+
+def _household_count():
+    """The number of households of each activity, per row (a correlated count on the link
+    table's index, not a GROUP BY over every activity)."""
+    through = Activity.households.through
+    return Coalesce(
+        Subquery(
+            through.objects.filter(activity_id=OuterRef("pk"))
+            .order_by()
+            .values("activity_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
     )
 
 
@@ -582,7 +627,7 @@ def _export_activities(request, activities, fmt):
             a.notes,
             a.follow_up_on,
         ]
-        for a in activities.iterator(chunk_size=2000)
+        for a in activities.annotate(household_count=_household_count()).iterator(chunk_size=2000)
     )
     return audited_file_response(
         request, fmt, "activities", headers, rows, object_type="casework.activity"
@@ -699,6 +744,18 @@ def summary(request):
         month = form.cleaned_data["month"].replace(day=1)
     areas = area_scope(request.user, Capability.HEADCOUNT_VIEW)
     rows, total = selectors.summary(areas, month)
+    # A province or the country has thousands of kelurahan: the table then shows each kecamatan
+    # with a link that opens its kelurahan beneath it, instead of megabytes of rows.
+    folded = sum(1 for r in rows if not r.kecamatan) > FOLD_ROWS
+    opened = request.GET.get("open", "") if folded else ""
+    if folded:
+        shown, current = [], None
+        for r in rows:
+            if r.kecamatan:
+                current = r.area.code
+            if r.kecamatan or current == opened:
+                shown.append(r)
+        rows = shown
     top = max([total.by_sector.get(code, 0) for code, _label in Sector.choices] + [1])
     bars = [
         (code, label, total.by_sector.get(code, 0), round(100 * total.by_sector.get(code, 0) / top))
@@ -711,6 +768,8 @@ def summary(request):
             "form": form,
             "month": month,
             "rows": rows,
+            "folded": folded,
+            "opened": opened,
             "total": total,
             "bars": bars,
             "sectors": Sector.choices,

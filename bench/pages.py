@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import re
 import sys
 import time
@@ -84,7 +85,7 @@ def make_users():
     """The three bench users and what each of them owns: {role: (user, ids)}."""
     from django.db.models import Count
 
-    from pilar.accounts.models import RoleGrant, User
+    from pilar.accounts.models import Role, RoleGrant, User
     from pilar.casework.models import Activity, Caseload, HouseholdMember, MonthlyReport
     from pilar.regions.models import Area
     from pilar.registry.management.commands.synth import synthetic_areas, synthetic_provinces
@@ -149,9 +150,9 @@ def make_users():
     pillar_ids["report"] = MonthlyReport.objects.filter(**mine).values_list("pk", flat=True).first()
     pillar_ids["activity"] = Activity.objects.filter(**mine).values_list("pk", flat=True).first()
     return kec, {
-        "admin": (user(USERS["admin"], "ADMIN"), coordinator_ids),
-        "coordinator": (user(USERS["coordinator"], "COORDINATOR", area=kec), coordinator_ids),
-        "pillar": (user(USERS["pillar"], "PILLAR", person_id=pillar_person), pillar_ids),
+        "admin": (user(USERS["admin"], Role.ADMIN), coordinator_ids),
+        "coordinator": (user(USERS["coordinator"], Role.COORDINATOR, area=kec), coordinator_ids),
+        "pillar": (user(USERS["pillar"], Role.PILLAR, person_id=pillar_person), pillar_ids),
     }
 
 
@@ -217,7 +218,7 @@ def fill(name: str, params: list[str], own: dict, first: dict) -> dict | None:
                 ),
                 None,
             )
-            value = own.get(key) if key in own else first.get(key)
+            value = own.get(key) or first.get(key)
         elif param == "person_id":
             value = own.get("person")
         elif param == "pid":
@@ -293,10 +294,14 @@ def main() -> int:
     common.refuse_real_data("bench/pages.py", households=True)
     ensure_data(args)
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `pilar serve` does
     from django.test import Client
     from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["*"]
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # 403 and 405 are answers here
     kec, users = make_users()
     first = first_ids()
     log(f"bench: coordinator scoped to {kec.code} {kec.name}; ids {first}")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import xlsxwriter
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import translation
 
 SMALL_ROWS = 2000
 SMALL_BYTES = 4 * 1024 * 1024
@@ -149,8 +150,9 @@ def file_response(
             on_done(counted.n)
         response = HttpResponse(to_csv(headers, head), content_type="text/csv; charset=utf-8")
     else:
+        chunks = csv_chunks(headers, itertools.chain(head, counted))
         response = StreamingHttpResponse(
-            _finishing(csv_chunks(headers, itertools.chain(head, counted)), counted, on_done),
+            _finishing(chunks, counted, on_done, translation.get_language()),
             content_type="text/csv; charset=utf-8",
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -172,9 +174,13 @@ class _Counter:
         return row
 
 
-def _finishing(chunks: Iterator[bytes], counted: _Counter, on_done) -> Iterator[bytes]:
-    try:
-        yield from chunks
-    finally:
-        if on_done is not None:
-            on_done(counted.n)
+def _finishing(chunks: Iterator[bytes], counted: _Counter, on_done, language) -> Iterator[bytes]:
+    """The chunks, then `on_done`: all in the request's language, since a stream is read after
+    the view has returned (labels in the rows and the audit entry are translated as they are
+    made)."""
+    with translation.override(language):
+        try:
+            yield from chunks
+        finally:
+            if on_done is not None:
+                on_done(counted.n)

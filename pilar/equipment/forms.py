@@ -52,9 +52,28 @@ def _category_field():
     )
 
 
+# Above this many people a list of every person cannot be sent (a national registry holds
+# millions): the receiver is given by NIK instead (docs/PERFORMANCE.md).
+MAX_PERSON_CHOICES = 500
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.name} ({obj.masked_nik})"
+
+    def by_nik_when_many(self) -> None:
+        """When the registry is too large for a list, take the person's NIK in a text box."""
+        if self.queryset.order_by()[: MAX_PERSON_CHOICES + 1].count() <= MAX_PERSON_CHOICES:
+            return
+        self.to_field_name = "nik"
+        self.widget = forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 16, "autocomplete": "off"}
+        )
+        self.help_text = _("The person's NIK, 16 digits.")
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_choice": _("No person in the registry has this NIK."),
+        }
 
 
 def _people():
@@ -218,6 +237,10 @@ class HandoverLineForm(forms.Form):
         initial=Condition.NEW,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].by_nik_when_many()
+
     def clean(self):
         data = super().clean()
         filled = [data.get("person"), data.get("item")]
@@ -286,6 +309,10 @@ class FromEventForm(BastForm):
 
 class ReturnPersonForm(forms.Form):
     person = PersonChoiceField(label=_("Returned by"), queryset=_people())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].by_nik_when_many()
 
 
 class ReturnForm(forms.Form):

@@ -49,9 +49,7 @@ def test_headcount_folds_kelurahan_by_kecamatan_and_totals_agree(
     assert client.get("/headcount/", {"open": "99"}).context["by_kelurahan"] == []
 
 
-def test_person_list_counts_exactly_up_to_the_bound_then_about(
-    client, actors, people, monkeypatch
-):
+def test_person_list_counts_exactly_up_to_the_bound_then_about(client, actors, people, monkeypatch):
     login(client, actors["operator"])
     monkeypatch.setattr(paging, "EXACT_UP_TO", 2)
     page = client.get("/pillars/")

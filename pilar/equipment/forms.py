@@ -9,6 +9,7 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.equipment.models import Condition, Item, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
 from pilar.equipment.services import MAX_QUANTITY
+from pilar.regions.choices import for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
@@ -29,6 +30,7 @@ def area_choices(user) -> list[tuple[str, str]]:
     scope = area_scope(user, Capability.EQUIPMENT_VIEW) if user is not None else None
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, "")) if scope else areas.none()
+    areas = for_filter(areas)
     return [
         (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
         for a in areas.order_by("code")

@@ -82,3 +82,25 @@ def test_person_export_rows_equal_the_list_and_queries_stay_constant(
     assert many == few
     listed = client.get("/pillars/").context["page"]
     assert [r[1] for r in rows] == [p.name for p in listed]
+
+
+def test_forms_take_an_area_code_when_areas_are_too_many_for_a_list(
+    client, actors, people, monkeypatch
+):
+    from pilar.regions import choices
+    from pilar.registry.forms import AssignmentForm, PersonForm
+
+    login(client, actors["operator"])
+    assert '<select name="residence"' in client.get("/pillars/new/").content.decode()
+    monkeypatch.setattr(choices, "MAX_AREA_CHOICES", 2)
+    html = client.get("/pillars/new/").content.decode()
+    assert '<select name="residence"' not in html and 'name="residence"' in html
+    form = PersonForm({"residence": "13.75.01.1002"})
+    form.is_valid()
+    assert form.cleaned_data["residence"].code == "13.75.01.1002"
+    form = AssignmentForm({"area": "99.99"})
+    assert not form.is_valid()
+    assert form.errors["area"] == ["No area you may choose has this code."]
+    # Filters list the levels above kelurahan only.
+    filters = client.get("/pillars/").content.decode()
+    assert 'value="13.75.01"' in filters and 'value="13.75.01.1002"' not in filters

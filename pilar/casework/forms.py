@@ -15,6 +15,7 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.kube.models import KubeGroup
+from pilar.lib.widgets import QuickSelect
 from pilar.regions.choices import by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
@@ -208,7 +209,7 @@ class MemberLeaveForm(forms.Form):
 
 
 class CaseloadForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Pillar"), coerce=int)
+    person = forms.TypedChoiceField(label=_("Pillar"), coerce=int, widget=QuickSelect)
     start_date = forms.DateField(label=_("From"), widget=DateInput())
     confirm = forms.BooleanField(label=_("Assign anyway"), required=False)
 
@@ -224,7 +225,7 @@ class CaseloadEndForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("New pillar"), coerce=int)
+    person = forms.TypedChoiceField(label=_("New pillar"), coerce=int, widget=QuickSelect)
     start_date = forms.DateField(label=_("From"), widget=DateInput())
 
     def __init__(self, *args, pillars=(), **kwargs):

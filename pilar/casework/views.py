@@ -52,6 +52,7 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.lib.exports import file_response
+from pilar.lib.months import month_end
 from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
@@ -113,19 +114,18 @@ def _pillars_for(user, places):
             within_areas_q(Area.objects.filter(code__in=kecamatan_codes), "area")
             | Q(area__code__in=above)
         )
-        .select_related("person", "kind", "area")
         .order_by("person__name")
+        # Plain values, not model instances: a kecamatan has thousands of pillars.
+        .values_list("person_id", "person__name", "kind__code", "area__name", "area_id")
     )
     home = places[0].pk if len(places) == 1 else None
     seen, first, rest = set(), [], []
-    for d in duties:
-        if d.person_id in seen:
+    for person_id, name, kind, area_name, area_id in duties:
+        if person_id in seen:
             continue
-        seen.add(d.person_id)
-        item = SimpleNamespace(
-            pk=d.person_id, label=f"{d.person.name} · {d.kind.code} {d.area.name}"
-        )
-        (first if d.kind.code == "PSM" and d.area_id == home else rest).append(item)
+        seen.add(person_id)
+        item = SimpleNamespace(pk=person_id, label=f"{name} · {kind} {area_name}")
+        (first if kind == "PSM" and area_id == home else rest).append(item)
     return first + rest
 
 
@@ -724,7 +724,7 @@ def follow_ups(request):
         overdue_qs = selectors.due_follow_ups(
             Activity.objects.visible_to(request.user).exclude(person_id=request.user.person_id)
         ).filter(follow_up_on__lt=today)
-        overdue = Paginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        overdue = LargePaginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "casework/follow_ups.html",
@@ -743,7 +743,7 @@ def summary(request):
     if form.is_valid() and form.cleaned_data["month"]:
         month = form.cleaned_data["month"].replace(day=1)
     areas = area_scope(request.user, Capability.HEADCOUNT_VIEW)
-    rows, total = selectors.summary(areas, month)
+    (rows, total), computed_at = selectors.summary_kept(areas, month)
     # A province or the country has thousands of kelurahan: the table then shows each kecamatan
     # with a link that opens its kelurahan beneath it, instead of megabytes of rows.
     folded = sum(1 for r in rows if not r.kecamatan) > FOLD_ROWS
@@ -770,6 +770,7 @@ def summary(request):
             "rows": rows,
             "folded": folded,
             "opened": opened,
+            "computed_at": computed_at,
             "total": total,
             "bars": bars,
             "sectors": Sector.choices,
@@ -856,6 +857,14 @@ def report_status(request):
     if form.is_valid():
         month = (form.cleaned_data["month"] or month).replace(day=1)
         area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
+    if area is None and _too_wide_for_status(request.user, month, kind):
+        # The office-wide table of a province or the country would list hundreds of thousands
+        # of pillars: one kecamatan (or smaller) at a time; the figures are on /casework/.
+        return render(
+            request,
+            "casework/report_status.html",
+            {"form": form, "month": month, "too_wide": MAX_STATUS_DUTIES},
+        )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
@@ -892,6 +901,17 @@ def report_status(request):
             "query": _query(request),
         },
     )
+
+
+# Without an area, the status table lists the user's whole scope only up to this many duties in
+# its six months (a city has a few hundred; a country close to a million).
+MAX_STATUS_DUTIES = 5000
+
+
+def _too_wide_for_status(user, month, kind) -> bool:
+    window = selectors.months_ending(month, 6)
+    duties = selectors.status_duties(user, window[0], month_end(window[-1]), kind=kind)
+    return duties.order_by()[: MAX_STATUS_DUTIES + 1].count() > MAX_STATUS_DUTIES
 
 
 # Pillars per page of the status table (a kecamatan has ~100–170); `per_page=200` shows more.

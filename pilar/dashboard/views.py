@@ -14,8 +14,11 @@ from pilar.accounts.access import Capability, area_scope, can, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.casework import selectors as casework
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
+from pilar.lib.kept import kept, scope_key
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import parse_date
 from pilar.registry.headcount import headcount
+from pilar.registry.models import Assignment
 from pilar.stipends.arrears import office_arrears, previous_month
 from pilar.stipends.person_views import office_context
 
@@ -36,7 +39,15 @@ def home(request):
         )
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     month = previous_month(today)
-    _rows, casework_total = casework.summary(scope, month)
+    (_rows, casework_total), counted_at = casework.summary_kept(scope, month)
+    duties = Assignment.objects.all()
+    if scope is not None:
+        duties = duties.filter(area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk"))
+    gaps, gaps_counted_at = kept(
+        f"dashboard-gaps:{scope_key(scope)}:{today.isoformat()}",
+        lambda: training_and_equipment_gaps(scope, today),
+        size_of=duties,
+    )
     office = office_arrears(user, as_of=today, capability=Capability.HEADCOUNT_VIEW)
     return render(
         request,
@@ -47,7 +58,8 @@ def home(request):
             "month": month,
             "casework": casework_total,
             **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
-            "gaps": training_and_equipment_gaps(scope, today),
+            "gaps": gaps,
+            "counted_at": max(filter(None, [counted_at, gaps_counted_at]), default=None),
             "expiring_days": EXPIRING_DAYS,
             "is_today": today == timezone.localdate(),
             "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),

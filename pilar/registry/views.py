@@ -124,9 +124,11 @@ def person_list(request):
     query.pop("page", None)
     duty_count, duty_count_estimated = None, False
     if duties is not None:
-        duty_count, duty_count_estimated = count_or_estimate(
-            duties.filter(person__in=people.values("pk"))
-        )
+        # Every duty the filters select belongs to a person the list shows, unless a search
+        # narrows the people too: only then is the (costly) restriction to them needed.
+        if form.people_filter().q.strip():
+            duties = duties.filter(person__in=people.values("pk"))
+        duty_count, duty_count_estimated = count_or_estimate(duties)
     return render(
         request,
         "registry/person_list.html",

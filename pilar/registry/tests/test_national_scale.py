@@ -36,8 +36,10 @@ def test_headcount_folds_kelurahan_by_kecamatan_and_totals_agree(
     assert folded.context["by_kelurahan"] == [] and 'id="by-kelurahan"' not in html
     assert "open=13.75.01#by-kelurahan" in html  # the kecamatan opens from its row
     opened = client.get("/headcount/", {"as_of": "2024-10-22", "open": "13.75.01"})
-    rows = opened.context["by_kelurahan"]
-    assert rows == [r for r in whole.context["by_kelurahan"] if r.kecamatan_code == "13.75.01"]
+    rows = [r for r, _cells in opened.context["by_kelurahan"]]
+    assert rows == [
+        r for r, _cells in whole.context["by_kelurahan"] if r.kecamatan_code == "13.75.01"
+    ]
     kecamatan = opened.context["opened_row"]
     assert sum(r.total for r in rows) == kecamatan.total == 3  # 2 PSM + the TKSK
     assert "Total of" in opened.content.decode()

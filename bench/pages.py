@@ -346,7 +346,7 @@ def main() -> int:
             if args.no_exports:
                 continue
             for link in sorted({h.replace("&amp;", "&") for h in EXPORT_RE.findall(html)}):
-                link = link if link.startswith("/") else url + link
+                link = link if link.startswith("/") else url.split("?")[0] + link
                 if link in pages:
                     continue
                 entry = request(client, link, export=True)

@@ -2,8 +2,9 @@
 """Benchmark: every page and every export at national scale, as an admin, a coordinator and a
 pillar.
 
-    python3 bench/pages.py [--people N] [--households N] [--activities N] [--only SUBSTRING]
-                           [--limit-ms MS] [--data-dir DIR]
+    python3 bench/pages.py [--people N] [--households N] [--activities N] [--only TEXT]
+                           [--skip TEXT] [--roles R,R] [--no-exports] [--limit-ms MS]
+                           [--data-dir DIR]
 
 Uses DATABASE_URL from the environment; without it, a SQLite file in the bench's own data
 directory (--data-dir, default var/bench-pages/). Refuses a database that holds any person or
@@ -65,6 +66,7 @@ def parse_args():
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--activities", type=int, default=10_000_000)
     parser.add_argument("--only", default="", help="only URLs containing this text")
+    parser.add_argument("--skip", default="", help="leave out URLs containing this text")
     parser.add_argument("--roles", default="admin,coordinator,pillar")
     parser.add_argument("--limit-ms", type=float, default=1000.0)
     parser.add_argument("--no-exports", action="store_true", help="pages only")
@@ -335,7 +337,7 @@ def main() -> int:
                 urls.append(urls[-1])
         urls += [u.format(kec=kec.code) for u in EXTRA]
         for url in urls:
-            if args.only and args.only not in url:
+            if (args.only and args.only not in url) or (args.skip and args.skip in url):
                 continue
             entry = request(client, url)
             html = entry.pop("_html", "")

@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import xlsxwriter
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+XLSX_MAX_ROWS = 1_048_576
 SMALL_ROWS = 2000
 SMALL_BYTES = 4 * 1024 * 1024
 CSV_CHUNK_ROWS = 500
@@ -56,6 +58,11 @@ def _write_xlsx(target, options: dict, headers: Sequence[str], rows: Iterable[Se
         ws.write_string(0, col, header, bold)
     for r, row in enumerate(rows, start=1):
         last_row = r
+        if r == XLSX_MAX_ROWS - 1:
+            # A worksheet holds 1,048,576 rows: say so in the last one rather than drop the
+            # rest silently.
+            ws.write_string(r, 0, _("More rows than a worksheet holds: download the CSV."), bold)
+            break
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue

@@ -150,3 +150,11 @@ def test_figures_fold_by_kecamatan_when_kelurahan_are_many(
     assert not [c for c in shown if c.startswith("13.75.02.")]
     # The figures are the same: folding only hides rows.
     assert opened.context["total"] == whole.context["total"]
+
+
+def test_an_xlsx_longer_than_a_worksheet_says_so_in_its_last_row(monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 4)
+    body = exports.to_xlsx(["n"], ([i] for i in range(10)))
+    rows = sheet(type("R", (), {"content": body}))
+    assert rows[1:3] == [[0.0], [1.0]]
+    assert rows[3] == ["More rows than a worksheet holds: download the CSV."]

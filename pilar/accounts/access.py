@@ -127,35 +127,54 @@ def area_scope(user, capability: Capability) -> list | None:
     return areas
 
 
+def _areas_within(areas):
+    """The ids of `areas` and every area below them, as a subquery: big tables test their own
+    area column against a small set instead of joining the area table (docs/PERFORMANCE.md,
+    "Pages at national scale")."""
+    from pilar.regions.models import Area
+
+    return Area.objects.filter(within_areas_q(areas, "")).values("pk")
+
+
 def assignment_scope_q(user, capability: Capability) -> Q:
     areas = area_scope(user, capability)
     if areas is None:
         return Q()
-    q = within_areas_q(areas, "area")
+    q = Q(area__in=_areas_within(areas)) if areas else Q(pk__in=[])
     if user_has_self_scope(user, capability):
         q |= Q(person_id=user.person_id)
     return q
 
 
 def person_scope_q(user, capability: Capability) -> Q:
-    from pilar.registry.models import Assignment
+    """The people `user` may see with `capability`: those with a duty in the user's areas (for
+    PEOPLE_EDIT, a duty in force today), the newly registered with no duty who live there, and
+    with a self-scoped grant the user's own person.
+
+    One `pk IN (... UNION ...)` rather than an OR of semi-joins: PostgreSQL plans the OR as a
+    filter run on every person in the registry, the union as one small set of ids."""
+    from pilar.registry.models import Assignment, Person
 
     areas = area_scope(user, capability)
     if areas is None:
         return Q()
-    q = Q(pk__in=[])
+    parts = []
     if areas:
-        duties = Assignment.objects.filter(within_areas_q(areas, "area"))
+        within = _areas_within(areas)
+        duties = Assignment.objects.filter(area__in=within)
         if capability == Capability.PEOPLE_EDIT:
             # Changing a person is for the areas they serve in now, not where they once did.
             duties = duties.active_on(timezone.localdate())
-        q |= Q(pk__in=duties.values("person_id"))
+        parts.append(duties.order_by().values("person_id"))
         # A newly registered person has no duty yet: reachable where they live.
         no_duty = ~Exists(Assignment.objects.filter(person=OuterRef("pk")))
-        q |= within_areas_q(areas, "residence") & Q(no_duty)
+        parts.append(Person.objects.filter(no_duty, residence__in=within).order_by().values("pk"))
     if user_has_self_scope(user, capability):
-        q |= Q(pk=user.person_id)
-    return q
+        parts.append(Person.objects.filter(pk=user.person_id).order_by().values("pk"))
+    if not parts:
+        return Q(pk__in=[])
+    ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return Q(pk__in=ids)
 
 
 def user_has_self_scope(user, capability: Capability) -> bool:

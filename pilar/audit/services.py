@@ -122,7 +122,12 @@ def audited_file_response(
     note: str = "",
 ) -> HttpResponse:
     """`file_response` for a list that holds personal data: the download is recorded
-    (`audit_export`) with the number of rows it holds."""
-    rows = list(rows)
-    audit_export(request, object_type=object_type, count=len(rows), note=note)
-    return file_response(fmt, filename, headers, rows)
+    (`audit_export`) with the number of rows it holds, once they are read (at the end of a
+    streamed CSV: the rows that left, should the client go away early)."""
+    return file_response(
+        fmt,
+        filename,
+        headers,
+        rows,
+        on_done=lambda n: audit_export(request, object_type=object_type, count=n, note=note),
+    )

@@ -22,6 +22,8 @@ from pilar.lib.fields import (
     MonthField,
     SearchField,
 )
+from pilar.lib.widgets import QuickSelect
+from pilar.regions.choices import by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -29,12 +31,16 @@ from pilar.registry.models import PillarKind
 SEX_CHOICES = [("", "—"), ("L", _("Male")), ("P", _("Female"))]
 
 
-def kelurahan_choices(user, capability: Capability) -> list[tuple[str, str]]:
+def kelurahan_in_scope(user, capability: Capability):
     areas = Area.objects.filter(level=Area.Level.KELURAHAN)
     scope = area_scope(user, capability)
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, ""))
-    return [(a.code, a.name) for a in areas.order_by("name")]
+    return areas
+
+
+def kelurahan_choices(user, capability: Capability) -> list[tuple[str, str]]:
+    return [(a.code, a.name) for a in kelurahan_in_scope(user, capability).order_by("name")]
 
 
 def area_filter_choices(user) -> list[tuple[str, str]]:
@@ -137,14 +143,23 @@ class HouseholdForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        choices = kelurahan_choices(user, Capability.HOUSEHOLDS_EDIT)
-        self.fields["area"].choices = [("", "—"), *choices]
+        areas = kelurahan_in_scope(user, Capability.HOUSEHOLDS_EDIT)
+        by_code = forms.ModelChoiceField(label=self.fields["area"].label, queryset=areas)
+        by_code_when_many(by_code)
+        if by_code.to_field_name == "code":  # too many kelurahan for a list
+            self.fields["area"] = by_code
+        else:
+            self.fields["area"].choices = [
+                ("", "—"),
+                *kelurahan_choices(user, Capability.HOUSEHOLDS_EDIT),
+            ]
         if household is None:
             for name in ["status", "status_reason", "kk_change_reason"]:
                 del self.fields[name]
 
     def clean_area(self):
-        return Area.objects.filter(code=self.cleaned_data["area"]).first()
+        value = self.cleaned_data["area"]
+        return value if isinstance(value, Area) else Area.objects.filter(code=value).first()
 
 
 class HeadForm(forms.Form):
@@ -187,7 +202,7 @@ class MemberLeaveForm(forms.Form):
 
 
 class CaseloadForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Pillar"), coerce=int)
+    person = forms.TypedChoiceField(label=_("Pillar"), coerce=int, widget=QuickSelect)
     start_date = DateField(label=_("From"), widget=DateInput())
     confirm = forms.BooleanField(label=_("Assign anyway"), required=False)
 
@@ -203,7 +218,7 @@ class CaseloadEndForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("New pillar"), coerce=int)
+    person = forms.TypedChoiceField(label=_("New pillar"), coerce=int, widget=QuickSelect)
     start_date = DateField(label=_("From"), widget=DateInput())
 
     def __init__(self, *args, pillars=(), **kwargs):

@@ -343,6 +343,10 @@ class Activity(models.Model):
             models.Index(fields=["person", "month"], name="activity_person_month"),
             models.Index(fields=["area", "month"], name="activity_area_month"),
             models.Index(fields=["follow_up_on"], name="activity_follow_up"),
+            # The list's order, newest first: its first page reads 50 index entries.
+            models.Index(fields=["-date", "-id"], name="activity_date"),
+            # The same order within one month (the list's month filter).
+            models.Index(fields=["month", "-date", "-id"], name="activity_month_date"),
         ]
         constraints = [
             models.CheckConstraint(

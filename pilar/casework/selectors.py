@@ -338,3 +338,17 @@ def summary(areas, month: datetime.date) -> tuple[list[SummaryRow], SummaryRow]:
                     target.reports[k] = target.reports.get(k, 0) + v
         out += [sub, *members]
     return out, total
+
+
+def summary_kept(areas, month: datetime.date):
+    """((rows, total), counted_at): `summary`, kept for a few minutes for a scope of many
+    households (pilar.lib.kept)."""
+    from pilar.casework.models import Household
+    from pilar.lib.kept import kept, scope_key
+    from pilar.regions.models import within_areas_q
+
+    households = Household.objects.all()
+    if areas is not None:
+        households = households.filter(within_areas_q(areas, "area"))
+    key = f"casework-summary:{scope_key(areas)}:{month.isoformat()}"
+    return kept(key, lambda: summary(areas, month), size_of=households)

@@ -13,7 +13,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -474,12 +474,14 @@ def caseload_end(
 
 def orphaned_caseloads(user):
     """Open caseloads, within the user's editing area, whose pillar no longer serves."""
-    serving = Assignment.objects.active_on(today()).values("person_id")
+    # NOT EXISTS (an anti-join on the person's duties) rather than NOT IN a list of every
+    # serving pillar: a national registry has close to a million (docs/PERFORMANCE.md).
+    serving = Assignment.objects.active_on(today()).filter(person_id=OuterRef("person_id"))
     return (
         Caseload.objects.filter(
             end_date__isnull=True, household__in=Household.objects.editable_by(user)
         )
-        .exclude(person_id__in=serving)
+        .exclude(Exists(serving))
         .select_related("person", "household__area")
         .order_by("household__area__code", "person__name")
     )

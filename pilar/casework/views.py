@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,16 +47,21 @@ from pilar.casework.models import (
     Caseload,
     Household,
     HouseholdMember,
+    KKChange,
     MonthlyReport,
     Sector,
 )
 from pilar.core.once import submit_once
 from pilar.lib import params
 from pilar.lib.exports import file_response
+from pilar.lib.months import month_end
+from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 
 PAGE_SIZE = 50
+# Above this many kelurahan, area tables show kecamatan and open one at a time.
+FOLD_ROWS = 300
 
 
 def _apply(form, exc: ValidationError) -> None:
@@ -110,19 +116,18 @@ def _pillars_for(user, places):
             within_areas_q(Area.objects.filter(code__in=kecamatan_codes), "area")
             | Q(area__code__in=above)
         )
-        .select_related("person", "kind", "area")
         .order_by("person__name")
+        # Plain values, not model instances: a kecamatan has thousands of pillars.
+        .values_list("person_id", "person__name", "kind__code", "area__name", "area_id")
     )
     home = places[0].pk if len(places) == 1 else None
     seen, first, rest = set(), [], []
-    for d in duties:
-        if d.person_id in seen:
+    for person_id, name, kind, area_name, area_id in duties:
+        if person_id in seen:
             continue
-        seen.add(d.person_id)
-        item = SimpleNamespace(
-            pk=d.person_id, label=f"{d.person.name} · {d.kind.code} {d.area.name}"
-        )
-        (first if d.kind.code == "PSM" and d.area_id == home else rest).append(item)
+        seen.add(person_id)
+        item = SimpleNamespace(pk=person_id, label=f"{name} · {kind} {area_name}")
+        (first if kind == "PSM" and area_id == home else rest).append(item)
     return first + rest
 
 
@@ -140,10 +145,19 @@ def household_list(request):
             # anyone who sees the masked number recover it digit by digit.
             q = d["q"].strip()
             kk = "".join(ch for ch in q if ch.isdigit())
-            match = Q(dtsen_id=q) | Q(members__name__icontains=q, members__left_on__isnull=True)
+            # One set of ids (a UNION) from the member-name search (a trigram index on
+            # PostgreSQL) and the exact references, each on its own index; not a join with
+            # DISTINCT over every member, nor an OR that reads every household.
+            ids = [
+                HouseholdMember.objects.filter(name__icontains=q, left_on__isnull=True)
+                .order_by()
+                .values("household_id"),
+                Household.objects.filter(dtsen_id=q).order_by().values("pk"),
+            ]
             if len(kk) == 16:
-                match |= Q(kk_number=kk) | Q(kk_history__kk_number=kk)
-            households = households.filter(match).distinct()
+                ids.append(Household.objects.filter(kk_number=kk).order_by().values("pk"))
+                ids.append(KKChange.objects.filter(kk_number=kk).order_by().values("household_id"))
+            households = households.filter(pk__in=ids[0].union(*ids[1:]))
         if d["area"]:
             households = households.filter(within_areas_q([d["area"]], "area"))
         if d["decile"]:
@@ -167,7 +181,7 @@ def household_list(request):
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_households(request, households, fmt)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargePaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "casework/household_list.html",
@@ -546,19 +560,50 @@ def activity_list(request):
     person = params.parse_id(request.GET.get("person"), "person")
     if person is not None:
         activities = activities.filter(person_id=person)
-    activities = (
-        activities.select_related("person", "activity_type", "area", "kind")
-        .annotate(household_count=Count("households"))
-        .order_by("-date", "-pk")
+    activities = activities.select_related("person", "activity_type", "area", "kind").order_by(
+        "-date", "-pk"
     )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_activities(request, activities, fmt)
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The newest first through the index on (date, id); households are counted for the page
+    # shown only, never grouped over every activity (docs/PERFORMANCE.md).
+    page = LargePaginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    _count_households(page.object_list)
     return render(
         request,
         "casework/activity_list.html",
         {"form": form, "page": page, "query": _query(request)},
+    )
+
+
+def _count_households(activities) -> None:
+    """Set `household_count` on each of `activities` (a page of them) with one grouped query."""
+    activities = list(activities)
+    through = Activity.households.through
+    counts = dict(
+        through.objects.filter(activity_id__in=[a.pk for a in activities])
+        .values("activity_id")
+        .annotate(n=Count("pk"))
+        .values_list("activity_id", "n")
+    )
+    for a in activities:
+        a.household_count = counts.get(a.pk, 0)
+
+
+def _household_count():
+    """The number of households of each activity, per row (a correlated count on the link
+    table's index, not a GROUP BY over every activity)."""
+    through = Activity.households.through
+    return Coalesce(
+        Subquery(
+            through.objects.filter(activity_id=OuterRef("pk"))
+            .order_by()
+            .values("activity_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
     )
 
 
@@ -586,7 +631,7 @@ def _export_activities(request, activities, fmt):
             a.notes,
             a.follow_up_on,
         ]
-        for a in activities.iterator(chunk_size=2000)
+        for a in activities.annotate(household_count=_household_count()).iterator(chunk_size=2000)
     )
     return audited_file_response(
         request, fmt, "activities", headers, rows, object_type="casework.activity"
@@ -683,7 +728,7 @@ def follow_ups(request):
         overdue_qs = selectors.due_follow_ups(
             Activity.objects.visible_to(request.user).exclude(person_id=request.user.person_id)
         ).filter(follow_up_on__lt=today)
-        overdue = Paginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        overdue = LargePaginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "casework/follow_ups.html",
@@ -702,12 +747,40 @@ def summary(request):
     if form.is_valid() and form.cleaned_data["month"]:
         month = form.cleaned_data["month"].replace(day=1)
     areas = area_scope(request.user, Capability.HEADCOUNT_VIEW)
-    rows, total = selectors.summary(areas, month)
+    (rows, total), computed_at = selectors.summary_kept(areas, month)
+    # A province or the country has thousands of kelurahan: the table then shows each kecamatan
+    # with a link that opens its kelurahan beneath it, instead of megabytes of rows.
+    folded = sum(1 for r in rows if not r.kecamatan) > FOLD_ROWS
+    opened = request.GET.get("open", "") if folded else ""
+    if folded:
+        shown, current = [], None
+        for r in rows:
+            if r.kecamatan:
+                current = r.area.code
+            if r.kecamatan or current == opened:
+                shown.append(r)
+        rows = shown
     top = max([total.by_sector.get(code, 0) for code, _label in Sector.choices] + [1])
     bars = [
         (code, label, total.by_sector.get(code, 0), round(100 * total.by_sector.get(code, 0) / top))
         for code, label in Sector.choices
     ]
+    # The sector cells of each row built here in one pass: a province's table has hundreds of
+    # rows of eight linked cells, slow through template loops and a {% url %} per cell.
+    base = f"{reverse('casework:activity-list')}?month={month:%Y-%m}&sector="
+    linked = can(request.user, Capability.CASEWORK_VIEW)
+    for r in rows:
+        cells = []
+        for code, _label in Sector.choices:
+            n = r.by_sector.get(code)
+            if n is None:
+                cells.append('<td class="num"></td>')
+            elif linked:
+                href = html.escape(f"{base}{code}&area={r.area.code}")
+                cells.append(f'<td class="num"><a href="{href}">{n}</a></td>')
+            else:
+                cells.append(f'<td class="num">{n}</td>')
+        r.sector_cells = mark_safe("".join(cells))  # noqa: S308 - codes and numbers, escaped
     return render(
         request,
         "casework/summary.html",
@@ -715,10 +788,13 @@ def summary(request):
             "form": form,
             "month": month,
             "rows": rows,
+            "folded": folded,
+            "opened": opened,
+            "computed_at": computed_at,
             "total": total,
             "bars": bars,
             "sectors": Sector.choices,
-            "linked": can(request.user, Capability.CASEWORK_VIEW),
+            "linked": linked,
         },
     )
 
@@ -801,6 +877,14 @@ def report_status(request):
     if form.is_valid():
         month = (form.cleaned_data["month"] or month).replace(day=1)
         area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
+    if area is None and _too_wide_for_status(request.user, month, kind):
+        # The office-wide table of a province or the country would list hundreds of thousands
+        # of pillars: one kecamatan (or smaller) at a time; the figures are on /casework/.
+        return render(
+            request,
+            "casework/report_status.html",
+            {"form": form, "month": month, "too_wide": MAX_STATUS_DUTIES},
+        )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
@@ -837,6 +921,17 @@ def report_status(request):
             "query": _query(request),
         },
     )
+
+
+# Without an area, the status table lists the user's whole scope only up to this many duties in
+# its six months (a city has a few hundred; a country close to a million).
+MAX_STATUS_DUTIES = 5000
+
+
+def _too_wide_for_status(user, month, kind) -> bool:
+    window = selectors.months_ending(month, 6)
+    duties = selectors.status_duties(user, window[0], month_end(window[-1]), kind=kind)
+    return duties.order_by()[: MAX_STATUS_DUTIES + 1].count() > MAX_STATUS_DUTIES
 
 
 # Pillars per page of the status table (a kecamatan has ~100–170); `per_page=200` shows more.

@@ -14,8 +14,11 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.cache import cached_figures
 from pilar.casework import selectors as casework
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
+from pilar.lib.kept import kept, scope_key
 from pilar.lib.params import parse_date
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
+from pilar.registry.models import Assignment
 from pilar.stipends.arrears import office_arrears, previous_month
 from pilar.stipends.person_views import office_context
 
@@ -47,14 +50,23 @@ def home(request):
 def _figures(user, today) -> dict:
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     month = previous_month(today)
-    _rows, casework_total = casework.summary(scope, month)
+    (_rows, casework_total), counted_at = casework.summary_kept(scope, month)
+    duties = Assignment.objects.all()
+    if scope is not None:
+        duties = duties.filter(area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk"))
+    gaps, gaps_counted_at = kept(
+        f"dashboard-gaps:{scope_key(scope)}:{today.isoformat()}",
+        lambda: training_and_equipment_gaps(scope, today),
+        size_of=duties,
+    )
     office = office_arrears(user, as_of=today, capability=Capability.HEADCOUNT_VIEW)
     return {
         "hc": headcount(as_of=today, user=user),
         "month": month,
         "casework": casework_total,
         **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
-        "gaps": training_and_equipment_gaps(scope, today),
+        "gaps": gaps,
+        "counted_at": max(filter(None, [counted_at, gaps_counted_at]), default=None),
         "expiring_days": EXPIRING_DAYS,
         "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
         "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),

@@ -11,6 +11,7 @@ from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilt
 from pilar.equipment.services import MAX_QUANTITY
 from pilar.lib import params
 from pilar.lib.fields import DateField, IntegerField, SearchField
+from pilar.regions.choices import for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
@@ -31,6 +32,7 @@ def area_choices(user) -> list[tuple[str, str]]:
     scope = area_scope(user, Capability.EQUIPMENT_VIEW) if user is not None else None
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, "")) if scope else areas.none()
+    areas = for_filter(areas)
     return [
         (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
         for a in areas.order_by("code")
@@ -54,9 +56,28 @@ def _category_field():
     )
 
 
+# Above this many people a list of every person cannot be sent (a national registry holds
+# millions): the receiver is given by NIK instead (docs/PERFORMANCE.md).
+MAX_PERSON_CHOICES = 500
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.name} ({obj.masked_nik})"
+
+    def by_nik_when_many(self) -> None:
+        """When the registry is too large for a list, take the person's NIK in a text box."""
+        if self.queryset.order_by()[: MAX_PERSON_CHOICES + 1].count() <= MAX_PERSON_CHOICES:
+            return
+        self.to_field_name = "nik"
+        self.widget = forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 16, "autocomplete": "off"}
+        )
+        self.help_text = _("The person's NIK, 16 digits.")
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_choice": _("No person in the registry has this NIK."),
+        }
 
 
 def _people():
@@ -222,6 +243,10 @@ class HandoverLineForm(forms.Form):
         initial=Condition.NEW,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].by_nik_when_many()
+
     def clean(self):
         data = super().clean()
         filled = [data.get("person"), data.get("item")]
@@ -290,6 +315,10 @@ class FromEventForm(BastForm):
 
 class ReturnPersonForm(forms.Form):
     person = PersonChoiceField(label=_("Returned by"), queryset=_people())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].by_nik_when_many()
 
 
 class ReturnForm(forms.Form):

@@ -330,11 +330,11 @@ def return_create(request):
     person_id = params.parse_id(request.POST.get("person") or request.GET.get("person"), "person")
     person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
     if person is None:
-        return render(
-            request,
-            "equipment/return_form.html",
-            {"person_form": ReturnPersonForm(request.GET or None)},
-        )
+        # Chosen from the list (an id, above) or, in a large registry, given by NIK.
+        person_form = ReturnPersonForm(request.GET or None)
+        if not (person_form.is_bound and person_form.is_valid()):
+            return render(request, "equipment/return_form.html", {"person_form": person_form})
+        person = person_form.cleaned_data["person"]
     held = person_holdings(person)
     form = ReturnForm(
         request.POST or None,

@@ -12,6 +12,7 @@ from pilar.casework.models import Household
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember
 from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.lib.money import MAX_RUPIAH
+from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person
@@ -43,7 +44,7 @@ class GroupFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        areas = scoped_areas(user, levels=(Area.Level.KECAMATAN, Area.Level.KELURAHAN))
+        areas = for_filter(scoped_areas(user, levels=(Area.Level.KECAMATAN, Area.Level.KELURAHAN)))
         self.fields["area"].choices = [("", _("All areas"))] + [
             (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
             for a in areas
@@ -79,6 +80,7 @@ class GroupForm(forms.ModelForm):
         )
         self.fields["area"].label_from_instance = lambda a: f"{a.label} ({a.parent.name})"
         self.fields["area"].queryset = self.fields["area"].queryset.select_related("parent")
+        by_code_when_many(self.fields["area"])
 
     def _post_clean(self):
         # The model's own checks are the services' job; the form only parses.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
+from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
@@ -19,20 +20,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-MAX_AREA_CHOICES = 400
-
-
 def area_choices(user) -> list[tuple[str, str]]:
     """Areas to offer in a filter: those within the user's scope, down to kelurahan when few.
 
-    A country-wide registry has tens of thousands of kelurahan: past MAX_AREA_CHOICES only the
-    levels above are offered (any code can still be given in the address)."""
+    A country-wide registry has tens of thousands of kelurahan: past MAX_AREA_CHOICES
+    (pilar.regions.choices) only the levels above are offered (any code can still be given in
+    the address)."""
     areas = Area.objects.filter(level__gte=Area.Level.CITY)
     scope = area_scope(user, Capability.PEOPLE_VIEW) if user is not None else None
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, ""))
-    if areas.count() > MAX_AREA_CHOICES:
-        areas = areas.filter(level__lt=Area.Level.KELURAHAN)
+    areas = for_filter(areas)
     top = min((a.level for a in areas), default=Area.Level.CITY)
     return [
         (a.code, "\u00a0\u00a0\u00a0" * (a.level - top) + a.label) for a in areas.order_by("code")
@@ -124,6 +122,10 @@ class PersonForm(forms.ModelForm):
         }
         field_classes = {"photo": PhotoField, "birth_date": BirthDateField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        by_code_when_many(self.fields["residence"])
+
     def _post_clean(self):
         # Validation of the whole record is the service's job (it names every bad field);
         # skip ModelForm's instance validation so the unique-NIK check is not doubled.
@@ -153,6 +155,7 @@ class AssignmentForm(forms.Form):
         self.fields["area"].label_from_instance = lambda a: (
             "\u00a0\u00a0\u00a0" * (a.level - 2) + f"{a.label} ({a.code})"
         )
+        by_code_when_many(self.fields["area"])
 
 
 class AssignmentEndForm(forms.Form):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import datetime
+import html
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +22,7 @@ from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
 from pilar.lib.exports import file_response
+from pilar.lib.paging import LargePaginator, count_or_estimate
 from pilar.lib.views import apply_errors
 from pilar.registry import services
 from pilar.registry.forms import (
@@ -39,6 +42,10 @@ from pilar.trainings.selectors import (
 )
 
 PAGE_SIZE = 50
+# Above this many rows the headcount's kelurahan table shows one kecamatan at a time.
+FOLD_ROWS = 300
+MAX_GAPS_SHOWN = 100
+EXPORT_CHUNK = 2000
 # Fields whose values in the change history are shown only to those who may see the full NIK
 # (the birth date is the NIK's masked part).
 SENSITIVE_FIELDS = {"nik", "birth_date", "bank_account"}
@@ -106,16 +113,25 @@ def person_list(request):
     people = people.select_related("residence").prefetch_related(
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.active_on(shown_on).select_related("kind", "area"),
+            queryset=Assignment.objects.active_on(shown_on).select_related(
+                "kind", "area", "area__parent"
+            ),
             to_attr="current",
         )
     )
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return _export_people(request, people, fmt, shown_on)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargePaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    duty_count, duty_count_estimated = None, False
+    if duties is not None:
+        # Every duty the filters select belongs to a person the list shows, unless a search
+        # narrows the people too: only then is the (costly) restriction to them needed.
+        if form.people_filter().q.strip():
+            duties = duties.filter(person__in=people.values("pk"))
+        duty_count, duty_count_estimated = count_or_estimate(duties)
     return render(
         request,
         "registry/person_list.html",
@@ -123,9 +139,8 @@ def person_list(request):
             "form": form,
             "page": page,
             "people_count": page.paginator.count,
-            "duty_count": duties.filter(person__in=people.values("pk")).count()
-            if duties is not None
-            else None,
+            "duty_count": duty_count,
+            "duty_count_estimated": duty_count_estimated,
             "shown_on": shown_on,
             "query": query.urlencode(),
         },
@@ -141,7 +156,9 @@ def _export_people(request, people, fmt: str, shown_on: datetime.date):
         fmt,
         f"pilar-{shown_on.isoformat()}",
         template_headers(),
-        roster_rows(people, full=full),
+        # Read in chunks, each with its duties prefetched: bounded memory, a constant number
+        # of queries per chunk.
+        roster_rows(people.iterator(chunk_size=EXPORT_CHUNK), full=full),
         object_type="registry.person",
         note=f"full_nik={full}",
     )
@@ -322,6 +339,17 @@ def headcount_view(request):
     linkable = can(request.user, Capability.PEOPLE_VIEW) and scope_covers(
         area_scope(request.user, Capability.PEOPLE_VIEW), result.scope
     )
+    # A province or the country has thousands of kelurahan: the kelurahan table then shows one
+    # kecamatan at a time, opened from the kecamatan table; its footer is that kecamatan's row,
+    # which its rows add up to. The export keeps every row.
+    by_kelurahan, opened_row = result.by_kelurahan, None
+    folded = len(by_kelurahan) > FOLD_ROWS
+    if folded:
+        opened = request.GET.get("open", "")
+        opened_row = next((r for r in result.by_kecamatan if r.code == opened), None)
+        by_kelurahan = [r for r in by_kelurahan if opened_row and r.kecamatan_code == opened]
+    gaps = result.gaps[:MAX_GAPS_SHOWN]
+    codes = [k.code for k in result.kinds_in_use]
     return render(
         request,
         "registry/headcount.html",
@@ -330,9 +358,41 @@ def headcount_view(request):
             "kinds": result.kinds,
             "linkable": linkable,
             "as_of": as_of,
+            "by_kecamatan": [
+                (r, _count_cells(r, codes, as_of, linkable)) for r in result.by_kecamatan
+            ],
+            "by_kelurahan": [(r, _count_cells(r, codes, as_of, linkable)) for r in by_kelurahan],
+            "folded": folded,
+            "opened_row": opened_row,
+            "gaps": gaps,
+            "gaps_hidden": len(result.gaps) - len(gaps),
             "max_kind": max(result.by_kind.values(), default=0) or 1,
         },
     )
+
+
+def _count_cells(row, codes: list[str], as_of, linkable: bool) -> str:
+    """A headcount row's figures as table cells, each linking to the people it counts (when the
+    reader may open them). Built here in one pass: a province's tables hold thousands of
+    linked figures, slow through template loops and a tag call each."""
+    from pilar.registry.templatetags.pilar import people_url
+
+    cells = []
+    for code in codes:
+        n = row.by_kind.get(code, 0)
+        if linkable and n:
+            href = html.escape(people_url(as_of, code, row.code, row.exact))
+            cells.append(f'<td class="num"><a href="{href}">{localize(n)}</a></td>')
+        elif n:
+            cells.append(f'<td class="num">{localize(n)}</td>')
+        else:
+            cells.append('<td class="num"><span class="zero">0</span></td>')
+    total = localize(row.total)
+    if linkable and row.total:
+        href = html.escape(people_url(as_of, "", row.code, row.exact))
+        total = f'<a href="{href}">{total}</a>'
+    cells.append(f'<td class="num"><strong>{total}</strong></td>')
+    return mark_safe("".join(cells))  # noqa: S308 - numbers and escaped links only
 
 
 def _export_headcount(result, fmt: str):

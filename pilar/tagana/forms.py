@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.lib.fields import DateField, SearchField
+from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Assignment, Person
@@ -34,7 +35,7 @@ def event_area_choices(user) -> list[tuple[str, str]]:
         areas = areas.filter(within_areas_q(scope, ""))
     return [
         (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
-        for a in areas.order_by("code")
+        for a in for_filter(areas).order_by("code")
     ]
 
 
@@ -92,6 +93,7 @@ class EventForm(forms.Form):
                 within_areas_q(scope, "")
             )
         self.fields["area"].label_from_instance = lambda a: f"{a.label} ({a.parent.name})"
+        by_code_when_many(self.fields["area"])
 
 
 class DeploymentForm(forms.Form):

@@ -280,3 +280,26 @@ def test_the_event_pages_bast_list_follows_the_readers_scope(client, actors, sto
     assert bast.number not in page
     assert "1 BAST of this event lists only people outside your area." in section
     assert "No BAST has been recorded" not in section
+
+
+def test_a_large_registry_takes_receivers_by_nik_instead_of_a_list(
+    client, actors, stocked, people, by, monkeypatch
+):
+    from pilar.equipment import forms
+
+    monkeypatch.setattr(forms, "MAX_PERSON_CHOICES", 2)
+    login(client, actors["operator"])
+    page = client.get("/equipment/handovers/new/").content.decode()
+    assert "<option" not in page.split('name="lines-0-person"')[1].split(">")[0]
+    assert people["b1"].name not in page  # no list of everyone
+    vest, a1 = stocked["vest"], people["a1"]
+    data = line_data([(a1, vest, 1)])
+    data["lines-0-person"] = "1375019999999999"
+    response = client.post("/equipment/handovers/new/", data)
+    assert response.status_code == 400
+    assert "No person in the registry has this NIK." in response.content.decode()
+    data["lines-0-person"] = a1.nik
+    assert client.post("/equipment/handovers/new/", data).status_code == 302
+    assert HandoverLine.objects.get().person == a1
+    page = client.get("/equipment/returns/new/", {"person": a1.nik}).content.decode()
+    assert "What Ani Kecamatan A holds" in page and "Rompi" in page

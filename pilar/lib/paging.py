@@ -1,0 +1,58 @@
+"""Paging for lists that can hold millions of rows (docs/PERFORMANCE.md, "Pages at national
+scale").
+
+`LargePaginator` counts exactly up to `EXACT_UP_TO` rows (a count over at most that many rows,
+which an index fitting the list's filters keeps cheap). Beyond that, on PostgreSQL, it takes the
+planner's estimate of the rows the query selects instead of counting millions of rows on every
+page view: the page says "about N" (`paginator.estimated`). SQLite has no estimate and counts.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db import connections
+
+EXACT_UP_TO = 10_000
+
+
+def estimated_rows(queryset) -> int | None:
+    """The PostgreSQL planner's estimate of the rows `queryset` selects (None elsewhere)."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_or_estimate(queryset) -> tuple[int, bool]:
+    """(n, estimated): the exact number of rows up to `EXACT_UP_TO`, above it the planner's
+    estimate on PostgreSQL (an exact count elsewhere)."""
+    exact = queryset.order_by()[: EXACT_UP_TO + 1].count()
+    if exact <= EXACT_UP_TO:
+        return exact, False
+    estimate = estimated_rows(queryset)
+    if estimate is None:
+        return queryset.count(), False
+    return max(estimate, exact), True
+
+
+class LargePaginator(Paginator):
+    """A Paginator whose count is exact up to `EXACT_UP_TO` rows and estimated above."""
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not hasattr(queryset, "query"):
+            return super().count
+        n, self.estimated = count_or_estimate(queryset)
+        return n

@@ -1,0 +1,43 @@
+"""Areas offered in forms, sized for a country-wide registry (docs/PERFORMANCE.md, "Pages at
+national scale"): a select of every kelurahan would run to thousands of options on every page
+that shows the form.
+
+- `for_filter(areas)`: a filter lists the areas down to kelurahan while they are few, and only
+  the levels above past `MAX_AREA_CHOICES` (a kelurahan can still be named by its code).
+- `by_code_when_many(field)`: a form that must name one exact area keeps its select while the
+  areas are few; past `MAX_AREA_CHOICES` the field takes the area's code in a text box.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pilar.regions.models import Area
+
+MAX_AREA_CHOICES = 400
+
+
+def _many(areas) -> bool:
+    return areas.order_by()[: MAX_AREA_CHOICES + 1].count() > MAX_AREA_CHOICES
+
+
+def for_filter(areas):
+    """`areas` (a queryset) to list in a filter's select."""
+    if _many(areas):
+        return areas.filter(level__lt=Area.Level.KELURAHAN)
+    return areas
+
+
+def by_code_when_many(field: forms.ModelChoiceField) -> None:
+    """Past MAX_AREA_CHOICES areas, `field` takes the area's code typed in a text box; the
+    areas it accepts stay those of its queryset (the user's scope)."""
+    if not _many(field.queryset):
+        return
+    field.to_field_name = "code"
+    field.widget = forms.TextInput(attrs={"autocomplete": "off", "maxlength": 20})
+    field.help_text = _("The area's code, for example 13.75.01.1001.")
+    field.error_messages = {
+        **field.error_messages,
+        "invalid_choice": _("No area you may choose has this code."),
+    }

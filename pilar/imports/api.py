@@ -13,6 +13,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
+from pilar.api.common import Body, Id
 from pilar.api.common import api_actor as _actor
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
@@ -65,12 +66,12 @@ class RowOut(Schema):
     problems: list[dict]
 
 
-class PreviewIn(Schema):
+class PreviewIn(Body):
     mapping: dict[str, str] | None = None
     sheet: str | None = None
 
 
-class CommitIn(Schema):
+class CommitIn(Body):
     accept_warnings: bool = False
     accept_rejected: bool = False
 
@@ -121,7 +122,7 @@ def upload_import(request, file: File[UploadedFile]):
 
 
 @router.get("/imports/{import_id}", response=ImportOut)
-def get_import(request, import_id: int):
+def get_import(request, import_id: Id):
     return _out(_batch(request, import_id))
 
 
@@ -158,7 +159,7 @@ def list_rows(
 
 
 @router.post("/imports/{import_id}/preview", response={202: ImportOut})
-def preview_import(request, import_id: int, payload: PreviewIn):
+def preview_import(request, import_id: Id, payload: PreviewIn):
     """Check the rows (with the recognised mapping, or `mapping` {column letter: field})."""
     batch = _batch(request, import_id)
     by = _actor(request)
@@ -174,7 +175,7 @@ def preview_import(request, import_id: int, payload: PreviewIn):
 
 
 @router.post("/imports/{import_id}/commit", response={202: ImportOut})
-def commit_import(request, import_id: int, payload: CommitIn):
+def commit_import(request, import_id: Id, payload: CommitIn):
     """Save every accepted row in one go (after the preview)."""
     batch = _batch(request, import_id)
     by = _actor(request)
@@ -189,7 +190,7 @@ def commit_import(request, import_id: int, payload: CommitIn):
 
 
 @router.post("/imports/{import_id}/undo", response={202: ImportOut})
-def undo_import(request, import_id: int):
+def undo_import(request, import_id: Id):
     """Undo a saved import whole; refused (400) when later changes depend on it."""
     batch = _batch(request, import_id)
     by = _actor(request)

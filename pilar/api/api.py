@@ -3,7 +3,6 @@
 import json
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 
 from pilar.api.auth import AUTH
 from pilar.api.common import ErrorOut
+from pilar.core.middleware import api_too_big_response
 
 logger = logging.getLogger(__name__)
 
@@ -136,21 +136,8 @@ api = PilarAPI(
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
-    # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE; files uploaded as multipart do not
-    # count (an import has its own limit, PILAR_IMPORT_MAX_MB).
-    limit_kb = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // 1024
-    return api.create_response(
-        request,
-        {
-            "message": _(
-                "The request body is too large: at most %(kb)s KB of JSON (send files as an "
-                "upload, or fewer records at once)."
-            )
-            % {"kb": limit_kb},
-            "errors": {},
-        },
-        status=413,
-    )
+    # Usually answered earlier, by RefuseNulMiddleware, the first to read the body.
+    return api_too_big_response()
 
 
 @api.exception_handler(ValidationError)

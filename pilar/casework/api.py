@@ -95,7 +95,9 @@ class HeadIn(Body):
 class HouseholdIn(Body):
     columns = (Household,)
     kk_number: str
-    area_code: str = Field(description="Kelurahan code, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1, max_length=32, description="Kelurahan code, e.g. 13.75.01.1001"
+    )
     address: str
     dtsen_id: str = ""
     decile: int | None = None

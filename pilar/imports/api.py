@@ -6,14 +6,15 @@ import's `status` and `progress_*` tell when the work is done (poll GET /imports
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
-from pilar.api.common import Body, Id
+from pilar.api.common import Body, Id, Offset
 from pilar.api.common import api_actor as _actor
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
@@ -67,8 +68,10 @@ class RowOut(Schema):
 
 
 class PreviewIn(Body):
-    mapping: dict[str, str] | None = None
-    sheet: str | None = None
+    mapping: (
+        dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=60)]] | None
+    ) = Field(None, max_length=500)
+    sheet: str | None = Field(None, max_length=200)
 
 
 class CommitIn(Body):
@@ -128,14 +131,17 @@ def get_import(request, import_id: Id):
 
 @router.get("/imports/{import_id}/rows", response=list[RowOut])
 def list_rows(
-    request, import_id: int, status: str | None = None, offset: int = 0, limit: int = 100
+    request,
+    import_id: Id,
+    status: str | None = None,
+    offset: Offset = 0,
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
 ):
     """The checked rows with their problems; `status` = new, updated, unchanged or rejected."""
     batch = _batch(request, import_id)
     rows = ImportRow.objects.filter(batch=batch).order_by("number")
     if status:
         rows = rows.filter(status=status)
-    limit = max(1, min(limit, 1000))
     audit_record(
         by=_actor(request),
         action=AuditEntry.Action.VIEW_PERSONAL,

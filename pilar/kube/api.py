@@ -85,7 +85,11 @@ class GroupDetailOut(GroupOut):
 class GroupIn(Body):
     columns = (KubeGroup,)
     name: str
-    area_code: str = Field(description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001",
+    )
     business_type: str
     founded_on: datetime.date
     stage: KubeGroup.Stage = KubeGroup.Stage.GROWTH

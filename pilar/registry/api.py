@@ -106,7 +106,11 @@ class AssignmentIn(Body):
     columns = (Assignment,)
     person_id: int
     kind: str = Field(description="Pillar kind code, e.g. PSM")
-    area_code: str = Field(description="Kemendagri code of the area of duty, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the area of duty, e.g. 13.75.01.1001",
+    )
     start_date: datetime.date
     sk_number: str = ""
     sk_date: datetime.date | None = None

@@ -76,7 +76,11 @@ class TaganaEventIn(Body):
     columns = (DisasterEvent,)
     kind: DisasterEvent.Kind
     started_on: datetime.date
-    area_code: str = Field(description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001",
+    )
     description: str
 
 

@@ -90,7 +90,8 @@ class PilarOpenAPISchema(OpenAPISchema):
         statuses = {400, 403, 409}
         if operation.auth_callbacks:
             statuses.add(401)
-        if "path" in sources:
+        if sources & {"path", "body", "form", "file"}:
+            # a path's id, or one named in the body (a person, a household), outside the scope
             statuses.add(404)
         if sources:
             statuses.add(422)

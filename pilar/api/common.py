@@ -42,17 +42,25 @@ MAX_INT = 2**31 - 1
 Int = Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The bounds as patterns too, for the OpenAPI document (JSON Schema has no date range).
+_MONTH_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DAY_PATTERN = r"^(20[0-9]{2}|2100)" + _MONTH_DAY
+BIRTH_DAY_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)" + _MONTH_DAY
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Documented in the OpenAPI for every text of a body; enforced with a readable message below.
 NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-# Numbers people write with digits only: NIK and KK are ASCII 0–9 (look-alike digits such as
-# '١٢٣' are refused), a phone number may also hold + ( ) - . and spaces.
+# Numbers people write with digits: NIK and KK in ASCII 0–9 (look-alike digits such as '١٢٣'
+# are refused), grouped with spaces, dots or dashes as on the card (the services take those
+# out); a phone number may also hold + and ( ).
 FIELD_PATTERNS = {
-    "nik": r"^[0-9]*$",
-    "kk_number": r"^[0-9]*$",
+    "nik": r"^[0-9 .-]*$",
+    "kk_number": r"^[0-9 .-]*$",
     "phone": r"^[0-9+() .-]*$",
 }
+# Written with separators, a 16-digit NIK or KK is longer than its column.
+FIELD_LENGTHS = {"nik": 32, "kk_number": 32}
 # A text in a body that no column bounds (a note, a reason): still not megabytes.
 MAX_TEXT = 5000
 
@@ -105,7 +113,7 @@ Day = Annotated[
     AfterValidator(_date_in_range),
     Field(
         json_schema_extra={
-            "pattern": _ISO_DATE.pattern,
+            "pattern": DAY_PATTERN,
             "x-minimum": params.MIN_DATE.isoformat(),
             "x-maximum": params.MAX_DATE.isoformat(),
         }
@@ -118,7 +126,7 @@ BirthDay = Annotated[
     AfterValidator(_birth_date_in_range),
     Field(
         json_schema_extra={
-            "pattern": _ISO_DATE.pattern,
+            "pattern": BIRTH_DAY_PATTERN,
             "x-minimum": f"{params.MIN_BIRTH_YEAR}-01-01",
             "x-maximum": params.MAX_DATE.isoformat(),
         }
@@ -131,7 +139,7 @@ Month = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": _MONTH.pattern,
+            "pattern": MONTH_PATTERN[:-1] + r"(-(0[1-9]|[12][0-9]|3[01]))?$",
             "x-minimum": f"{params.MIN_YEAR}-01",
             "x-maximum": f"{params.MAX_YEAR}-12",
         }
@@ -144,7 +152,7 @@ MonthText = Annotated[
     Field(
         max_length=40,
         json_schema_extra={
-            "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+            "pattern": MONTH_PATTERN,
             "x-minimum": f"{params.MIN_YEAR}-01",
             "x-maximum": f"{params.MAX_YEAR}-12",
         },
@@ -241,6 +249,8 @@ class Body(Schema):
 
     @classmethod
     def _column_length(cls, name: str) -> int:
+        if name in FIELD_LENGTHS:
+            return FIELD_LENGTHS[name]
         for model in cls.columns:
             try:
                 column = model._meta.get_field(name)

@@ -37,7 +37,7 @@ from pilar.casework.models import (
     Sector,
 )
 from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, Sex
 
 router = Router(tags=["casework"])
 
@@ -88,7 +88,7 @@ class HeadIn(Body):
     columns = (HouseholdMember,)
     nik: str = ""
     name: str
-    sex: str
+    sex: Sex
     birth_date: datetime.date | None = None
 
 
@@ -109,7 +109,7 @@ class HouseholdMemberIn(Body):
     columns = (HouseholdMember,)
     nik: str = ""
     name: str
-    sex: str
+    sex: Sex
     birth_date: datetime.date | None = None
     relation: Relation
 

@@ -31,12 +31,15 @@ def _nul_field(request) -> str:
     """Where in an API request the NUL is: the JSON body's dotted path, or the query string."""
     if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
         return "query"
+    if not request.META.get("CONTENT_TYPE", "").startswith("application/json"):
+        # A form: the first field holding one (the files of a multipart form may hold any byte).
+        return next((key for key, value in request.POST.items() if "\x00" in value), "body")
 
     def walk(value, path: str) -> str | None:
         if isinstance(value, str):
             return path if "\x00" in value else None
-        items = value.items() if isinstance(value, dict) else enumerate(value)
         if isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if "\x00" in str(key):
                     return f"{path}.{key}".lstrip(".")

@@ -35,6 +35,11 @@ def _distinct_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+def _no_constant(name: str):
+    # NaN and Infinity are not JSON, though Python's parser reads them.
+    raise BodyError(_("The body is not valid JSON (%(error)s).") % {"error": name})
+
+
 class StrictJsonParser(Parser):
     """A body is one JSON object whose keys are distinct: with a key twice, json.loads would keep
     the last value silently, and an array where an object belongs would be read field by field.
@@ -42,7 +47,9 @@ class StrictJsonParser(Parser):
 
     def parse_body(self, request):
         try:
-            data = json.loads(request.body, object_pairs_hook=_distinct_keys)
+            data = json.loads(
+                request.body, object_pairs_hook=_distinct_keys, parse_constant=_no_constant
+            )
         except BodyError:
             raise
         except ValueError as exc:

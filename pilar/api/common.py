@@ -231,13 +231,14 @@ class Body(Schema):
                 pattern = FIELD_PATTERNS.get(name, NO_CONTROL_PATTERN)
                 field.json_schema_extra = {"pattern": pattern, **extra}
                 changed = True
-            if int in parts and not _has_constraint(field, Le):
+            if int in parts:
                 is_id = name == "id" or name.endswith("_id")
-                field.metadata += [
-                    Ge(0 if is_id else -MAX_INT),
-                    Le(params.MAX_ID if is_id else MAX_INT),
-                ]
-                changed = True
+                if not _has_constraint(field, Ge):
+                    field.metadata.append(Ge(0 if is_id else -MAX_INT))
+                    changed = True
+                if not _has_constraint(field, Le):
+                    field.metadata.append(Le(params.MAX_ID if is_id else MAX_INT))
+                    changed = True
         if changed:
             cls.model_rebuild(force=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -148,8 +149,8 @@ class ActivityIn(Body):
     need_category: int | None = Field(None, description="PMKS number 1–26")
     notes: str = ""
     follow_up_on: datetime.date | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
 
 
 class ReportOut(Schema):
@@ -236,7 +237,7 @@ def list_households(
     request,
     area: str | None = None,
     status: str | None = None,
-    decile_max: int | None = None,
+    decile_max: Annotated[int, Field(ge=1, le=10)] | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ):

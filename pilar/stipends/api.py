@@ -400,7 +400,7 @@ def _line_out(line: StipendLine, *, full: bool, frozen: bool) -> dict:
 @router.get("/batches/{batch_id}/lines", response=list[StipendLineOut], summary="A batch's lines")
 def list_lines(
     request,
-    batch_id: int,
+    batch_id: Id,
     status: choice(StipendLine.Status) | None = None,
     limit: Annotated[int, Field(ge=1, le=1000)] = 100,
     offset: Offset = 0,

@@ -152,7 +152,7 @@ class AttendanceOut(Schema):
 class ResultIn(Body):
     participant_id: Id
     result: Participant.Result
-    score: Decimal | None = None
+    score: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
 
 
 class ResultsIn(Body):

@@ -103,6 +103,12 @@ def test_a_json_array_where_an_object_belongs(admin):
     assert "body" in response.json()["errors"]
 
 
+def test_not_json_numbers(admin, people):
+    response = post(admin, "/people", '{"name": NaN}')
+    assert response.status_code == 400
+    assert "NaN" in response.json()["message"]
+
+
 def test_a_key_twice(admin):
     text = (
         '{"nik": "1375014506850009", "name": "Satu", "name": "Dua", "sex": "P", '

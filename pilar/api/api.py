@@ -160,8 +160,15 @@ def on_validation_error(request, exc: ValidationError):
 def on_schema_error(request, exc: NinjaValidationError):
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
-        field = ".".join(str(p) for p in err.get("loc", [])[1:]) or "__all__"
-        errors.setdefault(field, []).append(err.get("msg", ""))
+        # loc is ("query", "offset") or ("body", "payload", "lines", 0, "quantity"): name the
+        # field as the caller wrote it, without the view's argument name ("lines.0.quantity").
+        loc = list(err.get("loc", []))
+        loc = loc[2:] if loc[:1] == ["body"] else loc[1:]
+        field = ".".join(str(p) for p in loc) or "__all__"
+        # Our own validators' messages (pilar.api.common) stand as written, translated.
+        cause = (err.get("ctx") or {}).get("error")
+        text = str(cause) if err.get("type") == "value_error" and cause else err.get("msg", "")
+        errors.setdefault(field, []).append(text)
     message = _("Invalid input: %(fields)s. Check the values and their format.") % {
         "fields": ", ".join(errors)
     }

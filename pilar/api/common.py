@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar
 from annotated_types import Ge, Le, MaxLen
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import (
     AfterValidator,
@@ -71,24 +72,26 @@ def _iso_date(value: Any) -> Any:
         return value
     if isinstance(value, str) and _ISO_DATE.match(value):
         return value
-    raise ValueError("write the date as YYYY-MM-DD, e.g. 2024-10-22")
+    raise ValueError(_("Write the date as YYYY-MM-DD, e.g. 2024-10-22."))
+
+
+def _between(low: datetime.date, high: datetime.date) -> str:
+    return _("The date must lie between %(low)s and %(high)s.") % {
+        "low": low.isoformat(),
+        "high": high.isoformat(),
+    }
 
 
 def _date_in_range(value: datetime.date | None) -> datetime.date | None:
     if value is not None and not params.MIN_DATE <= value <= params.MAX_DATE:
-        raise ValueError(
-            f"the date must lie between {params.MIN_DATE.isoformat()} "
-            f"and {params.MAX_DATE.isoformat()}"
-        )
+        raise ValueError(_between(params.MIN_DATE, params.MAX_DATE))
     return value
 
 
 def _birth_date_in_range(value: datetime.date | None) -> datetime.date | None:
     low = datetime.date(params.MIN_BIRTH_YEAR, 1, 1)
     if value is not None and not low <= value <= params.MAX_DATE:
-        raise ValueError(
-            f"the date must lie between {low.isoformat()} and {params.MAX_DATE.isoformat()}"
-        )
+        raise ValueError(_between(low, params.MAX_DATE))
     return value
 
 
@@ -101,8 +104,8 @@ def _month(value: Any) -> Any:
         if params.MIN_YEAR <= year <= params.MAX_YEAR and 1 <= month <= 12:
             return datetime.date(year, month, 1)
     raise ValueError(
-        f"write the month as YYYY-MM between {params.MIN_YEAR}-01 and {params.MAX_YEAR}-12, "
-        "e.g. 2024-07"
+        _("Write the month as YYYY-MM between %(low)s-01 and %(high)s-12, e.g. 2024-07.")
+        % {"low": params.MIN_YEAR, "high": params.MAX_YEAR}
     )
 
 
@@ -266,10 +269,10 @@ class Body(Schema):
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
-            raise ValueError("holds invisible control characters; type it again")
+            raise ValueError(_("This holds invisible control characters; type it again."))
         pattern = FIELD_PATTERNS.get(info.field_name)
         if pattern and isinstance(value, str) and not re.match(pattern, value):
-            raise ValueError("write it with the digits 0–9 only")
+            raise ValueError(_("Write it with the digits 0–9 only."))
         return value
 
 

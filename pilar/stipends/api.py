@@ -31,7 +31,7 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
-from pilar.lib.exports import file_response
+from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, selectors, services
 from pilar.stipends.access import line_scope_q
@@ -438,13 +438,27 @@ def _transfer(request, batch_id: int, fmt: str):
     )
 
 
-@router.get("/batches/{batch_id}/transfer.xlsx", summary="Bank transfer file (XLSX)")
+def _file_answer(content_type: str) -> dict:
+    """The OpenAPI answer of an operation that sends a file."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": "The file.", "content": {content_type: binary}}}}
+
+
+@router.get(
+    "/batches/{batch_id}/transfer.xlsx",
+    summary="Bank transfer file (XLSX)",
+    openapi_extra=_file_answer(XLSX_TYPE),
+)
 def transfer_xlsx(request, batch_id: Id):
     """The file the treasurer sends to the bank: approved or partly paid batches only."""
     return _transfer(request, batch_id, "xlsx")
 
 
-@router.get("/batches/{batch_id}/transfer.csv", summary="Bank transfer file (CSV)")
+@router.get(
+    "/batches/{batch_id}/transfer.csv",
+    summary="Bank transfer file (CSV)",
+    openapi_extra=_file_answer("text/csv"),
+)
 def transfer_csv(request, batch_id: Id):
     """The same rows as the XLSX, in UTF-8 CSV with a BOM."""
     return _transfer(request, batch_id, "csv")

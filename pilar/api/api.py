@@ -25,14 +25,18 @@ class BodyError(ValueError):
 
 
 def _distinct_keys(pairs: list[tuple[str, object]]) -> dict:
-    keys = [key for key, _value in pairs]
-    twice = sorted({key for key in keys if keys.count(key) > 1})
-    if twice:
-        raise BodyError(
-            _("The body names %(keys)s more than once; send each field once.")
-            % {"keys": ", ".join(twice)[:200]}
-        )
-    return dict(pairs)
+    data = dict(pairs)
+    if len(data) == len(pairs):
+        return data
+    # A key twice (checked in linear time: a body may hold many keys).
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for key, _value in pairs:
+        (twice if key in seen else seen).add(key)
+    raise BodyError(
+        _("The body names %(keys)s more than once; send each field once.")
+        % {"keys": ", ".join(sorted(twice))[:200]}
+    )
 
 
 def _no_constant(name: str):

@@ -50,7 +50,7 @@ def _nul_field(request) -> str:
 
     try:
         return walk(json.loads(request.body), "") or "body"
-    except ValueError:
+    except (ValueError, RecursionError):
         return "body"
 
 

@@ -56,6 +56,8 @@ class StrictJsonParser(Parser):
             )
         except BodyError:
             raise
+        except RecursionError as exc:
+            raise BodyError(_("The body is nested too deeply.")) from exc
         except ValueError as exc:
             raise BodyError(
                 _("The body is not valid JSON (%(error)s).") % {"error": str(exc)[:200]}

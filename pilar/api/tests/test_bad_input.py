@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pilar.audit.models import AuditEntry
 from pilar.casework.models import Activity, Household
 from pilar.registry.models import Assignment, Person
-from pilar.tests_support import login
+from pilar.tests_support import english_messages, login
 
 HUGE = 2**70
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture
@@ -101,6 +102,12 @@ def test_a_json_array_where_an_object_belongs(admin):
     assert response.status_code == 400
     assert "JSON object" in response.json()["message"]
     assert "body" in response.json()["errors"]
+
+
+def test_a_body_nested_too_deep(admin):
+    response = post(admin, "/people", "[" * 100_000 + "]" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["errors"]["body"] == ["The body is nested too deeply."]
 
 
 def test_not_json_numbers(admin, people):

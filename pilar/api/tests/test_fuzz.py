@@ -35,7 +35,7 @@ from pilar.wsgi import application
 
 # Examples drawn per operation: schema-valid ones, then schema-breaking ones (half as many).
 # PILAR_FUZZ_EXAMPLES draws more for a deeper run by hand; the suite keeps the default.
-POSITIVE_EXAMPLES = int(os.environ.get("PILAR_FUZZ_EXAMPLES", "6"))
+POSITIVE_EXAMPLES = int(os.environ.get("PILAR_FUZZ_EXAMPLES", "5"))
 NEGATIVE_EXAMPLES = max(1, POSITIVE_EXAMPLES // 2)
 CHECKS = [
     not_a_server_error,

@@ -34,7 +34,6 @@ from pilar.lib import params
 
 # An id: a larger number names no row, and the database would fail on it.
 Id = Annotated[int, Field(ge=0, le=params.MAX_ID)]
-Ids = Annotated[list[Id], Field(max_length=params.MAX_IDS)]
 Offset = Annotated[int, Field(ge=0, le=params.MAX_OFFSET)]
 Limit = Annotated[int, Field(ge=1, le=params.MAX_LIMIT)]
 Year = Annotated[int, Field(ge=params.MIN_YEAR, le=params.MAX_YEAR)]

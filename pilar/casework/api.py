@@ -6,14 +6,23 @@ from __future__ import annotations
 import datetime
 import math
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 
 from pilar.accounts.access import Capability
+from pilar.api.common import (
+    Body,
+    Id,
+    Limit,
+    Month,
+    Offset,
+    column_length,
+)
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.casework import selectors, services
@@ -22,13 +31,14 @@ from pilar.casework.models import (
     ActivityType,
     Caseload,
     Household,
+    HouseholdMember,
     MonthlyReport,
     NeedCategory,
     Relation,
     Sector,
 )
 from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, Sex
 
 router = Router(tags=["casework"])
 
@@ -48,7 +58,7 @@ def _area(code: str | None, field: str, level: int | None = None) -> Area | None
     return area
 
 
-class MemberOut(Schema):
+class HouseholdMemberOut(Schema):
     id: int
     nik: str = Field(description="Masked.")
     name: str
@@ -72,19 +82,23 @@ class HouseholdOut(Schema):
 
 class HouseholdDetailOut(HouseholdOut):
     categories: list[int] = Field(description="PMKS category numbers (1–26).")
-    members: list[MemberOut]
+    members: list[HouseholdMemberOut]
 
 
-class HeadIn(Schema):
+class HeadIn(Body):
+    columns = (HouseholdMember,)
     nik: str = ""
     name: str
-    sex: str
+    sex: Sex
     birth_date: datetime.date | None = None
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(Body):
+    columns = (Household,)
     kk_number: str
-    area_code: str = Field(description="Kelurahan code, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1, max_length=32, description="Kelurahan code, e.g. 13.75.01.1001"
+    )
     address: str
     dtsen_id: str = ""
     decile: int | None = None
@@ -92,15 +106,16 @@ class HouseholdIn(Schema):
     head: HeadIn | None = None
 
 
-class MemberIn(Schema):
+class HouseholdMemberIn(Body):
+    columns = (HouseholdMember,)
     nik: str = ""
     name: str
-    sex: str
+    sex: Sex
     birth_date: datetime.date | None = None
     relation: Relation
 
 
-class CaseloadIn(Schema):
+class CaseloadIn(Body):
     person_id: int
     start_date: datetime.date
     confirm: bool = Field(False, description="Assign even when the pillar is not a local PSM.")
@@ -124,7 +139,8 @@ class ActivityOut(Schema):
     cancelled: bool
 
 
-class ActivityIn(Schema):
+class ActivityIn(Body):
+    columns = (Activity,)
     date: datetime.date
     activity_type: str = Field(description="Activity type code, e.g. HOME_VISIT")
     kind: str | None = Field(None, description="Pillar kind code, when serving in two kinds")
@@ -133,8 +149,8 @@ class ActivityIn(Schema):
     need_category: int | None = Field(None, description="PMKS number 1–26")
     notes: str = ""
     follow_up_on: datetime.date | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
 
 
 class ReportOut(Schema):
@@ -153,14 +169,15 @@ class ReportOut(Schema):
     return_reason: str
 
 
-class ReportIn(Schema):
+class ReportIn(Body):
+    columns = (MonthlyReport,)
     kind: str = Field(description="Pillar kind code, e.g. PSM")
     month: datetime.date = Field(description="Any day of the month")
     notes: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str = ""
+class ReportReasonIn(Body):
+    reason: str = Field("", max_length=column_length(MonthlyReport, "return_reason"))
 
 
 class CellOut(Schema):
@@ -220,9 +237,9 @@ def list_households(
     request,
     area: str | None = None,
     status: str | None = None,
-    decile_max: int | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    decile_max: Annotated[int, Field(ge=1, le=10)] | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.CASEWORK_VIEW)
     qs = Household.objects.visible_to(request.user).select_related("area")
@@ -242,7 +259,7 @@ def list_households(
 
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut, summary="One household")
-def get_household(request, household_id: int):
+def get_household(request, household_id: Id):
     _require(request, Capability.CASEWORK_VIEW)
     h = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
     return _household_detail(h)
@@ -266,7 +283,7 @@ def create_household(request, payload: HouseholdIn):
     response={201: HouseholdDetailOut},
     summary="Add a member to a household",
 )
-def add_member(request, household_id: int, payload: MemberIn):
+def add_member(request, household_id: Id, payload: HouseholdMemberIn):
     _require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
     services.member_add(by=_actor(request), household=h, data=payload.dict())
@@ -278,7 +295,7 @@ def add_member(request, household_id: int, payload: MemberIn):
     response={201: HouseholdDetailOut},
     summary="Assign (or reassign) the household's pillar",
 )
-def assign_caseload(request, household_id: int, payload: CaseloadIn):
+def assign_caseload(request, household_id: Id, payload: CaseloadIn):
     _require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
@@ -325,12 +342,12 @@ def _activities(request):
 @router.get("/activities", response=list[ActivityOut], summary="Activities, scoped")
 def list_activities(
     request,
-    month: datetime.date | None = None,
-    person_id: int | None = Query(None, ge=1, le=2**31),
+    month: Month | None = None,
+    person_id: Id | None = None,
     sector: Sector | None = None,
     area: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request)
@@ -428,11 +445,11 @@ def _report(request, report_id: int) -> MonthlyReport:
 )
 def report_status(
     request,
-    month: datetime.date | None = None,
+    month: Month | None = None,
     area: str | None = None,
     kind: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.CASEWORK_VIEW)
     from pilar.casework.forms import default_month
@@ -463,7 +480,7 @@ def report_status(
 
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One monthly report")
-def get_report(request, report_id: int):
+def get_report(request, report_id: Id):
     _require(request, Capability.CASEWORK_VIEW)
     return _report_out(_report(request, report_id))
 
@@ -489,14 +506,14 @@ def submit_report(request, payload: ReportIn):
 
 
 @router.post("/reports/{report_id}/verify", response=ReportOut, summary="Verify a report")
-def verify_report(request, report_id: int):
+def verify_report(request, report_id: Id):
     _require(request, Capability.REPORTS_VERIFY)
     report = services.report_verify(by=_actor(request), report=_report(request, report_id))
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut, summary="Return a report")
-def return_report(request, report_id: int, payload: ReasonIn):
+def return_report(request, report_id: Id, payload: ReportReasonIn):
     _require(request, Capability.REPORTS_VERIFY)
     report = services.report_return(
         by=_actor(request), report=_report(request, report_id), reason=payload.reason
@@ -505,7 +522,7 @@ def return_report(request, report_id: int, payload: ReasonIn):
 
 
 @router.post("/reports/{report_id}/reopen", response=ReportOut, summary="Reopen a verified month")
-def reopen_report(request, report_id: int, payload: ReasonIn):
+def reopen_report(request, report_id: Id, payload: ReportReasonIn):
     _require(request, Capability.REPORTS_REOPEN)
     report = services.report_reopen(
         by=_actor(request), report=_report(request, report_id), reason=payload.reason

@@ -245,7 +245,8 @@ def _member_errors(data: dict) -> dict[str, list]:
     data["nik"] = nik
     if nik:
         try:
-            data["nik"] = validate_nik(nik, birth_date=birth, sex=data.get("sex") or None)
+            sex = data.get("sex") if data.get("sex") in ("L", "P") else None
+            data["nik"] = validate_nik(nik, birth_date=birth, sex=sex)
         except ValidationError as exc:
             errors["nik"] = exc.messages
     return errors

@@ -6,7 +6,10 @@ API's JSON and form bodies, and the fields of multipart forms (files may hold an
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -24,15 +27,60 @@ def _has_nul(request) -> bool:
     return False
 
 
+def _nul_field(request) -> str:
+    """Where in an API request the NUL is: the JSON body's dotted path, or the query string."""
+    if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+        return "query"
+    if not request.META.get("CONTENT_TYPE", "").startswith("application/json"):
+        # A form: the first field holding one (the files of a multipart form may hold any byte).
+        return next((key for key, value in request.POST.items() if "\x00" in value), "body")
+
+    def walk(value, path: str) -> str | None:
+        if isinstance(value, str):
+            return path if "\x00" in value else None
+        if isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if "\x00" in str(key):
+                    return f"{path}.{key}".lstrip(".")
+                found = walk(item, f"{path}.{key}".lstrip("."))
+                if found:
+                    return found
+        return None
+
+    try:
+        return walk(json.loads(request.body), "") or "body"
+    except (ValueError, RecursionError):
+        return "body"
+
+
+def api_too_big_response() -> JsonResponse:
+    """An API body over DATA_UPLOAD_MAX_MEMORY_SIZE: a JSON 413 (Django would answer an HTML 400).
+    Files sent as multipart do not count; an import has its own limit (PILAR_IMPORT_MAX_MB)."""
+    message = _(
+        "The request body is too large: at most %(kb)s KB of JSON (send files as an upload, or "
+        "fewer records at once)."
+    ) % {"kb": (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // 1024}
+    return JsonResponse({"message": message, "errors": {"body": [message]}}, status=413)
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request):
+        api = request.path.startswith("/api/")
+        try:
+            nul = _has_nul(request)
+        except RequestDataTooBig:
+            if api:
+                return api_too_big_response()
+            raise
+        if nul:
             message = _("The request holds an invisible NUL character; remove it and try again.")
-            if request.path.startswith("/api/"):
-                return JsonResponse({"message": message}, status=400)
+            if api:
+                field = _nul_field(request)
+                return JsonResponse({"message": message, "errors": {field: [message]}}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
 

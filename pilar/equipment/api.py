@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
+from pilar.api.common import Body, Id, Limit, Offset, Search, Year
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.equipment import services
 from pilar.equipment.access import people_in_scope
-from pilar.equipment.models import Handover, Item, StockReceipt
+from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
 from pilar.equipment.selectors import (
     CatalogFilter,
     Figures,
@@ -35,8 +36,6 @@ from pilar.regions.models import Area
 from pilar.registry.models import Person
 
 router = Router(tags=["equipment"])
-LIMIT = Query(100, ge=1, le=500)
-OFFSET = Query(0, ge=0, le=10_000_000)
 
 
 def _one(model, pk: int | None, field: str, what: str, qs=None):
@@ -76,7 +75,8 @@ class ItemOut(Schema):
     in_stock: int = Field(description="received − handed over + returned good or damaged")
 
 
-class ItemIn(Schema):
+class ItemIn(Body):
+    columns = (Item,)
     name: str
     category: Item.Category
     unit: str
@@ -105,14 +105,14 @@ def _item_out(item: Item, f: Figures) -> ItemOut:
 
 
 @router.get("/items", response=list[ItemOut], summary="The catalog with stock figures")
-def list_items(request, category: str | None = None, q: str | None = None, all: bool = False):
+def list_items(request, category: str | None = None, q: Search | None = None, all: bool = False):
     _require(request, Capability.EQUIPMENT_VIEW)
     rows = catalog(CatalogFilter(category=category or "", q=q or "", active=None if all else True))
     return [_item_out(item, f) for item, f in rows]
 
 
 @router.get("/items/{item_id}", response=ItemOut, summary="One item with its stock figures")
-def get_item(request, item_id: int):
+def get_item(request, item_id: Id):
     _require(request, Capability.EQUIPMENT_VIEW)
     item = get_object_or_404(Item, pk=item_id)
     return _item_out(item, item_figures([item.pk])[item.pk])
@@ -135,7 +135,8 @@ class ReceiptOut(Schema):
     note: str
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(Body):
+    columns = (StockReceipt,)
     item_id: int
     received_on: datetime.date
     quantity: int
@@ -156,7 +157,7 @@ def _receipt_out(r: StockReceipt) -> ReceiptOut:
 
 
 @router.get("/receipts", response=list[ReceiptOut], summary="Stock received")
-def list_receipts(request, item_id: int | None = None, limit: int = LIMIT, offset: int = OFFSET):
+def list_receipts(request, item_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
     _require(request, Capability.EQUIPMENT_VIEW)
     receipts = StockReceipt.objects.select_related("item").order_by("-received_on", "-pk")
     if item_id:
@@ -176,7 +177,7 @@ def create_receipt(request, payload: ReceiptIn):
 # --- handovers ---------------------------------------------------------------------------------
 
 
-class LineOut(Schema):
+class HandoverLineOut(Schema):
     person_id: int
     person_name: str
     masked_nik: str
@@ -200,18 +201,22 @@ class HandoverOut(Schema):
 
 
 class HandoverDetailOut(HandoverOut):
-    lines: list[LineOut] = Field(description="Those the caller may see (a pillar: their own).")
+    lines: list[HandoverLineOut] = Field(
+        description="Those the caller may see (a pillar: their own)."
+    )
     other_lines: int
 
 
-class LineIn(Schema):
+class LineIn(Body):
+    columns = (HandoverLine,)
     person_id: int
     item_id: int
     quantity: int
     condition: str = "new"
 
 
-class BastIn(Schema):
+class BastIn(Body):
+    columns = (Handover,)
     giver_name: str
     giver_title: str = ""
     witnesses: list[str] = Field([], description='Each "name, position".')
@@ -224,7 +229,7 @@ class HandoverIn(BastIn):
     lines: list[LineIn]
 
 
-class EventItemIn(Schema):
+class EventItemIn(Body):
     item_id: int
     each: int
 
@@ -254,7 +259,7 @@ def _detail(request, h: Handover) -> HandoverDetailOut:
     return HandoverDetailOut(
         **_handover_out(h),
         lines=[
-            LineOut(
+            HandoverLineOut(
                 person_id=line.person_id,
                 person_name=line.person.name,
                 masked_nik=line.person.masked_nik,
@@ -277,13 +282,13 @@ def _visible_handover(request, pk: int) -> Handover:
 @router.get("/handovers", response=list[HandoverOut], summary="BASTs, scoped to the caller")
 def list_handovers(
     request,
-    year: int | None = None,
-    item_id: int | None = None,
-    person_id: int | None = None,
-    event_id: int | None = None,
-    q: str | None = None,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
+    year: Year | None = None,
+    item_id: Id | None = None,
+    person_id: Id | None = None,
+    event_id: Id | None = None,
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.EQUIPMENT_VIEW)
     f = HandoverFilter(
@@ -314,7 +319,7 @@ def create_handover_from_event(request, payload: FromEventIn):
 
 
 @router.get("/handovers/{handover_id}", response=HandoverDetailOut, summary="One BAST")
-def get_handover(request, handover_id: int):
+def get_handover(request, handover_id: Id):
     _require(request, Capability.EQUIPMENT_VIEW)
     return _detail(request, _visible_handover(request, handover_id))
 
@@ -352,7 +357,8 @@ class ReturnOut(Schema):
     received_by: str
 
 
-class ReturnIn(Schema):
+class ReturnIn(Body):
+    columns = (Return,)
     person_id: int
     item_id: int
     quantity: int
@@ -380,11 +386,11 @@ def _return_out(r) -> ReturnOut:
 @router.get("/returns", response=list[ReturnOut], summary="Returns, scoped to the caller")
 def list_returns(
     request,
-    item_id: int | None = None,
+    item_id: Id | None = None,
     condition: str | None = None,
-    q: str | None = None,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.EQUIPMENT_VIEW)
     f = ReturnFilter(item=_item(item_id), condition=condition or "", q=q or "")
@@ -434,13 +440,13 @@ def _holding_out(r: dict) -> HoldingOut:
 
 
 class HoldingQuery(Schema):
-    item_id: int | None = None
+    item_id: Id | None = None
     category: str | None = None
     kind: str | None = Field(None, description="Kind of pillar, e.g. TAGANA")
     area: str | None = Field(None, description="Kemendagri code of a kecamatan or kelurahan")
-    q: str | None = None
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=10_000_000)
+    q: Search | None = None
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:

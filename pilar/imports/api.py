@@ -6,13 +6,15 @@ import's `status` and `progress_*` tell when the work is done (poll GET /imports
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
+from pilar.api.common import Body, Id, Offset
 from pilar.api.common import api_actor as _actor
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
@@ -67,12 +69,14 @@ class RowOut(Schema):
     problems: list[dict]
 
 
-class PreviewIn(Schema):
-    mapping: dict[str, str] | None = None
-    sheet: str | None = None
+class PreviewIn(Body):
+    mapping: (
+        dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=60)]] | None
+    ) = Field(None, max_length=500)
+    sheet: str | None = Field(None, max_length=200)
 
 
-class CommitIn(Schema):
+class CommitIn(Body):
     accept_warnings: bool = False
     accept_rejected: bool = False
 
@@ -124,20 +128,23 @@ def upload_import(request, file: File[UploadedFile]):
 
 
 @router.get("/imports/{import_id}", response=ImportOut)
-def get_import(request, import_id: int):
+def get_import(request, import_id: Id):
     return _out(_batch(request, import_id))
 
 
 @router.get("/imports/{import_id}/rows", response=list[RowOut])
 def list_rows(
-    request, import_id: int, status: str | None = None, offset: int = 0, limit: int = 100
+    request,
+    import_id: Id,
+    status: str | None = None,
+    offset: Offset = 0,
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
 ):
     """The checked rows with their problems; `status` = new, updated, unchanged or rejected."""
     batch = _batch(request, import_id)
     rows = ImportRow.objects.filter(batch=batch).order_by("number")
     if status:
         rows = rows.filter(status=status)
-    limit = max(1, min(limit, 1000))
     audit_record(
         by=_actor(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
@@ -161,7 +168,7 @@ def list_rows(
 
 
 @router.post("/imports/{import_id}/preview", response={202: ImportOut})
-def preview_import(request, import_id: int, payload: PreviewIn):
+def preview_import(request, import_id: Id, payload: PreviewIn):
     """Check the rows (with the recognised mapping, or `mapping` {column letter: field})."""
     batch = _batch(request, import_id)
     by = _actor(request)
@@ -177,7 +184,7 @@ def preview_import(request, import_id: int, payload: PreviewIn):
 
 
 @router.post("/imports/{import_id}/commit", response={202: ImportOut})
-def commit_import(request, import_id: int, payload: CommitIn):
+def commit_import(request, import_id: Id, payload: CommitIn):
     """Save every accepted row in one go (after the preview)."""
     batch = _batch(request, import_id)
     by = _actor(request)
@@ -192,7 +199,7 @@ def commit_import(request, import_id: int, payload: CommitIn):
 
 
 @router.post("/imports/{import_id}/undo", response={202: ImportOut})
-def undo_import(request, import_id: int):
+def undo_import(request, import_id: Id):
     """Undo a saved import whole; refused (400) when later changes depend on it."""
     batch = _batch(request, import_id)
     by = _actor(request)

@@ -8,9 +8,10 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
+from pilar.api.common import Body, Id, Limit, Offset, Search, choice
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.casework.models import Household
@@ -34,18 +35,18 @@ class GroupOut(Schema):
     business_type: str
     founded_on: datetime.date
     stage: KubeGroup.Stage
-    status: KubeGroup.Status
+    status: choice(KubeGroup.Status)
     member_count: int
     companion: str | None
     size_warning: str = Field(description='"small" (under 5), "large" (over 20) or "".')
 
 
-class MemberOut(Schema):
+class KubeMemberOut(Schema):
     id: int
     household_id: int
     kk_number: str = Field(description="Masked.")
     head_name: str
-    role: KubeMember.Role
+    role: choice(KubeMember.Role)
     joined_on: datetime.date
 
 
@@ -74,35 +75,42 @@ class RecordOut(Schema):
 
 
 class GroupDetailOut(GroupOut):
-    members: list[MemberOut]
+    members: list[KubeMemberOut]
     companions: list[CompanionOut]
     aid: list[AidOut]
     aid_total: int
     records: list[RecordOut]
 
 
-class GroupIn(Schema):
+class GroupIn(Body):
+    columns = (KubeGroup,)
     name: str
-    area_code: str = Field(description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001",
+    )
     business_type: str
     founded_on: datetime.date
     stage: KubeGroup.Stage = KubeGroup.Stage.GROWTH
-    status: KubeGroup.Status = KubeGroup.Status.ACTIVE
+    status: choice(KubeGroup.Status) = KubeGroup.Status.ACTIVE
 
 
-class MemberIn(Schema):
+class KubeMemberIn(Body):
+    columns = (KubeMember,)
     household_id: int | None = None
     kk_number: str | None = Field(None, description="Instead of household_id.")
-    role: KubeMember.Role = KubeMember.Role.MEMBER
+    role: choice(KubeMember.Role) = KubeMember.Role.MEMBER
     joined_on: datetime.date | None = None
 
 
-class CompanionIn(Schema):
+class CompanionIn(Body):
     person_id: int
     start_date: datetime.date | None = None
 
 
-class AidIn(Schema):
+class AidIn(Body):
+    columns = (KubeAid,)
     date: datetime.date
     source: KubeAid.Source
     form: KubeAid.Form
@@ -110,7 +118,7 @@ class AidIn(Schema):
     description: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(Body):
     month: datetime.date = Field(description="Any day of the month; stored as its first day.")
     turnover: int
     savings: int
@@ -152,7 +160,7 @@ def _detail(request, group_id: int) -> GroupDetailOut:
     return GroupDetailOut(
         **_group_out(group),
         members=[
-            MemberOut(
+            KubeMemberOut(
                 id=m.pk,
                 household_id=m.household_id,
                 kk_number=m.household.masked_kk,
@@ -196,10 +204,10 @@ def list_groups(
     request,
     area: str | None = None,
     stage: KubeGroup.Stage | None = None,
-    status: KubeGroup.Status | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    status: choice(KubeGroup.Status) | None = None,
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.KUBE_VIEW)
     groups = listed_groups(request.user)
@@ -215,7 +223,7 @@ def list_groups(
 
 
 @router.get("/groups/{group_id}", response=GroupDetailOut, summary="One group")
-def get_group(request, group_id: int):
+def get_group(request, group_id: Id):
     _require(request, Capability.KUBE_VIEW)
     return _detail(request, group_id)
 
@@ -240,7 +248,7 @@ def _editable(request, group_id: int) -> KubeGroup:
 @router.post(
     "/groups/{group_id}/members", response={201: GroupDetailOut}, summary="Add a household"
 )
-def add_member(request, group_id: int, payload: MemberIn):
+def add_member(request, group_id: Id, payload: KubeMemberIn):
     group = _editable(request, group_id)
     households = Household.objects.visible_to(request.user)
     if payload.household_id is not None:
@@ -264,7 +272,7 @@ def add_member(request, group_id: int, payload: MemberIn):
 
 
 @router.post("/groups/{group_id}/companion", response=GroupDetailOut, summary="Set the companion")
-def set_companion(request, group_id: int, payload: CompanionIn):
+def set_companion(request, group_id: Id, payload: CompanionIn):
     group = _editable(request, group_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
@@ -276,7 +284,7 @@ def set_companion(request, group_id: int, payload: CompanionIn):
 
 
 @router.post("/groups/{group_id}/aid", response={201: GroupDetailOut}, summary="Record aid")
-def add_aid(request, group_id: int, payload: AidIn):
+def add_aid(request, group_id: Id, payload: AidIn):
     group = _editable(request, group_id)
     services.kube_aid_add(by=_actor(request), group=group, **payload.dict())
     return Status(201, _detail(request, group.pk))
@@ -288,7 +296,7 @@ def add_aid(request, group_id: int, payload: AidIn):
     summary="Record a month's turnover and savings",
     description="For admin and operator, and for the group's current companion.",
 )
-def add_record(request, group_id: int, payload: RecordIn):
+def add_record(request, group_id: Id, payload: RecordIn):
     _require(request, Capability.KUBE_VIEW)
     group = _visible(request, group_id)
     if not may_record(request.user, group):

@@ -1,4 +1,6 @@
-from ninja import Router, Schema
+from typing import Annotated
+
+from ninja import Field, Router, Schema
 
 from pilar.regions.models import Area
 
@@ -15,7 +17,11 @@ class AreaOut(Schema):
 
 
 @router.get("/regions", response=list[AreaOut], summary="Areas, optionally below a code")
-def list_regions(request, within: str | None = None, level: int | None = None):
+def list_regions(
+    request,
+    within: Annotated[str, Field(max_length=32)] | None = None,
+    level: Annotated[int, Field(ge=1, le=4)] | None = None,
+):
     qs = Area.objects.select_related("parent").prefetch_related("aliases")
     if within:
         root = Area.objects.filter(code=within).first()

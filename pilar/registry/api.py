@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability, can_see_full_nik
+from pilar.api.common import Body, Day, Id, Limit, Offset, Search
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
@@ -69,7 +70,8 @@ class PersonDetailOut(PersonOut):
     assignments: list[AssignmentOut]
 
 
-class PersonIn(Schema):
+class PersonIn(Body):
+    columns = (Person,)
     nik: str
     name: str
     sex: Sex
@@ -84,7 +86,8 @@ class PersonIn(Schema):
     bank_holder: str = ""
 
 
-class PersonPatch(Schema):
+class PersonPatch(Body):
+    columns = (Person,)
     nik: str | None = None
     name: str | None = None
     sex: Sex | None = None
@@ -99,10 +102,15 @@ class PersonPatch(Schema):
     bank_holder: str | None = None
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(Body):
+    columns = (Assignment,)
     person_id: int
     kind: str = Field(description="Pillar kind code, e.g. PSM")
-    area_code: str = Field(description="Kemendagri code of the area of duty, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the area of duty, e.g. 13.75.01.1001",
+    )
     start_date: datetime.date
     sk_number: str = ""
     sk_date: datetime.date | None = None
@@ -110,7 +118,8 @@ class AssignmentIn(Schema):
     override_reason: str = ""
 
 
-class AssignmentEndIn(Schema):
+class AssignmentEndIn(Body):
+    columns = (Assignment,)
     end_date: datetime.date
     end_reason: Assignment.EndReason
     end_note: str = ""
@@ -196,10 +205,10 @@ def list_people(
     kind: str | None = None,
     area: str | None = None,
     exact: bool = False,
-    active_on: datetime.date | None = None,
-    q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    active_on: Day | None = None,
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.PEOPLE_VIEW)
     people, _duties = matching_people(
@@ -239,7 +248,7 @@ def _detail(request, person: Person) -> PersonDetailOut:
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="One person")
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     _require(request, Capability.PEOPLE_VIEW)
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return _detail(request, person)
@@ -256,7 +265,7 @@ def create_person(request, payload: PersonIn):
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: Id, payload: PersonPatch):
     _require(request, Capability.PEOPLE_EDIT)
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=person_id)
     data = payload.dict(exclude_unset=True)
@@ -276,9 +285,9 @@ def list_assignments(
     request,
     kind: str | None = None,
     area: str | None = None,
-    active_on: datetime.date | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    active_on: Day | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.PEOPLE_VIEW)
     qs = Assignment.objects.visible_to(request.user).select_related("kind", "area")
@@ -319,7 +328,7 @@ def create_assignment(request, payload: AssignmentIn):
 
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")
-def end_assignment(request, assignment_id: int, payload: AssignmentEndIn):
+def end_assignment(request, assignment_id: Id, payload: AssignmentEndIn):
     _require(request, Capability.PEOPLE_EDIT)
     assignment = get_object_or_404(Assignment.objects.editable_by(request.user), pk=assignment_id)
     assignment = services.assignment_end(
@@ -333,7 +342,7 @@ def end_assignment(request, assignment_id: int, payload: AssignmentEndIn):
 
 
 @router.get("/headcount", response=HeadcountOut, summary="Active duties as of a date")
-def get_headcount(request, as_of: datetime.date | None = None):
+def get_headcount(request, as_of: Day | None = None):
     _require(request, Capability.HEADCOUNT_VIEW)
     result = headcount(as_of=as_of or timezone.localdate(), user=request.user)
     # Returned as built: validating tens of thousands of rows against HeadcountOut again would

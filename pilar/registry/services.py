@@ -261,7 +261,7 @@ def assignment_create(
     by: Actor,
     person: Person,
     kind: PillarKind,
-    area: Area,
+    area: Area | None,
     start_date: datetime.date,
     sk_number: str = "",
     sk_date: datetime.date | None = None,
@@ -272,6 +272,8 @@ def assignment_create(
 ) -> Assignment:
     """Give a person a duty. Refuses a wrong area level, an overlap with a duty of the same
     kind, and (without an override reason) more than the kind's maximum per area."""
+    if area is None:
+        raise ValidationError({"area": [_("Choose the area of duty.")]})
     # Lock the area row so two operators cannot both take the last place of a quota.
     area = Area.objects.select_for_update().get(pk=area.pk)
     errors: dict[str, list] = {}

@@ -10,6 +10,7 @@ bank transfer file) is logged as a view of personal data.
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
@@ -18,16 +19,27 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability, can
+from pilar.api.common import (
+    Body,
+    Id,
+    Limit,
+    MonthText,
+    Offset,
+    Year,
+    choice,
+    column_length,
+)
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
-from pilar.lib.exports import file_response
+from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import line_scope_q
 from pilar.stipends.models import (
     BatchJob,
+    Budget,
     FundingSource,
     StipendBatch,
     StipendLine,
@@ -46,21 +58,22 @@ class RateOut(Schema):
     amount: int
     valid_from: datetime.date
     valid_to: datetime.date | None
-    funding_source: FundingSource
+    funding_source: choice(FundingSource)
     note: str
 
 
-class RateIn(Schema):
+class RateIn(Body):
+    columns = (StipendRate,)
     kind: str = Field(description="Pillar kind code, e.g. PSM")
     amount: int = Field(description="Whole rupiah per month, e.g. 400000")
-    valid_from: str = MONTH
-    valid_to: str | None = Field(None, description="YYYY-MM, the last month; empty: open")
+    valid_from: MonthText = MONTH
+    valid_to: MonthText | None = Field(None, description="YYYY-MM, the last month; empty: open")
     funding_source: str = Field(FundingSource.APBD, description="APBD, APBN or OTHER")
     note: str = ""
 
 
-class RateEndIn(Schema):
-    valid_to: str = Field(description="YYYY-MM: the rate's last month")
+class RateEndIn(Body):
+    valid_to: MonthText = Field(description="YYYY-MM: the rate's last month")
 
 
 class BudgetOut(Schema):
@@ -72,7 +85,8 @@ class BudgetOut(Schema):
     note: str
 
 
-class BudgetIn(Schema):
+class BudgetIn(Body):
+    columns = (Budget,)
     year: int
     funding_source: str = Field(description="APBD, APBN or OTHER")
     amount: int = Field(description="The ceiling in whole rupiah")
@@ -87,7 +101,7 @@ class BatchOut(Schema):
     arrears_from: datetime.date | None
     kinds: list[str]
     year: int
-    status: StipendBatch.Status
+    status: choice(StipendBatch.Status)
     total: int = Field(description="Rupiah waiting or paid, net of reversals.")
     line_count: int
     paid_on: datetime.date | None
@@ -105,7 +119,7 @@ class StipendBatchJobOut(Schema):
     """A batch's work run in the background (drafting, verifying, printing...)."""
 
     id: int
-    batch_id: int
+    batch_id: Id
     kind: BatchJob.Kind
     status: BatchJob.Status = Field(
         description="queued or running while it works; done, or failed with `error`."
@@ -150,26 +164,28 @@ class StipendPrintIn(Schema):
     group: str = Field("area", description="For the nominatif: area or kind")
 
 
-class BatchIn(Schema):
-    first_month: str = MONTH
-    last_month: str = MONTH
+class BatchIn(Body):
+    columns = (StipendBatch,)
+    first_month: MonthText = MONTH
+    last_month: MonthText = MONTH
     kinds: list[str] = Field(description='Pillar kind codes, e.g. ["PSM", "TKSK"]')
     year: int | None = Field(None, description="Budget year; this year when empty")
-    arrears_from: str | None = Field(None, description="YYYY-MM: unpaid months from then on")
+    arrears_from: MonthText | None = Field(None, description="YYYY-MM: unpaid months from then on")
     title: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str = ""
+class StipendReasonIn(Body):
+    # A batch keeps 500 characters of reason, a failed line 250.
+    reason: str = Field("", max_length=column_length(StipendLine, "failure_reason"))
 
 
-class PaidIn(Schema):
+class PaidIn(Body):
     paid_on: datetime.date
 
 
-class LineOut(Schema):
+class StipendLineOut(Schema):
     id: int
-    batch_id: int
+    batch_id: Id
     person_id: int
     name: str
     nik: str = Field(description="Masked unless the caller may see the full NIK.")
@@ -179,7 +195,7 @@ class LineOut(Schema):
     area_name: str
     amount: int
     method: str
-    status: StipendLine.Status
+    status: choice(StipendLine.Status)
     bank_name: str
     bank_account: str = Field(description="Empty unless the caller may see the full NIK.")
     paid_on: datetime.date | None
@@ -231,7 +247,7 @@ def create_rate(request, payload: RateIn):
 
 
 @router.post("/rates/{rate_id}/end", response=RateOut, summary="End a rate after a month")
-def end_rate(request, rate_id: int, payload: RateEndIn):
+def end_rate(request, rate_id: Id, payload: RateEndIn):
     _require(request, Capability.STIPENDS_SETUP)
     rate = get_object_or_404(StipendRate.objects.select_related("kind"), pk=rate_id)
     rate = services.stipend_rate_end(
@@ -247,7 +263,7 @@ def _budget_out(row: selectors.BudgetRow) -> dict:
 
 
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")
-def list_budgets(request, year: int | None = Query(None, ge=2000, le=2100)):
+def list_budgets(request, year: Year | None = None):
     _require(request, Capability.STIPENDS_VIEW)
     return [_budget_out(row) for row in selectors.budget_rows(year)]
 
@@ -278,12 +294,12 @@ def set_budget(request, payload: BudgetIn):
 )
 def list_eligibility(
     request,
-    month: str | None = Query(None, description="YYYY-MM; last month when empty"),
+    month: MonthText | None = None,
     kind: str | None = None,
     state: str | None = Query(None, description="eligible, blocked, in_process or paid"),
     area: str | None = Query(None, description="Area code of duty, e.g. 13.75.01"),
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     user = request.user
     staff = can(user, Capability.STIPENDS_VIEW)
@@ -336,14 +352,14 @@ def _batches(request):
     return selectors.batches_with_totals(StipendBatch.objects.visible_to(request.user))
 
 
-def _batch(request, batch_id: int) -> StipendBatch:
+def _batch(request, batch_id: Id) -> StipendBatch:
     return get_object_or_404(
         _batches(request).select_related("created_by", "verified_by", "approved_by"),
         pk=batch_id,
     )
 
 
-def _detail(request, batch_id: int, result: dict | None = None) -> dict:
+def _detail(request, batch_id: Id, result: dict | None = None) -> dict:
     batch = _batch(request, batch_id)
     summary = selectors.batch_summary(batch)
     return {
@@ -384,7 +400,7 @@ def _job_out(job: BatchJob | None) -> dict | None:
     }
 
 
-def _start(request, batch_id: int, kind: str, options: dict | None = None):
+def _start(request, batch_id: Id, kind: str, options: dict | None = None):
     batch = _batch(request, batch_id)
     jobs.batch_job_start(by=_actor(request), batch=batch, kind=kind, options=options)
     return Status(202, _detail(request, batch_id))
@@ -395,7 +411,7 @@ def _start(request, batch_id: int, kind: str, options: dict | None = None):
     response=StipendBatchJobOut,
     summary="A batch's background job: progress, result or why it failed",
 )
-def get_job(request, batch_id: int, job_id: int):
+def get_job(request, batch_id: Id, job_id: Id):
     _require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     jobs.fail_stale(batch)
@@ -403,7 +419,7 @@ def get_job(request, batch_id: int, job_id: int):
 
 
 @router.get("/batches/{batch_id}/jobs/{job_id}/file", summary="A printed document (PDF)")
-def get_job_file(request, batch_id: int, job_id: int):
+def get_job_file(request, batch_id: Id, job_id: Id):
     _require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     job = get_object_or_404(
@@ -433,7 +449,7 @@ def get_job_file(request, batch_id: int, job_id: int):
     response={202: BatchDetailOut},
     summary="Print the payment list or the receipts (in the background)",
 )
-def print_document(request, batch_id: int, payload: StipendPrintIn):
+def print_document(request, batch_id: Id, payload: StipendPrintIn):
     _require(request, Capability.STIPENDS_VIEW)
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
     if payload.what == "nominatif":
@@ -453,10 +469,10 @@ def print_document(request, batch_id: int, payload: StipendPrintIn):
 @router.get("/batches", response=list[BatchOut], summary="Payment batches")
 def list_batches(
     request,
-    status: StipendBatch.Status | None = None,
-    year: int | None = Query(None, ge=2000, le=2100),
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    status: choice(StipendBatch.Status) | None = None,
+    year: Year | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.STIPENDS_VIEW)
     batches = _batches(request)
@@ -487,7 +503,7 @@ def draft_batch(request, payload: BatchIn):
 
 
 @router.get("/batches/{batch_id}", response=BatchDetailOut, summary="One batch with its totals")
-def get_batch(request, batch_id: int):
+def get_batch(request, batch_id: Id):
     _require(request, Capability.STIPENDS_VIEW)
     return _detail(request, batch_id)
 
@@ -517,13 +533,13 @@ def _line_out(line: StipendLine, *, full: bool, frozen: bool) -> dict:
     }
 
 
-@router.get("/batches/{batch_id}/lines", response=list[LineOut], summary="A batch's lines")
+@router.get("/batches/{batch_id}/lines", response=list[StipendLineOut], summary="A batch's lines")
 def list_lines(
     request,
-    batch_id: int,
-    status: StipendLine.Status | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    batch_id: Id,
+    status: choice(StipendLine.Status) | None = None,
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
@@ -546,7 +562,7 @@ def list_lines(
     return [_line_out(line, full=full, frozen=batch.frozen) for line in page]
 
 
-def _transfer(request, batch_id: int, fmt: str):
+def _transfer(request, batch_id: Id, fmt: str):
     _require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
     bankfile.open_transfer_file(by=_actor(request), batch=batch, fmt=fmt)
@@ -558,14 +574,28 @@ def _transfer(request, batch_id: int, fmt: str):
     )
 
 
-@router.get("/batches/{batch_id}/transfer.xlsx", summary="Bank transfer file (XLSX)")
-def transfer_xlsx(request, batch_id: int):
+def _file_answer(content_type: str) -> dict:
+    """The OpenAPI answer of an operation that sends a file."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": "The file.", "content": {content_type: binary}}}}
+
+
+@router.get(
+    "/batches/{batch_id}/transfer.xlsx",
+    summary="Bank transfer file (XLSX)",
+    openapi_extra=_file_answer(XLSX_TYPE),
+)
+def transfer_xlsx(request, batch_id: Id):
     """The file the treasurer sends to the bank: approved or partly paid batches only."""
     return _transfer(request, batch_id, "xlsx")
 
 
-@router.get("/batches/{batch_id}/transfer.csv", summary="Bank transfer file (CSV)")
-def transfer_csv(request, batch_id: int):
+@router.get(
+    "/batches/{batch_id}/transfer.csv",
+    summary="Bank transfer file (CSV)",
+    openapi_extra=_file_answer("text/csv"),
+)
+def transfer_csv(request, batch_id: Id):
     """The same rows as the XLSX, in UTF-8 CSV with a BOM."""
     return _transfer(request, batch_id, "csv")
 
@@ -575,7 +605,7 @@ def transfer_csv(request, batch_id: int):
     response={202: BatchDetailOut},
     summary="Refresh a draft (in the background)",
 )
-def refresh_batch(request, batch_id: int):
+def refresh_batch(request, batch_id: Id):
     _require(request, Capability.STIPENDS_DRAFT)
     return _start(request, batch_id, BatchJob.Kind.REFRESH)
 
@@ -585,7 +615,7 @@ def refresh_batch(request, batch_id: int):
     response={202: BatchDetailOut},
     summary="Verify (finance, in the background)",
 )
-def verify_batch(request, batch_id: int):
+def verify_batch(request, batch_id: Id):
     _require(request, Capability.STIPENDS_VERIFY)
     return _start(request, batch_id, BatchJob.Kind.VERIFY)
 
@@ -595,13 +625,13 @@ def verify_batch(request, batch_id: int):
     response={202: BatchDetailOut},
     summary="Approve (in the background)",
 )
-def approve_batch(request, batch_id: int):
+def approve_batch(request, batch_id: Id):
     _require(request, Capability.STIPENDS_APPROVE)
     return _start(request, batch_id, BatchJob.Kind.APPROVE)
 
 
 @router.post("/batches/{batch_id}/return", response=BatchDetailOut, summary="Back to draft")
-def return_batch(request, batch_id: int, payload: ReasonIn):
+def return_batch(request, batch_id: Id, payload: StipendReasonIn):
     if not (
         can(request.user, Capability.STIPENDS_VERIFY)
         or can(request.user, Capability.STIPENDS_APPROVE)
@@ -614,7 +644,7 @@ def return_batch(request, batch_id: int, payload: ReasonIn):
 
 
 @router.post("/batches/{batch_id}/cancel", response=BatchDetailOut, summary="Cancel a draft")
-def cancel_batch(request, batch_id: int, payload: ReasonIn):
+def cancel_batch(request, batch_id: Id, payload: StipendReasonIn):
     _require(request, Capability.STIPENDS_DRAFT)
     services.stipend_batch_cancel(
         by=_actor(request), batch=_batch(request, batch_id), reason=payload.reason
@@ -627,14 +657,14 @@ def cancel_batch(request, batch_id: int, payload: ReasonIn):
     response={202: BatchDetailOut},
     summary="Every waiting line paid on a date (in the background)",
 )
-def mark_paid(request, batch_id: int, payload: PaidIn):
+def mark_paid(request, batch_id: Id, payload: PaidIn):
     _require(request, Capability.STIPENDS_VERIFY)
     return _start(
         request, batch_id, BatchJob.Kind.MARK_PAID, {"paid_on": payload.paid_on.isoformat()}
     )
 
 
-def _line(request, line_id: int) -> StipendLine:
+def _line(request, line_id: Id) -> StipendLine:
     return get_object_or_404(
         StipendLine.objects.visible_to(request.user)
         .filter(batch__in=StipendBatch.objects.visible_to(request.user))
@@ -643,8 +673,10 @@ def _line(request, line_id: int) -> StipendLine:
     )
 
 
-@router.post("/lines/{line_id}/remove", response=LineOut, summary="Take a line out of a draft")
-def remove_line(request, line_id: int, payload: ReasonIn):
+@router.post(
+    "/lines/{line_id}/remove", response=StipendLineOut, summary="Take a line out of a draft"
+)
+def remove_line(request, line_id: Id, payload: StipendReasonIn):
     _require(request, Capability.STIPENDS_DRAFT)
     line = services.stipend_line_remove(
         by=_actor(request), line=_line(request, line_id), reason=payload.reason
@@ -654,10 +686,10 @@ def remove_line(request, line_id: int, payload: ReasonIn):
 
 @router.post(
     "/lines/{line_id}/reverse",
-    response={201: LineOut},
+    response={201: StipendLineOut},
     summary="Reverse a paid line (a correcting line)",
 )
-def reverse_line(request, line_id: int, payload: ReasonIn):
+def reverse_line(request, line_id: Id, payload: StipendReasonIn):
     _require(request, Capability.STIPENDS_VERIFY)
     reversal = services.stipend_line_reverse(
         by=_actor(request), line=_line(request, line_id), reason=payload.reason

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
+from pilar.api.common import Body, Id, Limit, Offset, Search, choice
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
@@ -31,7 +32,7 @@ def _area(code: str | None, field: str) -> Area | None:
     return area
 
 
-class EventOut(Schema):
+class TaganaEventOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -63,7 +64,7 @@ class LogEntryOut(Schema):
     written_by: str | None
 
 
-class EventDetailOut(EventOut):
+class EventDetailOut(TaganaEventOut):
     deployments: list[DeploymentOut] = Field(
         description="Those the caller may see (a Tagana member sees only their own)."
     )
@@ -71,30 +72,36 @@ class EventDetailOut(EventOut):
     log: list[LogEntryOut]
 
 
-class EventIn(Schema):
+class TaganaEventIn(Body):
+    columns = (DisasterEvent,)
     kind: DisasterEvent.Kind
     started_on: datetime.date
-    area_code: str = Field(description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the kelurahan, e.g. 13.75.01.1001",
+    )
     description: str
 
 
-class DeploymentIn(Schema):
+class DeploymentIn(Body):
     person_id: int
-    role: Deployment.Role
+    role: choice(Deployment.Role)
     start: datetime.datetime
     end: datetime.datetime | None = None
 
 
-class DeploymentEndIn(Schema):
+class DeploymentEndIn(Body):
     end: datetime.datetime
 
 
-class LogEntryIn(Schema):
+class LogEntryIn(Body):
+    columns = (EventLogEntry,)
     at: datetime.datetime | None = Field(None, description="Defaults to now.")
     text: str
 
 
-class EventCloseIn(Schema):
+class EventCloseIn(Body):
     closed_on: datetime.date
 
 
@@ -175,22 +182,24 @@ def _editable_event(request, event_id: int) -> DisasterEvent:
     )
 
 
-@router.get("/events", response=list[EventOut], summary="Disaster events, scoped to the caller")
+@router.get(
+    "/events", response=list[TaganaEventOut], summary="Disaster events, scoped to the caller"
+)
 def list_events(
     request,
     kind: str | None = None,
     area: str | None = None,
     status: str | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.TAGANA_VIEW)
     events = matching_events(
         request.user,
         EventFilter(kind=kind or "", area=_area(area, "area"), status=status or "", q=q or ""),
     )
-    return [EventOut(**_event_out(e)) for e in events[offset : offset + limit]]
+    return [TaganaEventOut(**_event_out(e)) for e in events[offset : offset + limit]]
 
 
 def _aware(value: datetime.datetime | None, field: str) -> datetime.datetime | None:
@@ -206,13 +215,13 @@ def _aware(value: datetime.datetime | None, field: str) -> datetime.datetime | N
 
 
 @router.get("/events/{event_id}", response=EventDetailOut, summary="One event")
-def get_event(request, event_id: int):
+def get_event(request, event_id: Id):
     _require(request, Capability.TAGANA_VIEW)
     return _detail(request, _visible_event(request, event_id))
 
 
 @router.post("/events", response={201: EventDetailOut}, summary="Record a disaster event")
-def create_event(request, payload: EventIn):
+def create_event(request, payload: TaganaEventIn):
     _require(request, Capability.TAGANA_EDIT)
     area = _area(payload.area_code, "area_code")
     if area is None:
@@ -230,7 +239,7 @@ def create_event(request, payload: EventIn):
 @router.post(
     "/events/{event_id}/deployments", response={201: DeploymentOut}, summary="Deploy a member"
 )
-def add_deployment(request, event_id: int, payload: DeploymentIn):
+def add_deployment(request, event_id: Id, payload: DeploymentIn):
     _require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
@@ -248,7 +257,7 @@ def add_deployment(request, event_id: int, payload: DeploymentIn):
 
 
 @router.post("/deployments/{deployment_id}/end", response=DeploymentOut, summary="End a deployment")
-def end_deployment(request, deployment_id: int, payload: DeploymentEndIn):
+def end_deployment(request, deployment_id: Id, payload: DeploymentEndIn):
     _require(request, Capability.TAGANA_EDIT)
     deployment = get_object_or_404(
         Deployment.objects.filter(event__in=DisasterEvent.objects.editable_by(request.user)),
@@ -261,7 +270,7 @@ def end_deployment(request, deployment_id: int, payload: DeploymentEndIn):
 
 
 @router.post("/events/{event_id}/log", response={201: LogEntryOut}, summary="Add to the log")
-def add_log_entry(request, event_id: int, payload: LogEntryIn):
+def add_log_entry(request, event_id: Id, payload: LogEntryIn):
     _require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     entry = services.log_entry_add(
@@ -274,7 +283,7 @@ def add_log_entry(request, event_id: int, payload: LogEntryIn):
 
 
 @router.post("/events/{event_id}/close", response=EventDetailOut, summary="Close an event")
-def close_event(request, event_id: int, payload: EventCloseIn):
+def close_event(request, event_id: Id, payload: EventCloseIn):
     _require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     services.event_close(by=_actor(request), event=event, closed_on=payload.closed_on)
@@ -285,9 +294,9 @@ def close_event(request, event_id: int, payload: EventCloseIn):
 def get_roster(
     request,
     status: str | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.TAGANA_VIEW)
     duties, rows = roster(request.user, status=status or "", q=q or "")

@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Id
+from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, choice
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
@@ -66,7 +66,8 @@ class CourseOut(Schema):
     active: bool
 
 
-class CourseIn(Schema):
+class CourseIn(Body):
+    columns = (Course,)
     name: str
     level: Course.Level
     hours: int
@@ -76,7 +77,7 @@ class CourseIn(Schema):
     active: bool = True
 
 
-class EventOut(Schema):
+class TrainingEventOut(Schema):
     id: int
     course_id: int
     course_name: str
@@ -95,14 +96,15 @@ class EventOut(Schema):
     passed: int
 
 
-class EventIn(Schema):
+class TrainingEventIn(Body):
+    columns = (TrainingEvent,)
     course_id: int
     title: str = ""
     start_date: datetime.date
     end_date: datetime.date
     place: str
     organiser: str
-    funding: FundingSource | None = None
+    funding: choice(FundingSource) | None = None
     budget: int | None = Field(None, description="Whole rupiah.")
     capacity: int | None = None
     note: str = ""
@@ -125,7 +127,7 @@ class ParticipantsOut(Schema):
     other_participants: int = Field(description="Participants outside the caller's area.")
 
 
-class InviteIn(Schema):
+class InviteIn(Body):
     kinds: list[str] | None = Field(None, description="Kind codes; default: the course's.")
     area_code: str | None = Field(None, description="Duties within this area; default: all.")
     person_ids: list[Id] | None = Field(None, description="Pick people instead of kinds.")
@@ -136,7 +138,7 @@ class InviteOut(Schema):
     already_invited: int
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(Body):
     present_ids: list[Id] = Field(description="Participant ids present that day; others absent.")
 
 
@@ -147,13 +149,13 @@ class AttendanceOut(Schema):
     removed: int
 
 
-class ResultIn(Schema):
+class ResultIn(Body):
     participant_id: Id
     result: Participant.Result
-    score: Decimal | None = None
+    score: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
 
 
-class ResultsIn(Schema):
+class ResultsIn(Body):
     results: list[ResultIn]
 
 
@@ -191,9 +193,9 @@ def _course_out(c: Course) -> CourseOut:
     )
 
 
-def _event_out(e: TrainingEvent, counts: dict | None = None) -> EventOut:
+def _event_out(e: TrainingEvent, counts: dict | None = None) -> TrainingEventOut:
     counts = counts or {"invited": e.invited, "attended": e.attended, "passed": e.passed}
-    return EventOut(
+    return TrainingEventOut(
         id=e.pk,
         course_id=e.course_id,
         course_name=e.course.name,
@@ -217,7 +219,7 @@ def _visible_event(request, event_id: int) -> TrainingEvent:
     )
 
 
-def _one_event(request, event_id: int) -> EventOut:
+def _one_event(request, event_id: int) -> TrainingEventOut:
     event = _visible_event(request, event_id)
     return _event_out(event, event_counts(event))
 
@@ -229,7 +231,7 @@ def _course(course_id: int, field: str = "course_id") -> Course:
     return course
 
 
-def _event_data(payload: EventIn) -> dict:
+def _event_data(payload: TrainingEventIn) -> dict:
     data = payload.dict()
     data["course"] = _course(data.pop("course_id"))
     data["funding"] = data["funding"] or ""
@@ -251,7 +253,7 @@ def create_course(request, payload: CourseIn):
 
 
 @router.put("/courses/{course_id}", response=CourseOut, summary="Change a course")
-def update_course(request, course_id: int, payload: CourseIn):
+def update_course(request, course_id: Id, payload: CourseIn):
     _require(request, Capability.TRAININGS_EDIT)
     course = get_object_or_404(Course, pk=course_id)
     data = payload.dict()
@@ -259,16 +261,18 @@ def update_course(request, course_id: int, payload: CourseIn):
     return _course_out(services.course_update(by=_actor(request), course=course, **data))
 
 
-@router.get("/events", response=list[EventOut], summary="Training events, scoped to the caller")
+@router.get(
+    "/events", response=list[TrainingEventOut], summary="Training events, scoped to the caller"
+)
 def list_events(
     request,
-    course_id: int | None = None,
+    course_id: Id | None = None,
     level: str | None = None,
-    year: int | None = None,
+    year: Year | None = None,
     kind: str | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.TRAININGS_VIEW)
     events = matching_events(
@@ -284,21 +288,21 @@ def list_events(
     return [_event_out(e) for e in events[offset : offset + limit]]
 
 
-@router.post("/events", response={201: EventOut}, summary="Record a training event")
-def create_event(request, payload: EventIn):
+@router.post("/events", response={201: TrainingEventOut}, summary="Record a training event")
+def create_event(request, payload: TrainingEventIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = services.event_create(by=_actor(request), **_event_data(payload))
     return Status(201, _one_event(request, event.pk))
 
 
-@router.get("/events/{event_id}", response=EventOut, summary="One training event")
-def get_event(request, event_id: int):
+@router.get("/events/{event_id}", response=TrainingEventOut, summary="One training event")
+def get_event(request, event_id: Id):
     _require(request, Capability.TRAININGS_VIEW)
     return _one_event(request, event_id)
 
 
-@router.put("/events/{event_id}", response=EventOut, summary="Change a training event")
-def update_event(request, event_id: int, payload: EventIn):
+@router.put("/events/{event_id}", response=TrainingEventOut, summary="Change a training event")
+def update_event(request, event_id: Id, payload: TrainingEventIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     services.event_update(by=_actor(request), event=event, **_event_data(payload))
@@ -310,7 +314,7 @@ def update_event(request, event_id: int, payload: EventIn):
     response=ParticipantsOut,
     summary="Participants with their days present and results",
 )
-def list_participants(request, event_id: int):
+def list_participants(request, event_id: Id):
     _require(request, Capability.TRAININGS_VIEW)
     event = _visible_event(request, event_id)
     participants, hidden = visible_participants(event, request.user)
@@ -339,7 +343,7 @@ def list_participants(request, event_id: int):
     response={201: InviteOut},
     summary="Invite by kinds and area, or pick people",
 )
-def invite(request, event_id: int, payload: InviteIn):
+def invite(request, event_id: Id, payload: InviteIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     people = None
@@ -370,7 +374,7 @@ def invite(request, event_id: int, payload: InviteIn):
     response={204: None},
     summary="Withdraw an invitation (no attendance, no certificate)",
 )
-def remove_participant(request, event_id: int, participant_id: int):
+def remove_participant(request, event_id: Id, participant_id: Id):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     participant = get_object_or_404(event.participants, pk=participant_id)
@@ -383,7 +387,7 @@ def remove_participant(request, event_id: int, participant_id: int):
     response=AttendanceOut,
     summary="Set who was present on a day of the event",
 )
-def record_attendance(request, event_id: int, day: datetime.date, payload: AttendanceIn):
+def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     change = services.attendance_record(
@@ -399,7 +403,7 @@ def record_attendance(request, event_id: int, day: datetime.date, payload: Atten
 
 
 @router.post("/events/{event_id}/results", response=list[ParticipantOut], summary="Record results")
-def record_results(request, event_id: int, payload: ResultsIn):
+def record_results(request, event_id: Id, payload: ResultsIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     results = {r.participant_id: (r.result, r.score) for r in payload.results}
@@ -414,7 +418,7 @@ def record_results(request, event_id: int, payload: ResultsIn):
     response=list[TrainingOut],
     summary="A person's trainings (those the caller may see)",
 )
-def trainings_of(request, person_id: int):
+def trainings_of(request, person_id: Id):
     _require(request, Capability.TRAININGS_VIEW)
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return [
@@ -442,10 +446,10 @@ def missing_training(
     request,
     kind: str | None = None,
     area: str | None = None,
-    on: datetime.date | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    on: Day | None = None,
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.TRAININGS_VIEW)
     duties, rows = duties_missing_training(

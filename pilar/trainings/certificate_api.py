@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Id
+from pilar.api.common import (
+    Body,
+    Id,
+    Limit,
+    Offset,
+    Search,
+    column_length,
+)
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
@@ -46,12 +53,12 @@ class CertificateOut(Schema):
     revoke_reason: str
 
 
-class IssueIn(Schema):
+class IssueIn(Body):
     participant_id: Id
     issued_on: datetime.date | None = Field(None, description="Defaults to the event's last day.")
 
 
-class IssueForEventIn(Schema):
+class IssueForEventIn(Body):
     event_id: Id
 
 
@@ -67,8 +74,8 @@ class IssueForEventOut(Schema):
     not_eligible: list[NotEligibleOut]
 
 
-class RevokeIn(Schema):
-    reason: str
+class RevokeIn(Body):
+    reason: str = Field(max_length=column_length(Certificate, "revoke_reason"))
 
 
 class VerifyOut(Schema):
@@ -153,9 +160,9 @@ def list_certificates(
     area: str | None = None,
     status: str | None = Query(None, description="valid, expired or revoked"),
     expiring: bool = Query(False, description="valid today and ending within 60 days"),
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    q: Search | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     _require(request, Capability.TRAININGS_VIEW)
     area_row = None
@@ -201,7 +208,7 @@ def issue_for_event(request, payload: IssueForEventIn):
 
 
 @router.get("/{certificate_id}", response=CertificateOut, summary="One certificate")
-def get_certificate(request, certificate_id: int):
+def get_certificate(request, certificate_id: Id):
     _require(request, Capability.TRAININGS_VIEW)
     return _out(_visible(request, certificate_id))
 
@@ -220,7 +227,7 @@ def issue(request, payload: IssueIn):
 
 
 @router.post("/{certificate_id}/revoke", response=CertificateOut, summary="Revoke a certificate")
-def revoke(request, certificate_id: int, payload: RevokeIn):
+def revoke(request, certificate_id: Id, payload: RevokeIn):
     _require(request, Capability.TRAININGS_EDIT)
     certificate = services.certificate_revoke(
         by=_actor(request), certificate=_visible(request, certificate_id), reason=payload.reason

@@ -227,7 +227,7 @@ API_WRITE = {
         "start_date": "2024-01-01",
     },
     ("POST", "/api/v1/assignments/{assignment_id}/end"): {
-        "end_date": "1990-01-01",
+        "end_date": "2000-01-01",
         "end_reason": "resigned",
     },
 }

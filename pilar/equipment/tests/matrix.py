@@ -79,7 +79,7 @@ API_READ = {
 API_WRITE = {
     ("POST", "/api/v1/equipment/items"): ({"name": "", "category": "other", "unit": "x"}, write),
     ("POST", "/api/v1/equipment/receipts"): (
-        {"item_id": 0, "received_on": "2999-01-01", "quantity": 1, "source": "APBD"},
+        {"item_id": 0, "received_on": "2099-01-01", "quantity": 1, "source": "APBD"},
         write,
     ),
     ("POST", "/api/v1/equipment/handovers"): (

@@ -74,7 +74,7 @@ def test_refusal_is_a_json_message(client, actors, make_group):
     login(client, actors["operator"])
     response = client.post(
         f"/api/v1/kube/groups/{group.pk}/aid",
-        {"date": "2999-01-01", "source": "apbd", "form": "money", "value": 1},
+        {"date": "2099-01-01", "source": "apbd", "form": "money", "value": 1},
         content_type="application/json",
     )
     assert response.status_code == 400

@@ -59,7 +59,7 @@ API_WRITE = {
     ("POST", "/api/v1/tagana/events"): (
         {
             "kind": "flood",
-            "started_on": "2999-01-01",
+            "started_on": "2099-01-01",
             "area_code": "13.75.01.1001",
             "description": "x",
         },

@@ -22,6 +22,7 @@ from pilar.accounts.access import Capability, area_in_scope, area_scope, person_
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import audited_file_response
 from pilar.lib.months import month_label
+from pilar.lib.params import clean_text
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import arrears as selectors
@@ -153,9 +154,9 @@ def arrears(request):
         return _owed_list(request, form, today)
     office = selectors.office_arrears(request.user, as_of=today)
     opened = None
-    code = (request.GET.get("open") or "").strip()
+    code = clean_text((request.GET.get("open") or "").strip(), "open", max_length=13)
     if code:
-        opened = Area.objects.filter(code=code[:13]).first()
+        opened = Area.objects.filter(code=code).first()
         if opened is None or not area_in_scope(request.user, Capability.STIPENDS_VIEW, opened):
             return HttpResponseBadRequest(_("open: choose an area from the table."))
     context = office_context(office, linked=True)

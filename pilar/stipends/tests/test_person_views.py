@@ -289,7 +289,7 @@ def test_office_figures_match_the_python_pass(
         assert office.total.total == sum(n for n, _a in python.values()) > 0
 
 
-def test_a_long_area_table_folds_like_a_tree(client, actors, paid, monkeypatch):
+def test_a_long_area_table_folds_like_a_tree(client, actors, paid, monkeypatch, make_user):
     """Past FOLD_AT rows the table adds areas up to the level below the one opened; a name
     opens the areas within it; the figures still link to the rows behind them and add up."""
     from pilar.stipends import person_views
@@ -315,4 +315,8 @@ def test_a_long_area_table_folds_like_a_tree(client, actors, paid, monkeypatch):
     assert '<a href="/stipends/arrears/?kind=TKSK&amp;area=13.75.01&amp;exact=1">10</a>' in body
     assert '<a href="/stipends/arrears/?open=13.75#by-area">' in body
     # An area that is not there or outside the scope is refused, naming the parameter.
-    assert client.get("/stipends/arrears/", {"open": "99.99"}).status_code == 400
+    for junk in ("99.99", "13.75\x00", "1" * 5000, "13.75.02.1001' OR 1=1"):
+        assert client.get("/stipends/arrears/", {"open": junk}).status_code == 400, junk[:20]
+    other = make_user("operator-b", Role.OPERATOR, area="13.75.02")
+    login(client, other)
+    assert client.get("/stipends/arrears/", {"open": "13.75.01"}).status_code == 400

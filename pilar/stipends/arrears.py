@@ -13,13 +13,17 @@ month before today: the current month is not over, so it is not late yet.
 from __future__ import annotations
 
 import datetime
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_scope
+from pilar.casework.models import MonthlyReport
 from pilar.lib.months import month_end, month_start, months_between
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -27,6 +31,8 @@ from pilar.stipends.eligibility import (
     Entitlement,
     State,
     entitlements,
+    rate_for,
+    rates_by_kind,
     reason_text,
     state_label,
 )
@@ -209,8 +215,17 @@ class Tally:
     amount: int = 0
 
     def add(self, e: Entitlement) -> None:
-        setattr(self, e.state, getattr(self, e.state) + 1)
-        self.amount += e.amount
+        self.count(e.state, 1, e.amount)
+
+    def count(self, state: str, months: int, amount: int) -> None:
+        setattr(self, state, getattr(self, state) + months)
+        self.amount += amount
+
+    def merge(self, other: Tally) -> None:
+        self.blocked += other.blocked
+        self.eligible += other.eligible
+        self.in_process += other.in_process
+        self.amount += other.amount
 
     @property
     def total(self) -> int:
@@ -292,6 +307,136 @@ def _owed(
     return kinds, first, [e for e in found if is_outstanding(e)]
 
 
+def _owed_sql(
+    areas: list[Area] | None,
+    as_of: datetime.date,
+    kinds: list[PillarKind],
+    first_rates: dict[int, datetime.date] | None = None,
+):
+    """The outstanding months of `kinds` counted in the database, grouped by (kind, area of
+    duty, state): (kind_id, area_id, state, months, amount) rows, the same figures `_owed`
+    gives month by month in Python (`entitlements` then `is_outstanding`; the test
+    `test_office_figures_match_the_python_pass` compares them). One statement:
+    duties × months with a rate, a duty's days in the month as a span (spans of two duties of
+    a kind in one month joined as a union), the latest duty's area, then the report, the
+    account and the line holding the month. docs/PERFORMANCE.md (Tali kasih) says why."""
+    if first_rates is None:
+        first_rates = first_rate_months()
+    last = previous_month(as_of)
+    first = min((first_rates[k.pk] for k in kinds), default=None)
+    if first is None or first > last:
+        return []
+    rates = rates_by_kind([k.pk for k in kinds])
+    today = timezone.localdate()
+    pg = connection.vendor == "postgresql"
+    date = "CAST(%s AS date)" if pg else "%s"
+    values, params = [], []
+    for month in months_between(first, last):
+        for kind in kinds:
+            rate = rate_for(rates.get(kind.pk, []), month)
+            if rate is None:
+                continue  # a month without a rate is not owed
+            end = month_end(month)
+            values.append(f"(%s, {date}, {date}, %s, %s, %s)")
+            params += [kind.pk, month, end, end.day, rate.amount, month > today]
+    if not values:
+        return []
+
+    def day(column: str) -> str:
+        return (
+            f"CAST(EXTRACT(DAY FROM {column}) AS integer)"
+            if pg
+            else (f"CAST(strftime('%%d', {column}) AS integer)")
+        )
+
+    scope, scope_params = "", []
+    if areas is not None:
+        inner, scope_params = (
+            Area.objects.filter(within_areas_q(areas, "")).values("pk").query.sql_with_params()
+        )
+        scope = f"AND a.area_id IN ({inner})"
+    held, held_params = (
+        StipendLine.objects.holding()
+        .filter(kind_id__in=[k.pk for k in kinds], month__gte=first, month__lte=last)
+        .values("person_id", "kind_id", "month", "status")
+        .order_by()
+        .query.sql_with_params()
+    )
+    prorated = "(m.rate * e.days * 2 + m.dim) / (2 * m.dim)"
+    amount = prorated if settings.PILAR_STIPEND_PRORATE else "m.rate"
+    required = settings.PILAR_STIPEND_REPORT_REQUIRED
+    report = "(r.status IS NULL OR r.status <> %s)" if required else "1 = 0"
+    account = (
+        "1 = 0"
+        if settings.PILAR_STIPEND_CASH_ALLOWED
+        else "(p.bank_name = '' OR p.bank_account = '')"
+    )
+    assignment = Assignment._meta.db_table
+    # Only table names, fixed fragments and Django's own compiled subqueries are formatted in;
+    # every value is a parameter.
+    sql = f"""
+        WITH m (kind_id, month, last_day, dim, rate, later) AS (VALUES {", ".join(values)}),
+        d AS (
+            SELECT a.person_id, a.kind_id, m.month, a.area_id,
+                CASE WHEN a.start_date > m.month THEN {day("a.start_date")} ELSE 1 END AS lo,
+                CASE WHEN a.end_date IS NOT NULL AND a.end_date < m.last_day
+                    THEN {day("a.end_date")} ELSE m.dim END AS hi,
+                ROW_NUMBER() OVER (PARTITION BY a.person_id, a.kind_id, m.month
+                    ORDER BY a.start_date DESC, a.id DESC) AS latest
+            FROM {assignment} a
+            JOIN m ON m.kind_id = a.kind_id AND a.start_date <= m.last_day
+                AND (a.end_date IS NULL OR a.end_date >= m.month)
+            WHERE 1 = 1 {scope}
+        ),
+        s AS (
+            SELECT d.*, MAX(hi) OVER (PARTITION BY person_id, kind_id, month ORDER BY lo, hi
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+            FROM d
+        ),
+        e AS (
+            SELECT person_id, kind_id, month,
+                MAX(CASE WHEN latest = 1 THEN area_id END) AS area_id,
+                SUM(CASE WHEN before IS NULL THEN hi - lo + 1
+                    WHEN hi <= before THEN 0
+                    WHEN lo > before THEN hi - lo + 1
+                    ELSE hi - before END) AS days
+            FROM s GROUP BY person_id, kind_id, month
+        )
+        SELECT x.kind_id, x.area_id, x.state, COUNT(*), SUM(x.amount) FROM (
+            SELECT e.kind_id, e.area_id, {amount} AS amount,
+                CASE WHEN l.status = %s THEN %s
+                    WHEN m.later OR {report} OR {account} THEN %s
+                    ELSE %s END AS state
+            FROM e
+            JOIN m ON m.kind_id = e.kind_id AND m.month = e.month
+            JOIN {Person._meta.db_table} p ON p.id = e.person_id
+            LEFT JOIN {MonthlyReport._meta.db_table} r ON r.person_id = e.person_id
+                AND r.kind_id = e.kind_id AND r.month = e.month
+            LEFT JOIN ({held}) l ON l.person_id = e.person_id AND l.kind_id = e.kind_id
+                AND l.month = e.month
+            WHERE l.status IS NULL OR l.status <> %s
+        ) x
+        GROUP BY x.kind_id, x.area_id, x.state
+    """  # noqa: S608
+    state_params = [StipendLine.Status.PENDING, State.IN_PROCESS]
+    if required:
+        state_params.append(MonthlyReport.Status.VERIFIED)
+    state_params += [State.BLOCKED, State.ELIGIBLE]
+    with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
+        if pg:
+            # The planner cannot estimate duties × months: it picks index loops per row
+            # (millions at national scale); hash joins in memory are what this needs.
+            cursor.execute(
+                "SELECT set_config('enable_nestloop', 'off', true),"
+                " set_config('work_mem', '256MB', true)"
+            )
+        cursor.execute(
+            sql,
+            [*params, *scope_params, *state_params, *held_params, StipendLine.Status.PAID],
+        )
+        return cursor.fetchall()
+
+
 def office_arrears(
     user, *, as_of: datetime.date, capability: Capability = Capability.STIPENDS_VIEW
 ) -> OfficeArrears:
@@ -301,17 +446,19 @@ def office_arrears(
     dashboard asks with the aggregate readers' capability, the arrears page with
     STIPENDS_VIEW's, which is what `StipendLine.objects.visible_to` applies)."""
     areas = area_scope(user, capability)
-    kinds, first, owed = _owed(areas, as_of)
+    first_rates = first_rate_months()
+    kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
+    first = min(first_rates.values(), default=None)
     column = {k.pk: i for i, k in enumerate(kinds)}
     by_kind = [Tally() for _k in kinds]
     total = Tally()
     by_area: dict[int, AreaRow] = {}
-    for e in owed:
-        row = by_area.get(e.area_id)
+    for kind_id, area_id, state, months, amount in _owed_sql(areas, as_of, kinds, first_rates):
+        row = by_area.get(area_id)
         if row is None:
-            row = by_area[e.area_id] = AreaRow(None, [Tally() for _k in kinds], Tally())
-        for tally in (by_kind[column[e.kind_id]], total, row.cells[column[e.kind_id]], row.total):
-            tally.add(e)
+            row = by_area[area_id] = AreaRow(None, [Tally() for _k in kinds], Tally())
+        for tally in (by_kind[column[kind_id]], total, row.cells[column[kind_id]], row.total):
+            tally.count(state, months, amount)
     for area in Area.objects.filter(pk__in=list(by_area)):
         by_area[area.pk].area = area
     lines = StipendLine.objects.all()

@@ -163,14 +163,15 @@ def entitlements(
     )
     report_status = {
         (p, k, m): s
-        for p, k, m, s in reports.values_list("person_id", "kind_id", "month", "status")
+        # No order: the models' default orders join the people and sort every row.
+        for p, k, m, s in reports.values_list("person_id", "kind_id", "month", "status").order_by()
     }
     held = (
         {
             (p, k, m): (pk, b, s, d)
             for pk, p, k, m, b, s, d in lines.values_list(
                 "pk", "person_id", "kind_id", "month", "batch_id", "status", "paid_on"
-            )
+            ).order_by()
         }
         if with_lines
         else {}

@@ -23,6 +23,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.services import audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
+from pilar.lib.params import clean_text
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import arrears as selectors
@@ -30,6 +31,7 @@ from pilar.stipends import charts
 from pilar.stipends.eligibility import State, state_label
 
 PAGE_SIZE = 50
+FOLD_AT = 200  # more area rows than this are folded to the level below the one opened
 LIST_PARAMS = ("q", "kind", "area", "state", "exact", "list", "page", "format")
 
 
@@ -152,11 +154,86 @@ def arrears(request):
     if listing:
         return _owed_list(request, form, today)
     office = selectors.office_arrears(request.user, as_of=today)
-    return render(
-        request,
-        "stipends/arrears.html",
-        {"form": form, "listing": False, **office_context(office, linked=True)},
-    )
+    opened = None
+    code = clean_text((request.GET.get("open") or "").strip(), "open", max_length=13)
+    if code:
+        opened = Area.objects.filter(code=code).first()
+        if opened is None or not area_in_scope(request.user, Capability.STIPENDS_VIEW, opened):
+            return HttpResponseBadRequest(_("open: choose an area from the table."))
+    context = office_context(office, linked=True)
+    context.update(area_table(office, opened))
+    return render(request, "stipends/arrears.html", {"form": form, "listing": False, **context})
+
+
+def _ancestor(code: str, level: int) -> str:
+    """The code of the area at `level` above or at the area of `code` (codes are dotted)."""
+    return ".".join(code.split(".")[:level])
+
+
+def area_table(office: selectors.OfficeArrears, opened: Area | None) -> dict:
+    """The area table, folded like a tree: the rows within `opened` (everything when None),
+    as they are when there are at most FOLD_AT of them, otherwise added up to the level below
+    `opened` (provinces at the top), each with a link opening it. Every figure links to the
+    rows behind it; the footer adds up the rows shown."""
+    kinds = office.kinds
+    rows = office.by_area
+    if opened is not None:
+        prefix = opened.code + "."
+        rows = [r for r in rows if r.area.code == opened.code or r.area.code.startswith(prefix)]
+    if len(rows) > FOLD_AT:
+        level = (opened.level if opened is not None else 0) + 1
+        while (
+            level < Area.Level.KELURAHAN and len({_ancestor(r.area.code, level) for r in rows}) == 1
+        ):
+            level += 1  # one area alone at a level is opened at once
+        groups: dict[str, selectors.AreaRow] = {}
+        for r in rows:
+            code = _ancestor(r.area.code, level)
+            group = groups.get(code)
+            if group is None:
+                cells = [selectors.Tally() for _k in kinds]
+                group = groups[code] = selectors.AreaRow(None, cells, selectors.Tally())
+            for into, tally in zip([*group.cells, group.total], [*r.cells, r.total], strict=True):
+                into.merge(tally)
+        for area in Area.objects.filter(code__in=list(groups)):
+            groups[area.code].area = area
+        rows = [groups[code] for code in sorted(groups)]
+    else:
+        level = Area.Level.KELURAHAN + 1  # nothing folded
+    shown = []
+    cells_total = [selectors.Tally() for _k in kinds]
+    total = selectors.Tally()
+    for row in rows:
+        # A folded row stands for its area and everything below it; a plain row for the
+        # duties held at that very area.
+        folded = row.area.level == level
+        where = {"area": row.area.code} if folded else _area(row.area)
+        shown.append(
+            {
+                "area": row.area,
+                "open": folded and row.area.level < Area.Level.KELURAHAN,
+                "cells": [
+                    {"tally": tally, "links": _links(True, kind=kind.code, **where)}
+                    for kind, tally in zip(kinds, row.cells, strict=True)
+                ],
+                "total": {"tally": row.total, "links": _links(True, **where)},
+            }
+        )
+        for into, tally in zip([*cells_total, total], [*row.cells, row.total], strict=True):
+            into.merge(tally)
+    if opened is None:
+        return {"rows": shown, "opened": None}
+    where = {"area": opened.code}
+    return {
+        "rows": shown,
+        "opened": opened,
+        "parent": opened.parent if opened.parent_id else None,
+        "foot_kinds": [
+            {"kind": kind, "tally": tally, "links": _links(True, kind=kind.code, **where)}
+            for kind, tally in zip(kinds, cells_total, strict=True)
+        ],
+        "foot_total": {"tally": total, "links": _links(True, **where)},
+    }
 
 
 def office_context(office: selectors.OfficeArrears, *, linked: bool) -> dict:
@@ -174,21 +251,9 @@ def office_context(office: selectors.OfficeArrears, *, linked: bool) -> dict:
         }
         for kind, tally in zip(kinds, office.by_kind, strict=True)
     ]
-    rows = [
-        {
-            "area": row.area,
-            "cells": [
-                {"tally": tally, "links": _links(linked, kind=kind.code, **_area(row.area))}
-                for kind, tally in zip(kinds, row.cells, strict=True)
-            ],
-            "total": {"tally": row.total, "links": _links(linked, **_area(row.area))},
-        }
-        for row in office.by_area
-    ]
     return {
         "office": office,
         "by_kind": by_kind,
-        "rows": rows,
         "total": {"tally": office.total, "links": _links(linked)},
         "money_bars": charts.money_bars(office.money),
         "first_label": month_label(office.first_month) if office.first_month else "",

@@ -366,7 +366,7 @@ def batch_detail(request, pk):
         {
             "batch": batch,
             "form": form,
-            "page": Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": _lines_page(request, lines, form, per_status),
             "query": _query(request),
             "by_kind": by_kind,
             "by_status": [
@@ -390,6 +390,28 @@ def batch_detail(request, pk):
             ).order_by("at", "pk"),
         },
     )
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count: the batch's lines per status were just counted."""
+
+    def __init__(self, *args, known_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = known_count  # the cached_property's slot
+
+
+def _lines_page(request, lines, form, per_status):
+    """The page of lines shown. Unfiltered, the number of lines is the sum of the counts per
+    status (one pass fewer over a 300,000-line batch); filtered, it is counted."""
+    # `_lines` filters only with a valid form (a bound form: a query string).
+    filtered = form.is_bound and form.is_valid()
+    filtered = filtered and any(form.cleaned_data.get(k) for k in ("q", "kind", "area", "status"))
+    if filtered:
+        paginator = Paginator(lines, PAGE_SIZE)
+    else:
+        count = sum(n for n, _amount in per_status.values())
+        paginator = _CountedPaginator(lines, PAGE_SIZE, known_count=count)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _lines_file(request, batch, lines, fmt):

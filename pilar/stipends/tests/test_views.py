@@ -46,6 +46,21 @@ def test_batch_list_and_detail_show_people_and_total(client, actors, batch):
     assert "Verify (finance)" in page and "Approve the payment" not in page
 
 
+def test_detail_counts_its_lines_filtered_or_not(client, actors, batch):
+    """Unfiltered, the number of lines comes from the counts per status; filtered, it is
+    counted: both match the lines."""
+    login(client, actors["operator"])
+    url = f"/stipends/batches/{batch.pk}/"
+    for query, expected in [
+        ({}, batch.lines.count()),
+        ({"page": "junk"}, batch.lines.count()),
+        ({"q": "citra"}, batch.lines.filter(person__name__icontains="citra").count()),
+        ({"status": "pending"}, batch.lines.filter(status="pending").count()),
+    ]:
+        page = client.get(url, query).context["page"]
+        assert page.paginator.count == expected > 0, query
+
+
 def test_detail_filters_lines_and_exports_masked(client, actors, batch):
     as_user(client, actors, "operator")
     page = client.get(f"/stipends/batches/{batch.pk}/?q=citra").content.decode()

@@ -10,12 +10,11 @@ bank transfer file) is logged as a view of personal data.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability, can
@@ -120,8 +119,8 @@ class StipendBatchJobOut(Schema):
 
     id: int
     batch_id: Id
-    kind: BatchJob.Kind
-    status: BatchJob.Status = Field(
+    kind: choice(BatchJob.Kind)
+    status: choice(BatchJob.Status) = Field(
         description="queued or running while it works; done, or failed with `error`."
     )
     done: int
@@ -159,9 +158,11 @@ class BatchDetailOut(BatchOut):
     )
 
 
-class StipendPrintIn(Schema):
-    what: str = Field(description="nominatif or receipts")
-    group: str = Field("area", description="For the nominatif: area or kind")
+class StipendPrintIn(Body):
+    what: Literal["nominatif", "receipts"] = Field(
+        description="nominatif (the payment list) or receipts (kuitansi)"
+    )
+    group: Literal["area", "kind"] = Field("area", description="For the nominatif: area or kind")
 
 
 class BatchIn(Body):
@@ -453,17 +454,13 @@ def print_document(request, batch_id: Id, payload: StipendPrintIn):
     _require(request, Capability.STIPENDS_VIEW)
     full = can(request.user, Capability.PEOPLE_FULL_NIK)
     if payload.what == "nominatif":
-        if payload.group not in {"area", "kind"}:
-            raise ValidationError({"group": _("Group the list by area or by kind.")})
         return _start(
             request,
             batch_id,
             BatchJob.Kind.NOMINATIF,
             {"group": payload.group, "full_nik": full},
         )
-    if payload.what == "receipts":
-        return _start(request, batch_id, BatchJob.Kind.RECEIPTS, {"full_nik": full})
-    raise ValidationError({"what": _("Choose nominatif or receipts.")})
+    return _start(request, batch_id, BatchJob.Kind.RECEIPTS, {"full_nik": full})
 
 
 @router.get("/batches", response=list[BatchOut], summary="Payment batches")

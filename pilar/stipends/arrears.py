@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import MonthlyReport
+from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -281,6 +282,9 @@ class OfficeArrears:
     year: int
     money: list[Money]
     office_wide: bool  # the scope is the whole office: the ceilings apply
+    # When the figures were counted, for a scope large enough that they are kept a few minutes
+    # (pilar/lib/kept.py); None: counted for this request.
+    counted_at: datetime.datetime | None = None
 
 
 def _owed(
@@ -446,6 +450,21 @@ def office_arrears(
     dashboard asks with the aggregate readers' capability, the arrears page with
     STIPENDS_VIEW's, which is what `StipendLine.objects.visible_to` applies)."""
     areas = area_scope(user, capability)
+    duties = Assignment.objects.all()
+    if areas is not None:
+        duties = duties.filter(within_areas_q(areas, "area"))
+    # A province's or the country's months are an expansion of millions of duty-months: kept
+    # for a few minutes past LARGE_FROM duties, like the casework figures.
+    office, counted_at = kept(
+        f"office-arrears:{capability}:{scope_key(areas)}:{as_of.isoformat()}",
+        lambda: _office_arrears(areas, as_of),
+        size_of=duties,
+    )
+    office.counted_at = counted_at
+    return office
+
+
+def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArrears:
     first_rates = first_rate_months()
     kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
     first = min(first_rates.values(), default=None)

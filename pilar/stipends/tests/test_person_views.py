@@ -145,6 +145,27 @@ def test_office_arrears_by_kind_and_area(client, actors, paid):
     assert "ceiling Rp100,000,000" in money and "<svg" in money
 
 
+def test_a_province_sized_scope_keeps_its_figures_and_says_when_counted(
+    client, actors, paid, monkeypatch, django_assert_max_num_queries
+):
+    """Past LARGE_FROM duties (a province, the country) the figures are kept a few minutes: the
+    second view shows the same figures, counted before, and says when."""
+    from django.core.cache import cache
+
+    import pilar.lib.kept
+
+    cache.clear()
+    monkeypatch.setattr(pilar.lib.kept, "estimated_rows", lambda queryset: 10**6)
+    login(client, actors["operator"])
+    first = client.get("/stipends/arrears/")
+    with django_assert_max_num_queries(12):
+        again = client.get("/stipends/arrears/")
+    assert again.context["office"].total.amount == first.context["office"].total.amount
+    assert again.context["office"].by_kind[0].total == 27
+    assert "Figures as counted at" in again.content.decode()
+    cache.clear()
+
+
 def test_the_rows_behind_a_figure_add_up(client, actors, paid, banked):
     login(client, actors["operator"])
     office = client.get("/stipends/arrears/").context["office"]

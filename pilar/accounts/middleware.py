@@ -2,6 +2,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as BaseSessionMiddleware
 from django.utils import translation
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -60,5 +62,21 @@ class SessionIdleMiddleware:
         if session is not None and SESSION_KEY in session:
             now = int(time.time())
             if now - session.get(SEEN_KEY, 0) >= settings.PILAR_SESSION_REFRESH_SECONDS:
+                request._pilar_refresh_only = not session.modified
                 session[SEEN_KEY] = now
         return response
+
+
+class SessionMiddleware(BaseSessionMiddleware):
+    """Django's, except that a failed save of a session whose only change is the time of use
+    (SessionIdleMiddleware) leaves the page as it is: when the database cannot take the write
+    now (SQLite's write lock held by a long import), the refresh waits for a later request
+    instead of the page failing with a 400."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted:
+            if getattr(request, "_pilar_refresh_only", False):
+                return response
+            raise

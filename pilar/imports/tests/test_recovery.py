@@ -9,7 +9,7 @@ import threading
 import pytest
 import time_machine
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from pilar.imports import services
@@ -135,8 +135,10 @@ def test_an_undo_whose_worker_was_killed_can_be_undone_again(
     with django_capture_on_commit_callbacks(execute=True):
         c.post(f"/imports/{batch.pk}/undo/")
     _killed_worker()
-    with _after_the_timeout():
-        assert recover_all() == 1  # as when `pilar serve` starts its worker
+    # As when `pilar serve` starts its worker (in English here: the pages of this test have
+    # left the user's language active on the thread).
+    with _after_the_timeout(), translation.override("en"):
+        assert recover_all() == 1
     batch.refresh_from_db()
     assert batch.status == Import.Status.COMMITTED
     assert "The worker stopped while undoing" in batch.message

@@ -118,6 +118,8 @@ def test_kill_9_during_the_commit_then_a_new_worker_saves_it(
     assert not ImportChange.objects.filter(batch=batch).exists()
     assert not AuditEntry.objects.filter(source=AuditEntry.Source.IMPORT).exists()
 
+    actors["operator"].language = "en"  # the API answers in the user's language
+    actors["operator"].save(update_fields=["language"])
     login(client, actors["operator"])
     assert client.get(f"/api/v1/imports/{batch.pk}").json()["status"] == "committing"
     later = timezone.now() + stale_after() + datetime.timedelta(seconds=1)

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from pilar.imports.normalize import CellProblem, date_from_cell, phone_from_cell
 from pilar.lib import params
@@ -17,6 +18,13 @@ from pilar.lib.phone import normalize_phone
 
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are read in English (the catalog has them in Indonesian too)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("table", [ARABIC, FULL_WIDTH], ids=["arabic-indic", "full-width"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from pilar.imports.models import Import
@@ -44,6 +45,7 @@ def make_import(actors, status: str) -> Import:
         progress_total=10,
         summary={"rows": 4, "new": 3, "updated": 1, "unchanged": 0, "rejected": 0},
         created_by=actors["operator"],
+        heartbeat_at=timezone.now(),  # its worker is alive: the page polls its progress
     )
 
 

@@ -1,11 +1,14 @@
 from django.conf import settings
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import GRANTS, Capability, roles_of
 
 
 def access(request):
+    # The user's roles are read once and every capability tested against them: the menu asks
+    # for all of them on every page (docs/PERFORMANCE.md, "Load").
     user = getattr(request, "user", None)
-    caps = {cap.name.lower(): can(user, cap) for cap in Capability} if user else {}
+    roles = roles_of(user) if user else set()
+    caps = {cap.name.lower(): bool(roles & GRANTS[cap]) for cap in Capability} if user else {}
     return {
         "can": caps,
         "office_name": settings.PILAR_OFFICE_NAME,

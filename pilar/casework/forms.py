@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, grants_key
+from pilar.audit.cache import cached_figures
 from pilar.casework.models import (
     ActivityType,
     Household,
@@ -44,13 +45,23 @@ def kelurahan_choices(user, capability: Capability) -> list[tuple[str, str]]:
 
 
 def area_filter_choices(user) -> list[tuple[str, str]]:
+    """The areas a household filter offers `user`, built once per data version and scope (the
+    area tree changes only through audited writes: pilar.audit.cache; docs/PERFORMANCE.md,
+    "Load")."""
+    return [
+        ("", _("All areas")),
+        *cached_figures("household-areas", (grants_key(user),), lambda: _area_filter_choices(user)),
+    ]
+
+
+def _area_filter_choices(user) -> list[tuple[str, str]]:
     areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
     scope = area_scope(user, Capability.CASEWORK_VIEW)
     if scope is not None:
         areas = areas.filter(within_areas_q(scope, ""))
     if areas.count() > 400:
         areas = areas.filter(level=Area.Level.KECAMATAN)
-    return [("", _("All areas"))] + [
+    return [
         (a.code, ("" if a.level == Area.Level.KECAMATAN else "\u00a0\u00a0\u00a0") + a.label)
         for a in areas.order_by("code")
     ]
@@ -72,24 +83,27 @@ class HouseholdFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("KK, name, DTSEN")}),
     )
-    area = AreaCodeField(label=_("Area"), required=False)
+    area = AreaCodeField(label=_("Area"), required=False, widget=QuickSelect)
     decile = forms.TypedChoiceField(
         label=_("Decile up to"),
         required=False,
         coerce=int,
         empty_value=None,
         choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 11)],
+        widget=QuickSelect,
     )
     category = forms.ModelChoiceField(
         label=_("PMKS category"),
         queryset=NeedCategory.objects.all(),
         required=False,
         empty_label=_("All categories"),
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("All"))] + list(Household.Status.choices),
+        widget=QuickSelect,
     )
     unassigned = forms.BooleanField(label=_("Only households nobody accompanies"), required=False)
 

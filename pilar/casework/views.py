@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -185,8 +186,37 @@ def household_list(request):
     return render(
         request,
         "casework/household_list.html",
-        {"form": form, "page": page, "query": _query(request)},
+        {
+            "form": form,
+            "page": page,
+            "rows": household_rows_html(page),
+            "query": _query(request),
+        },
     )
+
+
+def household_rows_html(households) -> str:
+    """The list's rows, written here rather than in a template loop with a {% url %} per row
+    (docs/PERFORMANCE.md, "Load"); the phone layout's column names are translated once. Every
+    value is escaped (`conditional_escape`, as the template would)."""
+    esc = conditional_escape
+    labels = [
+        esc(_(label))
+        for label in ("Head of household", "KK", "Kelurahan", "Decile", "Pillar", "Status")
+    ]
+    detail = reverse("casework:household-detail", args=[0]).removesuffix("0/")
+    out = []
+    for h in households:
+        out.append(
+            f'<tr>\n    <td data-label="{labels[0]}"><a href="{detail}{h.pk}/">'
+            f"{esc(h.head_name or '—')}</a></td>\n"
+            f'    <td data-label="{labels[1]}" class="mono">{esc(h.masked_kk)}</td>\n'
+            f'    <td data-label="{labels[2]}">{esc(h.area.name)}</td>\n'
+            f'    <td data-label="{labels[3]}" class="num">{esc(h.decile or "—")}</td>\n'
+            f'    <td data-label="{labels[4]}">{esc(h.pillar_name or "—")}</td>\n'
+            f'    <td data-label="{labels[5]}">{esc(h.get_status_display())}</td>\n  </tr>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
 
 def _export_households(request, households, fmt):

@@ -35,7 +35,9 @@ def estimated_rows(queryset) -> int | None:
 def count_or_estimate(queryset) -> tuple[int, bool]:
     """(n, estimated): the exact number of rows up to `EXACT_UP_TO`, above it the planner's
     estimate on PostgreSQL (an exact count elsewhere)."""
-    exact = queryset.order_by()[: EXACT_UP_TO + 1].count()
+    # Only the ids are counted: a list's annotations (a household's head and pillar, each a
+    # subquery) would otherwise be computed for every row counted (docs/PERFORMANCE.md, "Load").
+    exact = queryset.order_by().values("pk")[: EXACT_UP_TO + 1].count()
     if exact <= EXACT_UP_TO:
         return exact, False
     estimate = estimated_rows(queryset)

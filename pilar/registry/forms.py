@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, grants_key
+from pilar.audit.cache import cached_figures
 from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
+from pilar.lib.widgets import QuickSelect
 from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -37,14 +40,29 @@ def area_choices(user) -> list[tuple[str, str]]:
     ]
 
 
+def filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The kinds and the areas (`area_choices`) a filter offers `user`, built once per data
+    version, scope and language: the area tree and the kinds change only through audited writes
+    (`load-regions`, the admin), so the newest audit entry's id versions them
+    (pilar.audit.cache; docs/PERFORMANCE.md, "Load")."""
+    return cached_figures(
+        "filter-choices",
+        (grants_key(user) if user is not None else None, get_language()),
+        lambda: (
+            [(k.code, str(k.name)) for k in PillarKind.objects.all()],
+            area_choices(user),
+        ),
+    )
+
+
 class PersonFilterForm(forms.Form):
     q = SearchField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("name, NIK or phone"), "type": "search"}),
     )
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    area = forms.CharField(label=_("Area of duty"), required=False, widget=forms.Select)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=QuickSelect)
+    area = forms.CharField(label=_("Area of duty"), required=False, widget=QuickSelect)
     exact = forms.BooleanField(
         label=_("Only duties held at this area itself, not below it"), required=False
     )
@@ -52,10 +70,9 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All kinds"))] + [
-            (k.code, k.name) for k in PillarKind.objects.all()
-        ]
-        choices = [("", _("All areas")), *area_choices(user)]
+        kinds, areas = filter_choices(user)
+        self.fields["kind"].choices = [("", _("All kinds")), *kinds]
+        choices = [("", _("All areas")), *areas]
         code = (self.data.get("area") or "") if self.is_bound else ""
         if code and code not in dict(choices):
             choices.append((code, code))  # keep a valid code given in the address selectable

@@ -61,7 +61,8 @@ def background_from() -> int:
 
 def export_dir() -> Path:
     path = Path(getattr(settings, "PILAR_EXPORT_DIR", settings.DATA_DIR / "exports"))
-    path.mkdir(parents=True, exist_ok=True)
+    # The files hold personal data: readable by the app's own user only.
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -159,6 +160,7 @@ def run_job(job_id: int) -> None:
     beat = Heartbeat(this)
     beat.beat(force=True, status=ExportJob.Status.RUNNING)
     path = export_dir() / f"export-{job.pk}-{os.urandom(8).hex()}.{job.fmt}"
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
         with translation.override(_language(job)):
             build = import_string(_builders[job.kind])

@@ -70,7 +70,9 @@ def export_response(request, kind: str, fmt: str, queryset, build: Callable[[], 
     """The download of a list: streamed now when `queryset` holds fewer rows than the bound
     (counted only that far), else a background job and a redirect to its page."""
     bound = background_from()
-    n = queryset.order_by()[:bound].count()
+    # Counted on the ids alone: the list's per-row annotations (a head's name, a pillar) are not
+    # computed for the rows counted.
+    n = queryset.order_by().values("pk")[:bound].count()
     if n < bound:
         spec = build()
         return audited_file_response(
@@ -82,8 +84,31 @@ def export_response(request, kind: str, fmt: str, queryset, build: Callable[[], 
             object_type=spec.object_type,
             note=spec.note,
         )
-    job = start_job(request, kind, fmt, rows_expected=_expected(queryset, bound))
+    job = same_job_running(request, kind, fmt) or start_job(
+        request, kind, fmt, rows_expected=_expected(queryset, bound)
+    )
     return HttpResponseRedirect(reverse("export-job", args=[job.pk]))
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("format", None)
+    return params.urlencode()
+
+
+def same_job_running(request, kind: str, fmt: str) -> ExportJob | None:
+    """The job already writing this very export for this user (a second click, a reload)."""
+    return (
+        ExportJob.objects.filter(
+            user=request.user,
+            kind=kind,
+            fmt=fmt,
+            query=_query(request),
+            status__in=ExportJob.WORKING,
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _expected(queryset, bound: int) -> int:
@@ -99,13 +124,14 @@ def start_job(request, kind: str, fmt: str, *, rows_expected: int) -> ExportJob:
     if kind not in _builders:
         raise LookupError(f"no export registered as {kind!r}")
     remove_old()
-    params = request.GET.copy()
-    params.pop("format", None)
     job = ExportJob.objects.create(
         user=request.user,
         kind=kind,
         fmt=fmt,
-        query=params.urlencode(),
+        query=_query(request),
+        # Queued counts as heard of: a job no worker takes within PILAR_JOB_STALE_SECONDS is
+        # failed (pilar/lib/jobs.py).
+        heartbeat_at=timezone.now(),
         ip=client_ip(request),
         # Headers and labels in the language the list was shown in.
         language=translation.get_language() or "",
@@ -154,11 +180,15 @@ class _Progress:
 def run_job(job_id: int) -> None:
     """The worker's part: build the rows as the user would see them, write the file."""
     job = ExportJob.objects.select_related("user").filter(pk=job_id).first()
-    if job is None or job.status != ExportJob.Status.QUEUED:
+    if job is None:
         return
     this = ExportJob.objects.filter(pk=job.pk)
+    # Taken by one worker only, should the task be delivered twice.
+    if not this.filter(status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING, heartbeat_at=timezone.now()
+    ):
+        return
     beat = Heartbeat(this)
-    beat.beat(force=True, status=ExportJob.Status.RUNNING)
     path = export_dir() / f"export-{job.pk}-{os.urandom(8).hex()}.{job.fmt}"
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:

@@ -124,3 +124,16 @@ def test_files_older_than_a_day_are_removed_when_a_job_starts(
     assert not ExportJob.objects.filter(pk=old.pk).exists()
     assert not os.path.exists(old.path)
     assert ExportJob.objects.get().status == ExportJob.Status.DONE
+
+
+def test_a_second_click_follows_the_job_already_running(client, actors, caseload):
+    login(client, actors["operator"])
+    first = client.get("/households/?format=csv")  # queued: no worker has taken it yet
+    again = client.get("/households/?format=csv")
+    assert again["Location"] == first["Location"]
+    assert ExportJob.objects.count() == 1
+    page = client.get(first["Location"])  # just queued: not taken for lost
+    assert ExportJob.objects.get().status == ExportJob.Status.QUEUED
+    assert "Writing the file" in page.content.decode()
+    client.get("/households/?format=xlsx")
+    assert ExportJob.objects.count() == 2

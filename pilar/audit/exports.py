@@ -7,7 +7,8 @@ A list takes part by registering a builder (`register_export`, in its AppConfig.
 function `(user, params, fmt) -> ExportSpec` that builds the list's rows for that user from the
 query string, the same scoped queryset the page uses. The job calls it in the worker, so the
 file holds exactly what the user was allowed to see. The audit app owns this so every app can
-use it without importing a peer (docs/ARCHITECTURE.md's layering).
+use it without importing a peer (apps import lib, then regions, audit and accounts, then
+registry, then the domain apps).
 """
 
 from __future__ import annotations

@@ -192,6 +192,8 @@ def run_job(job_id: int) -> None:
     beat = Heartbeat(this)
     path = export_dir() / f"export-{job.pk}-{os.urandom(8).hex()}.{job.fmt}"
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    # Recorded now: a worker killed mid-file leaves a part that is removed with its job.
+    this.update(path=str(path))
     try:
         with translation.override(_language(job)):
             build = import_string(_builders[job.kind])

@@ -295,6 +295,29 @@ def request(client, url: str, *, export: bool = False) -> dict:
     return out
 
 
+def background_export(client, entry: dict, link: str) -> dict:
+    """A big export answers with a redirect to its job's page (pilar/audit/exports.py): the
+    job is run here, in this process, as the worker would (timed apart), then the file is
+    downloaded like any export."""
+    from pilar.audit.exports import run_job
+    from pilar.audit.models import ExportJob
+
+    job = ExportJob.objects.latest("pk")
+    started = time.perf_counter()
+    run_job(job.pk)
+    job_ms = round((time.perf_counter() - started) * 1000, 1)
+    job.refresh_from_db()
+    download = request(client, f"/exports/{job.pk}/download/", export=True)
+    log(f"bench: {link} ran as job {job.pk}: {job.status}, {job.rows_done} rows in {job_ms} ms")
+    return {
+        "status": download["status"],
+        "started_ms": entry["ms"],
+        "job_ms": job_ms,
+        "job_rows": job.rows_done,
+        "bytes": download["bytes"],
+    }
+
+
 def line(role: str, url: str, e: dict) -> str:
     return (
         f"{role:12} {url:60} {e['status']} {e['ms']:8.1f} ms {e['bytes']:>9} B {e['queries']:>4} q"
@@ -315,6 +338,8 @@ def main() -> int:
     from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["*"]
+    # Big exports are background jobs: nothing is queued here, the bench runs each job itself.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 403 and 405 are answers here
     kec, users = make_users()
     first = first_ids()
@@ -353,6 +378,8 @@ def main() -> int:
                     continue
                 entry = request(client, link, export=True)
                 entry["export"] = True
+                if entry["status"] == 302:
+                    entry.update(background_export(client, entry, link))
                 pages[link] = entry
                 log(line(role, link, entry))
                 if entry["status"] != 200:

@@ -265,6 +265,10 @@ PILAR_IMPORT_PARALLEL_BYTES = 1_000_000
 # A background job (import, printing, payment batch) whose worker has not been heard of for
 # this long is taken for gone and marked failed (see pilar/lib/jobs.py).
 PILAR_JOB_STALE_SECONDS = env_int("PILAR_JOB_STALE_SECONDS", 300)
+# A list export of this many rows or more is written by a background job (pilar/audit/exports.py)
+# instead of streaming within the request; its files are kept a day in PILAR_EXPORT_DIR.
+PILAR_EXPORT_BACKGROUND_FROM = env_int("PILAR_EXPORT_BACKGROUND_FROM", 50_000)
+PILAR_EXPORT_DIR = Path(env_str("PILAR_EXPORT_DIR", str(DATA_DIR / "exports")))
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 

@@ -45,6 +45,8 @@ urlpatterns = [
     path("", include(registry_patterns)),
     path("accounts/", include(account_patterns)),
     path("audit/", audit_views.audit_list, name="audit-list"),
+    path("exports/<int:pk>/", audit_views.export_job, name="export-job"),
+    path("exports/<int:pk>/download/", audit_views.export_download, name="export-download"),
     path("imports/", include("pilar.imports.urls")),
     path("", include("pilar.casework.urls")),
     path("kube/", include("pilar.kube.urls")),

@@ -90,3 +90,57 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("the audit log is append-only")
+
+
+class ExportJob(models.Model):
+    """A download too large to stream within a web request (docs/PERFORMANCE.md, "Pages at
+    national scale"): a background job writes the file, the user who asked follows its progress
+    and downloads it. The file and the row are removed a day after (when a later job starts)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("writing the file")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    WORKING = [Status.QUEUED, Status.RUNNING]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("who")
+    )
+    kind = models.CharField(_("list"), max_length=40)
+    fmt = models.CharField(_("format"), max_length=4)
+    query = models.TextField(_("filters"), blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_expected = models.PositiveIntegerField(_("rows expected"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    filename = models.CharField(_("file name"), max_length=120, blank=True)
+    path = models.CharField(max_length=255, blank=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.fmt} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.WORKING
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_expected:
+            return 0
+        return min(99, round(100 * self.rows_done / self.rows_expected))

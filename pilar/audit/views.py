@@ -1,17 +1,23 @@
 import json
+import os
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
-from pilar.audit.models import AuditEntry
+from pilar.audit.exports import download
+from pilar.audit.models import AuditEntry, ExportJob
 from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import file_response
 from pilar.lib.fields import DateField, SearchField
+from pilar.lib.jobs import recover_stale
 
 
 class AuditFilterForm(forms.Form):
@@ -101,3 +107,39 @@ def audit_list(request):
     return render(
         request, "audit/audit_list.html", {"form": form, "page": page, "query": query.urlencode()}
     )
+
+
+def _own_job(request, pk: int) -> ExportJob:
+    """A job of the user asking (anyone else's is not found); one whose worker vanished is
+    marked failed first."""
+    job = get_object_or_404(ExportJob, pk=pk, user=request.user)
+    if job.is_running and recover_stale(
+        ExportJob.objects.filter(pk=job.pk), ExportJob.WORKING, _stopped
+    ):
+        job.refresh_from_db()
+    return job
+
+
+def _stopped(job):
+    return {
+        "status": ExportJob.Status.FAILED,
+        "error": _("The worker writing this file stopped. Ask for the export again."),
+        "finished_at": timezone.now(),
+    }
+
+
+@login_required
+def export_job(request, pk: int):
+    job = _own_job(request, pk)
+    template = "audit/export_progress.html" if request.htmx else "audit/export_job.html"
+    response = render(request, template, {"job": job})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_download(request, pk: int):
+    job = _own_job(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.path or not os.path.exists(job.path):
+        raise Http404
+    return download(request, job)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CaseworkConfig(AppConfig):
     name = "pilar.casework"
     verbose_name = _("Casework")
+
+    def ready(self):
+        from pilar.audit.exports import register_export
+
+        # Exports past the bound run as background jobs (pilar/audit/exports.py).
+        register_export("casework.households", "pilar.casework.views.household_export")
+        register_export("casework.activities", "pilar.casework.views.activity_export")

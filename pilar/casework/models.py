@@ -343,10 +343,32 @@ class Activity(models.Model):
             models.Index(fields=["person", "month"], name="activity_person_month"),
             models.Index(fields=["area", "month"], name="activity_area_month"),
             models.Index(fields=["follow_up_on"], name="activity_follow_up"),
-            # The list's order, newest first: its first page reads 50 index entries.
-            models.Index(fields=["-date", "-id"], name="activity_date"),
+            # The month's activities by area and sector (casework figures), index only.
+            models.Index(
+                fields=["month", "area", "sector"],
+                name="activity_current_month_area",
+                condition=Q(cancelled_at__isnull=True),
+            ),
+            # The follow-ups still open (the follow-up list and its count).
+            models.Index(
+                fields=["follow_up_on"],
+                name="activity_follow_up_open",
+                condition=Q(cancelled_at__isnull=True, follow_up_done_on__isnull=True),
+            ),
+            # The list's order, newest first: its first page reads 50 index entries. Only the
+            # activities not cancelled (the list's rows), so a deep page's ids are paged on the
+            # index alone (docs/PERFORMANCE.md).
+            models.Index(
+                fields=["-date", "-id"],
+                name="activity_current_date",
+                condition=Q(cancelled_at__isnull=True),
+            ),
             # The same order within one month (the list's month filter).
-            models.Index(fields=["month", "-date", "-id"], name="activity_month_date"),
+            models.Index(
+                fields=["month", "-date", "-id"],
+                name="activity_current_month_date",
+                condition=Q(cancelled_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -421,7 +443,11 @@ class MonthlyReport(models.Model):
         ordering = ["-month", "person__name"]
         verbose_name = _("monthly report")
         verbose_name_plural = _("monthly reports")
-        indexes = [models.Index(fields=["area", "month"], name="report_area_month")]
+        indexes = [
+            models.Index(fields=["area", "month"], name="report_area_month"),
+            # The month's reports by area and state (casework figures), from the index alone.
+            models.Index(fields=["month", "area", "status"], name="report_month_area_status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "kind", "month"], name="report_one_per_person_kind_month"

@@ -311,7 +311,9 @@ def summary(areas, month: datetime.date) -> tuple[list[SummaryRow], SummaryRow]:
     ):
         rows[area_id].accompanied = n
     for area_id, status, n in (
+        # No default order: it would join every report's person only to drop the order.
         MonthlyReport.objects.filter(scope, month=month)
+        .order_by()
         .values("area_id", "status")
         .annotate(n=Count("pk"))
         .values_list("area_id", "status", "n")

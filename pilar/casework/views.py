@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
+from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record, audited_file_response
+from pilar.audit.services import Actor, audit_record
 from pilar.casework import selectors, services
 from pilar.casework.access import may_decide
 from pilar.casework.forms import (
@@ -135,10 +136,11 @@ def _pillars_for(user, places):
 # --- households ------------------------------------------------------------------------------
 
 
-@capability_required(Capability.CASEWORK_VIEW)
-def household_list(request):
-    form = HouseholdFilterForm(request.GET or None, user=request.user)
-    households = Household.objects.visible_to(request.user)
+def _households(user, params):
+    """(form, households): the household list of `user` filtered by `params` (the query
+    string), as the page shows it and its export holds."""
+    form = HouseholdFilterForm(params or None, user=user)
+    households = Household.objects.visible_to(user)
     if form.is_valid():
         d = form.cleaned_data
         if d["q"]:
@@ -179,9 +181,21 @@ def household_list(request):
         .annotate(head_name=_head_name(), pillar_name=Subquery(pillar))
         .order_by("area__code", "kk_number")
     )
+    return form, households
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def household_list(request):
+    form, households = _households(request.user, request.GET)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        return _export_households(request, households, fmt)
+        return export_response(
+            request,
+            "casework.households",
+            fmt,
+            households,
+            lambda: _household_export(households),
+        )
     page = LargePaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -219,7 +233,12 @@ def household_rows_html(households) -> str:
     return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
 
-def _export_households(request, households, fmt):
+def household_export(user, params, fmt) -> ExportSpec:
+    """The household list's export for a background job (pilar/audit/exports.py)."""
+    return _household_export(_households(user, params)[1])
+
+
+def _household_export(households) -> ExportSpec:
     headers = [
         _("KK number"),
         _("Head of household"),
@@ -246,9 +265,7 @@ def _export_households(request, households, fmt):
         ]
         for h in households.iterator(chunk_size=2000)
     )
-    return audited_file_response(
-        request, fmt, "households", headers, rows, object_type="casework.household"
-    )
+    return ExportSpec("households", headers, rows, object_type="casework.household")
 
 
 def _visible_household(request, pk) -> Household:
@@ -567,10 +584,11 @@ def activity_create(request):
     return render(request, "casework/activity_form.html", {"form": form, **choices})
 
 
-@capability_required(Capability.CASEWORK_VIEW)
-def activity_list(request):
-    form = ActivityFilterForm(request.GET or None, user=request.user)
-    activities = Activity.objects.visible_to(request.user).current()
+def _activities(user, query):
+    """(form, activities): the activity list of `user` filtered by the query string `query`,
+    as the page shows it and its export holds."""
+    form = ActivityFilterForm(query or None, user=user)
+    activities = Activity.objects.visible_to(user).current()
     if form.is_valid():
         d = form.cleaned_data
         if d["q"]:
@@ -587,15 +605,27 @@ def activity_list(request):
             activities = activities.filter(within_areas_q([d["area"]], "area"))
         if d["kind"]:
             activities = activities.filter(kind=d["kind"])
-    person = params.parse_id(request.GET.get("person"), "person")
+    person = params.parse_id(query.get("person"), "person")
     if person is not None:
         activities = activities.filter(person_id=person)
     activities = activities.select_related("person", "activity_type", "area", "kind").order_by(
         "-date", "-pk"
     )
+    return form, activities
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def activity_list(request):
+    form, activities = _activities(request.user, request.GET)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        return _export_activities(request, activities, fmt)
+        return export_response(
+            request,
+            "casework.activities",
+            fmt,
+            activities,
+            lambda: _activity_export(activities),
+        )
     # The newest first through the index on (date, id); households are counted for the page
     # shown only, never grouped over every activity (docs/PERFORMANCE.md).
     page = LargePaginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -637,7 +667,12 @@ def _household_count():
     )
 
 
-def _export_activities(request, activities, fmt):
+def activity_export(user, query, fmt) -> ExportSpec:
+    """The activity list's export for a background job (pilar/audit/exports.py)."""
+    return _activity_export(_activities(user, query)[1])
+
+
+def _activity_export(activities) -> ExportSpec:
     headers = [
         _("Date"),
         _("Pillar"),
@@ -663,9 +698,7 @@ def _export_activities(request, activities, fmt):
         ]
         for a in activities.annotate(household_count=_household_count()).iterator(chunk_size=2000)
     )
-    return audited_file_response(
-        request, fmt, "activities", headers, rows, object_type="casework.activity"
-    )
+    return ExportSpec("activities", headers, rows, object_type="casework.activity")
 
 
 def _visible_activity(request, pk) -> Activity:

@@ -191,3 +191,14 @@ def _finishing(chunks: Iterator[bytes], counted: _Counter, on_done, language) ->
         finally:
             if on_done is not None:
                 on_done(counted.n)
+
+
+def write_file(fmt: str, path, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """The export written to the file at `path` (a background export), in bounded memory as
+    a download is: CSV chunk by chunk, XLSX row by row (`constant_memory`)."""
+    if fmt == "xlsx":
+        _write_xlsx(str(path), {"constant_memory": True}, headers, rows, "Data")
+        return
+    with open(path, "wb") as out:
+        for chunk in csv_chunks(headers, rows):
+            out.write(chunk)

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 
 EXACT_UP_TO = 10_000
+DEFERRED_FROM = 1_000  # rows skipped from which a page's ids are found first
 
 
 def estimated_rows(queryset) -> int | None:
@@ -58,3 +59,18 @@ class LargePaginator(Paginator):
             return super().count
         n, self.estimated = count_or_estimate(queryset)
         return n
+
+    def page(self, number):
+        """A deep page (past `DEFERRED_FROM` rows) is a deferred join: the ids of its rows are
+        paged first, which reads only the index fitting the list's order (no joins, no
+        per-row subqueries for the rows skipped), then those rows are fetched whole."""
+        queryset = self.object_list
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if not hasattr(queryset, "query") or bottom < DEFERRED_FROM:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        return self._get_page(list(queryset.filter(pk__in=ids)), number, self)

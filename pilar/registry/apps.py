@@ -6,3 +6,9 @@ class RegistryConfig(AppConfig):
     name = "pilar.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self):
+        from pilar.audit.exports import register_export
+
+        # Exports past the bound run as background jobs (pilar/audit/exports.py).
+        register_export("registry.people", "pilar.registry.views.person_export")

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik, scope_covers
 from pilar.accounts.decorators import capability_required
+from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audited_file_response
+from pilar.audit.services import Actor
 from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
@@ -93,6 +94,18 @@ def _add_person_checks(request, form, person=None) -> None:
                 form.add_error(field, errors)
 
 
+def _with_duties(people, shown_on: datetime.date):
+    return people.select_related("residence").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.active_on(shown_on).select_related(
+                "kind", "area", "area__parent"
+            ),
+            to_attr="current",
+        )
+    )
+
+
 @capability_required(Capability.PEOPLE_VIEW)
 def person_list(request):
     form = PersonFilterForm(request.GET or None, user=request.user)
@@ -112,18 +125,16 @@ def person_list(request):
         )
     people, duties = matching_people(request.user, form.people_filter())
     shown_on = form.people_filter().active_on or timezone.localdate()
-    people = people.select_related("residence").prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=Assignment.objects.active_on(shown_on).select_related(
-                "kind", "area", "area__parent"
-            ),
-            to_attr="current",
-        )
-    )
+    people = _with_duties(people, shown_on)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
-        return _export_people(request, people, fmt, shown_on)
+        return export_response(
+            request,
+            "registry.people",
+            fmt,
+            people,
+            lambda: _people_export(request.user, people, shown_on),
+        )
     page = LargePaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -174,13 +185,22 @@ def person_rows_html(people) -> str:
     return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
 
-def _export_people(request, people, fmt: str, shown_on: datetime.date):
+def person_export(user, query, fmt) -> ExportSpec:
+    """The people list's export for a background job (pilar/audit/exports.py): the same
+    filters and scope as the page."""
+    form = PersonFilterForm(query or None, user=user)
+    if form.is_bound and not form.is_valid():
+        raise ValueError(_("The filters of this list are not valid any more."))
+    people, _duties = matching_people(user, form.people_filter())
+    shown_on = form.people_filter().active_on or timezone.localdate()
+    return _people_export(user, _with_duties(people, shown_on), shown_on)
+
+
+def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
     """The list as shown, in the import template's columns: one row per duty shown, so the
     file can be edited and imported back (Imports)."""
-    full = can(request.user, Capability.PEOPLE_FULL_NIK)
-    return audited_file_response(
-        request,
-        fmt,
+    full = can(user, Capability.PEOPLE_FULL_NIK)
+    return ExportSpec(
         f"pilar-{shown_on.isoformat()}",
         template_headers(),
         # Read in chunks, each with its duties prefetched: bounded memory, a constant number

@@ -161,3 +161,23 @@ def test_an_xlsx_longer_than_a_worksheet_says_so_in_its_last_row(monkeypatch):
     rows = sheet(type("R", (), {"content": body}))
     assert rows[1:3] == [[0.0], [1.0]]
     assert rows[3] == ["More rows than a worksheet holds: download the CSV."]
+
+
+def test_a_deep_page_shows_the_same_rows_through_its_ids_first(
+    client, actors, caseload, make_household, monkeypatch
+):
+    from pilar.lib import paging
+
+    for n in range(7):
+        make_household("13.75.02.1001", head=f"Keluarga {n}")
+    login(client, actors["operator"])
+    plain = [h.pk for h in client.get("/households/").context["page"]]
+    monkeypatch.setattr(paging, "DEFERRED_FROM", 0)
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    deferred = [
+        [h.pk for h in client.get(f"/households/?page={n}").context["page"]] for n in (1, 2, 3)
+    ]
+    assert deferred[0] + deferred[1] + deferred[2] == plain
+    assert len(deferred[2]) == 2  # the last page holds the rest
+    page = client.get("/households/?page=2").context["page"]
+    assert page.object_list[0].head_name  # the rows come whole, annotations included

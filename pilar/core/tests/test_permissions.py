@@ -17,6 +17,7 @@ A new URL must be added to the tables below, or to its app's `tests/matrix.py`, 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from pilar.api.api import api
 from pilar.casework.tests import matrix as casework_matrix
@@ -88,6 +89,10 @@ PAGES = {
         200 if role in STAFF | {"coordinator_a", "coordinator_b", "viewer"} else 403
     ),
     "audit-list": lambda role: 200 if role == "admin" else 403,
+    # A background export the admin asked for, still being written: its page is theirs only,
+    # and there is nothing to download yet.
+    "export-job": lambda role: 200 if role == "admin" else 404,
+    "export-download": lambda role: 404,
     "imports:list": page_edit,
     "imports:upload": lambda role: 405,
     "imports:template": page_edit,
@@ -175,10 +180,26 @@ def client_for(client, actors, role):
     return client
 
 
+@pytest.fixture
+def export_job(actors):
+    from pilar.audit.models import ExportJob
+
+    return ExportJob.objects.create(
+        user=actors["admin"],
+        kind="casework.households",
+        fmt="csv",
+        status=ExportJob.Status.RUNNING,
+        heartbeat_at=timezone.now(),
+    )
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_by_role(client, actors, people, batch, app_records, role):
+def test_pages_by_role(client, actors, people, batch, app_records, export_job, role):
     client = client_for(client, actors, role)
-    paths = {}
+    paths = {
+        "export-job": f"/exports/{export_job.pk}/",
+        "export-download": f"/exports/{export_job.pk}/download/",
+    }
     for made in app_records.values():
         paths.update(made.get("pages", {}))
     pages = all_pages()

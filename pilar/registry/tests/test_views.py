@@ -298,3 +298,18 @@ def test_a_decompression_bomb_photo_is_refused_with_the_reason(
     assert said in response.content.decode()
     a1.refresh_from_db()
     assert not a1.photo
+
+
+def test_a_long_pillar_export_runs_as_a_job_with_the_same_file(
+    client, actors, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    login(client, actors["operator"])
+    streamed = client.get("/pillars/", {"kind": "PSM", "format": "csv"}).content
+    settings.PILAR_EXPORT_BACKGROUND_FROM = 2
+    settings.PILAR_EXPORT_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/pillars/", {"kind": "PSM", "format": "csv"})
+    assert started.status_code == 302
+    body = b"".join(client.get(started["Location"] + "download/").streaming_content)
+    assert body == streamed

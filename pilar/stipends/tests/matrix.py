@@ -117,8 +117,11 @@ API_WRITE = {
         {"paid_on": "2099-01-01"},
         refused(VERIFY),
     ),
-    # Neither the payment list nor the receipts.
-    ("POST", "/api/v1/stipends/batches/{batch_id}/print"): ({"what": "x"}, refused(STAFF)),
+    # The payment list of the approved batch: printed in the background (202) for the staff.
+    ("POST", "/api/v1/stipends/batches/{batch_id}/print"): (
+        {"what": "nominatif", "group": "kind"},
+        lambda role: 202 if role in STAFF else 403,
+    ),
     ("POST", "/api/v1/stipends/lines/{line_id}/remove"): ({"reason": ""}, refused(DRAFT)),
     ("POST", "/api/v1/stipends/lines/{line_id}/reverse"): ({"reason": ""}, refused(VERIFY)),
 }

@@ -13,7 +13,10 @@ from python_calamine import CalamineWorkbook
 from pilar.audit.models import AuditEntry, ExportJob
 from pilar.casework.models import Household
 from pilar.lib.jobs import recover_all
-from pilar.tests_support import login
+from pilar.tests_support import english_messages, login
+
+# Pages speak each user's language: the users here read English.
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,9 @@ def test_person_list_counts_exactly_up_to_the_bound_then_about(client, actors, p
     login(client, actors["operator"])
     monkeypatch.setattr(paging, "EXACT_UP_TO", 2)
     page = client.get("/pillars/")
-    assert page.context["people_count"] >= 4
+    # Past the bound the count is at least the bound + 1, whatever the planner guesses for a
+    # table this small (its estimate varies with when the statistics were last gathered).
+    assert page.context["people_count"] >= 3
     html = page.content.decode()
     if connection.vendor == "postgresql":  # the planner's estimate, said as such
         assert page.context["page"].paginator.estimated and "about" in html

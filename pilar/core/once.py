@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from pilar.core.models import SubmittedForm
@@ -36,7 +37,12 @@ def _fingerprint(request) -> str:
         digest.update(f"{key}\0{request.POST.getlist(key)!r}\0".encode())
     for key in sorted(request.FILES):
         for upload in request.FILES.getlist(key):
+            # The content, not only the name and size: a roster corrected by one digit and sent
+            # again is another post.
             digest.update(f"{key}\0{upload.name}\0{upload.size}\0".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
     return digest.hexdigest()
 
 
@@ -59,7 +65,13 @@ def submit_once(view):
                 request,
                 _("This form was sent twice; the first one is being saved. Check the list."),
             )
-            return redirect(request.path)
+            # Back to the page the form was on: the form's own address may answer POST only.
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                back = request.path
+            return redirect(back)
         saved = False
         try:
             response = view(request, *args, **kwargs)

@@ -423,12 +423,7 @@ def get_job(request, batch_id: Id, job_id: Id):
 def get_job_file(request, batch_id: Id, job_id: Id):
     _require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
-    job = get_object_or_404(
-        batch.jobs.exclude(file=""),
-        pk=job_id,
-        status=BatchJob.Status.DONE,
-        kind__in=[BatchJob.Kind.NOMINATIF, BatchJob.Kind.RECEIPTS],
-    )
+    job = get_object_or_404(jobs.valid_prints(batch), pk=job_id)
     if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
         raise PermissionDenied
     audit_record(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import os
 import tempfile
 from pathlib import Path
 
@@ -309,14 +310,27 @@ def _print(job: BatchJob, by: Actor, heartbeat: Heartbeat) -> str:
             name = f"daftar-nominatif-{batch.pk}.pdf"
         out.seek(0)
         job.file.save(name, File(out, name=name), save=False)
+    # Names, NIKs and bank accounts: readable by the application's own user only.
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.chmod(job.file.path, 0o600)
     BatchJob.objects.filter(pk=job.pk).update(file=job.file.name)
     return _("Printed: %(count)s recipient(s).") % {"count": job.total}
+
+
+def valid_prints(batch: StipendBatch):
+    """The printed files that still show what `batch` pays: printed since its latest approval,
+    while it stays approved. A batch sent back to draft and approved again pays from a new
+    print, never from one made before (its names, accounts or lines may differ)."""
+    jobs = BatchJob.objects.filter(batch=batch, status=JobStatus.DONE, kind__in=DOCUMENTS)
+    if not batch.frozen or batch.approved_at is None:
+        return jobs.none()
+    return jobs.exclude(file="").filter(finished_at__gte=batch.approved_at)
 
 
 def latest_file(batch: StipendBatch, kind: str, *, user, group: str = "area") -> BatchJob | None:
     """The newest printed file of `kind` that `user` may read: a copy with full NIKs only for
     those who may see them."""
-    jobs = BatchJob.objects.filter(batch=batch, kind=kind, status=JobStatus.DONE).exclude(file="")
+    jobs = valid_prints(batch).filter(kind=kind)
     if kind == Kind.NOMINATIF:
         jobs = jobs.filter(options__group=group)
     full = can(user, Capability.PEOPLE_FULL_NIK)

@@ -711,12 +711,7 @@ def _frozen_or_back(request, batch):
 def batch_job_file(request, pk, job_pk):
     """One printed file; a copy with full NIKs only for those who may see them."""
     batch = _batch(request, pk)
-    job = get_object_or_404(
-        batch.jobs.exclude(file=""),
-        pk=job_pk,
-        status=BatchJob.Status.DONE,
-        kind__in=list(DOCUMENT_NAMES),
-    )
+    job = get_object_or_404(jobs.valid_prints(batch), pk=job_pk)
     if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
         raise Http404
     return _send_printed(request, batch, job, f"{job.kind}.pdf (job {job.pk})")

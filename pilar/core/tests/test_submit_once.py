@@ -69,3 +69,33 @@ def test_a_refused_post_can_be_sent_again_once_corrected(client, actors):
     assert client.post("/equipment/receipts/new/", good).status_code == 302
     assert StockReceipt.objects.get().quantity == 3
     assert not SubmittedForm.objects.filter(location="").exists()
+
+
+def test_a_second_click_while_the_first_saves_goes_back_to_the_form_page(client, actors, area):
+    """While the first post is still being saved (its fingerprint has no result yet), the
+    second is sent back to the page the form was on — the form's own address may take POST
+    only (a 405) — never to another site."""
+    login(client, actors["operator"])
+    client.post("/tagana/events/new/", event(area))
+    SubmittedForm.objects.update(location="")  # as while the first is still saving
+    back = client.post("/tagana/events/new/", event(area), HTTP_REFERER="http://testserver/tagana/")
+    assert back.status_code == 302 and back.url == "http://testserver/tagana/"
+    elsewhere = client.post(
+        "/tagana/events/new/", event(area), HTTP_REFERER="https://evil.example/x"
+    )
+    assert elsewhere.url == "/tagana/events/new/"
+    assert DisasterEvent.objects.count() == 1
+
+
+def test_a_file_corrected_in_place_is_another_post(client, actors):
+    """Two uploads with the same name and size but other content are two posts (a roster
+    corrected by one digit)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pilar.imports.models import Import
+
+    login(client, actors["operator"])
+    for digit in (b"1", b"2"):
+        roster = SimpleUploadedFile("daftar.csv", b"nama,nik\nSiti,137501410190000" + digit)
+        client.post("/imports/upload/", {"file": roster})
+    assert Import.objects.count() == 2

@@ -126,6 +126,40 @@ def test_batch_moves_from_draft_to_paid_with_each_page_answering_at_once(
     assert set(BatchJob.objects.values_list("status", flat=True)) == {"done"}
 
 
+def test_a_print_made_before_the_batch_was_sent_back_is_not_offered_again(
+    client, actors, rates, banked
+):
+    """Sent back to draft after printing and approved again, a batch pays from a new print:
+    the old file is neither the batch's payment list nor downloadable by its job's address."""
+    from pilar.audit.services import Actor
+    from pilar.stipends import services
+
+    by = Actor.system()
+    for person in (banked["a1"], banked["a2"]):
+        report(person, JULY)
+    psm = PillarKind.objects.get(code="PSM")
+    batch = services.stipend_batch_draft(
+        by=by, first_month=JULY, last_month=JULY, kinds=[psm], year=2024
+    )
+    services.stipend_batch_verify(by=by, batch=batch)
+    services.stipend_batch_approve(by=by, batch=batch)
+    as_user(client, actors, "finance")
+    client.post(f"/stipends/batches/{batch.pk}/print/", {"what": "nominatif-area"})
+    run_task_worker()
+    old = BatchJob.objects.get(kind="nominatif")
+    assert client.get(f"/stipends/batches/{batch.pk}/jobs/{old.pk}/file").status_code == 200
+    batch.refresh_from_db()
+    services.stipend_batch_return(by=by, batch=batch, reason="rekening salah")
+    batch.refresh_from_db()
+    services.stipend_batch_verify(by=by, batch=batch)
+    with time_machine.travel(datetime.timedelta(seconds=5)):
+        services.stipend_batch_approve(by=by, batch=batch)
+    assert client.get(f"/stipends/batches/{batch.pk}/jobs/{old.pk}/file").status_code == 404
+    assert client.get(f"/api/v1/stipends/batches/{batch.pk}/jobs/{old.pk}/file").status_code == 404
+    answer = client.get(f"/stipends/batches/{batch.pk}/nominatif.pdf")
+    assert answer.status_code == 302  # print it first
+
+
 def test_a_refusal_found_by_the_worker_reaches_the_page_and_changes_nothing(
     client, actors, rates, banked, by
 ):

@@ -49,11 +49,19 @@ class ExportSpec:
 
 
 _builders: dict[str, str] = {}
+_capabilities: dict[str, str] = {}
 
 
-def register_export(kind: str, builder: str) -> None:
-    """`builder`: the dotted path of `(user, params: QueryDict, fmt) -> ExportSpec`."""
+def register_export(kind: str, builder: str, *, capability: str) -> None:
+    """`builder`: the dotted path of `(user, params: QueryDict, fmt) -> ExportSpec`;
+    `capability`: what the list's page needs, checked again when the file is taken (a user who
+    lost the role since asking cannot take it)."""
     _builders[kind] = builder
+    _capabilities[kind] = capability
+
+
+def capability_of(kind: str) -> str | None:
+    return _capabilities.get(kind)
 
 
 def background_from() -> int:

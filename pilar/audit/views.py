@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
-from pilar.audit.exports import download
+from pilar.audit.exports import capability_of, download
 from pilar.audit.models import AuditEntry, ExportJob
 from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import file_response
@@ -113,6 +113,9 @@ def _own_job(request, pk: int) -> ExportJob:
     """A job of the user asking (anyone else's is not found); one whose worker vanished is
     marked failed first."""
     job = get_object_or_404(ExportJob, pk=pk, user=request.user)
+    capability = capability_of(job.kind)
+    if capability is None or not can(request.user, Capability(capability)):
+        raise Http404  # the list is no longer the user's to read
     if job.is_running and recover_stale(
         ExportJob.objects.filter(pk=job.pk), ExportJob.WORKING, _stopped
     ):

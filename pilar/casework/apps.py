@@ -10,5 +10,13 @@ class CaseworkConfig(AppConfig):
         from pilar.audit.exports import register_export
 
         # Exports past the bound run as background jobs (pilar/audit/exports.py).
-        register_export("casework.households", "pilar.casework.views.household_export")
-        register_export("casework.activities", "pilar.casework.views.activity_export")
+        register_export(
+            "casework.households",
+            "pilar.casework.views.household_export",
+            capability="casework.view",
+        )
+        register_export(
+            "casework.activities",
+            "pilar.casework.views.activity_export",
+            capability="casework.view",
+        )

@@ -11,4 +11,6 @@ class RegistryConfig(AppConfig):
         from pilar.audit.exports import register_export
 
         # Exports past the bound run as background jobs (pilar/audit/exports.py).
-        register_export("registry.people", "pilar.registry.views.person_export")
+        register_export(
+            "registry.people", "pilar.registry.views.person_export", capability="people.view"
+        )

@@ -90,6 +90,19 @@ def test_another_user_cannot_see_or_download_the_file(
     assert client.get(started["Location"] + "download/").status_code == 404
 
 
+def test_a_user_who_lost_the_role_cannot_take_the_file(
+    client, actors, caseload, django_capture_on_commit_callbacks
+):
+    from pilar.accounts.models import RoleGrant
+
+    login(client, actors["operator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/households/?format=csv")
+    assert client.get(started["Location"] + "download/").status_code == 200
+    RoleGrant.objects.filter(user=actors["operator"]).delete()
+    assert client.get(started["Location"] + "download/").status_code == 404
+
+
 def test_a_job_whose_worker_vanished_is_failed(client, actors, caseload):
     login(client, actors["operator"])
     started = client.get("/households/?format=csv")  # no on_commit run: the job never starts

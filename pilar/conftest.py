@@ -1,4 +1,4 @@
-"""Shared fixtures: the standard actors and small `make_*` factories (STYLE.md)."""
+"""Shared fixtures: the standard actors and small `make_*` factories."""
 
 from __future__ import annotations
 

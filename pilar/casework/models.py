@@ -1,7 +1,7 @@
 """Casework: the households pillars accompany, who accompanies whom, what was done, and the
 monthly reports the coordinator verifies.
 
-Words (DOMAIN.md): KK = family card (`Household.kk_number`), PMKS/PPKS = `NeedCategory`,
+Words: KK = family card (`Household.kk_number`), PMKS/PPKS = `NeedCategory`,
 pendampingan = `Caseload`, kegiatan/kunjungan = `Activity`, laporan bulanan = `MonthlyReport`.
 """
 

@@ -3,7 +3,7 @@
 About 30 groups spread over the kelurahan that have households, each with 5–12 member
 households of its kelurahan (a chair, a secretary and a treasurer), one companion from the
 Pendamping KUBE of its kecamatan (every pendamping accompanies at least one group), the 2021
-APBD aid of Rp25,000,000 in goods to 10 groups (5 in Guguak Panjang, 5 in ABTB; DOMAIN.md §5)
+APBD aid of Rp25,000,000 in goods to 10 groups (5 in Guguak Panjang, 5 in ABTB)
 and monthly business records for 2024. Deterministic from `rng`; written through the services
 so every row is validated and audited like any other write.
 """
@@ -142,7 +142,7 @@ def load_kube(*, rng: random.Random, fake, by: Actor, pendamping, households_by_
 
 def _aid(rng: random.Random, by: Actor, groups: list[KubeGroup]) -> None:
     # 2021: Rp25 million in goods from the revised APBD to 5 groups in Guguak Panjang (.01)
-    # and 5 in Aur Birugo Tigo Baleh (.03), as reported (DOMAIN.md §5).
+    # and 5 in Aur Birugo Tigo Baleh (.03), as reported.
     for kecamatan in ("13.75.01", "13.75.03"):
         eligible = [
             g for g in groups if g.area.code.startswith(kecamatan + ".") and g.founded_on < AID_2021

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.regions.models import Area
 
-# DOMAIN.md §5: a KUBE is 5–20 heads of household. Outside that range is shown as a warning,
+# A KUBE is 5–20 heads of household. Outside that range is shown as a warning,
 # not refused: groups form and shrink one household at a time.
 MIN_MEMBERS = 5
 MAX_MEMBERS = 20
@@ -68,7 +68,7 @@ class KubeGroup(models.Model):
 
     @staticmethod
     def size_problem(count: int) -> str:
-        """ "small", "large" or "" for a group of `count` open members (DOMAIN.md §5: 5–20)."""
+        """ "small", "large" or "" for a group of `count` open members (a KUBE is 5–20)."""
         if count < MIN_MEMBERS:
             return "small"
         if count > MAX_MEMBERS:

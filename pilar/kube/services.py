@@ -171,7 +171,7 @@ def kube_member_add(
     joined_on: datetime.date | None = None,
 ) -> KubeMember:
     """Add a household to a group. Refuses a household already in a group, one from another
-    kelurahan (a KUBE's members are neighbours: DOMAIN.md §5), and a second chair, secretary or
+    kelurahan (a KUBE's members are neighbours), and a second chair, secretary or
     treasurer."""
     # Lock the group so two operators cannot both appoint its chair.
     group = KubeGroup.objects.select_for_update().select_related("area").get(pk=group.pk)

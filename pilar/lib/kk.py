@@ -2,7 +2,7 @@
 
 Digits 1-6 are the area where the card was issued (checked like a NIK's: a known province,
 kab/kota and kecamatan not 00), 7-12 the registration date (only day 01-31 and month 01-12 are
-checked: the exact layout is unverified, DOMAIN.md §8), 13-16 a serial that is never 0000.
+checked: the exact layout is unverified), 13-16 a serial that is never 0000.
 """
 
 from __future__ import annotations

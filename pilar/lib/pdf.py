@@ -1,4 +1,4 @@
-"""PDF documents people sign or file: A4, the office's letterhead, Indonesian (DESIGN.md).
+"""PDF documents people sign or file: A4, the office's letterhead, Indonesian.
 
 Drawn straight onto a ReportLab canvas, row by row, rather than through platypus: a payment
 list of 300,000 lines streams from the database into the file without every row being built in

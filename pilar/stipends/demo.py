@@ -1,7 +1,7 @@
 """Tali kasih for `pilar demo`: 2024 as the seed story tells it, late and quarterly.
 
 - Rates from January 2024 out of the APBD: PSM and TKSK Rp400,000 a month, Tagana Rp200,000
-  (DOMAIN.md), Pendamping KUBE Rp300,000 (the office's configured choice); ceilings for 2024
+  (published), Pendamping KUBE Rp300,000 (the office's configured choice); ceilings for 2024
   and 2025.
 - January–March drafted in April and paid on 29 April 2024; April–June paid on 30 July 2024.
 - July–September in one batch, approved and paid on 22 October 2024, the training day.

@@ -19,7 +19,7 @@ TRAINING_DAY = D(2024, 10, 22)
 KINDS = ["PSM", "TKSK", "TAGANA", "PENDAMPING_KUBE"]
 ABSENT_ON_TRAINING_DAY = 4
 # The basic PSM training Permensos 10/2019 requires: Bukittinggi trained 135 PSM in November
-# 2025 (DOMAIN.md §7); the other PSM serving still lack it, which /trainings/requirements/ shows.
+# 2025; the other PSM serving still lack it, which /trainings/requirements/ shows.
 PSM_BASIC = (D(2025, 11, 18), D(2025, 11, 20), 135)
 # The yearly Tagana refreshers: (key, first day, last day).
 TAGANA_REFRESHERS = [

@@ -1,4 +1,4 @@
-"""Bukittinggi's area tree (DOMAIN.md §7), frozen here so later loader changes cannot alter it."""
+"""Bukittinggi's area tree, frozen here so later loader changes cannot alter it."""
 
 from django.db import migrations
 

@@ -43,7 +43,7 @@ TRAINING_DAY = D(2024, 10, 22)
 SEED = 20241022
 BANKS = ["Bank Nagari", "BRI", "BNI", "Bank Mandiri", "BSI"]
 BIRTH_PLACES = ["Bukittinggi"] * 6 + ["Agam", "Padang", "Payakumbuh", "Padang Panjang", "Solok"]
-# Kepala Dinas over time (DOMAIN.md §7): who signed SKs in which years.
+# Kepala Dinas over time: who signed SKs in which years.
 SIGNERS = [(2019, "Kepala Dinas Sosial"), (2021, "Linda Faroza"), (2023, "Syanji Faredy")]
 OUTSIDE_AREAS = ["130601", "130602", "137101", "137104", "137601"]  # Agam, Padang, Payakumbuh
 

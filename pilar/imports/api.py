@@ -20,6 +20,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
 from pilar.imports.columns import column_letter
+from pilar.imports.engine import StartRule, shown_problem
 from pilar.imports.models import Import, ImportRow
 from pilar.lib.nik import mask_nik
 
@@ -74,6 +75,9 @@ class PreviewIn(Body):
         dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=60)]] | None
     ) = Field(None, max_length=500)
     sheet: str | None = Field(None, max_length=200)
+    # New duties whose row has no start date (TMT): "sk" takes the row's SK date, a date
+    # (YYYY-MM-DD) is used for all of them; absent, such rows are rejected.
+    start_date: str | None = Field(None, max_length=20)
 
 
 class CommitIn(Body):
@@ -159,8 +163,8 @@ def list_rows(
             name=r.name,
             plan=r.plan,
             problems=[
-                {"severity": p[0], "field": p[1], "value": p[2], "message": p[3]}
-                for p in r.problems
+                {"severity": p.severity, "field": p.key, "value": p.value, "message": p.message}
+                for p in map(shown_problem, r.problems)
             ],
         )
         for r in rows[offset : offset + limit]
@@ -172,13 +176,16 @@ def preview_import(request, import_id: Id, payload: PreviewIn):
     """Check the rows (with the recognised mapping, or `mapping` {column letter: field})."""
     batch = _batch(request, import_id)
     by = _actor(request)
+    start_rule = (
+        StartRule.from_text(payload.start_date, "start_date") if payload.start_date else None
+    )
     if payload.sheet and payload.sheet != batch.sheet:
         batch = services.import_choose_sheet(by=by, batch=batch, sheet=payload.sheet)
     mapping = batch.mapping
     if payload.mapping is not None:
         letters = {column_letter(c[0]): str(c[0]) for c in batch.columns}
         mapping = {letters.get(k.upper(), k): v for k, v in payload.mapping.items()}
-    services.import_set_mapping(by=by, batch=batch, mapping=mapping)
+    services.import_set_mapping(by=by, batch=batch, mapping=mapping, start_rule=start_rule)
     tasks.queue_check(batch)
     return Status(202, _out(batch))
 

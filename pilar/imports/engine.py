@@ -30,6 +30,7 @@ from pilar.accounts.access import Capability, area_in_scope, area_scope
 from pilar.imports.columns import BY_KEY, PERSON_KEYS, column_letter
 from pilar.imports.lookup import Lookup
 from pilar.imports.normalize import (
+    PROBLEM_CODES,
     CellProblem,
     date_from_cell,
     nik_from_cell,
@@ -38,10 +39,11 @@ from pilar.imports.normalize import (
     text_from_cell,
 )
 from pilar.lib.dates import long_date
-from pilar.lib.nik import mask_nik, nik_sex
+from pilar.lib.nik import mask_nik, nik_sex, normalize_nik
+from pilar.lib.params import InputError, parse_date
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
-from pilar.registry.services import assignment_field_errors, person_field_errors
+from pilar.registry.services import MIN_AGE, assignment_field_errors, person_field_errors
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 CHUNK = 2000
@@ -80,6 +82,48 @@ DUTY_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class StartRule:
+    """Where a new duty's start date (TMT) comes from when its row has none: the row's own SK
+    date (`SK`) or one date chosen for the whole file (`DATE`). Without a rule such a row is
+    refused. Chosen at the mapping step (or `pilar import-roster --start-date`), stored with
+    the import, applied alike by the preview and the commit (docs/IMPORTS.md)."""
+
+    source: str
+    date: datetime.date | None = None
+
+    SK = "sk"
+    DATE = "date"
+
+    @classmethod
+    def from_text(cls, text: str, field: str) -> StartRule:
+        """'sk' or a date (YYYY-MM-DD); raises InputError naming `field` otherwise."""
+        text = (text or "").strip()
+        if text.casefold() == cls.SK:
+            return cls(cls.SK)
+        try:
+            day = parse_date(text or "-", field, low=EARLIEST_START)
+        except InputError as exc:
+            raise InputError(
+                field,
+                exc.message_text + " " + _("Or write sk to take each row's SK date."),
+            ) from exc
+        return cls(cls.DATE, day)
+
+    @classmethod
+    def stored(cls, source: str, day: datetime.date | None) -> StartRule | None:
+        """The rule an import keeps (`Import.start_rule`, `Import.start_rule_date`)."""
+        if source == cls.SK:
+            return cls(cls.SK)
+        if source == cls.DATE and day is not None:
+            return cls(cls.DATE, day)
+        return None
+
+
+# The earliest start date a rule may give (the registry's oldest duties are younger).
+EARLIEST_START = datetime.date(1950, 1, 1)
+
+
 @dataclass(slots=True)
 class RowResult:
     number: int
@@ -98,6 +142,8 @@ class RowResult:
     def add(self, severity: str, key: str, value, message: str, code: str = "") -> None:
         problem = [severity, key, "" if value is None else str(value), message]
         if code:
+            if code not in PROBLEM_CODES:
+                raise ValueError(f"unlisted problem code {code!r}: add it to PROBLEM_CODES")
             problem.append(code)  # what kind of problem, for the rejected-rows report
         self.problems.append(problem)
 
@@ -373,7 +419,10 @@ def read_row(
         if not values and not raw:
             return None
         row = RowResult(number=number, values=values)
-    if raw:
+    if raw or "kind" in values:
+        # A duty without any area cell still needs its area worked out (or refused): a
+        # city-wide kind takes the only city; a kelurahan's or kecamatan's kind says what is
+        # missing.
         _read_areas(row, raw, lookup)
     return row
 
@@ -422,7 +471,7 @@ def _place_and_date(row, number, values, text, lookup, today):
         )
     except CellProblem as exc:
         row = row or RowResult(number=number, values=values)
-        row.add(ERROR, "birth_date", text, exc.message)
+        row.add(ERROR, "birth_date", text, exc.message, exc.code)
     return row
 
 
@@ -491,7 +540,7 @@ def _work_out_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
             if warning:
                 row.add(WARNING, "residence", raw["residence"], warning)
         except CellProblem as exc:
-            row.add(ERROR, "residence", raw["residence"], exc.message)
+            row.add(ERROR, "residence", raw["residence"], exc.message, exc.code)
     kecamatan = kelurahan = None
     if "kecamatan" in raw:
         try:
@@ -499,14 +548,14 @@ def _work_out_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
             if warning:
                 row.add(WARNING, "kecamatan", raw["kecamatan"], warning)
         except CellProblem as exc:
-            row.add(ERROR, "kecamatan", raw["kecamatan"], exc.message)
+            row.add(ERROR, "kecamatan", raw["kecamatan"], exc.message, exc.code)
     if "kelurahan" in raw:
         try:
             kelurahan, warning = lookup.area(raw["kelurahan"], Area.Level.KELURAHAN, kecamatan)
             if warning:
                 row.add(WARNING, "kelurahan", raw["kelurahan"], warning)
         except CellProblem as exc:
-            row.add(ERROR, "kelurahan", raw["kelurahan"], exc.message)
+            row.add(ERROR, "kelurahan", raw["kelurahan"], exc.message, exc.code)
     kind = values.get("kind")
     if kind is None:
         return
@@ -540,7 +589,7 @@ def _work_out_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
         else:
             values["area"] = lookup.city_for(kelurahan or kecamatan)
     except CellProblem as exc:
-        row.add(ERROR, "kecamatan", "", exc.message)
+        row.add(ERROR, "kecamatan", "", exc.message, exc.code)
 
 
 # Deciding against the registry ------------------------------------------------------------
@@ -549,8 +598,17 @@ def _work_out_areas(row: RowResult, raw: dict, lookup: Lookup) -> None:
 class Checker:
     """Decides what each row does, remembering what earlier rows did (see the module doc)."""
 
-    def __init__(self, *, user, lookup: Lookup, today: datetime.date, mapped: set[str]):
+    def __init__(
+        self,
+        *,
+        user,
+        lookup: Lookup,
+        today: datetime.date,
+        mapped: set[str],
+        start_rule: StartRule | None = None,
+    ):
         self.user = user if getattr(user, "is_authenticated", False) else None
+        self.start_rule = start_rule
         self.lookup = lookup
         self.today = today
         self.mapped = mapped
@@ -837,14 +895,11 @@ class Checker:
                             "start": long_date(other.start),
                         },
                     )
-                else:
-                    row.add(
-                        ERROR,
-                        "start_date",
-                        "",
-                        _("Tanggal Mulai is empty; a new duty needs its first day (TMT)."),
-                    )
-                return
+                    return
+                start = self._ruled_start(row, person)
+                if start is None:
+                    return
+                match = next((d for d in duties if d.start == start), None)
         else:
             match = next((d for d in duties if d.start == start), None)
         if match is not None:
@@ -940,6 +995,83 @@ class Checker:
             "sk_date": values.get("sk_date"),
             "sk_signer": values.get("sk_signer", ""),
         }
+
+    def _ruled_start(self, row: RowResult, person: PersonDraft) -> datetime.date | None:
+        """The start date the file's rule gives a new duty whose row has none (with a warning
+        saying where it came from), or None with the reason the row is refused."""
+        rule = self.start_rule
+        if rule is None:
+            row.add(
+                ERROR,
+                "start_date",
+                "",
+                _(
+                    "Tanggal Mulai is empty; a new duty needs its first day (TMT). Fill it in, "
+                    "or choose a rule for rows without a start date at the mapping step."
+                ),
+                "start_missing",
+            )
+            return None
+        sk_date = row.values.get("sk_date")
+        if rule.source == StartRule.SK:
+            if sk_date is None:
+                row.add(
+                    ERROR,
+                    "start_date",
+                    "",
+                    _(
+                        "Tanggal Mulai is empty and the rule takes it from the SK date, but this "
+                        "row has no Tanggal SK; fill in one of the two."
+                    ),
+                    "start_rule_refused",
+                )
+                return None
+            start = sk_date
+            said = _(
+                "Tanggal Mulai %(date)s is the SK date (Tanggal SK), taken by the rule chosen "
+                "for rows without a start date."
+            )
+        else:
+            start = rule.date
+            if sk_date is not None and start.year > sk_date.year:
+                row.add(
+                    ERROR,
+                    "start_date",
+                    long_date(start),
+                    _(
+                        "The date chosen for rows without a start date, %(date)s, is after the "
+                        "year of this row's SK (%(sk)s); fill in this row's Tanggal Mulai."
+                    )
+                    % {"date": long_date(start), "sk": long_date(sk_date)},
+                    "start_rule_refused",
+                )
+                return None
+            said = _(
+                "Tanggal Mulai %(date)s is the date chosen for rows without a start date "
+                "(not from this row)."
+            )
+        if person.birth_date and person.age_on(start) < MIN_AGE:
+            row.add(
+                ERROR,
+                "start_date",
+                long_date(start),
+                _(
+                    "The rule for rows without a start date gives %(date)s, when %(name)s "
+                    "(born %(born)s) was not yet %(age)s; fill in this row's Tanggal Mulai."
+                )
+                % {
+                    "date": long_date(start),
+                    "name": person.name,
+                    "born": long_date(person.birth_date),
+                    "age": MIN_AGE,
+                },
+                "start_rule_refused",
+            )
+            return None
+        row.add(
+            WARNING, "start_date", long_date(start), said % {"date": long_date(start)}, "start_rule"
+        )
+        return start
 
     def _compare_duty(self, row: RowResult, match: Duty, kind, area: Area, end) -> None:
         values = row.values
@@ -1162,6 +1294,11 @@ class Summary:
     rejected: int = 0
     warnings: int = 0
     notes: int = 0
+    # Rows whose new duty took its start date from the file's rule (their warning says so;
+    # the operator who chose the rule has accepted it, so they are not in `warnings`).
+    start_ruled: int = 0
+    # Rows refused for want of a start date, with no rule chosen (the preview offers one).
+    start_missing: int = 0
     people_new: int = 0
     people_updated: int = 0
     duties_new: int = 0
@@ -1172,10 +1309,15 @@ class Summary:
         self.rows += 1
         setattr(self, row.status, getattr(self, row.status) + 1)
         if row.problems:
-            if any(p[0] == WARNING for p in row.problems):
+            codes = {p[4] for p in row.problems if len(p) > 4}
+            if any(p[0] == WARNING and p[4:] != ["start_rule"] for p in row.problems):
                 self.warnings += 1
             if any(p[0] == NOTE for p in row.problems):
                 self.notes += 1
+            if "start_rule" in codes and row.status != REJECTED:
+                self.start_ruled += 1
+            if "start_missing" in codes:
+                self.start_missing += 1
         if row.status != REJECTED:
             self.people_new += row.person_create
             self.people_updated += bool(row.person_changes)
@@ -1323,8 +1465,8 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
                 row.problems.append(key)  # a problem read_row already worded
             else:
                 row.add(ERROR, key, text, message, code)
-        if row_areas:
-            _read_areas(row, row_areas, lookup)
+        if row_areas or "kind" in row_values:
+            _read_areas(row, row_areas or {}, lookup)
         results.append(row)
     return results, empty
 
@@ -1350,11 +1492,14 @@ def decide_chunks(
     on_chunk: Callable[[list[RowResult]], None] | None = None,
     poisoned: dict | None = None,
     plans: bool = True,
+    start_rule: StartRule | None = None,
 ) -> Summary:
     """Decide the rows of every chunk, in order, against the registry and the rows before.
     `plans`: also word each row's plan (stored checks and commits; a dry run shows none)."""
     with _fewer_collections():
-        checker = Checker(user=user, lookup=lookup, today=today, mapped=mapped)
+        checker = Checker(
+            user=user, lookup=lookup, today=today, mapped=mapped, start_rule=start_rule
+        )
         checker.poisoned = poisoned or {}
         summary = Summary(conflicts=checker.conflicts)
         for results, empty in chunks:
@@ -1388,3 +1533,31 @@ def _chunks(rows: Iterable[tuple[int, list]], header_row: int) -> Iterator[list]
     rows = itertools.dropwhile(lambda item: item[0] <= header_row, rows)
     while chunk := list(itertools.islice(rows, CHUNK)):
         yield chunk
+
+
+# Showing a problem --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShownProblem:
+    severity: str
+    key: str
+    column: str
+    value: str
+    message: str
+    code: str
+
+
+def shown_problem(problem: list) -> ShownProblem:
+    """A stored problem as the pages, the API and the command line show it: a NIK masked as the
+    row's header masks it (`mask_nik`), in the value and wherever the message quotes it."""
+    severity, key, value, message = problem[:4]
+    code = problem[4] if len(problem) > 4 else ""
+    if key == "nik" and value:
+        digits = normalize_nik(value)
+        if len(digits) >= 8 and digits.isascii() and digits.isdigit():
+            masked = mask_nik(digits)
+            message = message.replace(value, masked).replace(digits, masked)
+            value = masked
+    column = BY_KEY[key].header if key in BY_KEY else key
+    return ShownProblem(severity, key, column, value, message, code)

@@ -4,8 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pilar.imports.columns import COLUMNS, column_letter
+from pilar.imports.engine import StartRule
 from pilar.imports.models import Import, ImportRow
 from pilar.lib.fields import SearchField
+from pilar.lib.params import InputError
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.txt"
 
@@ -47,6 +49,37 @@ class MappingForm(forms.Form):
                 initial=batch.mapping.get(str(index), ""),
             )
             self.columns.append((self[name], [s for s in samples if s][:3]))
+        # Rows that would add a duty but have no start date (TMT): a rule for the whole file.
+        self.fields["start_rule"] = forms.ChoiceField(
+            label=_("New duties without a start date (TMT)"),
+            choices=Import.StartRule.choices,
+            required=False,
+            initial=batch.start_rule,
+            widget=forms.RadioSelect,
+        )
+        self.fields["start_rule_date"] = forms.CharField(
+            label=_("Start date for all of them"),
+            required=False,
+            max_length=20,
+            initial=batch.start_rule_date.isoformat() if batch.start_rule_date else "",
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_rule") == Import.StartRule.DATE:
+            try:
+                data["start_rule_value"] = StartRule.from_text(
+                    data.get("start_rule_date", ""), str(self.fields["start_rule_date"].label)
+                )
+            except InputError as exc:
+                self.add_error("start_rule_date", exc.message_text)
+        elif data.get("start_rule") == Import.StartRule.SK:
+            data["start_rule_value"] = StartRule(StartRule.SK)
+        return data
+
+    def start_rule(self) -> StartRule | None:
+        return self.cleaned_data.get("start_rule_value")
 
     def mapping(self) -> dict[str, str]:
         return {

@@ -42,6 +42,22 @@ class Import(models.Model):
     columns = models.JSONField(default=list, blank=True)  # [[letter, header, [samples]], ...]
     mapping = models.JSONField(default=dict, blank=True)  # {"0": "nik", ...}
     notes = models.JSONField(default=list, blank=True)  # file-level remarks shown to the user
+
+    class StartRule(models.TextChoices):
+        REJECT = "", _("leave such rows rejected")
+        SK = "sk", _("use the SK date as the start date (TMT)")
+        DATE = "date", _("use one date for all of them")
+
+    # Where a new duty's start date comes from when its row has none (pilar.imports.engine
+    # StartRule): kept with the import so that a check run again, or the commit, applies it alike.
+    start_rule = models.CharField(
+        _("rows without a start date"),
+        max_length=4,
+        choices=StartRule.choices,
+        default=StartRule.REJECT,
+        blank=True,
+    )
+    start_rule_date = models.DateField(_("start date for rows without one"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.MAPPING
     )
@@ -93,6 +109,13 @@ class Import(models.Model):
         return f"#{self.pk} {self.filename}"
 
     WORKING = ("checking", "committing", "undoing")
+
+    @property
+    def start_rule_value(self):
+        """The stored rule as the check applies it (None: such rows are refused)."""
+        from pilar.imports.engine import StartRule
+
+        return StartRule.stored(self.start_rule, self.start_rule_date)
 
     @property
     def is_running(self) -> bool:

@@ -28,6 +28,7 @@ from pilar.lib.nik import NIK_LENGTH, normalize_nik
 from pilar.lib.phone import normalize_phone
 
 __all__ = [
+    "PROBLEM_CODES",
     "CellProblem",
     "date_from_cell",
     "header_key",
@@ -40,6 +41,34 @@ __all__ = [
 _MAX_SHOWN = 60  # characters of a cell value quoted in a message
 
 
+# Every kind of problem a checked row can carry, by its code (the fifth item of a stored
+# problem). The rejected-rows report and the command line read them; each one has a test going
+# through `pilar import-roster` (pilar/imports/tests/test_cli.py), so a new code must be listed
+# here, and then tested, before any row can carry it.
+PROBLEM_CODES: dict[str, str] = {
+    "nik_number": "a NIK stored as a number (digits may be lost)",
+    "nik_scientific": "a NIK written in scientific notation",
+    "nik_type": "a NIK cell holding a date, time or TRUE/FALSE",
+    "date_format": "a date that cannot be read",
+    "date_invalid": "a date that does not exist",
+    "sex": "a sex other than L or P",
+    "phone": "a phone number that cannot be read",
+    "ttl": "a place and date of birth that cannot be split",
+    "too_long": "a text longer than the registry keeps",
+    "number_cell": "an account or SK number stored as a number",
+    "area_code": "an area code that names no area of that level",
+    "area_ambiguous": "an area name shared by several areas",
+    "area_unknown": "an area name that is not known",
+    "area_city": "a city-wide duty without a kecamatan or kelurahan to place it",
+    "kind": "an unknown pillar kind",
+    "education": "an unknown education level",
+    "end_reason": "an unknown end reason",
+    "start_missing": "a new duty without a start date (TMT) and no rule for it",
+    "start_rule": "a start date given by the file's rule (a warning)",
+    "start_rule_refused": "a start date the file's rule would give, refused for this row",
+}
+
+
 class CellProblem(ValueError):
     """A cell that cannot be read.
 
@@ -48,6 +77,8 @@ class CellProblem(ValueError):
     """
 
     def __init__(self, message: str, code: str) -> None:
+        if code not in PROBLEM_CODES:
+            raise ValueError(f"unlisted problem code {code!r}: add it to PROBLEM_CODES")
         super().__init__(message)
         self.message = message
         self.code = code

@@ -239,8 +239,15 @@ def import_choose_sheet(*, by: Actor, batch: Import, sheet: str) -> Import:
     return batch
 
 
-def import_set_mapping(*, by: Actor, batch: Import, mapping: dict[str, str]) -> Import:
-    """Store the operator's mapping {column index: field} and queue the check."""
+def import_set_mapping(
+    *,
+    by: Actor,
+    batch: Import,
+    mapping: dict[str, str],
+    start_rule: engine.StartRule | None = None,
+) -> Import:
+    """Store the operator's mapping {column index: field} and the rule giving a start date to
+    rows without one (`start_rule`, None: such rows are refused), and queue the check."""
     _require_right(by)
     columns = {str(c[0]) for c in batch.columns}
     clean = {str(k): v for k, v in mapping.items() if v}
@@ -269,6 +276,8 @@ def import_set_mapping(*, by: Actor, batch: Import, mapping: dict[str, str]) -> 
         [Import.Status.MAPPING, Import.Status.PREVIEW, Import.Status.FAILED],
         Import.Status.CHECKING,
         mapping=clean,
+        start_rule=start_rule.source if start_rule else Import.StartRule.REJECT,
+        start_rule_date=start_rule.date if start_rule else None,
         progress_done=0,
         message="",
         summary={},
@@ -279,7 +288,15 @@ def import_set_mapping(*, by: Actor, batch: Import, mapping: dict[str, str]) -> 
         action=AuditEntry.Action.UPDATE,
         obj=batch,
         note=_("mapping set; checking"),
-        changes={"mapping": [None, clean]},
+        changes={
+            "mapping": [None, clean],
+            "start_rule": [
+                None,
+                (start_rule.date.isoformat() if start_rule.date else start_rule.source)
+                if start_rule
+                else "",
+            ],
+        },
     )
     return batch
 
@@ -302,6 +319,7 @@ def _pass(batch: Import, user, on_chunk) -> engine.Summary:
         mapped=set(batch.mapping.values()),
         on_chunk=on_chunk,
         poisoned=batch.conflicts,
+        start_rule=batch.start_rule_value,
     )
 
 
@@ -371,7 +389,14 @@ def _stored_pass(batch: Import, heartbeat: Heartbeat) -> engine.Summary | None:
     return None
 
 
-def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict | None = None):
+def check_in_memory(
+    path: Path,
+    *,
+    user,
+    sheet: str | None = None,
+    mapping: dict | None = None,
+    start_rule: engine.StartRule | None = None,
+):
     """The CLI's dry run: the same check, nothing stored. Returns (summary, rows with errors or
     warnings — at most SHOWN_ROWS of them —, layout)."""
     problems: list[engine.RowResult] = []
@@ -401,6 +426,7 @@ def check_in_memory(path: Path, *, user, sheet: str | None = None, mapping: dict
             on_chunk=keep,
             poisoned=poisoned,
             plans=False,
+            start_rule=start_rule,
         )
         if not summary.conflicts:
             break

@@ -16,6 +16,7 @@ from pilar.audit.services import Actor, audit_record
 from pilar.core.once import submit_once
 from pilar.imports import exports, services, tasks
 from pilar.imports.columns import BY_KEY
+from pilar.imports.engine import shown_problem
 from pilar.imports.forms import (
     CommitForm,
     ImportFilterForm,
@@ -139,6 +140,7 @@ def import_detail(request, pk: int):
             ("rejected", _("Rejected"), summary.get("rejected", 0)),
         ],
         "to_save": summary.get("new", 0) + summary.get("updated", 0),
+        "start_mapped": "start_date" in batch.mapping.values(),
     }
     if batch.status in {Import.Status.MAPPING, Import.Status.FAILED, Import.Status.PREVIEW}:
         context["mapping_form"] = MappingForm(batch=batch)
@@ -174,15 +176,7 @@ def _rows_context(request, batch: Import) -> dict:
     areas = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
     shown = []
     for r in page:
-        problems = [
-            {
-                "severity": p[0],
-                "column": BY_KEY[p[1]].header if p[1] in BY_KEY else p[1],
-                "value": mask_nik(p[2]) if p[1] == "nik" and len(p[2]) == 16 else p[2],
-                "message": p[3],
-            }
-            for p in r.problems
-        ]
+        problems = [shown_problem(p) for p in r.problems]
         shown.append(
             {
                 "row": r,
@@ -274,11 +268,18 @@ def import_mapping(request, pk: int):
     batch = _batch(request, pk)
     form = MappingForm(request.POST, batch=batch)
     if not form.is_valid():
-        messages.error(request, _("Choose a field (or none) for every column."))
+        if any(name.startswith("col_") for name in form.errors):
+            messages.error(request, _("Choose a field (or none) for every column."))
+        for name in ("start_rule", "start_rule_date"):
+            for error in form.errors.get(name, ()):
+                messages.error(request, error)
         return redirect("imports:detail", batch.pk)
     try:
         services.import_set_mapping(
-            by=Actor.from_request(request), batch=batch, mapping=form.mapping()
+            by=Actor.from_request(request),
+            batch=batch,
+            mapping=form.mapping(),
+            start_rule=form.start_rule(),
         )
     except ValidationError as exc:
         _errors(request, exc)

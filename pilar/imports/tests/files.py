@@ -104,3 +104,99 @@ def saved(by, batch, *, accept_warnings: bool = False, accept_rejected: bool = F
         by=by, batch=batch, accept_warnings=accept_warnings, accept_rejected=accept_rejected
     )
     return services.import_commit(batch_id=batch.pk, by=by)
+
+
+# An office's own roster, as the office keeps it: a title above the header, the SK number and
+# date, no start date (TMT) column. docs/IMPORTS.md describes how it goes in.
+OFFICE_HEADERS = [
+    "No",
+    "Nama Lengkap",
+    "No. KTP",
+    "L/P",
+    "Tempat Lahir",
+    "Tgl Lahir",
+    "Alamat",
+    "Desa/Kelurahan",
+    "Kecamatan",
+    "No HP",
+    "Jabatan",
+    "No. SK",
+    "Tgl SK",
+    "Bank",
+    "No. Rekening",
+]
+
+
+def office_roster_rows(serial: int = 700) -> list[list]:
+    """Six valid rows (PSM of three kecamatan, a TKSK, a Tagana), then one whose NIK Excel
+    stored as a number (refused: its last digit may be lost)."""
+    from pilar.lib.nik import make_nik
+
+    d = datetime.date
+    people = [
+        ("Rahmi Yulianti", "P", d(1984, 5, 3), "Tarok Dipo", "Guguak Panjang", "PSM"),
+        ("Syafrizal", "L", d(1979, 11, 20), "Pakan Kurai", "Guguak Panjang", "PSM"),
+        ("Nurhayati", "P", d(1990, 2, 14), "Campago Ipuh", "Mandiangin Koto Selayan", "PSM"),
+        ("Andi Saputra", "L", d(1988, 7, 1), "Garegeh", "Mandiangin Koto Selayan", "PSM"),
+        ("Yusnita", "P", d(1986, 9, 9), "", "Aur Birugo Tigo Baleh", "TKSK"),
+        ("Fadli Rahman", "L", d(1992, 12, 30), "Birugo", "Aur Birugo Tigo Baleh", "TAGANA"),
+    ]
+    area6 = {"Guguak Panjang": "137501", "Mandiangin Koto Selayan": "137502"}
+    rows = []
+    for i, (name, sex, born, kelurahan, kecamatan, kind) in enumerate(people):
+        nik = make_nik(
+            area6=area6.get(kecamatan, "137503"), birth_date=born, sex=sex, serial=serial + i
+        )
+        rows.append(
+            [
+                i + 1,
+                name,
+                nik,
+                sex,
+                "Bukittinggi",
+                born.strftime("%d-%m-%Y"),
+                f"Jl. Sudirman No. {i + 1}",
+                kelurahan,
+                kecamatan,
+                f"0812660{serial + i:05d}",
+                kind,
+                f"800/{i + 1}/DINSOS/2023",
+                d(2023, 3, 1) if i % 2 else "01-03-2023",
+                "Bank Nagari",
+                f"'00123{serial + i:05d}",
+            ]
+        )
+    bad = make_nik(area6="137501", birth_date=d(1981, 1, 1), sex="L", serial=serial + 50)
+    rows.append(
+        [7, "Angka Saja", float(bad[:15] + "0"), "L", "Bukittinggi", "01-01-1981", "", "Birugo"]
+        + ["Aur Birugo Tigo Baleh", "", "PSM", "800/7/DINSOS/2023", "01-03-2023", "", ""]
+    )
+    return rows
+
+
+def office_roster_xlsx(serial: int = 700) -> bytes:
+    """The office roster as an XLSX written by XlsxWriter: two title rows above the header."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    )
+    sheet = book.add_worksheet("PSM 2023")
+    sheet.write_string(0, 0, "DAFTAR PILAR SOSIAL KOTA BUKITTINGGI")
+    sheet.write_string(1, 0, "DINAS SOSIAL TAHUN 2023")
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    for c, header in enumerate(OFFICE_HEADERS):
+        sheet.write_string(3, c, header)
+    for r, row in enumerate(office_roster_rows(serial), start=4):
+        for c, value in enumerate(row):
+            if value in ("", None):
+                continue
+            if isinstance(value, datetime.date):
+                sheet.write_datetime(
+                    r, c, datetime.datetime.combine(value, datetime.time()), date_format
+                )
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, value)
+    book.close()
+    return buffer.getvalue()

@@ -50,12 +50,19 @@ def excel_serial(day: datetime.date) -> int:
 
 
 def test_cell_problem_carries_message_and_code():
-    exc = CellProblem("Something is wrong.", "code_x")
+    exc = CellProblem("Something is wrong.", "sex")
     assert isinstance(exc, ValueError)
     assert exc.message == "Something is wrong."
-    assert exc.code == "code_x"
+    assert exc.code == "sex"
     assert str(exc) == "Something is wrong."
-    assert "code_x" in repr(exc)
+    assert "sex" in repr(exc)
+
+
+def test_a_problem_code_must_be_listed():
+    # Every listed code is printed by `pilar import-roster` in a test (test_cli.py): an
+    # unlisted one would reach rows untested.
+    with pytest.raises(ValueError, match="PROBLEM_CODES"):
+        CellProblem("Something is wrong.", "code_x")
 
 
 # --- text --------------------------------------------------------------------------------------

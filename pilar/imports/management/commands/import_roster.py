@@ -13,9 +13,10 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
 from pilar.imports.columns import BY_KEY, column_letter
-from pilar.imports.engine import ERROR
+from pilar.imports.engine import ERROR, StartRule, shown_problem
 from pilar.imports.models import Import
 from pilar.imports.reader import FileProblem, Spreadsheet
+from pilar.lib.params import InputError
 
 SHOWN_PROBLEMS = 50
 
@@ -49,10 +50,24 @@ class Command(BaseCommand):
             action="store_true",
             help="save even when rows carry warnings (close spellings, possible duplicates)",
         )
+        parser.add_argument(
+            "--start-date",
+            default=None,
+            metavar="sk|YYYY-MM-DD",
+            help="start date (TMT) for new duties whose row has none: 'sk' takes the row's SK "
+            "date, a date is used for all of them; without it such rows are rejected",
+        )
         parser.add_argument("--user", default=None, help="username recorded as the importer")
 
     def handle(self, *args, **options):
         path: Path = options["file"]
+        start_rule = None
+        if options["start_date"] is not None:
+            # Refused before the file is read: a typo must not cost a check of the whole file.
+            try:
+                start_rule = StartRule.from_text(options["start_date"], "--start-date")
+            except InputError as exc:
+                raise CommandError(exc.message_text) from exc
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         user = None
@@ -65,7 +80,11 @@ class Command(BaseCommand):
         if options["dry_run"]:
             try:
                 summary, rows, _layout = services.check_in_memory(
-                    path, user=user, sheet=options["sheet"], mapping=mapping
+                    path,
+                    user=user,
+                    sheet=options["sheet"],
+                    mapping=mapping,
+                    start_rule=start_rule,
                 )
             except FileProblem as exc:
                 raise CommandError(exc.message) from exc
@@ -80,7 +99,10 @@ class Command(BaseCommand):
             if options["sheet"]:
                 services.import_choose_sheet(by=by, batch=batch, sheet=options["sheet"])
             services.import_set_mapping(
-                by=by, batch=batch, mapping=mapping if mapping is not None else batch.mapping
+                by=by,
+                batch=batch,
+                mapping=mapping if mapping is not None else batch.mapping,
+                start_rule=start_rule,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
@@ -155,9 +177,18 @@ class Command(BaseCommand):
                 }
             )
         )
+        if summary.get("start_ruled"):
+            self.stdout.write(
+                f"{summary['start_ruled']} rows take their start date (TMT) from --start-date"
+            )
+        if summary.get("start_missing"):
+            self.stdout.write(
+                f"{summary['start_missing']} rows have no start date (TMT): give --start-date "
+                "sk (the SK date) or --start-date YYYY-MM-DD"
+            )
         for r in rows:
-            for severity, key, value, message in r.problems:
-                column = BY_KEY[key].header if key in BY_KEY else key
-                shown = f" [{value}]" if value else ""
-                mark = "ERROR" if severity == ERROR else severity.upper()
-                self.stdout.write(f"  row {r.number} {mark} {column}{shown}: {message}")
+            for problem in r.problems:
+                p = shown_problem(problem)
+                shown = f" [{p.value}]" if p.value else ""
+                mark = "ERROR" if p.severity == ERROR else p.severity.upper()
+                self.stdout.write(f"  row {r.number} {mark} {p.column}{shown}: {p.message}")

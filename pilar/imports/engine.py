@@ -1028,8 +1028,8 @@ class Checker:
                 return None
             start = sk_date
             said = _(
-                "Tanggal Mulai %(date)s is the SK date (Tanggal SK), taken by the rule chosen "
-                "for rows without a start date."
+                "Taken from this row's SK date (Tanggal SK) by the rule for rows without a "
+                "start date."
             )
         else:
             start = rule.date
@@ -1047,8 +1047,8 @@ class Checker:
                 )
                 return None
             said = _(
-                "Tanggal Mulai %(date)s is the date chosen for rows without a start date "
-                "(not from this row)."
+                "The date chosen for rows without a start date, not one from this row; check "
+                "it against the SK."
             )
         if person.birth_date and person.age_on(start) < MIN_AGE:
             row.add(
@@ -1068,9 +1068,7 @@ class Checker:
                 "start_rule_refused",
             )
             return None
-        row.add(
-            WARNING, "start_date", long_date(start), said % {"date": long_date(start)}, "start_rule"
-        )
+        row.add(WARNING, "start_date", long_date(start), said, "start_rule")
         return start
 
     def _compare_duty(self, row: RowResult, match: Duty, kind, area: Area, end) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -86,3 +87,63 @@ def test_upload_mapping_preview_commit_undo(live_server, page, actors, people, t
         "status status-undone", timeout=15000
     )
     assert (Person.objects.count(), Assignment.objects.count()) == before
+
+
+def test_office_roster_without_start_dates_goes_in_with_the_sk_date_rule(
+    live_server, page, actors, tmp_path
+):
+    from pilar.imports.tests.files import office_roster_rows, office_roster_xlsx
+
+    path = tmp_path / "daftar-pilar-2023.xlsx"
+    path.write_bytes(office_roster_xlsx())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", actors["operator"].username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.goto(f"{live_server.url}/imports/")
+    page.set_input_files("#id_file", str(path))
+    page.locator("[data-testid=upload-form] button[type=submit]").click()
+
+    mapping = page.locator("[data-testid=mapping]")
+    selects = mapping.locator("select")
+    recognised = [selects.nth(i).input_value() for i in range(selects.count())]
+    assert recognised == [
+        "",  # No
+        "name",
+        "nik",
+        "sex",
+        "birth_place",
+        "birth_date",
+        "address",
+        "kelurahan",
+        "kecamatan",
+        "phone",
+        "kind",
+        "sk_number",
+        "sk_date",
+        "bank_name",
+        "bank_account",
+    ]
+    rule = page.locator("[data-testid=start-rule]")
+    expect(rule.locator("[data-testid=no-start-column]")).to_be_visible()
+    rule.get_by_label("use the SK date as the start date (TMT)").check()
+    page.locator("[data-testid=check]").click()
+    run_task_worker()
+    expect(page.locator("[data-testid=summary]")).to_be_visible(timeout=15000)
+    expect(page.locator("[data-testid=count-new]")).to_have_text("6")
+    expect(page.locator("[data-testid=count-rejected]")).to_have_text("1")
+    expect(page.locator("[data-testid=start-ruled]")).to_contain_text("6 rows")
+    table = page.locator("[data-testid=rows]")
+    expect(table.locator("[data-code=start_rule]")).to_have_count(6)
+    expect(table.locator("[data-code=nik_number]")).to_contain_text("137501******")
+
+    page.locator("#id_accept_rejected").check()
+    expect(page.locator("[data-testid=commit]")).to_have_text(re.compile(r"\b6\b"))
+    page.locator("[data-testid=commit]").click()
+    run_task_worker()
+    expect(page.locator("[data-testid=undo]")).to_be_visible(timeout=15000)
+    names = [r[1] for r in office_roster_rows()[:6]]
+    duties = Assignment.objects.filter(person__name__in=names)
+    assert duties.count() == 6
+    assert {(a.start_date, a.sk_date) for a in duties} == {(D(2023, 3, 1), D(2023, 3, 1))}

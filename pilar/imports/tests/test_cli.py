@@ -73,7 +73,7 @@ def test_office_roster_without_start_dates_goes_in_with_start_date_sk(reference,
     out, error = run(path, "--dry-run", "--start-date", "sk")
     assert "rejected 1;" in out
     assert "6 rows take their start date (TMT) from --start-date" in out
-    assert out.count("is the SK date (Tanggal SK), taken by the rule") == 6
+    assert out.count("Taken from this row's SK date (Tanggal SK) by the rule") == 6
     assert (Person.objects.count(), Assignment.objects.count()) == before
 
     out, error = run(path, "--start-date", "sk", "--accept-valid")
@@ -280,7 +280,7 @@ CASES: dict[str, Case] = {
     "start_rule": Case(
         [good_row(1), good_row(2, start_date="", sk_date=D(2024, 2, 1))],
         "Tanggal Mulai",
-        "is the SK date (Tanggal SK), taken by the rule",
+        "Taken from this row's SK date (Tanggal SK) by the rule",
         args=("--start-date", "sk"),
         severity="WARNING",
     ),

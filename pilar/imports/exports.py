@@ -151,6 +151,7 @@ def rejected_report(batch) -> bytes:
     number and what to fix, so the office can correct them and import just these rows."""
     from pathlib import Path
 
+    from pilar.imports.engine import shown_problem
     from pilar.imports.normalize import text_from_cell
     from pilar.imports.reader import Spreadsheet
     from pilar.lib.exports import to_xlsx
@@ -173,10 +174,11 @@ def rejected_report(batch) -> bytes:
                 code = problem[4] if len(problem) > 4 else ""
                 if code in UNRECOVERABLE and problem[1] in column_of:
                     cells[column_of[problem[1]]] = ""
+            # Messages as the preview shows them: a NIK masked in the value and the message.
+            shown = [shown_problem(p) for p in problems if p[0] == "error"]
             text = "; ".join(
-                p[3] if not p[2] or (len(p) > 4 and p[4] in UNRECOVERABLE) else f"{p[3]} [{p[2]}]"
-                for p in problems
-                if p[0] == "error"
+                p.message if not p.value or p.code in UNRECOVERABLE else f"{p.message} [{p.value}]"
+                for p in shown
             )
             rows.append(cells + [number, text])
     return to_xlsx(headers + [_("Row in the file"), _("Problem")], rows, sheet="Pilar")

@@ -140,3 +140,20 @@ def test_the_rule_is_audited_with_the_mapping(actors):
     )
     entry = AuditEntry.objects.filter(note="mapping set; checking").get()
     assert entry.changes["start_rule"] == [None, "sk"]
+
+
+def test_the_rejected_rows_report_masks_the_nik_in_its_messages(operator_client, actors):
+    import io
+
+    import python_calamine
+
+    batch = _uploaded(operator_client)
+    by = services.Actor(user=actors["operator"])
+    services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
+    services.import_check(batch_id=batch.pk)
+    report = operator_client.get(f"/imports/{batch.pk}/rejected.xlsx")
+    table = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(report.content))
+    rows = {r[-2]: r for r in table.get_sheet_by_index(0).to_python()[1:]}
+    nik = batch.rows.get(number=11).problems[0][2]
+    assert rows[11][2] == ""  # the number Excel cut is not given back
+    assert nik not in rows[11][-1] and mask_nik(nik) in rows[11][-1]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import CommandError, call_command
 
-from pilar.imports.columns import guess_mapping
+from pilar.imports.columns import guess_field, guess_mapping
 from pilar.imports.models import Import
 from pilar.imports.normalize import PROBLEM_CODES
 from pilar.imports.tests.files import (
@@ -57,6 +57,26 @@ def test_the_office_headers_are_recognised():
         "Bank": "bank_name",
         "No. Rekening": "bank_account",
     }
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("NIK / No. KTP", "nik"),
+        ("No KTP/NIK", "nik"),
+        ("Jenis Kelamin (L/P)", "sex"),
+        ("No. HP/WA", "phone"),
+        ("Nomor Handphone", "phone"),
+        ("Jabatan/Unsur", "kind"),
+        ("Kel/Desa", "kelurahan"),
+        ("Tanggal SK Pengangkatan", "sk_date"),
+        ("TMT Pengangkatan", "start_date"),
+        ("Tgl. SK", "sk_date"),
+        ("No.SK", "sk_number"),
+    ],
+)
+def test_variants_of_the_office_headers_are_recognised(header, key):
+    assert guess_field(header) == key
 
 
 def test_office_roster_without_start_dates_goes_in_with_start_date_sk(reference, tmp_path):

@@ -999,6 +999,8 @@ class Checker:
     def _ruled_start(self, row: RowResult, person: PersonDraft) -> datetime.date | None:
         """The start date the file's rule gives a new duty whose row has none (with a warning
         saying where it came from), or None with the reason the row is refused."""
+        if any(p[1] == "start_date" for p in row.problems):
+            return None  # the cell holds a start date that cannot be read: that is the reason
         rule = self.start_rule
         if rule is None:
             row.add(

@@ -175,6 +175,24 @@ def test_a_rule_date_before_the_person_was_15_or_after_the_sk_year_is_refused_pe
     assert not Person.objects.filter(name__in=["Masih Muda", "SK Lama"]).exists()
 
 
+def test_the_rule_does_not_replace_a_start_date_that_cannot_be_read(reference, tmp_path):
+    born = D(1980, 5, 5)
+    row = template_row(
+        nik=make_nik(area6="137501", birth_date=born, sex="L", serial=810),
+        name="Salah Tanggal",
+        birth_date=born,
+        kind="PSM",
+        kelurahan="Birugo",
+        sk_date=D(2023, 1, 5),
+        start_date="31-02-2023",
+    )
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_bytes([row]))
+    out, error = run(path, "--dry-run", "--start-date", "sk")
+    assert "row 2 ERROR Tanggal Mulai [31-02-2023]: Date '31-02-2023' does not exist" in out
+    assert "by the rule" not in out and error is not None
+
+
 # Every problem code, through the command -------------------------------------------------
 
 

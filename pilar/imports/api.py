@@ -56,6 +56,8 @@ class ImportOut(Schema):
     progress_done: int
     progress_total: int
     summary: dict
+    # The rule for new duties without a start date: "", "sk" or the date (YYYY-MM-DD).
+    start_date: str
     created_at: datetime.datetime
     committed_at: datetime.datetime | None
     undone_at: datetime.datetime | None
@@ -108,6 +110,9 @@ def _out(batch: Import) -> ImportOut:
         progress_done=batch.progress_done,
         progress_total=batch.progress_total,
         summary=batch.summary,
+        start_date=batch.start_rule_date.isoformat()
+        if batch.start_rule == Import.StartRule.DATE and batch.start_rule_date
+        else batch.start_rule,
         created_at=batch.created_at,
         committed_at=batch.committed_at,
         undone_at=batch.undone_at,

@@ -123,6 +123,7 @@ def test_api_preview_takes_the_rule(client, actors, django_capture_on_commit_cal
     run_task_worker()
     got = client.get(url).json()
     assert got["summary"]["new"] == 6 and got["summary"]["start_ruled"] == 6
+    assert got["start_date"] == "sk"
     rows = client.get(f"{url}/rows?status=rejected").json()
     problem = rows[0]["problems"][0]
     assert problem["field"] == "nik" and "******" in problem["value"]

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from pilar.accounts.context_processors import access
+from pilar.accounts.models import Role
 from pilar.tests_support import login
 
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
@@ -52,6 +53,19 @@ MENUS = {
             "MY-DATA",
         ],
     ),
+    # A Tagana member (the demo's tagana-004): a pillar like a PSM.
+    "tagana": (
+        ["/activities/new/", "/reports/mine/", "/stipends/mine/"],
+        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", *WORK]
+        + [
+            "/tagana/",
+            "/kube/",
+            "/stipends/mine/",
+            "/trainings/mine/",
+            "/equipment/mine/",
+            "MY-DATA",
+        ],
+    ),
     "viewer": (["/dashboard/", "/headcount/"], ["/dashboard/", "/headcount/", "/casework/"]),
     "norole": ([], []),
 }
@@ -84,11 +98,14 @@ class MenuLinks(HTMLParser):
 
 
 @pytest.fixture
-def cast(actors):
-    """The actors as the demo has them: its administrator is also Django staff (Settings)."""
+def cast(actors, make_person, make_assignment, make_user):
+    """The actors as the demo has them: its administrator is also Django staff (Settings), and
+    a Tagana member signs in too."""
     actors["admin"].is_staff = True
     actors["admin"].save()
-    return actors
+    member = make_person("Eko Tagana", sex="L", kelurahan="13.75.01.1002")
+    make_assignment(member, "TAGANA", "13.75")
+    return {**actors, "tagana": make_user("tagana-1", Role.PILLAR, person=member)}
 
 
 def menu_of(client, path="/"):

@@ -9,9 +9,11 @@ and the rest wait behind "Menu"; on a desktop all of them show (README, "What is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -56,10 +58,10 @@ class Link:
     url: str
     current: str = ""  # "page" for the page itself, "true" for a page within its section
 
-    @property
+    @cached_property
     def html(self) -> str:
-        # The menu draws each link twice (pilar/templates/base.html): cheaper so than through
-        # an include.
+        # The menu draws each link twice (pilar/templates/base.html): made once, and cheaper
+        # so than through an include.
         if self.current:
             return format_html(
                 '<a href="{}" data-nav="{}" aria-current="{}">{}</a>',
@@ -69,6 +71,19 @@ class Link:
                 self.label,
             )
         return format_html('<a href="{}" data-nav="{}">{}</a>', self.url, self.key, self.label)
+
+
+@cache
+def _address(name: str, prefix: str) -> str:
+    """The address of a page that takes no argument, reversed once per process (and script
+    prefix) rather than on every page (docs/PERFORMANCE.md, "Load")."""
+    return reverse(name)
+
+
+@receiver(setting_changed)
+def _forget_addresses(*, setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _address.cache_clear()
 
 
 def principal_role(roles: set[str]) -> str | None:
@@ -83,7 +98,8 @@ def _links(user, can: dict[str, bool], roles: set[str]) -> list[tuple[str, str, 
     links = []
 
     def add(key: str, label: str, name: str, *args) -> None:
-        links.append((key, label, reverse(name, args=args)))
+        url = reverse(name, args=args) if args else _address(name, get_script_prefix())
+        links.append((key, label, url))
 
     if can["headcount_view"]:
         add("dashboard", _("Dashboard"), "dashboard:home")

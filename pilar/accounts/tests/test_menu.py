@@ -175,3 +175,22 @@ def test_the_menu_costs_no_query(rf, actors, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert [link.url for link in context["menu"].daily] == MENUS["coordinator_a"][0]
         assert context["menu"].rest
+
+
+def test_links_follow_the_script_prefix(rf, actors):
+    """Addresses are reversed once per process and prefix: an office serving Pilar under a
+    path still gets links under it."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    before = get_script_prefix()
+    request = rf.get("/")
+    request.user = actors["viewer"]
+    assert [link.url for link in access(request)["menu"].daily] == MENUS["viewer"][0]
+    set_script_prefix("/pilar/")
+    try:
+        assert [link.url for link in access(request)["menu"].daily] == [
+            "/pilar/dashboard/",
+            "/pilar/headcount/",
+        ]
+    finally:
+        set_script_prefix(before)

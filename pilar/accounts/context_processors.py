@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from pilar.accounts.access import GRANTS, Capability, roles_of
+from pilar.accounts.menu import Menu
 
 
 def access(request):
@@ -11,6 +12,7 @@ def access(request):
     caps = {cap.name.lower(): bool(roles & GRANTS[cap]) for cap in Capability} if user else {}
     return {
         "can": caps,
+        "menu": Menu(request, caps, roles),
         "office_name": settings.PILAR_OFFICE_NAME,
         "office_address": settings.PILAR_OFFICE_ADDRESS,
     }

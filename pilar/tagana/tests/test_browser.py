@@ -23,7 +23,8 @@ def test_operator_records_deploys_and_closes_on_a_phone(live_server, page, actor
     page.fill("#id_username", actors["operator"].username)
     page.fill("#id_password", PASSWORD)
     page.locator("form button[type=submit]").click()
-    page.locator("nav.menu a[href='/tagana/']").click()
+    page.locator("nav.menu summary").click()  # Tagana is behind the phone's Menu
+    page.locator("nav.menu .rest a[href='/tagana/']").click()
     page.locator("a[href='/tagana/events/new/']").click()
     page.select_option("#id_kind", "flood")
     tarok_dipo = Area.objects.get(code="13.75.01.1001")

@@ -79,7 +79,8 @@ class EligibilityRow:
     person_id: int
     name: str
     nik: str  # masked
-    kind: str
+    kind: str  # the code
+    kind_name: str
     month: datetime.date
     area_code: str
     area_name: str
@@ -130,13 +131,14 @@ def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
         for p in Person.objects.filter(pk__in={e.person_id for e in found}).only("name", "nik")
     }
     areas = {a.pk: a for a in Area.objects.filter(pk__in={e.area_id for e in found})}
-    kinds = dict(PillarKind.objects.values_list("pk", "code"))
+    kinds = {k.pk: k for k in PillarKind.objects.only("code", "name")}
     return [
         EligibilityRow(
             person_id=e.person_id,
             name=people[e.person_id].name,
             nik=people[e.person_id].masked_nik,
-            kind=kinds[e.kind_id],
+            kind=kinds[e.kind_id].code,
+            kind_name=kinds[e.kind_id].name,
             month=e.month,
             area_code=areas[e.area_id].code,
             area_name=areas[e.area_id].name,

@@ -200,8 +200,14 @@ class BudgetRow:
     year: int
     funding_source: str
     ceiling: int | None
-    committed: int
+    committed: int  # taken from the ceiling: paid, or waiting in a batch
     note: str
+    paid: int = 0  # spent (realisasi): only lines paid
+
+    @property
+    def waiting(self) -> int:
+        """In batches, not yet paid: committed but not spent."""
+        return self.committed - self.paid
 
     @property
     def remaining(self) -> int | None:
@@ -213,6 +219,17 @@ class BudgetRow:
         if not self.ceiling:
             return 100 if self.committed else 0
         return max(0, min(100, round(100 * self.committed / self.ceiling)))
+
+    @property
+    def paid_percent(self) -> int:
+        """How much of the ceiling is spent (paid), for the bar's first segment (0–`percent`)."""
+        if not self.ceiling:
+            return 100 if self.committed and self.paid == self.committed else 0
+        return max(0, min(self.percent, round(100 * self.paid / self.ceiling)))
+
+    @property
+    def waiting_percent(self) -> int:
+        return self.percent - self.paid_percent
 
 
 def budget_rows(year: int | None = None) -> list[BudgetRow]:
@@ -232,6 +249,7 @@ def budget_rows(year: int | None = None) -> list[BudgetRow]:
             ceiling=b.amount if b else None,
             committed=services.committed(y, source),
             note=b.note if b else "",
+            paid=services.paid(y, source),
         )
         for (y, source), b in sorted(pairs.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
     ]

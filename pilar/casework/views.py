@@ -1130,6 +1130,18 @@ DECIDED = {
 @require_POST
 @capability_required(Capability.REPORTS_VERIFY)
 def report_verify(request, pk):
+    # Verifying locks the month (docs/CASEWORK.md): the page asks the coordinator to tick that
+    # they have checked it, and a POST without the tick verifies nothing.
+    if request.POST.get("confirm") != "yes":
+        report = _visible_report(request, pk)
+        messages.error(
+            request,
+            _(
+                "Tick “I have checked the activities and figures of this month” to verify: "
+                "verifying locks the month."
+            ),
+        )
+        return redirect("casework:report-detail", report.pk)
     return _decision(request, pk, MonthlyReport.Status.VERIFIED)
 
 

@@ -111,3 +111,28 @@ def test_a_filled_field_loses_its_required_error(live_server, page, actors, case
     page.get_by_label(re.compile("Pak Amir")).check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Saved: Kunjungan rumah")
+
+
+def test_activity_list_reads_on_a_phone(live_server, page, actors, caseload, record):
+    """At 390 px each activity is a short card: the date with no empty block under it, the
+    household count labelled, nothing wider than the screen."""
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+    record(households=[caseload["h1"], caseload["h2"]])
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "tksk-a")
+    page.goto(f"{live_server.url}/activities/")
+    row = page.locator("table.activities tbody tr").first
+    date, count = row.locator("td").first, row.locator("td.households")
+    expect(date).to_contain_text("5 Oct 2024")
+    # The date cell is one line high and as wide as its text: no blank block below it.
+    box = date.bounding_box()
+    link = date.locator("a").bounding_box()
+    assert box["height"] < link["height"] * 1.8, (box, link)
+    background = date.evaluate("td => getComputedStyle(td).backgroundColor")
+    assert background in {"rgba(0, 0, 0, 0)", "transparent"}, background
+    label = count.evaluate("td => getComputedStyle(td, '::before').content")
+    assert "Households" in label, label
+    expect(count).to_contain_text("2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

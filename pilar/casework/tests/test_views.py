@@ -132,6 +132,9 @@ def test_status_table_shows_who_has_not_reported(client, actors, caseload, recor
     export = sheet(client.get("/reports/?month=2024-10&format=xlsx"))
     assert export[0][:3] == ["Pillar", "Kind", "Area"]
     assert {r[0] for r in export[1:]} == set(rows)
+    kinds = {r[0]: r[1] for r in export[1:]}
+    assert kinds["Ani Kecamatan A"] == "Pekerja Sosial Masyarakat"
+    assert kinds["Dedi TKSK A"] == "Tenaga Kesejahteraan Sosial Kecamatan"
     assert "Late: not submitted" in [c for r in export for c in r]
 
 
@@ -224,6 +227,7 @@ def test_activity_export_opens(client, actors, caseload, record):
     login(client, actors["coordinator_a"])
     rows = sheet(client.get("/activities/?format=xlsx&month=2024-10"))
     assert rows[1][1] == "Ani Kecamatan A"
+    assert rows[1][2] == "Pekerja Sosial Masyarakat"  # the kind by its name, not "PSM"
     assert rows[1][7] == "=1+1"  # text, never a formula
 
 

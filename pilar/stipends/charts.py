@@ -49,7 +49,7 @@ def money_bars(money: list[Money]) -> list[MoneyBar]:
     ceiling. The figure against the ceiling counts only what is paid."""
     bars = []
     for m in money:
-        scale = max(m.ceiling or 0, m.committed)
+        scale = max(m.ceiling or 0, m.taken)
         parts = [
             ("paid", m.paid, _("Paid: Rp %(n)s") % {"n": rupiah(m.paid)}),
             (
@@ -62,7 +62,7 @@ def money_bars(money: list[Money]) -> list[MoneyBar]:
         if m.ceiling:
             ceiling_x = f"{100 * m.ceiling / scale:.2f}"
             percent = round(100 * m.paid / m.ceiling)
-            taken = round(100 * m.committed / m.ceiling)
+            taken = round(100 * m.taken / m.ceiling)
         bars.append(MoneyBar(m, segments(parts, scale), ceiling_x, percent, taken))
     return bars
 

@@ -9,14 +9,15 @@ def split_titles(apps, schema_editor):
     rows = Certificate.objects.exclude(participant__event__title="").values_list(
         "pk", "course_name", "participant__event__title", "participant__event__course__name"
     )
-    for pk, printed, title, course in rows.iterator():
+    for pk, printed, title, course in list(rows):  # read first, then write
         if printed == title and printed != course:
             Certificate.objects.filter(pk=pk).update(course_name=course, event_title=title)
 
 
 def join_titles(apps, schema_editor):
     Certificate = apps.get_model("trainings", "Certificate")
-    for pk, title in Certificate.objects.exclude(event_title="").values_list("pk", "event_title"):
+    rows = Certificate.objects.exclude(event_title="").values_list("pk", "event_title")
+    for pk, title in list(rows):
         Certificate.objects.filter(pk=pk).update(course_name=title, event_title="")
 
 

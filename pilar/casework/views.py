@@ -59,7 +59,7 @@ from pilar.lib.exports import file_response
 from pilar.lib.months import month_end
 from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Assignment, Person
+from pilar.registry.models import Assignment, Person, PillarKind
 
 PAGE_SIZE = 50
 # Above this many kelurahan, area tables show kecamatan and open one at a time.
@@ -688,7 +688,7 @@ def _activity_export(activities) -> ExportSpec:
         [
             a.date,
             a.person.name,
-            a.kind.code,
+            a.kind.name,
             a.area.name,
             a.get_sector_display(),
             a.activity_type.name,
@@ -1051,11 +1051,12 @@ def _export_status(rows, fmt):
     labels = STATUS_LABELS()
     months = [c.month for c in rows[0].cells] if rows else []
     headers = [_("Pillar"), _("Kind"), _("Area")]
+    kinds = dict(PillarKind.objects.values_list("pk", "name"))  # documents name kinds
     for m in months:
         headers += [m.strftime("%Y-%m"), _("%(month)s activities") % {"month": m.strftime("%Y-%m")}]
     out = []
     for r in rows:
-        line = [r.name, r.kind_code, r.area_name]
+        line = [r.name, kinds[r.kind_id], r.area_name]
         for c in r.cells:
             label = labels[c.status]
             if c.late and c.status != selectors.LATE:
@@ -1130,6 +1131,18 @@ DECIDED = {
 @require_POST
 @capability_required(Capability.REPORTS_VERIFY)
 def report_verify(request, pk):
+    # Verifying locks the month (docs/CASEWORK.md): the page asks the coordinator to tick that
+    # they have checked it, and a POST without the tick verifies nothing.
+    if request.POST.get("confirm") != "yes":
+        report = _visible_report(request, pk)
+        messages.error(
+            request,
+            _(
+                "Tick “I have checked the activities and figures of this month” to verify: "
+                "verifying locks the month."
+            ),
+        )
+        return redirect("casework:report-detail", report.pk)
     return _decision(request, pk, MonthlyReport.Status.VERIFIED)
 
 

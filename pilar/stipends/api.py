@@ -79,7 +79,11 @@ class BudgetOut(Schema):
     year: int
     funding_source: str
     ceiling: int | None = Field(description="The year's ceiling (pagu); null when none is set.")
-    committed: int = Field(description="Rupiah in batches: lines waiting or paid.")
+    committed: int = Field(
+        description="Rupiah taken from the ceiling: lines paid or waiting in a batch."
+    )
+    paid: int = Field(description="Rupiah spent (realisasi): lines paid.")
+    waiting: int = Field(description="Rupiah committed in batches, not yet paid.")
     remaining: int | None
     note: str
 
@@ -260,7 +264,7 @@ def end_rate(request, rate_id: Id, payload: RateEndIn):
 
 
 def _budget_out(row: selectors.BudgetRow) -> dict:
-    return {**row.__dict__, "remaining": row.remaining}
+    return {**row.__dict__, "remaining": row.remaining, "waiting": row.waiting}
 
 
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")

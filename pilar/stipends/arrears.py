@@ -257,16 +257,17 @@ class Money:
     funding_source: str
     label: str
     ceiling: int | None
-    paid: int
-    in_process: int
+    paid: int  # spent (realisasi)
+    in_process: int  # committed in batches, not yet paid
 
     @property
-    def committed(self) -> int:
+    def taken(self) -> int:
+        """What the ceiling has given away: paid, or committed in a batch."""
         return self.paid + self.in_process
 
     @property
     def left(self) -> int | None:
-        return None if self.ceiling is None else self.ceiling - self.committed
+        return None if self.ceiling is None else self.ceiling - self.taken
 
 
 @dataclass

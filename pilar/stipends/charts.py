@@ -40,23 +40,30 @@ class MoneyBar:
     money: Money
     segments: list[Segment]
     ceiling_x: str | None  # where the ceiling falls, when there is one
-    percent: int | None  # of the ceiling committed
+    percent: int | None  # of the ceiling paid (realisasi): money only waiting is not spent
+    taken_percent: int | None  # of the ceiling paid or waiting in a batch
 
 
 def money_bars(money: list[Money]) -> list[MoneyBar]:
-    """Per funding source: paid, then waiting in batches, against the ceiling."""
+    """Per funding source: paid, then waiting in batches (committed, not yet paid), against the
+    ceiling. The figure against the ceiling counts only what is paid."""
     bars = []
     for m in money:
-        scale = max(m.ceiling or 0, m.committed)
+        scale = max(m.ceiling or 0, m.taken)
         parts = [
             ("paid", m.paid, _("Paid: Rp %(n)s") % {"n": rupiah(m.paid)}),
-            ("in_process", m.in_process, _("In a batch: Rp %(n)s") % {"n": rupiah(m.in_process)}),
+            (
+                "in_process",
+                m.in_process,
+                _("Committed in batches, not yet paid: Rp %(n)s") % {"n": rupiah(m.in_process)},
+            ),
         ]
-        ceiling_x = percent = None
+        ceiling_x = percent = taken = None
         if m.ceiling:
             ceiling_x = f"{100 * m.ceiling / scale:.2f}"
-            percent = round(100 * m.committed / m.ceiling)
-        bars.append(MoneyBar(m, segments(parts, scale), ceiling_x, percent))
+            percent = round(100 * m.paid / m.ceiling)
+            taken = round(100 * m.taken / m.ceiling)
+        bars.append(MoneyBar(m, segments(parts, scale), ceiling_x, percent, taken))
     return bars
 
 

@@ -128,10 +128,6 @@ def _place_and_date(day: datetime.date | None) -> str:
     return f"{settings.PILAR_OFFICE_CITY}, {when}"
 
 
-def _kind_code(kind: PillarKind) -> str:
-    return kind.code.replace("_", " ")
-
-
 def _area_title(area: Area, areas: dict[int, Area]) -> str:
     parent = areas.get(area.parent_id)
     if area.level == Area.Level.KELURAHAN and parent is not None:
@@ -203,8 +199,10 @@ class _Nominatif:
             running_title=f"Daftar nominatif penerima tali kasih — {batch.title}",
             out=out,
         )
-        # The fourth column says what the sections don't: the kind, or the area of duty.
-        fourth = Column("Jenis", 20 * mm) if group_by == "area" else Column("Wilayah", 32 * mm)
+        # The fourth column says what the sections don't: the kind, or the area of duty. The
+        # kind is printed by its name, which wraps between words: 24 mm holds the longest word
+        # of the kinds an office starts with ("Kesejahteraan") whole.
+        fourth = Column("Jenis", 24 * mm) if group_by == "area" else Column("Wilayah", 32 * mm)
         name_width = 47 * mm - (fourth.width - 20 * mm)
         self.columns = [
             Column("No", 9 * mm, "center"),
@@ -220,8 +218,7 @@ class _Nominatif:
     def section_title(self, recipient: Recipient) -> str:
         if self.group_by == "area":
             return _area_title(self.areas[recipient.area_id], self.areas)
-        kind = self.kinds[recipient.kind_id]
-        return f"{kind.name} ({_kind_code(kind)})"
+        return self.kinds[recipient.kind_id].name
 
     def render(self) -> bytes:
         doc, batch = self.doc, self.batch
@@ -301,7 +298,7 @@ class _Nominatif:
 
     def _cells(self, number: int, r: Recipient) -> list:
         kind = self.kinds[r.kind_id]
-        fourth = _kind_code(kind) if self.group_by == "area" else self.areas[r.area_id].label
+        fourth = kind.name if self.group_by == "area" else self.areas[r.area_id].label
         sign_indent = 0 if number % 2 else self.columns[-1].width / 2 - 2 * mm
         return [
             str(number),
@@ -395,7 +392,7 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
     doc.text((x + right) / 2, y, "KUITANSI", size=16, bold=True, align="center")
     y -= 6 * mm
     purpose = "; ".join(
-        f"Tali kasih {kinds[kind_id].name} ({_kind_code(kinds[kind_id])}) bulan {months_text(ms)}"
+        f"Tali kasih {kinds[kind_id].name} bulan {months_text(ms)}"
         for kind_id, ms in r.kinds.items()
     )
     label_width, size = 38 * mm, 9.5

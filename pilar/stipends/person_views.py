@@ -341,7 +341,7 @@ def _export(request, rows, fmt: str):
     out = [
         [
             r.name,
-            r.kind.code,
+            r.kind.name,
             r.area.name,
             m.month,
             m.state_label,

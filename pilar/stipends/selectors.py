@@ -79,7 +79,8 @@ class EligibilityRow:
     person_id: int
     name: str
     nik: str  # masked
-    kind: str
+    kind: str  # the code
+    kind_name: str
     month: datetime.date
     area_code: str
     area_name: str
@@ -130,13 +131,14 @@ def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
         for p in Person.objects.filter(pk__in={e.person_id for e in found}).only("name", "nik")
     }
     areas = {a.pk: a for a in Area.objects.filter(pk__in={e.area_id for e in found})}
-    kinds = dict(PillarKind.objects.values_list("pk", "code"))
+    kinds = {k.pk: k for k in PillarKind.objects.only("code", "name")}
     return [
         EligibilityRow(
             person_id=e.person_id,
             name=people[e.person_id].name,
             nik=people[e.person_id].masked_nik,
-            kind=kinds[e.kind_id],
+            kind=kinds[e.kind_id].code,
+            kind_name=kinds[e.kind_id].name,
             month=e.month,
             area_code=areas[e.area_id].code,
             area_name=areas[e.area_id].name,
@@ -198,8 +200,14 @@ class BudgetRow:
     year: int
     funding_source: str
     ceiling: int | None
-    committed: int
+    committed: int  # taken from the ceiling: paid, or waiting in a batch
     note: str
+    paid: int = 0  # spent (realisasi): only lines paid
+
+    @property
+    def waiting(self) -> int:
+        """In batches, not yet paid: committed but not spent."""
+        return self.committed - self.paid
 
     @property
     def remaining(self) -> int | None:
@@ -211,6 +219,17 @@ class BudgetRow:
         if not self.ceiling:
             return 100 if self.committed else 0
         return max(0, min(100, round(100 * self.committed / self.ceiling)))
+
+    @property
+    def paid_percent(self) -> int:
+        """How much of the ceiling is spent (paid), for the bar's first segment (0–`percent`)."""
+        if not self.ceiling:
+            return 100 if self.committed and self.paid == self.committed else 0
+        return max(0, min(self.percent, round(100 * self.paid / self.ceiling)))
+
+    @property
+    def waiting_percent(self) -> int:
+        return self.percent - self.paid_percent
 
 
 def budget_rows(year: int | None = None) -> list[BudgetRow]:
@@ -230,6 +249,7 @@ def budget_rows(year: int | None = None) -> list[BudgetRow]:
             ceiling=b.amount if b else None,
             committed=services.committed(y, source),
             note=b.note if b else "",
+            paid=services.paid(y, source),
         )
         for (y, source), b in sorted(pairs.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
     ]

@@ -233,6 +233,15 @@ def committed(year: int, funding_source: str, *, exclude_batch: StipendBatch | N
     return lines.aggregate(total=Sum("amount"))["total"] or 0
 
 
+def paid(year: int, funding_source: str) -> int:
+    """Rupiah of the year's budget spent: lines paid (reversals net off). Money waiting in a
+    batch is committed (`committed`) but not spent."""
+    lines = StipendLine.objects.filter(
+        batch__year=year, funding_source=funding_source, status=LineStatus.PAID
+    ).exclude(batch__status=Status.CANCELLED)
+    return lines.aggregate(total=Sum("amount"))["total"] or 0
+
+
 def budget_set(*, by: Actor, year: int, funding_source: str, amount, note: str = "") -> Budget:
     """Set the year's ceiling for a funding source; never below what is already committed."""
     _require(by, Capability.STIPENDS_SETUP)

@@ -227,7 +227,7 @@ def eligibility(request):
                 f"kelayakan-tali-kasih-{month:%Y-%m}",
                 [*headers, _("Amount"), _("Why")],
                 (
-                    [r.name, r.nik, r.kind, r.area_name, f"{month:%Y-%m}", r.state_label]
+                    [r.name, r.nik, r.kind_name, r.area_name, f"{month:%Y-%m}", r.state_label]
                     + [r.amount, " ".join(r.reasons) if r.state == State.BLOCKED else ""]
                     for r in selectors.eligibility_rows_streamed(found)
                 ),
@@ -440,7 +440,7 @@ def _lines_file(request, batch, lines, fmt):
             [
                 line.name or line.person.name,
                 line.masked_nik,
-                line.kind.code,
+                line.kind.name,
                 line.area.name,
                 line.month.strftime("%Y-%m"),
                 line.amount,

@@ -42,7 +42,8 @@ class CertificateOut(Schema):
     person_id: int
     event_id: int
     name: str
-    course_name: str
+    course_name: str = Field(description="What was taught: the course (Jenis pelatihan).")
+    event_title: str = Field(description="The event's own title (Nama kegiatan); empty if none.")
     hours: int
     event_start: datetime.date
     event_end: datetime.date
@@ -80,7 +81,8 @@ class RevokeIn(Body):
 
 class VerifyOut(Schema):
     name: str
-    course_name: str
+    course_name: str = Field(description="What was taught: the course (Jenis pelatihan).")
+    event_title: str = Field(description="The event's own title (Nama kegiatan); empty if none.")
     event_start: datetime.date
     event_end: datetime.date
     issued_by: str
@@ -104,6 +106,7 @@ def _out(c: Certificate) -> CertificateOut:
         event_id=c.participant.event_id,
         name=c.name,
         course_name=c.course_name,
+        event_title=c.event_title,
         hours=c.hours,
         event_start=c.event_start,
         event_end=c.event_end,
@@ -142,6 +145,7 @@ def verify(request, code: str, response: HttpResponse):
     return VerifyOut(
         name=certificate.name,
         course_name=certificate.course_name,
+        event_title=certificate.event_title,
         event_start=certificate.event_start,
         event_end=certificate.event_end,
         issued_by=settings.PILAR_OFFICE_NAME,

@@ -152,8 +152,13 @@ class CertificateDocument:
         y -= 12 * mm
         y = self._lines(y, "telah mengikuti", 12, WIDTH - 80 * mm)
         y -= 1.5 * mm
+        # What was taught (the course, "Jenis pelatihan"), then the event's own title when it
+        # has one ("Nama kegiatan"): one meaning per line (docs/TRAININGS.md).
         y = self._lines(y, certificate.course_name, 15, WIDTH - 80 * mm, bold=True)
         y -= 1 * mm
+        if certificate.event_title and certificate.event_title != certificate.course_name:
+            event = f"dalam kegiatan {certificate.event_title}"
+            y = self._lines(y, event, 11.5, WIDTH - 80 * mm)
         held = (
             f"sebanyak {certificate.hours} jam pelajaran, yang diselenggarakan oleh "
             f"{certificate.organiser}"

@@ -75,6 +75,7 @@ def matching_certificates(
             Q(name__icontains=word)
             | Q(number__icontains=word)
             | Q(course_name__icontains=word)
+            | Q(event_title__icontains=word)
             | Q(code=word.replace("-", "").upper())
         )
     qs = qs.select_related("participant__event__course")
@@ -111,6 +112,7 @@ def export_headers() -> list[str]:
         _("Number"),
         _("Name"),
         _("Course"),
+        _("Event name"),
         _("First day"),
         _("Last day"),
         _("Hours"),
@@ -127,6 +129,7 @@ def export_rows(certificates: Iterable[Certificate], today: datetime.date) -> It
             c.number,
             c.name,
             c.course_name,
+            c.event_title,
             c.event_start,
             c.event_end,
             c.hours,

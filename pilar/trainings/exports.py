@@ -13,7 +13,7 @@ from pilar.trainings.selectors import ParticipantRow, RequirementRow
 def event_headers() -> list[str]:
     return [
         _("No."),
-        _("Title"),
+        _("Event name"),
         _("Course"),
         _("Level"),
         _("First day"),

@@ -264,7 +264,15 @@ class Certificate(models.Model):
     year = models.PositiveSmallIntegerField()
     seq = models.PositiveIntegerField()
     name = models.CharField(_("name as printed"), max_length=150)
-    course_name = models.CharField(_("course as printed"), max_length=200)
+    course_name = models.CharField(
+        _("course as printed"), max_length=200, help_text=_("What was taught: the course's name.")
+    )
+    event_title = models.CharField(
+        _("event name as printed"),
+        max_length=200,
+        blank=True,
+        help_text=_("The event's own title, when it has one (e.g. “Bimtek PSM Angkatan I”)."),
+    )
     hours = models.PositiveSmallIntegerField(_("hours"))
     place = models.CharField(_("place as printed"), max_length=200, blank=True)
     organiser = models.CharField(_("organiser as printed"), max_length=150, blank=True)

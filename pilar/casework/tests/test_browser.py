@@ -73,7 +73,66 @@ def test_record_submit_return_resubmit_verify(live_server, page, actors, caseloa
     # The TKSK verifies; the month is locked.
     sign_in(page, url, "tksk-a")
     page.goto(f"{url}/reports/{report.pk}/")
-    page.get_by_role("button", name="Verify").click()
+    # Verifying needs its tick: without it the browser does not even send the form.
+    verify = page.get_by_role("button", name="Verify and lock the month")
+    verify.click()
+    expect(page.get_by_test_id("report-status")).to_have_text("Submitted")
+    page.get_by_label("I have checked the activities and figures of this month").check()
+    verify.click()
     expect(page.get_by_test_id("report-status")).to_have_text("Verified")
     report.refresh_from_db()
     assert (report.status, report.submit_count) == ("verified", 2)
+
+
+def test_a_filled_field_loses_its_required_error(live_server, page, actors, caseload, home_visit):
+    """Sent empty, the form comes back with "This field is required." under the activity and
+    the date; filling a field takes its error away at once, the other's stays until filled."""
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+    page.set_viewport_size(PHONE)
+    url = live_server.url
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    page.fill("#id_date", "")
+    page.get_by_role("button", name="Save", exact=True).click()
+    kind_field = page.locator(".field", has=page.locator("#id_activity_type"))
+    date_field = page.locator(".field", has=page.locator("#id_date"))
+    expect(kind_field.locator(".error")).to_have_text("This field is required.")
+    expect(date_field.locator(".error")).to_have_text("This field is required.")
+
+    page.select_option("#id_activity_type", label=home_visit.name)
+    expect(kind_field.locator(".error")).to_have_count(0)
+    expect(kind_field).not_to_have_class(re.compile("has-error"))
+    expect(page.locator("#id_activity_type")).not_to_have_attribute("aria-invalid", "true")
+    expect(date_field.locator(".error")).to_have_count(1)
+    page.fill("#id_date", "2024-10-15")
+    expect(date_field.locator(".error")).to_have_count(0)
+    page.get_by_label(re.compile("Pak Amir")).check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Saved: Kunjungan rumah")
+
+
+def test_activity_list_reads_on_a_phone(live_server, page, actors, caseload, record):
+    """At 390 px each activity is a short card: the date with no empty block under it, the
+    household count labelled, nothing wider than the screen."""
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
+    record(households=[caseload["h1"], caseload["h2"]])
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "tksk-a")
+    page.goto(f"{live_server.url}/activities/")
+    row = page.locator("table.activities tbody tr").first
+    date, count = row.locator("td").first, row.locator("td.households")
+    expect(date).to_contain_text("5 Oct 2024")
+    # The date cell is one line high and as wide as its text: no blank block below it.
+    box = date.bounding_box()
+    link = date.locator("a").bounding_box()
+    assert box["height"] < link["height"] * 1.8, (box, link)
+    background = date.evaluate("td => getComputedStyle(td).backgroundColor")
+    assert background in {"rgba(0, 0, 0, 0)", "transparent"}, background
+    label = count.evaluate("td => getComputedStyle(td, '::before').content")
+    assert "Households" in label, label
+    expect(count).to_contain_text("2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

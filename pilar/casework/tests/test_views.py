@@ -132,6 +132,9 @@ def test_status_table_shows_who_has_not_reported(client, actors, caseload, recor
     export = sheet(client.get("/reports/?month=2024-10&format=xlsx"))
     assert export[0][:3] == ["Pillar", "Kind", "Area"]
     assert {r[0] for r in export[1:]} == set(rows)
+    kinds = {r[0]: r[1] for r in export[1:]}
+    assert kinds["Ani Kecamatan A"] == "Pekerja Sosial Masyarakat"
+    assert kinds["Dedi TKSK A"] == "Tenaga Kesejahteraan Sosial Kecamatan"
     assert "Late: not submitted" in [c for r in export for c in r]
 
 
@@ -224,6 +227,7 @@ def test_activity_export_opens(client, actors, caseload, record):
     login(client, actors["coordinator_a"])
     rows = sheet(client.get("/activities/?format=xlsx&month=2024-10"))
     assert rows[1][1] == "Ani Kecamatan A"
+    assert rows[1][2] == "Pekerja Sosial Masyarakat"  # the kind by its name, not "PSM"
     assert rows[1][7] == "=1+1"  # text, never a formula
 
 
@@ -379,3 +383,30 @@ def test_pillars_offered_for_a_household_are_of_its_kecamatan_local_psm_first(
         people["tksk_a"].pk,
         tagana.pk,
     }  # not Citra of kecamatan B
+
+
+def test_verify_needs_the_confirmation(client, actors, caseload, record, people):
+    """Verifying locks the month: one POST without "I have checked…" ticked verifies nothing;
+    the page keeps the verify action apart from returning with a reason."""
+    record(households=[caseload["h1"]])
+    report = services.report_submit(
+        by=Actor(user=actors["pillar"]),
+        person=people["a1"],
+        kind=people["a1"].assignments.get().kind,
+        month=OCTOBER,
+    )
+    login(client, actors["coordinator_a"])
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    verify = page[page.index('data-testid="verify"') : page.index('data-testid="return"')]
+    assert 'name="confirm"' in verify and "required" in verify
+    assert "I have checked the activities and figures of this month" in verify
+    assert 'name="reason"' not in verify  # returning is a separate section
+    for data in ({}, {"confirm": ""}, {"confirm": "no"}):
+        response = client.post(f"/reports/{report.pk}/verify/", data, follow=True)
+        assert response.status_code == 200
+        assert "Tick “I have checked" in response.content.decode(), data
+        report.refresh_from_db()
+        assert report.status == "submitted", data
+    client.post(f"/reports/{report.pk}/verify/", {"confirm": "yes"})
+    report.refresh_from_db()
+    assert report.status == "verified"

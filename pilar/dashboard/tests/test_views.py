@@ -26,9 +26,11 @@ def test_staff_see_the_stipend_panel_with_links(client, actors, paid):
     assert page.status_code == 200
     body = page.content.decode()
     money = section(body, "money-APBD")
-    assert "Rp1,200,000 paid" in money and "Rp400,000 in a batch" in money
+    assert "Rp1,200,000 paid" in money
+    assert "Rp400,000 committed in batches, not yet paid" in money
     assert "ceiling Rp100,000,000" in money and "Rp98,400,000 left" in money
-    assert '<strong class="num">2%</strong>' in money  # 1.6 million of 100 million
+    assert '<strong class="num">1%</strong>' in money  # 1.2 million paid of 100 million
+    assert "1% of the ceiling paid; 2% with the money committed in batches." in money
     assert "52 days" in section(body, "delay-PSM", 400)
     psm = section(body, "owed-PSM")
     assert '<a href="/stipends/arrears/?kind=PSM">27</a>' in psm
@@ -230,3 +232,27 @@ def test_gaps_for_a_viewer_and_a_coordinator(client, actors, gaps):
     )
     assert ">0</a></strong>" in section(body, "gap-returns", 300)
     assert ">0</a></strong>" in section(body, "gap-expiring", 300)
+
+
+def test_money_spent_counts_only_what_is_paid(client, actors, rates, banked, by):
+    """Money in a batch not yet paid is committed, not spent: the figure against the ceiling
+    (realisasi) counts paid lines only and shows the committed money beside it; the budget page,
+    the arrears page and the API agree."""
+    from pilar.stipends.tests.conftest import AUGUST, JULY, drafted
+
+    User.objects.update(language="en")
+    drafted(by, banked["a1"], banked["a2"], months=(JULY, AUGUST))
+    login(client, actors["approver"])
+    for url in ("/dashboard/", "/stipends/arrears/"):
+        money = section(client.get(url).content.decode(), "money-APBD")
+        assert '<strong class="num">0%</strong>' in money, url  # nothing paid yet
+        assert "Rp0 paid" in money, url
+        assert "Rp1,600,000 committed in batches, not yet paid" in money, url
+        assert "Rp98,400,000 left" in money, url
+    login(client, actors["finance"])
+    rates_page = client.get("/stipends/rates/").context["budgets"]
+    assert [(b.ceiling, b.paid, b.waiting, b.remaining) for b in rates_page] == [
+        (100_000_000, 0, 1_600_000, 98_400_000)
+    ]
+    api = client.get("/api/v1/stipends/budgets").json()
+    assert [(b["paid"], b["waiting"], b["committed"]) for b in api] == [(0, 1_600_000, 1_600_000)]

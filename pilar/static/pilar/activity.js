@@ -15,3 +15,28 @@ document.addEventListener("DOMContentLoaded", function () {
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
 });
+
+// A field the server sent back with an error ("This field is required.") loses the error as
+// soon as the person fills it with a value the browser accepts: a message about the value
+// that was there before would only mislead. The server checks the field again on saving.
+(function () {
+  function filled(field) {
+    var boxes = field.querySelectorAll("input[type=checkbox], input[type=radio]");
+    if (boxes.length) {
+      return Array.prototype.some.call(boxes, function (box) { return box.checked; });
+    }
+    var input = field.querySelector("input, select, textarea");
+    return !!input && input.value.trim() !== "" && input.checkValidity();
+  }
+  function clear(event) {
+    var field = event.target.closest && event.target.closest(".activity-form .field.has-error");
+    if (!field || !filled(field)) return;
+    field.classList.remove("has-error");
+    field.querySelectorAll(".error").forEach(function (message) { message.remove(); });
+    field.querySelectorAll("[aria-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+    });
+  }
+  document.addEventListener("input", clear);
+  document.addEventListener("change", clear);
+})();

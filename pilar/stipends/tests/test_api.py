@@ -209,6 +209,8 @@ def test_budgets_show_what_batches_take(client, actors, rates, banked):
             "funding_source": "APBD",
             "ceiling": 100_000_000,
             "committed": 400_000,
+            "paid": 0,
+            "waiting": 400_000,
             "remaining": 99_600_000,
             "note": "",
         }

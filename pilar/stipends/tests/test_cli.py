@@ -64,7 +64,7 @@ def test_budget_set_and_list(rates, banked):
     report(banked["a1"], JULY)
     run("stipend_batch", "draft", "--from", "2024-07", "--to", "2024-07", "--kind", "PSM")
     listing = run("stipend_budget", "--year", "2024")
-    assert "2024  APBD    Rp 5.000.000  Rp 400.000  Rp 4.600.000" in listing
+    assert "2024  APBD    Rp 5.000.000  Rp 0  Rp 400.000  Rp 4.600.000" in listing
 
 
 def test_eligibility_table_and_json(rates, banked):

@@ -14,7 +14,7 @@ from pilar.lib.exports import to_xlsx
 from pilar.stipends import services
 from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
 from pilar.stipends.documents import nominatif_pdf, receipts_pdf
-from pilar.stipends.tests.conftest import AUGUST, JULY, approved, drafted
+from pilar.stipends.tests.conftest import AUGUST, JULY, approved, drafted, report
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_nominatif_by_kind_sums_months_and_leaves_out_failed(rates, banked, by, 
         paid_on=failed.batch.approved_at.date(),
     )
     text = pdf_text(nominatif_pdf(batch, group_by="kind"), tmp_path)
-    assert "Pekerja Sosial Masyarakat (PSM)" in text
+    assert "Pekerja Sosial Masyarakat" in text and "(PSM)" not in text
     assert "Wilayah" in text and "Kel. Tarok Dipo" in text and "Kel. Bukit Cangang" in text
     assert "Jul–Agu 2024" in text and "800.000" in text  # Ani: two months
     assert "1.200.000" in text and "satu juta dua ratus ribu rupiah" in text
@@ -147,7 +147,7 @@ def test_receipts_one_per_recipient(rates, banked, by, tmp_path):
     assert text.count("KUITANSI") == 2
     assert "Telah terima dari" in text and "Dinas Sosial Kota Bukittinggi" in text
     assert text.count("delapan ratus ribu rupiah") == 2
-    assert "Pekerja Sosial Masyarakat (PSM) bulan Juli–Agustus 2024" in text
+    assert "Pekerja Sosial Masyarakat bulan Juli–Agustus 2024" in text
     assert text.count("Rp 800.000") == 2
     assert f"No. TK{batch.pk}-{a1.pk}" in text and f"NIK {a1.nik}" in text
     assert "Yang menerima" in text and "Bendahara Pengeluaran" in text
@@ -191,3 +191,35 @@ def test_transfer_xlsx_opens_in_libreoffice(rates, banked, by, tmp_path):
     assert by_account["0012345678"][5] == "800000"
     assert by_account["1100000000"][1] == f"TK{batch.pk}-{a1.pk}"
     assert by_account["1100000000"][6] == "TALI KASIH PSM 07-08/2024"
+
+
+def test_documents_print_kinds_by_name_whole_words(
+    rates, by, tmp_path, make_person, make_assignment
+):
+    """The "Jenis" column and the receipts name the kind ("Pendamping KUBE"), never its code
+    ("PENDAMPING_KUBE", once printed cut into "PENDAMPIN / G KUBE"), and wrap between words."""
+    coach = make_person("Pendamping Satu", bank_name="Bank Nagari", bank_account="3300000001")
+    make_assignment(coach, "PENDAMPING_KUBE", "13.75.01")
+    tksk = make_person("Tenaga Dua", bank_name="Bank Nagari", bank_account="3300000002")
+    make_assignment(tksk, "TKSK", "13.75.02")
+    report(coach, JULY, kind="PENDAMPING_KUBE")
+    report(tksk, JULY, kind="TKSK")
+    batch = approved(by, kinds=("PENDAMPING_KUBE", "TKSK"))
+    for group_by in ("area", "kind"):
+        pdf = nominatif_pdf(batch, group_by=group_by)
+        text = pdf_text(pdf, tmp_path)
+        words = " ".join(text.split())
+        assert "Pendamping KUBE" in words, group_by
+        assert "Tenaga Kesejahteraan Sosial Kecamatan" in words, group_by
+        for cut in ("PENDAMPING", "PENDAMPIN", "TKSK"):
+            assert cut not in text, (group_by, cut)
+        for word in ("Pendamping", "Kesejahteraan", "Kecamatan"):
+            # Each word whole on its line: a word cut at the column's edge would not match.
+            assert any(
+                line.strip().startswith(word) or f" {word}" in line
+                for line in text.splitlines()
+                if word in line
+            ), word
+    receipts = " ".join(pdf_text(receipts_pdf(batch), tmp_path).split())
+    assert "Tali kasih Pendamping KUBE bulan Juli 2024" in receipts
+    assert "PENDAMPING" not in receipts

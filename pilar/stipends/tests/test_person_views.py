@@ -141,7 +141,8 @@ def test_office_arrears_by_kind_and_area(client, actors, paid):
     delay = body[body.index('data-testid="delay-PSM"') :]
     assert "52 days" in delay[:400] and "83 days" in delay[:400]
     money = body[body.index('data-testid="money-APBD"') :][:2000]
-    assert "Rp1,200,000 paid" in money and "Rp400,000 in a batch" in money
+    assert "Rp1,200,000 paid" in money
+    assert "Rp400,000 committed in batches, not yet paid" in money
     assert "ceiling Rp100,000,000" in money and "<svg" in money
 
 
@@ -206,9 +207,11 @@ def test_arrears_export_is_logged(client, actors, paid):
     rows = rows.get_sheet_by_index(0).to_python()
     assert rows[0][:4] == ["Pillar", "Kind", "Area", "Month"]
     assert [r[0] for r in rows[1:]] == ["Ani Kecamatan A"] and rows[1][7] == 400_000
+    assert rows[1][1] == "Pekerja Sosial Masyarakat"  # the kind by its name, not "PSM"
     csv = client.get("/stipends/arrears/", {"kind": "TKSK", "format": "csv"})
     lines = csv.content.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 11 and "Dedi TKSK A" in lines[1]
+    assert "Tenaga Kesejahteraan Sosial Kecamatan" in lines[1]
     assert AuditEntry.objects.filter(object_type="stipends.stipendline").count() == 2
 
 

@@ -69,6 +69,7 @@ def test_detail_filters_lines_and_exports_masked(client, actors, batch):
     rows = CalamineWorkbook.from_filelike(__import__("io").BytesIO(response.content))
     data = rows.get_sheet_by_index(0).to_python()
     assert len(data) == 5 and data[1][1].startswith("1375") and "*" in data[1][1]
+    assert data[0][2] == "Kind" and {r[2] for r in data[1:]} == {"Pekerja Sosial Masyarakat"}
     assert AuditEntry.objects.filter(action="view_personal", note="lines.xlsx").exists()
 
 
@@ -178,6 +179,7 @@ def test_eligibility_page_counts_and_explains(client, actors, rates, banked):
     assert b"Ani Kecamatan A" in page and b"Budi Kecamatan A" not in page
     response = client.get("/stipends/eligibility/?month=2024-07&kind=PSM&format=csv")
     assert response.content.decode("utf-8-sig").count("\n") == 4
+    assert response.content.decode("utf-8-sig").count(",Pekerja Sosial Masyarakat,") == 3
 
 
 def test_rates_page_refuses_an_overlap(client, actors, rates):
@@ -359,3 +361,24 @@ def test_printed_copies_with_full_niks_reach_only_those_allowed(client, actors, 
     assert masked.options["full_nik"] is False
     # Another batch's address does not reach this batch's file.
     assert client.get(f"/stipends/batches/{batch.pk + 1}/jobs/{masked.pk}/file").status_code == 404
+
+
+def test_a_batch_not_yet_approved_says_when_its_documents_come(client, actors, batch, by):
+    """A draft or verified batch has no payment list yet: its page says so and when."""
+    as_user(client, actors, "finance")
+    url = f"/stipends/batches/{batch.pk}/"
+    note = "available once the head of office approves the batch"
+    for status in ("draft", "verified"):
+        body = client.get(url).content.decode()
+        documents = body[body.index('data-testid="documents"') :][:800]
+        assert "Payment list (daftar nominatif)" in documents, status
+        assert note in documents, status
+        assert f"/stipends/batches/{batch.pk}/print/" not in body, status
+        if status == "draft":
+            services.stipend_batch_verify(by=by["finance"], batch=batch)
+    # Asked for anyway, the document's address says the same.
+    response = client.get(f"/stipends/batches/{batch.pk}/nominatif.pdf", follow=True)
+    assert "once the batch is approved" in response.content.decode()
+    batch = services.stipend_batch_approve(by=by["approver"], batch=StipendBatch.objects.get())
+    body = client.get(url).content.decode()
+    assert note not in body and f"/stipends/batches/{batch.pk}/print/" in body

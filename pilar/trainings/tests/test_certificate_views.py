@@ -101,6 +101,7 @@ def test_public_api(client, certified):
     assert response.json() == {
         "name": "Ani Kecamatan A",
         "course_name": "Pelatihan Dasar PSM",
+        "event_title": "",
         "event_start": "2024-10-21",
         "event_end": "2024-10-22",
         "issued_by": "Dinas Sosial Kota Bukittinggi",
@@ -181,7 +182,7 @@ def test_export(staff, people, issuer):
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
     rows = rows.to_python()
     assert rows[0][:2] == ["Number", "Name"] and len(rows) == 2
-    assert rows[1][1] == "Budi Kecamatan A" and rows[1][8] == "Revoked"
+    assert rows[1][1] == "Budi Kecamatan A" and rows[1][9] == "Revoked"
     csv = staff.get("/trainings/certificates/", {"format": "csv"}).content.decode("utf-8-sig")
     assert csv.count("\n") == 4
     assert staff.get("/trainings/certificates/", {"format": "pdf"}).status_code == 400
@@ -362,3 +363,62 @@ def test_the_participant_list_issues_one_certificate_and_a_new_one_after_revokin
     login(client, actors["approver"])
     page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
     assert 'data-testid="participant-certificate"' in page and f'action="{issue_url}"' not in page
+
+
+def test_course_and_event_name_keep_one_meaning_each(staff, client, people, issuer, tmp_path):
+    """ "Course" (Jenis pelatihan) is what was taught, everywhere; the event's own title is
+    "Event name" (Nama kegiatan): the certificate, its PDF, the verification page and API,
+    the staff pages and the exports never print one under the other's label."""
+    event = make_event(title="Bimtek PSM Angkatan I")
+    cert = svc.certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
+    assert (cert.course_name, cert.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
+
+    def fact(body: str, label: str) -> str:
+        found = re.search(rf"<dt>{label}</dt>\s*<dd[^>]*>(.*?)</dd>", body, re.S)
+        assert found, label
+        return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+    for body in (
+        client.get(f"/c/{cert.code}/").content.decode(),
+        staff.get(f"/trainings/certificates/{cert.pk}/").content.decode(),
+        staff.get(f"/trainings/events/{event.pk}/").content.decode(),
+    ):
+        assert fact(body, "Course").startswith("Pelatihan Dasar PSM")
+        assert "Bimtek" not in fact(body, "Course")
+    for body in (
+        client.get(f"/c/{cert.code}/").content.decode(),
+        staff.get(f"/trainings/certificates/{cert.pk}/").content.decode(),
+    ):
+        assert fact(body, "Event name") == "Bimtek PSM Angkatan I"
+    api = client.get(f"/api/v1/certificates/verify/{cert.code}").json()
+    assert (api["course_name"], api["event_title"]) == (
+        "Pelatihan Dasar PSM",
+        "Bimtek PSM Angkatan I",
+    )
+    rows = (
+        CalamineWorkbook.from_filelike(
+            io.BytesIO(staff.get("/trainings/certificates/", {"format": "xlsx"}).content)
+        )
+        .get_sheet_by_index(0)
+        .to_python()
+    )
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Course"], row["Event name"]) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
+    events = (
+        CalamineWorkbook.from_filelike(
+            io.BytesIO(staff.get("/trainings/", {"format": "xlsx"}).content)
+        )
+        .get_sheet_by_index(0)
+        .to_python()
+    )
+    row = dict(zip(events[0], events[1], strict=True))
+    assert (row["Course"], row["Event name"]) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(staff.get(f"/trainings/certificates/{cert.pk}/pdf/").content)
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    assert "telah mengikuti Pelatihan Dasar PSM" in text
+    assert "dalam kegiatan Bimtek PSM Angkatan I" in text

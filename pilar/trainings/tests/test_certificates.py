@@ -43,7 +43,7 @@ def test_issue_freezes_what_is_printed(people, cert_event, issuer, settings):
 def test_event_title_is_printed_when_set(people, issuer):
     ev = make_event(title="Bimtek PSM Angkatan I")
     cert = svc.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
-    assert cert.course_name == "Bimtek PSM Angkatan I"
+    assert (cert.course_name, cert.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
 
 
 def test_course_without_validity_never_expires(people, issuer):
@@ -290,3 +290,30 @@ def test_issuing_for_the_whole_event_leaves_revoked_ones_to_a_decision(
     summary = svc.certificates_issue_for_event(by=issuer, event=cert_event)
     assert summary.issued == [] and summary.already == 1
     assert not certified.participant.certificates.filter(revoked_at__isnull=True).exists()
+
+
+def test_migration_moves_an_event_title_printed_as_the_course(people, issuer):
+    """Before 0005 a certificate of an event with a title printed that title as its course:
+    0006 moves it to `event_title` and puts the course back; going back joins them again."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("pilar.trainings.migrations.0006_fill_certificate_event_title")
+    titled = make_event(title="Bimtek PSM Angkatan I")
+    old = svc.certificate_issue(by=issuer, participant=enrol(titled, people["a1"]))
+    Certificate.objects.filter(pk=old.pk).update(
+        course_name="Bimtek PSM Angkatan I", event_title=""
+    )  # as issued before 0005
+    plain = svc.certificate_issue(by=issuer, participant=enrol(make_event(), people["a2"]))
+    fill.split_titles(apps, None)
+    old.refresh_from_db()
+    plain.refresh_from_db()
+    assert (old.course_name, old.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
+    assert (plain.course_name, plain.event_title) == ("Pelatihan Dasar PSM", "")
+    fill.split_titles(apps, None)  # twice changes nothing more
+    old.refresh_from_db()
+    assert (old.course_name, old.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
+    fill.join_titles(apps, None)
+    old.refresh_from_db()
+    assert (old.course_name, old.event_title) == ("Bimtek PSM Angkatan I", "")

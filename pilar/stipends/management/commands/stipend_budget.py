@@ -32,13 +32,14 @@ class Command(StipendCommand):
         if options["amount"] is None:
             rows = selectors.budget_rows(options["year"])
             self.table(
-                ["year", "source", "ceiling", "committed", "remaining"],
+                ["year", "source", "ceiling", "paid", "waiting", "remaining"],
                 [
                     [
                         r.year,
                         r.funding_source,
                         money(r.ceiling),
-                        money(r.committed),
+                        money(r.paid),
+                        money(r.waiting),
                         money(r.remaining),
                     ]
                     for r in rows

@@ -146,10 +146,11 @@ def assignment_scope_q(user, capability: Capability) -> Q:
     return q
 
 
-def person_scope_q(user, capability: Capability) -> Q:
+def person_scope_q(user, capability: Capability, *, serving: bool = False) -> Q:
     """The people `user` may see with `capability`: those with a duty in the user's areas (for
-    PEOPLE_EDIT, a duty in force today), the newly registered with no duty who live there, and
-    with a self-scoped grant the user's own person.
+    PEOPLE_EDIT, a duty in force today; with `serving`, a duty in force today or yet to start),
+    the newly registered with no duty who live there, and with a self-scoped grant the user's
+    own person.
 
     One `pk IN (... UNION ...)` rather than an OR of semi-joins: PostgreSQL plans the OR as a
     filter run on every person in the registry, the union as one small set of ids."""
@@ -165,6 +166,8 @@ def person_scope_q(user, capability: Capability) -> Q:
         if capability == Capability.PEOPLE_EDIT:
             # Changing a person is for the areas they serve in now, not where they once did.
             duties = duties.active_on(timezone.localdate())
+        elif serving:
+            duties = duties.not_ended_by(timezone.localdate())
         parts.append(duties.order_by().values("person_id"))
         # A newly registered person has no duty yet: reachable where they live.
         no_duty = ~Exists(Assignment.objects.filter(person=OuterRef("pk")))
@@ -175,6 +178,19 @@ def person_scope_q(user, capability: Capability) -> Q:
         return Q(pk__in=[])
     ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     return Q(pk__in=ids)
+
+
+def seen_fully_q(user, capability: Capability = Capability.PEOPLE_VIEW) -> Q | None:
+    """Among the people `user` may see, those seen as they are today; the others are seen only
+    as they were in the user's areas (name, masked NIK, the duties held there): they no longer
+    serve there (docs/PRIVACY.md). None when the user's grant is office-wide: everyone is seen
+    as today.
+
+    Still serving is a duty in the user's areas in force today or yet to start; the newly
+    registered with no duty who live there and the user's own person are seen as today too."""
+    if area_scope(user, capability) is None:
+        return None
+    return person_scope_q(user, capability, serving=True)
 
 
 def user_has_self_scope(user, capability: Capability) -> bool:

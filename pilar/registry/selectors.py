@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, can, seen_fully_q
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -42,7 +42,7 @@ def matching_duties(user, f: PeopleFilter):
 def matching_people(user, f: PeopleFilter):
     """(people, duties): the people `user` may see that hold a duty the filters select (any
     person when no duty filter is set), and those duties (None when no duty filter is set)."""
-    people = Person.objects.visible_to(user)
+    people = Person.objects.visible_to(user).seen_by(user)
     duties = None
     if f.selects_duties:
         duties = matching_duties(user, f)
@@ -52,11 +52,15 @@ def matching_people(user, f: PeopleFilter):
         digits = "".join(ch for ch in term if ch.isdigit())
         q = Q(name__icontains=term)
         if len(digits) >= 4:
-            q |= Q(phone__contains=digits)
+            by_digits = Q(phone__contains=digits)
             # Only roles that see full NIKs search by them: for others, each answer would tell
             # whether a guess of the masked (birth-date) digits is right.
             if can(user, Capability.PEOPLE_FULL_NIK):
-                q |= Q(nik__contains=digits)
+                by_digits |= Q(nik__contains=digits)
+            # Nor does a search answer with what the list does not show: the phone and NIK of
+            # people seen only as they were in the user's areas (docs/PRIVACY.md).
+            serving = seen_fully_q(user)
+            q |= by_digits if serving is None else by_digits & serving
         people = _search(people, q)
     return people, duties
 
@@ -77,3 +81,46 @@ def _search(people, q: Q):
     if len(ids) > SEARCH_IDS:
         return people.filter(q)
     return people.filter(pk__in=ids).order_by(Concat("name", Value("")), "pk")
+
+
+# What a person seen only as they were in the user's areas keeps (docs/PRIVACY.md): the name,
+# the masked NIK and the duties held there. Everything else is withheld.
+WITHHELD_TEXT = (
+    "sex",
+    "birth_place",
+    "address",
+    "phone",
+    "education",
+    "bank_name",
+    "bank_account",
+    "bank_holder",
+)
+
+
+def as_seen(person: Person) -> Person:
+    """`person` (read through `seen_by`) as its reader may see them: when not `seen_fully`,
+    the fields in WITHHELD_TEXT, the residence and the photo are emptied on this instance, and
+    of the duties prefetched as `current` (with `in_scope`, `with_scope_flag`) only those in
+    the reader's areas are kept. The instance is for showing only, never for saving: `minimal`
+    marks it. Its NIK stays whole; every reader of it masks it (`shown_nik`)."""
+    person.minimal = not getattr(person, "seen_fully", True)
+    if person.minimal:
+        for field in WITHHELD_TEXT:
+            setattr(person, field, "")
+        person.residence = None
+        person.photo = ""
+        if hasattr(person, "current"):
+            person.current = [a for a in person.current if a.in_scope]
+    return person
+
+
+def people_as_seen(people):
+    """`as_seen` over an iterable of people, lazily (exports read in chunks)."""
+    for person in people:
+        yield as_seen(person)
+
+
+def shown_nik(person: Person, *, full: bool) -> str:
+    """The NIK as shown: whole only to a reader who may see it whole, and never of a person
+    seen only as they were in the reader's areas."""
+    return person.nik if full and not getattr(person, "minimal", False) else person.masked_nik

@@ -16,7 +16,7 @@ from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
-from pilar.registry.selectors import PeopleFilter, as_seen, matching_people, people_as_seen
+from pilar.registry.selectors import PeopleFilter, mark_seen, matching_people
 from pilar.trainings.selectors import appointment_warning
 
 router = Router(tags=["registry"])
@@ -177,7 +177,7 @@ def _assignment_out(a: Assignment) -> AssignmentOut:
 
 
 def _person_fields(p: Person, full: bool, today: datetime.date, duties) -> dict:
-    """`p` as the caller may see them (read through `seen_by` and `as_seen`; `duties`, those
+    """`p` as the caller may see them (read through `mark_seen`; `duties`, those
     shown). With the NIK masked, the birth date is withheld too: the masked digits are the
     birth date."""
     full = full and not p.minimal
@@ -242,14 +242,17 @@ def list_people(
         )
     )[offset : offset + limit]
     # Lists always mask the NIK (the full NIK is on the logged detail route).
-    return [PersonOut(**_person_fields(p, False, today, p.current)) for p in people_as_seen(page)]
+    return [
+        PersonOut(**_person_fields(p, False, today, p.current))
+        for p in mark_seen(request.user, list(page))
+    ]
 
 
 def _detail(request, person: Person) -> PersonDetailOut:
     """One person as the caller may see them. A person who no longer serves in the caller's
     areas is given as they were there and the look is not logged as a view of full personal
     data: nothing beyond the caller's own area's records is given (docs/PRIVACY.md)."""
-    as_seen(person)
+    mark_seen(request.user, [person])
     full = not person.minimal and can_see_full_nik(request.user, person)
     if full:
         services.record_personal_data_view(by=_actor(request), person=person, what="API")
@@ -272,9 +275,7 @@ def _detail(request, person: Person) -> PersonDetailOut:
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="One person")
 def get_person(request, person_id: Id):
     _require(request, Capability.PEOPLE_VIEW)
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).seen_by(request.user), pk=person_id
-    )
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return _detail(request, person)
 
 

@@ -39,13 +39,6 @@ class PersonQuerySet(models.QuerySet):
 
         return self.filter(person_scope_q(user, Capability.PEOPLE_EDIT))
 
-    def seen_by(self, user) -> PersonQuerySet:
-        """Each person with `seen_fully`: False for one `user` sees only as they were in the
-        user's areas, having left them (`seen_fully_q`, docs/PRIVACY.md)."""
-        from pilar.accounts.access import seen_fully_q
-
-        return self.annotate(seen_fully=_flag(seen_fully_q(user)))
-
 
 def _flag(q: Q | None):
     """`q` as a boolean column; None: true for every row."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.access import Capability, can, seen_fully_q
+from pilar.accounts.access import Capability, can, seen_fully_among, seen_fully_q
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -42,7 +43,7 @@ def matching_duties(user, f: PeopleFilter):
 def matching_people(user, f: PeopleFilter):
     """(people, duties): the people `user` may see that hold a duty the filters select (any
     person when no duty filter is set), and those duties (None when no duty filter is set)."""
-    people = Person.objects.visible_to(user).seen_by(user)
+    people = Person.objects.visible_to(user)
     duties = None
     if f.selects_duties:
         duties = matching_duties(user, f)
@@ -98,11 +99,11 @@ WITHHELD_TEXT = (
 
 
 def as_seen(person: Person) -> Person:
-    """`person` (read through `seen_by`) as its reader may see them: when not `seen_fully`,
-    the fields in WITHHELD_TEXT, the residence and the photo are emptied on this instance, and
-    of the duties prefetched as `current` (with `in_scope`, `with_scope_flag`) only those in
-    the reader's areas are kept. The instance is for showing only, never for saving: `minimal`
-    marks it. Its NIK stays whole; every reader of it masks it (`shown_nik`)."""
+    """`person` as its reader may see them: when not `seen_fully` (set by `mark_seen`), the
+    fields in WITHHELD_TEXT, the residence and the photo are emptied on this instance, and of
+    the duties prefetched as `current` (with `in_scope`, `with_scope_flag`) only those in the
+    reader's areas are kept. The instance is for showing only, never for saving: `minimal`
+    marks it. Its NIK stays whole; every reader of it masks it when `minimal`."""
     person.minimal = not getattr(person, "seen_fully", True)
     if person.minimal:
         for field in WITHHELD_TEXT:
@@ -114,13 +115,23 @@ def as_seen(person: Person) -> Person:
     return person
 
 
-def people_as_seen(people):
-    """`as_seen` over an iterable of people, lazily (exports read in chunks)."""
+def mark_seen(user, people: list[Person]) -> list[Person]:
+    """Set `seen_fully` on each of `people` (one query) and apply `as_seen`."""
+    serving = seen_fully_among(user, [p.pk for p in people])
     for person in people:
-        yield as_seen(person)
+        person.seen_fully = serving is None or person.pk in serving
+        as_seen(person)
+    return people
 
 
-def shown_nik(person: Person, *, full: bool) -> str:
-    """The NIK as shown: whole only to a reader who may see it whole, and never of a person
-    seen only as they were in the reader's areas."""
-    return person.nik if full and not getattr(person, "minimal", False) else person.masked_nik
+def people_as_seen(user, people: Iterable[Person], *, chunk: int = 2000) -> Iterator[Person]:
+    """`people` as `user` may see them (`mark_seen`), lazily, `chunk` at a time: exports read
+    in chunks, one more query per chunk."""
+    batch: list[Person] = []
+    for person in people:
+        batch.append(person)
+        if len(batch) >= chunk:
+            yield from mark_seen(user, batch)
+            batch = []
+    if batch:
+        yield from mark_seen(user, batch)

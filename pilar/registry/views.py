@@ -43,7 +43,7 @@ from pilar.registry.forms import (
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
-from pilar.registry.selectors import matching_people, people_as_seen
+from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
 from pilar.trainings.certificate_selectors import person_certificates
 from pilar.trainings.selectors import (
     appointment_warning,
@@ -158,7 +158,7 @@ def person_list(request):
         {
             "form": form,
             "page": page,
-            "rows": person_rows_html(page),
+            "rows": person_rows_html(mark_seen(request.user, list(page))),
             "people_count": page.paginator.count,
             "duty_count": duty_count,
             "duty_count_estimated": duty_count_estimated,
@@ -171,13 +171,14 @@ def person_list(request):
 def person_rows_html(people) -> str:
     """The list's rows, written here rather than in a template loop with a {% url %} per row
     (docs/PERFORMANCE.md, "Load"). Every value is escaped (`conditional_escape`, as the
-    template would)."""
+    template would). `people` as their reader may see them (`mark_seen`)."""
     esc = conditional_escape
     detail = reverse("registry:person-detail", args=[0]).removesuffix("0/")
     none = f'<span class="muted">{esc(_("none"))}</span>'
     left = f'<small class="muted">{esc(_("no longer serves in your area"))}</small>'
     out = []
-    for p in people_as_seen(people):
+    for p in people:
+        phone = left if getattr(p, "minimal", False) else esc(p.phone)
         duties = (
             "<br>".join(
                 f'<span class="tag">{esc(a.kind.code)}</span> {esc(a.area.name)}' for a in p.current
@@ -188,7 +189,7 @@ def person_rows_html(people) -> str:
             f'<tr>\n    <td><a href="{detail}{p.pk}/">{esc(p.name)}</a></td>\n'
             f'    <td class="mono">{esc(p.masked_nik)}</td>\n'
             f"    <td>{duties}</td>\n"
-            f'    <td class="hide-sm">{left if p.minimal else esc(p.phone)}</td>\n  </tr>\n'
+            f'    <td class="hide-sm">{phone}</td>\n  </tr>\n'
         )
     return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
@@ -214,7 +215,10 @@ def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
         # Read in chunks, each with its duties prefetched: bounded memory, a constant number
         # of queries per chunk. A person who left the reader's areas is written as seen there
         # (docs/PRIVACY.md).
-        roster_rows(people_as_seen(people.iterator(chunk_size=EXPORT_CHUNK)), full=full),
+        roster_rows(
+            people_as_seen(user, people.iterator(chunk_size=EXPORT_CHUNK), chunk=EXPORT_CHUNK),
+            full=full,
+        ),
         object_type="registry.person",
         note=f"full_nik={full}",
     )
@@ -223,10 +227,10 @@ def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
 @capability_required(Capability.PEOPLE_VIEW)
 def person_detail(request, pk: int):
     person = get_object_or_404(
-        Person.objects.visible_to(request.user).seen_by(request.user).select_related("residence"),
-        pk=pk,
+        Person.objects.visible_to(request.user).select_related("residence"), pk=pk
     )
-    if not person.seen_fully:
+    mark_seen(request.user, [person])
+    if person.minimal:
         return _former_detail(request, person)
     show_full = can_see_full_nik(request.user, person)
     if show_full:
@@ -311,8 +315,8 @@ def _trainings_and_equipment(user, person: Person, duties, today: datetime.date)
 @capability_required(Capability.PEOPLE_VIEW)
 def person_photo(request, pk: int):
     """A person's photo, only to those who may see the person (never a public media URL)."""
-    person = get_object_or_404(Person.objects.visible_to(request.user).seen_by(request.user), pk=pk)
-    if not person.photo or not person.seen_fully:
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    if not person.photo or mark_seen(request.user, [person])[0].minimal:
         raise Http404
     response = FileResponse(person.photo.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"

@@ -249,3 +249,13 @@ def test_the_list_reads_a_constant_number_of_queries(
     leave(6)
     assert count() == one
     assert Assignment.objects.filter(end_reason="moved").count() == 7
+
+
+def test_a_newcomer_without_a_duty_is_seen_as_today_where_they_live(
+    client, actors, make_person, moved
+):
+    fajar = make_person("Fajar Baru Daftar", kelurahan=A_KELURAHAN, phone="081255500011")
+    login(client, actors["coordinator_a"])
+    assert "081255500011" in client.get(f"/pillars/{fajar.pk}/").content.decode()
+    html = client.get("/pillars/").content.decode()
+    assert "081255500011" in html and NEW_PHONE not in html

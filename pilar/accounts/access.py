@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, When
 from django.utils import timezone
 
 from pilar.accounts.models import Role
@@ -146,10 +146,11 @@ def assignment_scope_q(user, capability: Capability) -> Q:
     return q
 
 
-def person_scope_q(user, capability: Capability) -> Q:
+def person_scope_q(user, capability: Capability, *, serving: bool = False) -> Q:
     """The people `user` may see with `capability`: those with a duty in the user's areas (for
-    PEOPLE_EDIT, a duty in force today), the newly registered with no duty who live there, and
-    with a self-scoped grant the user's own person.
+    PEOPLE_EDIT, a duty in force today; with `serving`, a duty in force today or yet to start),
+    the newly registered with no duty who live there, and with a self-scoped grant the user's
+    own person.
 
     One `pk IN (... UNION ...)` rather than an OR of semi-joins: PostgreSQL plans the OR as a
     filter run on every person in the registry, the union as one small set of ids."""
@@ -165,6 +166,8 @@ def person_scope_q(user, capability: Capability) -> Q:
         if capability == Capability.PEOPLE_EDIT:
             # Changing a person is for the areas they serve in now, not where they once did.
             duties = duties.active_on(timezone.localdate())
+        elif serving:
+            duties = duties.not_ended_by(timezone.localdate())
         parts.append(duties.order_by().values("person_id"))
         # A newly registered person has no duty yet: reachable where they live.
         no_duty = ~Exists(Assignment.objects.filter(person=OuterRef("pk")))
@@ -175,6 +178,69 @@ def person_scope_q(user, capability: Capability) -> Q:
         return Q(pk__in=[])
     ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     return Q(pk__in=ids)
+
+
+def seen_fully_q(user, capability: Capability = Capability.PEOPLE_VIEW) -> Q | None:
+    """Among the people `user` may see, those seen as they are today; the others are seen only
+    as they were in the user's areas (name, masked NIK, the duties held there): they no longer
+    serve there (docs/PRIVACY.md). None when the user's grant is office-wide: everyone is seen
+    as today.
+
+    Still serving is a duty in the user's areas in force today or yet to start; the newly
+    registered with no duty who live there and the user's own person are seen as today too.
+    For a page or a chunk of people already read, `seen_fully_among` asks about those only."""
+    if area_scope(user, capability) is None:
+        return None
+    return person_scope_q(user, capability, serving=True)
+
+
+def seen_fully_among(
+    user, ids: list[int], capability: Capability = Capability.PEOPLE_VIEW
+) -> set[int] | None:
+    """Of the people `ids`, those `user` sees as they are today (`seen_fully_q`), in one query
+    over those people's own rows: testing a page against the whole area's set would read that
+    set for every page. None when the user's grant is office-wide."""
+    from pilar.registry.models import Assignment, Person
+
+    areas = area_scope(user, capability)
+    if areas is None:
+        return None
+    today = timezone.localdate()
+    found = set()
+    if areas and ids:
+        within = _areas_within(areas)
+        # The tests as columns over the page's own duties, not filters: filtered, the planner
+        # may walk every duty (or resident) of the area (a province: 20,000) to find those of
+        # the page's 50 people.
+        serving = Case(
+            When(
+                Q(area__in=within) & (Q(end_date__isnull=True) | Q(end_date__gte=today)), then=True
+            ),
+            default=False,
+            output_field=BooleanField(),
+        )
+        duties = (
+            Assignment.objects.filter(person_id__in=ids)
+            .annotate(serving=serving)
+            .order_by()
+            .values_list("person_id", "serving")
+        )
+        with_duty = set()
+        for person_id, is_serving in duties:
+            with_duty.add(person_id)
+            if is_serving:
+                found.add(person_id)
+        # A newly registered person with no duty yet: seen as today where they live.
+        newcomers = [pk for pk in ids if pk not in with_duty]
+        if newcomers:
+            found.update(
+                Person.objects.filter(pk__in=newcomers, residence__in=within)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+    if user_has_self_scope(user, capability) and user.person_id in ids:
+        found.add(user.person_id)
+    return found
 
 
 def user_has_self_scope(user, capability: Capability) -> bool:

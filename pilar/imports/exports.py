@@ -108,18 +108,20 @@ def roster_rows(people: Iterable, *, full: bool) -> Iterator[list]:
     template's columns. `people` carry `current` (their duties shown) and `residence`.
     Without `full`, the NIK is masked and the birth date and bank account withheld."""
     for p in people:
+        # A person seen only as they were in the reader's areas: never whole (docs/PRIVACY.md).
+        whole = full and not getattr(p, "minimal", False)
         person = [
-            p.nik if full else p.masked_nik,
+            p.nik if whole else p.masked_nik,
             p.name,
             p.sex,
             p.birth_place,
-            p.birth_date if full else None,
+            p.birth_date if whole else None,
             p.address,
             p.residence.name if p.residence else "",
             p.phone,
             EDUCATION_WORDS.get(p.education, "") if p.education else "",
             p.bank_name,
-            p.bank_account if full else "",
+            p.bank_account if whole else "",
             p.bank_holder,
         ]
         duties = list(getattr(p, "current", []))

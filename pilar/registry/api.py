@@ -1,13 +1,14 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can_see_full_nik
+from pilar.accounts.access import Capability, assignment_scope_q, can_see_full_nik
 from pilar.api.common import Body, Day, Id, Limit, Offset, Search
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
@@ -15,7 +16,7 @@ from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
-from pilar.registry.selectors import PeopleFilter, matching_people
+from pilar.registry.selectors import PeopleFilter, mark_seen, matching_people
 from pilar.trainings.selectors import appointment_warning
 
 router = Router(tags=["registry"])
@@ -55,10 +56,16 @@ class PersonOut(Schema):
     sex: str
     birth_place: str
     birth_date: datetime.date | None = Field(description="Only where the full NIK is shown.")
-    age: int
+    age: int | None
     residence_code: str | None
     phone: str
     active_kinds: list[str]
+    former: bool = Field(
+        default=False,
+        description="True when the person no longer serves in the caller's areas: only the "
+        "name, the masked NIK and the duties held there are given; every other field is "
+        "empty (docs/PRIVACY.md).",
+    )
 
 
 class PersonDetailOut(PersonOut):
@@ -169,8 +176,11 @@ def _assignment_out(a: Assignment) -> AssignmentOut:
     )
 
 
-def _person_fields(p: Person, full: bool, today: datetime.date) -> dict:
-    # With the NIK masked, the birth date is withheld too: the masked digits are the birth date.
+def _person_fields(p: Person, full: bool, today: datetime.date, duties) -> dict:
+    """`p` as the caller may see them (read through `mark_seen`; `duties`, those
+    shown). With the NIK masked, the birth date is withheld too: the masked digits are the
+    birth date."""
+    full = full and not p.minimal
     return {
         "id": p.pk,
         "nik": p.nik if full else p.masked_nik,
@@ -178,10 +188,11 @@ def _person_fields(p: Person, full: bool, today: datetime.date) -> dict:
         "sex": p.sex,
         "birth_place": p.birth_place,
         "birth_date": p.birth_date if full else None,
-        "age": p.age_on(today),
+        "age": None if p.minimal else p.age_on(today),
         "residence_code": p.residence.code if p.residence else None,
         "phone": p.phone,
-        "active_kinds": sorted({a.kind.code for a in p.assignments.all() if a.is_active_on(today)}),
+        "active_kinds": sorted({a.kind.code for a in duties if a.is_active_on(today)}),
+        "former": p.minimal,
     }
 
 
@@ -223,19 +234,33 @@ def list_people(
     )
     limit = max(1, min(limit, 500))
     today = timezone.localdate()
-    page = people.select_related("residence").prefetch_related("assignments__kind")[
-        offset : offset + limit
-    ]
+    page = people.select_related("residence").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.with_scope_flag(request.user).select_related("kind"),
+            to_attr="current",
+        )
+    )[offset : offset + limit]
     # Lists always mask the NIK (the full NIK is on the logged detail route).
-    return [PersonOut(**_person_fields(p, False, today)) for p in page]
+    return [
+        PersonOut(**_person_fields(p, False, today, p.current))
+        for p in mark_seen(request.user, list(page))
+    ]
 
 
 def _detail(request, person: Person) -> PersonDetailOut:
-    full = can_see_full_nik(request.user, person)
+    """One person as the caller may see them. A person who no longer serves in the caller's
+    areas is given as they were there and the look is not logged as a view of full personal
+    data: nothing beyond the caller's own area's records is given (docs/PRIVACY.md)."""
+    mark_seen(request.user, [person])
+    full = not person.minimal and can_see_full_nik(request.user, person)
     if full:
         services.record_personal_data_view(by=_actor(request), person=person, what="API")
-    data = _person_fields(person, full, timezone.localdate())
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
+    if person.minimal:
+        assignments = assignments.filter(assignment_scope_q(request.user, Capability.PEOPLE_VIEW))
+    assignments = list(assignments)
+    data = _person_fields(person, full, timezone.localdate(), assignments)
     return PersonDetailOut(
         **data,
         address=person.address,

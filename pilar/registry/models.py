@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.nik import mask_nik
@@ -38,6 +38,13 @@ class PersonQuerySet(models.QuerySet):
         from pilar.accounts.access import Capability, person_scope_q
 
         return self.filter(person_scope_q(user, Capability.PEOPLE_EDIT))
+
+
+def _flag(q: Q | None):
+    """`q` as a boolean column; None: true for every row."""
+    if q is None:
+        return Value(True, output_field=BooleanField())
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 class Person(models.Model):
@@ -165,6 +172,15 @@ class AssignmentQuerySet(models.QuerySet):
         from pilar.accounts.access import Capability, assignment_scope_q
 
         return self.filter(assignment_scope_q(user, Capability.PEOPLE_EDIT))
+
+    def with_scope_flag(self, user) -> AssignmentQuerySet:
+        """Each duty with `in_scope`: whether it lies within what `user` may see (the duties
+        shown of a person seen only as they were in the user's areas, docs/PRIVACY.md)."""
+        from pilar.accounts.access import Capability, area_scope, assignment_scope_q
+
+        scoped = area_scope(user, Capability.PEOPLE_VIEW) is not None
+        q = assignment_scope_q(user, Capability.PEOPLE_VIEW) if scoped else None
+        return self.annotate(in_scope=_flag(q))
 
 
 class Assignment(models.Model):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, can, seen_fully_among, seen_fully_q
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -52,11 +53,15 @@ def matching_people(user, f: PeopleFilter):
         digits = "".join(ch for ch in term if ch.isdigit())
         q = Q(name__icontains=term)
         if len(digits) >= 4:
-            q |= Q(phone__contains=digits)
+            by_digits = Q(phone__contains=digits)
             # Only roles that see full NIKs search by them: for others, each answer would tell
             # whether a guess of the masked (birth-date) digits is right.
             if can(user, Capability.PEOPLE_FULL_NIK):
-                q |= Q(nik__contains=digits)
+                by_digits |= Q(nik__contains=digits)
+            # Nor does a search answer with what the list does not show: the phone and NIK of
+            # people seen only as they were in the user's areas (docs/PRIVACY.md).
+            serving = seen_fully_q(user)
+            q |= by_digits if serving is None else by_digits & serving
         people = _search(people, q)
     return people, duties
 
@@ -77,3 +82,56 @@ def _search(people, q: Q):
     if len(ids) > SEARCH_IDS:
         return people.filter(q)
     return people.filter(pk__in=ids).order_by(Concat("name", Value("")), "pk")
+
+
+# What a person seen only as they were in the user's areas keeps (docs/PRIVACY.md): the name,
+# the masked NIK and the duties held there. Everything else is withheld.
+WITHHELD_TEXT = (
+    "sex",
+    "birth_place",
+    "address",
+    "phone",
+    "education",
+    "bank_name",
+    "bank_account",
+    "bank_holder",
+)
+
+
+def as_seen(person: Person) -> Person:
+    """`person` as its reader may see them: when not `seen_fully` (set by `mark_seen`), the
+    fields in WITHHELD_TEXT, the residence and the photo are emptied on this instance, and of
+    the duties prefetched as `current` (with `in_scope`, `with_scope_flag`) only those in the
+    reader's areas are kept. The instance is for showing only, never for saving: `minimal`
+    marks it. Its NIK stays whole; every reader of it masks it when `minimal`."""
+    person.minimal = not getattr(person, "seen_fully", True)
+    if person.minimal:
+        for field in WITHHELD_TEXT:
+            setattr(person, field, "")
+        person.residence = None
+        person.photo = ""
+        if hasattr(person, "current"):
+            person.current = [a for a in person.current if a.in_scope]
+    return person
+
+
+def mark_seen(user, people: list[Person]) -> list[Person]:
+    """Set `seen_fully` on each of `people` (one query) and apply `as_seen`."""
+    serving = seen_fully_among(user, [p.pk for p in people])
+    for person in people:
+        person.seen_fully = serving is None or person.pk in serving
+        as_seen(person)
+    return people
+
+
+def people_as_seen(user, people: Iterable[Person], *, chunk: int = 2000) -> Iterator[Person]:
+    """`people` as `user` may see them (`mark_seen`), lazily, `chunk` at a time: exports read
+    in chunks, one more query per chunk."""
+    batch: list[Person] = []
+    for person in people:
+        batch.append(person)
+        if len(batch) >= chunk:
+            yield from mark_seen(user, batch)
+            batch = []
+    if batch:
+        yield from mark_seen(user, batch)

@@ -16,7 +16,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import Capability, area_scope, can, can_see_full_nik, scope_covers
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    assignment_scope_q,
+    can,
+    can_see_full_nik,
+    scope_covers,
+)
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
@@ -36,7 +43,7 @@ from pilar.registry.forms import (
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
-from pilar.registry.selectors import matching_people
+from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
 from pilar.trainings.certificate_selectors import person_certificates
 from pilar.trainings.selectors import (
     appointment_warning,
@@ -94,13 +101,13 @@ def _add_person_checks(request, form, person=None) -> None:
                 form.add_error(field, errors)
 
 
-def _with_duties(people, shown_on: datetime.date):
+def _with_duties(people, shown_on: datetime.date, user):
     return people.select_related("residence").prefetch_related(
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.active_on(shown_on).select_related(
-                "kind", "area", "area__parent"
-            ),
+            queryset=Assignment.objects.active_on(shown_on)
+            .with_scope_flag(user)
+            .select_related("kind", "area", "area__parent"),
             to_attr="current",
         )
     )
@@ -125,7 +132,7 @@ def person_list(request):
         )
     people, duties = matching_people(request.user, form.people_filter())
     shown_on = form.people_filter().active_on or timezone.localdate()
-    people = _with_duties(people, shown_on)
+    people = _with_duties(people, shown_on, request.user)
     fmt = request.GET.get("format")
     if fmt in {"xlsx", "csv"}:
         return export_response(
@@ -151,7 +158,7 @@ def person_list(request):
         {
             "form": form,
             "page": page,
-            "rows": person_rows_html(page),
+            "rows": person_rows_html(mark_seen(request.user, list(page))),
             "people_count": page.paginator.count,
             "duty_count": duty_count,
             "duty_count_estimated": duty_count_estimated,
@@ -164,12 +171,14 @@ def person_list(request):
 def person_rows_html(people) -> str:
     """The list's rows, written here rather than in a template loop with a {% url %} per row
     (docs/PERFORMANCE.md, "Load"). Every value is escaped (`conditional_escape`, as the
-    template would)."""
+    template would). `people` as their reader may see them (`mark_seen`)."""
     esc = conditional_escape
     detail = reverse("registry:person-detail", args=[0]).removesuffix("0/")
     none = f'<span class="muted">{esc(_("none"))}</span>'
+    left = f'<small class="muted">{esc(_("no longer serves in your area"))}</small>'
     out = []
     for p in people:
+        phone = left if getattr(p, "minimal", False) else esc(p.phone)
         duties = (
             "<br>".join(
                 f'<span class="tag">{esc(a.kind.code)}</span> {esc(a.area.name)}' for a in p.current
@@ -180,7 +189,7 @@ def person_rows_html(people) -> str:
             f'<tr>\n    <td><a href="{detail}{p.pk}/">{esc(p.name)}</a></td>\n'
             f'    <td class="mono">{esc(p.masked_nik)}</td>\n'
             f"    <td>{duties}</td>\n"
-            f'    <td class="hide-sm">{esc(p.phone)}</td>\n  </tr>\n'
+            f'    <td class="hide-sm">{phone}</td>\n  </tr>\n'
         )
     return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
 
@@ -193,7 +202,7 @@ def person_export(user, query, fmt) -> ExportSpec:
         raise ValueError(_("The filters of this list are not valid any more."))
     people, _duties = matching_people(user, form.people_filter())
     shown_on = form.people_filter().active_on or timezone.localdate()
-    return _people_export(user, _with_duties(people, shown_on), shown_on)
+    return _people_export(user, _with_duties(people, shown_on, user), shown_on)
 
 
 def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
@@ -204,8 +213,12 @@ def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
         f"pilar-{shown_on.isoformat()}",
         template_headers(),
         # Read in chunks, each with its duties prefetched: bounded memory, a constant number
-        # of queries per chunk.
-        roster_rows(people.iterator(chunk_size=EXPORT_CHUNK), full=full),
+        # of queries per chunk. A person who left the reader's areas is written as seen there
+        # (docs/PRIVACY.md).
+        roster_rows(
+            people_as_seen(user, people.iterator(chunk_size=EXPORT_CHUNK), chunk=EXPORT_CHUNK),
+            full=full,
+        ),
         object_type="registry.person",
         note=f"full_nik={full}",
     )
@@ -216,6 +229,9 @@ def person_detail(request, pk: int):
     person = get_object_or_404(
         Person.objects.visible_to(request.user).select_related("residence"), pk=pk
     )
+    mark_seen(request.user, [person])
+    if person.minimal:
+        return _former_detail(request, person)
     show_full = can_see_full_nik(request.user, person)
     if show_full:
         services.record_personal_data_view(
@@ -243,6 +259,24 @@ def person_detail(request, pk: int):
             "view_count": views.count(),
             "can_edit": can(request.user, Capability.PEOPLE_EDIT),
         },
+    )
+
+
+def _former_detail(request, person: Person):
+    """A person who no longer serves in the reader's areas, as they were there: name, masked
+    NIK, the duties held there (docs/PRIVACY.md). Not their contact, residence, bank, photo,
+    trainings, equipment, duties elsewhere or change history (which would tell a new phone).
+    Nothing personal beyond the reader's own records is shown, so the look is not logged as a
+    view of full personal data."""
+    duties = (
+        person.assignments.filter(assignment_scope_q(request.user, Capability.PEOPLE_VIEW))
+        .select_related("kind", "area")
+        .order_by("-start_date")
+    )
+    return render(
+        request,
+        "registry/person_detail.html",
+        {"person": person, "minimal": True, "assignments": list(duties)},
     )
 
 
@@ -282,7 +316,7 @@ def _trainings_and_equipment(user, person: Person, duties, today: datetime.date)
 def person_photo(request, pk: int):
     """A person's photo, only to those who may see the person (never a public media URL)."""
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    if not person.photo:
+    if not person.photo or mark_seen(request.user, [person])[0].minimal:
         raise Http404
     response = FileResponse(person.photo.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"

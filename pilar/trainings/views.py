@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, can, seen_fully_q
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.core.once import submit_once
@@ -224,16 +224,20 @@ def _event_handovers(user, event: TrainingEvent) -> dict:
 # Participants -----------------------------------------------------------------------------------
 
 
-def _pick_candidates(event: TrainingEvent, q: str):
-    """People matching `q` (name, or phone/NIK digits) not yet invited, at most PICK_LIMIT."""
+def _pick_candidates(event: TrainingEvent, q: str, user):
+    """People matching `q` (name, or phone/NIK digits) not yet invited, at most PICK_LIMIT.
+    Digits find only people the user sees as today: not the new phone of one who left the
+    user's area (docs/PRIVACY.md)."""
     if not q.strip():
         return Person.objects.none()
     people = Person.objects.exclude(trainings__event=event)
+    serving = seen_fully_q(user)
     for word in q.split():
         digits = "".join(ch for ch in word if ch.isdigit())
         match = Q(name__icontains=word)
         if len(digits) >= 4:
-            match |= Q(phone__contains=digits) | Q(nik__contains=digits)
+            by_digits = Q(phone__contains=digits) | Q(nik__contains=digits)
+            match |= by_digits if serving is None else by_digits & serving
         people = people.filter(match)
     return people.order_by("name", "pk")
 
@@ -244,7 +248,7 @@ def participant_invite(request, pk: int):
     """Invite by kind and area (`how=kinds`), or by ticking people found by a search."""
     event = _event(request, pk)
     q = request.GET.get("q", "") or request.POST.get("q", "")
-    candidates = _pick_candidates(event, q)
+    candidates = _pick_candidates(event, q, request.user)
     invite_form = InviteForm(event=event, user=request.user)
     pick_form = PickForm(people=candidates[:PICK_LIMIT])
     status = 200

@@ -312,3 +312,29 @@ def test_requirements_list(operator, by, event, invited, people):
     rows = sheet(operator.get("/trainings/requirements/", {"format": "xlsx"}).content)
     assert [r[0] for r in rows[1:]] == [people["a2"].name, people["b1"].name]
     assert rows[1][-1] == event.course.name
+
+
+def test_invite_search_does_not_find_a_former_pillar_by_the_new_phone(
+    client, make_user, event, make_person, make_assignment, system_actor
+):
+    """docs/PRIVACY.md: an operator limited to kecamatan A finds a pillar who left A by name,
+    not by the phone they have now; the office-wide operator finds them by both."""
+    import datetime
+
+    from pilar.accounts.models import Role
+    from pilar.registry import services as registry
+
+    eka = make_person("Eka Pernah Di A", kelurahan="13.75.01.1001", phone="081200000001")
+    duty = make_assignment(eka, "PSM", "13.75.01.1001", start=datetime.date(2021, 1, 4))
+    registry.assignment_end(
+        by=system_actor, assignment=duty, end_date=datetime.date(2023, 6, 30), end_reason="moved"
+    )
+    make_assignment(eka, "PSM", "13.75.02.1001", start=datetime.date(2023, 7, 1))
+    registry.person_update(by=system_actor, person=eka, data={"phone": "081977553311"})
+    url = f"/trainings/events/{event.pk}/invite/"
+    login(client, make_user("op-a", Role.OPERATOR, area="13.75.01"))
+    assert "Eka Pernah Di A" not in client.get(url, {"q": "081977553311"}).content.decode()
+    assert "Eka Pernah Di A" in client.get(url, {"q": "Eka"}).content.decode()
+    client.logout()
+    login(client, make_user("op-city", Role.OPERATOR))
+    assert "Eka Pernah Di A" in client.get(url, {"q": "081977553311"}).content.decode()

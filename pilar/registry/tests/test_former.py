@@ -1,0 +1,261 @@
+"""A coordinator sees a person who left their kecamatan only as they were there
+(docs/PRIVACY.md): the detail page, the list and the headcount's drill-down, the exports (at once
+and as a background job) and the API all agree, and none gives the new phone, address, bank
+account or duty elsewhere."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import dateformat, translation
+from python_calamine import CalamineWorkbook
+
+from pilar.accounts.models import Role
+from pilar.audit.models import AuditEntry
+from pilar.regions.models import Area
+from pilar.registry import services
+from pilar.registry.models import Assignment
+from pilar.tests_support import login
+
+A_KELURAHAN = "13.75.01.1001"
+B_KELURAHAN = "13.75.02.1001"
+NEW_PHONE = "081977553311"
+NEW_ADDRESS = "Jalan Rumah Baru Nomor 77"
+NEW_BANK = "Bank Pindahan Sejahtera"
+NEW_ACCOUNT = "998877665544"
+OLD_SK = "188.45/77/WAKO-2021"
+NEW_SK = "188.45/99/WAKO-2023"
+A_START = datetime.date(2021, 1, 4)
+A_END = datetime.date(2023, 6, 30)
+
+
+def long_date(day: datetime.date) -> str:
+    with translation.override("id"):
+        return dateformat.format(day, "j F Y")
+
+
+@pytest.fixture
+def moved(make_person, make_assignment, system_actor):
+    """Eka served as PSM in kecamatan A (2021–June 2023), then moved to kecamatan B, where she
+    serves now as a TKSK with a new phone, address and bank account."""
+    eka = make_person("Eka Pernah Di A", kelurahan=A_KELURAHAN, phone="081200000001")
+    duty_a = make_assignment(eka, "PSM", A_KELURAHAN, start=A_START, sk_number=OLD_SK)
+    services.assignment_end(by=system_actor, assignment=duty_a, end_date=A_END, end_reason="moved")
+    make_assignment(
+        eka, "TKSK", "13.75.02", start=A_END + datetime.timedelta(days=1), sk_number=NEW_SK
+    )
+    services.person_update(
+        by=system_actor,
+        person=eka,
+        data={
+            "phone": NEW_PHONE,
+            "address": NEW_ADDRESS,
+            "residence": Area.objects.get(code=B_KELURAHAN),
+            "bank_name": NEW_BANK,
+            "bank_account": NEW_ACCOUNT,
+            "bank_holder": "Eka Rekening Baru",
+        },
+    )
+    eka.refresh_from_db()
+    return eka
+
+
+def assert_current_life_hidden(text: str, eka) -> None:
+    """None of Eka's life today: the new contact, residence, bank, the duty in B (its SK and
+    its area), nor the full NIK."""
+    b_name = Area.objects.get(code=B_KELURAHAN).name
+    for secret in (
+        NEW_PHONE,
+        NEW_ADDRESS,
+        NEW_BANK,
+        NEW_ACCOUNT,
+        "Eka Rekening Baru",
+        NEW_SK,
+        b_name,
+        eka.nik,
+    ):
+        assert secret not in text, secret
+
+
+def test_detail_shows_a_former_pillar_only_as_they_were_in_the_area(client, actors, moved):
+    login(client, actors["coordinator_a"])
+    page = client.get(f"/pillars/{moved.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert moved.name in html and moved.masked_nik in html
+    assert OLD_SK in html and long_date(A_START) in html and long_date(A_END) in html
+    assert_current_life_hidden(html, moved)
+    # The change history would tell the new phone: not shown either.
+    assert "081200000001" not in html
+    assert client.get(f"/pillars/{moved.pk}/photo/").status_code == 404
+
+
+def test_someone_still_serving_in_the_area_is_seen_as_today(client, actors, people, moved):
+    login(client, actors["coordinator_a"])
+    a1 = people["a1"]
+    html = client.get(f"/pillars/{a1.pk}/").content.decode()
+    assert "081234567890" in html and "former-note" not in html
+    # The kecamatan where Eka serves now sees her as she is today.
+    client.logout()
+    login(client, actors["coordinator_b"])
+    html = client.get(f"/pillars/{moved.pk}/").content.decode()
+    assert NEW_PHONE in html and NEW_SK in html and OLD_SK in html
+
+
+def test_office_wide_roles_are_unchanged(client, actors, moved):
+    login(client, actors["admin"])
+    html = client.get(f"/pillars/{moved.pk}/").content.decode()
+    assert NEW_PHONE in html and NEW_ACCOUNT in html and moved.nik in html
+
+
+def test_an_area_operator_gets_neither_the_full_nik_nor_a_logged_full_view(
+    client, make_user, moved
+):
+    """An operator (full NIK by role) scoped to kecamatan A: the former pillar's NIK stays
+    masked, and the minimal look is not logged as a view of full personal data."""
+    login(client, make_user("op-a", Role.OPERATOR, area="13.75.01"))
+    html = client.get(f"/pillars/{moved.pk}/").content.decode()
+    assert moved.masked_nik in html
+    assert_current_life_hidden(html, moved)
+    assert not AuditEntry.objects.filter(action="view_personal", person=moved).exists()
+    data = client.get(f"/api/v1/people/{moved.pk}").json()
+    assert data["nik"] == moved.masked_nik and data["birth_date"] is None
+    assert not AuditEntry.objects.filter(action="view_personal", person=moved).exists()
+    export = client.get("/pillars/", {"format": "csv"}).content.decode("utf-8-sig")
+    assert moved.masked_nik in export
+    assert_current_life_hidden(export, moved)
+    assert "1985-06-15" not in export
+
+
+def test_list_and_headcount_drill_down(client, actors, people, moved):
+    login(client, actors["coordinator_a"])
+    html = client.get("/pillars/").content.decode()
+    assert moved.name in html and moved.masked_nik in html
+    assert_current_life_hidden(html, moved)
+    assert "081234567890" in html  # those still serving keep their phone on the list
+    # The headcount's link for a day in 2022: Eka counted in A, with her duty there.
+    drill = client.get("/pillars/", {"active_on": "2022-03-01", "kind": "PSM", "area": "13.75.01"})
+    html = drill.content.decode()
+    assert moved.name in html and "PSM" in html
+    assert_current_life_hidden(html, moved)
+
+
+def test_search_does_not_find_a_former_pillar_by_the_new_phone(client, actors, moved):
+    login(client, actors["coordinator_a"])
+    assert client.get("/pillars/", {"q": NEW_PHONE}).context["people_count"] == 0
+    assert client.get("/pillars/", {"q": "Eka"}).context["people_count"] == 1
+    client.logout()
+    login(client, actors["coordinator_b"])
+    assert client.get("/pillars/", {"q": NEW_PHONE}).context["people_count"] == 1
+
+
+def rows_of(xlsx: bytes) -> list[list]:
+    return CalamineWorkbook.from_filelike(io.BytesIO(xlsx)).get_sheet_by_index(0).to_python()
+
+
+def test_xlsx_export_holds_the_area_duty_and_nothing_of_today(client, actors, moved):
+    login(client, actors["coordinator_a"])
+    response = client.get(
+        "/pillars/", {"active_on": "2022-03-01", "area": "13.75.01", "format": "xlsx"}
+    )
+    rows = rows_of(response.content)
+    eka = [r for r in rows if moved.name in r]
+    assert len(eka) == 1
+    row = eka[0]
+    assert moved.masked_nik in row and "PSM" in row and OLD_SK in row
+    assert A_START in row and A_END in row
+    text = "\n".join(" ".join(str(c) for c in r) for r in rows)
+    assert_current_life_hidden(text, moved)
+    # Today's list: Eka without a duty shown (none in A today), still nothing of her new life.
+    today = rows_of(client.get("/pillars/", {"format": "xlsx"}).content)
+    assert any(moved.name in r for r in today)
+    assert_current_life_hidden("\n".join(" ".join(str(c) for c in r) for r in today), moved)
+
+
+def test_background_export_job_agrees(
+    client, actors, people, moved, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    login(client, actors["coordinator_a"])
+    query = {"active_on": "2022-03-01", "format": "xlsx"}
+    streamed = rows_of(client.get("/pillars/", query).content)
+    settings.PILAR_EXPORT_BACKGROUND_FROM = 1
+    settings.PILAR_EXPORT_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/pillars/", query)
+    assert started.status_code == 302
+    body = b"".join(client.get(started["Location"] + "download/").streaming_content)
+    rows = rows_of(body)
+    assert rows == streamed
+    assert any(moved.name in r and OLD_SK in r for r in rows)
+    assert_current_life_hidden("\n".join(" ".join(str(c) for c in r) for r in rows), moved)
+
+
+def test_api_agrees(client, actors, people, moved):
+    login(client, actors["coordinator_a"])
+    listed = client.get("/api/v1/people", {"limit": 100}).json()
+    eka = next(p for p in listed if p["id"] == moved.pk)
+    assert eka["name"] == moved.name and eka["nik"] == moved.masked_nik
+    assert eka["former"] is True and eka["phone"] == "" and eka["residence_code"] is None
+    assert eka["active_kinds"] == [] and eka["age"] is None
+    a1 = next(p for p in listed if p["id"] == people["a1"].pk)
+    assert a1["phone"] == "081234567890" and a1["former"] is False
+    detail = client.get(f"/api/v1/people/{moved.pk}")
+    assert detail.status_code == 200
+    data = detail.json()
+    assert [
+        (a["kind"], a["area_code"], a["start_date"], a["end_date"], a["sk_number"])
+        for a in data["assignments"]
+    ] == [("PSM", A_KELURAHAN, A_START.isoformat(), A_END.isoformat(), OLD_SK)]
+    assert data["address"] == "" and data["bank_name"] == "" and data["bank_holder"] == ""
+    assert_current_life_hidden(detail.content.decode(), moved)
+    assert_current_life_hidden(client.get("/api/v1/people").content.decode(), moved)
+    assert client.get("/api/v1/people", {"q": NEW_PHONE}).json() == []
+
+
+def test_a_duty_yet_to_start_in_the_area_counts_as_serving(client, actors, moved, make_assignment):
+    make_assignment(
+        moved, "PSM", A_KELURAHAN, start=datetime.date.today() + datetime.timedelta(days=30)
+    )
+    login(client, actors["coordinator_a"])
+    html = client.get(f"/pillars/{moved.pk}/").content.decode()
+    assert NEW_PHONE in html
+
+
+def test_the_list_reads_a_constant_number_of_queries(
+    client, actors, people, make_person, make_assignment, system_actor
+):
+    """However many of the people listed left the area, the page costs the same queries."""
+    login(client, actors["coordinator_a"])
+
+    def leave(n: int) -> None:
+        for i in range(n):
+            p = make_person(f"Pindah {n}-{i}", kelurahan=A_KELURAHAN)
+            duty = make_assignment(p, "PSM", A_KELURAHAN, start=A_START)
+            services.assignment_end(
+                by=system_actor, assignment=duty, end_date=A_END, end_reason="moved"
+            )
+            make_assignment(p, "PSM", B_KELURAHAN, start=A_END + datetime.timedelta(days=1))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/pillars/", {"kind": "PSM"}).status_code == 200
+        return len(ctx.captured_queries)
+
+    leave(1)
+    one = count()
+    leave(6)
+    assert count() == one
+    assert Assignment.objects.filter(end_reason="moved").count() == 7
+
+
+def test_a_newcomer_without_a_duty_is_seen_as_today_where_they_live(
+    client, actors, make_person, moved
+):
+    fajar = make_person("Fajar Baru Daftar", kelurahan=A_KELURAHAN, phone="081255500011")
+    login(client, actors["coordinator_a"])
+    assert "081255500011" in client.get(f"/pillars/{fajar.pk}/").content.decode()
+    html = client.get("/pillars/").content.decode()
+    assert "081255500011" in html and NEW_PHONE not in html

@@ -886,6 +886,7 @@ def my_reports(request):
             % {"current": f"{current:%Y-%m}", "value": f"{month:%Y-%m}"},
         )
     first = add_months(month, 1 - MY_REPORTS_MONTHS)
+    earlier = add_months(month, -MY_REPORTS_MONTHS)
     began = person.assignments.order_by("start_date").values_list("start_date", flat=True).first()
     rows = selectors.monthly_status(request.user, month, months=MY_REPORTS_MONTHS, on=today)
     rows = [r for r in rows if r.person_id == person.pk]
@@ -923,7 +924,10 @@ def my_reports(request):
             "today": today,
             "first": first,
             "last": month,
-            "earlier": add_months(month, -MY_REPORTS_MONTHS) if began and began < first else None,
+            # The six before, while the pillar served then and the month can be asked for.
+            "earlier": earlier
+            if began and began < first and earlier.year >= params.MIN_YEAR
+            else None,
             "later": (
                 min(add_months(month, MY_REPORTS_MONTHS), current) if month < current else None
             ),

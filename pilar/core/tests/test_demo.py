@@ -108,7 +108,9 @@ def assert_trainings_and_equipment_story():
     assert set(bast.lines.values_list("person", flat=True)) == set(
         attended.values_list("person", flat=True)
     )
-    assert TrainingEvent.objects.filter(course__name="Pelatihan Tagana").count() == 2
+    # The refreshers of 2022 and 2023 (the demo continued to today holds one every November).
+    tagana = TrainingEvent.objects.filter(course__name="Pelatihan Tagana")
+    assert tagana.filter(start_date__year__lt=2024).count() == 2
     radio = Item.objects.get(name="Radio HT")
     assert radio.handover_lines.filter(person__assignments__kind__code="TAGANA").exists()
     due = list(returns_due(None, HoldingFilter()))

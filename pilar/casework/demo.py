@@ -1,5 +1,8 @@
 """Casework for `pilar demo`: households in every kelurahan, the PSM's caseloads, a year of
-activities in the four sectors and monthly reports in every state for July–October 2024.
+activities in the four sectors and monthly reports in every state for July–October 2024; then
+(`continue_casework`) the months after it up to the day the demo is loaded: the 2024 backlog
+settled in November 2024, activities every month, reports verified month after month and the
+last two complete months still open, in every state.
 
 Thousands of rows: written in bulk (one audit entry per kind of row says what was loaded),
 unlike the registry's 390 people, which go through the services one by one.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db.models import Q
 from django.utils import timezone
@@ -97,6 +100,10 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 
 
 class CaseworkDemo:
+    # Follow-ups set before this day are done; later ones half the time (the 2024 story).
+    follow_ups_open_from = D(YEAR, 10, 1)
+    today: datetime.date | None = None  # the continuation: nothing is done after this day
+
     def __init__(self, *, rng: random.Random, fake, by: Actor, users: dict) -> None:
         self.rng, self.fake, self.by = rng, fake, by
         self.users = users  # "operator" and one coordinator user per kecamatan code
@@ -263,8 +270,10 @@ class CaseworkDemo:
         done = None
         if households and rng.random() < 0.2:
             follow = day + datetime.timedelta(days=rng.randrange(7, 22))
-            if follow < D(YEAR, 10, 1) or rng.random() < 0.5:
+            if follow < self.follow_ups_open_from or rng.random() < 0.5:
                 done = follow + datetime.timedelta(days=rng.randrange(0, 4))
+                if self.today is not None and done > self.today:
+                    done = None
         activity = Activity(
             person_id=duty.person_id,
             kind_id=duty.kind_id,
@@ -280,6 +289,31 @@ class CaseworkDemo:
             follow_up_done_on=done,
         )
         return activity, households
+
+    def decider(self, kind_code: str, area: Area):
+        """Who verifies: the coordinator of the kecamatan for a PSM, the office otherwise."""
+        if kind_code != "PSM":
+            return self.users.get("operator")
+        return self.users.get(area.code.rsplit(".", 1)[0] if area.level == 4 else area.code)
+
+    def report_row(
+        self, duty, month, status, summary, submitted, decided, *, person_id=None, kind_id=None
+    ) -> MonthlyReport:
+        """A report as `report_submit` and then `report_decide` leave it (not saved)."""
+        return MonthlyReport(
+            person_id=person_id or duty.person_id,
+            kind_id=kind_id or duty.kind_id,
+            area_id=duty.area_id,
+            month=month,
+            status=status,
+            summary=summary,
+            submitted_at=_at(submitted),
+            first_submitted_at=_at(submitted),
+            submit_count=1,
+            decided_by=self.decider(duty.kind.code, duty.area) if status != "submitted" else None,
+            decided_at=_at(decided, 14) if status != "submitted" else None,
+            return_reason=REASONS.get(status, ""),
+        )
 
     def reports(self, figures: dict) -> int:
         """January–September 2024 mostly verified; every state in July–October; November and
@@ -304,21 +338,12 @@ class CaseworkDemo:
             for a, _ in items:
                 by_sector[a.sector] += 1
                 by_type[a.activity_type.name] += 1
-            decider = (
-                self.users.get(
-                    duty.area.code.rsplit(".", 1)[0] if duty.area.level == 4 else duty.area.code
-                )
-                if duty.kind.code == "PSM"
-                else self.users.get("operator")
-            )
             rows.append(
-                MonthlyReport(
-                    person_id=person_id,
-                    kind_id=kind_id,
-                    area_id=duty.area_id,
-                    month=month,
-                    status=status,
-                    summary={
+                self.report_row(
+                    duty,
+                    month,
+                    status,
+                    {
                         "activities": len(items),
                         "by_sector": dict(by_sector),
                         "by_type": dict(sorted(by_type.items())),
@@ -326,12 +351,10 @@ class CaseworkDemo:
                         "kube_groups": len({a.kube_group_id for a, _ in items if a.kube_group_id}),
                         "follow_ups": sum(1 for a, _ in items if a.follow_up_on),
                     },
-                    submitted_at=_at(submitted),
-                    first_submitted_at=_at(submitted),
-                    submit_count=1,
-                    decided_by=decider if status != "submitted" else None,
-                    decided_at=_at(decided, 14) if status != "submitted" else None,
-                    return_reason=REASONS.get(status, ""),
+                    submitted,
+                    decided,
+                    person_id=person_id,
+                    kind_id=kind_id,
                 )
             )
         MonthlyReport.objects.bulk_create(rows, batch_size=2000)
@@ -343,3 +366,169 @@ class CaseworkDemo:
             note=f"{len(rows)} monthly reports, January–October {YEAR}",
         )
         return len(rows)
+
+
+# --- after the fixed story: up to the day the demo is loaded ----------------------------------
+
+CONTINUED_FROM = D(YEAR + 1, 1, 1)  # the 2024 story has activities for every month of 2024
+REPORTS_FROM = D(YEAR, 10, 1)  # October 2024's missing reports came in late, in November
+SETTLED_ON = D(YEAR, 11, 12)  # the 2024 backlog: resubmitted and verified in November 2024
+# The two last complete months: cumulative shares per state; the rest not (yet) sent.
+BEFORE_LAST = [("verified", 0.88), ("submitted", 0.93), ("returned", 0.96), ("reopened", 0.975)]
+LAST_NOT_DUE = [("verified", 0.3), ("submitted", 0.62), ("returned", 0.72)]
+LAST_DUE = [("verified", 0.6), ("submitted", 0.8), ("returned", 0.88)]
+# The demo's pillar users see their own last complete month in a state each.
+OWN_STATES = {"psm-001": "submitted", "psm-002": "returned", "psm-003": None}
+
+
+def continue_casework(
+    *, rng: random.Random, fake, by: Actor, users: dict, today: datetime.date, own: dict
+) -> dict:
+    """The casework after the fixed story, up to `today` (see the module docstring); `own` maps
+    the demo pillar users' person ids to their usernames. Returns counts for the output."""
+    from pilar.casework.services import report_due
+    from pilar.kube.models import KubeCompanion
+
+    work = CaseworkDemo(rng=rng, fake=fake, by=by, users=users)
+    work.today = today
+    work.follow_ups_open_from = today - datetime.timedelta(days=45)
+    settled = _settle_backlog(work)
+    caseloads: dict[int, list] = defaultdict(list)
+    for c in Caseload.objects.select_related("household").order_by("pk"):
+        caseloads[c.person_id].append((c.household, c.start_date))
+    groups: dict[int, list] = defaultdict(list)
+    for companion in KubeCompanion.objects.filter(end_date__isnull=True).select_related("group"):
+        groups[companion.person_id].append(companion.group)
+    duties = list(
+        Assignment.objects.filter(kind__code__in=list(WORK), start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=REPORTS_FROM))
+        .select_related("kind", "area")
+        .order_by("pk")
+    )
+    made = []
+    for duty in duties:
+        code = duty.kind.code
+        month = CONTINUED_FROM
+        while month <= today:
+            first = max(month, duty.start_date)
+            last = min(month_end(month), duty.end_date or today, today)
+            if first <= last:
+                count = {"PSM": (3, 9), "TKSK": (3, 7), "TAGANA": (1, 4)}.get(code, (2, 6))
+                for _ in range(rng.randrange(*count)):
+                    made.append(work._activity(duty, first, last, caseloads, groups))
+            month = next_month(month)
+    Activity.objects.bulk_create([a for a, _ in made], batch_size=2000)
+    links = [Activity.households.through(activity=a, household=h) for a, hs in made for h in hs]
+    Activity.households.through.objects.bulk_create(links, batch_size=5000)
+    audit_record(
+        by=by,
+        action="demo.load",
+        object_type="casework.activity",
+        object_repr="activities",
+        note=f"{len(made)} activities, {CONTINUED_FROM:%B %Y} to {today:%d %B %Y}",
+    )
+    # Reports: every month from November 2024 to the last complete one, from all activities.
+    figures: dict[tuple, list] = defaultdict(list)
+    rows = (
+        Activity.objects.filter(month__gte=REPORTS_FROM, month__lt=today.replace(day=1))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "person_id",
+            "kind_id",
+            "month",
+            "sector",
+            "activity_type__name",
+            "kube_group_id",
+            "follow_up_on",
+        )
+    )
+    reached: dict[int, set] = defaultdict(set)
+    for activity_id, household_id in Activity.households.through.objects.filter(
+        activity__month__gte=REPORTS_FROM, activity__month__lt=today.replace(day=1)
+    ).values_list("activity_id", "household_id"):
+        reached[activity_id].add(household_id)
+    for pk, person_id, kind_id, month, sector, type_name, group_id, follow in rows:
+        figures[(person_id, kind_id, month)].append(
+            (sector, type_name, group_id, follow, reached.get(pk, set()))
+        )
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    last = last.replace(day=1)  # the last complete month
+    before_last = (last - datetime.timedelta(days=1)).replace(day=1)
+    shares = LAST_NOT_DUE if today <= report_due(last) else LAST_DUE
+    by_duty = defaultdict(list)
+    for d in duties:
+        by_duty[(d.person_id, d.kind_id)].append(d)
+    own_states = {pid: OWN_STATES.get(name, "verified") for pid, name in own.items()}
+    reported = set(
+        MonthlyReport.objects.filter(month__gte=REPORTS_FROM).values_list(
+            "person_id", "kind_id", "month"
+        )
+    )
+    reports = []
+    for (person_id, kind_id, month), items in sorted(figures.items(), key=lambda i: i[0]):
+        if (person_id, kind_id, month) in reported:
+            continue
+        roll = rng.random()
+        if month == last:
+            status = next((s for s, upto in shares if roll < upto), None)
+            status = own_states.get(person_id, status)
+        elif month == before_last:
+            status = next((s for s, upto in BEFORE_LAST if roll < upto), None)
+            if person_id in own_states:
+                status = "verified"
+        else:
+            status = "verified" if roll < 0.998 or person_id in own_states else None
+        if status is None:
+            continue
+        duty = next(
+            d
+            for d in sorted(by_duty[(person_id, kind_id)], key=lambda d: d.start_date)[::-1]
+            if d.start_date <= month_end(month)
+        )
+        opened = next_month(month)
+        submitted = min(opened + datetime.timedelta(days=rng.randrange(0, 12)), today)
+        decided = min(submitted + datetime.timedelta(days=rng.randrange(1, 7)), today)
+        summary = {
+            "activities": len(items),
+            "by_sector": dict(Counter(i[0] for i in items)),
+            "by_type": dict(sorted(Counter(i[1] for i in items).items())),
+            "households": len(set().union(*(i[4] for i in items))),
+            "kube_groups": len({i[2] for i in items if i[2]}),
+            "follow_ups": sum(1 for i in items if i[3]),
+        }
+        reports.append(work.report_row(duty, month, status, summary, submitted, decided))
+    MonthlyReport.objects.bulk_create(reports, batch_size=2000)
+    audit_record(
+        by=by,
+        action="demo.load",
+        object_type="casework.monthlyreport",
+        object_repr="monthly reports",
+        note=f"{len(reports)} monthly reports, {REPORTS_FROM:%B %Y} to {last:%B %Y}",
+    )
+    return {"activities": len(made), "reports": len(reports), "2024 reports settled": settled}
+
+
+def _settle_backlog(work: CaseworkDemo) -> int:
+    """The 2024 reports left submitted, returned or reopened: the returned and reopened ones
+    sent again, then all verified, in November 2024 (as `report_submit` and `report_verify`
+    leave them). Months never reported stay so."""
+    rng = work.rng
+    settled = 0
+    for report in (
+        MonthlyReport.objects.exclude(status=MonthlyReport.Status.VERIFIED)
+        .select_related("area", "kind")
+        .order_by("pk")
+    ):
+        day = SETTLED_ON + datetime.timedelta(days=rng.randrange(0, 10))
+        if report.status != MonthlyReport.Status.SUBMITTED:
+            report.submit_count += 1
+            report.submitted_at = _at(day, 9)
+            day += datetime.timedelta(days=rng.randrange(1, 5))
+        report.status = MonthlyReport.Status.VERIFIED
+        report.decided_by = work.decider(report.kind.code, report.area)
+        report.decided_at = _at(day, 14)
+        report.return_reason = ""
+        report.save()
+        settled += 1
+    return settled

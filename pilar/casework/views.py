@@ -56,7 +56,7 @@ from pilar.casework.models import (
 from pilar.core.once import submit_once
 from pilar.lib import params
 from pilar.lib.exports import file_response
-from pilar.lib.months import month_end
+from pilar.lib.months import add_months, month_end
 from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -865,15 +865,30 @@ def summary(request):
 # --- monthly reports -------------------------------------------------------------------------
 
 
+MY_REPORTS_MONTHS = 6
+
+
 @capability_required(Capability.CASEWORK_VIEW)
 def my_reports(request):
-    """A pillar's months: this month and the five before, per kind of duty, with the figures
-    so far and the submit button."""
+    """A pillar's months: six months per kind of duty, with the figures so far and the submit
+    button; by default this month and the five before, `?month=YYYY-MM` the six ending then
+    (never after this month), with links to the six before and after."""
     if not request.user.person_id:
         return redirect("casework:report-status")
     person = request.user.person
     today = services.today()
-    rows = selectors.monthly_status(request.user, services.month_start(today), months=6, on=today)
+    current = services.month_start(today)
+    month = params.parse_month(request.GET.get("month"), "month", default=current)
+    if month > current:
+        raise params.InputError(
+            "month",
+            _("month: choose %(current)s or an earlier month (got %(value)s).")
+            % {"current": f"{current:%Y-%m}", "value": f"{month:%Y-%m}"},
+        )
+    first = add_months(month, 1 - MY_REPORTS_MONTHS)
+    earlier = add_months(month, -MY_REPORTS_MONTHS)
+    began = person.assignments.order_by("start_date").values_list("start_date", flat=True).first()
+    rows = selectors.monthly_status(request.user, month, months=MY_REPORTS_MONTHS, on=today)
     rows = [r for r in rows if r.person_id == person.pk]
     months = []
     for row in rows:
@@ -903,7 +918,20 @@ def my_reports(request):
     return render(
         request,
         "casework/my_reports.html",
-        {"months": months, "sectors": Sector.choices, "today": today},
+        {
+            "months": months,
+            "sectors": Sector.choices,
+            "today": today,
+            "first": first,
+            "last": month,
+            # The six before, while the pillar served then and the month can be asked for.
+            "earlier": earlier
+            if began and began < first and earlier.year >= params.MIN_YEAR
+            else None,
+            "later": (
+                min(add_months(month, MY_REPORTS_MONTHS), current) if month < current else None
+            ),
+        },
     )
 
 

@@ -7,6 +7,12 @@
 - July–September in one batch, approved and paid on 22 October 2024, the training day.
 - October drafted in November, waiting for finance.
 
+After that story (`continue_stipends`), up to the day the demo is loaded: October 2024 and the
+rest of the fourth quarter (with every month verified since, as arrears) paid in January 2025;
+then every quarter drafted on the 12th of the month after it, verified on the 15th, approved on
+the 18th and paid on the 22nd, as far as those days have come; and the current quarter's
+complete months in a draft.
+
 Every step goes through the services as the demo's own users (operator drafts, bendahara sets
 the rates and budget, verifies and records the payment, kepala approves), so each one is
 validated and audited, and who is blocked is decided by eligibility itself: the casework demo
@@ -18,16 +24,17 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.money import rupiah
-from pilar.lib.months import months_between
+from pilar.lib.months import months_between, next_month
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.eligibility import State, entitlements
@@ -147,6 +154,127 @@ def load_stipends() -> Story:
     return _story(batches, kinds)
 
 
+ARREARS_FROM = D(2024, 1, 1)
+QUARTER_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
+BULAN = [""] + [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+
+
+def _quarter_runs(today: datetime.date) -> list[tuple[Run, datetime.date | None]]:
+    """The batches after the 2024 story, with the month their arrears start from."""
+    runs = [
+        (
+            Run(
+                D(2024, 11, 1), D(2024, 12, 1), "Tali kasih November–Desember 2024 dan tunggakan",
+                D(2025, 1, 13), D(2025, 1, 15), D(2025, 1, 17), D(2025, 1, 22),
+            ),
+            ARREARS_FROM,
+        )
+    ]  # fmt: skip
+    first = D(2025, 1, 1)
+    this_month = today.replace(day=1)
+    while next_month(next_month(next_month(first))) <= this_month:
+        last = next_month(next_month(first))
+        after = next_month(last)
+        number = (first.month - 1) // 3 + 1
+        runs.append(
+            (
+                Run(
+                    first,
+                    last,
+                    f"Tali kasih Triwulan {QUARTER_NAMES[number]} {first.year} "
+                    f"({BULAN[first.month]}–{BULAN[last.month]})",
+                    *(after.replace(day=day) for day in (12, 15, 18, 22)),
+                ),
+                ARREARS_FROM,
+            )
+        )
+        first = after
+    # The current quarter's complete months, drafted today.
+    if first < this_month:
+        last = (this_month - datetime.timedelta(days=1)).replace(day=1)
+        title = f"Tali kasih {BULAN[first.month]}" + (
+            f"–{BULAN[last.month]}" if last != first else ""
+        )
+        runs.append((Run(first, last, f"{title} {first.year}", today), ARREARS_FROM))
+    return runs
+
+
+def continue_stipends(*, today: datetime.date) -> dict:
+    """The batches after the 2024 story up to `today` (see the module docstring); returns
+    counts for the command's output."""
+    User = get_user_model()
+
+    def actor(username: str) -> Actor:
+        user = User.objects.get(username=username)
+        return Actor.system(source=AuditEntry.Source.SYSTEM, user=user)
+
+    operator, bendahara, kepala = actor("operator"), actor("bendahara"), actor("kepala")
+    kinds = list(PillarKind.objects.filter(code__in=RATES).order_by("order"))
+    for year in range(max(BUDGETS) + 1, today.year + 1):
+        services.budget_set(
+            by=bendahara,
+            year=year,
+            funding_source=FundingSource.APBD,
+            amount=BUDGETS[max(BUDGETS)],
+            note=f"DPA Dinas Sosial {year}: honorarium pilar sosial",
+        )
+    october = StipendBatch.objects.get(title=RUNS[-1].title)
+    paid = 0
+    for batch, run in [(october, None), *[(None, r) for r in _quarter_runs(today)]]:
+        if batch is None:
+            run, arrears = run
+            if run.drafted > today:
+                # The quarter is over but its day has not come: drafted today.
+                run = Run(run.first, run.last, run.title, today)
+            try:
+                batch = services.stipend_batch_draft(
+                    by=operator,
+                    first_month=run.first,
+                    last_month=run.last,
+                    kinds=kinds,
+                    year=run.last.year,
+                    arrears_from=arrears,
+                    title=run.title,
+                )
+            except ValidationError:
+                continue  # nobody eligible yet
+            if run.drafted < today:
+                StipendBatch.objects.filter(pk=batch.pk).update(created_at=_at(run.drafted, 9))
+        else:
+            # October 2024 goes with the rest of the quarter.
+            run = replace(
+                RUNS[-1], verified=D(2025, 1, 15), approved=D(2025, 1, 17), paid=D(2025, 1, 22)
+            )
+        same = StipendBatch.objects.filter(pk=batch.pk)
+        if run.verified and run.verified <= today:
+            services.stipend_batch_verify(by=bendahara, batch=batch)
+            same.update(verified_at=_at(run.verified, 14))
+        if run.approved and run.approved <= today:
+            batch = services.stipend_batch_approve(by=kepala, batch=batch)
+            same.update(approved_at=_at(run.approved, 9))
+            batch.refresh_from_db()
+        if run.paid and run.paid <= today:
+            services.stipend_batch_mark_paid(by=bendahara, batch=batch, paid_on=run.paid)
+            paid += 1
+    return {
+        "batches paid since 2024": paid,
+        "batches open": StipendBatch.objects.exclude(status="paid").count(),
+    }
+
+
 def _story(batches: dict[str, StipendBatch], kinds: list[PillarKind]) -> Story:
     quarter = batches[QUARTER_III.title]
     codes = {k.pk: k.code for k in kinds}
@@ -199,6 +327,7 @@ def describe(story: Story) -> list[str]:
 
     lines = []
     for title, batch in story.batches.items():
+        batch.refresh_from_db()  # the demo may have gone on after the 2024 story
         count = batch.lines.exclude(status=StipendLine.Status.CANCELLED).count()
         when = f" on {batch.paid_on.isoformat()}" if batch.paid_on else ""
         lines.append(

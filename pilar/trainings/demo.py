@@ -164,3 +164,97 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
     )
     events["psm-basic-2025"] = event
     return events
+
+
+# --- after the fixed story: up to the day the demo is loaded ----------------------------------
+
+REFRESHER_DAYS = ((11, 12), (11, 13))  # the yearly Tagana refresher: 12–13 November
+FIRST_AID_AGO = 330  # days: its certificates (12 months) run out within EXPIRING_DAYS of today
+
+
+def _tagana_event(*, rng, by: Actor, course: Course, title: str, first, last, today, invite=None):
+    """A Tagana event through the services: held (attendance, results, certificates) when its
+    last day has come, only scheduled otherwise."""
+    from pilar.trainings.certificates import certificates_issue_for_event
+
+    event = services.event_create(
+        by=by,
+        course=course,
+        title=title,
+        start_date=first,
+        end_date=last,
+        place="Markas Tagana Kota Bukittinggi",
+        organiser="Dinas Sosial Kota Bukittinggi",
+        funding=FundingSource.APBD,
+    )
+    if last > today:
+        return event, 0
+    if invite is None:
+        added = services.participants_invite(by=by, event=event, kinds=list(course.kinds.all()))
+    else:
+        added = services.participants_invite(by=by, event=event, people=invite)
+    participants = added.added
+    days_present = {p.pk: rng.choice([2] * 9 + [1]) for p in participants}
+    for n, day in enumerate(event.days()):
+        services.attendance_record(
+            by=by,
+            event=event,
+            day=day,
+            present_ids=[pk for pk, days in days_present.items() if days > n],
+        )
+    services.results_record(
+        by=by,
+        event=event,
+        results={
+            pk: (Participant.Result.PASSED, rng.randint(70, 98))
+            if days == 2
+            else (Participant.Result.FAILED, rng.randint(40, 69))
+            for pk, days in days_present.items()
+        },
+    )
+    return event, len(certificates_issue_for_event(by=by, event=event).issued)
+
+
+def continue_trainings(*, rng, by: Actor, today: datetime.date) -> dict:
+    """After the fixed story, up to `today`: the yearly Tagana refresher every November from
+    2024 (the next one scheduled when its day has not come), and a first-aid course held for
+    half the unit 330 days ago, whose twelve-month certificates are about to run out."""
+    tagana = Course.objects.get(name="Pelatihan Tagana")
+    events = issued = 0
+    for year in range(2024, today.year + 1):
+        first, last = (D(year, *day) for day in REFRESHER_DAYS)
+        _event, n = _tagana_event(
+            rng=rng,
+            by=by,
+            course=tagana,
+            title=f"Pelatihan Penyegaran Tagana {year}",
+            first=first,
+            last=last,
+            today=today,
+        )
+        events, issued = events + 1, issued + n
+    first_aid = services.course_create(
+        by=by,
+        name="Pertolongan Pertama pada Bencana",
+        level=Course.Level.REFRESHER,
+        hours=8,
+        kinds=list(tagana.kinds.all()),
+        validity_months=12,
+    )
+    day = today - datetime.timedelta(days=FIRST_AID_AGO)
+    serving = list(
+        Person.objects.filter(
+            pk__in=Assignment.objects.active_on(day).filter(kind__code="TAGANA").values("person_id")
+        ).order_by("pk")
+    )
+    _event, n = _tagana_event(
+        rng=rng,
+        by=by,
+        course=first_aid,
+        title=f"Pertolongan Pertama pada Bencana {day.year}",
+        first=day - datetime.timedelta(days=1),
+        last=day,
+        today=today,
+        invite=serving[: len(serving) // 2],
+    )
+    return {"training events": events + 1, "certificates": issued + n}

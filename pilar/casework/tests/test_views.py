@@ -410,3 +410,26 @@ def test_verify_needs_the_confirmation(client, actors, caseload, record, people)
     client.post(f"/reports/{report.pk}/verify/", {"confirm": "yes"})
     report.refresh_from_db()
     assert report.status == "verified"
+
+
+def test_my_reports_browse_back_and_forth_and_refuse_junk_months(client, actors, caseload):
+    login(client, actors["pillar"])  # serving since 2 January 2023; today is 20 November 2024
+    now = client.get("/reports/mine/")
+    assert [m.cell.month for m in now.context["months"]][0] == D(2024, 11, 1)
+    assert now.context["later"] is None and now.context["earlier"] == D(2024, 5, 1)
+    back = client.get("/reports/mine/", {"month": "2024-05"})
+    assert [m.cell.month for m in back.context["months"]] == [
+        D(2024, 5, 1), D(2024, 4, 1), D(2024, 3, 1), D(2024, 2, 1), D(2024, 1, 1), D(2023, 12, 1)
+    ]  # fmt: skip
+    assert (back.context["earlier"], back.context["later"]) == (D(2023, 11, 1), D(2024, 11, 1))
+    assert b'href="?month=2023-11"' in back.content and b'href="?month=2024-11"' in back.content
+    # Back to where the duty began: no earlier link; the months before it are not shown.
+    first = client.get("/reports/mine/", {"month": "2023-05"})
+    assert first.context["earlier"] is None and b'rel="prev"' not in first.content
+    assert min(m.cell.month for m in first.context["months"]) == D(2023, 1, 1)
+    for junk in ("abc", "2024-13", "2024-11-05x", "1999-01"):
+        answer = client.get("/reports/mine/", {"month": junk})
+        assert answer.status_code == 400, junk
+        assert "month" in answer.content.decode() and "2024-07" in answer.content.decode()
+    later = client.get("/reports/mine/", {"month": "2024-12"})
+    assert later.status_code == 400 and "2024-11" in later.content.decode()

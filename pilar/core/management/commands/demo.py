@@ -4,6 +4,13 @@ As of 22 October 2024 exactly 300 PSM, 31 Tagana, 26 Pendamping KUBE and 3 TKSK 
 PSM in all 24 kelurahan, one TKSK per kecamatan, with history: duties that ended, PSM who moved
 kelurahan, a long-serving TKSK replaced, a few who joined or left after the training.
 Everything is written through the registry services, so the audit log tells the same story.
+
+That story is fixed (the same whatever the day) and runs to November 2025. The office's life
+then continues up to the day the demo is loaded (`timezone.localdate()`): a few appointments
+and endings every year, bank accounts handed in, activities month by month, monthly reports
+(the last two months still open, in every state), quarterly tali kasih paid up to the last
+complete quarter and a current draft, and certificates about to expire. The continuation draws
+from its own seeds, so the fixed story never depends on the day.
 """
 
 from __future__ import annotations
@@ -18,13 +25,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from faker import Faker
 
 from pilar.accounts.models import Role
 from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework.demo import CaseworkDemo
+from pilar.casework.demo import CaseworkDemo, continue_casework
 from pilar.equipment.demo import load_equipment
 from pilar.kube.demo import load_kube
 from pilar.kube.models import KubeCompanion
@@ -33,14 +41,17 @@ from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.reference import ensure_reference_data
-from pilar.stipends.demo import describe, load_stipends
+from pilar.stipends.demo import continue_stipends, describe, load_stipends
 from pilar.tagana.demo import load_tagana
-from pilar.trainings.demo import load_trainings
+from pilar.trainings.demo import continue_trainings, load_trainings
 from pilar.trainings.demo_certificates import issue_demo_certificates
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
 SEED = 20241022
+# The fixed story's last event is the basic PSM training of November 2025: the demo is loaded
+# on a later day (earlier, its SK dates and attendance would lie in the future).
+FIRST_LOAD_DAY = D(2025, 12, 1)
 BANKS = ["Bank Nagari", "BRI", "BNI", "Bank Mandiri", "BSI"]
 BIRTH_PLACES = ["Bukittinggi"] * 6 + ["Agam", "Padang", "Payakumbuh", "Padang Panjang", "Solok"]
 # Kepala Dinas over time: who signed SKs in which years.
@@ -242,6 +253,53 @@ class Demo:
             made["PENDAMPING_KUBE"].append(p)
         return made
 
+    def hand_in_account(self, person: Person) -> None:
+        services.person_update(
+            by=self.by,
+            person=person,
+            data={
+                "bank_name": self.rng.choice(BANKS),
+                "bank_account": "".join(self.rng.choice("0123456789") for _ in range(10)),
+                "bank_holder": person.name,
+            },
+        )
+
+    def continue_to(self, today: datetime.date, made: dict[str, list[Person]]) -> None:
+        """The registry after the fixed story, up to `today`: everyone still serving without a
+        bank account hands one in (those who left without one never did: their months stay
+        blocked), and every year from 2026 three new PSM appointed and two leaving (not the demo's
+        pillar users)."""
+        rng = random.Random(SEED + 10)
+        self.rng = rng
+        serving = set(
+            Assignment.objects.filter(end_date__isnull=True).values_list("person_id", flat=True)
+        )
+        for p in Person.objects.filter(bank_account="", pk__in=serving).order_by("pk"):
+            self.hand_in_account(p)
+        for year in range(2026, today.year + 1):
+            last = min(D(year, 11, 30), today - datetime.timedelta(days=10))
+            if last < D(year, 1, 5):
+                break
+            for _ in range(3):
+                kel = self.rng.choice(self.kelurahan)
+                self.duty(
+                    self.person(residence=kel), "PSM", kel, self.day_between(D(year, 1, 5), last)
+                )
+            leaving = list(
+                Assignment.objects.active_on(last)
+                .filter(kind__code="PSM", person__in=made["PSM"][3:], start_date__lt=D(year, 1, 1))
+                .order_by("pk")
+            )
+            for duty in self.rng.sample(leaving, 2):
+                services.assignment_end(
+                    by=self.by,
+                    assignment=duty,
+                    end_date=self.day_between(D(year, 1, 31), last),
+                    end_reason=self.rng.choice(
+                        [Assignment.EndReason.RESIGNED, Assignment.EndReason.MOVED]
+                    ),
+                )
+
 
 def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
     by = Actor.system(source=AuditEntry.Source.SYSTEM)
@@ -327,14 +385,40 @@ def load_trainings_and_equipment(demo: Demo, made: dict[str, list[Person]]) -> d
     return {"events": events, "certificates": certificates, "equipment": equipment}
 
 
+def continue_to_today(demo: Demo, made: dict[str, list[Person]], today: datetime.date) -> dict:
+    """The office's life after the fixed story, up to `today` (see the module docstring)."""
+    demo.continue_to(today, made)
+    User = get_user_model()
+    users = {"operator": User.objects.get(username="operator")}
+    for user in User.objects.filter(grants__role=Role.COORDINATOR):
+        users[user.grants.get(role=Role.COORDINATOR).area.code] = user
+    figures = continue_casework(
+        rng=random.Random(SEED + 11),
+        fake=demo.fake,
+        by=demo.by,
+        users=users,
+        today=today,
+        own={
+            u.person_id: name
+            for name, u in (
+                (n, User.objects.get(username=n))
+                for n in ("psm-001", "psm-002", "psm-003", "tagana-004", "tagana-005")
+            )
+        },
+    )
+    figures.update(continue_stipends(today=today))
+    figures.update(continue_trainings(rng=random.Random(SEED + 12), by=demo.by, today=today))
+    return figures
+
+
 def refresh_planner_statistics() -> None:
-    """On PostgreSQL, ANALYZE what was just loaded. Tables that were last analyzed empty would
-    otherwise be planned as if they had no rows: nested loops over seq scans that take a minute
-    per query on a few hundred people. ANALYZE may run inside the loading transaction and sees
-    its rows (SQLite plans without such statistics)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    """ANALYZE what was just loaded. On PostgreSQL, tables last analyzed empty would otherwise
+    be planned as if they had no rows: nested loops over seq scans that take a minute per query
+    on a few hundred people. SQLite without statistics plans the tali kasih arrears (the
+    dashboard's figures) as a scan per row: a minute on the demo continued to today, 0.3 s
+    after ANALYZE. ANALYZE may run inside the loading transaction and sees its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
@@ -348,6 +432,12 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="password for every demo user")
 
     def handle(self, *args, reset: bool, password: str | None, **options):
+        today = timezone.localdate()
+        if today < FIRST_LOAD_DAY:
+            raise CommandError(
+                f"The demo's story runs to November 2025; load it on "
+                f"{FIRST_LOAD_DAY.isoformat()} or later (today is {today.isoformat()})."
+            )
         if password is not None:
             try:
                 # The site's own rules (settings.AUTH_PASSWORD_VALIDATORS), as for any user.
@@ -372,6 +462,7 @@ class Command(BaseCommand):
             load_work(demo, made)
             trained = load_trainings_and_equipment(demo, made)
             story = load_stipends()
+            living = continue_to_today(demo, made, today)
             refresh_planner_statistics()
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
@@ -385,6 +476,9 @@ class Command(BaseCommand):
             f"22 October 2024: {day.participants.count()} invited, "
             f"{day.participants.filter(result='passed').count()} passed, certificates and one "
             f"BAST of vests and field bags (/trainings/events/{day.pk}/)"
+        )
+        self.stdout.write(
+            f"Continued to {today.isoformat()}: " + "; ".join(f"{k} {v}" for k, v in living.items())
         )
         if password is None:
             self.stdout.write(f"Password for every demo user (shown once): {chosen}")

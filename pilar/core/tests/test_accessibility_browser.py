@@ -95,6 +95,8 @@ def check_role(
         visited += 1
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
+        if response.status >= 400:  # a link the role is shown leads nowhere
+            problems.append(f"{path}: HTTP {response.status}")
         main = page.locator("main")
         html = CSRF.sub(r"\1", main.inner_html()) if main.count() else page.content()
         key = hashlib.sha256(html.encode()).hexdigest()

@@ -127,13 +127,14 @@ def test_office_roster_without_start_dates_goes_in_with_the_sk_date_rule(
     ]
     rule = page.locator("[data-testid=start-rule]")
     expect(rule.locator("[data-testid=no-start-column]")).to_be_visible()
-    rule.get_by_label("use the SK date as the start date (TMT)").check()
+    # The office works in Indonesian (the operator's language).
+    rule.get_by_label("pakai tanggal SK sebagai tanggal mulai (TMT)").check()
     page.locator("[data-testid=check]").click()
     run_task_worker()
     expect(page.locator("[data-testid=summary]")).to_be_visible(timeout=15000)
     expect(page.locator("[data-testid=count-new]")).to_have_text("6")
     expect(page.locator("[data-testid=count-rejected]")).to_have_text("1")
-    expect(page.locator("[data-testid=start-ruled]")).to_contain_text("6 rows")
+    expect(page.locator("[data-testid=start-ruled]")).to_contain_text("6 baris")
     table = page.locator("[data-testid=rows]")
     expect(table.locator("[data-code=start_rule]")).to_have_count(6)
     expect(table.locator("[data-code=nik_number]")).to_contain_text("137501******")

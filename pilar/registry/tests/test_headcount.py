@@ -3,6 +3,7 @@ import re
 from html import unescape
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from pilar.accounts.models import User
@@ -76,6 +77,7 @@ def test_coordinator_counts_only_own_kecamatan(actors):
     assert_adds_up(hc)
 
 
+@time_machine.travel(datetime.datetime(2025, 12, 1, 8, tzinfo=datetime.UTC), tick=True)
 @pytest.mark.django_db
 def test_demo_headcount_is_360_on_training_day(client, django_assert_max_num_queries):
     call_command("demo", password="demo-password-1")

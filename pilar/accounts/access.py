@@ -194,6 +194,30 @@ def seen_fully_q(user, capability: Capability = Capability.PEOPLE_VIEW) -> Q | N
     return person_scope_q(user, capability, serving=True)
 
 
+def until_left_q(user, capability: Capability, *, person: str, on: str) -> Q:
+    """Records about people (a handover line, a training participation) that `user` may see:
+    every record of those seen as today (`seen_fully_q`), and of a person who no longer serves
+    in the user's areas only the records dated (`on`) before their last duty there ended — so a
+    coordinator keeps the area's history of someone who moved on, not what they did after
+    (docs/PRIVACY.md). `person` and `on` are lookups from the record to its person and its
+    date. Q() when the grant is office-wide."""
+    from pilar.registry.models import Assignment, Person
+
+    areas = area_scope(user, capability)
+    if areas is None:
+        return Q()
+    today_ids = Person.objects.filter(person_scope_q(user, capability, serving=True))
+    scope = Q(**{f"{person}__in": today_ids.values("pk")})
+    if areas:
+        held = Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=OuterRef(on)),
+            area__in=_areas_within(areas),
+            person=OuterRef(person),
+        )
+        scope |= Q(Exists(held))
+    return scope
+
+
 def seen_fully_among(
     user, ids: list[int], capability: Capability = Capability.PEOPLE_VIEW
 ) -> set[int] | None:

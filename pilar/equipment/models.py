@@ -199,9 +199,9 @@ class HandoverLine(models.Model):
 
 class ReturnQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReturnQuerySet:
-        from pilar.equipment.access import line_scope_q
+        from pilar.equipment.access import return_scope_q
 
-        return self.filter(line_scope_q(user))
+        return self.filter(return_scope_q(user))
 
 
 class Return(models.Model):

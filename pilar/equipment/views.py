@@ -397,7 +397,7 @@ def _person_page(request, person: Person, *, own: bool):
         {
             "person": person,
             "own": own,
-            "held": person_holdings(person),
+            "held": person_holdings(person, request.user),
             "handovers": handovers[:100],
             "returns": matching_returns(request.user, ReturnFilter(person=person))[:100],
             "may_edit": can(request.user, Capability.EQUIPMENT_EDIT),

@@ -174,8 +174,9 @@ def person_rows_html(people) -> str:
     template would). `people` as their reader may see them (`mark_seen`)."""
     esc = conditional_escape
     detail = reverse("registry:person-detail", args=[0]).removesuffix("0/")
-    none = f'<span class="muted">{esc(_("none"))}</span>'
-    left = f'<small class="muted">{esc(_("no longer serves in your area"))}</small>'
+    none_text, left_text = _("none"), _("no longer serves in your area")
+    none = f'<span class="muted">{esc(none_text)}</span>'
+    left = f'<small class="muted">{esc(left_text)}</small>'
     out = []
     for p in people:
         phone = left if getattr(p, "minimal", False) else esc(p.phone)

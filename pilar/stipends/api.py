@@ -264,7 +264,13 @@ def end_rate(request, rate_id: Id, payload: RateEndIn):
 
 
 def _budget_out(row: selectors.BudgetRow) -> dict:
-    return {**row.__dict__, "remaining": row.remaining, "waiting": row.waiting}
+    # `committed` keeps its first meaning for clients: taken (paid or waiting in a batch).
+    return {
+        **row.__dict__,
+        "committed": row.taken,
+        "remaining": row.remaining,
+        "waiting": row.waiting,
+    }
 
 
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")

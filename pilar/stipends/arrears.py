@@ -529,7 +529,7 @@ def _delays(lines, kinds: list[PillarKind], as_of: datetime.date) -> list[Delay]
 
 
 def _money(lines, year: int, *, ceilings: bool) -> list[Money]:
-    """Paid and waiting per funding source for the budget year, as `services.committed` counts
+    """Paid and waiting per funding source for the budget year, as `services.taken` counts
     them (lines of batches not cancelled; reversals net off), beside the ceilings."""
     totals = dict(
         (

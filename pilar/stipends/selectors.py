@@ -200,31 +200,31 @@ class BudgetRow:
     year: int
     funding_source: str
     ceiling: int | None
-    committed: int  # taken from the ceiling: paid, or waiting in a batch
+    taken: int  # taken from the ceiling: paid, or waiting in a batch
     note: str
     paid: int = 0  # spent (realisasi): only lines paid
 
     @property
     def waiting(self) -> int:
         """In batches, not yet paid: committed but not spent."""
-        return self.committed - self.paid
+        return self.taken - self.paid
 
     @property
     def remaining(self) -> int | None:
-        return None if self.ceiling is None else self.ceiling - self.committed
+        return None if self.ceiling is None else self.ceiling - self.taken
 
     @property
     def percent(self) -> int:
         """How much of the ceiling is taken, for a bar (0–100)."""
         if not self.ceiling:
-            return 100 if self.committed else 0
-        return max(0, min(100, round(100 * self.committed / self.ceiling)))
+            return 100 if self.taken else 0
+        return max(0, min(100, round(100 * self.taken / self.ceiling)))
 
     @property
     def paid_percent(self) -> int:
         """How much of the ceiling is spent (paid), for the bar's first segment (0–`percent`)."""
         if not self.ceiling:
-            return 100 if self.committed and self.paid == self.committed else 0
+            return 100 if self.taken and self.paid == self.taken else 0
         return max(0, min(self.percent, round(100 * self.paid / self.ceiling)))
 
     @property
@@ -247,7 +247,7 @@ def budget_rows(year: int | None = None) -> list[BudgetRow]:
             year=y,
             funding_source=source,
             ceiling=b.amount if b else None,
-            committed=services.committed(y, source),
+            taken=services.taken(y, source),
             note=b.note if b else "",
             paid=services.paid(y, source),
         )

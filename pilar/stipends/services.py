@@ -221,7 +221,7 @@ def stipend_rate_correct(
     return rate
 
 
-def committed(year: int, funding_source: str, *, exclude_batch: StipendBatch | None = None) -> int:
+def taken(year: int, funding_source: str, *, exclude_batch: StipendBatch | None = None) -> int:
     """Rupiah of the year's budget already taken: lines waiting or paid (reversals net off)."""
     lines = StipendLine.objects.filter(
         batch__year=year,
@@ -261,15 +261,15 @@ def budget_set(*, by: Actor, year: int, funding_source: str, amount, note: str =
         budget, created = Budget.objects.select_for_update().get_or_create(
             year=year, funding_source=funding_source, defaults={"amount": amount, "note": note}
         )
-        taken = committed(year, funding_source)
-        if amount < taken:
+        taken_now = taken(year, funding_source)
+        if amount < taken_now:
             raise ValidationError(
                 {
                     "amount": _(
                         "Rp %(taken)s of %(year)s's %(source)s budget is already in batches: "
                         "the ceiling cannot be lower."
                     )
-                    % {"taken": rupiah(taken), "year": year, "source": funding_source}
+                    % {"taken": rupiah(taken_now), "year": year, "source": funding_source}
                 }
             )
         before = {} if created else snapshot(budget, ["amount", "note"])
@@ -316,7 +316,7 @@ def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
             batch.year,
             source,
             ceilings.get(source),
-            committed(batch.year, source, exclude_batch=batch),
+            taken(batch.year, source, exclude_batch=batch),
             total,
         )
         uses.append(use)

@@ -2,9 +2,10 @@
 
 - Staff (admin, operator, approver, finance) see every event, participant and certificate.
 - A coordinator (TKSK) sees every event (an event is not personal data) but only the
-  participants and certificates of people within their kecamatan — by the registry's rule
-  (`person_scope_q`): people who serve or once served there, and the newly registered who live
-  there, so the training history of the area stays readable after someone moves on.
+  participants and certificates of people within their kecamatan: of those serving there (and
+  the newly registered who live there) all of them; of someone who served there and moved on,
+  those of events that began before their last duty there ended (`until_left_q`), so the
+  area's training history stays readable without showing what they did afterwards.
 - A pillar sees the events they took part in, and only their own participation and certificate.
 - Viewers have no training capability (403); the dashboard gives them figures.
 Writes (TRAININGS_EDIT: admin, operator) are city-wide.
@@ -19,15 +20,9 @@ from django.db.models import Q
 from pilar.accounts.access import (
     Capability,
     area_scope,
-    person_scope_q,
+    until_left_q,
     user_has_self_scope,
 )
-
-
-def _people(user):
-    from pilar.registry.models import Person
-
-    return Person.objects.filter(person_scope_q(user, Capability.TRAININGS_VIEW)).values("pk")
 
 
 def event_scope_q(user) -> Q:
@@ -43,12 +38,10 @@ def event_scope_q(user) -> Q:
 
 
 def participant_scope_q(user) -> Q:
-    if area_scope(user, Capability.TRAININGS_VIEW) is None:
-        return Q()
-    return Q(person__in=_people(user))
+    return until_left_q(user, Capability.TRAININGS_VIEW, person="person", on="event__start_date")
 
 
 def certificate_scope_q(user) -> Q:
-    if area_scope(user, Capability.TRAININGS_VIEW) is None:
-        return Q()
-    return Q(participant__person__in=_people(user))
+    return until_left_q(
+        user, Capability.TRAININGS_VIEW, person="participant__person", on="event_start"
+    )

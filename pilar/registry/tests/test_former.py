@@ -259,3 +259,55 @@ def test_a_newcomer_without_a_duty_is_seen_as_today_where_they_live(
     assert "081255500011" in client.get(f"/pillars/{fajar.pk}/").content.decode()
     html = client.get("/pillars/").content.decode()
     assert "081255500011" in html and NEW_PHONE not in html
+
+
+def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
+    actors, moved, system_actor
+):
+    """Of Eka, who left kecamatan A on 30 June 2023, A's coordinator sees the training taken and
+    the radio handed while she served in A — and its return, made later — not the course taken
+    nor the laptop handed afterwards in B; an office-wide user sees all of it."""
+    from pilar.equipment import services as equipment
+    from pilar.equipment.models import HandoverLine, Return
+    from pilar.trainings.models import Course, Participant, TrainingEvent
+
+    course = Course.objects.create(name="Pelatihan Dasar", level="basic", hours=8)
+    events = {}
+    for key, day in (("in_a", datetime.date(2022, 3, 1)), ("in_b", datetime.date(2024, 2, 1))):
+        events[key] = TrainingEvent.objects.create(
+            course=course, title=f"Kegiatan {key}", start_date=day, end_date=day, place="Aula"
+        )
+        Participant.objects.create(event=events[key], person=moved)
+    radio = equipment.item_create(
+        by=system_actor, name="Radio HT", category="communication", unit="unit", needs_return=True
+    )
+    laptop = equipment.item_create(
+        by=system_actor, name="Laptop", category="other", unit="unit", needs_return=True
+    )
+    for item in (radio, laptop):
+        equipment.stock_receive(
+            by=system_actor, item=item, received_on=datetime.date(2021, 1, 2), quantity=2,
+            source="APBD",
+        )  # fmt: skip
+    for item, day in ((radio, datetime.date(2022, 5, 2)), (laptop, datetime.date(2024, 3, 4))):
+        equipment.handover_create(
+            by=system_actor, handed_on=day, giver_name="Kabid", lines=[(moved, item, 1, "new")]
+        )
+    for item in (radio, laptop):
+        equipment.return_record(
+            by=system_actor, person=moved, item=item, quantity=1, condition="good",
+            returned_on=datetime.date(2024, 6, 3), reason="",
+        )  # fmt: skip
+
+    coordinator, admin = actors["coordinator_a"], actors["admin"]
+    seen = Participant.objects.visible_to(coordinator).filter(person=moved)
+    assert {p.event.title for p in seen} == {"Kegiatan in_a"}
+    assert Participant.objects.visible_to(admin).filter(person=moved).count() == 2
+    lines = HandoverLine.objects.visible_to(coordinator).filter(person=moved)
+    assert [line.item.name for line in lines] == ["Radio HT"]
+    returns = Return.objects.visible_to(coordinator).filter(person=moved)
+    assert [r.item.name for r in returns] == ["Radio HT"]  # returned after she left: still A's
+    assert Return.objects.visible_to(admin).filter(person=moved).count() == 2
+    # The other kecamatan's coordinator sees her life there, as today.
+    b_lines = HandoverLine.objects.visible_to(actors["coordinator_b"]).filter(person=moved)
+    assert {line.item.name for line in b_lines} == {"Radio HT", "Laptop"}

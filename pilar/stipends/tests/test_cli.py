@@ -57,7 +57,7 @@ def test_rates_add_list_and_end(reference):
 
 def test_budget_set_and_list(rates, banked):
     out = run("stipend_budget", "--year", "2024", "--source", "APBD", "--amount", "5000000")
-    assert out.strip() == "APBD 2024 ceiling set to Rp 5.000.000 (Rp 0 committed)"
+    assert out.strip() == "APBD 2024 ceiling set to Rp 5.000.000 (Rp 0 taken: paid or in a batch)"
     assert Budget.objects.get().amount == 5_000_000
     with pytest.raises(CommandError, match="give --year and --source"):
         run("stipend_budget", "--amount", "1")

@@ -17,7 +17,7 @@ class Command(StipendCommand):
     help = (
         "Tali kasih budget ceilings. Without --amount: list each year and funding source with "
         "what batches have taken (optionally one --year). With `--year 2024 --source APBD "
-        "--amount N`: set that ceiling (never below what is already committed)."
+        "--amount N`: set that ceiling (never below what is already taken: paid or in a batch)."
     )
 
     def add_arguments(self, parser):
@@ -59,9 +59,9 @@ class Command(StipendCommand):
                 amount=options["amount"],
                 note=options["note"],
             )
-            taken = services.committed(budget.year, budget.funding_source)
+            taken = services.taken(budget.year, budget.funding_source)
         self.done(
             f"{budget.funding_source} {budget.year} ceiling set to {money(budget.amount)} "
-            f"({money(taken)} committed)",
+            f"({money(taken)} taken: paid or in a batch)",
             options["dry_run"],
         )

@@ -45,10 +45,8 @@ def test_demo_prints_a_generated_password_once_and_refuses_to_load_twice():
     assert User.objects.get(username="kepala").check_password("another-pass-1")
 
 
-@FIRST_DAY
-@pytest.mark.django_db(transaction=True)
-def test_demo_casework_and_tali_kasih_tell_the_story():
-    """One load of the demo (it is slow) for the casework and the tali kasih assertions."""
+def assert_demo_casework_and_tali_kasih_tell_the_story():
+    """On the demo (loaded once for several checks by pilar/core/tests/test_demo_today.py)."""
     import datetime
 
     from pilar.casework.models import Activity, Caseload, Household, MonthlyReport
@@ -56,7 +54,6 @@ def test_demo_casework_and_tali_kasih_tell_the_story():
     from pilar.regions.models import Area
     from pilar.tagana.models import Deployment
 
-    call_command("demo", password="demo-pass-1", stdout=io.StringIO())
     kelurahan = Area.objects.filter(level=Area.Level.KELURAHAN, code__startswith="13.75.")
     assert set(Household.objects.values_list("area", flat=True).distinct()) == set(
         kelurahan.values_list("pk", flat=True)

@@ -195,6 +195,17 @@ def test_the_2024_story_still_holds(client, today):
     assert client.get("/reports/", {"month": "2024-10"}).status_code == 200
 
 
+@pytest.mark.django_db
+def test_the_story_in_full_and_its_headcount(client, today, django_assert_max_num_queries):
+    """The whole 2024 story (pilar/core/tests/test_demo.py) and its headcount, with every figure
+    traced to its list (pilar/registry/tests/test_headcount.py), on each loading day."""
+    from pilar.core.tests.test_demo import assert_demo_casework_and_tali_kasih_tell_the_story
+    from pilar.registry.tests.test_headcount import assert_demo_headcount_is_360_on_training_day
+
+    assert_demo_casework_and_tali_kasih_tell_the_story()
+    assert_demo_headcount_is_360_on_training_day(client, django_assert_max_num_queries, PASSWORD)
+
+
 def test_the_demo_is_not_loaded_before_its_story_ends():
     with (
         time_machine.travel(datetime.datetime(2025, 3, 15, 8, tzinfo=datetime.UTC)),

@@ -2,10 +2,6 @@ import datetime
 import re
 from html import unescape
 
-import pytest
-import time_machine
-from django.core.management import call_command
-
 from pilar.accounts.models import User
 from pilar.registry import services
 from pilar.registry.api import HeadcountOut
@@ -77,10 +73,8 @@ def test_coordinator_counts_only_own_kecamatan(actors):
     assert_adds_up(hc)
 
 
-@time_machine.travel(datetime.datetime(2025, 12, 1, 8, tzinfo=datetime.UTC), tick=True)
-@pytest.mark.django_db
-def test_demo_headcount_is_360_on_training_day(client, django_assert_max_num_queries):
-    call_command("demo", password="demo-password-1")
+def assert_demo_headcount_is_360_on_training_day(client, max_queries, password: str):
+    """On the demo (loaded once for several checks by pilar/core/tests/test_demo_today.py)."""
     admin = User.objects.get(username="admin")
     hc = headcount(as_of=D(2024, 10, 22), user=admin)
     assert hc.total == 360
@@ -95,8 +89,8 @@ def test_demo_headcount_is_360_on_training_day(client, django_assert_max_num_que
     assert len(psm_by_kelurahan) == 24 and min(psm_by_kelurahan) >= 1
     assert not [g for g in hc.gaps if g.kind == "TKSK"]
 
-    login(client, "admin", "demo-password-1")
-    with django_assert_max_num_queries(8):
+    login(client, "admin", password)
+    with max_queries(8):
         body = client.get("/api/v1/headcount", {"as_of": "2024-10-22"}).json()
     assert body["total"] == 360
     HeadcountOut.model_validate(body)  # the endpoint skips re-validation; keep it documented
@@ -122,7 +116,7 @@ def test_demo_headcount_is_360_on_training_day(client, django_assert_max_num_que
 
     # A coordinator sees only the kecamatan's people, in pages and API alike.
     client.logout()
-    login(client, "tksk-137502", "demo-password-1")
+    login(client, "tksk-137502", password)
     listed = client.get("/api/v1/people", {"limit": 500}).json()
     assert len(listed) > 100
     for p in listed:

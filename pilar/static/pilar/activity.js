@@ -28,8 +28,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var input = field.querySelector("input, select, textarea");
     return !!input && input.value.trim() !== "" && input.checkValidity();
   }
-  function clear(event) {
-    var field = event.target.closest && event.target.closest(".activity-form .field.has-error");
+  function clearField(field) {
     if (!field || !filled(field)) return;
     field.classList.remove("has-error");
     field.querySelectorAll(".error").forEach(function (message) { message.remove(); });
@@ -37,6 +36,11 @@ document.addEventListener("DOMContentLoaded", function () {
       input.removeAttribute("aria-invalid");
     });
   }
+  function clear(event) {
+    clearField(event.target.closest && event.target.closest(".activity-form .field.has-error"));
+  }
   document.addEventListener("input", clear);
   document.addEventListener("change", clear);
+  // On a slow phone a field may be filled before this script arrives: check them once now.
+  document.querySelectorAll(".activity-form .field.has-error").forEach(clearField);
 })();

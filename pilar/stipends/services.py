@@ -15,339 +15,45 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
-from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.audit.services import Actor, audit_record
 from pilar.lib.dates import long_date
-from pilar.lib.money import MAX_RUPIAH, rupiah
-from pilar.lib.months import month_end, month_label, month_start
+from pilar.lib.months import month_label, month_start
 from pilar.lib.text import check_lengths
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends.access import office_wide
-from pilar.stipends.eligibility import State, batch_months, entitlements, reason_text
+
+# Rates and budgets live in pilar/stipends/budgets.py; callers keep naming them `services.X`.
+from pilar.stipends.budgets import (  # noqa: F401
+    BudgetUse,
+    _amount,
+    _check_budget,
+    _require,
+    _user,
+    budget_set,
+    paid,
+    stipend_rate_correct,
+    stipend_rate_create,
+    stipend_rate_end,
+    taken,
+)
+from pilar.stipends.eligibility import State, batch_months, entitlements
 from pilar.stipends.models import (
-    Budget,
-    FundingSource,
     StipendBatch,
     StipendLine,
-    StipendRate,
 )
+
+# The stale-line check lives in pilar/stipends/stale.py.
+from pilar.stipends.stale import StaleLine, _refuse_stale, _stale  # noqa: F401
 
 Status = StipendBatch.Status
 LineStatus = StipendLine.Status
 INSERT_CHUNK = 5000
-NAME_CHUNK = 900  # people per eligibility pass of the re-check: within SQLite's parameter limit
-
-
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
-def _require(by: Actor, capability: Capability) -> None:
-    """Stipend work is office-wide: the grant must cover the whole office's area."""
-    user = _user(by)
-    if user is not None and not office_wide(user, capability):
-        raise PermissionDenied
-
-
-def _amount(value, field: str, *, allow_zero: bool = False) -> int:
-    try:
-        amount = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            {field: _("Write the amount in whole rupiah, digits only (e.g. 400000).")}
-        ) from None
-    if isinstance(value, float) and value != amount:
-        raise ValidationError({field: _("Write the amount in whole rupiah, without cents.")})
-    low = 0 if allow_zero else 1
-    if not low <= amount <= MAX_RUPIAH:
-        raise ValidationError(
-            {
-                field: _("The amount must be between Rp %(low)s and Rp %(high)s.")
-                % {"low": rupiah(low), "high": rupiah(MAX_RUPIAH)}
-            }
-        )
-    return amount
-
-
-# --- rates and budgets -----------------------------------------------------------------------
-
-
-def stipend_rate_create(
-    *,
-    by: Actor,
-    kind: PillarKind,
-    amount,
-    valid_from: datetime.date,
-    valid_to: datetime.date | None = None,
-    funding_source: str = FundingSource.APBD,
-    note: str = "",
-) -> StipendRate:
-    """A new rate for `kind` from the first of a month; refused if it overlaps another."""
-    _require(by, Capability.STIPENDS_SETUP)
-    errors: dict[str, list] = {}
-    try:
-        amount = _amount(amount, "amount")
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if valid_from.day != 1:
-        errors["valid_from"] = [_("A rate starts on the first day of a month.")]
-    if valid_to is not None and valid_to != month_end(valid_to):
-        errors["valid_to"] = [_("A rate ends on the last day of a month, or stays open.")]
-    elif valid_to is not None and valid_to < valid_from:
-        errors["valid_to"] = [_("The end must come after the start.")]
-    if funding_source not in FundingSource.values:
-        errors["funding_source"] = [_("Choose APBD, APBN or Other.")]
-    check_lengths(errors, {"note": note}, {"note": 250})
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        # One rate change at a time per kind: the overlap check cannot race.
-        PillarKind.objects.select_for_update().get(pk=kind.pk)
-        overlap = StipendRate.objects.filter(kind=kind).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
-        )
-        if valid_to is not None:
-            overlap = overlap.filter(valid_from__lte=valid_to)
-        other = overlap.first()
-        if other is not None:
-            raise ValidationError(
-                {
-                    "valid_from": _(
-                        "This overlaps the %(kind)s rate of Rp %(amount)s from %(start)s%(end)s. "
-                        "End that rate first (it ends on the last day of a month), or start "
-                        "this one after it."
-                    )
-                    % {
-                        "kind": kind.name,
-                        "amount": rupiah(other.amount),
-                        "start": month_label(other.valid_from),
-                        "end": _(" to %(month)s") % {"month": month_label(other.valid_to)}
-                        if other.valid_to
-                        else "",
-                    }
-                }
-            )
-        rate = StipendRate.objects.create(
-            kind=kind,
-            amount=amount,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            funding_source=funding_source,
-            note=note,
-        )
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.CREATE,
-            obj=rate,
-            changes=snapshot(rate, ["kind", "amount", "valid_from", "valid_to", "funding_source"]),
-        )
-    return rate
-
-
-def stipend_rate_end(*, by: Actor, rate: StipendRate, valid_to: datetime.date) -> StipendRate:
-    """Close an open rate at the end of a month (a new rate may start the month after)."""
-    _require(by, Capability.STIPENDS_SETUP)
-    if valid_to != month_end(valid_to):
-        raise ValidationError({"valid_to": _("A rate ends on the last day of a month.")})
-    with transaction.atomic():
-        rate = StipendRate.objects.select_for_update().get(pk=rate.pk)
-        if valid_to < rate.valid_from:
-            raise ValidationError({"valid_to": _("The end must come after the start.")})
-        if rate.valid_to is not None and rate.valid_to < valid_to:
-            raise ValidationError({"valid_to": _("This rate already ends earlier.")})
-        used = StipendLine.objects.holding().filter(rate=rate, month__gt=valid_to)
-        if used.exists():
-            raise ValidationError(
-                {
-                    "valid_to": _(
-                        "Months after this date are already in payment batches at this rate."
-                    )
-                }
-            )
-        before = snapshot(rate, ["valid_to"])
-        rate.valid_to = valid_to
-        rate.save(update_fields=["valid_to"])
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.END,
-            obj=rate,
-            changes=diff(before, snapshot(rate, ["valid_to"])),
-        )
-    return rate
-
-
-def stipend_rate_correct(
-    *, by: Actor, rate: StipendRate, amount, funding_source: str, note: str = ""
-) -> StipendRate:
-    """Fix a rate typed wrong, while no batch has used it; after that a rate only ends and a
-    new one starts (what was drafted or paid at the old amount stays as it was)."""
-    _require(by, Capability.STIPENDS_SETUP)
-    errors: dict[str, list] = {}
-    try:
-        amount = _amount(amount, "amount")
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if funding_source not in FundingSource.values:
-        errors["funding_source"] = [_("Choose APBD, APBN or Other.")]
-    check_lengths(errors, {"note": note}, {"note": 250})
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        rate = StipendRate.objects.select_for_update().get(pk=rate.pk)
-        if StipendLine.objects.filter(rate=rate).exclude(status=LineStatus.CANCELLED).exists():
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "Batches already use this rate: end it after the last month it was "
-                        "right for, and add the new amount as a rate from the month after."
-                    )
-                }
-            )
-        fields = ["amount", "funding_source", "note"]
-        before = snapshot(rate, fields)
-        rate.amount, rate.funding_source, rate.note = amount, funding_source, note
-        rate.save(update_fields=fields)
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=rate,
-            changes=diff(before, snapshot(rate, fields)),
-        )
-    return rate
-
-
-def taken(year: int, funding_source: str, *, exclude_batch: StipendBatch | None = None) -> int:
-    """Rupiah of the year's budget already taken: lines waiting or paid (reversals net off)."""
-    lines = StipendLine.objects.filter(
-        batch__year=year,
-        funding_source=funding_source,
-        status__in=[LineStatus.PENDING, LineStatus.PAID],
-    ).exclude(batch__status=Status.CANCELLED)
-    if exclude_batch is not None:
-        lines = lines.exclude(batch=exclude_batch)
-    return lines.aggregate(total=Sum("amount"))["total"] or 0
-
-
-def paid(year: int, funding_source: str) -> int:
-    """Rupiah of the year's budget spent: lines paid (reversals net off). Money waiting in a
-    batch is committed (`committed`) but not spent."""
-    lines = StipendLine.objects.filter(
-        batch__year=year, funding_source=funding_source, status=LineStatus.PAID
-    ).exclude(batch__status=Status.CANCELLED)
-    return lines.aggregate(total=Sum("amount"))["total"] or 0
-
-
-def budget_set(*, by: Actor, year: int, funding_source: str, amount, note: str = "") -> Budget:
-    """Set the year's ceiling for a funding source; never below what is already committed."""
-    _require(by, Capability.STIPENDS_SETUP)
-    errors: dict[str, list] = {}
-    if not 2000 <= int(year) <= 2100:
-        errors["year"] = [_("Write the year in four digits, e.g. 2024.")]
-    if funding_source not in FundingSource.values:
-        errors["funding_source"] = [_("Choose APBD, APBN or Other.")]
-    try:
-        amount = _amount(amount, "amount", allow_zero=True)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    check_lengths(errors, {"note": note}, {"note": 250})
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        budget, created = Budget.objects.select_for_update().get_or_create(
-            year=year, funding_source=funding_source, defaults={"amount": amount, "note": note}
-        )
-        taken_now = taken(year, funding_source)
-        if amount < taken_now:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "Rp %(taken)s of %(year)s's %(source)s budget is already in batches: "
-                        "the ceiling cannot be lower."
-                    )
-                    % {"taken": rupiah(taken_now), "year": year, "source": funding_source}
-                }
-            )
-        before = {} if created else snapshot(budget, ["amount", "note"])
-        budget.amount, budget.note = amount, note
-        budget.save()
-        audit_record(
-            by=by,
-            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            obj=budget,
-            changes=diff(before, snapshot(budget, ["amount", "note"])),
-        )
-    return budget
-
-
-@dataclass
-class BudgetUse:
-    year: int
-    funding_source: str
-    ceiling: int | None
-    taken: int
-    batch: int
-
-    @property
-    def over(self) -> int:
-        return self.taken + self.batch - (self.ceiling or 0)
-
-
-def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
-    """The batch's total per funding source against the year's ceiling; refuse if over."""
-    per_source = dict(
-        batch.lines.filter(status=LineStatus.PENDING)
-        .values_list("funding_source")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    uses = []
-    budgets = Budget.objects.filter(year=batch.year, funding_source__in=list(per_source))
-    if lock:
-        budgets = budgets.select_for_update()
-    ceilings = {b.funding_source: b.amount for b in budgets}
-    problems = []
-    for source, total in sorted(per_source.items()):
-        use = BudgetUse(
-            batch.year,
-            source,
-            ceilings.get(source),
-            taken(batch.year, source, exclude_batch=batch),
-            total,
-        )
-        uses.append(use)
-        if use.ceiling is None:
-            problems.append(
-                _(
-                    "There is no %(source)s budget ceiling for %(year)s: the treasurer enters it "
-                    "on the budget page first."
-                )
-                % {"source": source, "year": batch.year}
-            )
-        elif use.over > 0:
-            problems.append(
-                _(
-                    "The batch would exceed the %(source)s %(year)s budget: ceiling "
-                    "Rp %(ceiling)s, already in other batches Rp %(taken)s, this batch "
-                    "Rp %(batch)s — over by Rp %(over)s."
-                )
-                % {
-                    "source": source,
-                    "year": batch.year,
-                    "ceiling": rupiah(use.ceiling),
-                    "taken": rupiah(use.taken),
-                    "batch": rupiah(use.batch),
-                    "over": rupiah(use.over),
-                }
-            )
-    if problems:
-        raise ValidationError(problems)
-    return uses
-
 
 # --- batches ---------------------------------------------------------------------------------
 
@@ -569,136 +275,6 @@ def stipend_batch_draft(
 
 def batch_total(batch: StipendBatch, *, statuses=(LineStatus.PENDING, LineStatus.PAID)) -> int:
     return batch.lines.filter(status__in=statuses).aggregate(t=Sum("amount"))["t"] or 0
-
-
-@dataclass(slots=True)
-class StaleLine:
-    line_id: int
-    person_id: int
-    kind_id: int
-    month: datetime.date
-    why: list[str]
-
-
-def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[int]) -> set[int]:
-    """Ids of the batch's waiting lines of `month` that the database alone shows still right
-    as drafted: a duty of the kind covering the *whole* month (so the amount is the rate's,
-    prorated or not), the rate's amount, the report verified (when required), and an account
-    for a transfer (or none for cash, when cash is allowed). Every other line is checked by the
-    eligibility pass itself (`_stale`). A month not yet begun has no such line."""
-    from django.conf import settings
-
-    from pilar.casework.models import MonthlyReport
-    from pilar.registry.models import Assignment
-    from pilar.stipends.eligibility import rate_for, rates_by_kind
-
-    if month > timezone.localdate():
-        return set()
-    rates = rates_by_kind(kind_ids)
-    amounts = [(k, r.amount) for k in kind_ids if (r := rate_for(rates.get(k, []), month))]
-    if not amounts:
-        return set()
-    qn = connection.ops.quote_name
-    line, person = qn(StipendLine._meta.db_table), qn(Person._meta.db_table)
-    duty, report = qn(Assignment._meta.db_table), qn(MonthlyReport._meta.db_table)
-    rate_sql = " OR ".join(["(l.kind_id = %s AND l.amount = %s)"] * len(amounts))
-    account = "(p.bank_name <> '' AND p.bank_account <> '')"
-    accounts = f"({account} AND l.method = 'transfer')"
-    if settings.PILAR_STIPEND_CASH_ALLOWED:
-        accounts = f"({accounts} OR (NOT {account} AND l.method = 'cash'))"
-    params: list = [batch.pk, month, month, month_end(month)]
-    # Identifiers from model metadata and fixed fragments; every value is a parameter.
-    sql = (
-        f"SELECT l.id FROM {line} l JOIN {person} p ON p.id = l.person_id "  # noqa: S608
-        "WHERE l.batch_id = %s AND l.status = 'pending' AND l.month = %s "
-        f"AND EXISTS (SELECT 1 FROM {duty} s WHERE s.person_id = l.person_id "
-        "AND s.kind_id = l.kind_id AND s.start_date <= %s "
-        "AND (s.end_date IS NULL OR s.end_date >= %s)) "
-    )
-    if settings.PILAR_STIPEND_REPORT_REQUIRED:
-        sql += (
-            f"AND EXISTS (SELECT 1 FROM {report} r WHERE r.person_id = l.person_id "  # noqa: S608
-            "AND r.kind_id = l.kind_id AND r.month = %s AND r.status = %s) "
-        )
-        params += [month, MonthlyReport.Status.VERIFIED]
-    sql += f"AND ({rate_sql}) AND {accounts}"
-    params += [v for pair in amounts for v in pair]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _stale(batch: StipendBatch) -> list[StaleLine]:
-    """Waiting lines that would no longer be drafted as they are, with the reasons.
-
-    The database first sets aside the lines it can show are still right (`_surely_current`);
-    the eligibility pass then runs only for the people of the other lines, and compares plain
-    value tuples read with `values_list`, not model instances. At 300,000 lines, building a
-    line, a person and a kind per row, then the eligibility pass over everyone, was most of
-    verify and approve (docs/PERFORMANCE.md)."""
-    kind_ids = list(batch.kinds.values_list("pk", flat=True))
-    months = batch_months(batch.first_month, batch.last_month, batch.arrears_from)
-    current: set[int] = set()
-    for month in months:
-        current |= _surely_current(batch, month, kind_ids)
-    pending = (
-        batch.lines.filter(status=LineStatus.PENDING)
-        .order_by()
-        .values_list("pk", "person_id", "kind_id", "month", "amount", "method")
-    )
-    rest = [row for row in pending.iterator(chunk_size=20_000) if row[0] not in current]
-    if not rest:
-        return []
-    person_ids = sorted({row[1] for row in rest})
-    now = {}
-    for start in range(0, len(person_ids), NAME_CHUNK):
-        found = entitlements(
-            months=months,
-            kinds=list(batch.kinds.all()),
-            person_ids=person_ids[start : start + NAME_CHUNK],
-            with_lines=False,
-        )
-        now.update(((e.person_id, e.kind_id, e.month), e) for e in found)
-    stale = []
-    for pk, person_id, kind_id, month, amount, method in rest:
-        e = now.get((person_id, kind_id, month))
-        if e is None:
-            why = [_("No longer serving in this month.")]
-        elif e.reasons:
-            why = [reason_text(code) for code in e.reasons]
-        elif e.amount != amount or e.method != method:
-            why = [_("The amount or payment method has changed.")]
-        else:
-            continue
-        stale.append(StaleLine(pk, person_id, kind_id, month, why))
-    return stale
-
-
-def _refuse_stale(batch: StipendBatch) -> None:
-    stale = _stale(batch)
-    if stale:
-        first = stale[:10]
-        names = dict(
-            Person.objects.filter(pk__in={s.person_id for s in first}).values_list("pk", "name")
-        )
-        codes = dict(PillarKind.objects.values_list("pk", "code"))
-        shown = [
-            f"{names.get(s.person_id, '')} ({codes.get(s.kind_id, '')}, {month_label(s.month)}):"
-            f" {' '.join(s.why)}"
-            for s in first
-        ]
-        more = len(stale) - len(shown)
-        raise ValidationError(
-            [
-                _(
-                    "%(count)s line(s) are no longer eligible as drafted. Send the batch back to "
-                    "draft and refresh it:"
-                )
-                % {"count": len(stale)},
-                *shown,
-                *([_("… and %(more)s more.") % {"more": more}] if more else []),
-            ]
-        )
 
 
 def stipend_batch_refresh(*, by: Actor, batch: StipendBatch) -> dict[str, int]:

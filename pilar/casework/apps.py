@@ -12,7 +12,7 @@ class CaseworkConfig(AppConfig):
         # Exports past the bound run as background jobs (pilar/audit/exports.py).
         register_export(
             "casework.households",
-            "pilar.casework.views.household_export",
+            "pilar.casework.household_views.household_export",
             capability="casework.view",
         )
         register_export(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pilar.audit.models import AuditEntry
-from pilar.casework import services, views
+from pilar.casework import household_views, services, views
 from pilar.casework.models import Household
 from pilar.lib import exports
 from pilar.tests_support import login
@@ -173,7 +173,7 @@ def test_a_deep_page_shows_the_same_rows_through_its_ids_first(
     login(client, actors["operator"])
     plain = [h.pk for h in client.get("/households/").context["page"]]
     monkeypatch.setattr(paging, "DEFERRED_FROM", 0)
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(household_views, "PAGE_SIZE", 4)
     deferred = [
         [h.pk for h in client.get(f"/households/?page={n}").context["page"]] for n in (1, 2, 3)
     ]

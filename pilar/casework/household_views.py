@@ -1,0 +1,360 @@
+"""Household pages: the list (filterable, exportable), one household with its members and
+caseloads, creating and editing it, members joining and leaving, assigning and ending a
+caseload. Scope comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilar.accounts.access import Capability
+from pilar.accounts.decorators import capability_required
+from pilar.audit.exports import ExportSpec, export_response
+from pilar.audit.services import Actor
+from pilar.casework import services
+from pilar.casework.forms import (
+    CaseloadEndForm,
+    CaseloadForm,
+    HeadForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    MemberForm,
+    MemberLeaveForm,
+)
+from pilar.casework.models import (
+    Caseload,
+    Household,
+    HouseholdMember,
+    KKChange,
+    Sector,
+)
+from pilar.casework.views import PAGE_SIZE, _apply, _attempt, _head_name, _pillars_for, _query
+from pilar.lib.paging import LargePaginator
+from pilar.regions.models import within_areas_q
+from pilar.registry.models import Person
+
+# --- households ------------------------------------------------------------------------------
+
+
+def _households(user, params):
+    """(form, households): the household list of `user` filtered by `params` (the query
+    string), as the page shows it and its export holds."""
+    form = HouseholdFilterForm(params or None, user=user)
+    households = Household.objects.visible_to(user)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            # A KK number is found only whole (current or former): a prefix search would let
+            # anyone who sees the masked number recover it digit by digit.
+            q = d["q"].strip()
+            kk = "".join(ch for ch in q if ch.isdigit())
+            # One set of ids (a UNION) from the member-name search (a trigram index on
+            # PostgreSQL) and the exact references, each on its own index; not a join with
+            # DISTINCT over every member, nor an OR that reads every household.
+            ids = [
+                HouseholdMember.objects.filter(name__icontains=q, left_on__isnull=True)
+                .order_by()
+                .values("household_id"),
+                Household.objects.filter(dtsen_id=q).order_by().values("pk"),
+            ]
+            if len(kk) == 16:
+                ids.append(Household.objects.filter(kk_number=kk).order_by().values("pk"))
+                ids.append(KKChange.objects.filter(kk_number=kk).order_by().values("household_id"))
+            households = households.filter(pk__in=ids[0].union(*ids[1:]))
+        if d["area"]:
+            households = households.filter(within_areas_q([d["area"]], "area"))
+        if d["decile"]:
+            households = households.filter(decile__lte=d["decile"])
+        if d["category"]:
+            households = households.filter(categories=d["category"])
+        if d["status"]:
+            households = households.filter(status=d["status"])
+        if d["unassigned"]:
+            households = households.exclude(
+                Exists(Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True))
+            )
+    pillar = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True).values(
+        "person__name"
+    )[:1]
+    households = (
+        households.select_related("area")
+        .annotate(head_name=_head_name(), pillar_name=Subquery(pillar))
+        .order_by("area__code", "kk_number")
+    )
+    return form, households
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def household_list(request):
+    form, households = _households(request.user, request.GET)
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        return export_response(
+            request,
+            "casework.households",
+            fmt,
+            households,
+            lambda: _household_export(households),
+        )
+    page = LargePaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": household_rows_html(page),
+            "query": _query(request),
+        },
+    )
+
+
+def household_rows_html(households) -> str:
+    """The list's rows, written here rather than in a template loop with a {% url %} per row
+    (docs/PERFORMANCE.md, "Load"); the phone layout's column names are translated once. Every
+    value is escaped (`conditional_escape`, as the template would)."""
+    esc = conditional_escape
+    labels = [
+        esc(_(label))
+        for label in ("Head of household", "KK", "Kelurahan", "Decile", "Pillar", "Status")
+    ]
+    detail = reverse("casework:household-detail", args=[0]).removesuffix("0/")
+    out = []
+    for h in households:
+        out.append(
+            f'<tr>\n    <td data-label="{labels[0]}"><a href="{detail}{h.pk}/">'
+            f"{esc(h.head_name or '—')}</a></td>\n"
+            f'    <td data-label="{labels[1]}" class="mono">{esc(h.masked_kk)}</td>\n'
+            f'    <td data-label="{labels[2]}">{esc(h.area.name)}</td>\n'
+            f'    <td data-label="{labels[3]}" class="num">{esc(h.decile or "—")}</td>\n'
+            f'    <td data-label="{labels[4]}">{esc(h.pillar_name or "—")}</td>\n'
+            f'    <td data-label="{labels[5]}">{esc(h.get_status_display())}</td>\n  </tr>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
+
+
+def household_export(user, params, fmt) -> ExportSpec:
+    """The household list's export for a background job (pilar/audit/exports.py)."""
+    return _household_export(_households(user, params)[1])
+
+
+def _household_export(households) -> ExportSpec:
+    headers = [
+        _("KK number"),
+        _("Head of household"),
+        _("Kelurahan"),
+        _("Address"),
+        _("DTSEN/DTKS reference"),
+        _("Welfare decile"),
+        _("PMKS categories"),
+        _("Status"),
+        _("Pillar"),
+    ]
+    households = households.prefetch_related("categories")
+    rows = (
+        [
+            h.masked_kk,
+            h.head_name or "",
+            h.area.name,
+            h.address,
+            h.dtsen_id,
+            h.decile,
+            "; ".join(c.name for c in h.categories.all()),
+            h.get_status_display(),
+            h.pillar_name or "",
+        ]
+        for h in households.iterator(chunk_size=2000)
+    )
+    return ExportSpec("households", headers, rows, object_type="casework.household")
+
+
+def _visible_household(request, pk) -> Household:
+    return get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def household_detail(request, pk):
+    household = _visible_household(request, pk)
+    editable = Household.objects.editable_by(request.user).filter(pk=pk).exists()
+    members = list(household.members.all())
+    caseloads = list(household.caseloads.select_related("person"))
+    activities = list(
+        household.activities.current()
+        .visible_to(request.user)
+        .select_related("person", "activity_type")[:20]
+    )
+    return render(
+        request,
+        "casework/household_detail.html",
+        {
+            "household": household,
+            "editable": editable,
+            "members": [m for m in members if not m.left_on],
+            "former": [m for m in members if m.left_on],
+            "caseloads": caseloads,
+            "current": next((c for c in caseloads if c.end_date is None), None),
+            "activities": activities,
+            "kk_history": list(household.kk_history.all()),
+            "categories": list(household.categories.all()),
+            "member_form": MemberForm(prefix="m"),
+            "caseload_form": CaseloadForm(
+                prefix="c", pillars=_pillars_for(request.user, [household.area]) if editable else ()
+            ),
+            "sectors": Sector,
+        },
+    )
+
+
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def household_create(request):
+    form = HouseholdForm(request.POST or None, user=request.user)
+    head = HeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and head.is_valid():
+        try:
+            household = services.household_create(
+                by=Actor.from_request(request), data=form.cleaned_data, head=head.member_data()
+            )
+        except ValidationError as exc:
+            if _head_error(exc):
+                _apply_head(head, form, exc)
+            else:
+                _apply(form, exc)
+        else:
+            messages.success(request, _("Household registered."))
+            return redirect("casework:household-detail", household.pk)
+    return render(request, "casework/household_form.html", {"form": form, "head": head})
+
+
+def _head_error(exc) -> bool:
+    return hasattr(exc, "error_dict") and bool(
+        set(exc.error_dict) & {"nik", "name", "sex", "birth_date", "relation"}
+    )
+
+
+def _apply_head(head, form, exc) -> None:
+    for field, errors in exc.error_dict.items():
+        target = f"head_{field}"
+        if target in head.fields:
+            head.add_error(target, errors)
+        else:
+            form.add_error(field if field in form.fields else None, errors)
+
+
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def household_edit(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    form = HouseholdForm(request.POST or None, user=request.user, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                by=Actor.from_request(request), household=household, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("casework:household-detail", household.pk)
+    return render(request, "casework/household_form.html", {"form": form, "household": household})
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def member_add(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    form = MemberForm(request.POST, prefix="m")
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.member_add(
+                by=Actor.from_request(request), household=household, data=form.cleaned_data
+            ),
+            lambda _member: _("Member added."),
+        )
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    return redirect("casework:household-detail", household.pk)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def member_leave(request, pk):
+    member = get_object_or_404(
+        HouseholdMember.objects.filter(household__in=Household.objects.editable_by(request.user)),
+        pk=pk,
+    )
+    form = MemberLeaveForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.member_leave(
+                by=Actor.from_request(request),
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["left_reason"],
+            ),
+            lambda m: _("%(name)s left the household.") % {"name": m.name},
+        )
+    else:
+        messages.error(request, _("Give the day the member left and the reason."))
+    return redirect("casework:household-detail", member.household_id)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_assign(request, pk):
+    household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
+    pillars = _pillars_for(request.user, [household.area])
+    form = CaseloadForm(request.POST, prefix="c", pillars=pillars)
+    if form.is_valid():
+        person = get_object_or_404(
+            Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
+        )
+        _attempt(
+            request,
+            lambda: services.caseload_assign(
+                by=Actor.from_request(request),
+                household=household,
+                person=person,
+                start_date=form.cleaned_data["start_date"],
+                confirm=form.cleaned_data["confirm"],
+            ),
+            lambda _c: _("%(name)s now accompanies this household.") % {"name": person.name},
+            level=messages.warning,
+        )
+    else:
+        messages.error(request, _("Choose a pillar and the first day."))
+    return redirect("casework:household-detail", household.pk)
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_end(request, pk):
+    caseload = get_object_or_404(
+        Caseload.objects.filter(household__in=Household.objects.editable_by(request.user)),
+        pk=pk,
+    )
+    form = CaseloadEndForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.caseload_end(
+                by=Actor.from_request(request),
+                caseload=caseload,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["end_reason"],
+            ),
+            lambda _c: _("The accompaniment has ended."),
+        )
+    else:
+        messages.error(request, _("Give the last day of accompaniment and the reason."))
+    return redirect("casework:household-detail", caseload.household_id)

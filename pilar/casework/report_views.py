@@ -1,0 +1,399 @@
+"""Monthly report pages: a pillar's own months (`/reports/mine/`), sending a month, the
+coordinator's status table, one report and its decisions (verify with the confirmation tick,
+return with a reason, reopen). Scope comes from the querysets; out of scope is 404."""
+
+from __future__ import annotations
+
+import html
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from pilar.accounts.access import Capability, can
+from pilar.accounts.decorators import capability_required
+from pilar.audit.services import Actor
+from pilar.casework import selectors, services
+from pilar.casework.access import may_decide
+from pilar.casework.forms import (
+    ReasonForm,
+    StatusFilterForm,
+    SubmitForm,
+    default_month,
+)
+from pilar.casework.models import (
+    Activity,
+    MonthlyReport,
+    Sector,
+)
+from pilar.casework.views import _attempt, _query
+from pilar.lib import params
+from pilar.lib.exports import file_response
+from pilar.lib.months import add_months, month_end
+from pilar.registry.models import PillarKind
+
+# --- monthly reports -------------------------------------------------------------------------
+
+
+MY_REPORTS_MONTHS = 6
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def my_reports(request):
+    """A pillar's months: six months per kind of duty, with the figures so far and the submit
+    button; by default this month and the five before, `?month=YYYY-MM` the six ending then
+    (never after this month), with links to the six before and after."""
+    if not request.user.person_id:
+        return redirect("casework:report-status")
+    person = request.user.person
+    today = services.today()
+    current = services.month_start(today)
+    month = params.parse_month(request.GET.get("month"), "month", default=current)
+    if month > current:
+        raise params.InputError(
+            "month",
+            _("month: choose %(current)s or an earlier month (got %(value)s).")
+            % {"current": f"{current:%Y-%m}", "value": f"{month:%Y-%m}"},
+        )
+    first = add_months(month, 1 - MY_REPORTS_MONTHS)
+    earlier = add_months(month, -MY_REPORTS_MONTHS)
+    began = person.assignments.order_by("start_date").values_list("start_date", flat=True).first()
+    rows = selectors.monthly_status(request.user, month, months=MY_REPORTS_MONTHS, on=today)
+    rows = [r for r in rows if r.person_id == person.pk]
+    months = []
+    for row in rows:
+        for cell in reversed(row.cells):
+            if cell.status == selectors.NOT_SERVING:
+                continue
+            figures = services.compile_month(person.pk, row.kind_id, cell.month)
+            months.append(
+                SimpleNamespace(
+                    row=row,
+                    cell=cell,
+                    figures=figures,
+                    can_submit=cell.status
+                    in {selectors.MISSING, selectors.LATE, "returned", "reopened"},
+                    form=SubmitForm(initial={"kind": row.kind_id, "month": cell.month}),
+                    due=services.report_due(cell.month),
+                )
+            )
+    reports = {
+        r.pk: r
+        for r in MonthlyReport.objects.filter(
+            person=person, pk__in=[m.cell.report_id for m in months]
+        )
+    }
+    for m in months:
+        m.report = reports.get(m.cell.report_id)
+    return render(
+        request,
+        "casework/my_reports.html",
+        {
+            "months": months,
+            "sectors": Sector.choices,
+            "today": today,
+            "first": first,
+            "last": month,
+            # The six before, while the pillar served then and the month can be asked for.
+            "earlier": earlier
+            if began and began < first and earlier.year >= params.MIN_YEAR
+            else None,
+            "later": (
+                min(add_months(month, MY_REPORTS_MONTHS), current) if month < current else None
+            ),
+        },
+    )
+
+
+@require_POST
+@capability_required(Capability.ACTIVITY_RECORD)
+def report_submit(request):
+    form = SubmitForm(request.POST)
+    if not form.is_valid() or not request.user.person_id:
+        messages.error(request, _("Choose the month to submit."))
+        return redirect("casework:my-reports")
+    _attempt(
+        request,
+        lambda: services.report_submit(
+            by=Actor.from_request(request),
+            person=request.user.person,
+            kind=form.cleaned_data["kind"],
+            month=form.cleaned_data["month"],
+            notes=form.cleaned_data["notes"],
+        ),
+        lambda report: (
+            _("Report for %(month)s submitted; your coordinator will verify it.")
+            % {"month": services.month_label(report.month)}
+        ),
+    )
+    return redirect("casework:my-reports")
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def report_status(request):
+    """Who has reported: pillars × six months, for a coordinator's kecamatan or the office."""
+    form = StatusFilterForm(request.GET or None, user=request.user)
+    month = default_month()
+    area = kind = None
+    if form.is_valid():
+        month = (form.cleaned_data["month"] or month).replace(day=1)
+        area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
+    if area is None and _too_wide_for_status(request.user, month, kind):
+        # The office-wide table of a province or the country would list hundreds of thousands
+        # of pillars: one kecamatan (or smaller) at a time; the figures are on /casework/.
+        return render(
+            request,
+            "casework/report_status.html",
+            {"form": form, "month": month, "too_wide": MAX_STATUS_DUTIES},
+        )
+    fmt = request.GET.get("format")
+    if fmt in {"xlsx", "csv"}:
+        rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
+        return _export_status(rows, fmt)
+    per_page = STATUS_PAGE_SIZES.get(request.GET.get("per_page", ""), STATUS_PAGE_SIZE)
+    pairs = selectors.status_pairs(request.user, month, area=area, kind=kind)
+    page = Paginator(pairs, per_page).get_page(request.GET.get("page"))
+    rows = selectors.monthly_status(
+        request.user, month, months=6, area=area, kind=kind, pairs=list(page.object_list)
+    )
+    names = STATUS_LABELS()
+    late = " (" + _("late") + ")"
+    labels = {k: html.escape(v) for k, v in names.items()}
+    labels |= {(k, "late"): html.escape(v + late) for k, v in names.items()}
+    texts: dict[int, str] = {}
+    links = (
+        reverse("casework:report-detail", args=[0]).removesuffix("0/"),
+        reverse("casework:activity-list"),
+    )
+    for row in rows:
+        row.html = status_row_html(row, labels, links, texts)
+    totals = selectors.status_totals(request.user, month, area=area, kind=kind)
+    return render(
+        request,
+        "casework/report_status.html",
+        {
+            "form": form,
+            "rows": rows,
+            "months": selectors.months_ending(month, 6),
+            "month": month,
+            "totals": [(status, names[status], n) for status, n in totals.items()],
+            "page": page,
+            "per_page": per_page,
+            "query": _query(request),
+        },
+    )
+
+
+# Without an area, the status table lists the user's whole scope only up to this many duties in
+# its six months (a city has a few hundred; a country close to a million).
+MAX_STATUS_DUTIES = 5000
+
+
+def _too_wide_for_status(user, month, kind) -> bool:
+    window = selectors.months_ending(month, 6)
+    duties = selectors.status_duties(user, window[0], month_end(window[-1]), kind=kind)
+    return duties.order_by()[: MAX_STATUS_DUTIES + 1].count() > MAX_STATUS_DUTIES
+
+
+# Pillars per page of the status table (a kecamatan has ~100–170); `per_page=200` shows more.
+STATUS_PAGE_SIZE = 50
+STATUS_PAGE_SIZES = {"50": 50, "200": 200}
+
+
+def status_row_html(row, labels: dict[str, str], links: tuple[str, str], texts: dict) -> str:
+    """One row of the status table, newest month first, built here rather than in the template:
+    a kecamatan has ~170 pillars × 6 months, and a template loop with two {% url %} per cell was
+    most of the page's time (docs/PERFORMANCE.md). Every text is escaped (`html.escape`: the
+    names come from the registry); `texts` caches the "N activities" wording per N."""
+    report_url, activity_url = links
+    kind = html.escape(row.kind_code)
+    out = [
+        f'<th scope="row">{html.escape(row.name)}<br><small class="muted"><span class="tag">'
+        f"{kind}</span> {html.escape(row.area_name)}</small></th>"
+    ]
+    for cell in reversed(row.cells):
+        label = labels[
+            cell.status
+            if not (cell.late and cell.status != selectors.LATE)
+            else (cell.status, "late")
+        ]
+        if cell.report_id:
+            label = f'<a href="{report_url}{cell.report_id}/">{label}</a>'
+        count = ""
+        if cell.status != selectors.NOT_SERVING:
+            n = cell.activities
+            if n not in texts:
+                texts[n] = html.escape(ngettext("%(n)d activity", "%(n)d activities", n) % {"n": n})
+            count = (
+                f'<br><small><a href="{activity_url}?month={cell.month:%Y-%m}&amp;'
+                f'person={row.person_id}&amp;kind={kind}">{texts[n]}</a></small>'
+            )
+        out.append(
+            f'<td class="cell badge-{cell.status}" '
+            f'data-testid="cell-{row.person_id}-{cell.month:%Y-%m}">{label}{count}</td>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - built from escaped parts above
+
+
+def STATUS_LABELS() -> dict[str, str]:  # noqa: N802 - a table, built in the reader's language
+    return {
+        **{k: str(v) for k, v in MonthlyReport.Status.choices},
+        selectors.MISSING: _("Not yet submitted"),
+        selectors.LATE: _("Late: not submitted"),
+        selectors.NOT_DUE: _("Not due"),
+        selectors.NOT_SERVING: _("Not serving"),
+    }
+
+
+def _export_status(rows, fmt):
+    labels = STATUS_LABELS()
+    months = [c.month for c in rows[0].cells] if rows else []
+    headers = [_("Pillar"), _("Kind"), _("Area")]
+    kinds = dict(PillarKind.objects.values_list("pk", "name"))  # documents name kinds
+    for m in months:
+        headers += [m.strftime("%Y-%m"), _("%(month)s activities") % {"month": m.strftime("%Y-%m")}]
+    out = []
+    for r in rows:
+        line = [r.name, kinds[r.kind_id], r.area_name]
+        for c in r.cells:
+            label = labels[c.status]
+            if c.late and c.status != selectors.LATE:
+                label += " (" + _("late") + ")"
+            line += [label, c.activities]
+        out.append(line)
+    return file_response(fmt, "report-status", headers, out)
+
+
+def _visible_report(request, pk) -> MonthlyReport:
+    return get_object_or_404(
+        MonthlyReport.objects.visible_to(request.user).select_related(
+            "person", "kind", "area", "decided_by"
+        ),
+        pk=pk,
+    )
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def report_detail(request, pk):
+    report = _visible_report(request, pk)
+    # Whoever may see the report sees the activities its figures were computed from (a pillar
+    # who moved mid-month reports to the new kecamatan what they did in the old one).
+    activities = (
+        Activity.objects.filter(person=report.person, kind=report.kind, month=report.month)
+        .select_related("activity_type")
+        .annotate(household_count=Count("households"))
+        .order_by("date", "pk")
+    )
+    return render(
+        request,
+        "casework/report_detail.html",
+        {
+            "report": report,
+            "activities": activities,
+            "may_decide": may_decide(request.user, report),
+            "may_reopen": can(request.user, Capability.REPORTS_REOPEN),
+            "sector_counts": [
+                (label, report.summary.get("by_sector", {}).get(code, 0))
+                for code, label in Sector.choices
+            ],
+            "due": services.report_due(report.month),
+            "late": selectors.is_late(report.first_submitted_at, report.month),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _decision(request, pk, to: str):
+    """Verify, return or reopen: one service, the transition named by the target status."""
+    report = _visible_report(request, pk)
+    _attempt(
+        request,
+        lambda: services.report_decide(
+            by=Actor.from_request(request),
+            report=report,
+            to=to,
+            reason=request.POST.get("reason", ""),
+        ),
+        lambda _r: DECIDED[to](),
+    )
+    return redirect("casework:report-detail", report.pk)
+
+
+DECIDED = {
+    MonthlyReport.Status.VERIFIED: lambda: _("Report verified; the month is locked."),
+    MonthlyReport.Status.RETURNED: lambda: _("Report returned to the pillar with your reason."),
+    MonthlyReport.Status.REOPENED: lambda: _("Month reopened; the pillar can add and resubmit."),
+}
+
+
+@require_POST
+@capability_required(Capability.REPORTS_VERIFY)
+def report_verify(request, pk):
+    # Verifying locks the month (docs/CASEWORK.md): the page asks the coordinator to tick that
+    # they have checked it, and a POST without the tick verifies nothing.
+    if request.POST.get("confirm") != "yes":
+        report = _visible_report(request, pk)
+        messages.error(
+            request,
+            _(
+                "Tick “I have checked the activities and figures of this month” to verify: "
+                "verifying locks the month."
+            ),
+        )
+        return redirect("casework:report-detail", report.pk)
+    return _decision(request, pk, MonthlyReport.Status.VERIFIED)
+
+
+@require_POST
+@capability_required(Capability.REPORTS_VERIFY)
+def report_return(request, pk):
+    return _decision(request, pk, MonthlyReport.Status.RETURNED)
+
+
+@require_POST
+@capability_required(Capability.REPORTS_REOPEN)
+def report_reopen(request, pk):
+    response = _decision(request, pk, MonthlyReport.Status.REOPENED)
+    report = _visible_report(request, pk)
+    if report.status == MonthlyReport.Status.REOPENED:
+        _warn_if_paid(request, report)
+    return response
+
+
+def _warn_if_paid(request, report) -> None:
+    """Reopening does not touch money: say so when the month is paid or in a batch."""
+    from pilar.stipends.models import StipendLine
+
+    line = (
+        StipendLine.objects.holding()
+        .filter(person_id=report.person_id, kind_id=report.kind_id, month=report.month)
+        .select_related("batch")
+        .first()
+    )
+    if line is None:
+        return
+    if line.status == StipendLine.Status.PAID:
+        messages.warning(
+            request,
+            _(
+                "The tali kasih for this month was already paid (%(batch)s). Reopening does not "
+                "undo the payment; finance can reverse it if it was wrong."
+            )
+            % {"batch": line.batch.title},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The tali kasih for this month is waiting in “%(batch)s”: that batch cannot be "
+                "approved until the report is verified again or the line is removed."
+            )
+            % {"batch": line.batch.title},
+        )

@@ -98,15 +98,20 @@ class Story:
         return sum(amount for _, _, amount in self.by_kind.values())
 
 
+def _signers() -> tuple[Actor, Actor, Actor]:
+    """The demo's operator, treasurer and head of office, acting as the system on their behalf."""
+    users = get_user_model().objects.in_bulk(
+        ["operator", "bendahara", "kepala"], field_name="username"
+    )
+    return tuple(
+        Actor.system(source=AuditEntry.Source.SYSTEM, user=users[name])
+        for name in ("operator", "bendahara", "kepala")
+    )
+
+
 def load_stipends() -> Story:
     """Rates, budgets and the four batches of 2024 (call after the casework demo)."""
-    User = get_user_model()
-
-    def actor(username: str) -> Actor:
-        user = User.objects.get(username=username)
-        return Actor.system(source=AuditEntry.Source.SYSTEM, user=user)
-
-    operator, bendahara, kepala = actor("operator"), actor("bendahara"), actor("kepala")
+    operator, bendahara, kepala = _signers()
     kinds = list(PillarKind.objects.filter(code__in=RATES).order_by("order"))
     for kind in kinds:
         services.stipend_rate_create(
@@ -215,13 +220,7 @@ def _quarter_runs(today: datetime.date) -> list[tuple[Run, datetime.date | None]
 def continue_stipends(*, today: datetime.date) -> dict:
     """The batches after the 2024 story up to `today` (see the module docstring); returns
     counts for the command's output."""
-    User = get_user_model()
-
-    def actor(username: str) -> Actor:
-        user = User.objects.get(username=username)
-        return Actor.system(source=AuditEntry.Source.SYSTEM, user=user)
-
-    operator, bendahara, kepala = actor("operator"), actor("bendahara"), actor("kepala")
+    operator, bendahara, kepala = _signers()
     kinds = list(PillarKind.objects.filter(code__in=RATES).order_by("order"))
     for year in range(max(BUDGETS) + 1, today.year + 1):
         services.budget_set(

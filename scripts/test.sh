@@ -26,6 +26,7 @@ cleanup() {
   rm -rf "$PGTMP" "$LOGS"
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM  # so that a killed run still stops its PostgreSQL
 run_pg "$PGBIN/initdb -D $PGTMP/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null
 run_pg "$PGBIN/pg_ctl -D $PGTMP/data -l $PGTMP/log -w -t 30 start -o '-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off'" >/dev/null \
   || { cat "$PGTMP/log"; exit 1; }
@@ -55,10 +56,10 @@ stream() {  # NAME DATABASE_URL(empty for SQLite) PYTEST-ARGS...
   pids+=($!)
   names+=("$name")
 }
-stream sqlite "" "$@"
+if [ $# -eq 0 ]; then stream sqlite "" --durations=10; else stream sqlite "" "$@"; fi
 if [ $# -eq 0 ]; then
-  stream postgresql-browser "$PGURL/pilar_browser" -m browser
-  stream postgresql "$PGURL/pilar" -m "not browser"
+  stream postgresql-browser "$PGURL/pilar_browser" -m browser --durations=10
+  stream postgresql "$PGURL/pilar" -m "not browser" --durations=10
 else
   stream postgresql "$PGURL/pilar" "$@"
 fi

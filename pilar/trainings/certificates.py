@@ -54,6 +54,7 @@ CERTIFICATE_FIELDS = [
     "valid_until",
     "signer_name",
     "signer_title",
+    "signer_nip",
     "revoked_at",
     "revoke_reason",
 ]
@@ -167,6 +168,7 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
                     valid_until=course.valid_until(issued_on),
                     signer_name=settings.PILAR_CERTIFICATE_SIGNER_NAME,
                     signer_title=settings.PILAR_CERTIFICATE_SIGNER_TITLE,
+                    signer_nip=settings.PILAR_CERTIFICATE_SIGNER_NIP,
                 )
         except IntegrityError:
             existing = in_force(participant)

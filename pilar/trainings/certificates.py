@@ -91,6 +91,19 @@ def find_by_code(typed: str) -> Certificate | None:
     return Certificate.objects.filter(code=code).first()
 
 
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """The certificate issued to the same participant next after a revoked one (after a name
+    put right, say): what its public page points to. That one may itself have been revoked
+    since, and point further on in turn. None for a certificate in force."""
+    if not certificate.is_revoked:
+        return None
+    return (
+        Certificate.objects.filter(participant_id=certificate.participant_id, pk__gt=certificate.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
 def attended_q():
     return Exists(Attendance.objects.filter(participant_id=OuterRef("pk")))
 

@@ -150,3 +150,20 @@ def test_certificate_long_signer_wraps_inside_its_corner(
     signer = [b for b in boxes if b[1] > 595 - 70 * 2.835 and b[0] > width / 2]
     assert LONG in " ".join(w for *_box, w in signer)
     assert all(x0 > 12 * 2.835 and x1 < width - 12 * 2.835 for x0, _y0, x1, _y1, _w in signer)
+
+
+def test_a_signer_setting_too_long_is_refused_by_name(people, cert_event, issuer, settings):
+    """A name longer than the certificate keeps is refused, naming the setting, and nothing is
+    issued — never a certificate with the name cut short."""
+    from django.core.exceptions import ValidationError
+
+    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.models import Certificate
+
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Dra. " + "Rina Marlina, S.Sos, M.Si " * 12
+    with pytest.raises(ValidationError, match="PILAR_CERTIFICATE_SIGNER_NAME"):
+        certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    assert not Certificate.objects.exists()
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "  Dra. Rina  Marlina, S.Sos, M.Si  "
+    certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a2"]))
+    assert certificate.signer_name == "Dra. Rina Marlina, S.Sos, M.Si"

@@ -109,6 +109,7 @@ def test_page_says_what_is_left_after_the_undo(client, actors, undone):
     # Not the save's own figures any more.
     assert "People: 3 new" not in body and "Saved</h2>" not in body
     assert "Undo this import" not in body
+    assert "the undo has taken all of it back" in body
 
 
 def test_list_export_and_api_agree(client, actors, undone):

@@ -151,3 +151,22 @@ def test_public_api_gives_the_replacement(client, certified, issuer):
         "valid_until": "2025-10-21",
         "revoked_on": None,
     }
+
+
+def test_staff_page_shows_the_signer_name_and_position_apart(
+    client, actors, people, issuer, settings
+):
+    """The staff page no longer writes "name, position" (a name with degrees would read as
+    name "Dra. Rina Marlina" and position "S.Sos, M.Si, Kepala Dinas Sosial")."""
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Dra. Rina Marlina, S.Sos, M.Si"
+    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Kepala Dinas Sosial"
+    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    certificate = svc.certificate_issue(by=issuer, participant=enrol(make_event(), people["a1"]))
+    login(client, actors["operator"])
+    body = client.get(f"/trainings/certificates/{certificate.pk}/").content.decode()
+    assert (
+        '<dd data-testid="signer">Dra. Rina Marlina, S.Sos, M.Si<br>Kepala Dinas Sosial'
+        "<br>NIP. 19700512 199503 2 001</dd>"
+    ) in body
+    login(client, actors["viewer"])
+    assert client.get(f"/trainings/certificates/{certificate.pk}/").status_code in {403, 404}

@@ -287,11 +287,23 @@ PILAR_OFFICE_NAME = env_str("PILAR_OFFICE_NAME", "Dinas Sosial Kota Bukittinggi"
 PILAR_OFFICE_ADDRESS = env_str("PILAR_OFFICE_ADDRESS", "Bukittinggi, Sumatera Barat")
 PILAR_OFFICE_CITY = env_str("PILAR_OFFICE_CITY", "Bukittinggi")
 PILAR_OFFICE_HEAD_TITLE = env_str("PILAR_OFFICE_HEAD_TITLE", "Kepala Dinas Sosial")
-# Who signs training certificates (name and title printed under the signature), and the address
-# at which the public reaches this server: a certificate's QR code opens
-# PILAR_PUBLIC_URL/c/<code>/ on whoever scans it.
-PILAR_CERTIFICATE_SIGNER_NAME = env_str("PILAR_CERTIFICATE_SIGNER_NAME", "")
+# The head's name as it is signed, degrees and titles included ("Dra. Rina Marlina, S.Sos,
+# M.Si"), and NIP: printed whole under the signature (empty: a dotted line to write in).
+PILAR_OFFICE_HEAD_NAME = env_str("PILAR_OFFICE_HEAD_NAME", "")
+PILAR_OFFICE_HEAD_NIP = env_str("PILAR_OFFICE_HEAD_NIP", "")
+# The treasurer who signs the payment list and the receipts of tali kasih: name, position, NIP.
+PILAR_TREASURER_NAME = env_str("PILAR_TREASURER_NAME", "")
+PILAR_TREASURER_TITLE = env_str("PILAR_TREASURER_TITLE") or "Bendahara Pengeluaran"
+PILAR_TREASURER_NIP = env_str("PILAR_TREASURER_NIP", "")
+# Who signs training certificates (name, title and NIP printed under the signature; by default
+# the head of office), and the address at which the public reaches this server: a certificate's
+# QR code opens PILAR_PUBLIC_URL/c/<code>/ on whoever scans it.
+PILAR_CERTIFICATE_SIGNER_NAME = env_str("PILAR_CERTIFICATE_SIGNER_NAME") or PILAR_OFFICE_HEAD_NAME
 PILAR_CERTIFICATE_SIGNER_TITLE = env_str("PILAR_CERTIFICATE_SIGNER_TITLE", PILAR_OFFICE_HEAD_TITLE)
+# Another signer's NIP is not the head's: the head's NIP is the default only for the head.
+PILAR_CERTIFICATE_SIGNER_NIP = env_str("PILAR_CERTIFICATE_SIGNER_NIP") or (
+    PILAR_OFFICE_HEAD_NIP if PILAR_CERTIFICATE_SIGNER_NAME == PILAR_OFFICE_HEAD_NAME else ""
+)
 PILAR_PUBLIC_URL = env_str("PILAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {

@@ -87,6 +87,12 @@ class CommitIn(Body):
     accept_rejected: bool = False
 
 
+def _summary(batch: Import) -> dict:
+    """The stored summary; once undone, with what the undo took back under "undone"."""
+    undone = services.undo_figures(batch)
+    return batch.summary if undone is None else {**batch.summary, "undone": undone}
+
+
 def _out(batch: Import) -> ImportOut:
     return ImportOut(
         id=batch.pk,
@@ -109,7 +115,7 @@ def _out(batch: Import) -> ImportOut:
         ],
         progress_done=batch.progress_done,
         progress_total=batch.progress_total,
-        summary=batch.summary,
+        summary=_summary(batch),
         start_date=batch.start_rule_date.isoformat()
         if batch.start_rule == Import.StartRule.DATE and batch.start_rule_date
         else batch.start_rule,

@@ -903,10 +903,11 @@ def _reverse(batch: Import, by: Actor) -> None:
         )
 
     changes = list(batch.changes.order_by("-pk"))
+    figures = _undo_rows(batch.summary or {}) | dict.fromkeys(UNDO_FIGURES.values(), 0)
     try:
         with transaction.atomic():
             for change in changes:
-                _undo_change(change, entry)
+                figures[UNDO_FIGURES[change.model, change.action]] += _undo_change(change, entry)
     except ProtectedError as exc:
         blocking = sorted({str(o) for o in exc.protected_objects})[:5]
         raise ValidationError(
@@ -925,7 +926,9 @@ def _reverse(batch: Import, by: Actor) -> None:
     batch.undone_by = user
     batch.undone_at = timezone.now()
     batch.message = ""
-    batch.save(update_fields=["status", "undone_by", "undone_at", "message"])
+    # The summary says what the import did and, from now on, what its undo took back.
+    batch.summary = {**(batch.summary or {}), "undone": figures}
+    batch.save(update_fields=["status", "undone_by", "undone_at", "message", "summary"])
     audit_record(by=by, action=AuditEntry.Action.DELETE, obj=batch, note=note)
 
 
@@ -984,10 +987,43 @@ def _check_reopen(a: Assignment) -> None:
             )
 
 
-def _undo_change(change: ImportChange, entry) -> None:
-    """Take back one recorded change (one model, one action, many records)."""
+# What undoing each kind of recorded change does to the registry, as the import's summary
+# names it afterwards (`undo_figures`).
+UNDO_FIGURES = {
+    ("person", "create"): "people_removed",
+    ("person", "update"): "people_restored",
+    ("assignment", "create"): "duties_removed",
+    ("assignment", "end"): "duties_reopened",
+}
+
+
+def undo_figures(batch: Import) -> dict[str, int] | None:
+    """What an undone import's undo did: its rows that had created or changed something
+    (`rows_new`, `rows_updated`), and the registry records it removed or restored
+    (`people_removed`, `people_restored`, `duties_removed`, `duties_reopened`). Counted by the
+    undo as it went and kept in the summary; for an import undone before they were kept, read
+    from its recorded changes (an undo takes all of them back or none). None unless undone."""
+    if batch.status != Import.Status.UNDONE:
+        return None
+    summary = batch.summary or {}
+    if "undone" in summary:
+        return summary["undone"]
+    figures = _undo_rows(summary) | dict.fromkeys(UNDO_FIGURES.values(), 0)
+    for change in batch.changes.all():
+        figures[UNDO_FIGURES[change.model, change.action]] += len(change.object_ids)
+    return figures
+
+
+def _undo_rows(summary: dict) -> dict[str, int]:
+    return {"rows_new": summary.get("new", 0), "rows_updated": summary.get("updated", 0)}
+
+
+def _undo_change(change: ImportChange, entry) -> int:
+    """Take back one recorded change (one model, one action, many records); how many records
+    it removed or restored."""
     model, action = change.model, change.action
     befores = change.befores or [{}] * len(change.object_ids)
+    done = 0
     for piece in _pieces(list(zip(change.object_ids, befores, strict=True))):
         ids = [object_id for object_id, _before in piece]
         if model == "assignment" and action == "create":
@@ -995,7 +1031,8 @@ def _undo_change(change: ImportChange, entry) -> None:
                 entry(
                     AuditEntry.Action.DELETE, "registry.assignment", a.pk, str(a), a.person_id, {}
                 )
-            Assignment.objects.filter(pk__in=ids).delete()
+            _total, deleted = Assignment.objects.filter(pk__in=ids).delete()
+            done += deleted.get(Assignment._meta.label, 0)
         elif model == "assignment" and action == "end":
             rows = {
                 a.pk: a
@@ -1017,7 +1054,7 @@ def _undo_change(change: ImportChange, entry) -> None:
                 a.end_date = None
                 a.end_reason = before.get("end_reason", "")
                 a.end_note = before.get("end_note", "")
-            Assignment.objects.bulk_update(
+            done += Assignment.objects.bulk_update(
                 list(rows.values()), ["end_date", "end_reason", "end_note"]
             )
         elif model == "person" and action == "update":
@@ -1034,8 +1071,13 @@ def _undo_change(change: ImportChange, entry) -> None:
                     fields.add(key)
                 restored.pop("updated_at", None)
                 entry(AuditEntry.Action.UPDATE, "registry.person", p.pk, p.name, p.pk, restored)
-            Person.objects.bulk_update(list(rows.values()), sorted(fields), batch_size=500)
+            if fields:
+                done += Person.objects.bulk_update(
+                    list(rows.values()), sorted(fields), batch_size=500
+                )
         elif model == "person" and action == "create":
             for p in Person.objects.filter(pk__in=ids).only("pk", "name"):
                 entry(AuditEntry.Action.DELETE, "registry.person", p.pk, p.name, p.pk, {})
-            Person.objects.filter(pk__in=ids).delete()
+            _total, deleted = Person.objects.filter(pk__in=ids).delete()
+            done += deleted.get(Person._meta.label, 0)
+    return done

@@ -70,6 +70,7 @@ def import_list(request):
             _("Updated"),
             _("Unchanged"),
             _("Rejected"),
+            _("Taken back by the undo"),
         ]
         rows = [
             [
@@ -79,12 +80,16 @@ def import_list(request):
                 b.created_by.username if b.created_by else "",
                 b.get_status_display(),
                 b.summary.get("rows"),
-                b.summary.get("new"),
-                b.summary.get("updated"),
+                # After an undo nothing it added or changed is left: the new and updated rows
+                # are counted as taken back instead.
+                0 if undone else b.summary.get("new"),
+                0 if undone else b.summary.get("updated"),
                 b.summary.get("unchanged"),
                 b.summary.get("rejected"),
+                (undone["rows_new"] + undone["rows_updated"]) if undone else None,
             ]
             for b in batches
+            for undone in [services.undo_figures(b)]
         ]
         return file_response(fmt, "pilar-imports", headers, rows)
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -130,12 +135,23 @@ def import_template(request):
 def import_detail(request, pk: int):
     batch = _batch(request, pk)
     summary = batch.summary or {}
+    undone = services.undo_figures(batch)
     context = {
         "batch": batch,
         "summary": summary,
+        "undone": undone,
         "counts": [
             ("new", _("New"), summary.get("new", 0)),
             ("updated", _("Updated"), summary.get("updated", 0)),
+            ("unchanged", _("Unchanged"), summary.get("unchanged", 0)),
+            ("rejected", _("Rejected"), summary.get("rejected", 0)),
+        ]
+        if undone is None
+        # After an undo the rows that created or changed something say what is left of that:
+        # nothing (docs/IMPORTS.md).
+        else [
+            ("new", _("New, removed by the undo"), undone["rows_new"]),
+            ("updated", _("Updated, restored by the undo"), undone["rows_updated"]),
             ("unchanged", _("Unchanged"), summary.get("unchanged", 0)),
             ("rejected", _("Rejected"), summary.get("rejected", 0)),
         ],

@@ -239,6 +239,34 @@ class Document:
                     self.text(self.left + label_width, self.y, ":", size=size)
                 self.text(self.left + label_width + 3 * mm, self.y, line, size=size)
 
+    def _signature_lines(
+        self, width: float, heading: Sequence[str], name: str, note: str, size: float
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The heading, name and note lines of a signature block, each wrapped between words
+        to the block's width: a name is never cut at a comma, only where it no longer fits."""
+        room = width - 4 * mm
+        heading_lines = [part for line in heading for part in wrap(line, room, self.regular, size)]
+        name_lines = wrap(name, room, self.bold, size) if name else []
+        note_lines = wrap(note, room, self.regular, size * 0.9) if note else []
+        return heading_lines, name_lines, note_lines
+
+    def signature_height(
+        self,
+        width: float,
+        *,
+        heading: Sequence[str],
+        name: str = "",
+        note: str = "",
+        size: float = 9,
+    ) -> float:
+        """How far below its top line `signature` with these arguments reaches."""
+        heading_lines, name_lines, note_lines = self._signature_lines(
+            width, heading, name, note, size
+        )
+        leading = size * 1.4
+        lines = len(heading_lines) + max(len(name_lines), 1) - 1 + len(note_lines)
+        return lines * leading + 20 * mm + size
+
     def signature(
         self,
         x: float,
@@ -252,23 +280,31 @@ class Document:
     ) -> float:
         """A signature block centred in [x, x + width]: `heading` lines ("Bukittinggi, 22
         Oktober 2024", "Bendahara"), room to sign, then the name (or a dotted line to write
-        it in) and `note` under it ("NIP. ..."). Returns the y below the block."""
+        it in) and `note` under it ("NIP. ..."). Each is printed whole, as entered, on lines of
+        its own, wrapped between words when wider than the block. Returns the y below it."""
+        heading_lines, name_lines, note_lines = self._signature_lines(
+            width, heading, name, note, size
+        )
         middle = x + width / 2
+        leading = size * 1.4
         y = top
-        for line in heading:
-            y -= size * 1.4
+        for line in heading_lines:
+            y -= leading
             self.text(middle, y, line, size=size, align="center")
         y -= 20 * mm
-        if name:
-            self.text(middle, y, name, size=size, bold=True, align="center")
-            half = min(pdfmetrics.stringWidth(name, self.bold, size), width) / 2
+        if name_lines:
             self.canvas.setLineWidth(0.5)
-            self.canvas.line(middle - half, y - 1.2, middle + half, y - 1.2)
+            for n, line in enumerate(name_lines):
+                if n:
+                    y -= leading
+                self.text(middle, y, line, size=size, bold=True, align="center")
+                half = pdfmetrics.stringWidth(line, self.bold, size) / 2
+                self.canvas.line(middle - half, y - 1.2, middle + half, y - 1.2)
         else:
             self.text(middle, y, "(" + "." * 48 + ")", size=size, align="center")
-        if note:
-            y -= size * 1.4
-            self.text(middle, y, note, size=size * 0.9, align="center")
+        for line in note_lines:
+            y -= leading
+            self.text(middle, y, line, size=size * 0.9, align="center")
         return y - size
 
 

@@ -27,7 +27,7 @@ from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah, terbilang
 from pilar.lib.months import months_between, months_text
 from pilar.lib.nik import mask_nik
-from pilar.lib.pdf import PAGE_HEIGHT, SHADE, SIGNATURE_HEIGHT, Cell, Column, Document, Table, wrap
+from pilar.lib.pdf import PAGE_HEIGHT, SHADE, Cell, Column, Document, Table, wrap
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 from pilar.stipends.bankfile import reference
@@ -56,7 +56,6 @@ ORDER = {
     "kind": ["kind__order", "kind_id", "name", "person_id", "area__code", "month"],
 }
 SOURCE_NAMES = {FundingSource.OTHER: "Lainnya"}
-TREASURER = "Bendahara Pengeluaran"
 NIP_LINE = "NIP. " + "." * 36
 CHUNK = 2000
 
@@ -126,6 +125,37 @@ def _recipients(lines: QuerySet, order: list[str], key: tuple[str, ...]) -> Iter
 def _place_and_date(day: datetime.date | None) -> str:
     when = long_date(day) if day else "." * 30
     return f"{settings.PILAR_OFFICE_CITY}, {when}"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs: the position, the name whole as entered (degrees and titles with their commas
+    and dots: "Dra. Rina Marlina, S.Sos, M.Si") and the NIP, each printed on a line of its own;
+    an empty name or NIP leaves a dotted line to write it in."""
+
+    title: str
+    name: str
+    nip: str
+
+    @property
+    def nip_line(self) -> str:
+        return f"NIP. {self.nip}" if self.nip else NIP_LINE
+
+
+def head_of_office() -> Signer:
+    return Signer(
+        settings.PILAR_OFFICE_HEAD_TITLE,
+        settings.PILAR_OFFICE_HEAD_NAME.strip(),
+        settings.PILAR_OFFICE_HEAD_NIP.strip(),
+    )
+
+
+def treasurer() -> Signer:
+    return Signer(
+        settings.PILAR_TREASURER_TITLE,
+        settings.PILAR_TREASURER_NAME.strip(),
+        settings.PILAR_TREASURER_NIP.strip(),
+    )
 
 
 def _area_title(area: Area, areas: dict[int, Area]) -> str:
@@ -316,23 +346,22 @@ class _Nominatif:
 
     def _signatures(self) -> None:
         doc, batch = self.doc, self.batch
-        doc.need(SIGNATURE_HEIGHT + 6 * mm)
-        top = doc.y - 4 * mm
         half = doc.width / 2
         day = batch.paid_on or timezone.localtime(batch.approved_at).date()
-        doc.signature(
-            doc.left,
-            top,
-            half,
-            heading=["Mengetahui,", settings.PILAR_OFFICE_HEAD_TITLE],
-            note=NIP_LINE,
+        head, paying = head_of_office(), treasurer()
+        blocks = [
+            (doc.left, ["Mengetahui,", head.title], head),
+            (doc.left + half, [_place_and_date(day), paying.title], paying),
+        ]
+        height = max(
+            doc.signature_height(half, heading=heading, name=who.name, note=who.nip_line)
+            for _x, heading, who in blocks
         )
-        bottom = doc.signature(
-            doc.left + half,
-            top,
-            half,
-            heading=[_place_and_date(day), TREASURER],
-            note=NIP_LINE,
+        doc.need(height + 6 * mm)
+        top = doc.y - 4 * mm
+        bottom = min(
+            doc.signature(x, top, half, heading=heading, name=who.name, note=who.nip_line)
+            for x, heading, who in blocks
         )
         doc.y = bottom
 
@@ -416,8 +445,15 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
     doc.text(x + 3 * mm, y, f"Rp {rupiah(r.amount)}", size=13, bold=True)
     half = (right - x) / 2
     block_top = y - 6 * mm
+    paying = treasurer()
     doc.signature(
-        x, block_top, half, heading=["Lunas dibayar,", TREASURER], note=NIP_LINE, size=8.5
+        x,
+        block_top,
+        half,
+        heading=["Lunas dibayar,", paying.title],
+        name=paying.name,
+        note=paying.nip_line,
+        size=8.5,
     )
     doc.signature(
         x + half,

@@ -6,7 +6,6 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -79,6 +78,14 @@ class RevokeIn(Body):
     reason: str = Field(max_length=column_length(Certificate, "revoke_reason"))
 
 
+class ReplacementOut(Schema):
+    code: str = Field(description="Its code: check it at verify_url or /verify/{code}.")
+    verify_url: str
+    state: str = Field(description="valid, expired or revoked (today)")
+    valid_until: datetime.date | None
+    revoked_on: datetime.date | None
+
+
 class VerifyOut(Schema):
     name: str
     course_name: str = Field(description="What was taught: the course (Jenis pelatihan).")
@@ -89,6 +96,9 @@ class VerifyOut(Schema):
     valid_until: datetime.date | None
     state: str = Field(description="valid, expired or revoked")
     revoked_on: datetime.date | None
+    replacement: ReplacementOut | None = Field(
+        None, description="For a revoked certificate: the one issued in its place, if any."
+    )
 
 
 class NotFoundOut(Schema):
@@ -134,7 +144,7 @@ def _visible(request, certificate_id: int) -> Certificate:
 def verify(request, code: str, response: HttpResponse):
     from django.conf import settings
 
-    from pilar.trainings.certificate_views import public_headers
+    from pilar.trainings.certificate_views import public_facts, public_headers
 
     # The same headers as the public page: never cached, never indexed, and the code (in the
     # path) kept out of the request log.
@@ -142,6 +152,8 @@ def verify(request, code: str, response: HttpResponse):
     certificate = services.find_by_code(code)
     if certificate is None:
         return Status(404, NotFoundOut(message=_("No certificate has this code.")))
+    facts = public_facts(certificate)
+    replacement = facts["replacement"]
     return VerifyOut(
         name=certificate.name,
         course_name=certificate.course_name,
@@ -150,8 +162,17 @@ def verify(request, code: str, response: HttpResponse):
         event_end=certificate.event_end,
         issued_by=settings.PILAR_OFFICE_NAME,
         valid_until=certificate.valid_until,
-        state=state_of(certificate),
-        revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
+        state=facts["state"],
+        revoked_on=facts["revoked_on"],
+        replacement=ReplacementOut(
+            code=replacement.code,
+            verify_url=services.verify_url(replacement.code),
+            state=facts["replacement_state"],
+            valid_until=replacement.valid_until,
+            revoked_on=facts["replacement_revoked_on"],
+        )
+        if replacement
+        else None,
     )
 
 

@@ -31,6 +31,17 @@ WIDTH, HEIGHT = landscape(A4)
 ACCENT = Color(0.11, 0.30, 0.52)
 PALE = Color(0.86, 0.90, 0.95)
 QR_SIZE = 32 * mm
+SIGNER_WIDTH = 100 * mm
+
+
+def _fitted(text: str, width: float, font: str, most: int) -> tuple[float, list[str]]:
+    """`text` wrapped to `width` at 11 points, or smaller (down to 8) until it takes at most
+    `most` lines: the size and the lines."""
+    for size in (11, 10, 9, 8):
+        lines = wrap(text, width, font, size)
+        if len(lines) <= most:
+            break
+    return size, lines
 
 
 def date_range(start: datetime.date, end: datetime.date) -> str:
@@ -193,18 +204,31 @@ class CertificateDocument:
         c.setFillColor(black)
         c.setFont(self.regular, 11)
         c.drawCentredString(middle, base + 38 * mm, place_date)
+        # The position from the top down, the name and the NIP from the bottom up, each on lines
+        # of their own and whole as issued (a name is wrapped between words, never cut at a
+        # comma); long ones get a smaller size so that room to sign stays between them.
+        title_size, titles = _fitted(certificate.signer_title, SIGNER_WIDTH, self.regular, 2)
+        c.setFont(self.regular, title_size)
         y = base + 33 * mm
-        for line in wrap(certificate.signer_title, 80 * mm, self.regular, 11):
+        for line in titles:
             c.drawCentredString(middle, y, line)
-            y -= 5 * mm
+            y -= title_size * 1.3
+        y = base + 5 * mm
+        if certificate.signer_nip:
+            c.setFont(self.regular, 9.5)
+            c.drawCentredString(middle, base + 0.5 * mm, f"NIP. {certificate.signer_nip}")
         if certificate.signer_name:
-            c.setFont(self.bold, 11)
-            c.drawCentredString(middle, base + 5 * mm, certificate.signer_name)
-            half = stringWidth(certificate.signer_name, self.bold, 11) / 2
+            size, names = _fitted(certificate.signer_name, SIGNER_WIDTH, self.bold, 3)
+            c.setFont(self.bold, size)
             c.setLineWidth(0.5)
-            c.line(middle - half, base + 4 * mm, middle + half, base + 4 * mm)
+            y += (len(names) - 1) * size * 1.3
+            for line in names:
+                c.drawCentredString(middle, y, line)
+                half = stringWidth(line, self.bold, size) / 2
+                c.line(middle - half, y - 1 * mm, middle + half, y - 1 * mm)
+                y -= size * 1.3
         else:
-            c.drawCentredString(middle, base + 5 * mm, "(" + "." * 48 + ")")
+            c.drawCentredString(middle, y, "(" + "." * 48 + ")")
 
     def finish(self) -> bytes:
         self.canvas.showPage()

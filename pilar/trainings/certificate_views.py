@@ -336,16 +336,27 @@ def verify(request, code: str):
     certificate = services.find_by_code(code)
     if certificate is None:
         return _not_found(request)
-    state = state_of(certificate)
-    context = {
-        "found": True,
-        "c": certificate,
-        "state": state,
-        "revoked_on": timezone.localdate(certificate.revoked_at)
-        if certificate.revoked_at
-        else None,
-    }
+    context = {"found": True, **public_facts(certificate)}
     return public_headers(render(request, "trainings/verify.html", context))
+
+
+def _revoked_on(certificate: Certificate):
+    return timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None
+
+
+def public_facts(certificate: Certificate) -> dict:
+    """What the public learns of a code: the certificate and its state today, and for a revoked
+    one the certificate issued in its place (its number, its own state and its public page),
+    when there is one. Nothing more of that one: its page says the rest to whoever opens it."""
+    replacement = services.replacement_of(certificate)
+    return {
+        "c": certificate,
+        "state": state_of(certificate),
+        "revoked_on": _revoked_on(certificate),
+        "replacement": replacement,
+        "replacement_state": state_of(replacement) if replacement else None,
+        "replacement_revoked_on": _revoked_on(replacement) if replacement else None,
+    }
 
 
 @require_safe

@@ -54,6 +54,7 @@ CERTIFICATE_FIELDS = [
     "valid_until",
     "signer_name",
     "signer_title",
+    "signer_nip",
     "revoked_at",
     "revoke_reason",
 ]
@@ -88,6 +89,19 @@ def find_by_code(typed: str) -> Certificate | None:
     if code is None:
         return None
     return Certificate.objects.filter(code=code).first()
+
+
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """The certificate issued to the same participant next after a revoked one (after a name
+    put right, say): what its public page points to. That one may itself have been revoked
+    since, and point further on in turn. None for a certificate in force."""
+    if not certificate.is_revoked:
+        return None
+    return (
+        Certificate.objects.filter(participant_id=certificate.participant_id, pk__gt=certificate.pk)
+        .order_by("pk")
+        .first()
+    )
 
 
 def attended_q():
@@ -140,10 +154,42 @@ def may_issue(participant: Participant, *, attended: bool) -> bool:
     )
 
 
+SIGNER_SETTINGS = {
+    "signer_name": "PILAR_CERTIFICATE_SIGNER_NAME",
+    "signer_title": "PILAR_CERTIFICATE_SIGNER_TITLE",
+    "signer_nip": "PILAR_CERTIFICATE_SIGNER_NIP",
+}
+
+
+def _signer() -> dict[str, str]:
+    """The signer a certificate is issued with, from the settings, each value whole as entered
+    (spaces around it trimmed); refused, naming the setting, when one is longer than the
+    certificate keeps — never cut short on the certificate."""
+    values = {}
+    for key, setting in SIGNER_SETTINGS.items():
+        value = " ".join(str(getattr(settings, setting, "") or "").split())
+        limit = Certificate._meta.get_field(key).max_length
+        if len(value) > limit:
+            raise ValidationError(
+                {
+                    "__all__": [
+                        _(
+                            "The setting %(setting)s is %(n)s characters long; a certificate "
+                            "keeps at most %(max)s. Shorten it and issue again."
+                        )
+                        % {"setting": setting, "n": len(value), "max": limit}
+                    ]
+                }
+            )
+        values[key] = value
+    return values
+
+
 def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
     """Insert the certificate, taking the year's next number and a fresh code; on a clash with
     a concurrent issue (same number, or — astronomically rarely — the same code) try again."""
     event, course = participant.event, participant.event.course
+    signer = _signer()
     year = issued_on.year
     for _attempt in range(ATTEMPTS):
         seq = (Certificate.objects.filter(year=year).aggregate(m=Max("seq"))["m"] or 0) + 1
@@ -165,8 +211,7 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
                     event_end=event.end_date,
                     issued_on=issued_on,
                     valid_until=course.valid_until(issued_on),
-                    signer_name=settings.PILAR_CERTIFICATE_SIGNER_NAME,
-                    signer_title=settings.PILAR_CERTIFICATE_SIGNER_TITLE,
+                    **signer,
                 )
         except IntegrityError:
             existing = in_force(participant)

@@ -280,8 +280,11 @@ class Certificate(models.Model):
     event_end = models.DateField(_("last day"))
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    signer_name = models.CharField(_("signed by"), max_length=150, blank=True)
-    signer_title = models.CharField(_("signer's title"), max_length=150)
+    # The signer as issued (settings PILAR_CERTIFICATE_SIGNER_*): the name whole with its
+    # degrees ("Dra. Rina Marlina, S.Sos, M.Si"), the position and the NIP, each printed apart.
+    signer_name = models.CharField(_("signed by"), max_length=250, blank=True)
+    signer_title = models.CharField(_("signer's title"), max_length=200)
+    signer_nip = models.CharField(_("signer's NIP"), max_length=30, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revoking"), max_length=250, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

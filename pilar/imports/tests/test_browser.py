@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from pilar.registry.models import Assignment, Person
 from pilar.tests_support import PASSWORD, run_task_worker
 
 pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("PILAR_SCREENSHOTS")  # a directory to keep screenshots in, when set
 D = datetime.date
 
 
@@ -87,6 +89,13 @@ def test_upload_mapping_preview_commit_undo(live_server, page, actors, people, t
         "status status-undone", timeout=15000
     )
     assert (Person.objects.count(), Assignment.objects.count()) == before
+    # The summary says what the undo took back, not what the save did.
+    expect(page.locator("[data-testid=undone]")).to_be_visible()
+    expect(page.locator("[data-testid=undo]")).to_have_count(0)
+    if SHOTS:
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 844})
+            page.screenshot(path=f"{SHOTS}/import-undone-{width}.png", full_page=True)
 
 
 def test_office_roster_without_start_dates_goes_in_with_the_sk_date_rule(

@@ -114,3 +114,26 @@ def test_staff_pages_fit_a_phone(live_server, page, actors, fresh):
     expect(page.get_by_test_id("my-certificates")).to_contain_text("Pelatihan Dasar PSM")
     shot(page, "mine-390")
     assert fits(page)
+
+
+def test_revoked_certificate_leads_to_its_replacement(live_server, page, fresh, issuer):
+    """A revoked certificate's page says when it was revoked, and its link opens the one issued
+    in its place, valid; both fit a phone."""
+    from pilar.trainings.certificates import certificate_issue, certificate_revoke
+
+    certificate_revoke(by=issuer, certificate=fresh, reason="Nama salah eja")
+    new = certificate_issue(by=issuer, participant=fresh.participant)
+    page.set_viewport_size(PHONE)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/c/{fresh.code}/")
+    expect(page.get_by_test_id("verdict")).to_contain_text("REVOKED")
+    expect(page.get_by_test_id("replacement-state")).to_contain_text("valid until")
+    shot(page, "revoked-390")
+    assert fits(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, "revoked-1280")
+    page.set_viewport_size(PHONE)
+    page.get_by_test_id("replacement-link").click()
+    page.wait_for_url(f"{live_server.url}/c/{new.code}/")
+    expect(page.get_by_test_id("verdict")).to_contain_text("Valid")
+    assert "Nama salah eja" not in page.content() and fresh.number not in page.content()

@@ -93,3 +93,77 @@ def test_bundle_one_page_each(people, cert_event, issuer, tmp_path):
     text = pdf_text(path)
     for p in people.values():
         assert p.name in text and p.nik not in text
+
+
+SIGNER = "Dra. Rina Marlina, S.Sos, M.Si"
+LONG = (
+    "Prof. Dr. Hj. Rina Marlina Syafrizal Datuak Rajo Bagindo, S.Sos., S.H., M.Si., M.H., "
+    "M.Kes., Ph.D., Kepala Dinas Sosial Kota Bukittinggi Periode Kedua, Pembina Utama Muda, "
+    "Golongan IV/c, Satya Lencana"
+)
+
+
+def test_certificate_prints_the_signer_whole_as_issued(
+    people, cert_event, issuer, settings, tmp_path
+):
+    """The signer as the certificate was issued: the name with its degrees whole on one line,
+    the position on a line of its own above, the NIP below; a later change of the settings
+    does not change a certificate already issued."""
+    from pilar.trainings.certificates import certificate_issue
+
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = SIGNER
+    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Kepala Dinas Sosial"
+    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Someone Else"
+    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Sekretaris"
+    certificate.refresh_from_db()
+    path = tmp_path / "s.pdf"
+    path.write_bytes(certificate_pdf(certificate))
+    lines = [line.strip() for line in pdf_text(path).splitlines() if line.strip()]
+    names = [line for line in lines if "Rina" in line]
+    assert len(names) == 1 and names[0].endswith(SIGNER)
+    position = [n for n, line in enumerate(lines) if line.endswith("Kepala Dinas Sosial")]
+    nip = [n for n, line in enumerate(lines) if line.endswith("NIP. 19700512 199503 2 001")]
+    assert position and nip
+    assert position[0] < lines.index(names[0]) < nip[0]
+    assert not any(line.startswith(("S.Sos", "M.Si")) for line in lines)
+    text = " ".join(lines)
+    assert "Someone Else" not in text and "Sekretaris" not in text
+
+
+def test_certificate_long_signer_wraps_inside_its_corner(
+    people, cert_event, issuer, settings, tmp_path
+):
+    """A signer's name of 200 characters with commas and dots wraps between words, stays
+    right of the QR code's note and inside the frame, and overlaps no other word."""
+    from pilar.lib.tests.pdf_words import overlapping, word_boxes
+    from pilar.trainings.certificates import certificate_issue
+
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = LONG
+    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    pdf = certificate_pdf(certificate)
+    boxes = word_boxes(pdf, tmp_path)
+    assert overlapping(boxes) == []
+    width = 842.0  # A4 landscape, points
+    signer = [b for b in boxes if b[1] > 595 - 70 * 2.835 and b[0] > width / 2]
+    assert LONG in " ".join(w for *_box, w in signer)
+    assert all(x0 > 12 * 2.835 and x1 < width - 12 * 2.835 for x0, _y0, x1, _y1, _w in signer)
+
+
+def test_a_signer_setting_too_long_is_refused_by_name(people, cert_event, issuer, settings):
+    """A name longer than the certificate keeps is refused, naming the setting, and nothing is
+    issued — never a certificate with the name cut short."""
+    from django.core.exceptions import ValidationError
+
+    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.models import Certificate
+
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Dra. " + "Rina Marlina, S.Sos, M.Si " * 12
+    with pytest.raises(ValidationError, match="PILAR_CERTIFICATE_SIGNER_NAME"):
+        certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    assert not Certificate.objects.exists()
+    settings.PILAR_CERTIFICATE_SIGNER_NAME = "  Dra. Rina  Marlina, S.Sos, M.Si  "
+    certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a2"]))
+    assert certificate.signer_name == "Dra. Rina Marlina, S.Sos, M.Si"

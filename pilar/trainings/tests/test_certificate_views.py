@@ -108,6 +108,7 @@ def test_public_api(client, certified):
         "valid_until": "2025-10-21",
         "state": response.json()["state"],
         "revoked_on": None,
+        "replacement": None,
     }
     assert client.get("/api/v1/certificates/verify/ABCDEFGHJK").status_code == 404
 

@@ -185,7 +185,11 @@ def _group_context(request, group: KubeGroup, *, failed=None, **forms) -> dict:
                 failed=failed,
             )
     context["open_form"] = next(iter(forms), "")
-    context["failed"] = failed
+    if failed:
+        # Shown above the section's table too: the entry may no longer offer its forms.
+        context[f"{failed[0]}_fix_errors"] = [
+            message for messages_ in failed[2].errors.values() for message in messages_
+        ]
     return context
 
 

@@ -4,13 +4,13 @@ querysets as the pages. Amounts are whole rupiah (integers)."""
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from pilar.accounts.access import Capability
 from pilar.api.common import Body, Id, Limit, Offset, Search, choice
@@ -19,8 +19,9 @@ from pilar.api.common import require as _require
 from pilar.casework.models import Household
 from pilar.kube import services
 from pilar.kube.access import may_record
-from pilar.kube.models import KUBE_MAX_RUPIAH, Entry, KubeAid, KubeGroup, KubeMember
+from pilar.kube.models import KUBE_MAX_RUPIAH, KubeAid, KubeGroup, KubeMember
 from pilar.kube.selectors import group_sections, listed_groups
+from pilar.lib.corrections import Entry
 from pilar.lib.params import parse_money
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
@@ -28,19 +29,30 @@ from pilar.registry.models import Person
 router = Router(tags=["kube"])
 
 
-def _money(field: str):
-    """Whole rupiah, an integer up to KUBE_MAX_RUPIAH. A string is read by `parse_money` (the
-    forms' rules, docs/INPUT.md): "1500,50" or 1500.5 is a 400 naming the field, never a
-    different number."""
+# An amount in a body: whole rupiah, an integer up to KUBE_MAX_RUPIAH. Typed loosely here and
+# read by `parse_money` (the forms' rules, docs/INPUT.md) in the view, after the permission
+# check: "1500,50" or 1500.5 is a 400 naming the field, never a different number.
+# (Any, not int | str: the Body base would bound a str by length, and an int must reach
+# parse_money unchanged.)
+Money = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": KUBE_MAX_RUPIAH,
+            "description": "Whole rupiah.",
+        }
+    ),
+]
 
-    def parse(value):
-        return parse_money(value, field, low=0, high=KUBE_MAX_RUPIAH)
 
-    return Annotated[
-        int,
-        BeforeValidator(parse),
-        WithJsonSchema({"type": "integer", "minimum": 0, "maximum": KUBE_MAX_RUPIAH}),
-    ]
+def _amounts(data: dict, *fields: str) -> dict:
+    for field in fields:
+        data[field] = parse_money(data[field], field, low=0, high=KUBE_MAX_RUPIAH)
+        if data[field] is None:
+            raise ValidationError({field: [_("Write the amount in whole rupiah.")]})
+    return data
 
 
 class CorrectionOut(Schema):
@@ -138,14 +150,14 @@ class AidIn(Body):
     date: datetime.date
     source: KubeAid.Source
     form: KubeAid.Form
-    value: _money("value")
+    value: Money
     description: str = ""
 
 
 class RecordIn(Body):
     month: datetime.date = Field(description="Any day of the month; stored as its first day.")
-    turnover: _money("turnover")
-    savings: _money("savings")
+    turnover: Money
+    savings: Money
 
 
 class AidCorrectIn(AidIn):
@@ -153,8 +165,8 @@ class AidCorrectIn(AidIn):
 
 
 class RecordCorrectIn(Body):
-    turnover: _money("turnover")
-    savings: _money("savings")
+    turnover: Money
+    savings: Money
     reason: str = Field(min_length=1, max_length=250)
 
 
@@ -336,7 +348,7 @@ def set_companion(request, group_id: Id, payload: CompanionIn):
 @router.post("/groups/{group_id}/aid", response={201: GroupDetailOut}, summary="Record aid")
 def add_aid(request, group_id: Id, payload: AidIn):
     group = _editable(request, group_id)
-    services.kube_aid_add(by=_actor(request), group=group, **payload.dict())
+    services.kube_aid_add(by=_actor(request), group=group, **_amounts(payload.dict(), "value"))
     return Status(201, _detail(request, group.pk))
 
 
@@ -351,7 +363,8 @@ def add_record(request, group_id: Id, payload: RecordIn):
     group = _visible(request, group_id)
     if not may_record(request.user, group):
         raise PermissionDenied
-    services.kube_record_add(by=_actor(request), group=group, **payload.dict())
+    data = _amounts(payload.dict(), "turnover", "savings")
+    services.kube_record_add(by=_actor(request), group=group, **data)
     return Status(201, _detail(request, group.pk))
 
 
@@ -367,7 +380,8 @@ def _entry(model, group: KubeGroup, entry_id: int):
 def correct_aid(request, group_id: Id, aid_id: Id, payload: AidCorrectIn):
     group = _editable(request, group_id)
     aid = _entry(KubeAid, group, aid_id)
-    services.kube_aid_correct(by=_actor(request), group=group, aid=aid, **payload.dict())
+    data = _amounts(payload.dict(), "value")
+    services.kube_aid_correct(by=_actor(request), group=group, aid=aid, **data)
     return Status(201, _detail(request, group.pk))
 
 
@@ -401,7 +415,8 @@ def correct_record(request, group_id: Id, record_id: Id, payload: RecordCorrectI
 
     group = _recordable(request, group_id)
     record = _entry(KubeMonthlyRecord, group, record_id)
-    services.kube_record_correct(by=_actor(request), group=group, record=record, **payload.dict())
+    data = _amounts(payload.dict(), "turnover", "savings")
+    services.kube_record_correct(by=_actor(request), group=group, record=record, **data)
     return Status(201, _detail(request, group.pk))
 
 

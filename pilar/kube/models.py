@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.corrections import Correctable, correction_constraint, in_force_q
 from pilar.regions.models import Area
 
 # The largest amount one KUBE entry takes (aid, a month's turnover or savings): a group of 5–20
@@ -173,62 +174,6 @@ class KubeMember(models.Model):
         return f"{self.household} · {self.group}"
 
 
-class Entry(models.TextChoices):
-    """What a row of aid or of a monthly record is: an original entry, or a correction of one.
-
-    A saved entry is never edited: an amendment is a new row (`corrects` the old one, with a
-    reason) holding the right values; a reversal is a new row cancelling the old one. The old
-    row stays, marked `superseded`. Figures count the rows in force (`in_force_q`)."""
-
-    ORIGINAL = "original", _("original")
-    AMENDMENT = "amendment", _("amendment")
-    REVERSAL = "reversal", _("reversal")
-
-
-def in_force_q() -> Q:
-    """Rows that count: not superseded by a correction, and not themselves a reversal."""
-    return Q(superseded=False) & ~Q(entry=Entry.REVERSAL)
-
-
-def _correction_constraint(name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(entry=Entry.ORIGINAL, corrects__isnull=True)
-        | (~Q(entry=Entry.ORIGINAL) & Q(corrects__isnull=False) & ~Q(reason="")),
-        name=name,
-    )
-
-
-class CorrectableQuerySet(models.QuerySet):
-    def in_force(self):
-        return self.filter(in_force_q())
-
-
-class Correctable(models.Model):
-    entry = models.CharField(
-        _("entry"), max_length=10, choices=Entry.choices, default=Entry.ORIGINAL
-    )
-    # One correction per entry (a second click, or two people at once, meets the constraint).
-    corrects = models.OneToOneField(
-        "self",
-        verbose_name=_("corrects"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrected_by",
-    )
-    reason = models.CharField(_("reason for the correction"), max_length=250, blank=True)
-    superseded = models.BooleanField(_("superseded by a correction"), default=False)
-
-    objects = CorrectableQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    @property
-    def in_force(self) -> bool:
-        return not self.superseded and self.entry != Entry.REVERSAL
-
-
 class KubeAid(Correctable):
     """Aid a group received: money paid into its account or goods handed over."""
 
@@ -263,7 +208,7 @@ class KubeAid(Correctable):
         verbose_name_plural = _("KUBE aid")
         constraints = [
             models.CheckConstraint(condition=Q(value__gt=0), name="kube_aid_value_positive"),
-            _correction_constraint("kube_aid_correction_has_reason"),
+            correction_constraint("kube_aid_correction_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -321,7 +266,7 @@ class KubeMonthlyRecord(Correctable):
                 condition=in_force_q(),
                 name="kube_record_one_per_month",
             ),
-            _correction_constraint("kube_record_correction_has_reason"),
+            correction_constraint("kube_record_correction_has_reason"),
             models.CheckConstraint(
                 condition=Q(turnover__gte=0, savings__gte=0), name="kube_record_not_negative"
             ),

@@ -22,7 +22,6 @@ from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.casework.models import Household
 from pilar.kube.models import (
     KUBE_MAX_RUPIAH,
-    Entry,
     KubeAid,
     KubeCompanion,
     KubeGroup,
@@ -30,6 +29,7 @@ from pilar.kube.models import (
     KubeMonthlyRecord,
     KubeProgressNote,
 )
+from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
 from pilar.lib.text import check_lengths

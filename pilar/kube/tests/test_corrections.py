@@ -10,8 +10,9 @@ from django.utils import translation
 
 from pilar.audit.models import AuditEntry
 from pilar.kube import services
-from pilar.kube.models import Entry, KubeAid, KubeMonthlyRecord
+from pilar.kube.models import KubeAid, KubeMonthlyRecord
 from pilar.kube.tests.conftest import accompany
+from pilar.lib.corrections import Entry
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db

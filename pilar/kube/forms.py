@@ -190,7 +190,7 @@ class AidCorrectForm(AidForm):
 
 
 class ReverseForm(forms.Form):
-    reason = ReasonField()
+    reason = ReasonField(label=_("Reason for the reversal"), help_text=_("e.g. “recorded twice”."))
 
 
 class NoteForm(forms.Form):

@@ -144,7 +144,8 @@ class DeploymentCorrectForm(forms.Form):
 
 class DeploymentReverseForm(forms.Form):
     reason = ReasonField(
-        help_text=_("Recorded by mistake (the member never went)? The entry stays visible.")
+        label=_("Reason for the reversal"),
+        help_text=_("Recorded by mistake (the member never went)? The entry stays visible."),
     )
 
 

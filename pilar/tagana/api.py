@@ -180,7 +180,7 @@ def _log_out(entry: EventLogEntry) -> LogEntryOut:
 def _detail(request, event: DisasterEvent) -> EventDetailOut:
     deployments, hidden, log = event_detail_parts(event, request.user)
     return EventDetailOut(
-        **_event_out(event, len(deployments) + hidden),
+        **_event_out(event, sum(1 for d in deployments if d.in_force) + hidden),
         deployments=[_deployment_out(d) for d in deployments],
         other_deployments=hidden,
         log=[_log_out(entry) for entry in log],

@@ -75,10 +75,12 @@ def test_records_typed_the_indonesian_way_and_their_sanity(client, actors, group
 def test_api_takes_integers_and_refuses_cents_in_any_form(client, actors, group):
     login(client, actors["operator"])
     url = f"/api/v1/kube/groups/{group.pk}/aid"
-    for value in ("1500,50", 1500.5, "1,500"):
+    for value in ("1500,50", 1500.5, "1,500", True, None, [1500], {"rp": 1}, 1e20, "Rp", "١٢٣"):
         response = client.post(url, AID | {"value": value}, content_type="application/json")
         assert response.status_code == 400, value
         assert "value" in str(response.json()), value
+    raw = '{"date": "2024-01-05", "source": "apbd", "form": "money", "value": NaN}'
+    assert client.post(url, raw, content_type="application/json").status_code == 400
     assert not KubeAid.objects.exists()
     response = client.post(url, AID | {"value": 1_500_000}, content_type="application/json")
     assert response.status_code == 201

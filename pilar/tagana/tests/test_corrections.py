@@ -184,3 +184,6 @@ def test_api_corrects_and_refuses_a_reversal_of_a_reversal(operator, by, event, 
     )
     assert again.status_code == 400
     assert "a reversal cannot itself be corrected or reversed" in again.json()["message"]
+    detail = operator.get(f"/api/v1/tagana/events/{event.pk}").json()
+    assert detail["deployment_count"] == 0  # both entries listed, neither counts
+    assert [d["entry"] for d in detail["deployments"]] == ["original", "reversal"]

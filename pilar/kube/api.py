@@ -4,11 +4,13 @@ querysets as the pages. Amounts are whole rupiah (integers)."""
 from __future__ import annotations
 
 import datetime
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from pilar.accounts.access import Capability
 from pilar.api.common import Body, Id, Limit, Offset, Search, choice
@@ -17,13 +19,47 @@ from pilar.api.common import require as _require
 from pilar.casework.models import Household
 from pilar.kube import services
 from pilar.kube.access import may_record
-from pilar.kube.models import KubeAid, KubeGroup, KubeMember
+from pilar.kube.models import KUBE_MAX_RUPIAH, KubeAid, KubeGroup, KubeMember
 from pilar.kube.selectors import group_sections, listed_groups
-from pilar.lib.money import MAX_RUPIAH
+from pilar.lib.corrections import Entry
+from pilar.lib.params import parse_money
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
 
 router = Router(tags=["kube"])
+
+
+# An amount in a body: whole rupiah, an integer up to KUBE_MAX_RUPIAH. Typed loosely here and
+# read by `parse_money` (the forms' rules, docs/INPUT.md) in the view, after the permission
+# check: "1500,50" or 1500.5 is a 400 naming the field, never a different number.
+# (Any, not int | str: the Body base would bound a str by length, and an int must reach
+# parse_money unchanged.)
+Money = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": KUBE_MAX_RUPIAH,
+            "description": "Whole rupiah.",
+        }
+    ),
+]
+
+
+def _amounts(data: dict, *fields: str) -> dict:
+    for field in fields:
+        data[field] = parse_money(data[field], field, low=0, high=KUBE_MAX_RUPIAH)
+        if data[field] is None:
+            raise ValidationError({field: [_("Write the amount in whole rupiah.")]})
+    return data
+
+
+class CorrectionOut(Schema):
+    entry: Entry = Field(description="original, amendment (corrects another) or reversal.")
+    corrects_id: int | None
+    reason: str
+    in_force: bool = Field(description="Counts in totals: neither superseded nor a reversal.")
 
 
 class GroupOut(Schema):
@@ -58,7 +94,7 @@ class CompanionOut(Schema):
     end_date: datetime.date | None
 
 
-class AidOut(Schema):
+class AidOut(CorrectionOut):
     id: int
     date: datetime.date
     source: KubeAid.Source
@@ -67,19 +103,19 @@ class AidOut(Schema):
     value: int
 
 
-class RecordOut(Schema):
+class RecordOut(CorrectionOut):
     id: int
     month: datetime.date
-    turnover: int = Field(le=MAX_RUPIAH)
-    savings: int = Field(le=MAX_RUPIAH)
+    turnover: int
+    savings: int
 
 
 class GroupDetailOut(GroupOut):
     members: list[KubeMemberOut]
     companions: list[CompanionOut]
     aid: list[AidOut]
-    aid_total: int
-    records: list[RecordOut]
+    aid_total: int = Field(description="Entries in force only.")
+    records: list[RecordOut] = Field(description="Every entry; corrections beside the original.")
 
 
 class GroupIn(Body):
@@ -114,14 +150,28 @@ class AidIn(Body):
     date: datetime.date
     source: KubeAid.Source
     form: KubeAid.Form
-    value: int = Field(description="Whole rupiah.", le=MAX_RUPIAH)
+    value: Money
     description: str = ""
 
 
 class RecordIn(Body):
     month: datetime.date = Field(description="Any day of the month; stored as its first day.")
-    turnover: int
-    savings: int
+    turnover: Money
+    savings: Money
+
+
+class AidCorrectIn(AidIn):
+    reason: str = Field(min_length=1, max_length=250)
+
+
+class RecordCorrectIn(Body):
+    turnover: Money
+    savings: Money
+    reason: str = Field(min_length=1, max_length=250)
+
+
+class ReverseIn(Body):
+    reason: str = Field(min_length=1, max_length=250)
 
 
 def _group_out(g: KubeGroup) -> dict:
@@ -152,6 +202,15 @@ def _area(code: str | None, field: str) -> Area | None:
 
 def _visible(request, group_id: int) -> KubeGroup:
     return get_object_or_404(listed_groups(request.user), pk=group_id)
+
+
+def _correction(entry) -> dict:
+    return {
+        "entry": entry.entry,
+        "corrects_id": entry.corrects_id,
+        "reason": entry.reason,
+        "in_force": entry.in_force,
+    }
 
 
 def _detail(request, group_id: int) -> GroupDetailOut:
@@ -188,12 +247,15 @@ def _detail(request, group_id: int) -> GroupDetailOut:
                 form=a.form,
                 description=a.description,
                 value=a.value,
+                **_correction(a),
             )
             for a in ctx["aid"]
         ],
         aid_total=ctx["aid_total"],
         records=[
-            RecordOut(id=r.pk, month=r.month, turnover=r.turnover, savings=r.savings)
+            RecordOut(
+                id=r.pk, month=r.month, turnover=r.turnover, savings=r.savings, **_correction(r)
+            )
             for r in ctx["records"]
         ],
     )
@@ -286,7 +348,7 @@ def set_companion(request, group_id: Id, payload: CompanionIn):
 @router.post("/groups/{group_id}/aid", response={201: GroupDetailOut}, summary="Record aid")
 def add_aid(request, group_id: Id, payload: AidIn):
     group = _editable(request, group_id)
-    services.kube_aid_add(by=_actor(request), group=group, **payload.dict())
+    services.kube_aid_add(by=_actor(request), group=group, **_amounts(payload.dict(), "value"))
     return Status(201, _detail(request, group.pk))
 
 
@@ -301,5 +363,74 @@ def add_record(request, group_id: Id, payload: RecordIn):
     group = _visible(request, group_id)
     if not may_record(request.user, group):
         raise PermissionDenied
-    services.kube_record_add(by=_actor(request), group=group, **payload.dict())
+    data = _amounts(payload.dict(), "turnover", "savings")
+    services.kube_record_add(by=_actor(request), group=group, **data)
+    return Status(201, _detail(request, group.pk))
+
+
+def _entry(model, group: KubeGroup, entry_id: int):
+    return get_object_or_404(model, pk=entry_id, group=group)
+
+
+@router.post(
+    "/groups/{group_id}/aid/{aid_id}/correct",
+    response={201: GroupDetailOut},
+    summary="Correct an aid entry (an amending entry with a reason)",
+)
+def correct_aid(request, group_id: Id, aid_id: Id, payload: AidCorrectIn):
+    group = _editable(request, group_id)
+    aid = _entry(KubeAid, group, aid_id)
+    data = _amounts(payload.dict(), "value")
+    services.kube_aid_correct(by=_actor(request), group=group, aid=aid, **data)
+    return Status(201, _detail(request, group.pk))
+
+
+@router.post(
+    "/groups/{group_id}/aid/{aid_id}/reverse",
+    response={201: GroupDetailOut},
+    summary="Reverse an aid entry (a reversing entry with a reason)",
+)
+def reverse_aid(request, group_id: Id, aid_id: Id, payload: ReverseIn):
+    group = _editable(request, group_id)
+    aid = _entry(KubeAid, group, aid_id)
+    services.kube_aid_reverse(by=_actor(request), group=group, aid=aid, reason=payload.reason)
+    return Status(201, _detail(request, group.pk))
+
+
+def _recordable(request, group_id: int) -> KubeGroup:
+    _require(request, Capability.KUBE_VIEW)
+    group = _visible(request, group_id)
+    if not may_record(request.user, group):
+        raise PermissionDenied
+    return group
+
+
+@router.post(
+    "/groups/{group_id}/records/{record_id}/correct",
+    response={201: GroupDetailOut},
+    summary="Correct a month's turnover and savings (an amending entry with a reason)",
+)
+def correct_record(request, group_id: Id, record_id: Id, payload: RecordCorrectIn):
+    from pilar.kube.models import KubeMonthlyRecord
+
+    group = _recordable(request, group_id)
+    record = _entry(KubeMonthlyRecord, group, record_id)
+    data = _amounts(payload.dict(), "turnover", "savings")
+    services.kube_record_correct(by=_actor(request), group=group, record=record, **data)
+    return Status(201, _detail(request, group.pk))
+
+
+@router.post(
+    "/groups/{group_id}/records/{record_id}/reverse",
+    response={201: GroupDetailOut},
+    summary="Reverse a month recorded by mistake",
+)
+def reverse_record(request, group_id: Id, record_id: Id, payload: ReverseIn):
+    from pilar.kube.models import KubeMonthlyRecord
+
+    group = _recordable(request, group_id)
+    record = _entry(KubeMonthlyRecord, group, record_id)
+    services.kube_record_reverse(
+        by=_actor(request), group=group, record=record, reason=payload.reason
+    )
     return Status(201, _detail(request, group.pk))

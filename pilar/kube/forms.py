@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import Household
-from pilar.kube.models import KubeAid, KubeGroup, KubeMember
-from pilar.lib.fields import DateField, IntegerField, SearchField
-from pilar.lib.money import MAX_RUPIAH
+from pilar.kube.models import KUBE_MAX_RUPIAH, KubeAid, KubeGroup, KubeMember
+from pilar.lib.fields import DateField, SearchField
+from pilar.lib.money import MoneyField
 from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
@@ -150,15 +150,47 @@ class CompanionForm(forms.Form):
         self.fields["person"].queryset = Person.objects.filter(pk__in=duties).order_by("name")
 
 
+def kube_money(label) -> MoneyField:
+    """An amount typed the Indonesian way (1.500.000), at most KUBE_MAX_RUPIAH."""
+    return MoneyField(
+        label=label,
+        high=KUBE_MAX_RUPIAH,
+        help_text=_("Whole rupiah, e.g. 1.500.000."),
+    )
+
+
 class AidForm(forms.ModelForm):
+    value = kube_money(_("Value (Rp)"))
+
     class Meta:
         model = KubeAid
         fields = ["date", "source", "form", "value", "description"]
-        widgets = {"date": DateInput(), "value": forms.NumberInput(attrs={"inputmode": "numeric"})}
+        widgets = {"date": DateInput()}
         field_classes = {"date": DateField}
 
     def _post_clean(self):
         pass
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Reason for the correction"))
+        kwargs.setdefault("max_length", 250)
+        kwargs.setdefault(
+            "help_text", _("Kept with the entry and in the audit log, e.g. “typed 150.050”.")
+        )
+        super().__init__(**kwargs)
+
+
+class AidCorrectForm(AidForm):
+    reason = ReasonField()
+
+    class Meta(AidForm.Meta):
+        fields = ["date", "source", "form", "value", "description", "reason"]
+
+
+class ReverseForm(forms.Form):
+    reason = ReasonField(label=_("Reason for the reversal"), help_text=_("e.g. “recorded twice”."))
 
 
 class NoteForm(forms.Form):
@@ -181,13 +213,11 @@ class MonthInput(forms.DateInput):
 
 class RecordForm(forms.Form):
     month = DateField(label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
-    turnover = IntegerField(
-        label=_("Turnover (Rp)"),
-        max_value=MAX_RUPIAH,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-    savings = IntegerField(
-        label=_("Savings (Rp)"),
-        max_value=MAX_RUPIAH,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    turnover = kube_money(_("Turnover (Rp)"))
+    savings = kube_money(_("Savings (Rp)"))
+
+
+class RecordCorrectForm(forms.Form):
+    turnover = kube_money(_("Turnover (Rp)"))
+    savings = kube_money(_("Savings (Rp)"))
+    reason = ReasonField()

@@ -7,7 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.corrections import Correctable, correction_constraint, in_force_q
 from pilar.regions.models import Area
+
+# The largest amount one KUBE entry takes (aid, a month's turnover or savings): a group of 5–20
+# poor households; beyond a billion rupiah a digit was typed twice (docs/CASEWORK.md).
+KUBE_MAX_RUPIAH = 1_000_000_000
 
 # A KUBE is 5–20 heads of household. Outside that range is shown as a warning,
 # not refused: groups form and shrink one household at a time.
@@ -169,7 +174,7 @@ class KubeMember(models.Model):
         return f"{self.household} · {self.group}"
 
 
-class KubeAid(models.Model):
+class KubeAid(Correctable):
     """Aid a group received: money paid into its account or goods handed over."""
 
     class Source(models.TextChoices):
@@ -203,6 +208,7 @@ class KubeAid(models.Model):
         verbose_name_plural = _("KUBE aid")
         constraints = [
             models.CheckConstraint(condition=Q(value__gt=0), name="kube_aid_value_positive"),
+            correction_constraint("kube_aid_correction_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -235,7 +241,7 @@ class KubeProgressNote(models.Model):
         return f"{self.group} {self.date}"
 
 
-class KubeMonthlyRecord(models.Model):
+class KubeMonthlyRecord(Correctable):
     """A group's business in one month: turnover and savings in whole rupiah."""
 
     group = models.ForeignKey(
@@ -250,11 +256,17 @@ class KubeMonthlyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["month"]
+        ordering = ["month", "pk"]
         verbose_name = _("KUBE monthly record")
         verbose_name_plural = _("KUBE monthly records")
         constraints = [
-            models.UniqueConstraint(fields=["group", "month"], name="kube_record_one_per_month"),
+            # One row in force per month; its corrections and reversals stay beside it.
+            models.UniqueConstraint(
+                fields=["group", "month"],
+                condition=in_force_q(),
+                name="kube_record_one_per_month",
+            ),
+            correction_constraint("kube_record_correction_has_reason"),
             models.CheckConstraint(
                 condition=Q(turnover__gte=0, savings__gte=0), name="kube_record_not_negative"
             ),

@@ -25,7 +25,7 @@ def listed_groups(user):
 
 def group_sections(group: KubeGroup) -> dict:
     """A group's members (current and former, each household with `heads`), companions, aid
-    and monthly records."""
+    and monthly records (every entry, and those in force: docs/CASEWORK.md)."""
     members = list(
         group.members.select_related("household").prefetch_related(
             Prefetch(
@@ -35,12 +35,18 @@ def group_sections(group: KubeGroup) -> dict:
             )
         )
     )
-    aid = list(group.aid.all())
+    # Every entry, corrections beside what they correct; figures count the entries in force.
+    aid = list(group.aid.select_related("corrects", "corrected_by", "created_by"))
+    records = list(group.records.select_related("corrects", "corrected_by", "created_by"))
+    aid_in_force = [a for a in aid if a.in_force]
+    records_in_force = [r for r in records if r.in_force]
     return {
         "members": [m for m in members if m.left_on is None],
         "former_members": [m for m in members if m.left_on is not None],
         "companions": list(group.companions.select_related("person")),
         "aid": aid,
-        "aid_total": sum(a.value for a in aid),
-        "records": list(group.records.all()),
+        "aid_in_force": aid_in_force,
+        "aid_total": sum(a.value for a in aid_in_force),
+        "records": records,
+        "records_in_force": records_in_force,
     }

@@ -14,12 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.casework.models import Household
 from pilar.kube.models import (
+    KUBE_MAX_RUPIAH,
     KubeAid,
     KubeCompanion,
     KubeGroup,
@@ -27,8 +29,9 @@ from pilar.kube.models import (
     KubeMonthlyRecord,
     KubeProgressNote,
 )
+from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
-from pilar.lib.money import MAX_RUPIAH
+from pilar.lib.money import rupiah
 from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -38,6 +41,12 @@ MEMBER_FIELDS = ["group", "household", "role", "joined_on", "left_on", "left_rea
 COMPANION_FIELDS = ["group", "person", "start_date", "end_date"]
 AID_FIELDS = ["group", "date", "source", "form", "description", "value"]
 RECORD_FIELDS = ["group", "month", "turnover", "savings"]
+CORRECTION_FIELDS = ["entry", "corrects", "reason"]
+FIELD_LABELS = {
+    "value": _lazy("Value"),
+    "turnover": _lazy("Turnover"),
+    "savings": _lazy("Savings"),
+}
 COMPANION_KIND = "PENDAMPING_KUBE"
 
 
@@ -392,17 +401,40 @@ def _scope_errors(by: Actor, errors: dict, area) -> None:
 
 
 def _amount_errors(errors: dict, field: str, value, *, allow_zero: bool) -> None:
+    """Whole rupiah between 0 (or 1) and KUBE_MAX_RUPIAH, the message naming the field."""
+    label = FIELD_LABELS[field]
     if value is None or isinstance(value, bool) or not isinstance(value, int):
-        errors.setdefault(field, []).append(_("Write the amount in whole rupiah, digits only."))
-    elif value > MAX_RUPIAH:
         errors.setdefault(field, []).append(
-            _("The amount is too large; check the digits (whole rupiah, no decimals).")
+            _("%(field)s: write the amount in whole rupiah, e.g. 1.500.000.") % {"field": label}
         )
-    elif value < 0 or (value == 0 and not allow_zero):
+    elif value > KUBE_MAX_RUPIAH:
         errors.setdefault(field, []).append(
-            _("The amount must be more than zero, in whole rupiah.")
-            if not allow_zero
-            else _("The amount cannot be negative; write 0 if there was none.")
+            _(
+                "%(field)s: Rp%(value)s is more than the Rp%(high)s a KUBE entry may hold; "
+                "check the digits (whole rupiah, no cents)."
+            )
+            % {"field": label, "value": rupiah(value), "high": rupiah(KUBE_MAX_RUPIAH)}
+        )
+    elif value < 0:
+        errors.setdefault(field, []).append(
+            _("%(field)s cannot be negative; write 0 if there was none.") % {"field": label}
+        )
+    elif value == 0 and not allow_zero:
+        errors.setdefault(field, []).append(
+            _("%(field)s must be more than zero, in whole rupiah.") % {"field": label}
+        )
+
+
+def _record_errors(errors: dict, turnover, savings) -> None:
+    _amount_errors(errors, "turnover", turnover, allow_zero=True)
+    _amount_errors(errors, "savings", savings, allow_zero=True)
+    if not errors.get("turnover") and not errors.get("savings") and savings > turnover:
+        errors.setdefault("savings", []).append(
+            _(
+                "Savings (Rp%(savings)s) are more than the month's turnover (Rp%(turnover)s); "
+                "savings are put aside out of turnover. Check both amounts."
+            )
+            % {"savings": rupiah(savings), "turnover": rupiah(turnover)}
         )
 
 
@@ -486,13 +518,15 @@ def kube_record_add(
             _("The group was founded on %(date)s; choose a month after that.")
             % {"date": long_date(group.founded_on)}
         )
-    elif group.records.filter(month=month).exists():
+    elif group.records.in_force().filter(month=month).exists():
         errors.setdefault("month", []).append(
-            _("%(month)s is already recorded for this group; each month is recorded once.")
+            _(
+                "%(month)s is already recorded for this group; each month is recorded once. "
+                "To change it, correct that month's entry."
+            )
             % {"month": month_label(month)}
         )
-    _amount_errors(errors, "turnover", turnover, allow_zero=True)
-    _amount_errors(errors, "savings", savings, allow_zero=True)
+    _record_errors(errors, turnover, savings)
     _raise(errors)
     record = KubeMonthlyRecord(
         group=group, month=month, turnover=turnover, savings=savings, created_by=_user(by)
@@ -511,3 +545,210 @@ def kube_record_add(
         changes=diff({}, snapshot(record, RECORD_FIELDS)),
     )
     return record
+
+
+# Corrections (docs/CASEWORK.md, "Correcting KUBE aid and monthly records"): a saved entry is
+# never edited; an amending or reversing entry with a reason is added and the old one marked
+# superseded, in one transaction, audited.
+
+MAX_REASON = 250
+
+
+def _correction_target(model, entry, group: KubeGroup, field: str = "reason"):
+    """The entry, locked, checked to be correctable: in this group, in force, not a reversal."""
+    entry = model.objects.select_for_update().get(pk=entry.pk)
+    if entry.group_id != group.pk:
+        raise ValidationError({field: [_("This entry belongs to another group.")]})
+    if entry.entry == Entry.REVERSAL:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "This is a reversal; a reversal cannot itself be corrected or reversed. "
+                        "Record the entry again as a new one if it was right after all."
+                    )
+                ]
+            }
+        )
+    if entry.superseded:
+        raise ValidationError(
+            {
+                field: [
+                    _("This entry has already been corrected; correct the entry that replaced it.")
+                ]
+            }
+        )
+    return entry
+
+
+def _reason(reason: str | None, errors: dict) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        errors.setdefault("reason", []).append(
+            _("Write why this entry is corrected (at least 5 characters).")
+        )
+    elif len(reason) > MAX_REASON:
+        errors.setdefault("reason", []).append(
+            _("The reason has %(length)s characters; at most %(count)s.")
+            % {"length": len(reason), "count": MAX_REASON}
+        )
+    return reason
+
+
+def _save_correction(*, by: Actor, old, new, fields: list[str]):
+    """Mark `old` superseded and save `new` (which corrects it); audit both rows."""
+    before = snapshot(old, ["superseded"])
+    old.superseded = True
+    try:
+        with transaction.atomic():
+            old.save(update_fields=["superseded"])  # first: one month in force at a time
+            new.save()
+    except IntegrityError as exc:  # the same entry corrected twice at once
+        raise ValidationError(
+            {"reason": [_("This entry has just been corrected by someone else; reload the page.")]}
+        ) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=new,
+        changes=diff({}, snapshot(new, fields + CORRECTION_FIELDS)),
+    )
+    changes = diff(before, snapshot(old, ["superseded"]))
+    changes["corrected_by"] = [None, new.pk]
+    changes["reason"] = [None, new.reason]
+    audit_record(by=by, action=AuditEntry.Action.UPDATE, obj=old, changes=changes)
+    return new
+
+
+@transaction.atomic
+def kube_aid_correct(
+    *,
+    by: Actor,
+    group: KubeGroup,
+    aid: KubeAid,
+    reason: str,
+    date: datetime.date,
+    source: str,
+    form: str,
+    value: int,
+    description: str = "",
+) -> KubeAid:
+    """Correct an aid entry: a new amending entry with the right values and a reason; the old
+    entry stays, superseded."""
+    old = _correction_target(KubeAid, aid, group)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    if date > _today():
+        errors.setdefault("date", []).append(
+            _("The date %(date)s is in the future; record aid once it has been received.")
+            % {"date": long_date(date)}
+        )
+    if source not in KubeAid.Source.values:
+        errors.setdefault("source", []).append(_("Choose where the aid came from."))
+    if form not in KubeAid.Form.values:
+        errors.setdefault("form", []).append(_("Choose money or goods."))
+    _amount_errors(errors, "value", value, allow_zero=False)
+    description = " ".join((description or "").split())[:250]
+    if not errors and (date, source, form, value, description) == (
+        old.date,
+        old.source,
+        old.form,
+        old.value,
+        old.description,
+    ):
+        errors.setdefault("value", []).append(
+            _("Nothing differs from the entry being corrected; change what was wrong.")
+        )
+    _raise(errors)
+    new = KubeAid(
+        group=group,
+        date=date,
+        source=source,
+        form=form,
+        value=value,
+        description=description,
+        created_by=_user(by),
+        entry=Entry.AMENDMENT,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new, fields=AID_FIELDS)
+
+
+@transaction.atomic
+def kube_aid_reverse(*, by: Actor, group: KubeGroup, aid: KubeAid, reason: str) -> KubeAid:
+    """Reverse an aid entry recorded by mistake: a reversing entry with a reason; the aid no
+    longer counts in the group's total."""
+    old = _correction_target(KubeAid, aid, group)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    _raise(errors)
+    new = KubeAid(
+        group=group,
+        date=old.date,
+        source=old.source,
+        form=old.form,
+        value=old.value,
+        description=old.description,
+        created_by=_user(by),
+        entry=Entry.REVERSAL,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new, fields=AID_FIELDS)
+
+
+@transaction.atomic
+def kube_record_correct(
+    *,
+    by: Actor,
+    group: KubeGroup,
+    record: KubeMonthlyRecord,
+    reason: str,
+    turnover: int,
+    savings: int,
+) -> KubeMonthlyRecord:
+    """Correct a month's turnover and savings: an amending entry with a reason. The month
+    itself is not amended: reverse the entry and record the right month instead."""
+    old = _correction_target(KubeMonthlyRecord, record, group)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    _record_errors(errors, turnover, savings)
+    if not errors and (turnover, savings) == (old.turnover, old.savings):
+        errors.setdefault("turnover", []).append(
+            _("Nothing differs from the entry being corrected; change what was wrong.")
+        )
+    _raise(errors)
+    new = KubeMonthlyRecord(
+        group=group,
+        month=old.month,
+        turnover=turnover,
+        savings=savings,
+        created_by=_user(by),
+        entry=Entry.AMENDMENT,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new, fields=RECORD_FIELDS)
+
+
+@transaction.atomic
+def kube_record_reverse(
+    *, by: Actor, group: KubeGroup, record: KubeMonthlyRecord, reason: str
+) -> KubeMonthlyRecord:
+    """Reverse a month recorded by mistake; the month may then be recorded again."""
+    old = _correction_target(KubeMonthlyRecord, record, group)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    _raise(errors)
+    new = KubeMonthlyRecord(
+        group=group,
+        month=old.month,
+        turnover=old.turnover,
+        savings=old.savings,
+        created_by=_user(by),
+        entry=Entry.REVERSAL,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new, fields=RECORD_FIELDS)

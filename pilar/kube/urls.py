@@ -15,4 +15,9 @@ urlpatterns = [
     path("<int:pk>/aid/", views.aid_add, name="aid-add"),
     path("<int:pk>/notes/", views.note_add, name="note-add"),
     path("<int:pk>/records/", views.record_add, name="record-add"),
+    # Corrections: an amending or reversing entry with a reason (docs/CASEWORK.md).
+    path("aid/<int:pk>/correct/", views.aid_correct, name="aid-correct"),
+    path("aid/<int:pk>/reverse/", views.aid_reverse, name="aid-reverse"),
+    path("records/<int:pk>/correct/", views.record_correct, name="record-correct"),
+    path("records/<int:pk>/reverse/", views.record_reverse, name="record-reverse"),
 ]

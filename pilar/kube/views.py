@@ -18,6 +18,7 @@ from pilar.kube import services
 from pilar.kube.access import may_edit, may_record
 from pilar.kube.chart import monthly_chart
 from pilar.kube.forms import (
+    AidCorrectForm,
     AidForm,
     CompanionForm,
     GroupFilterForm,
@@ -25,9 +26,11 @@ from pilar.kube.forms import (
     MemberForm,
     MemberRemoveForm,
     NoteForm,
+    RecordCorrectForm,
     RecordForm,
+    ReverseForm,
 )
-from pilar.kube.models import KubeGroup, KubeMember
+from pilar.kube.models import KubeAid, KubeGroup, KubeMember, KubeMonthlyRecord
 from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors
@@ -108,12 +111,29 @@ SIZE_TEXT = {
 }
 
 
-def _group_context(request, group: KubeGroup, **forms) -> dict:
+def _row_forms(entry, *, prefix: str, correct_form, initial: dict, failed) -> None:
+    """The correct and reverse forms of one entry in force (the failed one bound, in place)."""
+    key = (prefix, entry.pk)
+    entry.correct_form = (
+        failed[2]
+        if failed and failed[:2] == key and failed[3] == "correct"
+        else correct_form(initial=initial, auto_id=f"{prefix}{entry.pk}-%s")
+    )
+    entry.reverse_form = (
+        failed[2]
+        if failed and failed[:2] == key and failed[3] == "reverse"
+        else ReverseForm(auto_id=f"{prefix}{entry.pk}-rev-%s")
+    )
+    entry.open_fix = bool(failed and failed[:2] == key)
+
+
+def _group_context(request, group: KubeGroup, *, failed=None, **forms) -> dict:
+    """`failed`: (prefix, pk, bound form, "correct" or "reverse") of a correction refused."""
     sections = group_sections(group)
     current, companions, records = (
         sections["members"],
         sections["companions"],
-        sections["records"],
+        sections["records_in_force"],
     )
     edit = may_edit(request.user)
     record = may_record(request.user, group)
@@ -144,10 +164,32 @@ def _group_context(request, group: KubeGroup, **forms) -> dict:
         )
         context["companion_form"] = forms.get("companion_form") or CompanionForm(group=group)
         context["aid_form"] = forms.get("aid_form") or AidForm()
+        for a in sections["aid_in_force"]:
+            _row_forms(
+                a,
+                prefix="aid",
+                correct_form=AidCorrectForm,
+                initial={f: getattr(a, f) for f in ("date", "source", "form", "value")}
+                | {"description": a.description},
+                failed=failed,
+            )
     if record:
         context["note_form"] = forms.get("note_form") or NoteForm()
         context["record_form"] = forms.get("record_form") or RecordForm()
+        for r in sections["records_in_force"]:
+            _row_forms(
+                r,
+                prefix="record",
+                correct_form=RecordCorrectForm,
+                initial={"turnover": r.turnover, "savings": r.savings},
+                failed=failed,
+            )
     context["open_form"] = next(iter(forms), "")
+    if failed:
+        # Shown above the section's table too: the entry may no longer offer its forms.
+        context[f"{failed[0]}_fix_errors"] = [
+            message for messages_ in failed[2].errors.values() for message in messages_
+        ]
     return context
 
 
@@ -318,4 +360,108 @@ def record_add(request, pk: int):
         call=lambda g, d: services.kube_record_add(by=by, group=g, **d),
         done=_("The month has been recorded."),
         edit=False,
+    )
+
+
+def _correction(request, entry, *, prefix: str, form, call, done: str, edit: bool, kind: str):
+    """A correction or reversal of one entry: as `_action`, the refusal shown on the entry's
+    own row (status 400), nothing changed."""
+    group = _visible_group(request, entry.group_id)
+    allowed = may_edit(request.user) if edit else may_record(request.user, group)
+    if not allowed:
+        raise PermissionDenied
+    if edit and not KubeGroup.objects.editable_by(request.user).filter(pk=group.pk).exists():
+        raise PermissionDenied
+    form = form(request.POST, auto_id=f"{prefix}{entry.pk}-%s")
+    if form.is_valid():
+        try:
+            call(group, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("kube:group-detail", group.pk)
+    messages.error(request, _("Nothing was saved; see the form below."))
+    context = _group_context(request, group, failed=(prefix, entry.pk, form, kind))
+    return render(request, "kube/group_detail.html", context, status=400)
+
+
+def _aid_entry(request, pk: int) -> KubeAid:
+    return get_object_or_404(
+        KubeAid.objects.filter(group__in=KubeGroup.objects.visible_to(request.user)), pk=pk
+    )
+
+
+def _record_entry(request, pk: int) -> KubeMonthlyRecord:
+    return get_object_or_404(
+        KubeMonthlyRecord.objects.filter(group__in=KubeGroup.objects.visible_to(request.user)),
+        pk=pk,
+    )
+
+
+@require_POST
+@capability_required(Capability.KUBE_EDIT)
+@submit_once
+def aid_correct(request, pk: int):
+    aid, by = _aid_entry(request, pk), Actor.from_request(request)
+    return _correction(
+        request,
+        aid,
+        prefix="aid",
+        form=AidCorrectForm,
+        call=lambda g, d: services.kube_aid_correct(by=by, group=g, aid=aid, **d),
+        done=_("The aid entry has been corrected; the original stays in the list."),
+        edit=True,
+        kind="correct",
+    )
+
+
+@require_POST
+@capability_required(Capability.KUBE_EDIT)
+@submit_once
+def aid_reverse(request, pk: int):
+    aid, by = _aid_entry(request, pk), Actor.from_request(request)
+    return _correction(
+        request,
+        aid,
+        prefix="aid",
+        form=ReverseForm,
+        call=lambda g, d: services.kube_aid_reverse(by=by, group=g, aid=aid, **d),
+        done=_("The aid entry has been reversed; it no longer counts in the total."),
+        edit=True,
+        kind="reverse",
+    )
+
+
+@require_POST
+@capability_required(Capability.KUBE_VIEW)
+@submit_once
+def record_correct(request, pk: int):
+    record, by = _record_entry(request, pk), Actor.from_request(request)
+    return _correction(
+        request,
+        record,
+        prefix="record",
+        form=RecordCorrectForm,
+        call=lambda g, d: services.kube_record_correct(by=by, group=g, record=record, **d),
+        done=_("The month has been corrected; the original stays in the list."),
+        edit=False,
+        kind="correct",
+    )
+
+
+@require_POST
+@capability_required(Capability.KUBE_VIEW)
+@submit_once
+def record_reverse(request, pk: int):
+    record, by = _record_entry(request, pk), Actor.from_request(request)
+    return _correction(
+        request,
+        record,
+        prefix="record",
+        form=ReverseForm,
+        call=lambda g, d: services.kube_record_reverse(by=by, group=g, record=record, **d),
+        done=_("The month has been reversed; it can be recorded again."),
+        edit=False,
+        kind="reverse",
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
 # The largest amount any form, service or column takes: a thousand trillion rupiah, beyond any
 # budget in the country and within 64 bits; past it, digits were typed twice.
 MAX_RUPIAH = 10**15
@@ -74,3 +77,37 @@ def _say(n: int) -> str:
     thousands, rest = divmod(n, 1000)
     head = "seribu" if thousands == 1 else f"{_say(thousands)} ribu"
     return f"{head} {_below_thousand(rest)}".strip()
+
+
+class MoneyField(forms.Field):
+    """A form field for an amount in whole rupiah, typed the Indonesian way: parsed by
+    `pilar.lib.params.parse_money` (docs/INPUT.md, "Amounts of money"), between `low` and
+    `high`, cleaned to an int. A text box (not type=number, which would refuse 1.500.000)
+    with a numeric keyboard on phones."""
+
+    def __init__(self, *, low: int = 0, high: int = MAX_RUPIAH, **kwargs):
+        self.low, self.high = low, high
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        from pilar.lib.params import InputError, parse_money
+
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value, str(self.label or _("Amount")), low=self.low, high=self.high)
+        except InputError as exc:
+            raise forms.ValidationError(exc.message_text, code="money") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return rupiah(value)
+        return value
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.setdefault("maxlength", "40")
+        return attrs

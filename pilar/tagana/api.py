@@ -55,6 +55,10 @@ class DeploymentOut(Schema):
     start: datetime.datetime
     end: datetime.datetime | None
     hours: Decimal = Field(description="Until the end, or until now while still deployed.")
+    entry: str = Field(description="original, amendment (corrects another) or reversal.")
+    corrects_id: int | None
+    reason: str
+    in_force: bool = Field(description="Counts: neither superseded nor a reversal.")
 
 
 class LogEntryOut(Schema):
@@ -93,6 +97,17 @@ class DeploymentIn(Body):
 
 class DeploymentEndIn(Body):
     end: datetime.datetime
+
+
+class DeploymentCorrectIn(Body):
+    role: choice(Deployment.Role)
+    start: datetime.datetime
+    end: datetime.datetime | None = None
+    reason: str = Field(max_length=250)
+
+
+class DeploymentReverseIn(Body):
+    reason: str = Field(max_length=250)
 
 
 class LogEntryIn(Body):
@@ -146,6 +161,10 @@ def _deployment_out(d: Deployment) -> DeploymentOut:
         start=d.start,
         end=d.end,
         hours=d.hours,
+        entry=d.entry,
+        corrects_id=d.corrects_id,
+        reason=d.reason,
+        in_force=d.in_force,
     )
 
 
@@ -161,7 +180,7 @@ def _log_out(entry: EventLogEntry) -> LogEntryOut:
 def _detail(request, event: DisasterEvent) -> EventDetailOut:
     deployments, hidden, log = event_detail_parts(event, request.user)
     return EventDetailOut(
-        **_event_out(event, len(deployments) + hidden),
+        **_event_out(event, sum(1 for d in deployments if d.in_force) + hidden),
         deployments=[_deployment_out(d) for d in deployments],
         other_deployments=hidden,
         log=[_log_out(entry) for entry in log],
@@ -315,3 +334,42 @@ def get_roster(
         )
         for r in rows(duties[offset : offset + limit])
     ]
+
+
+def _editable_deployment(request, deployment_id: int) -> Deployment:
+    _require(request, Capability.TAGANA_EDIT)
+    return get_object_or_404(
+        Deployment.objects.filter(event__in=DisasterEvent.objects.editable_by(request.user)),
+        pk=deployment_id,
+    )
+
+
+@router.post(
+    "/deployments/{deployment_id}/correct",
+    response={201: DeploymentOut},
+    summary="Correct a deployment (an amending entry with a reason)",
+)
+def correct_deployment(request, deployment_id: Id, payload: DeploymentCorrectIn):
+    deployment = services.deployment_correct(
+        by=_actor(request),
+        deployment=_editable_deployment(request, deployment_id),
+        role=payload.role,
+        start=_aware(payload.start, "start"),
+        end=_aware(payload.end, "end"),
+        reason=payload.reason,
+    )
+    return Status(201, _deployment_out(deployment))
+
+
+@router.post(
+    "/deployments/{deployment_id}/reverse",
+    response={201: DeploymentOut},
+    summary="Reverse a deployment recorded by mistake (a reversing entry with a reason)",
+)
+def reverse_deployment(request, deployment_id: Id, payload: DeploymentReverseIn):
+    deployment = services.deployment_reverse(
+        by=_actor(request),
+        deployment=_editable_deployment(request, deployment_id),
+        reason=payload.reason,
+    )
+    return Status(201, _deployment_out(deployment))

@@ -123,6 +123,32 @@ class DeploymentEndForm(forms.Form):
     end = forms.DateTimeField(label=_("End"), widget=DateTimeInput(), initial=_now_minute)
 
 
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Reason for the correction"))
+        kwargs.setdefault("max_length", 250)
+        super().__init__(**kwargs)
+
+
+class DeploymentCorrectForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Deployment.Role.choices)
+    start = forms.DateTimeField(label=_("Start"), widget=DateTimeInput())
+    end = forms.DateTimeField(
+        label=_("End"),
+        widget=DateTimeInput(),
+        required=False,
+        help_text=_("Leave empty while the member is still deployed."),
+    )
+    reason = ReasonField()
+
+
+class DeploymentReverseForm(forms.Form):
+    reason = ReasonField(
+        label=_("Reason for the reversal"),
+        help_text=_("Recorded by mistake (the member never went)? The entry stays visible."),
+    )
+
+
 class LogEntryForm(forms.Form):
     at = forms.DateTimeField(label=_("When"), widget=DateTimeInput(), initial=_now_minute)
     text = forms.CharField(

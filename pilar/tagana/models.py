@@ -14,6 +14,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.corrections import (
+    Correctable,
+    CorrectableQuerySet,
+    correction_constraint,
+)
 from pilar.regions.models import Area
 from pilar.registry.models import Person
 
@@ -90,22 +95,24 @@ class DisasterEvent(models.Model):
         return self.status == self.Status.OPEN
 
 
-class DeploymentQuerySet(models.QuerySet):
+class DeploymentQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> DeploymentQuerySet:
         from pilar.tagana.access import deployment_scope_q
 
         return self.filter(deployment_scope_q(user))
 
     def ongoing_at(self, moment: datetime.datetime) -> DeploymentQuerySet:
-        """Deployments that have started by `moment` and not ended by it."""
-        return self.filter(Q(end__isnull=True) | Q(end__gt=moment), start__lte=moment)
+        """Deployments in force that have started by `moment` and not ended by it."""
+        return self.in_force().filter(Q(end__isnull=True) | Q(end__gt=moment), start__lte=moment)
 
 
-class Deployment(models.Model):
+class Deployment(Correctable):
     """A Tagana member on duty at an event, from `start` until `end` (empty while deployed).
 
     Only active Tagana members may be deployed, and one person is never in two places at once:
-    both are checked by `services.deployment_create`."""
+    both are checked by `services.deployment_create`. A deployment recorded wrongly is
+    corrected by an amending or reversing entry with a reason (`pilar.lib.corrections`); only
+    deployments in force count."""
 
     class Role(models.TextChoices):
         POST_COORDINATOR = "post_coordinator", _("Coordinator of the post (posko)")
@@ -148,6 +155,7 @@ class Deployment(models.Model):
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")),
                 name="tagana_deployment_end_after_start",
             ),
+            correction_constraint("tagana_deployment_correction_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -165,7 +173,7 @@ class Deployment(models.Model):
 
     @property
     def is_ongoing(self) -> bool:
-        return self.end is None
+        return self.end is None and self.in_force
 
 
 class EventLogEntry(models.Model):

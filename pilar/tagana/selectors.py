@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from pilar.lib.corrections import in_force_q
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment
 from pilar.tagana.access import TAGANA, roster_scope_q
@@ -37,7 +38,7 @@ def matching_events(user, f: EventFilter) -> QuerySet[DisasterEvent]:
     # Meta.ordering does not apply to a GROUP BY query: order explicitly for the pager.
     return (
         events.select_related("area__parent")
-        .annotate(deployment_count=Count("deployments"))
+        .annotate(deployment_count=Count("deployments", filter=in_force_q("deployments__")))
         .order_by("-started_on", "-pk")
     )
 
@@ -84,7 +85,8 @@ def roster(user, *, status: str = "", q: str = "", now: datetime.datetime | None
     def rows(page) -> list[RosterRow]:
         duties_on_page = list(page)
         recent = (
-            Deployment.objects.filter(person_id__in=[d.person_id for d in duties_on_page])
+            Deployment.objects.in_force()
+            .filter(person_id__in=[d.person_id for d in duties_on_page])
             .filter(Q(start__gte=year_start) | Q(end__isnull=True) | Q(end__gt=now))
             .select_related("event__area")
             .order_by("start", "pk")
@@ -113,9 +115,12 @@ def roster(user, *, status: str = "", q: str = "", now: datetime.datetime | None
 
 
 def event_detail_parts(event: DisasterEvent, user):
-    """The deployments of `event` that `user` may see, how many they may not, and the log."""
-    everyone = event.deployments.select_related("person").order_by("start", "pk")
+    """The deployments of `event` that `user` may see (every entry, corrections beside what they
+    correct), how many in force they may not, and the log."""
+    everyone = event.deployments.select_related("person", "corrects", "corrected_by").order_by(
+        "start", "pk"
+    )
     shown = list(everyone.filter(pk__in=Deployment.objects.visible_to(user).values("pk")))
-    hidden = everyone.count() - len(shown)
+    hidden = everyone.in_force().count() - sum(1 for d in shown if d.in_force)
     log = event.log.select_related("written_by").order_by("at", "pk")
     return shown, hidden, log

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -27,6 +28,7 @@ from pilar.tagana.models import Deployment, DisasterEvent, EventLogEntry
 
 EVENT_FIELDS = ["kind", "started_on", "area", "description", "status", "closed_on"]
 DEPLOYMENT_FIELDS = ["event", "person", "role", "start", "end"]
+CORRECTION_FIELDS = ["entry", "corrects", "reason"]
 
 
 def _user(by: Actor):
@@ -119,15 +121,32 @@ def event_close(*, by: Actor, event: DisasterEvent, closed_on: datetime.date) ->
             % {"date": long_date(closed_on)}
         )
     if not errors:
-        ongoing = list(event.deployments.filter(end__isnull=True).select_related("person"))
+        in_force = event.deployments.in_force().select_related("person").order_by("start", "pk")
+        ongoing = [d for d in in_force if d.end is None]
         if ongoing:
             errors.setdefault("closed_on", []).append(
                 ngettext(
-                    "%(names)s is still deployed; end the deployment first.",
-                    "%(names)s are still deployed; end their deployments first.",
+                    "This deployment has not ended: %(names)s. End it first, then close the event.",
+                    "These deployments have not ended: %(names)s. End them first, then close "
+                    "the event.",
                     len(ongoing),
                 )
-                % {"names": ", ".join(d.person.name for d in ongoing)}
+                % {"names": "; ".join(_deployment_label(d) for d in ongoing)}
+            )
+        later = [d for d in in_force if d.end and timezone.localdate(d.end) > closed_on]
+        if later:
+            errors.setdefault("closed_on", []).append(
+                ngettext(
+                    "A deployment ended after %(date)s: %(names)s. Close the event on or "
+                    "after its last day.",
+                    "Deployments ended after %(date)s: %(names)s. Close the event on or after "
+                    "the last of them.",
+                    len(later),
+                )
+                % {
+                    "date": long_date(closed_on),
+                    "names": "; ".join(f"{_deployment_label(d)} – {_when(d.end)}" for d in later),
+                }
             )
     if errors:
         raise ValidationError(errors)
@@ -144,11 +163,25 @@ def event_close(*, by: Actor, event: DisasterEvent, closed_on: datetime.date) ->
     return event
 
 
+def _deployment_label(d: Deployment) -> str:
+    """Budi Santoso (Evacuation, from 3 October 2024 08.00): a deployment in a message."""
+    return _("%(name)s (%(role)s, from %(start)s)") % {
+        "name": d.person.name,
+        "role": d.get_role_display(),
+        "start": _when(d.start),
+    }
+
+
 def _overlapping(person: Person, start: datetime.datetime, end: datetime.datetime | None):
-    """Deployments of `person` that share some moment with [start, end) (end None: open)."""
+    """Deployments in force of `person` that share some moment with [start, end) (end None:
+    open)."""
     from django.db.models import Q
 
-    qs = Deployment.objects.filter(person=person).filter(Q(end__isnull=True) | Q(end__gt=start))
+    qs = (
+        Deployment.objects.in_force()
+        .filter(person=person)
+        .filter(Q(end__isnull=True) | Q(end__gt=start))
+    )
     if end is not None:
         qs = qs.filter(start__lt=end)
     return qs
@@ -245,7 +278,11 @@ def deployment_end(*, by: Actor, deployment: Deployment, end: datetime.datetime)
         .get(pk=deployment.pk)
     )
     errors: dict[str, list] = {}
-    if deployment.end is not None:
+    if not deployment.in_force:
+        errors.setdefault("end", []).append(
+            _("This deployment was corrected or reversed; end the entry in force instead.")
+        )
+    elif deployment.end is not None:
         errors.setdefault("end", []).append(
             _("This deployment already ended at %(when)s.") % {"when": _when(deployment.end)}
         )
@@ -314,3 +351,187 @@ def log_entry_add(
         changes={"at": [None, at.isoformat()], "text": [None, text]},
     )
     return entry
+
+
+# Corrections (docs/CASEWORK.md, "Corrections"): a deployment recorded wrongly is never
+# edited; an amending entry (the right role and times) or a reversing entry, each with a reason,
+# supersedes it, in one transaction, audited. The event may be open or closed.
+
+MAX_REASON = 250
+
+
+def _correctable(deployment: Deployment) -> Deployment:
+    deployment = (
+        Deployment.objects.select_for_update()
+        .select_related("person", "event__area")
+        .get(pk=deployment.pk)
+    )
+    if deployment.entry == Entry.REVERSAL:
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "This is a reversal; a reversal cannot itself be corrected or reversed. "
+                        "Record the deployment again if it did happen."
+                    )
+                ]
+            }
+        )
+    if deployment.superseded:
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "This deployment has already been corrected; correct the entry that "
+                        "replaced it."
+                    )
+                ]
+            }
+        )
+    return deployment
+
+
+def _reason(reason: str | None, errors: dict) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        errors.setdefault("reason", []).append(
+            _("Write why this deployment is corrected (at least 5 characters).")
+        )
+    elif len(reason) > MAX_REASON:
+        errors.setdefault("reason", []).append(
+            _("The reason has %(length)s characters; at most %(count)s.")
+            % {"length": len(reason), "count": MAX_REASON}
+        )
+    return reason
+
+
+def _save_correction(*, by: Actor, old: Deployment, new: Deployment) -> Deployment:
+    before = snapshot(old, ["superseded"])
+    old.superseded = True
+    try:
+        with transaction.atomic():
+            old.save(update_fields=["superseded"])
+            new.save()
+    except IntegrityError as exc:  # the same deployment corrected twice at once
+        raise ValidationError(
+            {"reason": [_("This deployment has just been corrected by someone else.")]}
+        ) from exc
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        obj=new,
+        person=new.person,
+        changes=diff({}, snapshot(new, DEPLOYMENT_FIELDS + CORRECTION_FIELDS)),
+    )
+    changes = diff(before, snapshot(old, ["superseded"]))
+    changes["corrected_by"] = [None, new.pk]
+    changes["reason"] = [None, new.reason]
+    audit_record(
+        by=by, action=AuditEntry.Action.UPDATE, obj=old, person=old.person, changes=changes
+    )
+    return new
+
+
+@transaction.atomic
+def deployment_correct(
+    *,
+    by: Actor,
+    deployment: Deployment,
+    reason: str,
+    role: str,
+    start: datetime.datetime,
+    end: datetime.datetime | None = None,
+) -> Deployment:
+    """Correct a deployment's role or times: an amending entry with a reason. The end lies
+    after the start, not in the future, and — once the event is closed — on or before the
+    day it closed (a deployment of a closed event must have an end)."""
+    old = _correctable(deployment)
+    event = _locked_event(old.event)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    now = timezone.now()
+    if role not in Deployment.Role.values:
+        errors.setdefault("role", []).append(_("Choose the member's role at the event."))
+    if start > now:
+        errors.setdefault("start", []).append(
+            _("The start %(when)s is in the future.") % {"when": _when(start)}
+        )
+    elif timezone.localdate(start) < event.started_on:
+        errors.setdefault("start", []).append(
+            _("The start %(when)s is before the event started (%(date)s); check the date.")
+            % {"when": _when(start), "date": long_date(event.started_on)}
+        )
+    if end is None and not event.is_open:
+        errors.setdefault("end", []).append(
+            _("The event was closed on %(date)s; give the time the member was stood down.")
+            % {"date": long_date(event.closed_on)}
+        )
+    elif end is not None and end < start:
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is before the start %(start)s; check both times.")
+            % {"end": _when(end), "start": _when(start)}
+        )
+    elif end is not None and end > now:
+        errors.setdefault("end", []).append(
+            _("The end %(end)s is in the future; leave it empty while the member is deployed.")
+            % {"end": _when(end)}
+        )
+    elif end is not None and not event.is_open and timezone.localdate(end) > event.closed_on:
+        errors.setdefault("end", []).append(
+            _(
+                "The end %(end)s is after the event was closed (%(date)s); a deployment ends "
+                "by the day its event closes."
+            )
+            % {"end": _when(end), "date": long_date(event.closed_on)}
+        )
+    if not errors and (role, start, end) == (old.role, old.start, old.end):
+        errors.setdefault("start", []).append(
+            _("Nothing differs from the deployment being corrected; change what was wrong.")
+        )
+    if not errors:
+        clash = (
+            _overlapping(old.person, start, end)
+            .exclude(pk=old.pk)
+            .select_related("event__area")
+            .first()
+        )
+        if clash is not None:
+            errors.setdefault("start", []).append(
+                _("%(name)s was deployed to %(event)s from %(start)s; the times would overlap.")
+                % {"name": old.person.name, "event": clash.event, "start": _when(clash.start)}
+            )
+    if errors:
+        raise ValidationError(errors)
+    new = Deployment(
+        event=event,
+        person=old.person,
+        role=role,
+        start=start,
+        end=end,
+        entry=Entry.AMENDMENT,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new)
+
+
+@transaction.atomic
+def deployment_reverse(*, by: Actor, deployment: Deployment, reason: str) -> Deployment:
+    """Reverse a deployment recorded by mistake (the member never went): a reversing entry
+    with a reason; it no longer counts anywhere."""
+    old = _correctable(deployment)
+    errors: dict[str, list] = {}
+    reason = _reason(reason, errors)
+    if errors:
+        raise ValidationError(errors)
+    new = Deployment(
+        event=old.event,
+        person=old.person,
+        role=old.role,
+        start=old.start,
+        end=old.end,
+        entry=Entry.REVERSAL,
+        corrects=old,
+        reason=reason,
+    )
+    return _save_correction(by=by, old=old, new=new)

@@ -11,5 +11,8 @@ urlpatterns = [
     path("events/<int:pk>/log/", views.log_add, name="log-add"),
     path("events/<int:pk>/close/", views.event_close, name="event-close"),
     path("deployments/<int:pk>/end/", views.deployment_end, name="deployment-end"),
+    # Corrections: an amending or reversing entry with a reason (docs/CASEWORK.md).
+    path("deployments/<int:pk>/correct/", views.deployment_correct, name="deployment-correct"),
+    path("deployments/<int:pk>/reverse/", views.deployment_reverse, name="deployment-reverse"),
     path("roster/", views.roster_view, name="roster"),
 ]

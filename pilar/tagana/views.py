@@ -19,8 +19,10 @@ from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
+    DeploymentCorrectForm,
     DeploymentEndForm,
     DeploymentForm,
+    DeploymentReverseForm,
     EventCloseForm,
     EventFilterForm,
     EventForm,
@@ -88,6 +90,29 @@ def _detail(request, event: DisasterEvent, *, status: int = 200, **forms):
         "can_edit": can_edit,
         "now": timezone.now(),
     }
+    if can_edit:
+        # Every deployment in force can be corrected or reversed, the event open or closed.
+        failed = forms.get("fix_failed")
+        for d in deployments:
+            if not d.in_force:
+                continue
+            key = f"dep{d.pk}"
+            d.correct_form = (
+                failed[1]
+                if failed and failed[0] == d.pk and failed[2] == "correct"
+                else DeploymentCorrectForm(
+                    initial={"role": d.role, "start": d.start, "end": d.end},
+                    auto_id=f"{key}-%s",
+                )
+            )
+            d.reverse_form = (
+                failed[1]
+                if failed and failed[0] == d.pk and failed[2] == "reverse"
+                else DeploymentReverseForm(auto_id=f"{key}-rev-%s")
+            )
+            d.open_fix = bool(failed and failed[0] == d.pk)
+        if failed:
+            context["fix_errors"] = [m for ms in failed[1].errors.values() for m in ms]
     if can_edit and event.is_open:
         context["deploy_form"] = forms.get("deploy_form") or DeploymentForm(event=event)
         context["log_form"] = forms.get("log_form") or LogEntryForm()
@@ -217,4 +242,54 @@ def roster_view(request):
             "now": now,
             "query": query_without_page(request),
         },
+    )
+
+
+def _fix(request, pk: int, *, form_class, call, done: str, kind: str):
+    deployment = get_object_or_404(
+        Deployment.objects.filter(
+            event__in=DisasterEvent.objects.editable_by(request.user)
+        ).select_related("event__area__parent", "person"),
+        pk=pk,
+    )
+    form = form_class(request.POST, auto_id=f"dep{pk}-%s")
+    if form.is_valid():
+        try:
+            call(deployment, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, done % {"name": deployment.person.name})
+            return redirect("tagana:event-detail", deployment.event_id)
+    messages.error(request, _("Nothing was saved; see the form below."))
+    return _detail(request, deployment.event, status=400, fix_failed=(pk, form, kind))
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+@submit_once
+def deployment_correct(request, pk: int):
+    by = Actor.from_request(request)
+    return _fix(
+        request,
+        pk,
+        form_class=DeploymentCorrectForm,
+        call=lambda d, data: services.deployment_correct(by=by, deployment=d, **data),
+        done=_("The deployment of %(name)s has been corrected; the original stays listed."),
+        kind="correct",
+    )
+
+
+@require_POST
+@capability_required(Capability.TAGANA_EDIT)
+@submit_once
+def deployment_reverse(request, pk: int):
+    by = Actor.from_request(request)
+    return _fix(
+        request,
+        pk,
+        form_class=DeploymentReverseForm,
+        call=lambda d, data: services.deployment_reverse(by=by, deployment=d, **data),
+        done=_("The deployment of %(name)s has been reversed; it no longer counts."),
+        kind="reverse",
     )

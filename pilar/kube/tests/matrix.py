@@ -53,6 +53,10 @@ PAGES = {
     "kube:aid-add": post_only,
     "kube:note-add": post_only,
     "kube:record-add": post_only,
+    "kube:aid-correct": post_only,
+    "kube:aid-reverse": post_only,
+    "kube:record-correct": post_only,
+    "kube:record-reverse": post_only,
 }
 API_READ = {
     "/api/v1/kube/groups": see_list,
@@ -88,6 +92,23 @@ API_WRITE = {
         {"month": "2024-01-01", "turnover": 1, "savings": 1},
         refused_record,
     ),
+    # Corrections with a reason too short to keep.
+    ("POST", "/api/v1/kube/groups/{group_id}/aid/{aid_id}/correct"): (
+        {"date": "2024-01-05", "source": "apbd", "form": "goods", "value": 5, "reason": "x"},
+        refused_edit,
+    ),
+    ("POST", "/api/v1/kube/groups/{group_id}/aid/{aid_id}/reverse"): (
+        {"reason": "x"},
+        refused_edit,
+    ),
+    ("POST", "/api/v1/kube/groups/{group_id}/records/{record_id}/correct"): (
+        {"turnover": 100, "savings": 5, "reason": "x"},
+        refused_record,
+    ),
+    ("POST", "/api/v1/kube/groups/{group_id}/records/{record_id}/reverse"): (
+        {"reason": "x"},
+        refused_record,
+    ),
 }
 
 
@@ -117,8 +138,11 @@ def setup(actors, people) -> dict:
     )
     # The pillar user (a1, a PSM) also serves as Pendamping KUBE and accompanies the group.
     accompany(group, people["a1"])
-    services.kube_record_add(
+    record = services.kube_record_add(
         by=by, group=group, month=datetime.date(2024, 1, 1), turnover=100, savings=10
+    )
+    aid = services.kube_aid_add(
+        by=by, group=group, date=datetime.date(2024, 1, 2), source="apbd", form="money", value=9
     )
     pk = group.pk
     return {
@@ -131,8 +155,12 @@ def setup(actors, people) -> dict:
             "kube:aid-add": f"/kube/{pk}/aid/",
             "kube:note-add": f"/kube/{pk}/notes/",
             "kube:record-add": f"/kube/{pk}/records/",
+            "kube:aid-correct": f"/kube/aid/{aid.pk}/correct/",
+            "kube:aid-reverse": f"/kube/aid/{aid.pk}/reverse/",
+            "kube:record-correct": f"/kube/records/{record.pk}/correct/",
+            "kube:record-reverse": f"/kube/records/{record.pk}/reverse/",
         },
-        "api": {"{group_id}": pk},
+        "api": {"{group_id}": pk, "{aid_id}": aid.pk, "{record_id}": record.pk},
         "group": group,
     }
 
@@ -144,6 +172,6 @@ def unchanged(made) -> None:
     assert KubeGroup.objects.count() == 1
     assert group.members.filter(left_on__isnull=True).count() == 1
     assert group.companions.count() == 1
-    assert group.aid.count() == 0
+    assert group.aid.count() == 1
     assert group.records.count() == 1
     assert group.notes.count() == 0

@@ -58,7 +58,7 @@ def test_an_operator_of_one_kecamatan_founds_groups_only_there(client, make_user
     assert not KubeGroup.objects.exists()
 
 
-def test_amounts_past_a_thousand_trillion_are_refused(client, actors, make_group):
+def test_amounts_past_the_kube_ceiling_are_refused(client, actors, make_group):
     group = make_group()
     login(client, actors["operator"])
     api = client.post(
@@ -66,7 +66,10 @@ def test_amounts_past_a_thousand_trillion_are_refused(client, actors, make_group
         {"date": "2024-01-02", "source": "apbd", "form": "money", "value": 10**20},
         content_type="application/json",
     )
-    assert api.status_code == 422
+    assert api.status_code == 400
+    assert "value: Rp100.000.000.000.000.000.000 is more than the Rp1.000.000.000" in str(
+        api.json()
+    )
     page = client.post(
         f"/kube/{group.pk}/records/", {"month": "2024-01", "turnover": str(10**20), "savings": "0"}
     )
@@ -80,7 +83,7 @@ def test_amounts_past_a_thousand_trillion_are_refused(client, actors, make_group
             form="money",
             value=10**16,
         )
-    assert "too large" in " ".join(exc.value.messages)
+    assert "more than the Rp1.000.000.000 a KUBE entry may hold" in " ".join(exc.value.messages)
     assert not KubeAid.objects.exists() and not KubeMonthlyRecord.objects.exists()
 
 

@@ -158,7 +158,7 @@ def test_negative_aid_shows_a_message_and_saves_nothing(client, actors, groups):
         {"date": "2024-01-05", "source": "apbd", "form": "goods", "value": "-100"},
     )
     assert response.status_code == 400
-    assert "more than zero" in response.content.decode()
+    assert "Value (Rp) cannot be negative" in response.content.decode()
     assert not groups["a"].aid.exists()
 
 

@@ -47,6 +47,8 @@ PAGES = {
     "tagana:log-add": post_only,
     "tagana:event-close": post_only,
     "tagana:deployment-end": post_only,
+    "tagana:deployment-correct": post_only,
+    "tagana:deployment-reverse": post_only,
 }
 API_READ = {
     "/api/v1/tagana/events": view,
@@ -78,6 +80,12 @@ API_WRITE = {
         write,
     ),
     ("POST", "/api/v1/tagana/events/{event_id}/close"): ({"closed_on": "2000-01-01"}, write),
+    # Corrections with a reason too short to keep.
+    ("POST", "/api/v1/tagana/deployments/{deployment_id}/correct"): (
+        {"role": "kitchen", "start": "2024-10-20T08:00:00+07:00", "reason": "x"},
+        write,
+    ),
+    ("POST", "/api/v1/tagana/deployments/{deployment_id}/reverse"): ({"reason": "x"}, write),
 }
 
 
@@ -126,6 +134,8 @@ def setup(actors, people) -> dict:
             "tagana:log-add": f"/tagana/events/{event.pk}/log/",
             "tagana:event-close": f"/tagana/events/{event.pk}/close/",
             "tagana:deployment-end": f"/tagana/deployments/{deployment.pk}/end/",
+            "tagana:deployment-correct": f"/tagana/deployments/{deployment.pk}/correct/",
+            "tagana:deployment-reverse": f"/tagana/deployments/{deployment.pk}/reverse/",
         },
         "api": {"{event_id}": event.pk, "{deployment_id}": deployment.pk},
         "event": event,

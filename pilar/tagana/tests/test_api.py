@@ -41,7 +41,7 @@ def test_operator_runs_an_event_through_the_api(client, actors, member):
     )
     assert (
         r.status_code == 400
-        and "still deployed" in r.json()["message"]
+        and "has not ended: Rudi Tagana" in r.json()["message"]
         or "masih" in r.json()["message"]
     )
     r = client.post(

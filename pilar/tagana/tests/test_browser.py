@@ -61,4 +61,5 @@ def test_operator_records_deploys_and_closes_on_a_phone(live_server, page, actor
                 page.goto(f"{live_server.url}{url}")
                 page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
             page.goto(f"{live_server.url}/tagana/events/{event.pk}/")
+            page.locator("[data-testid=deployments] details.row-action > summary").click()
             page.screenshot(path=f"{shots}/event-{width}.png", full_page=True)

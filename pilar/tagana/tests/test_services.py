@@ -160,7 +160,7 @@ def test_close_needs_everyone_stood_down_and_then_refuses_more(by, event, member
     refused(
         lambda: services.event_close(by=by, event=event, closed_on=D(2024, 10, 21)),
         "closed_on",
-        "Rudi Tagana is still deployed",
+        "This deployment has not ended: Rudi Tagana (Assessment and victim listing, from 20",
     )
     refused(
         lambda: services.event_close(by=by, event=event, closed_on=D(2024, 10, 19)),

@@ -68,7 +68,7 @@ def test_deploy_end_log_close_through_the_page(operator, event, member):
     d = Deployment.objects.get()
     assert d.start == at(D(2024, 10, 20), 8)
     r = operator.post(url + "close/", {"closed_on": "2024-10-21"})
-    assert r.status_code == 400 and "still deployed" in r.content.decode()
+    assert r.status_code == 400 and "This deployment has not ended" in r.content.decode()
     r = operator.post(f"/tagana/deployments/{d.pk}/end/", {"end": "2024-10-20T07:00"})
     assert r.status_code == 400 and "before the deployment started" in r.content.decode()
     assert (

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
-from pilar.lib.money import MAX_RUPIAH
+from pilar.lib.money import MoneyField
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
 from pilar.registry.models import Person, PillarKind
@@ -100,12 +100,10 @@ class EventForm(forms.Form):
     funding = forms.ChoiceField(
         label=_("Funding"), required=False, choices=[("", "—"), *FundingSource.choices]
     )
-    budget = IntegerField(
+    budget = MoneyField(
         label=_("Budget (rupiah)"),
         required=False,
-        min_value=0,
-        max_value=MAX_RUPIAH,
-        help_text=_("Whole rupiah, without dots: 25000000."),
+        help_text=_("Whole rupiah, as you write it: 25.000.000."),
     )
     capacity = IntegerField(
         label=_("Capacity"),

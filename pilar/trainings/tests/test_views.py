@@ -109,6 +109,35 @@ def test_fractional_budget_is_refused(operator, course):
     assert r.status_code == 200 and not TrainingEvent.objects.exists()
 
 
+@pytest.mark.parametrize("typed,kept", [("25.000.000", 25_000_000), ("Rp 1.500.000", 1_500_000)])
+def test_budget_typed_the_indonesian_way_is_read_as_written(operator, course, typed, kept):
+    form = {
+        "course": course.pk,
+        "start_date": "2024-10-22",
+        "end_date": "2024-10-22",
+        "place": "Balai Kota",
+        "organiser": "Dinas Sosial",
+    }
+    assert operator.post("/trainings/events/new/", {**form, "budget": typed}).status_code == 302
+    assert TrainingEvent.objects.get().budget == kept
+
+
+def test_budget_with_cents_is_refused_not_misread(operator, course):
+    r = operator.post(
+        "/trainings/events/new/",
+        {
+            "course": course.pk,
+            "start_date": "2024-10-22",
+            "end_date": "2024-10-22",
+            "place": "Balai Kota",
+            "organiser": "Dinas Sosial",
+            "budget": "1500,50",
+        },
+    )
+    assert r.status_code == 200 and not TrainingEvent.objects.exists()
+    assert "budget" in r.context["form"].errors
+
+
 def test_invite_by_kind_and_by_picking(operator, event, people, kind):
     url = f"/trainings/events/{event.pk}/invite/"
     assert operator.get(url).status_code == 200

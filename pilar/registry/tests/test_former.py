@@ -417,3 +417,23 @@ def test_full_nik_only_within_the_area_of_the_grant_that_gives_it(client, operat
     assert client.get("/pillars/", {"q": b1.nik}).context["people_count"] == 0
     assert client.get("/pillars/", {"q": a1.nik}).context["people_count"] == 1
     assert Area.objects.filter(code="13.75.02").exists()
+
+
+def test_the_import_and_the_page_agree_on_who_is_in_the_area(operator_a, moved, make_assignment):
+    """Eka left A: A's operator sees her minimally and the import calls her NIK outside the area.
+    Appointed again in A (from next month): seen as today, and the import may change her."""
+    from pilar.audit.services import Actor
+    from pilar.imports.tests.files import checked, csv_bytes, template_row
+
+    def outside() -> bool:
+        row = template_row(nik=moved.nik, name=moved.name, phone="081311112222")
+        with translation.override("en"):
+            batch = checked(Actor(user=operator_a), csv_bytes([row]), name="roster.csv")
+        problems = [p[3] for r in batch.rows.all() for p in r.problems]
+        return any("registered for a person outside your area" in p for p in problems)
+
+    assert outside()
+    make_assignment(
+        moved, "PSM", "13.75.01.1002", start=datetime.date.today() + datetime.timedelta(days=20)
+    )
+    assert not outside()

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
+from python_calamine import CalamineWorkbook
 
 from pilar.accounts.models import ApiToken
 from pilar.imports.tests.files import csv_bytes, template_row
@@ -113,3 +114,14 @@ def test_serve_takes_an_ipv6_address():
     from pilar.core.management.commands.serve import _host
 
     assert _host("::1") == "[::1]" and _host(" 127.0.0.1 ") == "127.0.0.1"
+
+
+def test_import_roster_finds_a_sheet_in_any_case(tmp_path, reference):
+    from pilar.imports.tests.files import xlsx_bytes
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_bytes([template_row(nik="1375014506850001", name="Siti Uji")]))
+    sheet = CalamineWorkbook.from_path(str(path)).sheet_names[0]
+    text = refused("import_roster", str(path), "--sheet", sheet.upper(), "--dry-run")
+    assert "no sheet named" not in text and "rows rejected" in text
+    assert f"its sheets: {sheet}" in refused("import_roster", str(path), "--sheet", "Lain")

@@ -81,6 +81,8 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No active user named %(name)r.") % {"name": options["user"]})
         by = Actor.system(source=AuditEntry.Source.CLI, user=user)
+        if options["sheet"]:
+            options["sheet"] = self._sheet(path, options["sheet"])
         mapping = self._mapping(options["mapping"], path, options["sheet"])
         if options["dry_run"]:
             try:
@@ -145,6 +147,23 @@ class Command(BaseCommand):
             f"{summary.get('duties_new', 0)} duties added, {summary.get('people_updated', 0)} "
             f"people updated, {summary.get('duties_ended', 0)} duties ended"
         )
+
+    def _sheet(self, path: Path, wanted: str) -> str:
+        """The workbook's sheet named `wanted`, in any case ("data" finds "Data")."""
+        try:
+            with Spreadsheet(path) as book:
+                names = [sheet.name for sheet in book.sheets]
+        except FileProblem as exc:
+            raise CommandError(exc.message) from exc
+        found = [n for n in names if n == wanted] or [
+            n for n in names if n.casefold() == wanted.strip().casefold()
+        ]
+        if len(found) != 1:
+            raise CommandError(
+                _("The file has no sheet named %(name)r; its sheets: %(sheets)s.")
+                % {"name": wanted, "sheets": ", ".join(names)}
+            )
+        return found[0]
 
     def _mapping(self, option: str, path: Path, sheet: str | None) -> dict | None:
         if option.strip().lower() == "auto":

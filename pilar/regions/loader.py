@@ -255,11 +255,14 @@ def load_areas(rows: Iterable, *, area_model, alias_model) -> LoadResult:
 
 def _moves(parsed, existing: dict, line_of: dict[str, int]) -> list[str]:
     """Rows that would move a kelurahan already loaded to another kecamatan: a code in another
-    kecamatan of the same kota/kabupaten given the name of that kelurahan, while the file
-    drops or renames the kelurahan at its own code. (A kelurahan's kecamatan is part of its
-    code, so it moves only by taking a new code; the people, households and duties recorded
-    under the old one would stay behind.)"""
+    kecamatan of the same kota/kabupaten given the name of that kelurahan (the only one of that
+    name there), while the file renames the kelurahan at its own code, or lists its kecamatan
+    without it. (A kelurahan's kecamatan is part of its code, so it moves only by taking a new
+    code; the people, households and duties recorded under the old one would stay behind.) A
+    file that does not speak of the old kecamatan moves nothing: desa of one name in several
+    kecamatan are common."""
     in_file = {code: name for _level, code, name, _kind, _aliases in parsed}
+    covered = {code if len(code.split(".")) == 3 else code.rsplit(".", 1)[0] for code in in_file}
     by_name: dict[tuple[str, str], list] = {}
     for area in existing.values():
         if area.level == 4:
@@ -269,25 +272,29 @@ def _moves(parsed, existing: dict, line_of: dict[str, int]) -> list[str]:
         if level != 4:
             continue
         kecamatan = code.rsplit(".", 1)[0]
-        for old in by_name.get((code[:5], name.casefold()), []):
-            if old.code == code or old.parent.code == kecamatan:
-                continue
-            kept = in_file.get(old.code, "").casefold() == old.name.casefold()
-            if kept:
-                continue
-            errors.append(
-                _(
-                    "Row %(row)s: code %(code)s would move kelurahan %(name)s (%(old)s, "
-                    "Kec. %(old_kecamatan)s) to another kecamatan (%(kecamatan)s). A kelurahan "
-                    "keeps its code; if both exist, list %(old)s with its name too."
-                )
-                % {
-                    "row": line_of[code],
-                    "code": code,
-                    "name": old.name,
-                    "old": old.code,
-                    "old_kecamatan": old.parent.name,
-                    "kecamatan": kecamatan,
-                }
+        namesakes = [a for a in by_name.get((code[:5], name.casefold()), []) if a.code != code]
+        if len(namesakes) != 1 or namesakes[0].parent.code == kecamatan:
+            continue
+        old = namesakes[0]
+        if old.code in in_file:
+            dropped = in_file[old.code].casefold() != old.name.casefold()
+        else:
+            dropped = old.parent.code in covered
+        if not dropped:
+            continue
+        errors.append(
+            _(
+                "Row %(row)s: code %(code)s would move kelurahan %(name)s (%(old)s, "
+                "Kec. %(old_kecamatan)s) to another kecamatan (%(kecamatan)s). A kelurahan "
+                "keeps its code; if both exist, list %(old)s with its name too."
             )
+            % {
+                "row": line_of[code],
+                "code": code,
+                "name": old.name,
+                "old": old.code,
+                "old_kecamatan": old.parent.name,
+                "kecamatan": kecamatan,
+            }
+        )
     return errors

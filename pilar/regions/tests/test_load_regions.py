@@ -91,14 +91,28 @@ def test_a_file_that_is_no_table_is_refused_in_words(reference, tmp_path):
 
 
 def test_a_kelurahan_is_not_moved_to_another_kecamatan(reference, tmp_path):
+    """The file lists kecamatan 13.75.01 without its kelurahan 13.75.01.1001, and gives that
+    kelurahan's name a new code in 13.75.02: a move, refused, naming it."""
     old = Area.objects.get(code="13.75.01.1001")
+    kec = old.parent
     path = tmp_path / "move.csv"
-    path.write_text(f"code,name\n13.75.02.1099,{old.name}\n")
+    path.write_text(f"code,name\n13.75.01,{kec.name}\n13.75.02.1099,{old.name}\n")
     text = refusal(path)
-    assert f"would move kelurahan {old.name} (13.75.01.1001" in text
-    assert "Row 2" in text
+    assert f"would move kelurahan {old.name} (13.75.01.1001" in text and "Row 3" in text
+    # Renamed at its own code while its name goes elsewhere: a move too.
+    path.write_text(f"code,name\n13.75.01.1001,Nama Lain\n13.75.02.1099,{old.name}\n")
+    assert "would move kelurahan" in refusal(path)
     # Listed with its own code and name too, both exist: a second kelurahan of that name.
     path.write_text(f"code,name\n13.75.01.1001,{old.name}\n13.75.02.1099,{old.name}\n")
+    load(path)
+    assert Area.objects.get(code="13.75.02.1099").name == old.name
+
+
+def test_a_new_desa_named_like_one_elsewhere_is_no_move(reference, tmp_path):
+    """A file that does not speak of the other kecamatan moves nothing."""
+    old = Area.objects.get(code="13.75.01.1001")
+    path = tmp_path / "new.csv"
+    path.write_text(f"code,name\n13.75.02.1099,{old.name}\n")
     load(path)
     assert Area.objects.get(code="13.75.02.1099").name == old.name
 

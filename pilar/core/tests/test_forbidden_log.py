@@ -26,3 +26,12 @@ def test_other_answers_are_logged_as_before(client, actors, caplog):
         assert client.get("/pillars/999999/").status_code == 404
     records = [r for r in caplog.records if r.name == "django.request"]
     assert records and records[0].getMessage().startswith("Not Found:")
+
+
+def test_an_api_403_is_one_line_naming_method_and_user(client, actors, caplog):
+    viewer = actors["viewer"]
+    login(client, viewer)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/api/v1/people").status_code == 403
+    lines = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert lines == [f"Forbidden: GET /api/v1/people user={viewer.pk} reason=permission denied"]

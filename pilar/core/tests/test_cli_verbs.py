@@ -125,3 +125,12 @@ def test_import_roster_finds_a_sheet_in_any_case(tmp_path, reference):
     text = refused("import_roster", str(path), "--sheet", sheet.upper(), "--dry-run")
     assert "no sheet named" not in text and "rows rejected" in text
     assert f"its sheets: {sheet}" in refused("import_roster", str(path), "--sheet", "Lain")
+
+
+def test_verbs_are_read_in_any_case_and_after_help():
+    from pilar.cli import verb_args
+
+    assert verb_args(["Load-Regions", "x.csv"]) == ["load_regions", "x.csv"]
+    assert verb_args(["help", "load-regions"]) == ["help", "load_regions"]
+    assert verb_args(["--help"]) == ["--help"] and verb_args([]) == []
+    assert verb_args(["token", "create", "Some-User"]) == ["token", "create", "Some-User"]

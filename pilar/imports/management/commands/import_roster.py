@@ -143,9 +143,17 @@ class Command(BaseCommand):
         if batch.status != Import.Status.COMMITTED:
             raise CommandError(f"import #{batch.pk}: {batch.message}", returncode=1)
         self.stdout.write(
-            f"import #{batch.pk} saved: {summary.get('people_new', 0)} people and "
-            f"{summary.get('duties_new', 0)} duties added, {summary.get('people_updated', 0)} "
-            f"people updated, {summary.get('duties_ended', 0)} duties ended"
+            _(
+                "import #%(id)s saved: %(people)s people and %(duties)s duties added, "
+                "%(updated)s people updated, %(ended)s duties ended"
+            )
+            % {
+                "id": batch.pk,
+                "people": summary.get("people_new", 0),
+                "duties": summary.get("duties_new", 0),
+                "updated": summary.get("people_updated", 0),
+                "ended": summary.get("duties_ended", 0),
+            }
         )
 
     def _sheet(self, path: Path, wanted: str) -> str:
@@ -203,31 +211,30 @@ class Command(BaseCommand):
         return mapping
 
     def _report(self, summary: dict, rows) -> None:
+        counts = {
+            k: summary.get(k, 0)
+            for k in ("rows", "new", "updated", "unchanged", "rejected", "warnings", "empty")
+        }
         self.stdout.write(
-            "rows {rows}: new {new}, updated {updated}, unchanged {unchanged}, rejected "
-            "{rejected}; rows with warnings {warnings}; empty rows skipped {empty}".format(
-                **{
-                    k: summary.get(k, 0)
-                    for k in (
-                        "rows",
-                        "new",
-                        "updated",
-                        "unchanged",
-                        "rejected",
-                        "warnings",
-                        "empty",
-                    )
-                }
+            _(
+                "rows %(rows)s: new %(new)s, updated %(updated)s, unchanged %(unchanged)s, "
+                "rejected %(rejected)s; rows with warnings %(warnings)s; empty rows skipped "
+                "%(empty)s"
             )
+            % counts
         )
         if summary.get("start_ruled"):
             self.stdout.write(
-                f"{summary['start_ruled']} rows take their start date (TMT) from --start-date"
+                _("%(n)s rows take their start date (TMT) from --start-date")
+                % {"n": summary["start_ruled"]}
             )
         if summary.get("start_missing"):
             self.stdout.write(
-                f"{summary['start_missing']} rows have no start date (TMT): give --start-date "
-                "sk (the SK date) or --start-date YYYY-MM-DD"
+                _(
+                    "%(n)s rows have no start date (TMT): give --start-date sk (the SK date) or "
+                    "--start-date YYYY-MM-DD"
+                )
+                % {"n": summary["start_missing"]}
             )
         for r in rows:
             for problem in r.problems:

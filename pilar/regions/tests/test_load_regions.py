@@ -129,6 +129,10 @@ def test_the_dry_run_lists_each_rename_and_writes_nothing(reference, tmp_path):
     assert "nothing written" in out
     assert Area.objects.get(code="13.75.01").name == kec.name
     assert f"renamed 13.75.01 {kec.name} → {kec.name} Baru" in load(path)
+    from pilar.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(object_type="regions.area").latest("pk")
+    assert entry.changes["renamed"][1] == [["13.75.01", kec.name, f"{kec.name} Baru"]]
 
 
 def test_the_command_line_exits_non_zero_without_a_traceback(tmp_path):

@@ -34,7 +34,12 @@ class Command(BaseCommand):
                     action=AuditEntry.Action.LOAD,
                     object_type="regions.area",
                     object_repr=file.name,
-                    changes={"created": [None, result.created], "updated": [None, result.updated]},
+                    changes={
+                        "created": [None, result.created],
+                        "updated": [None, result.updated],
+                        # Each rename on the record: the old name is what a correction restores.
+                        "renamed": [None, [[r.code, r.old, r.new] for r in result.renames]],
+                    },
                 )
                 if dry_run:
                     transaction.set_rollback(True)

@@ -309,6 +309,9 @@ PILAR_PUBLIC_URL = env_str("PILAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A 403 is logged as one line (method, path, user id, reason), not a traceback.
+    "filters": {"one_line_forbidden": {"()": "pilar.core.logging.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PILAR_LOG_LEVEL", "WARNING")},
+    "loggers": {"django.request": {"filters": ["one_line_forbidden"]}},
 }

@@ -148,7 +148,8 @@ def assignment_scope_q(user, capability: Capability) -> Q:
 
 def person_scope_q(user, capability: Capability, *, serving: bool = False) -> Q:
     """The people `user` may see with `capability`: those with a duty in the user's areas (for
-    PEOPLE_EDIT, a duty in force today; with `serving`, a duty in force today or yet to start),
+    PEOPLE_EDIT and with `serving`, a duty in force today or yet to start: one rule for whom an
+    area-limited user sees as today and may change, docs/PRIVACY.md),
     the newly registered with no duty who live there, and with a self-scoped grant the user's
     own person.
 
@@ -163,10 +164,9 @@ def person_scope_q(user, capability: Capability, *, serving: bool = False) -> Q:
     if areas:
         within = _areas_within(areas)
         duties = Assignment.objects.filter(area__in=within)
-        if capability == Capability.PEOPLE_EDIT:
-            # Changing a person is for the areas they serve in now, not where they once did.
-            duties = duties.active_on(timezone.localdate())
-        elif serving:
+        if serving or capability == Capability.PEOPLE_EDIT:
+            # Changing a person is for the areas they serve in now (or are appointed to), not
+            # where they once did: the same people an area-limited user sees as today.
             duties = duties.not_ended_by(timezone.localdate())
         parts.append(duties.order_by().values("person_id"))
         # A newly registered person has no duty yet: reachable where they live.
@@ -290,7 +290,46 @@ def scope_covers(outer: list | None, inner: list | None) -> bool:
 
 
 def can_see_full_nik(user, person) -> bool:
-    """Full NIK: roles that need it city-wide, or the person looking at their own record."""
-    if can(user, Capability.PEOPLE_FULL_NIK):
+    """Full NIK (and birth date, bank account): roles that need it, within the areas of their
+    grant and only for the people seen there as today (`seen_fully_q`), or the person looking
+    at their own record. An operator limited to a kecamatan who also holds an office-wide
+    grant without the full NIK (an approver) sees full NIKs only of those serving in that
+    kecamatan (docs/PRIVACY.md)."""
+    if person.pk and getattr(user, "person_id", None) == person.pk:
         return True
-    return bool(person.pk and getattr(user, "person_id", None) == person.pk)
+    if not can(user, Capability.PEOPLE_FULL_NIK):
+        return False
+    if area_scope(user, Capability.PEOPLE_FULL_NIK) is None:
+        return True
+    from pilar.registry.models import Person
+
+    return Person.objects.filter(full_nik_q(user)).filter(pk=person.pk).exists()
+
+
+def full_nik_q(user) -> Q | None:
+    """The people whose full NIK `user` may see by their role (`can_see_full_nik`, without the
+    user's own record); None when everyone's."""
+    if area_scope(user, Capability.PEOPLE_FULL_NIK) is None:
+        return None
+    return person_scope_q(user, Capability.PEOPLE_FULL_NIK, serving=True)
+
+
+def full_nik_among(user, ids: list[int], seen_fully: set[int] | None) -> set[int] | None:
+    """Of the people `ids`, those whose full NIK `user` may see (`can_see_full_nik`); None for
+    all of them. `seen_fully` is `seen_fully_among(user, ids)`: when the full NIK is granted
+    over the same areas as the people themselves (one grant, the usual case), it is the answer
+    and no query is made."""
+    own = getattr(user, "person_id", None)
+    if not can(user, Capability.PEOPLE_FULL_NIK):
+        return {own} & set(ids)
+    nik_areas = area_scope(user, Capability.PEOPLE_FULL_NIK)
+    if nik_areas is None:
+        return None
+    view_areas = area_scope(user, Capability.PEOPLE_VIEW)
+    same = view_areas is not None and {a.pk for a in view_areas} == {a.pk for a in nik_areas}
+    found = set(seen_fully) if same and seen_fully is not None else None
+    if found is None:
+        found = seen_fully_among(user, ids, Capability.PEOPLE_FULL_NIK) or set()
+    if own in ids:
+        found.add(own)
+    return found

@@ -15,7 +15,7 @@ def capability_required(capability: Capability):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not can(request.user, capability):
-                raise PermissionDenied
+                raise PermissionDenied(f"no {capability.value}")
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -109,7 +109,7 @@ def roster_rows(people: Iterable, *, full: bool) -> Iterator[list]:
     Without `full`, the NIK is masked and the birth date and bank account withheld."""
     for p in people:
         # A person seen only as they were in the reader's areas: never whole (docs/PRIVACY.md).
-        whole = full and not getattr(p, "minimal", False)
+        whole = full and not getattr(p, "minimal", False) and getattr(p, "full_nik", True)
         person = [
             p.nik if whole else p.masked_nik,
             p.name,

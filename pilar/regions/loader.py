@@ -2,14 +2,14 @@
 
 Codes may be dotted (13.75.01.1001) or plain digits (1375011001). The level follows from the
 code's length; the kind (kota/kabupaten, kelurahan/desa) from the Kemendagri convention unless
-the file names it. Aliases are separated by `;`. Used by `pilar load-regions`.
+the file names it. Aliases are separated by `;`. The file is read as the roster import reads
+its files (any common encoding and separator, or a workbook). Used by `pilar load-regions`.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -61,28 +61,123 @@ KINDS_BY_LEVEL = {
 
 
 @dataclass
+class Rename:
+    code: str
+    old: str
+    new: str
+
+
+@dataclass
 class LoadResult:
     created: int = 0
     updated: int = 0
     aliases: int = 0
+    renames: list[Rename] = field(default_factory=list)
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return list(csv.DictReader(handle, dialect=dialect))
+# The header's words, English and Indonesian, to the loader's columns.
+COLUMNS = {
+    "code": "code",
+    "kode": "code",
+    "name": "name",
+    "nama": "name",
+    "kind": "kind",
+    "jenis": "kind",
+    "aliases": "aliases",
+    "alias": "aliases",
+}
+HEADER_HINT = "code,name[,kind][,aliases]"
 
 
-def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> LoadResult:
-    """Create or update areas from rows; all problems are collected and raised together."""
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column: text}) for each area in the file at `path`, read as the roster
+    import reads its files (`pilar.imports.reader.Spreadsheet`: CSV in UTF-8, UTF-16 or
+    Windows-1252 separated by commas, semicolons, tabs or bars; or the first sheet of an XLSX,
+    XLS or ODS). Raises ValidationError naming the problem: no such file, an empty file, a
+    missing header or column, a header with no area below it."""
+    from pilar.imports.normalize import text_from_cell
+    from pilar.imports.reader import FileProblem, Spreadsheet
+
+    if not path.is_file():
+        raise ValidationError(_("%(file)s: no such file.") % {"file": path})
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ValidationError(
+            _(
+                "%(file)s is empty. Its first line must be the header %(header)s, then one "
+                "line per area."
+            )
+            % {"file": path.name, "header": HEADER_HINT}
+        )
+    try:
+        with Spreadsheet(path) as book:
+            lines = [
+                (number, [text_from_cell(cell) for cell in cells])
+                for number, cells in book.rows(book.first_visible())
+            ]
+    except FileProblem as exc:
+        raise ValidationError(f"{path.name}: {exc.message}") from exc
+    lines = [(number, cells) for number, cells in lines if any(cells)]
+    if not lines:
+        raise ValidationError(
+            _("%(file)s holds no text. Its first line must be the header %(header)s.")
+            % {"file": path.name, "header": HEADER_HINT}
+        )
+    header_line, header = lines[0]
+    keys = [COLUMNS.get(cell.strip().lower(), "") for cell in header]
+    missing = [c for c in ("code", "name") if c not in keys]
+    if missing:
+        if header and _is_code(header[0]):
+            raise ValidationError(
+                _(
+                    "Line %(line)s holds an area (%(code)s), not the header: add the header "
+                    "line %(header)s above it."
+                )
+                % {"line": header_line, "code": header[0], "header": HEADER_HINT}
+            )
+        raise ValidationError(
+            _(
+                "The header (line %(line)s) has no column %(missing)s; it reads "
+                "“%(found)s”. The columns are %(header)s, separated by commas or semicolons."
+            )
+            % {
+                "line": header_line,
+                "missing": ", ".join(missing),
+                "found": " | ".join(header)[:200],
+                "header": HEADER_HINT,
+            }
+        )
+    rows = []
+    for number, cells in lines[1:]:
+        row = {key: cell for key, cell in zip(keys, cells, strict=False) if key}
+        rows.append((number, row))
+    if not rows:
+        raise ValidationError(
+            _("%(file)s has the header but no area below it.") % {"file": path.name}
+        )
+    return rows
+
+
+def _is_code(text: str) -> bool:
+    try:
+        normalize_code(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_areas(rows: Iterable, *, area_model, alias_model) -> LoadResult:
+    """Create or update areas from rows (dicts, or (line number, dict) pairs as `read_rows`
+    gives); all problems are collected and raised together: malformed codes and kinds, a code
+    given twice, a kelurahan that a new code would move to another kecamatan, a parent that is
+    nowhere. Renames of existing areas are listed in the result."""
     parsed: list[tuple[int, str, str, str, list[str]]] = []
     errors: list[str] = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
+    seen: dict[str, int] = {}
+    line_of: dict[str, int] = {}
+    for index, item in enumerate(rows, start=2):  # line 1 is the header
+        number, row = item if isinstance(item, tuple) else (index, item)
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         try:
             code = normalize_code(row.get("code", ""))
@@ -92,6 +187,13 @@ def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> Lo
                 % {"row": number, "code": row.get("code", "")}
             )
             continue
+        if code in seen:
+            errors.append(
+                _("Rows %(first)s and %(second)s both give code %(code)s; keep one of them.")
+                % {"first": seen[code], "second": number, "code": code}
+            )
+            continue
+        seen[code] = number
         name = row.get("name", "")
         if not name:
             errors.append(_("Row %(row)s: the name is empty.") % {"row": number})
@@ -111,11 +213,14 @@ def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> Lo
             continue
         aliases = [a.strip() for a in row.get("aliases", "").split(";") if a.strip()]
         parsed.append((level, code, name, kind, aliases))
+        line_of[code] = number
+
+    existing = {a.code: a for a in area_model.objects.select_related("parent")}
+    errors += _moves(parsed, existing, line_of)
     if errors:
         raise ValidationError(errors)
 
     result = LoadResult()
-    existing = {a.code: a for a in area_model.objects.all()}
     for level, code, name, kind, aliases in sorted(parsed):
         parent = None
         if level > 1:
@@ -135,6 +240,8 @@ def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> Lo
             existing[code] = area
             result.created += 1
         elif (area.name, area.kind) != (name, kind):
+            if area.name != name:
+                result.renames.append(Rename(code=code, old=area.name, new=name))
             area.name, area.kind = name, kind
             area.save(update_fields=["name", "kind"])
             result.updated += 1
@@ -144,3 +251,50 @@ def load_areas(rows: Iterable[dict[str, str]], *, area_model, alias_model) -> Lo
     if errors:
         raise ValidationError(errors)
     return result
+
+
+def _moves(parsed, existing: dict, line_of: dict[str, int]) -> list[str]:
+    """Rows that would move a kelurahan already loaded to another kecamatan: a code in another
+    kecamatan of the same kota/kabupaten given the name of that kelurahan (the only one of that
+    name there), while the file renames the kelurahan at its own code, or lists its kecamatan
+    without it. (A kelurahan's kecamatan is part of its code, so it moves only by taking a new
+    code; the people, households and duties recorded under the old one would stay behind.) A
+    file that does not speak of the old kecamatan moves nothing: desa of one name in several
+    kecamatan are common."""
+    in_file = {code: name for _level, code, name, _kind, _aliases in parsed}
+    covered = {code if len(code.split(".")) == 3 else code.rsplit(".", 1)[0] for code in in_file}
+    by_name: dict[tuple[str, str], list] = {}
+    for area in existing.values():
+        if area.level == 4:
+            by_name.setdefault((area.code[:5], area.name.casefold()), []).append(area)
+    errors = []
+    for level, code, name, _kind, _aliases in parsed:
+        if level != 4:
+            continue
+        kecamatan = code.rsplit(".", 1)[0]
+        namesakes = [a for a in by_name.get((code[:5], name.casefold()), []) if a.code != code]
+        if len(namesakes) != 1 or namesakes[0].parent.code == kecamatan:
+            continue
+        old = namesakes[0]
+        if old.code in in_file:
+            dropped = in_file[old.code].casefold() != old.name.casefold()
+        else:
+            dropped = old.parent.code in covered
+        if not dropped:
+            continue
+        errors.append(
+            _(
+                "Row %(row)s: code %(code)s would move kelurahan %(name)s (%(old)s, "
+                "Kec. %(old_kecamatan)s) to another kecamatan (%(kecamatan)s). A kelurahan "
+                "keeps its code; if both exist, list %(old)s with its name too."
+            )
+            % {
+                "row": line_of[code],
+                "code": code,
+                "name": old.name,
+                "old": old.code,
+                "old_kecamatan": old.parent.name,
+                "kecamatan": kecamatan,
+            }
+        )
+    return errors

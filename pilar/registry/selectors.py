@@ -10,7 +10,14 @@ from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.access import Capability, can, seen_fully_among, seen_fully_q
+from pilar.accounts.access import (
+    Capability,
+    can,
+    full_nik_among,
+    full_nik_q,
+    seen_fully_among,
+    seen_fully_q,
+)
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -53,15 +60,20 @@ def matching_people(user, f: PeopleFilter):
         digits = "".join(ch for ch in term if ch.isdigit())
         q = Q(name__icontains=term)
         if len(digits) >= 4:
-            by_digits = Q(phone__contains=digits)
-            # Only roles that see full NIKs search by them: for others, each answer would tell
-            # whether a guess of the masked (birth-date) digits is right.
-            if can(user, Capability.PEOPLE_FULL_NIK):
-                by_digits |= Q(nik__contains=digits)
-            # Nor does a search answer with what the list does not show: the phone and NIK of
-            # people seen only as they were in the user's areas (docs/PRIVACY.md).
+            # A search does not answer with what the list does not show: the phone of people
+            # seen only as they were in the user's areas (docs/PRIVACY.md).
             serving = seen_fully_q(user)
-            q |= by_digits if serving is None else by_digits & serving
+            q |= (
+                Q(phone__contains=digits)
+                if serving is None
+                else Q(phone__contains=digits) & serving
+            )
+            # Only roles that see full NIKs search by them, and only among the people whose full
+            # NIK they see: for others, each answer would tell whether a guess of the masked
+            # (birth-date) digits is right.
+            if can(user, Capability.PEOPLE_FULL_NIK):
+                full = full_nik_q(user)
+                q |= Q(nik__contains=digits) if full is None else Q(nik__contains=digits) & full
         people = _search(people, q)
     return people, duties
 
@@ -116,10 +128,16 @@ def as_seen(person: Person) -> Person:
 
 
 def mark_seen(user, people: list[Person]) -> list[Person]:
-    """Set `seen_fully` on each of `people` (one query) and apply `as_seen`."""
-    serving = seen_fully_among(user, [p.pk for p in people])
+    """Set `seen_fully` on each of `people` (one query) and apply `as_seen`; set `full_nik`:
+    whether `user` may see the person's full NIK, birth date and bank account
+    (`can_see_full_nik`; a second query only for a user whose full-NIK grant covers other areas
+    than their view of people)."""
+    ids = [p.pk for p in people]
+    serving = seen_fully_among(user, ids)
+    full = full_nik_among(user, ids, serving)
     for person in people:
         person.seen_fully = serving is None or person.pk in serving
+        person.full_nik = full is None or person.pk in full
         as_seen(person)
     return people
 

@@ -246,6 +246,20 @@ def person_detail(request, pk: int):
     history = list(entries.exclude(action=AuditEntry.Action.VIEW_PERSONAL)[:50])
     for entry in history:
         entry.shown_changes = readable_changes(entry, masked=not show_full)
+    # Buttons only where they lead somewhere: an area-limited editor changes the people serving
+    # in their areas and the duties there, not a duty held elsewhere (docs/PRIVACY.md).
+    can_edit = (
+        can(request.user, Capability.PEOPLE_EDIT)
+        and Person.objects.editable_by(request.user).filter(pk=person.pk).exists()
+    )
+    if can_edit:
+        editable = set(
+            Assignment.objects.editable_by(request.user)
+            .filter(person=person)
+            .values_list("pk", flat=True)
+        )
+        for duty in assignments:
+            duty.can_end = duty.pk in editable
     return render(
         request,
         "registry/person_detail.html",
@@ -258,7 +272,7 @@ def person_detail(request, pk: int):
             "age": person.age_on(today),
             "history": history,
             "view_count": views.count(),
-            "can_edit": can(request.user, Capability.PEOPLE_EDIT),
+            "can_edit": can_edit,
         },
     )
 

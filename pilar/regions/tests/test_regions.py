@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from pilar.regions.models import Area
 
@@ -23,7 +24,8 @@ def test_load_regions_adds_another_area(reference, tmp_path):
         encoding="utf-8-sig",
     )
     out = io.StringIO()
-    call_command("load_regions", str(csv), stdout=out)
+    with translation.override("en"):
+        call_command("load_regions", str(csv), stdout=out)
     assert "3 new areas" in out.getvalue()
     desa = Area.objects.get(code="13.06.01.2001")
     assert desa.kind == "desa" and desa.parent.code == "13.06.01"

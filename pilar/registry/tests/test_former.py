@@ -5,6 +5,7 @@ account or duty elsewhere."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import dateformat, translation
 from python_calamine import CalamineWorkbook
 
-from pilar.accounts.models import Role
+from pilar.accounts.models import Role, RoleGrant
 from pilar.audit.models import AuditEntry
 from pilar.regions.models import Area
 from pilar.registry import services
@@ -311,3 +312,128 @@ def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
     # The other kecamatan's coordinator sees her life there, as today.
     b_lines = HandoverLine.objects.visible_to(actors["coordinator_b"]).filter(person=moved)
     assert {line.item.name for line in b_lines} == {"Radio HT", "Laptop"}
+
+
+# One scope rule for every area-limited role: an operator limited to one kecamatan.
+
+BIRTH = "1985-06-15"
+
+
+def links_of(html: str) -> set[str]:
+    """Every in-site link and form target of a page (not assets, not tel: links)."""
+    found = set(re.findall(r'href="(/[^"#]*)"', html))
+    return {h.replace("&amp;", "&") for h in found if not h.startswith(("/static/", "/media/"))}
+
+
+def assert_every_link_answers(client, html: str) -> None:
+    for href in links_of(html):
+        status = client.get(href).status_code
+        assert status in (200, 302), (href, status)
+
+
+@pytest.fixture
+def operator_a(make_user):
+    return make_user("op-a", Role.OPERATOR, area="13.75.01")
+
+
+def test_a_former_pillar_seen_by_an_area_operator_everywhere(client, operator_a, people, moved):
+    login(client, operator_a)
+    page = client.get(f"/pillars/{moved.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and moved.masked_nik in html and "former-note" in html
+    assert_current_life_hidden(html, moved)
+    assert "15 Juni 1985" not in html and "Edit" not in html
+    assert_every_link_answers(client, html)
+    # The list, its exports, the API (list and one person), the search.
+    listed = client.get("/pillars/").content.decode()
+    assert moved.name in listed
+    assert_current_life_hidden(listed, moved)
+    csv = client.get("/pillars/", {"format": "csv"}).content.decode("utf-8-sig")
+    eka_line = next(line for line in csv.splitlines() if moved.name in line)
+    assert eka_line.startswith(moved.masked_nik) and BIRTH not in eka_line
+    assert_current_life_hidden(csv, moved)
+    xlsx = rows_of(client.get("/pillars/", {"format": "xlsx"}).content)
+    eka = next(r for r in xlsx if moved.name in r)
+    assert moved.masked_nik in eka and datetime.date(1985, 6, 15) not in eka
+    data = client.get(f"/api/v1/people/{moved.pk}").json()
+    assert data["nik"] == moved.masked_nik and data["birth_date"] is None
+    assert data["former"] is True and data["phone"] == "" and data["bank_account"] == ""
+    assert_current_life_hidden(client.get("/api/v1/people", {"q": "Eka"}).content.decode(), moved)
+    assert client.get("/pillars/", {"q": "Eka"}).context["people_count"] == 1
+    for digits in (NEW_PHONE, moved.nik, moved.nik[-8:]):
+        assert client.get("/pillars/", {"q": digits}).context["people_count"] == 0, digits
+        assert client.get("/api/v1/people", {"q": digits}).json() == []
+    assert not AuditEntry.objects.filter(action="view_personal", person=moved).exists()
+
+
+def test_someone_appointed_in_the_area_is_seen_and_changed_alike(
+    client, operator_a, moved, make_assignment
+):
+    """A duty in the area yet to start: seen as today, so the Edit and Add-a-duty buttons are
+    offered — and they open (they answered 404: the edit scope counted only duties in force)."""
+    make_assignment(
+        moved, "PSM", "13.75.01.1002", start=datetime.date.today() + datetime.timedelta(days=20)
+    )
+    login(client, operator_a)
+    html = client.get(f"/pillars/{moved.pk}/").content.decode()
+    assert moved.nik in html and f"/pillars/{moved.pk}/edit/" in html
+    assert_every_link_answers(client, html)
+
+
+def test_no_end_link_for_a_duty_held_outside_the_readers_area(
+    client, operator_a, people, make_assignment
+):
+    """Budi serves in A and, as TKSK, in B: seen as today with every duty, but only the duty in
+    A can be ended by A's operator, so only it has an End link."""
+    budi = people["a2"]
+    tksk_b = make_assignment(budi, "TKSK", "13.75.02")
+    login(client, operator_a)
+    html = client.get(f"/pillars/{budi.pk}/").content.decode()
+    assert f"/assignments/{tksk_b.pk}/end/" not in html
+    own = budi.assignments.get(kind__code="PSM")
+    assert f"/assignments/{own.pk}/end/" in html
+    assert_every_link_answers(client, html)
+
+
+def test_full_nik_only_within_the_area_of_the_grant_that_gives_it(client, operator_a, people):
+    """An operator of kecamatan A who is also the office's approver (all people, masked NIK):
+    the full NIK, birth date and bank account only of those serving in A."""
+    RoleGrant.objects.create(user=operator_a, role=Role.APPROVER)
+    b1, a1 = people["b1"], people["a1"]
+    login(client, operator_a)
+    html = client.get(f"/pillars/{b1.pk}/").content.decode()
+    assert b1.masked_nik in html and b1.nik not in html and "15 Juni 1985" not in html
+    assert "/edit/" not in html
+    assert_every_link_answers(client, html)
+    assert not AuditEntry.objects.filter(action="view_personal", person=b1).exists()
+    assert a1.nik in client.get(f"/pillars/{a1.pk}/").content.decode()
+    assert client.get(f"/api/v1/people/{b1.pk}").json()["nik"] == b1.masked_nik
+    assert client.get(f"/api/v1/people/{a1.pk}").json()["nik"] == a1.nik
+    csv = client.get("/pillars/", {"format": "csv"}).content.decode("utf-8-sig")
+    b1_line = next(line for line in csv.splitlines() if b1.name in line)
+    assert b1_line.startswith(b1.masked_nik) and BIRTH not in b1_line
+    assert b1.nik not in csv and a1.nik in csv
+    # Nor does the search by NIK digits find those whose full NIK is not shown.
+    assert client.get("/pillars/", {"q": b1.nik}).context["people_count"] == 0
+    assert client.get("/pillars/", {"q": a1.nik}).context["people_count"] == 1
+    assert Area.objects.filter(code="13.75.02").exists()
+
+
+def test_the_import_and_the_page_agree_on_who_is_in_the_area(operator_a, moved, make_assignment):
+    """Eka left A: A's operator sees her minimally and the import calls her NIK outside the area.
+    Appointed again in A (from next month): seen as today, and the import may change her."""
+    from pilar.audit.services import Actor
+    from pilar.imports.tests.files import checked, csv_bytes, template_row
+
+    def outside() -> bool:
+        row = template_row(nik=moved.nik, name=moved.name, phone="081311112222")
+        with translation.override("en"):
+            batch = checked(Actor(user=operator_a), csv_bytes([row]), name="roster.csv")
+        problems = [p[3] for r in batch.rows.all() for p in r.problems]
+        return any("registered for a person outside your area" in p for p in problems)
+
+    assert outside()
+    make_assignment(
+        moved, "PSM", "13.75.01.1002", start=datetime.date.today() + datetime.timedelta(days=20)
+    )
+    assert not outside()

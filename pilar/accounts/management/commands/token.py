@@ -3,6 +3,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pilar.accounts.models import ApiToken
 from pilar.audit.models import AuditEntry
@@ -45,38 +46,76 @@ class Command(BaseCommand):
     def handle(self, *args, verb: str, **options):
         by = Actor.system()
         if verb == "create":
-            user = get_user_model().objects.filter(username=options["username"]).first()
-            if user is None or not user.is_active:
-                raise CommandError(f"no active user named {options['username']!r}")
+            user = self.user(options["username"])
             expires_at = self.expiry(options["expires"], options["days"])
             token, raw = ApiToken.issue(user=user, name=options["name"], expires_at=expires_at)
             note = "created" + (f", expires {expires_at.isoformat()}" if expires_at else "")
             audit_record(by=by, action=AuditEntry.Action.TOKEN, obj=token, note=note)
-            until = f", works until {self.when(expires_at)}" if expires_at else ""
-            self.stdout.write(f"Token {token.prefix}… for {user.username}{until} (shown once):")
+            if expires_at:
+                line = _("Token %(prefix)s… for %(user)s, works until %(until)s (shown once):")
+            else:
+                line = _("Token %(prefix)s… for %(user)s (shown once):")
+            self.stdout.write(
+                line
+                % {
+                    "prefix": token.prefix,
+                    "user": user.username,
+                    "until": self.when(expires_at) if expires_at else "",
+                }
+            )
             self.stdout.write(raw)
         elif verb == "list":
-            tokens = ApiToken.objects.select_related("user").order_by("created_at")
+            # By user, then oldest first: one user's tokens together.
+            tokens = ApiToken.objects.select_related("user").order_by(
+                "user__username", "created_at", "pk"
+            )
             if options["username"]:
-                tokens = tokens.filter(user__username=options["username"])
+                tokens = tokens.filter(user=self.user(options["username"], active=False))
+            shown = 0
             for t in tokens:
                 if t.revoked_at:
-                    state = f"revoked {t.revoked_at:%Y-%m-%d}"
+                    state = _("revoked %(day)s") % {"day": f"{t.revoked_at:%Y-%m-%d}"}
                 elif t.has_expired():
-                    state = f"expired {self.when(t.expires_at)}"
+                    state = _("expired %(when)s") % {"when": self.when(t.expires_at)}
                 elif t.expires_at:
-                    state = f"live until {self.when(t.expires_at)}"
+                    state = _("live until %(when)s") % {"when": self.when(t.expires_at)}
                 else:
-                    state = "live"
+                    state = _("live")
                 self.stdout.write(f"{t.prefix}  {t.user.username:<20} {t.name:<20} {state}")
+                shown += 1
+            if not shown:
+                self.stdout.write(_("No tokens."))
         else:
-            matches = ApiToken.objects.filter(prefix=options["prefix"], revoked_at__isnull=True)
+            prefix = options["prefix"].strip().rstrip("…")
+            matches = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True)
             if matches.count() != 1:
-                raise CommandError(f"no single live token with prefix {options['prefix']!r}")
+                raise CommandError(
+                    _(
+                        "No single live token has the prefix %(prefix)r; `pilar token list` "
+                        "shows the prefixes."
+                    )
+                    % {"prefix": options["prefix"]}
+                )
             token = matches.get()
             token.revoke()
             audit_record(by=by, action=AuditEntry.Action.TOKEN, obj=token, note="revoked")
-            self.stdout.write(f"revoked {token.prefix}…")
+            self.stdout.write(_("Revoked %(prefix)s….") % {"prefix": token.prefix})
+
+    @staticmethod
+    def user(username: str, *, active: bool = True):
+        """The user named `username`, in any case (Operator1 = operator1) when that names one
+        user only; CommandError otherwise."""
+        users = get_user_model().objects
+        user = users.filter(username=username).first()
+        if user is None:
+            found = list(users.filter(username__iexact=username)[:2])
+            user = found[0] if len(found) == 1 else None
+        if user is None or (active and not user.is_active):
+            raise CommandError(
+                (_("No active user named %(name)r.") if active else _("No user named %(name)r."))
+                % {"name": username}
+            )
+        return user
 
     @staticmethod
     def when(moment: datetime.datetime) -> str:

@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from faker import Faker
 
 from pilar.accounts.models import Role
@@ -435,22 +436,29 @@ class Command(BaseCommand):
         today = timezone.localdate()
         if today < FIRST_LOAD_DAY:
             raise CommandError(
-                f"The demo's story runs to November 2025; load it on "
-                f"{FIRST_LOAD_DAY.isoformat()} or later (today is {today.isoformat()})."
+                gettext(
+                    "The demo's story runs to November 2025; load it on %(first)s or later "
+                    "(today is %(today)s)."
+                )
+                % {"first": FIRST_LOAD_DAY.isoformat(), "today": today.isoformat()}
             )
         if password is not None:
             try:
                 # The site's own rules (settings.AUTH_PASSWORD_VALIDATORS), as for any user.
                 validate_password(password)
             except ValidationError as error:
-                raise CommandError(f"--password is refused: {' '.join(error.messages)}") from None
+                raise CommandError(
+                    gettext("--password is refused: %(why)s") % {"why": " ".join(error.messages)}
+                ) from None
         call_command("migrate", verbosity=0, interactive=False)
         if reset:
             call_command("flush", interactive=False, verbosity=0)
         elif Person.objects.exists() or get_user_model().objects.exists():
             self.stdout.write(
-                "The database already holds data; nothing loaded. "
-                "Use `pilar demo --reset` to empty it and load the demo again."
+                gettext(
+                    "The database already holds data; nothing loaded. "
+                    "Use `pilar demo --reset` to empty it and load the demo again."
+                )
             )
             return
         chosen = password or secrets.token_urlsafe(9)

@@ -5,6 +5,8 @@ SIGTERM or SIGINT stops both children and exits 0 once they have stopped.
 
 from __future__ import annotations
 
+import argparse
+import ipaddress
 import os
 import signal
 import subprocess
@@ -13,17 +15,37 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from pilar.lib.jobs import recover_all
 from pilar.lib.params import argument, parse_int
 from pilar.lib.procs import dying_with_parent
 
 
+def _host(value: str) -> str:
+    """--host: an address or name to listen on, never empty (gunicorn would then listen on
+    every interface) nor holding spaces or a port."""
+    host = value.strip()
+    try:
+        return f"[{ipaddress.IPv6Address(host)}]"  # gunicorn binds [::1]:8000
+    except ValueError:
+        pass
+    if not host or any(c.isspace() for c in host) or (":" in host and not host.startswith("[")):
+        raise argparse.ArgumentTypeError(
+            gettext(
+                "give the address to listen on, such as 127.0.0.1 or 0.0.0.0 (the port goes "
+                "in --port); got %(value)r"
+            )
+            % {"value": value}
+        )
+    return host
+
+
 class Command(BaseCommand):
     help = "Run Pilar with a production server (gunicorn) and a background-task worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("PILAR_HOST", "127.0.0.1"))
+        parser.add_argument("--host", type=_host, default=os.environ.get("PILAR_HOST", "127.0.0.1"))
         parser.add_argument(
             "--port",
             type=argument(parse_int, "--port", low=1, high=65535),

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
@@ -69,13 +70,19 @@ class Command(BaseCommand):
             except InputError as exc:
                 raise CommandError(exc.message_text) from exc
         if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+            raise CommandError(_("%(file)s: no such file.") % {"file": path})
         user = None
         if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            users = get_user_model().objects.filter(is_active=True)
+            user = users.filter(username=options["user"]).first()
+            if user is None:  # Operator1 = operator1, when that names one user only
+                found = list(users.filter(username__iexact=options["user"])[:2])
+                user = found[0] if len(found) == 1 else None
             if user is None:
-                raise CommandError(f"no active user named {options['user']!r}")
+                raise CommandError(_("No active user named %(name)r.") % {"name": options["user"]})
         by = Actor.system(source=AuditEntry.Source.CLI, user=user)
+        if options["sheet"]:
+            options["sheet"] = self._sheet(path, options["sheet"])
         mapping = self._mapping(options["mapping"], path, options["sheet"])
         if options["dry_run"]:
             try:
@@ -89,9 +96,9 @@ class Command(BaseCommand):
             except FileProblem as exc:
                 raise CommandError(exc.message) from exc
             self._report(summary.as_dict(), rows)
-            self.stdout.write("dry run: nothing was saved")
+            self.stdout.write(_("dry run: nothing was saved"))
             if summary.rejected and not options["accept_valid"]:
-                raise CommandError(f"{summary.rejected} rows rejected", returncode=1)
+                raise CommandError(_("%(n)s rows rejected") % {"n": summary.rejected}, returncode=1)
             return
         try:
             with path.open("rb") as fh:
@@ -108,14 +115,17 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         batch = services.import_check(batch_id=batch.pk)
         if batch.status != Import.Status.PREVIEW:
-            raise CommandError(batch.message or "the file could not be checked")
+            raise CommandError(batch.message or _("The file could not be checked."))
         problem_rows = batch.rows.exclude(problems=[]).order_by("number")[:SHOWN_PROBLEMS]
         self._report(batch.summary, problem_rows)
         summary = batch.summary
         if summary.get("rejected") and not options["accept_valid"]:
             raise CommandError(
-                f"import #{batch.pk}: {summary['rejected']} rows rejected; nothing saved "
-                "(fix them, or give --accept-valid to save the other rows)",
+                _(
+                    "import #%(id)s: %(n)s rows rejected; nothing saved (fix them, or give "
+                    "--accept-valid to save the other rows)"
+                )
+                % {"id": batch.pk, "n": summary["rejected"]},
                 returncode=1,
             )
         try:
@@ -133,18 +143,50 @@ class Command(BaseCommand):
         if batch.status != Import.Status.COMMITTED:
             raise CommandError(f"import #{batch.pk}: {batch.message}", returncode=1)
         self.stdout.write(
-            f"import #{batch.pk} saved: {summary.get('people_new', 0)} people and "
-            f"{summary.get('duties_new', 0)} duties added, {summary.get('people_updated', 0)} "
-            f"people updated, {summary.get('duties_ended', 0)} duties ended"
+            _(
+                "import #%(id)s saved: %(people)s people and %(duties)s duties added, "
+                "%(updated)s people updated, %(ended)s duties ended"
+            )
+            % {
+                "id": batch.pk,
+                "people": summary.get("people_new", 0),
+                "duties": summary.get("duties_new", 0),
+                "updated": summary.get("people_updated", 0),
+                "ended": summary.get("duties_ended", 0),
+            }
         )
 
+    def _sheet(self, path: Path, wanted: str) -> str:
+        """The workbook's sheet named `wanted`, in any case ("data" finds "Data")."""
+        try:
+            with Spreadsheet(path) as book:
+                names = [sheet.name for sheet in book.sheets]
+        except FileProblem as exc:
+            raise CommandError(exc.message) from exc
+        found = [n for n in names if n == wanted] or [
+            n for n in names if n.casefold() == wanted.strip().casefold()
+        ]
+        if len(found) != 1:
+            raise CommandError(
+                _("The file has no sheet named %(name)r; its sheets: %(sheets)s.")
+                % {"name": wanted, "sheets": ", ".join(names)}
+            )
+        return found[0]
+
     def _mapping(self, option: str, path: Path, sheet: str | None) -> dict | None:
-        if option == "auto":
+        if option.strip().lower() == "auto":
             return None
         try:
             given = json.loads(Path(option).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise CommandError(f"cannot read the mapping file {option}: {exc}") from exc
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CommandError(
+                _(
+                    "Cannot read the mapping file %(file)s (%(reason)s); give a JSON file such as "
+                    '{"A": "nik", "B": "name"}, or auto.'
+                )
+                % {"file": option, "reason": reason}
+            ) from exc
         try:
             with Spreadsheet(path) as book:
                 layout = book.layout(sheet or book.default_sheet())
@@ -152,39 +194,47 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         letters = {column_letter(i): str(i) for i in range(len(layout.headers))}
         mapping = {}
+        if not isinstance(given, dict):
+            raise CommandError(
+                _('The mapping file %(file)s must hold one JSON object such as {"A": "nik"}.')
+                % {"file": option}
+            )
         for column, key in given.items():
             index = letters.get(str(column).upper(), str(column))
+            key = str(key).strip().lower()
             if key not in BY_KEY:
-                raise CommandError(f"unknown field {key!r}; fields: {', '.join(BY_KEY)}")
+                raise CommandError(
+                    _("Unknown field %(field)r in the mapping file; fields: %(fields)s.")
+                    % {"field": key, "fields": ", ".join(BY_KEY)}
+                )
             mapping[index] = key
         return mapping
 
     def _report(self, summary: dict, rows) -> None:
+        counts = {
+            k: summary.get(k, 0)
+            for k in ("rows", "new", "updated", "unchanged", "rejected", "warnings", "empty")
+        }
         self.stdout.write(
-            "rows {rows}: new {new}, updated {updated}, unchanged {unchanged}, rejected "
-            "{rejected}; rows with warnings {warnings}; empty rows skipped {empty}".format(
-                **{
-                    k: summary.get(k, 0)
-                    for k in (
-                        "rows",
-                        "new",
-                        "updated",
-                        "unchanged",
-                        "rejected",
-                        "warnings",
-                        "empty",
-                    )
-                }
+            _(
+                "rows %(rows)s: new %(new)s, updated %(updated)s, unchanged %(unchanged)s, "
+                "rejected %(rejected)s; rows with warnings %(warnings)s; empty rows skipped "
+                "%(empty)s"
             )
+            % counts
         )
         if summary.get("start_ruled"):
             self.stdout.write(
-                f"{summary['start_ruled']} rows take their start date (TMT) from --start-date"
+                _("%(n)s rows take their start date (TMT) from --start-date")
+                % {"n": summary["start_ruled"]}
             )
         if summary.get("start_missing"):
             self.stdout.write(
-                f"{summary['start_missing']} rows have no start date (TMT): give --start-date "
-                "sk (the SK date) or --start-date YYYY-MM-DD"
+                _(
+                    "%(n)s rows have no start date (TMT): give --start-date sk (the SK date) or "
+                    "--start-date YYYY-MM-DD"
+                )
+                % {"n": summary["start_missing"]}
             )
         for r in rows:
             for problem in r.problems:

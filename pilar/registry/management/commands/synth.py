@@ -30,6 +30,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from faker import Faker
 from stdnum import numdb
 
@@ -570,27 +571,38 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if os.environ.get("PILAR_ALLOW_SYNTH") != "1":
             raise CommandError(
-                "synth writes a million unaudited rows into this database's registry; it is for "
-                "benchmark databases only. Set PILAR_ALLOW_SYNTH=1 to confirm (bench/ does)."
+                gettext(
+                    "synth writes a million unaudited rows into this database's registry; it is "
+                    "for benchmark databases only. Set PILAR_ALLOW_SYNTH=1 to confirm (bench/ "
+                    "does)."
+                )
             )
         started = time.perf_counter()
         people, dry_run, as_of = o["people"], o["dry_run"], o["as_of"]
         for name, top in (("provinces", 27), ("cities", 29), ("kecamatan", 99), ("kelurahan", 999)):
             if not 1 <= o[name] <= top:
-                raise CommandError(f"--{name} must be between 1 and {top}")
+                raise CommandError(
+                    gettext("--%(name)s must be between 1 and %(top)s.")
+                    % {"name": name, "top": top}
+                )
         if min(people, o["households"], o["activities"]) < 0:
-            raise CommandError("--people, --households and --activities must be 0 or more")
+            raise CommandError(
+                gettext("--people, --households and --activities must be 0 or more.")
+            )
         if (o["households"] or o["activities"]) and not people:
-            raise CommandError("casework needs pillars: give --people with --households")
+            raise CommandError(gettext("Casework needs pillars: give --people with --households."))
         kinds = {k.code: k for k in PillarKind.objects.all()}
         if "PSM" not in kinds:
-            raise CommandError("the pillar kinds are missing: run migrate first")
+            raise CommandError(gettext("The pillar kinds are missing: run `pilar migrate` first."))
         existing = synthetic_provinces()
         if existing and not o["reset"]:
             if people > 0:
                 raise CommandError(
-                    f"synthetic areas already exist (provinces {', '.join(existing)}); "
-                    "pass --reset to delete the synthetic rows and generate them again"
+                    gettext(
+                        "Synthetic areas already exist (provinces %(codes)s); pass --reset to "
+                        "delete the synthetic rows and generate them again."
+                    )
+                    % {"codes": ", ".join(existing)}
                 )
             self.stdout.write("synth: synthetic areas already exist; nothing to do")
             return

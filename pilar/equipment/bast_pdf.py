@@ -279,7 +279,8 @@ class _Bast:
         witnesses = h.witness_list()
         if not witnesses:
             return
-        width = doc.width / WITNESSES_PER_ROW
+        # One or two witnesses share the page width: a name with its degrees stays on one line.
+        width = doc.width / min(WITNESSES_PER_ROW, len(witnesses))
 
         def row_height(row) -> float:
             return max(signature_height(doc, width, 1, n, p) for n, p in row)

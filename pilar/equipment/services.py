@@ -916,17 +916,28 @@ def line_correct(
     lost) more than would remain handed to them: that return is corrected first."""
     errors: dict[str, list] = {}
     _locked_items([line.item_id])
-    line = HandoverLine.objects.select_for_update().select_related("person", "item").get(pk=line.pk)
+    line = (
+        HandoverLine.objects.select_for_update()
+        .select_related("person", "item", "handover")
+        .get(pk=line.pk)
+    )
     reason = _clean_reason(errors, reversal_reason)
     _refuse_reversed(errors, line)
     if amend:
         note = " ".join((note or "").split())
         _positive(errors, "quantity", quantity)
         _check_handed_condition(errors, "condition", condition, note, "")
-        if not errors and (quantity, condition, note) == (line.quantity, line.condition, line.note):
-            _add(
-                errors, "quantity", _("Nothing differs from the line as recorded; change a value.")
-            )
+        same = (quantity, condition, note) == (line.quantity, line.condition, line.note)
+        if not errors and same:
+            _add(errors, "quantity", _("Nothing differs from the line as recorded; change one."))
+        extra = quantity - line.quantity if isinstance(quantity, int) else 0
+        if not errors and extra > 0:
+            # Handing more: the extra must be in stock on the BAST's date and every day after.
+            stock: dict[str, list] = {}
+            day = line.handover.handed_on
+            _stock_errors(stock, {line.item_id: extra}, day, {line.item_id: line.item})
+            for message in stock.get("lines", []) + stock.get("handed_on", []):
+                _add(errors, "quantity", message)
     if errors:
         raise ValidationError(errors)
     _mark_reversed(by, line, reason)

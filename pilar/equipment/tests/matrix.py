@@ -2,9 +2,9 @@
 
 The records: a vest and a radio in stock; a BAST handing a radio to a1 (kecamatan A, the
 `pillar` user themself), who returned it damaged. Corrections and repair records are written by
-the office (admin, operator) only. coordinator_a sees the BAST and a1, coordinator_b does not (404); the
-BAST's PDF lists every receiver and is printed by the office (others 403). Viewers and users
-without a role have no equipment capability (403).
+the office (admin, operator) only. coordinator_a sees the BAST and a1, coordinator_b does not
+(404); the BAST's PDF lists every receiver and is printed by the office (others 403). Viewers
+and users without a role have no equipment capability (403).
 """
 
 from __future__ import annotations

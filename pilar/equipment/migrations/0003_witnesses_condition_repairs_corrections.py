@@ -40,7 +40,7 @@ def join_witnesses(apps, schema_editor):
     Handover = apps.get_model("equipment", "Handover")
     Witness = apps.get_model("equipment", "HandoverWitness")
     for handover in Handover.objects.all().iterator():
-        rows = Witness.objects.filter(handover=handover).order_by("order")
+        rows = Witness.objects.filter(handover_id=handover.pk).order_by("order")
         text = "\n".join(", ".join(p for p in (w.name, w.position) if p) for w in rows)
         if text:
             Handover.objects.filter(pk=handover.pk).update(witnesses_old=text)

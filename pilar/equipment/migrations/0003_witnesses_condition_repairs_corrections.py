@@ -187,8 +187,4 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('note', ''), _negated=True), name='repair_has_note'),
         ),
         migrations.RunPython(split_witnesses, join_witnesses),
-        migrations.RemoveField(
-            model_name='handover',
-            name='witnesses_old',
-        ),
     ]

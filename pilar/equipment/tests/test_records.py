@@ -447,3 +447,61 @@ def test_corrections_are_the_office_s(client, actors, stocked, people, by):
         assert response.status_code == 403, role
     line.refresh_from_db()
     assert line.in_force
+
+
+def test_a_damaged_return_already_repaired_is_not_reversed(stocked, people, by):
+    radio, a1 = stocked["radio"], people["a1"]
+    hand(by, a1, radio)
+    returned = give_back(by, a1, radio, condition="damaged", reason="Antena patah")
+    services.repair_record(
+        by=by,
+        item=radio,
+        quantity=1,
+        outcome="repaired",
+        done_on=D(2024, 11, 3),
+        note="Antena diganti",
+        done_by="Bengkel",
+    )
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        services.return_correct(by=by, record=returned, reversal_reason="Salah")
+    assert "repair records" in " ".join(exc.value.message_dict["record"])
+    assert counts() == before and Return.objects.get().in_force
+
+
+def test_corrections_and_repairs_through_the_api(client, actors, stocked, people, by):
+    radio, a1 = stocked["radio"], people["a1"]
+    handover = hand(by, a1, radio, quantity=2)
+    line = handover.lines.get()
+    login(client, actors["operator"])
+    url = f"/api/v1/equipment/handover-lines/{line.pk}/correction"
+    body = {"reversal_reason": "Diketik 2", "amend": True, "quantity": 1, "condition": "new"}
+    made = client.post(url, body, content_type="application/json")
+    assert made.status_code == 201
+    lines = {row["id"]: row for row in made.json()["lines"]}
+    assert not lines[line.pk]["in_force"] and lines[line.pk]["reversal_reason"] == "Diketik 2"
+    new_id = lines[line.pk]["replaced_by_id"]
+    assert lines[new_id]["in_force"] and lines[new_id]["quantity"] == 1
+    again = client.post(url, body, content_type="application/json")
+    assert again.status_code == 400 and "cannot be reversed" in again.json()["message"]
+    returned = give_back(by, a1, radio, condition="damaged", reason="Antena patah")
+    repair = client.post(
+        f"/api/v1/equipment/items/{radio.pk}/repairs",
+        {
+            "quantity": 1,
+            "outcome": "written_off",
+            "done_on": "2024-11-02",
+            "note": "Tidak bisa diperbaiki",
+            "done_by": "Bengkel",
+        },
+        content_type="application/json",
+    )
+    assert repair.status_code == 201
+    item = client.get(f"/api/v1/equipment/items/{radio.pk}").json()
+    assert (item["written_off"], item["awaiting_repair"], item["in_stock"]) == (1, 0, 2)
+    refused = client.post(
+        f"/api/v1/equipment/returns/{returned.pk}/correction",
+        {"reversal_reason": "Salah"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and Return.objects.get().in_force

@@ -14,7 +14,15 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.equipment import services
 from pilar.equipment.access import people_in_scope
-from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
+from pilar.equipment.models import (
+    Handover,
+    HandoverLine,
+    HandoverWitness,
+    Item,
+    Repair,
+    Return,
+    StockReceipt,
+)
 from pilar.equipment.selectors import (
     CatalogFilter,
     Figures,
@@ -71,8 +79,13 @@ class ItemOut(Schema):
     returned_good: int
     returned_damaged: int
     lost: int
+    repaired: int
+    written_off: int
+    awaiting_repair: int = Field(description="returned damaged − repaired − written off")
     held: int
-    in_stock: int = Field(description="received − handed over + returned good or damaged")
+    in_stock: int = Field(
+        description="available to hand over: received − handed over + returned good + repaired"
+    )
 
 
 class ItemIn(Body):
@@ -99,6 +112,9 @@ def _item_out(item: Item, f: Figures) -> ItemOut:
         returned_good=f.returned_good,
         returned_damaged=f.returned_damaged,
         lost=f.lost,
+        repaired=f.repaired,
+        written_off=f.written_off,
+        awaiting_repair=f.awaiting_repair,
         held=f.held,
         in_stock=f.in_stock,
     )
@@ -177,7 +193,24 @@ def create_receipt(request, payload: ReceiptIn):
 # --- handovers ---------------------------------------------------------------------------------
 
 
-class HandoverLineOut(Schema):
+class Correction(Schema):
+    in_force: bool = Field(description="False once reversed (the row no longer counts)")
+    reversed_at: datetime.datetime | None
+    reversal_reason: str
+    replaced_by_id: int | None
+
+
+def _correction(row) -> dict:
+    return {
+        "in_force": row.reversed_at is None,
+        "reversed_at": row.reversed_at,
+        "reversal_reason": row.reversal_reason,
+        "replaced_by_id": row.replaced_by_id,
+    }
+
+
+class HandoverLineOut(Correction):
+    id: int
     person_id: int
     person_name: str
     masked_nik: str
@@ -186,6 +219,13 @@ class HandoverLineOut(Schema):
     quantity: int
     unit: str
     condition: str
+    note: str
+
+
+class Witness(Body):
+    columns = (HandoverWitness,)
+    name: str = Field(description='Whole, degrees included: "Dra. Rina Marlina, S.Sos, M.Si"')
+    position: str = ""
 
 
 class HandoverOut(Schema):
@@ -195,7 +235,7 @@ class HandoverOut(Schema):
     place: str
     giver_name: str
     giver_title: str
-    witnesses: list[str]
+    witnesses: list[Witness]
     training_event_id: int | None
     note: str
 
@@ -212,21 +252,22 @@ class LineIn(Body):
     person_id: int
     item_id: int
     quantity: int
-    condition: str = "new"
+    condition: str = Field("new", description="new, good or damaged (with a note)")
+    note: str = ""
 
 
 class BastIn(Body):
     columns = (Handover,)
     giver_name: str
     giver_title: str = ""
-    witnesses: list[str] = Field([], description='Each "name, position".')
+    witnesses: list[Witness] = Field([], max_length=10)
     place: str = ""
     note: str = ""
 
 
 class HandoverIn(BastIn):
     handed_on: datetime.date
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(max_length=services.MAX_LINES)
 
 
 class EventItemIn(Body):
@@ -248,7 +289,7 @@ def _handover_out(h: Handover) -> dict:
         "place": h.place,
         "giver_name": h.giver_name,
         "giver_title": h.giver_title,
-        "witnesses": [line for line in h.witnesses.splitlines() if line.strip()],
+        "witnesses": [{"name": n, "position": p} for n, p in h.witness_list()],
         "training_event_id": h.training_event_id,
         "note": h.note,
     }
@@ -260,6 +301,9 @@ def _detail(request, h: Handover) -> HandoverDetailOut:
         **_handover_out(h),
         lines=[
             HandoverLineOut(
+                id=line.pk,
+                **_correction(line),
+                note=line.note,
                 person_id=line.person_id,
                 person_name=line.person.name,
                 masked_nik=line.person.masked_nik,
@@ -333,6 +377,7 @@ def create_handover(request, payload: HandoverIn):
             _item(line.item_id, f"lines.{n}.item_id"),
             line.quantity,
             line.condition,
+            line.note,
         )
         for n, line in enumerate(payload.lines)
     ]
@@ -344,7 +389,7 @@ def create_handover(request, payload: HandoverIn):
 # --- returns and holdings -------------------------------------------------------------------------
 
 
-class ReturnOut(Schema):
+class ReturnOut(Correction):
     id: int
     person_id: int
     person_name: str
@@ -380,6 +425,7 @@ def _return_out(r) -> ReturnOut:
         returned_on=r.returned_on,
         reason=r.reason,
         received_by=r.received_by,
+        **_correction(r),
     )
 
 
@@ -487,3 +533,93 @@ def list_mine(request):
     if not request.user.person_id:
         return []  # an account not linked to a person holds nothing (the page says so)
     return [_holding_out(r) for r in person_holdings(Person(pk=request.user.person_id))]
+
+
+# --- repairs and corrections ---------------------------------------------------------------
+
+
+class RepairIn(Body):
+    columns = (Repair,)
+    quantity: int
+    outcome: Repair.Outcome
+    done_on: datetime.date
+    note: str
+    done_by: str
+
+
+class RepairOut(Schema):
+    id: int
+    item_id: int
+    quantity: int
+    outcome: str
+    done_on: datetime.date
+    note: str
+    done_by: str
+
+
+@router.post(
+    "/items/{item_id}/repairs",
+    response={201: RepairOut},
+    summary="Record items returned damaged as repaired (available again) or written off",
+)
+def create_repair(request, item_id: Id, payload: RepairIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    item = get_object_or_404(Item, pk=item_id)
+    r = services.repair_record(by=_actor(request), item=item, **payload.dict())
+    return Status(
+        201,
+        RepairOut(
+            id=r.pk,
+            item_id=r.item_id,
+            quantity=r.quantity,
+            outcome=r.outcome,
+            done_on=r.done_on,
+            note=r.note,
+            done_by=r.done_by,
+        ),
+    )
+
+
+class LineCorrectionIn(Body):
+    columns = (HandoverLine,)
+    reversal_reason: str
+    amend: bool = Field(False, description="False: reverse the line; True: replace it")
+    quantity: int | None = None
+    condition: str = ""
+    note: str = ""
+
+
+class ReturnCorrectionIn(Body):
+    columns = (Return,)
+    reversal_reason: str
+    amend: bool = Field(False, description="False: reverse the return; True: replace it")
+    quantity: int | None = None
+    condition: str = ""
+    returned_on: datetime.date | None = None
+    reason: str = ""
+    received_by: str = ""
+
+
+@router.post(
+    "/handover-lines/{line_id}/correction",
+    response={201: HandoverDetailOut},
+    summary="Reverse or amend a handover line saved by mistake (with a reason)",
+)
+def correct_line(request, line_id: Id, payload: LineCorrectionIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    line = get_object_or_404(HandoverLine.objects.visible_to(request.user), pk=line_id)
+    services.line_correct(by=_actor(request), line=line, **payload.dict())
+    return Status(201, _detail(request, line.handover))
+
+
+@router.post(
+    "/returns/{return_id}/correction",
+    response={201: list[ReturnOut]},
+    summary="Reverse or amend a return saved by mistake (with a reason)",
+)
+def correct_return(request, return_id: Id, payload: ReturnCorrectionIn):
+    _require(request, Capability.EQUIPMENT_EDIT)
+    record = get_object_or_404(Return.objects.visible_to(request.user), pk=return_id)
+    new = services.return_correct(by=_actor(request), record=record, **payload.dict())
+    record.refresh_from_db()
+    return Status(201, [_return_out(r) for r in (record, new) if r is not None])

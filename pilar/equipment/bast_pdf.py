@@ -4,7 +4,10 @@ receiver (PIHAK KEDUA, or the receivers listed in the lampiran for a handover at
 event), the items, and signature blocks for the giver, the receiver and the witnesses.
 
 NIKs are printed masked: the document is handed around a hall and filed, and the receiver is
-identified by name, duty and signature.
+identified by name, duty and signature. Names are printed whole as entered, degrees and commas
+included ("Dra. Rina Marlina, S.Sos, M.Si"), wrapped within their signature block, with the
+position on its own line(s) under the name. Only lines in force are printed: a line reversed
+since is left out and named in a note (docs/EQUIPMENT.md).
 """
 
 from __future__ import annotations
@@ -20,11 +23,51 @@ from reportlab.lib.units import mm
 from pilar.equipment.models import Condition, Handover, HandoverLine
 from pilar.lib.money import terbilang
 from pilar.lib.nik import mask_nik
-from pilar.lib.pdf import SIGNATURE_HEIGHT, Cell, Column, Document, Table
+from pilar.lib.pdf import SIGNATURE_HEIGHT, Cell, Column, Document, Table, wrap
 from pilar.registry.models import Assignment
 
-CONDITIONS = {Condition.NEW: "Baru", Condition.GOOD: "Baik"}
+CONDITIONS = {Condition.NEW: "Baru", Condition.GOOD: "Baik", Condition.DAMAGED: "Rusak"}
 WITNESSES_PER_ROW = 3
+NAME_SIZE = 9
+
+
+def _signature_lines(doc: Document, width: float, name: str, note: str):
+    inner = width - 4 * mm
+    names = wrap(name, inner, doc.bold, NAME_SIZE) if name else []
+    notes = wrap(note, inner, doc.regular, NAME_SIZE * 0.9) if note else []
+    return names, notes
+
+
+def signature_height(doc: Document, width: float, heading: int, name: str, note: str) -> float:
+    names, notes = _signature_lines(doc, width, name, note)
+    return heading * NAME_SIZE * 1.4 + 20 * mm + (len(names) + len(notes) + 1) * NAME_SIZE * 1.4
+
+
+def signature(doc: Document, x, top, width, *, heading, name: str, note: str = "") -> float:
+    """A signature block like `Document.signature`, with the name (bold, underlined) and the
+    position under it each wrapped within `width`: a witness's name of 200 characters with its
+    degrees stays whole and inside its block. Returns the y below the block."""
+    size = NAME_SIZE
+    middle = x + width / 2
+    y = top
+    for line in heading:
+        y -= size * 1.4
+        doc.text(middle, y, line, size=size, align="center")
+    y -= 20 * mm
+    names, notes = _signature_lines(doc, width, name, note)
+    if not names:
+        doc.text(middle, y, "(" + "." * 48 + ")", size=size, align="center")
+    for n, line in enumerate(names):
+        if n:
+            y -= size * 1.3
+        doc.text(middle, y, line, size=size, bold=True, align="center")
+        half = doc.canvas.stringWidth(line, doc.bold, size) / 2
+        doc.canvas.setLineWidth(0.5)
+        doc.canvas.line(middle - half, y - 1.2, middle + half, y - 1.2)
+    for line in notes:
+        y -= size * 1.4
+        doc.text(middle, y, line, size=size * 0.9, align="center")
+    return y - size
 
 
 def number_in_words(n: int) -> str:
@@ -67,8 +110,14 @@ def bast_pdf(handover: Handover) -> bytes:
 class _Bast:
     def __init__(self, handover: Handover):
         self.h = handover
+        self.reversed = list(
+            HandoverLine.objects.filter(handover=handover, reversed_at__isnull=False)
+            .select_related("person", "item")
+            .order_by("pk")
+        )
         self.lines = list(
-            HandoverLine.objects.filter(handover=handover)
+            HandoverLine.objects.in_force()
+            .filter(handover=handover)
             .select_related("person", "item")
             .order_by("person__name", "person_id", "item__name", "pk")
         )
@@ -142,6 +191,12 @@ class _Bast:
         )
         if h.note:
             doc.paragraph(f"Catatan: {h.note}", size=10)
+        for line in self.reversed:
+            doc.paragraph(
+                f"Koreksi: {line.quantity} {line.item.unit} {line.item.name} untuk "
+                f"{line.person.name} dibatalkan ({line.reversal_reason}).",
+                size=9,
+            )
         doc.paragraph(
             "Demikian berita acara ini dibuat dengan sebenarnya untuk dipergunakan sebagaimana "
             "mestinya.",
@@ -173,6 +228,17 @@ class _Bast:
         table.header()
         for n, (item, total, each) in enumerate((v for _k, v in sorted(totals.items())), start=1):
             note = f"Kode aset: {item.asset_code}" if item.asset_code else ""
+            damage = "; ".join(
+                sorted(
+                    {
+                        line.note
+                        for line in self.lines
+                        if line.item_id == item.pk and line.condition == Condition.DAMAGED
+                    }
+                )
+            )
+            if damage:
+                note = f"{note}; Rusak: {damage}" if note else f"Rusak: {damage}"
             if not self.single and len(each) == 1:
                 per = f"{next(iter(each))} {item.unit} per orang"
                 note = f"{note}; {per}" if note else per
@@ -188,16 +254,20 @@ class _Bast:
 
     def _signatures(self) -> None:
         doc, h = self.doc, self.h
-        doc.need(SIGNATURE_HEIGHT + 8 * mm)
-        top = doc.y - 4 * mm
         half = doc.width / 2
+        doc.need(
+            max(SIGNATURE_HEIGHT, signature_height(doc, half, 3, h.giver_name, h.giver_title))
+            + 8 * mm
+        )
+        top = doc.y - 4 * mm
         city_day = f"{settings.PILAR_OFFICE_CITY}, {self._long(h.handed_on)}"
         receiver = self.people[0].name if self.single else ""
         receiver_heading = ["PIHAK KEDUA", "Yang menerima,"]
         if not self.single:
             receiver_heading = ["PIHAK KEDUA", "Para penerima (tanda tangan pada lampiran)"]
-        doc.signature(doc.left, top, half, heading=["", *receiver_heading], name=receiver)
-        bottom = doc.signature(
+        left = signature(doc, doc.left, top, half, heading=["", *receiver_heading], name=receiver)
+        bottom = signature(
+            doc,
             doc.left + half,
             top,
             half,
@@ -205,25 +275,30 @@ class _Bast:
             name=h.giver_name,
             note=h.giver_title,
         )
-        doc.y = bottom
+        doc.y = min(left, bottom)
         witnesses = h.witness_list()
         if not witnesses:
             return
-        doc.need(SIGNATURE_HEIGHT + 10 * mm)
+        # One or two witnesses share the page width: a name with its degrees stays on one line.
+        width = doc.width / min(WITNESSES_PER_ROW, len(witnesses))
+
+        def row_height(row) -> float:
+            return max(signature_height(doc, width, 1, n, p) for n, p in row)
+
+        doc.need(row_height(witnesses[:WITNESSES_PER_ROW]) + 10 * mm)
         doc.y -= 4 * mm
         doc.title("Saksi-saksi:", size=10)
         for start in range(0, len(witnesses), WITNESSES_PER_ROW):
             row = witnesses[start : start + WITNESSES_PER_ROW]
-            doc.need(SIGNATURE_HEIGHT)
-            width = doc.width / WITNESSES_PER_ROW
+            doc.need(row_height(row))
             left = doc.left + (doc.width - width * len(row)) / 2
             lowest = doc.y
             for i, (name, position) in enumerate(row, start=start + 1):
                 x = left + (i - start - 1) * width
                 lowest = min(
                     lowest,
-                    doc.signature(
-                        x, doc.y, width, heading=[f"Saksi {i}"], name=name, note=position
+                    signature(
+                        doc, x, doc.y, width, heading=[f"Saksi {i}"], name=name, note=position
                     ),
                 )
             doc.y = lowest

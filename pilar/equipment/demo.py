@@ -19,7 +19,10 @@ from pilar.registry.models import Assignment, Person
 
 D = datetime.date
 GIVER = ("Drs. Hendri Yusman", "Kepala Bidang Perlindungan dan Jaminan Sosial")
-WITNESSES = [("Rina Marlina, S.Sos", "Kepala Seksi Linjamsos"), ("Yusrizal", "Pengurus Barang")]
+WITNESSES = [
+    ("Dra. Rina Marlina, S.Sos, M.Si", "Kepala Seksi Linjamsos"),
+    ("Yusrizal", "Pengurus Barang"),
+]
 
 
 def load_equipment(

@@ -24,8 +24,11 @@ def catalog_headers() -> list[str]:
         _("Returned in good condition"),
         _("Returned damaged"),
         _("Lost"),
+        _("Repaired"),
+        _("Written off"),
+        _("Awaiting repair"),
         _("Held"),
-        _("In stock"),
+        _("Available in stock"),
     ]
 
 
@@ -43,6 +46,9 @@ def catalog_rows(rows: Iterable[tuple]) -> Iterator[list]:
             f.returned_good,
             f.returned_damaged,
             f.lost,
+            f.repaired,
+            f.written_off,
+            f.awaiting_repair,
             f.held,
             f.in_stock,
         ]
@@ -54,6 +60,7 @@ def handover_headers() -> list[str]:
         _("Date of handover"),
         _("Place"),
         _("Handed over by"),
+        _("Witnesses"),
         _("Training event"),
         _("Receivers"),
     ]
@@ -66,6 +73,7 @@ def handover_rows(handovers: Iterable[Handover]) -> Iterator[list]:
             h.handed_on,
             h.place,
             h.giver_name,
+            "; ".join(f"{n} ({p})" if p else n for n, p in h.witness_list()),
             h.training_event.display_title if h.training_event else "",
             h.line_count,
         ]
@@ -111,6 +119,7 @@ def return_headers() -> list[str]:
         _("Condition"),
         _("Reason"),
         _("Received by"),
+        _("Correction"),
     ]
 
 
@@ -126,4 +135,13 @@ def return_rows(returns: Iterable[Return]) -> Iterator[list]:
             r.get_condition_display(),
             r.reason,
             r.received_by,
+            _correction(r),
         ]
+
+
+def _correction(row) -> str:
+    if row.reversed_at is None:
+        return ""
+    if row.replaced_by_id:
+        return _("Amended: %(reason)s") % {"reason": row.reversal_reason}
+    return _("Reversed: %(reason)s") % {"reason": row.reversal_reason}

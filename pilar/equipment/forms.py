@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pilar.accounts.access import Capability, area_scope
-from pilar.equipment.models import Condition, Item, Return
+from pilar.equipment.models import Condition, HandoverLine, HandoverWitness, Item, Repair, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
-from pilar.equipment.services import MAX_QUANTITY
+from pilar.equipment.services import MAX_QUANTITY, MAX_WITNESSES
 from pilar.lib import params
 from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.regions.choices import for_filter
@@ -218,15 +218,33 @@ class BastForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     giver_name = forms.CharField(label=_("Handed over by"), max_length=150)
     giver_title = forms.CharField(label=_("Giver's position"), max_length=150, required=False)
-    witnesses = forms.CharField(
-        label=_("Witnesses"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One per line: name, then position after a comma."),
-    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class WitnessForm(forms.Form):
+    name = forms.CharField(
+        label=_("Witness's name"),
+        max_length=HandoverWitness._meta.get_field("name").max_length,
+        required=False,
+        help_text=_("Whole, with degrees: Dra. Rina Marlina, S.Sos, M.Si"),
+    )
+    position = forms.CharField(
+        label=_("Witness's position"),
+        max_length=HandoverWitness._meta.get_field("position").max_length,
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("position") and not data.get("name"):
+            self.add_error("name", _("Give the witness's name, not only the position."))
+        return data
+
+    def pair(self):
+        name = self.cleaned_data.get("name")
+        return (name, self.cleaned_data.get("position") or "") if name else None
 
 
 class HandoverLineForm(forms.Form):
@@ -239,8 +257,14 @@ class HandoverLineForm(forms.Form):
     )
     condition = forms.ChoiceField(
         label=_("Condition"),
-        choices=[(Condition.NEW, Condition.NEW.label), (Condition.GOOD, Condition.GOOD.label)],
+        choices=HandoverLine._meta.get_field("condition").choices,
         initial=Condition.NEW,
+    )
+    note = forms.CharField(
+        label=_("Condition note"),
+        max_length=HandoverLine._meta.get_field("note").max_length,
+        required=False,
+        help_text=_("Required when damaged: what is wrong."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -254,16 +278,72 @@ class HandoverLineForm(forms.Form):
             raise forms.ValidationError(_("Choose both the receiver and the item, or neither."))
         if all(filled) and not data.get("quantity"):
             self.add_error("quantity", _("Give how many."))
+        if all(filled) and data.get("condition") == Condition.DAMAGED and not data.get("note"):
+            self.add_error("note", _("Say what is damaged."))
         return data
 
     def line(self):
         data = self.cleaned_data
         if not data.get("person"):
             return None
-        return (data["person"], data["item"], data["quantity"], data["condition"])
+        return (data["person"], data["item"], data["quantity"], data["condition"], data["note"])
 
 
-HandoverLineFormSet = forms.formset_factory(HandoverLineForm, extra=4, max_num=200)
+# A BAST made by hand lists at most this many lines (a training event's BAST is made from its
+# attendance instead); the form grows one line at a time (docs/EQUIPMENT.md).
+MAX_FORM_LINES = 200
+FIRST_LINES = 4
+FIRST_WITNESSES = 2
+
+
+class _BoundedFormSet(forms.BaseFormSet):
+    what = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "too_many_forms": self.too_many % {"max": self.max_num},
+        }
+
+
+class _LineFormSet(_BoundedFormSet):
+    too_many = _("A BAST made here lists at most %(max)s lines; split it into several BASTs.")
+
+
+class _WitnessFormSet(_BoundedFormSet):
+    too_many = _("A BAST has at most %(max)s witnesses.")
+
+
+def line_formset(extra: int = FIRST_LINES):
+    return forms.formset_factory(
+        HandoverLineForm,
+        formset=_LineFormSet,
+        extra=extra,
+        max_num=MAX_FORM_LINES,
+        absolute_max=MAX_FORM_LINES,
+        validate_max=True,
+    )
+
+
+def witness_formset(extra: int = FIRST_WITNESSES):
+    return forms.formset_factory(
+        WitnessForm,
+        formset=_WitnessFormSet,
+        extra=extra,
+        max_num=MAX_WITNESSES,
+        absolute_max=MAX_WITNESSES,
+        validate_max=True,
+    )
+
+
+HandoverLineFormSet = line_formset()
+WitnessFormSet = witness_formset()
+
+
+def raw_rows(formset) -> list[dict]:
+    """What was typed in each form of a bound `formset`, unvalidated, to show it again."""
+    return [{name: form[name].value() for name in form.fields} for form in formset.forms]
 
 
 class FromEventForm(BastForm):
@@ -343,3 +423,91 @@ class ReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
         if held_items is not None:
             self.fields["item"].queryset = Item.objects.filter(pk__in=held_items)
+
+
+class RepairForm(forms.Form):
+    quantity = IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Repair.Outcome.choices)
+    done_on = DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=Repair._meta.get_field("note").max_length,
+        help_text=_("E.g. antenna replaced; or why it is beyond repair."),
+    )
+    done_by = forms.CharField(
+        label=_("Repaired or assessed by"), max_length=Repair._meta.get_field("done_by").max_length
+    )
+
+
+REVERSE, AMEND = "reverse", "amend"
+
+
+class _CorrectionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Correction"),
+        widget=forms.RadioSelect,
+        choices=[
+            (REVERSE, _("Reverse: the record was a mistake and counts no more")),
+            (AMEND, _("Amend: replace it with the values below")),
+        ],
+        initial=REVERSE,
+    )
+    reversal_reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=HandoverLine._meta.get_field("reversal_reason").max_length,
+        help_text=_("Kept with the record and in the audit log."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == AMEND:
+            for name in self.amend_required:
+                if data.get(name) in (None, ""):
+                    self.add_error(name, _("Give the corrected value."))
+        return data
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        return {
+            "reversal_reason": data.pop("reversal_reason"),
+            "amend": data.pop("action") == AMEND,
+            **(data if self.cleaned_data["action"] == AMEND else {}),
+        }
+
+
+class LineCorrectionForm(_CorrectionForm):
+    amend_required = ["quantity", "condition"]
+    quantity = IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, required=False
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        choices=HandoverLine._meta.get_field("condition").choices,
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Condition note"),
+        max_length=HandoverLine._meta.get_field("note").max_length,
+        required=False,
+    )
+
+
+class ReturnCorrectionForm(_CorrectionForm):
+    amend_required = ["quantity", "condition", "returned_on"]
+    quantity = IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, required=False
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition"), choices=Return._meta.get_field("condition").choices, required=False
+    )
+    returned_on = DateField(label=_("Date returned"), widget=DateInput(), required=False)
+    reason = forms.CharField(
+        label=_("Reason (damaged or lost)"),
+        max_length=Return._meta.get_field("reason").max_length,
+        required=False,
+    )
+    received_by = forms.CharField(
+        label=_("Received by"),
+        max_length=Return._meta.get_field("received_by").max_length,
+        required=False,
+    )

@@ -7,7 +7,15 @@ Quantities are never stored as a running balance: for each item
     held     = handed over − returned (whatever the condition)
     lost     = returned as lost
 
-so stock = received − held − lost always. Every write goes through `pilar.equipment.services`,
+so stock = received − held − lost always. Items returned damaged are in the store but not
+available to hand over until a `Repair` says they were repaired (or written off):
+
+    available       = received − handed over + returned good + repaired
+    awaiting repair = returned damaged − repaired − written off
+
+A handover line or a return saved by mistake is never edited: it is reversed (and, for an
+amendment, replaced by a new row) with a reason; the reversed row stays visible and counts no
+more (`in_force()`). See docs/EQUIPMENT.md. Every write goes through `pilar.equipment.services`,
 which locks the item's row before checking stock, so two handovers can't give the same vest.
 Who may see what is in `pilar.equipment.access`.
 """
@@ -105,9 +113,6 @@ class Handover(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
     giver_name = models.CharField(_("handed over by"), max_length=150)
     giver_title = models.CharField(_("giver's position"), max_length=150, blank=True)
-    witnesses = models.TextField(
-        _("witnesses"), blank=True, help_text=_("One per line: name, then position after a comma.")
-    )
     training_event = models.ForeignKey(
         "trainings.TrainingEvent",
         verbose_name=_("at training event"),
@@ -136,13 +141,31 @@ class Handover(models.Model):
         return self.number
 
     def witness_list(self) -> list[tuple[str, str]]:
-        """The witnesses as (name, position) pairs."""
-        pairs = []
-        for line in self.witnesses.splitlines():
-            name, _sep, position = line.partition(",")
-            if name.strip():
-                pairs.append((name.strip(), position.strip()))
-        return pairs
+        """The witnesses as (name, position) pairs, in their order."""
+        return [(w.name, w.position) for w in self.witnesses.all()]
+
+
+class HandoverWitness(models.Model):
+    """A witness of a BAST: the name whole, as written (degrees, commas and dots included:
+    "Dra. Rina Marlina, S.Sos, M.Si"), and the position apart."""
+
+    handover = models.ForeignKey(
+        Handover, on_delete=models.CASCADE, related_name="witnesses", verbose_name=_("BAST")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("witness's name"), max_length=200)
+    position = models.CharField(_("witness's position"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["handover", "order"]
+        verbose_name = _("witness")
+        verbose_name_plural = _("witnesses")
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "order"], name="handover_witness_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.position})" if self.position else self.name
 
 
 class Condition(models.TextChoices):
@@ -152,15 +175,48 @@ class Condition(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class HandoverLineQuerySet(models.QuerySet):
+class CorrectableQuerySet(models.QuerySet):
+    def in_force(self):
+        """The rows not reversed: what the figures count."""
+        return self.filter(reversed_at__isnull=True)
+
+
+class Correctable(models.Model):
+    """A record corrected on the record: reversed with a reason (and, for an amendment, replaced
+    by a new row that `replaced_by` points to). Nothing else of the row ever changes."""
+
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_reason = models.CharField(_("reason for the correction"), max_length=250, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_force(self) -> bool:
+        return self.reversed_at is None
+
+
+class HandoverLineQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> HandoverLineQuerySet:
         from pilar.equipment.access import line_scope_q
 
         return self.filter(line_scope_q(user))
 
 
-class HandoverLine(models.Model):
-    """So many of an item, in a condition, handed to one person under a BAST."""
+class HandoverLine(Correctable):
+    """So many of an item, in a condition, handed to one person under a BAST. An item is handed
+    new, good, or damaged (with a note saying what is wrong); never "lost"."""
 
     handover = models.ForeignKey(
         Handover, verbose_name=_("BAST"), on_delete=models.PROTECT, related_name="lines"
@@ -175,8 +231,15 @@ class HandoverLine(models.Model):
     condition = models.CharField(
         _("condition"),
         max_length=8,
-        choices=[(Condition.NEW, Condition.NEW.label), (Condition.GOOD, Condition.GOOD.label)],
+        choices=[
+            (Condition.NEW, Condition.NEW.label),
+            (Condition.GOOD, Condition.GOOD.label),
+            (Condition.DAMAGED, Condition.DAMAGED.label),
+        ],
         default=Condition.NEW,
+    )
+    note = models.CharField(
+        _("condition note"), max_length=250, blank=True, help_text=_("Required when damaged.")
     )
 
     objects = HandoverLineQuerySet.as_manager()
@@ -188,7 +251,16 @@ class HandoverLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="handover_quantity_positive"),
             models.UniqueConstraint(
-                fields=["handover", "person", "item"], name="handover_line_once"
+                fields=["handover", "person", "item"],
+                condition=Q(reversed_at__isnull=True),
+                name="handover_line_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition="damaged") | ~Q(note=""), name="handover_damage_has_note"
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
+                name="handover_line_reversal_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["person", "item"], name="handover_line_person_item")]
@@ -197,14 +269,14 @@ class HandoverLine(models.Model):
         return f"{self.quantity} {self.item.unit} {self.item} → {self.person}"
 
 
-class ReturnQuerySet(models.QuerySet):
+class ReturnQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> ReturnQuerySet:
         from pilar.equipment.access import return_scope_q
 
         return self.filter(return_scope_q(user))
 
 
-class Return(models.Model):
+class Return(Correctable):
     """Items a person gave back (good or damaged), or reported lost (with a reason)."""
 
     person = models.ForeignKey(
@@ -244,8 +316,50 @@ class Return(models.Model):
             models.CheckConstraint(
                 condition=Q(condition="good") | ~Q(reason=""), name="return_damage_has_reason"
             ),
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
+                name="return_reversal_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["person", "item"], name="return_person_item")]
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.item.unit} {self.item} ← {self.person}"
+
+
+class Repair(models.Model):
+    """What became of items returned damaged: repaired (available again) or written off (gone
+    from the store). Until then they are in the store but not available to hand over."""
+
+    class Outcome(models.TextChoices):
+        REPAIRED = "repaired", _("Repaired, available again")
+        WRITTEN_OFF = "written_off", _("Beyond repair, written off")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="repairs"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    done_on = models.DateField(_("date"))
+    note = models.CharField(
+        _("note"), max_length=250, help_text=_("What was done, e.g. antenna replaced.")
+    )
+    done_by = models.CharField(
+        _("repaired or assessed by"), max_length=150, help_text=_("Who repaired or assessed it.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-done_on", "-pk"]
+        verbose_name = _("repair")
+        verbose_name_plural = _("repairs")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="repair_quantity_positive"),
+            models.CheckConstraint(condition=~Q(note=""), name="repair_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.item.unit} {self.item} · {self.get_outcome_display()}"

@@ -2,7 +2,9 @@
 who holds what, the reminder list of items to get back, filtered BASTs and returns.
 
 Every figure is computed from the rows (see pilar.equipment.models) with one grouped query per
-kind of row — receipts, handover lines, returns — whatever the number of items.
+kind of row — receipts, handover lines, returns, repairs — whatever the number of items. Only
+rows in force count: a reversed handover line or return stays visible in the lists, marked, and
+counts no more (see pilar.equipment.models).
 """
 
 from __future__ import annotations
@@ -29,20 +31,32 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pilar.equipment.models import Condition, Handover, HandoverLine, Item, Return, StockReceipt
+from pilar.equipment.models import (
+    Condition,
+    Handover,
+    HandoverLine,
+    Item,
+    Repair,
+    Return,
+    StockReceipt,
+)
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 
 
 @dataclass
 class Figures:
-    """One item's figures; `in_stock` = received − handed + returned good or damaged."""
+    """One item's figures. `in_stock` is what can be handed over: received − handed + returned
+    good + repaired. Items returned damaged wait for a repair record (`awaiting_repair`) and are
+    not in stock until it says they were repaired; written off, they leave the store."""
 
     received: int = 0
     handed: int = 0
     returned_good: int = 0
     returned_damaged: int = 0
     lost: int = 0
+    repaired: int = 0
+    written_off: int = 0
 
     @property
     def returned(self) -> int:
@@ -53,12 +67,21 @@ class Figures:
         return self.handed - self.returned - self.lost
 
     @property
+    def awaiting_repair(self) -> int:
+        return self.returned_damaged - self.repaired - self.written_off
+
+    @property
     def in_stock(self) -> int:
-        return self.received - self.handed + self.returned
+        return self.received - self.handed + self.returned_good + self.repaired
+
+    @property
+    def in_store(self) -> int:
+        """In the store, whether available or waiting for repair."""
+        return self.in_stock + self.awaiting_repair
 
 
 def item_figures(item_ids: list[int] | None = None) -> dict[int, Figures]:
-    """Figures per item id (for `item_ids`, or every item): three grouped queries."""
+    """Figures per item id (for `item_ids`, or every item): four grouped queries."""
     figures: dict[int, Figures] = {}
 
     def rows(qs: QuerySet):
@@ -71,7 +94,9 @@ def item_figures(item_ids: list[int] | None = None) -> dict[int, Figures]:
     ):
         figures.setdefault(item_id, Figures()).received = n
     for item_id, n in (
-        rows(HandoverLine.objects.order_by()).values_list("item_id").annotate(n=Sum("quantity"))
+        rows(HandoverLine.objects.in_force().order_by())
+        .values_list("item_id")
+        .annotate(n=Sum("quantity"))
     ):
         figures.setdefault(item_id, Figures()).handed = n
     field = {
@@ -80,11 +105,18 @@ def item_figures(item_ids: list[int] | None = None) -> dict[int, Figures]:
         Condition.LOST: "lost",
     }
     for item_id, condition, n in (
-        rows(Return.objects.order_by())
+        rows(Return.objects.in_force().order_by())
         .values_list("item_id", "condition")
         .annotate(n=Sum("quantity"))
     ):
         setattr(figures.setdefault(item_id, Figures()), field[condition], n)
+    outcome = {Repair.Outcome.REPAIRED: "repaired", Repair.Outcome.WRITTEN_OFF: "written_off"}
+    for item_id, kind, n in (
+        rows(Repair.objects.order_by())
+        .values_list("item_id", "outcome")
+        .annotate(n=Sum("quantity"))
+    ):
+        setattr(figures.setdefault(item_id, Figures()), outcome[kind], n)
     for item_id in item_ids or []:
         figures.setdefault(item_id, Figures())
     return figures
@@ -96,14 +128,16 @@ def stock_of(item_ids: list[int]) -> dict[int, int]:
 
 
 def dated_stock(item_ids: Iterable[int]) -> dict[int, Counter]:
-    """How each item's stock changes by day: received, less handed over, plus given back other
-    than lost. Nothing is dated in the future, so the changes add up to the stock now
-    (`Figures.in_stock`). Three grouped queries, whatever the number of items."""
+    """How each item's available stock changes by day: received, less handed over, plus given
+    back in good condition, plus repaired. Nothing is dated in the future, so the changes add
+    up to the stock now (`Figures.in_stock`). Four grouped queries, whatever the number of
+    items."""
     changes: dict[int, Counter] = {pk: Counter() for pk in item_ids}
     flows = [
         (StockReceipt.objects.all(), "received_on", 1),
-        (HandoverLine.objects.all(), "handover__handed_on", -1),
-        (Return.objects.exclude(condition=Condition.LOST), "returned_on", 1),
+        (HandoverLine.objects.in_force(), "handover__handed_on", -1),
+        (Return.objects.in_force().filter(condition=Condition.GOOD), "returned_on", 1),
+        (Repair.objects.filter(outcome=Repair.Outcome.REPAIRED), "done_on", 1),
     ]
     for rows, day, sign in flows:
         by_day = rows.filter(item_id__in=list(changes)).order_by().values_list("item_id", day)
@@ -112,13 +146,27 @@ def dated_stock(item_ids: Iterable[int]) -> dict[int, Counter]:
     return changes
 
 
+def dated_awaiting_repair(item_id: int) -> Counter:
+    """How many of an item wait for repair, by day: returned damaged, less repaired or written
+    off. The changes add up to `Figures.awaiting_repair`."""
+    changes: Counter = Counter()
+    for rows, day, sign in (
+        (Return.objects.in_force().filter(condition=Condition.DAMAGED), "returned_on", 1),
+        (Repair.objects.all(), "done_on", -1),
+    ):
+        by_day = rows.filter(item_id=item_id).order_by().values_list(day)
+        for when, total in by_day.annotate(total=Sum("quantity")):
+            changes[when] += sign * total
+    return changes
+
+
 def dated_holding(person: Person, item: Item) -> Counter:
     """How what `person` holds of `item` changes by day: handed over, less given back (lost
     included). The changes add up to what they hold now."""
     changes: Counter = Counter()
     for rows, day, sign in (
-        (HandoverLine.objects.all(), "handover__handed_on", 1),
-        (Return.objects.all(), "returned_on", -1),
+        (HandoverLine.objects.in_force(), "handover__handed_on", 1),
+        (Return.objects.in_force(), "returned_on", -1),
     ):
         by_day = rows.filter(person=person, item=item).order_by().values_list(day)
         for when, total in by_day.annotate(total=Sum("quantity")):
@@ -187,7 +235,8 @@ def _duty_filter(kind: str, area: Area | None):
 
 def _returned_sum():
     return Subquery(
-        Return.objects.filter(person_id=OuterRef("person_id"), item_id=OuterRef("item_id"))
+        Return.objects.in_force()
+        .filter(person_id=OuterRef("person_id"), item_id=OuterRef("item_id"))
         .order_by()
         .values("person_id", "item_id")
         .annotate(n=Sum("quantity"))
@@ -200,7 +249,7 @@ def holdings(user, f: HoldingFilter) -> QuerySet:
     """Who holds what now, as rows of dicts (person × item) that `user` may see: `held`,
     `first_on` (the first handover) and `last_on` (the latest). The latest BAST's number and id
     are filled by `with_latest_bast` for the rows shown, not computed for every line here."""
-    lines = HandoverLine.objects.order_by()
+    lines = HandoverLine.objects.in_force().order_by()
     if user is not None:
         lines = lines.visible_to(user)
     if f.person is not None:
@@ -258,9 +307,8 @@ def _fill_latest_bast(rows: list[dict]) -> list[dict]:
     pairs = {(r["person_id"], r["item_id"]) for r in rows}
     latest: dict[tuple[int, int], tuple[int, str]] = {}
     lines = (
-        HandoverLine.objects.filter(
-            person_id__in={p for p, _ in pairs}, item_id__in={i for _, i in pairs}
-        )
+        HandoverLine.objects.in_force()
+        .filter(person_id__in={p for p, _ in pairs}, item_id__in={i for _, i in pairs})
         .order_by("-handover__handed_on", "-handover_id")
         .values_list("person_id", "item_id", "handover_id", "handover__number")
     )
@@ -333,7 +381,8 @@ def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
             | Q(pk__in=lines.filter(person__name__icontains=word).values("handover_id"))
         )
     people = (
-        HandoverLine.objects.filter(handover_id=OuterRef("pk"))
+        HandoverLine.objects.in_force()
+        .filter(handover_id=OuterRef("pk"))
         .order_by()
         .values("handover_id")
         .annotate(n=Count("person_id", distinct=True))
@@ -341,15 +390,17 @@ def matching_handovers(user, f: HandoverFilter) -> QuerySet[Handover]:
     )
     return (
         handovers.select_related("training_event__course")
+        .prefetch_related("witnesses")
         .annotate(line_count=Coalesce(Subquery(people, output_field=IntegerField()), Value(0)))
         .order_by("-handed_on", "-pk")
     )
 
 
 def handover_lines(handover: Handover, user) -> tuple[list[HandoverLine], int]:
-    """The lines of `handover` that `user` may see, and how many they may not."""
-    everyone = handover.lines.select_related("person", "item").order_by(
-        "person__name", "person_id", "item__name"
+    """The lines of `handover` that `user` may see, reversed ones included (marked, beside
+    their replacement), and how many they may not."""
+    everyone = handover.lines.select_related("person", "item", "reversed_by").order_by(
+        "person__name", "person_id", "item__name", "pk"
     )
     shown = list(everyone.filter(pk__in=HandoverLine.objects.visible_to(user).values("pk")))
     return shown, everyone.count() - len(shown)
@@ -377,4 +428,4 @@ def matching_returns(user, f: ReturnFilter) -> QuerySet[Return]:
             | Q(item__name__icontains=word)
             | Q(reason__icontains=word)
         )
-    return returns.select_related("person", "item").order_by("-returned_on", "-pk")
+    return returns.select_related("person", "item", "reversed_by").order_by("-returned_on", "-pk")

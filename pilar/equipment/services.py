@@ -7,6 +7,12 @@ the figures computed from the rows. Each function raises `ValidationError` keyed
 to fix and changes nothing when the input breaks a rule: more handed over than is in stock,
 a return of something never handed over or of more than is held, damage or loss without a
 reason, a date in the future.
+
+Corrections (docs/EQUIPMENT.md): a handover line or a return saved by mistake is reversed, or
+amended (reversed and replaced by a new row), with a reason — never edited. Each correction
+first marks the row reversed and then checks that the figures still hold on every day (stock,
+items awaiting repair, what each person holds); when they do not, the whole transaction is
+undone and the refusal names what stands in the way (a later return, a later handover).
 """
 
 from __future__ import annotations
@@ -27,11 +33,18 @@ from pilar.equipment.models import (
     Condition,
     Handover,
     HandoverLine,
+    HandoverWitness,
     Item,
+    Repair,
     Return,
     StockReceipt,
 )
-from pilar.equipment.selectors import dated_holding, dated_stock, lowest_from
+from pilar.equipment.selectors import (
+    dated_awaiting_repair,
+    dated_holding,
+    dated_stock,
+    lowest_from,
+)
 from pilar.lib.dates import long_date
 from pilar.lib.text import check_columns
 from pilar.registry.models import Person
@@ -45,15 +58,21 @@ HANDOVER_FIELDS = [
     "place",
     "giver_name",
     "giver_title",
-    "witnesses",
     "training_event",
     "note",
 ]
 NUMBER_FORMAT = "{seq:03d}/BAST-SARPRAS/{year}"
 NUMBER_ATTEMPTS = 5
 MAX_QUANTITY = 100_000
+# Lines of one BAST and witnesses on it: a training event of a few hundred people is the most
+# seen; beyond that it is a mistake, not a handover (docs/EQUIPMENT.md).
+MAX_LINES = 1000
+MAX_WITNESSES = 10
+REPAIR_FIELDS = ["item", "quantity", "outcome", "done_on", "note", "done_by"]
+HANDOVER_CONDITIONS = (Condition.NEW, Condition.GOOD, Condition.DAMAGED)
 
-Line = tuple[Person, Item, int, str]
+# (receiver, item, quantity, condition) or with a fifth element, the condition note.
+Line = tuple
 
 
 def _user(by: Actor):
@@ -224,19 +243,62 @@ def stock_receive(
 # --- handovers (BAST) ---------------------------------------------------------------------
 
 
-def witnesses_text(witnesses: str | Sequence) -> str:
-    """Witnesses as stored: one "name, position" per line, from text or (name, position) pairs."""
+def clean_witnesses(errors: dict, witnesses) -> list[tuple[str, str]]:
+    """Witnesses as (name, position) pairs, from pairs, {"name", "position"} mappings, or text
+    with one witness per line. A text line is taken whole as the name: a comma may belong to
+    the name ("Dra. Rina Marlina, S.Sos, M.Si"), so it is never guessed to start a position.
+    Each name up to 200 characters, each position up to 150; refusals name the witness."""
     if isinstance(witnesses, str):
-        rows = [line.strip() for line in witnesses.splitlines()]
+        raw = [(line, "") for line in witnesses.splitlines()]
     else:
-        rows = []
-        for w in witnesses:
+        raw = []
+        for w in witnesses or ():
             if isinstance(w, str):
-                rows.append(w.strip())
+                raw.append((w, ""))
+            elif isinstance(w, Mapping):
+                raw.append((w.get("name") or "", w.get("position") or ""))
             else:
-                name, position = (list(w) + [""])[:2]
-                rows.append(f"{name.strip()}, {position.strip()}".strip(", "))
-    return "\n".join(r for r in rows if r)
+                name, position = (list(w) + ["", ""])[:2]
+                raw.append((name or "", position or ""))
+    pairs = []
+    for n, (name, position) in enumerate(raw, start=1):
+        name, position = " ".join(str(name).split()), " ".join(str(position).split())
+        label = _("Witness %(n)s") % {"n": n}
+        if not name:
+            if position:
+                _add(errors, "witnesses", label + ": " + _("give the name, not only the position."))
+            continue
+        for value, field in ((name, "name"), (position, "position")):
+            limit = HandoverWitness._meta.get_field(field).max_length
+            if len(value) > limit:
+                _add(
+                    errors,
+                    "witnesses",
+                    label
+                    + ": "
+                    + _("the %(field)s has %(n)s characters; at most %(max)s fit.")
+                    % {
+                        "field": HandoverWitness._meta.get_field(field).verbose_name,
+                        "n": len(value),
+                        "max": limit,
+                    },
+                )
+        pairs.append((name, position))
+    if len(pairs) > MAX_WITNESSES:
+        _add(
+            errors,
+            "witnesses",
+            _("%(n)s witnesses given; a BAST has at most %(max)s.")
+            % {"n": len(pairs), "max": MAX_WITNESSES},
+        )
+    return pairs
+
+
+def witness_errors(witnesses) -> list[str]:
+    """What `clean_witnesses` would refuse in `witnesses`, as messages (for a preview)."""
+    errors: dict[str, list] = {}
+    clean_witnesses(errors, witnesses)
+    return errors.get("witnesses", [])
 
 
 def _next_seq(year: int) -> int:
@@ -270,10 +332,19 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
     if not lines:
         _add(errors, "lines", _("List at least one item and who receives it."))
         return []
+    if len(lines) > MAX_LINES:
+        _add(
+            errors,
+            "lines",
+            _("%(n)s lines given; one BAST lists at most %(max)s. Split it into several BASTs.")
+            % {"n": len(lines), "max": MAX_LINES},
+        )
+        return []
     seen: Counter = Counter()
     clean = []
     for n, line in enumerate(lines, start=1):
-        person, item, quantity, condition = line
+        person, item, quantity, condition, note = (list(line) + [""])[:5]
+        note = " ".join(str(note or "").split())
         label = _("Line %(n)s") % {"n": n}
         if not isinstance(person, Person) or person.pk is None:
             _add(errors, "lines", label + ": " + _("choose the receiver from the registry."))
@@ -282,8 +353,7 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
             _add(errors, "lines", label + ": " + _("choose the item from the catalog."))
             continue
         _positive(errors, "lines", quantity, label)
-        if condition not in (Condition.NEW, Condition.GOOD):
-            _add(errors, "lines", label + ": " + _("the condition is either new or good."))
+        _check_handed_condition(errors, "lines", condition, note, label)
         seen[(person.pk, item.pk)] += 1
         if seen[(person.pk, item.pk)] == 2:
             _add(
@@ -292,7 +362,7 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
                 _("%(item)s for %(name)s is listed twice; put it on one line with the total.")
                 % {"item": item.name, "name": person.name},
             )
-        clean.append(line)
+        clean.append((person, item, quantity, condition, note))
     known = set(
         Person.objects.filter(pk__in={p.pk for p, *_r in clean}).values_list("pk", flat=True)
     )
@@ -304,6 +374,25 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
                 _("%(name)s is not in the registry; register them first.") % {"name": person.name},
             )
     return clean
+
+
+def _check_handed_condition(errors: dict, field: str, condition, note: str, label: str) -> None:
+    """An item is handed new, good or damaged (saying what is wrong); a lost item cannot be
+    handed over at all (docs/EQUIPMENT.md)."""
+    prefix = label + ": " if label else ""
+    if condition not in HANDOVER_CONDITIONS:
+        _add(errors, field, prefix + _("the condition is new, good or damaged."))
+    elif condition == Condition.DAMAGED and not note:
+        _add(errors, field, prefix + _("say what is damaged (e.g. cracked screen, works)."))
+    limit = HandoverLine._meta.get_field("note").max_length
+    if len(note) > limit:
+        _add(
+            errors,
+            field,
+            prefix
+            + _("the condition note has %(n)s characters; at most %(max)s fit.")
+            % {"n": len(note), "max": limit},
+        )
 
 
 def _stock_errors(
@@ -354,7 +443,7 @@ def _stock_errors(
 def _check_stock(errors: dict, lines: Sequence[Line], day: datetime.date) -> None:
     """The stock check for `lines`, with the item rows locked until the transaction ends."""
     wanted: Counter = Counter()
-    for _person, item, quantity, _condition in lines:
+    for _person, item, quantity, *_rest in lines:
         if isinstance(quantity, int):
             wanted[item.pk] += quantity
     _stock_errors(errors, wanted, day, _locked_items(wanted))
@@ -373,7 +462,8 @@ def handover_create(
     lines: Sequence[Line],
     training_event=None,
 ) -> Handover:
-    """Record one BAST: `lines` of (receiver, item, quantity, condition new/good), numbered
+    """Record one BAST: `lines` of (receiver, item, quantity, condition new/good/damaged[, note
+    saying what is damaged]), witnesses as (name, position) pairs (see `clean_witnesses`), numbered
     "<seq>/BAST-SARPRAS/<year>" in the year of `handed_on`. Refused whole when any item has
     fewer in stock than the lines hand over in total."""
     errors: dict[str, list] = {}
@@ -383,6 +473,7 @@ def handover_create(
         _add(errors, "giver_name", _("Give the name of the person handing the items over."))
     giver_title, place = (giver_title or "").strip(), (place or "").strip()
     check_columns(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
+    pairs = clean_witnesses(errors, witnesses)
     lines = _check_lines(errors, list(lines))
     if lines and "lines" not in errors:
         _check_stock(errors, lines, handed_on)
@@ -393,18 +484,28 @@ def handover_create(
         place=place,
         giver_name=giver_name,
         giver_title=giver_title,
-        witnesses=witnesses_text(witnesses),
         training_event=training_event,
         note=(note or "").strip(),
         created_by=_user(by),
     )
+    HandoverWitness.objects.bulk_create(
+        HandoverWitness(handover=handover, order=n, name=name, position=position)
+        for n, (name, position) in enumerate(pairs, start=1)
+    )
     HandoverLine.objects.bulk_create(
-        HandoverLine(handover=handover, person=p, item=i, quantity=q, condition=c)
-        for p, i, q, c in lines
+        HandoverLine(handover=handover, person=p, item=i, quantity=q, condition=c, note=note)
+        for p, i, q, c, note in lines
     )
     people = {p.pk for p, *_r in lines}
     changes = diff({}, snapshot(handover, HANDOVER_FIELDS))
-    changes["lines"] = [None, [f"{p.name}: {q} {i.unit} {i.name} ({c})" for p, i, q, c in lines]]
+    changes["witnesses"] = [None, [{"name": n, "position": pos} for n, pos in pairs]]
+    changes["lines"] = [
+        None,
+        [
+            f"{p.name}: {q} {i.unit} {i.name} ({c}{': ' + note if note else ''})"
+            for p, i, q, c, note in lines
+        ],
+    ]
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,
@@ -438,7 +539,8 @@ def _event_handover_errors(
             _add(errors, "items", _("%(item)s is chosen twice.") % {"item": item.name})
         seen.add(item.pk)
     given = (
-        HandoverLine.objects.filter(handover__training_event=event, item_id__in=seen)
+        HandoverLine.objects.in_force()
+        .filter(handover__training_event=event, item_id__in=seen)
         .order_by("item__name", "handover__seq")
         .values_list("item__name", "handover__number")
         .distinct()
@@ -526,7 +628,8 @@ def _check_return_date(errors: dict, person, item, quantity, returned_on, change
     if least >= quantity:
         return
     first = (
-        HandoverLine.objects.filter(person=person, item=item)
+        HandoverLine.objects.in_force()
+        .filter(person=person, item=item)
         .order_by("handover__handed_on")
         .values_list("handover__handed_on", flat=True)
         .first()
@@ -623,3 +726,284 @@ def return_record(
     )
     _audit_created(by, record, RETURN_FIELDS, person=person)
     return record
+
+
+# --- repairs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def repair_record(
+    *,
+    by: Actor,
+    item: Item,
+    quantity: int,
+    outcome: str,
+    done_on: datetime.date,
+    note: str,
+    done_by: str,
+) -> Repair:
+    """Record what became of items returned damaged: repaired (available again) or written off.
+    Refused for more than wait for repair, on `done_on` and every day after it."""
+    errors: dict[str, list] = {}
+    note, done_by = " ".join((note or "").split()), " ".join((done_by or "").split())
+    _positive(errors, "quantity", quantity)
+    _not_future(errors, "done_on", done_on, _("repair"))
+    if outcome not in Repair.Outcome.values:
+        _add(errors, "outcome", _("Choose the outcome: repaired, or written off."))
+    if not note:
+        _add(
+            errors,
+            "note",
+            _("Say what was done, e.g. antenna replaced, or why it is beyond repair."),
+        )
+    if not done_by:
+        _add(errors, "done_by", _("Give who repaired or assessed the items."))
+    check_columns(errors, Repair, note=note, done_by=done_by)
+    _locked_items([item.pk])
+    if isinstance(quantity, int) and done_on and "done_on" not in errors:
+        waiting = sum(dated_awaiting_repair(item.pk).values())
+        least, least_on = lowest_from(dated_awaiting_repair(item.pk), done_on)
+        if quantity > min(least, waiting):
+            _add(
+                errors,
+                "quantity",
+                _(
+                    "Only %(n)s %(unit)s of %(item)s returned damaged wait for repair on "
+                    "%(date)s; %(asked)s cannot be recorded. Record the damaged return first."
+                )
+                % {
+                    "n": max(min(least, waiting), 0),
+                    "unit": item.unit,
+                    "item": item.name,
+                    "date": long_date(least_on),
+                    "asked": quantity,
+                },
+            )
+    if errors:
+        raise ValidationError(errors)
+    repair = Repair.objects.create(
+        item=item,
+        quantity=quantity,
+        outcome=outcome,
+        done_on=done_on,
+        note=note,
+        done_by=done_by,
+        created_by=_user(by),
+    )
+    _audit_created(by, repair, REPAIR_FIELDS)
+    return repair
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+
+def _lowest_ever(changes) -> tuple[int, datetime.date | None]:
+    least, on = lowest_from(changes, datetime.date.min)
+    return least, (on if on != datetime.date.min else None)
+
+
+def _check_figures_hold(errors: dict, item: Item, person: Person | None = None) -> None:
+    """After a correction (in this transaction): the item's stock, the items awaiting repair and
+    what `person` holds of it never go below zero on any day."""
+    least, on = _lowest_ever(dated_stock([item.pk])[item.pk])
+    if least < 0:
+        _add(
+            errors,
+            "record",
+            _(
+                "After this correction the stock of %(item)s would be %(n)s on %(date)s: the "
+                "items were handed over again since. Correct that later handover first."
+            )
+            % {"item": item.name, "n": least, "date": long_date(on)},
+        )
+    least, on = _lowest_ever(dated_awaiting_repair(item.pk))
+    if least < 0:
+        _add(
+            errors,
+            "record",
+            _(
+                "After this correction fewer %(item)s would wait for repair on %(date)s than "
+                "the repair records there account for. Check the repair records first."
+            )
+            % {"item": item.name, "date": long_date(on)},
+        )
+    if person is not None:
+        least, on = _lowest_ever(dated_holding(person, item))
+        if least < 0:
+            _add(
+                errors,
+                "record",
+                _(
+                    "%(name)s has returned or reported lost %(item)s that this line handed "
+                    "over (by %(date)s). Reverse or amend that return first, then this line."
+                )
+                % {"name": person.name, "item": item.name, "date": long_date(on)},
+            )
+
+
+def _clean_reason(errors: dict, reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        _add(errors, "reversal_reason", _("Say why the record is corrected (e.g. typed 2 for 1)."))
+    limit = HandoverLine._meta.get_field("reversal_reason").max_length
+    if len(reason) > limit:
+        _add(
+            errors,
+            "reversal_reason",
+            _("The reason has %(n)s characters; at most %(max)s fit.")
+            % {"n": len(reason), "max": limit},
+        )
+    return reason
+
+
+def _refuse_reversed(errors: dict, record) -> None:
+    """A reversed record cannot be reversed again, nor its reversal undone."""
+    if record.reversed_at is None:
+        return
+    _add(
+        errors,
+        "record",
+        _(
+            "This record was already corrected on %(date)s (%(reason)s). A reversal cannot be "
+            "reversed or repeated: if the original was right after all, record it again as a "
+            "new entry."
+        )
+        % {
+            "date": long_date(timezone.localtime(record.reversed_at).date()),
+            "reason": record.reversal_reason,
+        },
+    )
+
+
+def _mark_reversed(by: Actor, record, reason: str) -> None:
+    record.reversed_at = timezone.now()
+    record.reversed_by = _user(by)
+    record.reversal_reason = reason
+    record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+
+
+def _audit_correction(by: Actor, record, reason: str, *, replacement=None, person=None) -> None:
+    changes = {"reversed": [False, True], "reversal_reason": [None, reason]}
+    if replacement is not None:
+        changes["replaced_by"] = [
+            None,
+            f"{type(replacement).__name__} {replacement.pk}: {replacement}",
+        ]
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=record,
+        person=person,
+        changes=changes,
+        note=_("correction: amended") if replacement is not None else _("correction: reversed"),
+    )
+
+
+@transaction.atomic
+def line_correct(
+    *,
+    by: Actor,
+    line: HandoverLine,
+    reversal_reason: str,
+    amend: bool = False,
+    quantity: int | None = None,
+    condition: str = "",
+    note: str = "",
+) -> HandoverLine | None:
+    """Reverse a handover line saved by mistake, or amend it (`amend`: reversed and replaced by
+    a line of the same BAST with the right quantity, condition and note). The original stays on
+    the BAST, marked, with the reason. Refused when the person has since returned (or reported
+    lost) more than would remain handed to them: that return is corrected first."""
+    errors: dict[str, list] = {}
+    _locked_items([line.item_id])
+    line = (
+        HandoverLine.objects.select_for_update()
+        .select_related("person", "item", "handover")
+        .get(pk=line.pk)
+    )
+    reason = _clean_reason(errors, reversal_reason)
+    _refuse_reversed(errors, line)
+    if amend:
+        note = " ".join((note or "").split())
+        _positive(errors, "quantity", quantity)
+        _check_handed_condition(errors, "condition", condition, note, "")
+        same = (quantity, condition, note) == (line.quantity, line.condition, line.note)
+        if not errors and same:
+            _add(errors, "quantity", _("Nothing differs from the line as recorded; change one."))
+        extra = quantity - line.quantity if isinstance(quantity, int) else 0
+        if not errors and extra > 0:
+            # Handing more: the extra must be in stock on the BAST's date and every day after.
+            stock: dict[str, list] = {}
+            day = line.handover.handed_on
+            _stock_errors(stock, {line.item_id: extra}, day, {line.item_id: line.item})
+            for message in stock.get("lines", []) + stock.get("handed_on", []):
+                _add(errors, "quantity", message)
+    if errors:
+        raise ValidationError(errors)
+    _mark_reversed(by, line, reason)
+    replacement = None
+    if amend:
+        replacement = HandoverLine.objects.create(
+            handover_id=line.handover_id,
+            person=line.person,
+            item=line.item,
+            quantity=quantity,
+            condition=condition,
+            note=note,
+        )
+        HandoverLine.objects.filter(pk=line.pk).update(replaced_by=replacement)
+        line.replaced_by = replacement
+    _check_figures_hold(errors, line.item, line.person)
+    if errors:
+        raise ValidationError(errors)
+    _audit_correction(by, line, reason, replacement=replacement, person=line.person)
+    if replacement is not None:
+        _audit_created(
+            by,
+            replacement,
+            ["handover", "person", "item", "quantity", "condition", "note"],
+            person=line.person,
+        )
+    return replacement
+
+
+@transaction.atomic
+def return_correct(
+    *,
+    by: Actor,
+    record: Return,
+    reversal_reason: str,
+    amend: bool = False,
+    **values,
+) -> Return | None:
+    """Reverse a return saved by mistake, or amend it (`amend`: reversed and replaced by a
+    return with `values` — quantity, condition, returned_on, reason,
+    received_by — checked as a new return would be). Refused when the items it
+    gave back were handed over again (or repaired) since and the stock would go below zero."""
+    errors: dict[str, list] = {}
+    _locked_items([record.item_id])
+    record = Return.objects.select_for_update().select_related("person", "item").get(pk=record.pk)
+    reason = _clean_reason(errors, reversal_reason)
+    _refuse_reversed(errors, record)
+    if errors:
+        raise ValidationError(errors)
+    _mark_reversed(by, record, reason)
+    replacement = None
+    if amend:
+        replacement = return_record(
+            by=by,
+            person=record.person,
+            item=record.item,
+            quantity=values.get("quantity"),
+            condition=values.get("condition") or "",
+            returned_on=values.get("returned_on"),
+            reason=values.get("reason") or "",
+            received_by=values.get("received_by") or "",
+        )
+        Return.objects.filter(pk=record.pk).update(replaced_by=replacement)
+        record.replaced_by = replacement
+    _check_figures_hold(errors, record.item, record.person)
+    if errors:
+        raise ValidationError(errors)
+    _audit_correction(by, record, reason, replacement=replacement, person=record.person)
+    return replacement

@@ -21,6 +21,7 @@ from pilar.equipment import exports, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf
 from pilar.equipment.forms import (
+    MAX_FORM_LINES,
     BastForm,
     CatalogFilterForm,
     FromEventForm,
@@ -28,12 +29,19 @@ from pilar.equipment.forms import (
     HandoverLineFormSet,
     HoldingFilterForm,
     ItemForm,
+    LineCorrectionForm,
     ReceiptForm,
+    RepairForm,
+    ReturnCorrectionForm,
     ReturnFilterForm,
     ReturnForm,
     ReturnPersonForm,
+    WitnessFormSet,
+    line_formset,
+    raw_rows,
+    witness_formset,
 )
-from pilar.equipment.models import Handover, Item
+from pilar.equipment.models import Handover, HandoverLine, Item, Return
 from pilar.equipment.selectors import (
     HandoverFilter,
     HoldingFilter,
@@ -158,6 +166,7 @@ def item_detail(request, pk: int):
             "item": item,
             "figures": item_figures([item.pk])[item.pk],
             "receipts": item.receipts.order_by("-received_on", "-pk"),
+            "repairs": item.repairs.order_by("-done_on", "-pk")[:200],
             "holders": list(with_latest_bast(holdings(user, HoldingFilter(item=item))[:200])),
             "returns": matching_returns(user, ReturnFilter(item=item))[:200],
         },
@@ -201,18 +210,71 @@ def handover_list(request):
     )
 
 
+def _grown(request, form_class, form=None):
+    """The BAST form as typed, with one more empty line (or witness) when the "add" button was
+    pressed: shown again unvalidated, nothing saved. Works without JavaScript."""
+    post = request.POST
+    lines = HandoverLineFormSet(post, prefix="lines")
+    witnesses = _witness_formset(post)
+    line_rows, witness_rows = raw_rows(lines), raw_rows(witnesses)
+    full = None
+    if "add_line" in post:
+        if len(line_rows) < MAX_FORM_LINES:
+            line_rows.append({})
+        else:
+            full = lines.error_messages["too_many_forms"]
+    if "add_witness" in post:
+        if len(witness_rows) < witnesses.max_num:
+            witness_rows.append({})
+        else:
+            full = witnesses.error_messages["too_many_forms"]
+    bound = form_class(post)
+    form = form_class(initial={name: bound[name].value() for name in bound.fields})
+    return {
+        "form": form,
+        "lines": line_formset(extra=0)(initial=line_rows, prefix="lines"),
+        "witnesses": witness_formset(extra=0)(initial=witness_rows, prefix="witnesses"),
+        "full": full,
+    }
+
+
+def _adding(request) -> bool:
+    return request.method == "POST" and (
+        "add_line" in request.POST or "add_witness" in request.POST
+    )
+
+
+def _witness_formset(data):
+    """The witnesses typed; a post with no witness field at all (a script, an older page) has
+    none, rather than a missing-form error."""
+    if data is not None and not any(key.startswith("witnesses-") for key in data):
+        data = data.copy()
+        data.update({"witnesses-TOTAL_FORMS": "0", "witnesses-INITIAL_FORMS": "0"})
+    return WitnessFormSet(data, prefix="witnesses")
+
+
+def _witness_pairs(witnesses) -> list:
+    return [pair for f in witnesses if (pair := f.pair())]
+
+
 @capability_required(Capability.EQUIPMENT_EDIT)
 @require_http_methods(["GET", "POST"])
 @submit_once
 def handover_create(request):
+    if _adding(request):
+        return render(request, "equipment/handover_form.html", _grown(request, BastForm))
     data = request.POST or None
     form = BastForm(data)
     lines = HandoverLineFormSet(data, prefix="lines")
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    witnesses = _witness_formset(data)
+    if request.method == "POST" and all([form.is_valid(), lines.is_valid(), witnesses.is_valid()]):
         chosen = [line for f in lines if (line := f.line())]
         try:
             handover = services.handover_create(
-                by=Actor.from_request(request), lines=chosen, **form.cleaned_data
+                by=Actor.from_request(request),
+                lines=chosen,
+                witnesses=_witness_pairs(witnesses),
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -221,7 +283,10 @@ def handover_create(request):
             return redirect("equipment:handover-detail", handover.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "equipment/handover_form.html", {"form": form, "lines": lines}, status=status
+        request,
+        "equipment/handover_form.html",
+        {"form": form, "lines": lines, "witnesses": witnesses},
+        status=status,
     )
 
 
@@ -229,12 +294,17 @@ def handover_create(request):
 @require_http_methods(["GET", "POST"])
 def handover_from_event(request):
     """Choose the event, the items and how many each; see who and how many; then create."""
+    if _adding(request):
+        context = _grown(request, FromEventForm)
+        return render(request, "equipment/handover_from_event.html", context)
     form = FromEventForm(request.POST or None, initial={"event": request.GET.get("event")})
+    witnesses = _witness_formset(request.POST or None)
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and witnesses.is_valid():
         event = form.cleaned_data["event"]
         items = form.chosen_items()
         bast = {k: v for k, v in form.cleaned_data.items() if k in BastForm.base_fields}
+        bast["witnesses"] = _witness_pairs(witnesses)
         if "confirm" in request.POST:
             try:
                 handover = services.handover_from_event(
@@ -255,6 +325,10 @@ def handover_from_event(request):
         attendees, refusals = services.handover_from_event_preview(
             event, items, bast.get("handed_on")
         )
+        refusals = {
+            **refusals,
+            "witnesses": services.witness_errors(bast["witnesses"]),
+        }
         stock = stock_of([item.pk for item, _q in items])
         preview = {
             "event": event,
@@ -271,7 +345,11 @@ def handover_from_event(request):
             # What recording it would refuse (the stock on the handover's date included).
             "refusals": [m for messages in refusals.values() for m in messages],
         }
-    return render(request, "equipment/handover_from_event.html", {"form": form, "preview": preview})
+    return render(
+        request,
+        "equipment/handover_from_event.html",
+        {"form": form, "witnesses": witnesses, "preview": preview},
+    )
 
 
 def _visible_handover(request, pk: int) -> Handover:
@@ -417,3 +495,97 @@ def mine(request):
 def person(request, person_id: int):
     shown = get_object_or_404(people_in_scope(request.user), pk=person_id)
     return _person_page(request, shown, own=False)
+
+
+# --- repairs and corrections ------------------------------------------------------------------
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def repair_create(request, pk: int):
+    """Record items of `pk` returned damaged as repaired (available again) or written off."""
+    item = get_object_or_404(Item, pk=pk)
+    form = RepairForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repair_record(by=Actor.from_request(request), item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The repair record has been saved."))
+            return redirect("equipment:item-detail", item.pk)
+    status = 400 if request.method == "POST" else 200
+    figures = item_figures([item.pk])[item.pk]
+    return render(
+        request,
+        "equipment/repair_form.html",
+        {"form": form, "item": item, "figures": figures},
+        status=status,
+    )
+
+
+def _correction_page(request, record, form, template_context: dict, correct, done):
+    if request.method == "POST" and form.is_valid():
+        try:
+            correct(**form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The correction has been recorded."))
+            return done
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "equipment/correction_form.html",
+        {"form": form, "record": record, **template_context},
+        status=status,
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def line_correct(request, pk: int):
+    """Reverse or amend one handover line, with a reason; the original stays on the BAST."""
+    line = get_object_or_404(
+        HandoverLine.objects.visible_to(request.user).select_related("handover", "person", "item"),
+        pk=pk,
+    )
+    form = LineCorrectionForm(
+        request.POST or None,
+        initial={"quantity": line.quantity, "condition": line.condition, "note": line.note},
+    )
+    return _correction_page(
+        request,
+        line,
+        form,
+        {"line": line},
+        lambda **v: services.line_correct(by=Actor.from_request(request), line=line, **v),
+        redirect("equipment:handover-detail", line.handover_id),
+    )
+
+
+@capability_required(Capability.EQUIPMENT_EDIT)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def return_correct(request, pk: int):
+    """Reverse or amend one return, with a reason; the original stays in the list, marked."""
+    record = get_object_or_404(
+        Return.objects.visible_to(request.user).select_related("person", "item"), pk=pk
+    )
+    form = ReturnCorrectionForm(
+        request.POST or None,
+        initial={
+            f: getattr(record, f)
+            for f in ["quantity", "condition", "returned_on", "reason", "received_by"]
+        },
+    )
+    return _correction_page(
+        request,
+        record,
+        form,
+        {"return": record},
+        lambda **v: services.return_correct(by=Actor.from_request(request), record=record, **v),
+        redirect("equipment:person", record.person_id),
+    )

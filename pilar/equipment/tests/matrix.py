@@ -1,9 +1,10 @@
 """This app's rows of the permission matrix (see pilar/core/tests/test_permissions.py).
 
 The records: a vest and a radio in stock; a BAST handing a radio to a1 (kecamatan A, the
-`pillar` user themself). coordinator_a sees the BAST and a1, coordinator_b does not (404); the
-BAST's PDF lists every receiver and is printed by the office (others 403). Viewers and users
-without a role have no equipment capability (403).
+`pillar` user themself), who returned it damaged. Corrections and repair records are written by
+the office (admin, operator) only. coordinator_a sees the BAST and a1, coordinator_b does not
+(404); the BAST's PDF lists every receiver and is printed by the office (others 403). Viewers
+and users without a role have no equipment capability (403).
 """
 
 from __future__ import annotations
@@ -50,13 +51,16 @@ PAGES = {
     "equipment:item-create": page_edit,
     "equipment:item-detail": view,
     "equipment:item-edit": page_edit,
+    "equipment:repair-create": page_edit,
     "equipment:receipt-create": page_edit,
     "equipment:handover-list": view,
     "equipment:handover-create": page_edit,
     "equipment:handover-from-event": page_edit,
     "equipment:handover-detail": of_a1,
     "equipment:handover-pdf": print_bast,
+    "equipment:line-correct": page_edit,
     "equipment:return-list": view,
+    "equipment:return-correct": page_edit,
     "equipment:return-create": page_edit,
     "equipment:holdings": view,
     "equipment:returns-due": view,
@@ -104,6 +108,25 @@ API_WRITE = {
         },
         write,
     ),
+    # More than waits for repair; a correction without its reason.
+    ("POST", "/api/v1/equipment/items/{item_id}/repairs"): (
+        {
+            "quantity": 5,
+            "outcome": "repaired",
+            "done_on": "2024-11-02",
+            "note": "Antena diganti",
+            "done_by": "Bengkel",
+        },
+        write,
+    ),
+    ("POST", "/api/v1/equipment/handover-lines/{line_id}/correction"): (
+        {"reversal_reason": ""},
+        write,
+    ),
+    ("POST", "/api/v1/equipment/returns/{return_id}/correction"): (
+        {"reversal_reason": ""},
+        write,
+    ),
 }
 
 
@@ -124,6 +147,16 @@ def setup(actors, people) -> dict:
         giver_name="Kabid",
         lines=[(people["a1"], radio, 1, "new")],
     )
+    returned = services.return_record(
+        by=by,
+        person=people["a1"],
+        item=radio,
+        quantity=1,
+        condition="damaged",
+        returned_on=datetime.date(2022, 6, 1),
+        reason="Antena patah",
+    )
+    line = handover.lines.get()
     a1 = people["a1"].pk
     return {
         "pages": {
@@ -132,16 +165,25 @@ def setup(actors, people) -> dict:
             "equipment:handover-detail": f"/equipment/handovers/{handover.pk}/",
             "equipment:handover-pdf": f"/equipment/handovers/{handover.pk}/pdf/",
             "equipment:person": f"/equipment/people/{a1}/",
+            "equipment:repair-create": f"/equipment/items/{radio.pk}/repairs/new/",
+            "equipment:line-correct": f"/equipment/handover-lines/{line.pk}/correct/",
+            "equipment:return-correct": f"/equipment/returns/{returned.pk}/correct/",
         },
-        "api": {"{item_id}": radio.pk, "{handover_id}": handover.pk},
+        "api": {
+            "{item_id}": radio.pk,
+            "{handover_id}": handover.pk,
+            "{line_id}": line.pk,
+            "{return_id}": returned.pk,
+        },
         "radio": radio,
     }
 
 
 def unchanged(made) -> None:
-    from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
+    from pilar.equipment.models import Handover, HandoverLine, Item, Repair, Return, StockReceipt
 
     assert Item.objects.count() == 1
     assert StockReceipt.objects.count() == 1
-    assert Handover.objects.count() == 1 and HandoverLine.objects.count() == 1
-    assert not Return.objects.exists()
+    assert Handover.objects.count() == 1 and HandoverLine.objects.in_force().count() == 1
+    assert Return.objects.in_force().count() == 1 and Return.objects.count() == 1
+    assert HandoverLine.objects.count() == 1 and not Repair.objects.exists()

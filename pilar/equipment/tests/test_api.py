@@ -21,7 +21,7 @@ def test_items_with_stock_and_a_handover(client, actors, stocked, people):
     body = {
         "handed_on": "2024-10-22",
         "giver_name": "Kabid",
-        "witnesses": ["Rina, Kasi"],
+        "witnesses": [{"name": "Dra. Rina Marlina, S.Sos, M.Si", "position": "Kasi"}],
         "lines": [{"person_id": people["a1"].pk, "item_id": stocked["radio"].pk, "quantity": 4}],
     }
     refused = post(client, "/handovers", body)
@@ -31,7 +31,9 @@ def test_items_with_stock_and_a_handover(client, actors, stocked, people):
     made = post(client, "/handovers", body)
     assert made.status_code == 201
     data = made.json()
-    assert data["number"] == "001/BAST-SARPRAS/2024" and data["witnesses"] == ["Rina, Kasi"]
+    assert data["number"] == "001/BAST-SARPRAS/2024" and data["witnesses"] == [
+        {"name": "Dra. Rina Marlina, S.Sos, M.Si", "position": "Kasi"}
+    ]
     assert data["lines"][0]["masked_nik"] == people["a1"].masked_nik
     assert "nik" not in data["lines"][0]
     assert client.get(f"{API}/items/{stocked['radio'].pk}").json()["held"] == 2

@@ -44,7 +44,7 @@ def test_bast_for_one_receiver(stocked, people, by, tmp_path):
         a1,
         stocked["radio"],
         place="Kantor Dinas Sosial",
-        witnesses="Rina Marlina, Kasi Linjamsos\nJoni, Staf",
+        witnesses=[("Rina Marlina", "Kasi Linjamsos"), ("Joni", "Staf")],
         giver_title="Kepala Bidang Linjamsos",
     )
     pdf = bast_pdf(handover)
@@ -80,7 +80,7 @@ def test_bast_from_an_event_lists_receivers_in_the_lampiran(stocked, people, by,
         event=event,
         items=[(stocked["vest"], 1), (stocked["bag"], 1)],
         giver_name="Kepala Dinas Sosial",
-        witnesses="Rina, Kasi",
+        witnesses=[("Rina", "Kasi")],
     )
     pdf = bast_pdf(handover)
     assert len(rendered_pages(pdf, tmp_path)) == 2

@@ -38,7 +38,8 @@ def test_bast_from_a_training_event_on_a_phone(live_server, page, actors, stocke
     page.get_by_role("link", name="+ BAST from a training event").first.click()
     page.select_option("#id_event", str(event.pk))
     page.fill("#id_giver_name", "Kepala Dinas Sosial")
-    page.fill("#id_witnesses", "Rina Marlina, Kasi Linjamsos")
+    page.fill("#id_witnesses-0-name", "Dra. Rina Marlina, S.Sos, M.Si")
+    page.fill("#id_witnesses-0-position", "Kasi Linjamsos")
     page.fill(f"#id_item_{stocked['vest'].pk}", "1")
     page.fill(f"#id_item_{stocked['bag'].pk}", "1")
     page.get_by_role("button", name="Preview").click()
@@ -60,7 +61,40 @@ def test_bast_from_a_training_event_on_a_phone(live_server, page, actors, stocke
     expect(page.get_by_test_id("held")).to_contain_text("Tas Lapangan")
     assert fits(page)
     shot(page, "mine-390")
+
+    # A BAST by hand grows one line at a time; a line recorded by mistake is reversed.
+    sign_in(page, url, "operator1")
+    page.goto(f"{url}/equipment/handovers/new/")
+    page.fill("#id_witnesses-0-name", "Dra. Rina Marlina, S.Sos, M.Si")
+    page.get_by_test_id("add-line").click()
+    expect(page.locator("legend", has_text="Line 5")).to_be_visible()
+    expect(page.locator("#id_witnesses-0-name")).to_have_value("Dra. Rina Marlina, S.Sos, M.Si")
+    assert fits(page)
+    shot(page, "new-bast-5-lines-390")
+    bast = Handover.objects.get()
+    page.goto(f"{url}/equipment/handovers/{bast.pk}/")
+    page.get_by_role("link", name="Correct").first.click()
+    page.fill("#id_reversal_reason", "Salah orang")
+    assert fits(page)
+    shot(page, "correct-390")
+    page.get_by_role("button", name="Record the correction").click()
+    expect(page.get_by_test_id("reversed")).to_contain_text("Salah orang")
+    assert fits(page)
+    shot(page, "bast-corrected-390")
     if SHOTS:
+        from pilar.audit.services import Actor
+        from pilar.equipment.tests.conftest import give_back
+
+        give_back(
+            Actor.system(), people["a2"], stocked["vest"], condition="damaged", reason="Robek"
+        )
+        line = bast.lines.in_force().first()
+        extra = [
+            (f"/equipment/items/{stocked['vest'].pk}/", "item"),
+            (f"/equipment/items/{stocked['vest'].pk}/repairs/new/", "repair"),
+            (f"/equipment/handover-lines/{line.pk}/correct/", "correct"),
+            ("/equipment/returns/", "returns"),
+        ]
         sign_in(page, url, "operator1")
         page.set_viewport_size({"width": 1280, "height": 900})
         for path, name in [
@@ -69,6 +103,7 @@ def test_bast_from_a_training_event_on_a_phone(live_server, page, actors, stocke
             (f"/equipment/handovers/{Handover.objects.get().pk}/", "bast"),
             ("/equipment/handovers/new/", "new-bast"),
             (f"/equipment/returns/new/?person={people['a1'].pk}", "return"),
+            *extra,
         ]:
             page.goto(url + path)
             shot(page, f"{name}-1280")
@@ -77,6 +112,7 @@ def test_bast_from_a_training_event_on_a_phone(live_server, page, actors, stocke
             ("/equipment/holdings/", "holdings"),
             ("/equipment/handovers/new/", "new-bast"),
             (f"/equipment/returns/new/?person={people['a1'].pk}", "return"),
+            *extra,
         ]:
             page.goto(url + path)
             assert fits(page), name

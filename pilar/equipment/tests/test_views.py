@@ -28,7 +28,7 @@ def test_catalog_shows_figures_linking_to_their_rows(client, actors, stocked, pe
     assert "<strong>2</strong>" in page  # in stock
     book = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/equipment/?format=xlsx").content))
     rows = book.get_sheet_by_index(0).to_python()
-    assert rows[0][0] == "Item" and rows[0][-1] == "In stock"
+    assert rows[0][0] == "Item" and rows[0][-1] == "Available in stock"
     assert [rows[1][0], rows[1][5], rows[1][6], rows[1][-1]] == ["Radio HT", 3.0, 1.0, 2.0]
     assert client.get("/equipment/?format=pdf").status_code == 400
 
@@ -58,6 +58,8 @@ def line_data(lines, **bast):
         "giver_name": "Kabid",
         "lines-TOTAL_FORMS": str(len(lines)),
         "lines-INITIAL_FORMS": "0",
+        "witnesses-TOTAL_FORMS": "0",
+        "witnesses-INITIAL_FORMS": "0",
         **bast,
     }
     for n, (person, item, quantity) in enumerate(lines):

@@ -13,7 +13,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -32,7 +32,7 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
-from pilar.lib.exports import XLSX_TYPE, file_response
+from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import line_scope_q
@@ -565,15 +565,16 @@ def list_lines(
 
 
 def _transfer(request, batch_id: Id, fmt: str):
+    """The newest transfer file exactly as first produced (pilar/stipends/bankfile.py)."""
     _require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
-    bankfile.open_transfer_file(by=_actor(request), batch=batch, fmt=fmt)
-    return file_response(
-        fmt,
-        bankfile.transfer_filename(batch),
-        bankfile.TRANSFER_HEADERS,
-        bankfile.transfer_rows(batch),
+    sent = bankfile.transfer_file_sent(by=_actor(request), batch=batch, fmt=fmt)
+    response = HttpResponse(
+        bytes(sent.content), content_type=XLSX_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
     )
+    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
+    response["X-Checksum-SHA256"] = sent.sha256
+    return response
 
 
 def _file_answer(content_type: str) -> dict:

@@ -43,6 +43,7 @@ from pilar.stipends.budgets import (  # noqa: F401
     taken,
 )
 from pilar.stipends.eligibility import State, batch_months, entitlements
+from pilar.stipends.failures import refuse_failed_accounts
 from pilar.stipends.models import (
     StipendBatch,
     StipendLine,
@@ -371,6 +372,7 @@ def _advance(by: Actor, batch: StipendBatch, frm: str, to: str, *, lock_budget: 
     batch = _locked(batch, {frm})
     _refuse_empty(batch)
     _refuse_stale(batch)
+    refuse_failed_accounts(batch.lines.all())
     _check_budget(batch, lock=lock_budget)
     return _move(batch, {frm}, to, **stamp)
 
@@ -564,7 +566,7 @@ def stipend_batch_record(
             for start in range(0, len(ids), INSERT_CHUNK):
                 counts["failed"] += StipendLine.objects.filter(
                     batch=batch, pk__in=ids[start : start + INSERT_CHUNK], status=LineStatus.PENDING
-                ).update(status=LineStatus.FAILED, failure_reason=reason)
+                ).update(status=LineStatus.FAILED, failure_reason=reason, failed_at=timezone.now())
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
         _after_payment(by, batch, counts, paid_on)
     batch.refresh_from_db()

@@ -8,7 +8,6 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from pilar.accounts.access import Capability
-from pilar.lib.exports import to_csv, to_xlsx
 from pilar.lib.params import InputError, argument, parse_date, parse_id, parse_year
 from pilar.stipends import bankfile, selectors, services
 from pilar.stipends.access import office_wide
@@ -164,17 +163,15 @@ class Command(StipendCommand):
         if by.user is not None and not office_wide(by.user, Capability.STIPENDS_VERIFY):
             raise CommandError(f"{by.user.get_username()} does not pay batches (finance does)")
         fmt = options["format"]
-        with self.writing(False):
-            self.attempt(bankfile.open_transfer_file, by=by, batch=batch, fmt=fmt)
-            rows = list(bankfile.transfer_rows(batch))
-        render = to_xlsx if fmt == "xlsx" else to_csv
+        sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
         path: Path = options["output"]
         try:
-            path.write_bytes(render(bankfile.TRANSFER_HEADERS, rows))
+            path.write_bytes(bytes(sent.content))
         except OSError as exc:
             raise CommandError(f"cannot write {path}: {exc.strerror}") from None
-        total = sum(row[5] for row in rows)
-        self.stdout.write(f"batch #{batch.pk}: {len(rows)} transfers, {money(total)}, in {path}")
+        self.stdout.write(
+            f"batch #{batch.pk}: {sent.transfers} transfers, {money(sent.total)}, in {path}"
+        )
 
     # --- writing ---------------------------------------------------------------------------
 

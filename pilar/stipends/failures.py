@@ -115,7 +115,7 @@ def refuse_failed_accounts(lines) -> None:
         [
             _(
                 "%(count)s line(s) pay an account whose transfer failed. Change the account on "
-                "the person's record, confirm it with a reason on their tali kasih page, or "
+                "the person's record, have finance confirm the account with a reason, or "
                 "remove the line:"
             )
             % {"count": len(found)},

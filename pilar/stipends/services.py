@@ -233,7 +233,8 @@ def stipend_batch_fill_draft(*, by: Actor, batch: StipendBatch) -> StipendBatch:
                 _(
                     "Nobody is eligible and unpaid for these months: every month is paid, in "
                     "another batch, or blocked (see the eligibility page for why)."
-                )
+                ),
+                code="nobody",  # the command line names its own verb
             )
         _check_budget(batch, lock=False)
         audit_record(
@@ -326,13 +327,20 @@ def stipend_line_remove(*, by: Actor, line: StipendLine, reason: str) -> Stipend
     return line
 
 
+def _moved(batch: StipendBatch) -> ValidationError:
+    """Someone else moved the batch first. Code "moved": the command line says it in its own
+    words (pilar/stipends/management/base.py)."""
+    return ValidationError(
+        _("This batch is now “%(status)s”: reload the page to see what changed."),
+        code="moved",
+        params={"status": batch.get_status_display()},
+    )
+
+
 def _locked(batch: StipendBatch, allowed: set[str]) -> StipendBatch:
     batch = StipendBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status not in allowed:
-        raise ValidationError(
-            _("This batch is now “%(status)s”: reload the page to see what changed.")
-            % {"status": batch.get_status_display()}
-        )
+        raise _moved(batch)
     return batch
 
 
@@ -341,10 +349,7 @@ def _move(batch: StipendBatch, frm: set[str], to: str, **fields) -> StipendBatch
     done = StipendBatch.objects.filter(pk=batch.pk, status__in=frm).update(status=to, **fields)
     if not done:
         batch.refresh_from_db()
-        raise ValidationError(
-            _("This batch is now “%(status)s”: reload the page to see what changed.")
-            % {"status": batch.get_status_display()}
-        )
+        raise _moved(batch)
     batch.refresh_from_db()
     return batch
 

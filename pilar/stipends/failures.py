@@ -44,9 +44,9 @@ class AccountBlock:
     @property
     def text(self) -> str:
         return _(
-            "The transfer of %(month)s to account %(account)s failed: %(reason)s. Change the "
-            "account on the person's record, or confirm it with a reason on their tali kasih "
-            "page."
+            "The transfer of %(month)s to account %(account)s failed: %(reason)s. No payment "
+            "goes to this account until it is changed on the person's record or finance "
+            "confirms it with a reason."
         ) % {"month": month_label(self.month), "account": self.bank_account, "reason": self.reason}
 
 

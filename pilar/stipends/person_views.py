@@ -53,7 +53,7 @@ def mine(request):
         {
             "arrears": selectors.arrears_of(person),
             "own": True,
-            "block": failures.account_blocks([person.pk]).get(person.pk),
+            "account_block": failures.account_blocks([person.pk]).get(person.pk),
         },
     )
 
@@ -72,7 +72,7 @@ def person(request, person_id: int):
         {
             "arrears": selectors.arrears_of(shown, areas=areas),
             "own": False,
-            "block": failures.account_blocks([shown.pk]).get(shown.pk),
+            "account_block": failures.account_blocks([shown.pk]).get(shown.pk),
             "may_confirm": office_wide(request.user, Capability.STIPENDS_VERIFY),
         },
     )

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.registry.models import PillarKind
 from pilar.stipends import bankfile, services
@@ -160,6 +161,7 @@ def test_approve_needs_the_tick_and_shows_its_summary(client, actors, rates, ban
 
 
 def test_a_failed_transfer_blocks_the_same_account_until_confirmed(client, actors, approved, by):
+    User.objects.update(language="en")  # the pages speak each user's language
     services.stipend_batch_record(
         by=by["finance"],
         batch=approved,
@@ -170,7 +172,11 @@ def test_a_failed_transfer_blocks_the_same_account_until_confirmed(client, actor
     # The person's tali kasih page says why.
     login(client, actors["finance"])
     page = client.get(f"/stipends/people/{citra.pk}/").content.decode()
-    assert "Rekening tidak aktif" in page and 'data-testid="account-block"' in page
+    notice = page[page.index('data-testid="account-block"') :][:800]
+    assert f"to account {citra.bank_account} failed: Rekening tidak aktif." in notice
+    assert 'name="reason"' in notice  # finance may confirm it here
+    july = page[page.index('data-testid="month-2024-07-PSM"') :][:800]
+    assert "The transfer failed: Rekening tidak aktif" in july
     # The next draft carries July again, with the reason on its line, and cannot be verified.
     report(citra, OCTOBER)
     nxt = services.stipend_batch_draft(

@@ -15,7 +15,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,12 +130,19 @@ def transfer_file_sent(*, by: Actor, batch: StipendBatch, fmt: str) -> SentFile:
     sent = _rounds(batch).filter(fmt=fmt).order_by("-number").first()
     if sent is None:
         _refuse_unpayable(batch)
-        with transaction.atomic():
-            locked = StipendBatch.objects.select_for_update().get(pk=batch.pk)
-            sent = _rounds(locked).filter(fmt=fmt).order_by("-number").first()
-            if sent is None:  # nobody produced it while we waited for the lock
-                _refuse_unpayable(locked)
-                sent = next(f for f in _produce(by, locked, 1) if f.fmt == fmt)
+        try:
+            with transaction.atomic():
+                locked = StipendBatch.objects.select_for_update().get(pk=batch.pk)
+                sent = _rounds(locked).filter(fmt=fmt).order_by("-number").first()
+                if sent is None:  # nobody produced it while we waited for the lock
+                    _refuse_unpayable(locked)
+                    sent = next(f for f in _produce(by, locked, 1) if f.fmt == fmt)
+        except IntegrityError:
+            # Another request produced round 1 at the same moment (SQLite takes no row
+            # lock): that one is the file as sent.
+            sent = _rounds(batch).filter(fmt=fmt).order_by("-number").first()
+            if sent is None:
+                raise
     sent_file_opened(by=by, sent=sent)
     return sent
 
@@ -174,7 +181,15 @@ def transfer_round_new(*, by: Actor, batch: StipendBatch) -> list[SentFile]:
                 )
                 % {"number": last.number}
             )
-        return _produce(by, locked, (last.number + 1) if last else 1)
+        number = (last.number + 1) if last else 1
+        try:
+            with transaction.atomic():
+                return _produce(by, locked, number)
+        except IntegrityError:
+            raise ValidationError(
+                _("Transfer file no. %(number)s was just produced by someone else: look at it.")
+                % {"number": number}
+            ) from None
 
 
 def transfer_rounds(batch: StipendBatch) -> list[dict]:

@@ -274,6 +274,19 @@ def _python_figures(user, as_of):
     return figures
 
 
+def _python_reasons(user, as_of):
+    from pilar.accounts.access import Capability, area_scope
+    from pilar.stipends.arrears import _owed, first_reason
+
+    reasons: dict = {}
+    _kinds, _first, owed = _owed(area_scope(user, Capability.STIPENDS_VIEW), as_of)
+    for e in owed:
+        if e.state == "blocked":
+            n, amount = reasons.get(first_reason(e), (0, 0))
+            reasons[first_reason(e)] = (n + 1, amount + e.amount)
+    return reasons
+
+
 def _page_figures(office):
     figures = {}
     for row in office.by_area:
@@ -313,6 +326,10 @@ def test_office_figures_match_the_python_pass(
         assert _page_figures(office) == {k: n for k, (n, _a) in python.items()}
         assert office.total.amount == sum(a for _n, a in python.values())
         assert office.total.total == sum(n for n, _a in python.values()) > 0
+        # The blocked months by their first reason, in SQL and in Python alike.
+        assert {b.code: (b.months, b.amount) for b in office.blocked_by_reason} == (
+            _python_reasons(who, D(2024, 11, 20))
+        )
 
 
 def test_a_long_area_table_folds_like_a_tree(client, actors, paid, monkeypatch, make_user):

@@ -92,11 +92,12 @@ def confirm_account(request, person_id: int):
         failures.account_confirm(
             by=Actor.from_request(request), person=shown, reason=request.POST.get("reason", "")
         )
-    except InputError:
-        raise
     except ValidationError as exc:
-        field = next(iter(exc.message_dict)) if hasattr(exc, "error_dict") else "reason"
-        raise InputError(field, " ".join(exc.messages)) from None
+        if hasattr(exc, "error_dict"):  # the reason: a 400 naming it, nothing saved
+            field = next(iter(exc.message_dict))
+            raise InputError(field, " ".join(exc.messages)) from None
+        messages.error(request, " ".join(exc.messages))  # nothing (left) to confirm
+        return redirect("stipends:person", person_id=shown.pk)
     messages.success(request, _("Account confirmed: payment to it is allowed again."))
     return redirect("stipends:person", person_id=shown.pk)
 

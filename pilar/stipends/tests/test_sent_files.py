@@ -209,6 +209,16 @@ def test_a_failed_transfer_blocks_the_same_account_until_confirmed(client, actor
     assert AuditEntry.objects.filter(object_type="stipends.accountconfirmation").exists()
     services.stipend_batch_verify(by=by["finance"], batch=nxt)
     assert StipendBatch.objects.get(pk=nxt.pk).status == "verified"
+    # Confirming twice (a double submit): the second finds nothing to confirm, says so.
+    response = client.post(
+        f"/stipends/people/{citra.pk}/confirm-account/", {"reason": "lagi"}, follow=True
+    )
+    assert "nothing to confirm" in response.content.decode()
+    assert AccountConfirmation.objects.count() == 1
+    # Someone outside the office's batches never reaches the form: 403 before any lookup.
+    login(client, actors["coordinator_a"])
+    response = client.post(f"/stipends/people/{citra.pk}/confirm-account/", {"reason": "x"})
+    assert response.status_code == 403
 
 
 def test_a_changed_account_unblocks(approved, by):

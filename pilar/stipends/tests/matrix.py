@@ -85,6 +85,10 @@ API_READ = {
         200 if role in VERIFY else 403
     ),
     "/api/v1/stipends/batches/{batch_id}/transfer.csv": lambda role: 200 if role in VERIFY else 403,
+    "/api/v1/stipends/batches/{batch_id}/sent-files": lambda role: 200 if role in VERIFY else 403,
+    "/api/v1/stipends/batches/{batch_id}/sent-files/{file_id}": lambda role: (
+        200 if role in VERIFY else 403
+    ),
 }
 API_WRITE = {
     # Overlaps the open PSM rate.
@@ -188,6 +192,7 @@ def setup(actors, people) -> dict:
             "{rate_id}": rate.pk,
             "{line_id}": line.pk,
             "{job_id}": job.pk,
+            "{file_id}": sent.pk,
         },
         "batch": batch,
         "rate": rate,

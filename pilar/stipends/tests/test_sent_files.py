@@ -235,3 +235,27 @@ def test_a_changed_account_unblocks(approved, by):
     ani.bank_account = "2200000001"
     ani.save()
     assert ani.pk not in account_blocks()
+
+
+def test_the_api_lists_files_as_sent_and_gives_the_same_bytes_after_payment(
+    client, actors, approved, by
+):
+    login(client, actors["finance"])
+    api = f"/api/v1/stipends/batches/{approved.pk}"
+    first = client.get(f"{api}/transfer.csv").content
+    services.stipend_batch_mark_paid(
+        by=by["finance"], batch=approved, paid_on=approved.approved_at.date()
+    )
+    listed = client.get(f"{api}/sent-files").json()
+    assert [(f["number"], f["format"]) for f in listed] == [(1, "csv"), (1, "xlsx")]
+    csv = next(f for f in listed if f["format"] == "csv")
+    assert (csv["sha256"], csv["transfers"], csv["total"]) == (sha(first), 2, 1_600_000)
+    assert csv["produced_by"] == "bendahara1"
+    again = client.get(f"{api}/sent-files/{csv['id']}")
+    assert again.content == first and again["X-Checksum-SHA256"] == sha(first)
+    assert client.get(f"{api}/transfer.csv").content == first  # a paid batch too
+    login(client, actors["approver"])
+    assert client.get(f"{api}/sent-files/{csv['id']}").status_code == 403
+    assert client.get(f"{api}/sent-files/999999").status_code == 403
+    login(client, actors["finance"])
+    assert client.get(f"{api}/sent-files/999999").status_code == 404

@@ -252,3 +252,42 @@ def test_a_dry_run_never_speaks_of_pages(rates, banked, actors):
     )
     refused = fails(*DRAFT_Q3, "--dry-run")
     assert "page" not in refused and "pilar stipend-eligibility --blocked" in refused
+
+
+def test_transfer_file_again_and_a_new_round(rates, banked, actors, tmp_path):
+    from pilar.audit.services import Actor
+    from pilar.stipends import services
+
+    reported(banked)
+    bid = run(*DRAFT_Q3).split("#")[1].split(" ")[0]
+    run("stipend_batch", "verify", bid, "--as", "bendahara1")
+    run("stipend_batch", "approve", bid, "--as", "kepala1")
+    first, again = tmp_path / "1.csv", tmp_path / "again.csv"
+    run("stipend_batch", "transfer-file", bid, "--format", "CSV", "--output", str(first))
+    # Nothing answered yet: no second round, said without page words.
+    refused = fails(
+        "stipend_batch", "transfer-file", bid, "--new-round", "--format", "csv", "--output", "x"
+    )
+    assert "download that file again" in refused and "page" not in refused
+    batch = StipendBatch.objects.get(pk=bid)
+    ani = [
+        services.Outcome(line, True)
+        for line in batch.lines.filter(status="pending", name="Ani Kecamatan A")
+    ]
+    services.stipend_batch_record(
+        by=Actor(user=actors["finance"]),
+        batch=batch,
+        outcomes=ani,
+        paid_on=batch.approved_at.date(),
+    )
+    second = tmp_path / "2.csv"
+    out = run("stipend_batch", "transfer-file", bid, "--new-round", "--format", "csv",
+              "--output", str(second))  # fmt: skip
+    assert "transfer file no. 2 as sent" in out
+    assert "Budi" in second.read_text("utf-8-sig") and "Ani" not in second.read_text("utf-8-sig")
+    # Round 1 stays as it was; without --new-round the newest file is given again.
+    run("stipend_batch", "transfer-file", bid, "--format", "csv", "--output", str(again))
+    assert again.read_bytes() == second.read_bytes()
+    assert bytes(SentFile.objects.get(batch_id=bid, number=1, fmt="csv").content) == (
+        first.read_bytes()
+    )

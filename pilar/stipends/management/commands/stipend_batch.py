@@ -30,12 +30,12 @@ class Command(StipendCommand):
         "Tali kasih payment batches. Actions: list; draft --from 2024-07 --to 2024-09 --kind PSM "
         "[--kind TKSK] [--arrears-from 2024-01] [--year 2024]; show ID; refresh ID; verify ID; "
         "approve ID; return ID --reason R; cancel ID --reason R; mark-paid ID --date 2024-10-22; "
-        "transfer-file ID --format xlsx|csv --output FILE. Writes run as the system actor (no "
-        "role checks) unless --as USERNAME is given: then as that user, so the drafter cannot "
-        "verify and the verifier cannot approve. Writing actions take --dry-run. `list` shows "
-        "the newest period first (by last month, then first month), and within one period the "
-        "newest batch (highest number) first. Codes (--kind, --status, --format) are read in "
-        "any case."
+        "transfer-file ID --format xlsx|csv --output FILE [--new-round]. Writes run as the "
+        "system actor (no role checks) unless --as USERNAME is given: then as that user, so "
+        "the drafter cannot verify and the verifier cannot approve. Writing actions take "
+        "--dry-run. `list` shows the newest period first (by last month, then first month), "
+        "and within one period the newest batch (highest number) first. Codes (--kind, "
+        "--status, --format) are read in any case."
     )
 
     def add_arguments(self, parser):
@@ -83,6 +83,12 @@ class Command(StipendCommand):
         transfer.add_argument("--format", type=lower, choices=["xlsx", "csv"], default="xlsx")
         transfer.add_argument("--output", required=True, type=Path, help="file to write")
         transfer.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+        transfer.add_argument(
+            "--new-round",
+            action="store_true",
+            help="produce a new file for the lines still waiting (once the bank answered for "
+            "some of the last file's), instead of the newest file as sent",
+        )
 
     def _writes(self, parser, *, with_id: bool = False) -> None:
         if with_id:
@@ -210,7 +216,12 @@ class Command(StipendCommand):
                 % {"user": by.user.get_username()}
             )
         fmt = options["format"]
-        sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
+        if options["new_round"]:
+            made = self.attempt(bankfile.transfer_round_new, by=by, batch=batch)
+            sent = next(f for f in made if f.fmt == fmt)
+            bankfile.sent_file_opened(by=by, sent=sent)
+        else:
+            sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
         path: Path = options["output"]
         try:
             path.write_bytes(bytes(sent.content))

@@ -372,7 +372,10 @@ def batch_detail(request, pk):
             "batch": batch,
             "form": form,
             "page": page,
-            "waiting": _waiting(batch, per_status),
+            # Asked only where a confirm step shows it (one pass over the waiting lines).
+            "waiting": _waiting(batch, per_status)
+            if batch.status in {Status.VERIFIED, Status.APPROVED, Status.PARTLY_PAID}
+            else None,
             "rounds": bankfile.transfer_rounds(batch) if batch.frozen else [],
             "may_new_round": batch.status in bankfile.PAYABLE
             and bankfile.transfer_lines(batch).exists(),
@@ -537,7 +540,6 @@ batch_verify = _job_step(Capability.STIPENDS_VERIFY, BatchJob.Kind.VERIFY)
 def _waiting(batch, per_status=None) -> dict:
     """What an irreversible step acts on: the batch's waiting lines, their people and money."""
     if per_status is None:
-        lines, total = 0, 0
         found = batch.lines.filter(status="pending").aggregate(n=Count("pk"), t=Sum("amount"))
         lines, total = found["n"] or 0, found["t"] or 0
     else:

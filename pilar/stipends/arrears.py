@@ -37,6 +37,7 @@ from pilar.stipends.eligibility import (
     reason_text,
     state_label,
 )
+from pilar.stipends.failures import account_blocks
 from pilar.stipends.models import Budget, FundingSource, StipendBatch, StipendLine, StipendRate
 
 OUTSTANDING = (State.BLOCKED, State.ELIGIBLE, State.IN_PROCESS)
@@ -350,7 +351,21 @@ def _owed(
         person_ids=person_ids,
         duty_filter=scope_q(areas),
     )
+    mark_failed_accounts(found)
     return kinds, first, [e for e in found if is_outstanding(e)]
+
+
+def mark_failed_accounts(found: list[Entitlement]) -> None:
+    """A month waiting for a batch, of a person whose transfer to the account they still have
+    failed (pilar/stipends/failures.py), is not payable until the account is changed or
+    confirmed: blocked, the reason last. (A draft still takes the month, so its line shows
+    the reason; the batch cannot be verified meanwhile.)"""
+    blocked = set(account_blocks())
+    if not blocked:
+        return
+    for e in found:
+        if e.person_id in blocked and e.method == StipendLine.Method.TRANSFER:
+            e.reasons.append("account_failed")
 
 
 def _owed_sql(
@@ -418,6 +433,12 @@ def _owed_sql(
         if settings.PILAR_STIPEND_CASH_ALLOWED
         else "(p.bank_name = '' OR p.bank_account = '')"
     )
+    # A transfer to the account the person still has failed (a few people; ids as parameters).
+    failed_ids = sorted(account_blocks())
+    failed = f"p.id IN ({', '.join(['%s'] * len(failed_ids))})" if failed_ids else "1 = 0"
+    if failed_ids and settings.PILAR_STIPEND_CASH_ALLOWED:
+        # Someone without an account is paid in cash: no transfer to fail.
+        failed = f"({failed} AND p.bank_name <> '' AND p.bank_account <> '')"
     assignment = Assignment._meta.db_table
     # Only table names, fixed fragments and Django's own compiled subqueries are formatted in;
     # every value is a parameter.
@@ -452,12 +473,13 @@ def _owed_sql(
         SELECT x.kind_id, x.area_id, x.state, x.reason, COUNT(*), SUM(x.amount) FROM (
             SELECT e.kind_id, e.area_id, {amount} AS amount,
                 CASE WHEN l.status = %s THEN %s
-                    WHEN m.later OR {report} OR {account} THEN %s
+                    WHEN m.later OR {report} OR {account} OR {failed} THEN %s
                     ELSE %s END AS state,
                 CASE WHEN l.status = %s THEN ''
                     WHEN m.later THEN 'not_begun'
                     WHEN {report} THEN COALESCE('report_' || r.status, 'report_missing')
                     WHEN {account} THEN 'no_account'
+                    WHEN {failed} THEN 'account_failed'
                     ELSE '' END AS reason
             FROM e
             JOIN m ON m.kind_id = e.kind_id AND m.month = e.month
@@ -473,9 +495,10 @@ def _owed_sql(
     state_params = [StipendLine.Status.PENDING, State.IN_PROCESS]
     if required:
         state_params.append(MonthlyReport.Status.VERIFIED)
-    state_params += [State.BLOCKED, State.ELIGIBLE, StipendLine.Status.PENDING]
+    state_params += [*failed_ids, State.BLOCKED, State.ELIGIBLE, StipendLine.Status.PENDING]
     if required:
         state_params.append(MonthlyReport.Status.VERIFIED)
+    state_params += failed_ids
     with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
         if pg:
             # The planner cannot estimate duties × months: it picks index loops per row

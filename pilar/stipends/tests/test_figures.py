@@ -98,3 +98,45 @@ def test_budget_use_shows_the_budget_year_of_a_payment_made_the_next_year(client
     assert "No budget ceiling and no payment this year yet." not in body
     assert "Last payment from the 2024 budget: 15 January 2025." in body
     assert "APBD (city/regency budget) 2024" in body
+
+
+def test_a_month_whose_account_failed_is_blocked_not_payable(client, actors, made, by, banked):
+    """a1's July–September were paid; say the bank then failed her transfer of October (in a
+    batch approved and sent): her months waiting for a batch (May) count as blocked, with the
+    reason, until the account is changed — in the headline and in the rows behind it."""
+    waiting = made["waiting"]
+    services.stipend_batch_verify(by=by["finance"], batch=waiting)
+    services.stipend_batch_approve(by=by["approver"], batch=waiting)
+    october = waiting.lines.get()
+    services.stipend_batch_record(
+        by=by["finance"],
+        batch=waiting,
+        outcomes=[services.Outcome(october, False, "Rekening tidak aktif")],
+        paid_on=TODAY,
+    )
+    login(client, actors["operator"])
+    office = client.get("/stipends/arrears/").context["office"]
+    reasons = {b.code: b.months for b in office.blocked_by_reason}
+    # a1's May and October now wait for a batch, but her account failed: both blocked.
+    rows = [
+        m
+        for r in owed_rows(actors["operator"], as_of=TODAY)
+        if r.person_id == banked["a1"].pk
+        for m in r.months
+    ]
+    failed_text = str(REASONS["account_failed"])
+    assert {(m.month, m.state) for m in rows if m.reasons[:1] == [failed_text]} == {
+        (D(2024, 5, 1), "blocked"),
+        (D(2024, 10, 1), "blocked"),
+    }
+    assert reasons["account_failed"] == 2 and office.total.payable == 0
+    # A new account unblocks them.
+    a1 = banked["a1"]
+    a1.bank_account = "9900000001"
+    a1.save()
+    from django.core.cache import cache
+
+    cache.clear()
+    office = client.get("/stipends/arrears/").context["office"]
+    assert "account_failed" not in {b.code for b in office.blocked_by_reason}
+    assert office.total.payable == 2

@@ -50,13 +50,14 @@ class AccountBlock:
         ) % {"month": month_label(self.month), "account": self.bank_account, "reason": self.reason}
 
 
-def account_blocks(person_ids=None) -> dict[int, AccountBlock]:
-    """Per person: the failed transfer that blocks payment to their current account."""
+def failed_accounts(person_ids=None, *, current_only: bool = False) -> dict:
+    """(person, account) → the newest unconfirmed failed transfer to that account; with
+    `current_only`, only the accounts the people still have."""
     failed = StipendLine.objects.filter(
-        status=StipendLine.Status.FAILED,
-        method=StipendLine.Method.TRANSFER,
-        bank_account=F("person__bank_account"),
+        status=StipendLine.Status.FAILED, method=StipendLine.Method.TRANSFER
     ).exclude(bank_account="")
+    if current_only:
+        failed = failed.filter(bank_account=F("person__bank_account"))
     if person_ids is not None:
         failed = failed.filter(person_id__in=list(person_ids))
     rows = list(
@@ -66,42 +67,53 @@ def account_blocks(person_ids=None) -> dict[int, AccountBlock]:
     )
     if not rows:
         return {}
-    confirmed = dict(
-        (
-            ((p, a), at)
-            for p, a, at in AccountConfirmation.objects.filter(person_id__in={r[0] for r in rows})
-            .values_list("person_id", "bank_account")
-            .annotate(at=Max("created_at"))
-            .order_by()
-        )
-    )
-    blocks: dict[int, AccountBlock] = {}
+    confirmed = {
+        (p, a): at
+        for p, a, at in AccountConfirmation.objects.filter(person_id__in={r[0] for r in rows})
+        .values_list("person_id", "bank_account")
+        .annotate(at=Max("created_at"))
+        .order_by()
+    }
+    blocks: dict[tuple[int, str], AccountBlock] = {}
     for person_id, account, reason, month, failed_at, title in rows:
-        if person_id in blocks:
+        if (person_id, account) in blocks:
             continue
         at = confirmed.get((person_id, account))
         if at is not None and (failed_at is None or failed_at <= at):
             continue  # confirmed after this failure
-        blocks[person_id] = AccountBlock(person_id, account, reason, month, failed_at, title)
+        blocks[(person_id, account)] = AccountBlock(
+            person_id, account, reason, month, failed_at, title
+        )
     return blocks
+
+
+def account_blocks(person_ids=None) -> dict[int, AccountBlock]:
+    """Per person: the failed transfer that blocks payment to their current account."""
+    return {
+        person_id: block
+        for (person_id, _account), block in failed_accounts(person_ids, current_only=True).items()
+    }
 
 
 def blocked_lines(lines) -> list[tuple[str, datetime.date, AccountBlock]]:
     """(name, month, block) of the waiting transfer `lines` whose account is blocked: the
-    account frozen on the line (approved) or the person's (a draft)."""
-    blocks = account_blocks()
+    account frozen on the line (approved: even one the person has since replaced) or the
+    person's (a draft)."""
+    blocks = failed_accounts()
     if not blocks:
         return []
     found = []
     for person_id, account, name, month, person_name, person_account in (
-        lines.filter(person_id__in=list(blocks), method=StipendLine.Method.TRANSFER)
+        lines.filter(
+            person_id__in=list({p for p, _a in blocks}), method=StipendLine.Method.TRANSFER
+        )
         .values_list(
             "person_id", "bank_account", "name", "month", "person__name", "person__bank_account"
         )
         .order_by("person__name", "month")
     ):
-        block = blocks[person_id]
-        if (account or person_account) == block.bank_account:
+        block = blocks.get((person_id, account or person_account))
+        if block is not None:
             found.append((name or person_name, month, block))
     return found
 

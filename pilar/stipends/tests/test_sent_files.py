@@ -259,3 +259,32 @@ def test_the_api_lists_files_as_sent_and_gives_the_same_bytes_after_payment(
     assert client.get(f"{api}/sent-files/999999").status_code == 403
     login(client, actors["finance"])
     assert client.get(f"{api}/sent-files/999999").status_code == 404
+
+
+def test_a_frozen_account_that_failed_is_not_sent_again(approved, by, rates, banked):
+    """Ani's transfer fails; she gives a new account, but a batch approved before still holds
+    the old one frozen: its transfer file is refused, naming her."""
+    from django.core.exceptions import ValidationError
+
+    for month in (OCTOBER,):
+        report(banked["a1"], month)
+    later = services.stipend_batch_draft(
+        by=by["operator"],
+        first_month=OCTOBER,
+        last_month=OCTOBER,
+        kinds=[PillarKind.objects.get(code="PSM")],
+    )
+    services.stipend_batch_verify(by=by["finance"], batch=later)
+    later = services.stipend_batch_approve(by=by["approver"], batch=later)
+    services.stipend_batch_record(
+        by=by["finance"],
+        batch=approved,
+        outcomes=outcomes(approved, "Ani Kecamatan A", "Rekening tidak aktif"),
+        paid_on=approved.approved_at.date(),
+    )
+    ani = banked["a1"]
+    ani.bank_account = "9900000001"
+    ani.save()
+    with pytest.raises(ValidationError, match="Ani Kecamatan A"):
+        bankfile.transfer_file_sent(by=by["finance"], batch=later, fmt="csv")
+    assert not SentFile.objects.filter(batch=later).exists()

@@ -13,7 +13,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -32,7 +32,7 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
-from pilar.lib.exports import XLSX_TYPE, file_response
+from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import line_scope_q
@@ -40,6 +40,7 @@ from pilar.stipends.models import (
     BatchJob,
     Budget,
     FundingSource,
+    SentFile,
     StipendBatch,
     StipendLine,
     StipendRate,
@@ -565,15 +566,90 @@ def list_lines(
 
 
 def _transfer(request, batch_id: Id, fmt: str):
+    """The newest transfer file exactly as first produced (pilar/stipends/bankfile.py)."""
     _require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
-    bankfile.open_transfer_file(by=_actor(request), batch=batch, fmt=fmt)
-    return file_response(
-        fmt,
-        bankfile.transfer_filename(batch),
-        bankfile.TRANSFER_HEADERS,
-        bankfile.transfer_rows(batch),
+    sent = bankfile.transfer_file_sent(by=_actor(request), batch=batch, fmt=fmt)
+    return _sent_answer(sent)
+
+
+def _file_answer_any() -> dict:
+    """The OpenAPI answer of a file that is XLSX or CSV, as it was sent."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "responses": {
+            200: {"description": "The file.", "content": {XLSX_TYPE: binary, "text/csv": binary}}
+        }
+    }
+
+
+class SentFileOut(Schema):
+    id: int
+    number: int = Field(
+        description="The round: 1 for the first file, 2 for the lines still "
+        "waiting after the bank answered for some, …"
     )
+    format: str
+    filename: str
+    sha256: str
+    size: int = Field(description="Bytes.")
+    transfers: int
+    lines: int
+    total: int = Field(description="Rupiah.")
+    produced_by: str | None
+    produced_at: datetime.datetime
+
+
+@router.get(
+    "/batches/{batch_id}/sent-files",
+    response=list[SentFileOut],
+    summary="The batch's transfer files as sent, with their checksums",
+)
+def list_sent_files(request, batch_id: Id):
+    """Every transfer file produced for the batch, oldest round first (finance only)."""
+    _require(request, Capability.STIPENDS_VERIFY)
+    batch = _batch(request, batch_id)
+    return [
+        {
+            "id": f.pk,
+            "number": f.number,
+            "format": f.fmt,
+            "filename": f.filename,
+            "sha256": f.sha256,
+            "size": f.size,
+            "transfers": f.transfers,
+            "lines": f.lines,
+            "total": f.total,
+            "produced_by": f.created_by.get_username() if f.created_by else None,
+            "produced_at": f.created_at,
+        }
+        for r in bankfile.transfer_rounds(batch)
+        for f in r["files"]
+    ]
+
+
+@router.get(
+    "/batches/{batch_id}/sent-files/{file_id}",
+    summary="One transfer file, byte for byte as sent",
+    openapi_extra=_file_answer_any(),
+)
+def get_sent_file(request, batch_id: Id, file_id: Id):
+    """The stored bytes, at any status of the batch; the download is logged."""
+    _require(request, Capability.STIPENDS_VERIFY)
+    batch = _batch(request, batch_id)
+    sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_id)
+    bankfile.sent_file_opened(by=_actor(request), sent=sent)
+    return _sent_answer(sent)
+
+
+def _sent_answer(sent) -> HttpResponse:
+    response = HttpResponse(
+        bytes(sent.content),
+        content_type=XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
+    response["X-Checksum-SHA256"] = sent.sha256
+    return response
 
 
 def _file_answer(content_type: str) -> dict:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from pilar.stipends.eligibility import (
     reason_text,
     state_label,
 )
+from pilar.stipends.failures import account_blocks
 from pilar.stipends.models import Budget, FundingSource, StipendBatch, StipendLine, StipendRate
 
 OUTSTANDING = (State.BLOCKED, State.ELIGIBLE, State.IN_PROCESS)
@@ -197,7 +198,8 @@ def arrears_of(
         entry.batch_status = status_names[line["batch__status"]]
         entries[key] = entry
     for key, note in notes.items():
-        if key in entries and entries[key].state not in {State.PAID, State.IN_PROCESS}:
+        # A failed transfer stays in view until the month is paid, in a new batch too.
+        if key in entries and entries[key].state != State.PAID:
             entries[key].note = note
     months = sorted(entries.values(), key=lambda m: (m.month, -m.kind.order), reverse=True)
     return PersonArrears(person=person, as_of=as_of, months=months, paid_this_year=paid_this_year)
@@ -208,12 +210,15 @@ def arrears_of(
 
 @dataclass
 class Tally:
-    """Months outstanding, split by state, and the rupiah they would pay."""
+    """Months outstanding, split by state, and the rupiah they would pay: in all (`amount`),
+    blocked (not owed until what stands in the way is cleared) and payable (eligible and
+    waiting for a batch, or in one)."""
 
     blocked: int = 0
     eligible: int = 0
     in_process: int = 0
     amount: int = 0
+    blocked_amount: int = 0
 
     def add(self, e: Entitlement) -> None:
         self.count(e.state, 1, e.amount)
@@ -221,16 +226,47 @@ class Tally:
     def count(self, state: str, months: int, amount: int) -> None:
         setattr(self, state, getattr(self, state) + months)
         self.amount += amount
+        if state == State.BLOCKED:
+            self.blocked_amount += amount
 
     def merge(self, other: Tally) -> None:
         self.blocked += other.blocked
         self.eligible += other.eligible
         self.in_process += other.in_process
         self.amount += other.amount
+        self.blocked_amount += other.blocked_amount
 
     @property
     def total(self) -> int:
         return self.blocked + self.eligible + self.in_process
+
+    @property
+    def payable(self) -> int:
+        """Owed and payable: eligible, waiting for a batch or in one."""
+        return self.eligible + self.in_process
+
+    @property
+    def payable_amount(self) -> int:
+        return self.amount - self.blocked_amount
+
+
+@dataclass
+class Blocked:
+    """Blocked months of one reason: the first that stands in the way of each month, in the
+    order the eligibility check lists them (the month has not begun, the report, the account)."""
+
+    code: str
+    months: int = 0
+    amount: int = 0
+
+    @property
+    def label(self) -> str:
+        return reason_text(self.code)
+
+
+def first_reason(e: Entitlement) -> str:
+    """The reason a blocked month is counted under (the first of its reasons)."""
+    return e.reasons[0] if e.reasons else ""
 
 
 @dataclass
@@ -252,13 +288,18 @@ class Delay:
 
 @dataclass
 class Money:
-    """One funding source in the year: paid, waiting in batches, and the ceiling (pagu)."""
+    """One funding source of one budget year: paid, waiting in batches, and the ceiling (pagu).
+
+    The budget year is the batch's (`StipendBatch.year`), not the day it was paid: arrears of
+    2024 paid in January 2025 come from the 2024 budget; `last_paid_on` says when."""
 
     funding_source: str
     label: str
     ceiling: int | None
     paid: int  # spent (realisasi)
     in_process: int  # committed in batches, not yet paid
+    year: int = 0
+    last_paid_on: datetime.date | None = None
 
     @property
     def taken(self) -> int:
@@ -279,6 +320,7 @@ class OfficeArrears:
     by_kind: list[Tally]  # in the order of `kinds`
     total: Tally
     by_area: list[AreaRow]
+    blocked_by_reason: list[Blocked]  # the total's blocked months, by their first reason
     delays: list[Delay]
     year: int
     money: list[Money]
@@ -309,7 +351,21 @@ def _owed(
         person_ids=person_ids,
         duty_filter=scope_q(areas),
     )
+    mark_failed_accounts(found)
     return kinds, first, [e for e in found if is_outstanding(e)]
+
+
+def mark_failed_accounts(found: list[Entitlement]) -> None:
+    """A month waiting for a batch, of a person whose transfer to the account they still have
+    failed (pilar/stipends/failures.py), is not payable until the account is changed or
+    confirmed: blocked, the reason last. (A draft still takes the month, so its line shows
+    the reason; the batch cannot be verified meanwhile.)"""
+    blocked = set(account_blocks())
+    if not blocked:
+        return
+    for e in found:
+        if e.person_id in blocked and e.method == StipendLine.Method.TRANSFER:
+            e.reasons.append("account_failed")
 
 
 def _owed_sql(
@@ -319,8 +375,9 @@ def _owed_sql(
     first_rates: dict[int, datetime.date] | None = None,
 ):
     """The outstanding months of `kinds` counted in the database, grouped by (kind, area of
-    duty, state): (kind_id, area_id, state, months, amount) rows, the same figures `_owed`
-    gives month by month in Python (`entitlements` then `is_outstanding`; the test
+    duty, state, a blocked month's first reason): (kind_id, area_id, state, reason, months,
+    amount) rows, the same figures `_owed` gives month by month in Python (`entitlements`
+    then `is_outstanding`, `first_reason`; the test
     `test_office_figures_match_the_python_pass` compares them). One statement:
     duties × months with a rate, a duty's days in the month as a span (spans of two duties of
     a kind in one month joined as a union), the latest duty's area, then the report, the
@@ -376,6 +433,12 @@ def _owed_sql(
         if settings.PILAR_STIPEND_CASH_ALLOWED
         else "(p.bank_name = '' OR p.bank_account = '')"
     )
+    # A transfer to the account the person still has failed (a few people; ids as parameters).
+    failed_ids = sorted(account_blocks())
+    failed = f"p.id IN ({', '.join(['%s'] * len(failed_ids))})" if failed_ids else "1 = 0"
+    if failed_ids and settings.PILAR_STIPEND_CASH_ALLOWED:
+        # Someone without an account is paid in cash: no transfer to fail.
+        failed = f"({failed} AND p.bank_name <> '' AND p.bank_account <> '')"
     assignment = Assignment._meta.db_table
     # Only table names, fixed fragments and Django's own compiled subqueries are formatted in;
     # every value is a parameter.
@@ -407,11 +470,17 @@ def _owed_sql(
                     ELSE hi - before END) AS days
             FROM s GROUP BY person_id, kind_id, month
         )
-        SELECT x.kind_id, x.area_id, x.state, COUNT(*), SUM(x.amount) FROM (
+        SELECT x.kind_id, x.area_id, x.state, x.reason, COUNT(*), SUM(x.amount) FROM (
             SELECT e.kind_id, e.area_id, {amount} AS amount,
                 CASE WHEN l.status = %s THEN %s
-                    WHEN m.later OR {report} OR {account} THEN %s
-                    ELSE %s END AS state
+                    WHEN m.later OR {report} OR {account} OR {failed} THEN %s
+                    ELSE %s END AS state,
+                CASE WHEN l.status = %s THEN ''
+                    WHEN m.later THEN 'not_begun'
+                    WHEN {report} THEN COALESCE('report_' || r.status, 'report_missing')
+                    WHEN {account} THEN 'no_account'
+                    WHEN {failed} THEN 'account_failed'
+                    ELSE '' END AS reason
             FROM e
             JOIN m ON m.kind_id = e.kind_id AND m.month = e.month
             JOIN {Person._meta.db_table} p ON p.id = e.person_id
@@ -421,12 +490,15 @@ def _owed_sql(
                 AND l.month = e.month
             WHERE l.status IS NULL OR l.status <> %s
         ) x
-        GROUP BY x.kind_id, x.area_id, x.state
+        GROUP BY x.kind_id, x.area_id, x.state, x.reason
     """  # noqa: S608
     state_params = [StipendLine.Status.PENDING, State.IN_PROCESS]
     if required:
         state_params.append(MonthlyReport.Status.VERIFIED)
-    state_params += [State.BLOCKED, State.ELIGIBLE]
+    state_params += [*failed_ids, State.BLOCKED, State.ELIGIBLE, StipendLine.Status.PENDING]
+    if required:
+        state_params.append(MonthlyReport.Status.VERIFIED)
+    state_params += failed_ids
     with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
         if pg:
             # The planner cannot estimate duties × months: it picks index loops per row
@@ -473,7 +545,14 @@ def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArr
     by_kind = [Tally() for _k in kinds]
     total = Tally()
     by_area: dict[int, AreaRow] = {}
-    for kind_id, area_id, state, months, amount in _owed_sql(areas, as_of, kinds, first_rates):
+    reasons: dict[str, Blocked] = {}
+    for kind_id, area_id, state, reason, months, amount in _owed_sql(
+        areas, as_of, kinds, first_rates
+    ):
+        if state == State.BLOCKED:
+            blocked = reasons.setdefault(reason, Blocked(reason))
+            blocked.months += months
+            blocked.amount += amount
         row = by_area.get(area_id)
         if row is None:
             row = by_area[area_id] = AreaRow(None, [Tally() for _k in kinds], Tally())
@@ -492,9 +571,10 @@ def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArr
         by_kind=by_kind,
         total=total,
         by_area=sorted(by_area.values(), key=lambda r: r.area.code),
+        blocked_by_reason=sorted(reasons.values(), key=lambda b: (-b.months, b.code)),
         delays=_delays(lines, kinds, as_of),
         year=as_of.year,
-        money=_money(lines, as_of.year, ceilings=areas is None),
+        money=_money(lines, as_of, ceilings=areas is None),
         office_wide=areas is None,
     )
 
@@ -528,33 +608,57 @@ def _delays(lines, kinds: list[PillarKind], as_of: datetime.date) -> list[Delay]
     return out
 
 
-def _money(lines, year: int, *, ceilings: bool) -> list[Money]:
-    """Paid and waiting per funding source for the budget year, as `services.taken` counts
-    them (lines of batches not cancelled; reversals net off), beside the ceilings."""
-    totals = dict(
-        (
-            ((source, status), amount)
-            for source, status, amount in lines.filter(
-                batch__year=year,
-                status__in=[StipendLine.Status.PENDING, StipendLine.Status.PAID],
-            )
-            .exclude(batch__status=StipendBatch.Status.CANCELLED)
-            .values_list("funding_source", "status")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        )
-    )
+MONEY_RECENT = datetime.timedelta(days=365)
+
+
+def _money(lines, as_of: datetime.date, *, ceilings: bool) -> list[Money]:
+    """Paid and waiting per budget year and funding source, as `services.taken` counts them
+    (lines of batches not cancelled; reversals net off), beside the ceilings, newest year
+    first: this year, and every year with money still waiting in a batch or paid in the last
+    twelve months (a payment today from last year's budget shows under last year, with its
+    date)."""
+    totals: dict[tuple[int, str, str], tuple[int, datetime.date | None]] = {}
+    for year, source, status, amount, last in (
+        lines.filter(status__in=[StipendLine.Status.PENDING, StipendLine.Status.PAID])
+        .exclude(batch__status=StipendBatch.Status.CANCELLED)
+        .values_list("batch__year", "funding_source", "status")
+        .annotate(total=Sum("amount"), last=Max("paid_on"))
+        .order_by()
+    ):
+        totals[(year, source, status)] = (amount, last)
+    years = {as_of.year}
+    for (year, _source, status), (amount, last) in totals.items():
+        if status == StipendLine.Status.PENDING and amount:
+            years.add(year)
+        if last is not None and last > as_of - MONEY_RECENT:
+            years.add(year)
     limits = (
-        dict(Budget.objects.filter(year=year).values_list("funding_source", "amount"))
+        {
+            (year, source): amount
+            for year, source, amount in Budget.objects.filter(year__in=years).values_list(
+                "year", "funding_source", "amount"
+            )
+        }
         if ceilings
         else {}
     )
     out = []
-    for source, label in FundingSource.choices:
-        paid = totals.get((source, StipendLine.Status.PAID), 0)
-        waiting = totals.get((source, StipendLine.Status.PENDING), 0)
-        if paid or waiting or source in limits:
-            out.append(Money(source, str(label), limits.get(source), paid, waiting))
+    for year in sorted(years, reverse=True):
+        for source, label in FundingSource.choices:
+            paid, last = totals.get((year, source, StipendLine.Status.PAID), (0, None))
+            waiting, _last = totals.get((year, source, StipendLine.Status.PENDING), (0, None))
+            if paid or waiting or (year, source) in limits:
+                out.append(
+                    Money(
+                        source,
+                        f"{label} {year}",
+                        limits.get((year, source)),
+                        paid,
+                        waiting,
+                        year=year,
+                        last_paid_on=last,
+                    )
+                )
     return out
 
 
@@ -613,7 +717,9 @@ def owed_rows(
     if area is not None:
         inside = {area.pk} if exact else set(Area.objects.within(area).values_list("pk", flat=True))
         owed = [e for e in owed if e.area_id in inside]
-    if state:
+    if state == "payable":
+        owed = [e for e in owed if e.state != State.BLOCKED]
+    elif state:
         owed = [e for e in owed if e.state == state]
     grouped: dict[tuple[int, int], list[Entitlement]] = {}
     for e in owed:

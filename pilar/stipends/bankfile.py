@@ -1,24 +1,31 @@
 """The bank transfer file of an approved batch: one transfer per recipient and account.
 
-Built from the copy frozen at approval, never from the registry, so a later edit to a
+Kept as sent (`SentFile`): the first request of an approved batch produces round 1 and stores
+its bytes; every later download, at any status, returns those bytes. Built from the copy
+frozen at approval, never from the registry, so a later edit to a
 person's account cannot redirect a payment. The reference column ties the bank's result file
 back to the lines it pays (`TK<batch>-<person>`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.stipends.models import StipendBatch, StipendLine
+from pilar.lib.exports import to_csv, to_xlsx
+from pilar.stipends.access import office_wide
+from pilar.stipends.models import SentFile, StipendBatch, StipendLine
 
 TRANSFER_HEADERS = [
     "No",
@@ -41,15 +48,16 @@ def transfer_lines(batch: StipendBatch):
 
 
 PAYABLE = {StipendBatch.Status.APPROVED, StipendBatch.Status.PARTLY_PAID}
+TRANSFER = SentFile.Kind.TRANSFER
+FORMATS = ("xlsx", "csv")
 
 
-def transfer_filename(batch: StipendBatch) -> str:
-    return f"transfer-tali-kasih-{batch.pk}"
+def transfer_filename(batch: StipendBatch, number: int = 1) -> str:
+    """`transfer-tali-kasih-12` for the first round, `transfer-tali-kasih-12-2` after."""
+    return f"transfer-tali-kasih-{batch.pk}" + (f"-{number}" if number > 1 else "")
 
 
-def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
-    """Before the file is handed out: refuse a batch not approved for payment, and log the
-    look at every recipient's account number."""
+def _refuse_unpayable(batch: StipendBatch) -> None:
     if batch.status not in PAYABLE:
         raise ValidationError(
             _(
@@ -58,6 +66,37 @@ def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
             )
             % {"status": batch.get_status_display()}
         )
+
+
+def _produce(by: Actor, batch: StipendBatch, number: int) -> list[SentFile]:
+    """Round `number` of the batch's transfer file, in both formats from the same rows, stored
+    with their checksums. The caller holds the batch's row lock."""
+    from pilar.stipends.failures import refuse_failed_accounts
+
+    refuse_failed_accounts(transfer_lines(batch))
+    rows = list(transfer_rows(batch))
+    lines = transfer_lines(batch).count()
+    total = sum(row[5] for row in rows)
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    made = []
+    for fmt in FORMATS:
+        content = (to_xlsx if fmt == "xlsx" else to_csv)(TRANSFER_HEADERS, rows)
+        made.append(
+            SentFile.objects.create(
+                batch=batch,
+                kind=TRANSFER,
+                number=number,
+                fmt=fmt,
+                filename=f"{transfer_filename(batch, number)}.{fmt}",
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+                transfers=len(rows),
+                lines=lines,
+                total=total,
+                created_by=user,
+            )
+        )
     if batch.transfer_file_at is None:
         # From now on the bank may be paying: the batch can no longer go back to draft.
         StipendBatch.objects.filter(pk=batch.pk, transfer_file_at__isnull=True).update(
@@ -65,10 +104,101 @@ def open_transfer_file(*, by: Actor, batch: StipendBatch, fmt: str) -> None:
         )
     audit_record(
         by=by,
-        action=AuditEntry.Action.VIEW_PERSONAL,
+        action=AuditEntry.Action.CREATE,
         obj=batch,
-        note=f"transfer file {fmt}",
+        changes={
+            "transfer_file": number,
+            "transfers": len(rows),
+            "total": total,
+            **{f"sha256_{f.fmt}": f.sha256 for f in made},
+        },
+        note=f"transfer file no. {number}",
     )
+    return made
+
+
+def _rounds(batch: StipendBatch):
+    return SentFile.objects.filter(batch=batch, kind=TRANSFER)
+
+
+def transfer_file_sent(*, by: Actor, batch: StipendBatch, fmt: str) -> SentFile:
+    """The newest transfer file of the batch in `fmt`, exactly as first produced: produced
+    (round 1) at the first request of an approved batch, then the same bytes at any later
+    status. Each request is logged as a look at every recipient's account number."""
+    if fmt not in FORMATS:
+        raise ValidationError({"format": _("Choose XLSX or CSV.")})
+    sent = _rounds(batch).filter(fmt=fmt).order_by("-number").first()
+    if sent is None:
+        _refuse_unpayable(batch)
+        try:
+            with transaction.atomic():
+                locked = StipendBatch.objects.select_for_update().get(pk=batch.pk)
+                sent = _rounds(locked).filter(fmt=fmt).order_by("-number").first()
+                if sent is None:  # nobody produced it while we waited for the lock
+                    _refuse_unpayable(locked)
+                    sent = next(f for f in _produce(by, locked, 1) if f.fmt == fmt)
+        except IntegrityError:
+            # Another request produced round 1 at the same moment (SQLite takes no row
+            # lock): that one is the file as sent.
+            sent = _rounds(batch).filter(fmt=fmt).order_by("-number").first()
+            if sent is None:
+                raise
+    sent_file_opened(by=by, sent=sent)
+    return sent
+
+
+def sent_file_opened(*, by: Actor, sent: SentFile) -> None:
+    """Log a download of a file as sent: who, when, which file and its checksum."""
+    audit_record(
+        by=by,
+        action=AuditEntry.Action.VIEW_PERSONAL,
+        obj=sent.batch,
+        note=f"transfer file {sent.fmt} no. {sent.number} sha256 {sent.sha256[:16]}",
+    )
+
+
+def transfer_round_new(*, by: Actor, batch: StipendBatch) -> list[SentFile]:
+    """A new round of the transfer file for the lines still waiting, once the bank has
+    answered for some of the last round's (paid or failed): refused while the last file's
+    lines all still wait (that file may be at the bank: download it again instead)."""
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    if user is not None and not office_wide(user, Capability.STIPENDS_VERIFY):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = StipendBatch.objects.select_for_update().get(pk=batch.pk)
+        _refuse_unpayable(locked)
+        waiting = transfer_lines(locked).count()
+        if not waiting:
+            raise ValidationError(
+                _("No transfer is waiting in this batch: there is nothing to send again.")
+            )
+        last = _rounds(locked).order_by("-number").first()
+        if last is not None and last.lines == waiting:
+            raise ValidationError(
+                _(
+                    "Every line of transfer file no. %(number)s still waits for the bank's "
+                    "answer: download that file again rather than sending its transfers twice."
+                )
+                % {"number": last.number}
+            )
+        number = (last.number + 1) if last else 1
+        try:
+            with transaction.atomic():
+                return _produce(by, locked, number)
+        except IntegrityError:
+            raise ValidationError(
+                _("Transfer file no. %(number)s was just produced by someone else: look at it.")
+                % {"number": number}
+            ) from None
+
+
+def transfer_rounds(batch: StipendBatch) -> list[dict]:
+    """The batch's transfer files, oldest round first: each round with its XLSX and CSV."""
+    rounds: dict[int, dict] = {}
+    for sent in _rounds(batch).defer("content").select_related("created_by"):
+        rnd = rounds.setdefault(sent.number, {"number": sent.number, "sent": sent, "files": []})
+        rnd["files"].append(sent)
+    return list(rounds.values())
 
 
 def month_runs(months) -> str:

@@ -312,11 +312,14 @@ def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
         uses.append(use)
         if use.ceiling is None:
             problems.append(
-                _(
-                    "There is no %(source)s budget ceiling for %(year)s: the treasurer enters it "
-                    "on the budget page first."
+                ValidationError(
+                    _(
+                        "There is no %(source)s budget ceiling for %(year)s: the treasurer "
+                        "enters it on the budget page first."
+                    ),
+                    code="no_ceiling",  # the command line names its own verb
+                    params={"source": source, "year": batch.year},
                 )
-                % {"source": source, "year": batch.year}
             )
         elif use.over > 0:
             problems.append(

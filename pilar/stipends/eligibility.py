@@ -91,6 +91,10 @@ REASONS = {
     "no_account": gettext_lazy(
         "No bank account: add the bank and account number to the pillar's profile."
     ),
+    # Counted by the arrears (pilar/stipends/arrears.py, mark_failed_accounts), not by drafting.
+    "account_failed": gettext_lazy(
+        "The last transfer to this account failed: change the account, or have finance confirm it."
+    ),
 }
 
 

@@ -257,6 +257,7 @@ class StipendLine(models.Model):
     bank_holder = models.CharField(_("account holder"), max_length=150, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     failure_reason = models.CharField(_("reason it failed"), max_length=250, blank=True)
+    failed_at = models.DateTimeField(_("failure recorded at"), null=True, blank=True)
     reverses = models.OneToOneField(
         "self",
         verbose_name=_("reverses"),
@@ -395,3 +396,87 @@ class BatchJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class SentFile(models.Model):
+    """A file as it left the office for a bank (docs/STIPENDS.md, "Files as sent"): its exact
+    bytes, their SHA-256, who produced it and when. Never changed or deleted: an auditor
+    downloads the same bytes at any later status of the batch.
+
+    A batch's transfer file is produced once per round (`number`), in XLSX and CSV at the same
+    moment from the same rows; a second round holds the lines still waiting after the bank
+    answered for some. The bytes live in the database, so `pilar backup` keeps them with the
+    rows they pay and PostgreSQL holds them like any other value.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("Bank transfer file")
+
+    batch = models.ForeignKey(
+        StipendBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="sent_files"
+    )
+    kind = models.CharField(_("kind of file"), max_length=12, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(_("number"))
+    fmt = models.CharField(_("format"), max_length=4)
+    filename = models.CharField(_("file name"), max_length=150)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    transfers = models.PositiveIntegerField(_("transfers"))
+    lines = models.PositiveIntegerField(_("lines"))
+    total = models.BigIntegerField(_("total (Rp)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("produced by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("produced at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "kind", "number", "fmt"]
+        verbose_name = _("file as sent")
+        verbose_name_plural = _("files as sent")
+        constraints = [
+            # Two treasurers at once produce one round, never two with the same number.
+            models.UniqueConstraint(
+                fields=["batch", "kind", "number", "fmt"], name="sent_file_one_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class AccountConfirmation(models.Model):
+    """Someone confirmed that a person's account is right after a transfer to it failed
+    (docs/STIPENDS.md, "A failed transfer blocks the account"): payment to that account is
+    allowed again for failures recorded before `created_at`."""
+
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("pillar"),
+        on_delete=models.PROTECT,
+        related_name="account_confirmations",
+    )
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_account = models.CharField(_("account number"), max_length=30)
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("account confirmation")
+        verbose_name_plural = _("account confirmations")
+        indexes = [models.Index(fields=["person", "bank_account"], name="account_confirm_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.bank_account}"

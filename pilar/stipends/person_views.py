@@ -9,25 +9,28 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
 from pilar.accounts.decorators import capability_required
-from pilar.audit.services import audited_file_response
+from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
-from pilar.lib.params import clean_text
+from pilar.lib.params import InputError, clean_text
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import arrears as selectors
-from pilar.stipends import charts
+from pilar.stipends import charts, failures
+from pilar.stipends.access import office_wide
 from pilar.stipends.eligibility import State, state_label
 
 PAGE_SIZE = 50
@@ -47,7 +50,11 @@ def mine(request):
     return render(
         request,
         "stipends/mine.html",
-        {"arrears": selectors.arrears_of(person), "own": True},
+        {
+            "arrears": selectors.arrears_of(person),
+            "own": True,
+            "account_block": failures.account_blocks([person.pk]).get(person.pk),
+        },
     )
 
 
@@ -62,8 +69,37 @@ def person(request, person_id: int):
     return render(
         request,
         "stipends/mine.html",
-        {"arrears": selectors.arrears_of(shown, areas=areas), "own": False},
+        {
+            "arrears": selectors.arrears_of(shown, areas=areas),
+            "own": False,
+            "account_block": failures.account_blocks([shown.pk]).get(shown.pk),
+            "may_confirm": office_wide(request.user, Capability.STIPENDS_VERIFY),
+        },
     )
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def confirm_account(request, person_id: int):
+    """The treasurer confirms the account a failed transfer went to, with a reason (audited)."""
+    if not office_wide(request.user, Capability.STIPENDS_VERIFY):
+        raise PermissionDenied
+    shown = get_object_or_404(
+        Person.objects.filter(person_scope_q(request.user, Capability.STIPENDS_VIEW)),
+        pk=person_id,
+    )
+    try:
+        failures.account_confirm(
+            by=Actor.from_request(request), person=shown, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):  # the reason: a 400 naming it, nothing saved
+            field = next(iter(exc.message_dict))
+            raise InputError(field, " ".join(exc.messages)) from None
+        messages.error(request, " ".join(exc.messages))  # nothing (left) to confirm
+        return redirect("stipends:person", person_id=shown.pk)
+    messages.success(request, _("Account confirmed: payment to it is allowed again."))
+    return redirect("stipends:person", person_id=shown.pk)
 
 
 # --- the office's arrears --------------------------------------------------------------------
@@ -72,6 +108,7 @@ def person(request, person_id: int):
 def state_choices():
     return [
         ("", _("All outstanding")),
+        ("payable", _("Owed and payable (waiting for a batch or in one)")),
         (State.BLOCKED, state_label(State.BLOCKED)),
         (State.ELIGIBLE, state_label(State.ELIGIBLE)),
         (State.IN_PROCESS, state_label(State.IN_PROCESS)),
@@ -287,6 +324,7 @@ def _links(linked: bool, **params) -> dict[str, str] | None:
         return None
     return {
         "all": owed_url(**params),
+        "payable": owed_url(**params, state="payable"),
         **{state: owed_url(**params, state=state) for state in selectors.OUTSTANDING},
     }
 
@@ -365,5 +403,6 @@ def _export(request, rows, fmt: str):
 person_patterns = [
     path("mine/", mine, name="mine"),
     path("people/<int:person_id>/", person, name="person"),
+    path("people/<int:person_id>/confirm-account/", confirm_account, name="confirm-account"),
     path("arrears/", arrears, name="arrears"),
 ]

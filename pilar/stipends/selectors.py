@@ -47,7 +47,8 @@ def last_month(today: datetime.date | None = None) -> datetime.date:
 
 
 def kind_by_code(code: str, field: str = "kind") -> PillarKind:
-    kind = PillarKind.objects.filter(code=code).first()
+    # Codes are read in any case ("tksk", "Psm"); the stored codes are upper case.
+    kind = PillarKind.objects.filter(code__iexact=(code or "").strip()).first()
     if kind is None:
         codes = ", ".join(PillarKind.objects.values_list("code", flat=True))
         raise ValidationError(

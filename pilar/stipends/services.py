@@ -43,6 +43,7 @@ from pilar.stipends.budgets import (  # noqa: F401
     taken,
 )
 from pilar.stipends.eligibility import State, batch_months, entitlements
+from pilar.stipends.failures import refuse_failed_accounts
 from pilar.stipends.models import (
     StipendBatch,
     StipendLine,
@@ -232,7 +233,8 @@ def stipend_batch_fill_draft(*, by: Actor, batch: StipendBatch) -> StipendBatch:
                 _(
                     "Nobody is eligible and unpaid for these months: every month is paid, in "
                     "another batch, or blocked (see the eligibility page for why)."
-                )
+                ),
+                code="nobody",  # the command line names its own verb
             )
         _check_budget(batch, lock=False)
         audit_record(
@@ -325,13 +327,20 @@ def stipend_line_remove(*, by: Actor, line: StipendLine, reason: str) -> Stipend
     return line
 
 
+def _moved(batch: StipendBatch) -> ValidationError:
+    """Someone else moved the batch first. Code "moved": the command line says it in its own
+    words (pilar/stipends/management/base.py)."""
+    return ValidationError(
+        _("This batch is now “%(status)s”: reload the page to see what changed."),
+        code="moved",
+        params={"status": batch.get_status_display()},
+    )
+
+
 def _locked(batch: StipendBatch, allowed: set[str]) -> StipendBatch:
     batch = StipendBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status not in allowed:
-        raise ValidationError(
-            _("This batch is now “%(status)s”: reload the page to see what changed.")
-            % {"status": batch.get_status_display()}
-        )
+        raise _moved(batch)
     return batch
 
 
@@ -340,10 +349,7 @@ def _move(batch: StipendBatch, frm: set[str], to: str, **fields) -> StipendBatch
     done = StipendBatch.objects.filter(pk=batch.pk, status__in=frm).update(status=to, **fields)
     if not done:
         batch.refresh_from_db()
-        raise ValidationError(
-            _("This batch is now “%(status)s”: reload the page to see what changed.")
-            % {"status": batch.get_status_display()}
-        )
+        raise _moved(batch)
     batch.refresh_from_db()
     return batch
 
@@ -371,6 +377,7 @@ def _advance(by: Actor, batch: StipendBatch, frm: str, to: str, *, lock_budget: 
     batch = _locked(batch, {frm})
     _refuse_empty(batch)
     _refuse_stale(batch)
+    refuse_failed_accounts(batch.lines.all())
     _check_budget(batch, lock=lock_budget)
     return _move(batch, {frm}, to, **stamp)
 
@@ -564,7 +571,7 @@ def stipend_batch_record(
             for start in range(0, len(ids), INSERT_CHUNK):
                 counts["failed"] += StipendLine.objects.filter(
                     batch=batch, pk__in=ids[start : start + INSERT_CHUNK], status=LineStatus.PENDING
-                ).update(status=LineStatus.FAILED, failure_reason=reason)
+                ).update(status=LineStatus.FAILED, failure_reason=reason, failed_at=timezone.now())
         counts["unchanged"] = len(outcomes) - counts["paid"] - counts["failed"]
         _after_payment(by, batch, counts, paid_on)
     batch.refresh_from_db()

@@ -26,6 +26,8 @@ urlpatterns = [
         views.batch_transfer,
         name="batch-transfer",
     ),
+    path("batches/<int:pk>/transfer/new/", views.transfer_round, name="transfer-round"),
+    path("batches/<int:pk>/sent/<int:file_pk>/", views.sent_file, name="sent-file"),
     path("lines/<int:pk>/remove/", views.line_remove, name="line-remove"),
     path("lines/<int:pk>/reverse/", views.line_reverse, name="line-reverse"),
     path("eligibility/", views.eligibility, name="eligibility"),

@@ -3,13 +3,14 @@ draft to paid with their documents. Batches are office-wide (pilar/stipends/acce
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,14 +21,14 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
 from pilar.casework.views import _apply, _attempt, _query
-from pilar.lib.exports import file_response
+from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
+from pilar.lib.params import InputError, parse_int
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
-from pilar.stipends import jobs, selectors, services
+from pilar.stipends import bankfile, failures, jobs, selectors, services
 from pilar.stipends.access import office_wide
-from pilar.stipends.bankfile import TRANSFER_HEADERS, open_transfer_file, transfer_rows
 from pilar.stipends.eligibility import (
     STATE_LABELS,
     State,
@@ -47,6 +48,7 @@ from pilar.stipends.models import (
     HOLDS_MONTH,
     BatchJob,
     FundingSource,
+    SentFile,
     StipendBatch,
     StipendLine,
     StipendRate,
@@ -54,6 +56,7 @@ from pilar.stipends.models import (
 
 PAGE_SIZE = 50
 Status = StipendBatch.Status
+logger = logging.getLogger("pilar.stipends")
 
 
 def _batch(request, pk) -> StipendBatch:
@@ -360,13 +363,22 @@ def batch_detail(request, pk):
     user = request.user
     job = jobs.current(batch)
     last_job = job or batch.jobs.order_by("-created_at", "-pk").first()
+    page = _lines_page(request, lines, form, per_status)
+    _line_failures(list(page.object_list), batch)
     return render(
         request,
         "stipends/batch_detail.html",
         {
             "batch": batch,
             "form": form,
-            "page": _lines_page(request, lines, form, per_status),
+            "page": page,
+            # Asked only where a confirm step shows it (one pass over the waiting lines).
+            "waiting": _waiting(batch, per_status)
+            if batch.status in {Status.VERIFIED, Status.APPROVED, Status.PARTLY_PAID}
+            else None,
+            "rounds": bankfile.transfer_rounds(batch) if batch.frozen else [],
+            "may_new_round": batch.status in bankfile.PAYABLE
+            and bankfile.transfer_lines(batch).exists(),
             "query": _query(request),
             "by_kind": by_kind,
             "by_status": [
@@ -523,7 +535,60 @@ def _job_step(capability: Capability, kind: str):
 
 batch_refresh = _job_step(Capability.STIPENDS_DRAFT, BatchJob.Kind.REFRESH)
 batch_verify = _job_step(Capability.STIPENDS_VERIFY, BatchJob.Kind.VERIFY)
-batch_approve = _job_step(Capability.STIPENDS_APPROVE, BatchJob.Kind.APPROVE)
+
+
+def _waiting(batch, per_status=None) -> dict:
+    """What an irreversible step acts on: the batch's waiting lines, their people and money."""
+    if per_status is None:
+        found = batch.lines.filter(status="pending").aggregate(n=Count("pk"), t=Sum("amount"))
+        lines, total = found["n"] or 0, found["t"] or 0
+    else:
+        lines, total = per_status.get("pending", (0, 0))
+    people = (
+        batch.lines.filter(status="pending").values("person").distinct().count() if lines else 0
+    )
+    return {"lines": lines, "total": total or 0, "people": people}
+
+
+def _confirmed(request, batch, what: str) -> bool:
+    """The confirm tick of an irreversible step, and the summary it confirmed still true.
+
+    No tick: a 400 naming the field, nothing changed. A summary that no longer holds (a
+    second click after the step was done, a bank result read meanwhile): back to the page,
+    which shows the batch as it is now, and nothing changed."""
+    if request.POST.get("confirm") != "yes":
+        raise InputError(
+            "confirm", _("Tick the box to confirm that you %(what)s.") % {"what": what}
+        )
+    lines = parse_int(request.POST.get("lines"), "lines", low=0, high=2**31)
+    total = parse_int(request.POST.get("total"), "total", low=0, high=2**62)
+    now = _waiting(batch)
+    if (lines, total) != (now["lines"], now["total"]):
+        messages.error(
+            request,
+            _(
+                "The batch changed since you looked: %(lines)s lines wait now, Rp %(total)s, "
+                "and its status is “%(status)s”. Nothing was done: look again and confirm."
+            )
+            % {
+                "lines": now["lines"],
+                "total": rupiah(now["total"]),
+                "status": batch.get_status_display(),
+            },
+        )
+        return False
+    return True
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_APPROVE)
+def batch_approve(request, pk):
+    batch = _batch(request, pk)
+    if not _confirmed(request, batch, _("approve this payment")):
+        return redirect("stipends:batch-detail", pk=batch.pk)
+    return _start(request, pk, BatchJob.Kind.APPROVE)
+
+
 # Finance or the approver (the service says which); the capability here only keeps others out.
 batch_return = _step(
     Capability.STIPENDS_VIEW,
@@ -544,6 +609,8 @@ def batch_mark_paid(request, pk):
     form = PaidOnForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
+        return redirect("stipends:batch-detail", pk=batch.pk)
+    if not _confirmed(request, batch, _("mark every waiting line paid")):
         return redirect("stipends:batch-detail", pk=batch.pk)
     return _start(
         request,
@@ -728,16 +795,90 @@ def batch_job(request, pk):
     return response
 
 
-@capability_required(Capability.STIPENDS_VERIFY)
+def _may_download_sent(request, batch) -> None:
+    """Files as sent go to the treasurer (who sends them and reads the bank's answer), as
+    the bank's file always has; anyone else gets a 403, logged with who asked."""
+    user = request.user
+    if not office_wide(user, Capability.STIPENDS_VERIFY):
+        logger.warning(
+            "transfer file of batch %s refused to %s (role not allowed)",
+            batch.pk,
+            user.get_username(),
+        )
+        raise PermissionDenied
+
+
+def _sent_response(sent) -> HttpResponse:
+    content_type = XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(bytes(sent.content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
+    response["X-Checksum-SHA256"] = sent.sha256
+    return response
+
+
+@capability_required(Capability.STIPENDS_VIEW)
 def batch_transfer(request, pk, fmt):
-    if fmt not in {"xlsx", "csv"}:
+    """The newest transfer file as sent; the first request of an approved batch produces it."""
+    if fmt not in bankfile.FORMATS:
         raise Http404
     batch = _batch(request, pk)
+    _may_download_sent(request, batch)
     try:
-        open_transfer_file(by=_by(request), batch=batch, fmt=fmt)
+        sent = bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("stipends:batch-detail", pk=batch.pk)
-    return file_response(
-        fmt, f"transfer-tali-kasih-{batch.pk}", TRANSFER_HEADERS, transfer_rows(batch)
+    return _sent_response(sent)
+
+
+@capability_required(Capability.STIPENDS_VIEW)
+def sent_file(request, pk, file_pk):
+    """One stored file, byte for byte as it was produced, at any status of the batch."""
+    batch = _batch(request, pk)
+    sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_pk)
+    _may_download_sent(request, batch)
+    bankfile.sent_file_opened(by=_by(request), sent=sent)
+    return _sent_response(sent)
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def transfer_round(request, pk):
+    """Produce the transfer file (the first, or a new round for the lines still waiting)."""
+    batch = _batch(request, pk)
+    _attempt(
+        request,
+        lambda: bankfile.transfer_round_new(by=_by(request), batch=batch),
+        lambda made: (
+            _("Transfer file no. %(number)s produced: %(transfers)s transfers, Rp %(total)s.")
+            % {
+                "number": made[0].number,
+                "transfers": made[0].transfers,
+                "total": rupiah(made[0].total),
+            }
+        ),
     )
+    return redirect("stipends:batch-detail", pk=batch.pk)
+
+
+def _line_failures(lines: list, batch) -> None:
+    """On each line shown: an earlier failed transfer of its month (`earlier_failure`), and a
+    failed transfer blocking the account it would pay (`account_block`)."""
+    if not lines:
+        return
+    people = {line.person_id for line in lines}
+    earlier = {}
+    for person_id, kind_id, month, reason in (
+        StipendLine.objects.filter(person_id__in=people, status=StipendLine.Status.FAILED)
+        .exclude(batch=batch)
+        .values_list("person_id", "kind_id", "month", "failure_reason")
+        .order_by("pk")
+    ):
+        earlier[(person_id, kind_id, month)] = reason
+    blocks = failures.account_blocks(people)
+    for line in lines:
+        line.earlier_failure = earlier.get((line.person_id, line.kind_id, line.month), "")
+        block = blocks.get(line.person_id)
+        waiting = line.status == StipendLine.Status.PENDING and line.method == "transfer"
+        account = line.bank_account or line.person.bank_account
+        line.account_block = block if waiting and block and account == block.bank_account else None

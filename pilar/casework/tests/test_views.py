@@ -400,6 +400,10 @@ def test_verify_needs_the_confirmation(client, actors, caseload, record, people)
     verify = page[page.index('data-testid="verify"') : page.index('data-testid="return"')]
     assert 'name="confirm"' in verify and "required" in verify
     assert "I have checked the activities and figures of this month" in verify
+    # What is being verified, in one sentence beside the tick.
+    summary = verify[verify.index('data-testid="verify-summary"') :]
+    assert "Ani Kecamatan A" in summary and "October 2024" in summary
+    assert f"activities: {report.summary['activities']}," in summary
     assert 'name="reason"' not in verify  # returning is a separate section
     for data in ({}, {"confirm": ""}, {"confirm": "no"}):
         response = client.post(f"/reports/{report.pk}/verify/", data, follow=True)

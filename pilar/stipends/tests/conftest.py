@@ -112,3 +112,12 @@ def download(client, batch, url: str, what: str) -> bytes:
     assert response.status_code == 200, response
     assert response["Content-Type"] == "application/pdf"
     return b"".join(response.streaming_content)
+
+
+def confirmed(batch, **fields) -> dict:
+    """The body of an irreversible step's form: the tick, and the summary the page showed
+    (the batch's waiting lines and their total, as they are now)."""
+    from django.db.models import Count, Sum
+
+    found = batch.lines.filter(status="pending").aggregate(n=Count("pk"), t=Sum("amount"))
+    return {"confirm": "yes", "lines": found["n"], "total": found["t"] or 0, **fields}

@@ -11,7 +11,7 @@ import datetime
 from pilar.audit.services import Actor
 from pilar.casework.models import MonthlyReport
 from pilar.registry.models import PillarKind
-from pilar.stipends import jobs, services
+from pilar.stipends import bankfile, jobs, services
 from pilar.stipends.models import BatchJob, Budget, StipendBatch, StipendLine, StipendRate
 from pilar.stipends.selectors import last_month
 
@@ -58,6 +58,8 @@ PAGES = {
     "stipends:batch-job": staff,
     "stipends:batch-job-file": staff,
     "stipends:batch-transfer": lambda role: 200 if role in VERIFY else 403,
+    "stipends:sent-file": lambda role: 200 if role in VERIFY else 403,
+    "stipends:transfer-round": post_only,
     "stipends:line-remove": post_only,
     "stipends:line-reverse": post_only,
     "stipends:eligibility": staff,
@@ -83,6 +85,10 @@ API_READ = {
         200 if role in VERIFY else 403
     ),
     "/api/v1/stipends/batches/{batch_id}/transfer.csv": lambda role: 200 if role in VERIFY else 403,
+    "/api/v1/stipends/batches/{batch_id}/sent-files": lambda role: 200 if role in VERIFY else 403,
+    "/api/v1/stipends/batches/{batch_id}/sent-files/{file_id}": lambda role: (
+        200 if role in VERIFY else 403
+    ),
 }
 API_WRITE = {
     # Overlaps the open PSM rate.
@@ -158,6 +164,7 @@ def setup(actors, people) -> dict:
         by=by, batch=batch, kind=BatchJob.Kind.RECEIPTS, options={"full_nik": False}
     )
     jobs.batch_job_run(job_id=job.pk)
+    sent = bankfile.transfer_file_sent(by=Actor(user=actors["finance"]), batch=batch, fmt="csv")
     return {
         "pages": {
             **{
@@ -170,6 +177,8 @@ def setup(actors, people) -> dict:
             "stipends:batch-nominatif": f"/stipends/batches/{batch.pk}/nominatif.pdf",
             "stipends:batch-receipts": f"/stipends/batches/{batch.pk}/receipts.pdf",
             "stipends:batch-transfer": f"/stipends/batches/{batch.pk}/transfer.xlsx",
+            "stipends:sent-file": f"/stipends/batches/{batch.pk}/sent/{sent.pk}/",
+            "stipends:transfer-round": f"/stipends/batches/{batch.pk}/transfer/new/",
             "stipends:batch-print": f"/stipends/batches/{batch.pk}/print/",
             "stipends:batch-job": f"/stipends/batches/{batch.pk}/job/",
             "stipends:batch-job-file": f"/stipends/batches/{batch.pk}/jobs/{job.pk}/file",
@@ -183,6 +192,7 @@ def setup(actors, people) -> dict:
             "{rate_id}": rate.pk,
             "{line_id}": line.pk,
             "{job_id}": job.pk,
+            "{file_id}": sent.pk,
         },
         "batch": batch,
         "rate": rate,

@@ -13,11 +13,17 @@ PERSON_PAGES = {
     # a1 serves in kecamatan A; every stipend grant of the standard cast is office-wide.
     "stipends:person": lambda role: 200 if role in STAFF else 403,
     "stipends:arrears": lambda role: 200 if role in STAFF else 403,
+    "stipends:confirm-account": lambda role: 405,
 }
 
 
 def person_setup(actors, people) -> dict:
-    return {"pages": {"stipends:person": f"/stipends/people/{people['a1'].pk}/"}}
+    return {
+        "pages": {
+            "stipends:person": f"/stipends/people/{people['a1'].pk}/",
+            "stipends:confirm-account": f"/stipends/people/{people['a1'].pk}/confirm-account/",
+        }
+    }
 
 
 PAGES = PERSON_PAGES

@@ -51,6 +51,10 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
 
     sign_in(page, url, "kepala1")
     page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    expect(page.get_by_test_id("approve-summary")).to_contain_text(
+        "Approving pays 4 lines to 2 people, Rp 1.600.000 in all, from the 2024 budget."
+    )
+    page.get_by_label("I have checked the summary and approve this payment").check()
     page.get_by_role("button", name="Approve the payment").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("Approved")
     expect(page.get_by_test_id("print-receipts")).to_be_visible()
@@ -62,8 +66,15 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
     with page.expect_download() as download:
         page.get_by_test_id("print-receipts").get_by_role("link").click()
     assert download.value.suggested_filename == f"kuitansi-{batch.pk}.pdf"
-    page.fill("input[name=paid_on]", "2024-11-20")
-    page.get_by_role("button", name="Mark every waiting line paid").click()
+    page.get_by_role("button", name="Produce the bank transfer file").click()
+    expect(page.get_by_test_id("sent-1")).to_contain_text("2 transfers, Rp 1.600.000")
+    # Marking paid sits apart from the bank's result, folded, with what it will do.
+    box = page.get_by_test_id("mark-paid")
+    box.locator("summary").click()
+    expect(page.get_by_test_id("mark-paid-summary")).to_contain_text("4 waiting lines")
+    box.locator("input[name=paid_on]").fill("2024-11-20")
+    box.get_by_label("I confirm every waiting line above was paid").check()
+    box.get_by_role("button", name="Mark every waiting line paid").click()
     expect(page.get_by_test_id("batch-job")).to_contain_text("4 line(s) marked paid.")
     expect(page.get_by_test_id("batch-status")).to_have_text("Paid")
     assert StipendLine.objects.filter(status="paid").count() == 4

@@ -15,7 +15,7 @@ from pilar.audit.models import AuditEntry
 from pilar.casework.models import MonthlyReport
 from pilar.registry.models import PillarKind
 from pilar.stipends.models import BatchJob, StipendBatch, StipendLine
-from pilar.stipends.tests.conftest import AUGUST, JULY, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, confirmed, report
 from pilar.tests_support import login, run_task_worker
 
 # The worker closes and reopens database connections between tasks, as a long-running process
@@ -96,7 +96,7 @@ def test_batch_moves_from_draft_to_paid_with_each_page_answering_at_once(
     assert job.heartbeat_at is not None and job.finished_at is not None
 
     as_user(client, actors, "approver")
-    client.post(f"/stipends/batches/{batch.pk}/approve/")
+    client.post(f"/stipends/batches/{batch.pk}/approve/", confirmed(batch))
     run_task_worker()
     batch.refresh_from_db()
     assert batch.status == "approved"
@@ -118,7 +118,7 @@ def test_batch_moves_from_draft_to_paid_with_each_page_answering_at_once(
         action="view_personal", user=actors["finance"], note="nominatif.pdf?group=area"
     ).exists()
 
-    client.post(f"/stipends/batches/{batch.pk}/mark-paid/", {"paid_on": "2024-11-20"})
+    client.post(f"/stipends/batches/{batch.pk}/mark-paid/", confirmed(batch, paid_on="2024-11-20"))
     run_task_worker()
     batch.refresh_from_db()
     assert batch.status == "paid"

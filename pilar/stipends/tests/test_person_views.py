@@ -86,7 +86,8 @@ def test_mine_needs_a_pillar_with_a_person(client, actors, paid):
 
 def test_mine_is_one_small_page(client, actors, paid, django_assert_max_num_queries):
     login(client, actors["pillar"])
-    with django_assert_max_num_queries(12):
+    # 12, and one for a failed transfer blocking the account (pilar/stipends/failures.py).
+    with django_assert_max_num_queries(13):
         page = client.get("/stipends/mine/")
     assert len(page.content) < 40_000
 
@@ -250,12 +251,13 @@ def test_arrears_queries_do_not_grow_with_people(
     for n in range(50):
         person = make_person(f"Tambahan {n:02d}", kelurahan="13.75.03.1001")
         make_assignment(person, "PSM", "13.75.03.1001")
-    # 18: on PostgreSQL the figures' statement runs in a savepoint that sets its planner, and
-    # the planner's estimate of the duties decides whether the figures are kept (kept.py).
-    with django_assert_max_num_queries(18):
+    # 19: on PostgreSQL the figures' statement runs in a savepoint that sets its planner, and
+    # the planner's estimate of the duties decides whether the figures are kept (kept.py);
+    # one reads the failed transfers that block an account (pilar/stipends/failures.py).
+    with django_assert_max_num_queries(19):
         page = client.get("/stipends/arrears/")
     assert page.context["office"].by_kind[0].total == 27 + 50 * 10
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):  # 15, and the failed transfers (as above)
         page = client.get("/stipends/arrears/", {"kind": "PSM"})
     assert page.context["page"].paginator.count == 53
     assert len(page.context["page"].object_list) == 50
@@ -271,6 +273,19 @@ def _python_figures(user, as_of):
         n, amount = figures.get((e.kind_id, e.area_id, e.state), (0, 0))
         figures[(e.kind_id, e.area_id, e.state)] = (n + 1, amount + e.amount)
     return figures
+
+
+def _python_reasons(user, as_of):
+    from pilar.accounts.access import Capability, area_scope
+    from pilar.stipends.arrears import _owed, first_reason
+
+    reasons: dict = {}
+    _kinds, _first, owed = _owed(area_scope(user, Capability.STIPENDS_VIEW), as_of)
+    for e in owed:
+        if e.state == "blocked":
+            n, amount = reasons.get(first_reason(e), (0, 0))
+            reasons[first_reason(e)] = (n + 1, amount + e.amount)
+    return reasons
 
 
 def _page_figures(office):
@@ -312,6 +327,10 @@ def test_office_figures_match_the_python_pass(
         assert _page_figures(office) == {k: n for k, (n, _a) in python.items()}
         assert office.total.amount == sum(a for _n, a in python.values())
         assert office.total.total == sum(n for n, _a in python.values()) > 0
+        # The blocked months by their first reason, in SQL and in Python alike.
+        assert {b.code: (b.months, b.amount) for b in office.blocked_by_reason} == (
+            _python_reasons(who, D(2024, 11, 20))
+        )
 
 
 def test_a_long_area_table_folds_like_a_tree(client, actors, paid, monkeypatch, make_user):

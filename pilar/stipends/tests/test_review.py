@@ -89,7 +89,7 @@ def test_approved_batch_cannot_go_back_to_draft_once_its_transfer_file_went_out(
     approver sends the batch back to draft (allowed: "before any payment" only means nothing
     was *recorded*) → cancel → redraft: the same months sit in a new batch and are paid
     again, while the bank is already paying the first file."""
-    bankfile.open_transfer_file(by=by["finance"], batch=batch, fmt="xlsx")
+    bankfile.transfer_file_sent(by=by["finance"], batch=batch, fmt="xlsx")
     with pytest.raises(ValidationError):
         services.stipend_batch_return(by=by["approver"], batch=batch, reason="Salah periode")
 

@@ -6,7 +6,7 @@ from pilar.audit.models import AuditEntry
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.models import Budget, StipendBatch, StipendLine, StipendRate
-from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, download, report
+from pilar.stipends.tests.conftest import AUGUST, JULY, SEPTEMBER, confirmed, download, report
 from pilar.tests_support import login
 
 TODAY = __import__("datetime").date(2024, 11, 20)
@@ -122,13 +122,15 @@ def test_walk_verify_approve_pay_through_pages(client, actors, batch):
     as_user(client, actors, "finance")
     client.post(f"/stipends/batches/{batch.pk}/verify/")
     as_user(client, actors, "approver")
-    client.post(f"/stipends/batches/{batch.pk}/approve/")
+    client.post(f"/stipends/batches/{batch.pk}/approve/", confirmed(batch))
     # A double submit of the approve button: one transition, a message, no error page.
-    response = client.post(f"/stipends/batches/{batch.pk}/approve/", follow=True)
+    response = client.post(f"/stipends/batches/{batch.pk}/approve/", confirmed(batch), follow=True)
     assert "now “Approved”" in response.content.decode()
     as_user(client, actors, "finance")
     response = client.post(
-        f"/stipends/batches/{batch.pk}/mark-paid/", {"paid_on": "2024-11-20"}, follow=True
+        f"/stipends/batches/{batch.pk}/mark-paid/",
+        confirmed(batch, paid_on="2024-11-20"),
+        follow=True,
     )
     assert "4 line(s) marked paid." in response.content.decode()
     batch.refresh_from_db()

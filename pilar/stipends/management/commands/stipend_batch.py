@@ -6,14 +6,14 @@ import datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability
-from pilar.lib.exports import to_csv, to_xlsx
 from pilar.lib.params import InputError, argument, parse_date, parse_id, parse_year
 from pilar.stipends import bankfile, selectors, services
 from pilar.stipends.access import office_wide
-from pilar.stipends.management.base import AS_HELP, StipendCommand, money
-from pilar.stipends.models import StipendBatch
+from pilar.stipends.management.base import AS_HELP, StipendCommand, lower, money
+from pilar.stipends.models import StipendBatch, StipendLine
 
 BATCH_ID = argument(parse_id, "id")
 
@@ -30,15 +30,19 @@ class Command(StipendCommand):
         "Tali kasih payment batches. Actions: list; draft --from 2024-07 --to 2024-09 --kind PSM "
         "[--kind TKSK] [--arrears-from 2024-01] [--year 2024]; show ID; refresh ID; verify ID; "
         "approve ID; return ID --reason R; cancel ID --reason R; mark-paid ID --date 2024-10-22; "
-        "transfer-file ID --format xlsx|csv --output FILE. Writes run as the system actor (no "
-        "role checks) unless --as USERNAME is given: then as that user, so the drafter cannot "
-        "verify and the verifier cannot approve. Writing actions take --dry-run."
+        "transfer-file ID --format xlsx|csv --output FILE [--new-round]. Writes run as the "
+        "system actor (no role checks) unless --as USERNAME is given: then as that user, so "
+        "the drafter cannot verify and the verifier cannot approve. Writing actions take "
+        "--dry-run. `list` shows the newest period first (by last month, then first month), "
+        "and within one period the newest batch (highest number) first. Codes (--kind, "
+        "--status, --format) are read in any case."
     )
 
     def add_arguments(self, parser):
+        self.speak(parser)
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         listing = sub.add_parser("list", help="list batches")
-        listing.add_argument("--status", choices=StipendBatch.Status.values)
+        listing.add_argument("--status", type=lower, choices=StipendBatch.Status.values)
         listing.add_argument("--year", type=argument(parse_year, "--year"))
 
         draft = sub.add_parser("draft", help="draft a batch of every eligible unpaid month")
@@ -76,9 +80,15 @@ class Command(StipendCommand):
 
         transfer = sub.add_parser("transfer-file", help="write the bank transfer file")
         transfer.add_argument("id", type=BATCH_ID)
-        transfer.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+        transfer.add_argument("--format", type=lower, choices=["xlsx", "csv"], default="xlsx")
         transfer.add_argument("--output", required=True, type=Path, help="file to write")
         transfer.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+        transfer.add_argument(
+            "--new-round",
+            action="store_true",
+            help="produce a new file for the lines still waiting (once the bank answered for "
+            "some of the last file's), instead of the newest file as sent",
+        )
 
     def _writes(self, parser, *, with_id: bool = False) -> None:
         if with_id:
@@ -97,18 +107,30 @@ class Command(StipendCommand):
             batches = batches.visible_to(self.actor(options["as_user"]).user)
         batch = batches.filter(pk=options["id"]).first()
         if batch is None:
-            raise CommandError(f"no batch #{options['id']}")
+            raise CommandError(
+                _("There is no batch #%(id)s: `pilar stipend-batch list` shows them.")
+                % {"id": options["id"]}
+            )
         return batch
 
     def do_list(self, options) -> None:
-        batches = selectors.batches_with_totals()
+        batches = selectors.batches_with_totals().order_by("-last_month", "-first_month", "-pk")
         if options["status"]:
             batches = batches.filter(status=options["status"])
         if options["year"]:
             batches = batches.filter(year=options["year"])
         batches = list(batches)
         self.table(
-            ["id", "title", "months", "kinds", "year", "status", "lines", "total"],
+            [
+                _("no."),
+                _("title"),
+                _("months"),
+                _("kinds"),
+                _("year"),
+                _("status"),
+                _("lines"),
+                _("total"),
+            ],
             [
                 [
                     b.pk,
@@ -116,65 +138,105 @@ class Command(StipendCommand):
                     f"{b.first_month:%Y-%m}..{b.last_month:%Y-%m}",
                     ",".join(sorted(k.code for k in b.kinds.all())),
                     b.year,
-                    b.status,
+                    b.get_status_display(),
                     b.line_count,
                     money(b.total),
                 ]
                 for b in batches
             ],
         )
-        self.stdout.write(f"{len(batches)} batches")
+        self.stdout.write(_("%(n)s batches") % {"n": len(batches)})
 
     def do_show(self, options) -> None:
         batch = self._batch(options)
         summary = selectors.batch_summary(batch)
-        self.stdout.write(f"batch #{batch.pk}: {batch.title}")
+        self.stdout.write(_("batch #%(id)s: %(title)s") % {"id": batch.pk, "title": batch.title})
+        months = f"{batch.first_month:%Y-%m}..{batch.last_month:%Y-%m}"
+        if batch.arrears_from:
+            months += " " + _("(unpaid months from %(month)s)") % {
+                "month": f"{batch.arrears_from:%Y-%m}"
+            }
         self.stdout.write(
-            f"  months {batch.first_month:%Y-%m}..{batch.last_month:%Y-%m}"
-            + (f", arrears from {batch.arrears_from:%Y-%m}" if batch.arrears_from else "")
-            + f"; kinds {', '.join(sorted(k.code for k in batch.kinds.all()))}; "
-            f"budget year {batch.year}"
+            "  "
+            + _("months %(months)s; kinds %(kinds)s; budget year %(year)s")
+            % {
+                "months": months,
+                "kinds": ", ".join(sorted(k.code for k in batch.kinds.all())),
+                "year": batch.year,
+            }
         )
-        people = [
-            ("drafted", batch.created_by, batch.created_at),
-            ("verified", batch.verified_by, batch.verified_at),
-            ("approved", batch.approved_by, batch.approved_at),
+        steps = [
+            (_("drafted by %(who)s at %(at)s"), batch.created_by, batch.created_at),
+            (_("verified by %(who)s at %(at)s"), batch.verified_by, batch.verified_at),
+            (_("approved by %(who)s at %(at)s"), batch.approved_by, batch.approved_at),
         ]
-        for what, user, at in people:
+        for text, user, at in steps:
             if at:
-                who = user.get_username() if user else "system"
-                self.stdout.write(f"  {what} by {who} at {at:%Y-%m-%d %H:%M}")
+                who = user.get_username() if user else _("the system")
+                self.stdout.write("  " + text % {"who": who, "at": f"{at:%Y-%m-%d %H:%M}"})
         if batch.paid_on:
-            self.stdout.write(f"  paid on {batch.paid_on}")
+            self.stdout.write("  " + _("paid on %(day)s") % {"day": batch.paid_on})
         if batch.reason:
-            self.stdout.write(f"  last sent back or cancelled because: {batch.reason}")
+            self.stdout.write(
+                "  "
+                + _("last sent back or cancelled because: %(reason)s") % {"reason": batch.reason}
+            )
         self.table(
-            ["kind", "source", "lines", "amount"],
+            [_("kind"), _("source"), _("lines"), _("amount")],
             [
                 [t["kind"], t["funding_source"], t["lines"], money(t["amount"])]
                 for t in summary.totals
             ],
         )
-        counts = ", ".join(f"{status} {n}" for status, n in summary.counts.items())
-        self.stdout.write(f"status {batch.status}; total {money(summary.total)}; lines: {counts}")
+        counts = ", ".join(
+            f"{StipendLine.Status(status).label} {n}" for status, n in summary.counts.items()
+        )
+        self.stdout.write(
+            _("status %(status)s; total %(total)s; lines: %(counts)s")
+            % {
+                "status": batch.get_status_display(),
+                "total": money(summary.total),
+                "counts": counts,
+            }
+        )
+        for sent in bankfile.transfer_rounds(batch):
+            for f in sent["files"]:
+                self.stdout.write(
+                    "  "
+                    + _("transfer file no. %(n)s: %(name)s, sha256 %(sha)s")
+                    % {"n": f.number, "name": f.filename, "sha": f.sha256}
+                )
 
     def do_transfer_file(self, options) -> None:
         batch = self._batch(options)
         by = self.actor(options["as_user"])
         if by.user is not None and not office_wide(by.user, Capability.STIPENDS_VERIFY):
-            raise CommandError(f"{by.user.get_username()} does not pay batches (finance does)")
+            raise CommandError(
+                _("%(user)s does not pay batches (finance does).")
+                % {"user": by.user.get_username()}
+            )
         fmt = options["format"]
-        with self.writing(False):
-            self.attempt(bankfile.open_transfer_file, by=by, batch=batch, fmt=fmt)
-            rows = list(bankfile.transfer_rows(batch))
-        render = to_xlsx if fmt == "xlsx" else to_csv
+        if options["new_round"]:
+            made = self.attempt(bankfile.transfer_round_new, by=by, batch=batch)
+            sent = next(f for f in made if f.fmt == fmt)
+            bankfile.sent_file_opened(by=by, sent=sent)
+        else:
+            sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
         path: Path = options["output"]
         try:
-            path.write_bytes(render(bankfile.TRANSFER_HEADERS, rows))
+            path.write_bytes(bytes(sent.content))
         except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror}") from None
-        total = sum(row[5] for row in rows)
-        self.stdout.write(f"batch #{batch.pk}: {len(rows)} transfers, {money(total)}, in {path}")
+            raise CommandError(
+                _("Cannot write %(path)s: %(why)s") % {"path": path, "why": exc.strerror}
+            ) from None
+        self.stdout.write(
+            _("batch #%(id)s: %(n)s transfers, %(total)s, in %(path)s")
+            % {"id": batch.pk, "n": sent.transfers, "total": money(sent.total), "path": path}
+        )
+        self.stdout.write(
+            _("transfer file no. %(number)s as sent, sha256 %(sha)s")
+            % {"number": sent.number, "sha": sent.sha256}
+        )
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -194,8 +256,13 @@ class Command(StipendCommand):
             )
             summary = selectors.batch_summary(batch)
         self.done(
-            f"batch #{batch.pk} drafted: {batch.title}, {summary.counts['pending']} lines, "
-            f"{money(summary.total)}",
+            _("batch #%(id)s drafted: %(title)s, %(lines)s lines, %(total)s")
+            % {
+                "id": batch.pk,
+                "title": batch.title,
+                "lines": summary.counts["pending"],
+                "total": money(summary.total),
+            },
             options["dry_run"],
         )
 
@@ -205,37 +272,63 @@ class Command(StipendCommand):
         with self.writing(options["dry_run"]):
             result = self.attempt(service, by=by, batch=batch, **kwargs)
             batch.refresh_from_db()
-        who = by.user.get_username() if by.user else "the system"
+        who = by.user.get_username() if by.user else _("the system")
         extra = ""
         if isinstance(result, dict):
-            extra = " (" + ", ".join(f"{k} {v}" for k, v in result.items()) + ")"
+            words = {
+                "paid": _("paid"),
+                "failed": _("failed"),
+                "unchanged": _("unchanged"),
+                "added": _("added"),
+                "removed": _("removed"),
+            }
+            extra = " (" + ", ".join(f"{words.get(k, k)} {v}" for k, v in result.items()) + ")"
         self.done(
-            f"batch #{batch.pk} {done} by {who}: now {batch.status}{extra}", options["dry_run"]
+            done % {"id": batch.pk, "who": who, "status": batch.get_status_display()} + extra,
+            options["dry_run"],
         )
 
     def do_refresh(self, options) -> None:
-        self._transition(options, services.stipend_batch_refresh, "refreshed")
+        self._transition(
+            options,
+            services.stipend_batch_refresh,
+            _("batch #%(id)s refreshed by %(who)s: now %(status)s"),
+        )
 
     def do_verify(self, options) -> None:
-        self._transition(options, services.stipend_batch_verify, "verified")
+        self._transition(
+            options,
+            services.stipend_batch_verify,
+            _("batch #%(id)s verified by %(who)s: now %(status)s"),
+        )
 
     def do_approve(self, options) -> None:
-        self._transition(options, services.stipend_batch_approve, "approved")
+        self._transition(
+            options,
+            services.stipend_batch_approve,
+            _("batch #%(id)s approved by %(who)s: now %(status)s"),
+        )
 
     def do_return(self, options) -> None:
         self._transition(
-            options, services.stipend_batch_return, "sent back", reason=options["reason"]
+            options,
+            services.stipend_batch_return,
+            _("batch #%(id)s sent back by %(who)s: now %(status)s"),
+            reason=options["reason"],
         )
 
     def do_cancel(self, options) -> None:
         self._transition(
-            options, services.stipend_batch_cancel, "cancelled", reason=options["reason"]
+            options,
+            services.stipend_batch_cancel,
+            _("batch #%(id)s cancelled by %(who)s: now %(status)s"),
+            reason=options["reason"],
         )
 
     def do_mark_paid(self, options) -> None:
         self._transition(
             options,
             services.stipend_batch_mark_paid,
-            "marked paid",
+            _("batch #%(id)s marked paid by %(who)s: now %(status)s"),
             paid_on=_date(options["date"]),
         )

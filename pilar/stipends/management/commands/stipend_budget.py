@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.params import argument, parse_int, parse_year
 from pilar.stipends import selectors, services
-from pilar.stipends.management.base import StipendCommand, money
+from pilar.stipends.management.base import StipendCommand, money, upper
 from pilar.stipends.models import FundingSource
 
 AMOUNT = argument(parse_int, "--amount", low=0, high=MAX_RUPIAH)
@@ -21,8 +22,9 @@ class Command(StipendCommand):
     )
 
     def add_arguments(self, parser):
+        self.speak(parser)
         parser.add_argument("--year", type=argument(parse_year, "--year"))
-        parser.add_argument("--source", choices=FundingSource.values, default=None)
+        parser.add_argument("--source", type=upper, choices=FundingSource.values, default=None)
         parser.add_argument("--amount", type=AMOUNT, help="the ceiling in whole rupiah")
         parser.add_argument("--note", default="")
         self.add_as(parser)
@@ -32,7 +34,7 @@ class Command(StipendCommand):
         if options["amount"] is None:
             rows = selectors.budget_rows(options["year"])
             self.table(
-                ["year", "source", "ceiling", "paid", "waiting", "remaining"],
+                [_("year"), _("source"), _("ceiling"), _("paid"), _("waiting"), _("remaining")],
                 [
                     [
                         r.year,
@@ -45,10 +47,10 @@ class Command(StipendCommand):
                     for r in rows
                 ],
             )
-            self.stdout.write(f"{len(rows)} budget rows")
+            self.stdout.write(_("%(n)s budget rows") % {"n": len(rows)})
             return
         if options["year"] is None or options["source"] is None:
-            raise CommandError("to set a ceiling, give --year and --source as well as --amount")
+            raise CommandError(_("To set a ceiling, give --year and --source as well as --amount."))
         by = self.actor(options["as_user"])
         with self.writing(options["dry_run"]):
             budget = self.attempt(
@@ -61,7 +63,12 @@ class Command(StipendCommand):
             )
             taken = services.taken(budget.year, budget.funding_source)
         self.done(
-            f"{budget.funding_source} {budget.year} ceiling set to {money(budget.amount)} "
-            f"({money(taken)} taken: paid or in a batch)",
+            _("%(source)s %(year)s ceiling set to %(amount)s (%(taken)s taken: paid or in a batch)")
+            % {
+                "source": budget.funding_source,
+                "year": budget.year,
+                "amount": money(budget.amount),
+                "taken": money(taken),
+            },
             options["dry_run"],
         )

@@ -6,11 +6,12 @@ import json
 from collections import Counter
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from pilar.lib.months import month_label
 from pilar.stipends import selectors
-from pilar.stipends.eligibility import State
-from pilar.stipends.management.base import StipendCommand, money
+from pilar.stipends.eligibility import State, state_label
+from pilar.stipends.management.base import StipendCommand, lower, money
 
 
 class Command(StipendCommand):
@@ -21,11 +22,12 @@ class Command(StipendCommand):
     )
 
     def add_arguments(self, parser):
+        self.speak(parser)
         parser.add_argument("--month", metavar="YYYY-MM", help="default: last month")
         parser.add_argument("--kind", help="pillar kind code (PSM, TKSK, ...)")
         parser.add_argument("--area", help="area code of duty, e.g. 13.75.01")
         parser.add_argument(
-            "--state", choices=selectors.STATES, help="only the months in this state"
+            "--state", type=lower, choices=selectors.STATES, help="only the months in this state"
         )
         parser.add_argument("--blocked", action="store_true", help="same as --state blocked")
         parser.add_argument("--json", action="store_true", help="JSON instead of a table")
@@ -34,7 +36,7 @@ class Command(StipendCommand):
         month = self.month(options["month"], "month") or selectors.last_month()
         state = State.BLOCKED if options["blocked"] else options["state"]
         if options["blocked"] and options["state"] not in (None, State.BLOCKED):
-            raise CommandError("--blocked and --state disagree")
+            raise CommandError(_("--blocked and --state disagree: give one of them."))
         found = self.attempt(
             selectors.eligibility,
             month=month,
@@ -49,14 +51,26 @@ class Command(StipendCommand):
             )
             return
         self.table(
-            ["name", "NIK", "kind", "area", "state", "amount", "why not"],
+            [_("name"), _("NIK"), _("kind"), _("area"), _("state"), _("amount"), _("why not")],
             [
-                [r.name, r.nik, r.kind, r.area_name, r.state, money(r.amount), " ".join(r.reasons)]
+                [
+                    r.name,
+                    r.nik,
+                    r.kind,
+                    r.area_name,
+                    r.state_label,
+                    money(r.amount),
+                    " ".join(r.reasons),
+                ]
                 for r in rows
             ],
         )
         counts = Counter(r.state for r in rows)
         self.stdout.write(
-            f"{month_label(month)}: {len(rows)} rows — "
-            + ", ".join(f"{s.replace('_', ' ')} {counts[s]}" for s in selectors.STATES)
+            _("%(month)s: %(n)s rows — %(counts)s")
+            % {
+                "month": month_label(month),
+                "n": len(rows),
+                "counts": ", ".join(f"{state_label(s)} {counts[s]}" for s in selectors.STATES),
+            }
         )

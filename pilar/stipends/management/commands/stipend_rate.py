@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.months import month_end
 from pilar.lib.params import argument, parse_id, parse_int
 from pilar.stipends import selectors, services
-from pilar.stipends.management.base import StipendCommand, money
+from pilar.stipends.management.base import StipendCommand, money, upper
 from pilar.stipends.models import FundingSource, StipendRate
 
 
@@ -20,6 +21,7 @@ class Command(StipendCommand):
     )
 
     def add_arguments(self, parser):
+        self.speak(parser)
         parser.add_argument("--kind", help="pillar kind code (PSM, TKSK, TAGANA, ...)")
         parser.add_argument(
             "--amount",
@@ -31,6 +33,7 @@ class Command(StipendCommand):
         parser.add_argument(
             "--source",
             default=FundingSource.APBD,
+            type=upper,
             choices=FundingSource.values,
             help="funding source (default APBD)",
         )
@@ -51,27 +54,30 @@ class Command(StipendCommand):
             return self.add(options)
         rates = StipendRate.objects.select_related("kind")
         self.table(
-            ["id", "kind", "amount", "from", "to", "source", "note"],
+            [_("no."), _("kind"), _("amount"), _("from"), _("to"), _("source"), _("note")],
             [
                 [
                     r.pk,
                     r.kind.code,
                     money(r.amount),
                     f"{r.valid_from:%Y-%m}",
-                    f"{r.valid_to:%Y-%m}" if r.valid_to else "open",
+                    f"{r.valid_to:%Y-%m}" if r.valid_to else _("open"),
                     r.funding_source,
                     r.note,
                 ]
                 for r in rates
             ],
         )
-        self.stdout.write(f"{len(rates)} rates")
+        self.stdout.write(_("%(n)s rates") % {"n": len(rates)})
 
     def add(self, options) -> None:
         missing = [o for o in ("kind", "amount", "valid_from") if options[o] is None]
         if missing:
             names = {"kind": "--kind", "amount": "--amount", "valid_from": "--from"}
-            raise CommandError(f"to add a rate, give {', '.join(names[m] for m in missing)}")
+            raise CommandError(
+                _("To add a rate, give %(options)s.")
+                % {"options": ", ".join(names[m] for m in missing)}
+            )
         kind = self.attempt(selectors.kind_by_code, options["kind"])
         valid_to = self.month(options["valid_to"], "to")
         by = self.actor(options["as_user"])
@@ -86,20 +92,32 @@ class Command(StipendCommand):
                 funding_source=options["source"],
                 note=options["note"],
             )
-        self.done(
-            f"rate #{rate.pk} added: {kind.code} {money(rate.amount)} a month from "
-            f"{rate.valid_from:%Y-%m}"
-            + (f" to {rate.valid_to:%Y-%m}" if rate.valid_to else "")
-            + f" ({rate.funding_source})",
-            options["dry_run"],
-        )
+        values = {
+            "id": rate.pk,
+            "kind": kind.code,
+            "amount": money(rate.amount),
+            "first": f"{rate.valid_from:%Y-%m}",
+            "source": rate.funding_source,
+        }
+        if rate.valid_to:
+            values["last"] = f"{rate.valid_to:%Y-%m}"
+            text = _(
+                "rate #%(id)s added: %(kind)s %(amount)s a month from %(first)s to %(last)s "
+                "(%(source)s)"
+            )
+        else:
+            text = _("rate #%(id)s added: %(kind)s %(amount)s a month from %(first)s (%(source)s)")
+        self.done(text % values, options["dry_run"])
 
     def end(self, options) -> None:
         if not options["valid_to"]:
-            raise CommandError("give the rate's last month with --to YYYY-MM")
+            raise CommandError(_("Give the rate's last month with --to YYYY-MM."))
         rate = StipendRate.objects.select_related("kind").filter(pk=options["end"]).first()
         if rate is None:
-            raise CommandError(f"no rate #{options['end']}")
+            raise CommandError(
+                _("There is no rate #%(id)s: `pilar stipend-rate` lists them.")
+                % {"id": options["end"]}
+            )
         by = self.actor(options["as_user"])
         with self.writing(options["dry_run"]):
             rate = self.attempt(
@@ -109,7 +127,12 @@ class Command(StipendCommand):
                 valid_to=month_end(self.month(options["valid_to"], "to")),
             )
         self.done(
-            f"rate #{rate.pk} ({rate.kind.code} {money(rate.amount)}) ends after "
-            f"{rate.valid_to:%Y-%m}",
+            _("rate #%(id)s (%(kind)s %(amount)s) ends after %(last)s")
+            % {
+                "id": rate.pk,
+                "kind": rate.kind.code,
+                "amount": money(rate.amount),
+                "last": f"{rate.valid_to:%Y-%m}",
+            },
             options["dry_run"],
         )

@@ -39,7 +39,14 @@ def english_messages(request):
     whose tests read English messages register it in their conftest with
     `english = pytest.fixture(autouse=True, name="english")(english_messages)`; the
     Indonesian catalog is checked on its own (pilar/core/tests/test_translations.py)."""
+    from django.core.signals import request_finished
     from django.utils import translation
+
+    def back_to_english(**kwargs):
+        # A request through the test client runs in this thread and leaves it in the language
+        # the request chose (or none: the office's Indonesian); services called after it speak
+        # English again.
+        translation.activate("en")
 
     with translation.override("en"):
         if "actors" in request.fixturenames:
@@ -47,4 +54,8 @@ def english_messages(request):
 
             request.getfixturevalue("actors")
             User.objects.update(language="en")
-        yield
+        request_finished.connect(back_to_english, weak=False, dispatch_uid="english-messages")
+        try:
+            yield
+        finally:
+            request_finished.disconnect(dispatch_uid="english-messages")

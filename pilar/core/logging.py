@@ -13,6 +13,10 @@ from django.core.exceptions import PermissionDenied
 
 class OneLineForbidden(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "one_line", False):
+            # Logging configured twice (django.setup() again, as the command line and some
+            # test tools do) adds a second filter; the record is already one line.
+            return True
         exc = record.exc_info[1] if record.exc_info else None
         # A PermissionDenied raised by a page, or a 403 answered by the API (its handler turns
         # the exception into JSON; Django then logs the status alone).
@@ -31,4 +35,5 @@ class OneLineForbidden(logging.Filter):
         )
         record.exc_info = None
         record.exc_text = None
+        record.one_line = True
         return True

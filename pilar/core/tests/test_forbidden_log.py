@@ -35,3 +35,22 @@ def test_an_api_403_is_one_line_naming_method_and_user(client, actors, caplog):
         assert client.get("/api/v1/people").status_code == 403
     lines = [r.getMessage() for r in caplog.records if r.name == "django.request"]
     assert lines == [f"Forbidden: GET /api/v1/people user={viewer.pk} reason=permission denied"]
+
+
+
+def test_logging_configured_twice_keeps_the_reason(client, actors, caplog):
+    """Logging configured again (django.setup() run twice, as a test tool does) puts the filter
+    on the logger a second time: the line keeps its reason."""
+    from pilar.core.logging import OneLineForbidden
+
+    logger, second = logging.getLogger("django.request"), OneLineForbidden()
+    logger.addFilter(second)
+    try:
+        viewer = actors["viewer"]
+        login(client, viewer)
+        with caplog.at_level(logging.WARNING, logger="django.request"):
+            assert client.get("/pillars/").status_code == 403
+    finally:
+        logger.removeFilter(second)
+    lines = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert lines == [f"Forbidden: GET /pillars/ user={viewer.pk} reason=no people.view"]

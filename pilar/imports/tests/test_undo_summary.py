@@ -16,7 +16,9 @@ from pilar.imports.models import Import, ImportChange
 from pilar.imports.tests.files import checked, saved, template_row, xlsx_bytes
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
-from pilar.tests_support import login
+from pilar.tests_support import english_messages, login
+
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -37,7 +37,6 @@ def test_an_api_403_is_one_line_naming_method_and_user(client, actors, caplog):
     assert lines == [f"Forbidden: GET /api/v1/people user={viewer.pk} reason=permission denied"]
 
 
-
 def test_logging_configured_twice_keeps_the_reason(client, actors, caplog):
     """Logging configured again (django.setup() run twice, as a test tool does) puts the filter
     on the logger a second time: the line keeps its reason."""

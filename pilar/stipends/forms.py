@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
+from pilar.lib.money import MoneyField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS
@@ -65,11 +66,7 @@ class BankResultForm(forms.Form):
 
 class RateForm(forms.Form):
     kind = forms.ModelChoiceField(label=_("Kind of pillar"), queryset=PillarKind.objects.all())
-    amount = IntegerField(
-        label=_("Amount per month (Rp)"),
-        min_value=1,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-    )
+    amount = MoneyField(label=_("Amount per month (Rp)"), low=1)
     valid_from = month_field(label=_("From month"))
     valid_to = month_field(label=_("To month (optional)"), required=False)
     funding_source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
@@ -83,11 +80,7 @@ class RateEndForm(forms.Form):
 class BudgetForm(forms.Form):
     year = IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     funding_source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
-    amount = IntegerField(
-        label=_("Ceiling (Rp)"),
-        min_value=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-    )
+    amount = MoneyField(label=_("Ceiling (Rp)"))
     note = forms.CharField(label=_("Note"), required=False, max_length=250)
 
 

@@ -198,6 +198,22 @@ def test_rates_page_refuses_an_overlap(client, actors, rates):
     assert Budget.objects.get(year=2025).amount == 5000
 
 
+def test_money_typed_the_indonesian_way_is_kept_as_written(client, actors, rates):
+    as_user(client, actors, "finance")
+    form = {"year": 2025, "funding_source": "APBD"}
+    client.post("/stipends/budgets/", {**form, "amount": "Rp 1.500.000.000"})
+    assert Budget.objects.get(year=2025).amount == 1_500_000_000
+    refused = client.post("/stipends/budgets/", {**form, "amount": "1500,50"}, follow=True)
+    assert "without cents" in refused.content.decode()
+    assert Budget.objects.get(year=2025).amount == 1_500_000_000
+    kt = PillarKind.objects.get(code="KARANG_TARUNA")
+    client.post(
+        "/stipends/rates/new/",
+        {"kind": kt.pk, "amount": "750.000", "valid_from": "2026-01", "funding_source": "APBD"},
+    )
+    assert StipendRate.objects.get(kind=kt).amount == 750_000
+
+
 def test_operator_cannot_set_rates(client, actors, rates):
     as_user(client, actors, "operator")
     assert client.get("/stipends/rates/").status_code == 200

@@ -2,23 +2,20 @@ import datetime
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from pilar.audit.services import Actor
 from pilar.casework.models import MonthlyReport
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.models import FundingSource
+from pilar.tests_support import english_messages
 
 D = datetime.date
 JULY, AUGUST, SEPTEMBER, OCTOBER = D(2024, 7, 1), D(2024, 8, 1), D(2024, 9, 1), D(2024, 10, 1)
 RATES = {"PSM": 400_000, "TKSK": 400_000, "TAGANA": 200_000, "PENDAMPING_KUBE": 300_000}
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture(autouse=True)

@@ -679,23 +679,7 @@ def kube_aid_correct(
 def kube_aid_reverse(*, by: Actor, group: KubeGroup, aid: KubeAid, reason: str) -> KubeAid:
     """Reverse an aid entry recorded by mistake: a reversing entry with a reason; the aid no
     longer counts in the group's total."""
-    old = _correction_target(KubeAid, aid, group)
-    errors: dict[str, list] = {}
-    reason = _reason(reason, errors)
-    _raise(errors)
-    new = KubeAid(
-        group=group,
-        date=old.date,
-        source=old.source,
-        form=old.form,
-        value=old.value,
-        description=old.description,
-        created_by=_user(by),
-        entry=Entry.REVERSAL,
-        corrects=old,
-        reason=reason,
-    )
-    return _save_correction(by=by, old=old, new=new, fields=AID_FIELDS)
+    return _reverse(by=by, model=KubeAid, entry=aid, group=group, reason=reason, fields=AID_FIELDS)
 
 
 @transaction.atomic
@@ -737,18 +721,27 @@ def kube_record_reverse(
     *, by: Actor, group: KubeGroup, record: KubeMonthlyRecord, reason: str
 ) -> KubeMonthlyRecord:
     """Reverse a month recorded by mistake; the month may then be recorded again."""
-    old = _correction_target(KubeMonthlyRecord, record, group)
+    return _reverse(
+        by=by,
+        model=KubeMonthlyRecord,
+        entry=record,
+        group=group,
+        reason=reason,
+        fields=RECORD_FIELDS,
+    )
+
+
+def _reverse(*, by: Actor, model, entry, group: KubeGroup, reason: str, fields: list[str]):
+    """A reversing entry: the values of the one it reverses, with a reason; neither counts."""
+    old = _correction_target(model, entry, group)
     errors: dict[str, list] = {}
     reason = _reason(reason, errors)
     _raise(errors)
-    new = KubeMonthlyRecord(
-        group=group,
-        month=old.month,
-        turnover=old.turnover,
-        savings=old.savings,
+    new = model(
+        **{f: getattr(old, f) for f in fields},
         created_by=_user(by),
         entry=Entry.REVERSAL,
         corrects=old,
         reason=reason,
     )
-    return _save_correction(by=by, old=old, new=new, fields=RECORD_FIELDS)
+    return _save_correction(by=by, old=old, new=new, fields=fields)

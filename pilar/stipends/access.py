@@ -19,6 +19,13 @@ def office_wide(user, capability: Capability) -> bool:
     return can(user, capability) and area_scope(user, capability) is None
 
 
+def full_nik_in_batches(user) -> bool:
+    """A batch lists people of the whole office: its documents show full NIKs only to a reader
+    whose full-NIK grant covers the whole office; a grant limited to an area (even beside an
+    office-wide stipend role) gets them masked (docs/PRIVACY.md)."""
+    return office_wide(user, Capability.PEOPLE_FULL_NIK)
+
+
 def batch_scope_q(user) -> Q:
     return Q() if office_wide(user, Capability.STIPENDS_VIEW) else NOTHING
 

@@ -35,7 +35,7 @@ from pilar.audit.services import audit_record
 from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, jobs, selectors, services
-from pilar.stipends.access import line_scope_q
+from pilar.stipends.access import full_nik_in_batches, line_scope_q
 from pilar.stipends.models import (
     BatchJob,
     Budget,
@@ -435,7 +435,7 @@ def get_job_file(request, batch_id: Id, job_id: Id):
     _require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     job = get_object_or_404(jobs.valid_prints(batch), pk=job_id)
-    if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
+    if job.options.get("full_nik") and not full_nik_in_batches(request.user):
         raise PermissionDenied
     audit_record(
         by=_actor(request),
@@ -458,7 +458,7 @@ def get_job_file(request, batch_id: Id, job_id: Id):
 )
 def print_document(request, batch_id: Id, payload: StipendPrintIn):
     _require(request, Capability.STIPENDS_VIEW)
-    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    full = full_nik_in_batches(request.user)
     if payload.what == "nominatif":
         return _start(
             request,
@@ -553,7 +553,7 @@ def list_lines(
     )
     if status:
         lines = lines.filter(status=status)
-    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    full = full_nik_in_batches(request.user)
     if full:
         audit_record(
             by=_actor(request),
@@ -609,6 +609,7 @@ def list_sent_files(request, batch_id: Id):
     """Every transfer file produced for the batch, oldest round first (finance only)."""
     _require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
+    bankfile.may_handle_files(_actor(request))
     return [
         {
             "id": f.pk,

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability
@@ -68,6 +69,14 @@ def _refuse_unpayable(batch: StipendBatch) -> None:
         )
 
 
+def may_handle_files(by: Actor) -> None:
+    """Transfer files carry every recipient's account: only finance with an office-wide grant
+    produces, lists or downloads them (page and API alike); anyone else gets a 403."""
+    user = by.user if getattr(by.user, "is_authenticated", False) else None
+    if user is not None and not office_wide(user, Capability.STIPENDS_VERIFY):
+        raise PermissionDenied
+
+
 def _produce(by: Actor, batch: StipendBatch, number: int) -> list[SentFile]:
     """Round `number` of the batch's transfer file, in both formats from the same rows, stored
     with their checksums. The caller holds the batch's row lock."""
@@ -75,6 +84,11 @@ def _produce(by: Actor, batch: StipendBatch, number: int) -> list[SentFile]:
 
     refuse_failed_accounts(transfer_lines(batch))
     rows = list(transfer_rows(batch))
+    if not rows:
+        # An empty file would be kept for ever as "sent".
+        raise ValidationError(
+            _("No transfer is waiting in this batch: there is nothing to put in a file.")
+        )
     lines = transfer_lines(batch).count()
     total = sum(row[5] for row in rows)
     user = by.user if getattr(by.user, "is_authenticated", False) else None
@@ -125,9 +139,19 @@ def transfer_file_sent(*, by: Actor, batch: StipendBatch, fmt: str) -> SentFile:
     """The newest transfer file of the batch in `fmt`, exactly as first produced: produced
     (round 1) at the first request of an approved batch, then the same bytes at any later
     status. Each request is logged as a look at every recipient's account number."""
+    may_handle_files(by)
     if fmt not in FORMATS:
         raise ValidationError({"format": _("Choose XLSX or CSV.")})
     sent = _rounds(batch).filter(fmt=fmt).order_by("-number").first()
+    if sent is None and batch.transfer_file_at is not None:
+        # A file went out before files were kept: what is made now would not be that file.
+        raise ValidationError(
+            _(
+                "This batch's transfer file went out on %(day)s, before files were kept as "
+                "sent: it cannot be downloaded again."
+            )
+            % {"day": date_format(timezone.localtime(batch.transfer_file_at), "j F Y")}
+        )
     if sent is None:
         _refuse_unpayable(batch)
         try:
@@ -149,6 +173,7 @@ def transfer_file_sent(*, by: Actor, batch: StipendBatch, fmt: str) -> SentFile:
 
 def sent_file_opened(*, by: Actor, sent: SentFile) -> None:
     """Log a download of a file as sent: who, when, which file and its checksum."""
+    may_handle_files(by)
     audit_record(
         by=by,
         action=AuditEntry.Action.VIEW_PERSONAL,
@@ -161,9 +186,7 @@ def transfer_round_new(*, by: Actor, batch: StipendBatch) -> list[SentFile]:
     """A new round of the transfer file for the lines still waiting, once the bank has
     answered for some of the last round's (paid or failed): refused while the last file's
     lines all still wait (that file may be at the bank: download it again instead)."""
-    user = by.user if getattr(by.user, "is_authenticated", False) else None
-    if user is not None and not office_wide(user, Capability.STIPENDS_VERIFY):
-        raise PermissionDenied
+    may_handle_files(by)
     with transaction.atomic():
         locked = StipendBatch.objects.select_for_update().get(pk=batch.pk)
         _refuse_unpayable(locked)
@@ -181,7 +204,8 @@ def transfer_round_new(*, by: Actor, batch: StipendBatch) -> list[SentFile]:
                 )
                 % {"number": last.number}
             )
-        number = (last.number + 1) if last else 1
+        # After a file that went out before files were kept (round 1, not stored), round 2.
+        number = (last.number + 1) if last else (2 if locked.transfer_file_at else 1)
         try:
             with transaction.atomic():
                 return _produce(by, locked, number)

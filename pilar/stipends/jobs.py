@@ -29,13 +29,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability
 from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.jobs import Heartbeat, stale_q
 from pilar.stipends import services
-from pilar.stipends.access import office_wide
+from pilar.stipends.access import full_nik_in_batches, office_wide
 from pilar.stipends.models import BatchJob, StipendBatch, StipendLine
 
 logger = logging.getLogger(__name__)
@@ -286,9 +286,7 @@ def _print(job: BatchJob, by: Actor, heartbeat: Heartbeat) -> str:
     from pilar.stipends.documents import nominatif_pdf, receipts_pdf, recipient_count
 
     batch, options = job.batch, job.options
-    full_nik = bool(options.get("full_nik")) and (
-        by.user is None or can(by.user, Capability.PEOPLE_FULL_NIK)
-    )
+    full_nik = bool(options.get("full_nik")) and (by.user is None or full_nik_in_batches(by.user))
     what = "receipts" if job.kind == Kind.RECEIPTS else "nominatif"
     job.total = recipient_count(batch, what)
     heartbeat.beat(force=True, total=job.total)
@@ -333,5 +331,5 @@ def latest_file(batch: StipendBatch, kind: str, *, user, group: str = "area") ->
     jobs = valid_prints(batch).filter(kind=kind)
     if kind == Kind.NOMINATIF:
         jobs = jobs.filter(options__group=group)
-    full = can(user, Capability.PEOPLE_FULL_NIK)
+    full = full_nik_in_batches(user)
     return jobs.filter(options__full_nik=full).order_by("-finished_at", "-pk").first()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, area_scope, can
+from pilar.accounts.access import Capability, area_scope
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
@@ -28,7 +28,7 @@ from pilar.lib.params import InputError, parse_int
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
 from pilar.stipends import bankfile, failures, jobs, selectors, services
-from pilar.stipends.access import office_wide
+from pilar.stipends.access import full_nik_in_batches, office_wide
 from pilar.stipends.eligibility import (
     STATE_LABELS,
     State,
@@ -374,7 +374,7 @@ def batch_detail(request, pk):
             "page": page,
             # Asked only where a confirm step shows it (one pass over the waiting lines).
             "waiting": _waiting(batch, per_status)
-            if batch.status in {Status.VERIFIED, Status.APPROVED, Status.PARTLY_PAID}
+            if batch.status in {Status.DRAFT, Status.VERIFIED, Status.APPROVED, Status.PARTLY_PAID}
             else None,
             "rounds": bankfile.transfer_rounds(batch) if batch.frozen else [],
             "may_new_round": batch.status in bankfile.PAYABLE
@@ -534,7 +534,15 @@ def _job_step(capability: Capability, kind: str):
 
 
 batch_refresh = _job_step(Capability.STIPENDS_DRAFT, BatchJob.Kind.REFRESH)
-batch_verify = _job_step(Capability.STIPENDS_VERIFY, BatchJob.Kind.VERIFY)
+
+
+@require_POST
+@capability_required(Capability.STIPENDS_VERIFY)
+def batch_verify(request, pk):
+    batch = _batch(request, pk)
+    if not _confirmed(request, batch, _("verify this batch")):
+        return redirect("stipends:batch-detail", pk=batch.pk)
+    return _start(request, pk, BatchJob.Kind.VERIFY)
 
 
 def _waiting(batch, per_status=None) -> dict:
@@ -562,6 +570,10 @@ def _confirmed(request, batch, what: str) -> bool:
         )
     lines = parse_int(request.POST.get("lines"), "lines", low=0, high=2**31)
     total = parse_int(request.POST.get("total"), "total", low=0, high=2**62)
+    if lines is None or total is None:
+        raise InputError(
+            "lines", _("The summary you confirm is missing: open the batch page and confirm there.")
+        )
     now = _waiting(batch)
     if (lines, total) != (now["lines"], now["total"]):
         messages.error(
@@ -719,7 +731,7 @@ def _prints(batch, user) -> list[tuple[str, str, BatchJob | None]]:
 @capability_required(Capability.STIPENDS_VIEW)
 def batch_print(request, pk):
     what = request.POST.get("what", "")
-    full = can(request.user, Capability.PEOPLE_FULL_NIK)
+    full = full_nik_in_batches(request.user)
     if what in {"nominatif-area", "nominatif-kind"}:
         options = {"group": what.removeprefix("nominatif-"), "full_nik": full}
         return _start(request, pk, BatchJob.Kind.NOMINATIF, options)
@@ -779,7 +791,7 @@ def batch_job_file(request, pk, job_pk):
     """One printed file; a copy with full NIKs only for those who may see them."""
     batch = _batch(request, pk)
     job = get_object_or_404(jobs.valid_prints(batch), pk=job_pk)
-    if job.options.get("full_nik") and not can(request.user, Capability.PEOPLE_FULL_NIK):
+    if job.options.get("full_nik") and not full_nik_in_batches(request.user):
         raise Http404
     return _send_printed(request, batch, job, f"{job.kind}.pdf (job {job.pk})")
 
@@ -846,6 +858,15 @@ def sent_file(request, pk, file_pk):
 def transfer_round(request, pk):
     """Produce the transfer file (the first, or a new round for the lines still waiting)."""
     batch = _batch(request, pk)
+    if batch.transfer_file_at and request.POST.get("confirm") != "yes":
+        # A new round sends again transfers that went to the bank before: only on purpose.
+        raise InputError(
+            "confirm",
+            _(
+                "Tick the box to confirm that the bank did not carry out the transfers still "
+                "waiting: a new file sends them again."
+            ),
+        )
     _attempt(
         request,
         lambda: bankfile.transfer_round_new(by=_by(request), batch=batch),

@@ -46,6 +46,10 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
 
     sign_in(page, url, "bendahara1")
     page.goto(f"{url}/stipends/batches/{batch.pk}/")
+    expect(page.get_by_test_id("verify-summary")).to_contain_text(
+        "Verifying confirms 4 lines to 2 people, Rp 1.600.000 in all"
+    )
+    page.get_by_label("I have checked the lines and verify this batch").check()
     page.get_by_role("button", name="Verify (finance)").click()
     expect(page.get_by_test_id("batch-status")).to_have_text("Verified by finance")
 

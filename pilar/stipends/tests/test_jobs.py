@@ -80,10 +80,10 @@ def test_batch_moves_from_draft_to_paid_with_each_page_answering_at_once(
 
     # Verify, with a double submit.
     as_user(client, actors, "finance")
-    response = client.post(f"/stipends/batches/{batch.pk}/verify/")
+    response = client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
     assert response.status_code == 302
     job = queued(batch)
-    second = client.post(f"/stipends/batches/{batch.pk}/verify/", follow=True)
+    second = client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch), follow=True)
     assert "Verifying is already under way" in second.content.decode()
     assert BatchJob.objects.filter(kind="verify").count() == 1
     fragment = client.get(f"/stipends/batches/{batch.pk}/job/", HTTP_HX_REQUEST="true")
@@ -168,7 +168,7 @@ def test_a_refusal_found_by_the_worker_reaches_the_page_and_changes_nothing(
     batch = drafted(by, banked["a1"], banked["a2"])
     MonthlyReport.objects.filter(person=banked["a2"]).update(status="reopened")
     as_user(client, actors, "finance")
-    client.post(f"/stipends/batches/{batch.pk}/verify/")
+    client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
     run_task_worker()
     job = BatchJob.objects.get()
     assert job.status == "failed" and "1 line(s) are no longer eligible" in job.error
@@ -188,7 +188,7 @@ def test_four_eyes_is_refused_at_once_without_a_job(client, rates, banked, make_
     User.objects.update(language="en")
     batch = drafted({"operator": Actor(user=both)}, banked["a1"])
     login(client, both)
-    response = client.post(f"/stipends/batches/{batch.pk}/verify/", follow=True)
+    response = client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch), follow=True)
     assert "cannot also verify" in response.content.decode()
     assert not BatchJob.objects.exists() and not DBTaskResult.objects.exists()
     batch.refresh_from_db()
@@ -202,7 +202,7 @@ def test_a_job_whose_worker_vanished_is_failed_with_the_reason_and_runs_again(
 
     batch = drafted(by, banked["a1"])
     as_user(client, actors, "finance")
-    client.post(f"/stipends/batches/{batch.pk}/verify/")
+    client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
     job = queued(batch)
     # A worker took it and was killed: the transition's transaction never committed, so the
     # batch is still a draft; only the job says "running", and its heartbeat stops.
@@ -218,7 +218,7 @@ def test_a_job_whose_worker_vanished_is_failed_with_the_reason_and_runs_again(
         assert batch.status == "draft" and not batch.verified_by
         assert StipendLine.objects.filter(batch=batch).exclude(name="").count() == 0
         # Started again, it runs to the end.
-        client.post(f"/stipends/batches/{batch.pk}/verify/")
+        client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
         assert BatchJob.objects.filter(status="queued").count() == 1
         run_task_worker()
         batch.refresh_from_db()

@@ -6,11 +6,18 @@ import logging
 
 import pytest
 
-from pilar.accounts.models import User
+from pilar.accounts.models import Role, RoleGrant, User
 from pilar.audit.models import AuditEntry
+from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 from pilar.stipends import bankfile, services
-from pilar.stipends.models import AccountConfirmation, SentFile, StipendBatch, StipendLine
+from pilar.stipends.models import (
+    AccountConfirmation,
+    BatchJob,
+    SentFile,
+    StipendBatch,
+    StipendLine,
+)
 from pilar.stipends.tests.conftest import AUGUST, JULY, OCTOBER, SEPTEMBER, confirmed, report
 from pilar.tests_support import login
 
@@ -91,7 +98,10 @@ def test_a_second_round_for_the_lines_still_waiting(client, actors, approved, by
     login(client, actors["finance"])
     first = client.get(f"/stipends/batches/{approved.pk}/transfer.csv").content
     # Nothing answered yet: a second file would send the same transfers twice.
-    response = client.post(f"/stipends/batches/{approved.pk}/transfer/new/", follow=True)
+    new_round = f"/stipends/batches/{approved.pk}/transfer/new/"
+    unticked = client.post(new_round)
+    assert unticked.status_code == 400 and "did not carry out" in unticked.content.decode()
+    response = client.post(new_round, {"confirm": "yes"}, follow=True)
     assert "download that file again" in response.content.decode()
     assert SentFile.objects.filter(batch=approved).count() == 2
     # The bank paid Ani; Citra's transfer is still waiting: a second round holds Citra alone.
@@ -99,7 +109,7 @@ def test_a_second_round_for_the_lines_still_waiting(client, actors, approved, by
     services.stipend_batch_record(
         by=by["finance"], batch=approved, outcomes=ani, paid_on=approved.approved_at.date()
     )
-    client.post(f"/stipends/batches/{approved.pk}/transfer/new/")
+    client.post(new_round, {"confirm": "yes"})
     second = SentFile.objects.get(batch=approved, number=2, fmt="csv")
     assert (second.transfers, second.total) == (1, 400_000)
     assert second.filename == f"transfer-tali-kasih-{approved.pk}-2.csv"
@@ -112,7 +122,7 @@ def test_a_second_round_for_the_lines_still_waiting(client, actors, approved, by
     page = client.get(f"/stipends/batches/{approved.pk}/").content.decode()
     assert 'data-testid="sent-1"' in page and 'data-testid="sent-2"' in page
     # A double submit: the second click is refused, no round 3.
-    response = client.post(f"/stipends/batches/{approved.pk}/transfer/new/", follow=True)
+    response = client.post(new_round, {"confirm": "yes"}, follow=True)
     assert SentFile.objects.filter(batch=approved).count() == 4
 
 
@@ -288,3 +298,96 @@ def test_a_frozen_account_that_failed_is_not_sent_again(approved, by, rates, ban
     with pytest.raises(ValidationError, match="Ani Kecamatan A"):
         bankfile.transfer_file_sent(by=by["finance"], batch=later, fmt="csv")
     assert not SentFile.objects.filter(batch=later).exists()
+
+
+def two_roles(make_user, username: str, limited: str):
+    """The office's approver who also holds `limited` for kecamatan A only."""
+    user = make_user(username, Role.APPROVER)
+    RoleGrant.objects.create(user=user, role=limited, area=Area.objects.get(code="13.75.01"))
+    return user
+
+
+def test_a_full_nik_grant_limited_to_an_area_prints_masked_niks(client, make_user, approved):
+    """Citra serves in kecamatan B: a reader whose full-NIK grant covers kecamatan A alone
+    gets every NIK of the office-wide batch masked, on paper as on the page."""
+    user = two_roles(make_user, "kepala-dan-operator-a", Role.OPERATOR)
+    login(client, user)
+    client.post(f"/stipends/batches/{approved.pk}/print/", {"what": "nominatif-area"})
+    job = BatchJob.objects.get(batch=approved, kind=BatchJob.Kind.NOMINATIF)
+    assert job.options["full_nik"] is False
+    api = client.post(
+        f"/api/v1/stipends/batches/{approved.pk}/print",
+        {"what": "receipts"},
+        content_type="application/json",
+    )
+    assert api.status_code in (200, 202), api.content
+    assert BatchJob.objects.get(batch=approved, kind=BatchJob.Kind.RECEIPTS).options == {
+        "full_nik": False
+    }
+
+
+def test_finance_limited_to_an_area_gets_no_transfer_file_by_page_or_api(
+    client, make_user, approved
+):
+    user = two_roles(make_user, "kepala-dan-keuangan-a", Role.FINANCE)
+    login(client, user)
+    base = f"/stipends/batches/{approved.pk}"
+    assert client.get(f"{base}/transfer.csv").status_code == 403
+    assert client.get(f"/api/v1{base}/transfer.csv").status_code == 403
+    assert client.get(f"/api/v1{base}/sent-files").status_code == 403
+    assert not SentFile.objects.exists()
+
+
+def test_no_empty_file_is_kept_as_sent(client, actors, approved, by):
+    """The bank answered for every line (from a file made outside Pilar) before anyone asked
+    for the file: there is nothing to send, and no empty "file no. 1" is kept."""
+    services.stipend_batch_record(
+        by=by["finance"],
+        batch=approved,
+        outcomes=outcomes(approved, "Citra Kecamatan B", "Rekening tidak aktif"),
+        paid_on=approved.approved_at.date(),
+    )
+    login(client, actors["finance"])
+    response = client.get(f"/stipends/batches/{approved.pk}/transfer.csv", follow=True)
+    assert "nothing to put in a file" in response.content.decode()
+    assert not SentFile.objects.exists()
+
+
+def test_a_file_sent_before_files_were_kept_is_not_made_again(client, actors, approved):
+    StipendBatch.objects.filter(pk=approved.pk).update(transfer_file_at=approved.approved_at)
+    login(client, actors["finance"])
+    base = f"/stipends/batches/{approved.pk}"
+    page = client.get(f"{base}/").content.decode()
+    assert "cannot be downloaded again" in page and "Produce the bank transfer file" not in page
+    response = client.get(f"{base}/transfer.csv", follow=True)
+    assert "cannot be downloaded again" in response.content.decode()
+    assert not SentFile.objects.exists()
+    # Sending the waiting lines again is a new round, on purpose only.
+    assert client.post(f"{base}/transfer/new/").status_code == 400
+    assert not SentFile.objects.exists()
+    client.post(f"{base}/transfer/new/", {"confirm": "yes"})
+    assert set(SentFile.objects.values_list("number", flat=True)) == {2}
+
+
+def test_verify_needs_the_tick_beside_its_summary(client, actors, rates, banked, by):
+    report(banked["a1"], JULY)
+    batch = services.stipend_batch_draft(
+        by=by["operator"],
+        first_month=JULY,
+        last_month=JULY,
+        kinds=[PillarKind.objects.get(code="PSM")],
+    )
+    login(client, actors["finance"])
+    page = client.get(f"/stipends/batches/{batch.pk}/").content.decode()
+    assert "Verifying confirms 1 line to 1 people, Rp 400.000 in all" in page
+    url = f"/stipends/batches/{batch.pk}/verify/"
+    assert client.post(url, {**confirmed(batch), "confirm": ""}).status_code == 400
+    missing = client.post(url, {"confirm": "yes"})
+    assert (
+        missing.status_code == 400 and "summary you confirm is missing" in missing.content.decode()
+    )
+    batch.refresh_from_db()
+    assert batch.status == "draft"
+    client.post(url, confirmed(batch))
+    batch.refresh_from_db()
+    assert batch.status == "verified"

@@ -120,7 +120,7 @@ def test_draft_with_bad_months_names_the_field(client, actors, rates):
 
 def test_walk_verify_approve_pay_through_pages(client, actors, batch):
     as_user(client, actors, "finance")
-    client.post(f"/stipends/batches/{batch.pk}/verify/")
+    client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
     as_user(client, actors, "approver")
     client.post(f"/stipends/batches/{batch.pk}/approve/", confirmed(batch))
     # A double submit of the approve button: one transition, a message, no error page.

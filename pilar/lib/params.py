@@ -365,6 +365,17 @@ def _money_from_text(value: str, field: str) -> int:
             % {"field": field, "value": shown},
         )
     groups = found.groupdict()
+    if len(groups.get("frac") or "") > 2:
+        # 1,500.000 or 1.500,000: cents have two digits; three look like a mistyped thousands
+        # group, so neither reading is taken.
+        raise InputError(
+            field,
+            _(
+                "%(field)s: write the amount in whole rupiah, e.g. 1.500.000 or 1500000 "
+                "(got “%(value)s”)."
+            )
+            % {"field": field, "value": shown},
+        )
     integer = groups.get("int") or groups.get("int2") or groups.get("int3") or "0"
     whole = int(integer.replace(".", "").replace(",", ""))
     if (groups.get("frac") or "0").strip("0"):

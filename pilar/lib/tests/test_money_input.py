@@ -25,7 +25,6 @@ english = pytest.fixture(autouse=True, name="english")(english_messages)
         ("1,500,000", 1_500_000),
         ("1,500.00", 1_500),
         ("1500.00", 1_500),
-        ("1500,000", 1_500),
         ("1.500", 1_500),
         ("0", 0),
         (" 25.000 ", 25_000),
@@ -58,7 +57,9 @@ def test_a_fraction_is_refused_naming_the_two_whole_amounts(typed, down, up):
 
 
 @pytest.mark.parametrize(
-    "typed", ["1,500", "12,000", "abc", "1.500.00", "1.5.000", "١٢٣", "1 500 000", "--5", "x" * 60]
+    "typed",
+    ["1,500", "12,000", "abc", "1.500.00", "1.5.000", "١٢٣", "1 500 000", "--5", "x" * 60]
+    + ["1,500.000", "1.500,000", "1500,000"],
 )
 def test_ambiguous_or_malformed_text_is_refused(typed):
     with pytest.raises(InputError) as caught:

@@ -107,7 +107,7 @@ def test_dashboard_queries_are_bounded(
         person = make_person(f"Tambahan {n:02d}", kelurahan="13.75.03.1001")
         make_assignment(person, "PSM", "13.75.03.1001")
     login(client, actors["viewer"])
-    # About one query per figure, the same with 200 more duties (28 on SQLite); PostgreSQL adds
+    # About one query per figure, the same with 200 more duties; PostgreSQL adds
     # its plan estimates and the arrears query's savepoint and planner settings.
     with django_assert_max_num_queries(34):
         page = client.get("/dashboard/")

@@ -216,6 +216,19 @@ def transfer_round_new(*, by: Actor, batch: StipendBatch) -> list[SentFile]:
             ) from None
 
 
+def round_allowed(batch: StipendBatch) -> bool:
+    """Whether a file may be produced now (the page offers the button only then): the batch is
+    payable, transfers wait, and not all of them wait in the last file (which may be at the
+    bank: it is downloaded again instead)."""
+    if batch.status not in PAYABLE:
+        return False
+    waiting = transfer_lines(batch).count()
+    if not waiting:
+        return False
+    last = _rounds(batch).order_by("-number").first()
+    return last is None or last.lines != waiting
+
+
 def transfer_rounds(batch: StipendBatch) -> list[dict]:
     """The batch's transfer files, oldest round first: each round with its XLSX and CSV."""
     rounds: dict[int, dict] = {}

@@ -377,8 +377,7 @@ def batch_detail(request, pk):
             if batch.status in {Status.DRAFT, Status.VERIFIED, Status.APPROVED, Status.PARTLY_PAID}
             else None,
             "rounds": bankfile.transfer_rounds(batch) if batch.frozen else [],
-            "may_new_round": batch.status in bankfile.PAYABLE
-            and bankfile.transfer_lines(batch).exists(),
+            "may_new_round": bankfile.round_allowed(batch),
             "query": _query(request),
             "by_kind": by_kind,
             "by_status": [

@@ -72,6 +72,9 @@ def test_draft_verify_approve_mark_paid(live_server, page, actors, rates, banked
     assert download.value.suggested_filename == f"kuitansi-{batch.pk}.pdf"
     page.get_by_role("button", name="Produce the bank transfer file").click()
     expect(page.get_by_test_id("sent-1")).to_contain_text("2 transfers, Rp 1.600.000")
+    # Every transfer still waits in file no. 1: no second file is offered.
+    expect(page.get_by_test_id("transfer-round")).to_have_count(0)
+    assert fits(page)  # the bank-result upload included
     # Marking paid sits apart from the bank's result, folded, with what it will do.
     box = page.get_by_test_id("mark-paid")
     box.locator("summary").click()

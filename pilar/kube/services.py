@@ -438,6 +438,20 @@ def _record_errors(errors: dict, turnover, savings) -> None:
         )
 
 
+def _aid_errors(errors: dict, date: datetime.date, source: str, form: str, value) -> None:
+    """What an aid entry must be, new or amending one."""
+    if date > _today():
+        errors.setdefault("date", []).append(
+            _("The date %(date)s is in the future; record aid once it has been received.")
+            % {"date": long_date(date)}
+        )
+    if source not in KubeAid.Source.values:
+        errors.setdefault("source", []).append(_("Choose where the aid came from."))
+    if form not in KubeAid.Form.values:
+        errors.setdefault("form", []).append(_("Choose money or goods."))
+    _amount_errors(errors, "value", value, allow_zero=False)
+
+
 @transaction.atomic
 def kube_aid_add(
     *,
@@ -451,16 +465,7 @@ def kube_aid_add(
 ) -> KubeAid:
     """Record aid the group received (money or goods, with its value in whole rupiah)."""
     errors: dict[str, list] = {}
-    if date > _today():
-        errors.setdefault("date", []).append(
-            _("The date %(date)s is in the future; record aid once it has been received.")
-            % {"date": long_date(date)}
-        )
-    if source not in KubeAid.Source.values:
-        errors.setdefault("source", []).append(_("Choose where the aid came from."))
-    if form not in KubeAid.Form.values:
-        errors.setdefault("form", []).append(_("Choose money or goods."))
-    _amount_errors(errors, "value", value, allow_zero=False)
+    _aid_errors(errors, date, source, form, value)
     _raise(errors)
     aid = KubeAid.objects.create(
         group=group,
@@ -638,41 +643,15 @@ def kube_aid_correct(
     old = _correction_target(KubeAid, aid, group)
     errors: dict[str, list] = {}
     reason = _reason(reason, errors)
-    if date > _today():
-        errors.setdefault("date", []).append(
-            _("The date %(date)s is in the future; record aid once it has been received.")
-            % {"date": long_date(date)}
-        )
-    if source not in KubeAid.Source.values:
-        errors.setdefault("source", []).append(_("Choose where the aid came from."))
-    if form not in KubeAid.Form.values:
-        errors.setdefault("form", []).append(_("Choose money or goods."))
-    _amount_errors(errors, "value", value, allow_zero=False)
-    description = " ".join((description or "").split())[:250]
-    if not errors and (date, source, form, value, description) == (
-        old.date,
-        old.source,
-        old.form,
-        old.value,
-        old.description,
-    ):
-        errors.setdefault("value", []).append(
-            _("Nothing differs from the entry being corrected; change what was wrong.")
-        )
-    _raise(errors)
-    new = KubeAid(
-        group=group,
-        date=date,
-        source=source,
-        form=form,
-        value=value,
-        description=description,
-        created_by=_user(by),
-        entry=Entry.AMENDMENT,
-        corrects=old,
-        reason=reason,
-    )
-    return _save_correction(by=by, old=old, new=new, fields=AID_FIELDS)
+    _aid_errors(errors, date, source, form, value)
+    values = {
+        "date": date,
+        "source": source,
+        "form": form,
+        "value": value,
+        "description": " ".join((description or "").split())[:250],
+    }
+    return _amend(by=by, old=old, reason=reason, values=values, errors=errors, first="value")
 
 
 @transaction.atomic
@@ -698,22 +677,8 @@ def kube_record_correct(
     errors: dict[str, list] = {}
     reason = _reason(reason, errors)
     _record_errors(errors, turnover, savings)
-    if not errors and (turnover, savings) == (old.turnover, old.savings):
-        errors.setdefault("turnover", []).append(
-            _("Nothing differs from the entry being corrected; change what was wrong.")
-        )
-    _raise(errors)
-    new = KubeMonthlyRecord(
-        group=group,
-        month=old.month,
-        turnover=turnover,
-        savings=savings,
-        created_by=_user(by),
-        entry=Entry.AMENDMENT,
-        corrects=old,
-        reason=reason,
-    )
-    return _save_correction(by=by, old=old, new=new, fields=RECORD_FIELDS)
+    values = {"turnover": turnover, "savings": savings}
+    return _amend(by=by, old=old, reason=reason, values=values, errors=errors, first="turnover")
 
 
 @transaction.atomic
@@ -729,6 +694,27 @@ def kube_record_reverse(
         reason=reason,
         fields=RECORD_FIELDS,
     )
+
+
+def _amend(*, by: Actor, old, reason: str, values: dict, errors: dict, first: str):
+    """An amending entry: `old`'s fields with `values` in place, and the reason. Refused, on
+    `first`, when nothing differs; with the other `errors` found by the caller."""
+    if not errors and all(getattr(old, f) == v for f, v in values.items()):
+        errors.setdefault(first, []).append(
+            _("Nothing differs from the entry being corrected; change what was wrong.")
+        )
+    _raise(errors)
+    fields = AID_FIELDS if isinstance(old, KubeAid) else RECORD_FIELDS
+    new = type(old)(
+        **{f: getattr(old, f) for f in fields},
+        created_by=_user(by),
+        entry=Entry.AMENDMENT,
+        corrects=old,
+        reason=reason,
+    )
+    for field, value in values.items():
+        setattr(new, field, value)
+    return _save_correction(by=by, old=old, new=new, fields=fields)
 
 
 def _reverse(*, by: Actor, model, entry, group: KubeGroup, reason: str, fields: list[str]):

@@ -761,8 +761,9 @@ def repair_record(
     check_columns(errors, Repair, note=note, done_by=done_by)
     _locked_items([item.pk])
     if isinstance(quantity, int) and done_on and "done_on" not in errors:
-        waiting = sum(dated_awaiting_repair(item.pk).values())
-        least, least_on = lowest_from(dated_awaiting_repair(item.pk), done_on)
+        changes = dated_awaiting_repair(item.pk)
+        waiting = sum(changes.values())
+        least, least_on = lowest_from(changes, done_on)
         if quantity > min(least, waiting):
             _add(
                 errors,

@@ -25,7 +25,7 @@ from pilar.api.common import (
 )
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
-from pilar.casework import selectors, services
+from pilar.casework import report_services, selectors, services
 from pilar.casework.models import (
     Activity,
     ActivityType,
@@ -495,7 +495,7 @@ def submit_report(request, payload: ReportIn):
         raise ValidationError(
             {"kind": _("%(code)s is not a pillar kind.") % {"code": payload.kind}}
         )
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=_actor(request),
         person=request.user.person,
         kind=kind,
@@ -508,14 +508,14 @@ def submit_report(request, payload: ReportIn):
 @router.post("/reports/{report_id}/verify", response=ReportOut, summary="Verify a report")
 def verify_report(request, report_id: Id):
     _require(request, Capability.REPORTS_VERIFY)
-    report = services.report_verify(by=_actor(request), report=_report(request, report_id))
+    report = report_services.report_verify(by=_actor(request), report=_report(request, report_id))
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut, summary="Return a report")
 def return_report(request, report_id: Id, payload: ReportReasonIn):
     _require(request, Capability.REPORTS_VERIFY)
-    report = services.report_return(
+    report = report_services.report_return(
         by=_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)
@@ -524,7 +524,7 @@ def return_report(request, report_id: Id, payload: ReportReasonIn):
 @router.post("/reports/{report_id}/reopen", response=ReportOut, summary="Reopen a verified month")
 def reopen_report(request, report_id: Id, payload: ReportReasonIn):
     _require(request, Capability.REPORTS_REOPEN)
-    report = services.report_reopen(
+    report = report_services.report_reopen(
         by=_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)

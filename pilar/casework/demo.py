@@ -386,7 +386,7 @@ def continue_casework(
 ) -> dict:
     """The casework after the fixed story, up to `today` (see the module docstring); `own` maps
     the demo pillar users' person ids to their usernames. Returns counts for the output."""
-    from pilar.casework.services import report_due
+    from pilar.casework.report_services import report_due
     from pilar.kube.models import KubeCompanion
 
     work = CaseworkDemo(rng=rng, fake=fake, by=by, users=users)

@@ -376,7 +376,8 @@ class ReasonForm(forms.Form):
 
 def default_month() -> datetime.date:
     """The month a report page opens on: last month until its reports are due, then this."""
-    from pilar.casework.services import month_start, report_due
+    from pilar.casework.report_services import report_due
+    from pilar.casework.services import month_start
 
     today = timezone.localdate()
     last = month_start(month_start(today) - datetime.timedelta(days=1))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
-from pilar.casework import selectors, services
+from pilar.casework import report_services, selectors, services
 from pilar.casework.access import may_decide
 from pilar.casework.forms import (
     ReasonForm,
@@ -72,7 +72,7 @@ def my_reports(request):
         for cell in reversed(row.cells):
             if cell.status == selectors.NOT_SERVING:
                 continue
-            figures = services.compile_month(person.pk, row.kind_id, cell.month)
+            figures = report_services.compile_month(person.pk, row.kind_id, cell.month)
             months.append(
                 SimpleNamespace(
                     row=row,
@@ -81,7 +81,7 @@ def my_reports(request):
                     can_submit=cell.status
                     in {selectors.MISSING, selectors.LATE, "returned", "reopened"},
                     form=SubmitForm(initial={"kind": row.kind_id, "month": cell.month}),
-                    due=services.report_due(cell.month),
+                    due=report_services.report_due(cell.month),
                 )
             )
     reports = {
@@ -121,7 +121,7 @@ def report_submit(request):
         return redirect("casework:my-reports")
     _attempt(
         request,
-        lambda: services.report_submit(
+        lambda: report_services.report_submit(
             by=Actor.from_request(request),
             person=request.user.person,
             kind=form.cleaned_data["kind"],
@@ -303,7 +303,7 @@ def report_detail(request, pk):
                 (label, report.summary.get("by_sector", {}).get(code, 0))
                 for code, label in Sector.choices
             ],
-            "due": services.report_due(report.month),
+            "due": report_services.report_due(report.month),
             "late": selectors.is_late(report.first_submitted_at, report.month),
             "reason_form": ReasonForm(),
         },
@@ -315,7 +315,7 @@ def _decision(request, pk, to: str):
     report = _visible_report(request, pk)
     _attempt(
         request,
-        lambda: services.report_decide(
+        lambda: report_services.report_decide(
             by=Actor.from_request(request),
             report=report,
             to=to,

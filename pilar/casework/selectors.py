@@ -11,7 +11,8 @@ from django.utils import timezone
 from pilar.accounts.access import Capability, assignment_scope_q
 from pilar.casework.access import activity_scope_q, report_scope_q
 from pilar.casework.models import Activity, Caseload, MonthlyReport
-from pilar.casework.services import month_end, month_start, report_due, today
+from pilar.casework.report_services import report_due
+from pilar.casework.services import month_end, month_start, today
 from pilar.registry.models import Assignment
 
 MISSING = "missing"

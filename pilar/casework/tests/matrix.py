@@ -5,7 +5,7 @@ and a1's report, submitted and verified. coordinator_a is in their kecamatan, co
 is not."""
 
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import report_services, services
 from pilar.casework.models import ActivityType, Household, MonthlyReport
 from pilar.regions.models import Area
 
@@ -162,10 +162,10 @@ def setup(actors, people) -> dict:
             "households": [household],
         },
     )
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=actors["pillar"]), person=a1, kind=activity.kind, month=last_month
     )
-    services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
+    report_services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
     member = household.members.get()
     pages = {
         "casework:household-detail": f"/households/{household.pk}/",

@@ -9,7 +9,7 @@ from django.db import connection
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import report_services, services
 from pilar.casework.models import Activity, MonthlyReport
 
 from .conftest import OCTOBER
@@ -44,13 +44,15 @@ def race(*calls) -> list[str]:
 
 def test_two_verifications_at_once_make_one_transition(caseload, actors, kind):
     pillar = actors["pillar"]
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=pillar), person=pillar.person, kind=kind("PSM"), month=OCTOBER
     )
     coordinator = Actor(user=actors["coordinator_a"])
 
     def verify():
-        services.report_verify(by=coordinator, report=MonthlyReport.objects.get(pk=report.pk))
+        report_services.report_verify(
+            by=coordinator, report=MonthlyReport.objects.get(pk=report.pk)
+        )
 
     assert race(verify, verify) == ["ok", "refused"]
     verified = AuditEntry.objects.filter(changes__status=["submitted", "verified"])
@@ -63,7 +65,7 @@ def test_submitting_while_an_activity_is_recorded_never_locks_it_out_of_the_figu
     pillar = actors["pillar"]
 
     def submit():
-        services.report_submit(
+        report_services.report_submit(
             by=Actor(user=pillar), person=pillar.person, kind=kind("PSM"), month=OCTOBER
         )
 

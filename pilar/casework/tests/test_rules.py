@@ -12,7 +12,7 @@ from PIL import Image
 from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework import selectors, services
+from pilar.casework import report_services, selectors, services
 from pilar.casework.models import Activity, Caseload, Household, HouseholdMember, MonthlyReport
 from pilar.lib.nik import make_nik
 from pilar.registry import services as registry
@@ -132,14 +132,14 @@ def test_too_long_texts_are_refused_by_name(caseload, system_actor, record, acto
     with pytest.raises(ValidationError) as exc:
         record(notes="y" * 1200)
     assert "notes" in exc.value.message_dict
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=actors["pillar"]),
         person=actors["pillar"].person,
         kind=kind("PSM"),
         month=OCTOBER,
     )
     with pytest.raises(ValidationError) as exc:
-        services.report_return(
+        report_services.report_return(
             by=Actor(user=actors["coordinator_a"]), report=report, reason="z" * 600
         )
     assert "return_reason" in exc.value.message_dict
@@ -172,7 +172,7 @@ def test_kube_group_must_be_the_pendamping_s(caseload, record, area):
 
 def submit(actors, kind, month=OCTOBER, user="pillar"):
     u = actors[user]
-    return services.report_submit(by=Actor(user=u), person=u.person, kind=kind, month=month)
+    return report_services.report_submit(by=Actor(user=u), person=u.person, kind=kind, month=month)
 
 
 def test_this_month_is_not_due_and_cannot_be_submitted_before_its_last_day(caseload, actors, kind):
@@ -193,7 +193,9 @@ def test_late_is_judged_in_jakarta_time_on_the_first_submission(caseload, actors
         on_time = submit(actors, kind("TKSK"), user="coordinator_a")
     assert not selectors.is_late(on_time.first_submitted_at, OCTOBER)
     # Returned and resubmitted later: still on time, as first sent.
-    services.report_return(by=Actor(user=actors["operator"]), report=on_time, reason="lengkapi")
+    report_services.report_return(
+        by=Actor(user=actors["operator"]), report=on_time, reason="lengkapi"
+    )
     again = submit(actors, kind("TKSK"), user="coordinator_a")
     assert not selectors.is_late(again.first_submitted_at, OCTOBER)
 
@@ -232,7 +234,7 @@ def test_two_kinds_report_separately(make_person, make_assignment, make_user, ki
     make_assignment(p, "PSM", "13.75.01.1001", start=D(2024, 1, 2))
     make_assignment(p, "TAGANA", "13.75", start=D(2024, 1, 2))
     u = make_user("dua", "pillar", person=p)
-    services.report_submit(by=Actor(user=u), person=p, kind=kind("TAGANA"), month=OCTOBER)
+    report_services.report_submit(by=Actor(user=u), person=p, kind=kind("TAGANA"), month=OCTOBER)
     rows = selectors.monthly_status(u, OCTOBER, months=1)
     assert sorted((r.kind_code, r.cells[0].status) for r in rows) == [
         ("PSM", "late"),

@@ -10,7 +10,7 @@ from PIL import Image
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import report_services, services
 from pilar.casework.models import (
     Activity,
     Caseload,
@@ -349,7 +349,9 @@ def psm(kind):
 
 def submit(actors, psm, month=OCTOBER, user="pillar"):
     user = actors[user]
-    return services.report_submit(by=Actor(user=user), person=user.person, kind=psm, month=month)
+    return report_services.report_submit(
+        by=Actor(user=user), person=user.person, kind=psm, month=month
+    )
 
 
 def test_report_is_compiled_from_the_months_activities(caseload, record, actors, psm, reference):
@@ -391,8 +393,8 @@ def test_verify_return_resubmit_reopen(caseload, actors, psm, record):
     report = submit(actors, psm)
     coordinator = Actor(user=actors["coordinator_a"])
     with pytest.raises(ValidationError):
-        services.report_return(by=coordinator, report=report, reason="  ")
-    services.report_return(by=coordinator, report=report, reason="Foto kunjungan kurang")
+        report_services.report_return(by=coordinator, report=report, reason="  ")
+    report_services.report_return(by=coordinator, report=report, reason="Foto kunjungan kurang")
     record(day=D(2024, 10, 25))  # the month is open again
     report = submit(actors, psm)
     assert (report.status, report.submit_count, report.summary["activities"]) == (
@@ -400,13 +402,13 @@ def test_verify_return_resubmit_reopen(caseload, actors, psm, record):
         2,
         1,
     )
-    services.report_verify(by=coordinator, report=report)
+    report_services.report_verify(by=coordinator, report=report)
     with pytest.raises(ValidationError) as exc:
         record(day=D(2024, 10, 26))
     assert "Ask the office (operator) to reopen" in messages_of(exc)
     with pytest.raises(PermissionDenied):
-        services.report_reopen(by=coordinator, report=report, reason="x")
-    services.report_reopen(
+        report_services.report_reopen(by=coordinator, report=report, reason="x")
+    report_services.report_reopen(
         by=Actor(user=actors["operator"]), report=report, reason="Kegiatan terlambat dicatat"
     )
     record(day=D(2024, 10, 26))
@@ -423,11 +425,11 @@ def test_verify_return_resubmit_reopen(caseload, actors, psm, record):
 def test_verifying_twice_makes_one_transition(caseload, actors, psm):
     report = submit(actors, psm)
     coordinator = Actor(user=actors["coordinator_a"])
-    services.report_verify(by=coordinator, report=report)
+    report_services.report_verify(by=coordinator, report=report)
     stale = MonthlyReport.objects.get(pk=report.pk)
     stale.status = "submitted"  # what a second browser tab still shows
     with pytest.raises(ValidationError) as exc:
-        services.report_verify(by=coordinator, report=stale)
+        report_services.report_verify(by=coordinator, report=stale)
     assert "verified now; nothing was changed" in messages_of(exc)
     verified = AuditEntry.objects.filter(changes__status=["submitted", "verified"])
     assert verified.count() == 1
@@ -437,7 +439,7 @@ def test_only_the_kecamatan_coordinator_verifies_psm_reports(caseload, actors, p
     report = submit(actors, psm)
     for role in ["coordinator_b", "operator", "admin"]:
         with pytest.raises(PermissionDenied):
-            services.report_verify(by=Actor(user=actors[role]), report=report)
+            report_services.report_verify(by=Actor(user=actors[role]), report=report)
     assert MonthlyReport.objects.get().status == "submitted"
 
 
@@ -446,22 +448,22 @@ def test_office_verifies_other_kinds(make_person, make_assignment, make_user, ac
     make_assignment(person, "TAGANA", "13.75", start=D(2024, 1, 1))
     user = make_user("tagana-1", "pillar", person=person)
     tagana = kind("TAGANA")
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=user), person=person, kind=tagana, month=D(2024, 10, 1)
     )
     with pytest.raises(PermissionDenied):
-        services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
-    services.report_verify(by=Actor(user=actors["operator"]), report=report)
+        report_services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
+    report_services.report_verify(by=Actor(user=actors["operator"]), report=report)
     assert MonthlyReport.objects.get().status == "verified"
 
 
 def test_nobody_verifies_their_own_report(make_assignment, actors, people, kind):
     tksk = PillarKind.objects.get(code="TKSK")
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=actors["coordinator_a"]),
         person=people["tksk_a"],
         kind=tksk,
         month=D(2024, 10, 1),
     )
     with pytest.raises(PermissionDenied):
-        services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)
+        report_services.report_verify(by=Actor(user=actors["coordinator_a"]), report=report)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from python_calamine import CalamineWorkbook
 
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import report_services, services
 from pilar.casework.models import Activity, MonthlyReport
 from pilar.tests_support import login
 
@@ -110,7 +110,7 @@ def test_submit_verify_return_through_the_pages(client, actors, caseload, record
 
 def test_status_table_shows_who_has_not_reported(client, actors, caseload, record, people):
     record()
-    services.report_submit(
+    report_services.report_submit(
         by=Actor(user=actors["pillar"]),
         person=people["a1"],
         kind=people["a1"].assignments.get().kind,
@@ -389,7 +389,7 @@ def test_verify_needs_the_confirmation(client, actors, caseload, record, people)
     """Verifying locks the month: one POST without "I have checked…" ticked verifies nothing;
     the page keeps the verify action apart from returning with a reason."""
     record(households=[caseload["h1"]])
-    report = services.report_submit(
+    report = report_services.report_submit(
         by=Actor(user=actors["pillar"]),
         person=people["a1"],
         kind=people["a1"].assignments.get().kind,

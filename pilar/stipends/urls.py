@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilar.stipends import views
+from pilar.stipends import batch_file_views, views
 from pilar.stipends.person_views import person_patterns
 
 app_name = "stipends"
@@ -16,18 +16,24 @@ urlpatterns = [
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch-cancel"),
     path("batches/<int:pk>/mark-paid/", views.batch_mark_paid, name="batch-mark-paid"),
     path("batches/<int:pk>/result/", views.batch_result, name="batch-result"),
-    path("batches/<int:pk>/print/", views.batch_print, name="batch-print"),
-    path("batches/<int:pk>/job/", views.batch_job, name="batch-job"),
-    path("batches/<int:pk>/jobs/<int:job_pk>/file", views.batch_job_file, name="batch-job-file"),
-    path("batches/<int:pk>/nominatif.pdf", views.batch_nominatif, name="batch-nominatif"),
-    path("batches/<int:pk>/receipts.pdf", views.batch_receipts, name="batch-receipts"),
+    path("batches/<int:pk>/print/", batch_file_views.batch_print, name="batch-print"),
+    path("batches/<int:pk>/job/", batch_file_views.batch_job, name="batch-job"),
+    path(
+        "batches/<int:pk>/jobs/<int:job_pk>/file",
+        batch_file_views.batch_job_file,
+        name="batch-job-file",
+    ),
+    path(
+        "batches/<int:pk>/nominatif.pdf", batch_file_views.batch_nominatif, name="batch-nominatif"
+    ),
+    path("batches/<int:pk>/receipts.pdf", batch_file_views.batch_receipts, name="batch-receipts"),
     path(
         "batches/<int:pk>/transfer.<str:fmt>",
-        views.batch_transfer,
+        batch_file_views.batch_transfer,
         name="batch-transfer",
     ),
-    path("batches/<int:pk>/transfer/new/", views.transfer_round, name="transfer-round"),
-    path("batches/<int:pk>/sent/<int:file_pk>/", views.sent_file, name="sent-file"),
+    path("batches/<int:pk>/transfer/new/", batch_file_views.transfer_round, name="transfer-round"),
+    path("batches/<int:pk>/sent/<int:file_pk>/", batch_file_views.sent_file, name="sent-file"),
     path("lines/<int:pk>/remove/", views.line_remove, name="line-remove"),
     path("lines/<int:pk>/reverse/", views.line_reverse, name="line-reverse"),
     path("eligibility/", views.eligibility, name="eligibility"),

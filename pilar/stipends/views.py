@@ -1,16 +1,16 @@
 """Tali kasih pages: rates and budgets, who is eligible in a month, and payment batches from
-draft to paid with their documents. Batches are office-wide (pilar/stipends/access.py)."""
+draft to paid. Their printed documents, job progress and transfer files are served by
+pilar/stipends/batch_file_views.py. Batches are office-wide (pilar/stipends/access.py)."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +21,14 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
 from pilar.casework.views import _apply, _attempt, _query
-from pilar.lib.exports import XLSX_TYPE, file_response
+from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.lib.params import InputError, parse_int
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
 from pilar.stipends import bankfile, failures, jobs, selectors, services
-from pilar.stipends.access import full_nik_in_batches, office_wide
+from pilar.stipends.access import office_wide
 from pilar.stipends.eligibility import (
     STATE_LABELS,
     State,
@@ -48,7 +48,6 @@ from pilar.stipends.models import (
     HOLDS_MONTH,
     BatchJob,
     FundingSource,
-    SentFile,
     StipendBatch,
     StipendLine,
     StipendRate,
@@ -56,7 +55,6 @@ from pilar.stipends.models import (
 
 PAGE_SIZE = 50
 Status = StipendBatch.Status
-logger = logging.getLogger("pilar.stipends")
 
 
 def _batch(request, pk) -> StipendBatch:
@@ -694,13 +692,7 @@ def line_reverse(request, pk):
 
 
 # --- documents -------------------------------------------------------------------------------
-# The payment list and receipts of 300,000 lines take longer than a request may: they are printed
-# by the worker into a file (pilar/stipends/jobs.py) and downloaded from there once ready.
-
-DOCUMENT_NAMES = {
-    BatchJob.Kind.NOMINATIF: "daftar-nominatif-{pk}{group}.pdf",
-    BatchJob.Kind.RECEIPTS: "kuitansi-{pk}.pdf",
-}
+# The views that print and download them, and the transfer files, are in batch_file_views.py.
 
 
 def _prints(batch, user) -> list[tuple[str, str, BatchJob | None]]:
@@ -724,161 +716,6 @@ def _prints(batch, user) -> list[tuple[str, str, BatchJob | None]]:
             jobs.latest_file(batch, BatchJob.Kind.RECEIPTS, user=user),
         ),
     ]
-
-
-@require_POST
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_print(request, pk):
-    what = request.POST.get("what", "")
-    full = full_nik_in_batches(request.user)
-    if what in {"nominatif-area", "nominatif-kind"}:
-        options = {"group": what.removeprefix("nominatif-"), "full_nik": full}
-        return _start(request, pk, BatchJob.Kind.NOMINATIF, options)
-    if what == "receipts":
-        return _start(request, pk, BatchJob.Kind.RECEIPTS, {"full_nik": full})
-    messages.error(request, _("Choose the payment list or the receipts."))
-    return redirect("stipends:batch-detail", pk=pk)
-
-
-def _send_printed(request, batch, job: BatchJob | None, what: str):
-    """The printed file as a streamed download, logged as a view of personal data; without one,
-    back to the batch page, which offers to print it."""
-    if job is None:
-        messages.error(
-            request,
-            _("Print it first: the batch page prints it in the background and offers it here."),
-        )
-        return redirect("stipends:batch-detail", pk=batch.pk)
-    audit_record(by=_by(request), action=AuditEntry.Action.VIEW_PERSONAL, obj=batch, note=what)
-    group = job.options.get("group")
-    name = DOCUMENT_NAMES[job.kind].format(pk=batch.pk, group="-jenis" if group == "kind" else "")
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_nominatif(request, pk):
-    batch = _batch(request, pk)
-    back = _frozen_or_back(request, batch)
-    if back:
-        return back
-    group = "kind" if request.GET.get("group") == "kind" else "area"
-    job = jobs.latest_file(batch, BatchJob.Kind.NOMINATIF, user=request.user, group=group)
-    return _send_printed(request, batch, job, f"nominatif.pdf?group={group}")
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_receipts(request, pk):
-    batch = _batch(request, pk)
-    back = _frozen_or_back(request, batch)
-    if back:
-        return back
-    job = jobs.latest_file(batch, BatchJob.Kind.RECEIPTS, user=request.user)
-    return _send_printed(request, batch, job, "receipts.pdf")
-
-
-def _frozen_or_back(request, batch):
-    if batch.frozen:
-        return None
-    messages.error(request, _("The payment list and bank file exist once the batch is approved."))
-    return redirect("stipends:batch-detail", pk=batch.pk)
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_job_file(request, pk, job_pk):
-    """One printed file; a copy with full NIKs only for those who may see them."""
-    batch = _batch(request, pk)
-    job = get_object_or_404(jobs.valid_prints(batch), pk=job_pk)
-    if job.options.get("full_nik") and not full_nik_in_batches(request.user):
-        raise Http404
-    return _send_printed(request, batch, job, f"{job.kind}.pdf (job {job.pk})")
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_job(request, pk):
-    """The batch's current or last job, as a fragment the page polls while it works."""
-    batch = _batch(request, pk)
-    job = jobs.current(batch) or batch.jobs.order_by("-created_at", "-pk").first()
-    response = render(request, "stipends/_job.html", {"batch": batch, "job": job})
-    if request.htmx and (job is None or not job.working):
-        response["HX-Refresh"] = "true"  # the page reloads into the batch's new state
-    return response
-
-
-def _may_download_sent(request, batch) -> None:
-    """Files as sent go to the treasurer (who sends them and reads the bank's answer), as
-    the bank's file always has; anyone else gets a 403, logged with who asked."""
-    user = request.user
-    if not office_wide(user, Capability.STIPENDS_VERIFY):
-        logger.warning(
-            "transfer file of batch %s refused to %s (role not allowed)",
-            batch.pk,
-            user.get_username(),
-        )
-        raise PermissionDenied
-
-
-def _sent_response(sent) -> HttpResponse:
-    content_type = XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8"
-    response = HttpResponse(bytes(sent.content), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
-    response["X-Checksum-SHA256"] = sent.sha256
-    return response
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def batch_transfer(request, pk, fmt):
-    """The newest transfer file as sent; the first request of an approved batch produces it."""
-    if fmt not in bankfile.FORMATS:
-        raise Http404
-    batch = _batch(request, pk)
-    _may_download_sent(request, batch)
-    try:
-        sent = bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect("stipends:batch-detail", pk=batch.pk)
-    return _sent_response(sent)
-
-
-@capability_required(Capability.STIPENDS_VIEW)
-def sent_file(request, pk, file_pk):
-    """One stored file, byte for byte as it was produced, at any status of the batch."""
-    batch = _batch(request, pk)
-    sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_pk)
-    _may_download_sent(request, batch)
-    bankfile.sent_file_opened(by=_by(request), sent=sent)
-    return _sent_response(sent)
-
-
-@require_POST
-@capability_required(Capability.STIPENDS_VERIFY)
-def transfer_round(request, pk):
-    """Produce the transfer file (the first, or a new round for the lines still waiting)."""
-    batch = _batch(request, pk)
-    if batch.transfer_file_at and request.POST.get("confirm") != "yes":
-        # A new round sends again transfers that went to the bank before: only on purpose.
-        raise InputError(
-            "confirm",
-            _(
-                "Tick the box to confirm that the bank did not carry out the transfers still "
-                "waiting: a new file sends them again."
-            ),
-        )
-    _attempt(
-        request,
-        lambda: bankfile.transfer_round_new(by=_by(request), batch=batch),
-        lambda made: (
-            _("Transfer file no. %(number)s produced: %(transfers)s transfers, Rp %(total)s.")
-            % {
-                "number": made[0].number,
-                "transfers": made[0].transfers,
-                "total": rupiah(made[0].total),
-            }
-        ),
-    )
-    return redirect("stipends:batch-detail", pk=batch.pk)
 
 
 def _line_failures(lines: list, batch) -> None:

@@ -18,7 +18,7 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind
-from pilar.trainings import services
+from pilar.trainings import participation, services
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.selectors import (
     EventFilter,
@@ -359,7 +359,7 @@ def invite(request, event_id: Id, payload: InviteIn):
                     ]
                 }
             )
-    done = services.participants_invite(
+    done = participation.participants_invite(
         by=_actor(request),
         event=event,
         kinds=_kinds(payload.kinds, "kinds") or None,
@@ -378,7 +378,7 @@ def remove_participant(request, event_id: Id, participant_id: Id):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     participant = get_object_or_404(event.participants, pk=participant_id)
-    services.participant_remove(by=_actor(request), participant=participant)
+    participation.participant_remove(by=_actor(request), participant=participant)
     return Status(204, None)
 
 
@@ -390,7 +390,7 @@ def remove_participant(request, event_id: Id, participant_id: Id):
 def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
     _require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
-    change = services.attendance_record(
+    change = participation.attendance_record(
         by=_actor(request), event=event, day=day, present_ids=payload.present_ids
     )
     present = event.participants.filter(attendance__day=day).values_list("pk", flat=True)
@@ -409,7 +409,7 @@ def record_results(request, event_id: Id, payload: ResultsIn):
     results = {r.participant_id: (r.result, r.score) for r in payload.results}
     if len(results) != len(payload.results):
         raise ValidationError({"results": [_("Give each participant only once.")]})
-    services.results_record(by=_actor(request), event=event, results=results)
+    participation.results_record(by=_actor(request), event=event, results=results)
     return list_participants(request, event_id).participants
 
 

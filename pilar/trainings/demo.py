@@ -11,7 +11,7 @@ import datetime
 
 from pilar.audit.services import Actor
 from pilar.registry.models import Assignment, Person, PillarKind
-from pilar.trainings import services
+from pilar.trainings import participation, services
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 
 D = datetime.date
@@ -93,13 +93,13 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
         capacity=400,
         note="Pelatihan pilar sosial se-Kota Bukittinggi dan penyerahan sarana dan prasarana.",
     )
-    participants = services.participants_invite(
+    participants = participation.participants_invite(
         by=by, event=event, people=_active_on(TRAINING_DAY, made)
     ).added
     absent = {p.pk for p in rng.sample(participants, ABSENT_ON_TRAINING_DAY)}
     present = [p.pk for p in participants if p.pk not in absent]
-    services.attendance_record(by=by, event=event, day=TRAINING_DAY, present_ids=present)
-    services.results_record(
+    participation.attendance_record(by=by, event=event, day=TRAINING_DAY, present_ids=present)
+    participation.results_record(
         by=by, event=event, results={pk: (Participant.Result.PASSED, None) for pk in present}
     )
     events["2024-10-22"] = event
@@ -118,12 +118,12 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
             organiser="Dinas Sosial Kota Bukittinggi",
             funding=FundingSource.APBD,
         )
-        participants = services.participants_invite(
+        participants = participation.participants_invite(
             by=by, event=event, kinds=list(courses["tagana"].kinds.all())
         ).added
         days_present = {p.pk: rng.choice([2] * 8 + [1, 0]) for p in participants}
         for n, day in enumerate(event.days()):
-            services.attendance_record(
+            participation.attendance_record(
                 by=by,
                 event=event,
                 day=day,
@@ -135,7 +135,7 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
                 results[pk] = (Participant.Result.PASSED, rng.randint(70, 98))
             elif days == 1:
                 results[pk] = (Participant.Result.FAILED, rng.randint(40, 69))
-        services.results_record(by=by, event=event, results=results)
+        participation.results_record(by=by, event=event, results=results)
         events[key] = event
 
     # November 2025: 135 of the PSM serving then take the basic training, all three days.
@@ -153,11 +153,11 @@ def load_trainings(*, rng, by: Actor, made: dict[str, list[Person]]) -> dict[str
     )
     serving = _active_on(first, {"PSM": made.get("PSM", [])})
     chosen = rng.sample(serving, min(count, len(serving)))
-    participants = services.participants_invite(by=by, event=event, people=chosen).added
+    participants = participation.participants_invite(by=by, event=event, people=chosen).added
     present = [p.pk for p in participants]
     for day in event.days():
-        services.attendance_record(by=by, event=event, day=day, present_ids=present)
-    services.results_record(
+        participation.attendance_record(by=by, event=event, day=day, present_ids=present)
+    participation.results_record(
         by=by,
         event=event,
         results={pk: (Participant.Result.PASSED, rng.randint(72, 96)) for pk in present},
@@ -190,19 +190,21 @@ def _tagana_event(*, rng, by: Actor, course: Course, title: str, first, last, to
     if last > today:
         return event, 0
     if invite is None:
-        added = services.participants_invite(by=by, event=event, kinds=list(course.kinds.all()))
+        added = participation.participants_invite(
+            by=by, event=event, kinds=list(course.kinds.all())
+        )
     else:
-        added = services.participants_invite(by=by, event=event, people=invite)
+        added = participation.participants_invite(by=by, event=event, people=invite)
     participants = added.added
     days_present = {p.pk: rng.choice([2] * 9 + [1]) for p in participants}
     for n, day in enumerate(event.days()):
-        services.attendance_record(
+        participation.attendance_record(
             by=by,
             event=event,
             day=day,
             present_ids=[pk for pk, days in days_present.items() if days > n],
         )
-    services.results_record(
+    participation.results_record(
         by=by,
         event=event,
         results={

@@ -10,12 +10,12 @@ from pilar.regions.models import Area
 from pilar.registry.forms import DateInput, area_choices
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
+from pilar.trainings.participation import course_kinds
 from pilar.trainings.selectors import EventFilter, RequirementFilter
 from pilar.trainings.services import (
     MAX_CAPACITY,
     MAX_HOURS,
     MAX_VALIDITY_MONTHS,
-    course_kinds,
 )
 
 

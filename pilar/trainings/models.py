@@ -2,7 +2,8 @@
 and the certificates issued to those who passed.
 
 Who may see what is in `pilar.trainings.access`; every write goes through
-`pilar.trainings.services` (events, participants, attendance, results) and
+`pilar.trainings.services` (courses, events), `pilar.trainings.participation` (participants,
+attendance, results) and
 `pilar.trainings.certificates` (issuing, revoking, printing).
 """
 

@@ -24,7 +24,7 @@ from pilar.core.once import submit_once
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Assignment, Person
-from pilar.trainings import exports, services
+from pilar.trainings import exports, participation, services
 from pilar.trainings.certificate_views import event_panel
 from pilar.trainings.forms import (
     AttendanceForm,
@@ -262,7 +262,7 @@ def participant_invite(request, pk: int):
             return HttpResponseBadRequest(_("Say how to invite: by kinds or by people."))
         if form.is_valid():
             try:
-                done = services.participants_invite(
+                done = participation.participants_invite(
                     by=Actor.from_request(request), event=event, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -303,7 +303,7 @@ def participant_remove(request, pk: int, pid: int):
     event = _event(request, pk)
     participant = get_object_or_404(event.participants.select_related("person"), pk=pid)
     try:
-        services.participant_remove(by=Actor.from_request(request), participant=participant)
+        participation.participant_remove(by=Actor.from_request(request), participant=participant)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -346,7 +346,7 @@ def attendance(request, pk: int, day: str):
     if data is not None:
         if form.is_valid():
             try:
-                change = services.attendance_record(
+                change = participation.attendance_record(
                     by=Actor.from_request(request),
                     event=event,
                     day=when,
@@ -410,7 +410,7 @@ def results(request, pk: int):
     if data is not None:
         if form.is_valid():
             try:
-                changed = services.results_record(
+                changed = participation.results_record(
                     by=Actor.from_request(request), event=event, results=form.results()
                 )
             except ValidationError as exc:

@@ -142,6 +142,7 @@ def gaps(actors, people, make_person, make_assignment, reference):
     from pilar.equipment import services as equipment
     from pilar.equipment.models import Condition
     from pilar.registry.models import PillarKind
+    from pilar.trainings import participation
     from pilar.trainings import services as trainings
     from pilar.trainings.certificates import certificate_issue
 
@@ -158,11 +159,11 @@ def gaps(actors, people, make_person, make_assignment, reference):
         event = trainings.event_create(
             by=by, course=course, start_date=day, end_date=day, place="Aula", organiser="Dinsos"
         )
-        (participant,) = trainings.participants_invite(
+        (participant,) = participation.participants_invite(
             by=by, event=event, people=[people["a1"]]
         ).added
-        trainings.attendance_record(by=by, event=event, day=day, present_ids=[participant.pk])
-        trainings.results_record(by=by, event=event, results={participant.pk: ("passed", None)})
+        participation.attendance_record(by=by, event=event, day=day, present_ids=[participant.pk])
+        participation.results_record(by=by, event=event, results={participant.pk: ("passed", None)})
         if course == refresher:
             certificate_issue(by=by, participant=participant)
     left = make_person("Sudah Pergi", kelurahan="13.75.01.1001")

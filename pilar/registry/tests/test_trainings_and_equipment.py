@@ -14,6 +14,7 @@ from pilar.equipment import services as equipment
 from pilar.equipment.models import Condition
 from pilar.registry.models import Assignment, PillarKind
 from pilar.tests_support import login
+from pilar.trainings import participation
 from pilar.trainings import services as trainings
 from pilar.trainings.certificates import certificate_issue
 from pilar.trainings.models import Participant
@@ -55,9 +56,9 @@ def passed(by, course, person, day=TRAINING_DAY):
         place="Aula Dinas Sosial",
         organiser="Dinas Sosial",
     )
-    participant = trainings.participants_invite(by=by, event=event, people=[person]).added[0]
-    trainings.attendance_record(by=by, event=event, day=day, present_ids=[participant.pk])
-    trainings.results_record(
+    participant = participation.participants_invite(by=by, event=event, people=[person]).added[0]
+    participation.attendance_record(by=by, event=event, day=day, present_ids=[participant.pk])
+    participation.results_record(
         by=by, event=event, results={participant.pk: (Participant.Result.PASSED, 88)}
     )
     return participant

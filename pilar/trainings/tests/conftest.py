@@ -11,7 +11,7 @@ import pytest
 from pilar.audit.services import Actor
 from pilar.registry.models import PillarKind
 from pilar.tests_support import english_messages
-from pilar.trainings import services
+from pilar.trainings import participation, services
 from pilar.trainings.tests.certificate_support import SECRET_PHONE_ADDRESS, enrol
 from pilar.trainings.tests.certificate_support import make_event as make_cert_event
 
@@ -64,7 +64,9 @@ def event(make_event):
 @pytest.fixture
 def invited(by, event, people):
     """The three PSM of the standard people invited to `event`: {a1, a2, b1: Participant}."""
-    services.participants_invite(by=by, event=event, kinds=[PillarKind.objects.get(code="PSM")])
+    participation.participants_invite(
+        by=by, event=event, kinds=[PillarKind.objects.get(code="PSM")]
+    )
     return {key: event.participants.get(person=people[key]) for key in ("a1", "a2", "b1")}
 
 

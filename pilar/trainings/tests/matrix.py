@@ -103,7 +103,7 @@ API_WRITE = {
 def setup(actors, people) -> dict:
     from pilar.audit.services import Actor
     from pilar.registry.models import PillarKind
-    from pilar.trainings import services
+    from pilar.trainings import participation, services
 
     by = Actor.system()
     course = services.course_create(
@@ -123,8 +123,10 @@ def setup(actors, people) -> dict:
         place="Aula Dinas Sosial",
         organiser="Dinas Sosial",
     )
-    participant = services.participants_invite(by=by, event=event, people=[people["b1"]]).added[0]
-    services.attendance_record(by=by, event=event, day=first, present_ids=[participant.pk])
+    participant = participation.participants_invite(
+        by=by, event=event, people=[people["b1"]]
+    ).added[0]
+    participation.attendance_record(by=by, event=event, day=first, present_ids=[participant.pk])
     base = f"/trainings/events/{event.pk}/"
     return {
         "pages": {

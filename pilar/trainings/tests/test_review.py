@@ -349,7 +349,7 @@ def test_a_result_cannot_turn_failed_under_a_certificate_being_issued(people, is
     def fail():
         try:
             issued.wait(5)
-            from pilar.trainings.services import results_record
+            from pilar.trainings.participation import results_record
 
             try:
                 results_record(by=issuer, event=event, results={participant.pk: ("failed", None)})

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.registry.models import PillarKind
-from pilar.trainings import services
+from pilar.trainings import participation, services
 from pilar.trainings.models import Attendance, Certificate, Course, Participant, TrainingEvent
 from pilar.trainings.tests.conftest import FIRST_DAY, LAST_DAY, D
 
@@ -107,7 +107,9 @@ def test_event_refusals(by, make_event, make_course, event):
 
 
 def test_event_update_keeps_capacity_and_attendance_days(by, event, invited):
-    services.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk])
+    participation.attendance_record(
+        by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk]
+    )
 
     def update(**kw):
         data = {
@@ -141,7 +143,7 @@ def test_invite_by_kind_takes_duties_active_on_the_first_day(
     )
     later = make_person("Fajar Baru")
     make_assignment(later, "PSM", "13.75.01.1001", LAST_DAY)
-    done = services.participants_invite(by=by, event=event, kinds=kinds("PSM"))
+    done = participation.participants_invite(by=by, event=event, kinds=kinds("PSM"))
     assert {p.person.name for p in done.added} == {
         people["a1"].name,
         people["a2"].name,
@@ -151,7 +153,7 @@ def test_invite_by_kind_takes_duties_active_on_the_first_day(
     entries = AuditEntry.objects.filter(object_type="trainings.participant", action="create")
     assert {e.person_id for e in entries} == {p.person_id for p in done.added}
     # Again: nobody new, three counted as invited already; no error.
-    again = services.participants_invite(by=by, event=event, kinds=kinds("PSM"))
+    again = participation.participants_invite(by=by, event=event, kinds=kinds("PSM"))
     assert again.added == [] and again.already == 3
     assert event.participants.count() == 3
 
@@ -159,7 +161,7 @@ def test_invite_by_kind_takes_duties_active_on_the_first_day(
 def test_invite_within_an_area(by, make_course, make_event, people, area):
     bimtek = make_course("Bimtek", kinds=())
     event = make_event(course=bimtek)
-    done = services.participants_invite(by=by, event=event, area=area("13.75.01"))
+    done = participation.participants_invite(by=by, event=event, area=area("13.75.01"))
     # Kecamatan A: the two PSM and the TKSK (whose duty area is the kecamatan itself).
     assert {p.person_id for p in done.added} == {
         people["a1"].pk,
@@ -174,22 +176,22 @@ def test_invite_over_capacity_names_the_places_left(
     event = make_event(course=make_course("Bimtek", kinds=()), capacity=4)
     extra = make_person("Gina Tambahan", kelurahan="13.75.03.1001")
     make_assignment(extra, "PSM", "13.75.03.1001")
-    services.participants_invite(by=by, event=event, people=[people["a1"], people["a2"]])
+    participation.participants_invite(by=by, event=event, people=[people["a1"], people["a2"]])
     error = refused(
-        lambda: services.participants_invite(by=by, event=event, kinds=kinds("PSM", "TKSK")),
+        lambda: participation.participants_invite(by=by, event=event, kinds=kinds("PSM", "TKSK")),
         "kinds",
         "Only 2 places are left (capacity 4, 2 invited); this would invite 3 more",
     )
     assert "raise the capacity" in str(error)
     refused(
-        lambda: services.participants_invite(
+        lambda: participation.participants_invite(
             by=by, event=event, people=[people["b1"], people["tksk_a"], extra]
         ),
         "people",
         "Only 2 places are left",
     )
     # Exactly the places left is fine; a1, invited already, is skipped and counted.
-    done = services.participants_invite(
+    done = participation.participants_invite(
         by=by, event=event, people=[people["b1"], people["tksk_a"], people["a1"]]
     )
     assert len(done.added) == 2 and done.already == 1
@@ -198,32 +200,36 @@ def test_invite_over_capacity_names_the_places_left(
 
 def test_invite_refusals(by, event, area, make_person):
     refused(
-        lambda: services.participants_invite(by=by, event=event, kinds=kinds("TAGANA")),
+        lambda: participation.participants_invite(by=by, event=event, kinds=kinds("TAGANA")),
         "kinds",
         "is not for Taruna Siaga Bencana; choose among Pekerja Sosial",
     )
     refused(
-        lambda: services.participants_invite(
+        lambda: participation.participants_invite(
             by=by, event=event, kinds=kinds("PSM"), area=area("13.75.03")
         ),
         "kinds",
         "Nobody has an active duty",
     )
-    refused(lambda: services.participants_invite(by=by, event=event, people=[]), "people", "Pick")
+    refused(
+        lambda: participation.participants_invite(by=by, event=event, people=[]), "people", "Pick"
+    )
     # Someone picked by hand may have no duty yet: the basic course comes before appointment.
     candidate = make_person("Calon PSM")
-    done = services.participants_invite(by=by, event=event, people=[candidate])
+    done = participation.participants_invite(by=by, event=event, people=[candidate])
     assert [p.person for p in done.added] == [candidate]
 
 
 def test_participant_remove(by, event, invited):
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk])
+    participation.attendance_record(
+        by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk]
+    )
     refused(
-        lambda: services.participant_remove(by=by, participant=invited["a1"]),
+        lambda: participation.participant_remove(by=by, participant=invited["a1"]),
         "__all__",
         "attended this event",
     )
-    services.participant_remove(by=by, participant=invited["a2"])
+    participation.participant_remove(by=by, participant=invited["a2"])
     assert not Participant.objects.filter(pk=invited["a2"].pk).exists()
     entry = AuditEntry.objects.get(object_type="trainings.participant", action="delete")
     assert entry.person_id == invited["a2"].person_id
@@ -234,11 +240,11 @@ def test_participant_remove(by, event, invited):
 
 def test_attendance_adds_and_removes(by, event, invited):
     a1, a2, b1 = invited["a1"], invited["a2"], invited["b1"]
-    change = services.attendance_record(
+    change = participation.attendance_record(
         by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk, a2.pk]
     )
     assert {p.pk for p in change.added} == {a1.pk, a2.pk} and change.removed == []
-    change = services.attendance_record(
+    change = participation.attendance_record(
         by=by, event=event, day=FIRST_DAY, present_ids=[a2.pk, b1.pk]
     )
     assert [p.pk for p in change.added] == [b1.pk] and [p.pk for p in change.removed] == [a1.pk]
@@ -251,9 +257,11 @@ def test_attendance_adds_and_removes(by, event, invited):
 
 
 def test_attendance_on_a_day_outside_the_event_changes_nothing(by, event, invited):
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk])
+    participation.attendance_record(
+        by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk]
+    )
     error = refused(
-        lambda: services.attendance_record(
+        lambda: participation.attendance_record(
             by=by, event=event, day=D(2024, 10, 23), present_ids=[invited["a2"].pk]
         ),
         "day",
@@ -261,7 +269,9 @@ def test_attendance_on_a_day_outside_the_event_changes_nothing(by, event, invite
     )
     assert "change the event's dates first" in str(error)
     refused(
-        lambda: services.attendance_record(by=by, event=event, day=D(2024, 10, 20), present_ids=[]),
+        lambda: participation.attendance_record(
+            by=by, event=event, day=D(2024, 10, 20), present_ids=[]
+        ),
         "day",
         "outside the event",
     )
@@ -269,9 +279,9 @@ def test_attendance_on_a_day_outside_the_event_changes_nothing(by, event, invite
 
 def test_attendance_for_someone_not_invited(by, event, invited, make_event):
     other = make_event(title="Angkatan II")
-    stranger = services.participants_invite(by=by, event=other, people=[invited["a1"].person])
+    stranger = participation.participants_invite(by=by, event=other, people=[invited["a1"].person])
     refused(
-        lambda: services.attendance_record(
+        lambda: participation.attendance_record(
             by=by, event=event, day=FIRST_DAY, present_ids=[stranger.added[0].pk, 999999]
         ),
         "present_ids",
@@ -282,10 +292,10 @@ def test_attendance_for_someone_not_invited(by, event, invited, make_event):
 def test_attendance_on_a_day_to_come(by, make_event, people):
     today = timezone.localdate()
     event = make_event(start=today, end=today + datetime.timedelta(days=1))
-    done = services.participants_invite(by=by, event=event, people=[people["a1"]])
-    services.attendance_record(by=by, event=event, day=today, present_ids=[done.added[0].pk])
+    done = participation.participants_invite(by=by, event=event, people=[people["a1"]])
+    participation.attendance_record(by=by, event=event, day=today, present_ids=[done.added[0].pk])
     refused(
-        lambda: services.attendance_record(
+        lambda: participation.attendance_record(
             by=by, event=event, day=today + datetime.timedelta(days=1), present_ids=[]
         ),
         "day",
@@ -298,16 +308,16 @@ def test_attendance_on_a_day_to_come(by, make_event, people):
 
 def test_results_pass_only_those_who_attended(by, event, invited):
     a1, a2 = invited["a1"], invited["a2"]
-    services.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[a1.pk])
+    participation.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[a1.pk])
     error = refused(
-        lambda: services.results_record(
+        lambda: participation.results_record(
             by=by, event=event, results={a1.pk: ("passed", 90), a2.pk: ("passed", None)}
         ),
         "results",
         f"{a2.person.name} never attended a day of this event and cannot pass",
     )
     assert "record their attendance first" in str(error)
-    changed = services.results_record(
+    changed = participation.results_record(
         by=by, event=event, results={a1.pk: ("passed", "87.5"), a2.pk: ("failed", None)}
     )
     assert {p.pk for p in changed} == {a1.pk, a2.pk}
@@ -321,10 +331,10 @@ def test_results_pass_only_those_who_attended(by, event, invited):
     )
     assert entry.changes == {"result": ["pending", "passed"], "score": [None, "87.50"]}
     # Nothing changed: nothing written.
-    assert services.results_record(by=by, event=event, results={a1.pk: ("passed", 87.5)}) == []
+    assert participation.results_record(by=by, event=event, results={a1.pk: ("passed", 87.5)}) == []
     # Marking the only day absent would strand the pass.
     refused(
-        lambda: services.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[]),
+        lambda: participation.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[]),
         "present_ids",
         "passed and attended only on this day",
     )
@@ -333,9 +343,11 @@ def test_results_pass_only_those_who_attended(by, event, invited):
 @pytest.mark.parametrize("score", [101, -1, "abc", "12.345", "NaN"])
 def test_results_refuse_an_invalid_score(by, event, invited, score):
     a1 = invited["a1"]
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk])
+    participation.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk])
     refused(
-        lambda: services.results_record(by=by, event=event, results={a1.pk: ("passed", score)}),
+        lambda: participation.results_record(
+            by=by, event=event, results={a1.pk: ("passed", score)}
+        ),
         "score",
         "from 0 to 100",
     )
@@ -344,12 +356,12 @@ def test_results_refuse_an_invalid_score(by, event, invited, score):
 def test_results_refusals(by, event, invited, make_event):
     a1 = invited["a1"]
     refused(
-        lambda: services.results_record(by=by, event=event, results={a1.pk: ("great", None)}),
+        lambda: participation.results_record(by=by, event=event, results={a1.pk: ("great", None)}),
         "results",
         "Choose passed, failed",
     )
     refused(
-        lambda: services.results_record(by=by, event=event, results={0: ("failed", None)}),
+        lambda: participation.results_record(by=by, event=event, results={0: ("failed", None)}),
         "results",
         "not invited to this event",
     )
@@ -357,8 +369,8 @@ def test_results_refusals(by, event, invited, make_event):
 
 def test_a_certified_pass_stays_until_revoked(by, event, invited):
     a1 = invited["a1"]
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk])
-    services.results_record(by=by, event=event, results={a1.pk: ("passed", None)})
+    participation.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk])
+    participation.results_record(by=by, event=event, results={a1.pk: ("passed", None)})
     Certificate.objects.create(
         participant=a1,
         code="ABCDEFGH",
@@ -374,10 +386,12 @@ def test_a_certified_pass_stays_until_revoked(by, event, invited):
         signer_title="Kepala Dinas",
     )
     refused(
-        lambda: services.results_record(by=by, event=event, results={a1.pk: ("failed", None)}),
+        lambda: participation.results_record(by=by, event=event, results={a1.pk: ("failed", None)}),
         "results",
         "revoke it first",
     )
     refused(
-        lambda: services.participant_remove(by=by, participant=a1), "__all__", "has a certificate"
+        lambda: participation.participant_remove(by=by, participant=a1),
+        "__all__",
+        "has a certificate",
     )

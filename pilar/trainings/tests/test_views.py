@@ -10,7 +10,7 @@ from python_calamine import CalamineWorkbook
 from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.tests_support import login
-from pilar.trainings import services
+from pilar.trainings import participation
 from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
 from pilar.trainings.tests.conftest import FIRST_DAY, LAST_DAY
 
@@ -192,7 +192,7 @@ def test_attendance_for_a_day_outside_the_event(operator, event, invited):
 
 def test_results_page_and_its_shortcut(operator, by, event, invited):
     a1, a2, b1 = invited["a1"], invited["a2"], invited["b1"]
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk, a2.pk])
+    participation.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[a1.pk, a2.pk])
     url = f"/trainings/events/{event.pk}/results/"
     r = operator.post(
         url,
@@ -236,7 +236,9 @@ def test_results_page_and_its_shortcut(operator, by, event, invited):
 
 
 def test_withdraw_only_without_attendance(operator, by, event, invited):
-    services.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk])
+    participation.attendance_record(
+        by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk]
+    )
     base = f"/trainings/events/{event.pk}/participants/"
     r = operator.post(f"{base}{invited['a1'].pk}/remove/")
     assert "attended this event" in operator.get(r.url).content.decode()
@@ -246,8 +248,10 @@ def test_withdraw_only_without_attendance(operator, by, event, invited):
 
 
 def test_participants_export(operator, by, event, invited):
-    services.attendance_record(by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk])
-    services.results_record(by=by, event=event, results={invited["a1"].pk: ("passed", 75)})
+    participation.attendance_record(
+        by=by, event=event, day=LAST_DAY, present_ids=[invited["a1"].pk]
+    )
+    participation.results_record(by=by, event=event, results={invited["a1"].pk: ("passed", 75)})
     r = operator.get(f"/trainings/events/{event.pk}/", {"format": "xlsx"})
     rows = sheet(r.content)
     assert rows[0] == [
@@ -326,8 +330,10 @@ def test_scope_of_event_pages(client, actors, by, event, invited):
 def test_requirements_list(operator, by, event, invited, people):
     page = operator.get("/trainings/requirements/").content.decode()
     assert "3 duties" in page and event.course.name in page
-    services.attendance_record(by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk])
-    services.results_record(by=by, event=event, results={invited["a1"].pk: ("passed", None)})
+    participation.attendance_record(
+        by=by, event=event, day=FIRST_DAY, present_ids=[invited["a1"].pk]
+    )
+    participation.results_record(by=by, event=event, results={invited["a1"].pk: ("passed", None)})
     page = operator.get("/trainings/requirements/", {"on": "2024-11-01"}).content.decode()
     assert "2 duties" in page and people["a1"].name not in page
     # Before the event ended nobody had passed it.

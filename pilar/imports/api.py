@@ -20,8 +20,9 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
 from pilar.imports.columns import column_letter
-from pilar.imports.engine import StartRule, shown_problem
+from pilar.imports.engine import shown_problem
 from pilar.imports.models import Import, ImportRow
+from pilar.imports.rows import StartRule
 from pilar.lib.nik import mask_nik
 
 router = Router(tags=["imports"])

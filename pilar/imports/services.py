@@ -30,6 +30,7 @@ from pilar.imports.columns import BY_KEY
 from pilar.imports.models import Import, ImportChange, ImportRow
 from pilar.imports.pipeline import read_sheet
 from pilar.imports.reader import FileProblem, Spreadsheet, check_workbook
+from pilar.imports.rows import NEW, NOTE, UPDATED, RowResult, StartRule
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import Heartbeat, recover_stale
 from pilar.lib.params import MAX_ID
@@ -244,7 +245,7 @@ def import_set_mapping(
     by: Actor,
     batch: Import,
     mapping: dict[str, str],
-    start_rule: engine.StartRule | None = None,
+    start_rule: StartRule | None = None,
 ) -> Import:
     """Store the operator's mapping {column index: field} and the rule giving a start date to
     rows without one (`start_rule`, None: such rows are refused), and queue the check."""
@@ -355,7 +356,7 @@ def import_check(*, batch_id: int) -> Import:
 def _stored_pass(batch: Import, heartbeat: Heartbeat) -> engine.Summary | None:
     done = 0
 
-    def store(results: list[engine.RowResult]) -> None:
+    def store(results: list[RowResult]) -> None:
         nonlocal done
         ImportRow.objects.bulk_create(
             [
@@ -395,15 +396,15 @@ def check_in_memory(
     user,
     sheet: str | None = None,
     mapping: dict | None = None,
-    start_rule: engine.StartRule | None = None,
+    start_rule: StartRule | None = None,
 ):
     """The CLI's dry run: the same check, nothing stored. Returns (summary, rows with errors or
     warnings — at most SHOWN_ROWS of them —, layout)."""
-    problems: list[engine.RowResult] = []
+    problems: list[RowResult] = []
 
-    def keep(rows: list[engine.RowResult]) -> None:
+    def keep(rows: list[RowResult]) -> None:
         for r in rows:
-            if len(problems) < SHOWN_ROWS and any(p[0] != engine.NOTE for p in r.problems):
+            if len(problems) < SHOWN_ROWS and any(p[0] != NOTE for p in r.problems):
                 problems.append(r)
 
     poisoned: dict = {}
@@ -506,13 +507,13 @@ class _Writer:
             )
         )
 
-    def __call__(self, results: list[engine.RowResult]) -> None:
+    def __call__(self, results: list[RowResult]) -> None:
         for r in results:
             if self.shown.get(r.number) != (r.status, r.planned):
                 self.stale.append(r.number)
         if self.stale:
             raise StaleRegistry(self.stale)
-        accepted = [r for r in results if r.status in (engine.NEW, engine.UPDATED)]
+        accepted = [r for r in results if r.status in (NEW, UPDATED)]
         now = timezone.now()
         audits: list[tuple] = []
         changes: list[ImportChange] = []

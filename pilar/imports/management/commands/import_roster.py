@@ -14,9 +14,10 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
 from pilar.imports.columns import BY_KEY, column_letter
-from pilar.imports.engine import ERROR, StartRule, shown_problem
+from pilar.imports.engine import shown_problem
 from pilar.imports.models import Import
 from pilar.imports.reader import FileProblem, Spreadsheet
+from pilar.imports.rows import ERROR, StartRule
 from pilar.lib.params import InputError
 
 SHOWN_PROBLEMS = 50

@@ -239,15 +239,15 @@ def phase_check(path: Path, rows: int, repeat: int) -> dict:
 def phase_commit(path: Path, rows: int, repeat: int) -> dict:
     """(c) 3: the commit, as the task worker does it."""
     from pilar.audit.services import Actor
-    from pilar.imports import services
+    from pilar.imports.commit import import_commit, import_request_commit
     from pilar.imports.models import Import
     from pilar.registry.models import Assignment, Person
 
     by = Actor.system()
     batch = Import.objects.get(status=Import.Status.PREVIEW)
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
+    import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
     t0 = time.perf_counter()
-    batch = services.import_commit(batch_id=batch.pk, by=by)
+    batch = import_commit(batch_id=batch.pk, by=by)
     commit_s = time.perf_counter() - t0
     assert batch.status == Import.Status.COMMITTED, batch.message
     people, duties = Person.objects.count(), Assignment.objects.count()

@@ -20,8 +20,11 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
 from pilar.imports.columns import column_letter
-from pilar.imports.engine import StartRule, shown_problem
+from pilar.imports.commit import import_request_commit
+from pilar.imports.engine import shown_problem
 from pilar.imports.models import Import, ImportRow
+from pilar.imports.rows import StartRule
+from pilar.imports.undo import import_request_undo, undo_figures
 from pilar.lib.nik import mask_nik
 
 router = Router(tags=["imports"])
@@ -89,7 +92,7 @@ class CommitIn(Body):
 
 def _summary(batch: Import) -> dict:
     """The stored summary; once undone, with what the undo took back under "undone"."""
-    undone = services.undo_figures(batch)
+    undone = undo_figures(batch)
     return batch.summary if undone is None else {**batch.summary, "undone": undone}
 
 
@@ -206,7 +209,7 @@ def commit_import(request, import_id: Id, payload: CommitIn):
     """Save every accepted row in one go (after the preview)."""
     batch = _batch(request, import_id)
     by = _actor(request)
-    services.import_request_commit(
+    import_request_commit(
         by=by,
         batch=batch,
         accept_warnings=payload.accept_warnings,
@@ -221,6 +224,6 @@ def undo_import(request, import_id: Id):
     """Undo a saved import whole; refused (400) when later changes depend on it."""
     batch = _batch(request, import_id)
     by = _actor(request)
-    services.import_request_undo(by=by, batch=batch)
+    import_request_undo(by=by, batch=batch)
     tasks.queue_undo(batch, by)
     return Status(202, _out(batch))

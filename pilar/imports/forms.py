@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pilar.imports.columns import COLUMNS, column_letter
-from pilar.imports.engine import StartRule
 from pilar.imports.models import Import, ImportRow
+from pilar.imports.rows import StartRule
 from pilar.lib.fields import SearchField
 from pilar.lib.params import InputError
 

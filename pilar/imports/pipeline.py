@@ -23,9 +23,12 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from pilar.imports import engine
+from pilar.imports.cells import column_plan, read_chunks
 from pilar.imports.columns import VALUE_KEYS
 from pilar.imports.lookup import Lookup
 from pilar.imports.reader import FileProblem, Layout, Spreadsheet
+from pilar.imports.rows import DATE_KEYS as ROW_DATE_KEYS
+from pilar.imports.rows import RowResult
 from pilar.lib.procs import die_with_parent
 
 
@@ -34,7 +37,7 @@ class SheetCheck:
     """Where a sheet's rows come from, and the layout they were read with."""
 
     layout: Layout
-    chunks: Iterator[tuple[list[engine.RowResult], int]]
+    chunks: Iterator[tuple[list[RowResult], int]]
     lookup: Lookup
     today: datetime.date
 
@@ -51,8 +54,8 @@ def read_sheet(
     book = Spreadsheet(path)
     try:
         layout, formulas = _open(book, sheet, header_row, mapping)
-        columns = engine.column_plan(engine.int_mapping(layout.mapping))
-        chunks = engine.read_chunks(
+        columns = column_plan(engine.int_mapping(layout.mapping))
+        chunks = read_chunks(
             book.rows(layout.sheet), layout.header_row, columns, lookup, today, formulas
         )
     except BaseException:
@@ -93,11 +96,11 @@ def _layout(book: Spreadsheet, sheet, header_row, mapping) -> Layout:
 # Chunks travel column by column (in VALUE_KEYS order), so that the pipe carries lists of
 # plain strings and numbers (unpickling 100,000 row dicts with dates in them cost the deciding
 # process as much as reading them did).
-DATE_KEYS = frozenset(engine.DATE_KEYS)
+DATE_KEYS = frozenset(ROW_DATE_KEYS)
 AREA_KEYS = frozenset({"area", "residence"})
 
 
-def _pack(rows: list[engine.RowResult]) -> tuple:
+def _pack(rows: list[RowResult]) -> tuple:
     """A chunk as columns: dates as day numbers, areas and kinds as ids."""
     columns = []
     for key in VALUE_KEYS:
@@ -111,7 +114,7 @@ def _pack(rows: list[engine.RowResult]) -> tuple:
     return [row.number for row in rows], columns, problems
 
 
-def _unpack(packed: tuple, lookup: Lookup) -> list[engine.RowResult]:
+def _unpack(packed: tuple, lookup: Lookup) -> list[RowResult]:
     numbers, columns, problems = packed
     for index, key in enumerate(VALUE_KEYS):
         column = columns[index]
@@ -126,7 +129,7 @@ def _unpack(packed: tuple, lookup: Lookup) -> list[engine.RowResult]:
             columns[index] = [kinds[v] if v is not None else None for v in column]
     rows = []
     for i, (number, values) in enumerate(zip(numbers, zip(*columns, strict=True), strict=True)):
-        row = engine.RowResult(
+        row = RowResult(
             number=number,
             values={k: v for k, v in zip(VALUE_KEYS, values, strict=True) if v is not None},
         )
@@ -144,8 +147,8 @@ def _child(path, sheet, header_row, mapping, lookup, today, language, conn, pare
         with override(language), Spreadsheet(Path(path)) as book:
             layout, formulas = _open(book, sheet, header_row, mapping)
             conn.send(("layout", layout, 0))
-            columns = engine.column_plan(engine.int_mapping(layout.mapping))
-            for rows, empty in engine.read_chunks(
+            columns = column_plan(engine.int_mapping(layout.mapping))
+            for rows, empty in read_chunks(
                 book.rows(layout.sheet), layout.header_row, columns, lookup, today, formulas
             ):
                 conn.send(("rows", _pack(rows), empty))

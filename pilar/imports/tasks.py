@@ -12,7 +12,9 @@ from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
+from pilar.imports.commit import import_commit
 from pilar.imports.models import Import
+from pilar.imports.undo import import_undo
 
 
 def _language(user) -> str:
@@ -36,14 +38,14 @@ def _actor(user_id: int | None, ip: str | None, source: str) -> Actor:
 def commit_import(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
     with translation.override(_language(by.user)):
-        services.import_commit(batch_id=batch_id, by=by)
+        import_commit(batch_id=batch_id, by=by)
 
 
 @task()
 def undo_import(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
     with translation.override(_language(by.user)):
-        services.import_undo(batch_id=batch_id, by=by)
+        import_undo(batch_id=batch_id, by=by)
 
 
 def _actor_args(by: Actor) -> dict:

@@ -16,6 +16,7 @@ from pilar.audit.services import Actor, audit_record
 from pilar.core.once import submit_once
 from pilar.imports import exports, services, tasks
 from pilar.imports.columns import BY_KEY
+from pilar.imports.commit import import_request_commit
 from pilar.imports.engine import shown_problem
 from pilar.imports.forms import (
     CommitForm,
@@ -26,6 +27,7 @@ from pilar.imports.forms import (
     UploadForm,
 )
 from pilar.imports.models import Import, ImportRow
+from pilar.imports.undo import import_request_undo, undo_figures
 from pilar.lib.dates import long_date
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
@@ -89,7 +91,7 @@ def import_list(request):
                 (undone["rows_new"] + undone["rows_updated"]) if undone else None,
             ]
             for b in batches
-            for undone in [services.undo_figures(b)]
+            for undone in [undo_figures(b)]
         ]
         return file_response(fmt, "pilar-imports", headers, rows)
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -135,7 +137,7 @@ def import_template(request):
 def import_detail(request, pk: int):
     batch = _batch(request, pk)
     summary = batch.summary or {}
-    undone = services.undo_figures(batch)
+    undone = undo_figures(batch)
     context = {
         "batch": batch,
         "summary": summary,
@@ -312,7 +314,7 @@ def import_commit(request, pk: int):
     form.is_valid()
     by = Actor.from_request(request)
     try:
-        services.import_request_commit(
+        import_request_commit(
             by=by,
             batch=batch,
             accept_warnings=form.cleaned_data.get("accept_warnings", False),
@@ -331,7 +333,7 @@ def import_undo(request, pk: int):
     batch = _batch(request, pk)
     by = Actor.from_request(request)
     try:
-        services.import_request_undo(by=by, batch=batch)
+        import_request_undo(by=by, batch=batch)
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("imports:detail", batch.pk)

@@ -98,12 +98,12 @@ def checked(by, content: bytes, name: str = "roster.xlsx", mapping: dict | None 
 
 def saved(by, batch, *, accept_warnings: bool = False, accept_rejected: bool = False):
     """Ask to save a checked import, then save it as the worker would."""
-    from pilar.imports import services
+    from pilar.imports.commit import import_commit, import_request_commit
 
-    services.import_request_commit(
+    import_request_commit(
         by=by, batch=batch, accept_warnings=accept_warnings, accept_rejected=accept_rejected
     )
-    return services.import_commit(batch_id=batch.pk, by=by)
+    return import_commit(batch_id=batch.pk, by=by)
 
 
 # An office's own roster, as the office keeps it: a title above the header, the SK number and

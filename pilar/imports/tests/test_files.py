@@ -16,6 +16,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
+from pilar.imports.commit import import_commit, import_request_commit
 from pilar.imports.models import Import, ImportRow
 from pilar.imports.tests.files import (
     HEADERS,
@@ -164,8 +165,8 @@ def test_a_title_above_the_header_and_office_headers(by, people):
     services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
     batch = services.import_check(batch_id=batch.pk)
     assert batch.summary["new"] == 1, list(batch.rows.values_list("problems", flat=True))
-    services.import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=False)
-    services.import_commit(batch_id=batch.pk, by=by)
+    import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=False)
+    import_commit(batch_id=batch.pk, by=by)
     duty = Person.objects.get(nik=NIK).assignments.get()
     assert (duty.start_date, duty.area.name) == (D(2024, 7, 1), "Tarok Dipo")
 
@@ -217,9 +218,7 @@ def test_formula_cells_are_read_as_shown_with_a_warning(by, people):
     assert second.status == "rejected"
     assert any("B3" in p[3] and "never calculated" in p[3] for p in second.problems)
     with pytest.raises(ValidationError, match="warnings"):
-        services.import_request_commit(
-            by=by, batch=batch, accept_warnings=False, accept_rejected=True
-        )
+        import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=True)
 
 
 def test_excel_numbers_and_scientific_notation_are_never_guessed(by, people):

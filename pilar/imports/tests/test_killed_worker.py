@@ -20,6 +20,7 @@ from django.utils import timezone
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services, tasks
+from pilar.imports.commit import import_request_commit
 from pilar.imports.models import Import, ImportChange
 from pilar.imports.tests.files import template_row, upload, xlsx_bytes
 from pilar.lib.jobs import stale_after
@@ -100,7 +101,7 @@ def test_kill_9_during_the_commit_then_a_new_worker_saves_it(
     assert batch.status == Import.Status.PREVIEW and batch.summary["new"] == ROWS
     people_before = Person.objects.count()
 
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
+    import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
     tasks.queue_commit(batch, by)  # autocommit here: queued at once
     worker = _worker(tmp_path, "--interval", "0.1")
     try:
@@ -129,7 +130,7 @@ def test_kill_9_during_the_commit_then_a_new_worker_saves_it(
     assert "stopped while saving" in answer["message"]
 
     batch.refresh_from_db()
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
+    import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
     tasks.queue_commit(batch, by)
     again = _worker(tmp_path, "--batch")  # runs what is queued, then stops
     try:

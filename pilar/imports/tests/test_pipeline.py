@@ -9,6 +9,7 @@ import pytest
 
 from pilar.audit.services import Actor
 from pilar.imports import services
+from pilar.imports.commit import import_commit, import_request_commit
 from pilar.imports.models import Import
 from pilar.imports.tests.files import template_row, upload, xlsx_bytes
 from pilar.lib.nik import make_nik
@@ -62,8 +63,8 @@ def test_the_second_process_gives_the_same_preview_and_saves_the_same(settings, 
     assert results[0] == results[1]
     summary = results[1][0]
     assert (summary["new"], summary["updated"], summary["rejected"]) == (40, 1, 3)
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
-    batch = services.import_commit(batch_id=batch.pk, by=by)
+    import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
+    batch = import_commit(batch_id=batch.pk, by=by)
     assert batch.status == Import.Status.COMMITTED, batch.message
     assert Person.objects.filter(name__startswith="Ibu ").count() == 40
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from pilar.imports import services
+from pilar.imports.commit import import_request_commit
 from pilar.imports.models import Import
 from pilar.imports.tests.files import upload
 from pilar.imports.tests.test_views import roster
@@ -158,7 +159,7 @@ def test_a_worker_inside_its_transaction_is_not_taken_for_gone(
     """A long commit cannot beat where others see it, but holds its row (PostgreSQL) or the
     database (SQLite): a reader that finds the heartbeat old leaves it alone, without waiting."""
     batch = _checked(c, django_capture_on_commit_callbacks)
-    services.import_request_commit(
+    import_request_commit(
         by=services.Actor.system(), batch=batch, accept_warnings=False, accept_rejected=False
     )
     holding, release = threading.Event(), threading.Event()

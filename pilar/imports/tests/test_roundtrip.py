@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from pilar.audit.services import Actor
 from pilar.imports import services
+from pilar.imports.commit import import_commit, import_request_commit
 from pilar.imports.models import Import
 from pilar.imports.tests.files import template_row, upload, xlsx_bytes
 from pilar.lib.nik import make_nik
@@ -108,8 +109,8 @@ def test_edited_export_updates_just_what_was_edited(client, actors, full_people)
     services.import_set_mapping(by=by, batch=batch, mapping=batch.mapping)
     batch = services.import_check(batch_id=batch.pk)
     assert (batch.summary["updated"], batch.summary["rejected"]) == (1, 0)
-    services.import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=False)
-    services.import_commit(batch_id=batch.pk, by=by)
+    import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=False)
+    import_commit(batch_id=batch.pk, by=by)
     assert Person.objects.get(name="Ani Kecamatan A").phone == "089911112222"
 
 

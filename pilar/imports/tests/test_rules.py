@@ -14,9 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from pilar.audit.services import Actor
 from pilar.imports import engine, services
+from pilar.imports.commit import import_request_commit
 from pilar.imports.exports import rejected_report
 from pilar.imports.models import Import, ImportRow
 from pilar.imports.tests.files import checked, saved, template_row, upload, xlsx_bytes
+from pilar.imports.undo import import_request_undo, import_undo
 from pilar.lib.nik import make_nik
 from pilar.registry import services as registry
 from pilar.registry.models import Assignment, Person
@@ -85,9 +87,7 @@ def test_every_row_of_a_contradicted_nik_is_refused(by, people):
     assert [row(batch, n).status for n in (2, 3)] == ["rejected", "rejected"]
     assert "Rows 2, 3" in row(batch, 2).problems[0][3] and "No HP" in row(batch, 2).problems[0][3]
     with pytest.raises(ValidationError):  # nothing to save
-        services.import_request_commit(
-            by=by, batch=batch, accept_warnings=True, accept_rejected=True
-        )
+        import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
     assert not Person.objects.filter(nik=nik).exists()
 
 
@@ -145,8 +145,8 @@ def test_undo_refuses_to_reopen_a_duty_whose_place_was_taken(
     make_assignment(successor, "TKSK", "13.75.01", start=D(2024, 7, 1))
     batch.audit_mark = 10**9  # only the quota stands in the way, not the later audit entries
     batch.save(update_fields=["audit_mark"])
-    services.import_request_undo(by=by, batch=batch)
-    batch = services.import_undo(batch_id=batch.pk, by=by)
+    import_request_undo(by=by, batch=batch)
+    batch = import_undo(batch_id=batch.pk, by=by)
     assert batch.status == Import.Status.COMMITTED
     assert "maximum of 1" in batch.message
     assert tksk.assignments.get(kind__code="TKSK").end_date == D(2024, 6, 30)
@@ -303,10 +303,10 @@ def test_only_the_roles_that_keep_the_registry_may_import_even_through_the_servi
     )
     for attempt in (
         lambda: services.import_set_mapping(by=by, batch=batch, mapping={"0": "nik"}),
-        lambda: services.import_request_commit(
+        lambda: import_request_commit(
             by=by, batch=batch, accept_warnings=True, accept_rejected=True
         ),
-        lambda: services.import_request_undo(by=by, batch=batch),
+        lambda: import_request_undo(by=by, batch=batch),
     ):
         with pytest.raises(PermissionDenied):
             attempt()

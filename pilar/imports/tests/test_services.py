@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.imports import services
+from pilar.imports.commit import import_commit, import_request_commit
 from pilar.imports.models import Import, ImportRow
 from pilar.imports.tests.files import checked, csv_bytes, saved, template_row, xlsx_bytes
+from pilar.imports.undo import import_request_undo, import_undo
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
 
@@ -122,9 +123,7 @@ def test_messy_roster_every_good_row_in_every_bad_row_explained(by, people):
     assert ImportRow.objects.get(batch=batch, number=6).status == "new"
 
     with pytest.raises(ValidationError):  # warnings and rejections need consent
-        services.import_request_commit(
-            by=by, batch=batch, accept_warnings=False, accept_rejected=True
-        )
+        import_request_commit(by=by, batch=batch, accept_warnings=False, accept_rejected=True)
     batch = saved(by, batch, accept_warnings=True, accept_rejected=True)
     assert batch.status == Import.Status.COMMITTED, batch.message
     p = Person.objects.get(nik=siti)
@@ -176,8 +175,8 @@ def test_undo_restores_the_registry_exactly(by, people, make_assignment):
     assert a1.assignments.get().end_date == D(2024, 6, 30)
     assert registry_state() != before
 
-    services.import_request_undo(by=by, batch=batch)
-    services.import_undo(batch_id=batch.pk, by=by)
+    import_request_undo(by=by, batch=batch)
+    import_undo(batch_id=batch.pk, by=by)
     assert registry_state() == before
     batch.refresh_from_db()
     assert batch.status == Import.Status.UNDONE
@@ -201,7 +200,7 @@ def test_undo_refused_when_later_work_depends_on_it(by, people, make_assignment)
     make_assignment(person, "TAGANA", "13.75", start=D(2024, 7, 1))
     state = registry_state()
     with pytest.raises(ValidationError) as exc:
-        services.import_request_undo(by=by, batch=batch)
+        import_request_undo(by=by, batch=batch)
     assert "cannot be undone" in exc.value.messages[0]
     assert registry_state() == state
 
@@ -212,8 +211,8 @@ def test_commit_refuses_when_the_registry_changed_since_the_preview(by, people, 
     batch = checked(by, xlsx_bytes(rows))
     assert batch.summary["new"] == 1
     make_person("Calon Lain", sex="L", birth_date=D(1992, 4, 4), nik=new_nik)
-    services.import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
-    batch = services.import_commit(batch_id=batch.pk, by=by)
+    import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=True)
+    batch = import_commit(batch_id=batch.pk, by=by)
     assert batch.status == Import.Status.PREVIEW
     assert "Nothing was saved" in batch.message
     assert Person.objects.get(nik=new_nik).name == "Calon Lain"

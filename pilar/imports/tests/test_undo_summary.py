@@ -11,9 +11,9 @@ from python_calamine import CalamineWorkbook
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.imports import services
 from pilar.imports.models import Import, ImportChange
 from pilar.imports.tests.files import checked, saved, template_row, xlsx_bytes
+from pilar.imports.undo import import_request_undo, import_undo, undo_figures
 from pilar.lib.nik import make_nik
 from pilar.registry.models import Assignment, Person
 from pilar.tests_support import english_messages, login
@@ -63,8 +63,8 @@ def undone(by, people):
     assert batch.status == Import.Status.COMMITTED, batch.message
     recorded = {(c.model, c.action): c.object_ids for c in ImportChange.objects.filter(batch=batch)}
     assert Person.objects.filter(pk__in=recorded["person", "create"]).count() == 3
-    services.import_request_undo(by=by, batch=batch)
-    batch = services.import_undo(batch_id=batch.pk, by=by)
+    import_request_undo(by=by, batch=batch)
+    batch = import_undo(batch_id=batch.pk, by=by)
     assert batch.status == Import.Status.UNDONE, batch.message
     return {"batch": batch, "recorded": recorded, "changed": changed, "ended": tksk}
 
@@ -72,7 +72,7 @@ def undone(by, people):
 def test_undo_figures_equal_the_rows_behind_them(undone):
     batch, recorded = undone["batch"], undone["recorded"]
     assert batch.summary["new"] == 3  # what the save did stays on record
-    figures = services.undo_figures(batch)
+    figures = undo_figures(batch)
     # The created people and duties are gone; as many as the summary says were removed.
     created = recorded["person", "create"]
     assert Person.objects.filter(pk__in=created).count() == 0
@@ -95,7 +95,7 @@ def test_undo_figures_equal_the_rows_behind_them(undone):
 
 def test_page_says_what_is_left_after_the_undo(client, actors, undone):
     batch = undone["batch"]
-    figures = services.undo_figures(batch)
+    figures = undo_figures(batch)
     login(client, actors["operator"])
     response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     body = " ".join(response.content.decode().split())
@@ -116,7 +116,7 @@ def test_page_says_what_is_left_after_the_undo(client, actors, undone):
 
 def test_list_export_and_api_agree(client, actors, undone):
     batch = undone["batch"]
-    figures = services.undo_figures(batch)
+    figures = undo_figures(batch)
     login(client, actors["operator"])
     listed = " ".join(client.get("/imports/").content.decode().split())
     assert '0 <small class="muted">(3 undone)</small>' in listed
@@ -132,13 +132,13 @@ def test_list_export_and_api_agree(client, actors, undone):
 
 def test_an_import_undone_before_the_figures_were_kept_reads_them_from_its_changes(undone):
     batch = undone["batch"]
-    kept = services.undo_figures(batch)
+    kept = undo_figures(batch)
     Import.objects.filter(pk=batch.pk).update(
         summary={k: v for k, v in batch.summary.items() if k != "undone"}
     )
     batch.refresh_from_db()
     assert "undone" not in batch.summary
-    assert services.undo_figures(batch) == kept
+    assert undo_figures(batch) == kept
 
 
 def test_only_import_users_see_it(client, actors, undone):

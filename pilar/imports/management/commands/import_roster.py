@@ -14,9 +14,11 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
 from pilar.imports.columns import BY_KEY, column_letter
-from pilar.imports.engine import ERROR, StartRule, shown_problem
+from pilar.imports.commit import import_commit, import_request_commit
+from pilar.imports.engine import shown_problem
 from pilar.imports.models import Import
 from pilar.imports.reader import FileProblem, Spreadsheet
+from pilar.imports.rows import ERROR, StartRule
 from pilar.lib.params import InputError
 
 SHOWN_PROBLEMS = 50
@@ -129,7 +131,7 @@ class Command(BaseCommand):
                 returncode=1,
             )
         try:
-            services.import_request_commit(
+            import_request_commit(
                 by=by,
                 batch=batch,
                 accept_warnings=options["accept_warnings"],
@@ -139,7 +141,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"import #{batch.pk}: " + " ".join(exc.messages), returncode=1
             ) from exc
-        batch = services.import_commit(batch_id=batch.pk, by=by)
+        batch = import_commit(batch_id=batch.pk, by=by)
         if batch.status != Import.Status.COMMITTED:
             raise CommandError(f"import #{batch.pk}: {batch.message}", returncode=1)
         self.stdout.write(

@@ -13,7 +13,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -570,7 +570,7 @@ def _transfer(request, batch_id: Id, fmt: str):
     _require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
     sent = bankfile.transfer_file_sent(by=_actor(request), batch=batch, fmt=fmt)
-    return _sent_answer(sent)
+    return bankfile.as_download(sent)
 
 
 def _file_answer_any() -> dict:
@@ -640,17 +640,7 @@ def get_sent_file(request, batch_id: Id, file_id: Id):
     batch = _batch(request, batch_id)
     sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_id)
     bankfile.sent_file_opened(by=_actor(request), sent=sent)
-    return _sent_answer(sent)
-
-
-def _sent_answer(sent) -> HttpResponse:
-    response = HttpResponse(
-        bytes(sent.content),
-        content_type=XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
-    response["X-Checksum-SHA256"] = sent.sha256
-    return response
+    return bankfile.as_download(sent)
 
 
 def _file_answer(content_type: str) -> dict:

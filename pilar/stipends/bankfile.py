@@ -10,6 +10,7 @@ back to the lines it pays (`TK<batch>-<person>`).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -17,6 +18,7 @@ from operator import itemgetter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,9 +26,11 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.lib.exports import to_csv, to_xlsx
+from pilar.lib.exports import XLSX_TYPE, to_csv, to_xlsx
 from pilar.stipends.access import office_wide
 from pilar.stipends.models import SentFile, StipendBatch, StipendLine
+
+logger = logging.getLogger("pilar.stipends")
 
 TRANSFER_HEADERS = [
     "No",
@@ -71,10 +75,21 @@ def _refuse_unpayable(batch: StipendBatch) -> None:
 
 def may_handle_files(by: Actor) -> None:
     """Transfer files carry every recipient's account: only finance with an office-wide grant
-    produces, lists or downloads them (page and API alike); anyone else gets a 403."""
+    produces, lists or downloads them (page, API and CLI alike); anyone else gets a 403, logged
+    with who asked."""
     user = by.user if getattr(by.user, "is_authenticated", False) else None
     if user is not None and not office_wide(user, Capability.STIPENDS_VERIFY):
+        logger.warning("transfer files refused to %s (role not allowed)", user.get_username())
         raise PermissionDenied
+
+
+def as_download(sent: SentFile) -> HttpResponse:
+    """A file as sent, byte for byte, with its checksum in a header."""
+    content_type = XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(bytes(sent.content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
+    response["X-Checksum-SHA256"] = sent.sha256
+    return response
 
 
 def _produce(by: Actor, batch: StipendBatch, number: int) -> list[SentFile]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,11 +19,10 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.casework.views import _attempt
-from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.money import rupiah
 from pilar.lib.params import InputError
 from pilar.stipends import bankfile, jobs
-from pilar.stipends.access import full_nik_in_batches, office_wide
+from pilar.stipends.access import full_nik_in_batches
 from pilar.stipends.models import BatchJob, SentFile
 from pilar.stipends.views import _batch, _by, _start
 
@@ -120,40 +119,18 @@ def batch_job(request, pk):
     return response
 
 
-def _may_download_sent(request, batch) -> None:
-    """Files as sent go to the treasurer (who sends them and reads the bank's answer), as
-    the bank's file always has; anyone else gets a 403, logged with who asked."""
-    user = request.user
-    if not office_wide(user, Capability.STIPENDS_VERIFY):
-        logger.warning(
-            "transfer file of batch %s refused to %s (role not allowed)",
-            batch.pk,
-            user.get_username(),
-        )
-        raise PermissionDenied
-
-
-def _sent_response(sent) -> HttpResponse:
-    content_type = XLSX_TYPE if sent.fmt == "xlsx" else "text/csv; charset=utf-8"
-    response = HttpResponse(bytes(sent.content), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
-    response["X-Checksum-SHA256"] = sent.sha256
-    return response
-
-
 @capability_required(Capability.STIPENDS_VIEW)
 def batch_transfer(request, pk, fmt):
     """The newest transfer file as sent; the first request of an approved batch produces it."""
     if fmt not in bankfile.FORMATS:
         raise Http404
     batch = _batch(request, pk)
-    _may_download_sent(request, batch)
     try:
         sent = bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("stipends:batch-detail", pk=batch.pk)
-    return _sent_response(sent)
+    return bankfile.as_download(sent)
 
 
 @capability_required(Capability.STIPENDS_VIEW)
@@ -161,9 +138,8 @@ def sent_file(request, pk, file_pk):
     """One stored file, byte for byte as it was produced, at any status of the batch."""
     batch = _batch(request, pk)
     sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_pk)
-    _may_download_sent(request, batch)
     bankfile.sent_file_opened(by=_by(request), sent=sent)
-    return _sent_response(sent)
+    return bankfile.as_download(sent)
 
 
 @require_POST

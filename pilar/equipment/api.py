@@ -12,7 +12,7 @@ from pilar.accounts.access import Capability
 from pilar.api.common import Body, Id, Limit, Offset, Search, Year
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
-from pilar.equipment import services
+from pilar.equipment import corrections, returns, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.models import (
     Handover,
@@ -449,7 +449,7 @@ def create_return(request, payload: ReturnIn):
     data = payload.dict()
     person = _person(data.pop("person_id"))
     item = _item(data.pop("item_id"))
-    record = services.return_record(by=_actor(request), person=person, item=item, **data)
+    record = returns.return_record(by=_actor(request), person=person, item=item, **data)
     return Status(201, _return_out(record))
 
 
@@ -565,7 +565,7 @@ class RepairOut(Schema):
 def create_repair(request, item_id: Id, payload: RepairIn):
     _require(request, Capability.EQUIPMENT_EDIT)
     item = get_object_or_404(Item, pk=item_id)
-    r = services.repair_record(by=_actor(request), item=item, **payload.dict())
+    r = returns.repair_record(by=_actor(request), item=item, **payload.dict())
     return Status(
         201,
         RepairOut(
@@ -608,7 +608,7 @@ class ReturnCorrectionIn(Body):
 def correct_line(request, line_id: Id, payload: LineCorrectionIn):
     _require(request, Capability.EQUIPMENT_EDIT)
     line = get_object_or_404(HandoverLine.objects.visible_to(request.user), pk=line_id)
-    services.line_correct(by=_actor(request), line=line, **payload.dict())
+    corrections.line_correct(by=_actor(request), line=line, **payload.dict())
     return Status(201, _detail(request, line.handover))
 
 
@@ -620,6 +620,6 @@ def correct_line(request, line_id: Id, payload: LineCorrectionIn):
 def correct_return(request, return_id: Id, payload: ReturnCorrectionIn):
     _require(request, Capability.EQUIPMENT_EDIT)
     record = get_object_or_404(Return.objects.visible_to(request.user), pk=return_id)
-    new = services.return_correct(by=_actor(request), record=record, **payload.dict())
+    new = corrections.return_correct(by=_actor(request), record=record, **payload.dict())
     record.refresh_from_db()
     return Status(201, [_return_out(r) for r in (record, new) if r is not None])

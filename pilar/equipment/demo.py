@@ -13,7 +13,7 @@ import datetime
 from django.utils import timezone
 
 from pilar.audit.services import Actor
-from pilar.equipment import services
+from pilar.equipment import returns, services
 from pilar.equipment.models import Condition
 from pilar.registry.models import Assignment, Person
 
@@ -115,12 +115,12 @@ def load_equipment(
     # Returns: a radio back in good order from a member who left; one lost in a flood.
     left = [p for p in holders if not _serving_now(p)]
     still = [p for p in holders if _serving_now(p)]
-    returns = []
+    given_back = []
     # Keep at least one who left holding theirs: the reminder list has someone to chase.
     if len(left) >= 2:
         person = left[0]
-        returns.append(
-            services.return_record(
+        given_back.append(
+            returns.return_record(
                 by=by,
                 person=person,
                 item=radio,
@@ -132,8 +132,8 @@ def load_equipment(
         )
     if still:
         person = rng.choice(still)
-        returns.append(
-            services.return_record(
+        given_back.append(
+            returns.return_record(
                 by=by,
                 person=person,
                 item=radio,
@@ -149,7 +149,7 @@ def load_equipment(
         "radio_handovers": radio_bast,
         "laptop_handover": laptop_bast,
         "event_handover": event_bast,
-        "returns": returns,
+        "returns": given_back,
     }
 
 

@@ -17,7 +17,7 @@ from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.core.once import submit_once
-from pilar.equipment import exports, services
+from pilar.equipment import corrections, exports, returns, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf
 from pilar.equipment.forms import (
@@ -422,7 +422,7 @@ def return_create(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
         try:
-            services.return_record(by=Actor.from_request(request), person=person, **data)
+            returns.return_record(by=Actor.from_request(request), person=person, **data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -509,7 +509,7 @@ def repair_create(request, pk: int):
     form = RepairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.repair_record(by=Actor.from_request(request), item=item, **form.cleaned_data)
+            returns.repair_record(by=Actor.from_request(request), item=item, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -561,7 +561,7 @@ def line_correct(request, pk: int):
         line,
         form,
         {"line": line},
-        lambda **v: services.line_correct(by=Actor.from_request(request), line=line, **v),
+        lambda **v: corrections.line_correct(by=Actor.from_request(request), line=line, **v),
         redirect("equipment:handover-detail", line.handover_id),
     )
 
@@ -586,6 +586,6 @@ def return_correct(request, pk: int):
         record,
         form,
         {"return": record},
-        lambda **v: services.return_correct(by=Actor.from_request(request), record=record, **v),
+        lambda **v: corrections.return_correct(by=Actor.from_request(request), record=record, **v),
         redirect("equipment:person", record.person_id),
     )

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from pilar.audit.services import Actor
-from pilar.equipment import services
+from pilar.equipment import returns, services
 from pilar.tests_support import english_messages
 
 D = datetime.date
@@ -86,7 +86,7 @@ def hand(by, person, item, quantity=1, day=OCT22, **extra):
 
 
 def give_back(by, person, item, day=NOV1, quantity=1, condition="good", reason=""):
-    return services.return_record(
+    return returns.return_record(
         by=by,
         person=person,
         item=item,

@@ -132,7 +132,7 @@ API_WRITE = {
 
 def setup(actors, people) -> dict:
     from pilar.audit.services import Actor
-    from pilar.equipment import services
+    from pilar.equipment import returns, services
 
     by = Actor.system()
     radio = services.item_create(
@@ -147,7 +147,7 @@ def setup(actors, people) -> dict:
         giver_name="Kabid",
         lines=[(people["a1"], radio, 1, "new")],
     )
-    returned = services.return_record(
+    returned = returns.return_record(
         by=by,
         person=people["a1"],
         item=radio,

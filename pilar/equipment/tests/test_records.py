@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from pilar.audit.models import AuditEntry
-from pilar.equipment import services
+from pilar.equipment import corrections, returns, services
 from pilar.equipment.bast_pdf import bast_pdf
 from pilar.equipment.models import (
     Handover,
@@ -316,7 +316,7 @@ def test_damaged_returns_are_not_available_until_repaired(client, actors, stocke
     assert entry.changes["note"] == [None, "Antena diganti"]
     f = item_figures([radio.pk])[radio.pk]
     assert (f.in_stock, f.awaiting_repair, f.repaired) == (1, 1, 1)
-    services.repair_record(
+    returns.repair_record(
         by=by,
         item=radio,
         quantity=1,
@@ -364,7 +364,7 @@ def test_a_handover_line_is_reversed_with_a_reason_and_stays_visible(
     entry = AuditEntry.objects.get(object_type="equipment.handoverline", action="update")
     assert entry.changes["reversal_reason"] == [None, "Salah orang"]
     with pytest.raises(ValidationError) as exc:
-        services.line_correct(by=by, line=line, reversal_reason="lagi")
+        corrections.line_correct(by=by, line=line, reversal_reason="lagi")
     assert "cannot be reversed" in exc.value.message_dict["record"][0]
 
 
@@ -374,11 +374,11 @@ def test_a_line_with_a_return_is_refused_until_the_return_is_corrected(stocked, 
     returned = give_back(by, a1, radio)
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        services.line_correct(by=by, line=line, reversal_reason="Salah input")
+        corrections.line_correct(by=by, line=line, reversal_reason="Salah input")
     assert "Reverse or amend that return first" in exc.value.message_dict["record"][0]
     assert counts() == before and HandoverLine.objects.get().in_force
-    services.return_correct(by=by, record=returned, reversal_reason="Belum dikembalikan")
-    services.line_correct(by=by, line=line, reversal_reason="Salah input")
+    corrections.return_correct(by=by, record=returned, reversal_reason="Belum dikembalikan")
+    corrections.line_correct(by=by, line=line, reversal_reason="Salah input")
     f = item_figures([radio.pk])[radio.pk]
     assert (f.handed, f.returned, f.held, f.in_stock) == (0, 0, 0, 3)
 
@@ -386,7 +386,7 @@ def test_a_line_with_a_return_is_refused_until_the_return_is_corrected(stocked, 
 def test_amendments_replace_a_line_and_a_return(client, actors, stocked, people, by):
     vest, radio, a1 = stocked["vest"], stocked["radio"], people["a1"]
     line = hand(by, a1, vest, quantity=2).lines.get()
-    new = services.line_correct(
+    new = corrections.line_correct(
         by=by,
         line=line,
         reversal_reason="Diketik 2, seharusnya 1",
@@ -398,7 +398,7 @@ def test_amendments_replace_a_line_and_a_return(client, actors, stocked, people,
     assert line.replaced_by == new and new.quantity == 1 and new.handover_id == line.handover_id
     assert item_figures([vest.pk])[vest.pk].handed == 1
     with pytest.raises(ValidationError) as exc:
-        services.line_correct(
+        corrections.line_correct(
             by=by, line=new, reversal_reason="x", amend=True, quantity=99, condition="new"
         )
     assert "Not enough Rompi Pilar Sosial in stock" in exc.value.message_dict["quantity"][0]
@@ -431,7 +431,7 @@ def test_a_return_whose_items_were_handed_again_is_not_reversed(stocked, people,
     returned = give_back(by, a1, radio)
     hand(by, a2, radio, day=D(2024, 11, 2))
     with pytest.raises(ValidationError) as exc:
-        services.return_correct(by=by, record=returned, reversal_reason="Salah")
+        corrections.return_correct(by=by, record=returned, reversal_reason="Salah")
     assert "handed over again" in exc.value.message_dict["record"][0]
     assert Return.objects.get().in_force
 
@@ -453,7 +453,7 @@ def test_a_damaged_return_already_repaired_is_not_reversed(stocked, people, by):
     radio, a1 = stocked["radio"], people["a1"]
     hand(by, a1, radio)
     returned = give_back(by, a1, radio, condition="damaged", reason="Antena patah")
-    services.repair_record(
+    returns.repair_record(
         by=by,
         item=radio,
         quantity=1,
@@ -464,7 +464,7 @@ def test_a_damaged_return_already_repaired_is_not_reversed(stocked, people, by):
     )
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        services.return_correct(by=by, record=returned, reversal_reason="Salah")
+        corrections.return_correct(by=by, record=returned, reversal_reason="Salah")
     assert "repair records" in " ".join(exc.value.message_dict["record"])
     assert counts() == before and Return.objects.get().in_force
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from pilar.equipment import services
+from pilar.equipment import returns, services
 from pilar.equipment.models import Handover, HandoverLine, Return, StockReceipt
 from pilar.equipment.selectors import item_figures
 from pilar.equipment.tests.conftest import OCT22, give_back, hand, make_event
@@ -170,7 +170,7 @@ def test_receipts_that_would_overflow_the_totals_are_refused(stocked, people, by
         (10**9, lambda q: hand(by, people["a1"], stocked["vest"], quantity=q)),
         (
             10**9,
-            lambda q: services.return_record(
+            lambda q: returns.return_record(
                 by=by,
                 person=people["a1"],
                 item=stocked["vest"],

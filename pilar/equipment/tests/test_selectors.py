@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pilar.equipment import services
+from pilar.equipment import returns, services
 from pilar.equipment.models import HandoverLine, Return
 from pilar.equipment.selectors import (
     CatalogFilter,
@@ -54,7 +54,7 @@ def test_holdings_say_since_when_and_by_which_bast(stocked, people, by, actors):
     first = hand(by, a1, radio, day=D(2022, 3, 1))
     second = hand(by, a1, radio, day=D(2023, 3, 1))
     hand(by, b1, vest, quantity=2)
-    services.return_record(
+    returns.return_record(
         by=by, person=a1, item=radio, quantity=1, condition="good", returned_on=D(2024, 1, 5)
     )
     rows = list(with_latest_bast(holdings(None, HoldingFilter())))
@@ -96,7 +96,7 @@ def test_returns_due_lists_people_whose_duties_all_ended(stocked, people, by, sy
     assert [(r["person__name"], r["item__name"], r["left_on"]) for r in due] == [
         ("Ani Kecamatan A", "Radio HT", D(2024, 6, 30))
     ]
-    services.return_record(
+    returns.return_record(
         by=by, person=a1, item=radio, quantity=1, condition="good", returned_on=D(2024, 7, 1)
     )
     assert list(returns_due(None, HoldingFilter())) == []
@@ -203,7 +203,7 @@ def test_stock_is_received_minus_held_minus_lost_and_never_negative(items, peopl
                 key = (person.pk, item.pk)
                 ok = 0 < quantity <= held.get(key, 0)
                 try:
-                    services.return_record(
+                    returns.return_record(
                         by=by,
                         person=person,
                         item=item,

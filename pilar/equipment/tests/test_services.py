@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
-from pilar.equipment import services
+from pilar.equipment import returns, services
 from pilar.equipment.models import Handover, HandoverLine, Item, Return, StockReceipt
 from pilar.equipment.selectors import item_figures
 from pilar.equipment.tests.conftest import NOV1, OCT22, give_back, hand, make_event
@@ -269,7 +269,7 @@ def test_returns_move_stock_and_holdings(stocked, people, by):
     a1, radio = people["a1"], stocked["radio"]
     hand(by, a1, radio, quantity=3)
     returning(by, a1, radio, condition="damaged", reason="Antena patah")()
-    record = services.return_record(
+    record = returns.return_record(
         by=by,
         person=a1,
         item=radio,

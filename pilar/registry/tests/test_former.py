@@ -268,6 +268,7 @@ def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
     """Of Eka, who left kecamatan A on 30 June 2023, A's coordinator sees the training taken and
     the radio handed while she served in A — and its return, made later — not the course taken
     nor the laptop handed afterwards in B; an office-wide user sees all of it."""
+    from pilar.equipment import returns
     from pilar.equipment import services as equipment
     from pilar.equipment.models import HandoverLine, Return
     from pilar.trainings.models import Course, Participant, TrainingEvent
@@ -295,7 +296,7 @@ def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
             by=system_actor, handed_on=day, giver_name="Kabid", lines=[(moved, item, 1, "new")]
         )
     for item in (radio, laptop):
-        equipment.return_record(
+        returns.return_record(
             by=system_actor, person=moved, item=item, quantity=1, condition="good",
             returned_on=datetime.date(2024, 6, 3), reason="",
         )  # fmt: skip

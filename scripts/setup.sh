@@ -34,8 +34,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extra=""
-[ "$want_test" = 1 ] && extra="[test]"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" 2>&1 \
-  | grep -v "^WARNING: Location" || true
+# Exactly the versions in the lock file, each checked against its hash (requirements/README.md
+# says how to update them); then Pilar itself, whose dependencies are already there.
+lock=requirements/app.txt
+[ "$want_test" = 1 ] && lock=requirements/test.txt
+pip_install() {
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2>&1 \
+    | { grep -v "^WARNING: Location" || true; }
+  return "${PIPESTATUS[0]}"
+}
+pip_install --require-hashes -r "$lock"
+pip_install --no-deps --no-build-isolation -e .
 .venv/bin/python -c "import pilar, django; print('Pilar ready on Django', django.get_version())"

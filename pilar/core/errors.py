@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.utils.log import AdminEmailHandler
 
-from pilar.core.requestid import current
+from pilar.core.requestid import current, current_request
 
 # Eight digits or more, perhaps with single spaces, dots or hyphens between them: a NIK (16), a
 # phone number (0812-3456-7890, +62 812 3456 7890), a bank account, a NIP (18).
@@ -119,11 +119,12 @@ def before_send(event: dict, hint: dict | None = None) -> dict | None:
         str(k): scrub(v) for k, v in (event.get("tags") or {}).items() if k != "url"
     } | ({"request_id": request_id} if request_id else {})
     request = event.get("request") or {}
+    method, path = current_request() or (request.get("method"), request.get("url"))
     kept["request"] = {
         key: value
         for key, value in (
-            ("method", request.get("method")),
-            ("url", _path(request["url"]) if request.get("url") else None),
+            ("method", method),
+            ("url", _path(path) if path else None),
             ("headers", {"X-Request-ID": request_id} if request_id else None),
         )
         if value
@@ -165,8 +166,19 @@ def init_sentry(dsn: str, *, environment: str = "", transport=None) -> None:
         dsn=dsn,
         release=f"pilar@{pilar.__version__}",
         environment=environment or "production",
-        send_default_pii=False,
-        include_local_variables=False,
+        # Nothing about the user, no cookies, headers, bodies, query strings, SQL values or
+        # local variables (the newer form of send_default_pii=False, and stricter); before_send
+        # keeps only what it names, whatever an integration adds.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "allowlist", "terms": ["x-request-id"]}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
         before_send=before_send,
         traces_sample_rate=None,

@@ -20,7 +20,10 @@ from pilar.lib.clientip import from_trusted_proxy
 HEADER = "X-Request-ID"
 # Letters, digits, dot, underscore and hyphen, at most 64 (a UUID is 36, nginx's id 32).
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# (id, method, path) of the request being served in this thread.
+_current: contextvars.ContextVar[tuple[str, str, str] | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 
 
 def new_id() -> str:
@@ -36,7 +39,14 @@ def sane(value: str | None) -> str | None:
 
 def current() -> str | None:
     """The id of the request being served in this thread, if any."""
-    return _current.get()
+    served = _current.get()
+    return served[0] if served else None
+
+
+def current_request() -> tuple[str, str] | None:
+    """The method and path of the request being served in this thread, if any."""
+    served = _current.get()
+    return served[1:] if served else None
 
 
 class RequestIdMiddleware:
@@ -49,7 +59,7 @@ class RequestIdMiddleware:
         given = request.META.get("HTTP_X_REQUEST_ID")
         request_id = (sane(given) if from_trusted_proxy(request.META) else None) or new_id()
         request.request_id = request_id
-        token = _current.set(request_id)
+        token = _current.set((request_id, request.method or "-", request.path))
         try:
             response = self.get_response(request)
         finally:

@@ -18,7 +18,7 @@ def guide_environment(data_dir: Path, **changes: str) -> dict[str, str]:
     for line in ENV_FILE.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, value = line.partition("=")
-            env[name] = value
+            env[name] = value.removeprefix('"').removesuffix('"')  # as systemd reads it
     env["PILAR_DATA_DIR"] = str(data_dir)
     env.update(changes)
     return env

@@ -101,6 +101,16 @@ def _exception(exception: dict) -> dict:
     return {"values": values}
 
 
+def is_fault(logger: str, has_exception: bool) -> bool:
+    """Whether a logged error is worth a report. Not: a 5xx the code answered on purpose
+    (/healthz's 503, logged by django.request without an exception), nor what Django's
+    security loggers write when it answers a client's bad request with a 400 (an unknown host
+    name, a body too large, too many fields): anyone could fill the mailbox with those."""
+    if logger == "django.request" and not has_exception:
+        return False
+    return not (logger == "django.security" or logger.startswith("django.security."))
+
+
 def _thread(thread: dict) -> dict:
     kept = {k: v for k, v in thread.items() if k in ("id", "name", "crashed", "current")}
     if thread.get("stacktrace"):
@@ -110,8 +120,7 @@ def _thread(thread: dict) -> dict:
 
 def before_send(event: dict, hint: dict | None = None) -> dict | None:
     """Sentry's `before_send`: the event rebuilt from what may leave the server."""
-    if event.get("logger") == "django.request" and not event.get("exception"):
-        # A 5xx the code answered on purpose (/healthz's 503): not a fault to report.
+    if not is_fault(event.get("logger") or "", bool(event.get("exception"))):
         return None
     kept = {key: event[key] for key in _TOP_KEYS if key in event}
     request_id = current() or (event.get("tags") or {}).get("request_id")
@@ -185,7 +194,8 @@ def init_sentry(dsn: str, *, environment: str = "", transport=None) -> None:
         integrations=[DjangoIntegration()],
         **options,
     )
-    # A request for a host name not in ALLOWED_HOSTS is a stranger knocking, not a fault.
+    # A request for a host name not in ALLOWED_HOSTS is a stranger knocking, not a fault (and
+    # before_send drops the other django.security records: is_fault).
     ignore_logger("django.security.DisallowedHost")
 
 
@@ -207,8 +217,8 @@ class AdminErrorEmail(AdminEmailHandler):
     user or local variables (Django's own mail holds them all), and no exception message."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "django.request" and not record.exc_info:
-            return  # a 5xx answered on purpose, or one already reported with its exception
+        if not is_fault(record.name, bool(record.exc_info)):
+            return
         request = getattr(record, "request", None)
         request_id = (
             getattr(record, "request_id", None)

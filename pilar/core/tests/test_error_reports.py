@@ -17,6 +17,7 @@ NIK = "1375015506850007"
 PHONE = "0812-7766-5544"
 NAME = "Ratna Kartikasari"
 EMAIL = "ratna.k@example.com"
+FORM = "application/x-www-form-urlencoded"
 
 
 class Captured(Transport):
@@ -130,3 +131,35 @@ def test_a_5xx_answered_on_purpose_mails_nobody(client, settings):
     )
     AdminErrorEmail().handle(record)
     assert mail.outbox == []
+
+
+def test_a_strangers_bad_requests_mail_nobody(client, settings):
+    """An unknown host name or a body too large is the client's 400, logged by Django as an
+    error: a stranger must not be able to fill the administrators' mailbox."""
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ADMINS = [("Admin", "admin@example.go.id")]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    from pilar.core.errors import AdminErrorEmail
+
+    handler = AdminErrorEmail()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        assert client.get("/accounts/login/", HTTP_HOST="evil.example").status_code == 400
+        big = client.post(
+            "/accounts/login/", "x=" + "a" * 5000, "application/x-www-form-urlencoded"
+        )
+        assert big.status_code == 400
+    finally:
+        root.removeHandler(handler)
+    assert mail.outbox == []
+
+
+def test_sentry_hears_nothing_of_a_strangers_bad_requests(client, sentry, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    assert client.get("/accounts/login/", HTTP_HOST="evil.example").status_code == 400
+    big = client.post("/accounts/login/", "x=" + "a" * 5000, FORM)
+    assert big.status_code == 400
+    sentry_sdk.flush()
+    assert sentry == []

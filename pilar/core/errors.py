@@ -242,5 +242,6 @@ class AdminErrorEmail(AdminEmailHandler):
         stack = _stack(record.exc_info)
         if stack:
             body += ["", "Traceback (code only):", *stack]
-        subject = " ".join(scrub(subject).split())[:200]
+        # (Not scrubbed again: the path is, and a request id may hold eight digits in a row.)
+        subject = " ".join(subject.split())[:200]
         self.send_mail(subject, "\n".join(body), fail_silently=True)

@@ -36,12 +36,13 @@ def person(make_person):
     return make_person(NAME, nik=NIK, phone=PHONE, email=EMAIL)
 
 
-def fail(client, person):
+def fail(client, person, **headers):
     client.raise_request_exception = False
     client.cookies["pilar_note"] = NIK
     return client.post(
         f"/failing/{person.pk}/?nik={NIK}&q={NAME.replace(' ', '+')}",
         {"name": NAME, "nik": NIK, "phone": PHONE, "email": EMAIL},
+        **headers,
     )
 
 
@@ -96,6 +97,7 @@ def test_sentry_gets_a_logged_error_without_its_arguments(client, person, sentry
 
 def test_the_administrators_get_a_mail_without_personal_data(client, person, settings):
     settings.DEBUG = False
+    settings.PILAR_TRUSTED_PROXIES = ["127.0.0.1"]  # to give an id that looks like a number
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ADMINS = [("Admin", "admin@example.go.id")]
     from pilar.core.errors import AdminErrorEmail
@@ -104,11 +106,12 @@ def test_the_administrators_get_a_mail_without_personal_data(client, person, set
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        response = fail(client, person)
+        response = fail(client, person, HTTP_X_REQUEST_ID="12345678901234567890")
     finally:
         root.removeHandler(handler)
     assert response.status_code == 500
     request_id = response.headers["X-Request-ID"]
+    assert request_id == "12345678901234567890"
     (message,) = mail.outbox
     assert message.to == ["admin@example.go.id"]
     assert request_id in message.subject and "ValueError" in message.subject

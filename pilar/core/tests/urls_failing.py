@@ -3,6 +3,7 @@
 from django.urls import path
 
 from pilar.registry.models import Person
+from pilar.urls import handler500  # noqa: F401 (the site's own error page)
 from pilar.urls import urlpatterns as site
 
 
@@ -12,4 +13,3 @@ def fail(request, pk: int):
 
 
 urlpatterns = [path("failing/<int:pk>/", fail), *site]
-handler500 = "pilar.core.views.server_error"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from pilar.lib.clientip import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -46,6 +49,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def admins_from(raw: str) -> list[tuple[str, str]]:
+    """`Name <a@b.go.id>, c@d.go.id` as Django's ADMINS."""
+    admins = []
+    for name, address in getaddresses([raw]) if raw.strip() else []:
+        if "@" not in address or any(c.isspace() for c in address):
+            raise ImproperlyConfigured(
+                "PILAR_ADMINS must be e-mail addresses separated by commas, such as "
+                f"'Name <name@example.go.id>', not {raw!r}"
+            )
+        admins.append((name or address, address))
+    return admins
 
 
 def database_from_url(url: str) -> dict:
@@ -138,6 +154,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every other middleware, view, log line and error page knows the request's id.
+    "pilar.core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pilar.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,6 +191,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pilar.accounts.context_processors.access",
+                "pilar.core.context_processors.version",
             ],
         },
     },
@@ -236,8 +255,23 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("PILAR_SECURE_COOKIES", False)
+# Served over HTTPS through a reverse proxy (docs/DEPLOY.md): cookies sent over HTTPS only,
+# browsers told to use HTTPS only (HSTS, below), plain http redirected to https except /healthz,
+# which monitoring may ask on the machine itself. The proxy must say that the request came over
+# HTTPS (X-Forwarded-Proto). PILAR_SECURE_COOKIES, the older switch, still turns on the cookies
+# and HSTS without the redirect.
+PILAR_HTTPS = env_bool("PILAR_HTTPS", False)
+SESSION_COOKIE_SECURE = PILAR_HTTPS or env_bool("PILAR_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = PILAR_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+# The reverse proxies in front of Pilar (addresses or networks, e.g. 127.0.0.1,::1): only a
+# request from one of them is believed about the client's address (X-Forwarded-For, for login
+# throttling, the audit log and the access log: pilar/lib/clientip.py), its request id, and
+# (by gunicorn) that it came over HTTPS. Empty: no forwarded address or id is believed, and
+# gunicorn believes X-Forwarded-Proto from this machine only, as it always did.
+PILAR_TRUSTED_PROXIES = env_list("PILAR_TRUSTED_PROXIES", [])
+parse_networks(PILAR_TRUSTED_PROXIES)  # fails loudly on a malformed entry
 # A session unused for this many hours is signed out. The expiry slides with use: it is moved
 # forward at most once every PILAR_SESSION_REFRESH_SECONDS, so a busy session costs one write
 # per interval instead of one per request (pilar.accounts.middleware.SessionIdleMiddleware).
@@ -247,9 +281,14 @@ if not 1 <= PILAR_SESSION_IDLE_HOURS <= 24 * 30:
 SESSION_COOKIE_AGE = PILAR_SESSION_IDLE_HOURS * 3600
 PILAR_SESSION_REFRESH_SECONDS = 300
 # Behind HTTPS (secure cookies on): browsers are told to use HTTPS only for a year. Django sends
-# the header on requests that arrived over HTTPS (gunicorn trusts X-Forwarded-Proto from a
-# proxy on the same machine).
+# the header on requests that arrived over HTTPS (gunicorn trusts X-Forwarded-Proto from
+# PILAR_TRUSTED_PROXIES, or from this machine when that is empty).
 SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+# The site's own subdomains are HTTPS too (pilar.example.go.id's, not the office's other sites).
+# Not "preload": entering the browsers' preload list is a decision for the whole domain, taken
+# by whoever runs it and hard to undo; so Django's reminder of it (W021) is silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -306,12 +345,60 @@ PILAR_CERTIFICATE_SIGNER_NIP = env_str("PILAR_CERTIFICATE_SIGNER_NIP") or (
 )
 PILAR_PUBLIC_URL = env_str("PILAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Error reports without personal data (pilar/core/errors.py, docs/DEPLOY.md "Errors"): to
+# Sentry when SENTRY_DSN is set, else by e-mail to PILAR_ADMINS ("Name <a@b.go.id>, ...")
+# through the mail server EMAIL_HOST, else only to the server log.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+ADMINS = admins_from(env_str("PILAR_ADMINS"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
+SERVER_EMAIL = env_str("SERVER_EMAIL", "pilar@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+EMAIL_SUBJECT_PREFIX = "[Pilar] "
+if SENTRY_DSN:
+    from pilar.core.errors import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A 403 is logged as one line (method, path, user id, reason), not a traceback.
-    "filters": {"one_line_forbidden": {"()": "pilar.core.logging.OneLineForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        # A 403 is logged as one line (method, path, user id, reason), not a traceback.
+        "one_line_forbidden": {"()": "pilar.core.logging.OneLineForbidden"},
+        # Every line names the request it was written for (pilar/core/requestid.py).
+        "request_id": {"()": "pilar.core.requestid.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        },
+        # Used only when ADMINS is set and SENTRY_DSN is not (below).
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "pilar.core.errors.AdminErrorEmail",
+            "filters": ["require_debug_false", "request_id"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("PILAR_LOG_LEVEL", "WARNING")},
-    "loggers": {"django.request": {"filters": ["one_line_forbidden"]}},
+    "loggers": {
+        # Django's own handlers replaced (its console for DEBUG, and its error mail, which would
+        # hold the request's body, cookies and local variables): its lines go to the root's.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["one_line_forbidden"]},
+    },
 }
+if ADMINS and not SENTRY_DSN:
+    LOGGING["root"]["handlers"].append("mail_admins")

@@ -60,3 +60,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]
+
+handler500 = "pilar.core.views.server_error"

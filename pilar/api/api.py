@@ -6,7 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
@@ -147,6 +147,18 @@ api = PilarAPI(
     docs_url="/docs",
     parser=StrictJsonParser(),
 )
+
+
+class VersionOut(Schema):
+    version: str = Field(description="Pilar's release, as in the page footer (0.17.0)")
+    api: str = Field(description="The API's version, as in its address (/api/v1/)")
+
+
+@api.get("/version", response=VersionOut, summary="The release of Pilar answering", tags=["meta"])
+def version(request):
+    import pilar
+
+    return {"version": pilar.__version__, "api": api.version}
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
+from pilar.lib.clientip import client_ip
 from pilar.lib.exports import file_response
 
 
@@ -31,11 +32,6 @@ class Actor:
     @classmethod
     def system(cls, source: str = AuditEntry.Source.CLI, user=None) -> Actor:
         return cls(user=user, source=source)
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def plain(value):

@@ -7,7 +7,8 @@ never the code:
 - `RedactingLogger`, gunicorn's access log for `pilar serve`: a request whose (decoded) path is
   a public certificate address is written as `/c/…/` (or `/c/?…`, or the API's
   `/api/v1/certificates/verify/…`), whatever form the URL took — percent-encoded, without the
-  slash, with a doubled one or a query. Only the default atoms are rewritten: a custom
+  slash, with a doubled one or a query. Its address is the client's, read from a trusted proxy's
+  header as everywhere else (pilar/lib/clientip.py). Only the default atoms are rewritten: a custom
   `access_log_format` using request or response headers (`{referer}i`, `{location}o`) would
   need the same treatment.
 - `RedactCodes`, a logging filter that the trainings app puts on Django's loggers of requests
@@ -22,6 +23,8 @@ import logging
 import re
 
 from gunicorn.glogging import Logger
+
+from pilar.lib.clientip import client_address
 
 HIDDEN = "…"
 FORM = "/c/"
@@ -67,6 +70,8 @@ class RedactingLogger(Logger):
             atoms["U"] = shown
             atoms["q"] = HIDDEN if environ.get("QUERY_STRING") else ""
         atoms["f"] = redact(atoms.get("f"))
+        # The client's address, not the proxy's (pilar/lib/clientip.py).
+        atoms["h"] = client_address(environ) or atoms.get("h", "-")
         return atoms
 
 

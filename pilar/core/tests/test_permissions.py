@@ -223,6 +223,7 @@ def api_routes():
 API_READ = {
     "/api/v1/regions": lambda role: 200,
     "/api/v1/kinds": lambda role: 200,
+    "/api/v1/version": lambda role: 200,
     "/api/v1/people": page_people,
     "/api/v1/people/{person_id}": page_detail_of_a1,
     "/api/v1/assignments": page_people,

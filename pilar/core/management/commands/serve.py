@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from pilar.lib.jobs import recover_all
 from pilar.lib.params import argument, parse_int
 from pilar.lib.procs import dying_with_parent
+from pilar.lib.serving import gunicorn_options
 
 
 def _host(value: str) -> str:
@@ -91,6 +92,8 @@ class Command(BaseCommand):
             "-",
             "--logger-class",
             "pilar.lib.accesslog.RedactingLogger",
+            # The request id in the access line, the trusted proxies, the control socket.
+            *gunicorn_options(),
         ]
         # Both die with this process (SIGTERM, their graceful stop) when it is killed.
         children = [subprocess.Popen(web, env=env, preexec_fn=dying_with_parent())]

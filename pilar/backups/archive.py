@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tarfile
@@ -203,18 +204,27 @@ def pg_tool(name: str, server_version: int | None = None) -> str:
     )
 
 
-def _run_tool(args: list[str], env: dict[str, str]) -> None:
+def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = None) -> None:
+    """Run pg_dump or pg_restore; a failure is a BackupError with its own words. `writing`: the
+    file it writes, so that a refused write is told as such."""
     try:
         done = subprocess.run(args, env=env, capture_output=True, text=True)
     except OSError as exc:
         raise BackupError(
             _("%(tool)s could not be started: %(error)s") % {"tool": args[0], "error": exc}
         ) from exc
-    if done.returncode != 0:
-        raise BackupError(
-            _("%(tool)s failed: %(error)s")
-            % {"tool": Path(args[0]).name, "error": done.stderr.strip()[-2000:]}
-        )
+    if done.returncode == 0:
+        return
+    error = done.stderr.strip()[-2000:]
+    if done.returncode < 0:
+        error = f"{error} (stopped by {signal.Signals(-done.returncode).name})".strip()
+    if writing is not None and (
+        done.returncode == -signal.SIGXFSZ or "could not write" in error or "No space left" in error
+    ):
+        raise _disk_error(OSError(errno.ENOSPC, error), writing.parent)
+    raise BackupError(
+        _("%(tool)s failed: %(error)s") % {"tool": Path(args[0]).name, "error": error}
+    )
 
 
 def _pg_connection(settings_dict: dict):
@@ -269,6 +279,7 @@ def _snapshot_postgresql(settings_dict: dict, target: Path) -> tuple[dict, list]
             _run_tool(
                 [tool, "--format=custom", f"--snapshot={snapshot}", "--file", str(target)],
                 pg_env(settings_dict),
+                writing=target,
             )
         conn.rollback()
     finally:
@@ -420,8 +431,17 @@ def create_backup(
         out.close()
         for leftover in (part, db_part):
             leftover.unlink(missing_ok=True)
-        if isinstance(exc, sqlite3.Error) and "full" in str(exc):
-            raise _disk_error(OSError(errno.ENOSPC, str(exc)), folder) from exc
+        if isinstance(exc, sqlite3.Error):
+            # SQLite names a full disk "database or disk is full", a refused write (a file
+            # size limit) "disk I/O error": either way the copy could not be written there.
+            raise BackupError(
+                _(
+                    "the copy of the database could not be written into %(folder)s (%(error)s): "
+                    "check the free space there, or choose another folder with --output or "
+                    "PILAR_BACKUP_DIR; nothing was left behind"
+                )
+                % {"folder": folder, "error": exc}
+            ) from exc
         if isinstance(exc, OSError):
             raise _disk_error(exc, folder) from exc
         raise

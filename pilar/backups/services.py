@@ -118,15 +118,17 @@ def nightly_backup_claim(now: datetime.datetime | None = None) -> BackupRun | No
 
 def nightly_keep(files: list[archive.BackupFile]) -> set[str]:
     """Of the nightly archives, those kept: the newest of each of the last
-    PILAR_BACKUP_KEEP_DAILY days that have one, and of each of the last
-    PILAR_BACKUP_KEEP_WEEKLY ISO weeks that have one (an archive may count for both)."""
+    PILAR_BACKUP_KEEP_DAILY nights that have one, and of each of the last
+    PILAR_BACKUP_KEEP_WEEKLY ISO weeks that have one (an archive may count for both). A night
+    runs from the backup hour to the next day's: one taken at 00.30 belongs to the night
+    before, like the backup it catches up."""
     nightly = sorted(
         (f for f in files if f.kind == "nightly"), key=lambda f: f.taken_at, reverse=True
     )
     keep: set[str] = set()
     for key, limit in (
-        (lambda f: f.taken_at.date(), settings.PILAR_BACKUP_KEEP_DAILY),
-        (lambda f: f.taken_at.isocalendar()[:2], settings.PILAR_BACKUP_KEEP_WEEKLY),
+        (lambda f: night_of(f.taken_at), settings.PILAR_BACKUP_KEEP_DAILY),
+        (lambda f: night_of(f.taken_at).isocalendar()[:2], settings.PILAR_BACKUP_KEEP_WEEKLY),
     ):
         periods: set = set()
         for f in nightly:

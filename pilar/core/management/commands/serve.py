@@ -74,8 +74,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **options
     ):
-        call_command("collectstatic", interactive=False, verbosity=0)
         self.backup_before_upgrade()
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         # Work whose worker vanished (the machine restarted) is marked so before the new
         # worker starts (pilar/lib/jobs.py).
@@ -106,17 +106,17 @@ class Command(BaseCommand):
         if not no_worker:
             worker = [sys.executable, "-m", "pilar.cli", "worker"]
             children.append(subprocess.Popen(worker, env=env, preexec_fn=dying_with_parent()))
-        self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        self.stdout.flush()
-
         stopping = False
 
         def stop(signum, frame):
             nonlocal stopping
             stopping = True
 
+        # Before the line below: whoever reads it may stop us at once.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        self.stdout.flush()
         code = 0
         while not stopping:
             if any(child.poll() is not None for child in children):

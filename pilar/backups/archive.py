@@ -49,6 +49,9 @@ SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
 MEDIA_PREFIX = "media/"
 KINDS = ("nightly", "manual", "pre-upgrade")
+# The task workers' heartbeats tell of processes alive now, not of the office's data: an archive
+# holds the table empty, so that a restored site does not take a dead worker for alive.
+LIVE_TABLES = ("backups_workerheartbeat",)
 NAME_RE = re.compile(r"^pilar-(nightly|manual|pre-upgrade)-(\d{8})-(\d{6})\.tar\.gz$")
 CHUNK = 1024 * 1024
 
@@ -258,6 +261,11 @@ def _snapshot_sqlite(settings_dict: dict, target: Path) -> tuple[dict, list]:
             # One step (pages=-1): the copy is read in one read transaction, a consistent
             # snapshot; writers go on meanwhile (WAL), and what they commit later is not in it.
             source.backup(copy)
+            present = set(sqlite_tables(copy))
+            for table in LIVE_TABLES:
+                if table in present:
+                    copy.execute(f'DELETE FROM "{table}"')  # noqa: S608 (a constant)
+            copy.commit()
             return sqlite_facts(copy)
         finally:
             copy.close()
@@ -275,9 +283,18 @@ def _snapshot_postgresql(settings_dict: dict, target: Path) -> tuple[dict, list]
             cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version_num')")
             snapshot, version = cursor.fetchone()
             counts, migrations = pg_facts(cursor)
+            live = [table for table in LIVE_TABLES if table in counts]
+            counts.update(dict.fromkeys(live, 0))
             tool = pg_tool("pg_dump", int(version))
             _run_tool(
-                [tool, "--format=custom", f"--snapshot={snapshot}", "--file", str(target)],
+                [
+                    tool,
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    *(f"--exclude-table-data={table}" for table in live),
+                    "--file",
+                    str(target),
+                ],
                 pg_env(settings_dict),
                 writing=target,
             )

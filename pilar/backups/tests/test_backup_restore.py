@@ -9,10 +9,11 @@ import threading
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.backups import archive
+from pilar.backups import archive, services
 
 
 def _writer(stop: threading.Event, written: list[int]) -> None:
@@ -34,6 +35,7 @@ def test_a_backup_under_concurrent_writes_restores_with_the_same_rows(
 ):
     for name in ("Ani", "Budi", "Citra"):
         make_person(name)
+    services.worker_beat("host:1", timezone.now())
     media = settings.MEDIA_ROOT
     (media / "photos").mkdir(parents=True)
     (media / "photos" / "ani.jpg").write_bytes(b"\xff\xd8 a photo " * 1000)
@@ -63,6 +65,8 @@ def test_a_backup_under_concurrent_writes_restores_with_the_same_rows(
     assert manifest["vendor"] == connection.vendor
     assert ["backups", "0001_backup_runs_and_worker_heartbeat"] in manifest["migrations"]
     assert manifest["media_files"] == 2
+    # A worker's heartbeat is of this site, now: not carried to the restored one.
+    assert manifest["row_counts"]["backups_workerheartbeat"] == 0
     assert set(manifest["sha256"]) == {
         archive.SQLITE_MEMBER if connection.vendor == "sqlite" else archive.PG_MEMBER,
         "media/photos/ani.jpg",

@@ -396,7 +396,7 @@ def create_backup(
         raise _disk_error(exc, folder) from exc
     out = os.fdopen(fd, "wb")
     part = Path(part)
-    db_part = part.with_suffix(".db")
+    db_part = part.with_suffix(".db.part")
     settings_dict = connections[using].settings_dict
     vendor = connections[using].vendor
     try:

@@ -64,6 +64,10 @@ def backup_download(request, name: str):
     found = next((f for f in archive.list_backups() if f.name == name), None)
     if not archive.NAME_RE.fullmatch(name) or found is None:
         raise Http404
+    try:
+        handle = open(found.path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        raise Http404 from None  # pruned since the listing
     audit_record(
         by=Actor.from_request(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
@@ -72,7 +76,7 @@ def backup_download(request, name: str):
         object_repr=name,
         note=_("backup archive downloaded (%(size)s bytes)") % {"size": found.size},
     )
-    return FileResponse(open(found.path, "rb"), as_attachment=True, filename=name)
+    return FileResponse(handle, as_attachment=True, filename=name)
 
 
 @never_cache

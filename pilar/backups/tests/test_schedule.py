@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import threading
 import zoneinfo
 
@@ -94,11 +95,21 @@ def test_retention_keeps_the_last_days_and_weeks_over_forty_archives(backup_sett
     (folder / "pilar-manual-20261001-100000.tar.gz").write_bytes(b"x")
     (folder / "pilar-pre-upgrade-20260901-100000.tar.gz").write_bytes(b"x")
     (folder / "notes.txt").write_text("not ours")
+    # Left by backups killed mid-way: one a day old, one still being written.
+    old = folder / ".pilar-nightly-20261203-010000.tar.gz.k1l2.part"
+    old.write_bytes(b"x")
+    os.utime(old, (at(3, 1).timestamp(), at(3, 1).timestamp()))
+    (folder / ".pilar-manual-20261204-125900.tar.gz.a1b2.db.part").write_bytes(b"x")
 
     with time_machine.travel(at(4, 13), tick=False):
         gone = services.prune_nightly()
+    assert old.name in gone
+    gone.remove(old.name)
 
-    left = sorted(p.name for p in folder.iterdir())
+    left = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert [p.name for p in folder.glob(".*")] == [
+        ".pilar-manual-20261204-125900.tar.gz.a1b2.db.part"
+    ]
     nightly = [n for n in left if n.startswith("pilar-nightly")]
     assert len(gone) == 40 - len(nightly)
     # The newest of the last 7 days (28 Nov - 4 Dec; on 4 Dec the one at 12.00) ...

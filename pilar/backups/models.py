@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BackupRun(models.Model):
@@ -14,14 +15,14 @@ class BackupRun(models.Model):
     `night` is set on nightly runs only and is unique: of several workers, one takes a night."""
 
     class Kind(models.TextChoices):
-        NIGHTLY = "nightly", _("nightly")
-        MANUAL = "manual", _("manual")
+        NIGHTLY = "nightly", pgettext_lazy("backup", "nightly")
+        MANUAL = "manual", pgettext_lazy("backup", "manual")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("waiting for the task worker")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("backup", "waiting for the task worker")
+        RUNNING = "running", pgettext_lazy("backup", "running")
+        DONE = "done", pgettext_lazy("backup", "done")
+        FAILED = "failed", pgettext_lazy("backup", "failed")
 
     WORKING = [Status.QUEUED, Status.RUNNING]
 

@@ -553,7 +553,11 @@ def read_archive(path: Path, *, extract_to: Path | None = None) -> dict:
             _("%(path)s has no Pilar manifest: it is not a Pilar backup, or it is cut short")
             % {"path": path}
         )
-    expected = manifest.get("sha256") or {}
+    if not _well_formed(manifest):
+        raise BackupError(
+            _("%(path)s has a manifest Pilar did not write: refused") % {"path": path}
+        )
+    expected = manifest["sha256"]
     if set(expected) != set(seen):
         missing = sorted(set(expected) - set(seen))
         raise BackupError(
@@ -567,6 +571,22 @@ def read_archive(path: Path, *, extract_to: Path | None = None) -> dict:
             % {"path": path, "names": ", ".join(bad[:5])}
         )
     return manifest
+
+
+def _well_formed(manifest: dict) -> bool:
+    def strings(values) -> bool:
+        return all(isinstance(v, str) for v in values)
+
+    sha, migrations, counts = (manifest.get(k) for k in ("sha256", "migrations", "row_counts"))
+    return (
+        isinstance(sha, dict)
+        and strings(sha.values())
+        and isinstance(migrations, list)
+        and all(isinstance(m, list) and len(m) == 2 and strings(m) for m in migrations)
+        and isinstance(counts, dict)
+        and all(isinstance(n, int) for n in counts.values())
+        and isinstance(manifest.get("vendor"), str)
+    )
 
 
 def known_migrations() -> set[tuple[str, str]]:

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from pilar.backups import archive
 
@@ -110,12 +111,40 @@ def test_an_archive_from_a_newer_version_is_refused(good, tmp_path):
     _restore_refused(future, "Pilar 9.0.0", "newer", "backups.0099_from_the_future")
 
 
+def test_an_archive_of_the_other_database_vendor_is_refused(good, tmp_path):
+    _remove_media()
+    ours = connection.vendor
+    theirs = "postgresql" if ours == "sqlite" else "sqlite"
+    other = _rewrite(good, tmp_path / "o.tar.gz", manifest=lambda m: m.update(vendor=theirs))
+    _restore_refused(other, f"holds a {theirs} database", f"this Pilar uses {ours}")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.update(sha256=["database.sqlite3"]),
+        lambda m: m.update(migrations=[["registry"]]),
+        lambda m: m.update(row_counts={"t": "many"}),
+    ],
+)
+def test_a_manifest_pilar_did_not_write_is_refused(good, tmp_path, edit):
+    _remove_media()
+    forged = tmp_path / "f.tar.gz"
+    with tarfile.open(good) as tar:
+        contents = {info.name: tar.extractfile(info).read() for info in tar}
+    manifest = json.loads(contents[archive.MANIFEST])
+    edit(manifest)
+    contents[archive.MANIFEST] = json.dumps(manifest).encode()
+    with tarfile.open(forged, "w:gz") as tar:
+        for name, body in contents.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    _restore_refused(forged, "manifest Pilar did not write")
+
+
 def test_an_archive_with_a_path_outside_is_refused(good, tmp_path):
     _remove_media()
-
-    def escape(manifest):
-        pass
-
     evil = tmp_path / "evil.tar.gz"
     with tarfile.open(evil, "w:gz") as tar:
         info = tarfile.TarInfo("media/../../escaped.txt")

@@ -64,6 +64,9 @@ def test_a_download_streams_the_archive_and_is_audited(client, actors, folder):
     assert response.streaming
     assert b"".join(response.streaming_content) == b"archive bytes" * 100
     assert f'filename="{NAME}"' in response["Content-Disposition"]
+    # Sent as the file it is: a browser must not unpack it on the way (Content-Encoding).
+    assert response["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in response.headers
     entry = AuditEntry.objects.get(object_type="backups.archive")
     assert entry.user == actors["admin"] and entry.object_repr == NAME
     assert entry.action == AuditEntry.Action.VIEW_PERSONAL

@@ -400,6 +400,8 @@ def create_backup(
     settings_dict = connections[using].settings_dict
     vendor = connections[using].vendor
     try:
+        # The copy holds every record: readable by Pilar's user alone from its first byte.
+        db_part.touch(mode=0o600, exist_ok=False)
         progress(_("copying the database"))
         if vendor == "sqlite":
             counts, migrations = _snapshot_sqlite(settings_dict, db_part)

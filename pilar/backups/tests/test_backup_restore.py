@@ -95,8 +95,9 @@ def test_a_backup_under_concurrent_writes_restores_with_the_same_rows(
 
 
 @pytest.mark.django_db
-def test_the_archive_holds_no_secret_key(tmp_path):
+def test_the_archive_is_private_and_holds_no_secret_key(tmp_path):
     result = archive.create_backup(output=tmp_path / "b.tar.gz")
+    assert result.path.stat().st_mode & 0o777 == 0o600  # every record: Pilar's user's alone
     with tarfile.open(result.path) as tar:
         names = tar.getnames()
     assert not [n for n in names if "secret" in n]

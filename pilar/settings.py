@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "pilar.trainings",
     "pilar.equipment",
     "pilar.dashboard",
+    "pilar.backups",
     "pilar.api",
     "pilar.core",
 ]
@@ -308,6 +309,22 @@ PILAR_JOB_STALE_SECONDS = env_int("PILAR_JOB_STALE_SECONDS", 300)
 # instead of streaming within the request; its files are kept a day in PILAR_EXPORT_DIR.
 PILAR_EXPORT_BACKGROUND_FROM = env_int("PILAR_EXPORT_BACKGROUND_FROM", 50_000)
 PILAR_EXPORT_DIR = Path(env_str("PILAR_EXPORT_DIR", str(DATA_DIR / "exports")))
+# Backups (docs/BACKUP.md): where archives go, the local hour of the nightly one the task worker
+# takes, how many nightly archives are kept (the newest of each of the last N days and of the
+# last N weeks), and where PostgreSQL's pg_dump/pg_restore live (empty: found by themselves).
+PILAR_BACKUP_DIR = Path(env_str("PILAR_BACKUP_DIR") or str(DATA_DIR / "backups"))
+PILAR_BACKUP_HOUR = env_int("PILAR_BACKUP_HOUR", 1)
+if not 0 <= PILAR_BACKUP_HOUR <= 23:
+    raise ImproperlyConfigured("PILAR_BACKUP_HOUR must be an hour from 0 to 23")
+PILAR_BACKUP_KEEP_DAILY = env_int("PILAR_BACKUP_KEEP_DAILY", 7)
+PILAR_BACKUP_KEEP_WEEKLY = env_int("PILAR_BACKUP_KEEP_WEEKLY", 4)
+if PILAR_BACKUP_KEEP_DAILY < 1 or PILAR_BACKUP_KEEP_WEEKLY < 0:
+    raise ImproperlyConfigured("PILAR_BACKUP_KEEP_DAILY must be 1 or more, *_WEEKLY 0 or more")
+PILAR_PG_BIN = env_str("PILAR_PG_BIN")
+# /healthz: the task worker writes a heartbeat every 30 seconds; older than this it is taken
+# for stopped (503). A last backup older than PILAR_BACKUP_WARN_HOURS is a warning (200).
+PILAR_WORKER_STALE_SECONDS = env_int("PILAR_WORKER_STALE_SECONDS", 120)
+PILAR_BACKUP_WARN_HOURS = env_int("PILAR_BACKUP_WARN_HOURS", 48)
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 

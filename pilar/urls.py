@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts import views as account_views
 from pilar.api.api import mount
 from pilar.audit import views as audit_views
+from pilar.backups.views import healthz
 from pilar.registry import views as registry_views
 from pilar.trainings import certificate_views
 
@@ -57,6 +58,8 @@ urlpatterns = [
     path("dashboard/", include("pilar.dashboard.urls")),
     path("c/", certificate_views.verify_form, name="certificate-verify-form"),
     path("c/<str:code>/", certificate_views.verify, name="certificate-verify"),
+    path("backups/", include("pilar.backups.urls")),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", mount().urls),
 ]

@@ -21,6 +21,7 @@ class Capability(enum.StrEnum):
     PEOPLE_FULL_NIK = "people.full_nik"
     HEADCOUNT_VIEW = "headcount.view"
     AUDIT_VIEW = "audit.view"
+    BACKUPS = "backups.manage"
     IMPORTS = "imports.run"
     CASEWORK_VIEW = "casework.view"
     HOUSEHOLDS_EDIT = "households.edit"
@@ -52,6 +53,8 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.PEOPLE_FULL_NIK: {Role.ADMIN, Role.OPERATOR, Role.FINANCE},
     Capability.HEADCOUNT_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.VIEWER},
     Capability.AUDIT_VIEW: {Role.ADMIN},
+    # A backup holds every record and upload: the administrator's alone.
+    Capability.BACKUPS: {Role.ADMIN},
     # Imports write people and duties in bulk: the roles that keep the registry.
     Capability.IMPORTS: {Role.ADMIN, Role.OPERATOR},
     # Casework: households, caseloads, activities and monthly reports. Viewers see aggregates

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from pilar.api.api import api
+from pilar.backups.tests import matrix as backups_matrix
 from pilar.casework.tests import matrix as casework_matrix
 from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
@@ -32,6 +33,7 @@ from pilar.trainings.tests import matrix as trainings_matrix
 from pilar.trainings.tests import matrix_certificates as certificates_matrix
 
 APP_MATRICES = [
+    backups_matrix,
     casework_matrix,
     dashboard_matrix,
     equipment_matrix,

@@ -1,4 +1,8 @@
-"""`pilar serve`: collect static files, migrate, and run gunicorn plus one task worker.
+"""`pilar serve`: collect static files, migrate, and run gunicorn plus one task worker
+(`pilar worker`: db_worker, its heartbeat and the nightly backup).
+
+Before migrating it refuses a database newer than the code, and backs up a database that
+already holds data when migrations are pending (docs/BACKUP.md, "Upgrading").
 
 SIGTERM or SIGINT stops both children and exits 0 once they have stopped.
 """
@@ -14,9 +18,13 @@ import sys
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext
 
+import pilar
+from pilar.backups.archive import BackupError, create_backup, unknown_migrations
 from pilar.lib.jobs import recover_all
 from pilar.lib.params import argument, parse_int
 from pilar.lib.procs import dying_with_parent
@@ -67,6 +75,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **options
     ):
+        self.backup_before_upgrade()
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         # Work whose worker vanished (the machine restarted) is marked so before the new
@@ -98,19 +107,19 @@ class Command(BaseCommand):
         # Both die with this process (SIGTERM, their graceful stop) when it is killed.
         children = [subprocess.Popen(web, env=env, preexec_fn=dying_with_parent())]
         if not no_worker:
-            worker = [sys.executable, "-m", "pilar.cli", "db_worker"]
+            worker = [sys.executable, "-m", "pilar.cli", "worker"]
             children.append(subprocess.Popen(worker, env=env, preexec_fn=dying_with_parent()))
-        self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        self.stdout.flush()
-
         stopping = False
 
         def stop(signum, frame):
             nonlocal stopping
             stopping = True
 
+        # Before the line below: whoever reads it may stop us at once.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        self.stdout.flush()
         code = 0
         while not stopping:
             if any(child.poll() is not None for child in children):
@@ -130,3 +139,42 @@ class Command(BaseCommand):
         if code:
             self.stderr.write("A server process stopped unexpectedly; Pilar has stopped.")
         sys.exit(code)
+
+    def backup_before_upgrade(self) -> None:
+        """Refuse a database that holds migrations this code does not know (a newer Pilar
+        wrote it); back up one that holds data before its pending migrations are applied."""
+        executor = MigrationExecutor(connection)
+        applied = executor.loader.applied_migrations
+        unknown = unknown_migrations(applied)
+        if unknown:
+            raise CommandError(
+                gettext(
+                    "The database was written by a newer Pilar: it holds %(n)s migrations this "
+                    "version (%(version)s) does not know (%(names)s). Install that newer version "
+                    "again, or restore a backup taken before the upgrade (docs/BACKUP.md); "
+                    "nothing was changed."
+                )
+                % {
+                    "n": len(unknown),
+                    "version": pilar.__version__,
+                    "names": ", ".join(unknown[:3]),
+                }
+            )
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending or not applied:
+            return  # up to date, or a new database: nothing to lose
+        self.stdout.write(
+            gettext("%(n)s migrations are pending: backing up the database first...")
+            % {"n": len(pending)}
+        )
+        self.stdout.flush()
+        try:
+            result = create_backup(kind="pre-upgrade")
+        except BackupError as exc:
+            raise CommandError(
+                gettext("The backup before the upgrade failed, so nothing was migrated: %(error)s")
+                % {"error": exc}
+            ) from exc
+        self.stdout.write(
+            gettext("Backup before the upgrade: %(path)s. Now migrating.") % {"path": result.path}
+        )

@@ -1,0 +1,786 @@
+"""Backup archives: writing one from the running database and uploads, checking one, and
+restoring one into an empty target (docs/BACKUP.md).
+
+An archive is a gzip-compressed tar file holding
+- `database.sqlite3` (SQLite: a copy made with SQLite's online backup API, consistent while the
+  server writes) or `database.pgdump` (PostgreSQL: `pg_dump --format=custom` of one snapshot);
+- `media/...`: the uploaded files (MEDIA_ROOT);
+- `manifest.json`, last: the Pilar version, the database vendor, the applied migrations and the
+  rows of every table (read in the same snapshot as the copy), when it was made, and the
+  SHA-256 of every other member.
+
+Nothing here uses this app's own models: `pilar serve` backs up before migrating, when those
+tables may not exist yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import errno
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import pilar
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SQLITE_MEMBER = "database.sqlite3"
+PG_MEMBER = "database.pgdump"
+MEDIA_PREFIX = "media/"
+KINDS = ("nightly", "manual", "pre-upgrade")
+# The task workers' heartbeats tell of processes alive now, not of the office's data: an archive
+# holds the table empty, so that a restored site does not take a dead worker for alive.
+LIVE_TABLES = ("backups_workerheartbeat",)
+NAME_RE = re.compile(r"^pilar-(nightly|manual|pre-upgrade)-(\d{8})-(\d{6})\.tar\.gz$")
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why and what to do."""
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(step: str) -> None:
+    pass
+
+
+def backup_dir() -> Path:
+    return Path(settings.PILAR_BACKUP_DIR)
+
+
+def archive_name(kind: str, when: datetime.datetime | None = None) -> str:
+    when = timezone.localtime(when or timezone.now())
+    return f"pilar-{kind}-{when:%Y%m%d-%H%M%S}.tar.gz"
+
+
+@dataclass
+class BackupFile:
+    name: str
+    kind: str
+    path: Path
+    size: int
+    taken_at: datetime.datetime
+
+    @property
+    def age(self) -> datetime.timedelta:
+        return timezone.now() - self.taken_at
+
+
+def list_backups(folder: Path | None = None) -> list[BackupFile]:
+    """The archives in the backup folder, newest first; other files there are not ours."""
+    folder = folder or backup_dir()
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    tz = timezone.get_current_timezone()
+    for entry in entries:
+        match = NAME_RE.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        taken = datetime.datetime.strptime(match[2] + match[3], "%Y%m%d%H%M%S")
+        found.append(
+            BackupFile(
+                name=entry.name,
+                kind=match[1],
+                path=Path(entry.path),
+                size=entry.stat().st_size,
+                taken_at=timezone.make_aware(taken, tz),
+            )
+        )
+    return sorted(found, key=lambda f: (f.taken_at, f.name), reverse=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    size: int
+    seconds: float
+    manifest: dict = field(repr=False)
+
+
+def _regexp(pattern, value) -> bool | None:
+    # As Django's SQLite backend defines it: CHECK constraints on our tables call REGEXP, and
+    # SQLite's integrity check evaluates them.
+    if pattern is None or value is None:
+        return None
+    return bool(re.search(pattern, str(value)))
+
+
+def open_sqlite(path: str | Path, **kwargs) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), **kwargs)
+    conn.create_function("REGEXP", 2, _regexp, deterministic=True)
+    return conn
+
+
+def sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+    )
+    return [row[0] for row in rows]
+
+
+def sqlite_facts(conn: sqlite3.Connection) -> tuple[dict[str, int], list[list[str]]]:
+    """Rows per table and the applied migrations of a SQLite database."""
+    tables = sqlite_tables(conn)
+    # Table names come from the database's own catalogue, not from a user.
+    query = 'SELECT count(*) FROM "{}"'
+    counts = {t: conn.execute(query.format(t)).fetchone()[0] for t in tables}
+    migrations = []
+    if "django_migrations" in tables:
+        rows = conn.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        migrations = [[app, name] for app, name in rows]
+    return counts, migrations
+
+
+def sqlite_integrity(conn: sqlite3.Connection) -> str:
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return "; ".join(str(row[0]) for row in rows[:5])
+
+
+def pg_env(settings_dict: dict) -> dict[str, str]:
+    """The environment pg_dump/pg_restore connect with (libpq's variables)."""
+    from django.db.backends.postgresql.client import DatabaseClient
+
+    _args, env = DatabaseClient.settings_to_cmd_args_env(settings_dict, [])
+    full = {**os.environ, **(env or {})}
+    for var, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER")):
+        if settings_dict.get(key):
+            full[var] = str(settings_dict[key])
+    full["PGDATABASE"] = settings_dict["NAME"]
+    return full
+
+
+def pg_tool(name: str, server_version: int | None = None) -> str:
+    """pg_dump or pg_restore: from PILAR_PG_BIN, else the one of the server's major version in
+    /usr/lib/postgresql (Debian keeps each version there), else the PATH, else the newest."""
+    if settings.PILAR_PG_BIN:
+        return str(Path(settings.PILAR_PG_BIN) / name)
+    if server_version:
+        same = Path(f"/usr/lib/postgresql/{server_version // 10000}/bin/{name}")
+        if same.exists():
+            return str(same)
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if versions:
+        return str(versions[-1])
+    raise BackupError(
+        _(
+            "%(tool)s was not found: install PostgreSQL's client programs, or set PILAR_PG_BIN "
+            "to the folder holding them"
+        )
+        % {"tool": name}
+    )
+
+
+def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = None) -> None:
+    """Run pg_dump or pg_restore; a failure is a BackupError with its own words. `writing`: the
+    file it writes, so that a refused write is told as such."""
+    try:
+        done = subprocess.run(args, env=env, capture_output=True, text=True)
+    except OSError as exc:
+        raise BackupError(
+            _("%(tool)s could not be started: %(error)s") % {"tool": args[0], "error": exc}
+        ) from exc
+    if done.returncode == 0:
+        return
+    error = done.stderr.strip()[-2000:]
+    if done.returncode < 0:
+        error = f"{error} (stopped by {signal.Signals(-done.returncode).name})".strip()
+    if writing is not None and (
+        done.returncode == -signal.SIGXFSZ or "could not write" in error or "No space left" in error
+    ):
+        raise _disk_error(OSError(errno.ENOSPC, error), writing.parent)
+    raise BackupError(
+        _("%(tool)s failed: %(error)s") % {"tool": Path(args[0]).name, "error": error}
+    )
+
+
+def _pg_connection(settings_dict: dict):
+    conn = connections["default"].__class__(settings_dict, "backup")
+    return conn.get_new_connection(conn.get_connection_params())
+
+
+def pg_facts(cursor) -> tuple[dict[str, int], list[list[str]]]:
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
+    tables = [row[0] for row in cursor.fetchall()]
+    query = 'SELECT count(*) FROM "{}"'  # table names from the catalogue, not from a user
+    counts = {}
+    for table in tables:
+        cursor.execute(query.format(table))
+        counts[table] = cursor.fetchone()[0]
+    migrations = []
+    if "django_migrations" in tables:
+        cursor.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        migrations = [[app, name] for app, name in cursor.fetchall()]
+    return counts, migrations
+
+
+def _snapshot_sqlite(settings_dict: dict, target: Path) -> tuple[dict, list]:
+    source = open_sqlite(settings_dict["NAME"], timeout=20)
+    try:
+        copy = open_sqlite(target)
+        try:
+            # One step (pages=-1): the copy is read in one read transaction, a consistent
+            # snapshot; writers go on meanwhile (WAL), and what they commit later is not in it.
+            source.backup(copy)
+            present = set(sqlite_tables(copy))
+            for table in LIVE_TABLES:
+                if table in present:
+                    copy.execute(f'DELETE FROM "{table}"')  # noqa: S608 (a constant)
+            copy.commit()
+            return sqlite_facts(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+
+
+def _snapshot_postgresql(settings_dict: dict, target: Path) -> tuple[dict, list]:
+    conn = _pg_connection(settings_dict)
+    try:
+        conn.autocommit = False
+        with conn.cursor() as cursor:
+            # The counts and the dump see the same snapshot: pg_dump joins this transaction's.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version_num')")
+            snapshot, version = cursor.fetchone()
+            counts, migrations = pg_facts(cursor)
+            live = [table for table in LIVE_TABLES if table in counts]
+            counts.update(dict.fromkeys(live, 0))
+            tool = pg_tool("pg_dump", int(version))
+            _run_tool(
+                [
+                    tool,
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    *(f"--exclude-table-data={table}" for table in live),
+                    "--file",
+                    str(target),
+                ],
+                pg_env(settings_dict),
+                writing=target,
+            )
+        conn.rollback()
+    finally:
+        conn.close()
+    return counts, migrations
+
+
+class _HashingReader(io.RawIOBase):
+    """Reads exactly `size` bytes of `raw`, hashing them (a file that shrank meanwhile fails)."""
+
+    def __init__(self, raw, size: int):
+        self.raw, self.left, self.digest = raw, size, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            return 0
+        data = self.raw.read(min(len(buffer), self.left))
+        if not data:
+            raise OSError(errno.EIO, "file shrank while being read")
+        self.left -= len(data)
+        self.digest.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> str:
+    with open(path, "rb") as raw:
+        stat = os.fstat(raw.fileno())
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
+        reader = _HashingReader(raw, stat.st_size)
+        tar.addfile(info, io.BufferedReader(reader, CHUNK))
+        return reader.digest.hexdigest()
+
+
+def _media_files(root: Path) -> Iterator[tuple[Path, str]]:
+    if not root.is_dir():
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            yield path, MEDIA_PREFIX + path.relative_to(root).as_posix()
+
+
+def _disk_error(exc: OSError, folder: Path) -> BackupError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return BackupError(
+            _(
+                "the backup does not fit: no space left for it in %(folder)s (%(error)s). Free "
+                "some space or choose another folder with --output or PILAR_BACKUP_DIR; nothing "
+                "was left behind"
+            )
+            % {"folder": folder, "error": exc.strerror or exc}
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return BackupError(
+            _(
+                "cannot write into %(folder)s (%(error)s): choose a folder Pilar may write to "
+                "with --output or PILAR_BACKUP_DIR"
+            )
+            % {"folder": folder, "error": exc.strerror or exc}
+        )
+    return BackupError(_("the backup failed: %(error)s") % {"error": exc})
+
+
+def create_backup(
+    *,
+    kind: str = "manual",
+    output: Path | None = None,
+    using: str = "default",
+    progress: Progress = _quiet,
+) -> BackupResult:
+    """Write an archive of the database `using` and MEDIA_ROOT to `output` (default: a new name
+    in the backup folder). It is written to a hidden temporary file beside it and renamed only
+    when complete: a failure (full disk, no permission) leaves nothing behind."""
+    started = time.monotonic()
+    now = timezone.now()
+    if output is None:
+        output = backup_dir() / archive_name(kind, now)
+    output = Path(output).absolute()
+    folder = output.parent
+    if output.exists():
+        raise BackupError(
+            _("%(path)s exists already: choose another name, an archive is never overwritten")
+            % {"path": output}
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, part = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".part")
+    except OSError as exc:
+        raise _disk_error(exc, folder) from exc
+    out = os.fdopen(fd, "wb")
+    part = Path(part)
+    db_part = part.with_suffix(".db.part")
+    settings_dict = connections[using].settings_dict
+    vendor = connections[using].vendor
+    try:
+        # The copy holds every record: readable by Pilar's user alone from its first byte.
+        db_part.touch(mode=0o600, exist_ok=False)
+        progress(_("copying the database"))
+        if vendor == "sqlite":
+            counts, migrations = _snapshot_sqlite(settings_dict, db_part)
+            member = SQLITE_MEMBER
+        elif vendor == "postgresql":
+            counts, migrations = _snapshot_postgresql(settings_dict, db_part)
+            member = PG_MEMBER
+        else:
+            raise BackupError(_("backups of %(vendor)s are not supported") % {"vendor": vendor})
+        checksums = {}
+        with out as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            checksums[member] = _add_file(tar, db_part, member)
+            db_part.unlink()
+            progress(_("copying the uploaded files"))
+            media = 0
+            for path, name in _media_files(Path(settings.MEDIA_ROOT)):
+                try:
+                    checksums[name] = _add_file(tar, path, name)
+                except FileNotFoundError:
+                    continue  # deleted since the listing: not part of the backup
+                media += 1
+                if media % 100 == 0:
+                    progress(_("copying the uploaded files: %(n)s") % {"n": media})
+            manifest = {
+                "format": FORMAT,
+                "pilar_version": pilar.__version__,
+                "vendor": vendor,
+                "created_at": now.isoformat(),
+                "kind": kind,
+                "migrations": migrations,
+                "row_counts": counts,
+                "media_files": media,
+                "sha256": checksums,
+            }
+            data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
+            tar.addfile(info, io.BytesIO(data))
+            tar.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(part, 0o600)
+        os.replace(part, output)
+        _fsync_dir(folder)
+    except BaseException as exc:
+        out.close()
+        for leftover in (part, db_part):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            # SQLite names a full disk "database or disk is full", a refused write (a file
+            # size limit) "disk I/O error": either way the copy could not be written there.
+            raise BackupError(
+                _(
+                    "the copy of the database could not be written into %(folder)s (%(error)s): "
+                    "check the free space there, or choose another folder with --output or "
+                    "PILAR_BACKUP_DIR; nothing was left behind"
+                )
+                % {"folder": folder, "error": exc}
+            ) from exc
+        if isinstance(exc, OSError):
+            raise _disk_error(exc, folder) from exc
+        raise
+    return BackupResult(
+        path=output,
+        size=output.stat().st_size,
+        seconds=time.monotonic() - started,
+        manifest=manifest,
+    )
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking and restoring
+
+
+def _unreadable(path: Path, exc: BaseException) -> BackupError:
+    return BackupError(
+        _(
+            "%(path)s is not a readable Pilar backup: it is damaged or cut short (%(error)s). "
+            "Take another copy of the archive"
+        )
+        % {"path": path, "error": exc or type(exc).__name__}
+    )
+
+
+def _safe_member(info: tarfile.TarInfo) -> bool:
+    name = info.name
+    parts = name.split("/")
+    return (
+        info.isfile()
+        and not name.startswith("/")
+        and ".." not in parts
+        and "" not in parts
+        and (name in (MANIFEST, SQLITE_MEMBER, PG_MEMBER) or name.startswith(MEDIA_PREFIX))
+    )
+
+
+def read_archive(path: Path, *, extract_to: Path | None = None) -> dict:
+    """Read the whole archive: every member's checksum against the manifest; each member
+    written under `extract_to` when given. Returns the manifest. Raises BackupError when the
+    archive is damaged, cut short, or not one of ours."""
+    path = Path(path)
+    seen: dict[str, str] = {}
+    manifest = None
+    try:
+        with tarfile.open(path, mode="r:gz") as tar:
+            for info in tar:
+                if not _safe_member(info):
+                    raise BackupError(
+                        _("%(path)s holds %(name)r, which a Pilar backup never holds: refused")
+                        % {"path": path, "name": info.name}
+                    )
+                source = tar.extractfile(info)
+                digest = hashlib.sha256()
+                chunks = []
+                with contextlib.ExitStack() as stack:
+                    out = None
+                    if extract_to is not None and info.name != MANIFEST:
+                        target = extract_to / info.name
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        out = stack.enter_context(open(target, "xb"))
+                    while chunk := source.read(CHUNK):
+                        digest.update(chunk)
+                        if out is not None:
+                            out.write(chunk)
+                        elif info.name == MANIFEST:
+                            chunks.append(chunk)
+                if info.name == MANIFEST:
+                    manifest = json.loads(b"".join(chunks))
+                else:
+                    seen[info.name] = digest.hexdigest()
+    except BackupError:
+        raise
+    except FileNotFoundError as exc:
+        raise BackupError(_("%(path)s does not exist") % {"path": path}) from exc
+    except IsADirectoryError as exc:
+        raise BackupError(_("%(path)s is a folder, not a backup archive") % {"path": path}) from exc
+    except PermissionError as exc:
+        raise BackupError(_("%(path)s cannot be read: permission denied") % {"path": path}) from exc
+    except (tarfile.TarError, EOFError, zlib.error, ValueError, OSError) as exc:
+        raise _unreadable(path, exc) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(
+            _("%(path)s has no Pilar manifest: it is not a Pilar backup, or it is cut short")
+            % {"path": path}
+        )
+    if not _well_formed(manifest):
+        raise BackupError(
+            _("%(path)s has a manifest Pilar did not write: refused") % {"path": path}
+        )
+    expected = manifest["sha256"]
+    if set(expected) != set(seen):
+        missing = sorted(set(expected) - set(seen))
+        raise BackupError(
+            _("%(path)s is incomplete: %(names)s missing")
+            % {"path": path, "names": ", ".join(missing[:5]) or _("extra files")}
+        )
+    bad = sorted(name for name, digest in seen.items() if expected[name] != digest)
+    if bad:
+        raise BackupError(
+            _("%(path)s is damaged: the checksum of %(names)s does not match its manifest")
+            % {"path": path, "names": ", ".join(bad[:5])}
+        )
+    return manifest
+
+
+def _well_formed(manifest: dict) -> bool:
+    def strings(values) -> bool:
+        return all(isinstance(v, str) for v in values)
+
+    sha, migrations, counts = (manifest.get(k) for k in ("sha256", "migrations", "row_counts"))
+    return (
+        isinstance(sha, dict)
+        and strings(sha.values())
+        and isinstance(migrations, list)
+        and all(isinstance(m, list) and len(m) == 2 and strings(m) for m in migrations)
+        and isinstance(counts, dict)
+        and all(isinstance(n, int) for n in counts.values())
+        and isinstance(manifest.get("vendor"), str)
+    )
+
+
+def known_migrations() -> set[tuple[str, str]]:
+    """Every migration this code holds, and every one its squashed migrations replace."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    known = set(loader.disk_migrations)
+    for migration in loader.disk_migrations.values():
+        known.update(tuple(key) for key in migration.replaces)
+    return known
+
+
+def unknown_migrations(applied) -> list[str]:
+    known = known_migrations()
+    return [f"{app}.{name}" for app, name in applied if (app, name) not in known]
+
+
+def check_manifest(path: Path, manifest: dict, vendor: str) -> None:
+    unknown = unknown_migrations(manifest.get("migrations", []))
+    if unknown:
+        raise BackupError(
+            _(
+                "%(path)s comes from Pilar %(theirs)s, newer than this Pilar %(ours)s: it holds "
+                "%(n)s migrations this version does not know (%(names)s). Install Pilar "
+                "%(theirs)s or newer to restore it"
+            )
+            % {
+                "path": path,
+                "theirs": manifest.get("pilar_version", "?"),
+                "ours": pilar.__version__,
+                "n": len(unknown),
+                "names": ", ".join(unknown[:3]),
+            }
+        )
+    if manifest.get("vendor") != vendor:
+        raise BackupError(
+            _(
+                "%(path)s holds a %(theirs)s database; this Pilar uses %(ours)s. Restore it "
+                "where DATABASE_URL names a %(theirs)s database"
+            )
+            % {"path": path, "theirs": manifest.get("vendor"), "ours": vendor}
+        )
+
+
+@dataclass
+class RestoreResult:
+    manifest: dict
+    counts: dict[str, int]
+    mismatches: list[str]
+    integrity: str
+    media_files: int
+
+
+def _media_is_empty(root: Path) -> bool:
+    return not root.exists() or (root.is_dir() and not any(root.iterdir()))
+
+
+def check_target_empty(settings_dict: dict, vendor: str, media_root: Path) -> None:
+    """Refuse a restore over anything: the database must hold no table, MEDIA_ROOT no file."""
+    full = []
+    if vendor == "sqlite":
+        db = Path(settings_dict["NAME"])
+        if db.exists() and db.stat().st_size > 0:
+            conn = open_sqlite(db)
+            try:
+                tables = sqlite_tables(conn)
+            except sqlite3.DatabaseError:
+                tables = ["?"]
+            finally:
+                conn.close()
+            if tables:
+                full.append(
+                    _("the database %(db)s holds %(n)s tables") % {"db": db, "n": len(tables)}
+                )
+    else:
+        conn = _pg_connection(settings_dict)
+        try:
+            with conn.cursor() as cursor:
+                counts, _migrations = pg_facts(cursor)
+        finally:
+            conn.close()
+        if counts:
+            full.append(
+                _("the database %(db)s holds %(n)s tables")
+                % {"db": settings_dict["NAME"], "n": len(counts)}
+            )
+    if not _media_is_empty(media_root):
+        full.append(_("the uploads folder %(folder)s is not empty") % {"folder": media_root})
+    if full:
+        raise BackupError(
+            _(
+                "a backup is restored only into an empty place, and %(what)s. Point "
+                "PILAR_DATA_DIR (or DATABASE_URL) at a new, empty one"
+            )
+            % {"what": _(" and ").join(full)}
+        )
+
+
+def restore_archive(
+    path: Path, *, using: str = "default", media_root: Path | None = None
+) -> RestoreResult:
+    """Check the archive, then restore it into the empty database `using` and the empty
+    `media_root`. Everything is first written beside its place and moved in at the end (the
+    PostgreSQL dump in one transaction): a failure leaves the target as it was."""
+    path = Path(path)
+    media_root = Path(media_root or settings.MEDIA_ROOT)
+    connection = connections[using]
+    settings_dict, vendor = connection.settings_dict, connection.vendor
+    manifest = read_archive(path)
+    check_manifest(path, manifest, vendor)
+    connections.close_all()
+    check_target_empty(settings_dict, vendor, media_root)
+
+    media_root.parent.mkdir(parents=True, exist_ok=True)
+    if vendor == "sqlite":
+        db_path = Path(settings_dict["NAME"])
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=db_path.parent, prefix=".pilar-restore-"))
+    else:
+        staging = Path(tempfile.mkdtemp(dir=media_root.parent, prefix=".pilar-restore-"))
+    media_placed = False
+    try:
+        read_archive(path, extract_to=staging)  # checked again as it is written
+        staged_media = staging / MEDIA_PREFIX.rstrip("/")
+        if vendor == "sqlite":
+            copy = open_sqlite(staging / SQLITE_MEMBER)
+            try:
+                integrity = sqlite_integrity(copy)
+                counts, _migrations = sqlite_facts(copy)
+            finally:
+                copy.close()
+            if integrity != "ok":
+                raise BackupError(
+                    _("the database in %(path)s fails its integrity check: %(result)s")
+                    % {"path": path, "result": integrity}
+                )
+        if staged_media.exists():
+            if media_root.exists():
+                media_root.rmdir()  # empty, checked above
+            os.replace(staged_media, media_root)
+            media_placed = True
+        if vendor == "sqlite":
+            for suffix in ("-wal", "-shm"):
+                Path(str(db_path) + suffix).unlink(missing_ok=True)
+            os.replace(staging / SQLITE_MEMBER, db_path)
+        else:
+            tool = pg_tool("pg_restore", _pg_server_version(settings_dict))
+            _run_tool(
+                [
+                    tool,
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--dbname",
+                    settings_dict["NAME"],
+                    str(staging / PG_MEMBER),
+                ],
+                pg_env(settings_dict),
+            )
+            conn = _pg_connection(settings_dict)
+            try:
+                with conn.cursor() as cursor:
+                    counts, _migrations = pg_facts(cursor)
+                    integrity = _("restored in one transaction")
+            finally:
+                conn.close()
+    except BaseException:
+        if media_placed:
+            shutil.rmtree(media_root, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    expected = manifest.get("row_counts", {})
+    mismatches = [
+        f"{table}: {expected.get(table)} → {counts.get(table)}"
+        for table in sorted(set(expected) | set(counts))
+        if expected.get(table) != counts.get(table)
+    ]
+    return RestoreResult(
+        manifest=manifest,
+        counts=counts,
+        mismatches=mismatches,
+        integrity=integrity,
+        media_files=manifest.get("media_files", 0),
+    )
+
+
+def _pg_server_version(settings_dict: dict) -> int:
+    conn = _pg_connection(settings_dict)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT current_setting('server_version_num')")
+            return int(cursor.fetchone()[0])
+    finally:
+        conn.close()

@@ -77,8 +77,8 @@ def test_a_backup_under_concurrent_writes_restores_with_the_same_rows(
     done = target.pilar("restore", str(result.path))
     assert done.returncode == 0, done.stderr
     if connection.vendor == "sqlite":
-        assert "Integrity check: ok" in done.stdout
-    assert "Row counts: all as in the manifest." in done.stdout
+        assert "Pemeriksaan keutuhan: ok" in done.stdout  # the office's language
+    assert "Jumlah baris: semua sesuai manifes." in done.stdout
     counts, migrations = target.facts()
     assert counts == manifest["row_counts"]
     assert migrations == manifest["migrations"]
@@ -90,8 +90,8 @@ def test_a_backup_under_concurrent_writes_restores_with_the_same_rows(
 
     again = target.pilar("restore", str(result.path))
     assert again.returncode == 1
-    assert "only into an empty place" in again.stderr
-    assert "tables" in again.stderr and "uploads folder" in again.stderr
+    assert "hanya dipulihkan ke tempat yang kosong" in again.stderr
+    assert "tabel" in again.stderr and "folder unggahan" in again.stderr
 
 
 @pytest.mark.django_db

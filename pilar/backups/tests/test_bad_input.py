@@ -18,8 +18,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from pilar.backups import archive
+from pilar.tests_support import english_messages
 
 pytestmark = pytest.mark.django_db
+# The refusals are read in English; the Indonesian catalog is checked on its own.
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture

@@ -14,6 +14,10 @@ from django.db import connection
 from pilar.backups import archive, services
 from pilar.backups.management.commands.worker import worker_tick
 from pilar.backups.models import BackupRun, WorkerHeartbeat
+from pilar.tests_support import english_messages
+
+# The messages are read in English; the Indonesian catalog is checked on its own.
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 

@@ -60,10 +60,11 @@ def test_serve_backs_up_before_migrating_and_refuses_a_newer_database(tmp_path: 
             proc.kill()
             proc.wait()
     out = "".join(lines)
-    assert "1 migrations are pending: backing up the database first" in out
+    # The command speaks the office's language (Indonesian).
+    assert "1 migrasi menunggu: mencadangkan basis data lebih dulu" in out
     archives = list((tmp_path / "backups").glob("pilar-pre-upgrade-*.tar.gz"))
     assert len(archives) == 1
-    assert f"Backup before the upgrade: {archives[0]}" in out
+    assert f"Cadangan sebelum pembaruan: {archives[0]}" in out
     with tarfile.open(archives[0]) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     # The archive holds the database as it was before the migration.
@@ -80,7 +81,7 @@ def test_serve_backs_up_before_migrating_and_refuses_a_newer_database(tmp_path: 
         )
     refused = pilar(env, "serve", "--port", str(free_port()), "--no-worker")
     assert refused.returncode == 1
-    assert "written by a newer Pilar" in refused.stderr
+    assert "ditulis oleh Pilar yang lebih baru" in refused.stderr
     assert "registry.0999_from_a_newer_pilar" in refused.stderr
     assert "Pilar is serving" not in refused.stdout
     assert len(list((tmp_path / "backups").iterdir())) == 1

@@ -11,9 +11,11 @@ from django.urls import reverse
 from pilar.audit.models import AuditEntry
 from pilar.backups import archive
 from pilar.backups.models import BackupRun
-from pilar.tests_support import login, run_task_worker
+from pilar.tests_support import english_messages, login, run_task_worker
 
 pytestmark = pytest.mark.django_db
+# The pages and messages are read in English; the Indonesian catalog is checked on its own.
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 NAME = "pilar-manual-20261205-101500.tar.gz"
 
@@ -53,7 +55,7 @@ def test_the_admin_sees_the_last_backup_and_the_list(client, actors, folder):
     page = response.content.decode()
     assert NAME in page and "pilar-nightly-20261204-010000.tar.gz" in page
     assert "notes.txt" not in page
-    assert "1,3\xa0KB" in page  # the last one's size
+    assert "1.3\xa0KB" in page  # the last one's size
     assert page.index(NAME) < page.index("pilar-nightly-20261204-010000.tar.gz")
 
 

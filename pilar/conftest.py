@@ -43,6 +43,15 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def office(db):
+    """The office record (docs/OFFICE.md), as every reader gets it: a test changes a field and
+    saves it (`office.head_name = ...; office.save()`)."""
+    from pilar.offices import current
+
+    return current()
+
+
+@pytest.fixture
 def reference(db):
     ensure_reference_data()
 

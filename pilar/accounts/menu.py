@@ -142,6 +142,8 @@ def _links(user, can: dict[str, bool], roles: set[str]) -> list[tuple[str, str, 
         add("my-data", _("My data"), "registry:person-detail", user.person_id)
     if can["audit_view"]:
         add("audit", _("Audit log"), "audit-list")
+    if can["office_edit"]:
+        add("office", _("Office settings"), "office-settings")
     if user.is_staff:
         add("settings", _("Settings"), "admin:index")
     return links

@@ -301,7 +301,7 @@ def _page_figures(office):
 @pytest.mark.parametrize("prorate", [False, True])
 @pytest.mark.parametrize("cash", [False, True])
 def test_office_figures_match_the_python_pass(
-    client, actors, paid, make_person, make_assignment, make_user, settings, prorate, cash
+    client, actors, paid, make_person, make_assignment, make_user, office, prorate, cash
 ):
     """The page counts outstanding months in SQL; they equal the month-by-month Python pass
     (`entitlements`), also for duties that start or end within a month, two duties of a kind in
@@ -311,7 +311,8 @@ def test_office_figures_match_the_python_pass(
     from pilar.registry.models import Assignment
     from pilar.stipends.arrears import office_arrears
 
-    settings.PILAR_STIPEND_PRORATE, settings.PILAR_STIPEND_CASH_ALLOWED = prorate, cash
+    office.stipend_prorate, office.stipend_cash_allowed = prorate, cash
+    office.save()
     late = make_person("Masuk Tengah Bulan", kelurahan="13.75.02.1001")
     make_assignment(late, "PSM", "13.75.02.1001", start=D(2024, 3, 17))
     moved = make_person("Pindah Tugas", kelurahan="13.75.01.1002")

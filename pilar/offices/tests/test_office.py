@@ -80,3 +80,36 @@ def test_read_once_per_request(client, actors, django_assert_num_queries):
         client.get("/pillars/")
     offices = [q for q in queries.captured_queries if '"offices_office"' in q["sql"]]
     assert len(offices) == 1
+
+
+def test_the_logo_is_drawn_on_letterheads_and_a_lost_file_prints_without(office, tmp_path):
+    import io
+    import subprocess
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from pilar.audit.services import Actor
+    from pilar.lib.pdf import Document
+    from pilar.offices.copies import office_copy
+    from pilar.offices.services import office_update
+
+    def images(letterhead) -> int:
+        doc = Document(title="Surat", office=letterhead)
+        doc.paragraph("Isi surat.")
+        path = tmp_path / "surat.pdf"
+        path.write_bytes(doc.finish())
+        out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True)
+        return len(out.stdout.decode().splitlines()) - 2  # two header lines
+
+    assert images(office_copy().letterhead()) == 0
+    picture = io.BytesIO()
+    Image.new("RGBA", (300, 200), (20, 90, 160, 255)).save(picture, "PNG")
+    office_update(
+        by=Actor.system(), office=office, data={"logo": ContentFile(picture.getvalue(), "l.png")}
+    )
+    copy = office_copy()
+    assert copy.logo.startswith("office/")
+    assert images(copy.letterhead()) >= 1
+    office.logo.storage.delete(copy.logo)
+    assert images(copy.letterhead()) == 0

@@ -10,34 +10,12 @@ from PIL import Image
 from pilar.audit.models import AuditEntry
 from pilar.offices import current
 from pilar.offices.forms import LOGO_MAX_BYTES
-from pilar.offices.models import Office
 from pilar.offices.services import EDITABLE
+from pilar.offices.tests.support import form_data
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
 URL = "/office/"
-
-
-def form_data(office: Office, **changes) -> dict:
-    """The form as the page fills it for `office`, with `changes` typed over it."""
-    data = {}
-    for name in EDITABLE:
-        if name == "logo":
-            continue
-        value = getattr(office, name)
-        if name == "area":
-            value = office.area_id or ""
-        if isinstance(value, bool):
-            if not value:
-                continue
-            value = "on"
-        data[name] = value
-    for name, value in changes.items():
-        if value is False:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return data
 
 
 def png(size=(120, 80), color=(200, 30, 30), fmt="PNG") -> bytes:

@@ -110,3 +110,24 @@ def test_long_names_wrap_between_words_without_overlap(rates, banked, by, signer
                 if middle is None or (x1 <= middle if n == 0 else x0 >= middle)
             ]
             assert name in " ".join(side)
+
+
+def test_a_batch_prints_the_office_as_it_was_approved(rates, banked, by, signers, tmp_path):
+    """The payment list and receipts keep the letterhead and signers of the day the batch was
+    approved (docs/OFFICE.md); a batch approved before the office was a record (no copy)
+    prints the office as it is now."""
+    from pilar.stipends.models import StipendBatch
+
+    batch = approved(by, banked["a1"])
+    signers.name, signers.city = "Dinas Sosial P3A Kota Bukittinggi", "Kota Bukittinggi"
+    signers.head_name, signers.treasurer_name = "Drs. Kepala Baru", "Bendahara Baru, S.E."
+    signers.save()
+    for pdf in (nominatif_pdf(batch), receipts_pdf(batch)):
+        text = " ".join(layout_lines(pdf, tmp_path))
+        assert TREASURER in text and "DINAS SOSIAL KOTA BUKITTINGGI" in text.upper()
+        assert "Baru" not in text and "P3A" not in text
+    assert HEAD in " ".join(layout_lines(nominatif_pdf(batch), tmp_path))
+    StipendBatch.objects.filter(pk=batch.pk).update(office_copy=None)
+    batch.refresh_from_db()
+    text = " ".join(layout_lines(nominatif_pdf(batch), tmp_path))
+    assert "Drs. Kepala Baru" in text and "Bendahara Baru, S.E." in text and "P3A" in text

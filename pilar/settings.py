@@ -278,9 +278,9 @@ PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 
 # The office (docs/OFFICE.md). Everything from here to PILAR_PUBLIC_URL only SEEDS the office
-# record the first time Pilar needs it; from then on the record rules, and an administrator
-# changes it on the page "Office settings" (/office/), audited. Changing these variables later
-# changes nothing.
+# record on first start (the first migrate, or the first use of an emptied database); from
+# then on the record rules, and an administrator changes it on the page "Office settings"
+# (/office/), audited. Changing these variables later changes nothing.
 # The area the office serves: the Kemendagri code of its kota/kabupaten or province (13.75 is
 # Kota Bukittinggi). When the area tree does not hold it yet, the office starts without one.
 PILAR_OFFICE_AREA = env_str("PILAR_OFFICE_AREA", "13.75")

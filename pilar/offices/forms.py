@@ -21,7 +21,7 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_SIDE = 600
 
 GROUPS = [
-    (gettext_lazy("The office"), ["area", "name", "address", "city", "logo"]),
+    (gettext_lazy("The office"), ["area", "name", "address", "city", "logo", "remove_logo"]),
     (gettext_lazy("Head of office"), ["head_title", "head_name", "head_nip"]),
     (gettext_lazy("Treasurer"), ["treasurer_title", "treasurer_name", "treasurer_nip"]),
     (gettext_lazy("Certificate signer"), ["signer_name", "signer_title", "signer_nip"]),
@@ -78,14 +78,14 @@ class LogoField(forms.FileField):
 
 class OfficeForm(forms.ModelForm):
     logo = LogoField(
-        label=gettext_lazy("logo"),
+        label=gettext_lazy("Logo"),
         required=False,
         help_text=Office._meta.get_field("logo").help_text,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
-
+    remove_logo = forms.BooleanField(label=gettext_lazy("Take the logo off"), required=False)
     public_url = forms.URLField(
-        label=Office._meta.get_field("public_url").verbose_name,
+        label=gettext_lazy("Public address"),
         max_length=200,
         assume_scheme="https",
         help_text=Office._meta.get_field("public_url").help_text,
@@ -104,10 +104,20 @@ class OfficeForm(forms.ModelForm):
         self.fields["report_due_day"].widget.attrs.update(min=1, max=28)
         for name in ("head_nip", "treasurer_nip", "signer_nip"):
             self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        if self.instance.logo:
+            self.fields["logo"].help_text = _(
+                "Letterheads now carry %(file)s. Choose a file to replace it (PNG or JPEG, at "
+                "most 2 MB)."
+            ) % {"file": self.instance.logo.name}
+        else:
+            del self.fields["remove_logo"]
 
     @property
     def groups(self):
-        return [(title, [self[name] for name in names]) for title, names in GROUPS]
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in GROUPS
+        ]
 
     def clean_public_url(self) -> str:
         url = self.cleaned_data["public_url"].strip().rstrip("/")
@@ -125,9 +135,6 @@ class OfficeForm(forms.ModelForm):
         """The cleaned values for `office_update`: a logo only when a new one was sent (False
         when it was taken off)."""
         data = {name: self.cleaned_data[name] for name in EDITABLE}
-        logo = data["logo"]
-        if logo is False:
-            data["logo"] = False
-        elif not isinstance(logo, ContentFile | UploadedFile):
-            data["logo"] = None
+        if not isinstance(data["logo"], ContentFile | UploadedFile):
+            data["logo"] = False if self.cleaned_data.get("remove_logo") else None
         return data

@@ -18,7 +18,17 @@ TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
 MENUS = {
     "admin": (
         ["/pillars/", "/reports/", "/stipends/"],
-        OFFICE + ["/caseload/", *WORK, "/reports/", *TOPICS, "/imports/", "/audit/", "/admin/"],
+        OFFICE
+        + [
+            "/caseload/",
+            *WORK,
+            "/reports/",
+            *TOPICS,
+            "/imports/",
+            "/audit/",
+            "/office/",
+            "/admin/",
+        ],
     ),
     "operator": (
         ["/pillars/", "/reports/", "/stipends/"],

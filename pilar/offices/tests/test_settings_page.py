@@ -181,10 +181,10 @@ def test_a_logo_is_kept_as_a_small_png_and_the_old_one_stays(client, actors, off
     office.refresh_from_db()
     assert office.logo.name != first
     assert office.logo.storage.exists(first)
-    # Saving without a file keeps the logo; "Clear" takes it off.
+    # Saving without a file keeps the logo; "Take the logo off" does.
     client.post(URL, form_data(office))
     office.refresh_from_db()
     assert office.logo
-    client.post(URL, {**form_data(office), "logo-clear": "on"})
+    client.post(URL, {**form_data(office), "remove_logo": "on"})
     office.refresh_from_db()
     assert not office.logo

@@ -132,9 +132,14 @@ class OfficeForm(forms.ModelForm):
         return url
 
     def changes(self) -> dict:
-        """The cleaned values for `office_update`: a logo only when a new one was sent (False
-        when it was taken off)."""
-        data = {name: self.cleaned_data[name] for name in EDITABLE}
-        if not isinstance(data["logo"], ContentFile | UploadedFile):
-            data["logo"] = False if self.cleaned_data.get("remove_logo") else None
+        """The fields the administrator changed on the page, for `office_update`: two
+        administrators saving at once each write what they changed, not the other's fields as
+        they were when the page opened. The logo only when a new one was sent (False when it
+        is taken off)."""
+        data = {name: self.cleaned_data[name] for name in EDITABLE if name in self.changed_data}
+        if not isinstance(data.pop("logo", None), ContentFile | UploadedFile):
+            if self.cleaned_data.get("remove_logo"):
+                data["logo"] = False
+        else:
+            data["logo"] = self.cleaned_data["logo"]
         return data

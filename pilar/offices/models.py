@@ -114,7 +114,11 @@ class Office(models.Model):
         constraints = [
             # One office per area, and at most one not yet tied to an area (an installation
             # started before its area tree was loaded): two first requests cannot seed two.
-            models.UniqueConstraint(Coalesce("area", 0), name="office_one_per_area"),
+            models.UniqueConstraint(
+                Coalesce("area", 0),
+                name="office_one_per_area",
+                violation_error_message=_("Another office already serves this area."),
+            ),
             models.CheckConstraint(
                 condition=Q(report_due_day__gte=1, report_due_day__lte=28),
                 name="office_report_due_day_1_28",

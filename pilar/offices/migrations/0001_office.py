@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'office',
                 'verbose_name_plural': 'offices',
-                'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('area', 0), name='office_one_per_area'), models.CheckConstraint(condition=models.Q(('report_due_day__gte', 1), ('report_due_day__lte', 28)), name='office_report_due_day_1_28')],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('area', 0), name='office_one_per_area', violation_error_message='Another office already serves this area.'), models.CheckConstraint(condition=models.Q(('report_due_day__gte', 1), ('report_due_day__lte', 28)), name='office_report_due_day_1_28')],
             },
         ),
     ]

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "pilar.accounts",
     "pilar.audit",
     "pilar.regions",
+    "pilar.offices",
     "pilar.registry",
     "pilar.imports",
     "pilar.kube",
@@ -164,6 +165,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pilar.offices.services.OfficeMiddleware",
     "pilar.accounts.middleware.SessionIdleMiddleware",
     "pilar.accounts.middleware.UserLanguageMiddleware",
     "pilar.core.middleware.RefuseNulMiddleware",
@@ -328,9 +330,18 @@ PILAR_BACKUP_WARN_HOURS = env_int("PILAR_BACKUP_WARN_HOURS", 48)
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
 
-# Casework: the largest photo accepted from a phone, and the day of the next month by which
-# a monthly report is due (after it, a missing report shows as late).
+# Casework: the largest photo accepted from a phone.
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+
+# The office (docs/OFFICE.md). Everything from here to PILAR_PUBLIC_URL only SEEDS the office
+# record on first start (the first migrate, or the first use of an emptied database); from
+# then on the record rules, and an administrator changes it on the page "Office settings"
+# (/office/), audited. Changing these variables later changes nothing.
+# The area the office serves: the Kemendagri code of its kota/kabupaten or province (13.75 is
+# Kota Bukittinggi). When the area tree does not hold it yet, the office starts without one.
+PILAR_OFFICE_AREA = env_str("PILAR_OFFICE_AREA", "13.75")
+# The day of the next month by which a monthly report is due (1–28; after it, a missing report
+# shows as late).
 PILAR_REPORT_DUE_DAY = env_int("PILAR_REPORT_DUE_DAY", 10)
 # Tali kasih rules (docs/STIPENDS.md): a month is paid only when its monthly report is verified;
 # pro-rated by the days served when set; cash for people without a bank account when allowed.

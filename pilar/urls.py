@@ -7,6 +7,7 @@ from pilar.accounts import views as account_views
 from pilar.api.api import mount
 from pilar.audit import views as audit_views
 from pilar.backups.views import healthz
+from pilar.offices import views as office_views
 from pilar.registry import views as registry_views
 from pilar.trainings import certificate_views
 
@@ -46,6 +47,7 @@ urlpatterns = [
     path("", include(registry_patterns)),
     path("accounts/", include(account_patterns)),
     path("audit/", audit_views.audit_list, name="audit-list"),
+    path("office/", office_views.office_settings, name="office-settings"),
     path("exports/<int:pk>/", audit_views.export_job, name="export-job"),
     path("exports/<int:pk>/download/", audit_views.export_download, name="export-download"),
     path("imports/", include("pilar.imports.urls")),

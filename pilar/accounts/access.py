@@ -42,6 +42,7 @@ class Capability(enum.StrEnum):
     TRAININGS_EDIT = "trainings.edit"
     EQUIPMENT_VIEW = "equipment.view"
     EQUIPMENT_EDIT = "equipment.edit"
+    OFFICE_EDIT = "office.edit"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -86,6 +87,8 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.TRAININGS_EDIT: {Role.ADMIN, Role.OPERATOR},
     Capability.EQUIPMENT_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
     Capability.EQUIPMENT_EDIT: {Role.ADMIN, Role.OPERATOR},
+    # The office's letterhead, signers and the policies that decide who is paid (docs/OFFICE.md).
+    Capability.OFFICE_EDIT: {Role.ADMIN},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

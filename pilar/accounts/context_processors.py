@@ -1,7 +1,8 @@
-from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from pilar.accounts.access import GRANTS, Capability, roles_of
 from pilar.accounts.menu import Menu
+from pilar.offices import current
 
 
 def access(request):
@@ -13,6 +14,8 @@ def access(request):
     return {
         "can": caps,
         "menu": Menu(request, caps, roles),
-        "office_name": settings.PILAR_OFFICE_NAME,
-        "office_address": settings.PILAR_OFFICE_ADDRESS,
+        # The office's name and address in the page header: read when the page shows them,
+        # once per request (pilar.offices.services.OfficeMiddleware).
+        "office_name": SimpleLazyObject(lambda: current().name),
+        "office_address": SimpleLazyObject(lambda: current().address),
     }

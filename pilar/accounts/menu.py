@@ -144,6 +144,8 @@ def _links(user, can: dict[str, bool], roles: set[str]) -> list[tuple[str, str, 
         add("audit", _("Audit log"), "audit-list")
     if can["backups"]:
         add("backups", _("Backups"), "backups:list")
+    if can["office_edit"]:
+        add("office", _("Office settings"), "office-settings")
     if user.is_staff:
         add("settings", _("Settings"), "admin:index")
     return links

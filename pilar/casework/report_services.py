@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -27,12 +26,13 @@ from pilar.casework.services import _require, _user, today
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, month_label, month_start, next_month
 from pilar.lib.text import check_lengths as _check_lengths
+from pilar.offices import current
 from pilar.registry.models import Assignment, Person
 
 
 def report_due(month: datetime.date) -> datetime.date:
-    """The last day a report for `month` is on time: the Nth of the next month."""
-    return next_month(month) + datetime.timedelta(days=settings.PILAR_REPORT_DUE_DAY - 1)
+    """The last day a report for `month` is on time: the office's due day of the next month."""
+    return next_month(month) + datetime.timedelta(days=current().report_due_day - 1)
 
 
 def compile_month(person_id: int, kind_id: int, month: datetime.date) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 from reportlab.lib.units import mm
@@ -24,6 +23,7 @@ from pilar.equipment.models import Condition, Handover, HandoverLine
 from pilar.lib.money import terbilang
 from pilar.lib.nik import mask_nik
 from pilar.lib.pdf import SIGNATURE_HEIGHT, Cell, Column, Document, Table, wrap
+from pilar.offices.copies import kept_copy
 from pilar.registry.models import Assignment
 
 CONDITIONS = {Condition.NEW: "Baru", Condition.GOOD: "Baik", Condition.DAMAGED: "Rusak"}
@@ -123,8 +123,11 @@ class _Bast:
         )
         self.people = list({line.person_id: line.person for line in self.lines}.values())
         self.duties = _duties({p.pk for p in self.people}, handover.handed_on)
+        # The office as the BAST was made (docs/OFFICE.md); one made before: as it is now.
+        self.office = kept_copy(handover.office_copy)
         self.doc = Document(
             title=f"Berita Acara Serah Terima {handover.number}",
+            office=self.office.letterhead(),
             running_title=f"Berita Acara Serah Terima Nomor {handover.number}",
         )
 
@@ -148,7 +151,7 @@ class _Bast:
             [
                 ("Nama", h.giver_name),
                 ("Jabatan", h.giver_title or "-"),
-                ("Instansi", settings.PILAR_OFFICE_NAME),
+                ("Instansi", self.office.name),
             ],
             size=10,
         )
@@ -186,7 +189,7 @@ class _Bast:
         doc.paragraph(
             "Barang tersebut dipergunakan untuk menunjang tugas PIHAK KEDUA sebagai pilar sosial "
             "dan menjadi tanggung jawab PIHAK KEDUA. Barang bertanda (*) wajib dikembalikan "
-            f"kepada {settings.PILAR_OFFICE_NAME} apabila PIHAK KEDUA tidak lagi bertugas.",
+            f"kepada {self.office.name} apabila PIHAK KEDUA tidak lagi bertugas.",
             size=10,
         )
         if h.note:
@@ -260,7 +263,7 @@ class _Bast:
             + 8 * mm
         )
         top = doc.y - 4 * mm
-        city_day = f"{settings.PILAR_OFFICE_CITY}, {self._long(h.handed_on)}"
+        city_day = f"{self.office.city}, {self._long(h.handed_on)}"
         receiver = self.people[0].name if self.single else ""
         receiver_heading = ["PIHAK KEDUA", "Yang menerima,"]
         if not self.single:

@@ -122,6 +122,9 @@ class Handover(models.Model):
         related_name="handovers",
     )
     note = models.TextField(_("note"), blank=True)
+    # The office as the BAST was made (pilar.offices.copies: name, address, city, logo): the
+    # printed BAST keeps it whatever the office later changes. None for BASTs made before.
+    office_copy = models.JSONField(_("office as issued"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -40,6 +40,7 @@ from pilar.equipment.selectors import (
 )
 from pilar.lib.dates import long_date
 from pilar.lib.text import check_columns
+from pilar.offices.copies import office_copy
 from pilar.registry.models import Person
 
 ITEM_FIELDS = ["name", "category", "unit", "asset_code", "needs_return", "active"]
@@ -479,6 +480,7 @@ def handover_create(
         giver_title=giver_title,
         training_event=training_event,
         note=(note or "").strip(),
+        office_copy=office_copy().as_json(),
         created_by=_user(by),
     )
     HandoverWitness.objects.bulk_create(

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -30,6 +30,33 @@ GREY = Color(0.35, 0.35, 0.35)
 SHADE = Color(0.9, 0.92, 0.95)
 PAGE_COUNT_FORM = "pilar_page_count"
 SIGNATURE_HEIGHT = 34 * mm  # what `Document.signature` needs below its top line
+LOGO_SIZE = 14 * mm
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The office as a document prints it at its top (pilar.offices.copies: as it was when the
+    document was issued): name, address, and the logo's file content (PNG) or None."""
+
+    name: str
+    address: str = ""
+    logo: bytes | None = None
+
+
+def draw_logo(canvas: Canvas, logo: bytes | None, x: float, y: float, size: float) -> bool:
+    """The logo fitted into a `size` square whose lower left corner is (x, y); False when there
+    is none or it cannot be read (the document prints without it)."""
+    if not logo:
+        return False
+    try:
+        image = ImageReader(io.BytesIO(logo))
+        width, height = image.getSize()
+    except Exception:  # a damaged file must not stop a document
+        return False
+    scale = size / max(width, height)
+    w, h = width * scale, height * scale
+    canvas.drawImage(image, x + (size - w) / 2, y + (size - h) / 2, w, h, mask="auto")
+    return True
 
 
 @functools.cache
@@ -84,14 +111,23 @@ class Document:
     (a table repeats its header there).
     """
 
-    def __init__(self, *, title: str, running_title: str = "", letterhead: bool = True, out=None):
+    def __init__(
+        self,
+        *,
+        title: str,
+        office: Letterhead,
+        running_title: str = "",
+        letterhead: bool = True,
+        out=None,
+    ):
         self.regular, self.bold = fonts()
+        self.office = office
         # `out`: a binary file the PDF is written to at `finish()`, instead of returned bytes.
         self.out = out
         self.buffer = out if out is not None else io.BytesIO()
         self.canvas = Canvas(self.buffer, pagesize=A4, pageCompression=1)
         self.canvas.setTitle(title)
-        self.canvas.setAuthor(settings.PILAR_OFFICE_NAME)
+        self.canvas.setAuthor(office.name)
         self.canvas.setCreator("Pilar")
         self.letterhead = letterhead
         self.running_title = running_title or title
@@ -144,10 +180,12 @@ class Document:
         top = PAGE_HEIGHT - 14 * mm
         c.setFillColor(black)
         c.setFont(self.bold, 14)
-        c.drawCentredString(middle, top, settings.PILAR_OFFICE_NAME.upper())
+        c.drawCentredString(middle, top, self.office.name.upper())
         c.setFont(self.regular, 9)
-        c.drawCentredString(middle, top - 5.5 * mm, settings.PILAR_OFFICE_ADDRESS)
+        c.drawCentredString(middle, top - 5.5 * mm, self.office.address)
         rule = top - 8.5 * mm
+        # The logo at the left, standing on the double rule; the text stays centred on the page.
+        draw_logo(c, self.office.logo, self.left, rule + 1.5 * mm, LOGO_SIZE)
         c.setLineWidth(1.4)
         c.line(self.left, rule, self.right, rule)
         c.setLineWidth(0.5)
@@ -159,7 +197,7 @@ class Document:
         top = PAGE_HEIGHT - 10 * mm
         c.setFillColor(GREY)
         c.setFont(self.regular, 7.5)
-        c.drawString(self.left, top, settings.PILAR_OFFICE_NAME)
+        c.drawString(self.left, top, self.office.name)
         c.drawRightString(self.right, top, self.running_title[:110])
         c.setLineWidth(0.4)
         c.setStrokeColor(GREY)

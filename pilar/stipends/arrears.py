@@ -16,7 +16,6 @@ import datetime
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
@@ -26,6 +25,7 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between
+from pilar.offices import current
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.stipends.eligibility import (
@@ -425,18 +425,17 @@ def _owed_sql(
         .query.sql_with_params()
     )
     prorated = "(m.rate * e.days * 2 + m.dim) / (2 * m.dim)"
-    amount = prorated if settings.PILAR_STIPEND_PRORATE else "m.rate"
-    required = settings.PILAR_STIPEND_REPORT_REQUIRED
+    office = current()
+    amount = prorated if office.stipend_prorate else "m.rate"
+    required = office.stipend_report_required
     report = "(r.status IS NULL OR r.status <> %s)" if required else "1 = 0"
     account = (
-        "1 = 0"
-        if settings.PILAR_STIPEND_CASH_ALLOWED
-        else "(p.bank_name = '' OR p.bank_account = '')"
+        "1 = 0" if office.stipend_cash_allowed else "(p.bank_name = '' OR p.bank_account = '')"
     )
     # A transfer to the account the person still has failed (a few people; ids as parameters).
     failed_ids = sorted(account_blocks())
     failed = f"p.id IN ({', '.join(['%s'] * len(failed_ids))})" if failed_ids else "1 = 0"
-    if failed_ids and settings.PILAR_STIPEND_CASH_ALLOWED:
+    if failed_ids and office.stipend_cash_allowed:
         # Someone without an account is paid in cash: no transfer to fail.
         failed = f"({failed} AND p.bank_name <> '' AND p.bank_account <> '')"
     assignment = Assignment._meta.db_table

@@ -16,7 +16,6 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone, translation
@@ -28,6 +27,7 @@ from pilar.lib.money import rupiah, terbilang
 from pilar.lib.months import months_between, months_text
 from pilar.lib.nik import mask_nik
 from pilar.lib.pdf import PAGE_HEIGHT, SHADE, Cell, Column, Document, Table, wrap
+from pilar.offices.copies import OfficeCopy, kept_copy
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 from pilar.stipends.bankfile import reference
@@ -56,7 +56,6 @@ ORDER = {
     "kind": ["kind__order", "kind_id", "name", "person_id", "area__code", "month"],
 }
 SOURCE_NAMES = {FundingSource.OTHER: "Lainnya"}
-NIP_LINE = "NIP. " + "." * 36
 CHUNK = 2000
 
 
@@ -122,40 +121,15 @@ def _recipients(lines: QuerySet, order: list[str], key: tuple[str, ...]) -> Iter
         yield current
 
 
-def _place_and_date(day: datetime.date | None) -> str:
+def _place_and_date(office: OfficeCopy, day: datetime.date | None) -> str:
     when = long_date(day) if day else "." * 30
-    return f"{settings.PILAR_OFFICE_CITY}, {when}"
+    return f"{office.city}, {when}"
 
 
-@dataclass(frozen=True)
-class Signer:
-    """Who signs: the position, the name whole as entered (degrees and titles with their commas
-    and dots: "Dra. Rina Marlina, S.Sos, M.Si") and the NIP, each printed on a line of its own;
-    an empty name or NIP leaves a dotted line to write it in."""
-
-    title: str
-    name: str
-    nip: str
-
-    @property
-    def nip_line(self) -> str:
-        return f"NIP. {self.nip}" if self.nip else NIP_LINE
-
-
-def head_of_office() -> Signer:
-    return Signer(
-        settings.PILAR_OFFICE_HEAD_TITLE,
-        settings.PILAR_OFFICE_HEAD_NAME.strip(),
-        settings.PILAR_OFFICE_HEAD_NIP.strip(),
-    )
-
-
-def treasurer() -> Signer:
-    return Signer(
-        settings.PILAR_TREASURER_TITLE,
-        settings.PILAR_TREASURER_NAME.strip(),
-        settings.PILAR_TREASURER_NIP.strip(),
-    )
+def office_of(batch: StipendBatch) -> OfficeCopy:
+    """The office as the batch was approved (its letterhead and signers, docs/OFFICE.md); a
+    batch approved before the office was a record prints the office as it is now."""
+    return kept_copy(batch.office_copy)
 
 
 def _area_title(area: Area, areas: dict[int, Area]) -> str:
@@ -224,8 +198,10 @@ class _Nominatif:
         self.kinds = {k.pk: k for k in PillarKind.objects.all()}
         self.areas = _areas(lines)
         self.month_names: dict[tuple, str] = {}
+        self.office = office_of(batch)
         self.doc = Document(
             title=f"Daftar nominatif — {batch.title}",
+            office=self.office.letterhead(),
             running_title=f"Daftar nominatif penerima tali kasih — {batch.title}",
             out=out,
         )
@@ -348,10 +324,10 @@ class _Nominatif:
         doc, batch = self.doc, self.batch
         half = doc.width / 2
         day = batch.paid_on or timezone.localtime(batch.approved_at).date()
-        head, paying = head_of_office(), treasurer()
+        head, paying = self.office.head, self.office.treasurer
         blocks = [
             (doc.left, ["Mengetahui,", head.title], head),
-            (doc.left + half, [_place_and_date(day), paying.title], paying),
+            (doc.left + half, [_place_and_date(self.office, day), paying.title], paying),
         ]
         height = max(
             doc.signature_height(half, heading=heading, name=who.name, note=who.nip_line)
@@ -385,8 +361,10 @@ def receipts_pdf(
         raise ValidationError(_("Nobody in this batch is waiting for or has received payment."))
     with translation.override("id"):
         kinds = {k.pk: k for k in PillarKind.objects.all()}
+        office = office_of(batch)
         doc = Document(
             title=f"Kuitansi tali kasih — {batch.title}",
+            office=office.letterhead(),
             running_title=f"Kuitansi tali kasih — {batch.title}",
             letterhead=False,
             out=out,
@@ -399,13 +377,15 @@ def receipts_pdf(
             top = PAGE_HEIGHT - 17 * mm - (n % RECEIPTS_PER_PAGE) * slot
             if not full_nik:
                 recipient = dataclasses.replace(recipient, nik=mask_nik(recipient.nik))
-            _receipt(doc, batch, recipient, kinds, top, slot - 4 * mm)
+            _receipt(doc, office, batch, recipient, kinds, top, slot - 4 * mm)
             if progress is not None:
                 progress(n + 1)
         return doc.finish()
 
 
-def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: float) -> None:
+def _receipt(
+    doc: Document, office: OfficeCopy, batch, r: Recipient, kinds, top: float, height: float
+) -> None:
     c = doc.canvas
     c.setLineWidth(0.6)
     c.setDash(3, 2)
@@ -413,10 +393,10 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
     c.setDash()
     x, right = doc.left + 6 * mm, doc.right - 6 * mm
     y = top - 8 * mm
-    doc.text(x, y, settings.PILAR_OFFICE_NAME, size=9, bold=True)
+    doc.text(x, y, office.name, size=9, bold=True)
     doc.text(right, y, f"No. {reference(batch.pk, r.person_id)}", size=8.5, align="right")
     y -= 4.2 * mm
-    doc.text(x, y, settings.PILAR_OFFICE_ADDRESS, size=7.5)
+    doc.text(x, y, office.address, size=7.5)
     y -= 11 * mm
     doc.text((x + right) / 2, y, "KUITANSI", size=16, bold=True, align="center")
     y -= 6 * mm
@@ -426,7 +406,7 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
     )
     label_width, size = 38 * mm, 9.5
     rows = [
-        ("Telah terima dari", settings.PILAR_OFFICE_NAME, False),
+        ("Telah terima dari", office.name, False),
         ("Uang sejumlah", terbilang(r.amount), True),
         ("Untuk pembayaran", purpose, False),
         ("Dibayar melalui", r.paid_through, False),
@@ -445,7 +425,7 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
     doc.text(x + 3 * mm, y, f"Rp {rupiah(r.amount)}", size=13, bold=True)
     half = (right - x) / 2
     block_top = y - 6 * mm
-    paying = treasurer()
+    paying = office.treasurer
     doc.signature(
         x,
         block_top,
@@ -459,7 +439,7 @@ def _receipt(doc: Document, batch, r: Recipient, kinds, top: float, height: floa
         x + half,
         block_top,
         half,
-        heading=[_place_and_date(batch.paid_on), "Yang menerima,"],
+        heading=[_place_and_date(office, batch.paid_on), "Yang menerima,"],
         name=r.name,
         note=f"NIK {r.nik}",
         size=8.5,

@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from pilar.casework.models import MonthlyReport
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, months_between
+from pilar.offices import current
 from pilar.registry.models import Assignment, PillarKind
 from pilar.stipends.models import StipendLine, StipendRate
 
@@ -182,9 +182,10 @@ def entitlements(
     )
     rates = rates_by_kind(kind_ids)
     today = _today()
-    required = settings.PILAR_STIPEND_REPORT_REQUIRED
-    prorate = settings.PILAR_STIPEND_PRORATE
-    cash = settings.PILAR_STIPEND_CASH_ALLOWED
+    office = current()
+    required = office.stipend_report_required
+    prorate = office.stipend_prorate
+    cash = office.stipend_cash_allowed
     out: list[Entitlement] = []
     for month in months:
         end = month_end(month)

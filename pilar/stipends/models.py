@@ -154,6 +154,10 @@ class StipendBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The office as the batch was approved (pilar.offices.copies: letterhead, head of office,
+    # treasurer): its payment list and receipts print it whatever the office later changes.
+    # None for batches approved before the office was a record.
+    office_copy = models.JSONField(_("office as approved"), null=True, blank=True, editable=False)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     transfer_file_at = models.DateTimeField(
         _("transfer file first downloaded"),

@@ -25,6 +25,7 @@ from pilar.audit.services import Actor, audit_record
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_label, month_start
 from pilar.lib.text import check_lengths
+from pilar.offices.copies import office_copy
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends.access import office_wide
 
@@ -424,6 +425,7 @@ def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
             lock_budget=True,
             approved_by=_user(by),
             approved_at=timezone.now(),
+            office_copy=office_copy().as_json(),
         )
         _freeze(batch)
         audit_record(

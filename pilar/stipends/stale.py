@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.lib.months import month_end, month_label
+from pilar.offices import current
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends.eligibility import batch_months, entitlements, reason_text
 from pilar.stipends.models import StipendBatch, StipendLine
@@ -35,14 +36,13 @@ def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[in
     prorated or not), the rate's amount, the report verified (when required), and an account
     for a transfer (or none for cash, when cash is allowed). Every other line is checked by the
     eligibility pass itself (`_stale`). A month not yet begun has no such line."""
-    from django.conf import settings
-
     from pilar.casework.models import MonthlyReport
     from pilar.registry.models import Assignment
     from pilar.stipends.eligibility import rate_for, rates_by_kind
 
     if month > timezone.localdate():
         return set()
+    office = current()
     rates = rates_by_kind(kind_ids)
     amounts = [(k, r.amount) for k in kind_ids if (r := rate_for(rates.get(k, []), month))]
     if not amounts:
@@ -53,7 +53,7 @@ def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[in
     rate_sql = " OR ".join(["(l.kind_id = %s AND l.amount = %s)"] * len(amounts))
     account = "(p.bank_name <> '' AND p.bank_account <> '')"
     accounts = f"({account} AND l.method = 'transfer')"
-    if settings.PILAR_STIPEND_CASH_ALLOWED:
+    if office.stipend_cash_allowed:
         accounts = f"({accounts} OR (NOT {account} AND l.method = 'cash'))"
     params: list = [batch.pk, month, month, month_end(month)]
     # Identifiers from model metadata and fixed fragments; every value is a parameter.
@@ -64,7 +64,7 @@ def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[in
         "AND s.kind_id = l.kind_id AND s.start_date <= %s "
         "AND (s.end_date IS NULL OR s.end_date >= %s)) "
     )
-    if settings.PILAR_STIPEND_REPORT_REQUIRED:
+    if office.stipend_report_required:
         sql += (
             f"AND EXISTS (SELECT 1 FROM {report} r WHERE r.person_id = l.person_id "  # noqa: S608
             "AND r.kind_id = l.kind_id AND r.month = %s AND r.status = %s) "

@@ -20,6 +20,7 @@ from pilar.api.common import (
 )
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
+from pilar.offices import current
 from pilar.regions.models import Area
 from pilar.trainings import certificates as services
 from pilar.trainings.certificate_selectors import (
@@ -142,8 +143,6 @@ def _visible(request, certificate_id: int) -> Certificate:
     summary="Check a certificate's code (public, no sign-in): only what the public page shows",
 )
 def verify(request, code: str, response: HttpResponse):
-    from django.conf import settings
-
     from pilar.trainings.certificate_views import public_facts, public_headers
 
     # The same headers as the public page: never cached, never indexed, and the code (in the
@@ -160,7 +159,7 @@ def verify(request, code: str, response: HttpResponse):
         event_title=certificate.event_title,
         event_start=certificate.event_start,
         event_end=certificate.event_end,
-        issued_by=settings.PILAR_OFFICE_NAME,
+        issued_by=current().name,
         valid_until=certificate.valid_until,
         state=facts["state"],
         revoked_on=facts["revoked_on"],

@@ -1,7 +1,7 @@
 """The certificate as printed: A4 landscape, one per page, in Indonesian.
 
 The page carries the office's letterhead, the number, the name as frozen on the certificate,
-what was attended (course, hours, place, dates), the validity, the signer from settings and a
+what was attended (course, hours, place, dates), the validity, the signer as issued and a
 QR code opening the public verification page with the code printed under it. Never the NIK or
 any contact detail. Drawn on a ReportLab canvas of its own (pilar.lib.pdf's Document is a
 portrait page written top to bottom); the fonts and line wrapping are pilar.lib.pdf's.
@@ -14,7 +14,6 @@ import io
 from collections.abc import Callable, Iterable
 
 import segno
-from django.conf import settings
 from django.utils import translation
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4, landscape
@@ -23,7 +22,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from pilar.lib.dates import long_date
-from pilar.lib.pdf import GREY, fonts, wrap
+from pilar.lib.pdf import GREY, draw_logo, fonts, wrap
+from pilar.offices import current
 from pilar.trainings.certificates import grouped_code, verify_url
 from pilar.trainings.models import Certificate
 
@@ -95,8 +95,12 @@ class CertificateDocument:
         self.regular, self.bold = fonts()
         self.buffer = io.BytesIO()
         self.canvas = Canvas(self.buffer, pagesize=(WIDTH, HEIGHT), pageCompression=1)
+        # The office as it is now (read once for the whole file): the letterhead, the city and
+        # the public address; the signer is the one each certificate was issued with.
+        self.office = current()
+        self.logo = self.office.logo.read() if self.office.logo else None
         self.canvas.setTitle(title)
-        self.canvas.setAuthor(settings.PILAR_OFFICE_NAME)
+        self.canvas.setAuthor(self.office.name)
         self.canvas.setCreator("Pilar")
         self.pages = 0
 
@@ -125,9 +129,10 @@ class CertificateDocument:
     def _letterhead(self) -> float:
         c = self.canvas
         top = HEIGHT - 24 * mm
-        self._centred(top, settings.PILAR_OFFICE_NAME.upper(), 15, bold=True)
-        self._centred(top - 6 * mm, settings.PILAR_OFFICE_ADDRESS, 9.5, color=GREY)
+        self._centred(top, self.office.name.upper(), 15, bold=True)
+        self._centred(top - 6 * mm, self.office.address, 9.5, color=GREY)
         rule = top - 9.5 * mm
+        draw_logo(c, self.logo, 40 * mm, rule + 1.5 * mm, 16 * mm)
         c.setStrokeColor(ACCENT)
         c.setLineWidth(1.4)
         c.line(40 * mm, rule, WIDTH - 40 * mm, rule)
@@ -187,7 +192,8 @@ class CertificateDocument:
         base = 22 * mm
         # The QR code and the code, at the left.
         qx = 26 * mm
-        _qr(c, verify_url(certificate.code), qx, base + 8 * mm, QR_SIZE)
+        url = verify_url(certificate.code, base=self.office.public_url)
+        _qr(c, url, qx, base + 8 * mm, QR_SIZE)
         c.setFillColor(black)
         c.setFont(self.bold, 10)
         c.drawCentredString(qx + QR_SIZE / 2, base + 3.5 * mm, grouped_code(certificate.code))
@@ -195,12 +201,12 @@ class CertificateDocument:
         c.setFont(self.regular, 7.5)
         c.drawString(qx + QR_SIZE + 3 * mm, base + 26 * mm, "Periksa keaslian sertifikat ini:")
         c.drawString(qx + QR_SIZE + 3 * mm, base + 22 * mm, "pindai kode QR, atau buka")
-        c.drawString(qx + QR_SIZE + 3 * mm, base + 18 * mm, f"{settings.PILAR_PUBLIC_URL}/c/")
+        c.drawString(qx + QR_SIZE + 3 * mm, base + 18 * mm, f"{self.office.public_url}/c/")
         c.drawString(qx + QR_SIZE + 3 * mm, base + 14 * mm, "dan ketik kode di bawahnya.")
         # The signer, at the right.
         middle = WIDTH - 75 * mm
         with translation.override("id"):
-            place_date = f"{settings.PILAR_OFFICE_CITY}, {long_date(certificate.issued_on)}"
+            place_date = f"{self.office.city}, {long_date(certificate.issued_on)}"
         c.setFillColor(black)
         c.setFont(self.regular, 11)
         c.drawCentredString(middle, base + 38 * mm, place_date)

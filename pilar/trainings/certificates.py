@@ -18,7 +18,6 @@ import datetime
 import secrets
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
@@ -29,6 +28,8 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import recover_stale
+from pilar.offices import current
+from pilar.offices.copies import certificate_signer
 from pilar.trainings.models import (
     Attendance,
     Certificate,
@@ -80,8 +81,10 @@ def grouped_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def verify_url(code: str) -> str:
-    return f"{settings.PILAR_PUBLIC_URL}/c/{code}/"
+def verify_url(code: str, *, base: str | None = None) -> str:
+    """The public page of the certificate: the office's public address (or `base`, the same
+    read once for many) followed by /c/<code>/."""
+    return f"{base if base is not None else current().public_url}/c/{code}/"
 
 
 def find_by_code(typed: str) -> Certificate | None:
@@ -154,35 +157,16 @@ def may_issue(participant: Participant, *, attended: bool) -> bool:
     )
 
 
-SIGNER_SETTINGS = {
-    "signer_name": "PILAR_CERTIFICATE_SIGNER_NAME",
-    "signer_title": "PILAR_CERTIFICATE_SIGNER_TITLE",
-    "signer_nip": "PILAR_CERTIFICATE_SIGNER_NIP",
-}
-
-
 def _signer() -> dict[str, str]:
-    """The signer a certificate is issued with, from the settings, each value whole as entered
-    (spaces around it trimmed); refused, naming the setting, when one is longer than the
-    certificate keeps — never cut short on the certificate."""
-    values = {}
-    for key, setting in SIGNER_SETTINGS.items():
-        value = " ".join(str(getattr(settings, setting, "") or "").split())
-        limit = Certificate._meta.get_field(key).max_length
-        if len(value) > limit:
-            raise ValidationError(
-                {
-                    "__all__": [
-                        _(
-                            "The setting %(setting)s is %(n)s characters long; a certificate "
-                            "keeps at most %(max)s. Shorten it and issue again."
-                        )
-                        % {"setting": setting, "n": len(value), "max": limit}
-                    ]
-                }
-            )
-        values[key] = value
-    return values
+    """The signer a certificate is issued with: the office's certificate signer (the head of
+    office when none is named) as it is at this moment, each value whole as entered. The office
+    record's fields are no longer than the certificate's, so nothing is ever cut short."""
+    who = certificate_signer(current())
+    return {
+        "signer_name": " ".join(who.name.split()),
+        "signer_title": " ".join(who.title.split()),
+        "signer_nip": " ".join(who.nip.split()),
+    }
 
 
 def _create(participant: Participant, issued_on: datetime.date) -> Certificate:

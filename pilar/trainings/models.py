@@ -281,8 +281,9 @@ class Certificate(models.Model):
     event_end = models.DateField(_("last day"))
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    # The signer as issued (settings PILAR_CERTIFICATE_SIGNER_*): the name whole with its
-    # degrees ("Dra. Rina Marlina, S.Sos, M.Si"), the position and the NIP, each printed apart.
+    # The signer as issued (the office's certificate signer, docs/OFFICE.md): the name whole
+    # with its degrees ("Dra. Rina Marlina, S.Sos, M.Si"), the position and the NIP, each
+    # printed apart.
     signer_name = models.CharField(_("signed by"), max_length=250, blank=True)
     signer_title = models.CharField(_("signer's title"), max_length=200)
     signer_nip = models.CharField(_("signer's NIP"), max_length=30, blank=True)

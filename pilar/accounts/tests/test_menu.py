@@ -27,6 +27,7 @@ MENUS = {
             "/imports/",
             "/audit/",
             "/backups/",
+            "/office/",
             "/admin/",
         ],
     ),

@@ -82,7 +82,7 @@ def test_the_last_two_months_are_open_in_every_state(today):
 @pytest.mark.django_db
 def test_each_pillar_sees_recent_months_not_a_backlog(client, today):
     last = f"{last_complete_month(today):%Y-%m}"
-    overdue = today.day > 10  # PILAR_REPORT_DUE_DAY
+    overdue = today.day > 10  # the office's report due day
     expected = {
         "psm-001": "submitted",
         "psm-002": "returned",

@@ -108,8 +108,9 @@ def test_dashboard_queries_are_bounded(
         make_assignment(person, "PSM", "13.75.03.1001")
     login(client, actors["viewer"])
     # About one query per figure, the same with 200 more duties; PostgreSQL adds
-    # its plan estimates and the arrears query's savepoint and planner settings.
-    with django_assert_max_num_queries(34):
+    # its plan estimates and the arrears query's savepoint and planner settings; one reads the
+    # office (its name in the header, its policies in the arrears).
+    with django_assert_max_num_queries(35):
         page = client.get("/dashboard/")
     assert page.context["office"].by_kind[0].total == 27 + 20 * 10
 
@@ -119,8 +120,9 @@ def test_dashboard_figures_are_kept_until_the_next_write(
 ):
     login(client, actors["viewer"])
     first = client.get("/dashboard/")
-    # Read again: session, user, grants and the data version; no figure is computed again.
-    with django_assert_max_num_queries(4):
+    # Read again: session, user, grants, the data version and the office (its name in the
+    # header); no figure is computed again.
+    with django_assert_max_num_queries(5):
         again = client.get("/dashboard/")
     assert again.context["office"].by_kind[0].total == first.context["office"].by_kind[0].total
     assert again.content.count(b"<section") == first.content.count(b"<section")

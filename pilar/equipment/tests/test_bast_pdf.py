@@ -95,3 +95,20 @@ def test_bast_from_an_event_lists_receivers_in_the_lampiran(stocked, people, by,
         assert person.nik not in text
     assert text.count("1 buah Rompi Pilar Sosial; 1 buah") == 4
     assert "TKSK Guguak Panjang" in text
+
+
+def test_a_bast_prints_the_office_as_it_was_made(stocked, people, by, office, tmp_path):
+    """A BAST keeps the office's name and city of the day it was saved (docs/OFFICE.md); one
+    saved before the office was a record prints the office as it is now."""
+    from pilar.equipment.models import Handover
+
+    handover = hand(by, people["a1"], stocked["radio"])
+    office.name, office.city = "Dinas Sosial P3A Kota Bukittinggi", "Kota Lama"
+    office.save()
+    text = pdf_text(bast_pdf(handover), tmp_path)
+    assert "DINAS SOSIAL KOTA BUKITTINGGI" in text and "P3A" not in text
+    assert "Kota Lama" not in text
+    Handover.objects.filter(pk=handover.pk).update(office_copy=None)
+    handover.refresh_from_db()
+    text = pdf_text(bast_pdf(handover), tmp_path)
+    assert "P3A" in text and "Kota Lama" in text

@@ -40,14 +40,15 @@ def line_with(lines: list[str], text: str) -> str:
 
 
 @pytest.fixture
-def signers(settings):
-    settings.PILAR_OFFICE_HEAD_TITLE = "Kepala Dinas Sosial"
-    settings.PILAR_OFFICE_HEAD_NAME = HEAD
-    settings.PILAR_OFFICE_HEAD_NIP = HEAD_NIP
-    settings.PILAR_TREASURER_TITLE = "Bendahara Pengeluaran"
-    settings.PILAR_TREASURER_NAME = TREASURER
-    settings.PILAR_TREASURER_NIP = TREASURER_NIP
-    return settings
+def signers(office):
+    office.head_title = "Kepala Dinas Sosial"
+    office.head_name = HEAD
+    office.head_nip = HEAD_NIP
+    office.treasurer_title = "Bendahara Pengeluaran"
+    office.treasurer_name = TREASURER
+    office.treasurer_nip = TREASURER_NIP
+    office.save()
+    return office
 
 
 def test_nominatif_prints_names_whole_and_positions_apart(rates, banked, by, signers, tmp_path):
@@ -67,9 +68,10 @@ def test_nominatif_prints_names_whole_and_positions_apart(rates, banked, by, sig
     assert lines.index(positions) < lines.index(names) < lines.index(nips)
 
 
-def test_nominatif_without_names_leaves_lines_to_write_in(rates, banked, by, settings, tmp_path):
-    settings.PILAR_OFFICE_HEAD_NAME = settings.PILAR_TREASURER_NAME = ""
-    settings.PILAR_OFFICE_HEAD_NIP = settings.PILAR_TREASURER_NIP = ""
+def test_nominatif_without_names_leaves_lines_to_write_in(rates, banked, by, office, tmp_path):
+    office.head_name = office.treasurer_name = ""
+    office.head_nip = office.treasurer_nip = ""
+    office.save()
     batch = approved(by, banked["a1"])
     text = "\n".join(layout_lines(nominatif_pdf(batch), tmp_path))
     assert text.count("(" + "." * 48 + ")") == 2
@@ -92,8 +94,9 @@ def test_long_names_wrap_between_words_without_overlap(rates, banked, by, signer
     word by word, and touches neither the other block nor the lines above and below."""
     other = LONG.replace("Rina", "Rini")
     assert len(LONG) == len(other) == 200
-    signers.PILAR_OFFICE_HEAD_NAME = LONG
-    signers.PILAR_TREASURER_NAME = other
+    signers.head_name = LONG
+    signers.treasurer_name = other
+    signers.save()
     batch = approved(by, banked["a1"])
     for pdf, names in ((nominatif_pdf(batch), (LONG, other)), (receipts_pdf(batch), (other,))):
         boxes = word_boxes(pdf, tmp_path)
@@ -107,3 +110,24 @@ def test_long_names_wrap_between_words_without_overlap(rates, banked, by, signer
                 if middle is None or (x1 <= middle if n == 0 else x0 >= middle)
             ]
             assert name in " ".join(side)
+
+
+def test_a_batch_prints_the_office_as_it_was_approved(rates, banked, by, signers, tmp_path):
+    """The payment list and receipts keep the letterhead and signers of the day the batch was
+    approved (docs/OFFICE.md); a batch approved before the office was a record (no copy)
+    prints the office as it is now."""
+    from pilar.stipends.models import StipendBatch
+
+    batch = approved(by, banked["a1"])
+    signers.name, signers.city = "Dinas Sosial P3A Kota Bukittinggi", "Kota Bukittinggi"
+    signers.head_name, signers.treasurer_name = "Drs. Kepala Baru", "Bendahara Baru, S.E."
+    signers.save()
+    for pdf in (nominatif_pdf(batch), receipts_pdf(batch)):
+        text = " ".join(layout_lines(pdf, tmp_path))
+        assert TREASURER in text and "DINAS SOSIAL KOTA BUKITTINGGI" in text.upper()
+        assert "Baru" not in text and "P3A" not in text
+    assert HEAD in " ".join(layout_lines(nominatif_pdf(batch), tmp_path))
+    StipendBatch.objects.filter(pk=batch.pk).update(office_copy=None)
+    batch.refresh_from_db()
+    text = " ".join(layout_lines(nominatif_pdf(batch), tmp_path))
+    assert "Drs. Kepala Baru" in text and "Bendahara Baru, S.E." in text and "P3A" in text

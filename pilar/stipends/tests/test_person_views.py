@@ -86,8 +86,9 @@ def test_mine_needs_a_pillar_with_a_person(client, actors, paid):
 
 def test_mine_is_one_small_page(client, actors, paid, django_assert_max_num_queries):
     login(client, actors["pillar"])
-    # 12, and one for a failed transfer blocking the account (pilar/stipends/failures.py).
-    with django_assert_max_num_queries(13):
+    # 12, one for a failed transfer blocking the account (pilar/stipends/failures.py), and
+    # one for the office (its name in the header, its policies in the figures).
+    with django_assert_max_num_queries(14):
         page = client.get("/stipends/mine/")
     assert len(page.content) < 40_000
 
@@ -253,11 +254,13 @@ def test_arrears_queries_do_not_grow_with_people(
         make_assignment(person, "PSM", "13.75.03.1001")
     # 19: on PostgreSQL the figures' statement runs in a savepoint that sets its planner, and
     # the planner's estimate of the duties decides whether the figures are kept (kept.py);
-    # one reads the failed transfers that block an account (pilar/stipends/failures.py).
-    with django_assert_max_num_queries(19):
+    # one reads the failed transfers that block an account (pilar/stipends/failures.py); one
+    # the office (header and policies).
+    with django_assert_max_num_queries(20):
         page = client.get("/stipends/arrears/")
     assert page.context["office"].by_kind[0].total == 27 + 50 * 10
-    with django_assert_max_num_queries(16):  # 15, and the failed transfers (as above)
+    # 15, the failed transfers (as above), and the office (header and policies).
+    with django_assert_max_num_queries(17):
         page = client.get("/stipends/arrears/", {"kind": "PSM"})
     assert page.context["page"].paginator.count == 53
     assert len(page.context["page"].object_list) == 50
@@ -301,7 +304,7 @@ def _page_figures(office):
 @pytest.mark.parametrize("prorate", [False, True])
 @pytest.mark.parametrize("cash", [False, True])
 def test_office_figures_match_the_python_pass(
-    client, actors, paid, make_person, make_assignment, make_user, settings, prorate, cash
+    client, actors, paid, make_person, make_assignment, make_user, office, prorate, cash
 ):
     """The page counts outstanding months in SQL; they equal the month-by-month Python pass
     (`entitlements`), also for duties that start or end within a month, two duties of a kind in
@@ -311,7 +314,8 @@ def test_office_figures_match_the_python_pass(
     from pilar.registry.models import Assignment
     from pilar.stipends.arrears import office_arrears
 
-    settings.PILAR_STIPEND_PRORATE, settings.PILAR_STIPEND_CASH_ALLOWED = prorate, cash
+    office.stipend_prorate, office.stipend_cash_allowed = prorate, cash
+    office.save()
     late = make_person("Masuk Tengah Bulan", kelurahan="13.75.02.1001")
     make_assignment(late, "PSM", "13.75.02.1001", start=D(2024, 3, 17))
     moved = make_person("Pindah Tugas", kelurahan="13.75.01.1002")

@@ -243,8 +243,9 @@ def test_approval_refuses_lines_no_longer_eligible(rates, banked, by):
     }
 
 
-def test_prorate_by_days_served(rates, banked, by, settings, make_person, make_assignment):
-    settings.PILAR_STIPEND_PRORATE = True
+def test_prorate_by_days_served(rates, banked, by, office, make_person, make_assignment):
+    office.stipend_prorate = True
+    office.save()
     newcomer = make_person("Baru Masuk", bank_name="BRI", bank_account="123", bank_holder="B")
     make_assignment(newcomer, "PSM", start=D(2024, 7, 22))
     report(newcomer, JULY)
@@ -252,8 +253,9 @@ def test_prorate_by_days_served(rates, banked, by, settings, make_person, make_a
     assert (found[newcomer.pk].days_served, found[newcomer.pk].amount) == (10, 129_032)
 
 
-def test_cash_when_allowed(rates, banked, by, settings):
-    settings.PILAR_STIPEND_CASH_ALLOWED = True
+def test_cash_when_allowed(rates, banked, by, office):
+    office.stipend_cash_allowed = True
+    office.save()
     b1 = banked["b1"]
     b1.bank_account = ""
     b1.save()

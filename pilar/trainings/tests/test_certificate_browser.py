@@ -43,8 +43,9 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-def test_qr_code_opens_the_verification_page(live_server, page, settings, fresh, people, tmp_path):
-    settings.PILAR_PUBLIC_URL = live_server.url
+def test_qr_code_opens_the_verification_page(live_server, page, office, fresh, people, tmp_path):
+    office.public_url = live_server.url
+    office.save()
     pdf = tmp_path / "sertifikat.pdf"
     pdf.write_bytes(certificate_pdf(fresh))
     subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "page")], check=True)

@@ -34,8 +34,7 @@ def test_dates_in_indonesian():
     assert date_range(D(2024, 12, 30), D(2025, 1, 2)) == "30 Desember 2024 – 2 Januari 2025"
 
 
-def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_path, settings):
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Drs. Penandatangan"
+def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_path, office):
     certified.signer_name = "Drs. Penandatangan"
     path = tmp_path / "s.pdf"
     path.write_bytes(certificate_pdf(certified))
@@ -52,7 +51,7 @@ def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_pa
         "Berlaku sampai 21 Oktober 2025",
         "Bukittinggi, 22 Oktober 2024",
         "Drs. Penandatangan",
-        settings.PILAR_OFFICE_NAME.upper(),
+        office.name.upper(),
         grouped_code(certified.code),
     ]:
         assert expected in " ".join(text.split()), expected
@@ -60,7 +59,7 @@ def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_pa
         assert secret not in text
     pages = to_png(path, tmp_path / "page")
     assert len(pages) == 1
-    assert read_qr(pages[0]) == f"{settings.PILAR_PUBLIC_URL}/c/{certified.code}/"
+    assert read_qr(pages[0]) == f"{office.public_url}/c/{certified.code}/"
 
 
 def test_never_expiring_and_a_long_name(people, issuer, tmp_path):
@@ -104,19 +103,21 @@ LONG = (
 
 
 def test_certificate_prints_the_signer_whole_as_issued(
-    people, cert_event, issuer, settings, tmp_path
+    people, cert_event, issuer, office, tmp_path
 ):
     """The signer as the certificate was issued: the name with its degrees whole on one line,
-    the position on a line of its own above, the NIP below; a later change of the settings
-    does not change a certificate already issued."""
+    the position on a line of its own above, the NIP below; a later change of the office's
+    signer does not change a certificate already issued."""
     from pilar.trainings.certificates import certificate_issue
 
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = SIGNER
-    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Kepala Dinas Sosial"
-    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    office.signer_name = SIGNER
+    office.signer_title = "Kepala Dinas Sosial"
+    office.signer_nip = "19700512 199503 2 001"
+    office.save()
     certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Someone Else"
-    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Sekretaris"
+    office.signer_name = "Someone Else"
+    office.signer_title = "Sekretaris"
+    office.save()
     certificate.refresh_from_db()
     path = tmp_path / "s.pdf"
     path.write_bytes(certificate_pdf(certificate))
@@ -133,15 +134,16 @@ def test_certificate_prints_the_signer_whole_as_issued(
 
 
 def test_certificate_long_signer_wraps_inside_its_corner(
-    people, cert_event, issuer, settings, tmp_path
+    people, cert_event, issuer, office, tmp_path
 ):
     """A signer's name of 200 characters with commas and dots wraps between words, stays
     right of the QR code's note and inside the frame, and overlaps no other word."""
     from pilar.lib.tests.pdf_words import overlapping, word_boxes
     from pilar.trainings.certificates import certificate_issue
 
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = LONG
-    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    office.signer_name = LONG
+    office.signer_nip = "19700512 199503 2 001"
+    office.save()
     certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
     pdf = certificate_pdf(certificate)
     boxes = word_boxes(pdf, tmp_path)
@@ -152,18 +154,29 @@ def test_certificate_long_signer_wraps_inside_its_corner(
     assert all(x0 > 12 * 2.835 and x1 < width - 12 * 2.835 for x0, _y0, x1, _y1, _w in signer)
 
 
-def test_a_signer_setting_too_long_is_refused_by_name(people, cert_event, issuer, settings):
-    """A name longer than the certificate keeps is refused, naming the setting, and nothing is
-    issued — never a certificate with the name cut short."""
-    from django.core.exceptions import ValidationError
-
+def test_the_signer_is_issued_whole_and_fits(people, cert_event, issuer, office):
+    """The office's signer fits what a certificate keeps (never cut short: the office's fields
+    are no longer than the certificate's), and is issued with its spaces tidied; an empty
+    signer is the head of office, with the head's position and NIP."""
+    from pilar.offices.models import Office
     from pilar.trainings.certificates import certificate_issue
     from pilar.trainings.models import Certificate
 
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Dra. " + "Rina Marlina, S.Sos, M.Si " * 12
-    with pytest.raises(ValidationError, match="PILAR_CERTIFICATE_SIGNER_NAME"):
-        certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
-    assert not Certificate.objects.exists()
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "  Dra. Rina  Marlina, S.Sos, M.Si  "
+    for name in ("signer_name", "signer_title", "signer_nip", "head_name", "head_title"):
+        kept = name.replace("head_", "signer_")
+        limit = Office._meta.get_field(name).max_length
+        assert limit <= Certificate._meta.get_field(kept).max_length, name
+    office.signer_name = ""
+    office.head_name, office.head_title = "Drs. Kepala", "Kepala Dinas Sosial"
+    office.head_nip = "19700512 199503 1 001"
+    office.save()
+    head = certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    assert (head.signer_name, head.signer_title, head.signer_nip) == (
+        "Drs. Kepala",
+        "Kepala Dinas Sosial",
+        "19700512 199503 1 001",
+    )
+    office.signer_name = "  Dra. Rina  Marlina, S.Sos, M.Si  "
+    office.save()
     certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a2"]))
     assert certificate.signer_name == "Dra. Rina Marlina, S.Sos, M.Si"

@@ -154,13 +154,14 @@ def test_public_api_gives_the_replacement(client, certified, issuer):
 
 
 def test_staff_page_shows_the_signer_name_and_position_apart(
-    client, actors, people, issuer, settings
+    client, actors, people, issuer, office
 ):
     """The staff page no longer writes "name, position" (a name with degrees would read as
     name "Dra. Rina Marlina" and position "S.Sos, M.Si, Kepala Dinas Sosial")."""
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Dra. Rina Marlina, S.Sos, M.Si"
-    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Kepala Dinas Sosial"
-    settings.PILAR_CERTIFICATE_SIGNER_NIP = "19700512 199503 2 001"
+    office.signer_name = "Dra. Rina Marlina, S.Sos, M.Si"
+    office.signer_title = "Kepala Dinas Sosial"
+    office.signer_nip = "19700512 199503 2 001"
+    office.save()
     certificate = svc.certificate_issue(by=issuer, participant=enrol(make_event(), people["a1"]))
     login(client, actors["operator"])
     body = client.get(f"/trainings/certificates/{certificate.pk}/").content.decode()

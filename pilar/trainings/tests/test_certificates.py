@@ -15,9 +15,10 @@ from pilar.trainings.tests.certificate_support import D, enrol, make_event
 pytestmark = pytest.mark.django_db
 
 
-def test_issue_freezes_what_is_printed(people, cert_event, issuer, settings):
-    settings.PILAR_CERTIFICATE_SIGNER_NAME = "Drs. Kepala Dinas"
-    settings.PILAR_CERTIFICATE_SIGNER_TITLE = "Kepala Dinas Sosial"
+def test_issue_freezes_what_is_printed(people, cert_event, issuer, office):
+    office.signer_name = "Drs. Kepala Dinas"
+    office.signer_title = "Kepala Dinas Sosial"
+    office.save()
     participant = enrol(cert_event, people["a1"])
     cert = svc.certificate_issue(by=issuer, participant=participant)
     assert cert.name == "Ani Kecamatan A"

@@ -1,0 +1,187 @@
+"""The office record: read once per request (`current_office`), seeded from the environment the
+first time it is needed (`office_seed`), changed by an administrator (`office_update`), every
+change audited with its before and after (docs/OFFICE.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from pilar.audit.models import AuditEntry
+from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.offices.models import Office
+
+log = logging.getLogger(__name__)
+
+# Read by the settings page, audited field by field.
+EDITABLE = [
+    "area",
+    "name",
+    "address",
+    "city",
+    "logo",
+    "head_title",
+    "head_name",
+    "head_nip",
+    "treasurer_title",
+    "treasurer_name",
+    "treasurer_nip",
+    "signer_name",
+    "signer_title",
+    "signer_nip",
+    "public_url",
+    "stipend_report_required",
+    "stipend_prorate",
+    "stipend_cash_allowed",
+    "report_due_day",
+]
+# The policies that decide who is paid and how much (docs/STIPENDS.md): named in the audit note.
+POLICIES = ["stipend_report_required", "stipend_prorate", "stipend_cash_allowed", "report_due_day"]
+
+# The office read within one request (or one `remembered()` block): a page asks for it from
+# its header, its documents and its rules, and reads the row once.
+_memo: ContextVar[dict | None] = ContextVar("pilar_office", default=None)
+
+
+@contextlib.contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, the office is read from the database at most once."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+class OfficeMiddleware:
+    """Each request reads the office at most once, and only if something asks for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with remembered():
+            return self.get_response(request)
+
+
+def current_office() -> Office:
+    """The office this installation serves; seeded from the environment on first use."""
+    memo = _memo.get()
+    if memo is not None and "office" in memo:
+        return memo["office"]
+    office = Office.objects.select_related("area").order_by("pk").first() or office_seed()
+    if memo is not None:
+        memo["office"] = office
+    return office
+
+
+def _forget() -> None:
+    memo = _memo.get()
+    if memo is not None:
+        memo.pop("office", None)
+
+
+def seed_values() -> dict:
+    """The office's first values, from the environment (pilar/settings.py, .env.example)."""
+    head_name = settings.PILAR_OFFICE_HEAD_NAME.strip()
+    signer_name = settings.PILAR_CERTIFICATE_SIGNER_NAME.strip()
+    signer_is_head = signer_name == head_name
+    signer_title = settings.PILAR_CERTIFICATE_SIGNER_TITLE.strip()
+    return {
+        "name": settings.PILAR_OFFICE_NAME.strip(),
+        "address": settings.PILAR_OFFICE_ADDRESS.strip(),
+        "city": settings.PILAR_OFFICE_CITY.strip(),
+        "head_title": settings.PILAR_OFFICE_HEAD_TITLE.strip(),
+        "head_name": head_name,
+        "head_nip": settings.PILAR_OFFICE_HEAD_NIP.strip(),
+        "treasurer_title": settings.PILAR_TREASURER_TITLE.strip(),
+        "treasurer_name": settings.PILAR_TREASURER_NAME.strip(),
+        "treasurer_nip": settings.PILAR_TREASURER_NIP.strip(),
+        # An empty signer is the head of office, whoever that is at the time.
+        "signer_name": "" if signer_is_head else signer_name,
+        "signer_title": "" if signer_title == settings.PILAR_OFFICE_HEAD_TITLE else signer_title,
+        "signer_nip": "" if signer_is_head else settings.PILAR_CERTIFICATE_SIGNER_NIP.strip(),
+        "public_url": settings.PILAR_PUBLIC_URL.rstrip("/"),
+        "stipend_report_required": settings.PILAR_STIPEND_REPORT_REQUIRED,
+        "stipend_prorate": settings.PILAR_STIPEND_PRORATE,
+        "stipend_cash_allowed": settings.PILAR_STIPEND_CASH_ALLOWED,
+        "report_due_day": min(max(settings.PILAR_REPORT_DUE_DAY, 1), 28),
+    }
+
+
+def office_seed() -> Office:
+    """The office written from the environment, the first time anything asks for it: tied to
+    the area PILAR_OFFICE_AREA when the area tree holds it, else to none yet (an administrator
+    picks it on the settings page once the tree is loaded). Two first requests at once seed
+    one office: the second finds the first's."""
+    from pilar.regions.models import Area
+
+    area = Area.objects.filter(code=settings.PILAR_OFFICE_AREA, level__lte=2).first()
+    try:
+        with transaction.atomic():
+            office = Office.objects.create(area=area, **seed_values())
+            audit_record(
+                by=Actor.system(AuditEntry.Source.SYSTEM),
+                action=AuditEntry.Action.CREATE,
+                obj=office,
+                note=_("The office's first values, from the environment."),
+            )
+    except IntegrityError:
+        return Office.objects.select_related("area").order_by("pk").first()
+    return office
+
+
+def _shown(value) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)
+
+
+@transaction.atomic
+def office_update(*, by: Actor, office: Office, data: dict) -> Office:
+    """Change the office: the fields in `data` (of EDITABLE) are written and audited with their
+    before and after; a change of a payment policy is also named in the entry's note. A new
+    logo is stored beside the old one, which documents issued with it still print."""
+    office = Office.objects.select_for_update().get(pk=office.pk)
+    before = snapshot(office, EDITABLE)
+    for name, value in data.items():
+        if name not in EDITABLE:
+            raise ValueError(f"{name} is not a setting of the office")
+        if name == "logo" and not value:
+            # None: no new file, the logo stays; False: taken off (the file stays for the
+            # documents issued with it).
+            if value is False:
+                office.logo = ""
+            continue
+        setattr(office, name, value)
+    office.full_clean()
+    office.save()
+    changes = diff(before, snapshot(office, EDITABLE))
+    if changes:
+        policies = [
+            _("%(policy)s: %(before)s → %(after)s")
+            % {
+                "policy": Office._meta.get_field(name).verbose_name,
+                "before": _shown(changes[name][0]),
+                "after": _shown(changes[name][1]),
+            }
+            for name in POLICIES
+            if name in changes
+        ]
+        audit_record(
+            by=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=office,
+            changes=changes,
+            note=(_("Payment policy changed: ") + "; ".join(policies)) if policies else "",
+        )
+    _forget()
+    return office

@@ -10,6 +10,8 @@ from pilar.tests_support import login
 
 PROXY = "127.0.0.1"
 GENERATED = re.compile(r"[0-9a-f]{16}")
+# Pages read the office (its name in the header) from the database.
+pytestmark = pytest.mark.django_db
 
 
 def test_every_answer_has_a_new_id(client, settings):
@@ -58,11 +60,15 @@ def server_log():
     """What the server's own log handler (settings.LOGGING's console) writes."""
     (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
     stream = io.StringIO()
-    previous = console.setStream(stream)
+    # Swapped without setStream, which flushes the old stream first: the handler was made when
+    # the settings were read, on a stream an earlier test's output capture may have closed.
+    with console.lock:
+        previous, console.stream = console.stream, stream
     try:
         yield stream
     finally:
-        console.setStream(previous)
+        with console.lock:
+            console.stream = previous
 
 
 def test_the_one_line_403_names_the_request(client, actors, server_log):

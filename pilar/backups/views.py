@@ -23,6 +23,7 @@ from pilar.backups.models import BackupRun
 
 @capability_required(Capability.BACKUPS)
 def backup_list(request):
+    services.recover_runs()  # a run whose worker is gone is shown failed, not waited for
     files = archive.list_backups()
     runs = list(BackupRun.objects.select_related("requested_by").order_by("-created_at")[:5])
     working = next((run for run in runs if run.is_working), None)

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import pilar
+from pilar.lib.procs import dying_with_parent
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -211,7 +212,15 @@ def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = No
     """Run pg_dump or pg_restore; a failure is a BackupError with its own words. `writing`: the
     file it writes, so that a refused write is told as such."""
     try:
-        done = subprocess.run(args, env=env, capture_output=True, text=True)
+        # SIGKILL with us: a `pilar backup` killed mid-way must not leave pg_dump writing into
+        # the backup folder (or pg_restore loading) for nobody.
+        done = subprocess.run(
+            args,
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=dying_with_parent(signal.SIGKILL),
+        )
     except OSError as exc:
         raise BackupError(
             _("%(tool)s could not be started: %(error)s") % {"tool": args[0], "error": exc}

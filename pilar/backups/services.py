@@ -178,7 +178,8 @@ def prune_nightly() -> list[str]:
             gone.append(f.name)
     # What a backup killed mid-way (kill -9, power cut) left of its temporary files.
     day_ago = timezone.now().timestamp() - 86400
-    for leftover in archive.backup_dir().glob(".pilar-*.part"):
+    # SQLite's rollback journal of the copy (`….db.part-journal`) included.
+    for leftover in archive.backup_dir().glob(".pilar-*.part*"):
         if leftover.stat().st_mtime < day_ago:
             leftover.unlink(missing_ok=True)
             gone.append(leftover.name)

@@ -96,7 +96,9 @@ def list_backups(folder: Path | None = None) -> list[BackupFile]:
     found = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:
+        # Absent, not a folder, not readable: no archive to list (a backup into it fails with
+        # its own message, and /healthz warns of the missing backups instead of failing).
         return []
     tz = timezone.get_current_timezone()
     for entry in entries:

@@ -264,7 +264,21 @@ def pg_facts(cursor) -> tuple[dict[str, int], list[list[str]]]:
     return counts, migrations
 
 
+def _not_pilars(database) -> BackupError:
+    return BackupError(
+        _(
+            "the database %(db)s holds no Pilar data (no migration was ever applied to it): "
+            "these are not the settings Pilar serves with. On a server set up as docs/DEPLOY.md "
+            "says, run the command as the service does: pilar-run backup. Nothing was written"
+        )
+        % {"db": database}
+    )
+
+
 def _snapshot_sqlite(settings_dict: dict, target: Path) -> tuple[dict, list]:
+    if not Path(settings_dict["NAME"]).is_file():
+        # Connecting would create an empty database there, and back that up.
+        raise _not_pilars(settings_dict["NAME"])
     source = open_sqlite(settings_dict["NAME"], timeout=20)
     try:
         copy = open_sqlite(target)
@@ -422,6 +436,8 @@ def create_backup(
             member = PG_MEMBER
         else:
             raise BackupError(_("backups of %(vendor)s are not supported") % {"vendor": vendor})
+        if not migrations:
+            raise _not_pilars(settings_dict["NAME"])
         checksums = {}
         with out as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             checksums[member] = _add_file(tar, db_part, member)

@@ -210,3 +210,16 @@ def test_an_existing_file_is_never_overwritten(tmp_path):
     with pytest.raises(CommandError, match="exists already"):
         call_command("backup", "--output", str(kept))
     assert kept.read_text() == "precious"
+
+
+def test_a_backup_of_a_database_pilar_never_used_is_refused(target):
+    # `pilar backup` run without the service's settings (as root on a server set up by
+    # docs/DEPLOY.md) reads another data directory, or an empty database: it must not answer
+    # with an "archive" of nothing that the administrator takes for a backup.
+    done = target.pilar("backup", "--output", str(target.data_dir / "b.tar.gz"))
+    assert done.returncode != 0
+    assert "pilar-run backup" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (target.data_dir / "b.tar.gz").exists()
+    assert not (target.data_dir / "pilar.sqlite3").exists()
+    assert not [p for p in target.data_dir.iterdir() if p.name.startswith(".")]

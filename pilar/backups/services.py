@@ -29,14 +29,19 @@ def backup_run_request(*, by: Actor) -> BackupRun:
     """An admin's "back up now": a run the task worker takes. Refused while one is waiting or
     running (a second click, two admins at once); one whose worker is gone does not count."""
     recover_runs()
+    busy = ValidationError(
+        _("A backup is already being taken; wait for it to finish."), code="busy"
+    )
     with transaction.atomic():
         if BackupRun.objects.select_for_update().filter(status__in=BackupRun.WORKING).exists():
-            raise ValidationError(
-                _("A backup is already being taken; wait for it to finish."), code="busy"
-            )
-        run = BackupRun.objects.create(
-            kind=BackupRun.Kind.MANUAL, requested_by=by.user, heartbeat_at=timezone.now()
-        )
+            raise busy
+        try:
+            with transaction.atomic():
+                run = BackupRun.objects.create(
+                    kind=BackupRun.Kind.MANUAL, requested_by=by.user, heartbeat_at=timezone.now()
+                )
+        except IntegrityError:
+            raise busy from None  # asked for at the same moment by another request
         audit_record(
             by=by,
             action=AuditEntry.Action.CREATE,

@@ -82,7 +82,7 @@ def test_an_old_or_missing_backup_is_a_warning_not_a_failure(client, settings, t
 def test_pending_migrations_are_503(client, backed_up):
     services.worker_beat("host:1", timezone.now())
     MigrationRecorder.Migration.objects.filter(
-        app="backups", name="0001_backup_runs_and_worker_heartbeat"
+        app="backups", name="0002_one_manual_run_at_a_time"
     ).delete()
     response, body = get(client)
     assert response.status_code == 503

@@ -4,6 +4,7 @@ backups page: it counts as failed, with its reason, and a new one can be asked f
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 import time_machine
@@ -87,3 +88,31 @@ def test_restarting_serve_does_not_fail_a_night_just_queued():
         assert services.recover_runs() == 0
     run.refresh_from_db()
     assert run.status == "queued"
+
+
+def test_back_up_now_twice_at_the_same_moment_asks_for_one_backup(actors):
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from pilar.audit.services import Actor
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def click():
+        try:
+            barrier.wait()
+            services.backup_run_request(by=Actor(user=actors["admin"]))
+            outcomes.append("asked")
+        except ValidationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["asked", "busy"]
+    assert BackupRun.objects.filter(kind="manual").count() == 1

@@ -223,3 +223,15 @@ def test_a_backup_of_a_database_pilar_never_used_is_refused(target):
     assert not (target.data_dir / "b.tar.gz").exists()
     assert not (target.data_dir / "pilar.sqlite3").exists()
     assert not [p for p in target.data_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_a_folder_that_does_not_exist_is_refused_not_taken_for_a_file_name(tmp_path):
+    # `pilar backup --output /mnt/usb/` with the disk not mounted (docs/BACKUP.md's example).
+    with pytest.raises(CommandError) as refused:
+        call_command("backup", "--output", f"{tmp_path / 'usb'}/")
+    assert "does not exist" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+    # An existing folder gets the archive under the usual name.
+    (tmp_path / "usb").mkdir()
+    call_command("backup", "--output", f"{tmp_path / 'usb'}/")
+    assert [p.name.startswith("pilar-manual-") for p in (tmp_path / "usb").iterdir()] == [True]

@@ -243,7 +243,17 @@ def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = No
 
 def _pg_connection(settings_dict: dict):
     conn = connections["default"].__class__(settings_dict, "backup")
-    return conn.get_new_connection(conn.get_connection_params())
+    try:
+        return conn.get_new_connection(conn.get_connection_params())
+    except conn.Database.OperationalError as exc:
+        # A server that is down, a database not created yet, a wrong password.
+        raise BackupError(
+            _(
+                "cannot connect to the database %(db)s: %(error)s. Check DATABASE_URL, and that "
+                "the database exists (createdb) and its server runs"
+            )
+            % {"db": settings_dict["NAME"], "error": str(exc).strip().splitlines()[0]}
+        ) from exc
 
 
 def pg_facts(cursor) -> tuple[dict[str, int], list[list[str]]]:

@@ -8,6 +8,8 @@ import io
 import json
 import os
 import resource
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -235,3 +237,23 @@ def test_a_folder_that_does_not_exist_is_refused_not_taken_for_a_file_name(tmp_p
     (tmp_path / "usb").mkdir()
     call_command("backup", "--output", f"{tmp_path / 'usb'}/")
     assert [p.name.startswith("pilar-manual-") for p in (tmp_path / "usb").iterdir()] == [True]
+
+
+def test_a_database_that_cannot_be_reached_is_told_not_a_traceback(tmp_path):
+    # DATABASE_URL naming a server that is down, or a database not created yet (createdb).
+    env = {
+        **os.environ,
+        "PILAR_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://pilar@127.0.0.1:1/pilar_restored",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pilar.cli", "backup"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "pilar_restored" in done.stderr and "DATABASE_URL" in done.stderr
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())

@@ -420,10 +420,7 @@ def create_backup(
     output = Path(output).absolute()
     folder = output.parent
     if output.exists():
-        raise BackupError(
-            _("%(path)s exists already: choose another name, an archive is never overwritten")
-            % {"path": output}
-        )
+        raise _exists(output)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, part = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".part")
@@ -481,7 +478,7 @@ def create_backup(
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(part, 0o600)
-        os.replace(part, output)
+        _place(part, output)
         _fsync_dir(folder)
     except BaseException as exc:
         out.close()
@@ -507,6 +504,29 @@ def create_backup(
         seconds=time.monotonic() - started,
         manifest=manifest,
     )
+
+
+def _exists(output: Path) -> BackupError:
+    return BackupError(
+        _("%(path)s exists already: choose another name, an archive is never overwritten")
+        % {"path": output}
+    )
+
+
+def _place(part: Path, output: Path) -> None:
+    """Give the finished `part` its name, unless an archive took that name meanwhile (two
+    backups in the same second): a hard link fails where a rename would overwrite."""
+    try:
+        os.link(part, output)
+    except FileExistsError:
+        raise _exists(output) from None
+    except OSError:
+        # A file system without hard links (a FAT-formatted USB disk): rename after a check.
+        if output.exists():
+            raise _exists(output) from None
+        os.replace(part, output)
+    else:
+        part.unlink()
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -257,3 +257,17 @@ def test_a_database_that_cannot_be_reached_is_told_not_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     assert "pilar_restored" in done.stderr and "DATABASE_URL" in done.stderr
     assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_an_archive_written_meanwhile_under_the_same_name_is_not_overwritten(tmp_path):
+    # Two backups in the same second (pilar backup and "back up now") get the same name.
+    output = tmp_path / archive.archive_name("manual")
+
+    def other_backup_finishes(step):
+        if not output.exists():
+            output.write_text("the other backup")
+
+    with pytest.raises(archive.BackupError, match="exists already"):
+        archive.create_backup(output=output, progress=other_backup_finishes)
+    assert output.read_text() == "the other backup"
+    assert [p.name for p in tmp_path.iterdir()] == [output.name]

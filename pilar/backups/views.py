@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
@@ -59,6 +59,7 @@ def backup_now(request):
     return redirect("backups:list")
 
 
+@require_GET  # a HEAD sends nothing, and must not be audited as a download
 @capability_required(Capability.BACKUPS)
 def backup_download(request, name: str):
     # Only a name the backup folder's listing holds: no path, no "..", no other file there.

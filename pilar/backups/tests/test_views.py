@@ -74,6 +74,16 @@ def test_a_download_streams_the_archive_and_is_audited(client, actors, folder):
     assert entry.action == AuditEntry.Action.VIEW_PERSONAL
 
 
+def test_only_a_get_downloads_and_is_audited(client, actors, folder):
+    # A HEAD (a link checker, a download manager probing) sends nothing: the audit log must
+    # not say the archive was downloaded.
+    login(client, actors["admin"])
+    url = reverse("backups:download", args=[NAME])
+    assert client.head(url).status_code == 405
+    assert client.post(url).status_code == 405
+    assert not AuditEntry.objects.filter(object_type="backups.archive").exists()
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -27,7 +27,11 @@ def backup_list(request):
     files = archive.list_backups()
     runs = list(BackupRun.objects.select_related("requested_by").order_by("-created_at")[:5])
     working = next((run for run in runs if run.is_working), None)
-    usage = shutil.disk_usage(settings.DATA_DIR)
+    folder = archive.backup_dir()
+    try:
+        usage = shutil.disk_usage(folder)  # where tonight's archive must fit
+    except OSError:  # not there yet (the first backup creates it)
+        usage = shutil.disk_usage(settings.DATA_DIR)
     return render(
         request,
         "backups/backup_list.html",
@@ -36,7 +40,7 @@ def backup_list(request):
             "last": files[0] if files else None,
             "runs": runs,
             "working": working,
-            "folder": archive.backup_dir(),
+            "folder": folder,
             "hour": settings.PILAR_BACKUP_HOUR,
             "keep_daily": settings.PILAR_BACKUP_KEEP_DAILY,
             "keep_weekly": settings.PILAR_BACKUP_KEEP_WEEKLY,

@@ -4,6 +4,7 @@ up now" runs in the background, once at a time."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from django.urls import reverse
@@ -129,3 +130,19 @@ def test_back_up_now_runs_in_the_background_once_at_a_time(client, actors, folde
     assert archive.list_backups()[0].name == run.filename
     page = client.get(reverse("backups:list")).content.decode()
     assert 'http-equiv="refresh"' not in page and run.filename in page
+
+
+def test_the_free_space_shown_is_the_backup_folders_disk(client, actors, folder, monkeypatch):
+    # PILAR_BACKUP_DIR on a disk of its own (a USB disk, another partition): its free space is
+    # what decides whether tonight's archive fits, not the data directory's.
+    real = shutil.disk_usage
+
+    def usage(path):
+        if os.fspath(path) == os.fspath(folder):
+            return real(path)._replace(free=3 * 1024**3)
+        return real(path)._replace(free=500 * 1024**3)
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    login(client, actors["admin"])
+    page = client.get(reverse("backups:list")).content.decode()
+    assert "(3.0\xa0GB free)" in page

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import pilar
+from pilar.lib.procs import dying_with_parent
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -95,7 +96,9 @@ def list_backups(folder: Path | None = None) -> list[BackupFile]:
     found = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:
+        # Absent, not a folder, not readable: no archive to list (a backup into it fails with
+        # its own message, and /healthz warns of the missing backups instead of failing).
         return []
     tz = timezone.get_current_timezone()
     for entry in entries:
@@ -211,7 +214,15 @@ def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = No
     """Run pg_dump or pg_restore; a failure is a BackupError with its own words. `writing`: the
     file it writes, so that a refused write is told as such."""
     try:
-        done = subprocess.run(args, env=env, capture_output=True, text=True)
+        # SIGKILL with us: a `pilar backup` killed mid-way must not leave pg_dump writing into
+        # the backup folder (or pg_restore loading) for nobody.
+        done = subprocess.run(
+            args,
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=dying_with_parent(signal.SIGKILL),
+        )
     except OSError as exc:
         raise BackupError(
             _("%(tool)s could not be started: %(error)s") % {"tool": args[0], "error": exc}
@@ -232,7 +243,17 @@ def _run_tool(args: list[str], env: dict[str, str], *, writing: Path | None = No
 
 def _pg_connection(settings_dict: dict):
     conn = connections["default"].__class__(settings_dict, "backup")
-    return conn.get_new_connection(conn.get_connection_params())
+    try:
+        return conn.get_new_connection(conn.get_connection_params())
+    except conn.Database.OperationalError as exc:
+        # A server that is down, a database not created yet, a wrong password.
+        raise BackupError(
+            _(
+                "cannot connect to the database %(db)s: %(error)s. Check DATABASE_URL, and that "
+                "the database exists (createdb) and its server runs"
+            )
+            % {"db": settings_dict["NAME"], "error": str(exc).strip().splitlines()[0]}
+        ) from exc
 
 
 def pg_facts(cursor) -> tuple[dict[str, int], list[list[str]]]:
@@ -253,7 +274,21 @@ def pg_facts(cursor) -> tuple[dict[str, int], list[list[str]]]:
     return counts, migrations
 
 
+def _not_pilars(database) -> BackupError:
+    return BackupError(
+        _(
+            "the database %(db)s holds no Pilar data (no migration was ever applied to it): "
+            "these are not the settings Pilar serves with. On a server set up as docs/DEPLOY.md "
+            "says, run the command as the service does: pilar-run backup. Nothing was written"
+        )
+        % {"db": database}
+    )
+
+
 def _snapshot_sqlite(settings_dict: dict, target: Path) -> tuple[dict, list]:
+    if not Path(settings_dict["NAME"]).is_file():
+        # Connecting would create an empty database there, and back that up.
+        raise _not_pilars(settings_dict["NAME"])
     source = open_sqlite(settings_dict["NAME"], timeout=20)
     try:
         copy = open_sqlite(target)
@@ -385,10 +420,7 @@ def create_backup(
     output = Path(output).absolute()
     folder = output.parent
     if output.exists():
-        raise BackupError(
-            _("%(path)s exists already: choose another name, an archive is never overwritten")
-            % {"path": output}
-        )
+        raise _exists(output)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, part = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".part")
@@ -411,6 +443,8 @@ def create_backup(
             member = PG_MEMBER
         else:
             raise BackupError(_("backups of %(vendor)s are not supported") % {"vendor": vendor})
+        if not migrations:
+            raise _not_pilars(settings_dict["NAME"])
         checksums = {}
         with out as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             checksums[member] = _add_file(tar, db_part, member)
@@ -444,7 +478,7 @@ def create_backup(
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(part, 0o600)
-        os.replace(part, output)
+        _place(part, output)
         _fsync_dir(folder)
     except BaseException as exc:
         out.close()
@@ -470,6 +504,29 @@ def create_backup(
         seconds=time.monotonic() - started,
         manifest=manifest,
     )
+
+
+def _exists(output: Path) -> BackupError:
+    return BackupError(
+        _("%(path)s exists already: choose another name, an archive is never overwritten")
+        % {"path": output}
+    )
+
+
+def _place(part: Path, output: Path) -> None:
+    """Give the finished `part` its name, unless an archive took that name meanwhile (two
+    backups in the same second): a hard link fails where a rename would overwrite."""
+    try:
+        os.link(part, output)
+    except FileExistsError:
+        raise _exists(output) from None
+    except OSError:
+        # A file system without hard links (a FAT-formatted USB disk): rename after a check.
+        if output.exists():
+            raise _exists(output) from None
+        os.replace(part, output)
+    else:
+        part.unlink()
 
 
 def _fsync_dir(folder: Path) -> None:

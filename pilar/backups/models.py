@@ -53,6 +53,13 @@ class BackupRun(models.Model):
         verbose_name_plural = _("backup runs")
         constraints = [
             models.UniqueConstraint(fields=["night"], name="backups_one_run_per_night"),
+            # "Back up now" twice at once (a double click, two admins): one run. The check in
+            # services.backup_run_request cannot lock a row that does not exist yet.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="manual", status__in=["queued", "running"]),
+                name="backups_one_manual_run_at_a_time",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,13 +27,21 @@ HEARTBEAT_EVERY = 30  # seconds between two heartbeats of the task worker
 
 def backup_run_request(*, by: Actor) -> BackupRun:
     """An admin's "back up now": a run the task worker takes. Refused while one is waiting or
-    running (a second click, two admins at once)."""
+    running (a second click, two admins at once); one whose worker is gone does not count."""
+    recover_runs()
+    busy = ValidationError(
+        _("A backup is already being taken; wait for it to finish."), code="busy"
+    )
     with transaction.atomic():
         if BackupRun.objects.select_for_update().filter(status__in=BackupRun.WORKING).exists():
-            raise ValidationError(
-                _("A backup is already being taken; wait for it to finish."), code="busy"
-            )
-        run = BackupRun.objects.create(kind=BackupRun.Kind.MANUAL, requested_by=by.user)
+            raise busy
+        try:
+            with transaction.atomic():
+                run = BackupRun.objects.create(
+                    kind=BackupRun.Kind.MANUAL, requested_by=by.user, heartbeat_at=timezone.now()
+                )
+        except IntegrityError:
+            raise busy from None  # asked for at the same moment by another request
         audit_record(
             by=by,
             action=AuditEntry.Action.CREATE,
@@ -80,16 +88,35 @@ def backup_run_take(run_id: int) -> BackupRun | None:
     return BackupRun.objects.get(pk=run_id)
 
 
+def worker_alive() -> bool:
+    """A task worker has said it is alive within PILAR_WORKER_STALE_SECONDS (as /healthz reads
+    it)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.PILAR_WORKER_STALE_SECONDS)
+    return WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).exists()
+
+
 def recover_runs() -> int:
-    return recover_stale(
-        BackupRun.objects.all(),
-        BackupRun.WORKING,
-        lambda run: {
-            "status": BackupRun.Status.FAILED,
-            "finished_at": timezone.now(),
-            "error": _("The task worker stopped while taking this backup."),
-        },
-    )
+    """Fail the runs whose worker is gone, so that the page stops waiting and another can be
+    asked for: a running one whose heartbeat is stale (pilar/lib/jobs.py), and, while no task
+    worker is alive, a queued one asked for longer ago than that (a run is created with a
+    heartbeat). While a worker is alive a queued run waits: the worker may be busy with a long
+    import first."""
+    runs = BackupRun.objects.all()
+    alive = worker_alive()
+    if alive:
+        runs = runs.filter(status=BackupRun.Status.RUNNING)
+
+    def lost(run: BackupRun) -> dict:
+        if run.status == BackupRun.Status.QUEUED:
+            error = _(
+                "No task worker took this backup: is `pilar serve` running with its task "
+                "worker? Ask for it again once it is."
+            )
+        else:
+            error = _("The task worker stopped while taking this backup.")
+        return {"status": BackupRun.Status.FAILED, "finished_at": timezone.now(), "error": error}
+
+    return recover_stale(runs, BackupRun.WORKING, lost)
 
 
 def night_of(now: datetime.datetime) -> datetime.date:
@@ -109,7 +136,9 @@ def nightly_backup_claim(now: datetime.datetime | None = None) -> BackupRun | No
         return None
     try:
         with transaction.atomic():
-            run = BackupRun.objects.create(kind=BackupRun.Kind.NIGHTLY, night=night)
+            run = BackupRun.objects.create(
+                kind=BackupRun.Kind.NIGHTLY, night=night, heartbeat_at=timezone.now()
+            )
             _enqueue(run)
     except IntegrityError:
         return None
@@ -154,7 +183,8 @@ def prune_nightly() -> list[str]:
             gone.append(f.name)
     # What a backup killed mid-way (kill -9, power cut) left of its temporary files.
     day_ago = timezone.now().timestamp() - 86400
-    for leftover in archive.backup_dir().glob(".pilar-*.part"):
+    # SQLite's rollback journal of the copy (`….db.part-journal`) included.
+    for leftover in archive.backup_dir().glob(".pilar-*.part*"):
         if leftover.stat().st_mtime < day_ago:
             leftover.unlink(missing_ok=True)
             gone.append(leftover.name)

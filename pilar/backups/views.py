@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
@@ -23,10 +23,15 @@ from pilar.backups.models import BackupRun
 
 @capability_required(Capability.BACKUPS)
 def backup_list(request):
+    services.recover_runs()  # a run whose worker is gone is shown failed, not waited for
     files = archive.list_backups()
     runs = list(BackupRun.objects.select_related("requested_by").order_by("-created_at")[:5])
     working = next((run for run in runs if run.is_working), None)
-    usage = shutil.disk_usage(settings.DATA_DIR)
+    folder = archive.backup_dir()
+    try:
+        usage = shutil.disk_usage(folder)  # where tonight's archive must fit
+    except OSError:  # not there yet (the first backup creates it)
+        usage = shutil.disk_usage(settings.DATA_DIR)
     return render(
         request,
         "backups/backup_list.html",
@@ -35,7 +40,7 @@ def backup_list(request):
             "last": files[0] if files else None,
             "runs": runs,
             "working": working,
-            "folder": archive.backup_dir(),
+            "folder": folder,
             "hour": settings.PILAR_BACKUP_HOUR,
             "keep_daily": settings.PILAR_BACKUP_KEEP_DAILY,
             "keep_weekly": settings.PILAR_BACKUP_KEEP_WEEKLY,
@@ -58,6 +63,7 @@ def backup_now(request):
     return redirect("backups:list")
 
 
+@require_GET  # a HEAD sends nothing, and must not be audited as a download
 @capability_required(Capability.BACKUPS)
 def backup_download(request, name: str):
     # Only a name the backup folder's listing holds: no path, no "..", no other file there.

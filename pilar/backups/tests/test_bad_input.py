@@ -8,6 +8,8 @@ import io
 import json
 import os
 import resource
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -210,3 +212,62 @@ def test_an_existing_file_is_never_overwritten(tmp_path):
     with pytest.raises(CommandError, match="exists already"):
         call_command("backup", "--output", str(kept))
     assert kept.read_text() == "precious"
+
+
+def test_a_backup_of_a_database_pilar_never_used_is_refused(target):
+    # `pilar backup` run without the service's settings (as root on a server set up by
+    # docs/DEPLOY.md) reads another data directory, or an empty database: it must not answer
+    # with an "archive" of nothing that the administrator takes for a backup.
+    done = target.pilar("backup", "--output", str(target.data_dir / "b.tar.gz"))
+    assert done.returncode != 0
+    assert "pilar-run backup" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (target.data_dir / "b.tar.gz").exists()
+    assert not (target.data_dir / "pilar.sqlite3").exists()
+    assert not [p for p in target.data_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_a_folder_that_does_not_exist_is_refused_not_taken_for_a_file_name(tmp_path):
+    # `pilar backup --output /mnt/usb/` with the disk not mounted (docs/BACKUP.md's example).
+    with pytest.raises(CommandError) as refused:
+        call_command("backup", "--output", f"{tmp_path / 'usb'}/")
+    assert "does not exist" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+    # An existing folder gets the archive under the usual name.
+    (tmp_path / "usb").mkdir()
+    call_command("backup", "--output", f"{tmp_path / 'usb'}/")
+    assert [p.name.startswith("pilar-manual-") for p in (tmp_path / "usb").iterdir()] == [True]
+
+
+def test_a_database_that_cannot_be_reached_is_told_not_a_traceback(tmp_path):
+    # DATABASE_URL naming a server that is down, or a database not created yet (createdb).
+    env = {
+        **os.environ,
+        "PILAR_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://pilar@127.0.0.1:1/pilar_restored",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pilar.cli", "backup"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "pilar_restored" in done.stderr and "DATABASE_URL" in done.stderr
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_an_archive_written_meanwhile_under_the_same_name_is_not_overwritten(tmp_path):
+    # Two backups in the same second (pilar backup and "back up now") get the same name.
+    output = tmp_path / archive.archive_name("manual")
+
+    def other_backup_finishes(step):
+        if not output.exists():
+            output.write_text("the other backup")
+
+    with pytest.raises(archive.BackupError, match="exists already"):
+        archive.create_backup(output=output, progress=other_backup_finishes)
+    assert output.read_text() == "the other backup"
+    assert [p.name for p in tmp_path.iterdir()] == [output.name]

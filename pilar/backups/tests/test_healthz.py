@@ -82,7 +82,7 @@ def test_an_old_or_missing_backup_is_a_warning_not_a_failure(client, settings, t
 def test_pending_migrations_are_503(client, backed_up):
     services.worker_beat("host:1", timezone.now())
     MigrationRecorder.Migration.objects.filter(
-        app="backups", name="0001_backup_runs_and_worker_heartbeat"
+        app="backups", name="0002_one_manual_run_at_a_time"
     ).delete()
     response, body = get(client)
     assert response.status_code == 503
@@ -119,3 +119,36 @@ def test_an_unreachable_database_is_503(tmp_path):
     assert status == "503"
     assert body["database"]["reachable"] is False
     assert body["failures"] == ["database_unreachable", "worker_stopped"]
+
+
+def test_hostile_methods_and_query_strings(client, backed_up, settings):
+    services.worker_beat("host:1", timezone.now())
+    head = client.head("/healthz")
+    assert head.status_code == 200 and head.content == b""
+    for method in ("post", "put", "delete", "patch", "options"):
+        assert getattr(client, method)("/healthz").status_code == 405
+    # A query string changes nothing, whatever it holds.
+    for query in ("?format=html", "?status=fail", "?a=%ff%fe%22<", "?" + "x=1&" * 500):
+        response = client.get("/healthz" + query)
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert client.get("/healthz/").status_code == 404
+
+
+def test_healthz_is_not_sent_to_https(client, backed_up, settings):
+    # PILAR_HTTPS=true redirects plain http, but a monitor on the machine asks over http.
+    settings.SECURE_SSL_REDIRECT = True
+    services.worker_beat("host:1", timezone.now())
+    assert client.get("/accounts/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz?x=1").status_code == 200
+
+
+def test_a_backup_folder_that_cannot_be_read_is_a_warning_not_an_error(client, settings, tmp_path):
+    # PILAR_BACKUP_DIR naming a file (a typo, a disk not mounted at its place).
+    folder = tmp_path / "backups"
+    folder.write_text("not a folder")
+    settings.PILAR_BACKUP_DIR = folder
+    services.worker_beat("host:1", timezone.now())
+    response, body = get(client)
+    assert response.status_code == 200
+    assert body["warnings"] == ["backup_old"]

@@ -61,7 +61,7 @@ def test_serve_backs_up_before_migrating_and_refuses_a_newer_database(tmp_path: 
             proc.wait()
     out = "".join(lines)
     # The command speaks the office's language (Indonesian).
-    assert "1 migrasi menunggu: mencadangkan basis data lebih dulu" in out
+    assert "2 migrasi menunggu: mencadangkan basis data lebih dulu" in out
     archives = list((tmp_path / "backups").glob("pilar-pre-upgrade-*.tar.gz"))
     assert len(archives) == 1
     assert f"Cadangan sebelum pembaruan: {archives[0]}" in out
@@ -70,8 +70,13 @@ def test_serve_backs_up_before_migrating_and_refuses_a_newer_database(tmp_path: 
     # The archive holds the database as it was before the migration.
     assert not [m for m in manifest["migrations"] if m[0] == "backups"]
     with sqlite3.connect(db) as conn:
-        applied = conn.execute("SELECT name FROM django_migrations WHERE app = 'backups'")
-        assert applied.fetchall() == [("0001_backup_runs_and_worker_heartbeat",)]
+        applied = conn.execute(
+            "SELECT name FROM django_migrations WHERE app = 'backups' ORDER BY id"
+        )
+        assert applied.fetchall() == [
+            ("0001_backup_runs_and_worker_heartbeat",),
+            ("0002_one_manual_run_at_a_time",),
+        ]
 
     # Up to date now: a second start takes no backup.
     with sqlite3.connect(db) as conn:

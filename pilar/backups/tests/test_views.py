@@ -4,6 +4,7 @@ up now" runs in the background, once at a time."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from django.urls import reverse
@@ -74,6 +75,16 @@ def test_a_download_streams_the_archive_and_is_audited(client, actors, folder):
     assert entry.action == AuditEntry.Action.VIEW_PERSONAL
 
 
+def test_only_a_get_downloads_and_is_audited(client, actors, folder):
+    # A HEAD (a link checker, a download manager probing) sends nothing: the audit log must
+    # not say the archive was downloaded.
+    login(client, actors["admin"])
+    url = reverse("backups:download", args=[NAME])
+    assert client.head(url).status_code == 405
+    assert client.post(url).status_code == 405
+    assert not AuditEntry.objects.filter(object_type="backups.archive").exists()
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -119,3 +130,19 @@ def test_back_up_now_runs_in_the_background_once_at_a_time(client, actors, folde
     assert archive.list_backups()[0].name == run.filename
     page = client.get(reverse("backups:list")).content.decode()
     assert 'http-equiv="refresh"' not in page and run.filename in page
+
+
+def test_the_free_space_shown_is_the_backup_folders_disk(client, actors, folder, monkeypatch):
+    # PILAR_BACKUP_DIR on a disk of its own (a USB disk, another partition): its free space is
+    # what decides whether tonight's archive fits, not the data directory's.
+    real = shutil.disk_usage
+
+    def usage(path):
+        if os.fspath(path) == os.fspath(folder):
+            return real(path)._replace(free=3 * 1024**3)
+        return real(path)._replace(free=500 * 1024**3)
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    login(client, actors["admin"])
+    page = client.get(reverse("backups:list")).content.decode()
+    assert "(3.0\xa0GB free)" in page

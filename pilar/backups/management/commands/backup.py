@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,6 +32,15 @@ class Command(BaseCommand):
             target = Path(output)
             if target.is_dir():
                 target = target / archive_name("manual")
+            elif output.endswith(("/", os.sep)):
+                # Meant as a folder: not a file named after it (a disk not mounted there).
+                raise CommandError(
+                    _(
+                        "the folder %(folder)s does not exist (is its disk mounted?): create it, "
+                        "or name the archive to write; nothing was written"
+                    )
+                    % {"folder": output}
+                )
         try:
             result = create_backup(kind="manual", output=target)
         except BackupError as exc:

@@ -50,6 +50,12 @@ class Command(BaseCommand):
                 % {"list": "; ".join(result.mismatches)}
             )
         self.stdout.write(_("Row counts: all as in the manifest."))
+        self.stdout.write(
+            _(
+                "Take a backup of the restored site once it runs (Back up now, or pilar backup): "
+                "its backup folder is empty, and tonight's backup may count as taken already."
+            )
+        )
         pending = not unknown_migrations(manifest.get("migrations", [])) and _behind(manifest)
         if pending:
             self.stdout.write(

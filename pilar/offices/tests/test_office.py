@@ -15,7 +15,9 @@ from pilar.tests_support import login
 pytestmark = pytest.mark.django_db
 
 
-def test_a_migrated_database_holds_the_office_of_its_area():
+def test_a_migrated_database_holds_the_office_of_its_area(reference):
+    # `reference` puts back the area tree and the office as the migrations left them when an
+    # earlier test emptied the database (pilar/core/tests/test_demo_today.py flushes it).
     office = current()
     assert office.area == Area.objects.get(code="13.75")
     assert (office.name, office.city) == ("Dinas Sosial Kota Bukittinggi", "Bukittinggi")

@@ -91,3 +91,17 @@ def test_a_forged_header_does_not_escape_the_throttle(client, actors, settings):
     forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.200"}
     assert post_login(client, "operator1", PASSWORD, **forged).status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_rotating_addresses_within_its_64_is_still_locked(client, actors, settings):
+    """A phone or home router is given a whole /64: a new address for each guess is the same
+    client. Another /64 is another client and still signs in."""
+    settings.PILAR_LOGIN_MAX_FAILURES = 2  # ×4 per address: 8
+    for n in range(8):
+        post_login(client, f"guess{n}", "wrong", REMOTE_ADDR=f"2001:db8:7:1::{n + 1:x}")
+    assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"2001:db8:7:1::"}
+    rotated = post_login(client, "operator1", PASSWORD, REMOTE_ADDR="2001:db8:7:1:ffff::9")
+    assert rotated.status_code == 200  # locked: the /64 used up its tries
+    elsewhere = post_login(client, "operator1", PASSWORD, REMOTE_ADDR="2001:db8:7:2::1")
+    assert elsewhere.status_code == 302

@@ -40,3 +40,16 @@ def dying_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
         die_with_parent(parent_pid, sig)
 
     return preexec
+
+
+class StopRequest:
+    """Catches SIGTERM and SIGINT from now on: a supervising command (`pilar serve`, `pilar
+    worker`) loops `while not stop.asked` and then stops its children gracefully."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        signal.signal(signal.SIGTERM, self._ask)
+        signal.signal(signal.SIGINT, self._ask)
+
+    def _ask(self, signum, frame) -> None:
+        self.asked = True

@@ -19,7 +19,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from pilar.backups import services
-from pilar.lib.procs import dying_with_parent
+from pilar.lib.procs import StopRequest, dying_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +40,11 @@ class Command(BaseCommand):
             env=env,
             preexec_fn=dying_with_parent(),
         )
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop = StopRequest()
         name, started_at = services.worker_name(), timezone.now()
         next_tick = 0.0
         code = 0
-        while not stopping:
+        while not stop.asked:
             if child.poll() is not None:
                 code = 1
                 break

@@ -27,7 +27,7 @@ import pilar
 from pilar.backups.archive import BackupError, create_backup, unknown_migrations
 from pilar.lib.jobs import recover_all
 from pilar.lib.params import argument, parse_int
-from pilar.lib.procs import dying_with_parent
+from pilar.lib.procs import StopRequest, dying_with_parent
 from pilar.lib.serving import gunicorn_options
 
 
@@ -109,19 +109,12 @@ class Command(BaseCommand):
         if not no_worker:
             worker = [sys.executable, "-m", "pilar.cli", "worker"]
             children.append(subprocess.Popen(worker, env=env, preexec_fn=dying_with_parent()))
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
         # Before the line below: whoever reads it may stop us at once.
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop = StopRequest()
         self.stdout.write(f"Pilar is serving on http://{host}:{port}/ (Ctrl+C to stop)")
         self.stdout.flush()
         code = 0
-        while not stopping:
+        while not stop.asked:
             if any(child.poll() is not None for child in children):
                 code = 1  # a child died on its own: stop the rest and report it
                 break

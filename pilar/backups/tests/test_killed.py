@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from pilar.backups import archive, services
 
-# The child: what `pilar backup` does around pg_dump (archive._run_tool), with a stand-in for
+# The child: what `pilar backup` does around pg_dump (archive.run_tool), with a stand-in for
 # pg_dump that tells its pid through a FIFO and then works for a minute.
 CHILD = textwrap.dedent(
     """
@@ -28,7 +28,7 @@ CHILD = textwrap.dedent(
     from pilar.backups import archive
     tool = ("import os, sys, time; f = open(sys.argv[1], 'w'); f.write(str(os.getpid()));"
             " f.close(); time.sleep(60)")
-    archive._run_tool([sys.executable, "-c", tool, sys.argv[1]], dict(os.environ))
+    archive.run_tool([sys.executable, "-c", tool, sys.argv[1]], dict(os.environ))
     """
 )
 

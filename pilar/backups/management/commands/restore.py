@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from pilar.backups.archive import BackupError, restore_archive, unknown_migrations
+from pilar.backups.archive import BackupError, unknown_migrations
+from pilar.backups.restore import restore_archive
 
 
 class Command(BaseCommand):

@@ -144,7 +144,7 @@ class Command(BaseCommand):
                 gettext(
                     "The database was written by a newer Pilar: it holds %(n)s migrations this "
                     "version (%(version)s) does not know (%(names)s). Install that newer version "
-                    "again, or restore a backup taken before the upgrade (docs/BACKUP.md); "
+                    "again, or restore a backup taken before the upgrade (pilar restore); "
                     "nothing was changed."
                 )
                 % {

@@ -69,7 +69,11 @@ def backup_run_take(run_id: int) -> BackupRun | None:
     beat = Heartbeat(BackupRun.objects.filter(pk=run_id))
     run = BackupRun.objects.get(pk=run_id)
     try:
-        result = archive.create_backup(kind=run.kind, progress=lambda step: beat.beat(step=step))
+        # The database copy and pg_dump report no progress for minutes on a large database.
+        with beat.meanwhile():
+            result = archive.create_backup(
+                kind=run.kind, progress=lambda step: beat.beat(step=step)
+            )
     except Exception as exc:
         log.exception("backup run %s failed", run_id)
         BackupRun.objects.filter(pk=run_id).update(

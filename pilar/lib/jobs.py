@@ -11,8 +11,9 @@ it failed with the reason, and the work can be started again.
 from __future__ import annotations
 
 import datetime
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,6 +58,28 @@ class Heartbeat:
             return
         self._last = now
         self.queryset.update(**{self.field: timezone.now()}, **fields)
+
+    @contextmanager
+    def meanwhile(self) -> Iterator[None]:
+        """Beat from a helper thread every BEAT_EVERY seconds while the body runs a long step that
+        reports no progress of its own (a database copy, pg_dump), so that the job is not taken
+        for gone while its worker is busy with it."""
+        done = threading.Event()
+
+        def keep_beating() -> None:
+            try:
+                while not done.wait(BEAT_EVERY):
+                    self.queryset.update(**{self.field: timezone.now()})
+            finally:
+                connections.close_all()  # this thread's own connection
+
+        thread = threading.Thread(target=keep_beating, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
 
 def _is_locked(exc: OperationalError) -> bool:

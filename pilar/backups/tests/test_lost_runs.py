@@ -116,3 +116,30 @@ def test_back_up_now_twice_at_the_same_moment_asks_for_one_backup(actors):
         t.join()
     assert sorted(outcomes) == ["asked", "busy"]
     assert BackupRun.objects.filter(kind="manual").count() == 1
+
+
+def test_a_long_copy_that_reports_no_progress_still_beats(monkeypatch):
+    """A database copy of many minutes (pg_dump, the SQLite backup) says nothing meanwhile: the
+    run's heartbeat still moves, so the backups page does not take it for lost and free the
+    way for a second backup beside it."""
+    run = BackupRun.objects.create(kind=BackupRun.Kind.MANUAL, status=BackupRun.Status.QUEUED)
+    seen = []
+    real_copy = services.archive.create_backup
+
+    def slow_copy(**kwargs):
+        first = BackupRun.objects.get(pk=run.pk).heartbeat_at
+        # Wait (bounded) until the helper thread has written a newer heartbeat.
+        for _ in range(200):
+            now = BackupRun.objects.get(pk=run.pk).heartbeat_at
+            if now != first:
+                seen.append((first, now))
+                break
+            threading.Event().wait(0.05)
+        return real_copy(**kwargs)
+
+    monkeypatch.setattr(services.archive, "create_backup", slow_copy)
+    monkeypatch.setattr("pilar.lib.jobs.BEAT_EVERY", 0.1)
+    done = services.backup_run_take(run.pk)
+    assert seen, "the heartbeat did not move during the copy"
+    assert seen[0][1] > seen[0][0]
+    assert done.status == BackupRun.Status.DONE

@@ -34,6 +34,7 @@ from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.jobs import Heartbeat, stale_q
+from pilar.offices.services import remembered
 from pilar.stipends import services
 from pilar.stipends.access import full_nik_in_batches, office_wide
 from pilar.stipends.models import BatchJob, StipendBatch, StipendLine
@@ -189,7 +190,14 @@ def _language(user) -> str:
 
 
 def batch_job_run(*, job_id: int) -> None:
-    """Run one queued job (the task worker calls this); the outcome is stored on the job."""
+    """Run one queued job (the task worker calls this); the outcome is stored on the job. The
+    office (its payment policies) is read once for the whole job: a change on the settings page
+    meanwhile applies to the next job, never to half of this one (docs/OFFICE.md)."""
+    with remembered():
+        _take_and_run(job_id)
+
+
+def _take_and_run(job_id: int) -> None:
     taken = BatchJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )

@@ -7,7 +7,8 @@ import datetime
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from pilar.accounts.models import Role, User
@@ -234,3 +235,29 @@ def test_one_working_job_per_batch_is_held_by_the_database(rates, banked, by):
         BatchJob.objects.create(batch=batch, kind="refresh")
     BatchJob.objects.update(status="done")
     BatchJob.objects.create(batch=batch, kind="refresh")  # once done, the next may start
+
+
+def test_a_job_reads_the_office_once_however_many_months_and_chunks(client, actors, rates, banked):
+    """The payment policies come from the office: one job reads them once, so a change on the
+    settings page meanwhile cannot apply to half of it."""
+    for person in (banked["a1"], banked["a2"]):
+        for month in (JULY, AUGUST):
+            report(person, month)
+    psm = PillarKind.objects.get(code="PSM")
+    as_user(client, actors, "operator")
+    client.post(
+        "/stipends/batches/new/",
+        {"first_month": "2024-07", "last_month": "2024-08", "kinds": [psm.pk], "year": 2024},
+    )
+    run_task_worker()
+    batch = StipendBatch.objects.get()
+    assert batch.lines.count() == 4
+    # Verifying checks every month of the batch against the policies again.
+    as_user(client, actors, "finance")
+    client.post(f"/stipends/batches/{batch.pk}/verify/", confirmed(batch))
+    with CaptureQueriesContext(connection) as queries:
+        run_task_worker()
+    batch.refresh_from_db()
+    assert batch.status == "verified"
+    reads = [q for q in queries.captured_queries if '"offices_office"' in q["sql"]]
+    assert len(reads) == 1

@@ -64,10 +64,10 @@ class OfficeCopy:
         return asdict(self)
 
     def letterhead(self) -> Letterhead:
-        return Letterhead(name=self.name, address=self.address, logo=_logo_bytes(self.logo))
+        return Letterhead(name=self.name, address=self.address, logo=logo_bytes(self.logo))
 
 
-def _logo_bytes(name: str) -> bytes | None:
+def logo_bytes(name: str) -> bytes | None:
     """The logo's file, or None when there is none or it has gone (a document still prints)."""
     if not name:
         return None

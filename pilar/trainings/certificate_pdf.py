@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from pilar.lib.dates import long_date
 from pilar.lib.pdf import GREY, draw_logo, fonts, wrap
 from pilar.offices import current
+from pilar.offices.copies import logo_bytes
 from pilar.trainings.certificates import grouped_code, verify_url
 from pilar.trainings.models import Certificate
 
@@ -98,7 +99,7 @@ class CertificateDocument:
         # The office as it is now (read once for the whole file): the letterhead, the city and
         # the public address; the signer is the one each certificate was issued with.
         self.office = current()
-        self.logo = self.office.logo.read() if self.office.logo else None
+        self.logo = logo_bytes(self.office.logo.name)  # None when its file has gone
         self.canvas.setTitle(title)
         self.canvas.setAuthor(self.office.name)
         self.canvas.setCreator("Pilar")

@@ -180,3 +180,13 @@ def test_the_signer_is_issued_whole_and_fits(people, cert_event, issuer, office)
     office.save()
     certificate = certificate_issue(by=issuer, participant=enrol(cert_event, people["a2"]))
     assert certificate.signer_name == "Dra. Rina Marlina, S.Sos, M.Si"
+
+
+def test_a_certificate_prints_without_the_logo_when_its_file_has_gone(certified, tmp_path, office):
+    """The logo's file lost (uploads not restored, deleted by hand): the certificate still
+    prints, without it, as every other document of the office does."""
+    office.logo.name = "office/gone.png"
+    office.save(update_fields=["logo"])
+    path = tmp_path / "s.pdf"
+    path.write_bytes(certificate_pdf(certified))
+    assert "SERTIFIKAT" in pdf_text(path)

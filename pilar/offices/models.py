@@ -1,15 +1,41 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from pilar.regions.models import Area
+
 nip_validator = RegexValidator(
     r"^(\d ?){17}\d$",
     _("A NIP is 18 digits (spaces between groups allowed), e.g. 19700512 199503 2 001."),
 )
+
+
+def validate_public_address(url: str) -> None:
+    """http(s)://host or http(s)://host/path, nothing after it: a certificate's QR code opens
+    the address followed by /c/<code>/."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.query
+        or parts.fragment
+        or url.endswith("/")
+        or "?" in url
+        or "#" in url
+    ):
+        raise ValidationError(
+            _(
+                "Give the public address as http(s)://host or http(s)://host/path, without "
+                "“?” or “#”: a certificate's QR code adds /c/<code>/ to it."
+            ),
+            code="public_address",
+        )
 
 
 class Office(models.Model):
@@ -26,6 +52,8 @@ class Office(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # A kota/kabupaten or a province, never a kecamatan or kelurahan.
+        limit_choices_to={"level__lte": Area.Level.CITY},
         help_text=_("The kota/kabupaten or province the office serves."),
     )
     name = models.CharField(
@@ -86,6 +114,7 @@ class Office(models.Model):
     public_url = models.URLField(
         _("public address"),
         max_length=200,
+        validators=[validate_public_address],
         help_text=_(
             "The address at which the public reaches this server, without a slash at the end: a "
             "certificate's QR code opens it followed by /c/<code>/."

@@ -115,3 +115,32 @@ def test_the_logo_is_drawn_on_letterheads_and_a_lost_file_prints_without(office,
     assert images(copy.letterhead()) >= 1
     office.logo.storage.delete(copy.logo)
     assert images(copy.letterhead()) == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"public_url": "ftp://pilar.example.go.id"},
+        {"public_url": "https://pilar.example.go.id/"},
+        {"public_url": "https://pilar.example.go.id/?a=1"},
+        {"public_url": "https://pilar.example.go.id#top"},
+        {"report_due_day": 29},
+        {"head_nip": "1970"},
+        {"area": "kecamatan"},
+    ],
+    ids=["scheme", "slash", "query", "fragment", "due-day", "nip", "kecamatan"],
+)
+def test_the_service_refuses_what_the_page_refuses_and_changes_nothing(office, area, data):
+    """The rules live in the model, so a script or a later API calling the service meets them
+    too, not only the settings page."""
+    from django.core.exceptions import ValidationError
+
+    from pilar.audit.services import Actor
+    from pilar.offices.services import office_update
+
+    if data.get("area") == "kecamatan":
+        data = {"area": area("13.75.01")}
+    before = Office.objects.values().get(pk=office.pk)
+    with pytest.raises(ValidationError):
+        office_update(by=Actor.system(), office=office, data=data)
+    assert Office.objects.values().get(pk=office.pk) == before

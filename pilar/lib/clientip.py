@@ -18,7 +18,6 @@ from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # More hops than any real chain of proxies; a longer header is not walked further.
 MAX_HOPS = 20
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
@@ -53,3 +55,18 @@ class StopRequest:
 
     def _ask(self, signum, frame) -> None:
         self.asked = True
+
+
+def stop_children(children: list[subprocess.Popen], grace: float = 25) -> None:
+    """SIGTERM to each child still running (its graceful stop), then wait up to `grace`
+    seconds in all for them before killing whichever is left."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

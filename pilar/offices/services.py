@@ -105,7 +105,9 @@ def seed_values() -> dict:
         "treasurer_nip": settings.PILAR_TREASURER_NIP.strip(),
         # An empty signer is the head of office, whoever that is at the time.
         "signer_name": "" if signer_is_head else signer_name,
-        "signer_title": "" if signer_title == settings.PILAR_OFFICE_HEAD_TITLE else signer_title,
+        "signer_title": ""
+        if signer_title == settings.PILAR_OFFICE_HEAD_TITLE.strip()
+        else signer_title,
         "signer_nip": "" if signer_is_head else settings.PILAR_CERTIFICATE_SIGNER_NIP.strip(),
         "public_url": settings.PILAR_PUBLIC_URL.rstrip("/"),
         "stipend_report_required": settings.PILAR_STIPEND_REPORT_REQUIRED,

@@ -9,7 +9,6 @@ import contextlib
 import datetime
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from pilar.backups import services
-from pilar.lib.procs import StopRequest, dying_with_parent
+from pilar.lib.procs import StopRequest, dying_with_parent, stop_children
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +57,7 @@ class Command(BaseCommand):
                     # now, /healthz will tell; try again at the next round.
                     log.exception("task worker heartbeat failed")
             time.sleep(0.5)
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop_children([child])
         with contextlib.suppress(DatabaseError):
             services.worker_stop(name)
         if code:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import pilar
 from pilar.backups.archive import BackupError, create_backup, unknown_migrations
 from pilar.lib.jobs import recover_all
 from pilar.lib.params import argument, parse_int
-from pilar.lib.procs import StopRequest, dying_with_parent
+from pilar.lib.procs import StopRequest, dying_with_parent, stop_children
 from pilar.lib.serving import gunicorn_options
 
 
@@ -119,16 +118,7 @@ class Command(BaseCommand):
                 code = 1  # a child died on its own: stop the rest and report it
                 break
             time.sleep(0.3)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 25
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop_children(children)
         if code:
             self.stderr.write("A server process stopped unexpectedly; Pilar has stopped.")
         sys.exit(code)

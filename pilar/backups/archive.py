@@ -535,15 +535,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def known_migrations() -> set[tuple[str, str]]:
-    """Every migration this code holds, and every one its squashed migrations replace."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
+def known_migrations(loader: MigrationLoader | None = None) -> set[tuple[str, str]]:
+    """Every migration this code holds, and every one its squashed migrations replace (from
+    `loader` when the caller has one already: reading the files again costs milliseconds)."""
+    loader = loader or MigrationLoader(None, ignore_no_migrations=True)
     known = set(loader.disk_migrations)
     for migration in loader.disk_migrations.values():
         known.update(tuple(key) for key in migration.replaces)
     return known
 
 
-def unknown_migrations(applied) -> list[str]:
-    known = known_migrations()
+def unknown_migrations(applied, loader: MigrationLoader | None = None) -> list[str]:
+    known = known_migrations(loader)
     return [f"{app}.{name}" for app, name in applied if (app, name) not in known]

@@ -30,7 +30,7 @@ def check() -> dict:
     try:
         executor = MigrationExecutor(connection)
         pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-        unknown = len(unknown_migrations(executor.loader.applied_migrations))
+        unknown = len(unknown_migrations(executor.loader.applied_migrations, executor.loader))
         report["database"] = {"reachable": True, "vendor": connection.vendor}
     except DatabaseError:
         report["database"] = {"reachable": False, "vendor": connection.vendor}

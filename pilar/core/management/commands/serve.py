@@ -128,7 +128,7 @@ class Command(BaseCommand):
         wrote it); back up one that holds data before its pending migrations are applied."""
         executor = MigrationExecutor(connection)
         applied = executor.loader.applied_migrations
-        unknown = unknown_migrations(applied)
+        unknown = unknown_migrations(applied, executor.loader)
         if unknown:
             raise CommandError(
                 gettext(

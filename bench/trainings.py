@@ -668,8 +668,8 @@ def main() -> int:
     from pilar.equipment.bast_pdf import bast_pdf
     from pilar.equipment.models import Handover
     from pilar.equipment.selectors import HoldingFilter, holdings, item_figures, returns_due
-    from pilar.trainings.certificate_pdf import certificates_pdf
-    from pilar.trainings.certificates import printable
+    from pilar.trainings.certificates.pdf import certificates_pdf
+    from pilar.trainings.certificates.selectors import printable
     from pilar.trainings.models import TrainingEvent
     from pilar.trainings.selectors import RequirementFilter, duties_missing_training
 

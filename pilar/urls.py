@@ -9,7 +9,7 @@ from pilar.audit import views as audit_views
 from pilar.backups.views import healthz
 from pilar.offices import views as office_views
 from pilar.registry import views as registry_views
-from pilar.trainings import certificate_views
+from pilar.trainings.certificates import views as certificate_views
 
 registry_patterns = (
     [

@@ -249,7 +249,7 @@ def mount() -> NinjaAPI:
     from pilar.stipends.api import router as stipends_router
     from pilar.tagana.api import router as tagana_router
     from pilar.trainings.api import router as trainings_router
-    from pilar.trainings.certificate_api import router as certificates_router
+    from pilar.trainings.certificates.api import router as certificates_router
 
     api.add_router("/", regions_router)
     api.add_router("/", registry_router)

@@ -44,7 +44,7 @@ from pilar.registry.forms import (
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
-from pilar.trainings.certificate_selectors import person_certificates
+from pilar.trainings.certificates.selectors import person_certificates
 from pilar.trainings.selectors import (
     appointment_warning,
     person_trainings,

@@ -17,7 +17,7 @@ class TrainingsConfig(AppConfig):
     def ready(self):
         from pilar.lib.accesslog import RedactCodes
         from pilar.lib.jobs import register_recovery
-        from pilar.trainings.certificates import prints_recover
+        from pilar.trainings.certificates.services import prints_recover
 
         register_recovery(prints_recover)
 

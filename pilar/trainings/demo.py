@@ -175,7 +175,7 @@ FIRST_AID_AGO = 330  # days: its certificates (12 months) run out within EXPIRIN
 def _tagana_event(*, rng, by: Actor, course: Course, title: str, first, last, today, invite=None):
     """A Tagana event through the services: held (attendance, results, certificates) when its
     last day has come, only scheduled otherwise."""
-    from pilar.trainings.certificates import certificates_issue_for_event
+    from pilar.trainings.certificates.services import certificates_issue_for_event
 
     event = services.event_create(
         by=by,

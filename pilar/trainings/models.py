@@ -4,7 +4,7 @@ and the certificates issued to those who passed.
 Who may see what is in `pilar.trainings.access`; every write goes through
 `pilar.trainings.services` (courses, events), `pilar.trainings.participation` (participants,
 attendance, results) and
-`pilar.trainings.certificates` (issuing, revoking, printing).
+`pilar.trainings.certificates.services` (issuing, revoking, printing).
 """
 
 from __future__ import annotations

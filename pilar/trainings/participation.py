@@ -1,6 +1,6 @@
 """Every write to an event's participants: invitations, removals, attendance and results;
 validated, in one transaction, and audited. (Courses and events are written by
-`pilar.trainings.services`, certificates by `pilar.trainings.certificates`.)
+`pilar.trainings.services`, certificates by `pilar.trainings.certificates.services`.)
 
 Each function raises `ValidationError` keyed by the field to fix and changes nothing when the
 input breaks a rule: more invitations than places left, attendance on a day outside the event or

@@ -14,7 +14,7 @@ from pilar.accounts.access import Capability, assignment_scope_q
 from pilar.lib.months import add_months
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
-from pilar.trainings.certificates import may_issue
+from pilar.trainings.certificates.services import may_issue
 from pilar.trainings.models import Attendance, Certificate, Course, Participant, TrainingEvent
 
 

@@ -1,6 +1,6 @@
 """Every write to courses and training events: validated, in one transaction, and audited.
 (Participants, attendance and results are written by `pilar.trainings.participation`,
-certificates by `pilar.trainings.certificates`.)
+certificates by `pilar.trainings.certificates.services`.)
 
 Each function raises `ValidationError` keyed by the field to fix and changes nothing when the
 input breaks a rule: an event ending before it starts, a number past the bounds below.

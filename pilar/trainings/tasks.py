@@ -1,6 +1,7 @@
 """Background work for trainings (django-tasks): printing all of an event's certificates into
 one PDF runs outside the web request; the event page follows `done` of `total` on the
-CertificatePrint row."""
+CertificatePrint row. `pilar.trainings.certificates.services.certificate_print_start` creates
+the row and calls `queue_print`; this module imports nothing of the services back."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from pilar.lib.jobs import Heartbeat
+from pilar.trainings.certificates.pdf import certificates_pdf
+from pilar.trainings.certificates.selectors import printable
 from pilar.trainings.models import CertificatePrint
 
 logger = logging.getLogger(__name__)
@@ -21,9 +24,6 @@ PROGRESS_EVERY = 5  # pages between two progress writes
 
 @task()
 def print_event_certificates(print_id: int) -> None:
-    from pilar.trainings.certificate_pdf import certificates_pdf
-    from pilar.trainings.certificates import printable
-
     job = CertificatePrint.objects.select_related("event__course").get(pk=print_id)
     if job.status != CertificatePrint.Status.QUEUED:
         return  # already taken by another worker, or finished

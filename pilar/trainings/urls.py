@@ -1,11 +1,11 @@
 from django.urls import path
 
 from pilar.trainings import views
-from pilar.trainings.certificate_urls import urlpatterns as certificate_patterns
+from pilar.trainings.certificates.urls import urlpatterns as certificate_patterns
 
 app_name = "trainings"
 # Courses, events, participants, attendance and results (pilar.trainings.views); certificates
-# (pilar.trainings.certificate_views) have their own list.
+# (pilar.trainings.certificates) have their own list.
 urlpatterns: list = [
     path("", views.event_list, name="event-list"),
     path("courses/", views.course_list, name="course-list"),

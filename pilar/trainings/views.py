@@ -1,6 +1,6 @@
 """Training pages: courses, events (list, new, edit, detail with participants), invitations,
 attendance per day, results, a pillar's own trainings and who serves without a required one.
-Certificates have their own pages (pilar.trainings.certificate_views)."""
+Certificates have their own pages (pilar.trainings.certificates.views)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.registry.models import Assignment, Person
 from pilar.trainings import exports, participation, services
-from pilar.trainings.certificate_views import event_panel
+from pilar.trainings.certificates.views import event_panel
 from pilar.trainings.forms import (
     AttendanceForm,
     CourseForm,

@@ -146,7 +146,7 @@ def gaps(actors, people, make_person, make_assignment, reference):
     from pilar.registry.models import PillarKind
     from pilar.trainings import participation
     from pilar.trainings import services as trainings
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
 
     D = datetime.date
     by = Actor(user=actors["operator"])

@@ -103,12 +103,12 @@ def test_the_redacted_prefixes_are_the_routes_of_the_public_pages():
     from django.urls import resolve, reverse
 
     from pilar.lib.accesslog import API, FORM, public_path
-    from pilar.trainings import certificate_views
+    from pilar.trainings.certificates import views
 
     page, form = reverse("certificate-verify", args=[CODE]), reverse("certificate-verify-form")
     assert public_path(page) and page.startswith(FORM)
     assert public_path(form) and form == FORM
-    assert resolve(page).func is certificate_views.verify
+    assert resolve(page).func is views.verify
     api = resolve(API + CODE)  # the API's check, where the redaction assumes it is
     assert api.kwargs == {"code": CODE}, api
     assert public_path(API + CODE)

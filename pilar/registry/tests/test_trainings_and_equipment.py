@@ -16,7 +16,7 @@ from pilar.registry.models import Assignment, PillarKind
 from pilar.tests_support import login
 from pilar.trainings import participation
 from pilar.trainings import services as trainings
-from pilar.trainings.certificates import certificate_issue
+from pilar.trainings.certificates.services import certificate_issue
 from pilar.trainings.models import Participant
 
 D = datetime.date

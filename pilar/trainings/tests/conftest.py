@@ -84,7 +84,7 @@ def cert_event(db):
 def certified(people, cert_event, issuer):
     """a1 passed and attended; her certificate issued. Her NIK, phone and address are set so
     tests can look for them where they must never be."""
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
 
     a1 = people["a1"]
     a1.phone, a1.address = SECRET_PHONE_ADDRESS

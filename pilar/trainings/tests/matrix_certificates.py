@@ -74,7 +74,7 @@ def setup(actors, people) -> dict:
     from django.utils import timezone
 
     from pilar.audit.services import Actor
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
     from pilar.trainings.models import CertificatePrint
     from pilar.trainings.tests.certificate_support import enrol, make_event
 

@@ -13,7 +13,7 @@ from django.utils.dateformat import format as date_format
 from playwright.sync_api import expect
 
 from pilar.tests_support import PHONE, sign_in
-from pilar.trainings.certificate_pdf import certificate_pdf
+from pilar.trainings.certificates.pdf import certificate_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("PILAR_SCREENSHOTS")  # a directory to keep screenshots in, when set
@@ -22,7 +22,7 @@ SHOTS = os.environ.get("PILAR_SCREENSHOTS")  # a directory to keep screenshots i
 @pytest.fixture
 def fresh(people, issuer):
     """a1's certificate of a training that ended last week: valid for a year from then."""
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
     from pilar.trainings.tests.certificate_support import SECRET_PHONE_ADDRESS, enrol, make_event
 
     a1 = people["a1"]
@@ -120,7 +120,7 @@ def test_staff_pages_fit_a_phone(live_server, page, actors, fresh):
 def test_revoked_certificate_leads_to_its_replacement(live_server, page, fresh, issuer):
     """A revoked certificate's page says when it was revoked, and its link opens the one issued
     in its place, valid; both fit a phone."""
-    from pilar.trainings.certificates import certificate_issue, certificate_revoke
+    from pilar.trainings.certificates.services import certificate_issue, certificate_revoke
 
     certificate_revoke(by=issuer, certificate=fresh, reason="Nama salah eja")
     new = certificate_issue(by=issuer, participant=fresh.participant)

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from pilar.trainings.certificate_pdf import certificate_pdf, certificates_pdf, date_range
-from pilar.trainings.certificates import grouped_code
+from pilar.trainings.certificates.numbering import grouped_code
+from pilar.trainings.certificates.pdf import certificate_pdf, certificates_pdf, date_range
 from pilar.trainings.tests.certificate_support import D, enrol, make_event
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_certificate_renders_with_name_and_without_nik(certified, people, tmp_pa
 
 
 def test_never_expiring_and_a_long_name(people, issuer, tmp_path):
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
 
     ev = make_event("Orientasi Tagana", validity_months=None)
     a2 = people["a2"]
@@ -78,7 +78,7 @@ def test_never_expiring_and_a_long_name(people, issuer, tmp_path):
 
 
 def test_bundle_one_page_each(people, cert_event, issuer, tmp_path):
-    from pilar.trainings.certificates import certificates_issue_for_event
+    from pilar.trainings.certificates.services import certificates_issue_for_event
 
     for p in people.values():
         enrol(cert_event, p)
@@ -108,7 +108,7 @@ def test_certificate_prints_the_signer_whole_as_issued(
     """The signer as the certificate was issued: the name with its degrees whole on one line,
     the position on a line of its own above, the NIP below; a later change of the office's
     signer does not change a certificate already issued."""
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
 
     office.signer_name = SIGNER
     office.signer_title = "Kepala Dinas Sosial"
@@ -139,7 +139,7 @@ def test_certificate_long_signer_wraps_inside_its_corner(
     """A signer's name of 200 characters with commas and dots wraps between words, stays
     right of the QR code's note and inside the frame, and overlaps no other word."""
     from pilar.lib.tests.pdf_words import overlapping, word_boxes
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
 
     office.signer_name = LONG
     office.signer_nip = "19700512 199503 2 001"
@@ -159,7 +159,7 @@ def test_the_signer_is_issued_whole_and_fits(people, cert_event, issuer, office)
     are no longer than the certificate's), and is issued with its spaces tidied; an empty
     signer is the head of office, with the head's position and NIP."""
     from pilar.offices.models import Office
-    from pilar.trainings.certificates import certificate_issue
+    from pilar.trainings.certificates.services import certificate_issue
     from pilar.trainings.models import Certificate
 
     for name in ("signer_name", "signer_title", "signer_nip", "head_name", "head_title"):

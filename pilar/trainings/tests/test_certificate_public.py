@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from pilar.tests_support import login
-from pilar.trainings import certificates as svc
+from pilar.trainings.certificates import numbering, services
 from pilar.trainings.tests.certificate_support import D, enrol, make_event
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,13 @@ def page(client, certificate, *, lang="en") -> tuple[int, str]:
 
 def revoke(issuer, certificate, day):
     with at(day):
-        return svc.certificate_revoke(by=issuer, certificate=certificate, reason="Nama salah eja")
+        return services.certificate_revoke(
+            by=issuer, certificate=certificate, reason="Nama salah eja"
+        )
 
 
 def reissue(issuer, certificate):
-    return svc.certificate_issue(by=issuer, participant=certificate.participant)
+    return services.certificate_issue(by=issuer, participant=certificate.participant)
 
 
 def test_valid_until_a_date(client, certified):
@@ -45,7 +47,7 @@ def test_valid_until_a_date(client, certified):
 def test_valid_without_a_time_limit_reads_as_such(client, people, issuer):
     """Not "Valid until: no limit" ("Berlaku sampai: tanpa batas"): the row says it is valid,
     without a time limit."""
-    forever = svc.certificate_issue(
+    forever = services.certificate_issue(
         by=issuer,
         participant=enrol(make_event("Orientasi Tagana", validity_months=None), people["a1"]),
     )
@@ -146,7 +148,7 @@ def test_public_api_gives_the_replacement(client, certified, issuer):
     assert data["state"] == "revoked" and data["revoked_on"] == "2024-12-05"
     assert data["replacement"] == {
         "code": new.code,
-        "verify_url": svc.verify_url(new.code),
+        "verify_url": numbering.verify_url(new.code),
         "state": "valid",
         "valid_until": "2025-10-21",
         "revoked_on": None,
@@ -162,7 +164,9 @@ def test_staff_page_shows_the_signer_name_and_position_apart(
     office.signer_title = "Kepala Dinas Sosial"
     office.signer_nip = "19700512 199503 2 001"
     office.save()
-    certificate = svc.certificate_issue(by=issuer, participant=enrol(make_event(), people["a1"]))
+    certificate = services.certificate_issue(
+        by=issuer, participant=enrol(make_event(), people["a1"])
+    )
     login(client, actors["operator"])
     body = client.get(f"/trainings/certificates/{certificate.pk}/").content.decode()
     assert (

@@ -15,8 +15,8 @@ from python_calamine import CalamineWorkbook
 from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.tests_support import login, run_task_worker
-from pilar.trainings import certificates as svc
-from pilar.trainings.certificate_views import event_panel
+from pilar.trainings.certificates import numbering, services
+from pilar.trainings.certificates.views import event_panel
 from pilar.trainings.models import Certificate, CertificatePrint
 from pilar.trainings.tests.certificate_support import D, enrol, make_event
 
@@ -64,7 +64,7 @@ def test_public_page_valid_then_expired(client, certified, today, verdict):
 
 def test_public_page_revoked(client, certified, issuer):
     with at(D(2024, 12, 5)):
-        svc.certificate_revoke(by=issuer, certificate=certified, reason="Rahasia internal")
+        services.certificate_revoke(by=issuer, certificate=certified, reason="Rahasia internal")
     client.cookies["django_language"] = "en"
     body = client.get(f"/c/{certified.code}/").content.decode()
     assert "REVOKED" in body and "5 December 2024" in body
@@ -72,7 +72,7 @@ def test_public_page_revoked(client, certified, issuer):
 
 
 def test_public_page_accepts_the_code_as_typed(client, certified):
-    typed = svc.grouped_code(certified.code).lower()
+    typed = numbering.grouped_code(certified.code).lower()
     assert client.get(f"/c/{typed}/").status_code == 200
     response = client.get("/c/", {"code": f" {typed} "})
     assert response.status_code == 302 and response.url == f"/c/{certified.code}/"
@@ -120,10 +120,10 @@ def _filled(people, issuer):
     """a1 (kecamatan A) valid for a year, b1 (B) never expiring, a2 revoked."""
     psm = make_event()
     tagana = make_event("Orientasi Tagana", validity_months=None)
-    a1 = svc.certificate_issue(by=issuer, participant=enrol(psm, people["a1"]))
-    b1 = svc.certificate_issue(by=issuer, participant=enrol(tagana, people["b1"]))
-    a2 = svc.certificate_issue(by=issuer, participant=enrol(psm, people["a2"]))
-    svc.certificate_revoke(by=issuer, certificate=a2, reason="Salah")
+    a1 = services.certificate_issue(by=issuer, participant=enrol(psm, people["a1"]))
+    b1 = services.certificate_issue(by=issuer, participant=enrol(tagana, people["b1"]))
+    a2 = services.certificate_issue(by=issuer, participant=enrol(psm, people["a2"]))
+    services.certificate_revoke(by=issuer, certificate=a2, reason="Salah")
     return {"a1": a1, "b1": b1, "a2": a2, "psm": psm}
 
 
@@ -229,7 +229,7 @@ def test_event_panel(actors, people, issuer):
     ev = make_event()
     enrol(ev, people["a1"])
     enrol(ev, people["a2"])
-    svc.certificate_issue(by=issuer, participant=ev.participants.get(person=people["a1"]))
+    services.certificate_issue(by=issuer, participant=ev.participants.get(person=people["a1"]))
     request = RequestFactory().get("/")
     for role, buttons in [("operator", True), ("approver", False)]:
         request.user = actors[role]
@@ -281,7 +281,7 @@ def test_print_all_in_the_background(
     ev = make_event()
     for person in people.values():
         enrol(ev, person)
-    svc.certificates_issue_for_event(by=Actor(user=actors["operator"]), event=ev)
+    services.certificates_issue_for_event(by=Actor(user=actors["operator"]), event=ev)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/trainings/events/{ev.pk}/certificates/print/")
     assert response.status_code == 302
@@ -306,7 +306,7 @@ def test_print_all_in_the_background(
 
 
 def test_person_certificates_fragment(actors, people, issuer):
-    from pilar.trainings.certificate_selectors import person_certificates
+    from pilar.trainings.certificates.selectors import person_certificates
 
     made = _filled(people, issuer)
     for role, expected in [("coordinator_a", ["Budi Kecamatan A"]), ("coordinator_b", [])]:
@@ -350,7 +350,7 @@ def test_the_participant_list_issues_one_certificate_and_a_new_one_after_revokin
     assert f"Certificate {first.number} issued to Ani Kecamatan A." in response.content.decode()
     page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
     assert first.number in page and f'action="{issue_url}"' not in page
-    svc.certificate_revoke(by=issuer, certificate=first, reason="Nama salah eja")
+    services.certificate_revoke(by=issuer, certificate=first, reason="Nama salah eja")
     detail = client.get(f"/trainings/certificates/{first.pk}/").content.decode()
     assert 'data-testid="reissue-hint"' in detail
     page = client.get(f"/trainings/events/{ev.pk}/").content.decode()
@@ -371,7 +371,7 @@ def test_course_and_event_name_keep_one_meaning_each(staff, client, people, issu
     "Event name" (Nama kegiatan): the certificate, its PDF, the verification page and API,
     the staff pages and the exports never print one under the other's label."""
     event = make_event(title="Bimtek PSM Angkatan I")
-    cert = svc.certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
+    cert = services.certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
     assert (cert.course_name, cert.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
 
     def fact(body: str, label: str) -> str:

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from pilar.audit.models import AuditEntry
-from pilar.trainings import certificates as svc
+from pilar.trainings.certificates import numbering, selectors, services
 from pilar.trainings.models import Certificate
 from pilar.trainings.tests.certificate_support import D, enrol, make_event
 
@@ -20,7 +20,7 @@ def test_issue_freezes_what_is_printed(people, cert_event, issuer, office):
     office.signer_title = "Kepala Dinas Sosial"
     office.save()
     participant = enrol(cert_event, people["a1"])
-    cert = svc.certificate_issue(by=issuer, participant=participant)
+    cert = services.certificate_issue(by=issuer, participant=participant)
     assert cert.name == "Ani Kecamatan A"
     assert cert.course_name == "Pelatihan Dasar PSM"
     assert (cert.hours, cert.event_start, cert.event_end) == (32, D(2024, 10, 21), D(2024, 10, 22))
@@ -43,23 +43,23 @@ def test_issue_freezes_what_is_printed(people, cert_event, issuer, office):
 
 def test_event_title_is_printed_when_set(people, issuer):
     ev = make_event(title="Bimtek PSM Angkatan I")
-    cert = svc.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
+    cert = services.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
     assert (cert.course_name, cert.event_title) == ("Pelatihan Dasar PSM", "Bimtek PSM Angkatan I")
 
 
 def test_course_without_validity_never_expires(people, issuer):
     ev = make_event("Orientasi Tagana", validity_months=None)
-    cert = svc.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
+    cert = services.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
     assert cert.valid_until is None
     assert cert.is_valid_on(D(2090, 1, 1))
 
 
 def test_numbers_run_per_year(people, issuer):
     ev = make_event()
-    first = svc.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
-    second = svc.certificate_issue(by=issuer, participant=enrol(ev, people["a2"]))
+    first = services.certificate_issue(by=issuer, participant=enrol(ev, people["a1"]))
+    second = services.certificate_issue(by=issuer, participant=enrol(ev, people["a2"]))
     later = make_event("Pelatihan Lanjutan", start=D(2025, 2, 3), end=D(2025, 2, 3))
-    third = svc.certificate_issue(by=issuer, participant=enrol(later, people["b1"]))
+    third = services.certificate_issue(by=issuer, participant=enrol(later, people["b1"]))
     assert [first.number, second.number, third.number] == [
         "0001/SERT/2024",
         "0002/SERT/2024",
@@ -78,20 +78,22 @@ def test_numbers_run_per_year(people, issuer):
 def test_only_passed_and_attended(people, cert_event, issuer, result, days, words):
     participant = enrol(cert_event, people["a1"], result=result, days=days)
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_issue(by=issuer, participant=participant)
+        services.certificate_issue(by=issuer, participant=participant)
     assert words in str(exc.value.message_dict["participant"])
     assert not Certificate.objects.exists()
     assert not AuditEntry.objects.filter(object_type="trainings.certificate").exists()
 
 
 def test_one_day_attended_is_enough(people, cert_event, issuer):
-    cert = svc.certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"], days=1))
+    cert = services.certificate_issue(
+        by=issuer, participant=enrol(cert_event, people["a1"], days=1)
+    )
     assert cert.pk
 
 
 def test_twice_is_refused(certified, issuer):
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_issue(by=issuer, participant=certified.participant)
+        services.certificate_issue(by=issuer, participant=certified.participant)
     assert "already has certificate 0001/SERT/2024" in str(exc.value)
     assert Certificate.objects.count() == 1
 
@@ -99,16 +101,16 @@ def test_twice_is_refused(certified, issuer):
 def test_issue_date_before_the_end_or_in_the_future(people, cert_event, issuer):
     participant = enrol(cert_event, people["a1"])
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_issue(by=issuer, participant=participant, issued_on=D(2024, 10, 21))
+        services.certificate_issue(by=issuer, participant=participant, issued_on=D(2024, 10, 21))
     assert "before the event's last day" in str(exc.value.message_dict["issued_on"])
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_issue(by=issuer, participant=participant, issued_on=D(2999, 1, 1))
+        services.certificate_issue(by=issuer, participant=participant, issued_on=D(2999, 1, 1))
     assert "in the future" in str(exc.value.message_dict["issued_on"])
     assert not Certificate.objects.exists()
 
 
 def test_issued_later_is_valid_from_then(people, cert_event, issuer):
-    cert = svc.certificate_issue(
+    cert = services.certificate_issue(
         by=issuer, participant=enrol(cert_event, people["a1"]), issued_on=D(2024, 11, 30)
     )
     assert cert.valid_until == D(2025, 11, 29)
@@ -118,9 +120,9 @@ def test_a_number_taken_meanwhile_is_skipped(people, cert_event, issuer, monkeyp
     """Two operators issuing at once: the second insert of number 1 fails in the database and
     the certificate takes the next number instead of failing."""
 
-    real = svc.Certificate.objects.filter
+    real = Certificate.objects.filter
     calls = {"n": 0}
-    other = svc.certificate_issue(by=issuer, participant=enrol(cert_event, people["b1"]))
+    other = services.certificate_issue(by=issuer, participant=enrol(cert_event, people["b1"]))
     assert other.seq == 1
 
     def stale_filter(*args, **kwargs):
@@ -130,8 +132,8 @@ def test_a_number_taken_meanwhile_is_skipped(people, cert_event, issuer, monkeyp
             return real(pk=-1)  # as if the other certificate were not committed yet
         return qs
 
-    monkeypatch.setattr(svc.Certificate.objects, "filter", stale_filter)
-    cert = svc.certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
+    monkeypatch.setattr(Certificate.objects, "filter", stale_filter)
+    cert = services.certificate_issue(by=issuer, participant=enrol(cert_event, people["a1"]))
     assert calls["n"] == 1 and cert.seq == 2 and cert.number == "0002/SERT/2024"
 
 
@@ -139,15 +141,15 @@ def test_for_event_issues_to_all_eligible_and_reports_the_rest(people, cert_even
     enrol(cert_event, people["a1"])
     enrol(cert_event, people["a2"], result="failed")
     enrol(cert_event, people["b1"], days=0)
-    svc.certificate_issue(by=issuer, participant=enrol(cert_event, people["tksk_a"]))
-    summary = svc.certificates_issue_for_event(by=issuer, event=cert_event)
+    services.certificate_issue(by=issuer, participant=enrol(cert_event, people["tksk_a"]))
+    summary = services.certificates_issue_for_event(by=issuer, event=cert_event)
     assert [c.name for c in summary.issued] == ["Ani Kecamatan A"]
     assert summary.already == 1
     reasons = {p.person.name: why for p, why in summary.not_eligible}
     assert "has not passed" in reasons["Budi Kecamatan A"]
     assert "did not attend" in reasons["Citra Kecamatan B"]
     # Again: nothing new.
-    again = svc.certificates_issue_for_event(by=issuer, event=cert_event)
+    again = services.certificates_issue_for_event(by=issuer, event=cert_event)
     assert (len(again.issued), again.already, len(again.not_eligible)) == (0, 2, 2)
 
 
@@ -156,7 +158,7 @@ def test_for_event_not_yet_over_is_refused(people, issuer):
         ev = make_event()
         enrol(ev, people["a1"])
         with pytest.raises(ValidationError) as exc:
-            svc.certificates_issue_for_event(by=issuer, event=ev)
+            services.certificates_issue_for_event(by=issuer, event=ev)
     assert "in the future" in str(exc.value)
     assert not Certificate.objects.exists()
 
@@ -164,7 +166,7 @@ def test_for_event_not_yet_over_is_refused(people, issuer):
 def test_revoke_needs_a_reason(certified, issuer):
     for reason in ["", "   "]:
         with pytest.raises(ValidationError) as exc:
-            svc.certificate_revoke(by=issuer, certificate=certified, reason=reason)
+            services.certificate_revoke(by=issuer, certificate=certified, reason=reason)
         assert "reason" in exc.value.message_dict
     certified.refresh_from_db()
     assert certified.revoked_at is None
@@ -172,14 +174,14 @@ def test_revoke_needs_a_reason(certified, issuer):
 
 
 def test_revoke(certified, issuer):
-    svc.certificate_revoke(by=issuer, certificate=certified, reason="Salah orang")
+    services.certificate_revoke(by=issuer, certificate=certified, reason="Salah orang")
     certified.refresh_from_db()
     assert certified.is_revoked and certified.revoke_reason == "Salah orang"
     assert not certified.is_valid_on(D(2024, 12, 1))
     entry = AuditEntry.objects.get(action="update", object_type="trainings.certificate")
     assert entry.changes["revoke_reason"] == ["", "Salah orang"]
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_revoke(by=issuer, certificate=certified, reason="lagi")
+        services.certificate_revoke(by=issuer, certificate=certified, reason="lagi")
     assert "already revoked" in str(exc.value)
 
 
@@ -195,37 +197,39 @@ def test_validity_states(certified):
 
 
 def test_codes_are_long_random_and_without_look_alikes():
-    codes = {svc.new_code() for _ in range(20_000)}
+    codes = {numbering.new_code() for _ in range(20_000)}
     assert len(codes) == 20_000  # no repeats
     for code in codes:
         assert len(code) == 10
         assert not set(code) & set("01OIL")
-        assert set(code) <= set(svc.CODE_ALPHABET)
+        assert set(code) <= set(numbering.CODE_ALPHABET)
     # Every character turns up everywhere: not a counter, not a pattern.
     for position in range(10):
-        assert {c[position] for c in codes} == set(svc.CODE_ALPHABET)
-    assert len(svc.CODE_ALPHABET) ** svc.CODE_LENGTH > 10**14
+        assert {c[position] for c in codes} == set(numbering.CODE_ALPHABET)
+    assert len(numbering.CODE_ALPHABET) ** numbering.CODE_LENGTH > 10**14
 
 
 def test_issued_codes_are_unique(people, issuer):
     ev = make_event()
-    issued = [svc.certificate_issue(by=issuer, participant=enrol(ev, p)) for p in people.values()]
+    issued = [
+        services.certificate_issue(by=issuer, participant=enrol(ev, p)) for p in people.values()
+    ]
     codes = {c.code for c in issued}
     assert len(codes) == 4
 
 
 def test_typed_codes_are_normalised(certified):
     code = certified.code
-    grouped = svc.grouped_code(code)
+    grouped = numbering.grouped_code(code)
     assert grouped == f"{code[:4]}-{code[4:8]}-{code[8:]}"
     for typed in [code, code.lower(), grouped.lower(), f"  {code[:5]} {code[5:]} ", grouped]:
-        assert svc.find_by_code(typed) == certified
+        assert selectors.find_by_code(typed) == certified
     for typed in ["", "x", code[:-1], code + "2", code[:-1] + "O", "'; DROP TABLE", "Ω" * 10]:
-        assert svc.find_by_code(typed) is None
+        assert selectors.find_by_code(typed) is None
 
 
 def test_demo_certificates(people, issuer):
-    from pilar.trainings.demo_certificates import issue_demo_certificates
+    from pilar.trainings.certificates.demo import issue_demo_certificates
 
     events = {
         "2024-10-22": make_event(start=D(2024, 10, 22), end=D(2024, 10, 22)),
@@ -251,10 +255,10 @@ def test_a_revoked_certificate_can_be_replaced_by_a_new_one(certified, issuer, p
     """Revoked (say the name was misspelt, now put right): a new certificate is issued with a
     new number and code; the old code still says revoked, the new one says valid."""
     participant = certified.participant
-    svc.certificate_revoke(by=issuer, certificate=certified, reason="Nama salah eja")
+    services.certificate_revoke(by=issuer, certificate=certified, reason="Nama salah eja")
     people["a1"].name = "Ani Kecamatan A. Putri"
     people["a1"].save(update_fields=["name"])
-    new = svc.certificate_issue(by=issuer, participant=participant)
+    new = services.certificate_issue(by=issuer, participant=participant)
     assert new.number != certified.number and new.code != certified.code
     assert new.name == "Ani Kecamatan A. Putri"
     assert list(participant.certificates.filter(revoked_at__isnull=True)) == [new]
@@ -265,7 +269,7 @@ def test_a_revoked_certificate_can_be_replaced_by_a_new_one(certified, issuer, p
     assert "verdict-revoked" not in new_page
     # Only one in force: a third is refused while the new one stands.
     with pytest.raises(ValidationError) as exc:
-        svc.certificate_issue(by=issuer, participant=participant)
+        services.certificate_issue(by=issuer, participant=participant)
     assert new.number in str(exc.value)
 
 
@@ -287,8 +291,8 @@ def test_issuing_for_the_whole_event_leaves_revoked_ones_to_a_decision(
     certified, issuer, cert_event
 ):
     """ "Issue for all who passed" does not quietly replace a revoked certificate."""
-    svc.certificate_revoke(by=issuer, certificate=certified, reason="Salah orang")
-    summary = svc.certificates_issue_for_event(by=issuer, event=cert_event)
+    services.certificate_revoke(by=issuer, certificate=certified, reason="Salah orang")
+    summary = services.certificates_issue_for_event(by=issuer, event=cert_event)
     assert summary.issued == [] and summary.already == 1
     assert not certified.participant.certificates.filter(revoked_at__isnull=True).exists()
 
@@ -302,11 +306,11 @@ def test_migration_moves_an_event_title_printed_as_the_course(people, issuer):
 
     fill = importlib.import_module("pilar.trainings.migrations.0006_fill_certificate_event_title")
     titled = make_event(title="Bimtek PSM Angkatan I")
-    old = svc.certificate_issue(by=issuer, participant=enrol(titled, people["a1"]))
+    old = services.certificate_issue(by=issuer, participant=enrol(titled, people["a1"]))
     Certificate.objects.filter(pk=old.pk).update(
         course_name="Bimtek PSM Angkatan I", event_title=""
     )  # as issued before 0005
-    plain = svc.certificate_issue(by=issuer, participant=enrol(make_event(), people["a2"]))
+    plain = services.certificate_issue(by=issuer, participant=enrol(make_event(), people["a2"]))
     fill.split_titles(apps, None)
     old.refresh_from_db()
     plain.refresh_from_db()

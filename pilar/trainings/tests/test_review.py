@@ -15,7 +15,12 @@ from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
 from pilar.registry.models import Person
 from pilar.tests_support import login, run_task_worker
-from pilar.trainings import certificates as certs
+from pilar.trainings.certificates.services import (
+    certificate_issue,
+    certificate_print_start,
+    certificate_revoke,
+    certificates_issue_for_event,
+)
 from pilar.trainings.models import Attendance, CertificatePrint, Participant, TrainingEvent
 from pilar.trainings.tests.certificate_support import enrol, make_event
 
@@ -225,7 +230,7 @@ def _filled_event(n: int) -> TrainingEvent:
     event = make_event()
     for person in _crowd(n):
         enrol(event, person)
-    certs.certificates_issue_for_event(by=Actor.system(), event=event)
+    certificates_issue_for_event(by=Actor.system(), event=event)
     return event
 
 
@@ -258,15 +263,15 @@ def test_a_print_made_before_a_revocation_is_not_served(
     for person in people.values():
         enrol(event, person)
     by = Actor(user=actors["operator"])
-    summary = certs.certificates_issue_for_event(by=by, event=event)
+    summary = certificates_issue_for_event(by=by, event=event)
     with django_capture_on_commit_callbacks(execute=True):
-        certs.certificate_print_start(by=by, event=event)
+        certificate_print_start(by=by, event=event)
     run_task_worker()
     job = CertificatePrint.objects.get()
     assert job.status == "done"
     assert client.get(f"/trainings/certificate-prints/{job.pk}/file/").status_code == 200
 
-    certs.certificate_revoke(by=by, certificate=summary.issued[0], reason="salah orang")
+    certificate_revoke(by=by, certificate=summary.issued[0], reason="salah orang")
     response = client.get(f"/trainings/certificate-prints/{job.pk}/file/")
     assert response.status_code != 200
     fragment = client.get(f"/trainings/certificate-prints/{job.pk}/").content.decode()
@@ -340,7 +345,7 @@ def test_a_result_cannot_turn_failed_under_a_certificate_being_issued(people, is
     def issue():
         try:
             with transaction.atomic():
-                certs.certificate_issue(by=issuer, participant=participant)
+                certificate_issue(by=issuer, participant=participant)
                 issued.set()
                 time.sleep(1)
         finally:
@@ -372,10 +377,10 @@ def test_a_reprint_keeps_the_place_and_organiser_first_printed(people, issuer):
     does not change what a reprint or the public check says."""
     import subprocess
 
-    from pilar.trainings.certificate_pdf import certificate_pdf
+    from pilar.trainings.certificates.pdf import certificate_pdf
 
     event = make_event()
-    certificate = certs.certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
+    certificate = certificate_issue(by=issuer, participant=enrol(event, people["a1"]))
     assert certificate.place == event.place and certificate.organiser == event.organiser
     TrainingEvent.objects.filter(pk=event.pk).update(place="Gedung Lain", organiser="Panitia Lain")
     certificate.refresh_from_db()
@@ -429,19 +434,19 @@ def test_a_print_whose_worker_vanished_does_not_block_a_new_one(
     User.objects.update(language="en")
     event = make_event()
     enrol(event, people["a1"])
-    certs.certificates_issue_for_event(by=issuer, event=event)
-    stuck = certs.certificate_print_start(by=issuer, event=event)
+    certificates_issue_for_event(by=issuer, event=event)
+    stuck = certificate_print_start(by=issuer, event=event)
     CertificatePrint.objects.filter(pk=stuck.pk).update(status="running")
-    assert certs.certificate_print_start(by=issuer, event=event) == stuck  # still fresh
+    assert certificate_print_start(by=issuer, event=event) == stuck  # still fresh
     almost = stale_after() - datetime.timedelta(seconds=10)
     with time_machine.travel(timezone.now() + almost):
         # A slow worker that still beats keeps its print.
         Heartbeat(CertificatePrint.objects.filter(pk=stuck.pk)).beat(force=True)
     with time_machine.travel(timezone.now() + 2 * almost):
-        assert certs.certificate_print_start(by=issuer, event=event) == stuck
+        assert certificate_print_start(by=issuer, event=event) == stuck
     later = timezone.now() + 2 * almost + stale_after()
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
-        again = certs.certificate_print_start(by=issuer, event=event)
+        again = certificate_print_start(by=issuer, event=event)
     assert again != stuck
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "its worker stopped" in stuck.error
@@ -460,8 +465,8 @@ def test_the_progress_poll_marks_a_vanished_print_failed(client, actors, people,
     User.objects.update(language="en")
     event = make_event()
     enrol(event, people["a1"])
-    certs.certificates_issue_for_event(by=issuer, event=event)
-    stuck = certs.certificate_print_start(by=issuer, event=event)
+    certificates_issue_for_event(by=issuer, event=event)
+    stuck = certificate_print_start(by=issuer, event=event)
     login(client, actors["operator"])
     url = f"/trainings/certificate-prints/{stuck.pk}/"
     assert "Waiting to print" in client.get(url).content.decode()

@@ -44,8 +44,8 @@ from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.reference import ensure_reference_data
 from pilar.stipends.demo import continue_stipends, describe, load_stipends
 from pilar.tagana.demo import load_tagana
+from pilar.trainings.certificates.demo import issue_demo_certificates
 from pilar.trainings.demo import continue_trainings, load_trainings
-from pilar.trainings.demo_certificates import issue_demo_certificates
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)

@@ -23,16 +23,21 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.params import MAX_ID
 from pilar.lib.views import query_without_page
-from pilar.trainings import certificates as services
-from pilar.trainings.certificate_forms import CertificateFilterForm, CodeForm, RevokeForm
-from pilar.trainings.certificate_selectors import (
+from pilar.trainings.certificates import pdf, services
+from pilar.trainings.certificates.forms import CertificateFilterForm, CodeForm, RevokeForm
+from pilar.trainings.certificates.numbering import grouped_code, normalise_code, verify_url
+from pilar.trainings.certificates.selectors import (
     EXPIRING_DAYS,
     STATES,
     event_counts,
     export_headers,
     export_rows,
+    find_by_code,
+    in_force,
     matching_certificates,
     person_certificates,
+    print_outdated,
+    replacement_of,
     state_of,
 )
 from pilar.trainings.models import Certificate, CertificatePrint, Participant, TrainingEvent
@@ -51,7 +56,7 @@ def _event_page(event: TrainingEvent) -> str:
 def _with_outdated(job: CertificatePrint | None) -> CertificatePrint | None:
     """`job` with `outdated` set for the template and the download (see `print_outdated`)."""
     if job is not None:
-        job.outdated = services.print_outdated(job)
+        job.outdated = print_outdated(job)
     return job
 
 
@@ -154,8 +159,8 @@ def _detail(request, certificate: Certificate, *, revoke_form=None, status: int 
         "certificate": certificate,
         "state": state,
         "state_label": STATES[state],
-        "code": services.grouped_code(certificate.code),
-        "verify_url": services.verify_url(certificate.code),
+        "code": grouped_code(certificate.code),
+        "verify_url": verify_url(certificate.code),
         "can_edit": can_edit,
         "event_url": _event_page(certificate.participant.event),
     }
@@ -163,7 +168,7 @@ def _detail(request, certificate: Certificate, *, revoke_form=None, status: int 
         context["revoke_form"] = revoke_form or RevokeForm()
     if certificate.is_revoked:
         # The same participant, so within the reader's scope whenever the revoked one is.
-        context["replacement"] = services.in_force(certificate.participant)
+        context["replacement"] = in_force(certificate.participant)
     return render(request, "trainings/certificate_detail.html", context, status=status)
 
 
@@ -174,13 +179,11 @@ def certificate_detail(request, pk: int):
 
 @capability_required(Capability.TRAININGS_VIEW)
 def certificate_pdf(request, pk: int):
-    from pilar.trainings.certificate_pdf import certificate_pdf as render_pdf
-
     certificate = _visible(request, pk)
     if certificate.is_revoked:
         messages.error(request, _("This certificate was revoked; it is no longer printed."))
         return redirect("trainings:certificate-detail", certificate.pk)
-    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
+    response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     filename = "sertifikat-" + certificate.number.replace("/", "-") + ".pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -333,7 +336,7 @@ def _not_found(request) -> HttpResponse:
 
 @require_safe
 def verify(request, code: str):
-    certificate = services.find_by_code(code)
+    certificate = find_by_code(code)
     if certificate is None:
         return _not_found(request)
     context = {"found": True, **public_facts(certificate)}
@@ -348,7 +351,7 @@ def public_facts(certificate: Certificate) -> dict:
     """What the public learns of a code: the certificate and its state today, and for a revoked
     one the certificate issued in its place (its number, its own state and its public page),
     when there is one. Nothing more of that one: its page says the rest to whoever opens it."""
-    replacement = services.replacement_of(certificate)
+    replacement = replacement_of(certificate)
     return {
         "c": certificate,
         "state": state_of(certificate),
@@ -364,7 +367,7 @@ def verify_form(request):
     """A box to type the code printed on a certificate."""
     form = CodeForm(request.GET or None)
     if form.is_valid():
-        code = services.normalise_code(form.cleaned_data["code"])
+        code = normalise_code(form.cleaned_data["code"])
         if code is None:
             return _not_found(request)
         return public_headers(redirect("certificate-verify", code))

@@ -25,7 +25,7 @@ from pilar.lib.dates import long_date
 from pilar.lib.pdf import GREY, draw_logo, fonts, wrap
 from pilar.offices import current
 from pilar.offices.copies import logo_bytes
-from pilar.trainings.certificates import grouped_code, verify_url
+from pilar.trainings.certificates.numbering import grouped_code, verify_url
 from pilar.trainings.models import Certificate
 
 WIDTH, HEIGHT = landscape(A4)

@@ -6,7 +6,7 @@ new number beside it on the event's participant list."""
 from __future__ import annotations
 
 from pilar.audit.services import Actor
-from pilar.trainings.certificates import (
+from pilar.trainings.certificates.services import (
     certificate_issue,
     certificate_revoke,
     certificates_issue_for_event,

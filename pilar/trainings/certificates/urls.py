@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilar.trainings import certificate_views as views
+from pilar.trainings.certificates import views
 
 urlpatterns: list = [
     path("certificates/", views.certificate_list, name="certificate-list"),

@@ -2,11 +2,9 @@
 
 A certificate copies in what it certifies when it is issued (the name, the course as printed,
 hours, the event's dates, the signer), so it and its public verification page keep saying what
-was printed even if the registry changes later. Its `code` is 10 characters drawn by `secrets`
-from 31 letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L): about
-8·10^14 possibilities, so a code cannot be guessed by trying. Numbers run per year
-("0007/SERT/2024"); two people issuing at the same moment cannot get the same number, because
-the database refuses a second (year, seq) and the loser takes the next one.
+was printed even if the registry changes later. Its number and code come from `numbering`; two
+people issuing at the same moment cannot get the same number, because the database refuses a
+second (year, seq) and the loser takes the next one.
 
 Every function raises `ValidationError` keyed by the field to fix and changes nothing on bad
 input; every write is audited.
@@ -15,12 +13,11 @@ input; every write is audited.
 from __future__ import annotations
 
 import datetime
-import secrets
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,17 +27,16 @@ from pilar.lib.dates import long_date
 from pilar.lib.jobs import recover_stale
 from pilar.offices import current
 from pilar.offices.copies import certificate_signer
+from pilar.trainings.certificates.numbering import NUMBER_FORMAT, new_code
+from pilar.trainings.certificates.selectors import attended_q, in_force, printable
 from pilar.trainings.models import (
-    Attendance,
     Certificate,
     CertificatePrint,
     Participant,
     TrainingEvent,
 )
+from pilar.trainings.tasks import queue_print
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 10
-NUMBER_FORMAT = "{seq:04d}/SERT/{year}"
 CERTIFICATE_FIELDS = [
     "number",
     "name",
@@ -60,55 +56,6 @@ CERTIFICATE_FIELDS = [
     "revoke_reason",
 ]
 ATTEMPTS = 8
-
-
-def new_code() -> str:
-    """A fresh random verification code, in its stored (normalised) form."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(typed: str) -> str | None:
-    """The stored form of a code as someone typed it ("k7qx-m3rt 9a" → "K7QXM3RT9A"), or None
-    when it cannot be a code at all (so a lookup never runs on junk)."""
-    code = "".join((typed or "").split()).replace("-", "").upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        return None
-    return code
-
-
-def grouped_code(code: str) -> str:
-    """A stored code as it is printed, easier to read aloud: K7QX-M3RT-9A."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def verify_url(code: str, *, base: str | None = None) -> str:
-    """The public page of the certificate: the office's public address (or `base`, the same
-    read once for many) followed by /c/<code>/."""
-    return f"{base if base is not None else current().public_url}/c/{code}/"
-
-
-def find_by_code(typed: str) -> Certificate | None:
-    code = normalise_code(typed)
-    if code is None:
-        return None
-    return Certificate.objects.filter(code=code).first()
-
-
-def replacement_of(certificate: Certificate) -> Certificate | None:
-    """The certificate issued to the same participant next after a revoked one (after a name
-    put right, say): what its public page points to. That one may itself have been revoked
-    since, and point further on in turn. None for a certificate in force."""
-    if not certificate.is_revoked:
-        return None
-    return (
-        Certificate.objects.filter(participant_id=certificate.participant_id, pk__gt=certificate.pk)
-        .order_by("pk")
-        .first()
-    )
-
-
-def attended_q():
-    return Exists(Attendance.objects.filter(participant_id=OuterRef("pk")))
 
 
 def eligibility_problem(participant: Participant, *, attended: bool | None = None) -> str | None:
@@ -204,11 +151,6 @@ def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
     raise ValidationError(
         {"__all__": [_("Many certificates are being issued at once; try again in a moment.")]}
     )
-
-
-def in_force(participant: Participant) -> Certificate | None:
-    """The participant's certificate that is not revoked, if any."""
-    return Certificate.objects.in_force().filter(participant=participant).first()
 
 
 def _issue(by: Actor, participant: Participant, issued_on: datetime.date | None) -> Certificate:
@@ -334,24 +276,6 @@ def certificate_revoke(*, by: Actor, certificate: Certificate, reason: str) -> C
     return certificate
 
 
-def print_outdated(job: CertificatePrint) -> bool:
-    """Whether a certificate of the print's event was issued or revoked since it was queued:
-    its file may then hold a revoked certificate or lack a new one, and is no longer handed
-    out (print again)."""
-    since = Q(created_at__gte=job.created_at) | Q(revoked_at__gte=job.created_at)
-    return Certificate.objects.filter(since, participant__event_id=job.event_id).exists()
-
-
-def printable(event: TrainingEvent):
-    """The certificates of `event` that are printed together: all but the revoked ones."""
-    return (
-        Certificate.objects.in_force()
-        .filter(participant__event=event)
-        .select_related("participant__event")
-        .order_by("name", "pk")
-    )
-
-
 def _print_recovered(job: CertificatePrint) -> dict:
     return {
         "status": CertificatePrint.Status.FAILED,
@@ -379,8 +303,6 @@ def prints_recover(*, event_id: int | None = None) -> int:
 def certificate_print_start(*, by: Actor, event: TrainingEvent) -> CertificatePrint:
     """Queue the printing of all of `event`'s certificates into one PDF (a background task).
     A print still waiting or running for the event is returned instead of starting another."""
-    from pilar.trainings.tasks import queue_print
-
     event = TrainingEvent.objects.select_for_update().get(pk=event.pk)
     # A print whose worker vanished is failed first; a new one starts in its place.
     prints_recover(event_id=event.pk)

@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy
 
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment
-from pilar.trainings.certificates import attended_q, grouped_code
-from pilar.trainings.models import Certificate, Participant, TrainingEvent
+from pilar.trainings.certificates.numbering import grouped_code, normalise_code
+from pilar.trainings.models import (
+    Attendance,
+    Certificate,
+    CertificatePrint,
+    Participant,
+    TrainingEvent,
+)
 
 EXPIRING_DAYS = 60
 STATES = {
@@ -23,6 +29,53 @@ STATES = {
     "expired": gettext_lazy("Expired"),
     "revoked": gettext_lazy("Revoked"),
 }
+
+
+def find_by_code(typed: str) -> Certificate | None:
+    code = normalise_code(typed)
+    if code is None:
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """The certificate issued to the same participant next after a revoked one (after a name
+    put right, say): what its public page points to. That one may itself have been revoked
+    since, and point further on in turn. None for a certificate in force."""
+    if not certificate.is_revoked:
+        return None
+    return (
+        Certificate.objects.filter(participant_id=certificate.participant_id, pk__gt=certificate.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def attended_q():
+    return Exists(Attendance.objects.filter(participant_id=OuterRef("pk")))
+
+
+def in_force(participant: Participant) -> Certificate | None:
+    """The participant's certificate that is not revoked, if any."""
+    return Certificate.objects.in_force().filter(participant=participant).first()
+
+
+def print_outdated(job: CertificatePrint) -> bool:
+    """Whether a certificate of the print's event was issued or revoked since it was queued:
+    its file may then hold a revoked certificate or lack a new one, and is no longer handed
+    out (print again)."""
+    since = Q(created_at__gte=job.created_at) | Q(revoked_at__gte=job.created_at)
+    return Certificate.objects.filter(since, participant__event_id=job.event_id).exists()
+
+
+def printable(event: TrainingEvent):
+    """The certificates of `event` that are printed together: all but the revoked ones."""
+    return (
+        Certificate.objects.in_force()
+        .filter(participant__event=event)
+        .select_related("participant__event")
+        .order_by("name", "pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pilar.lib.fields import SearchField
 from pilar.regions.models import Area
 from pilar.registry.forms import area_choices
 from pilar.registry.models import PillarKind
-from pilar.trainings.certificate_selectors import STATES, CertificateFilter
+from pilar.trainings.certificates.selectors import STATES, CertificateFilter
 from pilar.trainings.models import Course, TrainingEvent
 
 

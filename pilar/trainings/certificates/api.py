@@ -22,12 +22,15 @@ from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.offices import current
 from pilar.regions.models import Area
-from pilar.trainings import certificates as services
-from pilar.trainings.certificate_selectors import (
+from pilar.trainings.certificates import services
+from pilar.trainings.certificates.numbering import grouped_code, verify_url
+from pilar.trainings.certificates.selectors import (
     CertificateFilter,
+    find_by_code,
     matching_certificates,
     state_of,
 )
+from pilar.trainings.certificates.views import public_facts, public_headers
 from pilar.trainings.models import Certificate, Participant, TrainingEvent
 
 router = Router(tags=["certificates"])
@@ -110,8 +113,8 @@ def _out(c: Certificate) -> CertificateOut:
     return CertificateOut(
         id=c.pk,
         number=c.number,
-        code=services.grouped_code(c.code),
-        verify_url=services.verify_url(c.code),
+        code=grouped_code(c.code),
+        verify_url=verify_url(c.code),
         participant_id=c.participant_id,
         person_id=c.participant.person_id,
         event_id=c.participant.event_id,
@@ -143,12 +146,10 @@ def _visible(request, certificate_id: int) -> Certificate:
     summary="Check a certificate's code (public, no sign-in): only what the public page shows",
 )
 def verify(request, code: str, response: HttpResponse):
-    from pilar.trainings.certificate_views import public_facts, public_headers
-
     # The same headers as the public page: never cached, never indexed, and the code (in the
     # path) kept out of the request log.
     public_headers(response)
-    certificate = services.find_by_code(code)
+    certificate = find_by_code(code)
     if certificate is None:
         return Status(404, NotFoundOut(message=_("No certificate has this code.")))
     facts = public_facts(certificate)
@@ -165,7 +166,7 @@ def verify(request, code: str, response: HttpResponse):
         revoked_on=facts["revoked_on"],
         replacement=ReplacementOut(
             code=replacement.code,
-            verify_url=services.verify_url(replacement.code),
+            verify_url=verify_url(replacement.code),
             state=facts["replacement_state"],
             valid_until=replacement.valid_until,
             revoked_on=facts["replacement_revoked_on"],

@@ -8,6 +8,7 @@ and the rest wait behind "Menu"; on a desktop all of them show (README, "What is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -32,7 +33,7 @@ PRINCIPAL = (
     Role.VIEWER,
 )
 
-# Each role's daily links, by key (see `_links`), in the order they show; a key the user may not
+# Each role's daily links, by key (see `ENTRIES`), in the order they show; a key the user may not
 # open is left out. Three at most fit one row of a 360 px phone.
 DAILY: dict[str, tuple[str, ...]] = {
     # The office keeps the registry, checks the months reported and drafts the tali kasih.
@@ -90,64 +91,157 @@ def principal_role(roles: set[str]) -> str | None:
     return next((role for role in PRINCIPAL if role in roles), None)
 
 
+@dataclass(frozen=True)
+class _Who:
+    """What decides a user's menu: their capabilities, and whether they are in the registry."""
+
+    can: dict[str, bool]
+    person_id: int | None  # the user's own pillar record, if any
+    pillar: bool  # records activities of their own
+    coordinator: bool  # a TKSK by principal role
+    staff: bool
+
+    @property
+    def own(self) -> bool:
+        return bool(self.person_id)
+
+
+def _no_args(who: _Who) -> tuple:
+    return ()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One page of the menu: its key, its label (some read who sees it), the URL name, whom it
+    is offered to, and the URL's arguments."""
+
+    key: str
+    label: Callable[[_Who], str]
+    name: str
+    offered: Callable[[_Who], bool]
+    args: Callable[[_Who], tuple] = _no_args
+
+
+# Every page of the menu, in the desktop's order; each offered only to those its view lets in.
+ENTRIES = (
+    _Entry(
+        "dashboard", lambda w: _("Dashboard"), "dashboard:home", lambda w: w.can["headcount_view"]
+    ),
+    _Entry(
+        "headcount",
+        lambda w: _("Headcount"),
+        "registry:headcount",
+        lambda w: w.can["headcount_view"],
+    ),
+    _Entry(
+        "pillars", lambda w: _("Pillars"), "registry:person-list", lambda w: w.can["people_view"]
+    ),
+    _Entry(
+        "casework",
+        lambda w: _("Casework in figures"),
+        "casework:summary",
+        lambda w: w.can["headcount_view"],
+    ),
+    _Entry(
+        "record", lambda w: _("Record an activity"), "casework:activity-create", lambda w: w.pillar
+    ),
+    _Entry("my-reports", lambda w: _("My reports"), "casework:my-reports", lambda w: w.pillar),
+    # A pillar's own households; for those who assign, the households left without one.
+    _Entry(
+        "caseload",
+        lambda w: _("My caseload") if w.pillar else _("Caseload"),
+        "casework:caseload",
+        lambda w: w.can["casework_view"] and (w.pillar or w.can["households_edit"]),
+    ),
+    _Entry(
+        "households",
+        lambda w: _("Households"),
+        "casework:household-list",
+        lambda w: w.can["casework_view"],
+    ),
+    _Entry(
+        "activities",
+        lambda w: _("Activities"),
+        "casework:activity-list",
+        lambda w: w.can["casework_view"],
+    ),
+    _Entry(
+        "reports",
+        lambda w: _("Verify reports") if w.coordinator else _("Monthly reports"),
+        "casework:report-status",
+        lambda w: w.can["casework_view"] and (w.can["households_edit"] or not w.own),
+    ),
+    _Entry("tagana", lambda w: _("Tagana"), "tagana:event-list", lambda w: w.can["tagana_view"]),
+    _Entry("kube", lambda w: _("KUBE"), "kube:group-list", lambda w: w.can["kube_view"]),
+    _Entry(
+        "stipends",
+        lambda w: _("Tali kasih"),
+        "stipends:batch-list",
+        lambda w: w.can["stipends_view"],
+    ),
+    _Entry(
+        "my-stipends",
+        lambda w: _("My tali kasih"),
+        "stipends:mine",
+        lambda w: not w.can["stipends_view"] and w.can["stipends_own"] and w.own,
+    ),
+    _Entry(
+        "trainings",
+        lambda w: _("Trainings"),
+        "trainings:event-list",
+        lambda w: w.can["trainings_view"] and w.can["headcount_view"],
+    ),
+    _Entry(
+        "my-trainings",
+        lambda w: _("My trainings"),
+        "trainings:mine",
+        lambda w: w.can["trainings_view"] and not w.can["headcount_view"] and w.own,
+    ),
+    _Entry(
+        "equipment",
+        lambda w: _("Equipment"),
+        "equipment:catalog",
+        lambda w: w.can["equipment_view"] and w.can["headcount_view"],
+    ),
+    _Entry(
+        "my-equipment",
+        lambda w: _("My equipment"),
+        "equipment:mine",
+        lambda w: w.can["equipment_view"] and not w.can["headcount_view"] and w.own,
+    ),
+    _Entry("imports", lambda w: _("Imports"), "imports:list", lambda w: w.can["imports"]),
+    _Entry(
+        "my-data",
+        lambda w: _("My data"),
+        "registry:person-detail",
+        lambda w: w.own,
+        lambda w: (w.person_id,),
+    ),
+    _Entry("audit", lambda w: _("Audit log"), "audit-list", lambda w: w.can["audit_view"]),
+    _Entry("backups", lambda w: _("Backups"), "backups:list", lambda w: w.can["backups"]),
+    _Entry(
+        "office", lambda w: _("Office settings"), "office-settings", lambda w: w.can["office_edit"]
+    ),
+    _Entry("settings", lambda w: _("Settings"), "admin:index", lambda w: w.staff),
+)
+
+
 def _links(user, can: dict[str, bool], roles: set[str]) -> list[tuple[str, str, str]]:
     """(key, label, URL) of every page of the menu `user` may open, in the desktop's order."""
-    own = bool(user.person_id)
-    pillar = can["activity_record"] and own
-    coordinator = principal_role(roles) == Role.COORDINATOR
+    who = _Who(
+        can=can,
+        person_id=user.person_id,
+        pillar=can["activity_record"] and bool(user.person_id),
+        coordinator=principal_role(roles) == Role.COORDINATOR,
+        staff=user.is_staff,
+    )
+    prefix = get_script_prefix()
     links = []
-
-    def add(key: str, label: str, name: str, *args) -> None:
-        url = reverse(name, args=args) if args else _address(name, get_script_prefix())
-        links.append((key, label, url))
-
-    if can["headcount_view"]:
-        add("dashboard", _("Dashboard"), "dashboard:home")
-        add("headcount", _("Headcount"), "registry:headcount")
-    if can["people_view"]:
-        add("pillars", _("Pillars"), "registry:person-list")
-    if can["headcount_view"]:
-        add("casework", _("Casework in figures"), "casework:summary")
-    if pillar:
-        add("record", _("Record an activity"), "casework:activity-create")
-        add("my-reports", _("My reports"), "casework:my-reports")
-    if can["casework_view"] and (pillar or can["households_edit"]):
-        # A pillar's own households; for those who assign, the households left without one.
-        add("caseload", _("My caseload") if pillar else _("Caseload"), "casework:caseload")
-    if can["casework_view"]:
-        add("households", _("Households"), "casework:household-list")
-        add("activities", _("Activities"), "casework:activity-list")
-        if can["households_edit"] or not own:
-            label = _("Verify reports") if coordinator else _("Monthly reports")
-            add("reports", label, "casework:report-status")
-    if can["tagana_view"]:
-        add("tagana", _("Tagana"), "tagana:event-list")
-    if can["kube_view"]:
-        add("kube", _("KUBE"), "kube:group-list")
-    if can["stipends_view"]:
-        add("stipends", _("Tali kasih"), "stipends:batch-list")
-    elif can["stipends_own"] and own:
-        add("my-stipends", _("My tali kasih"), "stipends:mine")
-    if can["trainings_view"] and can["headcount_view"]:
-        add("trainings", _("Trainings"), "trainings:event-list")
-    elif can["trainings_view"] and own:
-        add("my-trainings", _("My trainings"), "trainings:mine")
-    if can["equipment_view"] and can["headcount_view"]:
-        add("equipment", _("Equipment"), "equipment:catalog")
-    elif can["equipment_view"] and own:
-        add("my-equipment", _("My equipment"), "equipment:mine")
-    if can["imports"]:
-        add("imports", _("Imports"), "imports:list")
-    if own:
-        add("my-data", _("My data"), "registry:person-detail", user.person_id)
-    if can["audit_view"]:
-        add("audit", _("Audit log"), "audit-list")
-    if can["backups"]:
-        add("backups", _("Backups"), "backups:list")
-    if can["office_edit"]:
-        add("office", _("Office settings"), "office-settings")
-    if user.is_staff:
-        add("settings", _("Settings"), "admin:index")
+    for entry in ENTRIES:
+        if entry.offered(who):
+            args = entry.args(who)
+            url = reverse(entry.name, args=args) if args else _address(entry.name, prefix)
+            links.append((entry.key, entry.label(who), url))
     return links
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.nik import mask_nik
+from pilar.lib.periods import DatedSpan, one_per_month, span_constraints
 from pilar.regions.models import Area
 
 
@@ -215,7 +216,7 @@ class CaseloadQuerySet(models.QuerySet):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
 
-class Caseload(models.Model):
+class Caseload(DatedSpan):
     """A pillar accompanying a household (pendampingan) from `start_date` to `end_date`.
 
     One pillar at a time per household (a constraint); reassignment ends one row and starts
@@ -228,8 +229,6 @@ class Caseload(models.Model):
         on_delete=models.PROTECT,
         related_name="caseloads",
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
     end_reason = models.CharField(_("reason it ended"), max_length=250, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -241,15 +240,7 @@ class Caseload(models.Model):
         verbose_name_plural = _("caseloads")
         indexes = [models.Index(fields=["person", "end_date"], name="caseload_person")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["household"],
-                condition=Q(end_date__isnull=True),
-                name="caseload_one_open_per_household",
-            ),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="caseload_end_after_start",
-            ),
+            *span_constraints("caseload", one_open="household"),
         ]
 
     def __str__(self) -> str:
@@ -449,9 +440,7 @@ class MonthlyReport(models.Model):
             models.Index(fields=["month", "area", "status"], name="report_month_area_status"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "kind", "month"], name="report_one_per_person_kind_month"
-            ),
+            one_per_month("report", "person", "kind"),
             models.CheckConstraint(
                 condition=~Q(status="returned") | ~Q(return_reason=""),
                 name="report_returned_has_reason",

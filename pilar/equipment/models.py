@@ -210,6 +210,14 @@ class Correctable(models.Model):
         return self.reversed_at is None
 
 
+def reversal_has_reason(table: str) -> models.CheckConstraint:
+    """`<table>_reversal_has_reason`: a reversed row says why."""
+    return models.CheckConstraint(
+        condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
+        name=f"{table}_reversal_has_reason",
+    )
+
+
 class HandoverLineQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> HandoverLineQuerySet:
         from pilar.equipment.access import line_scope_q
@@ -261,10 +269,7 @@ class HandoverLine(Correctable):
             models.CheckConstraint(
                 condition=~Q(condition="damaged") | ~Q(note=""), name="handover_damage_has_note"
             ),
-            models.CheckConstraint(
-                condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
-                name="handover_line_reversal_has_reason",
-            ),
+            reversal_has_reason("handover_line"),
         ]
         indexes = [models.Index(fields=["person", "item"], name="handover_line_person_item")]
 
@@ -319,10 +324,7 @@ class Return(Correctable):
             models.CheckConstraint(
                 condition=Q(condition="good") | ~Q(reason=""), name="return_damage_has_reason"
             ),
-            models.CheckConstraint(
-                condition=Q(reversed_at__isnull=True) | ~Q(reversal_reason=""),
-                name="return_reversal_has_reason",
-            ),
+            reversal_has_reason("return"),
         ]
         indexes = [models.Index(fields=["person", "item"], name="return_person_item")]
 

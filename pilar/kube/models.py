@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.corrections import Correctable, correction_constraint, in_force_q
+from pilar.lib.periods import DatedSpan, one_per_month, span_constraints
 from pilar.regions.models import Area
 
 # The largest amount one KUBE entry takes (aid, a month's turnover or savings): a group of 5–20
@@ -81,7 +82,7 @@ class KubeGroup(models.Model):
         return ""
 
 
-class KubeCompanion(models.Model):
+class KubeCompanion(DatedSpan):
     """A Pendamping KUBE accompanying a group from `start_date` to `end_date`.
 
     One open companion per group (a constraint); a change of companion ends the current row the
@@ -97,8 +98,6 @@ class KubeCompanion(models.Model):
         related_name="kube_companions",
         help_text=_("A person with an active Pendamping KUBE duty in the group's kecamatan."),
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,15 +106,7 @@ class KubeCompanion(models.Model):
         verbose_name_plural = _("KUBE companions")
         indexes = [models.Index(fields=["person", "end_date"], name="kube_companion_person")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["group"],
-                condition=Q(end_date__isnull=True),
-                name="kube_companion_one_open_per_group",
-            ),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="kube_companion_end_after_start",
-            ),
+            *span_constraints("kube_companion", one_open="group"),
         ]
 
     def __str__(self) -> str:
@@ -261,11 +252,7 @@ class KubeMonthlyRecord(Correctable):
         verbose_name_plural = _("KUBE monthly records")
         constraints = [
             # One row in force per month; its corrections and reversals stay beside it.
-            models.UniqueConstraint(
-                fields=["group", "month"],
-                condition=in_force_q(),
-                name="kube_record_one_per_month",
-            ),
+            one_per_month("kube_record", "group", condition=in_force_q(), rule="month"),
             correction_constraint("kube_record_correction_has_reason"),
             models.CheckConstraint(
                 condition=Q(turnover__gte=0, savings__gte=0), name="kube_record_not_negative"

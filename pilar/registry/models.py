@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.nik import mask_nik
+from pilar.lib.periods import DatedSpan, end_after_start
 from pilar.regions.models import Area
 
 
@@ -183,7 +184,7 @@ class AssignmentQuerySet(models.QuerySet):
         return self.annotate(in_scope=_flag(q))
 
 
-class Assignment(models.Model):
+class Assignment(DatedSpan):
     """One duty: a person serving as a kind of pillar in an area, under an SK, for a period.
 
     History is never overwritten: ending a duty sets `end_date` (the last day served); a change
@@ -214,7 +215,6 @@ class Assignment(models.Model):
     sk_number = models.CharField(_("SK number"), max_length=100, blank=True)
     sk_date = models.DateField(_("SK date"), null=True, blank=True)
     sk_signer = models.CharField(_("SK signed by"), max_length=150, blank=True)
-    start_date = models.DateField(_("start date"))
     end_date = models.DateField(
         _("end date"), null=True, blank=True, help_text=_("The last day of the duty.")
     )
@@ -242,10 +242,7 @@ class Assignment(models.Model):
             models.Index(fields=["person", "kind", "start_date"], name="assignment_person_kind"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="assignment_end_after_start",
-            ),
+            end_after_start("assignment"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True, end_reason="")
                 | Q(end_date__isnull=False) & ~Q(end_reason=""),
@@ -255,10 +252,3 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.kind.code} {self.area.name}"
-
-    def is_active_on(self, day: datetime.date) -> bool:
-        return self.start_date <= day and not self.has_ended_by(day)
-
-    def has_ended_by(self, day: datetime.date) -> bool:
-        """Ended before `day` (the `not_ended_by` queryset's complement)."""
-        return self.end_date is not None and self.end_date < day

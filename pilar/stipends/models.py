@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.nik import mask_nik
+from pilar.lib.periods import one_per_month
 from pilar.regions.models import Area
 
 
@@ -288,12 +289,13 @@ class StipendLine(models.Model):
         ]
         constraints = [
             # Exactly once: whatever batch, retry or concurrent approval.
-            models.UniqueConstraint(
-                fields=["person", "kind", "month"],
+            one_per_month(
+                "stipend_line",
+                "person",
+                "kind",
                 condition=Q(
                     status__in=["pending", "paid"], reverses__isnull=True, reversed_at__isnull=True
                 ),
-                name="stipend_line_one_per_person_kind_month",
             ),
             models.CheckConstraint(
                 condition=Q(reverses__isnull=True, amount__gt=0, amount__lte=MAX_RUPIAH)

@@ -19,6 +19,7 @@ from pilar.lib.corrections import (
     CorrectableQuerySet,
     correction_constraint,
 )
+from pilar.lib.periods import end_after_start
 from pilar.regions.models import Area
 from pilar.registry.models import Person
 
@@ -151,10 +152,7 @@ class Deployment(Correctable):
             models.Index(fields=["person", "start"], name="tagana_deployment_person"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
-                name="tagana_deployment_end_after_start",
-            ),
+            end_after_start("tagana_deployment", start="start", end="end"),
             correction_constraint("tagana_deployment_correction_has_reason"),
         ]
 

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from pilar.lib.months import add_months
+from pilar.lib.periods import end_after_start
 from pilar.registry.models import Person, PillarKind
 
 
@@ -127,9 +128,7 @@ class TrainingEvent(models.Model):
         verbose_name_plural = _("training events")
         indexes = [models.Index(fields=["start_date"], name="training_event_start")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")), name="training_event_end_after_start"
-            ),
+            end_after_start("training_event", open_ended=False),
             models.CheckConstraint(
                 condition=Q(budget__isnull=True) | Q(budget__gte=0),
                 name="training_event_budget_not_negative",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.jobs import Job
+
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -92,7 +94,7 @@ class AuditEntry(models.Model):
         raise TypeError("the audit log is append-only")
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
     """A download too large to stream within a web request (docs/PERFORMANCE.md, "Pages at
     national scale"): a background job writes the file, the user who asked follows its progress
     and downloads it. The file and the row are removed a day after (when a later job starts)."""
@@ -102,8 +104,6 @@ class ExportJob(models.Model):
         RUNNING = "running", _("writing the file")
         DONE = "done", _("ready")
         FAILED = "failed", _("failed")
-
-    WORKING = [Status.QUEUED, Status.RUNNING]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("who")
@@ -125,7 +125,6 @@ class ExportJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("export job")
@@ -134,10 +133,6 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}.{self.fmt} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in self.WORKING
 
     @property
     def percent(self) -> int:

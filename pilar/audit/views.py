@@ -116,7 +116,7 @@ def _own_job(request, pk: int) -> ExportJob:
     capability = capability_of(job.kind)
     if capability is None or not can(request.user, Capability(capability)):
         raise Http404  # the list is no longer the user's to read
-    if job.is_running and recover_stale(
+    if job.is_working and recover_stale(
         ExportJob.objects.filter(pk=job.pk), ExportJob.WORKING, _stopped
     ):
         job.refresh_from_db()

@@ -9,8 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pilar.lib.jobs import Job
 
-class BackupRun(models.Model):
+
+class BackupRun(Job):
     """One backup taken in the background: by an admin's "back up now" or the nightly schedule.
     `night` is set on nightly runs only and is unique: of several workers, one takes a night."""
 
@@ -23,8 +25,6 @@ class BackupRun(models.Model):
         RUNNING = "running", pgettext_lazy("backup", "running")
         DONE = "done", pgettext_lazy("backup", "done")
         FAILED = "failed", pgettext_lazy("backup", "failed")
-
-    WORKING = [Status.QUEUED, Status.RUNNING]
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(
@@ -42,7 +42,6 @@ class BackupRun(models.Model):
     created_at = models.DateTimeField(_("asked for at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     step = models.CharField(_("step"), max_length=100, blank=True)
     filename = models.CharField(_("file"), max_length=100, blank=True)
     size = models.BigIntegerField(_("size"), null=True, blank=True)
@@ -64,10 +63,6 @@ class BackupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_working(self) -> bool:
-        return self.status in self.WORKING
 
 
 class WorkerHeartbeat(models.Model):

@@ -15,14 +15,30 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connections, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 BEAT_EVERY = 5.0  # seconds between two heartbeat writes of one job
+
+
+class Job(models.Model):
+    """A job row: its model declares `status` (with its own labels), which is one of `WORKING`
+    while a worker has the job, and `heartbeat_at` says when that worker was last heard of."""
+
+    WORKING: ClassVar[list[str]] = ["queued", "running"]
+
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in self.WORKING
 
 
 def stale_after() -> datetime.timedelta:

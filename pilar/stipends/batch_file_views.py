@@ -114,7 +114,7 @@ def batch_job(request, pk):
     batch = _batch(request, pk)
     job = jobs.current(batch) or batch.jobs.order_by("-created_at", "-pk").first()
     response = render(request, "stipends/_job.html", {"batch": batch, "job": job})
-    if request.htmx and (job is None or not job.working):
+    if request.htmx and (job is None or not job.is_working):
         response["HX-Refresh"] = "true"  # the page reloads into the batch's new state
     return response
 

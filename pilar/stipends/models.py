@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.jobs import Job
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.nik import mask_nik
 from pilar.lib.periods import one_per_month
@@ -324,7 +325,7 @@ class StipendLine(models.Model):
 HOLDS_MONTH = Q(status__in=["pending", "paid"], reverses__isnull=True, reversed_at__isnull=True)
 
 
-class BatchJob(models.Model):
+class BatchJob(Job):
     """One piece of a batch's work run by the task worker, outside the web request: drafting,
     refreshing, verifying, approving, marking paid, or printing the payment list or receipts.
 
@@ -348,8 +349,6 @@ class BatchJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
-
-    WORKING = ["queued", "running"]
 
     batch = models.ForeignKey(
         StipendBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="jobs"
@@ -376,7 +375,6 @@ class BatchJob(models.Model):
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -394,10 +392,6 @@ class BatchJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.kind} {self.status}"
-
-    @property
-    def working(self) -> bool:
-        return self.status in self.WORKING
 
     @property
     def percent(self) -> int:

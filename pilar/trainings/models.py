@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.jobs import Job
 from pilar.lib.months import add_months
 from pilar.lib.periods import end_after_start
 from pilar.registry.models import Person, PillarKind
@@ -328,9 +329,9 @@ class Certificate(models.Model):
         return self.valid_until is None or day <= self.valid_until
 
 
-class CertificatePrint(models.Model):
+class CertificatePrint(Job):
     """A background job printing all of an event's certificates into one PDF; the page follows
-    its progress from this row (`done` of `total`)."""
+    its progress from this row (`done` of `total`). Its heartbeat is set when it is queued."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -351,10 +352,6 @@ class CertificatePrint(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # When the worker printing it was last heard of (pilar/lib/jobs.py); set when queued.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-
-    WORKING = ("queued", "running")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

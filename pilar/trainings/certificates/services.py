@@ -296,7 +296,7 @@ def prints_recover(*, event_id: int | None = None) -> int:
     prints = CertificatePrint.objects.all()
     if event_id is not None:
         prints = prints.filter(event_id=event_id)
-    return recover_stale(prints, list(CertificatePrint.WORKING), _print_recovered)
+    return recover_stale(prints, CertificatePrint.WORKING, _print_recovered)
 
 
 @transaction.atomic

@@ -234,14 +234,11 @@ class Caseload(DatedSpan):
 
     objects = CaseloadQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-start_date", "-pk"]
+    class Meta(DatedSpan.Meta):
         verbose_name = _("caseload")
         verbose_name_plural = _("caseloads")
         indexes = [models.Index(fields=["person", "end_date"], name="caseload_person")]
-        constraints = [
-            *span_constraints("caseload", one_open="household"),
-        ]
+        constraints = span_constraints("caseload", one_open="household")
 
     def __str__(self) -> str:
         return f"{self.person} · {self.household}"

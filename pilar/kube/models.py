@@ -100,14 +100,11 @@ class KubeCompanion(DatedSpan):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-start_date", "-pk"]
+    class Meta(DatedSpan.Meta):
         verbose_name = _("KUBE companion")
         verbose_name_plural = _("KUBE companions")
         indexes = [models.Index(fields=["person", "end_date"], name="kube_companion_person")]
-        constraints = [
-            *span_constraints("kube_companion", one_open="group"),
-        ]
+        constraints = span_constraints("kube_companion", one_open="group")
 
     def __str__(self) -> str:
         return f"{self.person} · {self.group}"

@@ -25,14 +25,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DatedSpan(models.Model):
-    """From `start_date` to `end_date` (inclusive); `end_date` is empty while it lasts. Its
-    Meta adds `span_constraints`."""
+    """From `start_date` to `end_date` (inclusive); `end_date` is empty while it lasts. A
+    model's Meta adds `span_constraints`; one that inherits this Meta lists the latest first."""
 
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     class Meta:
         abstract = True
+        ordering = ["-start_date", "-pk"]
 
     def is_active_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and not self.has_ended_by(day)

@@ -9,7 +9,7 @@ from pilar.audit import views as audit_views
 from pilar.backups.views import healthz
 from pilar.offices import views as office_views
 from pilar.registry import views as registry_views
-from pilar.trainings.certificates import views as certificate_views
+from pilar.trainings.certificates.views import verify, verify_form
 
 registry_patterns = (
     [
@@ -58,8 +58,8 @@ urlpatterns = [
     path("trainings/", include("pilar.trainings.urls")),
     path("equipment/", include("pilar.equipment.urls")),
     path("dashboard/", include("pilar.dashboard.urls")),
-    path("c/", certificate_views.verify_form, name="certificate-verify-form"),
-    path("c/<str:code>/", certificate_views.verify, name="certificate-verify"),
+    path("c/", verify_form, name="certificate-verify-form"),
+    path("c/<str:code>/", verify, name="certificate-verify"),
     path("backups/", include("pilar.backups.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

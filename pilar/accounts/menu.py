@@ -122,25 +122,30 @@ class _Entry:
     args: Callable[[_Who], tuple] = _no_args
 
 
+def _can(capability: str) -> Callable[[_Who], bool]:
+    return lambda who: who.can[capability]
+
+
+def _office(capability: str) -> Callable[[_Who], bool]:
+    """The office's page of a topic: for those who also read the office's figures."""
+    return lambda who: who.can[capability] and who.can["headcount_view"]
+
+
+def _own(capability: str) -> Callable[[_Who], bool]:
+    """A pillar's own page of the topic, for one who is not offered the office's."""
+    return lambda who: who.can[capability] and not who.can["headcount_view"] and who.own
+
+
 # Every page of the menu, in the desktop's order; each offered only to those its view lets in.
 ENTRIES = (
-    _Entry(
-        "dashboard", lambda w: _("Dashboard"), "dashboard:home", lambda w: w.can["headcount_view"]
-    ),
-    _Entry(
-        "headcount",
-        lambda w: _("Headcount"),
-        "registry:headcount",
-        lambda w: w.can["headcount_view"],
-    ),
-    _Entry(
-        "pillars", lambda w: _("Pillars"), "registry:person-list", lambda w: w.can["people_view"]
-    ),
+    _Entry("dashboard", lambda w: _("Dashboard"), "dashboard:home", _can("headcount_view")),
+    _Entry("headcount", lambda w: _("Headcount"), "registry:headcount", _can("headcount_view")),
+    _Entry("pillars", lambda w: _("Pillars"), "registry:person-list", _can("people_view")),
     _Entry(
         "casework",
         lambda w: _("Casework in figures"),
         "casework:summary",
-        lambda w: w.can["headcount_view"],
+        _can("headcount_view"),
     ),
     _Entry(
         "record", lambda w: _("Record an activity"), "casework:activity-create", lambda w: w.pillar
@@ -157,13 +162,13 @@ ENTRIES = (
         "households",
         lambda w: _("Households"),
         "casework:household-list",
-        lambda w: w.can["casework_view"],
+        _can("casework_view"),
     ),
     _Entry(
         "activities",
         lambda w: _("Activities"),
         "casework:activity-list",
-        lambda w: w.can["casework_view"],
+        _can("casework_view"),
     ),
     _Entry(
         "reports",
@@ -171,14 +176,9 @@ ENTRIES = (
         "casework:report-status",
         lambda w: w.can["casework_view"] and (w.can["households_edit"] or not w.own),
     ),
-    _Entry("tagana", lambda w: _("Tagana"), "tagana:event-list", lambda w: w.can["tagana_view"]),
-    _Entry("kube", lambda w: _("KUBE"), "kube:group-list", lambda w: w.can["kube_view"]),
-    _Entry(
-        "stipends",
-        lambda w: _("Tali kasih"),
-        "stipends:batch-list",
-        lambda w: w.can["stipends_view"],
-    ),
+    _Entry("tagana", lambda w: _("Tagana"), "tagana:event-list", _can("tagana_view")),
+    _Entry("kube", lambda w: _("KUBE"), "kube:group-list", _can("kube_view")),
+    _Entry("stipends", lambda w: _("Tali kasih"), "stipends:batch-list", _can("stipends_view")),
     _Entry(
         "my-stipends",
         lambda w: _("My tali kasih"),
@@ -189,27 +189,12 @@ ENTRIES = (
         "trainings",
         lambda w: _("Trainings"),
         "trainings:event-list",
-        lambda w: w.can["trainings_view"] and w.can["headcount_view"],
+        _office("trainings_view"),
     ),
-    _Entry(
-        "my-trainings",
-        lambda w: _("My trainings"),
-        "trainings:mine",
-        lambda w: w.can["trainings_view"] and not w.can["headcount_view"] and w.own,
-    ),
-    _Entry(
-        "equipment",
-        lambda w: _("Equipment"),
-        "equipment:catalog",
-        lambda w: w.can["equipment_view"] and w.can["headcount_view"],
-    ),
-    _Entry(
-        "my-equipment",
-        lambda w: _("My equipment"),
-        "equipment:mine",
-        lambda w: w.can["equipment_view"] and not w.can["headcount_view"] and w.own,
-    ),
-    _Entry("imports", lambda w: _("Imports"), "imports:list", lambda w: w.can["imports"]),
+    _Entry("my-trainings", lambda w: _("My trainings"), "trainings:mine", _own("trainings_view")),
+    _Entry("equipment", lambda w: _("Equipment"), "equipment:catalog", _office("equipment_view")),
+    _Entry("my-equipment", lambda w: _("My equipment"), "equipment:mine", _own("equipment_view")),
+    _Entry("imports", lambda w: _("Imports"), "imports:list", _can("imports")),
     _Entry(
         "my-data",
         lambda w: _("My data"),
@@ -217,11 +202,9 @@ ENTRIES = (
         lambda w: w.own,
         lambda w: (w.person_id,),
     ),
-    _Entry("audit", lambda w: _("Audit log"), "audit-list", lambda w: w.can["audit_view"]),
-    _Entry("backups", lambda w: _("Backups"), "backups:list", lambda w: w.can["backups"]),
-    _Entry(
-        "office", lambda w: _("Office settings"), "office-settings", lambda w: w.can["office_edit"]
-    ),
+    _Entry("audit", lambda w: _("Audit log"), "audit-list", _can("audit_view")),
+    _Entry("backups", lambda w: _("Backups"), "backups:list", _can("backups")),
+    _Entry("office", lambda w: _("Office settings"), "office-settings", _can("office_edit")),
     _Entry("settings", lambda w: _("Settings"), "admin:index", lambda w: w.staff),
 )
 

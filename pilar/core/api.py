@@ -1,4 +1,6 @@
-"""The JSON API at /api/v1/: the same services and scoped querysets as the pages."""
+"""The JSON API at /api/v1/: the same services and scoped querysets as the pages. Each app
+writes its own router; this module, at the top of the layers, mounts them all on one NinjaAPI
+with its error answers (the plumbing they share, tokens and common parameters, is pilar/api)."""
 
 import json
 import logging
@@ -15,7 +17,17 @@ from ninja.schema import NinjaGenerateJsonSchema
 
 from pilar.api.auth import AUTH
 from pilar.api.common import ErrorOut
+from pilar.casework import api as casework_api
 from pilar.core.middleware import api_too_big_response
+from pilar.equipment import api as equipment_api
+from pilar.imports import api as imports_api
+from pilar.kube import api as kube_api
+from pilar.regions import api as regions_api
+from pilar.registry import api as registry_api
+from pilar.stipends import api as stipends_api
+from pilar.tagana import api as tagana_api
+from pilar.trainings import api as trainings_api
+from pilar.trainings import certificate_api
 
 logger = logging.getLogger(__name__)
 
@@ -240,25 +252,14 @@ def on_unauthenticated(request, exc):
 
 
 def mount() -> NinjaAPI:
-    from pilar.casework.api import router as casework_router
-    from pilar.equipment.api import router as equipment_router
-    from pilar.imports.api import router as imports_router
-    from pilar.kube.api import router as kube_router
-    from pilar.regions.api import router as regions_router
-    from pilar.registry.api import router as registry_router
-    from pilar.stipends.api import router as stipends_router
-    from pilar.tagana.api import router as tagana_router
-    from pilar.trainings.api import router as trainings_router
-    from pilar.trainings.certificate_api import router as certificates_router
-
-    api.add_router("/", regions_router)
-    api.add_router("/", registry_router)
-    api.add_router("/", imports_router)
-    api.add_router("/", casework_router)
-    api.add_router("/kube", kube_router)
-    api.add_router("/tagana", tagana_router)
-    api.add_router("/stipends", stipends_router)
-    api.add_router("/trainings", trainings_router)
-    api.add_router("/certificates", certificates_router)
-    api.add_router("/equipment", equipment_router)
+    api.add_router("/", regions_api.router)
+    api.add_router("/", registry_api.router)
+    api.add_router("/", imports_api.router)
+    api.add_router("/", casework_api.router)
+    api.add_router("/kube", kube_api.router)
+    api.add_router("/tagana", tagana_api.router)
+    api.add_router("/stipends", stipends_api.router)
+    api.add_router("/trainings", trainings_api.router)
+    api.add_router("/certificates", certificate_api.router)
+    api.add_router("/equipment", equipment_api.router)
     return api

@@ -299,8 +299,8 @@ def background_export(client, entry: dict, link: str) -> dict:
     """A big export answers with a redirect to its job's page (pilar/audit/exports.py): the
     job is run here, in this process, as the worker would (timed apart), then the file is
     downloaded like any export."""
-    from pilar.audit.exports import run_job
     from pilar.audit.models import ExportJob
+    from pilar.audit.work import run_job
 
     job = ExportJob.objects.latest("pk")
     started = time.perf_counter()

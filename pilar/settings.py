@@ -194,6 +194,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pilar.accounts.context_processors.access",
+                "pilar.offices.context_processors.office",
                 "pilar.core.context_processors.version",
             ],
         },

@@ -4,9 +4,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts import views as account_views
-from pilar.api.api import mount
 from pilar.audit import views as audit_views
 from pilar.backups.views import healthz
+from pilar.core.api import mount
 from pilar.offices import views as office_views
 from pilar.registry import views as registry_views
 from pilar.trainings.certificates.views import verify, verify_form

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole quality gate: ruff, migrations check, then the suite (browser tests included) on
-# SQLite and on a throwaway PostgreSQL at the same time. Run after `scripts/setup.sh --test`.
+# The whole quality gate: ruff, the layer contract (lint-imports), migrations check, then the
+# suite (browser tests included) on SQLite and on a throwaway PostgreSQL at the same time.
+# Run after `scripts/setup.sh --test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -9,6 +10,8 @@ export PILAR_DATA_DIR="${PILAR_DATA_DIR:-$(mktemp -d -t pilar-test.XXXXXX)}"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== lint-imports (the layer contract, .importlinter)"
+.venv/bin/lint-imports --no-logo
 echo "== makemigrations --check"
 $PY manage.py makemigrations --check --dry-run
 

@@ -1,8 +1,5 @@
-from django.utils.functional import SimpleLazyObject
-
 from pilar.accounts.access import GRANTS, Capability, roles_of
 from pilar.accounts.menu import Menu
-from pilar.offices import current
 
 
 def access(request):
@@ -14,8 +11,4 @@ def access(request):
     return {
         "can": caps,
         "menu": Menu(request, caps, roles),
-        # The office's name and address in the page header: read when the page shows them,
-        # once per request (pilar.offices.services.OfficeMiddleware).
-        "office_name": SimpleLazyObject(lambda: current().name),
-        "office_address": SimpleLazyObject(lambda: current().address),
     }

@@ -13,25 +13,23 @@ registry, then the domain apps).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.http import FileResponse, HttpResponseRedirect, QueryDict
+from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry, ExportJob
 from pilar.audit.services import Actor, audit_record, audited_file_response, client_ip
-from pilar.lib.exports import XLSX_TYPE, write_file
-from pilar.lib.jobs import Heartbeat, recover_stale
+from pilar.audit.tasks import run_export
+from pilar.audit.work import builders, remove_file
+from pilar.lib.exports import XLSX_TYPE
+from pilar.lib.jobs import recover_stale
 
 KEEP_FILES = datetime.timedelta(days=1)
 
@@ -48,7 +46,6 @@ class ExportSpec:
     note: str = ""
 
 
-_builders: dict[str, str] = {}
 _capabilities: dict[str, str] = {}
 
 
@@ -56,7 +53,7 @@ def register_export(kind: str, builder: str, *, capability: str) -> None:
     """`builder`: the dotted path of `(user, params: QueryDict, fmt) -> ExportSpec`;
     `capability`: what the list's page needs, checked again when the file is taken (a user who
     lost the role since asking cannot take it)."""
-    _builders[kind] = builder
+    builders[kind] = builder
     _capabilities[kind] = capability
 
 
@@ -66,13 +63,6 @@ def capability_of(kind: str) -> str | None:
 
 def background_from() -> int:
     return getattr(settings, "PILAR_EXPORT_BACKGROUND_FROM", 50_000)
-
-
-def export_dir() -> Path:
-    path = Path(getattr(settings, "PILAR_EXPORT_DIR", settings.DATA_DIR / "exports"))
-    # The files hold personal data: readable by the app's own user only.
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
 
 
 def export_response(request, kind: str, fmt: str, queryset, build: Callable[[], ExportSpec]):
@@ -130,7 +120,7 @@ def _expected(queryset, bound: int) -> int:
 
 
 def start_job(request, kind: str, fmt: str, *, rows_expected: int) -> ExportJob:
-    if kind not in _builders:
+    if kind not in builders:
         raise LookupError(f"no export registered as {kind!r}")
     remove_old()
     job = ExportJob.objects.create(
@@ -146,8 +136,6 @@ def start_job(request, kind: str, fmt: str, *, rows_expected: int) -> ExportJob:
         language=translation.get_language() or "",
         rows_expected=rows_expected,
     )
-    from pilar.audit.tasks import run_export
-
     transaction.on_commit(lambda: run_export.enqueue(job.pk))
     return job
 
@@ -157,75 +145,10 @@ def remove_old() -> int:
     old = ExportJob.objects.filter(created_at__lt=timezone.now() - KEEP_FILES)
     n = 0
     for job in old:
-        _unlink(job.path)
+        remove_file(job.path)
         job.delete()
         n += 1
     return n
-
-
-def _unlink(path: str) -> None:
-    if path:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def _language(job: ExportJob) -> str:
-    return job.language or getattr(job.user, "language", None) or settings.LANGUAGE_CODE
-
-
-class _Progress:
-    """Counts the rows as they are written and beats the job's heartbeat with the count."""
-
-    def __init__(self, rows: Iterable[Sequence], beat: Heartbeat):
-        self.rows, self.beat, self.n = rows, beat, 0
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for row in self.rows:
-            self.n += 1
-            self.beat.beat(rows_done=self.n)
-            yield row
-
-
-def run_job(job_id: int) -> None:
-    """The worker's part: build the rows as the user would see them, write the file."""
-    job = ExportJob.objects.select_related("user").filter(pk=job_id).first()
-    if job is None:
-        return
-    this = ExportJob.objects.filter(pk=job.pk)
-    # Taken by one worker only, should the task be delivered twice.
-    if not this.filter(status=ExportJob.Status.QUEUED).update(
-        status=ExportJob.Status.RUNNING, heartbeat_at=timezone.now()
-    ):
-        return
-    beat = Heartbeat(this)
-    path = export_dir() / f"export-{job.pk}-{os.urandom(8).hex()}.{job.fmt}"
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    # Recorded now: a worker killed mid-file leaves a part that is removed with its job.
-    this.update(path=str(path))
-    try:
-        with translation.override(_language(job)):
-            build = import_string(_builders[job.kind])
-            spec = build(job.user, QueryDict(job.query), job.fmt)
-            counted = _Progress(spec.rows, beat)
-            write_file(job.fmt, path, spec.headers, counted)
-    except Exception as exc:
-        _unlink(str(path))
-        this.update(
-            status=ExportJob.Status.FAILED,
-            error=str(exc)[:1000] or exc.__class__.__name__,
-            finished_at=timezone.now(),
-        )
-        raise
-    this.update(
-        status=ExportJob.Status.DONE,
-        rows_done=counted.n,
-        path=str(path),
-        filename=f"{spec.filename}.{job.fmt}",
-        object_type=spec.object_type,
-        note=spec.note[:200],
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-    )
 
 
 def recover_exports() -> int:

@@ -14,9 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, user_has_self_scope
 from pilar.lib.nik import mask_nik
 from pilar.lib.periods import DatedSpan, one_per_month, span_constraints
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
 
 
 class Sector(models.TextChoices):
@@ -63,13 +64,9 @@ class ActivityType(models.Model):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user) -> HouseholdQuerySet:
-        from pilar.casework.access import household_scope_q
-
         return self.filter(household_scope_q(user))
 
     def editable_by(self, user) -> HouseholdQuerySet:
-        from pilar.casework.access import household_scope_q
-
         return self.filter(household_scope_q(user, edit=True))
 
 
@@ -246,8 +243,6 @@ class Caseload(DatedSpan):
 
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user) -> ActivityQuerySet:
-        from pilar.casework.access import activity_scope_q
-
         return self.filter(activity_scope_q(user))
 
     def current(self) -> ActivityQuerySet:
@@ -376,8 +371,6 @@ class Activity(models.Model):
 
 class MonthlyReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> MonthlyReportQuerySet:
-        from pilar.casework.access import report_scope_q
-
         return self.filter(report_scope_q(user))
 
 
@@ -450,3 +443,47 @@ class MonthlyReport(models.Model):
     @property
     def locked(self) -> bool:
         return self.status in {self.Status.SUBMITTED, self.Status.VERIFIED}
+
+
+# Scope: which households, activities and reports a user may see (the querysets' `visible_to`).
+# Staff see the whole office's area; a coordinator their kecamatan (by the record's area); a
+# pillar their own caseload, activities and reports. Viewers see none of it (aggregates only).
+# Who may decide on a report is pilar/casework/access.py.
+
+
+def _area_q(user, capability: Capability, field: str) -> Q | None:
+    """None: everywhere; otherwise the rows within the user's areas for `capability`."""
+    areas = area_scope(user, capability)
+    if areas is None:
+        return None
+    # By area id from a subquery, not a join to the area table: the big tables (activities,
+    # reports) keep using their own indexes and test each row's area against a small set.
+    return Q(**{f"{field}__in": Area.objects.filter(within_areas_q(areas, "")).values("pk")})
+
+
+def household_scope_q(user, *, edit: bool = False) -> Q:
+    capability = Capability.HOUSEHOLDS_EDIT if edit else Capability.CASEWORK_VIEW
+    q = _area_q(user, capability, "area")
+    if q is None:
+        return Q()
+    if not edit and user_has_self_scope(user, capability):
+        own = Caseload.objects.filter(person_id=user.person_id, end_date__isnull=True)
+        q |= Q(pk__in=own.values("household_id"))
+    return q
+
+
+def _own_or_area_q(user) -> Q:
+    q = _area_q(user, Capability.CASEWORK_VIEW, "area")
+    if q is None:
+        return Q()
+    if user_has_self_scope(user, Capability.CASEWORK_VIEW):
+        q |= Q(person_id=user.person_id)
+    return q
+
+
+def activity_scope_q(user) -> Q:
+    return _own_or_area_q(user)
+
+
+def report_scope_q(user) -> Q:
+    return _own_or_area_q(user)

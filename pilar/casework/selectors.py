@@ -8,12 +8,17 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from pilar.accounts.access import Capability, assignment_scope_q
-from pilar.casework.access import activity_scope_q, report_scope_q
-from pilar.casework.models import Activity, Caseload, MonthlyReport
+from pilar.accounts.access import Capability
+from pilar.casework.models import (
+    Activity,
+    Caseload,
+    MonthlyReport,
+    activity_scope_q,
+    report_scope_q,
+)
 from pilar.casework.report_services import report_due
 from pilar.casework.services import month_end, month_start, today
-from pilar.registry.models import Assignment
+from pilar.registry.models import Assignment, assignment_scope_q
 
 MISSING = "missing"
 LATE = "late"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
@@ -38,7 +39,6 @@ from pilar.casework.models import (
     HouseholdMember,
     Sector,
 )
-from pilar.core.once import submit_once
 from pilar.lib import params
 from pilar.lib.paging import LargePaginator
 from pilar.regions.models import Area, within_areas_q

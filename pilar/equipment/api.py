@@ -1,5 +1,5 @@
 """The equipment part of the JSON API (mounted under /api/v1/equipment): the same services and
-scoped querysets as the pages (see pilar.equipment.access for who sees what)."""
+scoped querysets as the pages (pilar/equipment/access.py tells who sees what)."""
 
 import datetime
 

@@ -17,17 +17,19 @@ A handover line or a return saved by mistake is never edited: it is reversed (an
 amendment, replaced by a new row) with a reason; the reversed row stays visible and counts no
 more (`in_force()`). See docs/EQUIPMENT.md. Every write goes through `pilar.equipment.services`,
 which locks the item's row before checking stock, so two handovers can't give the same vest.
-Who may see what is in `pilar.equipment.access`.
+Who may see what: the rules are told in pilar/equipment/access.py and applied at the end of this
+module (the querysets' scope).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.registry.models import Person
+from pilar.accounts.access import Capability, area_scope
+from pilar.registry.models import Person, until_left_q
 
 
 class Item(models.Model):
@@ -97,8 +99,6 @@ class StockReceipt(models.Model):
 
 class HandoverQuerySet(models.QuerySet):
     def visible_to(self, user) -> HandoverQuerySet:
-        from pilar.equipment.access import handover_scope_q
-
         return self.filter(handover_scope_q(user))
 
 
@@ -220,8 +220,6 @@ def reversal_has_reason(table: str) -> models.CheckConstraint:
 
 class HandoverLineQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> HandoverLineQuerySet:
-        from pilar.equipment.access import line_scope_q
-
         return self.filter(line_scope_q(user))
 
 
@@ -279,8 +277,6 @@ class HandoverLine(Correctable):
 
 class ReturnQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> ReturnQuerySet:
-        from pilar.equipment.access import return_scope_q
-
         return self.filter(return_scope_q(user))
 
 
@@ -368,3 +364,29 @@ class Repair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.item.unit} {self.item} · {self.get_outcome_display()}"
+
+
+# Scope: which handovers, lines and returns a user may see (the querysets' `visible_to`), by the
+# rules pilar/equipment/access.py tells.
+
+
+def line_scope_q(user) -> Q:
+    """Handover lines: by the person they belong to and the day they were handed."""
+    return until_left_q(user, Capability.EQUIPMENT_VIEW, person="person", on="handover__handed_on")
+
+
+def return_scope_q(user) -> Q:
+    """Returns: of an item a visible line handed that person."""
+    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
+        return Q()
+    lines = HandoverLine.objects.filter(
+        line_scope_q(user), person=OuterRef("person"), item=OuterRef("item")
+    )
+    return Q(Exists(lines))
+
+
+def handover_scope_q(user) -> Q:
+    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
+        return Q()
+    lines = HandoverLine.objects.filter(line_scope_q(user)).values("handover_id")
+    return Q(pk__in=lines)

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
-from pilar.core.once import submit_once
 from pilar.equipment import corrections, exports, returns, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.bast_pdf import bast_pdf

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.core.once import submit_once
 from pilar.imports import exports, services, tasks
 from pilar.imports.columns import BY_KEY
 from pilar.imports.commit import import_request_commit

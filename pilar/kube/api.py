@@ -22,7 +22,7 @@ from pilar.kube.access import may_record
 from pilar.kube.models import KUBE_MAX_RUPIAH, KubeAid, KubeGroup, KubeMember
 from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.corrections import Entry
-from pilar.lib.params import parse_money
+from pilar.lib.money import parse_money
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, user_has_self_scope
 from pilar.lib.corrections import Correctable, correction_constraint, in_force_q
 from pilar.lib.periods import DatedSpan, one_per_month, span_constraints
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Assignment
 
 # The largest amount one KUBE entry takes (aid, a month's turnover or savings): a group of 5–20
 # poor households; beyond a billion rupiah a digit was typed twice (docs/CASEWORK.md).
@@ -25,14 +28,10 @@ class KubeGroupQuerySet(models.QuerySet):
     def visible_to(self, user) -> KubeGroupQuerySet:
         """Staff: every group; a coordinator: the groups in their kecamatan; a pillar: the groups
         they accompany now (an open `KubeCompanion`). Others: none."""
-        from pilar.kube.access import group_scope_q
-
         return self.filter(group_scope_q(user))
 
     def editable_by(self, user) -> KubeGroupQuerySet:
         """Groups whose data (members, companion, aid, the group itself) `user` may change."""
-        from pilar.kube.access import group_edit_q
-
         return self.filter(group_edit_q(user))
 
 
@@ -258,3 +257,46 @@ class KubeMonthlyRecord(Correctable):
 
     def __str__(self) -> str:
         return f"{self.group} {self.month:%Y-%m}"
+
+
+# Scope: which groups a user may see and change (the querysets' `visible_to`, `editable_by`).
+# Staff see every group; a coordinator the groups in their kecamatan (by the group's kelurahan);
+# a pillar the groups they accompany now. Who may record notes is pilar/kube/access.py.
+
+
+def serves_as_pendamping(user) -> bool:
+    """Whether the user's person holds a Pendamping KUBE duty today: a companion row left open
+    after the duty ended (the registry ends duties, not companionships) grants nothing."""
+    cached = getattr(user, "_pilar_pendamping", None)
+    if cached is None:
+        cached = (
+            Assignment.objects.active_on(timezone.localdate())
+            .filter(person_id=user.person_id, kind__code="PENDAMPING_KUBE")
+            .exists()
+        )
+        user._pilar_pendamping = cached
+    return cached
+
+
+def _own_groups_q(user) -> Q:
+    if not serves_as_pendamping(user):
+        return Q(pk__in=[])
+    own = KubeCompanion.objects.filter(person_id=user.person_id, end_date__isnull=True)
+    return Q(pk__in=own.values("group_id"))
+
+
+def group_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.KUBE_VIEW)
+    if areas is None:
+        return Q()
+    q = within_areas_q(areas, "area")
+    if user_has_self_scope(user, Capability.KUBE_VIEW):
+        q |= _own_groups_q(user)
+    return q
+
+
+def group_edit_q(user) -> Q:
+    areas = area_scope(user, Capability.KUBE_EDIT)
+    if areas is None:
+        return Q()
+    return within_areas_q(areas, "area")

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
 from pilar.casework.models import Activity
-from pilar.core.once import submit_once
 from pilar.kube import services
 from pilar.kube.access import may_edit, may_record
 from pilar.kube.chart import monthly_chart

@@ -8,14 +8,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from pilar.accounts.access import Capability, assignment_scope_q, can_see_full_nik
+from pilar.accounts.access import Capability
 from pilar.api.common import Body, Day, Id, Limit, Offset, Search
 from pilar.api.common import api_actor as _actor
 from pilar.api.common import require as _require
 from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
-from pilar.registry.models import Assignment, Education, Person, PillarKind, Sex
+from pilar.registry.models import (
+    Assignment,
+    Education,
+    Person,
+    PillarKind,
+    Sex,
+    assignment_scope_q,
+    can_see_full_nik,
+)
 from pilar.registry.selectors import PeopleFilter, mark_seen, matching_people
 from pilar.trainings.selectors import appointment_warning
 

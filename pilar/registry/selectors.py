@@ -10,16 +10,16 @@ from django.db import connection
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.access import (
-    Capability,
-    can,
+from pilar.accounts.access import Capability, can
+from pilar.regions.models import Area
+from pilar.registry.models import (
+    Assignment,
+    Person,
     full_nik_among,
     full_nik_q,
     seen_fully_among,
     seen_fully_q,
 )
-from pilar.regions.models import Area
-from pilar.registry.models import Assignment, Person
 
 
 @dataclass(frozen=True)

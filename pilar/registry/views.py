@@ -16,14 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import (
-    Capability,
-    area_scope,
-    assignment_scope_q,
-    can,
-    can_see_full_nik,
-    scope_covers,
-)
+from pilar.accounts.access import Capability, area_scope, can, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
@@ -42,7 +35,7 @@ from pilar.registry.forms import (
     PersonForm,
 )
 from pilar.registry.headcount import headcount
-from pilar.registry.models import Assignment, Person
+from pilar.registry.models import Assignment, Person, assignment_scope_q, can_see_full_nik
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
 from pilar.trainings.certificates.selectors import person_certificates
 from pilar.trainings.selectors import (

@@ -35,7 +35,7 @@ from pilar.audit.services import audit_record
 from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
 from pilar.stipends import bankfile, jobs, selectors, services
-from pilar.stipends.access import full_nik_in_batches, line_scope_q
+from pilar.stipends.access import full_nik_in_batches
 from pilar.stipends.models import (
     BatchJob,
     Budget,
@@ -44,6 +44,7 @@ from pilar.stipends.models import (
     StipendBatch,
     StipendLine,
     StipendRate,
+    line_scope_q,
 )
 
 router = Router(tags=["stipends"])

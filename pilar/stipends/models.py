@@ -12,11 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, can, user_has_self_scope
 from pilar.lib.jobs import Job
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.nik import mask_nik
 from pilar.lib.periods import one_per_month
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
 
 
 class FundingSource(models.TextChoices):
@@ -101,8 +102,6 @@ class Budget(models.Model):
 
 class StipendBatchQuerySet(models.QuerySet):
     def visible_to(self, user) -> StipendBatchQuerySet:
-        from pilar.stipends.access import batch_scope_q
-
         return self.filter(batch_scope_q(user))
 
 
@@ -204,8 +203,6 @@ class StipendLineQuerySet(models.QuerySet):
         return self.filter(HOLDS_MONTH)
 
     def visible_to(self, user) -> StipendLineQuerySet:
-        from pilar.stipends.access import line_scope_q
-
         return self.filter(line_scope_q(user))
 
 
@@ -480,3 +477,30 @@ class AccountConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.bank_account}"
+
+
+# Scope: which batches and lines a user may see (the querysets' `visible_to`). A batch is an
+# office-wide document: staff whose stipend grant covers the whole office see batches; a grant
+# limited to an area sees that area's lines (arrears, eligibility) but no batch. A pillar sees
+# their own lines only.
+
+NOTHING = Q(pk__in=[])
+
+
+def batch_scope_q(user) -> Q:
+    """Every batch when the user holds STIPENDS_VIEW with no area limit (the rule that
+    `office_wide` in pilar/stipends/access.py tells for any capability), else none."""
+    view = Capability.STIPENDS_VIEW
+    return Q() if can(user, view) and area_scope(user, view) is None else NOTHING
+
+
+def line_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.STIPENDS_VIEW)
+    if areas is None:
+        return Q()
+    q = NOTHING
+    if areas:
+        q |= Q(area__in=Area.objects.filter(within_areas_q(areas, "")).values("pk"))
+    if user_has_self_scope(user, Capability.STIPENDS_OWN):
+        q |= Q(person_id=user.person_id)
+    return q

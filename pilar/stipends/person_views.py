@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, area_in_scope, area_scope, person_scope_q
+from pilar.accounts.access import Capability, area_in_scope, area_scope
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
 from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, person_scope_q
 from pilar.stipends import arrears as selectors
 from pilar.stipends import charts, failures
 from pilar.stipends.access import office_wide

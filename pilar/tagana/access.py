@@ -15,55 +15,9 @@ Writes (TAGANA_EDIT: admin, operator) are limited to events within the editor's 
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils import timezone
 
-from pilar.accounts.access import (
-    Capability,
-    area_scope,
-    assignment_scope_q,
-    user_has_self_scope,
-)
-from pilar.regions.models import Area, within_areas_q
-
-TAGANA = "TAGANA"
-
-
-def own_units(user) -> list[Area]:
-    """The areas of the Tagana duties `user`'s person holds today (usually the city)."""
-    from pilar.registry.models import Assignment
-
-    duties = Assignment.objects.active_on(timezone.localdate()).filter(
-        person_id=user.person_id, kind__code=TAGANA
-    )
-    return list(Area.objects.filter(pk__in=duties.values("area_id")))
-
-
-def event_scope_q(user) -> Q:
-    from pilar.tagana.models import Deployment
-
-    areas = area_scope(user, Capability.TAGANA_VIEW)
-    if areas is None:
-        return Q()
-    q = within_areas_q(areas, "area")
-    if user_has_self_scope(user, Capability.TAGANA_VIEW):
-        q |= within_areas_q(own_units(user), "area")
-        q |= Q(pk__in=Deployment.objects.filter(person_id=user.person_id).values("event_id"))
-    return q
-
-
-def deployment_scope_q(user) -> Q:
-    areas = area_scope(user, Capability.TAGANA_VIEW)
-    if areas is None:
-        return Q()
-    q = within_areas_q(areas, "event__area")
-    if user_has_self_scope(user, Capability.TAGANA_VIEW):
-        q |= Q(person_id=user.person_id)
-    return q
-
-
-def event_edit_q(user) -> Q:
-    areas = area_scope(user, Capability.TAGANA_EDIT)
-    return Q() if areas is None else within_areas_q(areas, "area")
+from pilar.accounts.access import Capability
+from pilar.registry.models import assignment_scope_q
 
 
 def roster_scope_q(user) -> Q:

@@ -10,8 +10,7 @@ from pilar.regions.choices import by_code_when_many, for_filter
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Assignment, Person
-from pilar.tagana.access import TAGANA, own_units
-from pilar.tagana.models import Deployment, DisasterEvent
+from pilar.tagana.models import TAGANA, Deployment, DisasterEvent, own_units
 from pilar.tagana.selectors import EventFilter
 
 

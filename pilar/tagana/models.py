@@ -1,6 +1,7 @@
 """Tagana (Taruna Siaga Bencana): disaster events, who was deployed to them, and what happened.
 
-Who may see what is in `pilar.tagana.access`; every write goes through `pilar.tagana.services`.
+Who may see what: the rules are told in pilar/tagana/access.py and applied at the end of this
+module; every write goes through `pilar.tagana.services`.
 """
 
 from __future__ import annotations
@@ -14,25 +15,22 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, user_has_self_scope
 from pilar.lib.corrections import (
     Correctable,
     CorrectableQuerySet,
     correction_constraint,
 )
 from pilar.lib.periods import end_after_start
-from pilar.regions.models import Area
-from pilar.registry.models import Person
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Assignment, Person
 
 
 class DisasterEventQuerySet(models.QuerySet):
     def visible_to(self, user) -> DisasterEventQuerySet:
-        from pilar.tagana.access import event_scope_q
-
         return self.filter(event_scope_q(user))
 
     def editable_by(self, user) -> DisasterEventQuerySet:
-        from pilar.tagana.access import event_edit_q
-
         return self.filter(event_edit_q(user))
 
 
@@ -98,8 +96,6 @@ class DisasterEvent(models.Model):
 
 class DeploymentQuerySet(CorrectableQuerySet):
     def visible_to(self, user) -> DeploymentQuerySet:
-        from pilar.tagana.access import deployment_scope_q
-
         return self.filter(deployment_scope_q(user))
 
     def ongoing_at(self, moment: datetime.datetime) -> DeploymentQuerySet:
@@ -199,3 +195,43 @@ class EventLogEntry(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+# Scope: which events and deployments a user may see and change (the querysets' `visible_to`,
+# `editable_by`); pilar/tagana/access.py tells the rules.
+
+TAGANA = "TAGANA"
+
+
+def own_units(user) -> list[Area]:
+    """The areas of the Tagana duties `user`'s person holds today (usually the city)."""
+    duties = Assignment.objects.active_on(timezone.localdate()).filter(
+        person_id=user.person_id, kind__code=TAGANA
+    )
+    return list(Area.objects.filter(pk__in=duties.values("area_id")))
+
+
+def event_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.TAGANA_VIEW)
+    if areas is None:
+        return Q()
+    q = within_areas_q(areas, "area")
+    if user_has_self_scope(user, Capability.TAGANA_VIEW):
+        q |= within_areas_q(own_units(user), "area")
+        q |= Q(pk__in=Deployment.objects.filter(person_id=user.person_id).values("event_id"))
+    return q
+
+
+def deployment_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.TAGANA_VIEW)
+    if areas is None:
+        return Q()
+    q = within_areas_q(areas, "event__area")
+    if user_has_self_scope(user, Capability.TAGANA_VIEW):
+        q |= Q(person_id=user.person_id)
+    return q
+
+
+def event_edit_q(user) -> Q:
+    areas = area_scope(user, Capability.TAGANA_EDIT)
+    return Q() if areas is None else within_areas_q(areas, "area")

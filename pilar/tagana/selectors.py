@@ -12,8 +12,8 @@ from django.utils import timezone
 from pilar.lib.corrections import in_force_q
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment
-from pilar.tagana.access import TAGANA, roster_scope_q
-from pilar.tagana.models import Deployment, DisasterEvent
+from pilar.tagana.access import roster_scope_q
+from pilar.tagana.models import TAGANA, Deployment, DisasterEvent
 
 
 @dataclass

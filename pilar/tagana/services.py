@@ -23,8 +23,7 @@ from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
-from pilar.tagana.access import TAGANA
-from pilar.tagana.models import Deployment, DisasterEvent, EventLogEntry
+from pilar.tagana.models import TAGANA, Deployment, DisasterEvent, EventLogEntry
 
 EVENT_FIELDS = ["kind", "started_on", "area", "description", "status", "closed_on"]
 DEPLOYMENT_FIELDS = ["event", "person", "role", "start", "end"]

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
-from pilar.core.once import submit_once
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
 from pilar.tagana import exports, services

@@ -1,6 +1,7 @@
 """The trainings part of the JSON API (mounted under /api/v1/trainings): courses, events,
 participants, attendance and results through the same services and scoped querysets as the
-pages (see pilar.trainings.access). Certificates are in pilar.trainings.certificates.api."""
+pages (the scope is in pilar/trainings/models.py). Certificates are in
+pilar.trainings.certificates.api."""
 
 from __future__ import annotations
 

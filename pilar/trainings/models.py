@@ -1,7 +1,7 @@
 """Trainings: courses, the events that teach them, who took part, attendance per day, results,
 and the certificates issued to those who passed.
 
-Who may see what is in `pilar.trainings.access`; every write goes through
+Who may see what is at the end of this module (the querysets' scope); every write goes through
 `pilar.trainings.services` (courses, events), `pilar.trainings.participation` (participants,
 attendance, results) and
 `pilar.trainings.certificates.services` (issuing, revoking, printing).
@@ -16,10 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, user_has_self_scope
 from pilar.lib.jobs import Job
 from pilar.lib.months import add_months
 from pilar.lib.periods import end_after_start
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, until_left_q
 
 
 class FundingSource(models.TextChoices):
@@ -85,8 +86,6 @@ class Course(models.Model):
 
 class TrainingEventQuerySet(models.QuerySet):
     def visible_to(self, user) -> TrainingEventQuerySet:
-        from pilar.trainings.access import event_scope_q
-
         return self.filter(event_scope_q(user))
 
 
@@ -154,8 +153,6 @@ class TrainingEvent(models.Model):
 
 class ParticipantQuerySet(models.QuerySet):
     def visible_to(self, user) -> ParticipantQuerySet:
-        from pilar.trainings.access import participant_scope_q
-
         return self.filter(participant_scope_q(user))
 
 
@@ -227,8 +224,6 @@ class Attendance(models.Model):
 
 class CertificateQuerySet(models.QuerySet):
     def visible_to(self, user) -> CertificateQuerySet:
-        from pilar.trainings.access import certificate_scope_q
-
         return self.filter(certificate_scope_q(user))
 
     def in_force(self) -> CertificateQuerySet:
@@ -358,3 +353,38 @@ class CertificatePrint(Job):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.status}"
+
+
+# Scope of training records (the querysets' `visible_to`):
+# - Staff (admin, operator, approver, finance) see every event, participant and certificate.
+# - A coordinator (TKSK) sees every event (an event is not personal data) but only the
+#   participants and certificates of people within their kecamatan: of those serving there (and
+#   the newly registered who live there) all of them; of someone who served there and moved on,
+#   those of events that began before their last duty there ended (`until_left_q`), so the
+#   area's training history stays readable without showing what they did afterwards.
+# - A pillar sees the events they took part in, and only their own participation and
+#   certificate.
+# - Viewers have no training capability (403); the dashboard gives them figures.
+# Writes (TRAININGS_EDIT: admin, operator) are city-wide.
+# The public verification page (`/c/<code>/`) needs no login and shows only the name, course,
+# dates and validity of one certificate.
+
+
+def event_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.TRAININGS_VIEW)
+    if areas is None or areas:
+        return Q()
+    if user_has_self_scope(user, Capability.TRAININGS_VIEW):
+        own = Participant.objects.filter(person_id=user.person_id).values("event_id")
+        return Q(pk__in=own)
+    return Q(pk__in=[])
+
+
+def participant_scope_q(user) -> Q:
+    return until_left_q(user, Capability.TRAININGS_VIEW, person="person", on="event__start_date")
+
+
+def certificate_scope_q(user) -> Q:
+    return until_left_q(
+        user, Capability.TRAININGS_VIEW, person="participant__person", on="event_start"
+    )

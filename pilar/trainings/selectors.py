@@ -10,10 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from pilar.accounts.access import Capability, assignment_scope_q
+from pilar.accounts.access import Capability
 from pilar.lib.months import add_months
 from pilar.regions.models import Area, within_areas_q
-from pilar.registry.models import Assignment, Person, PillarKind
+from pilar.registry.models import Assignment, Person, PillarKind, assignment_scope_q
 from pilar.trainings.certificates.services import may_issue
 from pilar.trainings.models import Attendance, Certificate, Course, Participant, TrainingEvent
 

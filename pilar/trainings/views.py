@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pilar.accounts.access import Capability, can, seen_fully_q
+from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
-from pilar.core.once import submit_once
 from pilar.lib.exports import file_response
 from pilar.lib.views import apply_errors, query_without_page
-from pilar.registry.models import Assignment, Person
+from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
 from pilar.trainings.forms import (

@@ -3,7 +3,7 @@
 import pytest
 from ninja import NinjaAPI, Router, Schema
 
-from pilar.api.api import PilarOpenAPISchema
+from pilar.core.api import PilarOpenAPISchema
 
 
 @pytest.fixture

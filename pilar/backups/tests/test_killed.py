@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from pilar.backups import archive, services
+from pilar.backups import archive, work
 
 # The child: what `pilar backup` does around pg_dump (archive.run_tool), with a stand-in for
 # pg_dump that tells its pid through a FIFO and then works for a minute.
@@ -75,6 +75,6 @@ def test_the_leftovers_of_a_killed_backup_are_cleared_after_a_day(settings, tmp_
     os.utime(mine, (old, old))
     assert archive.list_backups() == []
 
-    gone = services.prune_nightly()
+    gone = work.prune_nightly()
     assert sorted(gone) == sorted(names)
     assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.name, mine.name])

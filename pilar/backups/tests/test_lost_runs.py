@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from pilar.backups import services
+from pilar.backups import services, work
 from pilar.backups.models import BackupRun
 from pilar.tests_support import english_messages, login
 
@@ -124,7 +124,7 @@ def test_a_long_copy_that_reports_no_progress_still_beats(monkeypatch):
     way for a second backup beside it."""
     run = BackupRun.objects.create(kind=BackupRun.Kind.MANUAL, status=BackupRun.Status.QUEUED)
     seen = []
-    real_copy = services.archive.create_backup
+    real_copy = work.archive.create_backup
 
     def slow_copy(**kwargs):
         first = BackupRun.objects.get(pk=run.pk).heartbeat_at
@@ -137,9 +137,9 @@ def test_a_long_copy_that_reports_no_progress_still_beats(monkeypatch):
             threading.Event().wait(0.05)
         return real_copy(**kwargs)
 
-    monkeypatch.setattr(services.archive, "create_backup", slow_copy)
+    monkeypatch.setattr(work.archive, "create_backup", slow_copy)
     monkeypatch.setattr("pilar.lib.jobs.BEAT_EVERY", 0.1)
-    done = services.backup_run_take(run.pk)
+    done = work.backup_run_take(run.pk)
     assert seen, "the heartbeat did not move during the copy"
     assert seen[0][1] > seen[0][0]
     assert done.status == BackupRun.Status.DONE

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from pilar.backups import archive, services
+from pilar.backups import archive, services, work
 from pilar.backups.management.commands.worker import worker_tick
 from pilar.backups.models import BackupRun, WorkerHeartbeat
 from pilar.tests_support import english_messages
@@ -106,7 +106,7 @@ def test_retention_keeps_the_last_days_and_weeks_over_forty_archives(backup_sett
     (folder / ".pilar-manual-20261204-125900.tar.gz.a1b2.db.part").write_bytes(b"x")
 
     with time_machine.travel(at(4, 13), tick=False):
-        gone = services.prune_nightly()
+        gone = work.prune_nightly()
     assert old.name in gone
     gone.remove(old.name)
 

@@ -19,9 +19,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from pilar.api.api import api
 from pilar.backups.tests import matrix as backups_matrix
 from pilar.casework.tests import matrix as casework_matrix
+from pilar.core.api import api
 from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.kube.tests import matrix as kube_matrix

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pilar.lib.money import MAX_RUPIAH, MoneyField, rupiah
-from pilar.lib.params import InputError, parse_money
+from pilar.lib.money import MAX_RUPIAH, MoneyField, parse_money, rupiah
+from pilar.lib.params import InputError
 from pilar.tests_support import english_messages
 
 english = pytest.fixture(autouse=True, name="english")(english_messages)

@@ -11,7 +11,7 @@ import datetime
 from pilar.audit.services import Actor
 from pilar.casework.models import MonthlyReport
 from pilar.registry.models import PillarKind
-from pilar.stipends import bankfile, jobs, services
+from pilar.stipends import bankfile, jobs, services, work
 from pilar.stipends.models import BatchJob, Budget, StipendBatch, StipendLine, StipendRate
 from pilar.stipends.selectors import last_month
 
@@ -163,7 +163,7 @@ def setup(actors, people) -> dict:
     job, _created = jobs.batch_job_start(
         by=by, batch=batch, kind=BatchJob.Kind.RECEIPTS, options={"full_nik": False}
     )
-    jobs.batch_job_run(job_id=job.pk)
+    work.batch_job_run(job_id=job.pk)
     sent = bankfile.transfer_file_sent(by=Actor(user=actors["finance"]), batch=batch, fmt="csv")
     return {
         "pages": {

@@ -29,13 +29,13 @@ from pilar.offices import current
 from pilar.offices.copies import certificate_signer
 from pilar.trainings.certificates.numbering import NUMBER_FORMAT, new_code
 from pilar.trainings.certificates.selectors import attended_q, in_force, printable
+from pilar.trainings.certificates.tasks import queue_print
 from pilar.trainings.models import (
     Certificate,
     CertificatePrint,
     Participant,
     TrainingEvent,
 )
-from pilar.trainings.tasks import queue_print
 
 CERTIFICATE_FIELDS = [
     "number",

@@ -1,4 +1,6 @@
-"""The JSON API at /api/v1/: the same services and scoped querysets as the pages."""
+"""The JSON API at /api/v1/: the same services and scoped querysets as the pages. Each app
+writes its own router; this module, at the top of the layers, mounts them all on one NinjaAPI
+with its error answers (the plumbing they share, tokens and common parameters, is pilar/api)."""
 
 import json
 import logging
@@ -13,6 +15,16 @@ from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.parser import Parser
 from ninja.schema import NinjaGenerateJsonSchema
 
+import pilar.casework.api
+import pilar.equipment.api
+import pilar.imports.api
+import pilar.kube.api
+import pilar.regions.api
+import pilar.registry.api
+import pilar.stipends.api
+import pilar.tagana.api
+import pilar.trainings.api
+import pilar.trainings.certificates.api
 from pilar.api.auth import AUTH
 from pilar.api.common import ErrorOut
 from pilar.core.middleware import api_too_big_response
@@ -240,25 +252,14 @@ def on_unauthenticated(request, exc):
 
 
 def mount() -> NinjaAPI:
-    from pilar.casework.api import router as casework_router
-    from pilar.equipment.api import router as equipment_router
-    from pilar.imports.api import router as imports_router
-    from pilar.kube.api import router as kube_router
-    from pilar.regions.api import router as regions_router
-    from pilar.registry.api import router as registry_router
-    from pilar.stipends.api import router as stipends_router
-    from pilar.tagana.api import router as tagana_router
-    from pilar.trainings.api import router as trainings_router
-    from pilar.trainings.certificates.api import router as certificates_router
-
-    api.add_router("/", regions_router)
-    api.add_router("/", registry_router)
-    api.add_router("/", imports_router)
-    api.add_router("/", casework_router)
-    api.add_router("/kube", kube_router)
-    api.add_router("/tagana", tagana_router)
-    api.add_router("/stipends", stipends_router)
-    api.add_router("/trainings", trainings_router)
-    api.add_router("/certificates", certificates_router)
-    api.add_router("/equipment", equipment_router)
+    api.add_router("/", pilar.regions.api.router)
+    api.add_router("/", pilar.registry.api.router)
+    api.add_router("/", pilar.imports.api.router)
+    api.add_router("/", pilar.casework.api.router)
+    api.add_router("/kube", pilar.kube.api.router)
+    api.add_router("/tagana", pilar.tagana.api.router)
+    api.add_router("/stipends", pilar.stipends.api.router)
+    api.add_router("/trainings", pilar.trainings.api.router)
+    api.add_router("/certificates", pilar.trainings.certificates.api.router)
+    api.add_router("/equipment", pilar.equipment.api.router)
     return api

@@ -1,7 +1,8 @@
 """Background work for trainings (django-tasks): printing all of an event's certificates into
 one PDF runs outside the web request; the event page follows `done` of `total` on the
 CertificatePrint row. `pilar.trainings.certificates.services.certificate_print_start` creates
-the row and calls `queue_print`; this module imports nothing of the services back."""
+the row and calls `queue_print`; this module imports nothing of the services back. (It lived at
+`pilar.trainings.tasks` until 0.18: migration trainings.0008 points queued jobs here.)"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from pilar.core.models import SubmittedForm
+from pilar.accounts.models import SubmittedForm
 
 WINDOW = datetime.timedelta(seconds=30)
 

@@ -1,12 +1,12 @@
-"""A form sent twice (a double click, a reload that posts again) saves once (pilar.core.once)."""
+"""A form sent twice (a double click, a reload that posts again) saves once
+(pilar/accounts/once.py)."""
 
 from __future__ import annotations
 
 import pytest
 import time_machine
 
-from pilar.accounts.models import User
-from pilar.core.models import SubmittedForm
+from pilar.accounts.models import SubmittedForm, User
 from pilar.equipment.models import Item, StockReceipt
 from pilar.tagana.models import DisasterEvent
 from pilar.tests_support import login

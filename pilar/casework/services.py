@@ -58,17 +58,13 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _visible(by: Actor, queryset, pk) -> bool:
-    user = _user(by)
+    user = by.signed_in_user
     return user is None or queryset.visible_to(user).filter(pk=pk).exists()
 
 
 def _require(by: Actor, capability: Capability) -> None:
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not can(user, capability):
         raise PermissionDenied
 
@@ -112,7 +108,7 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
 
 
 def _require_area(by: Actor, area: Area | None, *, field: str = "area") -> None:
-    user = _user(by)
+    user = by.signed_in_user
     if user is None or area is None:
         return
     _require(by, Capability.HOUSEHOLDS_EDIT)
@@ -380,7 +376,7 @@ def caseload_assign(
     any) stops the day before. Unusual choices need `confirm`."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     _require_area(by, household.area, field="person")
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("Choose a pillar from your area.")})
     errors: dict[str, list] = {}
@@ -550,7 +546,7 @@ def activity_record(
     person serves in two kinds), need_category, households, kube_group, notes, follow_up_on,
     latitude, longitude."""
     _require(by, Capability.ACTIVITY_RECORD)
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != person.pk:
         raise PermissionDenied
     # One writer per pillar at a time: a report being submitted now sees this activity or
@@ -659,7 +655,7 @@ def activity_record(
 def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
     """Withdraw an activity recorded by mistake (kept, marked cancelled) while its month is
     open."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
     Person.objects.select_for_update().filter(pk=activity.person_id).first()
@@ -693,7 +689,7 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
 
 @transaction.atomic
 def follow_up_done(*, by: Actor, activity: Activity, day: datetime.date | None = None) -> Activity:
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
     day = day or today()

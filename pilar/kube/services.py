@@ -59,13 +59,9 @@ def month_label(month: datetime.date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _group_name_for(by: Actor, group: KubeGroup) -> str:
     """A group's name in a message, or a neutral phrase when `by` may not see that group."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is None or KubeGroup.objects.visible_to(user).filter(pk=group.pk).exists():
         return f"“{group.name}” ({group.area.label})"
     return _("another KUBE group outside your area")
@@ -474,7 +470,7 @@ def kube_aid_add(
         form=form,
         value=value,
         description=" ".join((description or "").split())[:250],
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     audit_record(
         by=by, action=AuditEntry.Action.CREATE, obj=aid, changes=diff({}, snapshot(aid, AID_FIELDS))
@@ -495,7 +491,7 @@ def kube_note_add(
         errors.setdefault("date", []).append(_("The date cannot be in the future."))
     _raise(errors)
     note = KubeProgressNote.objects.create(
-        group=group, date=date, text=text[:2000], created_by=_user(by)
+        group=group, date=date, text=text[:2000], created_by=by.signed_in_user
     )
     audit_record(
         by=by,
@@ -534,7 +530,7 @@ def kube_record_add(
     _record_errors(errors, turnover, savings)
     _raise(errors)
     record = KubeMonthlyRecord(
-        group=group, month=month, turnover=turnover, savings=savings, created_by=_user(by)
+        group=group, month=month, turnover=turnover, savings=savings, created_by=by.signed_in_user
     )
     try:
         with transaction.atomic():
@@ -707,7 +703,7 @@ def _amend(*, by: Actor, old, reason: str, values: dict, errors: dict, first: st
     fields = AID_FIELDS if isinstance(old, KubeAid) else RECORD_FIELDS
     new = type(old)(
         **{f: getattr(old, f) for f in fields},
-        created_by=_user(by),
+        created_by=by.signed_in_user,
         entry=Entry.AMENDMENT,
         corrects=old,
         reason=reason,
@@ -725,7 +721,7 @@ def _reverse(*, by: Actor, model, entry, group: KubeGroup, reason: str, fields: 
     _raise(errors)
     new = model(
         **{f: getattr(old, f) for f in fields},
-        created_by=_user(by),
+        created_by=by.signed_in_user,
         entry=Entry.REVERSAL,
         corrects=old,
         reason=reason,

@@ -49,15 +49,6 @@ def _month(value: datetime.date | None, field: str = "month") -> datetime.date |
     return services.month_start(value) if value else None
 
 
-def _area(code: str | None, field: str, level: int | None = None) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None or (level is not None and area.level != level):
-        raise ValidationError({field: _("%(code)s is not a known area code.") % {"code": code}})
-    return area
-
-
 class HouseholdMemberOut(Schema):
     id: int
     nik: str = Field(description="Masked.")
@@ -244,7 +235,7 @@ def list_households(
     _require(request, Capability.CASEWORK_VIEW)
     qs = Household.objects.visible_to(request.user).select_related("area")
     if area:
-        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+        qs = qs.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     if status:
         qs = qs.filter(status=status)
     if decile_max:
@@ -269,7 +260,7 @@ def get_household(request, household_id: Id):
 def create_household(request, payload: HouseholdIn):
     _require(request, Capability.HOUSEHOLDS_EDIT)
     data = payload.dict(exclude={"head", "area_code", "categories"})
-    data["area"] = _area(payload.area_code, "area", Area.Level.KELURAHAN)
+    data["area"] = Area.objects.by_code(payload.area_code, "area", Area.Level.KELURAHAN)
     data["categories"] = list(NeedCategory.objects.filter(number__in=payload.categories))
     if len(data["categories"]) != len(set(payload.categories)):
         raise ValidationError({"categories": _("PMKS categories are numbered 1 to 26.")})
@@ -358,7 +349,7 @@ def list_activities(
     if sector:
         qs = qs.filter(sector=sector)
     if area:
-        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+        qs = qs.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     return [_activity_out(a) for a in qs.order_by("-date", "-pk")[offset : offset + limit]]
 
 
@@ -458,7 +449,7 @@ def report_status(
     kind_obj = PillarKind.objects.filter(code=kind).first() if kind else None
     if kind and kind_obj is None:
         raise ValidationError({"kind": _("%(code)s is not a pillar kind.") % {"code": kind}})
-    area_obj = _area(area, "area")
+    area_obj = Area.objects.by_code(area, "area")
     pairs = selectors.status_pairs(request.user, month, area=area_obj, kind=kind_obj)
     rows = selectors.monthly_status(
         request.user,

@@ -24,7 +24,7 @@ from pilar.lib.fields import (
     SearchField,
 )
 from pilar.lib.widgets import QuickSelect
-from pilar.regions.choices import by_code_when_many
+from pilar.regions.choices import area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -50,20 +50,11 @@ def area_filter_choices(user) -> list[tuple[str, str]]:
     "Load")."""
     return [
         ("", _("All areas")),
-        *cached_figures("household-areas", (grants_key(user),), lambda: _area_filter_choices(user)),
-    ]
-
-
-def _area_filter_choices(user) -> list[tuple[str, str]]:
-    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
-    scope = area_scope(user, Capability.CASEWORK_VIEW)
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, ""))
-    if areas.count() > 400:
-        areas = areas.filter(level=Area.Level.KECAMATAN)
-    return [
-        (a.code, ("" if a.level == Area.Level.KECAMATAN else "\u00a0\u00a0\u00a0") + a.label)
-        for a in areas.order_by("code")
+        *cached_figures(
+            "household-areas",
+            (grants_key(user),),
+            lambda: area_choices(user, Capability.CASEWORK_VIEW, highest=Area.Level.KECAMATAN),
+        ),
     ]
 
 

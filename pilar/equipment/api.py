@@ -497,11 +497,7 @@ class HoldingQuery(Schema):
 
 def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:
     _require(request, Capability.EQUIPMENT_VIEW)
-    found = Area.objects.filter(code=filters.area).first() if filters.area else None
-    if filters.area and found is None:
-        raise ValidationError(
-            {"area": [_("No area has the code %(code)s.") % {"code": filters.area}]}
-        )
+    found = Area.objects.by_code(filters.area, "area")
     f = HoldingFilter(
         item=_item(filters.item_id),
         category=filters.category or "",

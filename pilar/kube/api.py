@@ -191,15 +191,6 @@ def _group_out(g: KubeGroup) -> dict:
     }
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 def _visible(request, group_id: int) -> KubeGroup:
     return get_object_or_404(listed_groups(request.user), pk=group_id)
 
@@ -274,7 +265,7 @@ def list_groups(
     _require(request, Capability.KUBE_VIEW)
     groups = listed_groups(request.user)
     if area:
-        groups = groups.filter(within_areas_q([_area(area, "area")], "area"))
+        groups = groups.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     if stage:
         groups = groups.filter(stage=stage)
     if status:
@@ -294,7 +285,7 @@ def get_group(request, group_id: Id):
 def create_group(request, payload: GroupIn):
     _require(request, Capability.KUBE_EDIT)
     data = payload.dict()
-    data["area"] = _area(data.pop("area_code"), "area_code")
+    data["area"] = Area.objects.by_code(data.pop("area_code"), "area_code")
     group = services.kube_group_create(by=_actor(request), data=data)
     return Status(201, _detail(request, group.pk))
 

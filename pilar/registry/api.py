@@ -196,15 +196,6 @@ def _person_fields(p: Person, full: bool, today: datetime.date, duties) -> dict:
     }
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 @router.get("/kinds", response=list[KindOut], summary="Pillar kinds")
 def list_kinds(request):
     return list(PillarKind.objects.all())
@@ -226,7 +217,7 @@ def list_people(
         request.user,
         PeopleFilter(
             kind=kind or "",
-            area=_area(area, "area"),
+            area=Area.objects.by_code(area, "area"),
             exact=exact,
             active_on=active_on,
             q=q or "",
@@ -283,7 +274,7 @@ def get_person(request, person_id: Id):
 def create_person(request, payload: PersonIn):
     _require(request, Capability.PEOPLE_EDIT)
     data = payload.dict()
-    data["residence"] = _area(data.pop("residence_code"), "residence_code")
+    data["residence"] = Area.objects.by_code(data.pop("residence_code"), "residence_code")
     data["education"] = data["education"] or ""
     person = services.person_create(by=_actor(request), data=data)
     return Status(201, _detail(request, person))
@@ -295,7 +286,7 @@ def update_person(request, person_id: Id, payload: PersonPatch):
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=person_id)
     data = payload.dict(exclude_unset=True)
     if "residence_code" in data:
-        data["residence"] = _area(data.pop("residence_code"), "residence_code")
+        data["residence"] = Area.objects.by_code(data.pop("residence_code"), "residence_code")
     required = [k for k in ("nik", "name", "sex", "birth_date") if k in data and data[k] is None]
     if required:
         raise ValidationError({k: [_("This field cannot be empty.")] for k in required})
@@ -319,7 +310,7 @@ def list_assignments(
     if kind:
         qs = qs.filter(kind__code=kind)
     if area:
-        qs = qs.within(_area(area, "area"))
+        qs = qs.within(Area.objects.by_code(area, "area"))
     if active_on:
         qs = qs.active_on(active_on)
     limit = max(1, min(limit, 500))
@@ -339,7 +330,7 @@ def create_assignment(request, payload: AssignmentIn):
         by=_actor(request),
         person=person,
         kind=kind,
-        area=_area(payload.area_code, "area_code"),
+        area=Area.objects.by_code(payload.area_code, "area_code"),
         start_date=payload.start_date,
         sk_number=payload.sk_number,
         sk_date=payload.sk_date,

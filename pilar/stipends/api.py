@@ -34,6 +34,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
+from pilar.regions.models import Area
 from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import full_nik_in_batches, line_scope_q
 from pilar.stipends.models import (
@@ -321,7 +322,7 @@ def list_eligibility(
         month=selectors.parse_month(month) if month else selectors.last_month(),
         kind=selectors.kind_by_code(kind) if kind else None,
         state=state or None,
-        area=selectors.area_by_code(area) if area else None,
+        area=Area.objects.by_code(area, "area"),
         scope=line_scope_q(user),
         person_ids=None if staff else [user.person_id],
     )

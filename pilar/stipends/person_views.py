@@ -26,7 +26,8 @@ from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
-from pilar.regions.models import Area, within_areas_q
+from pilar.regions.choices import area_choices
+from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import arrears as selectors
 from pilar.stipends import charts, failures
@@ -115,24 +116,6 @@ def state_choices():
     ]
 
 
-def area_choices(user) -> list[tuple[str, str]]:
-    """The city, kecamatan and kelurahan within the user's stipend scope (kecamatan only where
-    kelurahan would make the list too long to pick from)."""
-    areas = Area.objects.filter(level__gte=Area.Level.CITY)
-    scope = area_scope(user, Capability.STIPENDS_VIEW)
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, ""))
-    if areas.count() > 400:
-        areas = areas.filter(level__lte=Area.Level.KECAMATAN)
-    indent = {
-        Area.Level.KECAMATAN: "\u00a0\u00a0",
-        Area.Level.KELURAHAN: "\u00a0\u00a0\u00a0\u00a0",
-    }
-    return [("", _("All areas"))] + [
-        (a.code, indent.get(a.level, "") + a.label) for a in areas.order_by("code")
-    ]
-
-
 class ArrearsFilterForm(forms.Form):
     q = SearchField(
         label=gettext_lazy("Name"),
@@ -159,7 +142,10 @@ class ArrearsFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["area"].widget.choices = area_choices(user)
+        self.fields["area"].widget.choices = [
+            ("", _("All areas")),
+            *area_choices(user, Capability.STIPENDS_VIEW),
+        ]
         self.fields["state"].choices = state_choices()
 
     def clean_area(self) -> Area | None:

@@ -60,15 +60,6 @@ def kind_by_code(code: str, field: str = "kind") -> PillarKind:
     return kind
 
 
-def area_by_code(code: str, field: str = "area") -> Area:
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError(
-            {field: _("%(code)s is not a known area code (e.g. 13.75.01).") % {"code": code}}
-        )
-    return area
-
-
 # --- eligibility -----------------------------------------------------------------------------
 
 

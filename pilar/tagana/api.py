@@ -23,15 +23,6 @@ from pilar.tagana.selectors import EventFilter, event_detail_parts, matching_eve
 router = Router(tags=["tagana"])
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 class TaganaEventOut(Schema):
     id: int
     kind: str
@@ -216,7 +207,9 @@ def list_events(
     _require(request, Capability.TAGANA_VIEW)
     events = matching_events(
         request.user,
-        EventFilter(kind=kind or "", area=_area(area, "area"), status=status or "", q=q or ""),
+        EventFilter(
+            kind=kind or "", area=Area.objects.by_code(area, "area"), status=status or "", q=q or ""
+        ),
     )
     return [TaganaEventOut(**_event_out(e)) for e in events[offset : offset + limit]]
 
@@ -242,7 +235,7 @@ def get_event(request, event_id: Id):
 @router.post("/events", response={201: EventDetailOut}, summary="Record a disaster event")
 def create_event(request, payload: TaganaEventIn):
     _require(request, Capability.TAGANA_EDIT)
-    area = _area(payload.area_code, "area_code")
+    area = Area.objects.by_code(payload.area_code, "area_code")
     if area is None:
         raise ValidationError({"area_code": [_("Give the kelurahan's code.")]})
     event = services.event_create(

@@ -34,15 +34,6 @@ from pilar.trainings.selectors import (
 router = Router(tags=["trainings"])
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 def _kinds(codes: list[str] | None, field: str) -> list[PillarKind]:
     if not codes:
         return []
@@ -363,7 +354,7 @@ def invite(request, event_id: Id, payload: InviteIn):
         by=_actor(request),
         event=event,
         kinds=_kinds(payload.kinds, "kinds") or None,
-        area=_area(payload.area_code, "area_code"),
+        area=Area.objects.by_code(payload.area_code, "area_code"),
         people=people,
     )
     return Status(201, InviteOut(invited=[p.pk for p in done.added], already_invited=done.already))
@@ -454,7 +445,9 @@ def missing_training(
     _require(request, Capability.TRAININGS_VIEW)
     duties, rows = duties_missing_training(
         request.user,
-        RequirementFilter(kind=kind or "", area=_area(area, "area"), q=q or "", on=on),
+        RequirementFilter(
+            kind=kind or "", area=Area.objects.by_code(area, "area"), q=q or "", on=on
+        ),
     )
     return [
         MissingOut(

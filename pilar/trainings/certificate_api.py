@@ -189,11 +189,7 @@ def list_certificates(
     offset: Offset = 0,
 ):
     _require(request, Capability.TRAININGS_VIEW)
-    area_row = None
-    if area:
-        area_row = Area.objects.filter(code=area).first()
-        if area_row is None:
-            raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": area}]})
+    area_row = Area.objects.by_code(area, "area")
     found = matching_certificates(
         request.user,
         CertificateFilter(

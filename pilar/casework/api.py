@@ -21,10 +21,10 @@ from pilar.api.common import (
     Limit,
     Month,
     Offset,
+    api_actor,
     column_length,
+    require,
 )
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
 from pilar.casework import report_services, selectors, services
 from pilar.casework.models import (
     Activity,
@@ -232,7 +232,7 @@ def list_households(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = Household.objects.visible_to(request.user).select_related("area")
     if area:
         qs = qs.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
@@ -251,21 +251,21 @@ def list_households(
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut, summary="One household")
 def get_household(request, household_id: Id):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     h = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
     return _household_detail(h)
 
 
 @router.post("/households", response={201: HouseholdDetailOut}, summary="Register a household")
 def create_household(request, payload: HouseholdIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     data = payload.dict(exclude={"head", "area_code", "categories"})
     data["area"] = Area.objects.by_code(payload.area_code, "area", Area.Level.KELURAHAN)
     data["categories"] = list(NeedCategory.objects.filter(number__in=payload.categories))
     if len(data["categories"]) != len(set(payload.categories)):
         raise ValidationError({"categories": _("PMKS categories are numbered 1 to 26.")})
     head = payload.head.dict() if payload.head else None
-    h = services.household_create(by=_actor(request), data=data, head=head)
+    h = services.household_create(by=api_actor(request), data=data, head=head)
     return 201, _household_detail(h)
 
 
@@ -275,9 +275,9 @@ def create_household(request, payload: HouseholdIn):
     summary="Add a member to a household",
 )
 def add_member(request, household_id: Id, payload: HouseholdMemberIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
-    services.member_add(by=_actor(request), household=h, data=payload.dict())
+    services.member_add(by=api_actor(request), household=h, data=payload.dict())
     return 201, _household_detail(h)
 
 
@@ -287,13 +287,13 @@ def add_member(request, household_id: Id, payload: HouseholdMemberIn):
     summary="Assign (or reassign) the household's pillar",
 )
 def assign_caseload(request, household_id: Id, payload: CaseloadIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
         raise ValidationError({"person_id": _("Choose a pillar from your area.")})
     services.caseload_assign(
-        by=_actor(request),
+        by=api_actor(request),
         household=h,
         person=person,
         start_date=payload.start_date,
@@ -340,7 +340,7 @@ def list_activities(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request)
     if month:
         qs = qs.filter(month=_month(month))
@@ -355,7 +355,7 @@ def list_activities(
 
 @router.post("/activities", response={201: ActivityOut}, summary="Record my activity")
 def create_activity(request, payload: ActivityIn):
-    _require(request, Capability.ACTIVITY_RECORD)
+    require(request, Capability.ACTIVITY_RECORD)
     person = request.user.person
     if person is None:
         raise PermissionDenied
@@ -393,13 +393,13 @@ def create_activity(request, payload: ActivityIn):
         data["kube_group"] = KubeGroup.objects.filter(pk=payload.kube_group_id).first()
         if data["kube_group"] is None:
             raise ValidationError({"kube_group_id": _("There is no such KUBE group.")})
-    activity = services.activity_record(by=_actor(request), person=person, data=data)
+    activity = services.activity_record(by=api_actor(request), person=person, data=data)
     return 201, _activity_out(_activities(request).get(pk=activity.pk))
 
 
 @router.get("/follow-ups", response=list[ActivityOut], summary="My open follow-ups")
 def list_follow_ups(request):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request).filter(person_id=request.user.person_id)
     return [_activity_out(a) for a in selectors.due_follow_ups(qs)[:500]]
 
@@ -442,7 +442,7 @@ def report_status(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     from pilar.casework.forms import default_month
 
     month = _month(month) or default_month()
@@ -472,13 +472,13 @@ def report_status(
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One monthly report")
 def get_report(request, report_id: Id):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     return _report_out(_report(request, report_id))
 
 
 @router.post("/reports", response={201: ReportOut}, summary="Submit my monthly report")
 def submit_report(request, payload: ReportIn):
-    _require(request, Capability.ACTIVITY_RECORD)
+    require(request, Capability.ACTIVITY_RECORD)
     if request.user.person is None:
         raise PermissionDenied
     kind = PillarKind.objects.filter(code=payload.kind).first()
@@ -487,7 +487,7 @@ def submit_report(request, payload: ReportIn):
             {"kind": _("%(code)s is not a pillar kind.") % {"code": payload.kind}}
         )
     report = report_services.report_submit(
-        by=_actor(request),
+        by=api_actor(request),
         person=request.user.person,
         kind=kind,
         month=payload.month,
@@ -498,24 +498,26 @@ def submit_report(request, payload: ReportIn):
 
 @router.post("/reports/{report_id}/verify", response=ReportOut, summary="Verify a report")
 def verify_report(request, report_id: Id):
-    _require(request, Capability.REPORTS_VERIFY)
-    report = report_services.report_verify(by=_actor(request), report=_report(request, report_id))
+    require(request, Capability.REPORTS_VERIFY)
+    report = report_services.report_verify(
+        by=api_actor(request), report=_report(request, report_id)
+    )
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut, summary="Return a report")
 def return_report(request, report_id: Id, payload: ReportReasonIn):
-    _require(request, Capability.REPORTS_VERIFY)
+    require(request, Capability.REPORTS_VERIFY)
     report = report_services.report_return(
-        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+        by=api_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/reopen", response=ReportOut, summary="Reopen a verified month")
 def reopen_report(request, report_id: Id, payload: ReportReasonIn):
-    _require(request, Capability.REPORTS_REOPEN)
+    require(request, Capability.REPORTS_REOPEN)
     report = report_services.report_reopen(
-        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+        by=api_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)

@@ -25,7 +25,7 @@ from pilar.casework.models import Activity, MonthlyReport
 from pilar.casework.services import _require, today
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, month_label, month_start, next_month
-from pilar.lib.text import check_lengths as _check_lengths
+from pilar.lib.text import check_lengths
 from pilar.offices import current
 from pilar.registry.models import Assignment, Person
 
@@ -195,7 +195,7 @@ def report_decide(*, by: Actor, report: MonthlyReport, to: str, reason: str = ""
     if reopening and not reason:
         raise ValidationError({"return_reason": _("Say why the month is reopened.")})
     errors: dict[str, list] = {}
-    _check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
+    check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
     if errors:
         raise ValidationError(errors)
     frm = TRANSITIONS[to]

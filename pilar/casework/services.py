@@ -32,7 +32,7 @@ from pilar.lib.kk import validate_kk
 from pilar.lib.months import month_end, month_label, month_start, next_month  # noqa: F401
 from pilar.lib.nik import validate_nik
 from pilar.lib.photos import process_photo
-from pilar.lib.text import check_lengths as _check_lengths
+from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -95,7 +95,7 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
         errors["area"] = [_("Choose the kelurahan/desa where the family lives.")]
     if not (data.get("address") or "").strip():
         errors["address"] = [_("Write the address (street, RT/RW) so the family can be found.")]
-    _check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
+    check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
     decile = data.get("decile")
     if decile not in (None, "") and not (1 <= int(decile) <= 10):
         errors["decile"] = [_("The DTSEN decile is a whole number from 1 to 10.")]
@@ -227,7 +227,7 @@ def _member_errors(data: dict) -> dict[str, list]:
     birth = data.get("birth_date")
     if birth and birth > today():
         errors["birth_date"] = [_("The date of birth is in the future; check the year.")]
-    _check_lengths(errors, data, {"name": 150})
+    check_lengths(errors, data, {"name": 150})
     nik = (data.get("nik") or "").strip()
     data["nik"] = nik
     if nik:
@@ -318,7 +318,7 @@ def member_leave(
         errors["left_on"] = [_("Give the day the member left; it cannot be in the future.")]
     if not (reason or "").strip():
         errors["left_reason"] = [_("Say why (moved, married, died, new KK).")]
-    _check_lengths(errors, {"left_reason": reason}, {"left_reason": 250})
+    check_lengths(errors, {"left_reason": reason}, {"left_reason": 250})
     if errors:
         raise ValidationError(errors)
     updated = HouseholdMember.objects.filter(pk=member.pk, left_on__isnull=True).update(
@@ -440,7 +440,7 @@ def caseload_end(
         ]
     if not reason:
         errors["end_reason"] = [_("Say why the accompaniment ends.")]
-    _check_lengths(errors, {"end_reason": reason}, {"end_reason": 250})
+    check_lengths(errors, {"end_reason": reason}, {"end_reason": 250})
     if errors:
         raise ValidationError(errors)
     updated = Caseload.objects.filter(pk=caseload.pk, end_date__isnull=True).update(
@@ -589,7 +589,7 @@ def activity_record(
         errors["kube_group"] = [
             _("Choose an active KUBE group in the area of your Pendamping KUBE duty.")
         ]
-    _check_lengths(errors, data, {"notes": 1000})
+    check_lengths(errors, data, {"notes": 1000})
     follow = data.get("follow_up_on")
     if follow and day and follow < day:
         errors["follow_up_on"] = [_("The follow-up date must be after the activity's date.")]
@@ -669,7 +669,7 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
             errors["__all__"] = [_locked_message(report)]
     if not (reason or "").strip():
         errors["cancel_reason"] = [_("Say why the activity is cancelled.")]
-    _check_lengths(errors, {"cancel_reason": reason}, {"cancel_reason": 250})
+    check_lengths(errors, {"cancel_reason": reason}, {"cancel_reason": 250})
     if errors:
         raise ValidationError(errors)
     Activity.objects.filter(pk=activity.pk).update(

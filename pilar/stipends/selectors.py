@@ -20,8 +20,13 @@ from pilar.lib.months import month_start, months_between
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import services
-from pilar.stipends.eligibility import STATE_LABELS, Entitlement, entitlements, reason_text
-from pilar.stipends.eligibility import state_label as _state_label
+from pilar.stipends.eligibility import (
+    STATE_LABELS,
+    Entitlement,
+    entitlements,
+    reason_text,
+    state_label,
+)
 from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine
 
 STATES = list(STATE_LABELS)
@@ -135,7 +140,7 @@ def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
             area_code=areas[e.area_id].code,
             area_name=areas[e.area_id].name,
             state=e.state,
-            state_label=_state_label(e.state),
+            state_label=state_label(e.state),
             amount=e.amount,
             method=e.method,
             reasons=[reason_text(code) for code in e.reasons],
@@ -329,7 +334,7 @@ def own_months(person_id: int, today: datetime.date | None = None) -> list[OwnMo
                 month=e.month,
                 kind=kinds[e.kind_id],
                 state=e.state,
-                state_label=_state_label(e.state),
+                state_label=state_label(e.state),
                 amount=line.amount if line else e.amount,
                 reasons=[] if line else [reason_text(code) for code in e.reasons],
                 batch_id=line.batch_id if line else None,

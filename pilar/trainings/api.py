@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, choice
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, api_actor, choice, require
 from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings import participation, services
@@ -231,25 +229,25 @@ def _event_data(payload: TrainingEventIn) -> dict:
 
 @router.get("/courses", response=list[CourseOut], summary="The course catalogue")
 def list_courses(request):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     return [_course_out(c) for c in Course.objects.prefetch_related("kinds")]
 
 
 @router.post("/courses", response={201: CourseOut}, summary="Add a course")
 def create_course(request, payload: CourseIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     data = payload.dict()
     data["kinds"] = _kinds(data["kinds"], "kinds")
-    return Status(201, _course_out(services.course_create(by=_actor(request), **data)))
+    return Status(201, _course_out(services.course_create(by=api_actor(request), **data)))
 
 
 @router.put("/courses/{course_id}", response=CourseOut, summary="Change a course")
 def update_course(request, course_id: Id, payload: CourseIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     course = get_object_or_404(Course, pk=course_id)
     data = payload.dict()
     data["kinds"] = _kinds(data["kinds"], "kinds")
-    return _course_out(services.course_update(by=_actor(request), course=course, **data))
+    return _course_out(services.course_update(by=api_actor(request), course=course, **data))
 
 
 @router.get(
@@ -265,7 +263,7 @@ def list_events(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     events = matching_events(
         request.user,
         EventFilter(
@@ -281,22 +279,22 @@ def list_events(
 
 @router.post("/events", response={201: TrainingEventOut}, summary="Record a training event")
 def create_event(request, payload: TrainingEventIn):
-    _require(request, Capability.TRAININGS_EDIT)
-    event = services.event_create(by=_actor(request), **_event_data(payload))
+    require(request, Capability.TRAININGS_EDIT)
+    event = services.event_create(by=api_actor(request), **_event_data(payload))
     return Status(201, _one_event(request, event.pk))
 
 
 @router.get("/events/{event_id}", response=TrainingEventOut, summary="One training event")
 def get_event(request, event_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     return _one_event(request, event_id)
 
 
 @router.put("/events/{event_id}", response=TrainingEventOut, summary="Change a training event")
 def update_event(request, event_id: Id, payload: TrainingEventIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
-    services.event_update(by=_actor(request), event=event, **_event_data(payload))
+    services.event_update(by=api_actor(request), event=event, **_event_data(payload))
     return _one_event(request, event_id)
 
 
@@ -306,7 +304,7 @@ def update_event(request, event_id: Id, payload: TrainingEventIn):
     summary="Participants with their days present and results",
 )
 def list_participants(request, event_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     event = _visible_event(request, event_id)
     participants, hidden = visible_participants(event, request.user)
     days = event.days()
@@ -335,7 +333,7 @@ def list_participants(request, event_id: Id):
     summary="Invite by kinds and area, or pick people",
 )
 def invite(request, event_id: Id, payload: InviteIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     people = None
     if payload.person_ids is not None:
@@ -351,7 +349,7 @@ def invite(request, event_id: Id, payload: InviteIn):
                 }
             )
     done = participation.participants_invite(
-        by=_actor(request),
+        by=api_actor(request),
         event=event,
         kinds=_kinds(payload.kinds, "kinds") or None,
         area=Area.objects.by_code(payload.area_code, "area_code"),
@@ -366,10 +364,10 @@ def invite(request, event_id: Id, payload: InviteIn):
     summary="Withdraw an invitation (no attendance, no certificate)",
 )
 def remove_participant(request, event_id: Id, participant_id: Id):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     participant = get_object_or_404(event.participants, pk=participant_id)
-    participation.participant_remove(by=_actor(request), participant=participant)
+    participation.participant_remove(by=api_actor(request), participant=participant)
     return Status(204, None)
 
 
@@ -379,10 +377,10 @@ def remove_participant(request, event_id: Id, participant_id: Id):
     summary="Set who was present on a day of the event",
 )
 def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     change = participation.attendance_record(
-        by=_actor(request), event=event, day=day, present_ids=payload.present_ids
+        by=api_actor(request), event=event, day=day, present_ids=payload.present_ids
     )
     present = event.participants.filter(attendance__day=day).values_list("pk", flat=True)
     return AttendanceOut(
@@ -395,12 +393,12 @@ def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
 
 @router.post("/events/{event_id}/results", response=list[ParticipantOut], summary="Record results")
 def record_results(request, event_id: Id, payload: ResultsIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     results = {r.participant_id: (r.result, r.score) for r in payload.results}
     if len(results) != len(payload.results):
         raise ValidationError({"results": [_("Give each participant only once.")]})
-    participation.results_record(by=_actor(request), event=event, results=results)
+    participation.results_record(by=api_actor(request), event=event, results=results)
     return list_participants(request, event_id).participants
 
 
@@ -410,7 +408,7 @@ def record_results(request, event_id: Id, payload: ResultsIn):
     summary="A person's trainings (those the caller may see)",
 )
 def trainings_of(request, person_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return [
         TrainingOut(
@@ -442,7 +440,7 @@ def missing_training(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     duties, rows = duties_missing_training(
         request.user,
         RequirementFilter(

@@ -33,10 +33,10 @@ from pilar.casework.models import (
     MonthlyReport,
     Sector,
 )
-from pilar.casework.views import _attempt, _query
 from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.months import add_months, month_end
+from pilar.lib.views import attempt, query_without_page
 from pilar.registry.models import PillarKind
 
 # --- monthly reports -------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def report_submit(request):
     if not form.is_valid() or not request.user.person_id:
         messages.error(request, _("Choose the month to submit."))
         return redirect("casework:my-reports")
-    _attempt(
+    attempt(
         request,
         lambda: report_services.report_submit(
             by=Actor.from_request(request),
@@ -128,7 +128,7 @@ def report_submit(request):
             month=form.cleaned_data["month"],
             notes=form.cleaned_data["notes"],
         ),
-        lambda report: (
+        success=lambda report: (
             _("Report for %(month)s submitted; your coordinator will verify it.")
             % {"month": services.month_label(report.month)}
         ),
@@ -186,7 +186,7 @@ def report_status(request):
             "totals": [(status, names[status], n) for status, n in totals.items()],
             "page": page,
             "per_page": per_page,
-            "query": _query(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -313,7 +313,7 @@ def report_detail(request, pk):
 def _decision(request, pk, to: str):
     """Verify, return or reopen: one service, the transition named by the target status."""
     report = _visible_report(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: report_services.report_decide(
             by=Actor.from_request(request),
@@ -321,7 +321,7 @@ def _decision(request, pk, to: str):
             to=to,
             reason=request.POST.get("reason", ""),
         ),
-        lambda _r: DECIDED[to](),
+        success=DECIDED[to](),
     )
     return redirect("casework:report-detail", report.pk)
 

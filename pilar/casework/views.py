@@ -7,7 +7,7 @@ import html
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
@@ -41,40 +41,13 @@ from pilar.casework.models import (
 from pilar.core.once import submit_once
 from pilar.lib import params
 from pilar.lib.paging import LargePaginator
+from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 
 PAGE_SIZE = 50
 # Above this many kelurahan, area tables show kecamatan and open one at a time.
 FOLD_ROWS = 300
-
-
-def _apply(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _attempt(request, call, success, *, level=messages.error) -> bool:
-    """Run a service call from a POST: its refusals become messages (at `level`), its result
-    the success message `success(result)`. Whether it went through."""
-    try:
-        result = call()
-    except ValidationError as exc:
-        for error in exc.messages:
-            level(request, error)
-        return False
-    messages.success(request, success(result))
-    return True
-
-
-def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 def _head_name():
@@ -156,7 +129,7 @@ def caseload_reassign(request):
     person = get_object_or_404(
         Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
     )
-    _attempt(
+    attempt(
         request,
         lambda: services.caseload_reassign(
             by=Actor.from_request(request),
@@ -164,7 +137,7 @@ def caseload_reassign(request):
             person=person,
             start_date=form.cleaned_data["start_date"],
         ),
-        lambda n: (
+        success=lambda n: (
             ngettext(
                 "%(n)d household now accompanied by %(name)s.",
                 "%(n)d households now accompanied by %(name)s.",
@@ -221,30 +194,35 @@ def activity_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data["households"] = [h for h in choices["households"] if h.pk in set(data["households"])]
-        try:
-            activity = services.activity_record(
+        done = attempt(
+            request,
+            lambda: services.activity_record(
                 by=Actor.from_request(request),
                 person=request.user.person,
                 data=data,
                 photo=data.pop("photo", None),
                 keep_location=data.pop("keep_location", False),
-            )
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            request.session[LAST_CHOICES] = {
-                "activity_type": activity.activity_type_id,
-                "need_category": activity.need_category_id,
-            }
-            messages.success(
-                request,
+            ),
+            form=form,
+            success=lambda activity: (
                 _("Saved: %(what)s on %(day)s.")
-                % {"what": activity.activity_type.name, "day": activity.date.strftime("%d-%m-%Y")},
-            )
+                % {"what": activity.activity_type.name, "day": activity.date.strftime("%d-%m-%Y")}
+            ),
+        )
+        if done:
+            request.session[LAST_CHOICES] = {
+                "activity_type": done.result.activity_type_id,
+                "need_category": done.result.need_category_id,
+            }
             if "again" in request.POST:
                 return redirect("casework:activity-create")
             return redirect("casework:my-reports")
-    return render(request, "casework/activity_form.html", {"form": form, **choices})
+    return render(
+        request,
+        "casework/activity_form.html",
+        {"form": form, **choices},
+        status=page_status(request),
+    )
 
 
 def _activities(user, query):
@@ -296,7 +274,7 @@ def activity_list(request):
     return render(
         request,
         "casework/activity_list.html",
-        {"form": form, "page": page, "query": _query(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 
@@ -411,12 +389,12 @@ def activity_photo(request, pk):
 @capability_required(Capability.ACTIVITY_RECORD)
 def activity_cancel(request, pk):
     activity = _visible_activity(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.activity_cancel(
             by=Actor.from_request(request), activity=activity, reason=request.POST.get("reason", "")
         ),
-        lambda _a: _("Activity cancelled."),
+        success=_("Activity cancelled."),
     )
     return redirect("casework:activity-detail", activity.pk)
 
@@ -425,10 +403,10 @@ def activity_cancel(request, pk):
 @capability_required(Capability.ACTIVITY_RECORD)
 def follow_up_done(request, pk):
     activity = _visible_activity(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.follow_up_done(by=Actor.from_request(request), activity=activity),
-        lambda _a: _("Follow-up marked done."),
+        success=_("Follow-up marked done."),
     )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

@@ -29,6 +29,7 @@ from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib import params
+from pilar.lib.months import month_start
 
 # --- query parameters and ids --------------------------------------------------------------
 
@@ -97,7 +98,7 @@ def _birth_date_in_range(value: datetime.date | None) -> datetime.date | None:
 def _month(value: Any) -> Any:
     """YYYY-MM (or a day of the month, YYYY-MM-DD) → the month's first day."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value.replace(day=1)
+        return month_start(value)
     if isinstance(value, str) and _MONTH.match(value):
         year, month = int(value[:4]), int(value[5:7])
         if params.MIN_YEAR <= year <= params.MAX_YEAR and 1 <= month <= 12:

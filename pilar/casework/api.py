@@ -37,6 +37,7 @@ from pilar.casework.models import (
     Relation,
     Sector,
 )
+from pilar.lib.months import month_start
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind, Sex
 
@@ -46,7 +47,7 @@ router = Router(tags=["casework"])
 def _month(value: datetime.date | None, field: str = "month") -> datetime.date | None:
     if value is not None and not (2000 <= value.year <= 2100):
         raise ValidationError({field: _("Choose a month between 2000 and 2100.")})
-    return services.month_start(value) if value else None
+    return month_start(value) if value else None
 
 
 class HouseholdMemberOut(Schema):

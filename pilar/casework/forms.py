@@ -23,6 +23,7 @@ from pilar.lib.fields import (
     MonthField,
     SearchField,
 )
+from pilar.lib.months import month_start, previous_month
 from pilar.lib.widgets import QuickSelect
 from pilar.regions.choices import area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
@@ -368,8 +369,7 @@ class ReasonForm(forms.Form):
 def default_month() -> datetime.date:
     """The month a report page opens on: last month until its reports are due, then this."""
     from pilar.casework.report_services import report_due
-    from pilar.casework.services import month_start
 
     today = timezone.localdate()
-    last = month_start(month_start(today) - datetime.timedelta(days=1))
+    last = previous_month(today)
     return last if today <= report_due(last) else month_start(today)

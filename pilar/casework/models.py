@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.lib.months import month_start
 from pilar.lib.nik import mask_nik
 from pilar.regions.models import Area
 
@@ -382,7 +383,7 @@ class Activity(models.Model):
         return f"{self.date} {self.activity_type}"
 
     def save(self, *args, **kwargs):
-        self.month = self.date.replace(day=1)
+        self.month = month_start(self.date)
         super().save(*args, **kwargs)
 
 

@@ -29,7 +29,7 @@ from pilar.casework.models import (
 )
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
-from pilar.lib.months import month_end, month_label, month_start, next_month  # noqa: F401
+from pilar.lib.months import month_label, month_start
 from pilar.lib.nik import validate_nik
 from pilar.lib.photos import process_photo
 from pilar.lib.text import check_lengths

@@ -15,11 +15,12 @@ from pilar.audit.cache import cached_figures
 from pilar.casework import selectors
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
 from pilar.lib.kept import kept, scope_key
+from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment
-from pilar.stipends.arrears import office_arrears, previous_month
+from pilar.stipends.arrears import office_arrears
 from pilar.stipends.person_views import office_context
 
 

@@ -292,12 +292,11 @@ def handover_create(request):
         )
         if done:
             return redirect("equipment:handover-detail", done.result.pk)
-    status = page_status(request)
     return render(
         request,
         "equipment/handover_form.html",
         {"form": form, "lines": lines, "witnesses": witnesses},
-        status=status,
+        status=page_status(request),
     )
 
 
@@ -440,12 +439,11 @@ def return_create(request):
         )
         if done:
             return redirect("equipment:person", person.pk)
-    status = page_status(request)
     return render(
         request,
         "equipment/return_form.html",
         {"form": form, "person": person, "held": held},
-        status=status,
+        status=page_status(request),
     )
 
 
@@ -530,32 +528,30 @@ def repair_create(request, pk: int):
         )
         if done:
             return redirect("equipment:item-detail", item.pk)
-    status = page_status(request)
     figures = item_figures([item.pk])[item.pk]
     return render(
         request,
         "equipment/repair_form.html",
         {"form": form, "item": item, "figures": figures},
-        status=status,
+        status=page_status(request),
     )
 
 
 def _correction_page(request, record, form, template_context: dict, correct, done):
     if request.method == "POST" and form.is_valid():
-        done = attempt(
+        saved = attempt(
             request,
             lambda: correct(**form.values()),
             form=form,
             success=_("The correction has been recorded."),
         )
-        if done:
+        if saved:
             return done
-    status = page_status(request)
     return render(
         request,
         "equipment/correction_form.html",
         {"form": form, "record": record, **template_context},
-        status=status,
+        status=page_status(request),
     )
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -32,6 +31,7 @@ from pilar.kube.models import (
 from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
+from pilar.lib.months import month_label, month_start
 from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -52,11 +52,6 @@ COMPANION_KIND = "PENDAMPING_KUBE"
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def month_label(month: datetime.date) -> str:
-    """Oktober 2024 (in the active language)."""
-    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def _group_name_for(by: Actor, group: KubeGroup) -> str:
@@ -507,14 +502,14 @@ def kube_record_add(
     *, by: Actor, group: KubeGroup, month: datetime.date, turnover: int, savings: int
 ) -> KubeMonthlyRecord:
     """Record a group's turnover and savings for a month (once per month)."""
-    month = month.replace(day=1)
+    month = month_start(month)
     errors: dict[str, list] = {}
     if month > _today():
         errors.setdefault("month", []).append(
             _("%(month)s has not begun; record a month once it has.")
             % {"month": month_label(month)}
         )
-    elif month < group.founded_on.replace(day=1):
+    elif month < month_start(group.founded_on):
         errors.setdefault("month", []).append(
             _("The group was founded on %(date)s; choose a month after that.")
             % {"date": long_date(group.founded_on)}

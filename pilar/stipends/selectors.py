@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.lib import params
-from pilar.lib.months import month_start, months_between
+from pilar.lib.months import months_between, previous_month
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import services
@@ -47,8 +47,7 @@ def parse_month(value: str, field: str = "month") -> datetime.date:
 
 def last_month(today: datetime.date | None = None) -> datetime.date:
     """The latest month that is over."""
-    today = today or timezone.localdate()
-    return month_start(month_start(today) - datetime.timedelta(days=1))
+    return previous_month(today or timezone.localdate())
 
 
 def kind_by_code(code: str, field: str = "kind") -> PillarKind:

@@ -1,6 +1,7 @@
 """Household pages: the list (filterable, exportable), one household with its members and
 caseloads, creating and editing it, members joining and leaving, assigning and ending a
-caseload. Scope comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
+caseload; a pillar's own caseload and the reassignment of households whose pillar left. Scope
+comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import selectors, services
 from pilar.casework.forms import (
     CaseloadEndForm,
     CaseloadForm,
@@ -26,6 +28,7 @@ from pilar.casework.forms import (
     HouseholdForm,
     MemberForm,
     MemberLeaveForm,
+    ReassignForm,
 )
 from pilar.casework.models import (
     Caseload,
@@ -34,7 +37,8 @@ from pilar.casework.models import (
     KKChange,
     Sector,
 )
-from pilar.casework.views import PAGE_SIZE, _head_name, _pillars_for
+from pilar.casework.views.common import PAGE_SIZE, head_name, pillars_for
+from pilar.lib import params
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import (
     attempt,
@@ -90,7 +94,7 @@ def _households(user, params):
     )[:1]
     households = (
         households.select_related("area")
-        .annotate(head_name=_head_name(), pillar_name=Subquery(pillar))
+        .annotate(head_name=head_name(), pillar_name=Subquery(pillar))
         .order_by("area__code", "kk_number")
     )
     return form, households
@@ -210,7 +214,7 @@ def household_detail(request, pk):
             "categories": list(household.categories.all()),
             "member_form": MemberForm(prefix="m"),
             "caseload_form": CaseloadForm(
-                prefix="c", pillars=_pillars_for(request.user, [household.area]) if editable else ()
+                prefix="c", pillars=pillars_for(request.user, [household.area]) if editable else ()
             ),
             "sectors": Sector,
         },
@@ -326,7 +330,7 @@ def member_leave(request, pk):
 @capability_required(Capability.HOUSEHOLDS_EDIT)
 def caseload_assign(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
-    pillars = _pillars_for(request.user, [household.area])
+    pillars = pillars_for(request.user, [household.area])
     form = CaseloadForm(request.POST, prefix="c", pillars=pillars)
     if form.is_valid():
         person = get_object_or_404(
@@ -371,3 +375,63 @@ def caseload_end(request, pk):
     else:
         messages.error(request, _("Give the last day of accompaniment and the reason."))
     return redirect("casework:household-detail", caseload.household_id)
+
+
+# --- caseload --------------------------------------------------------------------------------
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def caseload(request):
+    """A pillar's own households; for those who assign, the households whose pillar left."""
+    rows = None
+    if request.user.person_id:
+        rows = list(selectors.caseload_of(request.user.person_id))
+    orphans = reassign = None
+    if can(request.user, Capability.HOUSEHOLDS_EDIT):
+        orphans = list(services.orphaned_caseloads(request.user)[:200])
+        reassign = ReassignForm(
+            pillars=pillars_for(request.user, {c.household.area for c in orphans})
+        )
+    return render(
+        request,
+        "casework/caseload.html",
+        {"rows": rows, "orphans": orphans, "reassign": reassign, "today": services.today()},
+    )
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_reassign(request):
+    chosen = request.POST.getlist("caseload")
+    caseloads = list(
+        services.orphaned_caseloads(request.user).filter(
+            pk__in=params.parse_ids(chosen, "caseload")
+        )
+    )
+    form = ReassignForm(
+        request.POST, pillars=pillars_for(request.user, {c.household.area for c in caseloads})
+    )
+    if not form.is_valid() or not caseloads:
+        messages.error(request, _("Tick the households and choose the new pillar and the day."))
+        return redirect("casework:caseload")
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
+    )
+    attempt(
+        request,
+        lambda: services.caseload_reassign(
+            by=Actor.from_request(request),
+            caseloads=caseloads,
+            person=person,
+            start_date=form.cleaned_data["start_date"],
+        ),
+        success=lambda n: (
+            ngettext(
+                "%(n)d household now accompanied by %(name)s.",
+                "%(n)d households now accompanied by %(name)s.",
+                n,
+            )
+            % {"n": n, "name": person.name}
+        ),
+    )
+    return redirect("casework:caseload")

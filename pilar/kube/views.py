@@ -249,25 +249,27 @@ def group_edit(request, pk: int):
     )
 
 
-def _action(request, pk: int, *, form_name: str, form, call, done: str, edit: bool):
-    """One POST action on a group: 404 outside scope, 403 without the right, the service's
-    refusal shown on the group page beside the form (status 400), else back to the page."""
+def _group_to_act_on(request, pk: int, *, edit: bool) -> KubeGroup:
+    """The group an action is on: 404 outside the user's scope, 403 without the right (to edit
+    the group, or to record for it)."""
     group = _visible_group(request, pk)
     allowed = may_edit(request.user) if edit else may_record(request.user, group)
     if not allowed:
         raise PermissionDenied
     if edit and not KubeGroup.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
+    return group
+
+
+def _action(request, pk: int, *, form_name: str, form, call, done: str, edit: bool):
+    """One POST action on a group: 404 outside scope, 403 without the right, the service's
+    refusal shown on the group page beside the form (status 400), else back to the page."""
+    group = _group_to_act_on(request, pk, edit=edit)
     form = form(group)
-    if form.is_valid():
-        saved = attempt(
-            request,
-            lambda: call(group, form.cleaned_data),
-            form=form,
-            success=done,
-        )
-        if saved:
-            return redirect("kube:group-detail", pk)
+    if form.is_valid() and attempt(
+        request, lambda: call(group, form.cleaned_data), form=form, success=done
+    ):
+        return redirect("kube:group-detail", pk)
     messages.error(request, _("Nothing was saved; see the form below."))
     context = _group_context(request, group, **{form_name: form})
     return render(request, "kube/group_detail.html", context, status=400)
@@ -373,22 +375,12 @@ def record_add(request, pk: int):
 def _correction(request, entry, *, prefix: str, form, call, done: str, edit: bool, kind: str):
     """A correction or reversal of one entry: as `_action`, the refusal shown on the entry's
     own row (status 400), nothing changed."""
-    group = _visible_group(request, entry.group_id)
-    allowed = may_edit(request.user) if edit else may_record(request.user, group)
-    if not allowed:
-        raise PermissionDenied
-    if edit and not KubeGroup.objects.editable_by(request.user).filter(pk=group.pk).exists():
-        raise PermissionDenied
+    group = _group_to_act_on(request, entry.group_id, edit=edit)
     form = form(request.POST, auto_id=f"{prefix}{entry.pk}-%s")
-    if form.is_valid():
-        saved = attempt(
-            request,
-            lambda: call(group, form.cleaned_data),
-            form=form,
-            success=done,
-        )
-        if saved:
-            return redirect("kube:group-detail", group.pk)
+    if form.is_valid() and attempt(
+        request, lambda: call(group, form.cleaned_data), form=form, success=done
+    ):
+        return redirect("kube:group-detail", group.pk)
     messages.error(request, _("Nothing was saved; see the form below."))
     context = _group_context(request, group, failed=(prefix, entry.pk, form, kind))
     return render(request, "kube/group_detail.html", context, status=400)

@@ -13,7 +13,7 @@ import typing
 from typing import Annotated, Any, ClassVar
 
 from annotated_types import Ge, Le, MaxLen
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -29,6 +29,7 @@ from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib import params
+from pilar.lib.months import month_start
 
 # --- query parameters and ids --------------------------------------------------------------
 
@@ -97,7 +98,7 @@ def _birth_date_in_range(value: datetime.date | None) -> datetime.date | None:
 def _month(value: Any) -> Any:
     """YYYY-MM (or a day of the month, YYYY-MM-DD) → the month's first day."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value.replace(day=1)
+        return month_start(value)
     if isinstance(value, str) and _MONTH.match(value):
         year, month = int(value[:4]), int(value[5:7])
         if params.MIN_YEAR <= year <= params.MAX_YEAR and 1 <= month <= 12:
@@ -284,6 +285,15 @@ class ErrorOut(Schema):
         description="For 400 and 422: each field at fault (dotted path in the body, or the "
         "parameter's name) with its messages; `__all__` for the request as a whole.",
     )
+
+
+def refusal(exc: ValidationError) -> dict:
+    """The ErrorOut body of a service's refusal, answered with status 400 (the pages answer the
+    same refusal with 400 too: pilar.lib.views): every message with its field, `__all__` for
+    those about the request as a whole."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+    return {"message": message, "errors": errors}
 
 
 def api_actor(request) -> Actor:

@@ -33,6 +33,12 @@ class Actor:
     def system(cls, source: str = AuditEntry.Source.CLI, user=None) -> Actor:
         return cls(user=user, source=source)
 
+    @property
+    def signed_in_user(self):
+        """The person's account whose roles and area scope the services check, or None when the
+        office itself acts (the command line, a background job) and no scope applies."""
+        return self.user if getattr(self.user, "is_authenticated", False) else None
+
 
 def plain(value):
     """A JSON-safe form of a field value, as a person would read it."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.backups import archive, health, services
 from pilar.backups.models import BackupRun
+from pilar.lib.views import attempt
 
 
 @capability_required(Capability.BACKUPS)
@@ -52,14 +51,11 @@ def backup_list(request):
 @require_POST
 @capability_required(Capability.BACKUPS)
 def backup_now(request):
-    try:
-        services.backup_run_request(by=Actor.from_request(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("The backup is being taken in the background; this page shows its progress.")
-        )
+    attempt(
+        request,
+        lambda: services.backup_run_request(by=Actor.from_request(request)),
+        success=_("The backup is being taken in the background; this page shows its progress."),
+    )
     return redirect("backups:list")
 
 

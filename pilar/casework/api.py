@@ -21,10 +21,10 @@ from pilar.api.common import (
     Limit,
     Month,
     Offset,
+    api_actor,
     column_length,
+    require,
 )
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
 from pilar.casework import report_services, selectors, services
 from pilar.casework.models import (
     Activity,
@@ -37,6 +37,7 @@ from pilar.casework.models import (
     Relation,
     Sector,
 )
+from pilar.lib.months import month_start
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind, Sex
 
@@ -46,16 +47,7 @@ router = Router(tags=["casework"])
 def _month(value: datetime.date | None, field: str = "month") -> datetime.date | None:
     if value is not None and not (2000 <= value.year <= 2100):
         raise ValidationError({field: _("Choose a month between 2000 and 2100.")})
-    return services.month_start(value) if value else None
-
-
-def _area(code: str | None, field: str, level: int | None = None) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None or (level is not None and area.level != level):
-        raise ValidationError({field: _("%(code)s is not a known area code.") % {"code": code}})
-    return area
+    return month_start(value) if value else None
 
 
 class HouseholdMemberOut(Schema):
@@ -241,10 +233,10 @@ def list_households(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = Household.objects.visible_to(request.user).select_related("area")
     if area:
-        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+        qs = qs.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     if status:
         qs = qs.filter(status=status)
     if decile_max:
@@ -260,21 +252,21 @@ def list_households(
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut, summary="One household")
 def get_household(request, household_id: Id):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     h = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
     return _household_detail(h)
 
 
 @router.post("/households", response={201: HouseholdDetailOut}, summary="Register a household")
 def create_household(request, payload: HouseholdIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     data = payload.dict(exclude={"head", "area_code", "categories"})
-    data["area"] = _area(payload.area_code, "area", Area.Level.KELURAHAN)
+    data["area"] = Area.objects.by_code(payload.area_code, "area", Area.Level.KELURAHAN)
     data["categories"] = list(NeedCategory.objects.filter(number__in=payload.categories))
     if len(data["categories"]) != len(set(payload.categories)):
         raise ValidationError({"categories": _("PMKS categories are numbered 1 to 26.")})
     head = payload.head.dict() if payload.head else None
-    h = services.household_create(by=_actor(request), data=data, head=head)
+    h = services.household_create(by=api_actor(request), data=data, head=head)
     return 201, _household_detail(h)
 
 
@@ -284,9 +276,9 @@ def create_household(request, payload: HouseholdIn):
     summary="Add a member to a household",
 )
 def add_member(request, household_id: Id, payload: HouseholdMemberIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
-    services.member_add(by=_actor(request), household=h, data=payload.dict())
+    services.member_add(by=api_actor(request), household=h, data=payload.dict())
     return 201, _household_detail(h)
 
 
@@ -296,13 +288,13 @@ def add_member(request, household_id: Id, payload: HouseholdMemberIn):
     summary="Assign (or reassign) the household's pillar",
 )
 def assign_caseload(request, household_id: Id, payload: CaseloadIn):
-    _require(request, Capability.HOUSEHOLDS_EDIT)
+    require(request, Capability.HOUSEHOLDS_EDIT)
     h = get_object_or_404(Household.objects.editable_by(request.user), pk=household_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
         raise ValidationError({"person_id": _("Choose a pillar from your area.")})
     services.caseload_assign(
-        by=_actor(request),
+        by=api_actor(request),
         household=h,
         person=person,
         start_date=payload.start_date,
@@ -349,7 +341,7 @@ def list_activities(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request)
     if month:
         qs = qs.filter(month=_month(month))
@@ -358,13 +350,13 @@ def list_activities(
     if sector:
         qs = qs.filter(sector=sector)
     if area:
-        qs = qs.filter(within_areas_q([_area(area, "area")], "area"))
+        qs = qs.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     return [_activity_out(a) for a in qs.order_by("-date", "-pk")[offset : offset + limit]]
 
 
 @router.post("/activities", response={201: ActivityOut}, summary="Record my activity")
 def create_activity(request, payload: ActivityIn):
-    _require(request, Capability.ACTIVITY_RECORD)
+    require(request, Capability.ACTIVITY_RECORD)
     person = request.user.person
     if person is None:
         raise PermissionDenied
@@ -402,13 +394,13 @@ def create_activity(request, payload: ActivityIn):
         data["kube_group"] = KubeGroup.objects.filter(pk=payload.kube_group_id).first()
         if data["kube_group"] is None:
             raise ValidationError({"kube_group_id": _("There is no such KUBE group.")})
-    activity = services.activity_record(by=_actor(request), person=person, data=data)
+    activity = services.activity_record(by=api_actor(request), person=person, data=data)
     return 201, _activity_out(_activities(request).get(pk=activity.pk))
 
 
 @router.get("/follow-ups", response=list[ActivityOut], summary="My open follow-ups")
 def list_follow_ups(request):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     qs = _activities(request).filter(person_id=request.user.person_id)
     return [_activity_out(a) for a in selectors.due_follow_ups(qs)[:500]]
 
@@ -451,14 +443,14 @@ def report_status(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     from pilar.casework.forms import default_month
 
     month = _month(month) or default_month()
     kind_obj = PillarKind.objects.filter(code=kind).first() if kind else None
     if kind and kind_obj is None:
         raise ValidationError({"kind": _("%(code)s is not a pillar kind.") % {"code": kind}})
-    area_obj = _area(area, "area")
+    area_obj = Area.objects.by_code(area, "area")
     pairs = selectors.status_pairs(request.user, month, area=area_obj, kind=kind_obj)
     rows = selectors.monthly_status(
         request.user,
@@ -481,13 +473,13 @@ def report_status(
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One monthly report")
 def get_report(request, report_id: Id):
-    _require(request, Capability.CASEWORK_VIEW)
+    require(request, Capability.CASEWORK_VIEW)
     return _report_out(_report(request, report_id))
 
 
 @router.post("/reports", response={201: ReportOut}, summary="Submit my monthly report")
 def submit_report(request, payload: ReportIn):
-    _require(request, Capability.ACTIVITY_RECORD)
+    require(request, Capability.ACTIVITY_RECORD)
     if request.user.person is None:
         raise PermissionDenied
     kind = PillarKind.objects.filter(code=payload.kind).first()
@@ -496,7 +488,7 @@ def submit_report(request, payload: ReportIn):
             {"kind": _("%(code)s is not a pillar kind.") % {"code": payload.kind}}
         )
     report = report_services.report_submit(
-        by=_actor(request),
+        by=api_actor(request),
         person=request.user.person,
         kind=kind,
         month=payload.month,
@@ -507,24 +499,26 @@ def submit_report(request, payload: ReportIn):
 
 @router.post("/reports/{report_id}/verify", response=ReportOut, summary="Verify a report")
 def verify_report(request, report_id: Id):
-    _require(request, Capability.REPORTS_VERIFY)
-    report = report_services.report_verify(by=_actor(request), report=_report(request, report_id))
+    require(request, Capability.REPORTS_VERIFY)
+    report = report_services.report_verify(
+        by=api_actor(request), report=_report(request, report_id)
+    )
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut, summary="Return a report")
 def return_report(request, report_id: Id, payload: ReportReasonIn):
-    _require(request, Capability.REPORTS_VERIFY)
+    require(request, Capability.REPORTS_VERIFY)
     report = report_services.report_return(
-        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+        by=api_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/reopen", response=ReportOut, summary="Reopen a verified month")
 def reopen_report(request, report_id: Id, payload: ReportReasonIn):
-    _require(request, Capability.REPORTS_REOPEN)
+    require(request, Capability.REPORTS_REOPEN)
     report = report_services.report_reopen(
-        by=_actor(request), report=_report(request, report_id), reason=payload.reason
+        by=api_actor(request), report=_report(request, report_id), reason=payload.reason
     )
     return _report_out(report)

@@ -12,11 +12,11 @@ class CaseworkConfig(AppConfig):
         # Exports past the bound run as background jobs (pilar/audit/exports.py).
         register_export(
             "casework.households",
-            "pilar.casework.household_views.household_export",
+            "pilar.casework.views.households.household_export",
             capability="casework.view",
         )
         register_export(
             "casework.activities",
-            "pilar.casework.views.activity_export",
+            "pilar.casework.views.activities.activity_export",
             capability="casework.view",
         )

@@ -28,7 +28,7 @@ from pilar.casework.models import (
     NeedCategory,
     Relation,
 )
-from pilar.casework.services import month_end, next_month
+from pilar.lib.months import month_end, month_start, next_month, previous_month
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment
@@ -279,7 +279,7 @@ class CaseworkDemo:
             kind_id=duty.kind_id,
             area_id=duty.area_id,
             date=day,
-            month=day.replace(day=1),
+            month=month_start(day),
             sector=kind_type.sector,
             activity_type=kind_type,
             need_category=self.categories[24] if households and rng.random() < 0.5 else None,
@@ -430,7 +430,7 @@ def continue_casework(
     # Reports: every month from November 2024 to the last complete one, from all activities.
     figures: dict[tuple, list] = defaultdict(list)
     rows = (
-        Activity.objects.filter(month__gte=REPORTS_FROM, month__lt=today.replace(day=1))
+        Activity.objects.filter(month__gte=REPORTS_FROM, month__lt=month_start(today))
         .order_by("pk")
         .values_list(
             "pk",
@@ -445,16 +445,15 @@ def continue_casework(
     )
     reached: dict[int, set] = defaultdict(set)
     for activity_id, household_id in Activity.households.through.objects.filter(
-        activity__month__gte=REPORTS_FROM, activity__month__lt=today.replace(day=1)
+        activity__month__gte=REPORTS_FROM, activity__month__lt=month_start(today)
     ).values_list("activity_id", "household_id"):
         reached[activity_id].add(household_id)
     for pk, person_id, kind_id, month, sector, type_name, group_id, follow in rows:
         figures[(person_id, kind_id, month)].append(
             (sector, type_name, group_id, follow, reached.get(pk, set()))
         )
-    last = today.replace(day=1) - datetime.timedelta(days=1)
-    last = last.replace(day=1)  # the last complete month
-    before_last = (last - datetime.timedelta(days=1)).replace(day=1)
+    last = previous_month(today)  # the last complete month
+    before_last = previous_month(last)
     shares = LAST_NOT_DUE if today <= report_due(last) else LAST_DUE
     by_duty = defaultdict(list)
     for d in duties:

@@ -23,8 +23,9 @@ from pilar.lib.fields import (
     MonthField,
     SearchField,
 )
+from pilar.lib.months import month_start, previous_month
 from pilar.lib.widgets import QuickSelect
-from pilar.regions.choices import by_code_when_many
+from pilar.regions.choices import area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -50,20 +51,11 @@ def area_filter_choices(user) -> list[tuple[str, str]]:
     "Load")."""
     return [
         ("", _("All areas")),
-        *cached_figures("household-areas", (grants_key(user),), lambda: _area_filter_choices(user)),
-    ]
-
-
-def _area_filter_choices(user) -> list[tuple[str, str]]:
-    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
-    scope = area_scope(user, Capability.CASEWORK_VIEW)
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, ""))
-    if areas.count() > 400:
-        areas = areas.filter(level=Area.Level.KECAMATAN)
-    return [
-        (a.code, ("" if a.level == Area.Level.KECAMATAN else "\u00a0\u00a0\u00a0") + a.label)
-        for a in areas.order_by("code")
+        *cached_figures(
+            "household-areas",
+            (grants_key(user),),
+            lambda: area_choices(user, Capability.CASEWORK_VIEW, highest=Area.Level.KECAMATAN),
+        ),
     ]
 
 
@@ -377,8 +369,7 @@ class ReasonForm(forms.Form):
 def default_month() -> datetime.date:
     """The month a report page opens on: last month until its reports are due, then this."""
     from pilar.casework.report_services import report_due
-    from pilar.casework.services import month_start
 
     today = timezone.localdate()
-    last = month_start(month_start(today) - datetime.timedelta(days=1))
+    last = previous_month(today)
     return last if today <= report_due(last) else month_start(today)

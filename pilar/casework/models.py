@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope, user_has_self_scope
+from pilar.lib.months import month_start
 from pilar.lib.nik import mask_nik
 from pilar.lib.periods import DatedSpan, one_per_month, span_constraints
 from pilar.regions.models import Area, within_areas_q
@@ -365,7 +366,7 @@ class Activity(models.Model):
         return f"{self.date} {self.activity_type}"
 
     def save(self, *args, **kwargs):
-        self.month = self.date.replace(day=1)
+        self.month = month_start(self.date)
         super().save(*args, **kwargs)
 
 

@@ -22,10 +22,10 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.casework.access import may_decide
 from pilar.casework.models import Activity, MonthlyReport
-from pilar.casework.services import _require, _user, today
+from pilar.casework.services import _require, today
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, month_label, month_start, next_month
-from pilar.lib.text import check_lengths as _check_lengths
+from pilar.lib.text import check_lengths
 from pilar.offices import current
 from pilar.registry.models import Assignment, Person
 
@@ -72,7 +72,7 @@ def report_submit(
     last day on. The person's row is locked first, so an activity being recorded at the same
     moment is either in the figures or refused as late for a locked month."""
     _require(by, Capability.ACTIVITY_RECORD)
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != person.pk:
         raise PermissionDenied
     Person.objects.select_for_update().filter(pk=person.pk).first()
@@ -181,7 +181,7 @@ def report_decide(*, by: Actor, report: MonthlyReport, to: str, reason: str = ""
     conditional update, made only if the report is still in a state the transition leaves. The
     right to decide is checked before the input, so a role without it always hears "not
     allowed"."""
-    user = _user(by)
+    user = by.signed_in_user
     reopening = to == MonthlyReport.Status.REOPENED
     if user is not None:
         allowed = can(user, Capability.REPORTS_REOPEN) if reopening else may_decide(user, report)
@@ -195,7 +195,7 @@ def report_decide(*, by: Actor, report: MonthlyReport, to: str, reason: str = ""
     if reopening and not reason:
         raise ValidationError({"return_reason": _("Say why the month is reopened.")})
     errors: dict[str, list] = {}
-    _check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
+    check_lengths(errors, {"return_reason": reason}, {"return_reason": 500})
     if errors:
         raise ValidationError(errors)
     frm = TRANSITIONS[to]

@@ -17,7 +17,8 @@ from pilar.casework.models import (
     report_scope_q,
 )
 from pilar.casework.report_services import report_due
-from pilar.casework.services import month_end, month_start, today
+from pilar.casework.services import today
+from pilar.lib.months import month_end, month_start, previous_month
 from pilar.registry.models import Assignment, assignment_scope_q
 
 MISSING = "missing"
@@ -54,7 +55,7 @@ def is_late(first_submitted, month: datetime.date) -> bool:
 def months_ending(month: datetime.date, count: int) -> list[datetime.date]:
     months = [month_start(month)]
     for _ in range(count - 1):
-        months.insert(0, month_start(months[0] - datetime.timedelta(days=1)))
+        months.insert(0, previous_month(months[0]))
     return months
 
 

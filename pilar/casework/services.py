@@ -29,10 +29,10 @@ from pilar.casework.models import (
 )
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
-from pilar.lib.months import month_end, month_label, month_start, next_month  # noqa: F401
+from pilar.lib.months import month_label, month_start
 from pilar.lib.nik import validate_nik
 from pilar.lib.photos import process_photo
-from pilar.lib.text import check_lengths as _check_lengths
+from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
@@ -58,17 +58,13 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _visible(by: Actor, queryset, pk) -> bool:
-    user = _user(by)
+    user = by.signed_in_user
     return user is None or queryset.visible_to(user).filter(pk=pk).exists()
 
 
 def _require(by: Actor, capability: Capability) -> None:
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not can(user, capability):
         raise PermissionDenied
 
@@ -99,7 +95,7 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
         errors["area"] = [_("Choose the kelurahan/desa where the family lives.")]
     if not (data.get("address") or "").strip():
         errors["address"] = [_("Write the address (street, RT/RW) so the family can be found.")]
-    _check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
+    check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
     decile = data.get("decile")
     if decile not in (None, "") and not (1 <= int(decile) <= 10):
         errors["decile"] = [_("The DTSEN decile is a whole number from 1 to 10.")]
@@ -112,7 +108,7 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
 
 
 def _require_area(by: Actor, area: Area | None, *, field: str = "area") -> None:
-    user = _user(by)
+    user = by.signed_in_user
     if user is None or area is None:
         return
     _require(by, Capability.HOUSEHOLDS_EDIT)
@@ -231,7 +227,7 @@ def _member_errors(data: dict) -> dict[str, list]:
     birth = data.get("birth_date")
     if birth and birth > today():
         errors["birth_date"] = [_("The date of birth is in the future; check the year.")]
-    _check_lengths(errors, data, {"name": 150})
+    check_lengths(errors, data, {"name": 150})
     nik = (data.get("nik") or "").strip()
     data["nik"] = nik
     if nik:
@@ -322,7 +318,7 @@ def member_leave(
         errors["left_on"] = [_("Give the day the member left; it cannot be in the future.")]
     if not (reason or "").strip():
         errors["left_reason"] = [_("Say why (moved, married, died, new KK).")]
-    _check_lengths(errors, {"left_reason": reason}, {"left_reason": 250})
+    check_lengths(errors, {"left_reason": reason}, {"left_reason": 250})
     if errors:
         raise ValidationError(errors)
     updated = HouseholdMember.objects.filter(pk=member.pk, left_on__isnull=True).update(
@@ -380,7 +376,7 @@ def caseload_assign(
     any) stops the day before. Unusual choices need `confirm`."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     _require_area(by, household.area, field="person")
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("Choose a pillar from your area.")})
     errors: dict[str, list] = {}
@@ -444,7 +440,7 @@ def caseload_end(
         ]
     if not reason:
         errors["end_reason"] = [_("Say why the accompaniment ends.")]
-    _check_lengths(errors, {"end_reason": reason}, {"end_reason": 250})
+    check_lengths(errors, {"end_reason": reason}, {"end_reason": 250})
     if errors:
         raise ValidationError(errors)
     updated = Caseload.objects.filter(pk=caseload.pk, end_date__isnull=True).update(
@@ -550,7 +546,7 @@ def activity_record(
     person serves in two kinds), need_category, households, kube_group, notes, follow_up_on,
     latitude, longitude."""
     _require(by, Capability.ACTIVITY_RECORD)
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != person.pk:
         raise PermissionDenied
     # One writer per pillar at a time: a report being submitted now sees this activity or
@@ -593,7 +589,7 @@ def activity_record(
         errors["kube_group"] = [
             _("Choose an active KUBE group in the area of your Pendamping KUBE duty.")
         ]
-    _check_lengths(errors, data, {"notes": 1000})
+    check_lengths(errors, data, {"notes": 1000})
     follow = data.get("follow_up_on")
     if follow and day and follow < day:
         errors["follow_up_on"] = [_("The follow-up date must be after the activity's date.")]
@@ -659,7 +655,7 @@ def activity_record(
 def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
     """Withdraw an activity recorded by mistake (kept, marked cancelled) while its month is
     open."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
     Person.objects.select_for_update().filter(pk=activity.person_id).first()
@@ -673,7 +669,7 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
             errors["__all__"] = [_locked_message(report)]
     if not (reason or "").strip():
         errors["cancel_reason"] = [_("Say why the activity is cancelled.")]
-    _check_lengths(errors, {"cancel_reason": reason}, {"cancel_reason": 250})
+    check_lengths(errors, {"cancel_reason": reason}, {"cancel_reason": 250})
     if errors:
         raise ValidationError(errors)
     Activity.objects.filter(pk=activity.pk).update(
@@ -693,7 +689,7 @@ def activity_cancel(*, by: Actor, activity: Activity, reason: str) -> Activity:
 
 @transaction.atomic
 def follow_up_done(*, by: Actor, activity: Activity, day: datetime.date | None = None) -> Activity:
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and user.person_id != activity.person_id:
         raise PermissionDenied
     day = day or today()

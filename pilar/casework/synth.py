@@ -37,6 +37,7 @@ from pilar.casework.models import (
     MonthlyReport,
     NeedCategory,
 )
+from pilar.lib.months import month_start, next_month
 
 CHUNK = 20_000
 CASELOAD_SHARE = 0.95
@@ -82,14 +83,6 @@ class CaseworkTally:
     activities: int = 0
     links: int = 0
     reports: int = 0
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def window_of(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -310,7 +303,7 @@ class CaseworkMaker:
                 aid = self.activity_id
                 self.activity_id += 1
                 day = fromordinal(day_ord)
-                month = day.replace(day=1)
+                month = month_start(day)
                 type_pk, sector = types[rng.randrange(len(types))]
                 need = needs[rng.randrange(len(needs))] if rng.random() < NEED_SHARE else None
                 follow = done = cancelled = None

@@ -26,7 +26,7 @@ import pilar.tagana.api
 import pilar.trainings.api
 import pilar.trainings.certificates.api
 from pilar.api.auth import AUTH
-from pilar.api.common import ErrorOut
+from pilar.api.common import ErrorOut, refusal
 from pilar.core.middleware import api_too_big_response
 
 logger = logging.getLogger(__name__)
@@ -181,9 +181,7 @@ def on_too_big(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
-    return api.create_response(request, {"message": message, "errors": errors}, status=400)
+    return api.create_response(request, refusal(exc), status=400)
 
 
 @api.exception_handler(NinjaValidationError)

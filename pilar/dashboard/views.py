@@ -12,14 +12,15 @@ from django.utils.translation import get_language
 from pilar.accounts.access import Capability, area_scope, can, grants_key, scope_covers
 from pilar.accounts.decorators import capability_required
 from pilar.audit.cache import cached_figures
-from pilar.casework import selectors as casework
+from pilar.casework import selectors
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
 from pilar.lib.kept import kept, scope_key
+from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment
-from pilar.stipends.arrears import office_arrears, previous_month
+from pilar.stipends.arrears import office_arrears
 from pilar.stipends.person_views import office_context
 
 
@@ -50,7 +51,7 @@ def home(request):
 def _figures(user, today) -> dict:
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     month = previous_month(today)
-    (_rows, casework_total), counted_at = casework.summary_kept(scope, month)
+    (_rows, casework_total), counted_at = selectors.summary_kept(scope, month)
     duties = Assignment.objects.all()
     if scope is not None:
         duties = duties.filter(area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk"))

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Id, Limit, Offset, Search, Year
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Id, Limit, Offset, Search, Year, api_actor, require
 from pilar.equipment import corrections, returns, services
 from pilar.equipment.access import people_in_scope
 from pilar.equipment.models import (
@@ -122,22 +120,22 @@ def _item_out(item: Item, f: Figures) -> ItemOut:
 
 @router.get("/items", response=list[ItemOut], summary="The catalog with stock figures")
 def list_items(request, category: str | None = None, q: Search | None = None, all: bool = False):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     rows = catalog(CatalogFilter(category=category or "", q=q or "", active=None if all else True))
     return [_item_out(item, f) for item, f in rows]
 
 
 @router.get("/items/{item_id}", response=ItemOut, summary="One item with its stock figures")
 def get_item(request, item_id: Id):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     item = get_object_or_404(Item, pk=item_id)
     return _item_out(item, item_figures([item.pk])[item.pk])
 
 
 @router.post("/items", response={201: ItemOut}, summary="Add an item to the catalog")
 def create_item(request, payload: ItemIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
-    item = services.item_create(by=_actor(request), **payload.dict())
+    require(request, Capability.EQUIPMENT_EDIT)
+    item = services.item_create(by=api_actor(request), **payload.dict())
     return Status(201, _item_out(item, Figures()))
 
 
@@ -174,7 +172,7 @@ def _receipt_out(r: StockReceipt) -> ReceiptOut:
 
 @router.get("/receipts", response=list[ReceiptOut], summary="Stock received")
 def list_receipts(request, item_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     receipts = StockReceipt.objects.select_related("item").order_by("-received_on", "-pk")
     if item_id:
         receipts = receipts.filter(item_id=item_id)
@@ -183,10 +181,10 @@ def list_receipts(request, item_id: Id | None = None, limit: Limit = 100, offset
 
 @router.post("/receipts", response={201: ReceiptOut}, summary="Record stock received")
 def create_receipt(request, payload: ReceiptIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     data = payload.dict()
     item = _item(data.pop("item_id"))
-    receipt = services.stock_receive(by=_actor(request), item=item, **data)
+    receipt = services.stock_receive(by=api_actor(request), item=item, **data)
     return Status(201, _receipt_out(receipt))
 
 
@@ -334,7 +332,7 @@ def list_handovers(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     f = HandoverFilter(
         year=year,
         item=_item(item_id),
@@ -354,23 +352,23 @@ def list_handovers(
 def create_handover_from_event(request, payload: FromEventIn):
     from pilar.trainings.models import TrainingEvent
 
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     event = _one(TrainingEvent, payload.event_id, "event_id", _("training event"))
     items = [(_item(i.item_id, f"items.{n}.item_id"), i.each) for n, i in enumerate(payload.items)]
     data = payload.dict(exclude={"event_id", "items"})
-    handover = services.handover_from_event(by=_actor(request), event=event, items=items, **data)
+    handover = services.handover_from_event(by=api_actor(request), event=event, items=items, **data)
     return Status(201, _detail(request, handover))
 
 
 @router.get("/handovers/{handover_id}", response=HandoverDetailOut, summary="One BAST")
 def get_handover(request, handover_id: Id):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     return _detail(request, _visible_handover(request, handover_id))
 
 
 @router.post("/handovers", response={201: HandoverDetailOut}, summary="Record a BAST")
 def create_handover(request, payload: HandoverIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     lines = [
         (
             _person(line.person_id, f"lines.{n}.person_id"),
@@ -382,7 +380,7 @@ def create_handover(request, payload: HandoverIn):
         for n, line in enumerate(payload.lines)
     ]
     data = payload.dict(exclude={"lines"})
-    handover = services.handover_create(by=_actor(request), lines=lines, **data)
+    handover = services.handover_create(by=api_actor(request), lines=lines, **data)
     return Status(201, _detail(request, handover))
 
 
@@ -438,18 +436,18 @@ def list_returns(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     f = ReturnFilter(item=_item(item_id), condition=condition or "", q=q or "")
     return [_return_out(r) for r in matching_returns(request.user, f)[offset : offset + limit]]
 
 
 @router.post("/returns", response={201: ReturnOut}, summary="Record a return (or a loss)")
 def create_return(request, payload: ReturnIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     data = payload.dict()
     person = _person(data.pop("person_id"))
     item = _item(data.pop("item_id"))
-    record = returns.return_record(by=_actor(request), person=person, item=item, **data)
+    record = returns.return_record(by=api_actor(request), person=person, item=item, **data)
     return Status(201, _return_out(record))
 
 
@@ -496,12 +494,8 @@ class HoldingQuery(Schema):
 
 
 def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:
-    _require(request, Capability.EQUIPMENT_VIEW)
-    found = Area.objects.filter(code=filters.area).first() if filters.area else None
-    if filters.area and found is None:
-        raise ValidationError(
-            {"area": [_("No area has the code %(code)s.") % {"code": filters.area}]}
-        )
+    require(request, Capability.EQUIPMENT_VIEW)
+    found = Area.objects.by_code(filters.area, "area")
     f = HoldingFilter(
         item=_item(filters.item_id),
         category=filters.category or "",
@@ -529,7 +523,7 @@ def list_returns_due(request, filters: Query[HoldingQuery]):
 
 @router.get("/mine", response=list[HoldingOut], summary="What the caller holds")
 def list_mine(request):
-    _require(request, Capability.EQUIPMENT_VIEW)
+    require(request, Capability.EQUIPMENT_VIEW)
     if not request.user.person_id:
         return []  # an account not linked to a person holds nothing (the page says so)
     return [_holding_out(r) for r in person_holdings(Person(pk=request.user.person_id))]
@@ -563,9 +557,9 @@ class RepairOut(Schema):
     summary="Record items returned damaged as repaired (available again) or written off",
 )
 def create_repair(request, item_id: Id, payload: RepairIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     item = get_object_or_404(Item, pk=item_id)
-    r = returns.repair_record(by=_actor(request), item=item, **payload.dict())
+    r = returns.repair_record(by=api_actor(request), item=item, **payload.dict())
     return Status(
         201,
         RepairOut(
@@ -606,9 +600,9 @@ class ReturnCorrectionIn(Body):
     summary="Reverse or amend a handover line saved by mistake (with a reason)",
 )
 def correct_line(request, line_id: Id, payload: LineCorrectionIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     line = get_object_or_404(HandoverLine.objects.visible_to(request.user), pk=line_id)
-    corrections.line_correct(by=_actor(request), line=line, **payload.dict())
+    corrections.line_correct(by=api_actor(request), line=line, **payload.dict())
     return Status(201, _detail(request, line.handover))
 
 
@@ -618,8 +612,8 @@ def correct_line(request, line_id: Id, payload: LineCorrectionIn):
     summary="Reverse or amend a return saved by mistake (with a reason)",
 )
 def correct_return(request, return_id: Id, payload: ReturnCorrectionIn):
-    _require(request, Capability.EQUIPMENT_EDIT)
+    require(request, Capability.EQUIPMENT_EDIT)
     record = get_object_or_404(Return.objects.visible_to(request.user), pk=return_id)
-    new = corrections.return_correct(by=_actor(request), record=record, **payload.dict())
+    new = corrections.return_correct(by=api_actor(request), record=record, **payload.dict())
     record.refresh_from_db()
     return Status(201, [_return_out(r) for r in (record, new) if r is not None])

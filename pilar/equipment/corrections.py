@@ -35,7 +35,6 @@ from pilar.equipment.services import (
     _locked_items,
     _positive,
     _stock_errors,
-    _user,
 )
 from pilar.lib.dates import long_date
 from pilar.registry.models import Person
@@ -123,7 +122,7 @@ def _refuse_reversed(errors: dict, record) -> None:
 
 def _mark_reversed(by: Actor, record, reason: str) -> None:
     record.reversed_at = timezone.now()
-    record.reversed_by = _user(by)
+    record.reversed_by = by.signed_in_user
     record.reversal_reason = reason
     record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
 

@@ -5,14 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability
 from pilar.equipment.models import Condition, HandoverLine, HandoverWitness, Item, Repair, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
 from pilar.equipment.services import MAX_QUANTITY, MAX_WITNESSES
 from pilar.lib import params
 from pilar.lib.fields import DateField, IntegerField, SearchField
-from pilar.regions.choices import for_filter
-from pilar.regions.models import Area, within_areas_q
+from pilar.regions.choices import area_choices
+from pilar.regions.models import Area
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import TrainingEvent
@@ -24,19 +24,6 @@ def _search(placeholder):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": placeholder, "type": "search"}),
     )
-
-
-def area_choices(user) -> list[tuple[str, str]]:
-    """Kecamatan and kelurahan within the user's equipment scope."""
-    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
-    scope = area_scope(user, Capability.EQUIPMENT_VIEW) if user is not None else None
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, "")) if scope else areas.none()
-    areas = for_filter(areas)
-    return [
-        (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
-        for a in areas.order_by("code")
-    ]
 
 
 def _item_field(required=False):
@@ -117,7 +104,10 @@ class HoldingFilterForm(forms.Form):
             ("", _("All kinds")),
             *PillarKind.objects.values_list("code", "name"),
         ]
-        self.fields["area"].choices = [("", _("All areas")), *area_choices(user)]
+        self.fields["area"].choices = [
+            ("", _("All areas")),
+            *area_choices(user, Capability.EQUIPMENT_VIEW, highest=Area.Level.KECAMATAN),
+        ]
 
     def holding_filter(self) -> HoldingFilter:
         data = self.cleaned_data if self.is_bound else {}

@@ -31,7 +31,6 @@ from pilar.equipment.services import (
     _locked_items,
     _not_future,
     _positive,
-    _user,
 )
 from pilar.lib.dates import long_date
 from pilar.lib.text import check_columns
@@ -144,7 +143,7 @@ def return_record(
         returned_on=returned_on,
         reason=reason,
         received_by=received_by,
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     _audit_created(by, record, RETURN_FIELDS, person=person)
     return record
@@ -211,7 +210,7 @@ def repair_record(
         done_on=done_on,
         note=note,
         done_by=done_by,
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     _audit_created(by, repair, REPAIR_FIELDS)
     return repair

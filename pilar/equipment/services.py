@@ -69,10 +69,6 @@ HANDOVER_CONDITIONS = (Condition.NEW, Condition.GOOD, Condition.DAMAGED)
 Line = tuple
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _add(errors: dict[str, list], field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
@@ -228,7 +224,7 @@ def stock_receive(
         quantity=quantity,
         source=source,
         note=note,
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     _audit_created(by, receipt, RECEIPT_FIELDS)
     return receipt
@@ -481,7 +477,7 @@ def handover_create(
         training_event=training_event,
         note=(note or "").strip(),
         office_copy=office_copy().as_json(),
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     HandoverWitness.objects.bulk_create(
         HandoverWitness(handover=handover, order=n, name=name, position=position)

@@ -4,8 +4,7 @@ person's own equipment (phone-first)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,7 +58,7 @@ from pilar.equipment.selectors import (
 )
 from pilar.lib import params
 from pilar.lib.exports import file_response
-from pilar.lib.views import apply_errors, query_without_page
+from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.registry.models import Person
 
 PAGE_SIZE = 50
@@ -120,7 +119,12 @@ def catalog_view(request):
 
 
 def _item_form_page(request, form, item=None):
-    return render(request, "equipment/item_form.html", {"form": form, "item": item})
+    return render(
+        request,
+        "equipment/item_form.html",
+        {"form": form, "item": item},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.EQUIPMENT_EDIT)
@@ -128,13 +132,14 @@ def _item_form_page(request, form, item=None):
 def item_create(request):
     form = ItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            item = services.item_create(by=Actor.from_request(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(item)s is in the catalog.") % {"item": item.name})
-            return redirect("equipment:item-detail", item.pk)
+        done = attempt(
+            request,
+            lambda: services.item_create(by=Actor.from_request(request), **form.cleaned_data),
+            form=form,
+            success=lambda item: _("%(item)s is in the catalog.") % {"item": item.name},
+        )
+        if done:
+            return redirect("equipment:item-detail", done.result.pk)
     return _item_form_page(request, form)
 
 
@@ -145,12 +150,15 @@ def item_edit(request, pk: int):
     initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.item_update(by=Actor.from_request(request), item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The item has been saved."))
+        done = attempt(
+            request,
+            lambda: services.item_update(
+                by=Actor.from_request(request), item=item, **form.cleaned_data
+            ),
+            form=form,
+            success=_("The item has been saved."),
+        )
+        if done:
             return redirect("equipment:item-detail", item.pk)
     return _item_form_page(request, form, item)
 
@@ -179,18 +187,20 @@ def item_detail(request, pk: int):
 def receipt_create(request):
     form = ReceiptForm(request.POST or None, initial={"item": request.GET.get("item")})
     if request.method == "POST" and form.is_valid():
-        try:
-            receipt = services.stock_receive(by=Actor.from_request(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
+        done = attempt(
+            request,
+            lambda: services.stock_receive(by=Actor.from_request(request), **form.cleaned_data),
+            form=form,
+            success=lambda receipt: (
                 _("%(n)s %(unit)s of %(item)s received.")
-                % {"n": receipt.quantity, "unit": receipt.item.unit, "item": receipt.item.name},
-            )
-            return redirect("equipment:item-detail", receipt.item_id)
-    return render(request, "equipment/receipt_form.html", {"form": form})
+                % {"n": receipt.quantity, "unit": receipt.item.unit, "item": receipt.item.name}
+            ),
+        )
+        if done:
+            return redirect("equipment:item-detail", done.result.item_id)
+    return render(
+        request, "equipment/receipt_form.html", {"form": form}, status=page_status(request)
+    )
 
 
 # --- handovers -----------------------------------------------------------------------------------
@@ -269,24 +279,24 @@ def handover_create(request):
     witnesses = _witness_formset(data)
     if request.method == "POST" and all([form.is_valid(), lines.is_valid(), witnesses.is_valid()]):
         chosen = [line for f in lines if (line := f.line())]
-        try:
-            handover = services.handover_create(
+        done = attempt(
+            request,
+            lambda: services.handover_create(
                 by=Actor.from_request(request),
                 lines=chosen,
                 witnesses=_witness_pairs(witnesses),
                 **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("BAST %(number)s recorded.") % {"number": handover.number})
-            return redirect("equipment:handover-detail", handover.pk)
-    status = 400 if request.method == "POST" else 200
+            ),
+            form=form,
+            success=lambda handover: _("BAST %(number)s recorded.") % {"number": handover.number},
+        )
+        if done:
+            return redirect("equipment:handover-detail", done.result.pk)
     return render(
         request,
         "equipment/handover_form.html",
         {"form": form, "lines": lines, "witnesses": witnesses},
-        status=status,
+        status=page_status(request),
     )
 
 
@@ -306,22 +316,22 @@ def handover_from_event(request):
         bast = {k: v for k, v in form.cleaned_data.items() if k in BastForm.base_fields}
         bast["witnesses"] = _witness_pairs(witnesses)
         if "confirm" in request.POST:
-            try:
-                handover = services.handover_from_event(
+            done = attempt(
+                request,
+                lambda: services.handover_from_event(
                     by=Actor.from_request(request), event=event, items=items, **bast
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(
-                    request,
+                ),
+                form=form,
+                success=lambda handover: (
                     _("BAST %(number)s recorded for %(n)s attendees.")
                     % {
                         "number": handover.number,
                         "n": handover.lines.values("person").distinct().count(),
-                    },
-                )
-                return redirect("equipment:handover-detail", handover.pk)
+                    }
+                ),
+            )
+            if done:
+                return redirect("equipment:handover-detail", done.result.pk)
         attendees, refusals = services.handover_from_event_preview(
             event, items, bast.get("handed_on")
         )
@@ -421,19 +431,19 @@ def return_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
-        try:
-            returns.return_record(by=Actor.from_request(request), person=person, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The return has been recorded."))
+        done = attempt(
+            request,
+            lambda: returns.return_record(by=Actor.from_request(request), person=person, **data),
+            form=form,
+            success=_("The return has been recorded."),
+        )
+        if done:
             return redirect("equipment:person", person.pk)
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "equipment/return_form.html",
         {"form": form, "person": person, "held": held},
-        status=status,
+        status=page_status(request),
     )
 
 
@@ -508,38 +518,40 @@ def repair_create(request, pk: int):
     item = get_object_or_404(Item, pk=pk)
     form = RepairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            returns.repair_record(by=Actor.from_request(request), item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The repair record has been saved."))
+        done = attempt(
+            request,
+            lambda: returns.repair_record(
+                by=Actor.from_request(request), item=item, **form.cleaned_data
+            ),
+            form=form,
+            success=_("The repair record has been saved."),
+        )
+        if done:
             return redirect("equipment:item-detail", item.pk)
-    status = 400 if request.method == "POST" else 200
     figures = item_figures([item.pk])[item.pk]
     return render(
         request,
         "equipment/repair_form.html",
         {"form": form, "item": item, "figures": figures},
-        status=status,
+        status=page_status(request),
     )
 
 
 def _correction_page(request, record, form, template_context: dict, correct, done):
     if request.method == "POST" and form.is_valid():
-        try:
-            correct(**form.values())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The correction has been recorded."))
+        saved = attempt(
+            request,
+            lambda: correct(**form.values()),
+            form=form,
+            success=_("The correction has been recorded."),
+        )
+        if saved:
             return done
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "equipment/correction_form.html",
         {"form": form, "record": record, **template_context},
-        status=status,
+        status=page_status(request),
     )
 
 

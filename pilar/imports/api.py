@@ -14,8 +14,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
-from pilar.api.common import Body, Id, Offset
-from pilar.api.common import api_actor as _actor
+from pilar.api.common import Body, Id, Offset, api_actor
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
@@ -141,7 +140,7 @@ def upload_import(request, file: File[UploadedFile]):
     """Upload a roster (XLSX, XLS, ODS or CSV). Answers with the columns Pilar recognised."""
     if not can(request.user, Capability.IMPORTS):
         raise PermissionDenied
-    batch = services.import_upload(by=_actor(request), upload=file, filename=file.name)
+    batch = services.import_upload(by=api_actor(request), upload=file, filename=file.name)
     return Status(201, _out(batch))
 
 
@@ -164,7 +163,7 @@ def list_rows(
     if status:
         rows = rows.filter(status=status)
     audit_record(
-        by=_actor(request),
+        by=api_actor(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
         obj=batch,
         note=f"import rows via API offset {offset} limit {limit}",
@@ -189,7 +188,7 @@ def list_rows(
 def preview_import(request, import_id: Id, payload: PreviewIn):
     """Check the rows (with the recognised mapping, or `mapping` {column letter: field})."""
     batch = _batch(request, import_id)
-    by = _actor(request)
+    by = api_actor(request)
     start_rule = (
         StartRule.from_text(payload.start_date, "start_date") if payload.start_date else None
     )
@@ -208,7 +207,7 @@ def preview_import(request, import_id: Id, payload: PreviewIn):
 def commit_import(request, import_id: Id, payload: CommitIn):
     """Save every accepted row in one go (after the preview)."""
     batch = _batch(request, import_id)
-    by = _actor(request)
+    by = api_actor(request)
     import_request_commit(
         by=by,
         batch=batch,
@@ -223,7 +222,7 @@ def commit_import(request, import_id: Id, payload: CommitIn):
 def undo_import(request, import_id: Id):
     """Undo a saved import whole; refused (400) when later changes depend on it."""
     batch = _batch(request, import_id)
-    by = _actor(request)
+    by = api_actor(request)
     import_request_undo(by=by, batch=batch)
     tasks.queue_undo(batch, by)
     return Status(202, _out(batch))

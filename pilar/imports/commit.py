@@ -23,7 +23,6 @@ from pilar.imports.services import (
     _lock_in,
     _pass,
     _require_right,
-    _user,
     import_check,
     logger,
 )
@@ -86,7 +85,7 @@ class _Writer:
     def __init__(self, batch: Import, by: Actor):
         self.batch = batch
         self.by = by
-        self.user = _user(by)
+        self.user = by.signed_in_user
         # Machine-readable: an undo recognises its own import's entries by this prefix.
         self.note = f"import #{batch.pk} {batch.filename}"
         # What the preview showed for each row: the commit writes a row only if it would do
@@ -321,7 +320,7 @@ def import_commit(*, batch_id: int, by: Actor) -> Import:
             mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
             Import.objects.filter(pk=batch.pk).update(
                 status=Import.Status.COMMITTED,
-                committed_by=_user(by),
+                committed_by=by.signed_in_user,
                 committed_at=timezone.now(),
                 audit_mark=mark or 0,
                 summary=summary.as_dict(),

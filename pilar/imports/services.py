@@ -37,14 +37,10 @@ logger = logging.getLogger(__name__)
 SHOWN_ROWS = 1000
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _require_right(by: Actor) -> None:
     """Imports write people and duties in bulk: only the roles that keep the registry (the
     pages and the API check the same; the command line runs as the office itself)."""
-    user = _user(by)
+    user = by.signed_in_user
     if by.user is not None and (user is None or not can(user, Capability.IMPORTS)):
         raise PermissionDenied(_("Your role does not allow imports."))
 
@@ -163,7 +159,7 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
         size=size,
         sha256=digest.hexdigest(),
         file_format="",
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{_safe(name)}", File(upload), save=False)
     try:

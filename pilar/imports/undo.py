@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, plain
 from pilar.imports.models import Import, ImportChange
-from pilar.imports.services import _claim, _label, _require_right, _user, logger
+from pilar.imports.services import _claim, _label, _require_right, logger
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import Heartbeat
 from pilar.registry.models import Assignment, Person
@@ -138,7 +138,7 @@ def import_undo(*, batch_id: int, by: Actor) -> Import:
 def _reverse(batch: Import, by: Actor) -> None:
     note = f"undo of import #{batch.pk} {batch.filename}"
     audits: list[AuditEntry] = []
-    user = _user(by)
+    user = by.signed_in_user
 
     def entry(action, obj_type, obj_id, repr_, person_id, changes) -> None:
         audits.append(

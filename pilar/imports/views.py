@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -32,6 +31,7 @@ from pilar.lib.dates import long_date
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
 from pilar.lib.params import ascii_digits
+from pilar.lib.views import attempt
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment
 
@@ -42,11 +42,6 @@ def _batch(request, pk: int) -> Import:
     # A job whose worker vanished is marked so before it is shown (docs/IMPORTS.md).
     services.imports_recover(ids=[pk])
     return get_object_or_404(Import.objects.visible_to(request.user), pk=pk)
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @capability_required(Capability.IMPORTS)
@@ -115,14 +110,15 @@ def import_upload(request):
                 messages.error(request, error)
         return redirect("imports:list")
     upload = form.cleaned_data["file"]
-    try:
-        batch = services.import_upload(
+    done = attempt(
+        request,
+        lambda: services.import_upload(
             by=Actor.from_request(request), upload=upload, filename=upload.name
-        )
-    except ValidationError as exc:
-        _errors(request, exc)
+        ),
+    )
+    if not done:
         return redirect("imports:list")
-    return redirect("imports:detail", batch.pk)
+    return redirect("imports:detail", done.result.pk)
 
 
 @require_GET
@@ -269,12 +265,12 @@ def import_sheet(request, pk: int):
     batch = _batch(request, pk)
     form = SheetForm(request.POST, batch=batch)
     if form.is_valid():
-        try:
-            services.import_choose_sheet(
+        attempt(
+            request,
+            lambda: services.import_choose_sheet(
                 by=Actor.from_request(request), batch=batch, sheet=form.cleaned_data["sheet"]
-            )
-        except ValidationError as exc:
-            _errors(request, exc)
+            ),
+        )
     else:
         messages.error(request, _("Choose one of the workbook's sheets."))
     return redirect("imports:detail", batch.pk)
@@ -292,15 +288,16 @@ def import_mapping(request, pk: int):
             for error in form.errors.get(name, ()):
                 messages.error(request, error)
         return redirect("imports:detail", batch.pk)
-    try:
-        services.import_set_mapping(
+    done = attempt(
+        request,
+        lambda: services.import_set_mapping(
             by=Actor.from_request(request),
             batch=batch,
             mapping=form.mapping(),
             start_rule=form.start_rule(),
-        )
-    except ValidationError as exc:
-        _errors(request, exc)
+        ),
+    )
+    if not done:
         return redirect("imports:detail", batch.pk)
     tasks.queue_check(batch)
     return redirect("imports:detail", batch.pk)
@@ -313,15 +310,16 @@ def import_commit(request, pk: int):
     form = CommitForm(request.POST)
     form.is_valid()
     by = Actor.from_request(request)
-    try:
-        import_request_commit(
+    done = attempt(
+        request,
+        lambda: import_request_commit(
             by=by,
             batch=batch,
             accept_warnings=form.cleaned_data.get("accept_warnings", False),
             accept_rejected=form.cleaned_data.get("accept_rejected", False),
-        )
-    except ValidationError as exc:
-        _errors(request, exc)
+        ),
+    )
+    if not done:
         return redirect("imports:detail", batch.pk)
     tasks.queue_commit(batch, by)
     return redirect("imports:detail", batch.pk)
@@ -332,10 +330,7 @@ def import_commit(request, pk: int):
 def import_undo(request, pk: int):
     batch = _batch(request, pk)
     by = Actor.from_request(request)
-    try:
-        import_request_undo(by=by, batch=batch)
-    except ValidationError as exc:
-        _errors(request, exc)
+    if not attempt(request, lambda: import_request_undo(by=by, batch=batch)):
         return redirect("imports:detail", batch.pk)
     tasks.queue_undo(batch, by)
     return redirect("imports:detail", batch.pk)

@@ -13,9 +13,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Id, Limit, Offset, Search, choice
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Id, Limit, Offset, Search, api_actor, choice, require
 from pilar.casework.models import Household
 from pilar.kube import services
 from pilar.kube.access import may_record
@@ -191,15 +189,6 @@ def _group_out(g: KubeGroup) -> dict:
     }
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 def _visible(request, group_id: int) -> KubeGroup:
     return get_object_or_404(listed_groups(request.user), pk=group_id)
 
@@ -271,10 +260,10 @@ def list_groups(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.KUBE_VIEW)
+    require(request, Capability.KUBE_VIEW)
     groups = listed_groups(request.user)
     if area:
-        groups = groups.filter(within_areas_q([_area(area, "area")], "area"))
+        groups = groups.filter(within_areas_q([Area.objects.by_code(area, "area")], "area"))
     if stage:
         groups = groups.filter(stage=stage)
     if status:
@@ -286,21 +275,21 @@ def list_groups(
 
 @router.get("/groups/{group_id}", response=GroupDetailOut, summary="One group")
 def get_group(request, group_id: Id):
-    _require(request, Capability.KUBE_VIEW)
+    require(request, Capability.KUBE_VIEW)
     return _detail(request, group_id)
 
 
 @router.post("/groups", response={201: GroupDetailOut}, summary="Found a group")
 def create_group(request, payload: GroupIn):
-    _require(request, Capability.KUBE_EDIT)
+    require(request, Capability.KUBE_EDIT)
     data = payload.dict()
-    data["area"] = _area(data.pop("area_code"), "area_code")
-    group = services.kube_group_create(by=_actor(request), data=data)
+    data["area"] = Area.objects.by_code(data.pop("area_code"), "area_code")
+    group = services.kube_group_create(by=api_actor(request), data=data)
     return Status(201, _detail(request, group.pk))
 
 
 def _editable(request, group_id: int) -> KubeGroup:
-    _require(request, Capability.KUBE_EDIT)
+    require(request, Capability.KUBE_EDIT)
     group = _visible(request, group_id)
     if not KubeGroup.objects.editable_by(request.user).filter(pk=group.pk).exists():
         raise PermissionDenied
@@ -324,7 +313,7 @@ def add_member(request, group_id: Id, payload: KubeMemberIn):
             {"household_id": [_("No household in your area has that id or KK number.")]}
         )
     services.kube_member_add(
-        by=_actor(request),
+        by=api_actor(request),
         group=group,
         household=household,
         role=payload.role,
@@ -340,7 +329,7 @@ def set_companion(request, group_id: Id, payload: CompanionIn):
     if person is None:
         raise ValidationError({"person_id": [_("No person in your area has that id.")]})
     services.kube_companion_set(
-        by=_actor(request), group=group, person=person, start_date=payload.start_date
+        by=api_actor(request), group=group, person=person, start_date=payload.start_date
     )
     return _detail(request, group.pk)
 
@@ -348,7 +337,7 @@ def set_companion(request, group_id: Id, payload: CompanionIn):
 @router.post("/groups/{group_id}/aid", response={201: GroupDetailOut}, summary="Record aid")
 def add_aid(request, group_id: Id, payload: AidIn):
     group = _editable(request, group_id)
-    services.kube_aid_add(by=_actor(request), group=group, **_amounts(payload.dict(), "value"))
+    services.kube_aid_add(by=api_actor(request), group=group, **_amounts(payload.dict(), "value"))
     return Status(201, _detail(request, group.pk))
 
 
@@ -359,12 +348,12 @@ def add_aid(request, group_id: Id, payload: AidIn):
     description="For admin and operator, and for the group's current companion.",
 )
 def add_record(request, group_id: Id, payload: RecordIn):
-    _require(request, Capability.KUBE_VIEW)
+    require(request, Capability.KUBE_VIEW)
     group = _visible(request, group_id)
     if not may_record(request.user, group):
         raise PermissionDenied
     data = _amounts(payload.dict(), "turnover", "savings")
-    services.kube_record_add(by=_actor(request), group=group, **data)
+    services.kube_record_add(by=api_actor(request), group=group, **data)
     return Status(201, _detail(request, group.pk))
 
 
@@ -381,7 +370,7 @@ def correct_aid(request, group_id: Id, aid_id: Id, payload: AidCorrectIn):
     group = _editable(request, group_id)
     aid = _entry(KubeAid, group, aid_id)
     data = _amounts(payload.dict(), "value")
-    services.kube_aid_correct(by=_actor(request), group=group, aid=aid, **data)
+    services.kube_aid_correct(by=api_actor(request), group=group, aid=aid, **data)
     return Status(201, _detail(request, group.pk))
 
 
@@ -393,12 +382,12 @@ def correct_aid(request, group_id: Id, aid_id: Id, payload: AidCorrectIn):
 def reverse_aid(request, group_id: Id, aid_id: Id, payload: ReverseIn):
     group = _editable(request, group_id)
     aid = _entry(KubeAid, group, aid_id)
-    services.kube_aid_reverse(by=_actor(request), group=group, aid=aid, reason=payload.reason)
+    services.kube_aid_reverse(by=api_actor(request), group=group, aid=aid, reason=payload.reason)
     return Status(201, _detail(request, group.pk))
 
 
 def _recordable(request, group_id: int) -> KubeGroup:
-    _require(request, Capability.KUBE_VIEW)
+    require(request, Capability.KUBE_VIEW)
     group = _visible(request, group_id)
     if not may_record(request.user, group):
         raise PermissionDenied
@@ -416,7 +405,7 @@ def correct_record(request, group_id: Id, record_id: Id, payload: RecordCorrectI
     group = _recordable(request, group_id)
     record = _entry(KubeMonthlyRecord, group, record_id)
     data = _amounts(payload.dict(), "turnover", "savings")
-    services.kube_record_correct(by=_actor(request), group=group, record=record, **data)
+    services.kube_record_correct(by=api_actor(request), group=group, record=record, **data)
     return Status(201, _detail(request, group.pk))
 
 
@@ -431,6 +420,6 @@ def reverse_record(request, group_id: Id, record_id: Id, payload: ReverseIn):
     group = _recordable(request, group_id)
     record = _entry(KubeMonthlyRecord, group, record_id)
     services.kube_record_reverse(
-        by=_actor(request), group=group, record=record, reason=payload.reason
+        by=api_actor(request), group=group, record=record, reason=payload.reason
     )
     return Status(201, _detail(request, group.pk))

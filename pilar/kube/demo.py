@@ -17,6 +17,7 @@ from collections import defaultdict
 from pilar.audit.services import Actor
 from pilar.kube import services
 from pilar.kube.models import KubeAid, KubeGroup
+from pilar.lib.months import month_start
 from pilar.registry.models import Assignment
 
 D = datetime.date
@@ -177,7 +178,7 @@ def _records(rng: random.Random, by: Actor, groups: list[KubeGroup]) -> None:
         base = scale[group.stage] * rng.uniform(0.6, 1.4)
         for month in range(1, 13):
             day = D(2024, month, 1)
-            if day < group.founded_on.replace(day=1):
+            if day < month_start(group.founded_on):
                 continue
             turnover = _round_thousand(base * rng.uniform(0.7, 1.3) * (1 + month / 40))
             savings = _round_thousand(turnover * rng.uniform(0.04, 0.15))

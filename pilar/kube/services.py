@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -32,6 +31,7 @@ from pilar.kube.models import (
 from pilar.lib.corrections import Entry
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
+from pilar.lib.months import month_label, month_start
 from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
@@ -54,18 +54,9 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def month_label(month: datetime.date) -> str:
-    """Oktober 2024 (in the active language)."""
-    return date_format(month, "YEAR_MONTH_FORMAT")
-
-
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _group_name_for(by: Actor, group: KubeGroup) -> str:
     """A group's name in a message, or a neutral phrase when `by` may not see that group."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is None or KubeGroup.objects.visible_to(user).filter(pk=group.pk).exists():
         return f"“{group.name}” ({group.area.label})"
     return _("another KUBE group outside your area")
@@ -474,7 +465,7 @@ def kube_aid_add(
         form=form,
         value=value,
         description=" ".join((description or "").split())[:250],
-        created_by=_user(by),
+        created_by=by.signed_in_user,
     )
     audit_record(
         by=by, action=AuditEntry.Action.CREATE, obj=aid, changes=diff({}, snapshot(aid, AID_FIELDS))
@@ -495,7 +486,7 @@ def kube_note_add(
         errors.setdefault("date", []).append(_("The date cannot be in the future."))
     _raise(errors)
     note = KubeProgressNote.objects.create(
-        group=group, date=date, text=text[:2000], created_by=_user(by)
+        group=group, date=date, text=text[:2000], created_by=by.signed_in_user
     )
     audit_record(
         by=by,
@@ -511,14 +502,14 @@ def kube_record_add(
     *, by: Actor, group: KubeGroup, month: datetime.date, turnover: int, savings: int
 ) -> KubeMonthlyRecord:
     """Record a group's turnover and savings for a month (once per month)."""
-    month = month.replace(day=1)
+    month = month_start(month)
     errors: dict[str, list] = {}
     if month > _today():
         errors.setdefault("month", []).append(
             _("%(month)s has not begun; record a month once it has.")
             % {"month": month_label(month)}
         )
-    elif month < group.founded_on.replace(day=1):
+    elif month < month_start(group.founded_on):
         errors.setdefault("month", []).append(
             _("The group was founded on %(date)s; choose a month after that.")
             % {"date": long_date(group.founded_on)}
@@ -534,7 +525,7 @@ def kube_record_add(
     _record_errors(errors, turnover, savings)
     _raise(errors)
     record = KubeMonthlyRecord(
-        group=group, month=month, turnover=turnover, savings=savings, created_by=_user(by)
+        group=group, month=month, turnover=turnover, savings=savings, created_by=by.signed_in_user
     )
     try:
         with transaction.atomic():
@@ -707,7 +698,7 @@ def _amend(*, by: Actor, old, reason: str, values: dict, errors: dict, first: st
     fields = AID_FIELDS if isinstance(old, KubeAid) else RECORD_FIELDS
     new = type(old)(
         **{f: getattr(old, f) for f in fields},
-        created_by=_user(by),
+        created_by=by.signed_in_user,
         entry=Entry.AMENDMENT,
         corrects=old,
         reason=reason,
@@ -725,7 +716,7 @@ def _reverse(*, by: Actor, model, entry, group: KubeGroup, reason: str, fields: 
     _raise(errors)
     new = model(
         **{f: getattr(old, f) for f in fields},
-        created_by=_user(by),
+        created_by=by.signed_in_user,
         entry=Entry.REVERSAL,
         corrects=old,
         reason=reason,

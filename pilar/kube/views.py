@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from pilar.kube.forms import (
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember, KubeMonthlyRecord
 from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.exports import file_response
-from pilar.lib.views import apply_errors
+from pilar.lib.views import attempt, page_status
 
 PAGE_SIZE = 50
 ACTIVITIES_SHOWN = 50
@@ -211,16 +211,19 @@ def group_detail(request, pk: int):
 def group_create(request):
     form = GroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            group = services.kube_group_create(
+        done = attempt(
+            request,
+            lambda: services.kube_group_create(
                 by=Actor.from_request(request), data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The group %(name)s has been added.") % {"name": group})
-            return redirect("kube:group-detail", group.pk)
-    return render(request, "kube/group_form.html", {"form": form, "group": None})
+            ),
+            form=form,
+            success=lambda group: _("The group %(name)s has been added.") % {"name": group},
+        )
+        if done:
+            return redirect("kube:group-detail", done.result.pk)
+    return render(
+        request, "kube/group_form.html", {"form": form, "group": None}, status=page_status(request)
+    )
 
 
 @capability_required(Capability.KUBE_EDIT)
@@ -229,38 +232,44 @@ def group_edit(request, pk: int):
     group = get_object_or_404(KubeGroup.objects.editable_by(request.user), pk=pk)
     form = GroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.kube_group_update(
+        done = attempt(
+            request,
+            lambda: services.kube_group_update(
                 by=Actor.from_request(request),
                 group=KubeGroup.objects.get(pk=pk),
                 data=form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
+            ),
+            form=form,
+            success=_("Changes saved."),
+        )
+        if done:
             return redirect("kube:group-detail", pk)
-    return render(request, "kube/group_form.html", {"form": form, "group": group})
+    return render(
+        request, "kube/group_form.html", {"form": form, "group": group}, status=page_status(request)
+    )
 
 
-def _action(request, pk: int, *, form_name: str, form, call, done: str, edit: bool):
-    """One POST action on a group: 404 outside scope, 403 without the right, the service's
-    refusal shown on the group page beside the form (status 400), else back to the page."""
+def _group_to_act_on(request, pk: int, *, edit: bool) -> KubeGroup:
+    """The group an action is on: 404 outside the user's scope, 403 without the right (to edit
+    the group, or to record for it)."""
     group = _visible_group(request, pk)
     allowed = may_edit(request.user) if edit else may_record(request.user, group)
     if not allowed:
         raise PermissionDenied
     if edit and not KubeGroup.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
+    return group
+
+
+def _action(request, pk: int, *, form_name: str, form, call, done: str, edit: bool):
+    """One POST action on a group: 404 outside scope, 403 without the right, the service's
+    refusal shown on the group page beside the form (status 400), else back to the page."""
+    group = _group_to_act_on(request, pk, edit=edit)
     form = form(group)
-    if form.is_valid():
-        try:
-            call(group, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("kube:group-detail", pk)
+    if form.is_valid() and attempt(
+        request, lambda: call(group, form.cleaned_data), form=form, success=done
+    ):
+        return redirect("kube:group-detail", pk)
     messages.error(request, _("Nothing was saved; see the form below."))
     context = _group_context(request, group, **{form_name: form})
     return render(request, "kube/group_detail.html", context, status=400)
@@ -366,21 +375,12 @@ def record_add(request, pk: int):
 def _correction(request, entry, *, prefix: str, form, call, done: str, edit: bool, kind: str):
     """A correction or reversal of one entry: as `_action`, the refusal shown on the entry's
     own row (status 400), nothing changed."""
-    group = _visible_group(request, entry.group_id)
-    allowed = may_edit(request.user) if edit else may_record(request.user, group)
-    if not allowed:
-        raise PermissionDenied
-    if edit and not KubeGroup.objects.editable_by(request.user).filter(pk=group.pk).exists():
-        raise PermissionDenied
+    group = _group_to_act_on(request, entry.group_id, edit=edit)
     form = form(request.POST, auto_id=f"{prefix}{entry.pk}-%s")
-    if form.is_valid():
-        try:
-            call(group, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("kube:group-detail", group.pk)
+    if form.is_valid() and attempt(
+        request, lambda: call(group, form.cleaned_data), form=form, success=done
+    ):
+        return redirect("kube:group-detail", group.pk)
     messages.error(request, _("Nothing was saved; see the form below."))
     context = _group_context(request, group, failed=(prefix, entry.pk, form, kind))
     return render(request, "kube/group_detail.html", context, status=400)

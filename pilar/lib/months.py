@@ -16,6 +16,11 @@ def next_month(month: datetime.date) -> datetime.date:
     return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
+def previous_month(day: datetime.date) -> datetime.date:
+    """The month before the one `day` lies in (its first day): the latest month that is over."""
+    return month_start(month_start(day) - datetime.timedelta(days=1))
+
+
 def month_end(month: datetime.date) -> datetime.date:
     return next_month(month) - datetime.timedelta(days=1)
 
@@ -36,6 +41,19 @@ def months_between(first: datetime.date, last: datetime.date) -> Iterator[dateti
         month = next_month(month)
 
 
+def month_runs(months) -> dict[int, list[list[datetime.date]]]:
+    """`months` by year, each year's months in runs of consecutive months (sorted, each once):
+    {2024: [[May], [Jul, Aug, Sep]]}, for writing them as "Mei, Juli–September 2024"."""
+    by_year: dict[int, list[list[datetime.date]]] = {}
+    for month in sorted(set(months)):
+        runs = by_year.setdefault(month.year, [])
+        if runs and next_month(runs[-1][-1]) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return by_year
+
+
 def month_label(month: datetime.date) -> str:
     """Oktober 2024 (in the active language)."""
     return date_format(month, "YEAR_MONTH_FORMAT")
@@ -45,15 +63,8 @@ def months_text(months: list[datetime.date], *, short: bool = False) -> str:
     """Months as a person writes them, runs joined: "Mei, Juli–September 2024"; with `short`
     "Mei, Jul–Sep 2024" (in the active language)."""
     name = "M" if short else "F"
-    by_year: dict[int, list[list[datetime.date]]] = {}
-    for month in sorted(set(months)):
-        runs = by_year.setdefault(month.year, [])
-        if runs and next_month(runs[-1][-1]) == month:
-            runs[-1].append(month)
-        else:
-            runs.append([month])
     parts = []
-    for year, runs in by_year.items():
+    for year, runs in month_runs(months).items():
         labels = [
             date_format(run[0], name)
             if len(run) == 1

@@ -1,8 +1,79 @@
-"""Small helpers every app's pages share."""
+"""Small helpers every app's pages share: the one way a page runs a service call and shows what
+came of it, and the query string of a list's links.
+
+A page calls a service as in docs/ARCHITECTURE.md (URL → view → form → service): the service
+refuses with a ValidationError whose messages a person can act on. `attempt` shows them (on the
+form's fields, or as messages when the action has no form of its own), and a page that shows a
+POSTed form again answers `page_status(request)`: 400, the same status the API answers for the
+same refusal (pilar.api.common.refusal).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of a service call: whether it went through, and what it returned."""
+
+    ok: bool
+    result: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def attempt(
+    request,
+    call: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str] | None = None,
+    form=None,
+    level: Callable = messages.error,
+) -> Outcome:
+    """Run `call()`, a service call a page makes, and show the outcome to the user.
+
+    - It went through: `success` (a text, or a function of the call's result giving one)
+      becomes a success message.
+    - The service refused (ValidationError): with a `form`, each message goes on its field
+      (on the form as a whole when the form has no such field); without one, each message
+      becomes a message at `level` (messages.error, or messages.warning for a refusal the user
+      may confirm past).
+    """
+    try:
+        result = call()
+    except ValidationError as exc:
+        if form is not None:
+            apply_errors(form, exc)
+        else:
+            for error in exc.messages:
+                level(request, error)
+        return Outcome(ok=False)
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
+    return Outcome(ok=True, result=result)
+
+
+def form_errors_as_messages(request, form) -> None:
+    """A refused form of an action whose page has no room for it (a button row, a small form
+    in a table): each error becomes a message, after its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def page_status(request) -> int:
+    """The status of a page that shows a form: 200 when it is asked for (GET), 400 when a POST
+    comes back to it, refused by the form or by the service (one that went through
+    redirects)."""
+    return 400 if request.method == "POST" else 200
 
 
 def apply_errors(form, exc: ValidationError) -> None:

@@ -1,5 +1,3 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -7,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
-from pilar.lib.views import apply_errors
+from pilar.lib.views import attempt, page_status
 from pilar.offices import services
 from pilar.offices.forms import OfficeForm
 from pilar.offices.models import Office
@@ -25,19 +23,22 @@ def office_settings(request):
         instance=Office.objects.select_related("area").get(pk=office.pk),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.office_update(
+        done = attempt(
+            request,
+            lambda: services.office_update(
                 by=Actor.from_request(request), office=office, data=form.changes()
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Office settings saved. Documents issued from now on carry them; those issued "
-                    "before keep what they were issued with."
-                ),
-            )
+            ),
+            form=form,
+            success=_(
+                "Office settings saved. Documents issued from now on carry them; those issued "
+                "before keep what they were issued with."
+            ),
+        )
+        if done:
             return redirect("office-settings")
-    return render(request, "offices/office_settings.html", {"form": form, "office": office})
+    return render(
+        request,
+        "offices/office_settings.html",
+        {"form": form, "office": office},
+        status=page_status(request),
+    )

@@ -4,6 +4,8 @@ that shows the form.
 
 - `for_filter(areas)`: a filter lists the areas down to kelurahan while they are few, and only
   the levels above past `MAX_AREA_CHOICES` (a kelurahan can still be named by its code).
+- `area_choices(user, capability)`: the choices of an area filter, within the user's scope,
+  through `for_filter` and indented by level.
 - `by_code_when_many(field)`: a form that must name one exact area keeps its select while the
   areas are few; past `MAX_AREA_CHOICES` the field takes the area's code in a text box.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pilar.regions.models import Area
+from pilar.accounts.access import Capability, area_scope
+from pilar.regions.models import Area, within_areas_q
 
 MAX_AREA_CHOICES = 400
 
@@ -27,6 +30,21 @@ def for_filter(areas):
     if _many(areas):
         return areas.filter(level__lt=Area.Level.KELURAHAN)
     return areas
+
+
+def area_choices(
+    user, capability: Capability, *, highest: int = Area.Level.CITY, also=()
+) -> list[tuple[str, str]]:
+    """(code, label) of the areas an area filter offers `user`: from level `highest` down to
+    kelurahan, within the user's scope for `capability` widened by the areas `also` (no user: the
+    whole tree), through `for_filter`; each label indented by its depth below the list's top."""
+    areas = Area.objects.filter(level__gte=highest)
+    scope = area_scope(user, capability) if user is not None else None
+    if scope is not None:
+        areas = areas.filter(within_areas_q([*scope, *also], ""))
+    rows = list(for_filter(areas).order_by("code"))
+    top = min((a.level for a in rows), default=highest)
+    return [(a.code, "\u00a0\u00a0\u00a0" * (a.level - top) + a.label) for a in rows]
 
 
 def by_code_when_many(field: forms.ModelChoiceField) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,26 @@ class AreaQuerySet(models.QuerySet):
     def within(self, area: Area) -> AreaQuerySet:
         """The area itself and every area below it."""
         return self.filter(within_areas_q([area], ""))
+
+    def by_code(self, code: str | None, field: str, level: int | None = None) -> Area | None:
+        """The area a request names by its code in `field` (None when it names none); a
+        ValidationError naming `field` (a 400) when no area has the code, or when the area is
+        not of `level`."""
+        if not code:
+            return None
+        area = self.filter(code=code).first()
+        if area is None:
+            raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
+        if level is not None and area.level != level:
+            raise ValidationError(
+                {
+                    field: [
+                        _("%(code)s is not a %(level)s.")
+                        % {"code": code, "level": Area.Level(level).label}
+                    ]
+                }
+            )
+        return area
 
 
 class Area(models.Model):

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Day, Id, Limit, Offset, Search
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Day, Id, Limit, Offset, Search, api_actor, require
 from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.headcount import headcount
@@ -204,15 +202,6 @@ def _person_fields(p: Person, full: bool, today: datetime.date, duties) -> dict:
     }
 
 
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
-
-
 @router.get("/kinds", response=list[KindOut], summary="Pillar kinds")
 def list_kinds(request):
     return list(PillarKind.objects.all())
@@ -229,12 +218,12 @@ def list_people(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.PEOPLE_VIEW)
+    require(request, Capability.PEOPLE_VIEW)
     people, _duties = matching_people(
         request.user,
         PeopleFilter(
             kind=kind or "",
-            area=_area(area, "area"),
+            area=Area.objects.by_code(area, "area"),
             exact=exact,
             active_on=active_on,
             q=q or "",
@@ -263,7 +252,7 @@ def _detail(request, person: Person) -> PersonDetailOut:
     mark_seen(request.user, [person])
     full = not person.minimal and can_see_full_nik(request.user, person)
     if full:
-        services.record_personal_data_view(by=_actor(request), person=person, what="API")
+        services.record_personal_data_view(by=api_actor(request), person=person, what="API")
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
     if person.minimal:
         assignments = assignments.filter(assignment_scope_q(request.user, Capability.PEOPLE_VIEW))
@@ -282,34 +271,34 @@ def _detail(request, person: Person) -> PersonDetailOut:
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="One person")
 def get_person(request, person_id: Id):
-    _require(request, Capability.PEOPLE_VIEW)
+    require(request, Capability.PEOPLE_VIEW)
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return _detail(request, person)
 
 
 @router.post("/people", response={201: PersonDetailOut}, summary="Register a person")
 def create_person(request, payload: PersonIn):
-    _require(request, Capability.PEOPLE_EDIT)
+    require(request, Capability.PEOPLE_EDIT)
     data = payload.dict()
-    data["residence"] = _area(data.pop("residence_code"), "residence_code")
+    data["residence"] = Area.objects.by_code(data.pop("residence_code"), "residence_code")
     data["education"] = data["education"] or ""
-    person = services.person_create(by=_actor(request), data=data)
+    person = services.person_create(by=api_actor(request), data=data)
     return Status(201, _detail(request, person))
 
 
 @router.patch("/people/{person_id}", response=PersonDetailOut, summary="Change a person")
 def update_person(request, person_id: Id, payload: PersonPatch):
-    _require(request, Capability.PEOPLE_EDIT)
+    require(request, Capability.PEOPLE_EDIT)
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=person_id)
     data = payload.dict(exclude_unset=True)
     if "residence_code" in data:
-        data["residence"] = _area(data.pop("residence_code"), "residence_code")
+        data["residence"] = Area.objects.by_code(data.pop("residence_code"), "residence_code")
     required = [k for k in ("nik", "name", "sex", "birth_date") if k in data and data[k] is None]
     if required:
         raise ValidationError({k: [_("This field cannot be empty.")] for k in required})
     # null clears an optional text field
     data = {k: ("" if v is None and k != "residence" else v) for k, v in data.items()}
-    person = services.person_update(by=_actor(request), person=person, data=data)
+    person = services.person_update(by=api_actor(request), person=person, data=data)
     return _detail(request, person)
 
 
@@ -322,12 +311,12 @@ def list_assignments(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.PEOPLE_VIEW)
+    require(request, Capability.PEOPLE_VIEW)
     qs = Assignment.objects.visible_to(request.user).select_related("kind", "area")
     if kind:
         qs = qs.filter(kind__code=kind)
     if area:
-        qs = qs.within(_area(area, "area"))
+        qs = qs.within(Area.objects.by_code(area, "area"))
     if active_on:
         qs = qs.active_on(active_on)
     limit = max(1, min(limit, 500))
@@ -336,7 +325,7 @@ def list_assignments(
 
 @router.post("/assignments", response={201: AssignmentOut}, summary="Give a person a duty")
 def create_assignment(request, payload: AssignmentIn):
-    _require(request, Capability.PEOPLE_EDIT)
+    require(request, Capability.PEOPLE_EDIT)
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=payload.person_id)
     kind = PillarKind.objects.filter(code=payload.kind).first()
     if kind is None:
@@ -344,10 +333,10 @@ def create_assignment(request, payload: AssignmentIn):
             {"kind": [_("No pillar kind has the code %(code)s.") % {"code": payload.kind}]}
         )
     assignment = services.assignment_create(
-        by=_actor(request),
+        by=api_actor(request),
         person=person,
         kind=kind,
-        area=_area(payload.area_code, "area_code"),
+        area=Area.objects.by_code(payload.area_code, "area_code"),
         start_date=payload.start_date,
         sk_number=payload.sk_number,
         sk_date=payload.sk_date,
@@ -362,10 +351,10 @@ def create_assignment(request, payload: AssignmentIn):
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")
 def end_assignment(request, assignment_id: Id, payload: AssignmentEndIn):
-    _require(request, Capability.PEOPLE_EDIT)
+    require(request, Capability.PEOPLE_EDIT)
     assignment = get_object_or_404(Assignment.objects.editable_by(request.user), pk=assignment_id)
     assignment = services.assignment_end(
-        by=_actor(request),
+        by=api_actor(request),
         assignment=assignment,
         end_date=payload.end_date,
         end_reason=payload.end_reason,
@@ -376,7 +365,7 @@ def end_assignment(request, assignment_id: Id, payload: AssignmentEndIn):
 
 @router.get("/headcount", response=HeadcountOut, summary="Active duties as of a date")
 def get_headcount(request, as_of: Day | None = None):
-    _require(request, Capability.HEADCOUNT_VIEW)
+    require(request, Capability.HEADCOUNT_VIEW)
     result = headcount(as_of=as_of or timezone.localdate(), user=request.user)
     # Returned as built: validating tens of thousands of rows against HeadcountOut again would
     # cost more than counting them (the schema still documents the response).

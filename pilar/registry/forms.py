@@ -5,13 +5,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, grants_key
+from pilar.accounts.access import Capability, grants_key
 from pilar.audit.cache import cached_figures
 from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
 from pilar.lib.widgets import QuickSelect
-from pilar.regions.choices import by_code_when_many, for_filter
-from pilar.regions.models import Area, within_areas_q
+from pilar.regions.choices import area_choices, by_code_when_many
+from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
 
@@ -23,34 +23,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def area_choices(user) -> list[tuple[str, str]]:
-    """Areas to offer in a filter: those within the user's scope, down to kelurahan when few.
-
-    A country-wide registry has tens of thousands of kelurahan: past MAX_AREA_CHOICES
-    (pilar.regions.choices) only the levels above are offered (any code can still be given in
-    the address)."""
-    areas = Area.objects.filter(level__gte=Area.Level.CITY)
-    scope = area_scope(user, Capability.PEOPLE_VIEW) if user is not None else None
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, ""))
-    areas = for_filter(areas)
-    top = min((a.level for a in areas), default=Area.Level.CITY)
-    return [
-        (a.code, "\u00a0\u00a0\u00a0" * (a.level - top) + a.label) for a in areas.order_by("code")
-    ]
-
-
 def filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The kinds and the areas (`area_choices`) a filter offers `user`, built once per data
-    version, scope and language: the area tree and the kinds change only through audited writes
-    (`load-regions`, the admin), so the newest audit entry's id versions them
-    (pilar.audit.cache; docs/PERFORMANCE.md, "Load")."""
+    """The kinds and the areas (pilar.regions.choices.area_choices) a filter offers `user`,
+    built once per data version, scope and language: the area tree and the kinds change only
+    through audited writes (`load-regions`, the admin), so the newest audit entry's id versions
+    them (pilar.audit.cache; docs/PERFORMANCE.md, "Load")."""
     return cached_figures(
         "filter-choices",
         (grants_key(user) if user is not None else None, get_language()),
         lambda: (
             [(k.code, str(k.name)) for k in PillarKind.objects.all()],
-            area_choices(user),
+            area_choices(user, Capability.PEOPLE_VIEW),
         ),
     )
 

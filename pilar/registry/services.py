@@ -63,13 +63,9 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _name_for(by: Actor, person: Person) -> str:
     """A person's name in a message, or a neutral word when `by` may not see that person."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is None or Person.objects.visible_to(user).filter(pk=person.pk).exists():
         return person.name
     return _("someone outside your area")
@@ -277,7 +273,7 @@ def assignment_create(
     # Lock the area row so two operators cannot both take the last place of a quota.
     area = Area.objects.select_for_update().get(pk=area.pk)
     errors: dict[str, list] = {}
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not area_in_scope(user, Capability.PEOPLE_EDIT, area):
         errors.setdefault("area", []).append(
             _("%(area)s is outside the area you manage; choose an area within it.")

@@ -26,7 +26,7 @@ from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.paging import LargePaginator, count_or_estimate
-from pilar.lib.views import apply_errors
+from pilar.lib.views import attempt, page_status
 from pilar.registry import services
 from pilar.registry.forms import (
     AssignmentEndForm,
@@ -338,14 +338,20 @@ def person_create(request):
     if request.method == "POST" and not form.is_valid():
         _add_person_checks(request, form)
     elif request.method == "POST":
-        try:
-            person = services.person_create(by=Actor.from_request(request), data=form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s has been registered.") % {"name": person.name})
-            return redirect("registry:person-detail", person.pk)
-    return render(request, "registry/person_form.html", {"form": form, "person": None})
+        done = attempt(
+            request,
+            lambda: services.person_create(by=Actor.from_request(request), data=form.cleaned_data),
+            form=form,
+            success=lambda person: _("%(name)s has been registered.") % {"name": person.name},
+        )
+        if done:
+            return redirect("registry:person-detail", done.result.pk)
+    return render(
+        request,
+        "registry/person_form.html",
+        {"form": form, "person": None},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.PEOPLE_EDIT)
@@ -361,16 +367,22 @@ def person_edit(request, pk: int):
         _add_person_checks(request, form, Person.objects.get(pk=pk))
     elif request.method == "POST":
         original = Person.objects.get(pk=pk)
-        try:
-            services.person_update(
+        done = attempt(
+            request,
+            lambda: services.person_update(
                 by=Actor.from_request(request), person=original, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
+            ),
+            form=form,
+            success=_("Changes saved."),
+        )
+        if done:
             return redirect("registry:person-detail", pk)
-    return render(request, "registry/person_form.html", {"form": form, "person": person})
+    return render(
+        request,
+        "registry/person_form.html",
+        {"form": form, "person": person},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.PEOPLE_EDIT)
@@ -379,19 +391,25 @@ def assignment_create(request, pk: int):
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=pk)
     form = AssignmentForm(request.POST or None, initial={"start_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
-            duty = services.assignment_create(
+        done = attempt(
+            request,
+            lambda: services.assignment_create(
                 by=Actor.from_request(request), person=person, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The duty has been added."))
-            warning = appointment_warning(person, duty.kind, duty.start_date)
+            ),
+            form=form,
+            success=_("The duty has been added."),
+        )
+        if done:
+            warning = appointment_warning(person, done.result.kind, done.result.start_date)
             if warning:
                 messages.warning(request, warning)
             return redirect("registry:person-detail", pk)
-    return render(request, "registry/assignment_form.html", {"form": form, "person": person})
+    return render(
+        request,
+        "registry/assignment_form.html",
+        {"form": form, "person": person},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.PEOPLE_EDIT)
@@ -403,16 +421,22 @@ def assignment_end(request, pk: int):
     )
     form = AssignmentEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_end(
+        done = attempt(
+            request,
+            lambda: services.assignment_end(
                 by=Actor.from_request(request), assignment=assignment, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The duty has been ended."))
+            ),
+            form=form,
+            success=_("The duty has been ended."),
+        )
+        if done:
             return redirect("registry:person-detail", assignment.person_id)
-    return render(request, "registry/assignment_end.html", {"form": form, "assignment": assignment})
+    return render(
+        request,
+        "registry/assignment_end.html",
+        {"form": form, "assignment": assignment},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.HEADCOUNT_VIEW)

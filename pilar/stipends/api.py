@@ -25,15 +25,16 @@ from pilar.api.common import (
     MonthText,
     Offset,
     Year,
+    api_actor,
     choice,
     column_length,
+    require,
 )
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.lib.exports import XLSX_TYPE
 from pilar.lib.months import month_end
+from pilar.regions.models import Area
 from pilar.stipends import bankfile, jobs, selectors, services
 from pilar.stipends.access import full_nik_in_batches
 from pilar.stipends.models import (
@@ -229,7 +230,7 @@ def _rate_out(rate: StipendRate) -> dict:
 
 @router.get("/rates", response=list[RateOut], summary="Tali kasih rates")
 def list_rates(request, kind: str | None = None):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     rates = StipendRate.objects.select_related("kind")
     if kind:
         rates = rates.filter(kind=selectors.kind_by_code(kind))
@@ -238,9 +239,9 @@ def list_rates(request, kind: str | None = None):
 
 @router.post("/rates", response={201: RateOut}, summary="Add a rate")
 def create_rate(request, payload: RateIn):
-    _require(request, Capability.STIPENDS_SETUP)
+    require(request, Capability.STIPENDS_SETUP)
     rate = services.stipend_rate_create(
-        by=_actor(request),
+        by=api_actor(request),
         kind=selectors.kind_by_code(payload.kind),
         amount=payload.amount,
         valid_from=selectors.parse_month(payload.valid_from, "valid_from"),
@@ -255,10 +256,10 @@ def create_rate(request, payload: RateIn):
 
 @router.post("/rates/{rate_id}/end", response=RateOut, summary="End a rate after a month")
 def end_rate(request, rate_id: Id, payload: RateEndIn):
-    _require(request, Capability.STIPENDS_SETUP)
+    require(request, Capability.STIPENDS_SETUP)
     rate = get_object_or_404(StipendRate.objects.select_related("kind"), pk=rate_id)
     rate = services.stipend_rate_end(
-        by=_actor(request),
+        by=api_actor(request),
         rate=rate,
         valid_to=month_end(selectors.parse_month(payload.valid_to, "valid_to")),
     )
@@ -277,15 +278,15 @@ def _budget_out(row: selectors.BudgetRow) -> dict:
 
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")
 def list_budgets(request, year: Year | None = None):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     return [_budget_out(row) for row in selectors.budget_rows(year)]
 
 
 @router.put("/budgets", response=BudgetOut, summary="Set a year's ceiling for a source")
 def set_budget(request, payload: BudgetIn):
-    _require(request, Capability.STIPENDS_SETUP)
+    require(request, Capability.STIPENDS_SETUP)
     budget = services.budget_set(
-        by=_actor(request),
+        by=api_actor(request),
         year=payload.year,
         funding_source=payload.funding_source,
         amount=payload.amount,
@@ -322,7 +323,7 @@ def list_eligibility(
         month=selectors.parse_month(month) if month else selectors.last_month(),
         kind=selectors.kind_by_code(kind) if kind else None,
         state=state or None,
-        area=selectors.area_by_code(area) if area else None,
+        area=Area.objects.by_code(area, "area"),
         scope=line_scope_q(user),
         person_ids=None if staff else [user.person_id],
     )
@@ -331,7 +332,7 @@ def list_eligibility(
 
 @router.get("/mine", response=list[selectors.OwnMonth], summary="My tali kasih, month by month")
 def my_months(request):
-    _require(request, Capability.STIPENDS_OWN)
+    require(request, Capability.STIPENDS_OWN)
     if request.user.person_id is None:
         raise PermissionDenied
     return selectors.own_months(request.user.person_id)
@@ -415,7 +416,7 @@ def _job_out(job: BatchJob | None) -> dict | None:
 
 def _start(request, batch_id: Id, kind: str, options: dict | None = None):
     batch = _batch(request, batch_id)
-    jobs.batch_job_start(by=_actor(request), batch=batch, kind=kind, options=options)
+    jobs.batch_job_start(by=api_actor(request), batch=batch, kind=kind, options=options)
     return Status(202, _detail(request, batch_id))
 
 
@@ -425,7 +426,7 @@ def _start(request, batch_id: Id, kind: str, options: dict | None = None):
     summary="A batch's background job: progress, result or why it failed",
 )
 def get_job(request, batch_id: Id, job_id: Id):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     jobs.fail_stale(batch)
     return _job_out(get_object_or_404(batch.jobs.select_related("requested_by"), pk=job_id))
@@ -433,13 +434,13 @@ def get_job(request, batch_id: Id, job_id: Id):
 
 @router.get("/batches/{batch_id}/jobs/{job_id}/file", summary="A printed document (PDF)")
 def get_job_file(request, batch_id: Id, job_id: Id):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     job = get_object_or_404(jobs.valid_prints(batch), pk=job_id)
     if job.options.get("full_nik") and not full_nik_in_batches(request.user):
         raise PermissionDenied
     audit_record(
-        by=_actor(request),
+        by=api_actor(request),
         action=AuditEntry.Action.VIEW_PERSONAL,
         obj=batch,
         note=f"{job.kind}.pdf (job {job.pk})",
@@ -458,7 +459,7 @@ def get_job_file(request, batch_id: Id, job_id: Id):
     summary="Print the payment list or the receipts (in the background)",
 )
 def print_document(request, batch_id: Id, payload: StipendPrintIn):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     full = full_nik_in_batches(request.user)
     if payload.what == "nominatif":
         return _start(
@@ -478,7 +479,7 @@ def list_batches(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     batches = _batches(request)
     if status:
         batches = batches.filter(status=status)
@@ -491,9 +492,9 @@ def list_batches(
     "/batches", response={202: BatchDetailOut}, summary="Draft a batch (filled in the background)"
 )
 def draft_batch(request, payload: BatchIn):
-    _require(request, Capability.STIPENDS_DRAFT)
+    require(request, Capability.STIPENDS_DRAFT)
     batch, _job = jobs.batch_draft_start(
-        by=_actor(request),
+        by=api_actor(request),
         first_month=selectors.parse_month(payload.first_month, "first_month"),
         last_month=selectors.parse_month(payload.last_month, "last_month"),
         kinds=[selectors.kind_by_code(code, "kinds") for code in payload.kinds],
@@ -508,7 +509,7 @@ def draft_batch(request, payload: BatchIn):
 
 @router.get("/batches/{batch_id}", response=BatchDetailOut, summary="One batch with its totals")
 def get_batch(request, batch_id: Id):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     return _detail(request, batch_id)
 
 
@@ -545,7 +546,7 @@ def list_lines(
     limit: Annotated[int, Field(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.STIPENDS_VIEW)
+    require(request, Capability.STIPENDS_VIEW)
     batch = _batch(request, batch_id)
     lines = (
         StipendLine.objects.visible_to(request.user)
@@ -557,7 +558,7 @@ def list_lines(
     full = full_nik_in_batches(request.user)
     if full:
         audit_record(
-            by=_actor(request),
+            by=api_actor(request),
             action=AuditEntry.Action.VIEW_PERSONAL,
             obj=batch,
             note=f"batch lines via API offset {offset} limit {limit}",
@@ -568,9 +569,9 @@ def list_lines(
 
 def _transfer(request, batch_id: Id, fmt: str):
     """The newest transfer file exactly as first produced (pilar/stipends/bankfile.py)."""
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
-    sent = bankfile.transfer_file_sent(by=_actor(request), batch=batch, fmt=fmt)
+    sent = bankfile.transfer_file_sent(by=api_actor(request), batch=batch, fmt=fmt)
     return bankfile.as_download(sent)
 
 
@@ -608,9 +609,9 @@ class SentFileOut(Schema):
 )
 def list_sent_files(request, batch_id: Id):
     """Every transfer file produced for the batch, oldest round first (finance only)."""
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
-    bankfile.may_handle_files(_actor(request))
+    bankfile.may_handle_files(api_actor(request))
     return [
         {
             "id": f.pk,
@@ -637,10 +638,10 @@ def list_sent_files(request, batch_id: Id):
 )
 def get_sent_file(request, batch_id: Id, file_id: Id):
     """The stored bytes, at any status of the batch; the download is logged."""
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     batch = _batch(request, batch_id)
     sent = get_object_or_404(SentFile.objects.filter(batch=batch), pk=file_id)
-    bankfile.sent_file_opened(by=_actor(request), sent=sent)
+    bankfile.sent_file_opened(by=api_actor(request), sent=sent)
     return bankfile.as_download(sent)
 
 
@@ -676,7 +677,7 @@ def transfer_csv(request, batch_id: Id):
     summary="Refresh a draft (in the background)",
 )
 def refresh_batch(request, batch_id: Id):
-    _require(request, Capability.STIPENDS_DRAFT)
+    require(request, Capability.STIPENDS_DRAFT)
     return _start(request, batch_id, BatchJob.Kind.REFRESH)
 
 
@@ -686,7 +687,7 @@ def refresh_batch(request, batch_id: Id):
     summary="Verify (finance, in the background)",
 )
 def verify_batch(request, batch_id: Id):
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     return _start(request, batch_id, BatchJob.Kind.VERIFY)
 
 
@@ -696,7 +697,7 @@ def verify_batch(request, batch_id: Id):
     summary="Approve (in the background)",
 )
 def approve_batch(request, batch_id: Id):
-    _require(request, Capability.STIPENDS_APPROVE)
+    require(request, Capability.STIPENDS_APPROVE)
     return _start(request, batch_id, BatchJob.Kind.APPROVE)
 
 
@@ -708,16 +709,16 @@ def return_batch(request, batch_id: Id, payload: StipendReasonIn):
     ):
         raise PermissionDenied
     services.stipend_batch_return(
-        by=_actor(request), batch=_batch(request, batch_id), reason=payload.reason
+        by=api_actor(request), batch=_batch(request, batch_id), reason=payload.reason
     )
     return _detail(request, batch_id)
 
 
 @router.post("/batches/{batch_id}/cancel", response=BatchDetailOut, summary="Cancel a draft")
 def cancel_batch(request, batch_id: Id, payload: StipendReasonIn):
-    _require(request, Capability.STIPENDS_DRAFT)
+    require(request, Capability.STIPENDS_DRAFT)
     services.stipend_batch_cancel(
-        by=_actor(request), batch=_batch(request, batch_id), reason=payload.reason
+        by=api_actor(request), batch=_batch(request, batch_id), reason=payload.reason
     )
     return _detail(request, batch_id)
 
@@ -728,7 +729,7 @@ def cancel_batch(request, batch_id: Id, payload: StipendReasonIn):
     summary="Every waiting line paid on a date (in the background)",
 )
 def mark_paid(request, batch_id: Id, payload: PaidIn):
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     return _start(
         request, batch_id, BatchJob.Kind.MARK_PAID, {"paid_on": payload.paid_on.isoformat()}
     )
@@ -747,9 +748,9 @@ def _line(request, line_id: Id) -> StipendLine:
     "/lines/{line_id}/remove", response=StipendLineOut, summary="Take a line out of a draft"
 )
 def remove_line(request, line_id: Id, payload: StipendReasonIn):
-    _require(request, Capability.STIPENDS_DRAFT)
+    require(request, Capability.STIPENDS_DRAFT)
     line = services.stipend_line_remove(
-        by=_actor(request), line=_line(request, line_id), reason=payload.reason
+        by=api_actor(request), line=_line(request, line_id), reason=payload.reason
     )
     return _line_out(_line(request, line.pk), full=False, frozen=False)
 
@@ -760,8 +761,8 @@ def remove_line(request, line_id: Id, payload: StipendReasonIn):
     summary="Reverse a paid line (a correcting line)",
 )
 def reverse_line(request, line_id: Id, payload: StipendReasonIn):
-    _require(request, Capability.STIPENDS_VERIFY)
+    require(request, Capability.STIPENDS_VERIFY)
     reversal = services.stipend_line_reverse(
-        by=_actor(request), line=_line(request, line_id), reason=payload.reason
+        by=api_actor(request), line=_line(request, line_id), reason=payload.reason
     )
     return Status(201, _line_out(_line(request, reversal.pk), full=False, frozen=True))

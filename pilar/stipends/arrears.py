@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
-from pilar.lib.months import month_end, month_start, months_between
+from pilar.lib.months import month_end, month_start, months_between, previous_month
 from pilar.offices import current
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -42,10 +42,6 @@ from pilar.stipends.models import Budget, FundingSource, StipendBatch, StipendLi
 
 OUTSTANDING = (State.BLOCKED, State.ELIGIBLE, State.IN_PROCESS)
 DELAY_WINDOW = datetime.timedelta(days=365)
-
-
-def previous_month(day: datetime.date) -> datetime.date:
-    return month_start(month_start(day) - datetime.timedelta(days=1))
 
 
 def first_rate_months() -> dict[int, datetime.date]:

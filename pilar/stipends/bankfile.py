@@ -27,6 +27,7 @@ from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.lib.exports import XLSX_TYPE, to_csv, to_xlsx
+from pilar.lib.months import month_runs
 from pilar.stipends.access import office_wide
 from pilar.stipends.models import SentFile, StipendBatch, StipendLine
 
@@ -253,19 +254,15 @@ def transfer_rounds(batch: StipendBatch) -> list[dict]:
     return list(rounds.values())
 
 
-def month_runs(months) -> str:
+def months_in_figures(months) -> str:
     """Months in figures as a bank's description field takes them: 03,07-09/2024."""
-    by_year: dict[int, list[list[int]]] = {}
-    for month in sorted(set(months)):
-        runs = by_year.setdefault(month.year, [])
-        if runs and runs[-1][-1] == month.month - 1:
-            runs[-1].append(month.month)
-        else:
-            runs.append([month.month])
     return ",".join(
-        ",".join(f"{r[0]:02d}" if len(r) == 1 else f"{r[0]:02d}-{r[-1]:02d}" for r in runs)
+        ",".join(
+            f"{r[0].month:02d}" if len(r) == 1 else f"{r[0].month:02d}-{r[-1].month:02d}"
+            for r in runs
+        )
         + f"/{year}"
-        for year, runs in by_year.items()
+        for year, runs in month_runs(months).items()
     )
 
 
@@ -292,5 +289,5 @@ def transfer_rows(batch: StipendBatch) -> Iterator[list]:
             holder or name,
             bank,
             sum(row[5] for row in group),
-            f"TALI KASIH {kinds} {month_runs(row[6] for row in group)}"[:50],
+            f"TALI KASIH {kinds} {months_in_figures(row[6] for row in group)}"[:50],
         ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,9 +17,9 @@ from pilar.accounts.access import Capability
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
-from pilar.casework.views import _attempt
 from pilar.lib.money import rupiah
 from pilar.lib.params import InputError
+from pilar.lib.views import attempt
 from pilar.stipends import bankfile, jobs
 from pilar.stipends.access import full_nik_in_batches
 from pilar.stipends.models import BatchJob, SentFile
@@ -125,12 +124,12 @@ def batch_transfer(request, pk, fmt):
     if fmt not in bankfile.FORMATS:
         raise Http404
     batch = _batch(request, pk)
-    try:
-        sent = bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    done = attempt(
+        request, lambda: bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
+    )
+    if not done:
         return redirect("stipends:batch-detail", pk=batch.pk)
-    return bankfile.as_download(sent)
+    return bankfile.as_download(done.result)
 
 
 @capability_required(Capability.STIPENDS_VIEW)
@@ -156,10 +155,10 @@ def transfer_round(request, pk):
                 "waiting: a new file sends them again."
             ),
         )
-    _attempt(
+    attempt(
         request,
         lambda: bankfile.transfer_round_new(by=_by(request), batch=batch),
-        lambda made: (
+        success=lambda made: (
             _("Transfer file no. %(number)s produced: %(transfers)s transfers, Rp %(total)s.")
             % {
                 "number": made[0].number,

@@ -33,13 +33,9 @@ Status = StipendBatch.Status
 LineStatus = StipendLine.Status
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _require(by: Actor, capability: Capability) -> None:
     """Stipend work is office-wide: the grant must cover the whole office's area."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not office_wide(user, capability):
         raise PermissionDenied
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.money import rupiah
-from pilar.lib.months import months_between, next_month
+from pilar.lib.months import month_start, months_between, next_month, previous_month
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.eligibility import State, entitlements
@@ -189,7 +189,7 @@ def _quarter_runs(today: datetime.date) -> list[tuple[Run, datetime.date | None]
         )
     ]  # fmt: skip
     first = D(2025, 1, 1)
-    this_month = today.replace(day=1)
+    this_month = month_start(today)
     while next_month(next_month(next_month(first))) <= this_month:
         last = next_month(next_month(first))
         after = next_month(last)
@@ -209,7 +209,7 @@ def _quarter_runs(today: datetime.date) -> list[tuple[Run, datetime.date | None]
         first = after
     # The current quarter's complete months, drafted today.
     if first < this_month:
-        last = (this_month - datetime.timedelta(days=1)).replace(day=1)
+        last = previous_month(this_month)
         title = f"Tali kasih {BULAN[first.month]}" + (
             f"–{BULAN[last.month]}" if last != first else ""
         )

@@ -55,16 +55,12 @@ NEEDS = {
 }
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def precheck(*, by: Actor, batch: StipendBatch, kind: str, options: dict | None = None) -> None:
     """What a job can be refused for without doing its work: the role (PermissionDenied), the
     batch's status, four eyes and the options (ValidationError). The service checks them again
     when the job runs."""
     capability, allowed = NEEDS[kind]
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not office_wide(user, capability):
         raise PermissionDenied
     if batch.status not in allowed:
@@ -135,7 +131,7 @@ def batch_job_start(
     running = current(batch)
     if running is not None:
         return running, False
-    user = _user(by)
+    user = by.signed_in_user
     try:
         with transaction.atomic():
             job = BatchJob.objects.create(

@@ -26,11 +26,20 @@ from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
-from pilar.regions.models import Area, within_areas_q
+from pilar.regions.choices import area_choices
+from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind, person_scope_q
-from pilar.stipends import arrears as selectors
 from pilar.stipends import charts, failures
 from pilar.stipends.access import office_wide
+from pilar.stipends.arrears import (
+    OUTSTANDING,
+    AreaRow,
+    OfficeArrears,
+    Tally,
+    arrears_of,
+    office_arrears,
+    owed_rows,
+)
 from pilar.stipends.eligibility import State, state_label
 
 PAGE_SIZE = 50
@@ -51,7 +60,7 @@ def mine(request):
         request,
         "stipends/mine.html",
         {
-            "arrears": selectors.arrears_of(person),
+            "arrears": arrears_of(person),
             "own": True,
             "account_block": failures.account_blocks([person.pk]).get(person.pk),
         },
@@ -70,7 +79,7 @@ def person(request, person_id: int):
         request,
         "stipends/mine.html",
         {
-            "arrears": selectors.arrears_of(shown, areas=areas),
+            "arrears": arrears_of(shown, areas=areas),
             "own": False,
             "account_block": failures.account_blocks([shown.pk]).get(shown.pk),
             "may_confirm": office_wide(request.user, Capability.STIPENDS_VERIFY),
@@ -115,24 +124,6 @@ def state_choices():
     ]
 
 
-def area_choices(user) -> list[tuple[str, str]]:
-    """The city, kecamatan and kelurahan within the user's stipend scope (kecamatan only where
-    kelurahan would make the list too long to pick from)."""
-    areas = Area.objects.filter(level__gte=Area.Level.CITY)
-    scope = area_scope(user, Capability.STIPENDS_VIEW)
-    if scope is not None:
-        areas = areas.filter(within_areas_q(scope, ""))
-    if areas.count() > 400:
-        areas = areas.filter(level__lte=Area.Level.KECAMATAN)
-    indent = {
-        Area.Level.KECAMATAN: "\u00a0\u00a0",
-        Area.Level.KELURAHAN: "\u00a0\u00a0\u00a0\u00a0",
-    }
-    return [("", _("All areas"))] + [
-        (a.code, indent.get(a.level, "") + a.label) for a in areas.order_by("code")
-    ]
-
-
 class ArrearsFilterForm(forms.Form):
     q = SearchField(
         label=gettext_lazy("Name"),
@@ -159,7 +150,10 @@ class ArrearsFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["area"].widget.choices = area_choices(user)
+        self.fields["area"].widget.choices = [
+            ("", _("All areas")),
+            *area_choices(user, Capability.STIPENDS_VIEW),
+        ]
         self.fields["state"].choices = state_choices()
 
     def clean_area(self) -> Area | None:
@@ -190,7 +184,7 @@ def arrears(request):
         return render(request, "stipends/arrears.html", {"form": form, "listing": True})
     if listing:
         return _owed_list(request, form, today)
-    office = selectors.office_arrears(request.user, as_of=today)
+    office = office_arrears(request.user, as_of=today)
     opened = None
     code = clean_text((request.GET.get("open") or "").strip(), "open", max_length=13)
     if code:
@@ -207,7 +201,7 @@ def _ancestor(code: str, level: int) -> str:
     return ".".join(code.split(".")[:level])
 
 
-def area_table(office: selectors.OfficeArrears, opened: Area | None) -> dict:
+def area_table(office: OfficeArrears, opened: Area | None) -> dict:
     """The area table, folded like a tree: the rows within `opened` (everything when None),
     as they are when there are at most FOLD_AT of them, otherwise added up to the level below
     `opened` (provinces at the top), each with a link opening it. Every figure links to the
@@ -223,13 +217,13 @@ def area_table(office: selectors.OfficeArrears, opened: Area | None) -> dict:
             level < Area.Level.KELURAHAN and len({_ancestor(r.area.code, level) for r in rows}) == 1
         ):
             level += 1  # one area alone at a level is opened at once
-        groups: dict[str, selectors.AreaRow] = {}
+        groups: dict[str, AreaRow] = {}
         for r in rows:
             code = _ancestor(r.area.code, level)
             group = groups.get(code)
             if group is None:
-                cells = [selectors.Tally() for _k in kinds]
-                group = groups[code] = selectors.AreaRow(None, cells, selectors.Tally())
+                cells = [Tally() for _k in kinds]
+                group = groups[code] = AreaRow(None, cells, Tally())
             for into, tally in zip([*group.cells, group.total], [*r.cells, r.total], strict=True):
                 into.merge(tally)
         for area in Area.objects.filter(code__in=list(groups)):
@@ -238,8 +232,8 @@ def area_table(office: selectors.OfficeArrears, opened: Area | None) -> dict:
     else:
         level = Area.Level.KELURAHAN + 1  # nothing folded
     shown = []
-    cells_total = [selectors.Tally() for _k in kinds]
-    total = selectors.Tally()
+    cells_total = [Tally() for _k in kinds]
+    total = Tally()
     for row in rows:
         # A folded row stands for its area and everything below it; a plain row for the
         # duties held at that very area.
@@ -273,7 +267,7 @@ def area_table(office: selectors.OfficeArrears, opened: Area | None) -> dict:
     }
 
 
-def office_context(office: selectors.OfficeArrears, *, linked: bool) -> dict:
+def office_context(office: OfficeArrears, *, linked: bool) -> dict:
     """What the arrears page and the dashboard show of `office`: the tables with the links to
     the rows behind each figure (when `linked`), the bars."""
     kinds = office.kinds
@@ -306,7 +300,7 @@ def _area(area: Area) -> dict[str, str]:
     return {"area": area.code, "exact": exact}
 
 
-def _split(tally: selectors.Tally, links: dict[str, str] | None) -> list[tuple]:
+def _split(tally: Tally, links: dict[str, str] | None) -> list[tuple]:
     """(state, label, months, link) for each state of a figure."""
     labels = {
         State.BLOCKED: _("blocked"),
@@ -315,7 +309,7 @@ def _split(tally: selectors.Tally, links: dict[str, str] | None) -> list[tuple]:
     }
     return [
         (state, labels[state], getattr(tally, state), links and links[state])
-        for state in selectors.OUTSTANDING
+        for state in OUTSTANDING
     ]
 
 
@@ -325,13 +319,13 @@ def _links(linked: bool, **params) -> dict[str, str] | None:
     return {
         "all": owed_url(**params),
         "payable": owed_url(**params, state="payable"),
-        **{state: owed_url(**params, state=state) for state in selectors.OUTSTANDING},
+        **{state: owed_url(**params, state=state) for state in OUTSTANDING},
     }
 
 
 def _owed_list(request, form, today):
     filters = form.cleaned_data
-    rows = selectors.owed_rows(
+    rows = owed_rows(
         request.user,
         as_of=today,
         kind=filters["kind"],

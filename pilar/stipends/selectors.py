@@ -16,12 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilar.lib import params
-from pilar.lib.months import month_start, months_between
+from pilar.lib.months import months_between, previous_month
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import services
-from pilar.stipends.eligibility import STATE_LABELS, Entitlement, entitlements, reason_text
-from pilar.stipends.eligibility import state_label as _state_label
+from pilar.stipends.eligibility import (
+    STATE_LABELS,
+    Entitlement,
+    entitlements,
+    reason_text,
+    state_label,
+)
 from pilar.stipends.models import HOLDS_MONTH, Budget, StipendBatch, StipendLine
 
 STATES = list(STATE_LABELS)
@@ -42,8 +47,7 @@ def parse_month(value: str, field: str = "month") -> datetime.date:
 
 def last_month(today: datetime.date | None = None) -> datetime.date:
     """The latest month that is over."""
-    today = today or timezone.localdate()
-    return month_start(month_start(today) - datetime.timedelta(days=1))
+    return previous_month(today or timezone.localdate())
 
 
 def kind_by_code(code: str, field: str = "kind") -> PillarKind:
@@ -58,15 +62,6 @@ def kind_by_code(code: str, field: str = "kind") -> PillarKind:
             }
         )
     return kind
-
-
-def area_by_code(code: str, field: str = "area") -> Area:
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError(
-            {field: _("%(code)s is not a known area code (e.g. 13.75.01).") % {"code": code}}
-        )
-    return area
 
 
 # --- eligibility -----------------------------------------------------------------------------
@@ -144,7 +139,7 @@ def eligibility_rows(found: list[Entitlement]) -> list[EligibilityRow]:
             area_code=areas[e.area_id].code,
             area_name=areas[e.area_id].name,
             state=e.state,
-            state_label=_state_label(e.state),
+            state_label=state_label(e.state),
             amount=e.amount,
             method=e.method,
             reasons=[reason_text(code) for code in e.reasons],
@@ -338,7 +333,7 @@ def own_months(person_id: int, today: datetime.date | None = None) -> list[OwnMo
                 month=e.month,
                 kind=kinds[e.kind_id],
                 state=e.state,
-                state_label=_state_label(e.state),
+                state_label=state_label(e.state),
                 amount=line.amount if line else e.amount,
                 reasons=[] if line else [reason_text(code) for code in e.reasons],
                 batch_id=line.batch_id if line else None,

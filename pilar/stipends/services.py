@@ -35,7 +35,6 @@ from pilar.stipends.budgets import (  # noqa: F401
     _amount,
     _check_budget,
     _require,
-    _user,
     budget_set,
     paid,
     stipend_rate_correct,
@@ -213,7 +212,7 @@ def stipend_batch_open(
             last_month=last_month,
             arrears_from=arrears_from,
             year=year,
-            created_by=_user(by),
+            created_by=by.signed_in_user,
         )
         batch.kinds.set(kinds)
     return batch
@@ -356,7 +355,7 @@ def _move(batch: StipendBatch, frm: set[str], to: str, **fields) -> StipendBatch
 
 
 def _not_same(by: Actor, other_user, what: str) -> None:
-    user = _user(by)
+    user = by.signed_in_user
     if (
         user is not None
         and other_user is not None
@@ -394,7 +393,7 @@ def stipend_batch_verify(*, by: Actor, batch: StipendBatch) -> StipendBatch:
             Status.DRAFT,
             Status.VERIFIED,
             lock_budget=False,
-            verified_by=_user(by),
+            verified_by=by.signed_in_user,
             verified_at=timezone.now(),
         )
         audit_record(
@@ -423,7 +422,7 @@ def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
             Status.VERIFIED,
             Status.APPROVED,
             lock_budget=True,
-            approved_by=_user(by),
+            approved_by=by.signed_in_user,
             approved_at=timezone.now(),
             office_copy=office_copy().as_json(),
         )
@@ -464,7 +463,7 @@ def _freeze(batch: StipendBatch) -> None:
 
 def stipend_batch_return(*, by: Actor, batch: StipendBatch, reason: str) -> StipendBatch:
     """Send a verified batch, or an approved one before any payment, back to draft."""
-    user = _user(by)
+    user = by.signed_in_user
     if user is not None and not (
         office_wide(user, Capability.STIPENDS_VERIFY)
         or office_wide(user, Capability.STIPENDS_APPROVE)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
@@ -20,11 +19,16 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
-from pilar.casework.views import _apply, _attempt, _query
 from pilar.lib.exports import file_response
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.lib.params import InputError, parse_int
+from pilar.lib.views import (
+    attempt,
+    form_errors_as_messages,
+    page_status,
+    query_without_page,
+)
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
 from pilar.stipends import bankfile, failures, jobs, selectors, services
@@ -95,7 +99,7 @@ def rate_create(request):
     form = RateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        _attempt(
+        attempt(
             request,
             lambda: services.stipend_rate_create(
                 by=_by(request),
@@ -106,7 +110,7 @@ def rate_create(request):
                 funding_source=data["funding_source"],
                 note=data["note"],
             ),
-            lambda rate: (
+            success=lambda rate: (
                 _("Rate saved: %(kind)s Rp %(amount)s a month from %(month)s.")
                 % {
                     "kind": rate.kind.name,
@@ -116,19 +120,12 @@ def rate_create(request):
             ),
         )
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("stipends:rates")
 
 
 def _last_day(month):
     return month_end(month) if month else None
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @require_POST
@@ -137,15 +134,17 @@ def rate_end(request, pk):
     rate = get_object_or_404(StipendRate, pk=pk)
     form = RateEndForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.stipend_rate_end(
                 by=_by(request), rate=rate, valid_to=_last_day(form.cleaned_data["valid_to"])
             ),
-            lambda r: _("The rate now ends after %(month)s.") % {"month": month_label(r.valid_to)},
+            success=lambda r: (
+                _("The rate now ends after %(month)s.") % {"month": month_label(r.valid_to)}
+            ),
         )
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("stipends:rates")
 
 
@@ -153,7 +152,7 @@ def rate_end(request, pk):
 @capability_required(Capability.STIPENDS_SETUP)
 def rate_correct(request, pk):
     rate = get_object_or_404(StipendRate, pk=pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.stipend_rate_correct(
             by=_by(request),
@@ -162,7 +161,7 @@ def rate_correct(request, pk):
             funding_source=request.POST.get("funding_source", ""),
             note=request.POST.get("note", "").strip(),
         ),
-        lambda r: (
+        success=lambda r: (
             _("Rate corrected: %(kind)s Rp %(amount)s a month from %(month)s.")
             % {"kind": r.kind.name, "amount": rupiah(r.amount), "month": month_label(r.valid_from)}
         ),
@@ -176,16 +175,16 @@ def budget_set(request):
     form = BudgetForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        _attempt(
+        attempt(
             request,
             lambda: services.budget_set(by=_by(request), **data),
-            lambda b: (
+            success=lambda b: (
                 _("Budget ceiling saved: %(source)s %(year)s Rp %(amount)s.")
                 % {"source": b.funding_source, "year": b.year, "amount": rupiah(b.amount)}
             ),
         )
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("stipends:rates")
 
 
@@ -243,7 +242,7 @@ def eligibility(request):
         {
             "form": form,
             "page": page,
-            "query": _query(request),
+            "query": query_without_page(request),
             "counts": [
                 (state, label, counts.get(state, 0)) for state, label in STATE_LABELS.items()
             ],
@@ -287,7 +286,7 @@ def batch_list(request):
             "page": page,
             "status": status,
             "statuses": Status.choices,
-            "query": _query(request),
+            "query": query_without_page(request),
             "may_draft": office_wide(request.user, Capability.STIPENDS_DRAFT),
         },
     )
@@ -304,17 +303,15 @@ def batch_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            batch, job = jobs.batch_draft_start(by=_by(request), **data)
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
+        done = attempt(request, lambda: jobs.batch_draft_start(by=_by(request), **data), form=form)
+        if done:
+            batch, _job = done.result
             messages.info(
                 request,
                 _("The batch is being filled in the background: this page shows its progress."),
             )
             return redirect("stipends:batch-detail", pk=batch.pk)
-    return render(request, "stipends/batch_form.html", {"form": form})
+    return render(request, "stipends/batch_form.html", {"form": form}, status=page_status(request))
 
 
 def _lines(request, batch):
@@ -376,7 +373,7 @@ def batch_detail(request, pk):
             else None,
             "rounds": bankfile.transfer_rounds(batch) if batch.frozen else [],
             "may_new_round": bankfile.round_allowed(batch),
-            "query": _query(request),
+            "query": query_without_page(request),
             "by_kind": by_kind,
             "by_status": [
                 (label, by_status.get(value, 0))
@@ -465,7 +462,7 @@ def _lines_file(request, batch, lines, fmt):
 
 def _transition(request, pk, call, success):
     batch = _batch(request, pk)
-    _attempt(request, lambda: call(batch), success)
+    attempt(request, lambda: call(batch), success=success)
     return redirect("stipends:batch-detail", pk=batch.pk)
 
 
@@ -509,15 +506,12 @@ def _start(request, pk, kind: str, options: dict | None = None):
     """Queue `kind` of work on the batch and go back to its page, which shows the job; what
     can be refused at once (role, status, four eyes) is said at once."""
     batch = _batch(request, pk)
-    try:
-        job, created = jobs.batch_job_start(
-            by=_by(request), batch=batch, kind=kind, options=options
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        _job_message(request, job, created)
+    done = attempt(
+        request,
+        lambda: jobs.batch_job_start(by=_by(request), batch=batch, kind=kind, options=options),
+    )
+    if done:
+        _job_message(request, *done.result)
     return redirect("stipends:batch-detail", pk=batch.pk)
 
 
@@ -617,7 +611,7 @@ def batch_mark_paid(request, pk):
     batch = _batch(request, pk)
     form = PaidOnForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("stipends:batch-detail", pk=batch.pk)
     if not _confirmed(request, batch, _("mark every waiting line paid")):
         return redirect("stipends:batch-detail", pk=batch.pk)
@@ -637,7 +631,7 @@ def batch_result(request, pk):
     batch = _batch(request, pk)
     form = BankResultForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("stipends:batch-detail", pk=batch.pk)
     return _transition(
         request,
@@ -665,10 +659,10 @@ def _line(request, pk) -> StipendLine:
 @capability_required(Capability.STIPENDS_DRAFT)
 def line_remove(request, pk):
     line = _line(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.stipend_line_remove(by=_by(request), line=line, reason=_reason(request)),
-        lambda line: (
+        success=lambda line: (
             _("Line removed: %(name)s, %(month)s.")
             % {"name": line.person.name, "month": month_label(line.month)}
         ),
@@ -680,10 +674,10 @@ def line_remove(request, pk):
 @capability_required(Capability.STIPENDS_VERIFY)
 def line_reverse(request, pk):
     line = _line(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.stipend_line_reverse(by=_by(request), line=line, reason=_reason(request)),
-        lambda r: (
+        success=lambda r: (
             _("Payment reversed: Rp %(amount)s. The month can be paid again.")
             % {"amount": rupiah(-r.amount)}
         ),

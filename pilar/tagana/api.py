@@ -11,9 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Id, Limit, Offset, Search, choice
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Id, Limit, Offset, Search, api_actor, choice, require
 from pilar.regions.models import Area
 from pilar.registry.models import Person
 from pilar.tagana import services
@@ -21,15 +19,6 @@ from pilar.tagana.models import Deployment, DisasterEvent, EventLogEntry
 from pilar.tagana.selectors import EventFilter, event_detail_parts, matching_events, roster
 
 router = Router(tags=["tagana"])
-
-
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
 
 
 class TaganaEventOut(Schema):
@@ -213,10 +202,12 @@ def list_events(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TAGANA_VIEW)
+    require(request, Capability.TAGANA_VIEW)
     events = matching_events(
         request.user,
-        EventFilter(kind=kind or "", area=_area(area, "area"), status=status or "", q=q or ""),
+        EventFilter(
+            kind=kind or "", area=Area.objects.by_code(area, "area"), status=status or "", q=q or ""
+        ),
     )
     return [TaganaEventOut(**_event_out(e)) for e in events[offset : offset + limit]]
 
@@ -235,18 +226,18 @@ def _aware(value: datetime.datetime | None, field: str) -> datetime.datetime | N
 
 @router.get("/events/{event_id}", response=EventDetailOut, summary="One event")
 def get_event(request, event_id: Id):
-    _require(request, Capability.TAGANA_VIEW)
+    require(request, Capability.TAGANA_VIEW)
     return _detail(request, _visible_event(request, event_id))
 
 
 @router.post("/events", response={201: EventDetailOut}, summary="Record a disaster event")
 def create_event(request, payload: TaganaEventIn):
-    _require(request, Capability.TAGANA_EDIT)
-    area = _area(payload.area_code, "area_code")
+    require(request, Capability.TAGANA_EDIT)
+    area = Area.objects.by_code(payload.area_code, "area_code")
     if area is None:
         raise ValidationError({"area_code": [_("Give the kelurahan's code.")]})
     event = services.event_create(
-        by=_actor(request),
+        by=api_actor(request),
         kind=payload.kind,
         started_on=payload.started_on,
         area=area,
@@ -259,13 +250,13 @@ def create_event(request, payload: TaganaEventIn):
     "/events/{event_id}/deployments", response={201: DeploymentOut}, summary="Deploy a member"
 )
 def add_deployment(request, event_id: Id, payload: DeploymentIn):
-    _require(request, Capability.TAGANA_EDIT)
+    require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     person = Person.objects.visible_to(request.user).filter(pk=payload.person_id).first()
     if person is None:
         raise ValidationError({"person_id": [_("No person in your area has that id.")]})
     deployment = services.deployment_create(
-        by=_actor(request),
+        by=api_actor(request),
         event=event,
         person=person,
         role=payload.role,
@@ -277,23 +268,23 @@ def add_deployment(request, event_id: Id, payload: DeploymentIn):
 
 @router.post("/deployments/{deployment_id}/end", response=DeploymentOut, summary="End a deployment")
 def end_deployment(request, deployment_id: Id, payload: DeploymentEndIn):
-    _require(request, Capability.TAGANA_EDIT)
+    require(request, Capability.TAGANA_EDIT)
     deployment = get_object_or_404(
         Deployment.objects.filter(event__in=DisasterEvent.objects.editable_by(request.user)),
         pk=deployment_id,
     )
     deployment = services.deployment_end(
-        by=_actor(request), deployment=deployment, end=_aware(payload.end, "end")
+        by=api_actor(request), deployment=deployment, end=_aware(payload.end, "end")
     )
     return _deployment_out(deployment)
 
 
 @router.post("/events/{event_id}/log", response={201: LogEntryOut}, summary="Add to the log")
 def add_log_entry(request, event_id: Id, payload: LogEntryIn):
-    _require(request, Capability.TAGANA_EDIT)
+    require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
     entry = services.log_entry_add(
-        by=_actor(request),
+        by=api_actor(request),
         event=event,
         at=_aware(payload.at, "at") or timezone.now(),
         text=payload.text,
@@ -303,9 +294,9 @@ def add_log_entry(request, event_id: Id, payload: LogEntryIn):
 
 @router.post("/events/{event_id}/close", response=EventDetailOut, summary="Close an event")
 def close_event(request, event_id: Id, payload: EventCloseIn):
-    _require(request, Capability.TAGANA_EDIT)
+    require(request, Capability.TAGANA_EDIT)
     event = _editable_event(request, event_id)
-    services.event_close(by=_actor(request), event=event, closed_on=payload.closed_on)
+    services.event_close(by=api_actor(request), event=event, closed_on=payload.closed_on)
     return _detail(request, _visible_event(request, event_id))
 
 
@@ -317,7 +308,7 @@ def get_roster(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TAGANA_VIEW)
+    require(request, Capability.TAGANA_VIEW)
     duties, rows = roster(request.user, status=status or "", q=q or "")
     return [
         RosterRowOut(
@@ -337,7 +328,7 @@ def get_roster(
 
 
 def _editable_deployment(request, deployment_id: int) -> Deployment:
-    _require(request, Capability.TAGANA_EDIT)
+    require(request, Capability.TAGANA_EDIT)
     return get_object_or_404(
         Deployment.objects.filter(event__in=DisasterEvent.objects.editable_by(request.user)),
         pk=deployment_id,
@@ -351,7 +342,7 @@ def _editable_deployment(request, deployment_id: int) -> Deployment:
 )
 def correct_deployment(request, deployment_id: Id, payload: DeploymentCorrectIn):
     deployment = services.deployment_correct(
-        by=_actor(request),
+        by=api_actor(request),
         deployment=_editable_deployment(request, deployment_id),
         role=payload.role,
         start=_aware(payload.start, "start"),
@@ -368,7 +359,7 @@ def correct_deployment(request, deployment_id: Id, payload: DeploymentCorrectIn)
 )
 def reverse_deployment(request, deployment_id: Id, payload: DeploymentReverseIn):
     deployment = services.deployment_reverse(
-        by=_actor(request),
+        by=api_actor(request),
         deployment=_editable_deployment(request, deployment_id),
         reason=payload.reason,
     )

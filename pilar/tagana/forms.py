@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.lib.fields import DateField, SearchField
-from pilar.regions.choices import by_code_when_many, for_filter
+from pilar.regions.choices import area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Assignment, Person
@@ -23,19 +23,6 @@ class DateTimeInput(forms.DateTimeInput):
 
 def _now_minute():
     return timezone.localtime().replace(second=0, microsecond=0)
-
-
-def event_area_choices(user) -> list[tuple[str, str]]:
-    """Kecamatan and kelurahan within the areas whose events `user` may see."""
-    areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
-    scope = area_scope(user, Capability.TAGANA_VIEW)
-    if scope is not None:
-        scope = scope + (own_units(user) if getattr(user, "person_id", None) else [])
-        areas = areas.filter(within_areas_q(scope, ""))
-    return [
-        (a.code, ("\u00a0\u00a0\u00a0" if a.level == Area.Level.KELURAHAN else "") + a.label)
-        for a in for_filter(areas).order_by("code")
-    ]
 
 
 class EventFilterForm(forms.Form):
@@ -58,7 +45,16 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("All areas")), *event_area_choices(user)]
+        self.fields["area"].choices = [
+            ("", _("All areas")),
+            *area_choices(
+                user,
+                Capability.TAGANA_VIEW,
+                highest=Area.Level.KECAMATAN,
+                # a pillar sees the events of the units they serve in, too
+                also=own_units(user) if getattr(user, "person_id", None) else (),
+            ),
+        ]
 
     def event_filter(self) -> EventFilter:
         data = self.cleaned_data if self.is_bound else {}

@@ -30,10 +30,6 @@ DEPLOYMENT_FIELDS = ["event", "person", "role", "start", "end"]
 CORRECTION_FIELDS = ["entry", "corrects", "reason"]
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 def _when(value: datetime.datetime) -> str:
     return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
@@ -341,7 +337,9 @@ def log_entry_add(
         )
     if errors:
         raise ValidationError(errors)
-    entry = EventLogEntry.objects.create(event=event, at=at, text=text, written_by=_user(by))
+    entry = EventLogEntry.objects.create(
+        event=event, at=at, text=text, written_by=by.signed_in_user
+    )
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
 from pilar.lib.exports import file_response
-from pilar.lib.views import apply_errors, query_without_page
+from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
     DeploymentCorrectForm,
@@ -65,14 +64,15 @@ def event_list(request):
 def event_create(request):
     form = EventForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            event = services.event_create(by=Actor.from_request(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The event has been recorded."))
-            return redirect("tagana:event-detail", event.pk)
-    return render(request, "tagana/event_form.html", {"form": form})
+        done = attempt(
+            request,
+            lambda: services.event_create(by=Actor.from_request(request), **form.cleaned_data),
+            form=form,
+            success=_("The event has been recorded."),
+        )
+        if done:
+            return redirect("tagana:event-detail", done.result.pk)
+    return render(request, "tagana/event_form.html", {"form": form}, status=page_status(request))
 
 
 def _detail(request, event: DisasterEvent, *, status: int = 200, **forms):
@@ -142,16 +142,17 @@ def deployment_add(request, pk: int):
     event = _editable_event(request, pk)
     form = DeploymentForm(request.POST, event=event)
     if form.is_valid():
-        try:
-            deployment = services.deployment_create(
+        done = attempt(
+            request,
+            lambda: services.deployment_create(
                 by=Actor.from_request(request), event=event, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("%(name)s has been deployed.") % {"name": deployment.person.name}
-            )
+            ),
+            form=form,
+            success=lambda deployment: (
+                _("%(name)s has been deployed.") % {"name": deployment.person.name}
+            ),
+        )
+        if done:
             return redirect("tagana:event-detail", event.pk)
     return _detail(request, event, status=400, deploy_form=form)
 
@@ -167,17 +168,15 @@ def deployment_end(request, pk: int):
     )
     form = DeploymentEndForm(request.POST)
     if form.is_valid():
-        try:
-            services.deployment_end(
+        done = attempt(
+            request,
+            lambda: services.deployment_end(
                 by=Actor.from_request(request), deployment=deployment, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The deployment of %(name)s has ended.") % {"name": deployment.person.name},
-            )
+            ),
+            form=form,
+            success=_("The deployment of %(name)s has ended.") % {"name": deployment.person.name},
+        )
+        if done:
             return redirect("tagana:event-detail", deployment.event_id)
     return _detail(request, deployment.event, status=400, end_form=form, end_failed=deployment.pk)
 
@@ -189,12 +188,15 @@ def log_add(request, pk: int):
     event = _editable_event(request, pk)
     form = LogEntryForm(request.POST)
     if form.is_valid():
-        try:
-            services.log_entry_add(by=Actor.from_request(request), event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The log entry has been added."))
+        done = attempt(
+            request,
+            lambda: services.log_entry_add(
+                by=Actor.from_request(request), event=event, **form.cleaned_data
+            ),
+            form=form,
+            success=_("The log entry has been added."),
+        )
+        if done:
             return redirect("tagana:event-detail", event.pk)
     return _detail(request, event, status=400, log_form=form)
 
@@ -205,12 +207,15 @@ def event_close(request, pk: int):
     event = _editable_event(request, pk)
     form = EventCloseForm(request.POST)
     if form.is_valid():
-        try:
-            services.event_close(by=Actor.from_request(request), event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The event has been closed."))
+        done = attempt(
+            request,
+            lambda: services.event_close(
+                by=Actor.from_request(request), event=event, **form.cleaned_data
+            ),
+            form=form,
+            success=_("The event has been closed."),
+        )
+        if done:
             return redirect("tagana:event-detail", event.pk)
     return _detail(request, event, status=400, close_form=form)
 
@@ -254,12 +259,13 @@ def _fix(request, pk: int, *, form_class, call, done: str, kind: str):
     )
     form = form_class(request.POST, auto_id=f"dep{pk}-%s")
     if form.is_valid():
-        try:
-            call(deployment, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, done % {"name": deployment.person.name})
+        saved = attempt(
+            request,
+            lambda: call(deployment, form.cleaned_data),
+            form=form,
+            success=done % {"name": deployment.person.name},
+        )
+        if saved:
             return redirect("tagana:event-detail", deployment.event_id)
     messages.error(request, _("Nothing was saved; see the form below."))
     return _detail(request, deployment.event, status=400, fix_failed=(pk, form, kind))

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pilar.accounts.access import Capability
-from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, choice
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
+from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, api_actor, choice, require
 from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings import participation, services
@@ -33,15 +31,6 @@ from pilar.trainings.selectors import (
 )
 
 router = Router(tags=["trainings"])
-
-
-def _area(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationError({field: [_("No area has the code %(code)s.") % {"code": code}]})
-    return area
 
 
 def _kinds(codes: list[str] | None, field: str) -> list[PillarKind]:
@@ -241,25 +230,25 @@ def _event_data(payload: TrainingEventIn) -> dict:
 
 @router.get("/courses", response=list[CourseOut], summary="The course catalogue")
 def list_courses(request):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     return [_course_out(c) for c in Course.objects.prefetch_related("kinds")]
 
 
 @router.post("/courses", response={201: CourseOut}, summary="Add a course")
 def create_course(request, payload: CourseIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     data = payload.dict()
     data["kinds"] = _kinds(data["kinds"], "kinds")
-    return Status(201, _course_out(services.course_create(by=_actor(request), **data)))
+    return Status(201, _course_out(services.course_create(by=api_actor(request), **data)))
 
 
 @router.put("/courses/{course_id}", response=CourseOut, summary="Change a course")
 def update_course(request, course_id: Id, payload: CourseIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     course = get_object_or_404(Course, pk=course_id)
     data = payload.dict()
     data["kinds"] = _kinds(data["kinds"], "kinds")
-    return _course_out(services.course_update(by=_actor(request), course=course, **data))
+    return _course_out(services.course_update(by=api_actor(request), course=course, **data))
 
 
 @router.get(
@@ -275,7 +264,7 @@ def list_events(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     events = matching_events(
         request.user,
         EventFilter(
@@ -291,22 +280,22 @@ def list_events(
 
 @router.post("/events", response={201: TrainingEventOut}, summary="Record a training event")
 def create_event(request, payload: TrainingEventIn):
-    _require(request, Capability.TRAININGS_EDIT)
-    event = services.event_create(by=_actor(request), **_event_data(payload))
+    require(request, Capability.TRAININGS_EDIT)
+    event = services.event_create(by=api_actor(request), **_event_data(payload))
     return Status(201, _one_event(request, event.pk))
 
 
 @router.get("/events/{event_id}", response=TrainingEventOut, summary="One training event")
 def get_event(request, event_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     return _one_event(request, event_id)
 
 
 @router.put("/events/{event_id}", response=TrainingEventOut, summary="Change a training event")
 def update_event(request, event_id: Id, payload: TrainingEventIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
-    services.event_update(by=_actor(request), event=event, **_event_data(payload))
+    services.event_update(by=api_actor(request), event=event, **_event_data(payload))
     return _one_event(request, event_id)
 
 
@@ -316,7 +305,7 @@ def update_event(request, event_id: Id, payload: TrainingEventIn):
     summary="Participants with their days present and results",
 )
 def list_participants(request, event_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     event = _visible_event(request, event_id)
     participants, hidden = visible_participants(event, request.user)
     days = event.days()
@@ -345,7 +334,7 @@ def list_participants(request, event_id: Id):
     summary="Invite by kinds and area, or pick people",
 )
 def invite(request, event_id: Id, payload: InviteIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     people = None
     if payload.person_ids is not None:
@@ -361,10 +350,10 @@ def invite(request, event_id: Id, payload: InviteIn):
                 }
             )
     done = participation.participants_invite(
-        by=_actor(request),
+        by=api_actor(request),
         event=event,
         kinds=_kinds(payload.kinds, "kinds") or None,
-        area=_area(payload.area_code, "area_code"),
+        area=Area.objects.by_code(payload.area_code, "area_code"),
         people=people,
     )
     return Status(201, InviteOut(invited=[p.pk for p in done.added], already_invited=done.already))
@@ -376,10 +365,10 @@ def invite(request, event_id: Id, payload: InviteIn):
     summary="Withdraw an invitation (no attendance, no certificate)",
 )
 def remove_participant(request, event_id: Id, participant_id: Id):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     participant = get_object_or_404(event.participants, pk=participant_id)
-    participation.participant_remove(by=_actor(request), participant=participant)
+    participation.participant_remove(by=api_actor(request), participant=participant)
     return Status(204, None)
 
 
@@ -389,10 +378,10 @@ def remove_participant(request, event_id: Id, participant_id: Id):
     summary="Set who was present on a day of the event",
 )
 def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     change = participation.attendance_record(
-        by=_actor(request), event=event, day=day, present_ids=payload.present_ids
+        by=api_actor(request), event=event, day=day, present_ids=payload.present_ids
     )
     present = event.participants.filter(attendance__day=day).values_list("pk", flat=True)
     return AttendanceOut(
@@ -405,12 +394,12 @@ def record_attendance(request, event_id: Id, day: Day, payload: AttendanceIn):
 
 @router.post("/events/{event_id}/results", response=list[ParticipantOut], summary="Record results")
 def record_results(request, event_id: Id, payload: ResultsIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
     results = {r.participant_id: (r.result, r.score) for r in payload.results}
     if len(results) != len(payload.results):
         raise ValidationError({"results": [_("Give each participant only once.")]})
-    participation.results_record(by=_actor(request), event=event, results=results)
+    participation.results_record(by=api_actor(request), event=event, results=results)
     return list_participants(request, event_id).participants
 
 
@@ -420,7 +409,7 @@ def record_results(request, event_id: Id, payload: ResultsIn):
     summary="A person's trainings (those the caller may see)",
 )
 def trainings_of(request, person_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     return [
         TrainingOut(
@@ -452,10 +441,12 @@ def missing_training(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     duties, rows = duties_missing_training(
         request.user,
-        RequirementFilter(kind=kind or "", area=_area(area, "area"), q=q or "", on=on),
+        RequirementFilter(
+            kind=kind or "", area=Area.objects.by_code(area, "area"), q=q or "", on=on
+        ),
     )
     return [
         MissingOut(

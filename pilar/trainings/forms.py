@@ -4,10 +4,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MoneyField
+from pilar.regions.choices import area_choices
 from pilar.regions.models import Area
-from pilar.registry.forms import DateInput, area_choices
+from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.participation import course_kinds
@@ -186,7 +188,10 @@ class InviteForm(forms.Form):
         self.fields["kinds"].queryset = PillarKind.objects.filter(
             pk__in=[k.pk for k in course_kinds(event.course)]
         )
-        self.fields["area"].widget.choices = [("", _("Anywhere")), *area_choices(user)]
+        self.fields["area"].widget.choices = [
+            ("", _("Anywhere")),
+            *area_choices(user, Capability.PEOPLE_VIEW),
+        ]
 
 
 class PickForm(forms.Form):
@@ -257,7 +262,10 @@ class RequirementFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _kind_choices()
-        self.fields["area"].widget.choices = [("", _("All areas")), *area_choices(user)]
+        self.fields["area"].widget.choices = [
+            ("", _("All areas")),
+            *area_choices(user, Capability.PEOPLE_VIEW),
+        ]
 
     def requirement_filter(self) -> RequirementFilter:
         data = self.cleaned_data if self.is_bound else {}

@@ -32,7 +32,7 @@ from pilar.trainings.models import (
     Participant,
     TrainingEvent,
 )
-from pilar.trainings.services import _locked_event, _user
+from pilar.trainings.services import _locked_event
 
 # A name list in an error message stops after this many names ("… and 12 more").
 NAMES_SHOWN = 5
@@ -49,7 +49,7 @@ def _names(people: list[str]) -> str:
 def _audit_many(by: Actor, action: str, rows: list[tuple[object, Person, dict]]) -> None:
     """One audit entry per (object, person, changes), written in one statement: invitations,
     attendance and results come hundreds at a time (360 pillars on 22 October 2024)."""
-    user = _user(by)
+    user = by.signed_in_user
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(

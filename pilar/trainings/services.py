@@ -60,10 +60,6 @@ MAX_CAPACITY = 100_000
 MAX_EVENT_DAYS = 366
 
 
-def _user(by: Actor):
-    return by.user if getattr(by.user, "is_authenticated", False) else None
-
-
 # Courses ----------------------------------------------------------------------------------------
 
 
@@ -362,7 +358,7 @@ def event_create(
             "note": note,
         },
     )
-    event = TrainingEvent.objects.create(created_by=_user(by), **values)
+    event = TrainingEvent.objects.create(created_by=by.signed_in_user, **values)
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest
@@ -22,7 +21,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import file_response
-from pilar.lib.views import apply_errors, query_without_page
+from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
@@ -74,14 +73,20 @@ def course_list(request):
 def course_create(request):
     form = CourseForm(request.POST or None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.course_create(by=Actor.from_request(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The course has been added."))
+        done = attempt(
+            request,
+            lambda: services.course_create(by=Actor.from_request(request), **form.cleaned_data),
+            form=form,
+            success=_("The course has been added."),
+        )
+        if done:
             return redirect("trainings:course-list")
-    return render(request, "trainings/course_form.html", {"form": form, "course": None})
+    return render(
+        request,
+        "trainings/course_form.html",
+        {"form": form, "course": None},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.TRAININGS_EDIT)
@@ -90,16 +95,22 @@ def course_edit(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     form = CourseForm.for_course(course, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.course_update(
+        done = attempt(
+            request,
+            lambda: services.course_update(
                 by=Actor.from_request(request), course=course, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The course has been saved."))
+            ),
+            form=form,
+            success=_("The course has been saved."),
+        )
+        if done:
             return redirect("trainings:course-list")
-    return render(request, "trainings/course_form.html", {"form": form, "course": course})
+    return render(
+        request,
+        "trainings/course_form.html",
+        {"form": form, "course": course},
+        status=page_status(request),
+    )
 
 
 # Events -----------------------------------------------------------------------------------------
@@ -135,14 +146,20 @@ def event_list(request):
 def event_create(request):
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            event = services.event_create(by=Actor.from_request(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The training event has been recorded."))
-            return redirect("trainings:event-detail", event.pk)
-    return render(request, "trainings/event_form.html", {"form": form, "event": None})
+        done = attempt(
+            request,
+            lambda: services.event_create(by=Actor.from_request(request), **form.cleaned_data),
+            form=form,
+            success=_("The training event has been recorded."),
+        )
+        if done:
+            return redirect("trainings:event-detail", done.result.pk)
+    return render(
+        request,
+        "trainings/event_form.html",
+        {"form": form, "event": None},
+        status=page_status(request),
+    )
 
 
 def _event(request, pk: int) -> TrainingEvent:
@@ -157,14 +174,22 @@ def event_edit(request, pk: int):
     event = _event(request, pk)
     form = EventForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.event_update(by=Actor.from_request(request), event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The training event has been saved."))
+        done = attempt(
+            request,
+            lambda: services.event_update(
+                by=Actor.from_request(request), event=event, **form.cleaned_data
+            ),
+            form=form,
+            success=_("The training event has been saved."),
+        )
+        if done:
             return redirect("trainings:event-detail", event.pk)
-    return render(request, "trainings/event_form.html", {"form": form, "event": event})
+    return render(
+        request,
+        "trainings/event_form.html",
+        {"form": form, "event": event},
+        status=page_status(request),
+    )
 
 
 @capability_required(Capability.TRAININGS_VIEW)
@@ -242,6 +267,20 @@ def _pick_candidates(event: TrainingEvent, q: str, user):
     return people.order_by("name", "pk")
 
 
+def _invited(done) -> str:
+    """What an invitation did: who was invited, and how many were invited already."""
+    message = ngettext(
+        "%(n)s person has been invited.",
+        "%(n)s people have been invited.",
+        len(done.added),
+    ) % {"n": len(done.added)}
+    if done.already:
+        message += " " + ngettext(
+            "%(n)s was invited already.", "%(n)s were invited already.", done.already
+        ) % {"n": done.already}
+    return message
+
+
 @capability_required(Capability.TRAININGS_EDIT)
 @require_http_methods(["GET", "POST"])
 def participant_invite(request, pk: int):
@@ -261,23 +300,15 @@ def participant_invite(request, pk: int):
         else:
             return HttpResponseBadRequest(_("Say how to invite: by kinds or by people."))
         if form.is_valid():
-            try:
-                done = participation.participants_invite(
+            done = attempt(
+                request,
+                lambda: participation.participants_invite(
                     by=Actor.from_request(request), event=event, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                message = ngettext(
-                    "%(n)s person has been invited.",
-                    "%(n)s people have been invited.",
-                    len(done.added),
-                ) % {"n": len(done.added)}
-                if done.already:
-                    message += " " + ngettext(
-                        "%(n)s was invited already.", "%(n)s were invited already.", done.already
-                    ) % {"n": done.already}
-                messages.success(request, message)
+                ),
+                form=form,
+                success=_invited,
+            )
+            if done:
                 return redirect("trainings:event-detail", event.pk)
         status = 400
     counts = event_counts(event)
@@ -302,14 +333,13 @@ def participant_invite(request, pk: int):
 def participant_remove(request, pk: int, pid: int):
     event = _event(request, pk)
     participant = get_object_or_404(event.participants.select_related("person"), pk=pid)
-    try:
-        participation.participant_remove(by=Actor.from_request(request), participant=participant)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("%(name)s has been withdrawn.") % {"name": participant.person.name}
-        )
+    attempt(
+        request,
+        lambda: participation.participant_remove(
+            by=Actor.from_request(request), participant=participant
+        ),
+        success=_("%(name)s has been withdrawn.") % {"name": participant.person.name},
+    )
     return redirect("trainings:event-detail", event.pk)
 
 
@@ -345,31 +375,30 @@ def attendance(request, pk: int, day: str):
     status = 200
     if data is not None:
         if form.is_valid():
-            try:
-                change = participation.attendance_record(
+            done = attempt(
+                request,
+                lambda: participation.attendance_record(
                     by=Actor.from_request(request),
                     event=event,
                     day=when,
                     present_ids=form.cleaned_data["present"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                present = len(form.cleaned_data["present"])
-                messages.success(
-                    request,
+                ),
+                form=form,
+                success=lambda change: (
                     _(
                         "Attendance on %(day)s saved: %(present)s of %(total)s present "
                         "(%(added)s marked, %(removed)s unmarked)."
                     )
                     % {
                         "day": when.isoformat(),
-                        "present": present,
+                        "present": len(form.cleaned_data["present"]),
                         "total": len(participants),
                         "added": len(change.added),
                         "removed": len(change.removed),
-                    },
-                )
+                    }
+                ),
+            )
+            if done:
                 return redirect("trainings:attendance", event.pk, when.isoformat())
         status = 400
     checked = {str(pk) for pk in form["present"].value() or []}
@@ -409,22 +438,22 @@ def results(request, pk: int):
     status = 200
     if data is not None:
         if form.is_valid():
-            try:
-                changed = participation.results_record(
+            done = attempt(
+                request,
+                lambda: participation.results_record(
                     by=Actor.from_request(request), event=event, results=form.results()
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(
-                    request,
+                ),
+                form=form,
+                success=lambda changed: (
                     ngettext(
                         "Results saved: %(n)s participant changed.",
                         "Results saved: %(n)s participants changed.",
                         len(changed),
                     )
-                    % {"n": len(changed)},
-                )
+                    % {"n": len(changed)}
+                ),
+            )
+            if done:
                 return redirect("trainings:event-detail", event.pk)
         status = 400
     return render(

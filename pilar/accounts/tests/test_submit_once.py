@@ -60,10 +60,10 @@ def test_a_refused_post_can_be_sent_again_once_corrected(client, actors):
     login(client, actors["operator"])
     item = Item.objects.create(name="Rompi", category="clothing", unit="buah")
     bad = {"item": item.pk, "received_on": "2099-01-01", "quantity": 3, "source": "APBD"}
-    assert client.post("/equipment/receipts/new/", bad).status_code == 200
+    assert client.post("/equipment/receipts/new/", bad).status_code == 400
     # The same refused post again shows the same error (it is not taken as a double click).
     again = client.post("/equipment/receipts/new/", bad)
-    assert again.status_code == 200 and "in the future" in again.content.decode()
+    assert again.status_code == 400 and "in the future" in again.content.decode()
     good = {**bad, "received_on": "2024-10-01"}
     assert client.post("/equipment/receipts/new/", good).status_code == 302
     assert client.post("/equipment/receipts/new/", good).status_code == 302

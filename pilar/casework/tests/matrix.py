@@ -7,6 +7,7 @@ is not."""
 from pilar.audit.services import Actor
 from pilar.casework import report_services, services
 from pilar.casework.models import ActivityType, Household, MonthlyReport
+from pilar.lib.months import previous_month
 from pilar.regions.models import Area
 
 STAFF = {"admin", "operator", "approver", "finance"}
@@ -146,11 +147,7 @@ def setup(actors, people) -> dict:
         },
         head={"name": "Pak Matriks", "sex": "L"},
     )
-    import datetime
-
-    last_month = services.month_start(
-        services.month_start(services.today()) - datetime.timedelta(days=1)
-    )
+    last_month = previous_month(services.today())
     services.caseload_assign(by=by, household=household, person=a1, start_date=last_month)
     activity = services.activity_record(
         by=Actor(user=actors["pillar"]),

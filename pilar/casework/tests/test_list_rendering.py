@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.casework.household_views import household_rows_html
+from pilar.casework.views.households import household_rows_html
 from pilar.regions.models import Area
 from pilar.tests_support import login
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pilar.audit.models import AuditEntry
-from pilar.casework import household_views, services, views
+from pilar.casework import services
 from pilar.casework.models import Household
+from pilar.casework.views import households, reports
 from pilar.lib import exports
 from pilar.tests_support import login
 
@@ -139,7 +140,7 @@ def test_figures_fold_by_kecamatan_when_kelurahan_are_many(
     record(households=[caseload["h1"]])
     login(client, actors["admin"])
     whole = client.get("/casework/?month=2024-10")
-    monkeypatch.setattr(views, "FOLD_ROWS", 1)
+    monkeypatch.setattr(reports, "FOLD_ROWS", 1)
     folded = client.get("/casework/?month=2024-10")
     assert folded.context["folded"]
     assert all(r.kecamatan for r in folded.context["rows"])
@@ -173,7 +174,7 @@ def test_a_deep_page_shows_the_same_rows_through_its_ids_first(
     login(client, actors["operator"])
     plain = [h.pk for h in client.get("/households/").context["page"]]
     monkeypatch.setattr(paging, "DEFERRED_FROM", 0)
-    monkeypatch.setattr(household_views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(households, "PAGE_SIZE", 4)
     deferred = [
         [h.pk for h in client.get(f"/households/?page={n}").context["page"]] for n in (1, 2, 3)
     ]

@@ -68,7 +68,7 @@ def test_pillar_records_a_home_visit_from_the_phone_form(client, actors, caseloa
 def test_phone_form_shows_the_fields_problems_and_saves_nothing(client, actors, caseload):
     login(client, actors["pillar"])
     response = client.post("/activities/new/", {"activity_type": "", "date": "2024-12-01"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert "activity_type" in errors
     assert not Activity.objects.exists()
@@ -255,7 +255,7 @@ def test_register_a_household_with_its_head(client, actors):
             "head_sex": "L",
         },
     )
-    assert outside.status_code == 200  # the kelurahan is not offered outside the kecamatan
+    assert outside.status_code == 400  # the kelurahan is not offered outside the kecamatan
     assert "area" in outside.context["form"].errors
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from pilar.lib.money import rupiah as _rupiah
+from pilar.lib import money
 
 register = template.Library()
 
@@ -11,4 +11,4 @@ register = template.Library()
 def rupiah(value) -> str:
     if value is None or value == "":
         return "0"
-    return _rupiah(int(value))
+    return money.rupiah(int(value))

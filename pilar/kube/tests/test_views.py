@@ -188,7 +188,7 @@ def test_create_and_edit_a_group(client, actors, area):
             "status": "active",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "in the future" in response.content.decode()
     group.refresh_from_db()
     assert group.name == "KUBE Baru"

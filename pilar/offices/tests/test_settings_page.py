@@ -132,7 +132,7 @@ def test_bad_input_is_refused_by_field_and_nothing_changes(
     login(client, actors["admin"])
     before = {name: getattr(office, name) for name in EDITABLE if name != "logo"}
     response = client.post(URL, form_data(office, **{field: value}))
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "Nothing was saved" in body
     form = response.context["form"]
@@ -147,7 +147,7 @@ def test_a_logo_that_is_not_an_image_is_refused(client, actors, office):
     login(client, actors["admin"])
     fake = SimpleUploadedFile("logo.png", b"%PDF-1.4 not a picture", content_type="image/png")
     response = client.post(URL, {**form_data(office, name="Dinas Baru"), "logo": fake})
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == ["logo"]
     assert "The logo must be a picture (PNG or JPEG)" in errors["logo"][0]

@@ -54,7 +54,7 @@ def test_bad_event_shows_the_message_and_saves_nothing(operator, area):
             "description": "x",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "is in the future" in response.content.decode()
     assert not DisasterEvent.objects.exists()
 

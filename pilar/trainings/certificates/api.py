@@ -16,10 +16,10 @@ from pilar.api.common import (
     Limit,
     Offset,
     Search,
+    api_actor,
     column_length,
+    require,
 )
-from pilar.api.common import api_actor as _actor
-from pilar.api.common import require as _require
 from pilar.offices import current
 from pilar.regions.models import Area
 from pilar.trainings.certificates import services
@@ -189,12 +189,8 @@ def list_certificates(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    _require(request, Capability.TRAININGS_VIEW)
-    area_row = None
-    if area:
-        area_row = Area.objects.filter(code=area).first()
-        if area_row is None:
-            raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": area}]})
+    require(request, Capability.TRAININGS_VIEW)
+    area_row = Area.objects.by_code(area, "area")
     found = matching_certificates(
         request.user,
         CertificateFilter(
@@ -217,11 +213,11 @@ def list_certificates(
     summary="Issue certificates to everyone of an event who passed and attended",
 )
 def issue_for_event(request, payload: IssueForEventIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     event = TrainingEvent.objects.visible_to(request.user).filter(pk=payload.event_id).first()
     if event is None:
         raise ValidationError({"event_id": [_("No training event has that id.")]})
-    summary = services.certificates_issue_for_event(by=_actor(request), event=event)
+    summary = services.certificates_issue_for_event(by=api_actor(request), event=event)
     return IssueForEventOut(
         issued=[_out(c) for c in summary.issued],
         already=summary.already,
@@ -234,27 +230,27 @@ def issue_for_event(request, payload: IssueForEventIn):
 
 @router.get("/{certificate_id}", response=CertificateOut, summary="One certificate")
 def get_certificate(request, certificate_id: Id):
-    _require(request, Capability.TRAININGS_VIEW)
+    require(request, Capability.TRAININGS_VIEW)
     return _out(_visible(request, certificate_id))
 
 
 @router.post("", response={201: CertificateOut}, summary="Issue a participant's certificate")
 def issue(request, payload: IssueIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     participant = Participant.objects.visible_to(request.user).filter(pk=payload.participant_id)
     participant = participant.first()
     if participant is None:
         raise ValidationError({"participant_id": [_("No participant has that id.")]})
     certificate = services.certificate_issue(
-        by=_actor(request), participant=participant, issued_on=payload.issued_on
+        by=api_actor(request), participant=participant, issued_on=payload.issued_on
     )
     return Status(201, _out(certificate))
 
 
 @router.post("/{certificate_id}/revoke", response=CertificateOut, summary="Revoke a certificate")
 def revoke(request, certificate_id: Id, payload: RevokeIn):
-    _require(request, Capability.TRAININGS_EDIT)
+    require(request, Capability.TRAININGS_EDIT)
     certificate = services.certificate_revoke(
-        by=_actor(request), certificate=_visible(request, certificate_id), reason=payload.reason
+        by=api_actor(request), certificate=_visible(request, certificate_id), reason=payload.reason
     )
     return _out(certificate)

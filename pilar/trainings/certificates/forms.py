@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability
 from pilar.lib.fields import SearchField
+from pilar.regions.choices import area_choices
 from pilar.regions.models import Area
-from pilar.registry.forms import area_choices
 from pilar.registry.models import PillarKind
 from pilar.trainings.certificates.selectors import STATES, CertificateFilter
 from pilar.trainings.models import Course, TrainingEvent
@@ -39,7 +40,10 @@ class CertificateFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("All kinds"))] + [
             (k.code, k.name) for k in PillarKind.objects.all()
         ]
-        self.fields["area"].choices = [("", _("All areas")), *area_choices(user)]
+        self.fields["area"].choices = [
+            ("", _("All areas")),
+            *area_choices(user, Capability.PEOPLE_VIEW),
+        ]
         if user is not None:
             self.fields["event"].queryset = TrainingEvent.objects.visible_to(user).select_related(
                 "course"

@@ -8,7 +8,6 @@ unknown or malformed code gets one plain "not found" page, and nothing about eit
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.params import MAX_ID
-from pilar.lib.views import query_without_page
+from pilar.lib.views import attempt, query_without_page
 from pilar.trainings.certificates import pdf, services
 from pilar.trainings.certificates.forms import CertificateFilterForm, CodeForm, RevokeForm
 from pilar.trainings.certificates.numbering import grouped_code, normalise_code, verify_url
@@ -43,10 +42,6 @@ from pilar.trainings.certificates.selectors import (
 from pilar.trainings.models import Certificate, CertificatePrint, Participant, TrainingEvent
 
 PAGE_SIZE = 50
-
-
-def _first_error(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _event_page(event: TrainingEvent) -> str:
@@ -195,18 +190,17 @@ def certificate_revoke(request, pk: int):
     certificate = _visible(request, pk)
     form = RevokeForm(request.POST)
     if form.is_valid():
-        try:
-            services.certificate_revoke(
+        done = attempt(
+            request,
+            lambda: services.certificate_revoke(
                 by=Actor.from_request(request),
                 certificate=certificate,
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            form.add_error("reason" if "reason" in exc.message_dict else None, exc.messages)
-        else:
-            messages.success(
-                request, _("Certificate %(number)s is revoked.") % {"number": certificate.number}
-            )
+            ),
+            form=form,
+            success=_("Certificate %(number)s is revoked.") % {"number": certificate.number},
+        )
+        if done:
             return redirect("trainings:certificate-detail", certificate.pk)
     return _detail(request, certificate, revoke_form=form, status=400)
 
@@ -218,18 +212,14 @@ def certificate_issue(request, pk: int):
     participant = get_object_or_404(
         Participant.objects.visible_to(request.user).select_related("event", "person"), pk=pk
     )
-    try:
-        certificate = services.certificate_issue(
-            by=Actor.from_request(request), participant=participant
-        )
-    except ValidationError as exc:
-        messages.error(request, _first_error(exc))
-    else:
-        messages.success(
-            request,
+    attempt(
+        request,
+        lambda: services.certificate_issue(by=Actor.from_request(request), participant=participant),
+        success=lambda certificate: (
             _("Certificate %(number)s issued to %(name)s.")
-            % {"number": certificate.number, "name": certificate.name},
-        )
+            % {"number": certificate.number, "name": certificate.name}
+        ),
+    )
     return redirect(_event_page(participant.event))
 
 
@@ -244,11 +234,13 @@ def _event(request, pk: int) -> TrainingEvent:
 @capability_required(Capability.TRAININGS_EDIT)
 def event_issue(request, pk: int):
     event = _event(request, pk)
-    try:
-        summary = services.certificates_issue_for_event(by=Actor.from_request(request), event=event)
-    except ValidationError as exc:
-        messages.error(request, _first_error(exc))
+    done = attempt(
+        request,
+        lambda: services.certificates_issue_for_event(by=Actor.from_request(request), event=event),
+    )
+    if not done:
         return redirect(_event_page(event))
+    summary = done.result
     messages.success(
         request,
         ngettext("%(n)s certificate issued.", "%(n)s certificates issued.", len(summary.issued))
@@ -266,15 +258,11 @@ def event_issue(request, pk: int):
 @capability_required(Capability.TRAININGS_EDIT)
 def event_print(request, pk: int):
     event = _event(request, pk)
-    try:
-        services.certificate_print_start(by=Actor.from_request(request), event=event)
-    except ValidationError as exc:
-        messages.error(request, _first_error(exc))
-    else:
-        messages.success(
-            request,
-            _("Printing has started; this page shows when the file is ready."),
-        )
+    attempt(
+        request,
+        lambda: services.certificate_print_start(by=Actor.from_request(request), event=event),
+        success=_("Printing has started; this page shows when the file is ready."),
+    )
     return redirect(_event_page(event) + "#certificates")
 
 

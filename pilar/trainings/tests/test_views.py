@@ -49,7 +49,7 @@ def test_operator_adds_and_edits_a_course(operator, kind):
         f"/trainings/courses/{course.pk}/edit/",
         {"name": "Pelatihan Tagana", "level": "refresher", "hours": "0"},
     )
-    assert r.status_code == 200 and "Nothing was saved" in r.content.decode()
+    assert r.status_code == 400 and "Nothing was saved" in r.content.decode()
     course.refresh_from_db()
     assert course.hours == 16
 
@@ -58,7 +58,7 @@ def test_duplicate_course_name_is_refused_on_the_page(operator, course):
     r = operator.post(
         "/trainings/courses/new/", {"name": course.name.upper(), "level": "basic", "hours": "8"}
     )
-    assert r.status_code == 200 and "already exists" in r.content.decode()
+    assert r.status_code == 400 and "already exists" in r.content.decode()
     assert Course.objects.count() == 1
 
 
@@ -89,7 +89,7 @@ def test_operator_records_and_edits_an_event(operator, course):
             "organiser": "Dinas Sosial",
         },
     )
-    assert r.status_code == 200 and "before the first day" in r.content.decode()
+    assert r.status_code == 400 and "before the first day" in r.content.decode()
     event.refresh_from_db()
     assert event.end_date == event.start_date
 
@@ -106,7 +106,7 @@ def test_fractional_budget_is_refused(operator, course):
             "budget": "1500.50",
         },
     )
-    assert r.status_code == 200 and not TrainingEvent.objects.exists()
+    assert r.status_code == 400 and not TrainingEvent.objects.exists()
 
 
 @pytest.mark.parametrize("typed,kept", [("25.000.000", 25_000_000), ("Rp 1.500.000", 1_500_000)])
@@ -134,7 +134,7 @@ def test_budget_with_cents_is_refused_not_misread(operator, course):
             "budget": "1500,50",
         },
     )
-    assert r.status_code == 200 and not TrainingEvent.objects.exists()
+    assert r.status_code == 400 and not TrainingEvent.objects.exists()
     assert "budget" in r.context["form"].errors
 
 

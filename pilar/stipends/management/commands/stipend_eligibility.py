@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from pilar.lib.months import month_label
+from pilar.regions.models import Area
 from pilar.stipends import selectors
 from pilar.stipends.eligibility import State, state_label
 from pilar.stipends.management.base import StipendCommand, lower, money
@@ -41,7 +42,7 @@ class Command(StipendCommand):
             selectors.eligibility,
             month=month,
             kind=self.attempt(selectors.kind_by_code, options["kind"]) if options["kind"] else None,
-            area=self.attempt(selectors.area_by_code, options["area"]) if options["area"] else None,
+            area=self.attempt(Area.objects.by_code, options["area"], "area"),
             state=state,
         )
         rows = selectors.eligibility_rows(found)

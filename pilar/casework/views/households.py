@@ -1,24 +1,25 @@
 """Household pages: the list (filterable, exportable), one household with its members and
 caseloads, creating and editing it, members joining and leaving, assigning and ending a
-caseload. Scope comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
+caseload; a pillar's own caseload and the reassignment of households whose pillar left. Scope
+comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import selectors, services
 from pilar.casework.forms import (
     CaseloadEndForm,
     CaseloadForm,
@@ -27,6 +28,7 @@ from pilar.casework.forms import (
     HouseholdForm,
     MemberForm,
     MemberLeaveForm,
+    ReassignForm,
 )
 from pilar.casework.models import (
     Caseload,
@@ -35,8 +37,15 @@ from pilar.casework.models import (
     KKChange,
     Sector,
 )
-from pilar.casework.views import PAGE_SIZE, _apply, _attempt, _head_name, _pillars_for, _query
+from pilar.casework.views.common import PAGE_SIZE, head_name, pillars_for
+from pilar.lib import params
 from pilar.lib.paging import LargePaginator
+from pilar.lib.views import (
+    attempt,
+    form_errors_as_messages,
+    page_status,
+    query_without_page,
+)
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import Person
 
@@ -85,7 +94,7 @@ def _households(user, params):
     )[:1]
     households = (
         households.select_related("area")
-        .annotate(head_name=_head_name(), pillar_name=Subquery(pillar))
+        .annotate(head_name=head_name(), pillar_name=Subquery(pillar))
         .order_by("area__code", "kk_number")
     )
     return form, households
@@ -111,7 +120,7 @@ def household_list(request):
             "form": form,
             "page": page,
             "rows": household_rows_html(page),
-            "query": _query(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -205,7 +214,7 @@ def household_detail(request, pk):
             "categories": list(household.categories.all()),
             "member_form": MemberForm(prefix="m"),
             "caseload_form": CaseloadForm(
-                prefix="c", pillars=_pillars_for(request.user, [household.area]) if editable else ()
+                prefix="c", pillars=pillars_for(request.user, [household.area]) if editable else ()
             ),
             "sectors": Sector,
         },
@@ -217,34 +226,39 @@ def household_create(request):
     form = HouseholdForm(request.POST or None, user=request.user)
     head = HeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and head.is_valid():
-        try:
-            household = services.household_create(
+        done = attempt(
+            request,
+            lambda: services.household_create(
                 by=Actor.from_request(request), data=form.cleaned_data, head=head.member_data()
-            )
-        except ValidationError as exc:
-            if _head_error(exc):
-                _apply_head(head, form, exc)
-            else:
-                _apply(form, exc)
-        else:
-            messages.success(request, _("Household registered."))
-            return redirect("casework:household-detail", household.pk)
-    return render(request, "casework/household_form.html", {"form": form, "head": head})
-
-
-def _head_error(exc) -> bool:
-    return hasattr(exc, "error_dict") and bool(
-        set(exc.error_dict) & {"nik", "name", "sex", "birth_date", "relation"}
+            ),
+            form=HouseholdWithHead(form, head),
+            success=_("Household registered."),
+        )
+        if done:
+            return redirect("casework:household-detail", done.result.pk)
+    return render(
+        request,
+        "casework/household_form.html",
+        {"form": form, "head": head},
+        status=page_status(request),
     )
 
 
-def _apply_head(head, form, exc) -> None:
-    for field, errors in exc.error_dict.items():
-        target = f"head_{field}"
-        if target in head.fields:
-            head.add_error(target, errors)
+class HouseholdWithHead:
+    """The household form and its head's form as one, for `attempt`: a refusal about the head
+    (their NIK, name, sex, birth date or relation) goes on the head's field."""
+
+    HEAD = {"nik", "name", "sex", "birth_date", "relation"}
+
+    def __init__(self, form, head):
+        self.form, self.head = form, head
+        self.fields = {**form.fields, **{f: None for f in self.HEAD if f"head_{f}" in head.fields}}
+
+    def add_error(self, field, errors) -> None:
+        if field in self.HEAD and f"head_{field}" in self.head.fields:
+            self.head.add_error(f"head_{field}", errors)
         else:
-            form.add_error(field if field in form.fields else None, errors)
+            self.form.add_error(field, errors)
 
 
 @capability_required(Capability.HOUSEHOLDS_EDIT)
@@ -252,16 +266,22 @@ def household_edit(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
     form = HouseholdForm(request.POST or None, user=request.user, household=household)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(
+        done = attempt(
+            request,
+            lambda: services.household_update(
                 by=Actor.from_request(request), household=household, data=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            _apply(form, exc)
-        else:
-            messages.success(request, _("Household saved."))
+            ),
+            form=form,
+            success=_("Household saved."),
+        )
+        if done:
             return redirect("casework:household-detail", household.pk)
-    return render(request, "casework/household_form.html", {"form": form, "household": household})
+    return render(
+        request,
+        "casework/household_form.html",
+        {"form": form, "household": household},
+        status=page_status(request),
+    )
 
 
 @require_POST
@@ -270,18 +290,15 @@ def member_add(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
     form = MemberForm(request.POST, prefix="m")
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.member_add(
                 by=Actor.from_request(request), household=household, data=form.cleaned_data
             ),
-            lambda _member: _("Member added."),
+            success=_("Member added."),
         )
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        form_errors_as_messages(request, form)
     return redirect("casework:household-detail", household.pk)
 
 
@@ -294,7 +311,7 @@ def member_leave(request, pk):
     )
     form = MemberLeaveForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.member_leave(
                 by=Actor.from_request(request),
@@ -302,7 +319,7 @@ def member_leave(request, pk):
                 left_on=form.cleaned_data["left_on"],
                 reason=form.cleaned_data["left_reason"],
             ),
-            lambda m: _("%(name)s left the household.") % {"name": m.name},
+            success=lambda m: _("%(name)s left the household.") % {"name": m.name},
         )
     else:
         messages.error(request, _("Give the day the member left and the reason."))
@@ -313,13 +330,13 @@ def member_leave(request, pk):
 @capability_required(Capability.HOUSEHOLDS_EDIT)
 def caseload_assign(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
-    pillars = _pillars_for(request.user, [household.area])
+    pillars = pillars_for(request.user, [household.area])
     form = CaseloadForm(request.POST, prefix="c", pillars=pillars)
     if form.is_valid():
         person = get_object_or_404(
             Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
         )
-        _attempt(
+        attempt(
             request,
             lambda: services.caseload_assign(
                 by=Actor.from_request(request),
@@ -328,7 +345,7 @@ def caseload_assign(request, pk):
                 start_date=form.cleaned_data["start_date"],
                 confirm=form.cleaned_data["confirm"],
             ),
-            lambda _c: _("%(name)s now accompanies this household.") % {"name": person.name},
+            success=_("%(name)s now accompanies this household.") % {"name": person.name},
             level=messages.warning,
         )
     else:
@@ -345,7 +362,7 @@ def caseload_end(request, pk):
     )
     form = CaseloadEndForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.caseload_end(
                 by=Actor.from_request(request),
@@ -353,8 +370,68 @@ def caseload_end(request, pk):
                 end_date=form.cleaned_data["end_date"],
                 reason=form.cleaned_data["end_reason"],
             ),
-            lambda _c: _("The accompaniment has ended."),
+            success=_("The accompaniment has ended."),
         )
     else:
         messages.error(request, _("Give the last day of accompaniment and the reason."))
     return redirect("casework:household-detail", caseload.household_id)
+
+
+# --- caseload --------------------------------------------------------------------------------
+
+
+@capability_required(Capability.CASEWORK_VIEW)
+def caseload(request):
+    """A pillar's own households; for those who assign, the households whose pillar left."""
+    rows = None
+    if request.user.person_id:
+        rows = list(selectors.caseload_of(request.user.person_id))
+    orphans = reassign = None
+    if can(request.user, Capability.HOUSEHOLDS_EDIT):
+        orphans = list(services.orphaned_caseloads(request.user)[:200])
+        reassign = ReassignForm(
+            pillars=pillars_for(request.user, {c.household.area for c in orphans})
+        )
+    return render(
+        request,
+        "casework/caseload.html",
+        {"rows": rows, "orphans": orphans, "reassign": reassign, "today": services.today()},
+    )
+
+
+@require_POST
+@capability_required(Capability.HOUSEHOLDS_EDIT)
+def caseload_reassign(request):
+    chosen = request.POST.getlist("caseload")
+    caseloads = list(
+        services.orphaned_caseloads(request.user).filter(
+            pk__in=params.parse_ids(chosen, "caseload")
+        )
+    )
+    form = ReassignForm(
+        request.POST, pillars=pillars_for(request.user, {c.household.area for c in caseloads})
+    )
+    if not form.is_valid() or not caseloads:
+        messages.error(request, _("Tick the households and choose the new pillar and the day."))
+        return redirect("casework:caseload")
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
+    )
+    attempt(
+        request,
+        lambda: services.caseload_reassign(
+            by=Actor.from_request(request),
+            caseloads=caseloads,
+            person=person,
+            start_date=form.cleaned_data["start_date"],
+        ),
+        success=lambda n: (
+            ngettext(
+                "%(n)d household now accompanied by %(name)s.",
+                "%(n)d households now accompanied by %(name)s.",
+                n,
+            )
+            % {"n": n, "name": person.name}
+        ),
+    )
+    return redirect("casework:caseload")

@@ -1,6 +1,7 @@
 """Monthly report pages: a pillar's own months (`/reports/mine/`), sending a month, the
 coordinator's status table, one report and its decisions (verify with the confirmation tick,
-return with a reason, reopen). Scope comes from the querysets; out of scope is 404."""
+return with a reason, reopen), and casework in figures for leadership (`/casework/`). Scope
+comes from the querysets; out of scope is 404."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, area_scope, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor
 from pilar.casework import report_services, selectors, services
@@ -33,10 +34,10 @@ from pilar.casework.models import (
     MonthlyReport,
     Sector,
 )
-from pilar.casework.views import _attempt, _query
 from pilar.lib import params
 from pilar.lib.exports import file_response
-from pilar.lib.months import add_months, month_end
+from pilar.lib.months import add_months, month_end, month_label, month_start
+from pilar.lib.views import attempt, query_without_page
 from pilar.registry.models import PillarKind
 
 # --- monthly reports -------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def my_reports(request):
         return redirect("casework:report-status")
     person = request.user.person
     today = services.today()
-    current = services.month_start(today)
+    current = month_start(today)
     month = params.parse_month(request.GET.get("month"), "month", default=current)
     if month > current:
         raise params.InputError(
@@ -119,7 +120,7 @@ def report_submit(request):
     if not form.is_valid() or not request.user.person_id:
         messages.error(request, _("Choose the month to submit."))
         return redirect("casework:my-reports")
-    _attempt(
+    attempt(
         request,
         lambda: report_services.report_submit(
             by=Actor.from_request(request),
@@ -128,9 +129,9 @@ def report_submit(request):
             month=form.cleaned_data["month"],
             notes=form.cleaned_data["notes"],
         ),
-        lambda report: (
+        success=lambda report: (
             _("Report for %(month)s submitted; your coordinator will verify it.")
-            % {"month": services.month_label(report.month)}
+            % {"month": month_label(report.month)}
         ),
     )
     return redirect("casework:my-reports")
@@ -143,7 +144,7 @@ def report_status(request):
     month = default_month()
     area = kind = None
     if form.is_valid():
-        month = (form.cleaned_data["month"] or month).replace(day=1)
+        month = month_start(form.cleaned_data["month"] or month)
         area, kind = form.cleaned_data["area"], form.cleaned_data["kind"]
     if area is None and _too_wide_for_status(request.user, month, kind):
         # The office-wide table of a province or the country would list hundreds of thousands
@@ -186,7 +187,7 @@ def report_status(request):
             "totals": [(status, names[status], n) for status, n in totals.items()],
             "page": page,
             "per_page": per_page,
-            "query": _query(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -313,7 +314,7 @@ def report_detail(request, pk):
 def _decision(request, pk, to: str):
     """Verify, return or reopen: one service, the transition named by the target status."""
     report = _visible_report(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: report_services.report_decide(
             by=Actor.from_request(request),
@@ -321,7 +322,7 @@ def _decision(request, pk, to: str):
             to=to,
             reason=request.POST.get("reason", ""),
         ),
-        lambda _r: DECIDED[to](),
+        success=DECIDED[to](),
     )
     return redirect("casework:report-detail", report.pk)
 
@@ -397,3 +398,70 @@ def _warn_if_paid(request, report) -> None:
             )
             % {"batch": line.batch.title},
         )
+
+
+# Above this many kelurahan, area tables show kecamatan and open one at a time.
+FOLD_ROWS = 300
+
+
+# --- aggregates ------------------------------------------------------------------------------
+
+
+@capability_required(Capability.HEADCOUNT_VIEW)
+def summary(request):
+    """Casework in figures, for leadership and viewers: no names, no households."""
+    form = StatusFilterForm(request.GET or None, user=request.user)
+    month = default_month()
+    if form.is_valid() and form.cleaned_data["month"]:
+        month = month_start(form.cleaned_data["month"])
+    areas = area_scope(request.user, Capability.HEADCOUNT_VIEW)
+    (rows, total), computed_at = selectors.summary_kept(areas, month)
+    # A province or the country has thousands of kelurahan: the table then shows each kecamatan
+    # with a link that opens its kelurahan beneath it, instead of megabytes of rows.
+    folded = sum(1 for r in rows if not r.kecamatan) > FOLD_ROWS
+    opened = request.GET.get("open", "") if folded else ""
+    if folded:
+        shown, current = [], None
+        for r in rows:
+            if r.kecamatan:
+                current = r.area.code
+            if r.kecamatan or current == opened:
+                shown.append(r)
+        rows = shown
+    top = max([total.by_sector.get(code, 0) for code, _label in Sector.choices] + [1])
+    bars = [
+        (code, label, total.by_sector.get(code, 0), round(100 * total.by_sector.get(code, 0) / top))
+        for code, label in Sector.choices
+    ]
+    # The sector cells of each row built here in one pass: a province's table has hundreds of
+    # rows of eight linked cells, slow through template loops and a {% url %} per cell.
+    base = f"{reverse('casework:activity-list')}?month={month:%Y-%m}&sector="
+    linked = can(request.user, Capability.CASEWORK_VIEW)
+    for r in rows:
+        cells = []
+        for code, _label in Sector.choices:
+            n = r.by_sector.get(code)
+            if n is None:
+                cells.append('<td class="num"></td>')
+            elif linked:
+                href = html.escape(f"{base}{code}&area={r.area.code}")
+                cells.append(f'<td class="num"><a href="{href}">{n}</a></td>')
+            else:
+                cells.append(f'<td class="num">{n}</td>')
+        r.sector_cells = mark_safe("".join(cells))  # noqa: S308 - codes and numbers, escaped
+    return render(
+        request,
+        "casework/summary.html",
+        {
+            "form": form,
+            "month": month,
+            "rows": rows,
+            "folded": folded,
+            "opened": opened,
+            "computed_at": computed_at,
+            "total": total,
+            "bars": bars,
+            "sectors": Sector.choices,
+            "linked": linked,
+        },
+    )

@@ -28,10 +28,10 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.equipment.selectors import person_holdings
 from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
 from pilar.lib.exports import file_response
+from pilar.lib.hooks import panels
 from pilar.lib.paging import LargePaginator, count_or_estimate
 from pilar.lib.views import apply_errors
 from pilar.registry import services
@@ -44,12 +44,7 @@ from pilar.registry.forms import (
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
-from pilar.trainings.certificate_selectors import person_certificates
-from pilar.trainings.selectors import (
-    appointment_warning,
-    person_trainings,
-    required_training_missing,
-)
+from pilar.registry.signals import new_duty_warnings, person_panels
 
 PAGE_SIZE = 50
 # Above this many rows the headcount's kelurahan table shows one kecamatan at a time.
@@ -264,7 +259,6 @@ def person_detail(request, pk: int):
         request,
         "registry/person_detail.html",
         {
-            **_trainings_and_equipment(request.user, person, assignments, today),
             "person": person,
             "show_full": show_full,
             "assignments": assignments,
@@ -273,6 +267,11 @@ def person_detail(request, pk: int):
             "history": history,
             "view_count": views.count(),
             "can_edit": can_edit,
+            # The apps built on the registry show what they hold of the person (trainings,
+            # equipment), each as that reader may see it (pilar/registry/signals.py).
+            "panels": panels(
+                person_panels, person=person, user=request.user, duties=assignments, today=today
+            ),
         },
     )
 
@@ -293,38 +292,6 @@ def _former_detail(request, person: Person):
         "registry/person_detail.html",
         {"person": person, "minimal": True, "assignments": list(duties)},
     )
-
-
-def missing_training(person: Person, duties, today: datetime.date) -> list:
-    """Courses required before appointment that `person` has not passed, for the duties they
-    hold today; each course with `missing_for`, the kinds that require it."""
-    missing: dict[int, object] = {}
-    for duty in duties:
-        if not duty.is_active_on(today):
-            continue
-        for course in required_training_missing(person, duty.kind, today):
-            course = missing.setdefault(course.pk, course)
-            kinds = getattr(course, "kinds_missing", [])
-            if duty.kind.name not in kinds:
-                course.kinds_missing = [*kinds, duty.kind.name]
-    for course in missing.values():
-        course.missing_for = ", ".join(course.kinds_missing)
-    return list(missing.values())
-
-
-def _trainings_and_equipment(user, person: Person, duties, today: datetime.date) -> dict:
-    """The person's trainings, certificates and equipment, for those who may see them."""
-    context: dict = {}
-    if can(user, Capability.TRAININGS_VIEW):
-        context["trainings"] = person_trainings(person, user)
-        context["certificates"] = person_certificates(user, person, today=today)
-        context["missing_training"] = missing_training(person, duties, today)
-    if can(user, Capability.EQUIPMENT_VIEW):
-        held = person_holdings(person, user)
-        context["holdings"] = held
-        if all(duty.has_ended_by(today) for duty in duties):
-            context["to_return"] = sum(h["held"] for h in held if h["item__needs_return"])
-    return context
 
 
 @capability_required(Capability.PEOPLE_VIEW)
@@ -394,8 +361,7 @@ def assignment_create(request, pk: int):
             apply_errors(form, exc)
         else:
             messages.success(request, _("The duty has been added."))
-            warning = appointment_warning(person, duty.kind, duty.start_date)
-            if warning:
+            for warning in new_duty_warnings(person, duty.kind, duty.start_date):
                 messages.warning(request, warning)
             return redirect("registry:person-detail", pk)
     return render(request, "registry/assignment_form.html", {"form": form, "person": person})

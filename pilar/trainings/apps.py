@@ -17,9 +17,14 @@ class TrainingsConfig(AppConfig):
     def ready(self):
         from pilar.lib.accesslog import RedactCodes
         from pilar.lib.jobs import register_recovery
+        from pilar.registry.signals import duty_warnings, person_panels
+        from pilar.trainings import receivers
         from pilar.trainings.certificates import prints_recover
 
         register_recovery(prints_recover)
+        # What trainings shows on the registry's pages (pilar/registry/signals.py).
+        person_panels.connect(receivers.person_panel, dispatch_uid="trainings.person_panel")
+        duty_warnings.connect(receivers.duty_warning, dispatch_uid="trainings.duty_warning")
 
         for name in PATH_LOGGERS:
             logger = logging.getLogger(name)

@@ -28,7 +28,6 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.hooks import panels
@@ -43,6 +42,7 @@ from pilar.registry.forms import (
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person
+from pilar.registry.roster import roster_headers, roster_rows
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
 from pilar.registry.signals import new_duty_warnings, person_panels
 
@@ -202,12 +202,12 @@ def person_export(user, query, fmt) -> ExportSpec:
 
 
 def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
-    """The list as shown, in the import template's columns: one row per duty shown, so the
-    file can be edited and imported back (Imports)."""
+    """The list as shown, in the roster's columns (pilar/registry/roster.py): one row per duty
+    shown, so the file can be edited and imported back (Imports)."""
     full = can(user, Capability.PEOPLE_FULL_NIK)
     return ExportSpec(
         f"pilar-{shown_on.isoformat()}",
-        template_headers(),
+        roster_headers(),
         # Read in chunks, each with its duties prefetched: bounded memory, a constant number
         # of queries per chunk. A person who left the reader's areas is written as seen there
         # (docs/PRIVACY.md).

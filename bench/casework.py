@@ -59,11 +59,8 @@ def parse_args() -> argparse.Namespace:
 
 def synthetic_sizes() -> tuple[int, int, int]:
     from pilar.casework.models import Activity, Household
-    from pilar.registry.management.commands.synth import (
-        synthetic_areas,
-        synthetic_people,
-        synthetic_provinces,
-    )
+    from pilar.core.synth.areas import synthetic_areas, synthetic_provinces
+    from pilar.core.synth.people import synthetic_people
 
     codes = synthetic_provinces()
     if not codes:
@@ -103,8 +100,8 @@ def ensure_data(args) -> float | None:
 
 def pick_kecamatan():
     """The first synthetic kecamatan (they are all made alike) and its serving TKSK."""
+    from pilar.core.synth.areas import synthetic_areas, synthetic_provinces
     from pilar.regions.models import Area
-    from pilar.registry.management.commands.synth import synthetic_areas, synthetic_provinces
     from pilar.registry.models import Assignment
 
     kec = (

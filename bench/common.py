@@ -99,11 +99,8 @@ def start(data_dir: Path) -> None:
 def refuse_real_data(script: str, does: str = "", *, households: bool = False) -> None:
     """Stop unless every person (and with `households`, every household) in the database is
     synthetic. `script` and what it `does` to the data name the reason in the message."""
-    from pilar.registry.management.commands.synth import (
-        synthetic_areas,
-        synthetic_people,
-        synthetic_provinces,
-    )
+    from pilar.core.synth.areas import synthetic_areas, synthetic_provinces
+    from pilar.core.synth.people import synthetic_people
     from pilar.registry.models import Person
 
     codes = synthetic_provinces()
@@ -129,7 +126,8 @@ def ensure_people(
     runs first (rows that protect the people synth deletes); `note` ends the progress line."""
     from django.core.management import call_command
 
-    from pilar.registry.management.commands.synth import synthetic_people, synthetic_provinces
+    from pilar.core.synth.areas import synthetic_provinces
+    from pilar.core.synth.people import synthetic_people
 
     os.environ["PILAR_ALLOW_SYNTH"] = "1"  # a benchmark database (refuse_real_data() checks)
     codes = synthetic_provinces()

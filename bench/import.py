@@ -115,15 +115,15 @@ def write_roster(path: Path, rows: int) -> None:
     """The roster as an office would send it after filling the template."""
     import xlsxwriter
 
-    from pilar.imports.exports import template_headers
     from pilar.lib.nik import make_nik
     from pilar.regions.models import Area
+    from pilar.registry.roster import roster_headers
 
     kelurahan = list(Area.objects.filter(level=Area.Level.KELURAHAN).select_related("parent"))
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("Pilar")
     date = book.add_format({"num_format": "dd-mm-yyyy"})
-    sheet.write_row(0, 0, template_headers())
+    sheet.write_row(0, 0, roster_headers())
     base = datetime.date(1955, 1, 1)
     start = datetime.date(2024, 1, 1)
     for i in range(rows):

@@ -77,7 +77,7 @@ def parse_args():
 def ensure_data(args) -> None:
     from django.core.management import call_command
 
-    from pilar.registry.management.commands.synth import synthetic_provinces
+    from pilar.core.synth.areas import synthetic_provinces
 
     if synthetic_provinces():
         log("bench: synthetic data already there (sizes as synth left them)")
@@ -101,8 +101,8 @@ def make_users():
 
     from pilar.accounts.models import Role, RoleGrant, User
     from pilar.casework.models import Activity, Caseload, HouseholdMember, MonthlyReport
+    from pilar.core.synth.areas import synthetic_areas, synthetic_provinces
     from pilar.regions.models import Area
-    from pilar.registry.management.commands.synth import synthetic_areas, synthetic_provinces
     from pilar.registry.models import Assignment
 
     kec = (

@@ -107,11 +107,8 @@ def make_payable() -> dict:
 
     from pilar.audit.services import Actor
     from pilar.casework.models import MonthlyReport
-    from pilar.registry.management.commands.synth import (
-        synthetic_assignments,
-        synthetic_people,
-        synthetic_provinces,
-    )
+    from pilar.core.synth.areas import synthetic_provinces
+    from pilar.core.synth.people import synthetic_assignments, synthetic_people
     from pilar.registry.models import Assignment, Person, PillarKind
     from pilar.stipends import services
     from pilar.stipends.models import FundingSource

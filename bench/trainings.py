@@ -112,8 +112,9 @@ def generate() -> dict:
     """The bench's trainings and equipment, written with bulk_create; returns the counts."""
     from django.db import transaction
 
+    from pilar.core.synth.areas import synthetic_provinces
+    from pilar.core.synth.people import synthetic_assignments
     from pilar.equipment.models import Condition, Handover, HandoverLine, Item, Return, StockReceipt
-    from pilar.registry.management.commands.synth import synthetic_assignments, synthetic_provinces
     from pilar.registry.models import PillarKind
     from pilar.trainings.models import (
         Attendance,

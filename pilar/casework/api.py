@@ -389,9 +389,7 @@ def create_activity(request, payload: ActivityIn):
         raise ValidationError({"household_ids": _("Choose households from your caseload.")})
     data["households"] = households
     if payload.kube_group_id:
-        from pilar.kube.models import KubeGroup
-
-        data["kube_group"] = KubeGroup.objects.filter(pk=payload.kube_group_id).first()
+        data["kube_group"] = selectors.activity_group(payload.kube_group_id)
         if data["kube_group"] is None:
             raise ValidationError({"kube_group_id": _("There is no such KUBE group.")})
     activity = services.activity_record(by=api_actor(request), person=person, data=data)

@@ -8,6 +8,10 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from pilar.audit.exports import register_export
+        from pilar.casework.reference import ensure_casework_reference
+        from pilar.registry.signals import reference_data_needed
+
+        reference_data_needed.connect(ensure_casework_reference, dispatch_uid="casework.reference")
 
         # Exports past the bound run as background jobs (pilar/audit/exports.py).
         register_export(

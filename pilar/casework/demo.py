@@ -382,12 +382,19 @@ OWN_STATES = {"psm-001": "submitted", "psm-002": "returned", "psm-003": None}
 
 
 def continue_casework(
-    *, rng: random.Random, fake, by: Actor, users: dict, today: datetime.date, own: dict
+    *,
+    rng: random.Random,
+    fake,
+    by: Actor,
+    users: dict,
+    today: datetime.date,
+    groups: dict[int, list],
+    own: dict,
 ) -> dict:
-    """The casework after the fixed story, up to `today` (see the module docstring); `own` maps
-    the demo pillar users' person ids to their usernames. Returns counts for the output."""
+    """The casework after the fixed story, up to `today` (see the module docstring); `groups`
+    maps the Pendamping KUBE's person ids to the KUBE groups they accompany (from the kube app),
+    `own` the demo pillar users' person ids to their usernames. Returns counts for the output."""
     from pilar.casework.report_services import report_due
-    from pilar.kube.models import KubeCompanion
 
     work = CaseworkDemo(rng=rng, fake=fake, by=by, users=users)
     work.today = today
@@ -396,9 +403,6 @@ def continue_casework(
     caseloads: dict[int, list] = defaultdict(list)
     for c in Caseload.objects.select_related("household").order_by("pk"):
         caseloads[c.person_id].append((c.household, c.start_date))
-    groups: dict[int, list] = defaultdict(list)
-    for companion in KubeCompanion.objects.filter(end_date__isnull=True).select_related("group"):
-        groups[companion.person_id].append(companion.group)
     duties = list(
         Assignment.objects.filter(kind__code__in=list(WORK), start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=REPORTS_FROM))

@@ -15,7 +15,7 @@ from pilar.casework.models import (
     Relation,
     Sector,
 )
-from pilar.kube.models import KubeGroup
+from pilar.casework.selectors import activity_group
 from pilar.lib.fields import (
     BirthDateField,
     DateField,
@@ -306,7 +306,7 @@ class ActivityForm(forms.Form):
         if d.get("kind"):
             d["kind"] = PillarKind.objects.get(pk=d["kind"])
         if d.get("kube_group"):
-            d["kube_group"] = KubeGroup.objects.filter(pk=d["kube_group"]).first()
+            d["kube_group"] = activity_group(d["kube_group"])
         return d
 
 

@@ -21,6 +21,14 @@ from pilar.casework.services import today
 from pilar.lib.months import month_end, month_start, previous_month
 from pilar.registry.models import Assignment, assignment_scope_q
 
+
+def activity_group(pk: int):
+    """The group (a KUBE group) with id `pk` that an activity may name, or None: read through
+    the activity's own field, so casework does not import the kube app."""
+    group_model = Activity._meta.get_field("kube_group").related_model
+    return group_model.objects.filter(pk=pk).first()
+
+
 MISSING = "missing"
 LATE = "late"
 NOT_DUE = "not_due"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz, process
 
 from pilar.imports.normalize import header_key
+from pilar.registry.roster import ROSTER_HEADERS
 from pilar.registry.services import PERSON_FIELDS
 
 
@@ -21,11 +22,12 @@ class Column:
     synonyms: tuple[str, ...] = ()
 
 
-# In template order. One row is one duty of one person; a person with two duties has two rows.
+# In template order (the roster's, pilar/registry/roster.py), with the combined place-and-date
+# column the template does not write. One row is one duty of one person.
 COLUMNS: tuple[Column, ...] = (
     Column(
         "nik",
-        "NIK",
+        ROSTER_HEADERS["nik"],
         _("NIK"),
         _("16 digits from the KTP, typed as text (not as a number)."),
         (
@@ -46,7 +48,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "name",
-        "Nama",
+        ROSTER_HEADERS["name"],
         _("Name"),
         _("Full name as on the KTP."),
         (
@@ -62,7 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "sex",
-        "Jenis Kelamin",
+        ROSTER_HEADERS["sex"],
         _("Sex"),
         _("L (laki-laki) or P (perempuan)."),
         (
@@ -80,14 +82,14 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "birth_place",
-        "Tempat Lahir",
+        ROSTER_HEADERS["birth_place"],
         _("Place of birth"),
         _("City or regency of birth."),
         ("tempat lahir", "tmp lahir", "tpt lahir", "tmpt lahir", "place of birth", "birth place"),
     ),
     Column(
         "birth_date",
-        "Tanggal Lahir",
+        ROSTER_HEADERS["birth_date"],
         _("Date of birth"),
         _("Day-month-year, e.g. 12-08-1980 or 12 Agustus 1980."),
         (
@@ -116,14 +118,14 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "address",
-        "Alamat",
+        ROSTER_HEADERS["address"],
         _("Address"),
         _("Street, RT/RW."),
         ("alamat", "alamat lengkap", "alamat rumah", "address", "alamat domisili"),
     ),
     Column(
         "residence",
-        "Kelurahan Domisili",
+        ROSTER_HEADERS["residence"],
         _("Kelurahan of residence"),
         _("The kelurahan where the person lives (name or code)."),
         (
@@ -138,7 +140,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "phone",
-        "No HP",
+        ROSTER_HEADERS["phone"],
         _("Phone"),
         _("08xxxxxxxxxx or +628xxxxxxxxxx."),
         (
@@ -165,21 +167,21 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "education",
-        "Pendidikan",
+        ROSTER_HEADERS["education"],
         _("Education"),
         _("SD, SMP, SMA, D3, S1, S2 or S3."),
         ("pendidikan", "pendidikan terakhir", "education", "pend terakhir", "ijazah terakhir"),
     ),
     Column(
         "bank_name",
-        "Bank",
+        ROSTER_HEADERS["bank_name"],
         _("Bank"),
         _("Bank name, e.g. Bank Nagari."),
         ("bank", "nama bank", "bank name"),
     ),
     Column(
         "bank_account",
-        "No Rekening",
+        ROSTER_HEADERS["bank_account"],
         _("Account number"),
         _("Digits only, typed as text."),
         (
@@ -195,7 +197,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "bank_holder",
-        "Nama Pemilik Rekening",
+        ROSTER_HEADERS["bank_holder"],
         _("Account holder"),
         _("Name on the bank account."),
         (
@@ -210,7 +212,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "kind",
-        "Jenis Pilar",
+        ROSTER_HEADERS["kind"],
         _("Pillar kind"),
         _("PSM, TKSK, TAGANA, PENDAMPING_KUBE, ... (code or full name)."),
         (
@@ -229,14 +231,14 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "kecamatan",
-        "Kecamatan",
+        ROSTER_HEADERS["kecamatan"],
         _("Kecamatan of duty"),
         _("Name or code of the kecamatan served."),
         ("kecamatan", "kec", "kecamatan tugas", "district", "kecamatan of duty"),
     ),
     Column(
         "kelurahan",
-        "Kelurahan",
+        ROSTER_HEADERS["kelurahan"],
         _("Kelurahan of duty"),
         _("Name or code of the kelurahan served (empty for kecamatan or city duties)."),
         (
@@ -256,21 +258,21 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "sk_number",
-        "No SK",
+        ROSTER_HEADERS["sk_number"],
         _("SK number"),
         _("Number of the appointment decree."),
         ("no sk", "nomor sk", "sk", "nomor surat keputusan", "sk number", "no sk pengangkatan"),
     ),
     Column(
         "sk_date",
-        "Tanggal SK",
+        ROSTER_HEADERS["sk_date"],
         _("SK date"),
         _("Date of the decree."),
         ("tanggal sk", "tgl sk", "sk date", "tanggal sk pengangkatan", "tgl sk pengangkatan"),
     ),
     Column(
         "sk_signer",
-        "Penandatangan SK",
+        ROSTER_HEADERS["sk_signer"],
         _("SK signed by"),
         _("Who signed the decree, e.g. Wali Kota Bukittinggi."),
         (
@@ -283,7 +285,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "start_date",
-        "Tanggal Mulai",
+        ROSTER_HEADERS["start_date"],
         _("Start date"),
         _("First day of the duty (TMT)."),
         (
@@ -300,7 +302,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "end_date",
-        "Tanggal Selesai",
+        ROSTER_HEADERS["end_date"],
         _("End date"),
         _("Last day of the duty; empty while serving."),
         (
@@ -315,7 +317,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "end_reason",
-        "Alasan Selesai",
+        ROSTER_HEADERS["end_reason"],
         _("End reason"),
         _("Masa tugas habis, Mengundurkan diri, Pindah, Diberhentikan, Meninggal, Lainnya."),
         ("alasan selesai", "alasan berhenti", "keterangan berhenti", "end reason"),
@@ -323,8 +325,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
-# The template's own columns: the combined place-and-date column is only read, never written.
-TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.key != "birth_place_date")
+# The template's own columns, the roster's (pilar/registry/roster.py): the combined
+# place-and-date column is only read, never written.
+TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(BY_KEY[key] for key in ROSTER_HEADERS)
 # The person's fields a row may carry: the registry's own, but the NIK (the key) and the photo.
 PERSON_KEYS = tuple(f for f in PERSON_FIELDS if f not in ("nik", "photo"))
 DUTY_KEYS = (

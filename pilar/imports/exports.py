@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Iterator
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
 from pilar.imports.columns import TEMPLATE_COLUMNS
-from pilar.imports.lookup import EDUCATION_WORDS, END_REASON_WORDS
-from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 
 SAMPLE = {
@@ -40,10 +37,6 @@ SAMPLE = {
 }
 DATE_KEYS = {"birth_date", "sk_date", "start_date", "end_date"}
 TEXT_KEYS = {"nik", "phone", "bank_account", "sk_number"}
-
-
-def template_headers() -> list[str]:
-    return [c.header for c in TEMPLATE_COLUMNS]
 
 
 def template_xlsx() -> bytes:
@@ -93,54 +86,6 @@ def template_xlsx() -> bytes:
     hints.set_column(2, 2, 70)
     book.close()
     return buffer.getvalue()
-
-
-def _area_columns(area: Area) -> tuple[str, str]:
-    if area.level == Area.Level.KELURAHAN:
-        return area.parent.name if area.parent else "", area.name
-    if area.level == Area.Level.KECAMATAN:
-        return area.name, ""
-    return "", ""
-
-
-def roster_rows(people: Iterable, *, full: bool) -> Iterator[list]:
-    """One row per duty shown (people without one get a row with empty duty columns), in the
-    template's columns. `people` carry `current` (their duties shown) and `residence`.
-    Without `full`, the NIK is masked and the birth date and bank account withheld."""
-    for p in people:
-        # A person seen only as they were in the reader's areas: never whole (docs/PRIVACY.md).
-        whole = full and not getattr(p, "minimal", False) and getattr(p, "full_nik", True)
-        person = [
-            p.nik if whole else p.masked_nik,
-            p.name,
-            p.sex,
-            p.birth_place,
-            p.birth_date if whole else None,
-            p.address,
-            p.residence.name if p.residence else "",
-            p.phone,
-            EDUCATION_WORDS.get(p.education, "") if p.education else "",
-            p.bank_name,
-            p.bank_account if whole else "",
-            p.bank_holder,
-        ]
-        duties = list(getattr(p, "current", []))
-        if not duties:
-            yield person + [""] * 9
-            continue
-        for a in duties:
-            kecamatan, kelurahan = _area_columns(a.area)
-            yield person + [
-                a.kind.code,
-                kecamatan,
-                kelurahan,
-                a.sk_number,
-                a.sk_date,
-                a.sk_signer,
-                a.start_date,
-                a.end_date,
-                END_REASON_WORDS.get(a.end_reason, "") if a.end_reason else "",
-            ]
 
 
 # Cells whose text is known to be wrong (digits Excel lost): the report leaves them empty, so a

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from pilar.imports.normalize import CellProblem, header_key
 from pilar.regions.models import Area, AreaAlias
 from pilar.registry.models import Assignment, Education, PillarKind
+from pilar.registry.roster import EDUCATION_WORDS, END_REASON_WORDS
 
 FUZZY_AREA_SCORE = 85
 FUZZY_MARGIN = 5
@@ -91,25 +92,6 @@ END_REASON_SYNONYMS = {
     "wafat": Assignment.EndReason.DIED,
     "lainnya": Assignment.EndReason.OTHER,
     "lain lain": Assignment.EndReason.OTHER,
-}
-# The template writes these Indonesian words for end reasons, whatever the user's language.
-END_REASON_WORDS = {
-    Assignment.EndReason.TERM_ENDED: "Masa tugas habis",
-    Assignment.EndReason.RESIGNED: "Mengundurkan diri",
-    Assignment.EndReason.MOVED: "Pindah",
-    Assignment.EndReason.DISMISSED: "Diberhentikan",
-    Assignment.EndReason.DIED: "Meninggal",
-    Assignment.EndReason.OTHER: "Lainnya",
-}
-EDUCATION_WORDS = {
-    Education.NONE: "Tidak sekolah",
-    Education.SD: "SD",
-    Education.SMP: "SMP",
-    Education.SMA: "SMA",
-    Education.D3: "D3",
-    Education.S1: "S1",
-    Education.S2: "S2",
-    Education.S3: "S3",
 }
 
 

@@ -8,6 +8,14 @@ from pilar.casework.models import HouseholdMember
 from pilar.kube.models import KubeCompanion, KubeGroup
 
 
+def companion_groups() -> dict[int, list[KubeGroup]]:
+    """{person id: the KUBE groups they accompany now} (the demo's activities name them)."""
+    groups: dict[int, list[KubeGroup]] = {}
+    for companion in KubeCompanion.objects.filter(end_date__isnull=True).select_related("group"):
+        groups.setdefault(companion.person_id, []).append(companion.group)
+    return groups
+
+
 def listed_groups(user):
     """Groups `user` sees, with what lists show: kelurahan and kecamatan, open members
     (`member_count`) and the current companion's name (`companion_name`)."""

@@ -23,7 +23,7 @@ from pilar.registry.models import (
     can_see_full_nik,
 )
 from pilar.registry.selectors import PeopleFilter, mark_seen, matching_people
-from pilar.trainings.selectors import appointment_warning
+from pilar.registry.signals import new_duty_warnings
 
 router = Router(tags=["registry"])
 
@@ -344,8 +344,7 @@ def create_assignment(request, payload: AssignmentIn):
         override_reason=payload.override_reason,
     )
     out = _assignment_out(assignment)
-    warning = appointment_warning(person, kind, assignment.start_date)
-    out.warnings = [warning] if warning else []
+    out.warnings = new_duty_warnings(person, kind, assignment.start_date)
     return Status(201, out)
 
 

@@ -21,10 +21,9 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.equipment.selectors import person_holdings
-from pilar.imports.exports import roster_rows, template_headers
 from pilar.lib import params
 from pilar.lib.exports import file_response
+from pilar.lib.hooks import panels
 from pilar.lib.paging import LargePaginator, count_or_estimate
 from pilar.lib.views import attempt, page_status
 from pilar.registry import services
@@ -36,13 +35,9 @@ from pilar.registry.forms import (
 )
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, Person, assignment_scope_q, can_see_full_nik
+from pilar.registry.roster import roster_headers, roster_rows
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
-from pilar.trainings.certificates.selectors import person_certificates
-from pilar.trainings.selectors import (
-    appointment_warning,
-    person_trainings,
-    required_training_missing,
-)
+from pilar.registry.signals import new_duty_warnings, person_panels
 
 PAGE_SIZE = 50
 # Above this many rows the headcount's kelurahan table shows one kecamatan at a time.
@@ -200,12 +195,12 @@ def person_export(user, query, fmt) -> ExportSpec:
 
 
 def _people_export(user, people, shown_on: datetime.date) -> ExportSpec:
-    """The list as shown, in the import template's columns: one row per duty shown, so the
-    file can be edited and imported back (Imports)."""
+    """The list as shown, in the roster's columns (pilar/registry/roster.py): one row per duty
+    shown, so the file can be edited and imported back (Imports)."""
     full = can(user, Capability.PEOPLE_FULL_NIK)
     return ExportSpec(
         f"pilar-{shown_on.isoformat()}",
-        template_headers(),
+        roster_headers(),
         # Read in chunks, each with its duties prefetched: bounded memory, a constant number
         # of queries per chunk. A person who left the reader's areas is written as seen there
         # (docs/PRIVACY.md).
@@ -257,7 +252,6 @@ def person_detail(request, pk: int):
         request,
         "registry/person_detail.html",
         {
-            **_trainings_and_equipment(request.user, person, assignments, today),
             "person": person,
             "show_full": show_full,
             "assignments": assignments,
@@ -266,6 +260,11 @@ def person_detail(request, pk: int):
             "history": history,
             "view_count": views.count(),
             "can_edit": can_edit,
+            # The apps built on the registry show what they hold of the person (trainings,
+            # equipment), each as that reader may see it (pilar/registry/signals.py).
+            "panels": panels(
+                person_panels, person=person, user=request.user, duties=assignments, today=today
+            ),
         },
     )
 
@@ -286,38 +285,6 @@ def _former_detail(request, person: Person):
         "registry/person_detail.html",
         {"person": person, "minimal": True, "assignments": list(duties)},
     )
-
-
-def missing_training(person: Person, duties, today: datetime.date) -> list:
-    """Courses required before appointment that `person` has not passed, for the duties they
-    hold today; each course with `missing_for`, the kinds that require it."""
-    missing: dict[int, object] = {}
-    for duty in duties:
-        if not duty.is_active_on(today):
-            continue
-        for course in required_training_missing(person, duty.kind, today):
-            course = missing.setdefault(course.pk, course)
-            kinds = getattr(course, "kinds_missing", [])
-            if duty.kind.name not in kinds:
-                course.kinds_missing = [*kinds, duty.kind.name]
-    for course in missing.values():
-        course.missing_for = ", ".join(course.kinds_missing)
-    return list(missing.values())
-
-
-def _trainings_and_equipment(user, person: Person, duties, today: datetime.date) -> dict:
-    """The person's trainings, certificates and equipment, for those who may see them."""
-    context: dict = {}
-    if can(user, Capability.TRAININGS_VIEW):
-        context["trainings"] = person_trainings(person, user)
-        context["certificates"] = person_certificates(user, person, today=today)
-        context["missing_training"] = missing_training(person, duties, today)
-    if can(user, Capability.EQUIPMENT_VIEW):
-        held = person_holdings(person, user)
-        context["holdings"] = held
-        if all(duty.has_ended_by(today) for duty in duties):
-            context["to_return"] = sum(h["held"] for h in held if h["item__needs_return"])
-    return context
 
 
 @capability_required(Capability.PEOPLE_VIEW)
@@ -400,8 +367,7 @@ def assignment_create(request, pk: int):
             success=_("The duty has been added."),
         )
         if done:
-            warning = appointment_warning(person, done.result.kind, done.result.start_date)
-            if warning:
+            for warning in new_duty_warnings(person, done.result.kind, done.result.start_date):
                 messages.warning(request, warning)
             return redirect("registry:person-detail", pk)
     return render(

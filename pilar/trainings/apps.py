@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 # settings.LOGGING: a logger named there loses the handlers Django's own configuration gave it
 # (django.server's request lines under runserver).
 PATH_LOGGERS = ("django.request", "django.security.csrf", "django.server")
+# The public addresses whose path carries a certificate's code (the page, whose form at /c/
+# takes the code in the query, and the API's check): the logs cut the code
+# (pilar/lib/accesslog.py; pilar/trainings/tests/test_accesslog.py checks they are the routes).
+CERTIFICATE_PAGE = "/c/"
+CERTIFICATE_API = "/api/v1/certificates/verify/"
 
 
 class TrainingsConfig(AppConfig):
@@ -15,12 +20,19 @@ class TrainingsConfig(AppConfig):
     verbose_name = _("Trainings")
 
     def ready(self):
-        from pilar.lib.accesslog import RedactCodes
+        from pilar.lib.accesslog import RedactCodes, hide_secrets_under
         from pilar.lib.jobs import register_recovery
+        from pilar.registry.signals import duty_warnings, person_panels
+        from pilar.trainings import receivers
         from pilar.trainings.certificates.services import prints_recover
 
         register_recovery(prints_recover)
+        # What trainings shows on the registry's pages (pilar/registry/signals.py).
+        person_panels.connect(receivers.person_panel, dispatch_uid="trainings.person_panel")
+        duty_warnings.connect(receivers.duty_warning, dispatch_uid="trainings.duty_warning")
 
+        hide_secrets_under(CERTIFICATE_PAGE, form=True)
+        hide_secrets_under(CERTIFICATE_API, form=False)
         for name in PATH_LOGGERS:
             logger = logging.getLogger(name)
             if not any(isinstance(f, RedactCodes) for f in logger.filters):

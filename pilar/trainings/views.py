@@ -21,6 +21,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import file_response
+from pilar.lib.hooks import panels
 from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
@@ -45,6 +46,7 @@ from pilar.trainings.selectors import (
     person_trainings,
     visible_participants,
 )
+from pilar.trainings.signals import event_panels
 
 PAGE_SIZE = 50
 PICK_LIMIT = 50
@@ -225,25 +227,9 @@ def event_detail(request, pk: int):
         "can_edit": can(request.user, Capability.TRAININGS_EDIT),
     }
     context.update(event_panel(request, event))
-    context.update(_event_handovers(request.user, event))
+    # The apps built on trainings show what they hold of the event (pilar/trainings/signals.py).
+    context["panels"] = panels(event_panels, event=event, user=request.user)
     return render(request, "trainings/event_detail.html", context)
-
-
-def _event_handovers(user, event: TrainingEvent) -> dict:
-    """The BASTs made at `event`, for those who may see equipment; and whether to offer one."""
-    if not can(user, Capability.EQUIPMENT_VIEW):
-        return {}
-    from pilar.equipment.models import Handover
-    from pilar.equipment.selectors import HandoverFilter, matching_handovers
-
-    shown = matching_handovers(user, HandoverFilter(event_id=event.pk))
-    handovers = list(shown.order_by("handed_on", "pk"))
-    return {
-        "handovers": handovers,
-        "handovers_hidden": Handover.objects.filter(training_event=event).count() - len(handovers),
-        "show_handovers": True,
-        "may_hand_over": can(user, Capability.EQUIPMENT_EDIT),
-    }
 
 
 # Participants -----------------------------------------------------------------------------------

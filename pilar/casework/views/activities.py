@@ -28,6 +28,7 @@ from pilar.casework.models import (
     Activity,
     Household,
 )
+from pilar.casework.signals import groups_offered
 from pilar.casework.views.common import PAGE_SIZE, head_name
 from pilar.lib import params
 from pilar.lib.months import month_start
@@ -53,12 +54,8 @@ def _activity_choices(request, day=None):
     )
     for h in households:
         h.label = f"{h.head_name or '—'} · KK {h.masked_kk}"
-    groups = []
-    if any(d.kind.code == "PENDAMPING_KUBE" for d in duties):
-        from pilar.kube.models import KubeGroup
-
-        areas = [d.area for d in duties if d.kind.code == "PENDAMPING_KUBE"]
-        groups = list(KubeGroup.objects.filter(within_areas_q(areas, "area"), status="active"))
+    # The KUBE groups of a Pendamping KUBE, from the kube app (pilar/casework/signals.py).
+    groups = groups_offered(duties)
     return {"person": person, "households": households, "duties": duties, "groups": groups}
 
 

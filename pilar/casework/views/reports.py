@@ -34,6 +34,7 @@ from pilar.casework.models import (
     MonthlyReport,
     Sector,
 )
+from pilar.casework.signals import reopen_warnings
 from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.months import add_months, month_end, month_label, month_start
@@ -369,35 +370,10 @@ def report_reopen(request, pk):
 
 
 def _warn_if_paid(request, report) -> None:
-    """Reopening does not touch money: say so when the month is paid or in a batch."""
-    from pilar.stipends.models import StipendLine
-
-    line = (
-        StipendLine.objects.holding()
-        .filter(person_id=report.person_id, kind_id=report.kind_id, month=report.month)
-        .select_related("batch")
-        .first()
-    )
-    if line is None:
-        return
-    if line.status == StipendLine.Status.PAID:
-        messages.warning(
-            request,
-            _(
-                "The tali kasih for this month was already paid (%(batch)s). Reopening does not "
-                "undo the payment; finance can reverse it if it was wrong."
-            )
-            % {"batch": line.batch.title},
-        )
-    else:
-        messages.warning(
-            request,
-            _(
-                "The tali kasih for this month is waiting in “%(batch)s”: that batch cannot be "
-                "approved until the report is verified again or the line is removed."
-            )
-            % {"batch": line.batch.title},
-        )
+    """Reopening does not touch money: the apps above say so when the month is paid or in a
+    batch (the stipends app, pilar/casework/signals.py)."""
+    for warning in reopen_warnings(report):
+        messages.warning(request, warning)
 
 
 # Above this many kelurahan, area tables show kecamatan and open one at a time.

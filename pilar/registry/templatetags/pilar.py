@@ -20,6 +20,15 @@ def people_url(as_of, kind="", area="", exact=False) -> str:
     return reverse("registry:person-list") + "?" + urlencode(params)
 
 
+@register.simple_tag(takes_context=True)
+def panel(context, panel) -> str:
+    """A `Panel` another app contributes to this page (pilar/lib/hooks.py): its template, with
+    the page's context and the panel's own on top."""
+    template = context.template.engine.get_template(panel.template)
+    with context.push(**panel.context):
+        return template.render(context)
+
+
 @register.filter
 def get(mapping, key):
     return mapping.get(key, 0) if mapping else 0

@@ -36,7 +36,7 @@ from pilar.audit.services import Actor
 from pilar.casework.demo import CaseworkDemo, continue_casework
 from pilar.equipment.demo import load_equipment
 from pilar.kube.demo import load_kube
-from pilar.kube.models import KubeCompanion
+from pilar.kube.selectors import companion_groups
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
 from pilar.registry import services
@@ -353,10 +353,7 @@ def load_work(demo: Demo, made: dict[str, list[Person]]) -> None:
         households_by_area=by_area,
     )
     caseloads = work.caseloads(by_area)
-    groups: dict[int, list] = {}
-    for companion in KubeCompanion.objects.filter(end_date__isnull=True).select_related("group"):
-        groups.setdefault(companion.person_id, []).append(companion.group)
-    work.reports(work.activities(caseloads, groups))
+    work.reports(work.activities(caseloads, companion_groups()))
     load_tagana(
         rng=rng,
         fake=demo.fake,
@@ -399,6 +396,7 @@ def continue_to_today(demo: Demo, made: dict[str, list[Person]], today: datetime
         by=demo.by,
         users=users,
         today=today,
+        groups=companion_groups(),
         own={
             u.person_id: name
             for name, u in (

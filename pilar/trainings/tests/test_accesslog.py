@@ -1,5 +1,6 @@
 """Certificate codes never reach the logs: gunicorn's access log (through RedactingLogger) and
-Django's request warnings (through RedactCodes), whatever form the URL takes."""
+Django's request warnings (through RedactCodes), whatever form the URL takes. The addresses are
+the trainings app's, registered in TrainingsConfig.ready() (pilar/lib/accesslog.py)."""
 
 import datetime
 import logging
@@ -102,13 +103,14 @@ def test_the_redacted_prefixes_are_the_routes_of_the_public_pages():
     redaction looks for must be where the URLs send a code."""
     from django.urls import resolve, reverse
 
-    from pilar.lib.accesslog import API, FORM, public_path
+    from pilar.lib.accesslog import public_path
+    from pilar.trainings.apps import CERTIFICATE_API, CERTIFICATE_PAGE
     from pilar.trainings.certificates import views
 
     page, form = reverse("certificate-verify", args=[CODE]), reverse("certificate-verify-form")
-    assert public_path(page) and page.startswith(FORM)
-    assert public_path(form) and form == FORM
+    assert public_path(page) and page.startswith(CERTIFICATE_PAGE)
+    assert public_path(form) and form == CERTIFICATE_PAGE
     assert resolve(page).func is views.verify
-    api = resolve(API + CODE)  # the API's check, where the redaction assumes it is
+    api = resolve(CERTIFICATE_API + CODE)  # the API's check, where the redaction assumes it is
     assert api.kwargs == {"code": CODE}, api
-    assert public_path(API + CODE)
+    assert public_path(CERTIFICATE_API + CODE)

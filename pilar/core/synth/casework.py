@@ -1,7 +1,8 @@
-"""Synthetic casework for `pilar synth`: households, caseloads, activities and monthly reports in
-the synthetic areas only, written straight into the tables like the rest of the synthetic data.
+"""Synthetic casework for `pilar synth` (pilar/core/synth/): households, caseloads, activities and
+monthly reports in the synthetic areas only, written straight into the tables like the rest of
+the synthetic data.
 
-The registry command hands over each synthetic kecamatan with the duties it just made there;
+The command hands over each synthetic kecamatan with the duties it just made there;
 `CaseworkMaker` turns them into rows (streamed to the sink in chunks, so memory stays bounded
 whatever the totals):
 
@@ -37,9 +38,14 @@ from pilar.casework.models import (
     MonthlyReport,
     NeedCategory,
 )
+from pilar.core.synth.areas import synthetic_areas
+from pilar.core.synth.tables import CHUNK, columns, extra_columns, next_id
 from pilar.lib.months import month_start, next_month
 
-CHUNK = 20_000
+# The casework tables synth writes (their keys and indexes are suspended for the load).
+CASEWORK_MODELS = (
+    Household, HouseholdMember, Caseload, Activity, Activity.households.through, MonthlyReport,
+)  # fmt: skip
 CASELOAD_SHARE = 0.95
 NO_HOUSEHOLD_SHARE = 0.08  # community activities (socialisation, meetings)
 TWO_HOUSEHOLDS_SHARE = 0.10
@@ -114,6 +120,12 @@ def casework_querysets(areas) -> list[tuple[str, object]]:
     ]
 
 
+def synthetic_casework(codes: list[str]) -> list[tuple[str, object]]:
+    """(label, queryset) of the casework rows in the synthetic provinces `codes`, in the order
+    they are deleted."""
+    return casework_querysets(synthetic_areas(codes))
+
+
 # --- making the rows ---------------------------------------------------------------------------
 
 
@@ -152,8 +164,8 @@ class CaseworkMaker:
             for _ in range(20 if code == "HOME_VISIT" else 1)
         ]
         self.needs = list(NeedCategory.objects.values_list("pk", flat=True))
-        self.household_id = self._next_id(Household) if not sink.dry_run else 1
-        self.activity_id = self._next_id(Activity) if not sink.dry_run else 1
+        self.household_id = next_id(Household) if not sink.dry_run else 1
+        self.activity_id = next_id(Activity) if not sink.dry_run else 1
         self.columns = {
             model: self._columns(model, known)
             for model, known in (
@@ -168,21 +180,11 @@ class CaseworkMaker:
         self.buffers: dict = {model: [] for model in self.columns}
 
     @staticmethod
-    def _next_id(model) -> int:
-        qn = connection.ops.quote_name
-        pk, table = qn(model._meta.pk.column), qn(model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")  # noqa: S608
-            return cursor.fetchone()[0] + 1
-
-    @staticmethod
     def _columns(model, known: tuple[str, ...]) -> tuple[list[str], tuple]:
         """The columns written (the known ones, then the rest at their defaults; `id` is left to
         the database unless known) and the default values appended to each row."""
-        from pilar.registry.management.commands.synth import _columns, _extra_columns
-
-        extra_cols, extra = _extra_columns(model, (*known, "id"))
-        return _columns(model, known) + extra_cols, extra
+        extra_cols, extra = extra_columns(model, (*known, "id"))
+        return columns(model, known) + extra_cols, extra
 
     def _add(self, model, row: tuple) -> None:
         buffer = self.buffers[model]
@@ -208,25 +210,50 @@ class CaseworkMaker:
 
     def kecamatan(self, kec, duties: list[tuple]) -> None:
         """The casework of kecamatan `kec` (a synth Node with its desa as children), given the
-        duty rows made there (assignment tuples as the registry command writes them)."""
+        duty rows made there (assignment tuples as the command writes them)."""
         rng = self.rng
         n_households = self._share(self.households_per)
         n_activities = self._share(self.activities_per)
         self.index += 1
-        psm_pk = self.psm.pk
-        first_ord, last_ord, as_of_ord = self.first_ord, self.last_ord, self.as_of.toordinal()
+        as_of_ord = self.as_of.toordinal()
         # PSM duties: (person, desa, start ordinal, end ordinal or a far day)
         psm = [
             (d[1], d[3], d[7].toordinal(), d[8].toordinal() if d[8] else 10**7)
             for d in duties
-            if d[2] == psm_pk
+            if d[2] == self.psm.pk
         ]
         serving: dict[int, list[tuple]] = {}
         for duty in psm:
             if duty[2] <= as_of_ord <= duty[3]:
                 serving.setdefault(duty[1], []).append(duty)
+        by_desa, caseload_of = self._households(kec, n_households, serving)
 
-        # Households, heads and caseloads.
+        # Activities: each PSM's share proportional to the days it served in the window.
+        spans = []
+        for person, area, start, end in psm:
+            lo, hi = max(start, self.first_ord), min(end, self.last_ord)
+            if lo <= hi:
+                spans.append((person, area, lo, hi))
+        if not spans or not n_activities:
+            self._reports(spans, {})
+            return
+        total_days = sum(hi - lo + 1 for _p, _a, lo, hi in spans)
+        counts = [n_activities * (hi - lo + 1) // total_days for _p, _a, lo, hi in spans]
+        for _ in range(n_activities - sum(counts)):
+            counts[rng.randrange(len(counts))] += 1
+        per_month: dict[tuple[int, datetime.date], list] = {}
+        for (person, area, lo, hi), n in zip(spans, counts, strict=True):
+            own = caseload_of.get(person) or by_desa.get(area) or []
+            for day_ord in sorted(rng.randint(lo, hi) for _ in range(n)):
+                self._activity(person, area, day_ord, own, per_month)
+        self._reports(spans, per_month)
+
+    def _households(self, kec, count: int, serving: dict[int, list[tuple]]) -> tuple[dict, dict]:
+        """`count` households in the desa of `kec`, each with its head, and a caseload with a PSM
+        serving in its desa for most; returns ({desa: household ids}, {person: household ids
+        in their caseload})."""
+        rng = self.rng
+        as_of_ord = self.as_of.toordinal()
         area6 = kec.code.replace(".", "")
         desa = [n.pk for n in kec.children]
         by_desa: dict[int, list[int]] = {pk: [] for pk in desa}
@@ -237,7 +264,7 @@ class CaseworkMaker:
         born_from = datetime.date(1950, 1, 1).toordinal()
         born_to = datetime.date(2000, 12, 31).toordinal()
         fromordinal = datetime.date.fromordinal
-        for _ in range(n_households):
+        for _ in range(count):
             hid = self.household_id
             self.household_id += 1
             area = desa[rng.randrange(len(desa))]
@@ -274,67 +301,52 @@ class CaseworkMaker:
             pillars = serving.get(area)
             if pillars and rng.random() < CASELOAD_SHARE:
                 person, _desa, start, _end = pillars[rng.randrange(len(pillars))]
-                since = fromordinal(rng.randint(max(start, first_ord - 365), as_of_ord))
+                since = fromordinal(rng.randint(max(start, self.first_ord - 365), as_of_ord))
                 self._add(Caseload, (hid, person, since, None, "", self.now))
                 caseload_of.setdefault(person, []).append(hid)
                 self.tally.caseloads += 1
-        self.tally.households += n_households
+        self.tally.households += count
+        return by_desa, caseload_of
 
-        # Activities: each PSM's share proportional to the days it served in the window.
-        spans = []
-        for person, area, start, end in psm:
-            lo, hi = max(start, first_ord), min(end, last_ord)
-            if lo <= hi:
-                spans.append((person, area, lo, hi))
-        if not spans or not n_activities:
-            self._reports(spans, {})
-            return
-        total_days = sum(hi - lo + 1 for _p, _a, lo, hi in spans)
-        counts = [n_activities * (hi - lo + 1) // total_days for _p, _a, lo, hi in spans]
-        for _ in range(n_activities - sum(counts)):
-            counts[rng.randrange(len(counts))] += 1
-        per_month: dict[tuple[int, datetime.date], list] = {}
-        kind_pk = psm_pk
-        types, needs = self.types, self.needs
-        now = self.now
-        for (person, area, lo, hi), n in zip(spans, counts, strict=True):
-            own = caseload_of.get(person) or by_desa.get(area) or []
-            for day_ord in sorted(rng.randint(lo, hi) for _ in range(n)):
-                aid = self.activity_id
-                self.activity_id += 1
-                day = fromordinal(day_ord)
-                month = month_start(day)
-                type_pk, sector = types[rng.randrange(len(types))]
-                need = needs[rng.randrange(len(needs))] if rng.random() < NEED_SHARE else None
-                follow = done = cancelled = None
-                reason = ""
-                u = rng.random()
-                if u < FOLLOW_UP_SHARE:
-                    follow = fromordinal(day_ord + rng.randint(3, 30))
-                    if follow.toordinal() < last_ord and rng.random() < FOLLOW_UP_DONE_SHARE:
-                        done = fromordinal(min(follow.toordinal() + rng.randint(0, 5), last_ord))
-                elif u > 1 - CANCELLED_SHARE:
-                    cancelled, reason = now, "Salah input"
-                self._add(
-                    Activity,
-                    (aid, person, kind_pk, area, day, month, sector, type_pk, need, follow, done,
-                     cancelled, reason, now),
-                )  # fmt: skip
-                self.tally.activities += 1
-                u = rng.random()
-                if not own or u < NO_HOUSEHOLD_SHARE:
-                    reached = ()
-                elif u < 1 - TWO_HOUSEHOLDS_SHARE - THREE_HOUSEHOLDS_SHARE or len(own) == 1:
-                    reached = (own[rng.randrange(len(own))],)
-                else:
-                    k = 2 if u < 1 - THREE_HOUSEHOLDS_SHARE else 3
-                    reached = rng.sample(own, min(k, len(own)))
-                for hid in reached:
-                    self._add(Activity.households.through, (aid, hid))
-                self.tally.links += len(reached)
-                if cancelled is None:
-                    per_month.setdefault((person, month), []).append((sector, reached, follow))
-        self._reports(spans, per_month)
+    def _activity(self, person: int, area: int, day_ord: int, own: list[int], per_month) -> None:
+        """One activity of PSM `person` in desa `area` on the day `day_ord`, reaching households
+        of `own` (their caseload, else their desa); counted in `per_month` unless cancelled."""
+        rng = self.rng
+        fromordinal = datetime.date.fromordinal
+        aid = self.activity_id
+        self.activity_id += 1
+        day = fromordinal(day_ord)
+        month = month_start(day)
+        type_pk, sector = self.types[rng.randrange(len(self.types))]
+        need = self.needs[rng.randrange(len(self.needs))] if rng.random() < NEED_SHARE else None
+        follow = done = cancelled = None
+        reason = ""
+        u = rng.random()
+        if u < FOLLOW_UP_SHARE:
+            follow = fromordinal(day_ord + rng.randint(3, 30))
+            if follow.toordinal() < self.last_ord and rng.random() < FOLLOW_UP_DONE_SHARE:
+                done = fromordinal(min(follow.toordinal() + rng.randint(0, 5), self.last_ord))
+        elif u > 1 - CANCELLED_SHARE:
+            cancelled, reason = self.now, "Salah input"
+        self._add(
+            Activity,
+            (aid, person, self.psm.pk, area, day, month, sector, type_pk, need, follow, done,
+             cancelled, reason, self.now),
+        )  # fmt: skip
+        self.tally.activities += 1
+        u = rng.random()
+        if not own or u < NO_HOUSEHOLD_SHARE:
+            reached = ()
+        elif u < 1 - TWO_HOUSEHOLDS_SHARE - THREE_HOUSEHOLDS_SHARE or len(own) == 1:
+            reached = (own[rng.randrange(len(own))],)
+        else:
+            k = 2 if u < 1 - THREE_HOUSEHOLDS_SHARE else 3
+            reached = rng.sample(own, min(k, len(own)))
+        for hid in reached:
+            self._add(Activity.households.through, (aid, hid))
+        self.tally.links += len(reached)
+        if cancelled is None:
+            per_month.setdefault((person, month), []).append((sector, reached, follow))
 
     def _reports(self, spans: list[tuple], per_month: dict) -> None:
         """Monthly reports of the kecamatan's PSM for the months before the bench date's."""
@@ -387,8 +399,3 @@ class CaseworkMaker:
     @staticmethod
     def _dt(value):
         return connection.ops.adapt_datetimefield_value(value) if value is not None else None
-
-
-def sequences_to_reset() -> list:
-    """Models whose ids the maker sets itself (their sequences need a reset on PostgreSQL)."""
-    return [Household, Activity]

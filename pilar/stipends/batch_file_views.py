@@ -49,7 +49,7 @@ def batch_print(request, pk):
     if what == "receipts":
         return _start(request, pk, BatchJob.Kind.RECEIPTS, {"full_nik": full})
     messages.error(request, _("Choose the payment list or the receipts."))
-    return redirect("stipends:batch-detail", pk=pk)
+    return refused(request, "stipends:batch-detail", pk=pk)
 
 
 def _send_printed(request, batch, job: BatchJob | None, what: str):

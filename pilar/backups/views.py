@@ -6,7 +6,7 @@ import shutil
 
 from django.conf import settings
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +17,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.backups import archive, health, services
 from pilar.backups.models import BackupRun
-from pilar.lib.views import attempt
+from pilar.lib.views import after, attempt
 
 
 @capability_required(Capability.BACKUPS)
@@ -51,12 +51,12 @@ def backup_list(request):
 @require_POST
 @capability_required(Capability.BACKUPS)
 def backup_now(request):
-    attempt(
+    done = attempt(
         request,
         lambda: services.backup_run_request(by=Actor.from_request(request)),
         success=_("The backup is being taken in the background; this page shows its progress."),
     )
-    return redirect("backups:list")
+    return after(request, done, "backups:list")
 
 
 @require_GET  # a HEAD sends nothing, and must not be audited as a download

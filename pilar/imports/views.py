@@ -31,7 +31,7 @@ from pilar.lib.dates import long_date
 from pilar.lib.exports import XLSX_TYPE, file_response
 from pilar.lib.nik import mask_nik
 from pilar.lib.params import ascii_digits
-from pilar.lib.views import attempt
+from pilar.lib.views import after, attempt, refused
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment
 
@@ -108,7 +108,7 @@ def import_upload(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect("imports:list")
+        return refused(request, "imports:list")
     upload = form.cleaned_data["file"]
     done = attempt(
         request,
@@ -117,7 +117,7 @@ def import_upload(request):
         ),
     )
     if not done:
-        return redirect("imports:list")
+        return refused(request, "imports:list")
     return redirect("imports:detail", done.result.pk)
 
 
@@ -265,7 +265,7 @@ def import_sheet(request, pk: int):
     batch = _batch(request, pk)
     form = SheetForm(request.POST, batch=batch)
     if form.is_valid():
-        attempt(
+        done = attempt(
             request,
             lambda: services.import_choose_sheet(
                 by=Actor.from_request(request), batch=batch, sheet=form.cleaned_data["sheet"]
@@ -273,7 +273,8 @@ def import_sheet(request, pk: int):
         )
     else:
         messages.error(request, _("Choose one of the workbook's sheets."))
-    return redirect("imports:detail", batch.pk)
+        return refused(request, "imports:detail", batch.pk)
+    return after(request, done, "imports:detail", batch.pk)
 
 
 @require_POST
@@ -287,7 +288,7 @@ def import_mapping(request, pk: int):
         for name in ("start_rule", "start_rule_date"):
             for error in form.errors.get(name, ()):
                 messages.error(request, error)
-        return redirect("imports:detail", batch.pk)
+        return refused(request, "imports:detail", batch.pk)
     done = attempt(
         request,
         lambda: services.import_set_mapping(
@@ -298,7 +299,7 @@ def import_mapping(request, pk: int):
         ),
     )
     if not done:
-        return redirect("imports:detail", batch.pk)
+        return refused(request, "imports:detail", batch.pk)
     tasks.queue_check(batch)
     return redirect("imports:detail", batch.pk)
 
@@ -320,7 +321,7 @@ def import_commit(request, pk: int):
         ),
     )
     if not done:
-        return redirect("imports:detail", batch.pk)
+        return refused(request, "imports:detail", batch.pk)
     tasks.queue_commit(batch, by)
     return redirect("imports:detail", batch.pk)
 
@@ -331,7 +332,7 @@ def import_undo(request, pk: int):
     batch = _batch(request, pk)
     by = Actor.from_request(request)
     if not attempt(request, lambda: import_request_undo(by=by, batch=batch)):
-        return redirect("imports:detail", batch.pk)
+        return refused(request, "imports:detail", batch.pk)
     tasks.queue_undo(batch, by)
     return redirect("imports:detail", batch.pk)
 

@@ -5,7 +5,9 @@ A page calls a service as in docs/ARCHITECTURE.md (URL → view → form → ser
 refuses with a ValidationError whose messages a person can act on. `attempt` shows them (on the
 form's fields, or as messages when the action has no form of its own), and a page that shows a
 POSTed form again answers `page_status(request)`: 400, the same status the API answers for the
-same refusal (pilar.api.common.refusal).
+same refusal (pilar.api.common.refusal). An action with no form of its own (a button: approve,
+verify, cancel...) ends with `after(request, outcome, to)`: back to the page `to` when it went
+through, the refusal with status 400 and a link back to `to` when it did not.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render, resolve_url
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,31 @@ def attempt(
     return Outcome(ok=True, result=result)
 
 
-def form_errors_as_messages(request, form) -> None:
+def form_errors_as_messages(request, form) -> Outcome:
     """A refused form of an action whose page has no room for it (a button row, a small form
-    in a table): each error becomes a message, after its field's label."""
+    in a table): each error becomes a message, after its field's label. The outcome is a
+    refusal, for `after`."""
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
+    return Outcome(ok=False)
+
+
+def after(request, outcome: Outcome, to, *args, **kwargs) -> HttpResponse:
+    """The answer to an action with no form of its own: when `outcome` went through, a redirect
+    to the page `to` (a URL name with its arguments, as `redirect` takes, or a URL); when it was
+    refused, `refused(request, to, ...)`."""
+    if outcome:
+        return redirect(to, *args, **kwargs)
+    return refused(request, to, *args, **kwargs)
+
+
+def refused(request, to, *args, **kwargs) -> HttpResponse:
+    """A refused action, with status 400 (as the API answers the same refusal): the refusal's
+    messages (already added, by `attempt` or the view) and a link back to the page `to`."""
+    back = resolve_url(to, *args, **kwargs)
+    return render(request, "refused.html", {"back": back}, status=400)
 
 
 def page_status(request) -> int:

@@ -19,7 +19,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.lib.money import rupiah
 from pilar.lib.params import InputError
-from pilar.lib.views import attempt
+from pilar.lib.views import after, attempt, refused
 from pilar.stipends import bankfile, jobs
 from pilar.stipends.access import full_nik_in_batches
 from pilar.stipends.models import BatchJob, SentFile
@@ -49,7 +49,7 @@ def batch_print(request, pk):
     if what == "receipts":
         return _start(request, pk, BatchJob.Kind.RECEIPTS, {"full_nik": full})
     messages.error(request, _("Choose the payment list or the receipts."))
-    return redirect("stipends:batch-detail", pk=pk)
+    return refused(request, "stipends:batch-detail", pk=pk)
 
 
 def _send_printed(request, batch, job: BatchJob | None, what: str):
@@ -128,7 +128,7 @@ def batch_transfer(request, pk, fmt):
         request, lambda: bankfile.transfer_file_sent(by=_by(request), batch=batch, fmt=fmt)
     )
     if not done:
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     return bankfile.as_download(done.result)
 
 
@@ -155,7 +155,7 @@ def transfer_round(request, pk):
                 "waiting: a new file sends them again."
             ),
         )
-    attempt(
+    done = attempt(
         request,
         lambda: bankfile.transfer_round_new(by=_by(request), batch=batch),
         success=lambda made: (
@@ -167,4 +167,4 @@ def transfer_round(request, pk):
             }
         ),
     )
-    return redirect("stipends:batch-detail", pk=batch.pk)
+    return after(request, done, "stipends:batch-detail", pk=batch.pk)

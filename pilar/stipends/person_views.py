@@ -26,6 +26,7 @@ from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
+from pilar.lib.views import refused
 from pilar.regions.choices import area_choices
 from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind, person_scope_q
@@ -106,7 +107,7 @@ def confirm_account(request, person_id: int):
             field = next(iter(exc.message_dict))
             raise InputError(field, " ".join(exc.messages)) from None
         messages.error(request, " ".join(exc.messages))  # nothing (left) to confirm
-        return redirect("stipends:person", person_id=shown.pk)
+        return refused(request, "stipends:person", person_id=shown.pk)
     messages.success(request, _("Account confirmed: payment to it is allowed again."))
     return redirect("stipends:person", person_id=shown.pk)
 

@@ -24,10 +24,12 @@ from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.lib.params import InputError, parse_int
 from pilar.lib.views import (
+    after,
     attempt,
     form_errors_as_messages,
     page_status,
     query_without_page,
+    refused,
 )
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import PillarKind
@@ -99,7 +101,7 @@ def rate_create(request):
     form = RateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        attempt(
+        done = attempt(
             request,
             lambda: services.stipend_rate_create(
                 by=_by(request),
@@ -120,8 +122,8 @@ def rate_create(request):
             ),
         )
     else:
-        form_errors_as_messages(request, form)
-    return redirect("stipends:rates")
+        done = form_errors_as_messages(request, form)
+    return after(request, done, "stipends:rates")
 
 
 def _last_day(month):
@@ -134,7 +136,7 @@ def rate_end(request, pk):
     rate = get_object_or_404(StipendRate, pk=pk)
     form = RateEndForm(request.POST)
     if form.is_valid():
-        attempt(
+        done = attempt(
             request,
             lambda: services.stipend_rate_end(
                 by=_by(request), rate=rate, valid_to=_last_day(form.cleaned_data["valid_to"])
@@ -144,15 +146,15 @@ def rate_end(request, pk):
             ),
         )
     else:
-        form_errors_as_messages(request, form)
-    return redirect("stipends:rates")
+        done = form_errors_as_messages(request, form)
+    return after(request, done, "stipends:rates")
 
 
 @require_POST
 @capability_required(Capability.STIPENDS_SETUP)
 def rate_correct(request, pk):
     rate = get_object_or_404(StipendRate, pk=pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.stipend_rate_correct(
             by=_by(request),
@@ -166,7 +168,7 @@ def rate_correct(request, pk):
             % {"kind": r.kind.name, "amount": rupiah(r.amount), "month": month_label(r.valid_from)}
         ),
     )
-    return redirect("stipends:rates")
+    return after(request, done, "stipends:rates")
 
 
 @require_POST
@@ -175,7 +177,7 @@ def budget_set(request):
     form = BudgetForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        attempt(
+        done = attempt(
             request,
             lambda: services.budget_set(by=_by(request), **data),
             success=lambda b: (
@@ -184,8 +186,8 @@ def budget_set(request):
             ),
         )
     else:
-        form_errors_as_messages(request, form)
-    return redirect("stipends:rates")
+        done = form_errors_as_messages(request, form)
+    return after(request, done, "stipends:rates")
 
 
 # --- eligibility -----------------------------------------------------------------------------
@@ -462,8 +464,8 @@ def _lines_file(request, batch, lines, fmt):
 
 def _transition(request, pk, call, success):
     batch = _batch(request, pk)
-    attempt(request, lambda: call(batch), success=success)
-    return redirect("stipends:batch-detail", pk=batch.pk)
+    done = attempt(request, lambda: call(batch), success=success)
+    return after(request, done, "stipends:batch-detail", pk=batch.pk)
 
 
 def _reason(request) -> str:
@@ -512,7 +514,7 @@ def _start(request, pk, kind: str, options: dict | None = None):
     )
     if done:
         _job_message(request, *done.result)
-    return redirect("stipends:batch-detail", pk=batch.pk)
+    return after(request, done, "stipends:batch-detail", pk=batch.pk)
 
 
 def _job_step(capability: Capability, kind: str):
@@ -532,7 +534,7 @@ batch_refresh = _job_step(Capability.STIPENDS_DRAFT, BatchJob.Kind.REFRESH)
 def batch_verify(request, pk):
     batch = _batch(request, pk)
     if not _confirmed(request, batch, _("verify this batch")):
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     return _start(request, pk, BatchJob.Kind.VERIFY)
 
 
@@ -553,8 +555,9 @@ def _confirmed(request, batch, what: str) -> bool:
     """The confirm tick of an irreversible step, and the summary it confirmed still true.
 
     No tick: a 400 naming the field, nothing changed. A summary that no longer holds (a
-    second click after the step was done, a bank result read meanwhile): back to the page,
-    which shows the batch as it is now, and nothing changed."""
+    second click after the step was done, a bank result read meanwhile): False, with the
+    refusal as a message (the view answers 400 with a link back to the page, which shows the
+    batch as it is now), and nothing changed."""
     if request.POST.get("confirm") != "yes":
         raise InputError(
             "confirm", _("Tick the box to confirm that you %(what)s.") % {"what": what}
@@ -588,7 +591,7 @@ def _confirmed(request, batch, what: str) -> bool:
 def batch_approve(request, pk):
     batch = _batch(request, pk)
     if not _confirmed(request, batch, _("approve this payment")):
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     return _start(request, pk, BatchJob.Kind.APPROVE)
 
 
@@ -612,9 +615,9 @@ def batch_mark_paid(request, pk):
     form = PaidOnForm(request.POST)
     if not form.is_valid():
         form_errors_as_messages(request, form)
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     if not _confirmed(request, batch, _("mark every waiting line paid")):
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     return _start(
         request,
         pk,
@@ -632,7 +635,7 @@ def batch_result(request, pk):
     form = BankResultForm(request.POST, request.FILES)
     if not form.is_valid():
         form_errors_as_messages(request, form)
-        return redirect("stipends:batch-detail", pk=batch.pk)
+        return refused(request, "stipends:batch-detail", pk=batch.pk)
     return _transition(
         request,
         pk,
@@ -659,7 +662,7 @@ def _line(request, pk) -> StipendLine:
 @capability_required(Capability.STIPENDS_DRAFT)
 def line_remove(request, pk):
     line = _line(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.stipend_line_remove(by=_by(request), line=line, reason=_reason(request)),
         success=lambda line: (
@@ -667,14 +670,14 @@ def line_remove(request, pk):
             % {"name": line.person.name, "month": month_label(line.month)}
         ),
     )
-    return redirect("stipends:batch-detail", pk=line.batch_id)
+    return after(request, done, "stipends:batch-detail", pk=line.batch_id)
 
 
 @require_POST
 @capability_required(Capability.STIPENDS_VERIFY)
 def line_reverse(request, pk):
     line = _line(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.stipend_line_reverse(by=_by(request), line=line, reason=_reason(request)),
         success=lambda r: (
@@ -682,7 +685,7 @@ def line_reverse(request, pk):
             % {"amount": rupiah(-r.amount)}
         ),
     )
-    return redirect("stipends:batch-detail", pk=line.batch_id)
+    return after(request, done, "stipends:batch-detail", pk=line.batch_id)
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import file_response
 from pilar.lib.hooks import panels
-from pilar.lib.views import attempt, page_status, query_without_page
+from pilar.lib.views import after, attempt, page_status, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
@@ -319,14 +319,14 @@ def participant_invite(request, pk: int):
 def participant_remove(request, pk: int, pid: int):
     event = _event(request, pk)
     participant = get_object_or_404(event.participants.select_related("person"), pk=pid)
-    attempt(
+    done = attempt(
         request,
         lambda: participation.participant_remove(
             by=Actor.from_request(request), participant=participant
         ),
         success=_("%(name)s has been withdrawn.") % {"name": participant.person.name},
     )
-    return redirect("trainings:event-detail", event.pk)
+    return after(request, done, "trainings:event-detail", event.pk)
 
 
 # Attendance and results -------------------------------------------------------------------------

@@ -406,8 +406,8 @@ def test_verify_needs_the_confirmation(client, actors, caseload, record, people)
     assert f"activities: {report.summary['activities']}," in summary
     assert 'name="reason"' not in verify  # returning is a separate section
     for data in ({}, {"confirm": ""}, {"confirm": "no"}):
-        response = client.post(f"/reports/{report.pk}/verify/", data, follow=True)
-        assert response.status_code == 200
+        response = client.post(f"/reports/{report.pk}/verify/", data)
+        assert response.status_code == 400
         assert "Tick “I have checked" in response.content.decode(), data
         report.refresh_from_db()
         assert report.status == "submitted", data

@@ -33,7 +33,7 @@ from pilar.casework.views.common import PAGE_SIZE, head_name
 from pilar.lib import params
 from pilar.lib.months import month_start
 from pilar.lib.paging import LargePaginator
-from pilar.lib.views import attempt, page_status, query_without_page
+from pilar.lib.views import after, attempt, page_status, query_without_page
 from pilar.regions.models import within_areas_q
 
 # --- activities ------------------------------------------------------------------------------
@@ -272,21 +272,21 @@ def activity_photo(request, pk):
 @capability_required(Capability.ACTIVITY_RECORD)
 def activity_cancel(request, pk):
     activity = _visible_activity(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.activity_cancel(
             by=Actor.from_request(request), activity=activity, reason=request.POST.get("reason", "")
         ),
         success=_("Activity cancelled."),
     )
-    return redirect("casework:activity-detail", activity.pk)
+    return after(request, done, "casework:activity-detail", activity.pk)
 
 
 @require_POST
 @capability_required(Capability.ACTIVITY_RECORD)
 def follow_up_done(request, pk):
     activity = _visible_activity(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.follow_up_done(by=Actor.from_request(request), activity=activity),
         success=_("Follow-up marked done."),
@@ -296,7 +296,7 @@ def follow_up_done(request, pk):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "casework:follow-ups"
-    return redirect(target)
+    return after(request, done, target)
 
 
 @capability_required(Capability.CASEWORK_VIEW)

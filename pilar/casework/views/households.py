@@ -41,10 +41,12 @@ from pilar.casework.views.common import PAGE_SIZE, head_name, pillars_for
 from pilar.lib import params
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import (
+    after,
     attempt,
     form_errors_as_messages,
     page_status,
     query_without_page,
+    refused,
 )
 from pilar.regions.models import within_areas_q
 from pilar.registry.models import Person
@@ -290,7 +292,7 @@ def member_add(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
     form = MemberForm(request.POST, prefix="m")
     if form.is_valid():
-        attempt(
+        done = attempt(
             request,
             lambda: services.member_add(
                 by=Actor.from_request(request), household=household, data=form.cleaned_data
@@ -298,8 +300,8 @@ def member_add(request, pk):
             success=_("Member added."),
         )
     else:
-        form_errors_as_messages(request, form)
-    return redirect("casework:household-detail", household.pk)
+        done = form_errors_as_messages(request, form)
+    return after(request, done, "casework:household-detail", household.pk)
 
 
 @require_POST
@@ -311,7 +313,7 @@ def member_leave(request, pk):
     )
     form = MemberLeaveForm(request.POST)
     if form.is_valid():
-        attempt(
+        done = attempt(
             request,
             lambda: services.member_leave(
                 by=Actor.from_request(request),
@@ -323,7 +325,8 @@ def member_leave(request, pk):
         )
     else:
         messages.error(request, _("Give the day the member left and the reason."))
-    return redirect("casework:household-detail", member.household_id)
+        return refused(request, "casework:household-detail", member.household_id)
+    return after(request, done, "casework:household-detail", member.household_id)
 
 
 @require_POST
@@ -350,6 +353,7 @@ def caseload_assign(request, pk):
         )
     else:
         messages.error(request, _("Choose a pillar and the first day."))
+        return refused(request, "casework:household-detail", household.pk)
     return redirect("casework:household-detail", household.pk)
 
 
@@ -362,7 +366,7 @@ def caseload_end(request, pk):
     )
     form = CaseloadEndForm(request.POST)
     if form.is_valid():
-        attempt(
+        done = attempt(
             request,
             lambda: services.caseload_end(
                 by=Actor.from_request(request),
@@ -374,7 +378,8 @@ def caseload_end(request, pk):
         )
     else:
         messages.error(request, _("Give the last day of accompaniment and the reason."))
-    return redirect("casework:household-detail", caseload.household_id)
+        return refused(request, "casework:household-detail", caseload.household_id)
+    return after(request, done, "casework:household-detail", caseload.household_id)
 
 
 # --- caseload --------------------------------------------------------------------------------
@@ -413,11 +418,11 @@ def caseload_reassign(request):
     )
     if not form.is_valid() or not caseloads:
         messages.error(request, _("Tick the households and choose the new pillar and the day."))
-        return redirect("casework:caseload")
+        return refused(request, "casework:caseload")
     person = get_object_or_404(
         Person.objects.visible_to(request.user), pk=form.cleaned_data["person"]
     )
-    attempt(
+    done = attempt(
         request,
         lambda: services.caseload_reassign(
             by=Actor.from_request(request),
@@ -434,4 +439,4 @@ def caseload_reassign(request):
             % {"n": n, "name": person.name}
         ),
     )
-    return redirect("casework:caseload")
+    return after(request, done, "casework:caseload")

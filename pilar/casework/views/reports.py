@@ -38,7 +38,7 @@ from pilar.casework.signals import reopen_warnings
 from pilar.lib import params
 from pilar.lib.exports import file_response
 from pilar.lib.months import add_months, month_end, month_label, month_start
-from pilar.lib.views import attempt, query_without_page
+from pilar.lib.views import after, attempt, query_without_page, refused
 from pilar.registry.models import PillarKind
 
 # --- monthly reports -------------------------------------------------------------------------
@@ -120,8 +120,8 @@ def report_submit(request):
     form = SubmitForm(request.POST)
     if not form.is_valid() or not request.user.person_id:
         messages.error(request, _("Choose the month to submit."))
-        return redirect("casework:my-reports")
-    attempt(
+        return refused(request, "casework:my-reports")
+    done = attempt(
         request,
         lambda: report_services.report_submit(
             by=Actor.from_request(request),
@@ -135,7 +135,7 @@ def report_submit(request):
             % {"month": month_label(report.month)}
         ),
     )
-    return redirect("casework:my-reports")
+    return after(request, done, "casework:my-reports")
 
 
 @capability_required(Capability.CASEWORK_VIEW)
@@ -315,7 +315,7 @@ def report_detail(request, pk):
 def _decision(request, pk, to: str):
     """Verify, return or reopen: one service, the transition named by the target status."""
     report = _visible_report(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: report_services.report_decide(
             by=Actor.from_request(request),
@@ -325,7 +325,7 @@ def _decision(request, pk, to: str):
         ),
         success=DECIDED[to](),
     )
-    return redirect("casework:report-detail", report.pk)
+    return after(request, done, "casework:report-detail", report.pk)
 
 
 DECIDED = {
@@ -349,7 +349,7 @@ def report_verify(request, pk):
                 "verifying locks the month."
             ),
         )
-        return redirect("casework:report-detail", report.pk)
+        return refused(request, "casework:report-detail", report.pk)
     return _decision(request, pk, MonthlyReport.Status.VERIFIED)
 
 

@@ -21,7 +21,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.params import MAX_ID
-from pilar.lib.views import attempt, query_without_page
+from pilar.lib.views import after, attempt, query_without_page, refused
 from pilar.trainings.certificates import pdf, services
 from pilar.trainings.certificates.forms import CertificateFilterForm, CodeForm, RevokeForm
 from pilar.trainings.certificates.numbering import grouped_code, normalise_code, verify_url
@@ -212,7 +212,7 @@ def certificate_issue(request, pk: int):
     participant = get_object_or_404(
         Participant.objects.visible_to(request.user).select_related("event", "person"), pk=pk
     )
-    attempt(
+    done = attempt(
         request,
         lambda: services.certificate_issue(by=Actor.from_request(request), participant=participant),
         success=lambda certificate: (
@@ -220,7 +220,7 @@ def certificate_issue(request, pk: int):
             % {"number": certificate.number, "name": certificate.name}
         ),
     )
-    return redirect(_event_page(participant.event))
+    return after(request, done, _event_page(participant.event))
 
 
 # A whole event -------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def event_issue(request, pk: int):
         lambda: services.certificates_issue_for_event(by=Actor.from_request(request), event=event),
     )
     if not done:
-        return redirect(_event_page(event))
+        return refused(request, _event_page(event))
     summary = done.result
     messages.success(
         request,
@@ -258,12 +258,12 @@ def event_issue(request, pk: int):
 @capability_required(Capability.TRAININGS_EDIT)
 def event_print(request, pk: int):
     event = _event(request, pk)
-    attempt(
+    done = attempt(
         request,
         lambda: services.certificate_print_start(by=Actor.from_request(request), event=event),
         success=_("Printing has started; this page shows when the file is ready."),
     )
-    return redirect(_event_page(event) + "#certificates")
+    return after(request, done, _event_page(event) + "#certificates")
 
 
 def _job(request, pk: int) -> CertificatePrint:

@@ -25,7 +25,7 @@ from pilar.lib.fields import (
 )
 from pilar.lib.months import month_start, previous_month
 from pilar.lib.widgets import QuickSelect
-from pilar.regions.choices import area_choices, by_code_when_many
+from pilar.regions.choices import AreaCodeField, area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
@@ -57,12 +57,6 @@ def area_filter_choices(user) -> list[tuple[str, str]]:
             lambda: area_choices(user, Capability.CASEWORK_VIEW, highest=Area.Level.KECAMATAN),
         ),
     ]
-
-
-class AreaCodeField(forms.ChoiceField):
-    def clean(self, value):
-        code = super().clean(value)
-        return Area.objects.filter(code=code).first() if code else None
 
 
 def month_field(**kwargs):

@@ -6,6 +6,8 @@ that shows the form.
   the levels above past `MAX_AREA_CHOICES` (a kelurahan can still be named by its code).
 - `area_choices(user, capability)`: the choices of an area filter, within the user's scope,
   through `for_filter` and indented by level.
+- `AreaCodeField`: the one area filter field of every form: a select of `area_choices`, cleaned
+  to the Area its code names.
 - `by_code_when_many(field)`: a form that must name one exact area keeps its select while the
   areas are few; past `MAX_AREA_CHOICES` the field takes the area's code in a text box.
 """
@@ -59,3 +61,33 @@ def by_code_when_many(field: forms.ModelChoiceField) -> None:
         **field.error_messages,
         "invalid_choice": _("No area you may choose has this code."),
     }
+
+
+class AreaCodeField(forms.CharField):
+    """An area filter: a select of the areas offered (`field.choices = area_choices(...)`),
+    cleaned to the Area its code names, None when empty. A code naming an area that is not among
+    the choices (a kelurahan past MAX_AREA_CHOICES, typed in the address) is taken too; a code
+    naming no area is refused, and says so. What the user may see is the querysets' business:
+    an area outside the user's areas only finds nothing (docs/ARCHITECTURE.md)."""
+
+    widget = forms.Select
+
+    @property
+    def choices(self) -> list:
+        return list(self.widget.choices)
+
+    @choices.setter
+    def choices(self, value) -> None:
+        self.widget.choices = list(value)
+
+    def clean(self, value) -> Area | None:
+        code = (super().clean(value) or "").strip()
+        if not code:
+            return None
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            raise forms.ValidationError(
+                _("No area has the code %(code)s; choose one from the list."),
+                params={"code": code},
+            )
+        return area

@@ -10,10 +10,11 @@ from pilar.audit.cache import cached_figures
 from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
 from pilar.lib.widgets import QuickSelect
-from pilar.regions.choices import area_choices, by_code_when_many
+from pilar.regions.choices import AreaCodeField, area_choices, by_code_when_many
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
+from pilar.registry.services import PERSON_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -45,7 +46,7 @@ class PersonFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("name, NIK or phone"), "type": "search"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False, widget=QuickSelect)
-    area = forms.CharField(label=_("Area of duty"), required=False, widget=QuickSelect)
+    area = AreaCodeField(label=_("Area of duty"), required=False, widget=QuickSelect)
     exact = forms.BooleanField(
         label=_("Only duties held at this area itself, not below it"), required=False
     )
@@ -60,18 +61,6 @@ class PersonFilterForm(forms.Form):
         if code and code not in dict(choices):
             choices.append((code, code))  # keep a valid code given in the address selectable
         self.fields["area"].widget.choices = choices
-
-    def clean_area(self) -> Area | None:
-        code = self.cleaned_data["area"].strip()
-        if not code:
-            return None
-        area = Area.objects.filter(code=code).first()
-        if area is None:
-            raise forms.ValidationError(
-                _("No area has the code %(code)s; choose one from the list."),
-                params={"code": code},
-            )
-        return area
 
     def people_filter(self) -> PeopleFilter:
         data = self.cleaned_data if self.is_bound else {}
@@ -101,21 +90,7 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "nik",
-            "name",
-            "sex",
-            "birth_place",
-            "birth_date",
-            "address",
-            "residence",
-            "phone",
-            "education",
-            "bank_name",
-            "bank_account",
-            "bank_holder",
-            "photo",
-        ]
+        fields = PERSON_FIELDS
         widgets = {
             "birth_date": DateInput(),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),

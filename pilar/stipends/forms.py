@@ -4,9 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilar.casework.forms import AreaCodeField, area_filter_choices, month_field
+from pilar.casework.forms import area_filter_choices, month_field
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MoneyField
+from pilar.regions.choices import AreaCodeField
 from pilar.registry.forms import DateInput
 from pilar.registry.models import PillarKind
 from pilar.stipends.eligibility import STATE_LABELS

@@ -27,7 +27,7 @@ from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
 from pilar.lib.views import refused
-from pilar.regions.choices import area_choices
+from pilar.regions.choices import AreaCodeField, area_choices
 from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind, person_scope_q
 from pilar.stipends import charts, failures
@@ -141,7 +141,7 @@ class ArrearsFilterForm(forms.Form):
     )
     # A code, not a choice: a figure's link may name a kelurahan the list leaves out when an
     # area has too many to pick from; what matters is that it lies within the user's scope.
-    area = forms.CharField(label=gettext_lazy("Area"), required=False, widget=forms.Select)
+    area = AreaCodeField(label=gettext_lazy("Area"), required=False)
     state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
     exact = forms.BooleanField(
         label=gettext_lazy("Only duties held at the area itself (a TKSK's kecamatan, the city)"),
@@ -158,11 +158,8 @@ class ArrearsFilterForm(forms.Form):
         self.fields["state"].choices = state_choices()
 
     def clean_area(self) -> Area | None:
-        code = self.cleaned_data["area"].strip()
-        if not code:
-            return None
-        area = Area.objects.filter(code=code).first()
-        if area is None or not area_in_scope(self.user, Capability.STIPENDS_VIEW, area):
+        area = self.cleaned_data["area"]
+        if area is not None and not area_in_scope(self.user, Capability.STIPENDS_VIEW, area):
             raise forms.ValidationError(_("Choose an area from the list."))
         return area
 

@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MoneyField
-from pilar.regions.choices import area_choices
-from pilar.regions.models import Area
+from pilar.regions.choices import AreaCodeField, area_choices
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
@@ -19,24 +18,6 @@ from pilar.trainings.services import (
     MAX_HOURS,
     MAX_VALIDITY_MONTHS,
 )
-
-
-class AreaField(forms.CharField):
-    """A kecamatan or kelurahan (or the city) chosen by its code from the user's areas."""
-
-    widget = forms.Select
-
-    def clean(self, value) -> Area | None:
-        code = (super().clean(value) or "").strip()
-        if not code:
-            return None
-        area = Area.objects.filter(code=code).first()
-        if area is None:
-            raise forms.ValidationError(
-                _("No area has the code %(code)s; choose one from the list."),
-                params={"code": code},
-            )
-        return area
 
 
 def _kind_choices() -> list[tuple[str, str]]:
@@ -177,7 +158,7 @@ class InviteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every kind the course is for."),
     )
-    area = AreaField(
+    area = AreaCodeField(
         label=_("Area of duty"),
         required=False,
         help_text=_("Those whose duty lies within it; empty for the whole city."),
@@ -256,7 +237,7 @@ class RequirementFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("name"), "type": "search"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    area = AreaField(label=_("Area of duty"), required=False)
+    area = AreaCodeField(label=_("Area of duty"), required=False)
     on = DateField(label=_("Serving on"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):

@@ -221,7 +221,7 @@ def test_a_filter_that_cannot_apply_lists_nobody(client, actors, paid, make_user
     login(client, actors["operator"])
     page = client.get("/stipends/arrears/", {"area": "99.99", "kind": "PSM"})
     assert page.status_code == 200 and "page" not in page.context
-    assert "Choose an area from the list." in page.content.decode()
+    assert "No area has the code 99.99; choose one from the list." in page.content.decode()
     # An area outside the user's scope is refused the same way, not listed.
     other = make_user("operator-b", Role.OPERATOR, area="13.75.02")
     User.objects.filter(pk=other.pk).update(language="en")

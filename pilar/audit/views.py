@@ -15,7 +15,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import capability_of, download
 from pilar.audit.models import AuditEntry, ExportJob
 from pilar.audit.services import Actor, audit_record
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.fields import DateField, SearchField
 from pilar.lib.jobs import recover_stale
 
@@ -71,8 +71,8 @@ def audit_list(request):
             entries = entries.filter(at__date__gte=data["date_from"])
         if data["date_to"]:
             entries = entries.filter(at__date__lte=data["date_to"])
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         headers = [
             _("When"), _("Who"), _("Source"), _("Address"), _("Action"), _("Object type"),
             _("Object id"), _("Object"), _("Changes"), _("Note"),

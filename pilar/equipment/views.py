@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ from pilar.equipment.selectors import (
     with_latest_bast,
 )
 from pilar.lib import params
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.registry.models import Person
 
@@ -83,15 +83,13 @@ def _listing(
     shown. A list of people's records names their kind in `personal` (an object type): each
     download of it is then audited."""
     rows = select() if not form.is_bound or form.is_valid() else []
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         filename = f"{name}-{timezone.localdate().isoformat()}"
         out = export(shown(rows) if shown else rows)
         if personal:
             return audited_file_response(request, fmt, filename, headers, out, object_type=personal)
         return file_response(fmt, filename, headers, out)
-    if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     if shown:
         page.object_list = list(shown(page.object_list))

@@ -32,7 +32,7 @@ from pilar.kube.forms import (
 )
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember, KubeMonthlyRecord
 from pilar.kube.selectors import group_sections, listed_groups
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.views import attempt, page_status
 
 PAGE_SIZE = 50
@@ -49,8 +49,8 @@ def group_list(request):
     groups = form.filter(listed_groups(request.user))
     if form.is_bound and not form.is_valid():
         groups = groups.none()  # a filter that cannot be applied must not widen the list
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return _export(groups, fmt)
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     for group in page:

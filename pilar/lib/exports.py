@@ -20,6 +20,8 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from pilar.lib.params import InputError
+
 XLSX_MAX_ROWS = 1_048_576
 SMALL_ROWS = 2000
 SMALL_BYTES = 4 * 1024 * 1024
@@ -122,6 +124,19 @@ def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[byt
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("xlsx", "csv")
+
+
+def export_format(request) -> str | None:
+    """The download a list's `format` parameter asks for ("xlsx" or "csv"), None for the page
+    itself. Any other value is refused with InputError: a 400 naming the field, on every list
+    alike (pilar.core.middleware.InputErrorMiddleware)."""
+    fmt = request.GET.get("format")
+    if not fmt:
+        return None
+    if fmt not in FORMATS:
+        raise InputError("format", _("Unknown format; use xlsx or csv."))
+    return fmt
 
 
 def file_response(

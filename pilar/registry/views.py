@@ -6,7 +6,7 @@ import html
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib import params
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.hooks import panels
 from pilar.lib.paging import LargePaginator, count_or_estimate
 from pilar.lib.views import attempt, page_status
@@ -121,8 +121,8 @@ def person_list(request):
     people, duties = matching_people(request.user, form.people_filter())
     shown_on = form.people_filter().active_on or timezone.localdate()
     people = _with_duties(people, shown_on, request.user)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return export_response(
             request,
             "registry.people",
@@ -409,11 +409,9 @@ def assignment_end(request, pk: int):
 def headcount_view(request):
     as_of = params.parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
     result = headcount(as_of=as_of, user=request.user)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
-        return _export_headcount(result, fmt)
+    fmt = export_format(request)
     if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+        return _export_headcount(result, fmt)
     # Figures link to the people behind them only when the list would show all of them.
     linkable = can(request.user, Capability.PEOPLE_VIEW) and scope_covers(
         area_scope(request.user, Capability.PEOPLE_VIEW), result.scope

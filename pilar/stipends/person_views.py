@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from pilar.accounts.access import Capability, area_in_scope, area_scope
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
+from pilar.lib.exports import export_format
 from pilar.lib.fields import SearchField
 from pilar.lib.months import month_label
 from pilar.lib.params import InputError, clean_text
@@ -332,11 +333,9 @@ def _owed_list(request, form, today):
         state=filters["state"] or None,
         q=filters["q"],
     )
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
-        return _export(request, rows, fmt)
+    fmt = export_format(request)
     if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+        return _export(request, rows, fmt)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -19,7 +19,7 @@ from pilar.accounts.access import Capability, area_scope
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, month_start
 from pilar.lib.params import InputError, parse_int
@@ -220,8 +220,8 @@ def eligibility(request):
         if f["state"]:
             found = [e for e in found if e.state == f["state"]]
         found = selectors.in_list_order(found, f["q"] or "")
-        fmt = request.GET.get("format")
-        if fmt in {"xlsx", "csv"}:
+        fmt = export_format(request)
+        if fmt:
             headers = [_("Name"), _("NIK"), _("Kind"), _("Area"), _("Month"), _("State")]
             return audited_file_response(
                 request,
@@ -336,8 +336,8 @@ def _lines(request, batch):
 def batch_detail(request, pk):
     batch = _batch(request, pk)
     form, lines = _lines(request, batch)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return _lines_file(request, batch, lines, fmt)
     held = batch.lines.filter(status__in=["pending", "paid"])
     by_kind = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.views import attempt, page_status, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
@@ -42,14 +41,12 @@ def event_list(request):
         events = DisasterEvent.objects.none()
     else:
         events = matching_events(request.user, form.event_filter())
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         day = timezone.localdate().isoformat()
         return file_response(
             fmt, f"tagana-events-{day}", exports.event_headers(), exports.event_rows(events)
         )
-    if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -228,14 +225,12 @@ def roster_view(request):
     duties, rows = roster(
         request.user, status=data.get("status") or "", q=data.get("q") or "", now=now
     )
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         day = timezone.localdate(now).isoformat()
         return file_response(
             fmt, f"tagana-roster-{day}", exports.roster_headers(), exports.roster_rows(rows(duties))
         )
-    if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(duties, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

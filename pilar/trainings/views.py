@@ -20,7 +20,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.hooks import panels
 from pilar.lib.views import after, attempt, page_status, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
@@ -50,10 +50,6 @@ from pilar.trainings.signals import event_panels
 
 PAGE_SIZE = 50
 PICK_LIMIT = 50
-
-
-def _bad_format():
-    return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
 
 
 # Courses ----------------------------------------------------------------------------------------
@@ -126,14 +122,12 @@ def event_list(request):
         events = TrainingEvent.objects.none()
     else:
         events = matching_events(request.user, form.event_filter())
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         day = timezone.localdate().isoformat()
         return file_response(
             fmt, f"training-events-{day}", exports.event_headers(), exports.event_rows(events)
         )
-    if fmt:
-        return _bad_format()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -199,8 +193,8 @@ def event_detail(request, pk: int):
     event = _event(request, pk)
     q = request.GET.get("q", "")
     participants, hidden = visible_participants(event, request.user, q)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return audited_file_response(
             request,
             fmt,
@@ -210,8 +204,6 @@ def event_detail(request, pk: int):
             object_type="trainings.participant",
             note=f"event={event.pk}",
         )
-    if fmt:
-        return _bad_format()
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
@@ -470,8 +462,8 @@ def requirements(request):
         f = form.requirement_filter()
         on = f.on or timezone.localdate()
         duties, rows = duties_missing_training(request.user, f)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return audited_file_response(
             request,
             fmt,
@@ -480,8 +472,6 @@ def requirements(request):
             exports.requirement_rows(rows(duties)),
             object_type="trainings.requirement",
         )
-    if fmt:
-        return _bad_format()
     page = Paginator(duties, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

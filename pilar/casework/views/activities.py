@@ -31,6 +31,7 @@ from pilar.casework.models import (
 from pilar.casework.signals import groups_offered
 from pilar.casework.views.common import PAGE_SIZE, head_name
 from pilar.lib import params
+from pilar.lib.exports import export_format
 from pilar.lib.months import month_start
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import after, attempt, page_status, query_without_page
@@ -141,8 +142,8 @@ def _activities(user, query):
 @capability_required(Capability.CASEWORK_VIEW)
 def activity_list(request):
     form, activities = _activities(request.user, request.GET)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return export_response(
             request,
             "casework.activities",

@@ -39,6 +39,7 @@ from pilar.casework.models import (
 )
 from pilar.casework.views.common import PAGE_SIZE, head_name, pillars_for
 from pilar.lib import params
+from pilar.lib.exports import export_format
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import (
     after,
@@ -105,8 +106,8 @@ def _households(user, params):
 @capability_required(Capability.CASEWORK_VIEW)
 def household_list(request):
     form, households = _households(request.user, request.GET)
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         return export_response(
             request,
             "casework.households",

@@ -36,7 +36,7 @@ from pilar.casework.models import (
 )
 from pilar.casework.signals import reopen_warnings
 from pilar.lib import params
-from pilar.lib.exports import file_response
+from pilar.lib.exports import export_format, file_response
 from pilar.lib.months import add_months, month_end, month_label, month_start
 from pilar.lib.views import after, attempt, query_without_page, refused
 from pilar.registry.models import PillarKind
@@ -155,8 +155,8 @@ def report_status(request):
             "casework/report_status.html",
             {"form": form, "month": month, "too_wide": MAX_STATUS_DUTIES},
         )
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         rows = selectors.monthly_status(request.user, month, months=6, area=area, kind=kind)
         return _export_status(rows, fmt)
     per_page = STATUS_PAGE_SIZES.get(request.GET.get("per_page", ""), STATUS_PAGE_SIZE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import Actor, audited_file_response
+from pilar.lib.exports import export_format
 from pilar.lib.params import MAX_ID
 from pilar.lib.views import after, attempt, query_without_page, refused
 from pilar.trainings.certificates import pdf, services
@@ -88,8 +89,8 @@ def _list(request, *, expiring: bool):
         found = matching_certificates(
             request.user, form.certificate_filter(expiring=expiring), today=today
         )
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         name = "certificates-expiring" if expiring else "certificates"
         return audited_file_response(
             request,
@@ -99,8 +100,6 @@ def _list(request, *, expiring: bool):
             export_rows(found, today),
             object_type="trainings.certificate",
         )
-    if fmt:
-        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page:
         c.state = state_of(c, today)

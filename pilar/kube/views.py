@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,7 +34,7 @@ from pilar.kube.forms import (
 from pilar.kube.models import KubeAid, KubeGroup, KubeMember, KubeMonthlyRecord
 from pilar.kube.selectors import group_sections, listed_groups
 from pilar.lib.exports import export_format, file_response
-from pilar.lib.views import attempt, page_status
+from pilar.lib.views import attempt, form_page
 
 PAGE_SIZE = 50
 ACTIVITIES_SHOWN = 50
@@ -210,19 +211,14 @@ def group_detail(request, pk: int):
 @submit_once
 def group_create(request):
     form = GroupForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.kube_group_create(
-                by=Actor.from_request(request), data=form.cleaned_data
-            ),
-            form=form,
-            success=lambda group: _("The group %(name)s has been added.") % {"name": group},
-        )
-        if done:
-            return redirect("kube:group-detail", done.result.pk)
-    return render(
-        request, "kube/group_form.html", {"form": form, "group": None}, status=page_status(request)
+    return form_page(
+        request,
+        form,
+        lambda data: services.kube_group_create(by=Actor.from_request(request), data=data),
+        success=lambda group: _("The group %(name)s has been added.") % {"name": group},
+        then=lambda group: reverse("kube:group-detail", args=[group.pk]),
+        template="kube/group_form.html",
+        context={"group": None},
     )
 
 
@@ -231,21 +227,16 @@ def group_create(request):
 def group_edit(request, pk: int):
     group = get_object_or_404(KubeGroup.objects.editable_by(request.user), pk=pk)
     form = GroupForm(request.POST or None, instance=group, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.kube_group_update(
-                by=Actor.from_request(request),
-                group=KubeGroup.objects.get(pk=pk),
-                data=form.cleaned_data,
-            ),
-            form=form,
-            success=_("Changes saved."),
-        )
-        if done:
-            return redirect("kube:group-detail", pk)
-    return render(
-        request, "kube/group_form.html", {"form": form, "group": group}, status=page_status(request)
+    return form_page(
+        request,
+        form,
+        lambda data: services.kube_group_update(
+            by=Actor.from_request(request), group=KubeGroup.objects.get(pk=pk), data=data
+        ),
+        success=_("Changes saved."),
+        then=lambda group: reverse("kube:group-detail", args=[pk]),
+        template="kube/group_form.html",
+        context={"group": group},
     )
 
 

@@ -64,6 +64,28 @@ def attempt(
     return Outcome(ok=True, result=result)
 
 
+def form_page(
+    request,
+    form,
+    call: Callable[[dict], Any],
+    *,
+    success: str | Callable[[Any], str],
+    then: Callable[[Any], str],
+    template: str,
+    context: dict | None = None,
+):
+    """The one shape of a page that changes something through a form. GET shows `form` in
+    `template` (with `context`); a POST whose form is valid runs `call(form.cleaned_data)`, the
+    service, through `attempt`. When it went through: the `success` message and a redirect to
+    `then(result)` (a URL). When the form or the service refused: the form again with each
+    message on its field, status 400."""
+    if request.method == "POST" and form.is_valid():
+        done = attempt(request, lambda: call(form.cleaned_data), form=form, success=success)
+        if done:
+            return redirect(then(done.result))
+    return render(request, template, {"form": form, **(context or {})}, status=page_status(request))
+
+
 def form_errors_as_messages(request, form) -> Outcome:
     """A refused form of an action whose page has no room for it (a button row, a small form
     in a table): each error becomes a message, after its field's label. The outcome is a

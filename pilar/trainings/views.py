@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,7 +23,7 @@ from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import export_format, file_response
 from pilar.lib.hooks import panels
-from pilar.lib.views import after, attempt, page_status, query_without_page
+from pilar.lib.views import after, attempt, form_page, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
@@ -70,20 +71,14 @@ def course_list(request):
 @submit_once
 def course_create(request):
     form = CourseForm(request.POST or None, initial={"active": True})
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.course_create(by=Actor.from_request(request), **form.cleaned_data),
-            form=form,
-            success=_("The course has been added."),
-        )
-        if done:
-            return redirect("trainings:course-list")
-    return render(
+    return form_page(
         request,
-        "trainings/course_form.html",
-        {"form": form, "course": None},
-        status=page_status(request),
+        form,
+        lambda data: services.course_create(by=Actor.from_request(request), **data),
+        success=_("The course has been added."),
+        then=lambda course: reverse("trainings:course-list"),
+        template="trainings/course_form.html",
+        context={"course": None},
     )
 
 
@@ -92,22 +87,14 @@ def course_create(request):
 def course_edit(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     form = CourseForm.for_course(course, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.course_update(
-                by=Actor.from_request(request), course=course, **form.cleaned_data
-            ),
-            form=form,
-            success=_("The course has been saved."),
-        )
-        if done:
-            return redirect("trainings:course-list")
-    return render(
+    return form_page(
         request,
-        "trainings/course_form.html",
-        {"form": form, "course": course},
-        status=page_status(request),
+        form,
+        lambda data: services.course_update(by=Actor.from_request(request), course=course, **data),
+        success=_("The course has been saved."),
+        then=lambda course: reverse("trainings:course-list"),
+        template="trainings/course_form.html",
+        context={"course": course},
     )
 
 
@@ -141,20 +128,14 @@ def event_list(request):
 @submit_once
 def event_create(request):
     form = EventForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.event_create(by=Actor.from_request(request), **form.cleaned_data),
-            form=form,
-            success=_("The training event has been recorded."),
-        )
-        if done:
-            return redirect("trainings:event-detail", done.result.pk)
-    return render(
+    return form_page(
         request,
-        "trainings/event_form.html",
-        {"form": form, "event": None},
-        status=page_status(request),
+        form,
+        lambda data: services.event_create(by=Actor.from_request(request), **data),
+        success=_("The training event has been recorded."),
+        then=lambda event: reverse("trainings:event-detail", args=[event.pk]),
+        template="trainings/event_form.html",
+        context={"event": None},
     )
 
 
@@ -169,22 +150,14 @@ def _event(request, pk: int) -> TrainingEvent:
 def event_edit(request, pk: int):
     event = _event(request, pk)
     form = EventForm(request.POST or None, event=event)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.event_update(
-                by=Actor.from_request(request), event=event, **form.cleaned_data
-            ),
-            form=form,
-            success=_("The training event has been saved."),
-        )
-        if done:
-            return redirect("trainings:event-detail", event.pk)
-    return render(
+    return form_page(
         request,
-        "trainings/event_form.html",
-        {"form": form, "event": event},
-        status=page_status(request),
+        form,
+        lambda data: services.event_update(by=Actor.from_request(request), event=event, **data),
+        success=_("The training event has been saved."),
+        then=lambda event: reverse("trainings:event-detail", args=[event.pk]),
+        template="trainings/event_form.html",
+        context={"event": event},
     )
 
 

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, plain
+from pilar.imports.engine.records import NEW, UPDATED, RowResult
 from pilar.imports.models import Import, ImportChange, ImportRow
-from pilar.imports.reader import FileProblem
-from pilar.imports.rows import NEW, UPDATED, RowResult
 from pilar.imports.services import (
     _claim,
     _label,
@@ -28,6 +27,7 @@ from pilar.imports.services import (
     logger,
 )
 from pilar.lib.jobs import Heartbeat
+from pilar.lib.spreadsheet import FileProblem
 from pilar.registry.models import Assignment, Person
 
 

@@ -11,7 +11,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from pilar.imports.columns import TEMPLATE_COLUMNS
-from pilar.imports.lookup import EDUCATION_WORDS, END_REASON_WORDS
+from pilar.imports.engine.lookup import EDUCATION_WORDS, END_REASON_WORDS
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 
@@ -153,10 +153,9 @@ def rejected_report(batch) -> bytes:
     number and what to fix, so the office can correct them and import just these rows."""
     from pathlib import Path
 
-    from pilar.imports.engine import shown_problem
-    from pilar.imports.normalize import text_from_cell
-    from pilar.imports.reader import Spreadsheet
+    from pilar.imports.engine.records import shown_problem
     from pilar.lib.exports import to_xlsx
+    from pilar.lib.spreadsheet import Spreadsheet, text_from_cell
 
     headers = [c[1] or f"({_('no header')})" for c in batch.columns]
     width = len(headers)

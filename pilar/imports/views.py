@@ -17,7 +17,7 @@ from pilar.core.once import submit_once
 from pilar.imports import exports, services, tasks
 from pilar.imports.columns import BY_KEY
 from pilar.imports.commit import import_request_commit
-from pilar.imports.engine import shown_problem
+from pilar.imports.engine.records import shown_problem
 from pilar.imports.forms import (
     CommitForm,
     ImportFilterForm,

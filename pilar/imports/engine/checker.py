@@ -15,10 +15,10 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope
-from pilar.imports.cells import NEW_PERSON, PERSON_KEY_SET, STORED_INDEX
 from pilar.imports.columns import BY_KEY, PERSON_KEYS
-from pilar.imports.lookup import Lookup
-from pilar.imports.rows import (
+from pilar.imports.engine.cells import NEW_PERSON, PERSON_KEY_SET, STORED_INDEX
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.records import (
     DUTY_FIELDS,
     ERROR,
     NEW,

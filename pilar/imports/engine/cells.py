@@ -1,6 +1,6 @@
 """Reading cells into registry values, with no database: one row's cells (`read_row`), or a
 sheet a chunk of rows at a time, column by column (`read_chunks`). The file itself is opened
-and its rows produced by `reader.py`.
+and its rows produced by `pilar/lib/spreadsheet.py`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
-from pilar.imports.areas import _read_areas
-from pilar.imports.columns import BY_KEY, PERSON_KEYS, column_letter
-from pilar.imports.lookup import Lookup
-from pilar.imports.normalize import (
+from pilar.imports.columns import BY_KEY, PERSON_KEYS
+from pilar.imports.engine.areas import _read_areas
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.normalize import (
     CellProblem,
     date_from_cell,
     nik_from_cell,
     phone_from_cell,
     sex_from_cell,
-    text_from_cell,
 )
-from pilar.imports.rows import (
+from pilar.imports.engine.records import (
     CHUNK,
     DATE_KEYS,
     ERROR,
@@ -31,6 +30,7 @@ from pilar.imports.rows import (
     WARNING,
     RowResult,
 )
+from pilar.lib.spreadsheet import column_letter, text_from_cell
 
 # Reading one row ----------------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pilar.imports.columns import PERSON_KEYS
-from pilar.imports.lookup import Lookup
-from pilar.imports.normalize import PROBLEM_CODES
+from pilar.imports.columns import BY_KEY, PERSON_KEYS
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.normalize import PROBLEM_CODES
+from pilar.lib.nik import mask_nik, normalize_nik
 from pilar.lib.params import InputError, parse_date
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -225,3 +226,31 @@ def _plain(stored_key: str, value, lookup: Lookup):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+# Showing a problem --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShownProblem:
+    severity: str
+    key: str
+    column: str
+    value: str
+    message: str
+    code: str
+
+
+def shown_problem(problem: list) -> ShownProblem:
+    """A stored problem as the pages, the API and the command line show it: a NIK masked as the
+    row's header masks it (`mask_nik`), in the value and wherever the message quotes it."""
+    severity, key, value, message = problem[:4]
+    code = problem[4] if len(problem) > 4 else ""
+    if key == "nik" and value:
+        digits = normalize_nik(value)
+        if len(digits) >= 8 and digits.isascii() and digits.isdigit():
+            masked = mask_nik(digits)
+            message = message.replace(value, masked).replace(digits, masked)
+            value = masked
+    column = BY_KEY[key].header if key in BY_KEY else key
+    return ShownProblem(severity, key, column, value, message, code)

@@ -204,7 +204,7 @@ class _Writer:
             rows = {
                 a.pk: a
                 for a in Assignment.objects.filter(
-                    pk__in=[r.duty_end[0].pk for r in ended]
+                    pk__in=[r.duty_end.duty.pk for r in ended]
                 ).select_related("kind", "area")
             }
             ids, previous = [], []

@@ -360,7 +360,7 @@ def _stored_pass(batch: Import, heartbeat: Heartbeat) -> driver.Summary | None:
                     batch=batch,
                     number=r.number,
                     status=r.status,
-                    problems=r.problems,
+                    problems=[p.as_stored() for p in r.problems],
                     plan=r.planned,
                     nik=(r.nik or "")[:16],
                     name=(r.name or "")[:150],
@@ -400,7 +400,7 @@ def check_in_memory(
 
     def keep(rows: list[RowResult]) -> None:
         for r in rows:
-            if len(problems) < SHOWN_ROWS and any(p[0] != NOTE for p in r.problems):
+            if len(problems) < SHOWN_ROWS and any(p.severity != NOTE for p in r.problems):
                 problems.append(r)
 
     poisoned: dict = {}

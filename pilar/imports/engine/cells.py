@@ -1,5 +1,7 @@
 """Reading cells into registry values, with no database: one row's cells (`read_row`), or a
-sheet a chunk of rows at a time, column by column (`read_chunks`). The file itself is opened
+sheet a chunk of rows at a time, column by column (`read_chunks`). Both readers turn a cell into
+a value through the same converter, chosen once per column from `CONVERTERS`, so they read
+every cell alike (pilar/imports/tests/test_cells.py holds them to it). The file itself is opened
 and its rows produced by `pilar/lib/spreadsheet.py`.
 """
 
@@ -7,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from pilar.imports.columns import BY_KEY, PERSON_KEYS
+from pilar.imports.columns import BY_KEY
 from pilar.imports.engine.areas import _read_areas
 from pilar.imports.engine.lookup import Lookup
 from pilar.imports.engine.normalize import (
@@ -21,231 +24,148 @@ from pilar.imports.engine.normalize import (
     phone_from_cell,
     sex_from_cell,
 )
-from pilar.imports.engine.records import (
-    CHUNK,
-    DATE_KEYS,
-    ERROR,
-    STORED_PERSON_FIELDS,
-    TEXT_LIMITS,
-    WARNING,
-    RowResult,
-)
+from pilar.imports.engine.records import CHUNK, DATE_KEYS, ERROR, TEXT_LIMITS, WARNING, RowResult
 from pilar.lib.spreadsheet import column_letter, text_from_cell
 
-# Reading one row ----------------------------------------------------------------------------
-
-
-PERSON_KEY_SET = frozenset(PERSON_KEYS)
-STORED_INDEX = {f: i for i, f in enumerate(STORED_PERSON_FIELDS)}
-NEW_PERSON = {f: "" for f in STORED_PERSON_FIELDS} | {"birth_date": None, "residence_id": None}
 NUMBER_TYPES = (int, float)
-# Text made of digits that Excel turns into a number when the column is not formatted as Text.
-DIGIT_TEXT_KEYS = frozenset({"bank_account", "sk_number"})
-CACHED_KEYS = frozenset({"sex", "education", "end_reason", "kind", *DATE_KEYS})
-AREA_KEYS = frozenset({"residence", "kecamatan", "kelurahan"})
-TEXT_KEYS = frozenset(
-    {
-        "name",
-        "birth_place",
-        "address",
-        "bank_name",
-        "bank_account",
-        "bank_holder",
-        "sk_number",
-        "sk_signer",
-    }
-)
+DATE_KEY_SET = frozenset(DATE_KEYS)
+
+# A converter reads one non-empty cell of its column into `row`: a value in `row.values` (or,
+# for an area column, its text in `row.area_cells`), or a problem (`row.add`).
+Converter = Callable[["ColumnPlan", object, RowResult, Lookup, datetime.date], None]
 
 
-def _convert(key: str, cell, text: str, lookup: Lookup, today: datetime.date):
-    """One cell's value for `key`; raises CellProblem with the fix."""
-    if key == "nik":
-        return nik_from_cell(cell)
-    if key in DATE_KEYS:
-        return date_from_cell(cell, today=today)
-    if key == "sex":
-        return sex_from_cell(cell)
-    if key == "phone":
-        return phone_from_cell(cell)
-    if key == "education":
-        return lookup.education(text)
-    if key == "end_reason":
-        return lookup.end_reason(text)
-    if key == "kind":
-        return lookup.kind(text)
-    limit = TEXT_LIMITS.get(key)
-    if limit and len(text) > limit:
-        raise CellProblem(
-            _("%(column)s is too long (%(count)s characters, at most %(limit)s).")
-            % {"column": BY_KEY[key].header, "count": len(text), "limit": limit},
-            "too_long",
-        )
-    if key == "bank_account":
-        # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
-        return "".join(text.split()).lstrip("'")
-    return text
+class ColumnPlan(NamedTuple):
+    """How one mapped column is read, worked out once per sheet (`column_plan`)."""
+
+    index: int  # 0-based, in the sheet
+    key: str  # the field it holds
+    convert: Converter
+    limit: int  # the field's length limit (0: none)
 
 
-# How read_row treats a column: plain text, a cell converted once per distinct value, an area
-# (read with the other area columns), place-and-date of birth, or its own converter.
-TEXT, CACHED, AREA, PLACE_DATE, NIK, PHONE, DIGITS, OTHER = range(8)
-PLAIN_TEXT_KEYS = frozenset(
-    {"name", "birth_place", "address", "bank_name", "bank_holder", "sk_signer"}
-)
+class Converted(NamedTuple):
+    """A repeating cell's value, or the problem with it, remembered per run (`lookup.cells`)."""
+
+    value: object
+    message: str | None
+    code: str
 
 
-def column_plan(mapping: dict[int, str]) -> list[tuple[int, str, int, int]]:
-    """(index, field, treatment, length limit) per mapped column, worked out once per sheet."""
-    plan = []
-    for index, key in sorted(mapping.items()):
-        if key in PLAIN_TEXT_KEYS:
-            mode = TEXT
-        elif key in CACHED_KEYS:
-            mode = CACHED
-        elif key in AREA_KEYS:
-            mode = AREA
-        elif key == "birth_place_date":
-            mode = PLACE_DATE
-        elif key == "nik":
-            mode = NIK
-        elif key == "phone":
-            mode = PHONE
-        elif key in DIGIT_TEXT_KEYS:
-            mode = DIGITS
-        else:
-            mode = OTHER
-        plan.append((index, key, mode, TEXT_LIMITS.get(key, 0)))
-    return plan
+def _text(cell) -> str:
+    """The cell as text, whitespace runs made one space (`text_from_cell`, quicker for text)."""
+    if cell.__class__ is str:
+        return " ".join(cell.split())
+    return text_from_cell(cell)
 
 
-def _converted_once(key: str, cell, text: str, lookup: Lookup, today: datetime.date) -> tuple:
-    """(value, problem message, problem code) for a cell of a column whose values repeat (sex,
-    kind, education, dates typed as text): converted once per run (`lookup.cells`)."""
+# The converters ------------------------------------------------------------------------------
+
+
+def _plain_text(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    text = _text(cell)
+    if not text:
+        return
+    if len(text) <= column.limit:
+        row.values[column.key] = text
+    else:
+        _too_long(column.key, text, row)
+
+
+def _too_long(key: str, text: str, row: RowResult) -> None:
+    limit = TEXT_LIMITS[key]
+    row.add(
+        ERROR,
+        key,
+        text,
+        _("%(column)s is too long (%(count)s characters, at most %(limit)s).")
+        % {"column": BY_KEY[key].header, "count": len(text), "limit": limit},
+        "too_long",
+    )
+
+
+# How the value of a cell that repeats down its column is found (converted once per run).
+_REPEATING_VALUE = {
+    "sex": lambda cell, text, lookup, today: sex_from_cell(cell),
+    "education": lambda cell, text, lookup, today: lookup.education(text),
+    "end_reason": lambda cell, text, lookup, today: lookup.end_reason(text),
+    "kind": lambda cell, text, lookup, today: lookup.kind(text),
+    **dict.fromkeys(DATE_KEYS, lambda cell, text, lookup, today: date_from_cell(cell, today=today)),
+}
+
+
+def _repeating(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    """A column whose values repeat (sex, kind, education, dates typed as text): each distinct
+    cell is converted once per run (`lookup.cells`)."""
+    key = column.key
+    if cell.__class__ is datetime.date and key in DATE_KEY_SET:
+        row.values[key] = cell  # a date cell in a date column: nothing to read
+        return
+    text = _text(cell)
+    if not text:
+        return
     memo = (key, cell if cell.__class__ is not float else text)
     found = lookup.cells.get(memo)
     if found is None:
         try:
-            found = (_convert(key, cell, text, lookup, today), None, "")
+            found = Converted(_REPEATING_VALUE[key](cell, text, lookup, today), None, "")
         except CellProblem as exc:
-            found = (None, exc.message, exc.code)
+            found = Converted(None, exc.message, exc.code)
         lookup.cells[memo] = found
-    return found
+    if found.message is None:
+        row.values[key] = found.value
+    else:
+        row.add(ERROR, key, text, found.message, found.code)
 
 
-def read_row(
-    number: int,
-    cells: list,
-    columns: list[tuple[int, str, int, int]],
-    lookup: Lookup,
-    today: datetime.date,
-    formulas: set[int] | None = None,
-) -> RowResult | None:
-    """Turn one row's cells into registry values; None for a row with nothing in it.
-
-    Runs for every row of a 100,000-row sheet: cells that repeat (kinds, places, dates typed
-    as text) are converted once per run (`lookup.cells`), and a cell becomes text only when a
-    column needs its text."""
-    width = len(cells)
-    row = None
-    values: dict = {}
-    raw: dict[str, str] = {}
-    for index, key, mode, limit in columns:
-        if index >= width:
-            continue
-        cell = cells[index]
-        kind_of_cell = type(cell)
-        if kind_of_cell is str:
-            text = " ".join(cell.split())
-        elif kind_of_cell is datetime.date and mode == CACHED and not formulas:
-            values[key] = cell  # a date cell in a date column: nothing to read
-            continue
-        elif cell is None:
-            text = ""
-        else:
-            text = text_from_cell(cell)
-        if formulas and index in formulas:
-            row = row or RowResult(number=number, values=values)
-            if not _formula_cell(row, key, index, number, text):
-                continue
-        if not text:
-            continue
-        if mode == TEXT:
-            if len(text) <= limit:
-                values[key] = text
-                continue
-        elif mode == AREA:
-            raw[key] = text  # read below, where the columns are seen together
-            continue
-        elif mode == CACHED:
-            found = _converted_once(key, cell, text, lookup, today)
-            if found[1] is None:
-                values[key] = found[0]
-            else:
-                row = row or RowResult(number=number, values=values)
-                row.add(ERROR, key, text, found[1], found[2])
-            continue
-        elif mode in (NIK, PHONE):
-            try:
-                values[key] = (nik_from_cell if mode == NIK else phone_from_cell)(cell)
-            except CellProblem as exc:
-                row = row or RowResult(number=number, values=values)
-                row.add(ERROR, key, text, exc.message, exc.code)
-            continue
-        elif mode == DIGITS and kind_of_cell is str and len(text) <= limit:
-            # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
-            values[key] = "".join(text.split()).lstrip("'") if key == "bank_account" else text
-            continue
-        elif mode == PLACE_DATE:
-            row = _place_and_date(row, number, values, text, lookup, today)
-            continue
-        try:
-            values[key] = _convert(key, cell, text, lookup, today)
-        except CellProblem as exc:
-            row = row or RowResult(number=number, values=values)
-            row.add(ERROR, key, text, exc.message, exc.code)
-            continue
-        if kind_of_cell in NUMBER_TYPES and key in DIGIT_TEXT_KEYS:
-            row = row or RowResult(number=number, values=values)
-            _number_cell(row, key, cell, text)
-    if row is None:
-        if not values and not raw:
-            return None
-        row = RowResult(number=number, values=values)
-    if raw or "kind" in values:
-        # A duty without any area cell still needs its area worked out (or refused): a
-        # city-wide kind takes the only city; a kelurahan's or kecamatan's kind says what is
-        # missing.
-        _read_areas(row, raw, lookup)
-    return row
+def _area(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    """An area column's text, read once the row's area columns are all known (`_finished`)."""
+    text = _text(cell)
+    if text:
+        if row.area_cells is None:
+            row.area_cells = {}
+        row.area_cells[column.key] = text
 
 
-def _formula_cell(row: RowResult, key: str, index: int, number: int, text: str) -> bool:
-    """Note a formula cell; False when it has no value to read."""
-    where = f"{column_letter(index)}{number}"
-    if text == "":
-        row.add(
-            ERROR,
-            key,
-            "",
-            _(
-                "Cell %(cell)s holds a formula that was never calculated. Open the file "
-                "in Excel or LibreOffice, save it, and upload it again (or paste values)."
-            )
-            % {"cell": where},
-        )
-        return False
-    row.add(
-        WARNING,
-        key,
-        text,
-        _("Cell %(cell)s holds a formula; its calculated value %(value)s was read.")
-        % {"cell": where, "value": text},
-    )
-    return True
+def _nik(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    _by(nik_from_cell, column.key, cell, row)
 
 
-def _place_and_date(row, number, values, text, lookup, today):
+def _phone(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    _by(phone_from_cell, column.key, cell, row)
+
+
+def _by(convert, key: str, cell, row: RowResult) -> None:
+    text = _text(cell)
+    if not text:
+        return
+    try:
+        row.values[key] = convert(cell)
+    except CellProblem as exc:
+        row.add(ERROR, key, text, exc.message, exc.code)
+
+
+def _digits(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+    """Text made of digits (an account or SK number), which Excel turns into a number when the
+    column is not formatted as Text: a number cell is read with a warning (`_number_cell`)."""
+    key = column.key
+    text = _text(cell)
+    if not text:
+        return
+    if len(text) > column.limit:
+        _too_long(key, text, row)
+        return
+    # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
+    row.values[key] = "".join(text.split()).lstrip("'") if key == "bank_account" else text
+    if cell.__class__ in NUMBER_TYPES:
+        _number_cell(row, key, cell, text)
+
+
+def _place_and_date(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
     """'Bukittinggi, 12-08-1980' in one column: the place and the date of birth."""
+    text = _text(cell)
+    if not text:
+        return
     place, sep, when = text.rpartition(",")
     try:
         if not sep:
@@ -257,14 +177,21 @@ def _place_and_date(row, number, values, text, lookup, today):
                 % {"value": text},
                 "ttl",
             )
-        values["birth_date"] = date_from_cell(when.strip(), today=today)
-        values["birth_place"] = _convert(
-            "birth_place", place, " ".join(place.split()), lookup, today
-        )
+        row.values["birth_date"] = date_from_cell(when.strip(), today=today)
+        place = " ".join(place.split())
+        if len(place) > TEXT_LIMITS["birth_place"]:
+            raise CellProblem(
+                _("%(column)s is too long (%(count)s characters, at most %(limit)s).")
+                % {
+                    "column": BY_KEY["birth_place"].header,
+                    "count": len(place),
+                    "limit": TEXT_LIMITS["birth_place"],
+                },
+                "too_long",
+            )
+        row.values["birth_place"] = place
     except CellProblem as exc:
-        row = row or RowResult(number=number, values=values)
         row.add(ERROR, "birth_date", text, exc.message, exc.code)
-    return row
 
 
 def _number_cell(row: RowResult, key: str, cell, text: str) -> None:
@@ -300,13 +227,116 @@ def _number_cell(row: RowResult, key: str, cell, text: str) -> None:
         )
 
 
-# Reading a chunk of rows -------------------------------------------------------------------
+# The converter of each field: the one table both readers read cells through.
+CONVERTERS: dict[str, Converter] = {
+    "nik": _nik,
+    "name": _plain_text,
+    "sex": _repeating,
+    "birth_place": _plain_text,
+    "birth_date": _repeating,
+    "birth_place_date": _place_and_date,
+    "address": _plain_text,
+    "residence": _area,
+    "phone": _phone,
+    "education": _repeating,
+    "bank_name": _plain_text,
+    "bank_account": _digits,
+    "bank_holder": _plain_text,
+    "kind": _repeating,
+    "kecamatan": _area,
+    "kelurahan": _area,
+    "sk_number": _digits,
+    "sk_date": _repeating,
+    "sk_signer": _plain_text,
+    "start_date": _repeating,
+    "end_date": _repeating,
+    "end_reason": _repeating,
+}
+
+
+def column_plan(mapping: dict[int, str]) -> list[ColumnPlan]:
+    """How each mapped column is read, worked out once per sheet."""
+    return [
+        ColumnPlan(index, key, CONVERTERS[key], TEXT_LIMITS.get(key, 0))
+        for index, key in sorted(mapping.items())
+    ]
+
+
+# Reading one row -----------------------------------------------------------------------------
+
+
+def read_row(
+    number: int,
+    cells: list,
+    columns: list[ColumnPlan],
+    lookup: Lookup,
+    today: datetime.date,
+    formulas: set[int] | None = None,
+) -> RowResult | None:
+    """Turn one row's cells into registry values; None for a row with nothing in it. A cell
+    that holds a formula (`formulas`: its column indexes) is read with a warning, or refused
+    when it was never calculated."""
+    row = RowResult(number=number)
+    width = len(cells)
+    for column in columns:
+        if column.index >= width:
+            continue
+        cell = cells[column.index]
+        if formulas and column.index in formulas:
+            text = "" if cell is None else _text(cell)
+            if not _formula_cell(row, column.key, column.index, number, text):
+                continue
+        if cell is None or cell == "":
+            continue
+        column.convert(column, cell, row, lookup, today)
+    return _finished(row, lookup)
+
+
+def _finished(row: RowResult, lookup: Lookup) -> RowResult | None:
+    """The row with its areas worked out; None when it holds nothing."""
+    if not row.values and row.area_cells is None and not row.problems:
+        return None
+    if row.area_cells is not None or "kind" in row.values:
+        # A duty without any area cell still needs its area worked out (or refused): a
+        # city-wide kind takes the only city; a kelurahan's or kecamatan's kind says what is
+        # missing.
+        _read_areas(row, row.area_cells or {}, lookup)
+        row.area_cells = None
+    return row
+
+
+def _formula_cell(row: RowResult, key: str, index: int, number: int, text: str) -> bool:
+    """Note a formula cell; False when it has no value to read."""
+    where = f"{column_letter(index)}{number}"
+    if text == "":
+        row.add(
+            ERROR,
+            key,
+            "",
+            _(
+                "Cell %(cell)s holds a formula that was never calculated. Open the file "
+                "in Excel or LibreOffice, save it, and upload it again (or paste values)."
+            )
+            % {"cell": where},
+        )
+        return False
+    row.add(
+        WARNING,
+        key,
+        text,
+        _("Cell %(cell)s holds a formula; its calculated value %(value)s was read.")
+        % {"cell": where, "value": text},
+    )
+    return True
+
+
+# Reading a chunk of rows --------------------------------------------------------------------
 
 
 def read_chunks(
     rows: Iterable[tuple[int, list]],
     header_row: int,
-    columns: list,
+    columns: list[ColumnPlan],
     lookup: Lookup,
     today: datetime.date,
     formulas: dict[int, set[int]],
@@ -331,115 +361,23 @@ def _read_rows_one_by_one(chunk, columns, lookup, today, formulas) -> tuple[list
 
 
 def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
-    """read_row for a whole chunk at once, column by column: the same values and problems,
-    with one pass of a tight loop per column instead of a dispatch per cell (this is where a
-    large import spends its time)."""
-    rows = [cells for _number, cells in chunk]
-    values = [{} for _ in rows]
-    areas: list[dict | None] = [None] * len(rows)
-    issues: list[tuple] = []  # (row index, key, text, message, code)
-    for index, key, mode, limit in columns:
-        column = [cells[index] if index < len(cells) else None for cells in rows]
-        if mode == TEXT:
-            texts = [
-                " ".join(c.split())
-                if c.__class__ is str
-                else ("" if c is None else text_from_cell(c))
-                for c in column
-            ]
-            for j, text in enumerate(texts):
-                if not text:
-                    continue
-                if len(text) <= limit:
-                    values[j][key] = text
-                else:
-                    try:
-                        _convert(key, column[j], text, lookup, today)
-                    except CellProblem as exc:
-                        issues.append((j, key, text, exc.message, exc.code))
-        elif mode == CACHED:
-            for j, cell in enumerate(column):
-                if cell is None or cell == "":
-                    continue
-                kind_of_cell = cell.__class__
-                if kind_of_cell is datetime.date:
-                    values[j][key] = cell  # a date cell in a date column: nothing to read
-                    continue
-                text = " ".join(cell.split()) if kind_of_cell is str else text_from_cell(cell)
-                if not text:
-                    continue
-                found = _converted_once(key, cell, text, lookup, today)
-                if found[1] is None:
-                    values[j][key] = found[0]
-                else:
-                    issues.append((j, key, text, found[1], found[2]))
-        elif mode == AREA:
-            for j, cell in enumerate(column):
-                if cell is None or cell == "":
-                    continue
-                text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-                if text:
-                    if areas[j] is None:
-                        areas[j] = {}
-                    areas[j][key] = text
-        elif mode in (NIK, PHONE):
-            convert = nik_from_cell if mode == NIK else phone_from_cell
-            for j, cell in enumerate(column):
-                if cell is None or cell == "":
-                    continue
-                if cell.__class__ is str and not cell.strip():
-                    continue
-                try:
-                    values[j][key] = convert(cell)
-                except CellProblem as exc:
-                    issues.append((j, key, text_from_cell(cell), exc.message, exc.code))
-        elif mode == DIGITS:
-            for j, cell in enumerate(column):
-                if cell is None or cell == "":
-                    continue
-                if cell.__class__ is str:
-                    text = " ".join(cell.split())
-                    if text and len(text) <= limit:
-                        # Typed as '0012… so Excel keeps the leading zeros: not data.
-                        values[j][key] = (
-                            "".join(text.split()).lstrip("'") if key == "bank_account" else text
-                        )
-                        continue
-                row = read_row(0, [cell], [(0, key, mode, limit)], lookup, today)
-                if row is not None:
-                    values[j].update(row.values)
-                    for problem in row.problems:
-                        issues.append((j, problem, None, None, None))
-        else:
-            for j, cell in enumerate(column):
-                if cell is None or cell == "":
-                    continue
-                # The rest (place and date of birth in one column) as read_row does it.
-                row = read_row(0, [cell], [(0, key, mode, limit)], lookup, today)
-                if row is None:
-                    continue
-                values[j].update(row.values)
-                for problem in row.problems:
-                    issues.append((j, problem, None, None, None))
-    results, empty = [], 0
-    found_issues: dict[int, list] = {}
-    for j, key, text, message, code in issues:
-        found_issues.setdefault(j, []).append((key, text, message, code))
-    for j, (number, _cells) in enumerate(chunk):
-        row_values, row_areas, row_issues = values[j], areas[j], found_issues.get(j)
-        if not row_values and not row_areas and not row_issues:
-            empty += 1
-            continue
-        row = RowResult(number=number, values=row_values)
-        for key, text, message, code in row_issues or ():
-            if text is None and message is None:
-                row.problems.append(key)  # a problem read_row already worded
-            else:
-                row.add(ERROR, key, text, message, code)
-        if row_areas or "kind" in row_values:
-            _read_areas(row, row_areas or {}, lookup)
-        results.append(row)
-    return results, empty
+    """read_row for a whole chunk at once, column by column: the same converters, with one
+    tight loop per column instead of a dispatch per cell (this is where a large import spends
+    its time). A row's problems come out in the same order, as each row is still read from its
+    first column to its last."""
+    rows = [RowResult(number=number) for number, _cells in chunk]
+    for column in columns:
+        index, convert = column.index, column.convert
+        for row, (_number, cells) in zip(rows, chunk, strict=True):
+            if index < len(cells):
+                cell = cells[index]
+                if cell is not None and cell != "":
+                    convert(column, cell, row, lookup, today)
+    results = []
+    for row in rows:
+        if _finished(row, lookup) is not None:
+            results.append(row)
+    return results, len(rows) - len(results)
 
 
 def _chunks(rows: Iterable[tuple[int, list]], header_row: int) -> Iterator[list]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -16,20 +17,24 @@ from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope
 from pilar.imports.columns import BY_KEY, PERSON_KEYS
-from pilar.imports.engine.cells import NEW_PERSON, PERSON_KEY_SET, STORED_INDEX
 from pilar.imports.engine.lookup import Lookup
 from pilar.imports.engine.records import (
     DUTY_FIELDS,
     ERROR,
     NEW,
+    NEW_PERSON,
     NOTE,
+    PERSON_KEY_SET,
     REJECTED,
     REQUIRED_FOR_NEW,
+    STORED_INDEX,
     STORED_PERSON_FIELDS,
     UNCHANGED,
     UPDATED,
     WARNING,
     Duty,
+    DutyEnd,
+    Holder,
     KnownPerson,
     RowResult,
     StartRule,
@@ -41,6 +46,15 @@ from pilar.lib.nik import mask_nik, nik_sex
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 from pilar.registry.services import MIN_AGE, assignment_field_errors, person_field_errors
+
+
+class Namesake(NamedTuple):
+    """Who has a name and date of birth: a row above (`row`) or a registered person (`name`
+    None when outside the user's area, so the warning names nobody)."""
+
+    nik: str
+    name: str | None
+    row: int | None = None
 
 
 class Checker:
@@ -61,24 +75,24 @@ class Checker:
         self.today = today
         self.mapped = mapped
         self.people: dict[str, KnownPerson] = {}
-        self.birth_names: dict[tuple[str, datetime.date], tuple[str, int | None, str]] = {}
+        self.birth_names: dict[tuple[str, datetime.date], Namesake] = {}
         self.scoped = (
             self.user is not None and area_scope(self.user, Capability.PEOPLE_EDIT) is not None
         )
         self._area_ok: dict[int, bool] = {}
         capped = [k.pk for k in lookup.kinds.values() if k.max_per_area is not None]
-        # Duties of capped kinds (TKSK: one per kecamatan): [start, end, name, row, id].
-        self.holders: dict[tuple[int, int], list[list]] = {}
+        # Duties of capped kinds (TKSK: one per kecamatan), by kind and area.
+        self.holders: dict[tuple[int, int], list[Holder]] = {}
         for a in Assignment.objects.filter(kind_id__in=capped).select_related("person"):
             self.holders.setdefault((a.kind_id, a.area_id), []).append(
-                [a.start_date, a.end_date, a.person.name, None, a.pk]
+                Holder(a.start_date, a.end_date, a.person.name, row=None, pk=a.pk)
             )
         # NIKs whose rows disagree with each other: found by a first pass (`conflicts`), every
         # row of them is refused in the next (`poisoned`), not just the second one.
         self.conflicts: dict[str, dict] = {}
         self.poisoned: dict[str, dict] = {}
         self.registry_empty = not Person.objects.exists()
-        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str | None]] = {}
+        self.registry_births: dict[tuple[str, datetime.date], Namesake] = {}
 
     # Registry reads, one chunk at a time ---------------------------------------------------
 
@@ -133,7 +147,9 @@ class Checker:
             for pk, nik, name, born in found:
                 # Outside the user's area the warning names nobody: "someone outside your area".
                 shown = name if pk in visible else None
-                self.registry_births.setdefault((name.casefold(), _as_date(born)), (nik, shown))
+                self.registry_births.setdefault(
+                    (name.casefold(), _as_date(born)), Namesake(nik, shown)
+                )
 
     def _in_scope(self, area: Area) -> bool:
         if not self.scoped:
@@ -148,7 +164,7 @@ class Checker:
         values = row.values
         nik = values.get("nik")
         if not nik:
-            if not any(p[1] == "nik" for p in row.problems):
+            if not any(p.key == "nik" for p in row.problems):
                 row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
             row.status = REJECTED
             return
@@ -220,17 +236,17 @@ class Checker:
                     before[stored_key] = merged.get(stored_key)
                 merged[stored_key] = stored_new
         if known is None:
-            if not merged.get("sex") and not any(p[1] == "sex" for p in row.problems):
+            if not merged.get("sex") and not any(p.key == "sex" for p in row.problems):
                 with contextlib.suppress(ValueError, ValidationError):
                     # A malformed NIK: the NIK check below names the problem.
                     merged["sex"] = nik_sex(nik)
                     row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
             for key, message in REQUIRED_FOR_NEW:
-                if not merged.get(key) and not any(p[1] == key for p in row.problems):
+                if not merged.get(key) and not any(p.key == key for p in row.problems):
                     row.add(ERROR, key, "", str(message))
         candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
         errors = person_field_errors(candidate, self.today)
-        seen = {p[1] for p in row.problems} if errors else ()
+        seen = {p.key for p in row.problems} if errors else ()
         for key, messages in errors.items():
             if key in seen:
                 continue  # the cell's own problem already says it
@@ -248,7 +264,7 @@ class Checker:
         if "kind" in values:
             self._decide_duty(row, known, candidate)
         elif any(k in values for k in ("start_date", "end_date", "sk_number")) and not any(
-            p[1] == "kind" for p in row.problems
+            p.key == "kind" for p in row.problems
         ):
             row.add(
                 ERROR,
@@ -278,7 +294,7 @@ class Checker:
     def _check_namesake(self, row: RowResult, nik: str, name: str, born: datetime.date) -> None:
         key = (name.casefold(), born)
         other = self.birth_names.get(key)
-        if other and other[0] != nik:
+        if other and other.nik != nik:
             row.add(
                 WARNING,
                 "nik",
@@ -287,10 +303,10 @@ class Checker:
                     "Row %(row)s has the same name and date of birth with another NIK "
                     "(%(other)s); check that this is not the same person with a typo in the NIK."
                 )
-                % {"row": other[1], "other": mask_nik(other[0])},
+                % {"row": other.row, "other": mask_nik(other.nik)},
             )
         registered = self.registry_births.get(key)
-        if registered and registered[0] != nik:
+        if registered and registered.nik != nik:
             row.add(
                 WARNING,
                 "nik",
@@ -301,8 +317,8 @@ class Checker:
                     "NIK."
                 )
                 % {
-                    "name": registered[1] or _("Someone outside your area"),
-                    "other": mask_nik(registered[0]),
+                    "name": registered.name or _("Someone outside your area"),
+                    "other": mask_nik(registered.nik),
                 },
             )
 
@@ -392,7 +408,7 @@ class Checker:
             holders = [
                 h
                 for h in self.holders.get((kind.id, area.id), [])
-                if h[0] <= (end or far) and (h[1] or far) >= start
+                if h.start <= (end or far) and (h.end or far) >= start
             ]
             if len(holders) >= kind.max_per_area:
                 row.add(
@@ -409,7 +425,7 @@ class Checker:
                         "count": len(holders),
                         "kind": kind.code,
                         "names": ", ".join(
-                            h[2] + (_(" (row %(row)s)") % {"row": h[3]} if h[3] else "")
+                            h.name + (_(" (row %(row)s)") % {"row": h.row} if h.row else "")
                             for h in holders
                         ),
                         "max": kind.max_per_area,
@@ -447,7 +463,7 @@ class Checker:
     def _ruled_start(self, row: RowResult, person: PersonDraft) -> datetime.date | None:
         """The start date the file's rule gives a new duty whose row has none (with a warning
         saying where it came from), or None with the reason the row is refused."""
-        if any(p[1] == "start_date" for p in row.problems):
+        if any(p.key == "start_date" for p in row.problems):
             return None  # the cell holds a start date that cannot be read: that is the reason
         rule = self.start_rule
         if rule is None:
@@ -596,7 +612,7 @@ class Checker:
         elif not reason:
             row.add(ERROR, "end_reason", "", _("Say why the duty ended (Alasan Selesai)."))
         else:
-            row.duty_end = (match, end, reason)
+            row.duty_end = DutyEnd(match, end, reason)
 
     # Remembering an accepted row -----------------------------------------------------------
 
@@ -621,7 +637,8 @@ class Checker:
                     known.file_rows[key] = number
         if merged.get("birth_date") and merged.get("name"):
             self.birth_names.setdefault(
-                (merged["name"].casefold(), merged["birth_date"]), (nik, number, merged["name"])
+                (merged["name"].casefold(), merged["birth_date"]),
+                Namesake(nik, merged["name"], row=number),
             )
         if row.duty_create:
             d = row.duty_create
@@ -640,15 +657,15 @@ class Checker:
             )
             if d["kind"].max_per_area is not None:
                 self.holders.setdefault((d["kind"].id, d["area"].id), []).append(
-                    [d["start_date"], d["end_date"], merged["name"], row.number, None]
+                    Holder(d["start_date"], d["end_date"], merged["name"], row=row.number, pk=None)
                 )
         if row.duty_end is not None:
             duty, end, reason = row.duty_end
             duty.end, duty.end_reason = end, reason
             # A row that ends a TKSK frees the place for a new TKSK in a later row.
             for holder in self.holders.get((duty.kind_id, duty.area_id), []):
-                if holder[4] == duty.pk:
-                    holder[1] = end
+                if holder.pk == duty.pk:
+                    holder.end = end
         row.known = known
 
 

@@ -258,10 +258,10 @@ class Summary:
         self.rows += 1
         setattr(self, row.status, getattr(self, row.status) + 1)
         if row.problems:
-            codes = {p[4] for p in row.problems if len(p) > 4}
-            if any(p[0] == WARNING and p[4:] != ["start_rule"] for p in row.problems):
+            codes = {p.code for p in row.problems}
+            if any(p.severity == WARNING and p.code != "start_rule" for p in row.problems):
                 self.warnings += 1
-            if any(p[0] == NOTE for p in row.problems):
+            if any(p.severity == NOTE for p in row.problems):
                 self.notes += 1
             if "start_rule" in codes and row.status != REJECTED:
                 self.start_ruled += 1

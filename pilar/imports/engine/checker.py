@@ -161,29 +161,13 @@ class Checker:
     # One row ----------------------------------------------------------------------------------
 
     def decide(self, row: RowResult) -> None:
+        """Decide one row (the module doc says what it may do), in the order its problems are
+        worded: the NIK, the person's fields against earlier rows, a new person's missing
+        fields, the registry's own checks of the person, then the duty."""
         values = row.values
         nik = values.get("nik")
-        if not nik:
-            if not any(p.key == "nik" for p in row.problems):
-                row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
-            row.status = REJECTED
-            return
-        if nik in self.poisoned:
-            conflict = self.poisoned[nik]
-            row.add(
-                ERROR,
-                "nik",
-                mask_nik(nik),
-                _(
-                    "Rows %(rows)s are about the same NIK but give different %(fields)s; none "
-                    "of them is saved. Make them agree (or correct the NIK), then import them."
-                )
-                % {
-                    "rows": ", ".join(str(n) for n in sorted(conflict["rows"])),
-                    "fields": ", ".join(conflict["fields"]),
-                },
-            )
-            row.status = REJECTED
+        if not nik or nik in self.poisoned:
+            self._refuse_nik(row, nik)
             return
         known = self.people.get(nik)
         if known is not None and not known.editable:
@@ -198,69 +182,14 @@ class Checker:
             )
         changes: dict[str, object] = {}
         before: dict[str, object] = {}
-        # A new person: the row's values over empty fields (most rows of a first import).
-        merged = new_person_values(values) if known is None else known.values
-        for key in PERSON_KEYS if known is not None else ():
-            if key not in values:
-                continue
-            new = values[key]
-            stored_key = "residence_id" if key == "residence" else key
-            stored_new = new.id if key == "residence" else new
-            if key in known.file_keys:
-                earlier, earlier_row = known.stored[STORED_INDEX[stored_key]], known.file_row(key)
-                if earlier != stored_new:
-                    conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
-                    for number in (earlier_row, row.number):
-                        if number not in conflict["rows"]:
-                            conflict["rows"].append(number)
-                    if BY_KEY[key].header not in conflict["fields"]:
-                        conflict["fields"].append(BY_KEY[key].header)
-                    row.add(
-                        ERROR,
-                        key,
-                        _show(new),
-                        _(
-                            "Row %(row)s gives %(column)s %(earlier)s for the same NIK; one of "
-                            "the two rows is wrong."
-                        )
-                        % {
-                            "row": earlier_row,
-                            "column": BY_KEY[key].header,
-                            "earlier": _show(self._stored_value(key, earlier)),
-                        },
-                    )
-                    continue
-            if merged.get(stored_key) != stored_new:
-                if known is not None:
-                    changes[stored_key] = stored_new
-                    before[stored_key] = merged.get(stored_key)
-                merged[stored_key] = stored_new
         if known is None:
-            if not merged.get("sex") and not any(p.key == "sex" for p in row.problems):
-                with contextlib.suppress(ValueError, ValidationError):
-                    # A malformed NIK: the NIK check below names the problem.
-                    merged["sex"] = nik_sex(nik)
-                    row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
-            for key, message in REQUIRED_FOR_NEW:
-                if not merged.get(key) and not any(p.key == key for p in row.problems):
-                    row.add(ERROR, key, "", str(message))
-        candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
-        errors = person_field_errors(candidate, self.today)
-        seen = {p.key for p in row.problems} if errors else ()
-        for key, messages in errors.items():
-            if key in seen:
-                continue  # the cell's own problem already says it
-            for message in messages:
-                row.add(ERROR, key, _show(merged.get(key, "")), message)
-        if known is None and merged.get("birth_date") and merged.get("name"):
-            self._check_namesake(row, nik, merged["name"], merged["birth_date"])
-        if "bank_account" in self.mapped and not merged.get("bank_account"):
-            row.add(
-                NOTE,
-                "bank_account",
-                "",
-                _("No bank account: tali kasih cannot be paid by transfer until one is added."),
-            )
+            # A new person: the row's values over empty fields (most rows of a first import).
+            merged = new_person_values(values)
+            self._complete_new(row, nik, merged)
+        else:
+            merged = known.values
+            self._merge(row, nik, known, merged, changes, before)
+        candidate = self._check_person(row, nik, known, merged)
         if "kind" in values:
             self._decide_duty(row, known, candidate)
         elif any(k in values for k in ("start_date", "end_date", "sk_number")) and not any(
@@ -285,6 +214,113 @@ class Checker:
         else:
             row.status = UNCHANGED
         self._remember(row, known, merged)
+
+    def _refuse_nik(self, row: RowResult, nik: str | None) -> None:
+        """A row without a NIK, or about a NIK whose rows disagree (`poisoned`)."""
+        row.status = REJECTED
+        if not nik:
+            if not any(p.key == "nik" for p in row.problems):
+                row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
+            return
+        conflict = self.poisoned[nik]
+        row.add(
+            ERROR,
+            "nik",
+            mask_nik(nik),
+            _(
+                "Rows %(rows)s are about the same NIK but give different %(fields)s; none "
+                "of them is saved. Make them agree (or correct the NIK), then import them."
+            )
+            % {
+                "rows": ", ".join(str(n) for n in sorted(conflict["rows"])),
+                "fields": ", ".join(conflict["fields"]),
+            },
+        )
+
+    def _merge(
+        self, row: RowResult, nik: str, known: KnownPerson, merged: dict, changes, before
+    ) -> None:
+        """A known person's fields as this row sets them (into `merged`, and what changes into
+        `changes` with the values `before`); a field an earlier row set otherwise is refused."""
+        values = row.values
+        for key in PERSON_KEYS:
+            if key not in values:
+                continue
+            new = values[key]
+            stored_key = "residence_id" if key == "residence" else key
+            stored_new = new.id if key == "residence" else new
+            if key in known.file_keys and self._disagrees(row, nik, known, key, new, stored_new):
+                continue
+            if merged.get(stored_key) != stored_new:
+                changes[stored_key] = stored_new
+                before[stored_key] = merged.get(stored_key)
+                merged[stored_key] = stored_new
+
+    def _disagrees(
+        self, row: RowResult, nik: str, known: KnownPerson, key: str, new, stored_new
+    ) -> bool:
+        """Whether an earlier row of the file gave this person's `key` another value (then
+        the NIK's rows conflict: noted in `conflicts`, and this row is refused)."""
+        stored_key = "residence_id" if key == "residence" else key
+        earlier, earlier_row = known.stored[STORED_INDEX[stored_key]], known.file_row(key)
+        if earlier == stored_new:
+            return False
+        conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
+        for number in (earlier_row, row.number):
+            if number not in conflict["rows"]:
+                conflict["rows"].append(number)
+        if BY_KEY[key].header not in conflict["fields"]:
+            conflict["fields"].append(BY_KEY[key].header)
+        row.add(
+            ERROR,
+            key,
+            _show(new),
+            _(
+                "Row %(row)s gives %(column)s %(earlier)s for the same NIK; one of the two "
+                "rows is wrong."
+            )
+            % {
+                "row": earlier_row,
+                "column": BY_KEY[key].header,
+                "earlier": _show(self._stored_value(key, earlier)),
+            },
+        )
+        return True
+
+    def _complete_new(self, row: RowResult, nik: str, merged: dict) -> None:
+        """A new person's sex from the NIK when the row has none; the fields it must have."""
+        if not merged.get("sex") and not any(p.key == "sex" for p in row.problems):
+            with contextlib.suppress(ValueError, ValidationError):
+                # A malformed NIK: the NIK check below names the problem.
+                merged["sex"] = nik_sex(nik)
+                row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
+        for key, message in REQUIRED_FOR_NEW:
+            if not merged.get(key) and not any(p.key == key for p in row.problems):
+                row.add(ERROR, key, "", str(message))
+
+    def _check_person(
+        self, row: RowResult, nik: str, known: KnownPerson | None, merged: dict
+    ) -> PersonDraft:
+        """The registry's checks of the person as the row leaves them (`person_field_errors`),
+        a namesake with another NIK, a missing bank account; the person as checked."""
+        candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
+        errors = person_field_errors(candidate, self.today)
+        seen = {p.key for p in row.problems} if errors else ()
+        for key, messages in errors.items():
+            if key in seen:
+                continue  # the cell's own problem already says it
+            for message in messages:
+                row.add(ERROR, key, _show(merged.get(key, "")), message)
+        if known is None and merged.get("birth_date") and merged.get("name"):
+            self._check_namesake(row, nik, merged["name"], merged["birth_date"])
+        if "bank_account" in self.mapped and not merged.get("bank_account"):
+            row.add(
+                NOTE,
+                "bank_account",
+                "",
+                _("No bank account: tali kasih cannot be paid by transfer until one is added."),
+            )
+        return candidate
 
     def _stored_value(self, key: str, value):
         if key == "residence" and value:

@@ -87,7 +87,7 @@ class _Writer:
         self.batch = batch
         self.by = by
         self.user = _user(by)
-        # Machine-readable: an undo recognises its own import's entries by this prefix.
+        # For the reader of the log; an undo recognises the import's entries by `batch`.
         self.note = f"import #{batch.pk} {batch.filename}"
         # What the preview showed for each row: the commit writes a row only if it would do
         # exactly that (same status, same changes, same warnings).
@@ -251,6 +251,7 @@ class _Writer:
             "person",
             "changes",
             "note",
+            "batch",
         ]
         names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in fields)
         at = ops.adapt_datetimefield_value(now)
@@ -270,6 +271,7 @@ class _Writer:
                 person_id,
                 ops.adapt_json_value(changes, DjangoJSONEncoder),
                 note,
+                self.batch.pk,
             )
             for action, obj_type, obj_id, repr_, person_id, changes, note in audits
         ]

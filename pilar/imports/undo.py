@@ -21,7 +21,7 @@ from pilar.imports.services import _claim, _label, _require_right, _user, logger
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import Heartbeat
 from pilar.registry.models import Assignment, Person
-from pilar.registry.services import holders_during
+from pilar.registry.services import holders_during, quota_full
 
 WRITE_ACTIONS = [
     AuditEntry.Action.CREATE,
@@ -220,7 +220,7 @@ def _check_reopen(a: Assignment) -> None:
         )
     if a.kind.max_per_area is not None:
         others = holders_during(a.kind, a.area, after, None).exclude(pk=a.pk)
-        if others.count() >= a.kind.max_per_area:
+        if quota_full(a.kind, others.count()):
             raise ValidationError(
                 {
                     "undo": [

@@ -45,7 +45,13 @@ from pilar.lib.dates import long_date
 from pilar.lib.nik import mask_nik, nik_sex
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
-from pilar.registry.services import MIN_AGE, assignment_field_errors, person_field_errors
+from pilar.registry.services import (
+    MIN_AGE,
+    assignment_field_errors,
+    periods_overlap,
+    person_field_errors,
+    quota_full,
+)
 
 
 class Namesake(NamedTuple):
@@ -420,9 +426,8 @@ class Checker:
                 row.add(ERROR, "kelurahan" if key == "area" else key, "", message)
         if errors:
             return
-        far = datetime.date.max
         for d in duties:
-            if d.start <= (end or far) and (d.end or far) >= start:
+            if periods_overlap(start, end, d.start, d.end):
                 where = _("row %(row)s") % {"row": d.row} if d.row else _("the registry")
                 row.add(
                     ERROR,
@@ -444,9 +449,9 @@ class Checker:
             holders = [
                 h
                 for h in self.holders.get((kind.id, area.id), [])
-                if h.start <= (end or far) and (h.end or far) >= start
+                if periods_overlap(start, end, h.start, h.end)
             ]
-            if len(holders) >= kind.max_per_area:
+            if quota_full(kind, len(holders)):
                 row.add(
                     ERROR,
                     "kind",

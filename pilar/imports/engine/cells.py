@@ -30,9 +30,10 @@ from pilar.lib.spreadsheet import column_letter, text_from_cell
 NUMBER_TYPES = (int, float)
 DATE_KEY_SET = frozenset(DATE_KEYS)
 
-# A converter reads one non-empty cell of its column into `row`: a value in `row.values` (or,
-# for an area column, its text in `row.area_cells`), or a problem (`row.add`).
-Converter = Callable[["ColumnPlan", object, RowResult, Lookup, datetime.date], None]
+# A converter reads one non-empty cell of a column holding a field (`key`, its length `limit`)
+# into `row`: a value in `row.values` (or, for an area column, its text in `row.area_cells`), or
+# a problem (`row.add`). Both readers call it for every cell: it takes plain arguments.
+Converter = Callable[[str, int, object, RowResult, Lookup, datetime.date], None]
 
 
 class ColumnPlan(NamedTuple):
@@ -52,24 +53,17 @@ class Converted(NamedTuple):
     code: str
 
 
-def _text(cell) -> str:
-    """The cell as text, whitespace runs made one space (`text_from_cell`, quicker for text)."""
-    if cell.__class__ is str:
-        return " ".join(cell.split())
-    return text_from_cell(cell)
-
-
 # The converters ------------------------------------------------------------------------------
 
 
-def _plain_text(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
-    text = _text(cell)
+def _plain_text(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if not text:
         return
-    if len(text) <= column.limit:
-        row.values[column.key] = text
+    if len(text) <= limit:
+        row.values[key] = text
     else:
-        _too_long(column.key, text, row)
+        _too_long(key, text, row)
 
 
 def _too_long(key: str, text: str, row: RowResult) -> None:
@@ -94,14 +88,13 @@ _REPEATING_VALUE = {
 }
 
 
-def _repeating(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _repeating(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
     """A column whose values repeat (sex, kind, education, dates typed as text): each distinct
     cell is converted once per run (`lookup.cells`)."""
-    key = column.key
     if cell.__class__ is datetime.date and key in DATE_KEY_SET:
         row.values[key] = cell  # a date cell in a date column: nothing to read
         return
-    text = _text(cell)
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if not text:
         return
     memo = (key, cell if cell.__class__ is not float else text)
@@ -112,31 +105,32 @@ def _repeating(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) 
         except CellProblem as exc:
             found = Converted(None, exc.message, exc.code)
         lookup.cells[memo] = found
-    if found.message is None:
-        row.values[key] = found.value
+    value, message, code = found
+    if message is None:
+        row.values[key] = value
     else:
-        row.add(ERROR, key, text, found.message, found.code)
+        row.add(ERROR, key, text, message, code)
 
 
-def _area(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _area(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
     """An area column's text, read once the row's area columns are all known (`_finished`)."""
-    text = _text(cell)
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if text:
         if row.area_cells is None:
             row.area_cells = {}
-        row.area_cells[column.key] = text
+        row.area_cells[key] = text
 
 
-def _nik(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
-    _by(nik_from_cell, column.key, cell, row)
+def _nik(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+    _by(nik_from_cell, key, cell, row)
 
 
-def _phone(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
-    _by(phone_from_cell, column.key, cell, row)
+def _phone(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+    _by(phone_from_cell, key, cell, row)
 
 
 def _by(convert, key: str, cell, row: RowResult) -> None:
-    text = _text(cell)
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if not text:
         return
     try:
@@ -145,14 +139,13 @@ def _by(convert, key: str, cell, row: RowResult) -> None:
         row.add(ERROR, key, text, exc.message, exc.code)
 
 
-def _digits(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _digits(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
     """Text made of digits (an account or SK number), which Excel turns into a number when the
     column is not formatted as Text: a number cell is read with a warning (`_number_cell`)."""
-    key = column.key
-    text = _text(cell)
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if not text:
         return
-    if len(text) > column.limit:
+    if len(text) > limit:
         _too_long(key, text, row)
         return
     # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
@@ -161,9 +154,9 @@ def _digits(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> 
         _number_cell(row, key, cell, text)
 
 
-def _place_and_date(column: ColumnPlan, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _place_and_date(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
     """'Bukittinggi, 12-08-1980' in one column: the place and the date of birth."""
-    text = _text(cell)
+    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
     if not text:
         return
     place, sep, when = text.rpartition(",")
@@ -283,12 +276,12 @@ def read_row(
             continue
         cell = cells[column.index]
         if formulas and column.index in formulas:
-            text = "" if cell is None else _text(cell)
+            text = text_from_cell(cell)
             if not _formula_cell(row, column.key, column.index, number, text):
                 continue
         if cell is None or cell == "":
             continue
-        column.convert(column, cell, row, lookup, today)
+        column.convert(column.key, column.limit, cell, row, lookup, today)
     return _finished(row, lookup)
 
 
@@ -366,13 +359,13 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
     its time). A row's problems come out in the same order, as each row is still read from its
     first column to its last."""
     rows = [RowResult(number=number) for number, _cells in chunk]
+    cell_rows = [cells for _number, cells in chunk]
     for column in columns:
-        index, convert = column.index, column.convert
-        for row, (_number, cells) in zip(rows, chunk, strict=True):
-            if index < len(cells):
-                cell = cells[index]
-                if cell is not None and cell != "":
-                    convert(column, cell, row, lookup, today)
+        index, key, limit, convert = column.index, column.key, column.limit, column.convert
+        column_cells = [cells[index] if index < len(cells) else None for cells in cell_rows]
+        for row, cell in zip(rows, column_cells, strict=True):
+            if cell is not None and cell != "":
+                convert(key, limit, cell, row, lookup, today)
     results = []
     for row in rows:
         if _finished(row, lookup) is not None:

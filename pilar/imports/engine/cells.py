@@ -30,10 +30,10 @@ from pilar.lib.spreadsheet import column_letter, text_from_cell
 NUMBER_TYPES = (int, float)
 DATE_KEY_SET = frozenset(DATE_KEYS)
 
-# A converter reads one non-empty cell of a column holding a field (`key`, its length `limit`)
-# into `row`: a value in `row.values` (or, for an area column, its text in `row.area_cells`), or
-# a problem (`row.add`). Both readers call it for every cell: it takes plain arguments.
-Converter = Callable[[str, int, object, RowResult, Lookup, datetime.date], None]
+# A converter reads the cells of a column holding a field (`key`, its length `limit`) into their
+# rows: a value in `row.values` (for an area column, its text in `row.area_cells`), or a problem
+# (`row.add`); an empty cell gives nothing.
+Converter = Callable[[str, int, list, list[RowResult], Lookup, datetime.date], None]
 
 
 class ColumnPlan(NamedTuple):
@@ -54,16 +54,22 @@ class Converted(NamedTuple):
 
 
 # The converters ------------------------------------------------------------------------------
+# Each reads the cells of one column (`cells`, one per row of `rows`) into those rows. Both
+# readers go through them: the column reader with a chunk's whole column at once (a tight loop
+# per column, where a large import spends its time), read_row with one cell.
 
 
-def _plain_text(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if not text:
-        return
-    if len(text) <= limit:
-        row.values[key] = text
-    else:
-        _too_long(key, text, row)
+def _plain_text(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if not text:
+            continue
+        if len(text) <= limit:
+            row.values[key] = text
+        else:
+            _too_long(key, text, row)
 
 
 def _too_long(key: str, text: str, row: RowResult) -> None:
@@ -88,77 +94,98 @@ _REPEATING_VALUE = {
 }
 
 
-def _repeating(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _repeating(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
     """A column whose values repeat (sex, kind, education, dates typed as text): each distinct
     cell is converted once per run (`lookup.cells`)."""
-    if cell.__class__ is datetime.date and key in DATE_KEY_SET:
-        row.values[key] = cell  # a date cell in a date column: nothing to read
-        return
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if not text:
-        return
-    memo = (key, cell if cell.__class__ is not float else text)
-    found = lookup.cells.get(memo)
-    if found is None:
-        try:
-            found = Converted(_REPEATING_VALUE[key](cell, text, lookup, today), None, "")
-        except CellProblem as exc:
-            found = Converted(None, exc.message, exc.code)
-        lookup.cells[memo] = found
-    value, message, code = found
-    if message is None:
-        row.values[key] = value
-    else:
-        row.add(ERROR, key, text, message, code)
+    dates = key in DATE_KEY_SET
+    value_of = _REPEATING_VALUE[key]
+    memos = lookup.cells
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        if dates and cell.__class__ is datetime.date:
+            row.values[key] = cell  # a date cell in a date column: nothing to read
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if not text:
+            continue
+        memo = (key, cell if cell.__class__ is not float else text)
+        found = memos.get(memo)
+        if found is None:
+            try:
+                found = Converted(value_of(cell, text, lookup, today), None, "")
+            except CellProblem as exc:
+                found = Converted(None, exc.message, exc.code)
+            memos[memo] = found
+        value, message, code = found
+        if message is None:
+            row.values[key] = value
+        else:
+            row.add(ERROR, key, text, message, code)
 
 
-def _area(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _area(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
     """An area column's text, read once the row's area columns are all known (`_finished`)."""
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if text:
-        if row.area_cells is None:
-            row.area_cells = {}
-        row.area_cells[key] = text
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if text:
+            if row.area_cells is None:
+                row.area_cells = {}
+            row.area_cells[key] = text
 
 
-def _nik(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
-    _by(nik_from_cell, key, cell, row)
+def _nik(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
+    _each_by(nik_from_cell, key, cells, rows)
 
 
-def _phone(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
-    _by(phone_from_cell, key, cell, row)
+def _phone(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
+    _each_by(phone_from_cell, key, cells, rows)
 
 
-def _by(convert, key: str, cell, row: RowResult) -> None:
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if not text:
-        return
-    try:
-        row.values[key] = convert(cell)
-    except CellProblem as exc:
-        row.add(ERROR, key, text, exc.message, exc.code)
+def _each_by(convert, key: str, cells: list, rows: list) -> None:
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if not text:
+            continue
+        try:
+            row.values[key] = convert(cell)
+        except CellProblem as exc:
+            row.add(ERROR, key, text, exc.message, exc.code)
 
 
-def _digits(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _digits(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
     """Text made of digits (an account or SK number), which Excel turns into a number when the
     column is not formatted as Text: a number cell is read with a warning (`_number_cell`)."""
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if not text:
-        return
-    if len(text) > limit:
-        _too_long(key, text, row)
-        return
-    # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
-    row.values[key] = "".join(text.split()).lstrip("'") if key == "bank_account" else text
-    if cell.__class__ in NUMBER_TYPES:
-        _number_cell(row, key, cell, text)
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if not text:
+            continue
+        if len(text) > limit:
+            _too_long(key, text, row)
+            continue
+        # Typed as '0012… so Excel keeps the leading zeros: the quote is not data.
+        row.values[key] = "".join(text.split()).lstrip("'") if key == "bank_account" else text
+        if cell.__class__ in NUMBER_TYPES:
+            _number_cell(row, key, cell, text)
 
 
-def _place_and_date(key: str, limit: int, cell, row: RowResult, lookup: Lookup, today) -> None:
+def _place_and_date(key: str, limit: int, cells: list, rows: list, lookup: Lookup, today) -> None:
     """'Bukittinggi, 12-08-1980' in one column: the place and the date of birth."""
-    text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
-    if not text:
-        return
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is None or cell == "":
+            continue
+        text = " ".join(cell.split()) if cell.__class__ is str else text_from_cell(cell)
+        if text:
+            _split_place_and_date(row, text, today)
+
+
+def _split_place_and_date(row: RowResult, text: str, today) -> None:
     place, sep, when = text.rpartition(",")
     try:
         if not sep:
@@ -279,9 +306,7 @@ def read_row(
             text = text_from_cell(cell)
             if not _formula_cell(row, column.key, column.index, number, text):
                 continue
-        if cell is None or cell == "":
-            continue
-        column.convert(column.key, column.limit, cell, row, lookup, today)
+        column.convert(column.key, column.limit, [cell], [row], lookup, today)
     return _finished(row, lookup)
 
 
@@ -361,11 +386,9 @@ def _read_by_column(chunk, columns, lookup, today) -> tuple[list, int]:
     rows = [RowResult(number=number) for number, _cells in chunk]
     cell_rows = [cells for _number, cells in chunk]
     for column in columns:
-        index, key, limit, convert = column.index, column.key, column.limit, column.convert
+        index = column.index
         column_cells = [cells[index] if index < len(cells) else None for cells in cell_rows]
-        for row, cell in zip(rows, column_cells, strict=True):
-            if cell is not None and cell != "":
-                convert(key, limit, cell, row, lookup, today)
+        column.convert(column.key, column.limit, column_cells, rows, lookup, today)
     results = []
     for row in rows:
         if _finished(row, lookup) is not None:

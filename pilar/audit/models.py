@@ -69,6 +69,16 @@ class AuditEntry(models.Model):
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
+    # Not a foreign key: the apps that write in batches (imports) sit above the audit log.
+    batch = models.BigIntegerField(
+        _("batch"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The batch of writes this entry belongs to, by its number: for an entry whose "
+            "source is an import, that import (its saving or its undo)."
+        ),
+    )
 
     objects = AuditQuerySet.as_manager()
 
@@ -80,6 +90,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["person", "at"]),
             models.Index(fields=["user", "at"]),
+            models.Index(fields=["source", "batch"], name="audit_entry_source_batch"),
         ]
 
     def __str__(self) -> str:

@@ -18,13 +18,12 @@ from pilar.api.common import Body, Id, Offset, api_actor
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.imports import services, tasks
-from pilar.imports.columns import column_letter
 from pilar.imports.commit import import_request_commit
-from pilar.imports.engine import shown_problem
+from pilar.imports.engine.records import StartRule, shown_problem
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.rows import StartRule
 from pilar.imports.undo import import_request_undo, undo_figures
 from pilar.lib.nik import mask_nik
+from pilar.lib.spreadsheet import column_letter
 
 router = Router(tags=["imports"])
 

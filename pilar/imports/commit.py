@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, plain
+from pilar.imports.engine.records import NEW, UPDATED, RowResult
 from pilar.imports.models import Import, ImportChange, ImportRow
-from pilar.imports.reader import FileProblem
-from pilar.imports.rows import NEW, UPDATED, RowResult
 from pilar.imports.services import (
     _claim,
     _label,
@@ -27,6 +26,7 @@ from pilar.imports.services import (
     logger,
 )
 from pilar.lib.jobs import Heartbeat
+from pilar.lib.spreadsheet import FileProblem
 from pilar.registry.models import Assignment, Person
 
 
@@ -86,7 +86,7 @@ class _Writer:
         self.batch = batch
         self.by = by
         self.user = by.signed_in_user
-        # Machine-readable: an undo recognises its own import's entries by this prefix.
+        # For the reader of the log; an undo recognises the import's entries by `batch`.
         self.note = f"import #{batch.pk} {batch.filename}"
         # What the preview showed for each row: the commit writes a row only if it would do
         # exactly that (same status, same changes, same warnings).
@@ -203,7 +203,7 @@ class _Writer:
             rows = {
                 a.pk: a
                 for a in Assignment.objects.filter(
-                    pk__in=[r.duty_end[0].pk for r in ended]
+                    pk__in=[r.duty_end.duty.pk for r in ended]
                 ).select_related("kind", "area")
             }
             ids, previous = [], []
@@ -250,6 +250,7 @@ class _Writer:
             "person",
             "changes",
             "note",
+            "batch",
         ]
         names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in fields)
         at = ops.adapt_datetimefield_value(now)
@@ -269,6 +270,7 @@ class _Writer:
                 person_id,
                 ops.adapt_json_value(changes, DjangoJSONEncoder),
                 note,
+                self.batch.pk,
             )
             for action, obj_type, obj_id, repr_, person_id, changes, note in audits
         ]

@@ -9,7 +9,7 @@ import io
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from pilar.imports.columns import TEMPLATE_COLUMNS
+from pilar.imports.engine.columns import TEMPLATE_COLUMNS
 from pilar.registry.models import PillarKind
 
 SAMPLE = {
@@ -98,10 +98,9 @@ def rejected_report(batch) -> bytes:
     number and what to fix, so the office can correct them and import just these rows."""
     from pathlib import Path
 
-    from pilar.imports.engine import shown_problem
-    from pilar.imports.normalize import text_from_cell
-    from pilar.imports.reader import Spreadsheet
+    from pilar.imports.engine.records import ERROR, Problem, shown_problem
     from pilar.lib.exports import to_xlsx
+    from pilar.lib.spreadsheet import Spreadsheet, text_from_cell
 
     headers = [c[1] or f"({_('no header')})" for c in batch.columns]
     width = len(headers)
@@ -115,14 +114,13 @@ def rejected_report(batch) -> bytes:
         for number, raw in book.rows(batch.sheet):
             if number not in rejected:
                 continue
-            problems = rejected[number]
+            problems = [Problem.stored(p) for p in rejected[number]]
             cells = ([text_from_cell(c) for c in raw] + [""] * width)[:width]
             for problem in problems:
-                code = problem[4] if len(problem) > 4 else ""
-                if code in UNRECOVERABLE and problem[1] in column_of:
-                    cells[column_of[problem[1]]] = ""
+                if problem.code in UNRECOVERABLE and problem.key in column_of:
+                    cells[column_of[problem.key]] = ""
             # Messages as the preview shows them: a NIK masked in the value and the message.
-            shown = [shown_problem(p) for p in problems if p[0] == "error"]
+            shown = [shown_problem(p) for p in problems if p.severity == ERROR]
             text = "; ".join(
                 p.message if not p.value or p.code in UNRECOVERABLE else f"{p.message} [{p.value}]"
                 for p in shown

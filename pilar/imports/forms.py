@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pilar.imports.columns import COLUMNS, column_letter
+from pilar.imports.engine.columns import COLUMNS
+from pilar.imports.engine.records import StartRule
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.rows import StartRule
 from pilar.lib.fields import SearchField
 from pilar.lib.params import InputError
+from pilar.lib.spreadsheet import column_letter
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.txt"
 

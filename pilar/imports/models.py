@@ -48,7 +48,7 @@ class Import(models.Model):
         SK = "sk", _("use the SK date as the start date (TMT)")
         DATE = "date", _("use one date for all of them")
 
-    # Where a new duty's start date comes from when its row has none (pilar.imports.rows
+    # Where a new duty's start date comes from when its row has none (pilar.imports.engine.records
     # StartRule): kept with the import so that a check run again, or the commit, applies it alike.
     start_rule = models.CharField(
         _("rows without a start date"),
@@ -113,7 +113,7 @@ class Import(models.Model):
     @property
     def start_rule_value(self):
         """The stored rule as the check applies it (None: such rows are refused)."""
-        from pilar.imports.rows import StartRule
+        from pilar.imports.engine.records import StartRule
 
         return StartRule.stored(self.start_rule, self.start_rule_date)
 

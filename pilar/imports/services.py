@@ -22,14 +22,15 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.imports import engine
-from pilar.imports.columns import BY_KEY
+from pilar.imports.engine import driver
+from pilar.imports.engine.columns import BY_KEY
+from pilar.imports.engine.driver import read_sheet
+from pilar.imports.engine.layout import default_sheet, sheet_layout
+from pilar.imports.engine.records import NOTE, RowResult, StartRule
 from pilar.imports.models import Import, ImportRow
-from pilar.imports.pipeline import read_sheet
-from pilar.imports.reader import FileProblem, Spreadsheet, check_workbook
-from pilar.imports.rows import NOTE, RowResult, StartRule
 from pilar.lib.jobs import Heartbeat, recover_stale
 from pilar.lib.params import MAX_ID
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet, check_workbook
 
 ROW_STORE_BATCH = 1000
 # Also the logger of commit.py and undo.py: an import's log lines under one name.
@@ -166,7 +167,7 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
         with Spreadsheet(Path(batch.file.path)) as book:
             batch.file_format = book.format
             batch.sheets = [[s.name, s.visible] for s in book.sheets]
-            _look(batch, book, book.default_sheet())
+            _look(batch, book, default_sheet(book))
     except FileProblem as exc:
         batch.file.delete(save=False)
         raise ValidationError({"file": [exc.message]}) from exc
@@ -188,7 +189,7 @@ def _safe(name: str) -> str:
 
 
 def _look(batch: Import, book: Spreadsheet, sheet: str) -> None:
-    layout = book.layout(sheet)
+    layout = sheet_layout(book, sheet)
     count = book.row_count(sheet) - layout.header_row
     if count > settings.PILAR_IMPORT_MAX_ROWS:
         raise FileProblem(
@@ -296,14 +297,14 @@ def import_set_mapping(
 # Check ------------------------------------------------------------------------------------
 
 
-def _pass(batch: Import, user, on_chunk) -> engine.Summary:
+def _pass(batch: Import, user, on_chunk) -> driver.Summary:
     check = read_sheet(
         Path(batch.file.path),
         sheet=batch.sheet,
         header_row=batch.header_row,
-        mapping=engine.int_mapping(batch.mapping),
+        mapping=driver.int_mapping(batch.mapping),
     )
-    return engine.decide_chunks(
+    return driver.decide_chunks(
         check.chunks,
         lookup=check.lookup,
         user=user,
@@ -344,7 +345,7 @@ def import_check(*, batch_id: int) -> Import:
     return Import.objects.get(pk=batch.pk)
 
 
-def _stored_pass(batch: Import, heartbeat: Heartbeat) -> engine.Summary | None:
+def _stored_pass(batch: Import, heartbeat: Heartbeat) -> driver.Summary | None:
     done = 0
 
     def store(results: list[RowResult]) -> None:
@@ -355,7 +356,7 @@ def _stored_pass(batch: Import, heartbeat: Heartbeat) -> engine.Summary | None:
                     batch=batch,
                     number=r.number,
                     status=r.status,
-                    problems=r.problems,
+                    problems=[p.as_stored() for p in r.problems],
                     plan=r.planned,
                     nik=(r.nik or "")[:16],
                     name=(r.name or "")[:150],
@@ -395,7 +396,7 @@ def check_in_memory(
 
     def keep(rows: list[RowResult]) -> None:
         for r in rows:
-            if len(problems) < SHOWN_ROWS and any(p[0] != NOTE for p in r.problems):
+            if len(problems) < SHOWN_ROWS and any(p.severity != NOTE for p in r.problems):
                 problems.append(r)
 
     poisoned: dict = {}
@@ -409,7 +410,7 @@ def check_in_memory(
                 _("No column of sheet %(sheet)s is recognised as NIK (headers: %(headers)s).")
                 % {"sheet": layout.sheet, "headers": ", ".join(h for h in layout.headers if h)}
             )
-        summary = engine.decide_chunks(
+        summary = driver.decide_chunks(
             check.chunks,
             lookup=check.lookup,
             user=user,

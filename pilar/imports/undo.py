@@ -6,7 +6,6 @@ changes and audits each, and the figures an undo would change (`undo_figures`).
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +21,7 @@ from pilar.imports.services import _claim, _label, _require_right, logger
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import Heartbeat
 from pilar.registry.models import Assignment, Person
-from pilar.registry.services import holders_during
+from pilar.registry.services import holders_during, quota_full
 
 WRITE_ACTIONS = [
     AuditEntry.Action.CREATE,
@@ -48,20 +47,19 @@ def _later_changes(batch: Import) -> list[AuditEntry]:
     later_writes = (
         AuditEntry.objects.filter(pk__gt=batch.audit_mark or 0, action__in=WRITE_ACTIONS)
         .order_by("pk")
-        .values_list("pk", "person_id", "object_type", "object_id", "source", "note")
+        .values_list("pk", "person_id", "object_type", "object_id", "source", "batch")
     )
     found = []
     # Read in Python rather than as an IN list: an import touches up to 100,000 records,
     # more than a database takes as query parameters.
-    for pk, person_id, object_type, object_id, source, note in later_writes.iterator(2000):
+    ours = undone | {batch.pk}  # an undone import's writes (and their undo) are taken back
+    for pk, person_id, object_type, object_id, source, of_batch in later_writes.iterator(2000):
         if person_id not in person_ids and not (
             object_type == "registry.assignment" and object_id in duty_ids
         ):
             continue
-        if source == AuditEntry.Source.IMPORT:
-            mark = re.match(r"(?:import|undo of import) #(\d+)", note)
-            if mark and int(mark.group(1)) in undone | {batch.pk}:
-                continue
+        if source == AuditEntry.Source.IMPORT and of_batch in ours:
+            continue
         found.append(pk)
         if len(found) >= 200:
             break
@@ -154,6 +152,7 @@ def _reverse(batch: Import, by: Actor) -> None:
                 person_id=person_id,
                 changes=changes,
                 note=note[:250],
+                batch=batch.pk,
             )
         )
 
@@ -221,7 +220,7 @@ def _check_reopen(a: Assignment) -> None:
         )
     if a.kind.max_per_area is not None:
         others = holders_during(a.kind, a.area, after, None).exclude(pk=a.pk)
-        if others.count() >= a.kind.max_per_area:
+        if quota_full(a.kind, others.count()):
             raise ValidationError(
                 {
                     "undo": [

@@ -14,9 +14,9 @@ from pilar.accounts.once import submit_once
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.imports import exports, services, tasks
-from pilar.imports.columns import BY_KEY
 from pilar.imports.commit import import_request_commit
-from pilar.imports.engine import shown_problem
+from pilar.imports.engine.columns import BY_KEY
+from pilar.imports.engine.records import shown_problem
 from pilar.imports.forms import (
     CommitForm,
     ImportFilterForm,

@@ -15,6 +15,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet, text_from_cell
+
 SEGMENT_LENGTHS = (2, 2, 2, 4)
 
 
@@ -91,12 +93,10 @@ HEADER_HINT = "code,name[,kind][,aliases]"
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for each area in the file at `path`, read as the roster
-    import reads its files (`pilar.imports.reader.Spreadsheet`: CSV in UTF-8, UTF-16 or
+    import reads its files (`pilar.lib.spreadsheet.Spreadsheet`: CSV in UTF-8, UTF-16 or
     Windows-1252 separated by commas, semicolons, tabs or bars; or the first sheet of an XLSX,
     XLS or ODS). Raises ValidationError naming the problem: no such file, an empty file, a
     missing header or column, a header with no area below it."""
-    from pilar.imports.normalize import text_from_cell
-    from pilar.imports.reader import FileProblem, Spreadsheet
 
     if not path.is_file():
         raise ValidationError(_("%(file)s: no such file.") % {"file": path})

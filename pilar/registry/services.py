@@ -200,6 +200,20 @@ def _overlapping(person: Person, kind: PillarKind, start, end, exclude_pk=None):
     return qs
 
 
+def periods_overlap(start, end, other_start, other_end) -> bool:
+    """The registry's overlap rule: two periods [start, end] share a day (an end of None: still
+    open). `_overlapping` and `holders_during` ask the database the same question; imports ask
+    it of the duties a roster's rows add, in memory."""
+    far = datetime.date.max
+    return start <= (other_end or far) and other_start <= (end or far)
+
+
+def quota_full(kind: PillarKind, holders: int) -> bool:
+    """The registry's quota rule: a kind with a maximum per area (TKSK: one per kecamatan) takes
+    no more holders in a period once `holders` serve there in it."""
+    return kind.max_per_area is not None and holders >= kind.max_per_area
+
+
 def holders_during(kind: PillarKind, area: Area, start, end):
     """Duties of `kind` at `area` that overlap the period [start, end] (end None: open)."""
     qs = Assignment.objects.filter(kind=kind, area=area).exclude(end_date__lt=start)
@@ -311,7 +325,7 @@ def assignment_create(
     override_reason = (override_reason or "").strip()
     if not errors and kind.max_per_area is not None:
         holders = list(holders_during(kind, area, start_date, end_date))
-        if len(holders) >= kind.max_per_area and not override_reason:
+        if quota_full(kind, len(holders)) and not override_reason:
             errors.setdefault("override_reason", []).append(
                 _(
                     "%(area)s already has %(count)s %(kind)s serving in that period (%(names)s); "
@@ -405,7 +419,7 @@ def assignment_end(
             others = holders_during(assignment.kind, assignment.area, extra, end_date).exclude(
                 pk=assignment.pk
             )
-            if others.count() >= assignment.kind.max_per_area:
+            if quota_full(assignment.kind, others.count()):
                 errors.setdefault("end_date", []).append(
                     _(
                         "Ending on %(end)s would give %(area)s more %(kind)s than its maximum of "

@@ -8,7 +8,7 @@ file (or asks the bank) and uploads it again. Uploading the same file twice chan
 second time: lines already paid or failed are left as they are.
 
 XLSX, XLS and ODS are read with python-calamine and CSV with the csv module, through the
-spreadsheet reader of the imports (pilar/imports/reader.py).
+spreadsheet reader the imports use too (pilar/lib/spreadsheet.py).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
-from pilar.imports.normalize import text_from_cell
-from pilar.imports.reader import FileProblem, Spreadsheet
 from pilar.lib.money import rupiah
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet, text_from_cell
 from pilar.stipends import services
 from pilar.stipends.bankfile import reference
 from pilar.stipends.models import StipendBatch, StipendLine

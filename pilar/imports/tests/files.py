@@ -9,7 +9,7 @@ import io
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pilar.imports.columns import TEMPLATE_COLUMNS
+from pilar.imports.engine.columns import TEMPLATE_COLUMNS
 
 HEADERS = [c.header for c in TEMPLATE_COLUMNS]
 

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from pilar.imports.models import Import
-from pilar.imports.reader import MAX_CELL_CHARS
 from pilar.imports.tests.files import HEADERS, template_row, upload, xlsx_bytes
 from pilar.imports.tests.test_views import roster
 from pilar.lib.nik import make_nik
+from pilar.lib.spreadsheet import MAX_CELL_CHARS
 from pilar.registry.models import Person
 from pilar.tests_support import login
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.management import CommandError, call_command
 
-from pilar.imports.columns import guess_field, guess_mapping
+from pilar.imports.engine.columns import guess_field, guess_mapping
+from pilar.imports.engine.normalize import PROBLEM_CODES
 from pilar.imports.models import Import
-from pilar.imports.normalize import PROBLEM_CODES
 from pilar.imports.tests.files import (
     HEADERS,
     OFFICE_HEADERS,

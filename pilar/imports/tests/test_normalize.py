@@ -1,4 +1,4 @@
-"""Tests for pilar.imports.normalize: reading spreadsheet cells (no database needed)."""
+"""Tests for pilar.imports.engine.normalize: reading spreadsheet cells (no database needed)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from hypothesis import strategies as st
 if not settings.configured:  # run with `-p no:django`: messages only need minimal settings
     settings.configure(USE_I18N=False)
 
-from pilar.imports.normalize import (  # noqa: E402
+from pilar.imports.engine.normalize import (  # noqa: E402
     CellProblem,
     date_from_cell,
     header_key,
     nik_from_cell,
     phone_from_cell,
     sex_from_cell,
-    text_from_cell,
 )
+from pilar.lib.spreadsheet import text_from_cell  # noqa: E402
 
 D = datetime.date
 TODAY = D(2024, 6, 1)

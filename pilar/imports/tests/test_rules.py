@@ -13,8 +13,9 @@ import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from pilar.audit.services import Actor
-from pilar.imports import engine, services
+from pilar.imports import services
 from pilar.imports.commit import import_request_commit
+from pilar.imports.engine import driver
 from pilar.imports.exports import rejected_report
 from pilar.imports.models import Import, ImportRow
 from pilar.imports.tests.files import checked, saved, template_row, upload, xlsx_bytes
@@ -207,7 +208,7 @@ def test_an_unexpected_error_does_not_leave_the_import_stuck(by, people, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(engine, "decide_chunks", broken)
+    monkeypatch.setattr(driver, "decide_chunks", broken)
     batch = services.import_check(batch_id=batch.pk)
     assert batch.status == Import.Status.FAILED and "disk on fire" in batch.message
     monkeypatch.undo()

@@ -142,6 +142,9 @@ def test_messy_roster_every_good_row_in_every_bad_row_explained(by, people):
     assert Person.objects.get(nik=budi).assignments.get().area.code == "13.75.01.1004"
     entry = AuditEntry.objects.filter(person=p, action="create").first()
     assert entry.source == "import" and entry.user == by.user and f"#{batch.pk}" in entry.note
+    assert entry.batch == batch.pk
+    written = AuditEntry.objects.filter(source="import")
+    assert written.exists() and set(written.values_list("batch", flat=True)) == {batch.pk}
 
 
 def test_undo_restores_the_registry_exactly(by, people, make_assignment):
@@ -180,7 +183,10 @@ def test_undo_restores_the_registry_exactly(by, people, make_assignment):
     assert registry_state() == before
     batch.refresh_from_db()
     assert batch.status == Import.Status.UNDONE
-    assert AuditEntry.objects.filter(note__startswith=f"undo of import #{batch.pk}").exists()
+    undone = AuditEntry.objects.filter(note__startswith=f"undo of import #{batch.pk}")
+    assert undone.exists()
+    # The undo's own writes name the import by number, as the import's writes do.
+    assert {e.batch for e in undone.filter(source="import")} == {batch.pk}
 
 
 def test_undo_refused_when_later_work_depends_on_it(by, people, make_assignment):

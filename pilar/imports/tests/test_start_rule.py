@@ -132,7 +132,7 @@ def test_api_preview_takes_the_rule(client, actors, django_capture_on_commit_cal
 
 def test_the_rule_is_audited_with_the_mapping(actors):
     from pilar.audit.models import AuditEntry
-    from pilar.imports.rows import StartRule
+    from pilar.imports.engine.records import StartRule
 
     by = services.Actor(user=actors["operator"])
     batch = services.import_upload(by=by, upload=upload(office_roster_xlsx()), filename="r.xlsx")

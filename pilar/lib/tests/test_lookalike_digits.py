@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from pilar.imports.normalize import CellProblem, date_from_cell, phone_from_cell
+from pilar.imports.engine.normalize import CellProblem, date_from_cell, phone_from_cell
 from pilar.lib import params
 from pilar.lib.fields import DateField, IntegerField, MonthField
 from pilar.lib.kk import validate_kk

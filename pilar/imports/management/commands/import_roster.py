@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.imports import services
-from pilar.imports.columns import BY_KEY, column_letter
 from pilar.imports.commit import import_commit, import_request_commit
-from pilar.imports.engine import shown_problem
+from pilar.imports.engine.columns import BY_KEY
+from pilar.imports.engine.layout import default_sheet, sheet_layout
+from pilar.imports.engine.records import ERROR, StartRule, shown_problem
 from pilar.imports.models import Import
-from pilar.imports.reader import FileProblem, Spreadsheet
-from pilar.imports.rows import ERROR, StartRule
 from pilar.lib.params import InputError
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet, column_letter
 
 SHOWN_PROBLEMS = 50
 
@@ -191,7 +191,7 @@ class Command(BaseCommand):
             ) from exc
         try:
             with Spreadsheet(path) as book:
-                layout = book.layout(sheet or book.default_sheet())
+                layout = sheet_layout(book, sheet or default_sheet(book))
         except FileProblem as exc:
             raise CommandError(exc.message) from exc
         letters = {column_letter(i): str(i) for i in range(len(layout.headers))}

@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability, area_in_scope, area_scope
-from pilar.imports.cells import NEW_PERSON, PERSON_KEY_SET, STORED_INDEX
-from pilar.imports.columns import BY_KEY, PERSON_KEYS
-from pilar.imports.lookup import Lookup
-from pilar.imports.rows import (
+from pilar.imports.engine.columns import BY_KEY, PERSON_KEYS
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.records import (
     DUTY_FIELDS,
     ERROR,
     NEW,
+    NEW_PERSON,
     NOTE,
+    PERSON_KEY_SET,
     REJECTED,
     REQUIRED_FOR_NEW,
+    STORED_INDEX,
     STORED_PERSON_FIELDS,
     UNCHANGED,
     UPDATED,
     WARNING,
     Duty,
+    DutyEnd,
+    Holder,
     KnownPerson,
     RowResult,
     StartRule,
@@ -40,7 +45,22 @@ from pilar.lib.dates import long_date
 from pilar.lib.nik import mask_nik, nik_sex
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
-from pilar.registry.services import MIN_AGE, assignment_field_errors, person_field_errors
+from pilar.registry.services import (
+    MIN_AGE,
+    assignment_field_errors,
+    periods_overlap,
+    person_field_errors,
+    quota_full,
+)
+
+
+class Namesake(NamedTuple):
+    """Who has a name and date of birth: a row above (`row`) or a registered person (`name`
+    None when outside the user's area, so the warning names nobody)."""
+
+    nik: str
+    name: str | None
+    row: int | None = None
 
 
 class Checker:
@@ -61,24 +81,24 @@ class Checker:
         self.today = today
         self.mapped = mapped
         self.people: dict[str, KnownPerson] = {}
-        self.birth_names: dict[tuple[str, datetime.date], tuple[str, int | None, str]] = {}
+        self.birth_names: dict[tuple[str, datetime.date], Namesake] = {}
         self.scoped = (
             self.user is not None and area_scope(self.user, Capability.PEOPLE_EDIT) is not None
         )
         self._area_ok: dict[int, bool] = {}
         capped = [k.pk for k in lookup.kinds.values() if k.max_per_area is not None]
-        # Duties of capped kinds (TKSK: one per kecamatan): [start, end, name, row, id].
-        self.holders: dict[tuple[int, int], list[list]] = {}
+        # Duties of capped kinds (TKSK: one per kecamatan), by kind and area.
+        self.holders: dict[tuple[int, int], list[Holder]] = {}
         for a in Assignment.objects.filter(kind_id__in=capped).select_related("person"):
             self.holders.setdefault((a.kind_id, a.area_id), []).append(
-                [a.start_date, a.end_date, a.person.name, None, a.pk]
+                Holder(a.start_date, a.end_date, a.person.name, row=None, pk=a.pk)
             )
         # NIKs whose rows disagree with each other: found by a first pass (`conflicts`), every
         # row of them is refused in the next (`poisoned`), not just the second one.
         self.conflicts: dict[str, dict] = {}
         self.poisoned: dict[str, dict] = {}
         self.registry_empty = not Person.objects.exists()
-        self.registry_births: dict[tuple[str, datetime.date], tuple[str, str | None]] = {}
+        self.registry_births: dict[tuple[str, datetime.date], Namesake] = {}
 
     # Registry reads, one chunk at a time ---------------------------------------------------
 
@@ -133,7 +153,9 @@ class Checker:
             for pk, nik, name, born in found:
                 # Outside the user's area the warning names nobody: "someone outside your area".
                 shown = name if pk in visible else None
-                self.registry_births.setdefault((name.casefold(), _as_date(born)), (nik, shown))
+                self.registry_births.setdefault(
+                    (name.casefold(), _as_date(born)), Namesake(nik, shown)
+                )
 
     def _in_scope(self, area: Area) -> bool:
         if not self.scoped:
@@ -145,29 +167,13 @@ class Checker:
     # One row ----------------------------------------------------------------------------------
 
     def decide(self, row: RowResult) -> None:
+        """Decide one row (the module doc says what it may do), in the order its problems are
+        worded: the NIK, the person's fields against earlier rows, a new person's missing
+        fields, the registry's own checks of the person, then the duty."""
         values = row.values
         nik = values.get("nik")
-        if not nik:
-            if not any(p[1] == "nik" for p in row.problems):
-                row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
-            row.status = REJECTED
-            return
-        if nik in self.poisoned:
-            conflict = self.poisoned[nik]
-            row.add(
-                ERROR,
-                "nik",
-                mask_nik(nik),
-                _(
-                    "Rows %(rows)s are about the same NIK but give different %(fields)s; none "
-                    "of them is saved. Make them agree (or correct the NIK), then import them."
-                )
-                % {
-                    "rows": ", ".join(str(n) for n in sorted(conflict["rows"])),
-                    "fields": ", ".join(conflict["fields"]),
-                },
-            )
-            row.status = REJECTED
+        if not nik or nik in self.poisoned:
+            self._refuse_nik(row, nik)
             return
         known = self.people.get(nik)
         if known is not None and not known.editable:
@@ -182,73 +188,18 @@ class Checker:
             )
         changes: dict[str, object] = {}
         before: dict[str, object] = {}
-        # A new person: the row's values over empty fields (most rows of a first import).
-        merged = new_person_values(values) if known is None else known.values
-        for key in PERSON_KEYS if known is not None else ():
-            if key not in values:
-                continue
-            new = values[key]
-            stored_key = "residence_id" if key == "residence" else key
-            stored_new = new.id if key == "residence" else new
-            if key in known.file_keys:
-                earlier, earlier_row = known.stored[STORED_INDEX[stored_key]], known.file_row(key)
-                if earlier != stored_new:
-                    conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
-                    for number in (earlier_row, row.number):
-                        if number not in conflict["rows"]:
-                            conflict["rows"].append(number)
-                    if BY_KEY[key].header not in conflict["fields"]:
-                        conflict["fields"].append(BY_KEY[key].header)
-                    row.add(
-                        ERROR,
-                        key,
-                        _show(new),
-                        _(
-                            "Row %(row)s gives %(column)s %(earlier)s for the same NIK; one of "
-                            "the two rows is wrong."
-                        )
-                        % {
-                            "row": earlier_row,
-                            "column": BY_KEY[key].header,
-                            "earlier": _show(self._stored_value(key, earlier)),
-                        },
-                    )
-                    continue
-            if merged.get(stored_key) != stored_new:
-                if known is not None:
-                    changes[stored_key] = stored_new
-                    before[stored_key] = merged.get(stored_key)
-                merged[stored_key] = stored_new
         if known is None:
-            if not merged.get("sex") and not any(p[1] == "sex" for p in row.problems):
-                with contextlib.suppress(ValueError, ValidationError):
-                    # A malformed NIK: the NIK check below names the problem.
-                    merged["sex"] = nik_sex(nik)
-                    row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
-            for key, message in REQUIRED_FOR_NEW:
-                if not merged.get(key) and not any(p[1] == key for p in row.problems):
-                    row.add(ERROR, key, "", str(message))
-        candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
-        errors = person_field_errors(candidate, self.today)
-        seen = {p[1] for p in row.problems} if errors else ()
-        for key, messages in errors.items():
-            if key in seen:
-                continue  # the cell's own problem already says it
-            for message in messages:
-                row.add(ERROR, key, _show(merged.get(key, "")), message)
-        if known is None and merged.get("birth_date") and merged.get("name"):
-            self._check_namesake(row, nik, merged["name"], merged["birth_date"])
-        if "bank_account" in self.mapped and not merged.get("bank_account"):
-            row.add(
-                NOTE,
-                "bank_account",
-                "",
-                _("No bank account: tali kasih cannot be paid by transfer until one is added."),
-            )
+            # A new person: the row's values over empty fields (most rows of a first import).
+            merged = new_person_values(values)
+            self._complete_new(row, nik, merged)
+        else:
+            merged = known.values
+            self._merge(row, nik, known, merged, changes, before)
+        candidate = self._check_person(row, nik, known, merged)
         if "kind" in values:
             self._decide_duty(row, known, candidate)
         elif any(k in values for k in ("start_date", "end_date", "sk_number")) and not any(
-            p[1] == "kind" for p in row.problems
+            p.key == "kind" for p in row.problems
         ):
             row.add(
                 ERROR,
@@ -270,6 +221,113 @@ class Checker:
             row.status = UNCHANGED
         self._remember(row, known, merged)
 
+    def _refuse_nik(self, row: RowResult, nik: str | None) -> None:
+        """A row without a NIK, or about a NIK whose rows disagree (`poisoned`)."""
+        row.status = REJECTED
+        if not nik:
+            if not any(p.key == "nik" for p in row.problems):
+                row.add(ERROR, "nik", "", _("NIK is empty; every row needs the person's NIK."))
+            return
+        conflict = self.poisoned[nik]
+        row.add(
+            ERROR,
+            "nik",
+            mask_nik(nik),
+            _(
+                "Rows %(rows)s are about the same NIK but give different %(fields)s; none "
+                "of them is saved. Make them agree (or correct the NIK), then import them."
+            )
+            % {
+                "rows": ", ".join(str(n) for n in sorted(conflict["rows"])),
+                "fields": ", ".join(conflict["fields"]),
+            },
+        )
+
+    def _merge(
+        self, row: RowResult, nik: str, known: KnownPerson, merged: dict, changes, before
+    ) -> None:
+        """A known person's fields as this row sets them (into `merged`, and what changes into
+        `changes` with the values `before`); a field an earlier row set otherwise is refused."""
+        values = row.values
+        for key in PERSON_KEYS:
+            if key not in values:
+                continue
+            new = values[key]
+            stored_key = "residence_id" if key == "residence" else key
+            stored_new = new.id if key == "residence" else new
+            if key in known.file_keys and self._disagrees(row, nik, known, key, new, stored_new):
+                continue
+            if merged.get(stored_key) != stored_new:
+                changes[stored_key] = stored_new
+                before[stored_key] = merged.get(stored_key)
+                merged[stored_key] = stored_new
+
+    def _disagrees(
+        self, row: RowResult, nik: str, known: KnownPerson, key: str, new, stored_new
+    ) -> bool:
+        """Whether an earlier row of the file gave this person's `key` another value (then
+        the NIK's rows conflict: noted in `conflicts`, and this row is refused)."""
+        stored_key = "residence_id" if key == "residence" else key
+        earlier, earlier_row = known.stored[STORED_INDEX[stored_key]], known.file_row(key)
+        if earlier == stored_new:
+            return False
+        conflict = self.conflicts.setdefault(nik, {"rows": [], "fields": []})
+        for number in (earlier_row, row.number):
+            if number not in conflict["rows"]:
+                conflict["rows"].append(number)
+        if BY_KEY[key].header not in conflict["fields"]:
+            conflict["fields"].append(BY_KEY[key].header)
+        row.add(
+            ERROR,
+            key,
+            _show(new),
+            _(
+                "Row %(row)s gives %(column)s %(earlier)s for the same NIK; one of the two "
+                "rows is wrong."
+            )
+            % {
+                "row": earlier_row,
+                "column": BY_KEY[key].header,
+                "earlier": _show(self._stored_value(key, earlier)),
+            },
+        )
+        return True
+
+    def _complete_new(self, row: RowResult, nik: str, merged: dict) -> None:
+        """A new person's sex from the NIK when the row has none; the fields it must have."""
+        if not merged.get("sex") and not any(p.key == "sex" for p in row.problems):
+            with contextlib.suppress(ValueError, ValidationError):
+                # A malformed NIK: the NIK check below names the problem.
+                merged["sex"] = nik_sex(nik)
+                row.add(NOTE, "sex", "", _("Sex was taken from the NIK."))
+        for key, message in REQUIRED_FOR_NEW:
+            if not merged.get(key) and not any(p.key == key for p in row.problems):
+                row.add(ERROR, key, "", str(message))
+
+    def _check_person(
+        self, row: RowResult, nik: str, known: KnownPerson | None, merged: dict
+    ) -> PersonDraft:
+        """The registry's checks of the person as the row leaves them (`person_field_errors`),
+        a namesake with another NIK, a missing bank account; the person as checked."""
+        candidate = PersonDraft(merged, self.lookup.areas_by_id.get(merged.get("residence_id")))
+        errors = person_field_errors(candidate, self.today)
+        seen = {p.key for p in row.problems} if errors else ()
+        for key, messages in errors.items():
+            if key in seen:
+                continue  # the cell's own problem already says it
+            for message in messages:
+                row.add(ERROR, key, _show(merged.get(key, "")), message)
+        if known is None and merged.get("birth_date") and merged.get("name"):
+            self._check_namesake(row, nik, merged["name"], merged["birth_date"])
+        if "bank_account" in self.mapped and not merged.get("bank_account"):
+            row.add(
+                NOTE,
+                "bank_account",
+                "",
+                _("No bank account: tali kasih cannot be paid by transfer until one is added."),
+            )
+        return candidate
+
     def _stored_value(self, key: str, value):
         if key == "residence" and value:
             return self.lookup.areas_by_id[value]
@@ -278,7 +336,7 @@ class Checker:
     def _check_namesake(self, row: RowResult, nik: str, name: str, born: datetime.date) -> None:
         key = (name.casefold(), born)
         other = self.birth_names.get(key)
-        if other and other[0] != nik:
+        if other and other.nik != nik:
             row.add(
                 WARNING,
                 "nik",
@@ -287,10 +345,10 @@ class Checker:
                     "Row %(row)s has the same name and date of birth with another NIK "
                     "(%(other)s); check that this is not the same person with a typo in the NIK."
                 )
-                % {"row": other[1], "other": mask_nik(other[0])},
+                % {"row": other.row, "other": mask_nik(other.nik)},
             )
         registered = self.registry_births.get(key)
-        if registered and registered[0] != nik:
+        if registered and registered.nik != nik:
             row.add(
                 WARNING,
                 "nik",
@@ -301,8 +359,8 @@ class Checker:
                     "NIK."
                 )
                 % {
-                    "name": registered[1] or _("Someone outside your area"),
-                    "other": mask_nik(registered[0]),
+                    "name": registered.name or _("Someone outside your area"),
+                    "other": mask_nik(registered.nik),
                 },
             )
 
@@ -368,9 +426,8 @@ class Checker:
                 row.add(ERROR, "kelurahan" if key == "area" else key, "", message)
         if errors:
             return
-        far = datetime.date.max
         for d in duties:
-            if d.start <= (end or far) and (d.end or far) >= start:
+            if periods_overlap(start, end, d.start, d.end):
                 where = _("row %(row)s") % {"row": d.row} if d.row else _("the registry")
                 row.add(
                     ERROR,
@@ -392,9 +449,9 @@ class Checker:
             holders = [
                 h
                 for h in self.holders.get((kind.id, area.id), [])
-                if h[0] <= (end or far) and (h[1] or far) >= start
+                if periods_overlap(start, end, h.start, h.end)
             ]
-            if len(holders) >= kind.max_per_area:
+            if quota_full(kind, len(holders)):
                 row.add(
                     ERROR,
                     "kind",
@@ -409,7 +466,7 @@ class Checker:
                         "count": len(holders),
                         "kind": kind.code,
                         "names": ", ".join(
-                            h[2] + (_(" (row %(row)s)") % {"row": h[3]} if h[3] else "")
+                            h.name + (_(" (row %(row)s)") % {"row": h.row} if h.row else "")
                             for h in holders
                         ),
                         "max": kind.max_per_area,
@@ -447,7 +504,7 @@ class Checker:
     def _ruled_start(self, row: RowResult, person: PersonDraft) -> datetime.date | None:
         """The start date the file's rule gives a new duty whose row has none (with a warning
         saying where it came from), or None with the reason the row is refused."""
-        if any(p[1] == "start_date" for p in row.problems):
+        if any(p.key == "start_date" for p in row.problems):
             return None  # the cell holds a start date that cannot be read: that is the reason
         rule = self.start_rule
         if rule is None:
@@ -596,7 +653,7 @@ class Checker:
         elif not reason:
             row.add(ERROR, "end_reason", "", _("Say why the duty ended (Alasan Selesai)."))
         else:
-            row.duty_end = (match, end, reason)
+            row.duty_end = DutyEnd(match, end, reason)
 
     # Remembering an accepted row -----------------------------------------------------------
 
@@ -621,7 +678,8 @@ class Checker:
                     known.file_rows[key] = number
         if merged.get("birth_date") and merged.get("name"):
             self.birth_names.setdefault(
-                (merged["name"].casefold(), merged["birth_date"]), (nik, number, merged["name"])
+                (merged["name"].casefold(), merged["birth_date"]),
+                Namesake(nik, merged["name"], row=number),
             )
         if row.duty_create:
             d = row.duty_create
@@ -640,15 +698,15 @@ class Checker:
             )
             if d["kind"].max_per_area is not None:
                 self.holders.setdefault((d["kind"].id, d["area"].id), []).append(
-                    [d["start_date"], d["end_date"], merged["name"], row.number, None]
+                    Holder(d["start_date"], d["end_date"], merged["name"], row=row.number, pk=None)
                 )
         if row.duty_end is not None:
             duty, end, reason = row.duty_end
             duty.end, duty.end_reason = end, reason
             # A row that ends a TKSK frees the place for a new TKSK in a later row.
             for holder in self.holders.get((duty.kind_id, duty.area_id), []):
-                if holder[4] == duty.pk:
-                    holder[1] = end
+                if holder.pk == duty.pk:
+                    holder.end = end
         row.known = known
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from pilar.imports.lookup import Lookup
-from pilar.imports.normalize import CellProblem
-from pilar.imports.rows import ERROR, WARNING, RowResult
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.normalize import CellProblem
+from pilar.imports.engine.records import ERROR, WARNING, RowResult
 from pilar.regions.models import Area
 
 

@@ -1,4 +1,13 @@
-"""Checking a large sheet on two cores: one process reads and normalises, the other decides.
+"""Running the engine over a sheet: reading it (`read_sheet`, in a second process for a large
+file) and deciding its rows chunk by chunk (`decide_chunks`, with its `Summary`).
+
+Each row is read into registry values (`cells.py`, no database), then decided (`Checker.decide`
+in `checker.py`): a new person, a change to a registered one, a new duty, the end of a duty,
+nothing, or a rejection with its reasons. What a row records is in `records.py`, how its areas
+are worked out in `areas.py`.
+
+The same pass runs for the preview and for the commit, so the commit writes exactly what the
+preview showed — and refuses when the registry changed in between (the service compares them).
 
 Reading a sheet (python-calamine, then every cell made into a registry value) and deciding each
 row against the registry take about as long as each other, and only deciding must run in order.
@@ -10,11 +19,13 @@ A small file is read in this process: a fork costs more than it saves there.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -22,14 +33,16 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
-from pilar.imports import engine
-from pilar.imports.cells import column_plan, read_chunks
-from pilar.imports.columns import VALUE_KEYS
-from pilar.imports.lookup import Lookup
-from pilar.imports.reader import FileProblem, Layout, Spreadsheet
-from pilar.imports.rows import DATE_KEYS as ROW_DATE_KEYS
-from pilar.imports.rows import RowResult
+from pilar.imports.engine.cells import column_plan, read_chunks
+from pilar.imports.engine.checker import Checker
+from pilar.imports.engine.columns import VALUE_KEYS
+from pilar.imports.engine.layout import Layout, default_sheet, sheet_layout
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.records import DATE_KEYS, NOTE, REJECTED, WARNING, RowResult, StartRule
 from pilar.lib.procs import die_with_parent
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet
+
+# Reading a sheet ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -54,7 +67,7 @@ def read_sheet(
     book = Spreadsheet(path)
     try:
         layout, formulas = _open(book, sheet, header_row, mapping)
-        columns = column_plan(engine.int_mapping(layout.mapping))
+        columns = column_plan(int_mapping(layout.mapping))
         chunks = read_chunks(
             book.rows(layout.sheet), layout.header_row, columns, lookup, today, formulas
         )
@@ -82,21 +95,21 @@ def _open(book: Spreadsheet, sheet, header_row, mapping) -> tuple[Layout, dict]:
 
 
 def _layout(book: Spreadsheet, sheet, header_row, mapping) -> Layout:
-    sheet = sheet or book.default_sheet()
+    sheet = sheet or default_sheet(book)
     if header_row is not None and mapping is not None:
         return Layout(sheet=sheet, header_row=header_row, headers=[], samples=[], mapping=mapping)
-    layout = book.layout(sheet)
+    layout = sheet_layout(book, sheet)
     if mapping is not None:
         layout.mapping = mapping
     return layout
 
 
-# The child process -----------------------------------------------------------------------
+# The reading process -----------------------------------------------------------------------
 
 # Chunks travel column by column (in VALUE_KEYS order), so that the pipe carries lists of
 # plain strings and numbers (unpickling 100,000 row dicts with dates in them cost the deciding
 # process as much as reading them did).
-DATE_KEYS = frozenset(ROW_DATE_KEYS)
+PACKED_DATE_KEYS = frozenset(DATE_KEYS)
 AREA_KEYS = frozenset({"area", "residence"})
 
 
@@ -105,7 +118,7 @@ def _pack(rows: list[RowResult]) -> tuple:
     columns = []
     for key in VALUE_KEYS:
         column = [row.values.get(key) for row in rows]
-        if key in DATE_KEYS:
+        if key in PACKED_DATE_KEYS:
             column = [v.toordinal() if v is not None else None for v in column]
         elif key in AREA_KEYS or key == "kind":
             column = [v.pk if v is not None else None for v in column]
@@ -118,7 +131,7 @@ def _unpack(packed: tuple, lookup: Lookup) -> list[RowResult]:
     numbers, columns, problems = packed
     for index, key in enumerate(VALUE_KEYS):
         column = columns[index]
-        if key in DATE_KEYS:
+        if key in PACKED_DATE_KEYS:
             fromordinal = datetime.date.fromordinal
             columns[index] = [fromordinal(v) if v is not None else None for v in column]
         elif key in AREA_KEYS:
@@ -147,7 +160,7 @@ def _child(path, sheet, header_row, mapping, lookup, today, language, conn, pare
         with override(language), Spreadsheet(Path(path)) as book:
             layout, formulas = _open(book, sheet, header_row, mapping)
             conn.send(("layout", layout, 0))
-            columns = column_plan(engine.int_mapping(layout.mapping))
+            columns = column_plan(int_mapping(layout.mapping))
             for rows, empty in read_chunks(
                 book.rows(layout.sheet), layout.header_row, columns, lookup, today, formulas
             ):
@@ -215,3 +228,100 @@ def _in_child(path, sheet, header_row, mapping, lookup, today) -> SheetCheck:
         finish()
         raise
     return SheetCheck(layout=layout, chunks=chunks(), lookup=lookup, today=today)
+
+
+# One pass over a sheet ----------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    empty: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    notes: int = 0
+    # Rows whose new duty took its start date from the file's rule (their warning says so;
+    # the operator who chose the rule has accepted it, so they are not in `warnings`).
+    start_ruled: int = 0
+    # Rows refused for want of a start date, with no rule chosen (the preview offers one).
+    start_missing: int = 0
+    people_new: int = 0
+    people_updated: int = 0
+    duties_new: int = 0
+    duties_ended: int = 0
+    conflicts: dict = field(default_factory=dict)  # NIK -> rows and fields (not for display)
+
+    def count(self, row: RowResult) -> None:
+        self.rows += 1
+        setattr(self, row.status, getattr(self, row.status) + 1)
+        if row.problems:
+            codes = {p.code for p in row.problems}
+            if any(p.severity == WARNING and p.code != "start_rule" for p in row.problems):
+                self.warnings += 1
+            if any(p.severity == NOTE for p in row.problems):
+                self.notes += 1
+            if "start_rule" in codes and row.status != REJECTED:
+                self.start_ruled += 1
+            if "start_missing" in codes:
+                self.start_missing += 1
+        if row.status != REJECTED:
+            self.people_new += row.person_create
+            self.people_updated += bool(row.person_changes)
+            self.duties_new += row.duty_create is not None
+            self.duties_ended += row.duty_end is not None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "conflicts"}
+
+
+def int_mapping(mapping: dict) -> dict[int, str]:
+    return {int(k): v for k, v in mapping.items() if v}
+
+
+def decide_chunks(
+    chunks: Iterable[tuple[list[RowResult], int]],
+    *,
+    lookup: Lookup,
+    user,
+    today: datetime.date,
+    mapped: set[str],
+    on_chunk: Callable[[list[RowResult]], None] | None = None,
+    poisoned: dict | None = None,
+    plans: bool = True,
+    start_rule: StartRule | None = None,
+) -> Summary:
+    """Decide the rows of every chunk, in order, against the registry and the rows before.
+    `plans`: also word each row's plan (stored checks and commits; a dry run shows none)."""
+    with _fewer_collections():
+        checker = Checker(
+            user=user, lookup=lookup, today=today, mapped=mapped, start_rule=start_rule
+        )
+        checker.poisoned = poisoned or {}
+        summary = Summary(conflicts=checker.conflicts)
+        for results, empty in chunks:
+            summary.empty += empty
+            checker.load(results)
+            for row in results:
+                checker.decide(row)
+                if plans:
+                    row.planned = row.plan(lookup)
+                summary.count(row)
+            if on_chunk is not None:
+                on_chunk(results)
+        return summary
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """The check keeps one small object per NIK for the whole sheet; with Python's default
+    thresholds the cyclic collector walks that growing heap over and over (a third of the
+    time at 100,000 rows). Nothing here makes cycles, so collect rarely while it runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -1,6 +1,7 @@
 """What the import engine records about a row: severities, statuses, field lists and limits,
-the start-date rule (`StartRule`), one row's result (`RowResult`), and the registry state the
-checker keeps per person (`KnownPerson`, `Duty`).
+the start-date rule (`StartRule`), one row's result (`RowResult`) with its problems (`Problem`)
+and the duty it ends (`DutyEnd`), and the registry state the checker keeps per person
+(`KnownPerson`, `Duty`) and per capped kind and area (`Holder`).
 """
 
 from __future__ import annotations
@@ -8,13 +9,15 @@ from __future__ import annotations
 import datetime
 import operator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pilar.imports.columns import PERSON_KEYS
-from pilar.imports.lookup import Lookup
-from pilar.imports.normalize import PROBLEM_CODES
+from pilar.imports.engine.columns import BY_KEY, PERSON_KEYS
+from pilar.imports.engine.lookup import Lookup
+from pilar.imports.engine.normalize import PROBLEM_CODES
+from pilar.lib.nik import mask_nik, normalize_nik
 from pilar.lib.params import InputError, parse_date
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -36,6 +39,9 @@ STORED_PERSON_FIELDS = tuple(
     "residence_id" if f == "residence" else f for f in ("nik", *PERSON_KEYS)
 )
 
+PERSON_KEY_SET = frozenset(PERSON_KEYS)
+STORED_INDEX = {f: i for i, f in enumerate(STORED_PERSON_FIELDS)}
+NEW_PERSON = {f: "" for f in STORED_PERSON_FIELDS} | {"birth_date": None, "residence_id": None}
 
 REQUIRED_FOR_NEW = (
     ("name", gettext_lazy("Name is empty; a new person needs the full name.")),
@@ -96,28 +102,68 @@ class StartRule:
 EARLIEST_START = datetime.date(1950, 1, 1)
 
 
+class Problem(NamedTuple):
+    """One thing wrong with (or worth saying about) a row. Stored with the row as a JSON list in
+    this order (`ImportRow.problems`); a stored problem without a code has four items."""
+
+    severity: str  # ERROR, WARNING or NOTE
+    key: str  # the field (column key) it concerns
+    value: str  # the cell's text, as the message quotes it
+    message: str
+    code: str = ""  # what kind of problem (PROBLEM_CODES), for the rejected-rows report
+
+    @classmethod
+    def stored(cls, items: list) -> Problem:
+        """A problem as `ImportRow.problems` keeps it (a list of four or five items)."""
+        return cls(*items)
+
+    def as_stored(self) -> list:
+        return list(self) if self.code else list(self[:4])
+
+
+class DutyEnd(NamedTuple):
+    """A registered duty that a row ends."""
+
+    duty: Duty
+    end: datetime.date
+    reason: str
+
+
+@dataclass(slots=True)
+class Holder:
+    """A duty of a kind with a maximum per area (TKSK: one per kecamatan), registered or added
+    by a row above, as the quota check counts it."""
+
+    start: datetime.date
+    end: datetime.date | None
+    name: str
+    row: int | None  # the file row that adds it (None: registered)
+    pk: int | None  # the registered duty's id (None: added by a row)
+
+
 @dataclass(slots=True)
 class RowResult:
     number: int
     values: dict = field(default_factory=dict)
-    problems: list[list] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     status: str = ""
     # What the commit does for this row.
     person_create: bool = False
     person_changes: dict = field(default_factory=dict)
     duty_create: dict | None = None
-    duty_end: tuple | None = None  # (registered Duty, end date, end reason)
+    duty_end: DutyEnd | None = None
     person_before: dict = field(default_factory=dict)
     planned: dict = field(default_factory=dict)
     known: KnownPerson | None = None  # the person after this row (for the commit)
+    # The area columns' text while the row is read, until its areas are worked out (cells.py).
+    area_cells: dict | None = None
 
     def add(self, severity: str, key: str, value, message: str, code: str = "") -> None:
-        problem = [severity, key, "" if value is None else str(value), message]
-        if code:
-            if code not in PROBLEM_CODES:
-                raise ValueError(f"unlisted problem code {code!r}: add it to PROBLEM_CODES")
-            problem.append(code)  # what kind of problem, for the rejected-rows report
-        self.problems.append(problem)
+        if code and code not in PROBLEM_CODES:
+            raise ValueError(f"unlisted problem code {code!r}: add it to PROBLEM_CODES")
+        self.problems.append(
+            Problem(severity, key, "" if value is None else str(value), message, code)
+        )
 
     def plan(self, lookup: Lookup) -> dict:
         """What saving this row does, in words a person reads and in a form the commit compares
@@ -145,16 +191,16 @@ class RowResult:
                 d["end_date"].isoformat() if d["end_date"] else "",
             ]
         if self.duty_end is not None:
-            duty, end, reason = self.duty_end
-            plan["end"] = [duty.pk, end.isoformat(), reason]
-        warnings = [p[3] for p in self.problems if p[0] == WARNING]
+            ended = self.duty_end
+            plan["end"] = [ended.duty.pk, ended.end.isoformat(), ended.reason]
+        warnings = [p.message for p in self.problems if p.severity == WARNING]
         if warnings:
             plan["warnings"] = warnings
         return plan
 
     @property
     def has_error(self) -> bool:
-        return bool(self.problems) and any(p[0] == ERROR for p in self.problems)
+        return bool(self.problems) and any(p.severity == ERROR for p in self.problems)
 
     @property
     def nik(self) -> str:
@@ -225,3 +271,30 @@ def _plain(stored_key: str, value, lookup: Lookup):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+# Showing a problem --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShownProblem:
+    severity: str
+    key: str
+    column: str
+    value: str
+    message: str
+    code: str
+
+
+def shown_problem(problem: Problem | list) -> ShownProblem:
+    """A stored problem as the pages, the API and the command line show it: a NIK masked as the
+    row's header masks it (`mask_nik`), in the value and wherever the message quotes it."""
+    severity, key, value, message, code = Problem.stored(problem)
+    if key == "nik" and value:
+        digits = normalize_nik(value)
+        if len(digits) >= 8 and digits.isascii() and digits.isdigit():
+            masked = mask_nik(digits)
+            message = message.replace(value, masked).replace(digits, masked)
+            value = masked
+    column = BY_KEY[key].header if key in BY_KEY else key
+    return ShownProblem(severity, key, column, value, message, code)

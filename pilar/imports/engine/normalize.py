@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from pilar.lib.nik import NIK_LENGTH, normalize_nik
 from pilar.lib.phone import normalize_phone
+from pilar.lib.spreadsheet import text_from_cell
 
 __all__ = [
     "PROBLEM_CODES",
@@ -35,7 +36,6 @@ __all__ = [
     "nik_from_cell",
     "phone_from_cell",
     "sex_from_cell",
-    "text_from_cell",
 ]
 
 _MAX_SHOWN = 60  # characters of a cell value quoted in a message
@@ -93,37 +93,6 @@ def _shown(value: object) -> str:
     if len(text) > _MAX_SHOWN:
         return text[: _MAX_SHOWN - 1] + "…"
     return text
-
-
-# --- text --------------------------------------------------------------------------------------
-
-
-def text_from_cell(value: object) -> str:
-    """Return the cell as text: whitespace runs (NBSP, tabs, newlines) become one space.
-
-    Empty cells give ``""``; integral floats lose their ``.0`` (``3.0`` -> ``"3"``); booleans
-    give ``"TRUE"``/``"FALSE"``; dates give their ISO form (a datetime at midnight gives just
-    the date).
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return " ".join(value.split())
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return " ".join(str(value).split())
 
 
 # --- NIK ---------------------------------------------------------------------------------------

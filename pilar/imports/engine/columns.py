@@ -8,7 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz, process
 
-from pilar.imports.normalize import header_key
+from pilar.imports.engine.normalize import header_key
 from pilar.registry.roster import ROSTER_HEADERS
 from pilar.registry.services import PERSON_FIELDS
 
@@ -414,13 +414,3 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
         # Separate columns win over the combined one.
         mapping = {k: v for k, v in mapping.items() if v != "birth_place_date"}
     return mapping
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet shows it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

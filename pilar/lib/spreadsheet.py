@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import re
 import struct
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import olefile
@@ -23,18 +24,12 @@ import python_calamine
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from pilar.imports.columns import column_letter, guess_field, guess_mapping
-from pilar.imports.normalize import text_from_cell
-
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An encrypted (password-protected) XLSX is an OLE file holding this stream.
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
-HEADER_SCAN_ROWS = 15
 SNIFF_CHARS = 8192
 MAX_SHEETS = 1000
-SCANNED_SHEETS = 20  # sheets looked through for a NIK column; others are chosen by hand
-SAMPLE_ROWS = 3
 # Excel's own limit for the text of one cell; a longer cell is no roster value but an attack
 # (or a damaged file), refused before it is normalised or stored.
 MAX_CELL_CHARS = 32_767
@@ -60,18 +55,6 @@ class FileProblem(Exception):
 class Sheet:
     name: str
     visible: bool
-
-
-@dataclass
-class Layout:
-    """What the first look at a sheet found: where the header is, what the columns are."""
-
-    sheet: str
-    header_row: int  # 1-based, as the spreadsheet shows it
-    headers: list[str]
-    samples: list[list[str]]
-    mapping: dict[str, str]
-    notes: list[str] = field(default_factory=list)
 
 
 def sniff_format(path: Path) -> str:
@@ -527,77 +510,6 @@ class Spreadsheet:
                 % {"line": reader.line_num, "error": str(exc)[:120]}
             ) from exc
 
-    # A first look ------------------------------------------------------------------------
-
-    def default_sheet(self) -> str:
-        """The first of the first SCANNED_SHEETS visible sheets with a recognisable header row,
-        else the first visible one."""
-        visible = [s.name for s in self.sheets if s.visible] or [self.sheets[0].name]
-        for name in visible[:SCANNED_SHEETS]:
-            layout = self.layout(name)
-            if "nik" in layout.mapping.values():
-                return name
-        return visible[0]
-
-    def layout(self, sheet: str) -> Layout:
-        """Find the header row (the row among the first few that names the most known columns:
-        offices put a title such as 'DAFTAR PSM KOTA BUKITTINGGI' above it), and sample rows."""
-        head: list[tuple[int, list]] = []
-        for number, cells in self.rows(sheet):
-            head.append((number, cells))
-            if len(head) >= HEADER_SCAN_ROWS + SAMPLE_ROWS:
-                break
-        notes: list[str] = []
-        hidden = [s.name for s in self.sheets if not s.visible]
-        if hidden:
-            notes.append(
-                _("Hidden sheets are not read unless you choose them: %(names)s.")
-                % {"names": ", ".join(hidden)}
-            )
-        if not any(any(text_from_cell(c) for c in cells) for _n, cells in head):
-            raise FileProblem(
-                _("The sheet %(name)s is empty. Choose the sheet that holds the roster.")
-                % {"name": sheet}
-            )
-        best_index, best_score = 0, -1
-        for index, (_number, cells) in enumerate(head[:HEADER_SCAN_ROWS]):
-            score = sum(1 for c in cells if guess_field(text_from_cell(c)))
-            if score > best_score:
-                best_index, best_score = index, score
-        header_number, header_cells = head[best_index]
-        headers = [text_from_cell(c) for c in header_cells]
-        samples = [[text_from_cell(c) for c in cells] for _n, cells in head[best_index + 1 :]]
-        samples = [s for s in samples if any(s)][:SAMPLE_ROWS]
-        width = max([len(headers)] + [len(s) for s in samples])
-        headers += [""] * (width - len(headers))
-        for (r0, c0), (r1, c1) in self.merged_ranges(sheet):
-            if r0 <= header_number - 1 <= r1 and c1 > c0:
-                notes.append(
-                    _(
-                        "Header cells %(first)s%(row)s:%(last)s%(row)s are merged; only column "
-                        "%(first)s got the header. Map the other columns by hand if they hold data."
-                    )
-                    % {"first": column_letter(c0), "last": column_letter(c1), "row": header_number}
-                )
-        unnamed = [
-            column_letter(i)
-            for i, h in enumerate(headers)
-            if not h and any(i < len(s) and s[i] for s in samples)
-        ]
-        if unnamed:
-            notes.append(
-                _("Columns without a header but with data: %(columns)s.")
-                % {"columns": ", ".join(unnamed)}
-            )
-        return Layout(
-            sheet=sheet,
-            header_row=header_number,
-            headers=headers,
-            samples=samples,
-            mapping=guess_mapping(headers),
-            notes=notes,
-        )
-
     # Formulas ----------------------------------------------------------------------------
 
     def formula_cells(self, sheet: str, limit: int = 10000) -> dict[int, set[int]]:
@@ -673,3 +585,44 @@ def _xml_unescape(value: str) -> str:
         .replace("&apos;", "'")
         .replace("&amp;", "&")
     )
+
+
+# Cells as text -------------------------------------------------------------------------------
+
+
+def text_from_cell(value: object) -> str:
+    """Return the cell as text: whitespace runs (NBSP, tabs, newlines) become one space.
+
+    Empty cells give ``""``; integral floats lose their ``.0`` (``3.0`` -> ``"3"``); booleans
+    give ``"TRUE"``/``"FALSE"``; dates give their ISO form (a datetime at midnight gives just
+    the date).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

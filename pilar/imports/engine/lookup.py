@@ -11,7 +11,7 @@ import re
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from pilar.imports.normalize import CellProblem, header_key
+from pilar.imports.engine.normalize import CellProblem, header_key
 from pilar.regions.models import Area, AreaAlias
 from pilar.registry.models import Assignment, Education, PillarKind
 from pilar.registry.roster import EDUCATION_WORDS, END_REASON_WORDS

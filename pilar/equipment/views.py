@@ -5,10 +5,8 @@ person's own equipment (phone-first)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,46 +55,18 @@ from pilar.equipment.selectors import (
     with_latest_bast,
 )
 from pilar.lib import params
-from pilar.lib.exports import export_format, file_response
-from pilar.lib.views import attempt, page_status, query_without_page
+from pilar.lib.views import attempt, list_page, page_status
 from pilar.registry.models import Person
 
-PAGE_SIZE = 50
 
-
-def _listing(
-    request,
-    form,
-    select,
-    *,
-    name,
-    headers,
-    export,
-    template,
-    context=None,
-    shown=None,
-    personal: str = "",
-):
-    """A filtered list page, or its rows as XLSX/CSV when `?format=` asks (the same rows it
-    shows). A filter that cannot be applied shows nothing rather than silently widening.
-    `shown`, when given, completes the rows of the page (and of the export) before they are
-    shown. A list of people's records names their kind in `personal` (an object type): each
-    download of it is then audited."""
-    rows = select() if not form.is_bound or form.is_valid() else []
-    fmt = export_format(request)
-    if fmt:
-        filename = f"{name}-{timezone.localdate().isoformat()}"
-        out = export(shown(rows) if shown else rows)
-        if personal:
-            return audited_file_response(request, fmt, filename, headers, out, object_type=personal)
-        return file_response(fmt, filename, headers, out)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    if shown:
-        page.object_list = list(shown(page.object_list))
-    query = query_without_page(request)
-    return render(
-        request, template, {**(context or {}), "form": form, "page": page, "query": query}
-    )
+def _listing(request, form, select, *, personal: str = "", **kwargs):
+    """A list page of equipment (`list_page`); a list of people's records names their kind in
+    `personal` (an object type): each download of it is then audited."""
+    if personal:
+        kwargs["download"] = lambda *file: audited_file_response(
+            request, *file, object_type=personal
+        )
+    return list_page(request, form, select, **kwargs)
 
 
 # --- catalog -------------------------------------------------------------------------------------

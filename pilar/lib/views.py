@@ -18,8 +18,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
+
+from pilar.lib.exports import export_format, file_response
+
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -136,3 +142,37 @@ def query_without_page(request) -> str:
     query.pop("page", None)
     query.pop("format", None)
     return query.urlencode()
+
+
+def list_page(
+    request,
+    form,
+    select: Callable[[], Any],
+    *,
+    name: str,
+    headers,
+    export: Callable,
+    template: str,
+    context: dict | None = None,
+    shown: Callable | None = None,
+    download: Callable = file_response,
+):
+    """The one shape of a filtered list: the page of `select()`'s rows filtered by `form`, or
+    those same rows as XLSX/CSV `name`-<today> when `?format=` asks (`export(rows)` gives the
+    file's rows, under `headers`). A filter that cannot be applied shows nothing rather than
+    silently widening. `shown`, when given, completes the rows of the page (and of the file)
+    before they are shown. `download(fmt, filename, headers, rows)` writes the file: a list of
+    people's records passes one that audits each download (pilar.audit.services)."""
+    rows = select() if not form.is_bound or form.is_valid() else []
+    fmt = export_format(request)
+    if fmt:
+        filename = f"{name}-{timezone.localdate().isoformat()}"
+        return download(fmt, filename, headers, export(shown(rows) if shown else rows))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if shown:
+        page.object_list = list(shown(page.object_list))
+    return render(
+        request,
+        template,
+        {**(context or {}), "form": form, "page": page, "query": query_without_page(request)},
+    )

@@ -14,7 +14,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
 from pilar.lib.exports import export_format, file_response
-from pilar.lib.views import attempt, page_status, query_without_page
+from pilar.lib.views import attempt, list_page, page_status, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
     DeploymentCorrectForm,
@@ -36,22 +36,14 @@ PAGE_SIZE = 50
 @capability_required(Capability.TAGANA_VIEW)
 def event_list(request):
     form = EventFilterForm(request.GET or None, user=request.user)
-    if form.is_bound and not form.is_valid():
-        # A filter that cannot be applied must not silently widen the list.
-        events = DisasterEvent.objects.none()
-    else:
-        events = matching_events(request.user, form.event_filter())
-    fmt = export_format(request)
-    if fmt:
-        day = timezone.localdate().isoformat()
-        return file_response(
-            fmt, f"tagana-events-{day}", exports.event_headers(), exports.event_rows(events)
-        )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_page(
         request,
-        "tagana/event_list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        form,
+        lambda: matching_events(request.user, form.event_filter()),
+        name="tagana-events",
+        headers=exports.event_headers(),
+        export=exports.event_rows,
+        template="tagana/event_list.html",
     )
 
 

@@ -21,9 +21,9 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
-from pilar.lib.exports import export_format, file_response
+from pilar.lib.exports import export_format
 from pilar.lib.hooks import panels
-from pilar.lib.views import after, attempt, form_page, query_without_page
+from pilar.lib.views import after, attempt, form_page, list_page, query_without_page
 from pilar.registry.models import Assignment, Person, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
@@ -104,22 +104,14 @@ def course_edit(request, pk: int):
 @capability_required(Capability.TRAININGS_VIEW)
 def event_list(request):
     form = EventFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        # A filter that cannot be applied must not silently widen the list.
-        events = TrainingEvent.objects.none()
-    else:
-        events = matching_events(request.user, form.event_filter())
-    fmt = export_format(request)
-    if fmt:
-        day = timezone.localdate().isoformat()
-        return file_response(
-            fmt, f"training-events-{day}", exports.event_headers(), exports.event_rows(events)
-        )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_page(
         request,
-        "trainings/event_list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        form,
+        lambda: matching_events(request.user, form.event_filter()),
+        name="training-events",
+        headers=exports.event_headers(),
+        export=exports.event_rows,
+        template="trainings/event_list.html",
     )
 
 

@@ -327,6 +327,11 @@ def handover_from_event(request):
         request,
         "equipment/handover_from_event.html",
         {"form": form, "witnesses": witnesses, "preview": preview},
+        # A preview asked for is a 200; a form that does not parse, or a confirmation the
+        # service refused (one that went through has redirected), is a 400 like any refusal.
+        status=400
+        if request.method == "POST" and (preview is None or "confirm" in request.POST)
+        else 200,
     )
 
 

@@ -28,7 +28,7 @@ from pilar.imports.forms import (
 from pilar.imports.models import Import, ImportRow
 from pilar.imports.undo import import_request_undo, undo_figures
 from pilar.lib.dates import long_date
-from pilar.lib.exports import XLSX_TYPE, file_response
+from pilar.lib.exports import XLSX_TYPE, export_format, file_response
 from pilar.lib.nik import mask_nik
 from pilar.lib.params import ascii_digits
 from pilar.lib.views import after, attempt, refused
@@ -54,8 +54,8 @@ def import_list(request):
             batches = batches.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["q"]:
             batches = batches.filter(filename__icontains=form.cleaned_data["q"])
-    fmt = request.GET.get("format")
-    if fmt in {"xlsx", "csv"}:
+    fmt = export_format(request)
+    if fmt:
         headers = [
             _("Import"),
             _("File name"),

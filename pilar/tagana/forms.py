@@ -51,8 +51,12 @@ class EventFilterForm(forms.Form):
                 user,
                 Capability.TAGANA_VIEW,
                 highest=Area.Level.KECAMATAN,
-                # a pillar sees the events of the units they serve in, too
-                also=own_units(user) if getattr(user, "person_id", None) else (),
+                # a pillar sees the events of the units they serve in, too (an office-wide
+                # scope holds them already: no query for it)
+                also=own_units(user)
+                if getattr(user, "person_id", None)
+                and area_scope(user, Capability.TAGANA_VIEW) is not None
+                else (),
             ),
         ]
 

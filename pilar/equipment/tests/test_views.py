@@ -99,6 +99,7 @@ def test_handover_from_event_previews_then_creates(client, actors, stocked, peop
     data = {"event": event.pk, "giver_name": "Kadis", f"item_{vest.pk}": 1, f"item_{bag.pk}": 6}
     page = client.post("/equipment/handovers/from-event/", {**data, "preview": "1"})
     text = page.content.decode()
+    assert page.status_code == 200  # a preview asked for, not a refusal
     assert "2 people attended" in text
     assert "Tas Lapangan: 6 each, 12 buah in all (10 in stock)" in text
     # Short of stock: the preview says so, in the words the record would refuse with, and
@@ -108,6 +109,7 @@ def test_handover_from_event_previews_then_creates(client, actors, stocked, peop
     assert not Handover.objects.exists()
     # A confirm sent anyway (an old form, a second tab) is still refused by the service.
     page = client.post("/equipment/handovers/from-event/", {**data, "confirm": "1"})
+    assert page.status_code == 400  # refused, as every refusal is
     assert "12 buah asked, 10 in stock" in page.content.decode()
     assert not Handover.objects.exists()
     data[f"item_{bag.pk}"] = 1

@@ -18,6 +18,7 @@ LISTS = [
     "/equipment/",
     "/stipends/arrears/",
     "/audit/",
+    "/imports/",
 ]
 
 

@@ -112,6 +112,10 @@ class ApiToken(models.Model):
         cls, *, user: User, name: str = "", expires_at: datetime.datetime | None = None
     ) -> tuple[ApiToken, str]:
         raw = "pilar_" + secrets.token_urlsafe(32)
+        while raw[6] == "-":
+            # The prefix is typed after `pilar token revoke`: one starting with "-" would be
+            # read as an option there.
+            raw = "pilar_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user, name=name, prefix=raw[6:14], digest=hash_token(raw), expires_at=expires_at
         )

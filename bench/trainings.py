@@ -68,7 +68,7 @@ PAGE = 50
 MAX_RATIO = 3.0
 BENCH_USER = "bench-trainings-operator"
 PREFIX = "Bench: "  # the bench's courses and items
-WITNESSES = "Ani Saksi, Kepala Bidang\nBudi Saksi, Kepala Seksi\nCici Saksi, Staf"
+WITNESSES = [("Ani Saksi", "Kepala Bidang"), ("Budi Saksi", "Kepala Seksi"), ("Cici Saksi", "Staf")]
 
 
 def parse_args() -> argparse.Namespace:
@@ -114,7 +114,15 @@ def generate() -> dict:
 
     from pilar.core.synth.areas import synthetic_provinces
     from pilar.core.synth.people import synthetic_assignments
-    from pilar.equipment.models import Condition, Handover, HandoverLine, Item, Return, StockReceipt
+    from pilar.equipment.models import (
+        Condition,
+        Handover,
+        HandoverLine,
+        HandoverWitness,
+        Item,
+        Return,
+        StockReceipt,
+    )
     from pilar.registry.models import PillarKind
     from pilar.trainings.models import (
         Attendance,
@@ -246,11 +254,16 @@ def generate() -> dict:
                     year=handed_on.year, seq=n + 1,
                     number=f"BENCH/BAST/{handed_on.year}/{n + 1:04d}", handed_on=handed_on,
                     place="Aula Dinas Sosial", giver_name="Bench Pemberi",
-                    giver_title="Sekretaris Dinas", witnesses=WITNESSES,
+                    giver_title="Sekretaris Dinas",
                     training_event=bundle if n == 0 else None,
                 )
             )  # fmt: skip
         Handover.objects.bulk_create(handovers)
+        HandoverWitness.objects.bulk_create(
+            HandoverWitness(handover=h, order=i, name=name, position=position)
+            for h in handovers
+            for i, (name, position) in enumerate(WITNESSES, start=1)
+        )
         people = [d[0] for d in duties]
         rng.shuffle(people)
         big, rest = people[:BAST_RECEIVERS], people[BAST_RECEIVERS:]

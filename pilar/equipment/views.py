@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -55,7 +56,7 @@ from pilar.equipment.selectors import (
     with_latest_bast,
 )
 from pilar.lib import params
-from pilar.lib.views import attempt, list_page, page_status
+from pilar.lib.views import attempt, form_page, list_page, page_status
 from pilar.registry.models import Person
 
 
@@ -154,20 +155,16 @@ def item_detail(request, pk: int):
 @submit_once
 def receipt_create(request):
     form = ReceiptForm(request.POST or None, initial={"item": request.GET.get("item")})
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.stock_receive(by=Actor.from_request(request), **form.cleaned_data),
-            form=form,
-            success=lambda receipt: (
-                _("%(n)s %(unit)s of %(item)s received.")
-                % {"n": receipt.quantity, "unit": receipt.item.unit, "item": receipt.item.name}
-            ),
-        )
-        if done:
-            return redirect("equipment:item-detail", done.result.item_id)
-    return render(
-        request, "equipment/receipt_form.html", {"form": form}, status=page_status(request)
+    return form_page(
+        request,
+        form,
+        lambda data: services.stock_receive(by=Actor.from_request(request), **data),
+        success=lambda receipt: (
+            _("%(n)s %(unit)s of %(item)s received.")
+            % {"n": receipt.quantity, "unit": receipt.item.unit, "item": receipt.item.name}
+        ),
+        then=lambda receipt: reverse("equipment:item-detail", args=[receipt.item_id]),
+        template="equipment/receipt_form.html",
     )
 
 
@@ -402,21 +399,18 @@ def return_create(request):
         held_items=[h["item_id"] for h in held],
         initial={"person": person.pk, "item": request.GET.get("item")},
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
-        done = attempt(
-            request,
-            lambda: returns.return_record(by=Actor.from_request(request), person=person, **data),
-            form=form,
-            success=_("The return has been recorded."),
-        )
-        if done:
-            return redirect("equipment:person", person.pk)
-    return render(
+    return form_page(
         request,
-        "equipment/return_form.html",
-        {"form": form, "person": person, "held": held},
-        status=page_status(request),
+        form,
+        lambda data: returns.return_record(
+            by=Actor.from_request(request),
+            person=person,
+            **{k: v for k, v in data.items() if k != "person"},
+        ),
+        success=_("The return has been recorded."),
+        then=lambda _saved: reverse("equipment:person", args=[person.pk]),
+        template="equipment/return_form.html",
+        context={"person": person, "held": held},
     )
 
 

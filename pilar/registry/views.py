@@ -25,7 +25,7 @@ from pilar.lib import params
 from pilar.lib.exports import export_format, file_response
 from pilar.lib.hooks import panels
 from pilar.lib.paging import LargePaginator, count_or_estimate
-from pilar.lib.views import attempt, page_status
+from pilar.lib.views import attempt, form_page, page_status
 from pilar.registry import services
 from pilar.registry.forms import (
     AssignmentEndForm,
@@ -386,22 +386,16 @@ def assignment_end(request, pk: int):
         pk=pk,
     )
     form = AssignmentEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.assignment_end(
-                by=Actor.from_request(request), assignment=assignment, **form.cleaned_data
-            ),
-            form=form,
-            success=_("The duty has been ended."),
-        )
-        if done:
-            return redirect("registry:person-detail", assignment.person_id)
-    return render(
+    return form_page(
         request,
-        "registry/assignment_end.html",
-        {"form": form, "assignment": assignment},
-        status=page_status(request),
+        form,
+        lambda data: services.assignment_end(
+            by=Actor.from_request(request), assignment=assignment, **data
+        ),
+        success=_("The duty has been ended."),
+        then=lambda _ended: reverse("registry:person-detail", args=[assignment.person_id]),
+        template="registry/assignment_end.html",
+        context={"assignment": assignment},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +15,7 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor
 from pilar.lib.exports import export_format, file_response
-from pilar.lib.views import attempt, list_page, page_status, query_without_page
+from pilar.lib.views import attempt, form_page, list_page, query_without_page
 from pilar.tagana import exports, services
 from pilar.tagana.forms import (
     DeploymentCorrectForm,
@@ -52,16 +53,14 @@ def event_list(request):
 @submit_once
 def event_create(request):
     form = EventForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.event_create(by=Actor.from_request(request), **form.cleaned_data),
-            form=form,
-            success=_("The event has been recorded."),
-        )
-        if done:
-            return redirect("tagana:event-detail", done.result.pk)
-    return render(request, "tagana/event_form.html", {"form": form}, status=page_status(request))
+    return form_page(
+        request,
+        form,
+        lambda data: services.event_create(by=Actor.from_request(request), **data),
+        success=_("The event has been recorded."),
+        then=lambda event: reverse("tagana:event-detail", args=[event.pk]),
+        template="tagana/event_form.html",
+    )
 
 
 def _detail(request, event: DisasterEvent, *, status: int = 200, **forms):

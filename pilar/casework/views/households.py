@@ -45,6 +45,7 @@ from pilar.lib.views import (
     after,
     attempt,
     form_errors_as_messages,
+    form_page,
     page_status,
     query_without_page,
     refused,
@@ -268,22 +269,16 @@ class HouseholdWithHead:
 def household_edit(request, pk):
     household = get_object_or_404(Household.objects.editable_by(request.user), pk=pk)
     form = HouseholdForm(request.POST or None, user=request.user, household=household)
-    if request.method == "POST" and form.is_valid():
-        done = attempt(
-            request,
-            lambda: services.household_update(
-                by=Actor.from_request(request), household=household, data=dict(form.cleaned_data)
-            ),
-            form=form,
-            success=_("Household saved."),
-        )
-        if done:
-            return redirect("casework:household-detail", household.pk)
-    return render(
+    return form_page(
         request,
-        "casework/household_form.html",
-        {"form": form, "household": household},
-        status=page_status(request),
+        form,
+        lambda data: services.household_update(
+            by=Actor.from_request(request), household=household, data=dict(data)
+        ),
+        success=_("Household saved."),
+        then=lambda _saved: reverse("casework:household-detail", args=[household.pk]),
+        template="casework/household_form.html",
+        context={"household": household},
     )
 
 

@@ -145,6 +145,8 @@ INSTALLED_APPS = [
     "pilar.imports",
     "pilar.kube",
     "pilar.casework",
+    "pilar.dtsen",
+    "pilar.verivali",
     "pilar.tagana",
     "pilar.stipends",
     "pilar.trainings",

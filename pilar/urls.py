@@ -51,6 +51,8 @@ urlpatterns = [
     path("exports/<int:pk>/", audit_views.export_job, name="export-job"),
     path("exports/<int:pk>/download/", audit_views.export_download, name="export-download"),
     path("imports/", include("pilar.imports.urls")),
+    path("dtsen/", include("pilar.dtsen.urls")),
+    path("verivali/", include("pilar.verivali.urls")),
     path("", include("pilar.casework.urls")),
     path("kube/", include("pilar.kube.urls")),
     path("tagana/", include("pilar.tagana.urls")),

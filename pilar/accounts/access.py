@@ -41,6 +41,10 @@ class Capability(enum.StrEnum):
     EQUIPMENT_VIEW = "equipment.view"
     EQUIPMENT_EDIT = "equipment.edit"
     OFFICE_EDIT = "office.edit"
+    VERIVALI_VIEW = "verivali.view"
+    VERIVALI_RUN = "verivali.run"
+    VERIVALI_RECORD = "verivali.record"
+    VERIVALI_REVIEW = "verivali.review"
 
 
 ALL_STAFF = {Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.FINANCE}
@@ -87,6 +91,14 @@ GRANTS: dict[Capability, set[str]] = {
     Capability.EQUIPMENT_EDIT: {Role.ADMIN, Role.OPERATOR},
     # The office's letterhead, signers and the policies that decide who is paid (docs/OFFICE.md).
     Capability.OFFICE_EDIT: {Role.ADMIN},
+    # Verivali rounds (docs/VERIVALI.md): the office opens a round and exports its results;
+    # pillars record what they found in the households given to them; the kecamatan's
+    # coordinator accepts or returns each finding (the office may too, where a kecamatan has
+    # no coordinator). Progress figures are for the office and the coordinators.
+    Capability.VERIVALI_VIEW: ALL_STAFF | {Role.COORDINATOR, Role.PILLAR},
+    Capability.VERIVALI_RUN: {Role.ADMIN, Role.OPERATOR},
+    Capability.VERIVALI_RECORD: {Role.PILLAR},
+    Capability.VERIVALI_REVIEW: {Role.ADMIN, Role.OPERATOR, Role.COORDINATOR},
 }
 
 # Roles whose scope is the user's own person record rather than an area.

@@ -38,6 +38,8 @@ class AuditEntry(models.Model):
         API = "api", _("API")
         CLI = "cli", _("command line")
         IMPORT = "import", _("import")
+        EXTRACT = "extract", _("DTSEN extract")
+        VERIVALI = "verivali", _("verification round")
         SYSTEM = "system", _("system")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
@@ -76,7 +78,8 @@ class AuditEntry(models.Model):
         blank=True,
         help_text=_(
             "The batch of writes this entry belongs to, by its number: for an entry whose "
-            "source is an import, that import (its saving or its undo)."
+            "source is an import, that import (its saving or its undo); a DTSEN extract, that "
+            "extract's import; a verification round, that round."
         ),
     )
 

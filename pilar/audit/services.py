@@ -80,6 +80,7 @@ def audit_record(
     person=None,
     changes: dict | None = None,
     note: str = "",
+    batch: int | None = None,
 ) -> AuditEntry:
     user = by.user if getattr(by.user, "is_authenticated", False) else None
     if obj is not None:
@@ -98,6 +99,7 @@ def audit_record(
         person=person,
         changes=changes or {},
         note=note[:250],
+        batch=batch,
     )
 
 

@@ -93,6 +93,9 @@ class Household(models.Model):
         limit_choices_to={"level": Area.Level.KELURAHAN},
     )
     address = models.CharField(_("address"), max_length=250)
+    rt_rw = models.CharField(
+        _("RT/RW"), max_length=7, blank=True, help_text=_("Neighbourhood units, as 001/002.")
+    )
     dtsen_id = models.CharField(_("DTSEN/DTKS reference"), max_length=40, blank=True, db_index=True)
     decile = models.PositiveSmallIntegerField(
         _("welfare decile"), null=True, blank=True, help_text=_("DTSEN decile, 1 (poorest) to 10.")
@@ -151,6 +154,41 @@ class KKChange(models.Model):
 
     def __str__(self) -> str:
         return mask_nik(self.kk_number)
+
+
+class DecileRecord(models.Model):
+    """A household's DTSEN welfare decile as of a day, and where that came from: the history
+    that outcome figures read. The household's own `decile` is the latest of these."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("entered on a form")
+        EXTRACT = "extract", _("DTSEN extract")
+        VERIVALI = "verivali", _("verification round")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="decile_history"
+    )
+    decile = models.PositiveSmallIntegerField(_("welfare decile"), null=True, blank=True)
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The extract import's or the round's number, when the source is one.
+    reference = models.PositiveBigIntegerField(_("reference"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household", "-as_of", "-pk"]
+        verbose_name = _("decile record")
+        verbose_name_plural = _("decile records")
+        indexes = [models.Index(fields=["household", "as_of"], name="decile_household_as_of")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decile__isnull=True) | Q(decile__gte=1, decile__lte=10),
+                name="decile_record_1_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.decile} ({self.as_of})"
 
 
 class Relation(models.TextChoices):

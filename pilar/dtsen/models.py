@@ -70,3 +70,94 @@ class HouseholdImport(Job):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.filename}"
+
+
+class ExtractRow(models.Model):
+    """One row of the extract as checked (one person): its problems, for the preview and the
+    rejected-rows report. Its cells stay in the stored file."""
+
+    class Status(models.TextChoices):
+        OK = "ok", _("read")
+        REJECTED = "rejected", _("rejected")
+
+    batch = models.ForeignKey(HouseholdImport, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    kk_number = models.CharField(_("KK number"), max_length=16, blank=True)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    problems = models.JSONField(default=list)  # [[severity, field, value, message], ...]
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="extract_row_unique_number")
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="extract_row_status")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.number}"
+
+
+class ExtractHousehold(models.Model):
+    """One family card (KK) of the extract as checked — or a household of the office that the
+    extract no longer lists (`MISSING`) — and what saving does to it, shown in the preview and
+    compared again by the commit."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        UPDATED = "updated", _("updated")
+        MOVED = "moved", _("moved")
+        UNCHANGED = "unchanged", _("unchanged")
+        REJECTED = "rejected", _("rejected")
+        MISSING = "missing", _("no longer in the extract")
+
+    class Decision(models.TextChoices):
+        NONE = "", _("not decided")
+        KEEP = "keep", _("keep it as it is")
+        CLOSE = "close", _("close it")
+
+    batch = models.ForeignKey(HouseholdImport, on_delete=models.CASCADE, related_name="households")
+    kk_number = models.CharField(_("KK number"), max_length=16)
+    household = models.ForeignKey(
+        "casework.Household", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        "regions.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    rows = models.JSONField(default=list)  # the sheet rows of its members
+    # What saving does: {"fields": {name: [before, after]}, "members_added": [...],
+    # "members_gone": [...], "members_changed": [...]} (the shape is dtsen's own, see checker).
+    plan = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    # A missing household the office accompanies (an open caseload) is never closed silently:
+    # it waits for a decision.
+    accompanied = models.BooleanField(default=False)
+    decision = models.CharField(
+        _("decision"), max_length=5, choices=Decision.choices, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        indexes = [models.Index(fields=["batch", "status"], name="extract_household_status")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.kk_number}"
+
+
+class ExtractChange(models.Model):
+    """Records a saved extract created, changed or ended — one model and one action, many
+    records — with their values before, for undo."""
+
+    batch = models.ForeignKey(HouseholdImport, on_delete=models.CASCADE, related_name="changes")
+    model = models.CharField(max_length=20)
+    action = models.CharField(max_length=8)
+    object_ids = models.JSONField(default=list)
+    befores = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.model}:{self.action}:{len(self.object_ids)}"

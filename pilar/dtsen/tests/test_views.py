@@ -205,9 +205,12 @@ def test_the_preview_filters_by_status_and_area_and_downloads(
     url = f"/dtsen/{batch.pk}/"
     only_b = operator_client.get(url, {"area": "13.75.02"}).content.decode()
     assert only_b.count('data-testid="household-new"') == 1
-    assert operator_client.get(url, {"status": "moved"}).content.decode().count(
-        'data-testid="household-'
-    ) == 0
+    assert (
+        operator_client.get(url, {"status": "moved"})
+        .content.decode()
+        .count('data-testid="household-')
+        == 0
+    )
     bad = operator_client.get(url, {"area": "99.99"})
     assert bad.status_code == 200 and "No area has the code 99.99" in bad.content.decode()
     xlsx = operator_client.get(url, {"format": "xlsx"})
@@ -254,7 +257,8 @@ def test_refusals_are_400_pages_with_the_reason(operator_client, actors):
     # Without the NIK column: the service's reason.
     form = {k: v for k, v in mapping_form(batch).items() if v != "nik"}
     no_nik = c.post(f"/dtsen/{batch.pk}/mapping/", form)
-    assert no_nik.status_code == 400 and "Choose the columns that hold NIK" in no_nik.content.decode()
+    assert no_nik.status_code == 400
+    assert "Choose the columns that hold NIK" in no_nik.content.decode()
     no_date = c.post(f"/dtsen/{batch.pk}/mapping/", mapping_form(batch, as_of="kemarin"))
     assert no_date.status_code == 400 and "Extract date" in no_date.content.decode()
     # Saving or undoing before the check.
@@ -322,9 +326,7 @@ def test_the_household_list_downloads_as_an_extract(operator_client, actors, cli
         object_type="casework.household", note__contains="as a DTSEN extract"
     ).exists()
     login(client, actors["coordinator_a"])
-    assert 'data-testid="extract-download"' not in client.get(
-        "/households/"
-    ).content.decode()
+    assert 'data-testid="extract-download"' not in client.get("/households/").content.decode()
     assert client.get("/dtsen/households.xlsx").status_code == 403
 
 

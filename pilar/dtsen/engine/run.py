@@ -6,7 +6,9 @@ runs these as django-tasks; `pilar/dtsen/services.py` exposes them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,17 +95,31 @@ def extract_recover(*, ids: list[int] | None = None) -> int:
 # Deciding a file ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def few_collections():
+    """One small record per row is kept for the whole sheet; with the default thresholds the
+    cyclic collector walks that growing heap again and again. Nothing here makes cycles: collect
+    rarely while the check runs (as the roster import does, docs/PERFORMANCE.md)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def decide_file(
     path: Path,
     *,
-    sheet: str,
-    header_row: int,
-    mapping: dict[str, str],
+    sheet: str | None,
+    header_row: int | None,
+    mapping: dict[str, str] | None,
     as_of: datetime.date | None,
     user=None,
     on_rows=None,
-) -> Decision:
-    """Read every row of the sheet and decide every family against the database."""
+) -> tuple[Decision, Layout | None]:
+    """Read every row of the sheet and decide every family against the database. Without a
+    sheet, header row or mapping, the sheet's own layout gives them (and is returned)."""
     today = timezone.localdate()
     reader = Reader(user=user, today=today)
 
@@ -111,14 +127,30 @@ def decide_file(
         if on_rows is not None and count % PROGRESS_EVERY == 0:
             on_rows(count)
 
-    rows = read_all(
-        reader, read_rows(path, sheet=sheet, header_row=header_row, mapping=mapping), progress
-    )
-    return Decider(reader, as_of or today).decide(rows)
+    layout = None
+    # The workbook is opened (and its sheet read) once, for the layout and the rows.
+    with few_collections(), Spreadsheet(Path(path)) as book:
+        if sheet is None or header_row is None or mapping is None:
+            layout = sheet_layout(book, sheet or default_sheet(book))
+            sheet, header_row, mapping = layout.sheet, layout.header_row, layout.mapping
+            missing = missing_columns(mapping.values())
+            if missing:
+                raise FileProblem(
+                    _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
+                    % {
+                        "sheet": layout.sheet,
+                        "keys": ", ".join(missing),
+                        "headers": ", ".join(h for h in layout.headers if h),
+                    }
+                )
+        rows = read_all(
+            reader, read_rows(book, sheet=sheet, header_row=header_row, mapping=mapping), progress
+        )
+        return Decider(reader, as_of or today).decide(rows), layout
 
 
 def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
-    return decide_file(
+    decision, _layout = decide_file(
         Path(batch.file.path),
         sheet=batch.sheet,
         header_row=batch.header_row,
@@ -127,6 +159,7 @@ def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
         user=batch.created_by,
         on_rows=on_rows,
     )
+    return decision
 
 
 def _status(family) -> str:
@@ -433,29 +466,13 @@ class DryRun:
         return [r for r in self.decision.rows if r.problems]
 
 
-def file_layout(path: Path, sheet: str | None = None) -> Layout:
-    with Spreadsheet(Path(path)) as book:
-        return sheet_layout(book, sheet or default_sheet(book))
-
-
 def check_in_memory(path: Path, *, as_of: datetime.date | None = None, by: Actor | None = None):
     """The CLI's dry run: the same check on the recognised columns, nothing stored."""
-    layout = file_layout(path)
-    missing = missing_columns(layout.mapping.values())
-    if missing:
-        raise FileProblem(
-            _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
-            % {
-                "sheet": layout.sheet,
-                "keys": ", ".join(missing),
-                "headers": ", ".join(h for h in layout.headers if h),
-            }
-        )
-    decision = decide_file(
+    decision, layout = decide_file(
         Path(path),
-        sheet=layout.sheet,
-        header_row=layout.header_row,
-        mapping=layout.mapping,
+        sheet=None,
+        header_row=None,
+        mapping=None,
         as_of=as_of,
         user=by.signed_in_user if by else None,
     )

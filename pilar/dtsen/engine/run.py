@@ -128,25 +128,33 @@ def decide_file(
             on_rows(count)
 
     layout = None
-    # The workbook is opened (and its sheet read) once, for the layout and the rows.
-    with few_collections(), Spreadsheet(Path(path)) as book:
-        if sheet is None or header_row is None or mapping is None:
-            layout = sheet_layout(book, sheet or default_sheet(book))
-            sheet, header_row, mapping = layout.sheet, layout.header_row, layout.mapping
-            missing = missing_columns(mapping.values())
-            if missing:
-                raise FileProblem(
-                    _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
-                    % {
-                        "sheet": layout.sheet,
-                        "keys": ", ".join(missing),
-                        "headers": ", ".join(h for h in layout.headers if h),
-                    }
-                )
-        rows = read_all(
-            reader, read_rows(book, sheet=sheet, header_row=header_row, mapping=mapping), progress
-        )
+    with few_collections():
+        # The workbook is opened (and its sheet read) once, for the layout and the rows, and
+        # closed before deciding: its parsed sheet is not held beside the decisions.
+        with Spreadsheet(Path(path)) as book:
+            if sheet is None or header_row is None or mapping is None:
+                layout = sheet_layout(book, sheet or default_sheet(book))
+                sheet, header_row, mapping = layout.sheet, layout.header_row, layout.mapping
+                _require_columns(layout)
+            rows = read_all(
+                reader,
+                read_rows(book, sheet=sheet, header_row=header_row, mapping=mapping),
+                progress,
+            )
         return Decider(reader, as_of or today).decide(rows), layout
+
+
+def _require_columns(layout: Layout) -> None:
+    missing = missing_columns(layout.mapping.values())
+    if missing:
+        raise FileProblem(
+            _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
+            % {
+                "sheet": layout.sheet,
+                "keys": ", ".join(missing),
+                "headers": ", ".join(h for h in layout.headers if h),
+            }
+        )
 
 
 def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
@@ -226,32 +234,40 @@ def _store(batch: HouseholdImport, decision: Decision, heartbeat: Heartbeat) -> 
             batch_size=STORE_BATCH,
         )
         heartbeat.beat()
-    households = [
-        ExtractHousehold(
-            batch=batch,
-            kk_number=f.kk,
-            household_id=f.household_id,
-            area_id=f.area_id,
-            status=_status(f),
-            rows=[r.number for r in f.rows],
-            plan=f.plan,
-            problems=f.problems,
+    # A chunk of families at a time: their plans are worded for storing, not kept.
+    families = list(decision.families.values())
+    for start in range(0, len(families), STORE_BATCH):
+        ExtractHousehold.objects.bulk_create(
+            [
+                ExtractHousehold(
+                    batch=batch,
+                    kk_number=f.kk,
+                    household_id=f.household_id,
+                    area_id=f.area_id,
+                    status=_status(f),
+                    rows=[r.number for r in f.rows],
+                    plan=f.plan,
+                    problems=f.problems,
+                )
+                for f in families[start : start + STORE_BATCH]
+            ]
         )
-        for f in decision.families.values()
-    ]
-    households += [
-        ExtractHousehold(
-            batch=batch,
-            kk_number=m.kk,
-            household_id=m.household_id,
-            area_id=m.area_id,
-            status=MISSING,
-            plan=m.plan,
-            accompanied=m.accompanied,
-        )
-        for m in decision.missing
-    ]
-    ExtractHousehold.objects.bulk_create(households, batch_size=STORE_BATCH)
+        heartbeat.beat()
+    ExtractHousehold.objects.bulk_create(
+        [
+            ExtractHousehold(
+                batch=batch,
+                kk_number=m.kk,
+                household_id=m.household_id,
+                area_id=m.area_id,
+                status=MISSING,
+                plan=m.plan,
+                accompanied=m.accompanied,
+            )
+            for m in decision.missing
+        ],
+        batch_size=STORE_BATCH,
+    )
 
 
 # Commit -------------------------------------------------------------------------------------
@@ -266,22 +282,26 @@ class StaleDatabase(Exception):
 def _compare(batch: HouseholdImport, decision: Decision) -> dict[int, str]:
     """Raise StaleDatabase unless every family and missing household would be saved as the
     preview showed; return the decisions on missing households {household id: keep/close}."""
-    shown: dict[str, tuple] = {}
     missing_shown: dict[int, tuple] = {}
     decisions: dict[int, str] = {}
-    for kk, status, plan, household_id, accompanied, decided in ExtractHousehold.objects.filter(
-        batch=batch
-    ).values_list("kk_number", "status", "plan", "household_id", "accompanied", "decision"):
+    families = decision.families
+    seen: set[str] = set()
+    stale: list[str] = []
+    stored = ExtractHousehold.objects.filter(batch=batch).values_list(
+        "kk_number", "status", "plan", "household_id", "accompanied", "decision"
+    )
+    # Read a chunk at a time: the stored plans of a large extract are not held all at once.
+    for kk, status, plan, household_id, accompanied, decided in stored.iterator(2000):
         if status == MISSING:
             missing_shown[household_id] = (kk, accompanied)
             if decided:
                 decisions[household_id] = decided
-        else:
-            shown[kk] = (status, plan)
-    stale = [
-        kk for kk, f in decision.families.items() if shown.pop(kk, None) != (_status(f), f.plan)
-    ]
-    stale += list(shown)
+            continue
+        seen.add(kk)
+        family = families.get(kk)
+        if family is None or (_status(family), family.plan) != (status, plan):
+            stale.append(kk)
+    stale += [kk for kk in families if kk not in seen]
     fresh = {m.household_id: (m.kk, m.accompanied) for m in decision.missing}
     stale += [v[0] for k, v in fresh.items() if missing_shown.get(k) != v]
     stale += [v[0] for k, v in missing_shown.items() if k not in fresh]

@@ -209,6 +209,7 @@ def extract_detail(request, pk: int):
         if fmt:
             return _households_download(request, batch, fmt, households[1])
         context.update(_households_context(request, batch, *households))
+        context["orphans"] = orphan_rows(batch)
     return render(request, "dtsen/extract_detail.html", context)
 
 
@@ -241,8 +242,14 @@ def _households_context(request, batch: HouseholdImport, form, items) -> dict:
         area = (item.plan or {}).get("fields", {}).get("area") or [None, None]
         codes.update(c for c in [*area, (item.plan or {}).get("moved_from")] if c)
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    remarks = row_remarks(batch, [n for item in page for n in item.rows or []])
     shown = [
-        {"item": item, "kk": mask_nik(item.kk_number), "lines": plan_lines(item, names)}
+        {
+            "item": item,
+            "kk": mask_nik(item.kk_number),
+            "lines": plan_lines(item, names),
+            "rows": [(n, remarks[n]) for n in item.rows or [] if n in remarks],
+        }
         for item in page
     ]
     if shown:
@@ -261,6 +268,20 @@ def _households_context(request, batch: HouseholdImport, form, items) -> dict:
         "households": shown,
         "households_query": query_without_page(request),
     }
+
+
+def row_remarks(batch: HouseholdImport, numbers: list[int]) -> dict[int, list]:
+    """{row number: problems} of those of `numbers` with a remark (one query)."""
+    if not numbers:
+        return {}
+    rows = batch.rows.filter(number__in=numbers).exclude(problems=[])
+    return dict(rows.values_list("number", "problems"))
+
+
+def orphan_rows(batch: HouseholdImport, limit: int = 20):
+    """Rejected rows that belong to no household (no usable KK number): the first `limit`."""
+    rows = batch.rows.filter(status="rejected", kk_number="").order_by("number")
+    return list(rows.values_list("number", "problems")[:limit])
 
 
 FIELD_LABELS = {

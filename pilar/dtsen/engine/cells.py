@@ -120,7 +120,7 @@ class Reader:
     def read(self, number: int, raw: dict) -> Row:
         row = Row(number=number)
         # The rows of one KK repeat its household's cells: read once per run of equal cells.
-        key = tuple(raw.get(k) for k in HOUSEHOLD_KEYS)
+        key = tuple(map(raw.get, HOUSEHOLD_KEYS))
         if key != self._last_key:
             self._last = Row(number=number)
             self._household(self._last, raw)

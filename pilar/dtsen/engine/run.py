@@ -97,15 +97,16 @@ def extract_recover(*, ids: list[int] | None = None) -> int:
 
 @contextlib.contextmanager
 def few_collections():
-    """One small record per row is kept for the whole sheet; with the default thresholds the
-    cyclic collector walks that growing heap again and again. Nothing here makes cycles: collect
-    rarely while the check runs (as the roster import does, docs/PERFORMANCE.md)."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    """One small record per row is kept for the whole sheet; the cyclic collector would walk
+    that growing heap again and again (the roster import met the same, docs/PERFORMANCE.md).
+    Nothing here makes cycles: no cyclic collection while the check runs."""
+    was = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if was:
+            gc.enable()
 
 
 def decide_file(

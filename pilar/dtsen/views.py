@@ -97,7 +97,7 @@ def _list_headers() -> list[str]:
         _("Extract date"),
         _("Rows"),
         _("Rejected rows"),
-        *[label for _s, label, _n in counts({})],
+        *[str(label).capitalize() for _s, label, _n in counts({})],
     ]
 
 
@@ -237,11 +237,7 @@ def _filtered_households(request, batch: HouseholdImport):
 
 def _households_context(request, batch: HouseholdImport, form, items) -> dict:
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    codes = set()
-    for item in page:
-        area = (item.plan or {}).get("fields", {}).get("area") or [None, None]
-        codes.update(c for c in [*area, (item.plan or {}).get("moved_from")] if c)
-    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    names = area_names(page)
     remarks = row_remarks(batch, [n for item in page for n in item.rows or []])
     shown = [
         {
@@ -268,6 +264,17 @@ def _households_context(request, batch: HouseholdImport, form, items) -> dict:
         "households": shown,
         "households_query": query_without_page(request),
     }
+
+
+def area_names(items) -> dict[str, str]:
+    """{code: name} of the areas the plans of `items` name (one query)."""
+    codes = set()
+    for item in items:
+        area = (item.plan or {}).get("fields", {}).get("area") or [None, None]
+        codes.update(c for c in [*area, (item.plan or {}).get("moved_from")] if c)
+    if not codes:
+        return {}
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def row_remarks(batch: HouseholdImport, numbers: list[int]) -> dict[int, list]:
@@ -391,8 +398,17 @@ def _households_download(request, batch: HouseholdImport, fmt: str, items):
     ]
 
     def rows():
-        names: dict[str, str] = dict(Area.objects.filter(level=4).values_list("code", "name"))
+        chunk: list[ExtractHousehold] = []
         for item in items.iterator(chunk_size=2000):
+            chunk.append(item)
+            if len(chunk) == 2000:
+                yield from chunk_rows(chunk)
+                chunk = []
+        yield from chunk_rows(chunk)
+
+    def chunk_rows(chunk):
+        names = area_names(chunk)
+        for item in chunk:
             yield [
                 mask_nik(item.kk_number),
                 item.get_status_display(),

@@ -373,3 +373,20 @@ def test_every_page_asks_for_the_imports_right(client, actors, role, status):
     for url in ["mapping", "commit", "undo", "decisions", "sheet"]:
         response = client.post(f"/dtsen/{batch.pk}/{url}/", {})
         assert response.status_code == (status if status != 200 else 400), url
+
+
+@pytest.mark.django_db
+def test_the_list_reads_a_bounded_number_of_queries(
+    operator_client, actors, django_assert_max_num_queries
+):
+    make_family()
+    content = extract_bytes(Household.objects.all())
+    for n in range(6):
+        services.extract_upload(
+            by=Actor(user=actors["operator"]), upload=upload(content), filename=f"e{n}.xlsx"
+        )
+    with django_assert_max_num_queries(12):
+        page = operator_client.get("/dtsen/").content.decode()
+    assert page.count('href="/dtsen/') >= 6
+    with django_assert_max_num_queries(12):
+        assert operator_client.get("/dtsen/?format=xlsx").status_code == 200

@@ -265,7 +265,7 @@ class Writer:
         closing = [
             m.household_id
             for m in self.decision.missing
-            if not m.accompanied or decisions.get(m.household_id) == "close"
+            if decisions.get(m.household_id, "" if m.accompanied else "close") == "close"
         ]
         reason = _("not in the DTSEN extract of %(date)s") % {"date": long_date(self.as_of)}
         rows = _objects(Household, closing)

@@ -168,13 +168,13 @@ def test_rejected_households_are_saved_only_with_accept_valid_and_never_in_half(
 def test_missing_households_are_closed_unless_accompanied_which_wait_for_a_decision(
     reference, by, people
 ):
-    listed, quiet, kept, closed = (make_family() for _ in range(4))
+    listed, quiet, kept, closed, spared = (make_family() for _ in range(5))
     for household in (kept, closed):
         Caseload.objects.create(
             household=household, person=people["a1"], start_date=datetime.date(2024, 1, 1)
         )
     batch = ex.checked(by, _extract_of([listed]), as_of=AS_OF)
-    assert batch.summary["households"]["missing"] == 3
+    assert batch.summary["households"]["missing"] == 4
     with pytest.raises(ValidationError) as refused:
         services.extract_request_commit(by=by, batch=batch, accept_valid=False)
     assert kept.kk_number in str(refused.value) and closed.kk_number in str(refused.value)
@@ -182,12 +182,19 @@ def test_missing_households_are_closed_unless_accompanied_which_wait_for_a_decis
     with pytest.raises(ValidationError):
         services.extract_decide(by=by, batch=batch, decisions={missing[kept.pk]: "maybe"})
     services.extract_decide(
-        by=by, batch=batch, decisions={missing[kept.pk]: "keep", missing[closed.pk]: "close"}
+        by=by,
+        batch=batch,
+        decisions={
+            missing[kept.pk]: "keep",
+            missing[closed.pk]: "close",
+            missing[spared.pk]: "keep",  # one not accompanied may be kept too
+        },
     )
     batch = ex.saved(by, batch)
     assert batch.status == HouseholdImport.Status.COMMITTED, batch.message
     statuses = dict(Household.objects.values_list("pk", "status"))
     assert statuses[listed.pk] == "active" and statuses[kept.pk] == "active"
+    assert statuses[spared.pk] == "active"
     assert statuses[quiet.pk] == "closed" and statuses[closed.pk] == "closed"
     quiet.refresh_from_db()
     assert quiet.status_reason.startswith("not in the DTSEN extract of")

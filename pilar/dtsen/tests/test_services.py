@@ -465,3 +465,23 @@ def test_a_decile_set_or_changed_on_a_form_is_kept_in_the_history(reference, are
     with pytest.raises(ValidationError) as refused:
         casework.household_update(by=actor, household=household, data={"rt_rw": "tiga"})
     assert "rt_rw" in refused.value.message_dict
+
+
+def test_rt_rw_through_the_api_and_the_household_pages(client, actors, reference):
+    from pilar.accounts.models import User
+    from pilar.tests_support import login
+
+    User.objects.update(language="en")
+    login(client, actors["operator"])
+    kk = ex.kk_for(ex.KEL_A)
+    created = client.post(
+        "/api/v1/households",
+        {"kk_number": kk, "area_code": ex.KEL_A, "address": "Jl. A 1", "rt_rw": "2/5"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["rt_rw"] == "002/005"
+    household = Household.objects.get(kk_number=kk)
+    page = client.get(f"/households/{household.pk}/")
+    assert "002/005" in page.content.decode()
+    form = client.get(f"/households/{household.pk}/edit/")
+    assert 'name="rt_rw"' in form.content.decode()

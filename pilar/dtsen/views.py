@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -76,12 +77,15 @@ def counts(summary: dict) -> list[tuple[str, str, int]]:
     ]
 
 
-def to_save(batch: HouseholdImport, decisions: DecisionsForm) -> int:
+def to_save(batch: HouseholdImport) -> int:
     """The households saving writes: the new, updated and moved ones, and the missing ones it
-    closes (all but the accompanied households not decided 'close')."""
+    closes (those decided 'close', and those not accompanied that nobody decided to keep)."""
     households = (batch.summary or {}).get("households") or {}
-    kept = sum(1 for item, _f in decisions.items if item.decision != "close")
-    return sum(households.get(s, 0) or 0 for s in ("new", "updated", "moved", "missing")) - kept
+    closing = batch.households.filter(
+        Q(decision=ExtractHousehold.Decision.CLOSE) | Q(accompanied=False, decision=""),
+        status=ExtractHousehold.Status.MISSING,
+    ).count()
+    return sum(households.get(s, 0) or 0 for s in ("new", "updated", "moved")) + closing
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ def extract_detail(request, pk: int):
             (item, mask_nik(item.kk_number), field) for item, field in decisions.items
         ]
         context["undecided"] = sum(1 for item, _f in decisions.items if not item.decision)
-        context["to_save"] = to_save(batch, decisions)
+        context["to_save"] = to_save(batch)
     if batch.status in {
         HouseholdImport.Status.PREVIEW,
         HouseholdImport.Status.COMMITTED,
@@ -347,10 +351,10 @@ def plan_lines(item: ExtractHousehold, names: dict[str, str]) -> list[str]:
             }
         )
     if item.status == ExtractHousehold.Status.MISSING:
-        if not item.accompanied:
+        if item.decision == ExtractHousehold.Decision.KEEP:
+            lines.append(_("Not in this extract: kept as it is."))
+        elif not item.accompanied:
             lines.append(_("Not in this extract: saving closes it."))
-        elif item.decision == ExtractHousehold.Decision.KEEP:
-            lines.append(_("Not in this extract; accompanied: kept as it is."))
         elif item.decision == ExtractHousehold.Decision.CLOSE:
             lines.append(_("Not in this extract; accompanied: saving closes it."))
         else:

@@ -45,7 +45,10 @@ _CURRENT = " AND left_on IS NULL"
 
 
 def _member(values: tuple) -> tuple:
-    return (*values[:5], _as_date(values[5]), values[6])
+    born = values[5]
+    if born is None or born.__class__ is datetime.date:  # PostgreSQL hands dates over
+        return values
+    return (*values[:5], _as_date(born), values[6])
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -63,13 +66,15 @@ def _select(model, columns: list[str], column: str, values: list, extra: str = "
     found = []
     with connection.cursor() as cursor:
         for part in _chunks(values):
-            placeholders = ", ".join(["%s"] * len(part))
+            if connection.vendor == "postgresql":
+                # One array parameter: psycopg splits a query of 5,000 placeholders slowly.
+                where, params = f"{ops.quote_name(column)} = ANY(%s)", [part]
+            else:
+                placeholders = ", ".join(["%s"] * len(part))
+                where, params = f"{ops.quote_name(column)} IN ({placeholders})", part
             # Table and column names come from the model; every value is a parameter.
-            sql = (
-                f"SELECT {names} FROM {table} "  # noqa: S608
-                f"WHERE {ops.quote_name(column)} IN ({placeholders}){extra}"
-            )
-            cursor.execute(sql, part)
+            sql = f"SELECT {names} FROM {table} WHERE {where}{extra}"  # noqa: S608
+            cursor.execute(sql, params)
             found.extend(cursor.fetchall())
     return found
 

@@ -36,6 +36,7 @@ from pilar.dtsen.engine.run import (
 from pilar.dtsen.engine.sheet import default_sheet, missing_columns, sheet_layout
 from pilar.dtsen.engine.undo import later_changes
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
+from pilar.lib.params import MAX_ID
 from pilar.lib.spreadsheet import FileProblem, Spreadsheet, check_workbook
 
 __all__ = [
@@ -248,7 +249,9 @@ def extract_decide(*, by: Actor, batch: HouseholdImport, decisions: dict[int, st
     found = {
         h.pk: h
         for h in ExtractHousehold.objects.filter(
-            batch=batch, pk__in=list(wanted), status=ExtractHousehold.Status.MISSING
+            batch=batch,
+            pk__in=[k for k in wanted if 0 < k <= MAX_ID],
+            status=ExtractHousehold.Status.MISSING,
         )
     }
     unknown = sorted(set(wanted) - set(found))

@@ -181,6 +181,8 @@ def test_missing_households_are_closed_unless_accompanied_which_wait_for_a_decis
     missing = {h.household_id: h.pk for h in batch.households.filter(status="missing")}
     with pytest.raises(ValidationError):
         services.extract_decide(by=by, batch=batch, decisions={missing[kept.pk]: "maybe"})
+    with pytest.raises(ValidationError):  # not a missing household of this import
+        services.extract_decide(by=by, batch=batch, decisions={2**70: "keep"})
     services.extract_decide(
         by=by,
         batch=batch,

@@ -349,10 +349,13 @@ def test_undo_takes_everything_back(reference, by, people):
     quiet = make_family()
     renamed = make_family(dtsen_id="DT-9")
     child = shrinking.members.get(relation="child")
+    spouse = shrinking.members.get(relation="spouse")
     new_kk = ex.kk_for(ex.KEL_A)
 
     def edit(rows):
         for row in rows:
+            if row["nik"] == spouse.nik:  # remarried into another family
+                row["kk_number"], row["relation"] = growing.kk_number, "Famili Lain"
             if row["kk_number"] == moving.kk_number:
                 row["area_code"] = ex.KEL_C
             if row["kk_number"] == poorer.kk_number:
@@ -375,6 +378,7 @@ def test_undo_takes_everything_back(reference, by, people):
     assert _state() != before
     quiet.refresh_from_db()
     assert quiet.status == "closed"
+    assert growing.members.filter(nik=spouse.nik, left_on=None).exists()
     services.extract_request_undo(by=by, batch=batch)
     batch = services.extract_undo(batch_id=batch.pk, by=by)
     assert batch.status == HouseholdImport.Status.UNDONE, batch.message
@@ -487,3 +491,29 @@ def test_rt_rw_through_the_api_and_the_household_pages(client, actors, reference
     assert "002/005" in page.content.decode()
     form = client.get(f"/households/{household.pk}/edit/")
     assert 'name="rt_rw"' in form.content.decode()
+
+
+def test_a_member_of_a_household_the_extract_does_not_list_leaves_it_to_join_a_new_kk(
+    reference, by
+):
+    elsewhere = make_family(ex.KEL_C, members=3)  # another kecamatan: not in this extract
+    child = elsewhere.members.get(relation="child")
+    rows = ex.family(ex.KEL_A, members=1)
+    rows.append({**rows[0], "nik": child.nik, "name": child.name, "relation": "Istri"})
+    rows[-1].update(sex=child.sex, birth_date=child.birth_date)
+    batch = ex.checked(by, ex.xlsx_bytes(rows), as_of=AS_OF)
+    shown = batch.households.get(kk_number=rows[0]["kk_number"])
+    assert shown.plan["members_added"][1]["from_household"] == elsewhere.pk
+    assert batch.summary["households"] == {
+        "new": 1,
+        "updated": 0,
+        "moved": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "missing": 0,
+    }
+    assert ex.saved(by, batch).status == HouseholdImport.Status.COMMITTED
+    child.refresh_from_db()
+    assert child.left_on == AS_OF and rows[0]["kk_number"] in child.left_reason
+    joined = Household.objects.get(kk_number=rows[0]["kk_number"]).members.get(nik=child.nik)
+    assert joined.relation == "spouse" and joined.left_on is None

@@ -179,10 +179,12 @@ def extract_set_mapping(
     header_row: int,
     mapping: dict[str, str],
     as_of: datetime.date | None,
+    queue: bool = True,
 ) -> HouseholdImport:
     """Store the operator's mapping {column index: key}, the header row and the extract's date,
     and queue the check. Refuses a mapping without the KK, NIK, name, relation and kelurahan
-    (or Kode Wilayah) columns."""
+    (or Kode Wilayah) columns. `queue=False`: the caller runs the check itself (the command
+    line), no worker is asked to."""
     require_right(by)
     columns = {str(c[0]) for c in batch.columns}
     clean = {str(k): v for k, v in mapping.items() if v}
@@ -233,7 +235,8 @@ def extract_set_mapping(
         note=_("mapping set; checking"),
         changes={"mapping": [None, clean], "as_of": [None, as_of.isoformat() if as_of else None]},
     )
-    tasks.queue_check(batch)
+    if queue:
+        tasks.queue_check(batch)
     return batch
 
 
@@ -279,9 +282,10 @@ def extract_decide(*, by: Actor, batch: HouseholdImport, decisions: dict[int, st
 
 
 def extract_request_commit(
-    *, by: Actor, batch: HouseholdImport, accept_valid: bool
+    *, by: Actor, batch: HouseholdImport, accept_valid: bool, queue: bool = True
 ) -> HouseholdImport:
-    """Check the operator's consent and mark the import for saving; the task does the work."""
+    """Check the operator's consent and mark the import for saving; the task does the work
+    (`queue=False`: the caller runs `extract_commit` itself, the command line)."""
     require_right(by)
     summary = batch.summary or {}
     households = summary.get("households", {})
@@ -329,7 +333,8 @@ def extract_request_commit(
         batch=batch.pk,
         note=_("saving requested"),
     )
-    tasks.queue_commit(batch, by)
+    if queue:
+        tasks.queue_commit(batch, by)
     return batch
 
 

@@ -517,3 +517,19 @@ def test_a_member_of_a_household_the_extract_does_not_list_leaves_it_to_join_a_n
     assert child.left_on == AS_OF and rows[0]["kk_number"] in child.left_reason
     joined = Household.objects.get(kk_number=rows[0]["kk_number"]).members.get(nik=child.nik)
     assert joined.relation == "spouse" and joined.left_on is None
+
+
+def test_the_pages_steps_queue_the_check_and_the_commit_once_committed(
+    reference, by, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    batch = services.extract_upload(
+        by=by, upload=ex.upload(ex.xlsx_bytes(ex.family())), filename="x.xlsx"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        services.extract_set_mapping(
+            by=by, batch=batch, header_row=1, mapping=batch.mapping, as_of=None
+        )
+    assert len(queued) == 1
+    assert DBTaskResult.objects.get().task_path.endswith("check_extract")

@@ -217,7 +217,9 @@ def _fail(batch: HouseholdImport, message: str) -> None:
 
 
 def _store(batch: HouseholdImport, decision: Decision, heartbeat: Heartbeat) -> None:
-    rows = decision.rows
+    # The rows with a problem (rejected, or a warning): what the preview and the rejected-rows
+    # report show; a row read cleanly is in its household's `rows` and in the file.
+    rows = [r for r in decision.rows if r.problems]
     for start in range(0, len(rows), STORE_BATCH * 5):
         ExtractRow.objects.bulk_create(
             [

@@ -92,7 +92,7 @@ def test_a_new_extract_is_saved_whole_with_history_and_audit(reference, by):
     assert batch.status == HouseholdImport.Status.PREVIEW
     assert batch.summary["households"]["new"] == 2
     assert batch.summary["members"]["added"] == 5
-    assert ExtractRow.objects.filter(batch=batch, status="ok").count() == 5
+    assert not ExtractRow.objects.filter(batch=batch).exists()  # no row with a problem
     batch = ex.saved(by, batch)
     assert batch.status == HouseholdImport.Status.COMMITTED, batch.message
     first = Household.objects.get(kk_number=rows[0]["kk_number"])
@@ -158,6 +158,11 @@ def test_rejected_households_are_saved_only_with_accept_valid_and_never_in_half(
     with pytest.raises(ValidationError) as refused:
         services.extract_request_commit(by=by, batch=batch, accept_valid=False)
     assert "3 rows and 1 households are rejected" in str(refused.value)
+    stored = ExtractRow.objects.filter(batch=batch).order_by("number")
+    assert [(r.number, r.status, r.kk_number) for r in stored] == [
+        (n, "rejected", bad[0]["kk_number"]) for n in (5, 6, 7)
+    ]
+    assert stored[2].problems[0][:2] == ["rejected", "decile"]
     batch = ex.saved(by, batch, accept_valid=True)
     assert batch.status == HouseholdImport.Status.COMMITTED
     assert Household.objects.filter(kk_number=good[0]["kk_number"]).exists()

@@ -61,6 +61,11 @@ def field_round(actors, people, households, make_household, system_actor):
     )
 
 
+def assert_axe_clean(page):
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
 def open_household(page, name):
     page.get_by_role("link", name=re.compile(name)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
@@ -83,12 +88,11 @@ def test_a_round_on_the_phone(live_server, page, field_round, households):
     expect(page.locator("main section h2")).to_have_count(2)
     expect(page.get_by_test_id("my-counts")).to_contain_text("To visit 3")
 
-    # Data confirmed. The form passes axe and fits the phone.
+    # Data confirmed. The form passes axe (as the list, the review) and fits the phone.
     open_household(page, "Pak Amir")
     corrections = page.locator(".vv-part[data-kind=corrected]")
     expect(corrections).to_be_hidden()  # shown only for "data corrected"
-    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+    assert_axe_clean(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_label("data confirmed").check()
     save(page)
@@ -114,6 +118,7 @@ def test_a_round_on_the_phone(live_server, page, field_round, households):
     sign_in(page, url, "tksk-a")
     page.goto(f"{url}/verivali/review/")
     expect(page.get_by_test_id("review-count")).to_have_text("3 findings waiting")
+    assert_axe_clean(page)
     rosna = page.locator(".vv-finding", has_text="Pak Rosna")
     expect(rosna.locator("table")).to_contain_text("Jl. Merdeka No. 9")
     expect(rosna.get_by_role("row", name=re.compile("Welfare decile"))).to_contain_text("7")
@@ -131,6 +136,7 @@ def test_a_round_on_the_phone(live_server, page, field_round, households):
     page.goto(f"{url}/verivali/my/")
     returned = page.locator(".vv-visit", has_text="Pak Dodi")
     expect(returned.get_by_test_id("returned-note")).to_contain_text("Alamat lengkap di Padang?")
+    assert_axe_clean(page)
     open_household(page, "Pak Dodi")
     expect(page.get_by_test_id("review-note")).to_contain_text("Alamat lengkap di Padang?")
     expect(page.get_by_label("Moved to where?")).to_have_value("Padang")

@@ -405,9 +405,7 @@ def test_a_closed_round_takes_no_proposal(pillar, actors, round):
 
 def test_a_returned_proposal_is_corrected_on_its_page(pillar, actors, round, area):
     kelurahan = area("13.75.01.1001")
-    pillar.post(
-        reverse("verivali:propose", args=[round.pk]), propose_body(area=str(kelurahan.pk))
-    )
+    pillar.post(reverse("verivali:propose", args=[round.pk]), propose_body(area=str(kelurahan.pk)))
     visit = Visit.objects.get(household__isnull=True)
     finding = visit.finding
     services.finding_return(

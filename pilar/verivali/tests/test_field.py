@@ -395,6 +395,10 @@ def test_a_pillar_proposes_a_household_in_their_kelurahan(pillar, round, area):
     assert visit.proposed["rt_rw"] == "002/003"
     assert [m["name"] for m in visit.proposed["members"]] == ["Pak Baru", "Ibu Baru"]
     assert visit.finding.kind == "proposed"
+    # On my list with the head's name, found by it and by the KK's end.
+    for q in ["", "baru", visit.proposed["kk_number"][-4:]]:
+        page = pillar.get(reverse("verivali:my"), {"q": q} if q else {}).context["page"]
+        assert [v.name for v in page if v.pk == visit.pk] == ["Pak Baru"], q
     # Its page: the proposal to correct while it waits.
     response = pillar.get(visit_url(visit))
     assert response.status_code == 200

@@ -305,6 +305,8 @@ X_FRAME_OPTIONS = "DENY"
 # Spreadsheet imports: the largest file and the most rows one import takes.
 PILAR_IMPORT_MAX_MB = env_int("PILAR_IMPORT_MAX_MB", 25)
 PILAR_IMPORT_MAX_ROWS = env_int("PILAR_IMPORT_MAX_ROWS", 100_000)
+# A DTSEN extract has one row per person: a city's runs to a few hundred thousand.
+PILAR_EXTRACT_MAX_ROWS = env_int("PILAR_EXTRACT_MAX_ROWS", 300_000)
 # Files from this size on are read by a second process while the first decides (two cores).
 PILAR_IMPORT_PARALLEL_BYTES = 1_000_000
 # A background job (import, printing, payment batch) whose worker has not been heard of for

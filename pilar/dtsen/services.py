@@ -61,7 +61,7 @@ Status = HouseholdImport.Status
 def max_rows() -> int:
     """Rows one extract may hold (`PILAR_EXTRACT_MAX_ROWS`, 300,000 by default: a city's
     extract of 200,000 persons fits)."""
-    return getattr(settings, "PILAR_EXTRACT_MAX_ROWS", 300_000)
+    return settings.PILAR_EXTRACT_MAX_ROWS
 
 
 def _safe(name: str) -> str:

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
@@ -296,18 +297,18 @@ def orphan_rows(batch: HouseholdImport, limit: int = 20):
 
 
 FIELD_LABELS = {
-    "kk_number": _("KK number"),
-    "dtsen_id": _("DTSEN household id"),
-    "address": _("address"),
-    "rt_rw": _("RT/RW"),
-    "decile": _("welfare decile"),
-    "area": _("kelurahan"),
-    "status": _("status"),
-    "nik": _("NIK"),
-    "name": _("name"),
-    "sex": _("sex"),
-    "birth_date": _("date of birth"),
-    "relation": _("relation to head"),
+    "kk_number": gettext_lazy("KK number"),
+    "dtsen_id": gettext_lazy("DTSEN household id"),
+    "address": gettext_lazy("address"),
+    "rt_rw": gettext_lazy("RT/RW"),
+    "decile": gettext_lazy("welfare decile"),
+    "area": gettext_lazy("kelurahan"),
+    "status": gettext_lazy("status"),
+    "nik": gettext_lazy("NIK"),
+    "name": gettext_lazy("name"),
+    "sex": gettext_lazy("sex"),
+    "birth_date": gettext_lazy("date of birth"),
+    "relation": gettext_lazy("relation to head"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pilar.imports.engine.cells import (
@@ -171,6 +171,8 @@ def test_both_readers_give_the_same_records_and_problems(lookup, sheet):
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(sheet=sheets())
+# A row whose only cell is a kecamatan: a record without values in both readers.
+@example(sheet=({0: "nik", 1: "kecamatan"}, [(2, [None, "13.75.01"])], {}))
 def test_formula_cells_are_read_alike_but_for_their_notes(lookup, sheet):
     """A chunk with formulas is read row by row; its cells read as they would without them,
     each formula cell adding a warning (or an error when it was never calculated)."""
@@ -178,7 +180,10 @@ def test_formula_cells_are_read_alike_but_for_their_notes(lookup, sheet):
     columns = column_plan(mapping)
     by_column, _empty = _read_by_column(chunk, columns, fresh(lookup), TODAY)
     one_by_one, _empty = _read_rows_one_by_one(chunk, columns, fresh(lookup), TODAY, formulas)
-    assert records(by_column) == without_formula_notes(one_by_one)
+    # Both sides less the rows that hold nothing (a row whose only cell is its kecamatan is
+    # such a record in both readers; test_both_readers_give_the_same_records_and_problems
+    # compares them whole).
+    assert without_formula_notes(by_column) == without_formula_notes(one_by_one)
     noted = {
         r.number
         for r in one_by_one

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, area_scope, can
@@ -145,14 +146,14 @@ def _state(visit: Visit) -> str:
 
 
 VISIT_HEADERS = [
-    _("Kelurahan"),
-    _("KK number"),
-    _("Head of household"),
-    _("Address"),
-    _("Pillar"),
-    _("State"),
-    _("Finding"),
-    _("Visited on"),
+    gettext_lazy("Kelurahan"),
+    gettext_lazy("KK number"),
+    gettext_lazy("Head of household"),
+    gettext_lazy("Address"),
+    gettext_lazy("Pillar"),
+    gettext_lazy("State"),
+    gettext_lazy("Finding"),
+    gettext_lazy("Visited on"),
 ]
 
 

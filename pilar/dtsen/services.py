@@ -298,8 +298,8 @@ def extract_request_commit(
             errors.append(
                 _(
                     "%(rows)s rows and %(households)s households are rejected and will not be "
-                    "saved. Tick 'Save the valid households', or correct the file and check it "
-                    "again."
+                    "saved. Tick 'Save without the rejected households', or correct the file and "
+                    "check it again."
                 )
                 % {"rows": rejected, "households": households.get("rejected", 0)}
             )

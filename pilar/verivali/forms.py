@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import NeedCategory
+from pilar.lib import fields
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.verivali.selectors import STATES
@@ -30,7 +31,7 @@ def areas_in_scope(user, capability: Capability):
     return areas.order_by("code")
 
 
-class AreaChoice(forms.ModelMultipleChoiceField):
+class AreaChoice(fields.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.label if obj.level == Area.Level.KECAMATAN else f"— {obj.label}"
 
@@ -54,7 +55,7 @@ class RoundForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen: every decile."),
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = fields.ModelMultipleChoiceField(
         label=_("PMKS categories"),
         queryset=NeedCategory.objects.all(),
         required=False,

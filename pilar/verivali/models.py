@@ -9,8 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import Capability, area_scope, user_has_self_scope
 from pilar.casework.models import Household, HouseholdMember, NeedCategory
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
 
 
 class Round(models.Model):
@@ -58,6 +59,11 @@ class Round(models.Model):
         return self.name
 
 
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> VisitQuerySet:
+        return self.filter(visit_scope_q(user))
+
+
 class Visit(models.Model):
     """A household to visit in a round, and the pillar it is assigned to (by kelurahan: the
     household's accompanying PSM where there is one). A household a pillar proposes (not on the
@@ -83,6 +89,8 @@ class Visit(models.Model):
     proposed = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = VisitQuerySet.as_manager()
+
     class Meta:
         ordering = ["round", "area__code", "pk"]
         verbose_name = _("household to visit")
@@ -101,6 +109,14 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}: {self.household or _('proposed household')}"
+
+
+class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FindingQuerySet:
+        return self.filter(visit__in=Visit.objects.visible_to(user).values("pk"))
+
+    def reviewable_by(self, user) -> FindingQuerySet:
+        return self.filter(finding_review_q(user))
 
 
 class Finding(models.Model):
@@ -165,6 +181,8 @@ class Finding(models.Model):
     # Raised on every change: an edit sent with an older version is refused (two phones).
     version = models.PositiveIntegerField(default=1)
 
+    objects = FindingQuerySet.as_manager()
+
     class Meta:
         ordering = ["visit"]
         verbose_name = _("finding")
@@ -183,3 +201,32 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id}: {self.kind} ({self.status})"
+
+
+# Scope (docs/VERIVALI.md): the office's roles see the visits within their area, a coordinator
+# those of their kecamatan (by the visit's kelurahan), a pillar only the visits given to them.
+# Findings are reviewed by the coordinator of the visit's kecamatan, or by the office anywhere
+# within its scope.
+
+
+def _areas_q(areas, field: str) -> Q:
+    # By area id from a subquery (as pilar/casework/models.py): the visits table keeps its own
+    # (round, area) index and tests each row's area against a small set.
+    return Q(**{f"{field}__in": Area.objects.filter(within_areas_q(areas, "")).values("pk")})
+
+
+def visit_scope_q(user) -> Q:
+    areas = area_scope(user, Capability.VERIVALI_VIEW)
+    if areas is None:
+        return Q()
+    q = _areas_q(areas, "area")
+    if user_has_self_scope(user, Capability.VERIVALI_VIEW):
+        q |= Q(person_id=user.person_id)
+    return q
+
+
+def finding_review_q(user) -> Q:
+    areas = area_scope(user, Capability.VERIVALI_REVIEW)
+    if areas is None:
+        return Q()
+    return _areas_q(areas, "visit__area")

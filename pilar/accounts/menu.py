@@ -158,6 +158,13 @@ ENTRIES = (
         "casework:caseload",
         lambda w: w.can["casework_view"] and (w.pillar or w.can["households_edit"]),
     ),
+    # A pillar's households of the open verivali rounds (pilar/verivali/views/field.py).
+    _Entry(
+        "verivali-my",
+        lambda w: _("My verivali visits"),
+        "verivali:my",
+        lambda w: w.can["verivali_record"] and w.own,
+    ),
     _Entry(
         "households",
         lambda w: _("Households"),
@@ -175,6 +182,13 @@ ENTRIES = (
         lambda w: _("Verify reports") if w.coordinator else _("Monthly reports"),
         "casework:report-status",
         lambda w: w.can["casework_view"] and (w.can["households_edit"] or not w.own),
+    ),
+    # The findings a coordinator reviews; the office reaches them from its rounds.
+    _Entry(
+        "verivali-review",
+        lambda w: _("Review verivali findings"),
+        "verivali:review",
+        lambda w: w.can["verivali_review"] and not w.can["verivali_run"],
     ),
     _Entry("tagana", lambda w: _("Tagana"), "tagana:event-list", _can("tagana_view")),
     _Entry("kube", lambda w: _("KUBE"), "kube:group-list", _can("kube_view")),

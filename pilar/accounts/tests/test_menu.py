@@ -14,6 +14,7 @@ from pilar.tests_support import login
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
 OFFICE = ["/dashboard/", "/headcount/", "/pillars/", "/casework/"]
 WORK = ["/households/", "/activities/"]
+VERIVALI_MY, VERIVALI_REVIEW = "/verivali/my/", "/verivali/review/"
 TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
 MENUS = {
     "admin": (
@@ -44,17 +45,34 @@ MENUS = {
     "coordinator_a": (
         ["/reports/", "/caseload/", "/activities/new/"],
         OFFICE
-        + ["/activities/new/", "/reports/mine/", "/caseload/", *WORK, "/reports/"]
-        + ["/tagana/", "/kube/", "/stipends/mine/", "/trainings/", "/equipment/", "MY-DATA"],
+        + ["/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK, "/reports/"]
+        + [
+            VERIVALI_REVIEW,
+            "/tagana/",
+            "/kube/",
+            "/stipends/mine/",
+            "/trainings/",
+            "/equipment/",
+            "MY-DATA",
+        ],
     ),
     "coordinator_b": (
         ["/reports/", "/caseload/"],
         OFFICE
-        + ["/caseload/", *WORK, "/reports/", "/tagana/", "/kube/", "/trainings/", "/equipment/"],
+        + [
+            "/caseload/",
+            *WORK,
+            "/reports/",
+            VERIVALI_REVIEW,
+            "/tagana/",
+            "/kube/",
+            "/trainings/",
+            "/equipment/",
+        ],
     ),
     "pillar": (
         ["/activities/new/", "/reports/mine/", "/stipends/mine/"],
-        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", *WORK]
+        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK]
         + [
             "/tagana/",
             "/kube/",
@@ -67,7 +85,7 @@ MENUS = {
     # A Tagana member (the demo's tagana-004): a pillar like a PSM.
     "tagana": (
         ["/activities/new/", "/reports/mine/", "/stipends/mine/"],
-        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", *WORK]
+        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK]
         + [
             "/tagana/",
             "/kube/",

@@ -66,6 +66,7 @@ class HouseholdOut(Schema):
     area_code: str
     area_name: str
     address: str
+    rt_rw: str = Field(description="Neighbourhood units, 001/002.")
     dtsen_id: str
     decile: int | None
     status: str
@@ -92,6 +93,7 @@ class HouseholdIn(Body):
         min_length=1, max_length=32, description="Kelurahan code, e.g. 13.75.01.1001"
     )
     address: str
+    rt_rw: str = Field("", max_length=12, description="RT/RW, e.g. 001/002 (1/2 is read too).")
     dtsen_id: str = ""
     decile: int | None = None
     categories: list[int] = Field(default_factory=list, description="PMKS numbers 1–26")
@@ -197,6 +199,7 @@ def _household_out(h: Household, pillar_id=None) -> dict:
         "area_code": h.area.code,
         "area_name": h.area.name,
         "address": h.address,
+        "rt_rw": h.rt_rw,
         "dtsen_id": h.dtsen_id,
         "decile": h.decile,
         "status": h.status,

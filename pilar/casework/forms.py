@@ -105,6 +105,13 @@ class HouseholdForm(forms.Form):
     )
     area = forms.ChoiceField(label=_("Kelurahan"))
     address = forms.CharField(label=_("Address"), max_length=250)
+    rt_rw = forms.CharField(
+        label=_("RT/RW"),
+        max_length=12,
+        required=False,
+        help_text=_("Neighbourhood units, as 001/002."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "001/002"}),
+    )
     dtsen_id = forms.CharField(label=_("DTSEN/DTKS reference"), max_length=40, required=False)
     decile = forms.TypedChoiceField(
         label=_("Welfare decile"),
@@ -135,6 +142,7 @@ class HouseholdForm(forms.Form):
                     "kk_number": household.kk_number,
                     "area": household.area.code,
                     "address": household.address,
+                    "rt_rw": household.rt_rw,
                     "dtsen_id": household.dtsen_id,
                     "decile": household.decile,
                     "categories": list(household.categories.all()),

@@ -7,6 +7,7 @@ report_services.py.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +22,7 @@ from pilar.casework.models import (
     Activity,
     ActivityType,
     Caseload,
+    DecileRecord,
     Household,
     HouseholdMember,
     KKChange,
@@ -36,7 +38,9 @@ from pilar.lib.text import check_lengths
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 
-HOUSEHOLD_FIELDS = ["kk_number", "area", "address", "dtsen_id", "decile", "status"]
+HOUSEHOLD_FIELDS = ["kk_number", "area", "address", "rt_rw", "dtsen_id", "decile", "status"]
+# "1/2", "RT 01 RW 02", "001/002": the RT and the RW numbers (stored as 001/002).
+_RT_RW_RE = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
 MEMBER_FIELDS = ["nik", "name", "sex", "birth_date", "relation"]
 ACTIVITY_FIELDS = [
     "person",
@@ -96,6 +100,15 @@ def _household_errors(data: dict, household: Household | None) -> dict[str, list
     if not (data.get("address") or "").strip():
         errors["address"] = [_("Write the address (street, RT/RW) so the family can be found.")]
     check_lengths(errors, data, {"address": 250, "dtsen_id": 40, "status_reason": 250})
+    rt_rw = (data.get("rt_rw") or "").strip()
+    if rt_rw:
+        match = _RT_RW_RE.match(rt_rw)
+        if match is None:
+            errors["rt_rw"] = [_("Write the RT and the RW as 001/002 (RT first, then RW).")]
+        else:
+            data["rt_rw"] = f"{int(match.group(1)):03d}/{int(match.group(2)):03d}"
+    else:
+        data["rt_rw"] = ""
     decile = data.get("decile")
     if decile not in (None, "") and not (1 <= int(decile) <= 10):
         errors["decile"] = [_("The DTSEN decile is a whole number from 1 to 10.")]
@@ -142,6 +155,8 @@ def household_create(*, by: Actor, data: dict, head: dict | None = None) -> Hous
             {"kk_number": _("A household with this KK number is already registered.")}
         ) from None
     household.categories.set(categories)
+    if household.decile is not None:
+        _decile_record(household)
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,
@@ -155,6 +170,16 @@ def household_create(*, by: Actor, data: dict, head: dict | None = None) -> Hous
     if head:
         member_add(by=by, household=household, data={**head, "relation": Relation.HEAD})
     return household
+
+
+def _decile_record(household: Household) -> None:
+    """The decile history (`DecileRecord`): a decile set or changed on a form, as of today."""
+    DecileRecord.objects.create(
+        household=household,
+        decile=household.decile,
+        as_of=today(),
+        source=DecileRecord.Source.FORM,
+    )
 
 
 @transaction.atomic
@@ -199,6 +224,8 @@ def household_update(*, by: Actor, household: Household, data: dict) -> Househol
                 end_date=end, end_reason=household.get_status_display()
             )
     changes = diff(before, snapshot(household, HOUSEHOLD_FIELDS))
+    if "decile" in changes:
+        _decile_record(household)
     if categories is not None:
         old = set(household.categories.values_list("pk", flat=True))
         new = {c.pk for c in categories}

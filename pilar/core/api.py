@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from ninja.schema import NinjaGenerateJsonSchema
 
 import pilar.casework.api
+import pilar.dtsen.api
 import pilar.equipment.api
 import pilar.imports.api
 import pilar.kube.api
@@ -254,6 +255,7 @@ def mount() -> NinjaAPI:
     api.add_router("/", pilar.registry.api.router)
     api.add_router("/", pilar.imports.api.router)
     api.add_router("/", pilar.casework.api.router)
+    api.add_router("/household-imports", pilar.dtsen.api.router)
     api.add_router("/kube", pilar.kube.api.router)
     api.add_router("/tagana", pilar.tagana.api.router)
     api.add_router("/stipends", pilar.stipends.api.router)

@@ -53,3 +53,32 @@ def make_family(
             relation=relation,
         )
     return household
+
+
+def extract_bytes(households, *, messy=None) -> bytes:
+    """`households` written as an extract (pilar.dtsen.writer), as bytes."""
+    import io
+
+    from pilar.dtsen.writer import write_extract
+
+    out = io.BytesIO()
+    write_extract(households, out, messy=messy)
+    return out.getvalue()
+
+
+def upload(content: bytes, name: str = "dtsen.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(
+        name,
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def forget(households) -> None:
+    """Remove households (made by make_family, nothing else hangs on them) from the database:
+    their extract then brings them in as new."""
+    for household in households:
+        household.members.all().delete()
+        household.delete()

@@ -9,12 +9,12 @@ those sizes), then one round over every synthetic household, written in bulk (on
 `INSERT ... SELECT` of the visits, each assigned to the household's accompanying PSM where there
 is one, as `round_open` assigns them), and findings for a share of the visits (`--visited`,
 default 30%) in every kind and state. Then times in one run:
-  (a) the floor: the page's figures in hand-written SQL — per kelurahan of the chosen kecamatan
-      and per pillar, visits, visited, submitted, accepted, returned and outstanding, and the
-      round's totals — for the whole round (the admin's view) and for one kecamatan (a
-      coordinator's);
-  (b) the progress page through Django's test client, as the admin and as the kecamatan's
-      coordinator (the synthetic TKSK), with its query count;
+  (a) the floor: the figures of the round's page in hand-written SQL — per kelurahan and per
+      pillar: visits, visited, waiting, accepted, returned and outstanding, with the names —
+      for the whole round (the admin's view) and for one kecamatan (a coordinator's);
+  (b) the round's page (/verivali/<round>/, its progress per kelurahan and per pillar)
+      through Django's test client, as the admin and as the kecamatan's coordinator (the
+      synthetic TKSK), with its query count and size;
 and prints one JSON object (medians of R runs after a warm-up). Uses DATABASE_URL if set, else
 a SQLite file in --data-dir; refuses a database holding any non-synthetic person or household,
 and deletes every verivali round it finds (the bench's own) before making its own.
@@ -51,6 +51,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measure (7)")
     common.add_data_dir(parser, "bench-verivali")
+    parser.add_argument(
+        "--round-open",
+        action="store_true",
+        help="list the visits with the service `round_open` (timed) instead of INSERT ... SELECT",
+    )
     common.add_profile(parser, "the admin's page")
     return parser.parse_args()
 
@@ -96,11 +101,25 @@ def ensure_data(args) -> float | None:
     return time.perf_counter() - started
 
 
-def make_round(visited: float) -> tuple[object, dict]:
-    """The bench's round over every household, its visits and findings, written in bulk; the
-    seconds each step took."""
+VISITS_SQL = """
+    INSERT INTO verivali_visit (round_id, household_id, area_id, person_id, proposed, created_at)
+    SELECT %s, h.id, h.area_id,
+           (SELECT c.person_id FROM casework_caseload c
+             WHERE c.household_id = h.id AND c.end_date IS NULL
+             ORDER BY c.id LIMIT 1),
+           '{}', CURRENT_TIMESTAMP
+    FROM casework_household h
+    ORDER BY h.id
+"""
+
+
+def make_round(visited: float, with_service: bool) -> tuple[object, dict]:
+    """The bench's round over every household, its visits and findings, written in bulk (or the
+    visits by `round_open`); the seconds each step took."""
     from django.db import connection
 
+    from pilar.audit.services import Actor
+    from pilar.verivali import services
     from pilar.verivali.models import Finding, Round, Visit
 
     timings = {}
@@ -111,30 +130,20 @@ def make_round(visited: float) -> tuple[object, dict]:
     Round.areas.through.objects.all().delete()
     Round.categories.through.objects.all().delete()
     Round.objects.all().delete()
-    rnd = Round.objects.create(
-        name=ROUND_NAME,
-        period_start=datetime.date(2025, 6, 1),
-        period_end=datetime.date(2025, 8, 31),
-        deciles=[],
-    )
+    period = {"period_start": datetime.date(2025, 6, 1), "period_end": datetime.date(2025, 8, 31)}
+    timings["delete_s"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    if with_service:
+        rnd = services.round_open(by=Actor.system(), data={"name": ROUND_NAME, **period})
+        timings["round_open_s"] = round(time.perf_counter() - t0, 1)
+    else:
+        rnd = Round.objects.create(name=ROUND_NAME, deciles=[], **period)
     now = "CURRENT_TIMESTAMP"
     with connection.cursor() as cursor:
         # Each household once, with its accompanying PSM (the open caseload's) where it has one.
-        cursor.execute(
-            f"""
-            INSERT INTO verivali_visit (round_id, household_id, area_id, person_id, proposed,
-                                        created_at)
-            SELECT %s, h.id, h.area_id,
-                   (SELECT c.person_id FROM casework_caseload c
-                     WHERE c.household_id = h.id AND c.end_date IS NULL
-                     ORDER BY c.id LIMIT 1),
-                   '{{}}', {now}
-            FROM casework_household h
-            ORDER BY h.id
-            """,  # noqa: S608
-            [rnd.pk],
-        )
-        timings["visits_s"] = round(time.perf_counter() - t0, 1)
+        if not with_service:
+            cursor.execute(VISITS_SQL, [rnd.pk])
+            timings["visits_s"] = round(time.perf_counter() - t0, 1)
         t1 = time.perf_counter()
         # Findings on a share of the assigned visits: every kind, and per kind every state.
         per_mille = int(visited * 1000)
@@ -224,21 +233,15 @@ BY_PERSON_SQL = f"""
     WHERE v.round_id = %(round)s AND (a.code LIKE %(below)s)
     GROUP BY p.id, p.name ORDER BY p.name, p.id
 """  # noqa: S608
-TOTALS_SQL = f"""
-    SELECT {FIGURES}
-    FROM verivali_visit v
-    JOIN regions_area a ON a.id = v.area_id
-    LEFT JOIN verivali_finding f ON f.visit_id = v.id
-    WHERE v.round_id = %(round)s AND (a.code LIKE %(below)s)
-"""  # noqa: S608
 
 
-def floor(params: dict, *, people: bool):
+def floor(params: dict):
+    """The round page's figures: per kelurahan and per pillar (the page shows both)."""
     from django.db import connection
 
     out = []
     with connection.cursor() as cursor:
-        for sql in (TOTALS_SQL, BY_AREA_SQL, *([BY_PERSON_SQL] if people else [])):
+        for sql in (BY_AREA_SQL, BY_PERSON_SQL):
             cursor.execute(sql, params)
             out.append(cursor.fetchall())
     return out
@@ -247,7 +250,7 @@ def floor(params: dict, *, people: bool):
 def progress_url(rnd) -> str:
     from django.urls import reverse
 
-    return reverse("verivali:round_progress", args=[rnd.pk])
+    return reverse("verivali:round-detail", args=[rnd.pk])
 
 
 def main() -> int:
@@ -262,7 +265,7 @@ def main() -> int:
     common.refuse_real_data("verivali_progress.py", "deletes every verivali round", households=True)
     synth_s = ensure_data(args)
     log("bench: the round, its visits and findings")
-    rnd, made = make_round(args.visited)
+    rnd, made = make_round(args.visited, args.round_open)
     common.vacuum("casework", "registry", "regions", "accounts", "verivali")
     kec, tksk = pick_kecamatan()
     admin = login_user(ADMIN, None, "admin", None)
@@ -279,9 +282,9 @@ def main() -> int:
     log(f"bench: {sizes}")
     url = progress_url(rnd)
     results = {}
-    for label, user, below, people in (
-        ("admin", admin, "%", False),
-        ("coordinator", coordinator, kec.code + ".%", True),
+    for label, user, below in (
+        ("admin", admin, "%"),
+        ("coordinator", coordinator, kec.code + ".%"),
     ):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
@@ -293,9 +296,7 @@ def main() -> int:
             return response
 
         params = {"round": rnd.pk, "below": below}
-        floor_ms, floor_times, rows = common.timed(
-            lambda params=params, people=people: floor(params, people=people), args.repeat
-        )
+        floor_ms, floor_times, rows = common.timed(lambda params=params: floor(params), args.repeat)
         page_ms, page_times, response = common.timed(page, args.repeat)
         with CaptureQueriesContext(connection) as queries:
             page()

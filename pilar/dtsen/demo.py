@@ -95,8 +95,11 @@ class DemoExtract:
         """Where the file is, its page and what it held."""
         batch = self.batch
         summary = batch.summary or {}
-        held = ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int))
-        return f"{settings.MEDIA_ROOT / batch.file.name} (/dtsen/{batch.pk}/): {held}"
+        households = ", ".join(f"{k} {n}" for k, n in summary.get("households", {}).items() if n)
+        return (
+            f"{settings.MEDIA_ROOT / batch.file.name} (/dtsen/{batch.pk}/): "
+            f"{summary.get('rows', 0)} persons, households {households}"
+        )
 
 
 def recheck_demo_extract(*, by: Actor) -> HouseholdImport:

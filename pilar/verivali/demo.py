@@ -267,7 +267,7 @@ def describe_round(figures: dict) -> str:
     states = ", ".join(f"{k} {n}" for k, n in sorted(figures["states"].items()))
     return (
         f"Verivali: {rnd.name} ({rnd.period_start.isoformat()} to {rnd.period_end.isoformat()}, "
-        f"/verivali/rounds/{rnd.pk}/): {figures['visits']} visits, {figures['findings']} "
+        f"/verivali/{rnd.pk}/): {figures['visits']} visits, {figures['findings']} "
         f"findings ({states}; {kinds})"
     )
 

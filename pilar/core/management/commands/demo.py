@@ -11,6 +11,10 @@ and endings every year, bank accounts handed in, activities month by month, mont
 (the last two months still open, in every state), quarterly tali kasih paid up to the last
 complete quarter and a current draft, and certificates about to expire. The continuation draws
 from its own seeds, so the fixed story never depends on the day.
+
+The households are created by importing the demo's DTSEN extract through the real import
+(pilar/dtsen/demo.py; the file is kept); on the loading day a verivali round is in progress,
+with findings of every kind in every state (pilar/verivali/demo.py).
 """
 
 from __future__ import annotations

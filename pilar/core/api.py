@@ -26,6 +26,7 @@ import pilar.stipends.api
 import pilar.tagana.api
 import pilar.trainings.api
 import pilar.trainings.certificates.api
+import pilar.verivali.api
 from pilar.api.auth import AUTH
 from pilar.api.common import ErrorOut, refusal
 from pilar.core.middleware import api_too_big_response
@@ -262,4 +263,5 @@ def mount() -> NinjaAPI:
     api.add_router("/trainings", pilar.trainings.api.router)
     api.add_router("/certificates", pilar.trainings.certificates.api.router)
     api.add_router("/equipment", pilar.equipment.api.router)
+    api.add_router("/verivali", pilar.verivali.api.router)
     return api

@@ -133,9 +133,12 @@ def test_my_households_search_by_head_or_kk_end(pillar, round, households):
 # --- recording a finding --------------------------------------------------------------------
 
 
-def test_the_visit_page_shows_the_household_with_masked_niks(pillar, round, households):
+def test_the_visit_page_shows_the_household_with_masked_niks(
+    pillar, round, households, django_assert_max_num_queries
+):
     visit = visit_of(round, households["h1"])
-    response = pillar.get(visit_url(visit))
+    with django_assert_max_num_queries(10):
+        response = pillar.get(visit_url(visit))
     html = response.content.decode()
     assert response.status_code == 200
     head = households["h1"].members.get(relation="head")
@@ -398,3 +401,32 @@ def test_a_proposal_without_head_or_outside_my_area_is_refused(pillar, round, ar
 def test_a_closed_round_takes_no_proposal(pillar, actors, round):
     services.round_close(by=Actor(user=actors["operator"]), round=round)
     assert pillar.get(reverse("verivali:propose", args=[round.pk])).status_code == 404
+
+
+def test_a_returned_proposal_is_corrected_on_its_page(pillar, actors, round, area):
+    kelurahan = area("13.75.01.1001")
+    pillar.post(reverse("verivali:propose", args=[round.pk]), propose_body(area=str(kelurahan.pk)))
+    visit = Visit.objects.get(household__isnull=True)
+    finding = visit.finding
+    services.finding_return(
+        by=Actor(user=actors["coordinator_a"]),
+        finding=finding,
+        note="RT/RW salah",
+        version=finding.version,
+    )
+    finding.refresh_from_db()
+    response = pillar.get(visit_url(visit))
+    assert "RT/RW salah" in response.content.decode()
+    form = response.context["form"]
+    body = {
+        name: form[name].value() or ""
+        for name in form.fields
+        if name not in ("photo",) and form[name].value() is not None
+    }
+    body.update(rt_rw="004/005", version=str(finding.version))
+    response = pillar.post(visit_url(visit), body)
+    assert response.status_code == 302, response.context["form"].errors
+    visit.refresh_from_db()
+    finding.refresh_from_db()
+    assert visit.proposed["rt_rw"] == "004/005" and finding.status == "submitted"
+    assert [m["name"] for m in visit.proposed["members"]] == ["Pak Baru", "Ibu Baru"]

@@ -468,3 +468,14 @@ def test_progress_queries_do_not_grow(round, actors, django_assert_max_num_queri
         selectors.progress(round, actors["operator"], by="area")
     with django_assert_max_num_queries(4):
         selectors.progress(round, actors["operator"], by="person")
+
+
+def test_visits_are_written_in_batches_while_the_households_are_read(
+    households, make_household, open_round, monkeypatch
+):
+    for i in range(7):
+        make_household("13.75.01.1002", head=f"Pak Batch{i}")
+    monkeypatch.setattr(services, "VISITS_BATCH", 3)
+    round = open_round()
+    listed = list(round.visits.values_list("household", flat=True))
+    assert len(listed) == len(set(listed)) == 12

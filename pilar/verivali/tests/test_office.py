@@ -1,0 +1,147 @@
+import pytest
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from pilar.audit.models import AuditEntry
+from pilar.tests_support import login
+from pilar.verivali.models import Round, Visit
+
+from .conftest import visit_of
+from .test_services import accept, record
+
+pytestmark = pytest.mark.django_db
+
+
+def pages(round, visit):
+    return {
+        "list": reverse("verivali:round-list"),
+        "detail": reverse("verivali:round-detail", args=[round.pk]),
+        "visits": reverse("verivali:round-visits", args=[round.pk]) + "?state=outstanding",
+        "create": reverse("verivali:round-create"),
+        "assign": reverse("verivali:visit-assign", args=[visit.pk]),
+        "results": reverse("verivali:round-results", args=[round.pk]),
+    }
+
+
+FOLLOW = {"list", "detail", "visits"}
+
+
+@pytest.mark.parametrize("name", ["list", "detail", "visits", "create", "assign", "results"])
+def test_page_permissions(client, round, households, actors, name):
+    url = pages(round, visit_of(round, households["h9"]))[name]
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    for role in ("pillar", "viewer", "norole"):
+        client.logout()
+        login(client, actors[role])
+        assert client.get(url).status_code == 403, role
+    client.logout()
+    login(client, actors["coordinator_a"])
+    assert client.get(url).status_code == (200 if name in FOLLOW else 403)
+    client.logout()
+    login(client, actors["operator"])
+    assert client.get(url).status_code == 200
+
+
+def test_opening_a_round_through_the_form(client, households, actors, area):
+    login(client, actors["operator"])
+    response = client.post(
+        reverse("verivali:round-create"),
+        {
+            "name": "Verivali Kec. A",
+            "period_start": "2026-03-01",
+            "period_end": "2026-03-31",
+            "areas": [area("13.75.01").pk],
+            "deciles": ["2", "5"],
+        },
+    )
+    round = Round.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("verivali:round-detail", args=[round.pk])
+    assert round.visits.count() == 4
+
+
+def test_a_refused_round_shows_the_reason_and_saves_nothing(client, households, actors):
+    login(client, actors["operator"])
+    response = client.post(
+        reverse("verivali:round-create"),
+        {"name": "X", "period_start": "2026-03-10", "period_end": "2026-03-01"},
+    )
+    assert response.status_code == 400
+    assert "on or after the day it starts" in response.content.decode()
+    assert not Round.objects.exists()
+
+
+def test_progress_figures_link_to_their_visits(client, round, households, actors, people):
+    accept(actors["coordinator_a"], record(actors["pillar"], visit_of(round, households["h1"])))
+    login(client, actors["operator"])
+    page = client.get(reverse("verivali:round-detail", args=[round.pk])).content.decode()
+    base = reverse("verivali:round-visits", args=[round.pk])
+    area_id = households["h1"].area_id
+    assert f'href="{base}?area={area_id}&amp;state=accepted">1<' in page
+    assert f'href="{base}?person={people["a1"].pk}&amp;state=outstanding">1<' in page
+    assert f'href="{base}?person=0">1<' in page  # h9, not assigned
+    listed = client.get(f"{base}?area={area_id}&state=accepted")
+    assert [v.household for v, _row in listed.context["page"].object_list] == [households["h1"]]
+
+
+def test_the_coordinator_follows_their_kecamatan_only(client, round, households, actors):
+    login(client, actors["coordinator_b"])
+    response = client.get(reverse("verivali:round-visits", args=[round.pk]))
+    shown = [v.household for v, _row in response.context["page"].object_list]
+    assert shown == [households["hb"]]
+
+
+def test_visit_list_exports_are_audited_and_masked(client, round, households, actors):
+    login(client, actors["operator"])
+    response = client.get(reverse("verivali:round-visits", args=[round.pk]) + "?format=csv")
+    body = b"".join(response.streaming_content if response.streaming else [response.content])
+    text = body.decode("utf-8-sig")
+    assert households["h1"].kk_number not in text and households["h1"].masked_kk in text
+    assert len(text.strip().splitlines()) == 6
+    assert AuditEntry.objects.filter(object_type="verivali.visit").exists()
+
+
+def test_assigning_and_closing(client, round, households, actors, people):
+    visit = visit_of(round, households["h9"])
+    login(client, actors["operator"])
+    url = reverse("verivali:visit-assign", args=[visit.pk])
+    form = client.get(url).context["form"]
+    assert list(form.fields["person"].queryset) == [people["tksk_a"]]
+    response = client.post(url, {"person": people["tksk_a"].pk})
+    assert response.status_code == 302
+    assert Visit.objects.get(pk=visit.pk).person == people["tksk_a"]
+    record(actors["pillar"], visit_of(round, households["h1"]))
+    close = reverse("verivali:round-close", args=[round.pk])
+    refused = client.post(close, {})
+    assert refused.status_code == 400 and "1 findings still wait" in refused.content.decode()
+    assert client.post(close, {"force": "on"}).status_code == 302
+    round.refresh_from_db()
+    assert round.status == "closed"
+
+
+def test_results_download_is_audited(client, round, households, actors):
+    accept(
+        actors["coordinator_a"],
+        record(actors["pillar"], visit_of(round, households["h1"]), kind="moved", moved_to="Agam"),
+    )
+    login(client, actors["operator"])
+    response = client.get(reverse("verivali:round-results", args=[round.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    import io
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    rows = book.get_sheet_by_name("Perubahan").to_python()
+    assert len(rows) == 2 and rows[1][-3] == "Pindah"
+    entry = AuditEntry.objects.get(object_type="verivali.results")
+    assert entry.action == "view_personal" and "1" in entry.object_repr
+
+
+def test_round_pages_read_a_bounded_number_of_queries(
+    client, round, households, actors, django_assert_max_num_queries
+):
+    login(client, actors["operator"])
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("verivali:round-detail", args=[round.pk])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("verivali:round-visits", args=[round.pk])).status_code == 200

@@ -20,7 +20,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pilar.accounts.access import Capability, can
-from pilar.api.common import Body, Id, Offset, api_actor
+from pilar.api.common import Body, Id, Offset, api_actor, choice
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.dtsen import services
@@ -44,7 +44,7 @@ def _batch(request, import_id: int) -> HouseholdImport:
     return get_object_or_404(visible_imports(request.user), pk=import_id)
 
 
-class ColumnOut(Schema):
+class ExtractColumnOut(Schema):
     column: str
     header: str
     field: str | None
@@ -62,7 +62,7 @@ class HouseholdImportOut(Schema):
     status: str
     message: str
     notes: list[str]
-    columns: list[ColumnOut]
+    columns: list[ExtractColumnOut]
     progress_done: int
     progress_total: int
     summary: dict
@@ -71,7 +71,7 @@ class HouseholdImportOut(Schema):
     undone_at: datetime.datetime | None
 
 
-class HouseholdOut(Schema):
+class ExtractHouseholdOut(Schema):
     id: int
     kk_number: str  # masked
     status: str
@@ -87,7 +87,7 @@ class HouseholdOut(Schema):
 Key = Literal[tuple(COLUMN_BY_KEY)]  # type: ignore[valid-type]
 
 
-class PreviewIn(Body):
+class ExtractPreviewIn(Body):
     # {column letter (A, B...) or index (0, 1...): field key}; absent, the recognised mapping.
     mapping: dict[Annotated[str, Field(max_length=8)], Key] | None = Field(None, max_length=500)
     sheet: str | None = Field(None, max_length=100)
@@ -95,14 +95,14 @@ class PreviewIn(Body):
     as_of: datetime.date
 
 
-class DecisionsIn(Body):
+class ExtractDecisionsIn(Body):
     # {extract household id (of a missing, accompanied household): "keep" or "close"}
     decisions: dict[Annotated[str, Field(max_length=20)], Literal["keep", "close"]] = Field(
         ..., max_length=10000
     )
 
 
-class CommitIn(Body):
+class ExtractCommitIn(Body):
     # Save the valid households when some are rejected (otherwise refused).
     accept_valid: bool = False
 
@@ -124,7 +124,7 @@ def _out(batch: HouseholdImport) -> HouseholdImportOut:
         message=batch.message,
         notes=[str(n) for n in batch.notes],
         columns=[
-            ColumnOut(
+            ExtractColumnOut(
                 column=column_letter(int(entry[0])),
                 header=entry[1],
                 field=batch.mapping.get(str(entry[0])),
@@ -166,7 +166,7 @@ def _masked_plan(plan: dict) -> dict:
 @router.get("", response=list[HouseholdImportOut])
 def list_household_imports(
     request,
-    status: HouseholdImport.Status | None = None,
+    status: choice(HouseholdImport.Status) | None = None,
     offset: Offset = 0,
     limit: Annotated[int, Field(ge=1, le=100)] = 50,
 ):
@@ -187,25 +187,25 @@ def upload_household_import(request, file: File[UploadedFile]):
     return Status(201, _out(batch))
 
 
-@router.get("/{import_id}", response=HouseholdImportOut)
-def get_household_import(request, import_id: Id):
+@router.get("/{extract_id}", response=HouseholdImportOut)
+def get_household_import(request, extract_id: Id):
     """One extract import with its summary: rows, rows_rejected, households {new, updated,
     moved, unchanged, rejected, missing}, members {added, gone, changed}."""
-    return _out(_batch(request, import_id))
+    return _out(_batch(request, extract_id))
 
 
-@router.get("/{import_id}/households", response=list[HouseholdOut])
+@router.get("/{extract_id}/households", response=list[ExtractHouseholdOut])
 def list_households(
     request,
-    import_id: Id,
-    status: ExtractHousehold.Status | None = None,
+    extract_id: Id,
+    status: choice(ExtractHousehold.Status) | None = None,
     area: Annotated[str, Field(max_length=20)] = "",
     offset: Offset = 0,
     limit: Annotated[int, Field(ge=1, le=1000)] = 100,
 ):
     """The households of the preview and what saving does to each (`plan`); `status` and
     `area` (a kecamatan's or kelurahan's code) filter them. NIKs and KK numbers are masked."""
-    batch = _batch(request, import_id)
+    batch = _batch(request, extract_id)
     items = batch.households.select_related("area").order_by("pk")
     if status:
         items = items.filter(status=status)
@@ -221,7 +221,7 @@ def list_households(
         batch=batch.pk,
     )
     return [
-        HouseholdOut(
+        ExtractHouseholdOut(
             id=item.pk,
             kk_number=mask_nik(item.kk_number),
             status=item.status,
@@ -263,11 +263,11 @@ def _mapping(batch: HouseholdImport, given: dict[str, str]) -> dict[str, str]:
     return mapping
 
 
-@router.post("/{import_id}/preview", response={202: HouseholdImportOut})
-def preview_household_import(request, import_id: Id, payload: PreviewIn):
+@router.post("/{extract_id}/preview", response={202: HouseholdImportOut})
+def preview_household_import(request, extract_id: Id, payload: ExtractPreviewIn):
     """Check the rows (with the recognised mapping, or `mapping`), as of the extract's date
     `as_of`. Nothing is saved; poll the import until its status is `preview`."""
-    batch = _batch(request, import_id)
+    batch = _batch(request, extract_id)
     by = api_actor(request)
     if payload.sheet and payload.sheet != batch.sheet:
         batch = services.extract_choose_sheet(by=by, batch=batch, sheet=payload.sheet)
@@ -283,10 +283,10 @@ def preview_household_import(request, import_id: Id, payload: PreviewIn):
     return Status(202, _out(batch))
 
 
-@router.post("/{import_id}/decisions", response=HouseholdImportOut)
-def decide_household_import(request, import_id: Id, payload: DecisionsIn):
+@router.post("/{extract_id}/decisions", response=HouseholdImportOut)
+def decide_household_import(request, extract_id: Id, payload: ExtractDecisionsIn):
     """Keep or close each accompanied household the extract no longer lists."""
-    batch = _batch(request, import_id)
+    batch = _batch(request, extract_id)
     decisions = {}
     for key, value in payload.decisions.items():
         if not key.isascii() or not key.isdigit():
@@ -299,10 +299,10 @@ def decide_household_import(request, import_id: Id, payload: DecisionsIn):
     return _out(batch)
 
 
-@router.post("/{import_id}/commit", response={202: HouseholdImportOut})
-def commit_household_import(request, import_id: Id, payload: CommitIn):
+@router.post("/{extract_id}/commit", response={202: HouseholdImportOut})
+def commit_household_import(request, extract_id: Id, payload: ExtractCommitIn):
     """Save every accepted household in one go (after the preview)."""
-    batch = _batch(request, import_id)
+    batch = _batch(request, extract_id)
     services.extract_request_commit(
         by=api_actor(request), batch=batch, accept_valid=payload.accept_valid
     )
@@ -310,10 +310,10 @@ def commit_household_import(request, import_id: Id, payload: CommitIn):
     return Status(202, _out(batch))
 
 
-@router.post("/{import_id}/undo", response={202: HouseholdImportOut})
-def undo_household_import(request, import_id: Id):
+@router.post("/{extract_id}/undo", response={202: HouseholdImportOut})
+def undo_household_import(request, extract_id: Id):
     """Undo a saved extract import whole; refused (400) when later changes depend on it."""
-    batch = _batch(request, import_id)
+    batch = _batch(request, extract_id)
     services.extract_request_undo(by=api_actor(request), batch=batch)
     batch.refresh_from_db()
     return Status(202, _out(batch))

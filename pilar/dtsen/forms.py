@@ -151,9 +151,7 @@ HOUSEHOLD_STATUS_CHOICES = [("", _("all but unchanged")), ("every", _("every hou
 
 
 class ExtractHouseholdFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Households"), required=False, choices=HOUSEHOLD_STATUS_CHOICES
-    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=HOUSEHOLD_STATUS_CHOICES)
     area = AreaCodeField(label=_("Area"), required=False)
     q = SearchField(label=_("KK number"), required=False, max_length=30)
 

@@ -23,6 +23,7 @@ from pilar.backups.tests import matrix as backups_matrix
 from pilar.casework.tests import matrix as casework_matrix
 from pilar.core.api import api
 from pilar.dashboard.tests import matrix as dashboard_matrix
+from pilar.dtsen.tests import matrix as dtsen_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.kube.tests import matrix as kube_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
@@ -37,6 +38,7 @@ APP_MATRICES = [
     backups_matrix,
     casework_matrix,
     dashboard_matrix,
+    dtsen_matrix,
     equipment_matrix,
     kube_matrix,
     stipends_matrix,

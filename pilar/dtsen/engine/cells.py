@@ -37,6 +37,16 @@ WARNING = "warning"
 _RT_RW_RE = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
 _RT_RW_DIGITS_RE = re.compile(r"^(\d{3})(\d{3})$")
 _DIGITS_RE = re.compile(r"\d+")
+HOUSEHOLD_KEYS = (
+    "kk_number",
+    "dtsen_id",
+    "address",
+    "rt_rw",
+    "area_code",
+    "kelurahan",
+    "kecamatan",
+    "decile",
+)
 
 
 @dataclass(slots=True)
@@ -76,6 +86,20 @@ _RELATIONS: dict[str, str] = {
 }
 
 
+def _relation_of(cell) -> tuple[str, str]:
+    """(relation, "") or ("", the problem's message)."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = text_from_cell(cell)
+    found = RELATION_CODES.get(text.lstrip("0") or text) or _RELATIONS.get(relation_key(text))
+    if found is not None:
+        return found, ""
+    return "", _(
+        "Relation '%(value)s' is not known; write the SHDK code (1 head, 2 husband, 3 wife, "
+        "4 child...) or a word such as Kepala Keluarga, Istri, Anak."
+    ) % {"value": text}
+
+
 class Reader:
     """Reads rows for one run: the areas read once (`Lookup`), the user's area scope, today."""
 
@@ -87,13 +111,25 @@ class Reader:
         office_area = current().area
         self.office_area = self.lookup.areas_by_id.get(office_area.pk) if office_area else None
         self._areas: dict[tuple, tuple] = {}
+        self._relations: dict[object, tuple[str, str]] = {}
+        self._last_key: tuple | None = None
+        self._last = Row(number=0)
 
     # One row ------------------------------------------------------------------------------
 
     def read(self, number: int, raw: dict) -> Row:
         row = Row(number=number)
-        self._kk(row, raw.get("kk_number"))
-        row.dtsen_id = self._dtsen_id(raw.get("dtsen_id"))
+        # The rows of one KK repeat its household's cells: read once per run of equal cells.
+        key = tuple(raw.get(k) for k in HOUSEHOLD_KEYS)
+        if key != self._last_key:
+            self._last = Row(number=number)
+            self._household(self._last, raw)
+            self._last_key = key
+        last = self._last
+        row.kk, row.dtsen_id, row.address = last.kk, last.dtsen_id, last.address
+        row.rt_rw, row.area_id, row.decile = last.rt_rw, last.area_id, last.decile
+        if last.problems:
+            row.problems.extend(list(p) for p in last.problems)
         row.name = text_from_cell(raw.get("name"))
         if not row.name:
             row.add(REJECTED, "name", "", _("Name is empty; write the member's name as on the KK."))
@@ -104,13 +140,17 @@ class Reader:
         self._relation(row, raw.get("relation"))
         self._birth_and_sex(row, raw)
         self._nik(row, raw.get("nik"))
+        return row
+
+    def _household(self, row: Row, raw: dict) -> None:
+        self._kk(row, raw.get("kk_number"))
+        row.dtsen_id = self._dtsen_id(raw.get("dtsen_id"))
         row.address = text_from_cell(raw.get("address"))
         if len(row.address) > 250:
             row.add(REJECTED, "address", row.address, _("Address is longer than 250 characters."))
         self._rt_rw(row, raw.get("rt_rw"))
         self._area(row, raw)
         self._decile(row, raw.get("decile"))
-        return row
 
     def _kk(self, row: Row, cell) -> None:
         try:
@@ -133,23 +173,18 @@ class Reader:
         return text_from_cell(cell)[:40]
 
     def _relation(self, row: Row, cell) -> None:
-        if isinstance(cell, float) and cell.is_integer():
-            cell = int(cell)
-        text = text_from_cell(cell)
-        found = RELATION_CODES.get(text.lstrip("0") or text) or _RELATIONS.get(relation_key(text))
+        try:
+            found = self._relations.get(cell)
+        except TypeError:  # a cell of a type that is not hashable
+            found = None
         if found is None:
-            row.add(
-                REJECTED,
-                "relation",
-                text,
-                _(
-                    "Relation '%(value)s' is not known; write the SHDK code (1 head, 2 husband, "
-                    "3 wife, 4 child...) or a word such as Kepala Keluarga, Istri, Anak."
-                )
-                % {"value": text},
-            )
-            return
-        row.relation = found
+            found = _relation_of(cell)
+            if len(self._relations) < 1000:
+                self._relations[cell] = found
+        if found[0]:
+            row.relation = found[0]
+        else:
+            row.add(REJECTED, "relation", cell, found[1])
 
     def _birth_and_sex(self, row: Row, raw: dict) -> None:
         try:

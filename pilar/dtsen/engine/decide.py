@@ -61,17 +61,64 @@ class Family:
     household_id: int | None = None
     area_id: int | None = None
     problems: list = field(default_factory=list)
-    plan: dict = field(default_factory=dict)
+    moved_from: str | None = None
     # What the commit writes (ids of the database's records, values after).
     values: dict = field(default_factory=dict)  # household fields after
     changed_fields: dict = field(default_factory=dict)  # {field: [before, after]} (raw)
     add: list[tuple[Row, int | None]] = field(default_factory=list)  # (row, member leaving)
     gone: list[tuple[int, str]] = field(default_factory=list)  # (member id, reason)
     changed: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, before, after)
+    from_households: dict[int, int] = field(default_factory=dict)  # row number -> household
+    gone_people: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (nik, name)
 
     @property
     def rejected(self) -> bool:
         return any(p[0] == REJECTED for p in self.problems)
+
+    def shown_fields(self) -> dict:
+        return {k: [_plain(b), _plain(a)] for k, (b, a) in self.changed_fields.items()}
+
+    @property
+    def plan(self) -> dict:
+        """What saving does, as the preview shows it and the commit compares it. Worded when
+        asked (stored with the check, compared by the commit), not kept for every family."""
+        added = []
+        for row, _leaving in self.add:
+            item = {
+                "nik": row.nik,
+                "name": row.name,
+                "sex": row.sex,
+                "birth_date": _plain(row.birth_date),
+                "relation": row.relation,
+            }
+            if row.number in self.from_households:
+                item["from_household"] = self.from_households[row.number]
+            added.append(item)
+        changed = [
+            {
+                "id": pk,
+                "nik": after["nik"],
+                "name": after["name"],
+                "fields": {
+                    k: [_plain(before[k]), _plain(after[k])]
+                    for k in MEMBER_FIELDS
+                    if before[k] != after[k]
+                },
+            }
+            for pk, before, after in self.changed
+        ]
+        plan = {
+            "fields": self.shown_fields(),
+            "members_added": added,
+            "members_gone": [
+                {"id": pk, "nik": self.gone_people[pk][0], "name": self.gone_people[pk][1]}
+                for pk, _reason in self.gone
+            ],
+            "members_changed": changed,
+        }
+        if self.moved_from is not None:
+            plan["moved_from"] = self.moved_from
+        return plan
 
 
 @dataclass
@@ -396,21 +443,13 @@ class Decider:
                 found[values[2]] = values
         return found
 
-    def _member_added(self, family: Family, row: Row, active: dict):
+    def _member_added(self, family: Family, row: Row, active: dict) -> None:
         other = active.get(row.nik) if row.nik else None
         leaving = None
-        item = {
-            "nik": row.nik,
-            "name": row.name,
-            "sex": row.sex,
-            "birth_date": _plain(row.birth_date),
-            "relation": row.relation,
-        }
         if other is not None and other[1] != family.household_id:
             leaving = other[0]
-            item["from_household"] = other[1]
+            family.from_households[row.number] = other[1]
         family.add.append((row, leaving))
-        return item
 
     def _new(self, family: Family, active: dict) -> None:
         family.status = NEW
@@ -431,14 +470,9 @@ class Decider:
                 fields[key] = [None, values[key]]
         if family.area_id:
             fields["area"] = [None, self.code.get(family.area_id)]
-        added = [self._member_added(family, r, active) for r in family.rows]
+        for row in family.rows:
+            self._member_added(family, row, active)
         family.changed_fields = fields
-        family.plan = {
-            "fields": fields,
-            "members_added": added,
-            "members_gone": [],
-            "members_changed": [],
-        }
 
     def _existing(
         self,
@@ -470,7 +504,6 @@ class Decider:
         by_nik = {m[2]: m for m in members if m[2]}
         by_person = {(m[3].casefold(), m[5]): m for m in members}
         used: set[int] = set()
-        added, changed = [], []
         for row in family.rows:
             match = by_nik.get(row.nik) if row.nik else None
             if match is None:
@@ -478,7 +511,7 @@ class Decider:
                 if match is not None and row.nik and match[2] and match[2] != row.nik:
                     match = None  # a namesake with another NIK: another person
             if match is None or match[0] in used:
-                added.append(self._member_added(family, row, active))
+                self._member_added(family, row, active)
                 continue
             used.add(match[0])
             before = dict(zip(MEMBER_FIELDS, match[2:], strict=True))
@@ -489,18 +522,8 @@ class Decider:
                 "birth_date": row.birth_date or before["birth_date"],
                 "relation": row.relation,
             }
-            diff = {k: [before[k], after[k]] for k in MEMBER_FIELDS if before[k] != after[k]}
-            if diff:
+            if any(before[k] != after[k] for k in MEMBER_FIELDS):
                 family.changed.append((match[0], before, after))
-                changed.append(
-                    {
-                        "id": match[0],
-                        "nik": after["nik"],
-                        "name": row.name,
-                        "fields": {k: [_plain(b), _plain(a)] for k, (b, a) in diff.items()},
-                    }
-                )
-        gone = []
         for m in members:
             if m[0] in used:
                 continue
@@ -513,18 +536,12 @@ class Decider:
             else:
                 reason = _("not in the DTSEN extract of %(date)s") % {"date": long_date(self.as_of)}
             family.gone.append((m[0], reason))
-            gone.append({"id": m[0], "nik": m[2], "name": m[3]})
+            family.gone_people[m[0]] = (m[2], m[3])
         family.changed_fields = fields
-        family.plan = {
-            "fields": {k: [_plain(b), _plain(a)] for k, (b, a) in fields.items()},
-            "members_added": added,
-            "members_gone": gone,
-            "members_changed": changed,
-        }
         if moved:
-            family.plan["moved_from"] = self.code.get(area_id)
+            family.moved_from = self.code.get(area_id)
             family.status = MOVED
-        elif fields or added or gone or changed:
+        elif fields or family.add or family.gone or family.changed:
             family.status = UPDATED
         else:
             family.status = UNCHANGED

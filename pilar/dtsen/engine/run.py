@@ -6,7 +6,9 @@ runs these as django-tasks; `pilar/dtsen/services.py` exposes them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,17 +95,31 @@ def extract_recover(*, ids: list[int] | None = None) -> int:
 # Deciding a file ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def few_collections():
+    """One small record per row is kept for the whole sheet; with the default thresholds the
+    cyclic collector walks that growing heap again and again. Nothing here makes cycles: collect
+    rarely while the check runs (as the roster import does, docs/PERFORMANCE.md)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def decide_file(
     path: Path,
     *,
-    sheet: str,
-    header_row: int,
-    mapping: dict[str, str],
+    sheet: str | None,
+    header_row: int | None,
+    mapping: dict[str, str] | None,
     as_of: datetime.date | None,
     user=None,
     on_rows=None,
-) -> Decision:
-    """Read every row of the sheet and decide every family against the database."""
+) -> tuple[Decision, Layout | None]:
+    """Read every row of the sheet and decide every family against the database. Without a
+    sheet, header row or mapping, the sheet's own layout gives them (and is returned)."""
     today = timezone.localdate()
     reader = Reader(user=user, today=today)
 
@@ -111,14 +127,38 @@ def decide_file(
         if on_rows is not None and count % PROGRESS_EVERY == 0:
             on_rows(count)
 
-    rows = read_all(
-        reader, read_rows(path, sheet=sheet, header_row=header_row, mapping=mapping), progress
-    )
-    return Decider(reader, as_of or today).decide(rows)
+    layout = None
+    with few_collections():
+        # The workbook is opened (and its sheet read) once, for the layout and the rows, and
+        # closed before deciding: its parsed sheet is not held beside the decisions.
+        with Spreadsheet(Path(path)) as book:
+            if sheet is None or header_row is None or mapping is None:
+                layout = sheet_layout(book, sheet or default_sheet(book))
+                sheet, header_row, mapping = layout.sheet, layout.header_row, layout.mapping
+                _require_columns(layout)
+            rows = read_all(
+                reader,
+                read_rows(book, sheet=sheet, header_row=header_row, mapping=mapping),
+                progress,
+            )
+        return Decider(reader, as_of or today).decide(rows), layout
+
+
+def _require_columns(layout: Layout) -> None:
+    missing = missing_columns(layout.mapping.values())
+    if missing:
+        raise FileProblem(
+            _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
+            % {
+                "sheet": layout.sheet,
+                "keys": ", ".join(missing),
+                "headers": ", ".join(h for h in layout.headers if h),
+            }
+        )
 
 
 def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
-    return decide_file(
+    decision, _layout = decide_file(
         Path(batch.file.path),
         sheet=batch.sheet,
         header_row=batch.header_row,
@@ -127,6 +167,7 @@ def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
         user=batch.created_by,
         on_rows=on_rows,
     )
+    return decision
 
 
 def _status(family) -> str:
@@ -193,32 +234,40 @@ def _store(batch: HouseholdImport, decision: Decision, heartbeat: Heartbeat) -> 
             batch_size=STORE_BATCH,
         )
         heartbeat.beat()
-    households = [
-        ExtractHousehold(
-            batch=batch,
-            kk_number=f.kk,
-            household_id=f.household_id,
-            area_id=f.area_id,
-            status=_status(f),
-            rows=[r.number for r in f.rows],
-            plan=f.plan,
-            problems=f.problems,
+    # A chunk of families at a time: their plans are worded for storing, not kept.
+    families = list(decision.families.values())
+    for start in range(0, len(families), STORE_BATCH):
+        ExtractHousehold.objects.bulk_create(
+            [
+                ExtractHousehold(
+                    batch=batch,
+                    kk_number=f.kk,
+                    household_id=f.household_id,
+                    area_id=f.area_id,
+                    status=_status(f),
+                    rows=[r.number for r in f.rows],
+                    plan=f.plan,
+                    problems=f.problems,
+                )
+                for f in families[start : start + STORE_BATCH]
+            ]
         )
-        for f in decision.families.values()
-    ]
-    households += [
-        ExtractHousehold(
-            batch=batch,
-            kk_number=m.kk,
-            household_id=m.household_id,
-            area_id=m.area_id,
-            status=MISSING,
-            plan=m.plan,
-            accompanied=m.accompanied,
-        )
-        for m in decision.missing
-    ]
-    ExtractHousehold.objects.bulk_create(households, batch_size=STORE_BATCH)
+        heartbeat.beat()
+    ExtractHousehold.objects.bulk_create(
+        [
+            ExtractHousehold(
+                batch=batch,
+                kk_number=m.kk,
+                household_id=m.household_id,
+                area_id=m.area_id,
+                status=MISSING,
+                plan=m.plan,
+                accompanied=m.accompanied,
+            )
+            for m in decision.missing
+        ],
+        batch_size=STORE_BATCH,
+    )
 
 
 # Commit -------------------------------------------------------------------------------------
@@ -233,22 +282,26 @@ class StaleDatabase(Exception):
 def _compare(batch: HouseholdImport, decision: Decision) -> dict[int, str]:
     """Raise StaleDatabase unless every family and missing household would be saved as the
     preview showed; return the decisions on missing households {household id: keep/close}."""
-    shown: dict[str, tuple] = {}
     missing_shown: dict[int, tuple] = {}
     decisions: dict[int, str] = {}
-    for kk, status, plan, household_id, accompanied, decided in ExtractHousehold.objects.filter(
-        batch=batch
-    ).values_list("kk_number", "status", "plan", "household_id", "accompanied", "decision"):
+    families = decision.families
+    seen: set[str] = set()
+    stale: list[str] = []
+    stored = ExtractHousehold.objects.filter(batch=batch).values_list(
+        "kk_number", "status", "plan", "household_id", "accompanied", "decision"
+    )
+    # Read a chunk at a time: the stored plans of a large extract are not held all at once.
+    for kk, status, plan, household_id, accompanied, decided in stored.iterator(2000):
         if status == MISSING:
             missing_shown[household_id] = (kk, accompanied)
             if decided:
                 decisions[household_id] = decided
-        else:
-            shown[kk] = (status, plan)
-    stale = [
-        kk for kk, f in decision.families.items() if shown.pop(kk, None) != (_status(f), f.plan)
-    ]
-    stale += list(shown)
+            continue
+        seen.add(kk)
+        family = families.get(kk)
+        if family is None or (_status(family), family.plan) != (status, plan):
+            stale.append(kk)
+    stale += [kk for kk in families if kk not in seen]
     fresh = {m.household_id: (m.kk, m.accompanied) for m in decision.missing}
     stale += [v[0] for k, v in fresh.items() if missing_shown.get(k) != v]
     stale += [v[0] for k, v in missing_shown.items() if k not in fresh]
@@ -433,29 +486,13 @@ class DryRun:
         return [r for r in self.decision.rows if r.problems]
 
 
-def file_layout(path: Path, sheet: str | None = None) -> Layout:
-    with Spreadsheet(Path(path)) as book:
-        return sheet_layout(book, sheet or default_sheet(book))
-
-
 def check_in_memory(path: Path, *, as_of: datetime.date | None = None, by: Actor | None = None):
     """The CLI's dry run: the same check on the recognised columns, nothing stored."""
-    layout = file_layout(path)
-    missing = missing_columns(layout.mapping.values())
-    if missing:
-        raise FileProblem(
-            _("Columns not recognised in sheet %(sheet)s: %(keys)s (headers: %(headers)s).")
-            % {
-                "sheet": layout.sheet,
-                "keys": ", ".join(missing),
-                "headers": ", ".join(h for h in layout.headers if h),
-            }
-        )
-    decision = decide_file(
+    decision, layout = decide_file(
         Path(path),
-        sheet=layout.sheet,
-        header_row=layout.header_row,
-        mapping=layout.mapping,
+        sheet=None,
+        header_row=None,
+        mapping=None,
         as_of=as_of,
         user=by.signed_in_user if by else None,
     )

@@ -7,7 +7,6 @@ title above the headers is skipped, a few sample rows are kept for the mapping p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -119,18 +118,17 @@ def default_sheet(book: Spreadsheet) -> str:
 
 
 def read_rows(
-    path: Path, *, sheet: str, header_row: int, mapping: dict[str, str]
+    book: Spreadsheet, *, sheet: str, header_row: int, mapping: dict[str, str]
 ) -> Iterator[tuple[int, dict]]:
     """(row number, {key: cell}) for every row below the header that holds anything."""
     columns = [(int(index), key) for index, key in mapping.items() if key]
-    with Spreadsheet(Path(path)) as book:
-        for number, cells in book.rows(sheet):
-            if number <= header_row:
-                continue
-            width = len(cells)
-            raw = {key: cells[index] for index, key in columns if index < width}
-            if any(v not in (None, "") for v in raw.values()):
-                yield number, raw
+    for number, cells in book.rows(sheet):
+        if number <= header_row:
+            continue
+        width = len(cells)
+        raw = {key: cells[index] for index, key in columns if index < width}
+        if any(v not in (None, "") for v in raw.values()):
+            yield number, raw
 
 
 def count_rows(book: Spreadsheet, sheet: str, header_row: int) -> int:

@@ -98,7 +98,7 @@ class Writer:
                 HOUSEHOLD_TYPE,
                 h.pk,
                 f"KK {mask_nik(f.kk)}",
-                f.plan["fields"],
+                f.shown_fields(),
             )
         self.change("household", "create", [h.pk for h in households])
         return {f.kk: h.pk for f, h in zip(families, households, strict=True)}
@@ -150,7 +150,7 @@ class Writer:
                 HOUSEHOLD_TYPE,
                 h.pk,
                 f"KK {mask_nik(h.kk_number)}",
-                f.plan["fields"],
+                f.shown_fields(),
             )
         if ids:
             Household.objects.bulk_update(

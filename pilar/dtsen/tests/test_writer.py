@@ -175,3 +175,16 @@ def test_the_download_is_an_xlsx_attachment(families):
     assert response["Content-Disposition"].startswith('attachment; filename="ekstrak-dtsen-')
     body = b"".join(response.streaming_content)
     assert body[:2] == b"PK"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_import_reads_a_messy_extract_back_as_all_unchanged(families, tmp_path, seed):
+    from pilar.dtsen.services import check_in_memory
+
+    many = [make_family(kelurahan, members=5) for kelurahan in ("13.75.01.1003", "13.75.03.1001")]
+    path = tmp_path / "messy.xlsx"
+    write_extract(Household.objects.order_by("pk"), path, messy=random.Random(seed))
+    dry = check_in_memory(path, as_of=datetime.date(2025, 6, 30))
+    assert [r.problems for r in dry.problem_rows] == []
+    assert dry.summary["households"]["unchanged"] == len(families) + len(many), dry.summary
+    assert dry.summary["rows"] == 4 + 2 + 1 + 10

@@ -183,6 +183,10 @@ ENTRIES = (
         "casework:report-status",
         lambda w: w.can["casework_view"] and (w.can["households_edit"] or not w.own),
     ),
+    # The verivali rounds and their progress, for the office and the coordinators.
+    _Entry(
+        "verivali", lambda w: _("Verivali rounds"), "verivali:round-list", _office("verivali_view")
+    ),
     # The findings a coordinator reviews; the office reaches them from its rounds.
     _Entry(
         "verivali-review",

@@ -6,9 +6,3 @@ class VerivaliConfig(AppConfig):
     name = "pilar.verivali"
     label = "verivali"
     verbose_name = _("Verification rounds (verivali)")
-
-    def ready(self):
-        from pilar.registry.signals import reference_data_needed
-        from pilar.verivali.services import ensure_verivali_reference
-
-        reference_data_needed.connect(ensure_verivali_reference, dispatch_uid="verivali.reference")

@@ -239,12 +239,27 @@ class FindingForm(MemberRowsMixin, forms.Form):
     def clean_kk_number(self):
         return _clean_number(self.cleaned_data["kk_number"], _("The KK number"))
 
+    def part_fields(self, kind: str) -> list[str]:
+        """The fields of the part of the form only `kind` reads."""
+        if kind != Finding.Kind.CORRECTED:
+            return list(KIND_FIELDS.get(kind, ()))
+        rows = self.member_prefixes() + self.new_prefixes()
+        return [*HOUSEHOLD_FIELDS, *(f"{p}_{field}" for p in rows for field in MEMBER_FIELDS)]
+
     def clean(self):
         super().clean()
-        self.clean_member_niks(self.member_prefixes() + self.new_prefixes())
+        kind = self.cleaned_data.get("kind")
+        # The parts of the other kinds are not read: a slip typed there and left behind (a
+        # NIK of 15 digits before choosing "data confirmed") is no error.
+        for other in KIND_FIELDS:
+            if other != kind:
+                for name in self.part_fields(other):
+                    self.errors.pop(name, None)
+                    self.cleaned_data.pop(name, None)
         # What each kind needs is checked by the service (finding_record), whose messages
         # land on these same fields; the corrections are read here, as after-values.
-        if self.cleaned_data.get("kind") == Finding.Kind.CORRECTED:
+        if kind == Finding.Kind.CORRECTED:
+            self.clean_member_niks(self.member_prefixes() + self.new_prefixes())
             self.cleaned_data["changes"] = self.corrections()
         return self.cleaned_data
 
@@ -293,9 +308,9 @@ class FindingForm(MemberRowsMixin, forms.Form):
             "visited_on": d["visited_on"],
             "changes": d.get("changes", {}) if "corrections" in own else {},
             "moved_to": d["moved_to"].strip() if "moved_to" in own else "",
-            "deceased_member": d["deceased_member"] if "deceased_member" in own else None,
-            "deceased_on": d["deceased_on"] if "deceased_on" in own else None,
-            "split_members": d["split_members"] if "split_members" in own else [],
+            "deceased_member": d.get("deceased_member") if "deceased_member" in own else None,
+            "deceased_on": d.get("deceased_on") if "deceased_on" in own else None,
+            "split_members": d.get("split_members") or [] if "split_members" in own else [],
             "note": d["note"].strip(),
         }
 

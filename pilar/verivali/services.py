@@ -28,7 +28,6 @@ from pilar.casework.models import (
     HouseholdMember,
     KKChange,
     Relation,
-    Sector,
 )
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
@@ -39,11 +38,10 @@ from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 from pilar.verivali.models import Finding, Round, Visit, finding_review_q
 
-# The activity a visit counts as (seeded by migration 0002_fill_activity_type and again by
-# `ensure_verivali_reference` where a test emptied the database).
-ACTIVITY_CODE = "VERIVALI"
-ACTIVITY_NAME = "Verifikasi dan validasi data keluarga (verivali)"
-ACTIVITY_SECTOR = Sector.PROTECTION
+# The activity a visit counts as: casework's own type for this work, "Verifikasi dan
+# pemutakhiran data DTSEN" in the social protection sector (docs/DOMAIN.md), which casework's
+# reference data seeds.
+ACTIVITY_CODE = "DATA_UPDATE"
 
 CHANGE_FIELDS = {"address", "rt_rw", "decile", "kk_number", "dtsen_id", "members", "new_members"}
 MEMBER_KEYS = ("nik", "name", "sex", "birth_date", "relation")
@@ -56,15 +54,7 @@ def today() -> datetime.date:
 
 
 def verivali_activity_type() -> ActivityType:
-    activity_type, _created = ActivityType.objects.get_or_create(
-        code=ACTIVITY_CODE,
-        defaults={"sector": ACTIVITY_SECTOR, "name": ACTIVITY_NAME, "order": 90},
-    )
-    return activity_type
-
-
-def ensure_verivali_reference(sender=None, **kwargs) -> None:
-    verivali_activity_type()
+    return ActivityType.objects.get(code=ACTIVITY_CODE)
 
 
 def _require(by: Actor, capability: Capability) -> None:
@@ -642,6 +632,22 @@ def _record_activity(by: Actor, visit: Visit, day: datetime.date, note: str):
     return activity
 
 
+def _redate_activity(by: Actor, visit: Visit, finding: Finding, values: dict) -> None:
+    """A correction that moves the visit to another day moves its activity with it: the old
+    one is withdrawn and one is recorded on the new day, each refused (naming the visit's day)
+    when its month's report is already submitted."""
+    old = finding.activity
+    if old is None or old.date == values["visited_on"]:
+        return
+    try:
+        casework.activity_cancel(
+            by=by, activity=old, reason=_("The visit's day was corrected in the round.")
+        )
+    except ValidationError as exc:
+        raise ValidationError({"visited_on": exc.messages}) from None
+    finding.activity = _record_activity(by, visit, values["visited_on"], values["note"])
+
+
 def _check_writer(by: Actor, visit: Visit) -> None:
     _require(by, Capability.VERIVALI_RECORD)
     user = by.signed_in_user
@@ -716,6 +722,7 @@ def finding_record(
     finding.status = Finding.Status.SUBMITTED
     if existing is not None:
         finding.version = existing.version + 1
+        _redate_activity(by, visit, finding, values)
     else:
         finding.activity = _record_activity(by, visit, values["visited_on"], values["note"])
     if data.get("proposed") is not None:

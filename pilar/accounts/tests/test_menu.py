@@ -14,7 +14,7 @@ from pilar.tests_support import login
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
 OFFICE = ["/dashboard/", "/headcount/", "/pillars/", "/casework/"]
 WORK = ["/households/", "/activities/"]
-VERIVALI_MY, VERIVALI_REVIEW = "/verivali/my/", "/verivali/review/"
+VERIVALI_MY, VERIVALI_REVIEW, ROUNDS = "/verivali/my/", "/verivali/review/", "/verivali/"
 TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
 MENUS = {
     "admin": (
@@ -24,6 +24,7 @@ MENUS = {
             "/caseload/",
             *WORK,
             "/reports/",
+            ROUNDS,
             *TOPICS,
             "/imports/",
             "/audit/",
@@ -34,19 +35,20 @@ MENUS = {
     ),
     "operator": (
         ["/pillars/", "/reports/", "/stipends/"],
-        OFFICE + ["/caseload/", *WORK, "/reports/", *TOPICS, "/imports/"],
+        OFFICE + ["/caseload/", *WORK, "/reports/", ROUNDS, *TOPICS, "/imports/"],
     ),
     "approver": (
         ["/dashboard/", "/stipends/", "/headcount/"],
-        OFFICE + WORK + ["/reports/"] + TOPICS,
+        OFFICE + WORK + ["/reports/", ROUNDS] + TOPICS,
     ),
-    "finance": (["/stipends/", "/dashboard/"], OFFICE + WORK + ["/reports/"] + TOPICS),
+    "finance": (["/stipends/", "/dashboard/"], OFFICE + WORK + ["/reports/", ROUNDS] + TOPICS),
     # A TKSK with a login of their own duty: a coordinator and a pillar.
     "coordinator_a": (
         ["/reports/", "/caseload/", "/activities/new/"],
         OFFICE
         + ["/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK, "/reports/"]
         + [
+            ROUNDS,
             VERIVALI_REVIEW,
             "/tagana/",
             "/kube/",
@@ -63,6 +65,7 @@ MENUS = {
             "/caseload/",
             *WORK,
             "/reports/",
+            ROUNDS,
             VERIVALI_REVIEW,
             "/tagana/",
             "/kube/",

@@ -32,7 +32,7 @@ from pilar.tagana.tests import matrix as tagana_matrix
 from pilar.tests_support import PASSWORD
 from pilar.trainings.tests import matrix as trainings_matrix
 from pilar.trainings.tests import matrix_certificates as certificates_matrix
-from pilar.verivali.tests import matrix_field as verivali_field_matrix
+from pilar.verivali.tests import matrix as verivali_matrix
 
 APP_MATRICES = [
     backups_matrix,
@@ -46,7 +46,7 @@ APP_MATRICES = [
     tagana_matrix,
     trainings_matrix,
     certificates_matrix,
-    verivali_field_matrix,
+    verivali_matrix,
 ]
 
 ROLES = [

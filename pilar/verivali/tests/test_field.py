@@ -251,6 +251,21 @@ def test_fields_of_another_kind_are_not_read(pillar, round, households):
     assert (finding.kind, finding.moved_to, finding.changes) == ("confirmed", "", {})
 
 
+def test_a_slip_left_in_another_kinds_part_is_no_error(pillar, round, households):
+    visit = visit_of(round, households["h1"])
+    wife = households["h1"].members.get(relation="spouse")
+    slips = {f"m{wife.pk}_nik": "123", "new0_birth_date": "1-1-1", "deceased_on": "kemarin"}
+    response = post_finding(pillar, visit, kind="moved", moved_to="Padang", **slips)
+    assert response.status_code == 302
+    # The same slips under their own kind are errors.
+    wife = households["h2"].members.get(relation="spouse")
+    slips[f"m{wife.pk}_nik"] = "123"
+    response = post_finding(pillar, visit_of(round, households["h2"]), kind="corrected", **slips)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {f"m{wife.pk}_nik", "new0_birth_date"}, errors
+
+
 def test_moved_deceased_split(pillar, round, households):
     h1, h2 = visit_of(round, households["h1"]), visit_of(round, households["h2"])
     assert post_finding(pillar, h1, kind="moved", moved_to="Kota Padang").status_code == 302
@@ -380,6 +395,10 @@ def test_a_pillar_proposes_a_household_in_their_kelurahan(pillar, round, area):
     assert visit.proposed["rt_rw"] == "002/003"
     assert [m["name"] for m in visit.proposed["members"]] == ["Pak Baru", "Ibu Baru"]
     assert visit.finding.kind == "proposed"
+    # On my list with the head's name, found by it and by the KK's end.
+    for q in ["", "baru", visit.proposed["kk_number"][-4:]]:
+        page = pillar.get(reverse("verivali:my"), {"q": q} if q else {}).context["page"]
+        assert [v.name for v in page if v.pk == visit.pk] == ["Pak Baru"], q
     # Its page: the proposal to correct while it waits.
     response = pillar.get(visit_url(visit))
     assert response.status_code == 200

@@ -179,3 +179,15 @@ def test_the_back_link_keeps_only_the_lists_own_query(client, actors, waiting):
     )
     assert response["Location"] == REVIEW
     assert Finding.objects.get(pk=finding.pk).status == "accepted"
+
+
+def test_a_coordinator_does_not_see_their_own_findings(client, actors, round, households, people):
+    """The TKSK's own visit (given to them by the office) is reviewed by someone else."""
+    from pilar.verivali.models import Visit
+
+    Visit.objects.filter(household=households["h9"]).update(person=people["tksk_a"])
+    own = record(actors["coordinator_a"], visit_of(round, households["h9"]), note="sendiri")
+    login(client, actors["coordinator_a"])
+    assert own.pk not in {f.pk for f in client.get(REVIEW).context["page"]}
+    login(client, actors["operator"])
+    assert own.pk in {f.pk for f in client.get(REVIEW).context["page"]}

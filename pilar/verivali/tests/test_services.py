@@ -96,7 +96,7 @@ def test_a_recorded_visit_counts_as_one_activity_of_the_pillar(round, households
     finding = record(actors["pillar"], visit, note="Semua sesuai")
     assert finding.status == "submitted" and finding.recorded_by == visit.person
     activity = finding.activity
-    assert activity.sector == "perlindungan" and activity.activity_type.code == "VERIVALI"
+    assert activity.sector == "perlindungan" and activity.activity_type.code == "DATA_UPDATE"
     assert activity.date == D(2026, 3, 10)
     assert list(activity.households.all()) == [households["h2"]]
     entry = AuditEntry.objects.get(object_type="verivali.finding")
@@ -190,6 +190,16 @@ def test_returned_finding_corrected_once_more_without_a_second_activity(round, h
     assert again.status == "submitted" and again.changes == {"decile": 4}
     assert again.version == finding.version + 1
     assert Activity.objects.count() == 1
+
+
+def test_a_corrected_visit_day_moves_its_activity(round, households, actors):
+    visit = visit_of(round, households["h1"])
+    finding = record(actors["pillar"], visit)
+    again = record(actors["pillar"], visit, visited_on=D(2026, 3, 12), version=finding.version)
+    current = Activity.objects.filter(cancelled_at__isnull=True)
+    assert list(current.values_list("date", flat=True)) == [D(2026, 3, 12)]
+    assert again.activity == current.get()
+    assert Activity.objects.get(pk=finding.activity_id).cancelled_at is not None
 
 
 def test_a_finding_accepted_cannot_be_edited(round, households, actors):

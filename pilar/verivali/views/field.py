@@ -420,7 +420,11 @@ def _proposed_rows(visit) -> list[tuple[str, str]]:
 
 
 def _waiting(user):
-    return Finding.objects.reviewable_by(user).filter(status=Finding.Status.SUBMITTED)
+    """The findings waiting for `user`'s review: not their own (someone else reviews those)."""
+    waiting = Finding.objects.reviewable_by(user).filter(status=Finding.Status.SUBMITTED)
+    if user.person_id:
+        waiting = waiting.exclude(recorded_by_id=user.person_id)
+    return waiting
 
 
 def _filter_choices(waiting):

@@ -36,6 +36,7 @@ from pilar.dtsen.engine.run import (
 from pilar.dtsen.engine.sheet import default_sheet, missing_columns, sheet_layout
 from pilar.dtsen.engine.undo import later_changes
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
+from pilar.lib.params import MAX_ID
 from pilar.lib.spreadsheet import FileProblem, Spreadsheet, check_workbook
 
 __all__ = [
@@ -178,10 +179,12 @@ def extract_set_mapping(
     header_row: int,
     mapping: dict[str, str],
     as_of: datetime.date | None,
+    queue: bool = True,
 ) -> HouseholdImport:
     """Store the operator's mapping {column index: key}, the header row and the extract's date,
     and queue the check. Refuses a mapping without the KK, NIK, name, relation and kelurahan
-    (or Kode Wilayah) columns."""
+    (or Kode Wilayah) columns. `queue=False`: the caller runs the check itself (the command
+    line), no worker is asked to."""
     require_right(by)
     columns = {str(c[0]) for c in batch.columns}
     clean = {str(k): v for k, v in mapping.items() if v}
@@ -232,7 +235,8 @@ def extract_set_mapping(
         note=_("mapping set; checking"),
         changes={"mapping": [None, clean], "as_of": [None, as_of.isoformat() if as_of else None]},
     )
-    tasks.queue_check(batch)
+    if queue:
+        tasks.queue_check(batch)
     return batch
 
 
@@ -248,7 +252,9 @@ def extract_decide(*, by: Actor, batch: HouseholdImport, decisions: dict[int, st
     found = {
         h.pk: h
         for h in ExtractHousehold.objects.filter(
-            batch=batch, pk__in=list(wanted), status=ExtractHousehold.Status.MISSING
+            batch=batch,
+            pk__in=[k for k in wanted if 0 < k <= MAX_ID],
+            status=ExtractHousehold.Status.MISSING,
         )
     }
     unknown = sorted(set(wanted) - set(found))
@@ -276,9 +282,10 @@ def extract_decide(*, by: Actor, batch: HouseholdImport, decisions: dict[int, st
 
 
 def extract_request_commit(
-    *, by: Actor, batch: HouseholdImport, accept_valid: bool
+    *, by: Actor, batch: HouseholdImport, accept_valid: bool, queue: bool = True
 ) -> HouseholdImport:
-    """Check the operator's consent and mark the import for saving; the task does the work."""
+    """Check the operator's consent and mark the import for saving; the task does the work
+    (`queue=False`: the caller runs `extract_commit` itself, the command line)."""
     require_right(by)
     summary = batch.summary or {}
     households = summary.get("households", {})
@@ -326,7 +333,8 @@ def extract_request_commit(
         batch=batch.pk,
         note=_("saving requested"),
     )
-    tasks.queue_commit(batch, by)
+    if queue:
+        tasks.queue_commit(batch, by)
     return batch
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -76,12 +77,15 @@ def counts(summary: dict) -> list[tuple[str, str, int]]:
     ]
 
 
-def to_save(batch: HouseholdImport, decisions: DecisionsForm) -> int:
+def to_save(batch: HouseholdImport) -> int:
     """The households saving writes: the new, updated and moved ones, and the missing ones it
-    closes (all but the accompanied households not decided 'close')."""
+    closes (those decided 'close', and those not accompanied that nobody decided to keep)."""
     households = (batch.summary or {}).get("households") or {}
-    kept = sum(1 for item, _f in decisions.items if item.decision != "close")
-    return sum(households.get(s, 0) or 0 for s in ("new", "updated", "moved", "missing")) - kept
+    closing = batch.households.filter(
+        Q(decision=ExtractHousehold.Decision.CLOSE) | Q(accompanied=False, decision=""),
+        status=ExtractHousehold.Status.MISSING,
+    ).count()
+    return sum(households.get(s, 0) or 0 for s in ("new", "updated", "moved")) + closing
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -97,7 +101,7 @@ def _list_headers() -> list[str]:
         _("Extract date"),
         _("Rows"),
         _("Rejected rows"),
-        *[label for _s, label, _n in counts({})],
+        *[str(label).capitalize() for _s, label, _n in counts({})],
     ]
 
 
@@ -198,7 +202,7 @@ def extract_detail(request, pk: int):
             (item, mask_nik(item.kk_number), field) for item, field in decisions.items
         ]
         context["undecided"] = sum(1 for item, _f in decisions.items if not item.decision)
-        context["to_save"] = to_save(batch, decisions)
+        context["to_save"] = to_save(batch)
     if batch.status in {
         HouseholdImport.Status.PREVIEW,
         HouseholdImport.Status.COMMITTED,
@@ -209,6 +213,7 @@ def extract_detail(request, pk: int):
         if fmt:
             return _households_download(request, batch, fmt, households[1])
         context.update(_households_context(request, batch, *households))
+        context["orphans"] = orphan_rows(batch)
     return render(request, "dtsen/extract_detail.html", context)
 
 
@@ -236,13 +241,15 @@ def _filtered_households(request, batch: HouseholdImport):
 
 def _households_context(request, batch: HouseholdImport, form, items) -> dict:
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    codes = set()
-    for item in page:
-        area = (item.plan or {}).get("fields", {}).get("area") or [None, None]
-        codes.update(c for c in [*area, (item.plan or {}).get("moved_from")] if c)
-    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    names = area_names(page)
+    remarks = row_remarks(batch, [n for item in page for n in item.rows or []])
     shown = [
-        {"item": item, "kk": mask_nik(item.kk_number), "lines": plan_lines(item, names)}
+        {
+            "item": item,
+            "kk": mask_nik(item.kk_number),
+            "lines": plan_lines(item, names),
+            "rows": [(n, remarks[n]) for n in item.rows or [] if n in remarks],
+        }
         for item in page
     ]
     if shown:
@@ -261,6 +268,31 @@ def _households_context(request, batch: HouseholdImport, form, items) -> dict:
         "households": shown,
         "households_query": query_without_page(request),
     }
+
+
+def area_names(items) -> dict[str, str]:
+    """{code: name} of the areas the plans of `items` name (one query)."""
+    codes = set()
+    for item in items:
+        area = (item.plan or {}).get("fields", {}).get("area") or [None, None]
+        codes.update(c for c in [*area, (item.plan or {}).get("moved_from")] if c)
+    if not codes:
+        return {}
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def row_remarks(batch: HouseholdImport, numbers: list[int]) -> dict[int, list]:
+    """{row number: problems} of those of `numbers` with a remark (one query)."""
+    if not numbers:
+        return {}
+    rows = batch.rows.filter(number__in=numbers).exclude(problems=[])
+    return dict(rows.values_list("number", "problems"))
+
+
+def orphan_rows(batch: HouseholdImport, limit: int = 20):
+    """Rejected rows that belong to no household (no usable KK number): the first `limit`."""
+    rows = batch.rows.filter(status="rejected", kk_number="").order_by("number")
+    return list(rows.values_list("number", "problems")[:limit])
 
 
 FIELD_LABELS = {
@@ -319,10 +351,10 @@ def plan_lines(item: ExtractHousehold, names: dict[str, str]) -> list[str]:
             }
         )
     if item.status == ExtractHousehold.Status.MISSING:
-        if not item.accompanied:
+        if item.decision == ExtractHousehold.Decision.KEEP:
+            lines.append(_("Not in this extract: kept as it is."))
+        elif not item.accompanied:
             lines.append(_("Not in this extract: saving closes it."))
-        elif item.decision == ExtractHousehold.Decision.KEEP:
-            lines.append(_("Not in this extract; accompanied: kept as it is."))
         elif item.decision == ExtractHousehold.Decision.CLOSE:
             lines.append(_("Not in this extract; accompanied: saving closes it."))
         else:
@@ -370,8 +402,17 @@ def _households_download(request, batch: HouseholdImport, fmt: str, items):
     ]
 
     def rows():
-        names: dict[str, str] = dict(Area.objects.filter(level=4).values_list("code", "name"))
+        chunk: list[ExtractHousehold] = []
         for item in items.iterator(chunk_size=2000):
+            chunk.append(item)
+            if len(chunk) == 2000:
+                yield from chunk_rows(chunk)
+                chunk = []
+        yield from chunk_rows(chunk)
+
+    def chunk_rows(chunk):
+        names = area_names(chunk)
+        for item in chunk:
             yield [
                 mask_nik(item.kk_number),
                 item.get_status_display(),

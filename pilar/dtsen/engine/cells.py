@@ -112,6 +112,7 @@ class Reader:
         self.office_area = self.lookup.areas_by_id.get(office_area.pk) if office_area else None
         self._areas: dict[tuple, tuple] = {}
         self._relations: dict[object, tuple[str, str]] = {}
+        self._dates: dict[str, tuple] = {}
         self._last_key: tuple | None = None
         self._last = Row(number=0)
 
@@ -120,7 +121,7 @@ class Reader:
     def read(self, number: int, raw: dict) -> Row:
         row = Row(number=number)
         # The rows of one KK repeat its household's cells: read once per run of equal cells.
-        key = tuple(raw.get(k) for k in HOUSEHOLD_KEYS)
+        key = tuple(map(raw.get, HOUSEHOLD_KEYS))
         if key != self._last_key:
             self._last = Row(number=number)
             self._household(self._last, raw)
@@ -187,10 +188,24 @@ class Reader:
             row.add(REJECTED, "relation", cell, found[1])
 
     def _birth_and_sex(self, row: Row, raw: dict) -> None:
-        try:
-            row.birth_date = date_from_cell(raw.get("birth_date"), today=self.today)
-        except CellProblem as exc:
-            row.add(REJECTED, "birth_date", raw.get("birth_date"), exc.message)
+        cell = raw.get("birth_date")
+        if cell.__class__ is str:
+            # Dates typed as text repeat across a large extract: each is read once per run.
+            found = self._dates.get(cell)
+            if found is None:
+                try:
+                    found = (date_from_cell(cell, today=self.today), None)
+                except CellProblem as exc:
+                    found = (None, exc.message)
+                self._dates[cell] = found
+            row.birth_date = found[0]
+            if found[1]:
+                row.add(REJECTED, "birth_date", cell, found[1])
+        else:
+            try:
+                row.birth_date = date_from_cell(cell, today=self.today)
+            except CellProblem as exc:
+                row.add(REJECTED, "birth_date", cell, exc.message)
         if row.birth_date and row.birth_date > self.today:
             row.add(
                 REJECTED,

@@ -97,15 +97,16 @@ def extract_recover(*, ids: list[int] | None = None) -> int:
 
 @contextlib.contextmanager
 def few_collections():
-    """One small record per row is kept for the whole sheet; with the default thresholds the
-    cyclic collector walks that growing heap again and again. Nothing here makes cycles: collect
-    rarely while the check runs (as the roster import does, docs/PERFORMANCE.md)."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    """One small record per row is kept for the whole sheet; the cyclic collector would walk
+    that growing heap again and again (the roster import met the same, docs/PERFORMANCE.md).
+    Nothing here makes cycles: no cyclic collection while the check runs."""
+    was = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if was:
+            gc.enable()
 
 
 def decide_file(
@@ -216,7 +217,9 @@ def _fail(batch: HouseholdImport, message: str) -> None:
 
 
 def _store(batch: HouseholdImport, decision: Decision, heartbeat: Heartbeat) -> None:
-    rows = decision.rows
+    # The rows with a problem (rejected, or a warning): what the preview and the rejected-rows
+    # report show; a row read cleanly is in its household's `rows` and in the file.
+    rows = [r for r in decision.rows if r.problems]
     for start in range(0, len(rows), STORE_BATCH * 5):
         ExtractRow.objects.bulk_create(
             [

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.casework.models import Caseload, DecileRecord, Household, HouseholdMember, KKChange
 from pilar.dtsen.engine.decide import _chunks
-from pilar.dtsen.engine.write import HOUSEHOLD_TYPE, MEMBER_TYPE, _objects
+from pilar.dtsen.engine.write import HOUSEHOLD_TYPE, MEMBER_TYPE, _objects, insert_audit
 from pilar.dtsen.models import HouseholdImport
 
 WRITE_ACTIONS = [
@@ -136,37 +134,17 @@ def undo(batch: HouseholdImport, by: Actor) -> int:
 
 
 def _write_audit(batch: HouseholdImport, by: Actor, audits: list[tuple], now) -> None:
-    if not audits:
-        return
     user = by.signed_in_user
+    head = (
+        now,
+        user.pk if user else None,
+        user.get_username() if user else "",
+        AuditEntry.Source.EXTRACT.value,
+        by.ip,
+    )
     note = f"undo of DTSEN extract #{batch.pk}"
-    changes = DjangoJSONEncoder().encode({})
-    ops = connection.ops
-    table = ops.quote_name(AuditEntry._meta.db_table)
-    fields = ["at", "user", "username", "source", "ip", "action", "object_type", "object_id"]
-    fields += ["object_repr", "changes", "note", "batch"]
-    names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in fields)
-    at = ops.adapt_datetimefield_value(now)
-    values = [
-        (
-            at,
-            user.pk if user else None,
-            user.get_username() if user else "",
-            AuditEntry.Source.EXTRACT.value,
-            by.ip,
-            str(action),
-            obj_type,
-            str(pk),
-            "",
-            changes,
-            note,
-            batch.pk,
-        )
-        for action, obj_type, pk in audits
+    rows = [
+        (*head, str(action), kind, str(pk), "", {}, note, batch.pk) for action, kind, pk in audits
     ]
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Table and column names come from the model; every value is a parameter.
-    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for part in _chunks(values):
-            cursor.executemany(sql, part)
+    for part in _chunks(rows):
+        insert_audit(part)

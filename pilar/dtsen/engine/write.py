@@ -23,6 +23,8 @@ from pilar.lib.dates import long_date
 from pilar.lib.nik import mask_nik
 
 BATCH = 1000
+CHUNK = 2000  # records built, written and let go at a time
+AUDIT_CHUNK = 5000
 HOUSEHOLD_TYPE = "casework.household"
 MEMBER_TYPE = "casework.householdmember"
 
@@ -48,6 +50,8 @@ class Writer:
 
     def audit(self, action, obj_type: str, obj_id, repr_: str, changes: dict) -> None:
         self.audits.append((str(action), obj_type, str(obj_id), repr_[:200], changes))
+        if len(self.audits) >= AUDIT_CHUNK:  # written as they come: not all held at once
+            self._write_audit()
 
     def change(self, model: str, action: str, ids: list, befores: list | None = None) -> None:
         if ids:
@@ -79,34 +83,45 @@ class Writer:
         return {"closed": closed}
 
     def _households_new(self, families) -> dict[str, int]:
-        households = [
-            Household(
-                kk_number=f.kk,
-                area_id=f.area_id,
-                address=f.values["address"],
-                rt_rw=f.values["rt_rw"],
-                dtsen_id=f.values["dtsen_id"],
-                decile=f.values["decile"],
-                status=Household.Status.ACTIVE,
-            )
-            for f in families
-        ]
-        Household.objects.bulk_create(households, batch_size=BATCH)
-        for f, h in zip(families, households, strict=True):
-            self.audit(
-                AuditEntry.Action.CREATE,
-                HOUSEHOLD_TYPE,
-                h.pk,
-                f"KK {mask_nik(f.kk)}",
-                f.shown_fields(),
-            )
-        self.change("household", "create", [h.pk for h in households])
-        return {f.kk: h.pk for f, h in zip(families, households, strict=True)}
+        created: dict[str, int] = {}
+        for part in _chunks(families, CHUNK):
+            households = [
+                Household(
+                    kk_number=f.kk,
+                    area_id=f.area_id,
+                    address=f.values["address"],
+                    rt_rw=f.values["rt_rw"],
+                    dtsen_id=f.values["dtsen_id"],
+                    decile=f.values["decile"],
+                    status=Household.Status.ACTIVE,
+                )
+                for f in part
+            ]
+            Household.objects.bulk_create(households, batch_size=BATCH)
+            for f, h in zip(part, households, strict=True):
+                created[f.kk] = h.pk
+                self.audit(
+                    AuditEntry.Action.CREATE,
+                    HOUSEHOLD_TYPE,
+                    h.pk,
+                    f"KK {mask_nik(f.kk)}",
+                    f.shown_fields(),
+                )
+        self.change("household", "create", list(created.values()))
+        return created
 
     def _households_changed(self, families) -> None:
         families = [f for f in families if f.changed_fields]
+        ids, befores, kk_changes = [], [], []
+        for part in _chunks(families, CHUNK):
+            self._households_changed_part(part, ids, befores, kk_changes)
+        self.change("household", "update", ids, befores)
+        KKChange.objects.bulk_create(kk_changes, batch_size=BATCH)
+        self.change("kkchange", "create", [k.pk for k in kk_changes])
+
+    def _households_changed_part(self, families, ids, befores, kk_changes) -> None:
         rows = _objects(Household, [f.household_id for f in families])
-        ids, befores, kk_changes, touched = [], [], [], set()
+        touched: set[str] = set()
         reason = _("new KK in the DTSEN extract of %(date)s") % {"date": long_date(self.as_of)}
         for f in families:
             h = rows[f.household_id]
@@ -134,14 +149,12 @@ class Writer:
                     h.kk_number = f.kk
                 elif key == "area":
                     h.area_id = f.area_id
-                    touched.add("area")
                 elif key == "status":
                     h.status, h.status_reason, h.status_date = Household.Status.ACTIVE, "", None
                     touched.update({"status_reason", "status_date"})
                 else:
                     setattr(h, key, f.values[key])
-                if key != "area":
-                    touched.add(key)
+                touched.add(key)
             h.updated_at = self.now
             ids.append(h.pk)
             befores.append(before)
@@ -152,101 +165,107 @@ class Writer:
                 f"KK {mask_nik(h.kk_number)}",
                 f.shown_fields(),
             )
-        if ids:
-            Household.objects.bulk_update(
-                list(rows.values()), sorted(touched | {"updated_at"}), batch_size=BATCH
-            )
-        self.change("household", "update", ids, befores)
-        KKChange.objects.bulk_create(kk_changes, batch_size=BATCH)
-        self.change("kkchange", "create", [k.pk for k in kk_changes])
+        Household.objects.bulk_update(
+            list(rows.values()), sorted(touched | {"updated_at"}), batch_size=BATCH
+        )
 
     def _members_leave(self, saved) -> None:
         reasons = {pk: reason for f in saved for pk, reason in f.gone}
         reasons.update(self.decision.leaving)
-        rows = _objects(HouseholdMember, list(reasons))
         ids, befores = [], []
-        for pk, member in rows.items():
-            befores.append({"left_on": None, "left_reason": member.left_reason})
-            member.left_on, member.left_reason = self.as_of, reasons[pk][:250]
-            ids.append(pk)
-            self.audit(
-                AuditEntry.Action.END,
-                MEMBER_TYPE,
-                pk,
-                member.name,
-                {
-                    "left_on": [None, self.as_of.isoformat()],
-                    "left_reason": ["", member.left_reason],
-                },
+        for part in _chunks(list(reasons), CHUNK):
+            rows = _objects(HouseholdMember, part)
+            for pk, member in rows.items():
+                befores.append({"left_on": None, "left_reason": member.left_reason})
+                member.left_on, member.left_reason = self.as_of, reasons[pk][:250]
+                ids.append(pk)
+                self.audit(
+                    AuditEntry.Action.END,
+                    MEMBER_TYPE,
+                    pk,
+                    member.name,
+                    {
+                        "left_on": [None, self.as_of.isoformat()],
+                        "left_reason": ["", member.left_reason],
+                    },
+                )
+            HouseholdMember.objects.bulk_update(
+                list(rows.values()), ["left_on", "left_reason"], batch_size=BATCH
             )
-        HouseholdMember.objects.bulk_update(
-            list(rows.values()), ["left_on", "left_reason"], batch_size=BATCH
-        )
         self.change("member", "end", ids, befores)
 
     def _members_change(self, saved) -> None:
         changes = {pk: (before, after) for f in saved for pk, before, after in f.changed}
-        rows = _objects(HouseholdMember, list(changes))
-        demoted = []
-        ids, befores = [], []
-        for pk, member in rows.items():
-            before, after = changes[pk]
-            if member.relation == "head" and after["relation"] != "head":
-                demoted.append(member)
-            for key, value in after.items():
-                setattr(member, key, value)
-            ids.append(pk)
-            befores.append({k: _plain(v) for k, v in before.items()})
-            self.audit(
-                AuditEntry.Action.UPDATE,
-                MEMBER_TYPE,
-                pk,
-                member.name,
-                {k: [_plain(before[k]), _plain(after[k])] for k in after if before[k] != after[k]},
-            )
         fields = ["nik", "name", "sex", "birth_date", "relation"]
-        # A head stepping down first: a household has one head after every statement.
-        HouseholdMember.objects.bulk_update(demoted, fields, batch_size=BATCH)
-        others = [m for m in rows.values() if m not in demoted]
-        HouseholdMember.objects.bulk_update(others, fields, batch_size=BATCH)
+        ids, befores = [], []
+        # Heads stepping down first, in every chunk before any other change: a household has
+        # one head after every statement.
+        demoting = [
+            pk for pk, (b, a) in changes.items() if b["relation"] == "head" != a["relation"]
+        ]
+        stepping_down = set(demoting)
+        others = [pk for pk in changes if pk not in stepping_down]
+        for part in [*_chunks(demoting, CHUNK), *_chunks(others, CHUNK)]:
+            rows = _objects(HouseholdMember, part)
+            for pk, member in rows.items():
+                before, after = changes[pk]
+                for key, value in after.items():
+                    setattr(member, key, value)
+                ids.append(pk)
+                befores.append({k: _plain(v) for k, v in before.items()})
+                self.audit(
+                    AuditEntry.Action.UPDATE,
+                    MEMBER_TYPE,
+                    pk,
+                    member.name,
+                    {
+                        k: [_plain(before[k]), _plain(after[k])]
+                        for k in after
+                        if before[k] != after[k]
+                    },
+                )
+            HouseholdMember.objects.bulk_update(list(rows.values()), fields, batch_size=BATCH)
         self.change("member", "update", ids, befores)
 
     def _members_add(self, saved, created: dict[str, int]) -> None:
-        members, names = [], []
-        for f in saved:
-            household_id = f.household_id or created[f.kk]
-            for row, _leaving in f.add:
-                members.append(
-                    HouseholdMember(
-                        household_id=household_id,
-                        nik=row.nik,
-                        name=row.name,
-                        sex=row.sex,
-                        birth_date=row.birth_date,
-                        relation=row.relation,
+        ids: list[int] = []
+        for part in _chunks(saved, CHUNK // 4):
+            members, kks = [], []
+            for f in part:
+                household_id = f.household_id or created[f.kk]
+                for row, _leaving in f.add:
+                    members.append(
+                        HouseholdMember(
+                            household_id=household_id,
+                            nik=row.nik,
+                            name=row.name,
+                            sex=row.sex,
+                            birth_date=row.birth_date,
+                            relation=row.relation,
+                        )
                     )
+                    kks.append(f.kk)
+            HouseholdMember.objects.bulk_create(members, batch_size=BATCH)
+            for m, kk in zip(members, kks, strict=True):
+                ids.append(m.pk)
+                self.audit(
+                    AuditEntry.Action.CREATE,
+                    MEMBER_TYPE,
+                    m.pk,
+                    m.name,
+                    {
+                        "household": [None, f"KK {mask_nik(kk)}"],
+                        "nik": [None, mask_nik(m.nik) if m.nik else ""],
+                        "relation": [None, m.relation],
+                    },
                 )
-                names.append(f.kk)
-        HouseholdMember.objects.bulk_create(members, batch_size=BATCH)
-        for m, kk in zip(members, names, strict=True):
-            self.audit(
-                AuditEntry.Action.CREATE,
-                MEMBER_TYPE,
-                m.pk,
-                m.name,
-                {
-                    "household": [None, f"KK {mask_nik(kk)}"],
-                    "nik": [None, mask_nik(m.nik) if m.nik else ""],
-                    "relation": [None, m.relation],
-                },
-            )
-        self.change("member", "create", [m.pk for m in members])
+        self.change("member", "create", ids)
 
     def _missing(self, decisions: dict[int, str]) -> int:
         closing = [
             m.household_id
             for m in self.decision.missing
-            if not m.accompanied or decisions.get(m.household_id) == "close"
+            if decisions.get(m.household_id, "" if m.accompanied else "close") == "close"
         ]
         reason = _("not in the DTSEN extract of %(date)s") % {"date": long_date(self.as_of)}
         rows = _objects(Household, closing)
@@ -312,49 +331,65 @@ class Writer:
         self.change("decile", "create", [d.pk for d in objs])
 
     def _write_audit(self) -> None:
-        """The audit entries in executemany statements: one extract writes a few hundred
-        thousand; the columns are those `audit_record` fills."""
-        if not self.audits:
-            return
-        ops = connection.ops
-        table = ops.quote_name(AuditEntry._meta.db_table)
-        fields = [
-            "at",
-            "user",
-            "username",
-            "source",
-            "ip",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "changes",
-            "note",
-            "batch",
-        ]
-        names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in fields)
-        at = ops.adapt_datetimefield_value(self.now)
+        """The audit entries written so far (`insert_audit`); the columns are those
+        `audit_record` fills."""
         user = self.by.signed_in_user
-        values = [
-            (
-                at,
-                user.pk if user else None,
-                user.get_username() if user else "",
-                AuditEntry.Source.EXTRACT.value,
-                self.by.ip,
-                action,
-                obj_type,
-                obj_id,
-                repr_,
-                ops.adapt_json_value(changes, DjangoJSONEncoder),
-                self.note,
-                self.batch.pk,
-            )
-            for action, obj_type, obj_id, repr_, changes in self.audits
-        ]
-        placeholders = ", ".join(["%s"] * len(fields))
-        # Table and column names come from the model; every value is a parameter.
-        sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
-        with connection.cursor() as cursor:
-            for part in _chunks(values):
-                cursor.executemany(sql, part)
+        head = (
+            self.now,
+            user.pk if user else None,
+            user.get_username() if user else "",
+            AuditEntry.Source.EXTRACT.value,
+            self.by.ip,
+        )
+        insert_audit(
+            [
+                (*head, action, obj_type, obj_id, repr_, changes, self.note, self.batch.pk)
+                for action, obj_type, obj_id, repr_, changes in self.audits
+            ]
+        )
+        self.audits.clear()
+
+
+AUDIT_FIELDS = [
+    "at",
+    "user",
+    "username",
+    "source",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "note",
+    "batch",
+]
+
+
+def insert_audit(rows: list[tuple]) -> None:
+    """Audit entries (tuples of AUDIT_FIELDS, `changes` a dict) as plain rows: one extract
+    writes a few hundred thousand, and a model for each cost more than the rest of the commit.
+    PostgreSQL takes them through COPY, other databases through executemany."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(AuditEntry._meta.db_table)
+    names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in AUDIT_FIELDS)
+    encode = DjangoJSONEncoder().encode
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN"  # names from the model
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row((*row[:9], encode(row[9]), *row[10:]))
+        return
+    at = ops.adapt_datetimefield_value(rows[0][0])
+    values = [(at, *row[1:9], encode(row[9]), *row[10:]) for row in rows]
+    placeholders = ", ".join(["%s"] * len(AUDIT_FIELDS))
+    # Table and column names come from the model; every value is a parameter.
+    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)

@@ -92,3 +92,13 @@ def test_bad_arguments_are_refused(reference, tmp_path):
     headers = ["Nama", "Alamat"]
     with pytest.raises(CommandError, match="not recognised"):
         _run(ex.write(tmp_path, ex.family(), name="h.xlsx", headers=headers), "--dry-run")
+
+
+def test_the_command_line_asks_no_worker_to_do_its_work(
+    reference, tmp_path, django_capture_on_commit_callbacks
+):
+    path = ex.write(tmp_path, ex.family())
+    with django_capture_on_commit_callbacks() as queued:
+        _run(path)
+    assert queued == []
+    assert HouseholdImport.objects.get().status == HouseholdImport.Status.COMMITTED

@@ -107,6 +107,8 @@ def test_the_download_is_audited_and_offered_on_the_preview(client, actors, chec
     login(client, actors["operator"])
     page = client.get(f"/dtsen/{batch.pk}/").content.decode()
     assert f'href="/dtsen/{batch.pk}/rejected.xlsx"' in page
+    # Each rejected household says why, its rows' reasons included (decile 11, row 6).
+    assert "Row 6 · decile" in page
     assert "Save without the rejected households" in page
     response = client.get(f"/dtsen/{batch.pk}/rejected.xlsx")
     assert response["Content-Disposition"] == (
@@ -122,3 +124,23 @@ def test_the_download_is_audited_and_offered_on_the_preview(client, actors, chec
     assert client.post(f"/dtsen/{batch.pk}/commit/", {"accept_valid": "on"}).status_code == 302
     batch.refresh_from_db()
     assert batch.status == HouseholdImport.Status.COMMITTING
+
+
+def test_a_row_without_a_kk_is_reported_and_shown(client, actors):
+    from pilar.audit.services import Actor
+
+    by = Actor(user=actors["operator"])
+    content = extract_bytes(
+        [family(make_kk(), ["head"], serial=50), family("", ["head"], serial=60)]
+    )
+    batch = services.extract_upload(by=by, upload=upload(content), filename="dtsen.xlsx")
+    services.extract_set_mapping(
+        by=by, batch=batch, header_row=1, mapping=batch.mapping, as_of=D(2025, 6, 30)
+    )
+    batch = services.extract_check(batch_id=batch.pk)
+    assert batch.summary["rows_rejected"] == 1, batch.summary
+    rows = read(rejected_report(batch))
+    assert [int(r[-2]) for r in rows[1:]] == [3]
+    login(client, actors["operator"])
+    page = client.get(f"/dtsen/{batch.pk}/").content.decode()
+    assert 'data-testid="orphans"' in page and "Row 3 · kk_number" in page

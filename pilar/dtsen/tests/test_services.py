@@ -92,7 +92,7 @@ def test_a_new_extract_is_saved_whole_with_history_and_audit(reference, by):
     assert batch.status == HouseholdImport.Status.PREVIEW
     assert batch.summary["households"]["new"] == 2
     assert batch.summary["members"]["added"] == 5
-    assert ExtractRow.objects.filter(batch=batch, status="ok").count() == 5
+    assert not ExtractRow.objects.filter(batch=batch).exists()  # no row with a problem
     batch = ex.saved(by, batch)
     assert batch.status == HouseholdImport.Status.COMMITTED, batch.message
     first = Household.objects.get(kk_number=rows[0]["kk_number"])
@@ -158,6 +158,11 @@ def test_rejected_households_are_saved_only_with_accept_valid_and_never_in_half(
     with pytest.raises(ValidationError) as refused:
         services.extract_request_commit(by=by, batch=batch, accept_valid=False)
     assert "3 rows and 1 households are rejected" in str(refused.value)
+    stored = ExtractRow.objects.filter(batch=batch).order_by("number")
+    assert [(r.number, r.status, r.kk_number) for r in stored] == [
+        (n, "rejected", bad[0]["kk_number"]) for n in (5, 6, 7)
+    ]
+    assert stored[2].problems[0][:2] == ["rejected", "decile"]
     batch = ex.saved(by, batch, accept_valid=True)
     assert batch.status == HouseholdImport.Status.COMMITTED
     assert Household.objects.filter(kk_number=good[0]["kk_number"]).exists()
@@ -168,26 +173,35 @@ def test_rejected_households_are_saved_only_with_accept_valid_and_never_in_half(
 def test_missing_households_are_closed_unless_accompanied_which_wait_for_a_decision(
     reference, by, people
 ):
-    listed, quiet, kept, closed = (make_family() for _ in range(4))
+    listed, quiet, kept, closed, spared = (make_family() for _ in range(5))
     for household in (kept, closed):
         Caseload.objects.create(
             household=household, person=people["a1"], start_date=datetime.date(2024, 1, 1)
         )
     batch = ex.checked(by, _extract_of([listed]), as_of=AS_OF)
-    assert batch.summary["households"]["missing"] == 3
+    assert batch.summary["households"]["missing"] == 4
     with pytest.raises(ValidationError) as refused:
         services.extract_request_commit(by=by, batch=batch, accept_valid=False)
     assert kept.kk_number in str(refused.value) and closed.kk_number in str(refused.value)
     missing = {h.household_id: h.pk for h in batch.households.filter(status="missing")}
     with pytest.raises(ValidationError):
         services.extract_decide(by=by, batch=batch, decisions={missing[kept.pk]: "maybe"})
+    with pytest.raises(ValidationError):  # not a missing household of this import
+        services.extract_decide(by=by, batch=batch, decisions={2**70: "keep"})
     services.extract_decide(
-        by=by, batch=batch, decisions={missing[kept.pk]: "keep", missing[closed.pk]: "close"}
+        by=by,
+        batch=batch,
+        decisions={
+            missing[kept.pk]: "keep",
+            missing[closed.pk]: "close",
+            missing[spared.pk]: "keep",  # one not accompanied may be kept too
+        },
     )
     batch = ex.saved(by, batch)
     assert batch.status == HouseholdImport.Status.COMMITTED, batch.message
     statuses = dict(Household.objects.values_list("pk", "status"))
     assert statuses[listed.pk] == "active" and statuses[kept.pk] == "active"
+    assert statuses[spared.pk] == "active"
     assert statuses[quiet.pk] == "closed" and statuses[closed.pk] == "closed"
     quiet.refresh_from_db()
     assert quiet.status_reason.startswith("not in the DTSEN extract of")
@@ -340,10 +354,13 @@ def test_undo_takes_everything_back(reference, by, people):
     quiet = make_family()
     renamed = make_family(dtsen_id="DT-9")
     child = shrinking.members.get(relation="child")
+    spouse = shrinking.members.get(relation="spouse")
     new_kk = ex.kk_for(ex.KEL_A)
 
     def edit(rows):
         for row in rows:
+            if row["nik"] == spouse.nik:  # remarried into another family
+                row["kk_number"], row["relation"] = growing.kk_number, "Famili Lain"
             if row["kk_number"] == moving.kk_number:
                 row["area_code"] = ex.KEL_C
             if row["kk_number"] == poorer.kk_number:
@@ -366,6 +383,7 @@ def test_undo_takes_everything_back(reference, by, people):
     assert _state() != before
     quiet.refresh_from_db()
     assert quiet.status == "closed"
+    assert growing.members.filter(nik=spouse.nik, left_on=None).exists()
     services.extract_request_undo(by=by, batch=batch)
     batch = services.extract_undo(batch_id=batch.pk, by=by)
     assert batch.status == HouseholdImport.Status.UNDONE, batch.message
@@ -458,3 +476,65 @@ def test_a_decile_set_or_changed_on_a_form_is_kept_in_the_history(reference, are
     with pytest.raises(ValidationError) as refused:
         casework.household_update(by=actor, household=household, data={"rt_rw": "tiga"})
     assert "rt_rw" in refused.value.message_dict
+
+
+def test_rt_rw_through_the_api_and_the_household_pages(client, actors, reference):
+    from pilar.accounts.models import User
+    from pilar.tests_support import login
+
+    User.objects.update(language="en")
+    login(client, actors["operator"])
+    kk = ex.kk_for(ex.KEL_A)
+    created = client.post(
+        "/api/v1/households",
+        {"kk_number": kk, "area_code": ex.KEL_A, "address": "Jl. A 1", "rt_rw": "2/5"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["rt_rw"] == "002/005"
+    household = Household.objects.get(kk_number=kk)
+    page = client.get(f"/households/{household.pk}/")
+    assert "002/005" in page.content.decode()
+    form = client.get(f"/households/{household.pk}/edit/")
+    assert 'name="rt_rw"' in form.content.decode()
+
+
+def test_a_member_of_a_household_the_extract_does_not_list_leaves_it_to_join_a_new_kk(
+    reference, by
+):
+    elsewhere = make_family(ex.KEL_C, members=3)  # another kecamatan: not in this extract
+    child = elsewhere.members.get(relation="child")
+    rows = ex.family(ex.KEL_A, members=1)
+    rows.append({**rows[0], "nik": child.nik, "name": child.name, "relation": "Istri"})
+    rows[-1].update(sex=child.sex, birth_date=child.birth_date)
+    batch = ex.checked(by, ex.xlsx_bytes(rows), as_of=AS_OF)
+    shown = batch.households.get(kk_number=rows[0]["kk_number"])
+    assert shown.plan["members_added"][1]["from_household"] == elsewhere.pk
+    assert batch.summary["households"] == {
+        "new": 1,
+        "updated": 0,
+        "moved": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "missing": 0,
+    }
+    assert ex.saved(by, batch).status == HouseholdImport.Status.COMMITTED
+    child.refresh_from_db()
+    assert child.left_on == AS_OF and rows[0]["kk_number"] in child.left_reason
+    joined = Household.objects.get(kk_number=rows[0]["kk_number"]).members.get(nik=child.nik)
+    assert joined.relation == "spouse" and joined.left_on is None
+
+
+def test_the_pages_steps_queue_the_check_and_the_commit_once_committed(
+    reference, by, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    batch = services.extract_upload(
+        by=by, upload=ex.upload(ex.xlsx_bytes(ex.family())), filename="x.xlsx"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        services.extract_set_mapping(
+            by=by, batch=batch, header_row=1, mapping=batch.mapping, as_of=None
+        )
+    assert len(queued) == 1
+    assert DBTaskResult.objects.get().task_path.endswith("check_extract")

@@ -373,3 +373,46 @@ def test_every_page_asks_for_the_imports_right(client, actors, role, status):
     for url in ["mapping", "commit", "undo", "decisions", "sheet"]:
         response = client.post(f"/dtsen/{batch.pk}/{url}/", {})
         assert response.status_code == (status if status != 200 else 400), url
+
+
+@pytest.mark.django_db
+def test_the_list_reads_a_bounded_number_of_queries(
+    operator_client, actors, django_assert_max_num_queries
+):
+    make_family()
+    content = extract_bytes(Household.objects.all())
+    for n in range(6):
+        services.extract_upload(
+            by=Actor(user=actors["operator"]), upload=upload(content), filename=f"e{n}.xlsx"
+        )
+    with django_assert_max_num_queries(12):
+        page = operator_client.get("/dtsen/").content.decode()
+    assert page.count('href="/dtsen/') >= 6
+    with django_assert_max_num_queries(12):
+        assert operator_client.get("/dtsen/?format=xlsx").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_missing_household_nobody_accompanies_is_closed_unless_kept(operator_client, actors):
+    listed = make_family()
+    quiet = make_family()
+    by = Actor(user=actors["operator"])
+    content = extract_bytes(Household.objects.filter(pk=listed.pk))
+    batch = services.extract_upload(by=by, upload=upload(content), filename="dtsen.xlsx")
+    services.extract_set_mapping(
+        by=by,
+        batch=batch,
+        header_row=batch.header_row,
+        mapping=batch.mapping,
+        as_of=datetime.date(2025, 6, 30),
+    )
+    batch = services.extract_check(batch_id=batch.pk)
+    page = operator_client.get(f"/dtsen/{batch.pk}/").content.decode()
+    assert "Not in this extract: saving closes it." in page
+    assert "Save 1 household" in page
+    assert 'data-testid="decisions"' not in page  # nobody accompanies it: nothing to ask
+    missing = batch.households.get(household=quiet)
+    services.extract_decide(by=by, batch=batch, decisions={missing.pk: "keep"})
+    page = operator_client.get(f"/dtsen/{batch.pk}/").content.decode()
+    assert "Not in this extract: kept as it is." in page
+    assert 'data-testid="nothing-to-save"' in page

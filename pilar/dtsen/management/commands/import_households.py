@@ -76,6 +76,7 @@ class Command(BaseCommand):
                 header_row=batch.header_row,
                 mapping=batch.mapping,
                 as_of=as_of,
+                queue=False,  # checked here, not by a worker as well
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=1) from exc
@@ -92,7 +93,7 @@ class Command(BaseCommand):
             services.extract_decide(by=by, batch=batch, decisions=dict.fromkeys(undecided, "keep"))
         try:
             services.extract_request_commit(
-                by=by, batch=batch, accept_valid=options["accept_valid"]
+                by=by, batch=batch, accept_valid=options["accept_valid"], queue=False
             )
         except ValidationError as exc:
             raise CommandError(f"#{batch.pk}: " + " ".join(exc.messages), returncode=1) from exc

@@ -226,7 +226,7 @@ def test_the_households_came_from_the_extract_and_a_round_is_in_progress(
     from pilar.verivali.tests.test_demo import assert_demo_round_in_progress
 
     settings.MEDIA_ROOT = demo_media
-    assert_demo_extract_is_kept_and_checks_again()
+    assert_demo_extract_is_kept_and_checks_again(client)
     assert_demo_round_in_progress(client, today)
 
 

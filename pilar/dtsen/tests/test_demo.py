@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from faker import Faker
 
+from pilar.accounts.models import User
 from pilar.audit.services import Actor
 from pilar.casework.demo import CaseworkDemo
 from pilar.casework.models import Household, HouseholdMember
@@ -67,11 +68,15 @@ def test_the_demo_families_imported_from_their_extract_then_checked_again_all_un
         services.extract_request_commit(by=by, batch=again, accept_valid=False)
 
 
-def assert_demo_extract_is_kept_and_checks_again() -> None:
-    """On the loaded demo: every household came from the kept extract; checked again, the file
-    finds unchanged every household but those the story changed since (moved away in 2024, and
-    the round's accepted findings that change what the extract lists)."""
+def assert_demo_extract_is_kept_and_checks_again(client) -> None:
+    """On the loaded demo: every household came from the kept extract, listed at /dtsen/;
+    checked again, the file finds unchanged every household but those the story changed since
+    (moved away in 2024, and the round's accepted findings that change what the extract
+    lists)."""
     batch = HouseholdImport.objects.get(filename=EXTRACT_NAME)
+    client.force_login(User.objects.get(username="operator"))
+    assert EXTRACT_NAME in client.get("/dtsen/").content.decode()
+    assert client.get(f"/dtsen/{batch.pk}/").status_code == 200
     assert batch.status == HouseholdImport.Status.COMMITTED
     assert Path(batch.file.path).is_file()
     assert batch.as_of is not None and batch.committed_at.date() == batch.as_of

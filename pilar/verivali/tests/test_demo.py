@@ -58,7 +58,10 @@ def assert_demo_round_in_progress(client, today: datetime.date) -> None:
     assert mine.filter(finding__isnull=True).exists()
     for username in PSM_USERS:
         assert Visit.objects.filter(person__user__username=username).exists(), username
-    # The pages open on it: the pillar's list, the coordinator's review.
+    # The pages open on it: the office's round, the pillar's list, the coordinator's review.
+    client.force_login(User.objects.get(username="operator"))
+    assert rnd.name in client.get("/verivali/").content.decode()
+    assert client.get(f"/verivali/{rnd.pk}/").status_code == 200
     client.force_login(User.objects.get(username="psm-001"))
     assert client.get("/verivali/my/").status_code == 200
     client.force_login(User.objects.get(username="tksk-137501"))

@@ -113,6 +113,7 @@ class Reader:
         self._areas: dict[tuple, tuple] = {}
         self._relations: dict[object, tuple[str, str]] = {}
         self._dates: dict[str, tuple] = {}
+        self._rt_rws: dict[str, str] = {}
         self._last_key: tuple | None = None
         self._last = Row(number=0)
 
@@ -245,6 +246,10 @@ class Reader:
         text = text_from_cell(cell)
         if not text:
             return
+        known = self._rt_rws.get(text)
+        if known is not None:
+            row.rt_rw = known
+            return
         match = _RT_RW_RE.match(text) or _RT_RW_DIGITS_RE.match(text)
         if match is None:
             row.add(
@@ -256,6 +261,8 @@ class Reader:
             )
             return
         row.rt_rw = f"{int(match.group(1)):03d}/{int(match.group(2)):03d}"
+        if len(self._rt_rws) < 10000:
+            self._rt_rws[text] = row.rt_rw
 
     def _decile(self, row: Row, cell) -> None:
         text = text_from_cell(cell)
@@ -289,7 +296,8 @@ class Reader:
             found = (scratch.area_id, scratch.problems)
             self._areas[memo] = found
         row.area_id = found[0]
-        row.problems.extend(list(p) for p in found[1])
+        if found[1]:
+            row.problems.extend(list(p) for p in found[1])
 
     def _work_out_area(self, row: Row, code: str, kelurahan: str, kecamatan: str) -> int | None:
         lookup = self.lookup

@@ -543,16 +543,22 @@ class Decider:
                 self._member_added(family, row, active)
                 continue
             used.add(match[0])
-            before = dict(zip(MEMBER_FIELDS, match[2:], strict=True))
-            after = {
-                "nik": row.nik or before["nik"],
-                "name": row.name,
-                "sex": row.sex,
-                "birth_date": row.birth_date or before["birth_date"],
-                "relation": row.relation,
-            }
-            if any(before[k] != after[k] for k in MEMBER_FIELDS):
-                family.changed.append((match[0], before, after))
+            stored = match[2:]  # nik, name, sex, birth_date, relation
+            now = (
+                row.nik or stored[0],
+                row.name,
+                row.sex,
+                row.birth_date or stored[3],
+                row.relation,
+            )
+            if now != stored:
+                family.changed.append(
+                    (
+                        match[0],
+                        dict(zip(MEMBER_FIELDS, stored, strict=True)),
+                        dict(zip(MEMBER_FIELDS, now, strict=True)),
+                    )
+                )
         for m in members:
             if m[0] in used:
                 continue

@@ -111,38 +111,81 @@ class CaseworkDemo:
         self.categories = {c.number: c for c in NeedCategory.objects.all()}
         self.serial = 5000
 
-    def households(self) -> dict[Area, list[Household]]:
-        """About 125 households in each kelurahan (3,000), with their members."""
+    def households(self, *, save=None) -> dict[Area, list[Household]]:
+        """About 125 households in each kelurahan (3,000), with their members. `save(made)`
+        writes the households and their members (`h.current_members`) and returns them as
+        saved, in the same order: by default in bulk; the demo passes the import of the
+        DTSEN extract they are written to (pilar/dtsen/demo.py)."""
+        made, links = self.families()
+        made = (save or self.save_families)(made)
+        for h in made:
+            if h.kk_number in self.moved:
+                h.status, h.status_reason, h.status_date = self.moved[h.kk_number]
+        Household.objects.bulk_update(
+            [h for h in made if h.kk_number in self.moved],
+            ["status", "status_reason", "status_date"],
+        )
+        of_kk = {h.kk_number: h for h in made}
+        Household.categories.through.objects.bulk_create(
+            [
+                Household.categories.through(household=of_kk[kk], needcategory=category)
+                for kk, category in links
+            ],
+            batch_size=2000,
+        )
+        by_area: dict[Area, list[Household]] = defaultdict(list)
+        for h in made:
+            by_area[h.area].append(h)
+        return by_area
+
+    def families(self) -> tuple[list[Household], list[tuple[str, NeedCategory]]]:
+        """The households, not saved, each with its members in `current_members` (the head
+        first), and their PMKS categories as (KK number, category) pairs. The households that
+        moved away are marked in `self.moved` (KK number -> status, reason, date): they are
+        active in the extract and moved afterwards."""
         rng = self.rng
-        kelurahan = list(Area.objects.filter(level=Area.Level.KELURAHAN, code__startswith="13.75."))
-        made, members, links = [], [], []
+        kelurahan = list(
+            Area.objects.filter(
+                level=Area.Level.KELURAHAN, code__startswith="13.75."
+            ).select_related("parent")
+        )
+        made, links = [], []
+        self.moved = {}
         for kel in kelurahan:
             area6 = kel.code_digits[:6]
             for n in range(rng.randrange(110, 140)):
                 decile = rng.choices(range(1, 11), weights=[18, 18, 16, 14, 12, 8, 6, 4, 2, 2])[0]
+                kk = _kk(rng, area6, len(made) + 1)
+                street = self.fake.street_address()
+                rt, rw = rng.randrange(1, 9), rng.randrange(1, 6)
                 h = Household(
-                    kk_number=_kk(rng, area6, len(made) + 1),
+                    kk_number=kk,
                     area=kel,
-                    address=f"{self.fake.street_address()}, RT 0{rng.randrange(1, 9)}/RW 0"
-                    f"{rng.randrange(1, 6)}",
+                    address=f"{street}, RT 0{rt}/RW 0{rw}",
+                    rt_rw=f"{rt:03d}/{rw:03d}",
                     dtsen_id=f"DTSEN-{area6}-{len(made) + 1:06d}" if rng.random() < 0.85 else "",
                     decile=decile,
                 )
                 if n % 60 == 59:
-                    h.status, h.status_reason = Household.Status.MOVED, "Pindah ke Padang"
-                    h.status_date = D(YEAR, rng.randrange(1, 10), 1)
+                    self.moved[kk] = (
+                        Household.Status.MOVED,
+                        "Pindah ke Padang",
+                        D(YEAR, rng.randrange(1, 10), 1),
+                    )
                 made.append(h)
-        Household.objects.bulk_create(made, batch_size=1000)
         weights = list(CATEGORY_WEIGHTS.values())
         for h in made:
             for number in {
                 *rng.choices(list(CATEGORY_WEIGHTS), weights=weights, k=rng.choice([1, 1, 2]))
             }:
-                links.append(
-                    Household.categories.through(household=h, needcategory=self.categories[number])
-                )
-            members += self._members(h)
-        Household.categories.through.objects.bulk_create(links, batch_size=2000)
+                links.append((h.kk_number, self.categories[number]))
+            h.current_members = self._members(h)
+        return made, links
+
+    def save_families(self, made: list[Household]) -> list[Household]:
+        """The households and their members written in bulk (one audit entry for all)."""
+        Household.objects.bulk_create(made, batch_size=1000)
+        members = [m for h in made for m in h.current_members]
         HouseholdMember.objects.bulk_create(members, batch_size=2000)
         audit_record(
             by=self.by,
@@ -151,10 +194,7 @@ class CaseworkDemo:
             object_repr="households",
             note=f"{len(made)} households, {len(members)} members",
         )
-        by_area: dict[Area, list[Household]] = defaultdict(list)
-        for h in made:
-            by_area[h.area].append(h)
-        return by_area
+        return made
 
     def _members(self, h: Household) -> list[HouseholdMember]:
         rng, fake = self.rng, self.fake

@@ -35,13 +35,22 @@ DAYS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def demo_media(tmp_path_factory):
+    """Where the demo's files (its DTSEN extract) are kept, for the tests that read them."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
 @pytest.fixture(scope="module", params=DAYS, ids=lambda moment: moment.date().isoformat())
-def today(request, django_db_setup, django_db_blocker):
+def today(request, django_db_setup, django_db_blocker, demo_media):
     traveller = time_machine.travel(request.param, tick=True)
     traveller.start()
     try:
         # The tests' own hasher (pilar/conftest.py sets it for each test, after this load).
-        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
+        with (
+            django_db_blocker.unblock(),
+            override_settings(PASSWORD_HASHERS=[MD5], MEDIA_ROOT=demo_media),
+        ):
             call_command("demo", password=PASSWORD, stdout=io.StringIO())
         yield request.param.date()
     finally:
@@ -204,6 +213,21 @@ def test_the_story_in_full_and_its_headcount(client, today, django_assert_max_nu
 
     assert_demo_casework_and_tali_kasih_tell_the_story()
     assert_demo_headcount_is_360_on_training_day(client, django_assert_max_num_queries, PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_households_came_from_the_extract_and_a_round_is_in_progress(
+    client, today, settings, demo_media
+):
+    """Issue 19: the DTSEN extract the demo's households were imported from, checked again on
+    the loaded demo (pilar/dtsen/tests/test_demo.py), and the verivali round in progress with
+    findings of every kind in every state (pilar/verivali/tests/test_demo.py)."""
+    from pilar.dtsen.tests.test_demo import assert_demo_extract_is_kept_and_checks_again
+    from pilar.verivali.tests.test_demo import assert_demo_round_in_progress
+
+    settings.MEDIA_ROOT = demo_media
+    assert_demo_extract_is_kept_and_checks_again(client)
+    assert_demo_round_in_progress(client, today)
 
 
 def test_the_demo_is_not_loaded_before_its_story_ends():

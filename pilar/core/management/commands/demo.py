@@ -11,6 +11,10 @@ and endings every year, bank accounts handed in, activities month by month, mont
 (the last two months still open, in every state), quarterly tali kasih paid up to the last
 complete quarter and a current draft, and certificates about to expire. The continuation draws
 from its own seeds, so the fixed story never depends on the day.
+
+The households are created by importing the demo's DTSEN extract through the real import
+(pilar/dtsen/demo.py; the file is kept); on the loading day a verivali round is in progress,
+with findings of every kind in every state (pilar/verivali/demo.py).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.casework.demo import CaseworkDemo, continue_casework
+from pilar.dtsen.demo import DemoExtract
 from pilar.equipment.demo import load_equipment
 from pilar.kube.demo import load_kube
 from pilar.kube.selectors import companion_groups
@@ -46,6 +51,7 @@ from pilar.stipends.demo import continue_stipends, describe, load_stipends
 from pilar.tagana.demo import load_tagana
 from pilar.trainings.certificates.demo import issue_demo_certificates
 from pilar.trainings.demo import continue_trainings, load_trainings
+from pilar.verivali.demo import describe_round, load_round
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
@@ -335,16 +341,20 @@ def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
     return names
 
 
-def load_work(demo: Demo, made: dict[str, list[Person]]) -> None:
-    """What the pillars did: households and caseloads, KUBE groups, a year of activities,
-    monthly reports (every state in July–October 2024) and Tagana deployments."""
+def load_work(demo: Demo, made: dict[str, list[Person]]) -> DemoExtract:
+    """What the pillars did: households (imported from the demo's DTSEN extract) and caseloads,
+    KUBE groups, a year of activities, monthly reports (every state in July–October 2024) and
+    Tagana deployments. Returns the extract, for the output."""
     User = get_user_model()
     users = {"operator": User.objects.get(username="operator")}
     for user in User.objects.filter(grants__role=Role.COORDINATOR).select_related():
         users[user.grants.get(role=Role.COORDINATOR).area.code] = user
     rng = random.Random(SEED + 1)
     work = CaseworkDemo(rng=rng, fake=demo.fake, by=demo.by, users=users)
-    by_area = work.households()
+    extract = DemoExtract(
+        by=Actor(user=users["operator"], source=AuditEntry.Source.SYSTEM), seed=SEED + 30
+    )
+    by_area = work.households(save=extract)
     load_kube(
         rng=rng,
         fake=demo.fake,
@@ -362,6 +372,7 @@ def load_work(demo: Demo, made: dict[str, list[Person]]) -> None:
         city=demo.city,
         kelurahan=demo.kelurahan,
     )
+    return extract
 
 
 def load_trainings_and_equipment(demo: Demo, made: dict[str, list[Person]]) -> dict:
@@ -465,10 +476,11 @@ class Command(BaseCommand):
             demo = Demo()
             made = demo.run()
             users = make_users(made, chosen)
-            load_work(demo, made)
+            extract = load_work(demo, made)
             trained = load_trainings_and_equipment(demo, made)
             story = load_stipends()
             living = continue_to_today(demo, made, today)
+            verivali = load_round(rng=random.Random(SEED + 40), fake=demo.fake, today=today)
             refresh_planner_statistics()
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
@@ -486,5 +498,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Continued to {today.isoformat()}: " + "; ".join(f"{k} {v}" for k, v in living.items())
         )
+        self.stdout.write(f"DTSEN extract the households came from: {extract.describe()}")
+        self.stdout.write(describe_round(verivali))
         if password is None:
             self.stdout.write(f"Password for every demo user (shown once): {chosen}")

@@ -20,7 +20,10 @@ from pilar.dtsen import services
 from pilar.dtsen.demo import EXTRACT_NAME, DemoExtract, recheck_demo_extract
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.registry.reference import ensure_reference_data
+from pilar.tests_support import english_messages
 from pilar.verivali.models import Finding
+
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 SEED = 20241022  # the demo's (pilar/core/management/commands/demo.py)
 CHANGING_KINDS = {"corrected", "moved", "deceased", "split", "better_off"}

@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from pilar.accounts.models import Role
 from pilar.audit.services import Actor
 from pilar.casework import services as casework
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
+from pilar.tests_support import english_messages
 from pilar.verivali import services
 
 D = datetime.date
@@ -20,10 +20,7 @@ TODAY = D(2026, 3, 20)
 _serial = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 @pytest.fixture(autouse=True)

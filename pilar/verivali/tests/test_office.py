@@ -145,3 +145,59 @@ def test_round_pages_read_a_bounded_number_of_queries(
         assert client.get(reverse("verivali:round-detail", args=[round.pk])).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(reverse("verivali:round-visits", args=[round.pk])).status_code == 200
+
+
+def test_many_kelurahan_are_grouped_a_level_up_and_open_one_below(
+    client, round, households, actors, area, monkeypatch
+):
+    from pilar.verivali import selectors
+
+    monkeypatch.setattr(selectors, "AREA_ROWS", 2)  # four kelurahan in two kecamatan
+    login(client, actors["operator"])
+    url = reverse("verivali:round-detail", args=[round.pk])
+    base = reverse("verivali:round-visits", args=[round.pk])
+    kec_a, kec_b = area("13.75.01"), area("13.75.02")
+    response = client.get(url)
+    rows = response.context["by_area"]["rows"]
+    assert [(label, drill) for label, drill, _cells in rows] == [
+        (kec_a.name, f"{url}?area={kec_a.pk}"),
+        (kec_b.name, f"{url}?area={kec_b.pk}"),
+    ]
+    assert [cells[0][0] for _l, _d, cells in rows] == [4, 1]
+    assert f'href="{base}?area={kec_a.pk}">4<' in response.content.decode()
+    # The kecamatan's figure opens its four households; the kecamatan opens its kelurahan.
+    listed = client.get(f"{base}?area={kec_a.pk}").context["page"].object_list
+    assert {v.household for v, _row in listed} == {households[k] for k in ("h1", "h2", "h3", "h9")}
+    inside = client.get(f"{url}?area={kec_a.pk}")
+    assert [label for label, drill, _c in inside.context["by_area"]["rows"]] == sorted(
+        area(code).name for code in ("13.75.01.1001", "13.75.01.1002", "13.75.01.1003")
+    )
+    assert all(drill is None for _l, drill, _c in inside.context["by_area"]["rows"])
+    pillars = {label for label, _d, _c in inside.context["by_person"]["rows"]}
+    assert "Citra Kecamatan B" not in pillars and "Ani Kecamatan A" in pillars
+    assert 'data-testid="within"' in inside.content.decode()
+
+
+def test_the_pillars_of_a_round_are_paged(client, round, households, actors, monkeypatch):
+    from pilar.verivali.views import office
+
+    monkeypatch.setattr(office, "PILLARS_PER_PAGE", 2)
+    login(client, actors["operator"])
+    url = reverse("verivali:round-detail", args=[round.pk])
+    first = client.get(url)
+    second = client.get(f"{url}?page=2")
+    names = [[label for label, _d, _c in r.context["by_person"]["rows"]] for r in (first, second)]
+    assert len(names[0]) == 2 and names[1] and not set(names[0]) & set(names[1])
+    assert "page=2" in first.content.decode()
+    # The totals stay the round's, whatever the page.
+    assert first.context["by_person"]["totals"][0][0] == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("area=abc", 400), ("area=99999999999999999999", 400), ("page=0", 400), ("area=999999", 404)],
+)
+def test_round_page_refuses_a_bad_area_or_page(client, round, actors, query, status):
+    login(client, actors["operator"])
+    url = reverse("verivali:round-detail", args=[round.pk])
+    assert client.get(f"{url}?{query}").status_code == status

@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,8 +27,16 @@ from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audit_export, audited_file_response
 from pilar.casework.models import HouseholdMember
+from pilar.lib import fields, params
 from pilar.lib.exports import XLSX_TYPE
-from pilar.lib.views import after, attempt, form_errors_as_messages, form_page, list_page
+from pilar.lib.views import (
+    after,
+    attempt,
+    form_errors_as_messages,
+    form_page,
+    list_page,
+    refused,
+)
 from pilar.regions.models import Area
 from pilar.registry.models import Assignment, Person
 from pilar.verivali import exports, selectors, services
@@ -87,8 +97,12 @@ def _figures():
     ]
 
 
-def _linked(round: Round, progress: selectors.Progress) -> dict:
-    """The progress table with every figure a link to the visits behind it."""
+PILLARS_PER_PAGE = 50
+
+
+def _linked(round: Round, progress: selectors.Progress, drill: str | None = None) -> dict:
+    """The progress table with every figure a link to the visits behind it; rows that group
+    kelurahan (a kecamatan, a kab/kota…) also open the round's page one level down (`drill`)."""
     base = reverse("verivali:round-visits", args=[round.pk])
 
     def cells(row, filters: dict) -> list:
@@ -99,25 +113,61 @@ def _linked(round: Round, progress: selectors.Progress) -> dict:
         return out
 
     name = "person" if progress.by == "person" else "area"
+    grouped = progress.by == "area" and progress.level_depth < selectors.KELURAHAN_DEPTH
     rows = [
-        (row.label, cells(row, {name: row.key if row.key is not None else 0}))
+        (
+            row.label,
+            f"{drill}?area={row.key}" if grouped and drill and row.key else None,
+            cells(row, {name: row.key if row.key is not None else 0}),
+        )
         for row in progress.rows
     ]
-    return {"by": progress.by, "rows": rows, "totals": cells(progress.totals, {})}
+    return {
+        "by": progress.by,
+        "rows": rows,
+        "totals": cells(progress.totals, {}),
+        "grouped": grouped,
+    }
+
+
+class WithinForm(forms.Form):
+    area = fields.IntegerField(required=False, min_value=1, max_value=params.MAX_ID)
+    page = fields.IntegerField(required=False, min_value=1, max_value=params.MAX_ID)
 
 
 @follows_rounds
 def round_detail(request, pk: int):
+    """A round's progress: per area (kelurahan, or grouped a level up when there are many;
+    ?area= opens one group) and per pillar (paged), every figure opening its visits."""
     round = get_object_or_404(Round, pk=pk)
     user = request.user
-    by_area = selectors.progress(round, user, by="area")
+    form = WithinForm(request.GET)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return refused(request, "verivali:round-detail", pk)
+    within = None
+    if form.cleaned_data["area"]:
+        within = get_object_or_404(Area, pk=form.cleaned_data["area"])
+    here = reverse("verivali:round-detail", args=[round.pk])
+    by_area = selectors.grouped(
+        selectors.progress(round, user, by="area", within=within), within=within
+    )
+    by_person = selectors.progress(round, user, by="person", within=within)
+    pages = Paginator(by_person.rows, PILLARS_PER_PAGE)
+    page = pages.get_page(form.cleaned_data["page"] or 1)
+    by_person.rows = list(page.object_list)
+    query = urlencode({"area": within.pk}) if within else ""
     return render(
         request,
         "verivali/round_detail.html",
         {
             "round": round,
-            "by_area": _linked(round, by_area),
-            "by_person": _linked(round, selectors.progress(round, user, by="person")),
+            "within": within,
+            "above": _above(within),
+            "by_area": _linked(round, by_area, here),
+            "by_person": _linked(round, by_person),
+            "page": page,
+            "query": query,
             "unassigned": services.unassigned_count(round)
             if can(user, Capability.VERIVALI_RUN)
             else 0,
@@ -126,6 +176,15 @@ def round_detail(request, pk: int):
             "figures": _figures(),
         },
     )
+
+
+def _above(within: Area | None) -> list[Area]:
+    """The areas above `within` (for the way back up), top first."""
+    if within is None:
+        return []
+    parts = within.code.split(".")
+    codes = [".".join(parts[:i]) for i in range(1, len(parts))]
+    return list(Area.objects.filter(code__in=codes).order_by("code"))
 
 
 def _head_name():

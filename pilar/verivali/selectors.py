@@ -53,10 +53,14 @@ def _figures():
     }
 
 
-def progress(round: Round, user, by: str = "area", *, within: Area | None = None) -> Progress:
+def progress(
+    round: Round, user, by: str = "area", *, within: Area | None = None, named: bool = True
+) -> Progress:
     """Per kelurahan (`by="area"`) or per pillar (`by="person"`) of the visits `user` sees
     (in `within` when given): total, visited (a finding recorded), accepted, returned, waiting
-    for review, outstanding (not visited yet); with the totals."""
+    for review, outstanding (not visited yet); with the totals. Without `named`, the pillars'
+    rows come unnamed, most households left to visit first (a page names the rows it shows:
+    `name_pillars`)."""
     key = "person_id" if by == "person" else "area_id"
     seen = Visit.objects.visible_to(user).filter(round=round)
     if within is not None:
@@ -64,7 +68,9 @@ def progress(round: Round, user, by: str = "area", *, within: Area | None = None
     figures = seen.order_by().values(key).annotate(**_figures())
     found = {row[key]: row for row in figures}
     ids = [k for k in found if k is not None]
-    if by == "person":
+    if by == "person" and not named:
+        names = {}
+    elif by == "person":
         names = {
             pk: (name, "")
             for pk, name in Person.objects.filter(pk__in=ids).values_list("pk", "name")
@@ -82,8 +88,22 @@ def progress(round: Round, user, by: str = "area", *, within: Area | None = None
         result.rows.append(line)
         for f in FIGURES:
             setattr(result.totals, f, getattr(result.totals, f) + getattr(line, f))
-    result.rows.sort(key=lambda r: (r.key is None, r.label))
+    if named:
+        result.rows.sort(key=lambda r: (r.key is None, r.label))
+    else:
+        result.rows.sort(key=lambda r: (r.key is None, -r.outstanding, r.key or 0))
     return result
+
+
+def name_pillars(rows: list[ProgressRow]) -> list[ProgressRow]:
+    """`rows` of an unnamed progress per pillar with their names (one query)."""
+    names = dict(
+        Person.objects.filter(pk__in=[r.key for r in rows if r.key]).values_list("pk", "name")
+    )
+    for row in rows:
+        if row.key is not None:
+            row.label = names.get(row.key, "")
+    return rows
 
 
 def grouped(per_kelurahan: Progress, *, within: Area | None, limit: int | None = None) -> Progress:

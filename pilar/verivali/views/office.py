@@ -152,10 +152,12 @@ def round_detail(request, pk: int):
     by_area = selectors.grouped(
         selectors.progress(round, user, by="area", within=within), within=within
     )
-    by_person = selectors.progress(round, user, by="person", within=within)
+    # At a country's scale a round has tens of thousands of pillars: the page shows 50, those
+    # with the most households left to visit first, and names only those.
+    by_person = selectors.progress(round, user, by="person", within=within, named=False)
     pages = Paginator(by_person.rows, PILLARS_PER_PAGE)
     page = pages.get_page(form.cleaned_data["page"] or 1)
-    by_person.rows = list(page.object_list)
+    by_person.rows = selectors.name_pillars(list(page.object_list))
     query = urlencode({"area": within.pk}) if within else ""
     return render(
         request,

@@ -241,7 +241,11 @@ def _covers(person: Person, area: Area, day: datetime.date) -> bool:
 @transaction.atomic
 def visit_assign(*, by: Actor, visit: Visit, person: Person) -> Visit:
     """Give a visit to `person`, a pillar on duty in (or above) the visit's kelurahan."""
-    visit = Visit.objects.select_for_update().select_related("round", "area").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("round", "area")
+        .get(pk=visit.pk)
+    )
     _require_area(by, Capability.VERIVALI_RUN, visit.area)
     _open(visit.round)
     if Finding.objects.filter(visit=visit).exists():
@@ -690,8 +694,9 @@ def finding_record(
     The first recording also counts as the pillar's activity (one, whatever the corrections).
     """
     # The visit's row is the lock: two phones recording the same household queue here.
+    # Only the visit's row: PostgreSQL locks no row of a nullable join (household, person).
     visit = (
-        Visit.objects.select_for_update()
+        Visit.objects.select_for_update(of=("self",))
         .select_related("round", "household", "person")
         .get(pk=visit.pk)
     )
@@ -785,7 +790,7 @@ def visit_propose(*, by: Actor, round: Round, data: dict, photo=None) -> Visit:
 def _reviewed(by: Actor, finding: Finding, version: int | None) -> Finding:
     _require(by, Capability.VERIVALI_REVIEW)
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("visit__round", "visit__household", "visit__area")
         .get(pk=finding.pk)
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.casework.models import Household
 from pilar.dtsen.engine.cells import REJECTED, Reader, Row
 from pilar.dtsen.engine.decide import MISSING, Decider, Decision, read_all
 from pilar.dtsen.engine.sheet import default_sheet, missing_columns, read_rows, sheet_layout
@@ -339,6 +340,15 @@ def extract_commit(*, batch_id: int, by: Actor) -> HouseholdImport:
             decision = _batch_decision(batch)
             decisions = _compare(batch, decision)
             result = Writer(batch, by, decision).write(decisions)
+            # The households it created, on their rows of the preview: a verification round
+            # opened on "the households of this import" finds them there.
+            ExtractHousehold.objects.filter(
+                batch=batch, status=ExtractHousehold.Status.NEW, household__isnull=True
+            ).update(
+                household_id=Subquery(
+                    Household.objects.filter(kk_number=OuterRef("kk_number")).values("pk")[:1]
+                )
+            )
             mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
             summary = {**decision.summary(), "closed": result["closed"]}
             HouseholdImport.objects.filter(pk=batch.pk).update(

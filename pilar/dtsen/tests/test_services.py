@@ -118,6 +118,35 @@ def test_a_new_extract_is_saved_whole_with_history_and_audit(reference, by):
     ).exists()
 
 
+def test_a_round_opened_on_an_import_visits_the_households_it_created(reference, by, actors):
+    import datetime
+
+    from pilar.verivali import services as rounds
+
+    rows = ex.family(decile=3) + ex.family(ex.KEL_B, members=2)
+    batch = ex.saved(by, ex.checked(by, ex.xlsx_bytes(rows), as_of=AS_OF))
+    created = set(Household.objects.values_list("pk", flat=True))
+    assert set(batch.households.values_list("household", flat=True)) == created
+    from pilar.casework import services as casework
+    from pilar.regions.models import Area
+
+    # A household entered by hand is not one of the import's.
+    casework.household_create(
+        by=by,
+        data={"kk_number": ex.kk_for(), "area": Area.objects.get(code=ex.KEL_A), "address": "x"},
+    )
+    round = rounds.round_open(
+        by=Actor(user=actors["operator"]),
+        data={
+            "name": "Putaran ekstrak",
+            "period_start": datetime.date(2026, 1, 1),
+            "period_end": datetime.date(2026, 1, 31),
+            "source_import": batch,
+        },
+    )
+    assert set(round.visits.values_list("household", flat=True)) == created
+
+
 def test_the_mapping_needs_the_kk_nik_name_relation_and_kelurahan(reference, by):
     batch = services.extract_upload(
         by=by, upload=ex.upload(ex.xlsx_bytes(ex.family())), filename="x.xlsx"

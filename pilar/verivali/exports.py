@@ -11,11 +11,11 @@ import io
 from collections.abc import Iterator
 
 import xlsxwriter
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from pilar.dtsen.columns import EXTRACT_COLUMNS, RELATION_HEADER_WORD
 from pilar.regions.models import Area
-from pilar.verivali.models import Finding, Round, Visit
+from pilar.verivali.models import Finding, Round, Visit, visit_scope_q
 
 # The change types as the office writes them in the file (Indonesian, not translated: the file
 # goes to the ministry whatever the user's language).
@@ -154,11 +154,19 @@ def _finding_rows(finding: Finding) -> Iterator[list]:
         yield _row(household, head_values, kind, note, day)
 
 
-def result_rows(round: Round) -> Iterator[list]:
+def _visits(round: Round, user) -> QuerySet[Visit]:
+    """The round's visits within `user`'s area (all of them without a user: the command line)."""
+    visits = Visit.objects.filter(round=round)
+    return visits.filter(visit_scope_q(user)) if user is not None else visits
+
+
+def result_rows(round: Round, user=None) -> Iterator[list]:
     """Sheet 1's rows: the accepted findings that change something (a confirmed household is
-    not sent back), by kelurahan."""
+    not sent back), by kelurahan, within `user`'s area."""
     findings = (
-        Finding.objects.filter(visit__round=round, status=Finding.Status.ACCEPTED)
+        Finding.objects.filter(
+            visit__in=_visits(round, user).values("pk"), status=Finding.Status.ACCEPTED
+        )
         .exclude(kind=Finding.Kind.CONFIRMED)
         .select_related("visit__area__parent", "visit__household__area__parent", "deceased_member")
         .prefetch_related("visit__household__members")
@@ -168,13 +176,14 @@ def result_rows(round: Round) -> Iterator[list]:
         yield from _finding_rows(finding)
 
 
-def summary_rows(round: Round) -> Iterator[list]:
-    """Sheet 2: each kelurahan's visits by state, and the accepted findings by kind."""
+def summary_rows(round: Round, user=None) -> Iterator[list]:
+    """Sheet 2: each kelurahan's visits by state, and the accepted findings by kind, within
+    `user`'s area."""
     status = "finding__status"
     accepted = Q(**{status: Finding.Status.ACCEPTED})
     kinds = ["confirmed", *[k for k in CHANGE_TYPE if k != "new_member"]]
     figures = (
-        Visit.objects.filter(round=round)
+        _visits(round, user)
         .order_by()
         .values("area_id")
         .annotate(
@@ -230,15 +239,16 @@ def _sheet(book, name: str, headers: list[str], rows) -> int:
     return count
 
 
-def results_xlsx(round: Round) -> bytes:
-    return results_workbook(round)[0]
+def results_xlsx(round: Round, user=None) -> bytes:
+    return results_workbook(round, user)[0]
 
 
-def results_workbook(round: Round) -> tuple[bytes, int]:
-    """The results workbook and the number of changed rows in it (for the download's audit)."""
+def results_workbook(round: Round, user=None) -> tuple[bytes, int]:
+    """The results workbook of the visits within `user`'s area, and the number of changed rows
+    in it (for the download's audit)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    count = _sheet(book, "Perubahan", HEADERS, result_rows(round))
-    _sheet(book, "Ringkasan per Kelurahan", SUMMARY_HEADERS, summary_rows(round))
+    count = _sheet(book, "Perubahan", HEADERS, result_rows(round, user))
+    _sheet(book, "Ringkasan per Kelurahan", SUMMARY_HEADERS, summary_rows(round, user))
     book.close()
     return buffer.getvalue(), count

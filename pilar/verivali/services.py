@@ -32,11 +32,12 @@ from pilar.casework.models import (
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
 from pilar.lib.nik import validate_nik
+from pilar.lib.params import ascii_digits
 from pilar.lib.photos import process_photo
 from pilar.lib.text import check_lengths
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
-from pilar.verivali.models import Finding, Round, Visit, finding_review_q
+from pilar.verivali.models import Finding, Round, Visit, finding_review_q, visit_scope_q
 
 # The activity a visit counts as: casework's own type for this work, "Verifikasi dan
 # pemutakhiran data DTSEN" in the social protection sector (docs/DOMAIN.md), which casework's
@@ -280,6 +281,19 @@ def round_close(*, by: Actor, round: Round, force: bool = False) -> Round:
     round = Round.objects.select_for_update().get(pk=round.pk)
     _require(by, Capability.VERIVALI_RUN)
     _open(round)
+    user = by.signed_in_user
+    limited = user is not None and area_scope(user, Capability.VERIVALI_RUN) is not None
+    if limited and round.visits.exclude(visit_scope_q(user)).exists():
+        raise ValidationError(
+            {
+                "__all__": [
+                    _(
+                        "This round visits households outside your area; the office that "
+                        "covers all of them closes it."
+                    )
+                ]
+            }
+        )
     waiting = Finding.objects.filter(visit__round=round, status=Finding.Status.SUBMITTED).count()
     if waiting and not force:
         raise ValidationError(
@@ -380,7 +394,7 @@ def _household_changes(raw: dict, household: Household, errors: dict) -> dict:
     if "decile" in raw:
         try:
             clean["decile"] = int(raw["decile"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             clean["decile"] = 0
         if not 1 <= clean["decile"] <= 10:
             errors["changes.decile"] = [_("The DTSEN decile is a whole number from 1 to 10.")]
@@ -402,11 +416,17 @@ def _household_changes(raw: dict, household: Household, errors: dict) -> dict:
         check_lengths(errors, {"changes.dtsen_id": clean["dtsen_id"]}, {"changes.dtsen_id": 40})
     members = {m.pk: m for m in household.members.filter(left_on__isnull=True)}
     if raw.get("members"):
-        corrected = _member_changes(raw["members"], members, household, errors)
-        if corrected:
+        if not isinstance(raw["members"], dict):
+            errors["changes.members"] = [
+                _("Give each corrected member by their id with the corrected fields.")
+            ]
+        elif corrected := _member_changes(raw["members"], members, household, errors):
             clean["members"] = corrected
     if raw.get("new_members"):
-        clean["new_members"] = _new_members(raw["new_members"], household.pk, errors, members)
+        if not isinstance(raw["new_members"], list):
+            errors["changes.new_members"] = [_("Give the new members as a list.")]
+        else:
+            clean["new_members"] = _new_members(raw["new_members"], household.pk, errors, members)
     return clean
 
 
@@ -414,7 +434,7 @@ def _member_changes(raw, members: dict, household: Household, errors: dict) -> d
     """Corrections of current members ({member id: after-values}), only what differs."""
     clean: dict = {}
     for member_id, values in dict(raw).items():
-        member = members.get(int(member_id)) if str(member_id).isdigit() else None
+        member = members.get(int(member_id)) if ascii_digits(str(member_id)) else None
         if member is None or not isinstance(values, dict):
             errors[f"changes.members.{member_id}"] = [
                 _("This is not a current member of the household; reload the page.")
@@ -553,7 +573,7 @@ def _kind_errors(kind: str, data: dict, visit: Visit, errors: dict) -> dict:
     elif kind == Finding.Kind.DECEASED:
         member = data.get("deceased_member")
         member_id = getattr(member, "pk", member)
-        member_id = int(member_id) if str(member_id or "").isdigit() else None
+        member_id = int(member_id) if ascii_digits(str(member_id or "")) else None
         if member_id not in current:
             errors["deceased_member"] = [_("Choose the member who died from the household.")]
         else:
@@ -564,9 +584,10 @@ def _kind_errors(kind: str, data: dict, visit: Visit, errors: dict) -> dict:
         extra["deceased_on"] = died
     elif kind == Finding.Kind.SPLIT:
         ids = []
-        for value in data.get("split_members") or []:
+        chosen = data.get("split_members") or []
+        for value in chosen if isinstance(chosen, list | tuple) else [chosen]:
             value = getattr(value, "pk", value)
-            if not str(value).isdigit() or int(value) not in current:
+            if not ascii_digits(str(value)) or int(value) not in current:
                 errors["split_members"] = [_("Choose members of this household.")]
                 break
             ids.append(int(value))
@@ -608,8 +629,10 @@ def _finding_errors(visit: Visit, data: dict) -> tuple[dict, dict]:
             errors["changes"] = [
                 _("You changed some data: choose 'data corrected' instead of this finding.")
             ]
+        elif not isinstance(raw, dict):
+            errors["changes"] = [_("Give the corrections field by field.")]
         else:
-            values["changes"] = _household_changes(dict(raw), visit.household, errors)
+            values["changes"] = _household_changes(raw, visit.household, errors)
     if kind == Finding.Kind.CORRECTED and not values["changes"] and "changes" not in errors:
         errors["changes"] = [_("Nothing was corrected: change a field, or choose 'confirmed'.")]
     return errors, values
@@ -702,7 +725,7 @@ def finding_record(
     )
     _check_writer(by, visit)
     _open(visit.round)
-    existing = Finding.objects.filter(visit=visit).first()
+    existing = Finding.objects.select_for_update().filter(visit=visit).first()
     _check_version(existing, version)
     errors, values = _finding_errors(visit, data)
     if visit.household_id is None and data.get("proposed") is not None:
@@ -789,6 +812,10 @@ def visit_propose(*, by: Actor, round: Round, data: dict, photo=None) -> Visit:
 
 def _reviewed(by: Actor, finding: Finding, version: int | None) -> Finding:
     _require(by, Capability.VERIVALI_REVIEW)
+    # The visit's row first, as finding_record takes it: a correction and a review of one
+    # finding queue one after the other, never both on the same version.
+    visit_id = Finding.objects.filter(pk=finding.pk).values_list("visit_id", flat=True).first()
+    list(Visit.objects.select_for_update().filter(pk=visit_id).values_list("pk", flat=True))
     finding = (
         Finding.objects.select_for_update(of=("self",))
         .select_related("visit__round", "visit__household", "visit__area")
@@ -824,7 +851,22 @@ def finding_accept(*, by: Actor, finding: Finding, version: int | None) -> Findi
     """Accept a finding waiting for review and apply it to the household's records in the same
     transaction (audited with source verivali and the round's number)."""
     finding = _reviewed(by, finding, version)
-    apply_finding(by=by, finding=finding)
+    try:
+        apply_finding(by=by, finding=finding)
+    except (Household.DoesNotExist, HouseholdMember.DoesNotExist):
+        # A record the finding corrects is gone since the visit (an extract undone, a member
+        # removed): nothing is applied; the reviewer returns it for the pillar to record again.
+        raise ValidationError(
+            {
+                "__all__": [
+                    _(
+                        "The household's records changed since the visit (a member or the "
+                        "household it corrects is no longer there). Return the finding so the "
+                        "pillar records it again."
+                    )
+                ]
+            }
+        ) from None
     now = timezone.now()
     finding.status = Finding.Status.ACCEPTED
     finding.reviewed_by = by.signed_in_user
@@ -908,10 +950,19 @@ def apply_finding(*, by: Actor, finding: Finding) -> None:
 
 
 def _decile_record(household: Household, decile: int | None, finding: Finding) -> None:
+    """The decile the round sets, as of the visit — or as of the latest record when one is
+    dated later (an extract imported after the visit): the newest record stays the
+    household's own decile."""
+    latest = (
+        DecileRecord.objects.filter(household=household)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
     DecileRecord.objects.create(
         household=household,
         decile=decile,
-        as_of=finding.visited_on,
+        as_of=max(finding.visited_on, latest) if latest else finding.visited_on,
         source=DecileRecord.Source.VERIVALI,
         reference=finding.visit.round_id,
     )
@@ -972,7 +1023,12 @@ def _apply_changes(by: Actor, finding: Finding, household: Household) -> None:
         _audit(by, round, AuditEntry.Action.UPDATE, member, before)
     for values in changes.get("new_members") or []:
         _member_create(by, round, household, values)
-    update = {k: changes[k] for k in ("address", "rt_rw", "decile", "dtsen_id") if k in changes}
+    # Only what still differs: the household may have changed since the visit (an extract).
+    update = {
+        k: changes[k]
+        for k in ("address", "rt_rw", "decile", "dtsen_id")
+        if k in changes and changes[k] != getattr(household, k)
+    }
     note = ""
     if changes.get("kk_number") and changes["kk_number"] != household.kk_number:
         note = _("KK corrected in verification round %(name)s") % {"name": round.name}
@@ -985,7 +1041,7 @@ def _apply_changes(by: Actor, finding: Finding, household: Household) -> None:
         update["kk_number"] = changes["kk_number"]
     if update:
         _household_set(by, round, household, update, note)
-    if "decile" in changes:
+    if "decile" in update:
         _decile_record(household, changes["decile"], finding)
 
 

@@ -410,6 +410,7 @@ class Decider:
             matched[values[0]] = family.kk
             households[values[0]] = values
             family.household_id = values[0]
+        self._outside_scope(families, households)
         members = self._members(list(households))
         active = self._elsewhere(families, members)
         active.update({m[2]: m for ms in members.values() for m in ms if m[2]})
@@ -430,6 +431,34 @@ class Decider:
         self._unsaved_rows(families)
         decision.missing = self._missing(families, set(matched))
         return decision
+
+    def _outside_scope(self, families: dict[str, Family], households: dict[int, tuple]) -> None:
+        """A family matched to a household registered outside the uploader's area is refused:
+        an extract cannot take another kecamatan's (or office's) household into one's own."""
+        reader = self.reader
+        limits = [a.code for a in reader.scope] if reader.scope is not None else []
+        if reader.office_area is not None:
+            limits = limits or [reader.office_area.code]
+        if not limits:
+            return
+        for family in families.values():
+            if family.household_id is None:
+                continue
+            code = self.code.get(households[family.household_id][3], "")
+            if any(code == c or code.startswith(c + ".") for c in limits):
+                continue
+            family.problems.append(
+                [
+                    REJECTED,
+                    "kk_number",
+                    mask_nik(family.kk),
+                    _(
+                        "KK %(kk)s is registered in %(area)s, outside your area: the office "
+                        "or operator of that area imports it."
+                    )
+                    % {"kk": mask_nik(family.kk), "area": code or "?"},
+                ]
+            )
 
     @staticmethod
     def _unsaved_rows(families: dict[str, Family]) -> None:

@@ -567,3 +567,21 @@ def test_the_pages_steps_queue_the_check_and_the_commit_once_committed(
         )
     assert len(queued) == 1
     assert DBTaskResult.objects.get().task_path.endswith("check_extract")
+
+
+def test_an_extract_cannot_take_a_household_of_another_kecamatan_into_ones_own(
+    reference, by, make_user
+):
+    elsewhere = ex.family(ex.KEL_C, members=2)
+    ex.saved(by, ex.checked(by, ex.xlsx_bytes(elsewhere), as_of=AS_OF))
+    household = Household.objects.get()
+    scoped = Actor(user=make_user("operator-kec-a", "operator", area="13.75.01"))
+    # The same KK listed under a kelurahan of the scoped operator's kecamatan.
+    moved_in = [{**row, "area_code": ex.KEL_A} for row in elsewhere]
+    batch = ex.checked(scoped, ex.xlsx_bytes(moved_in), as_of=AS_OF)
+    assert batch.summary["households"]["rejected"] == 1
+    assert batch.summary["households"]["moved"] == 0
+    item = batch.households.get()
+    assert any("outside your area" in p[3] for p in item.problems)
+    household.refresh_from_db()
+    assert household.area.code == ex.KEL_C

@@ -176,6 +176,10 @@ def test_many_kelurahan_are_grouped_a_level_up_and_open_one_below(
     pillars = {label for label, _d, _c in inside.context["by_person"]["rows"]}
     assert "Citra Kecamatan B" not in pillars and "Ani Kecamatan A" in pillars
     assert 'data-testid="within"' in inside.content.decode()
+    # Inside an area, every figure opens the visits of that area only.
+    links = [url for _l, _d, cells in inside.context["by_person"]["rows"] for _v, url in cells]
+    links += [url for _v, url in inside.context["by_person"]["totals"]]
+    assert links and all(f"area={kec_a.pk}" in url for url in links)
 
 
 def test_the_pillars_of_a_round_are_paged(client, round, households, actors, monkeypatch):

@@ -250,7 +250,10 @@ def test_accepting_corrections_applies_them_field_by_field(round, households, ac
     assert (head.nik, head.name) == (new_nik, "Amir Sutan")
     assert household.members.filter(name="Rina", left_on__isnull=True).exists()
     record_ = DecileRecord.objects.get(household=household, source="verivali")
-    assert (record_.decile, record_.reference, record_.as_of) == (1, round.pk, D(2026, 3, 10))
+    # Dated the visit (10 March) unless a later record exists: the household's decile entered
+    # on its form on 20 March is one, so the round's record takes that day and stays the newest.
+    assert (record_.decile, record_.reference, record_.as_of) == (1, round.pk, D(2026, 3, 20))
+    assert DecileRecord.objects.filter(household=household).first() == record_
     finding.refresh_from_db()
     assert finding.status == "accepted" and finding.applied_at and finding.reviewed_at
     applied = AuditEntry.objects.filter(source="verivali")
@@ -489,3 +492,86 @@ def test_visits_are_written_in_batches_while_the_households_are_read(
     round = open_round()
     listed = list(round.visits.values_list("household", flat=True))
     assert len(listed) == len(set(listed)) == 12
+
+
+# --- found in review: scope, races, bad input -----------------------------------------------
+
+
+def test_an_operator_of_one_kecamatan_gets_its_results_only_and_cannot_close_the_city_round(
+    round, households, actors, make_user
+):
+    from pilar.verivali import exports
+
+    accept(actors["coordinator_a"], record(actors["pillar"], visit_of(round, households["h1"])))
+    scoped = make_user("operator-a", "operator", area="13.75.01")
+    finding = record(
+        actors["pillar"], visit_of(round, households["h2"]), kind="moved", moved_to="Padang"
+    )
+    accept(actors["coordinator_a"], finding)
+    everyone = list(exports.result_rows(round))
+    mine = list(exports.result_rows(round, scoped))
+    assert mine == everyone  # both accepted findings lie in kecamatan A
+    other = make_user("operator-b", "operator", area="13.75.02")
+    assert list(exports.result_rows(round, other)) == []
+    codes = {row[0] for row in exports.summary_rows(round, scoped)}
+    assert all(code.startswith("137501") for code in codes) and codes
+    with pytest.raises(ValidationError) as exc:
+        services.round_close(by=Actor(user=scoped), round=round, force=True)
+    assert "outside your area" in str(exc.value)
+    round.refresh_from_db()
+    assert round.status == "open"
+
+
+def test_a_correction_after_the_accept_is_refused_and_nothing_applies_twice(
+    round, households, actors
+):
+    visit = visit_of(round, households["h1"])
+    child = {"name": "Anak Baru", "sex": "P", "relation": "child"}
+    finding = record(actors["pillar"], visit, kind="corrected", changes={"new_members": [child]})
+    stale_version = finding.version
+    accept(actors["coordinator_a"], finding)
+    with pytest.raises(ValidationError):
+        record(
+            actors["pillar"],
+            visit,
+            kind="corrected",
+            changes={"new_members": [child]},
+            version=stale_version,
+        )
+    assert households["h1"].members.filter(name="Anak Baru").count() == 1
+
+
+def test_accepting_a_finding_whose_member_is_gone_is_refused_not_a_500(round, households, actors):
+    household = households["h1"]
+    head = household.members.get(relation="head")
+    finding = record(
+        actors["pillar"],
+        visit_of(round, household),
+        kind="corrected",
+        changes={"members": {str(head.pk): {"name": "Amir Sutan"}}},
+    )
+    head.delete()
+    with pytest.raises(ValidationError) as exc:
+        accept(actors["coordinator_a"], finding)
+    assert "no longer there" in str(exc.value)
+    finding.refresh_from_db()
+    assert finding.status == "submitted" and finding.applied_at is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"members": [1]}, {"decile": 1e400}, {"new_members": 5}, "not a dict"],
+)
+def test_unreadable_corrections_are_refused_by_field(round, households, actors, changes):
+    with pytest.raises(ValidationError) as exc:
+        record(
+            actors["pillar"], visit_of(round, households["h1"]), kind="corrected", changes=changes
+        )
+    assert exc.value.message_dict
+    assert not Finding.objects.exists()
+
+
+def test_split_members_not_a_list_is_refused(round, households, actors):
+    with pytest.raises(ValidationError) as exc:
+        record(actors["pillar"], visit_of(round, households["h1"]), kind="split", split_members=7)
+    assert "split_members" in exc.value.message_dict

@@ -149,7 +149,7 @@ def _on_fields(call, place):
 
 def _row_field(rows: list[str], number: str, rest: list[str]) -> str | None:
     """The field of the `number`th (from 1) filled member row of `rows`."""
-    i = int(number) - 1 if number.isdigit() else -1
+    i = int(number) - 1 if number.isascii() and number.isdigit() else -1
     if not 0 <= i < len(rows):
         return None
     return f"{rows[i]}_{rest[0] if rest else 'name'}"

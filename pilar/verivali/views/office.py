@@ -100,9 +100,13 @@ def _figures():
 PILLARS_PER_PAGE = 50
 
 
-def _linked(round: Round, progress: selectors.Progress, drill: str | None = None) -> dict:
-    """The progress table with every figure a link to the visits behind it; rows that group
-    kelurahan (a kecamatan, a kab/kota…) also open the round's page one level down (`drill`)."""
+def _linked(
+    round: Round, progress: selectors.Progress, drill: str | None = None, within=None
+) -> dict:
+    """The progress table with every figure a link to the visits behind it (within the area
+    opened, when one is); rows that group kelurahan (a kecamatan, a kab/kota…) also open the
+    round's page one level down (`drill`)."""
+    inside = {"area": within.pk} if within is not None else {}
     base = reverse("verivali:round-visits", args=[round.pk])
 
     def cells(row, filters: dict) -> list:
@@ -118,14 +122,14 @@ def _linked(round: Round, progress: selectors.Progress, drill: str | None = None
         (
             row.label,
             f"{drill}?area={row.key}" if grouped and drill and row.key else None,
-            cells(row, {name: row.key if row.key is not None else 0}),
+            cells(row, {**inside, name: row.key if row.key is not None else 0}),
         )
         for row in progress.rows
     ]
     return {
         "by": progress.by,
         "rows": rows,
-        "totals": cells(progress.totals, {}),
+        "totals": cells(progress.totals, inside),
         "grouped": grouped,
     }
 
@@ -166,8 +170,8 @@ def round_detail(request, pk: int):
             "round": round,
             "within": within,
             "above": _above(within),
-            "by_area": _linked(round, by_area, here),
-            "by_person": _linked(round, by_person),
+            "by_area": _linked(round, by_area, here, within),
+            "by_person": _linked(round, by_person, within=within),
             "page": page,
             "query": query,
             "unassigned": services.unassigned_count(round)
@@ -330,7 +334,7 @@ def round_close(request, pk: int):
 def round_results(request, pk: int):
     """The results file for the ministry (full NIKs): the download is audited."""
     round = get_object_or_404(Round, pk=pk)
-    content, count = exports.results_workbook(round)
+    content, count = exports.results_workbook(round, request.user)
     audit_export(request, object_type="verivali.results", count=count, note=f"round {round.pk}")
     response = HttpResponse(content, content_type=XLSX_TYPE)
     name = f"verivali-{round.pk}-hasil-{timezone.localdate().isoformat()}.xlsx"

@@ -25,6 +25,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import audit_record
 from pilar.dtsen import services
 from pilar.dtsen.columns import COLUMN_BY_KEY
+from pilar.dtsen.forms import masked_sample
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.dtsen.views import visible_imports
 from pilar.lib.nik import mask_nik
@@ -128,7 +129,7 @@ def _out(batch: HouseholdImport) -> HouseholdImportOut:
                 column=column_letter(int(entry[0])),
                 header=entry[1],
                 field=batch.mapping.get(str(entry[0])),
-                samples=list(entry[2] or []),
+                samples=[masked_sample(sample) for sample in entry[2] or []],
             )
             for entry in batch.columns
         ],

@@ -39,7 +39,7 @@ class SheetForm(forms.Form):
         self.fields["sheet"].initial = batch.sheet
 
 
-def _masked(sample: str) -> str:
+def masked_sample(sample: str) -> str:
     """A sample cell as the mapping shows it: a NIK or KK number (a long run of digits)
     masked."""
     digits = "".join(ch for ch in str(sample) if ch.isdigit())
@@ -78,7 +78,7 @@ class MappingForm(forms.Form):
                 required=False,
                 initial=batch.mapping.get(str(index), ""),
             )
-            self.columns.append((self[name], [_masked(s) for s in samples if s][:3]))
+            self.columns.append((self[name], [masked_sample(s) for s in samples if s][:3]))
 
     def clean(self):
         data = super().clean()
@@ -129,7 +129,7 @@ class DecisionsForm(forms.Form):
         for item in households:
             name = f"h_{item.pk}"
             self.fields[name] = forms.ChoiceField(
-                label=_("KK %(kk)s") % {"kk": item.kk_number},
+                label=_("KK %(kk)s") % {"kk": mask_nik(item.kk_number)},
                 choices=choices,
                 required=False,
                 initial=item.decision or None,

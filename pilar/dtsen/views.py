@@ -27,6 +27,7 @@ from pilar.audit.services import Actor, audit_export, audit_record
 from pilar.casework.models import Household, Relation
 from pilar.casework.views.households import _households as casework_households
 from pilar.dtsen import exports, services
+from pilar.dtsen.columns import COLUMN_BY_KEY
 from pilar.dtsen.forms import (
     CommitForm,
     DecisionsForm,
@@ -35,6 +36,7 @@ from pilar.dtsen.forms import (
     MappingForm,
     SheetForm,
     UploadForm,
+    masked_sample,
 )
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.dtsen.writer import households_extract_response
@@ -249,7 +251,8 @@ def _households_context(request, batch: HouseholdImport, form, items) -> dict:
             "item": item,
             "kk": mask_nik(item.kk_number),
             "lines": plan_lines(item, names),
-            "rows": [(n, remarks[n]) for n in item.rows or [] if n in remarks],
+            "rows": [(n, shown_problems(remarks[n])) for n in item.rows or [] if n in remarks],
+            "problems": shown_problems(item.problems),
         }
         for item in page
     ]
@@ -293,7 +296,21 @@ def row_remarks(batch: HouseholdImport, numbers: list[int]) -> dict[int, list]:
 def orphan_rows(batch: HouseholdImport, limit: int = 20):
     """Rejected rows that belong to no household (no usable KK number): the first `limit`."""
     rows = batch.rows.filter(status="rejected", kk_number="").order_by("number")
-    return list(rows.values_list("number", "problems")[:limit])
+    return [(n, shown_problems(p)) for n, p in rows.values_list("number", "problems")[:limit]]
+
+
+def _field_label(field: str) -> str:
+    column = COLUMN_BY_KEY.get(field)
+    return str(FIELD_LABELS.get(field) or (column.label if column else field))
+
+
+def shown_problems(problems) -> list[tuple[str, str, str, str]]:
+    """Problems as a page shows them: the field by its label, a NIK or KK in the value masked
+    (docs/PRIVACY.md: NIKs masked in lists)."""
+    return [
+        (severity, _field_label(field), masked_sample(value) if value else "", text)
+        for severity, field, value, text in problems or []
+    ]
 
 
 FIELD_LABELS = {

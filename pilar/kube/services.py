@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from pilar.accounts.access import Capability, area_in_scope
 from pilar.audit.models import AuditEntry
@@ -43,9 +43,9 @@ AID_FIELDS = ["group", "date", "source", "form", "description", "value"]
 RECORD_FIELDS = ["group", "month", "turnover", "savings"]
 CORRECTION_FIELDS = ["entry", "corrects", "reason"]
 FIELD_LABELS = {
-    "value": _lazy("Value"),
-    "turnover": _lazy("Turnover"),
-    "savings": _lazy("Savings"),
+    "value": gettext_lazy("Value"),
+    "turnover": gettext_lazy("Turnover"),
+    "savings": gettext_lazy("Savings"),
 }
 COMPANION_KIND = "PENDAMPING_KUBE"
 

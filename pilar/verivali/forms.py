@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.casework.models import NeedCategory
-from pilar.lib import fields
+from pilar.lib import fields, params
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.forms import DateInput
 from pilar.verivali.selectors import STATES
@@ -38,8 +38,8 @@ class AreaChoice(fields.ModelMultipleChoiceField):
 
 class RoundForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    period_start = forms.DateField(label=_("From"), widget=DateInput())
-    period_end = forms.DateField(label=_("Until"), widget=DateInput())
+    period_start = fields.DateField(label=_("From"), widget=DateInput())
+    period_end = fields.DateField(label=_("Until"), widget=DateInput())
     areas = AreaChoice(
         label=_("Kecamatan / kelurahan"),
         queryset=Area.objects.none(),
@@ -79,8 +79,12 @@ class RoundForm(forms.Form):
 
 
 class VisitFilterForm(forms.Form):
-    area = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    area = fields.IntegerField(
+        required=False, min_value=1, max_value=params.MAX_ID, widget=forms.HiddenInput
+    )
+    person = fields.IntegerField(
+        required=False, min_value=0, max_value=params.MAX_ID, widget=forms.HiddenInput
+    )
     state = forms.ChoiceField(
         label=_("State"),
         required=False,

@@ -29,6 +29,7 @@ from pilar.casework.models import (
     KKChange,
     Relation,
 )
+from pilar.lib import params
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
 from pilar.lib.nik import validate_nik
@@ -47,6 +48,7 @@ ACTIVITY_CODE = "DATA_UPDATE"
 CHANGE_FIELDS = {"address", "rt_rw", "decile", "kk_number", "dtsen_id", "members", "new_members"}
 MEMBER_KEYS = ("nik", "name", "sex", "birth_date", "relation")
 VISITS_BATCH = 2000
+ROUND_MAX_DAYS = 366
 RT_RW = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
 
 
@@ -93,10 +95,16 @@ def _round_errors(by: Actor, data: dict) -> dict[str, list]:
     start, end = data.get("period_start"), data.get("period_end")
     if start is None:
         errors["period_start"] = [_("Give the first day of the round.")]
+    if start is not None and not params.MIN_DATE <= start <= params.MAX_DATE:
+        errors["period_start"] = [
+            _("Give a day in the years %(years)s.") % {"years": params.year_range_text()}
+        ]
     if end is None:
         errors["period_end"] = [_("Give the last day of the round.")]
     elif start is not None and end < start:
         errors["period_end"] = [_("The round must end on or after the day it starts.")]
+    elif start is not None and (end - start).days > ROUND_MAX_DAYS:
+        errors["period_end"] = [_("A round lasts at most a year; split a longer one into rounds.")]
     deciles = data.get("deciles") or []
     if any(not isinstance(d, int) or not 1 <= d <= 10 for d in deciles):
         errors["deciles"] = [_("Deciles are whole numbers from 1 to 10.")]
@@ -349,8 +357,12 @@ def _member_clean(raw: dict, base: dict | None, errors: dict, key: str) -> dict:
         problems.append(_("a relation to the head from the list"))
     birth = _as_date(merged.get("birth_date"))
     if "birth_date" in clean:
-        if clean["birth_date"] not in (None, "") and (birth is None or birth > today()):
-            problems.append(_("a date of birth that is not in the future"))
+        if clean["birth_date"] not in (None, "") and (
+            birth is None or birth > today() or birth.year < params.MIN_BIRTH_YEAR
+        ):
+            problems.append(
+                _("a date of birth from %(year)s up to today") % {"year": params.MIN_BIRTH_YEAR}
+            )
         clean["birth_date"] = birth.isoformat() if birth else None
     if clean.get("nik"):
         sex = merged.get("sex") if merged.get("sex") in ("L", "P") else None
@@ -839,7 +851,8 @@ def _reviewed(by: Actor, finding: Finding, version: int | None) -> Finding:
                 ]
             }
         )
-    if version is not None and version != finding.version:
+    if version != finding.version:
+        # Without the version the reviewer saw, what they accept is not known: refused too.
         raise ValidationError(
             {"__all__": [_("The pillar changed this finding since you opened it; reload.")]}
         )

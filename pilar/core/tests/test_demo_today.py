@@ -230,6 +230,15 @@ def test_the_households_came_from_the_extract_and_a_round_is_in_progress(
     assert_demo_round_in_progress(client, today)
 
 
+@pytest.mark.django_db
+def test_the_households_go_out_as_an_extract_and_read_back_unchanged(client, today, tmp_path):
+    from pilar.dtsen.tests.test_demo import (
+        assert_the_households_download_as_an_extract_that_reads_back_unchanged,
+    )
+
+    assert_the_households_download_as_an_extract_that_reads_back_unchanged(client, tmp_path)
+
+
 def test_the_demo_is_not_loaded_before_its_story_ends():
     with (
         time_machine.travel(datetime.datetime(2025, 3, 15, 8, tzinfo=datetime.UTC)),

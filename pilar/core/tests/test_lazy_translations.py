@@ -64,3 +64,20 @@ def test_the_check_finds_a_label_translated_at_import():
     )
     tree = ast.parse(source)
     assert list(calls_at_import(tree, eager_names(tree))) == [2, 4, 5]
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """`makemessages` finds texts in calls of `_`, `gettext`, `gettext_lazy`, `ngettext`…: a
+    function imported under another name (`gettext_lazy as _lazy`) hides its texts from the
+    catalogue, and they show in English on Indonesian pages."""
+    renamed = []
+    for path in sorted(ROOT.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                renamed += [
+                    f"{path.relative_to(ROOT)}: {a.name} as {a.asname}"
+                    for a in node.names
+                    if "gettext" in a.name and a.asname not in (None, "_")
+                ]
+    assert not renamed, renamed

@@ -135,6 +135,16 @@ class Reader:
         row.name = text_from_cell(raw.get("name"))
         if not row.name:
             row.add(REJECTED, "name", "", _("Name is empty; write the member's name as on the KK."))
+        elif not any(ch.isalpha() for ch in row.name):
+            # A number where a name belongs: often a formula's cached value (=HYPERLINK(…) read
+            # as 0) or a shifted column.
+            row.add(
+                REJECTED,
+                "name",
+                row.name[:40],
+                _("Name %(value)s has no letters; write the member's name as on the KK.")
+                % {"value": row.name[:40]},
+            )
         elif len(row.name) > 150:
             row.add(
                 REJECTED, "name", row.name, _("Name is longer than 150 characters; shorten it.")

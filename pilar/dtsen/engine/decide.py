@@ -231,7 +231,7 @@ class Decider:
                 kks = where.get(row.nik) if row.nik else None
                 if kks and len(kks) > 1:
                     shown = ", ".join(
-                        _("KK %(kk)s (row %(row)s)") % {"kk": kk, "row": number}
+                        _("KK %(kk)s (row %(row)s)") % {"kk": mask_nik(kk), "row": number}
                         for kk, number in kks.items()
                     )
                     row.add(
@@ -270,12 +270,12 @@ class Decider:
                 [
                     REJECTED,
                     "relation",
-                    family.kk,
+                    mask_nik(family.kk),
                     _(
                         "KK %(kk)s has no head of household: mark the head's row with relation 1 "
                         "(Kepala Keluarga)."
                     )
-                    % {"kk": family.kk},
+                    % {"kk": mask_nik(family.kk)},
                 ]
             )
         elif len(heads) > 1:
@@ -283,12 +283,16 @@ class Decider:
                 [
                     REJECTED,
                     "relation",
-                    family.kk,
+                    mask_nik(family.kk),
                     _(
                         "KK %(kk)s has %(count)s heads of household (rows %(rows)s); only one "
                         "member is the head: correct the relation of the others."
                     )
-                    % {"kk": family.kk, "count": len(heads), "rows": ", ".join(map(str, heads))},
+                    % {
+                        "kk": mask_nik(family.kk),
+                        "count": len(heads),
+                        "rows": ", ".join(map(str, heads)),
+                    },
                 ]
             )
         head = next((r for r in family.rows if r.relation == "head"), family.rows[0])
@@ -324,7 +328,7 @@ class Decider:
                             "This member of KK %(kk)s is in another kelurahan than the head "
                             "(row %(row)s); one family lives in one kelurahan: correct the row."
                         )
-                        % {"kk": family.kk, "row": head.number},
+                        % {"kk": mask_nik(family.kk), "row": head.number},
                     )
                 else:
                     row.add(
@@ -345,13 +349,13 @@ class Decider:
                 [
                     WARNING,
                     "kk_number",
-                    family.kk,
+                    mask_nik(family.kk),
                     _(
                         "KK %(kk)s starts with %(prefix)s, but %(area)s is in kecamatan "
                         "%(code)s: check the KK number or the kelurahan (saved as it is)."
                     )
                     % {
-                        "kk": family.kk,
+                        "kk": mask_nik(family.kk),
                         "prefix": family.kk[:6],
                         "area": area.name,
                         "code": area.code_digits[:6],
@@ -364,12 +368,12 @@ class Decider:
                 [
                     REJECTED,
                     "kk_number",
-                    family.kk,
+                    mask_nik(family.kk),
                     _(
                         "KK %(kk)s is not saved: rows %(rows)s are rejected, and a family is "
                         "saved whole. Correct them and import the file again."
                     )
-                    % {"kk": family.kk, "rows": ", ".join(map(str, rejected[:10]))},
+                    % {"kk": mask_nik(family.kk), "rows": ", ".join(map(str, rejected[:10]))},
                 ]
             )
 
@@ -403,7 +407,7 @@ class Decider:
                             "DTSEN id %(id)s belongs to a household already matched to "
                             "another KK (%(kk)s): check which KK the family holds now."
                         )
-                        % {"id": values[2], "kk": matched.get(values[0], values[1])},
+                        % {"id": values[2], "kk": mask_nik(matched.get(values[0], values[1]))},
                     ]
                 )
                 continue
@@ -519,7 +523,7 @@ class Decider:
                     "address",
                     "",
                     _("KK %(kk)s is new and its address is empty: write the address.")
-                    % {"kk": family.kk},
+                    % {"kk": mask_nik(family.kk)},
                 ]
             )
         fields = {"kk_number": [None, family.kk]}
@@ -558,7 +562,23 @@ class Decider:
         if moved:
             fields["area"] = [self.code.get(area_id), self.code.get(family.area_id)]
         if status != Household.Status.ACTIVE:
-            fields["status"] = [status, Household.Status.ACTIVE]
+            # The office closed it or saw it move (a form, a verification round): an extract
+            # that still lists it does not reopen it. Its other changes are saved.
+            family.problems.append(
+                [
+                    WARNING,
+                    "status",
+                    status,
+                    _(
+                        "KK %(kk)s is %(status)s in Pilar; the extract still lists it. It stays "
+                        "so; reopen it on its page if the family is back."
+                    )
+                    % {
+                        "kk": mask_nik(family.kk),
+                        "status": Household.Status(status).label,
+                    },
+                ]
+            )
         by_nik = {m[2]: m for m in members if m[2]}
         by_person = {(m[3].casefold(), m[5]): m for m in members}
         used: set[int] = set()

@@ -32,6 +32,7 @@ from pilar.dtsen.engine.write import Writer
 from pilar.dtsen.models import ExtractHousehold, ExtractRow, HouseholdImport
 from pilar.imports.engine.layout import Layout
 from pilar.lib.jobs import Heartbeat, recover_stale
+from pilar.lib.nik import mask_nik
 from pilar.lib.params import MAX_ID
 from pilar.lib.spreadsheet import FileProblem, Spreadsheet
 
@@ -384,7 +385,7 @@ def extract_commit(*, batch_id: int, by: Actor) -> HouseholdImport:
                     "%(kks)s would now be saved differently. The file has been checked again; "
                     "read the preview and save again."
                 )
-                % {"kks": ", ".join(exc.kks[:10])}
+                % {"kks": ", ".join(mask_nik(kk) for kk in exc.kks[:10])}
             )
     except (IntegrityError, ValidationError, FileProblem) as exc:
         HouseholdImport.objects.filter(pk=batch.pk, status=Status.COMMITTING).update(

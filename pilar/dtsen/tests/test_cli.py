@@ -102,3 +102,12 @@ def test_the_command_line_asks_no_worker_to_do_its_work(
         _run(path)
     assert queued == []
     assert HouseholdImport.objects.get().status == HouseholdImport.Status.COMMITTED
+
+
+def test_a_user_without_the_right_to_import_is_refused(reference, actors, tmp_path):
+    path = ex.write(tmp_path, ex.family())
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "import_households", str(path), "--dry-run", "--user", actors["viewer"].username
+        )
+    assert "may not import" in str(exc.value)

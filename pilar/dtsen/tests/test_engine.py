@@ -325,3 +325,12 @@ def test_deciding_reads_the_database_in_a_fixed_number_of_queries(
         with django_assert_max_num_queries(12):
             run = check_in_memory(path)
         assert run.summary["households"]["updated"] == len(households)
+
+
+def test_a_name_without_letters_is_refused(reference, actors):
+    by = Actor(user=actors["operator"])
+    rows = ex.family(members=2)
+    rows[1] = {**rows[1], "name": "0"}  # a formula's cached value, read in place of the name
+    batch = ex.checked(by, ex.xlsx_bytes(rows), as_of=datetime.date(2025, 6, 30))
+    assert batch.summary["households"]["rejected"] == 1
+    assert any("has no letters" in p[3] for r in batch.rows.all() for p in r.problems)

@@ -108,7 +108,7 @@ def test_the_download_is_audited_and_offered_on_the_preview(client, actors, chec
     page = client.get(f"/dtsen/{batch.pk}/").content.decode()
     assert f'href="/dtsen/{batch.pk}/rejected.xlsx"' in page
     # Each rejected household says why, its rows' reasons included (decile 11, row 6).
-    assert "Row 6 · decile" in page
+    assert "Row 6 · welfare decile" in page
     assert "Save without the rejected households" in page
     response = client.get(f"/dtsen/{batch.pk}/rejected.xlsx")
     assert response["Content-Disposition"] == (
@@ -143,4 +143,4 @@ def test_a_row_without_a_kk_is_reported_and_shown(client, actors):
     assert [int(r[-2]) for r in rows[1:]] == [3]
     login(client, actors["operator"])
     page = client.get(f"/dtsen/{batch.pk}/").content.decode()
-    assert 'data-testid="orphans"' in page and "Row 3 · kk_number" in page
+    assert 'data-testid="orphans"' in page and "Row 3 · KK number" in page

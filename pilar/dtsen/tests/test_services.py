@@ -349,7 +349,7 @@ def test_a_preview_the_database_overtook_is_checked_again_not_saved(reference, b
     services.extract_request_commit(by=by, batch=batch, accept_valid=False)
     batch = services.extract_commit(batch_id=batch.pk, by=by)
     assert batch.status == HouseholdImport.Status.PREVIEW
-    assert "Nothing was saved" in batch.message and household.kk_number in batch.message
+    assert "Nothing was saved" in batch.message and household.masked_kk in batch.message
     household.refresh_from_db()
     assert household.decile == 3
     shown = ExtractHousehold.objects.get(batch=batch, household=household)
@@ -585,3 +585,14 @@ def test_an_extract_cannot_take_a_household_of_another_kecamatan_into_ones_own(
     assert any("outside your area" in p[3] for p in item.problems)
     household.refresh_from_db()
     assert household.area.code == ex.KEL_C
+
+
+def test_an_extract_that_still_lists_a_closed_household_does_not_reopen_it(reference, by):
+    rows = ex.family(members=2)
+    ex.saved(by, ex.checked(by, ex.xlsx_bytes(rows), as_of=AS_OF))
+    Household.objects.update(status="moved", status_reason="Pindah ke Padang (verivali)")
+    again = ex.checked(by, ex.xlsx_bytes(rows), as_of=AS_OF)
+    assert again.summary["households"]["unchanged"] == 1, again.summary
+    item = again.households.get()
+    assert any(p[0] == "warning" and "stays so" in p[3] for p in item.problems)
+    assert Household.objects.get().status == "moved"

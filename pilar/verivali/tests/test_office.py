@@ -205,3 +205,13 @@ def test_round_page_refuses_a_bad_area_or_page(client, round, actors, query, sta
     login(client, actors["operator"])
     url = reverse("verivali:round-detail", args=[round.pk])
     assert client.get(f"{url}?{query}").status_code == status
+
+
+def test_the_visit_list_refuses_an_id_beyond_the_database(client, round, actors):
+    login(client, actors["operator"])
+    url = reverse("verivali:round-visits", args=[round.pk])
+    for query in ("person=99999999999999999999", "area=-3", "person=abc"):
+        # The list's own way with a bad filter: the page, its field's error, no rows.
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 200, query
+        assert response.context["form"].errors and not list(response.context["page"]), query

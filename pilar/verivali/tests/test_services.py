@@ -317,9 +317,15 @@ def test_review_scope_and_state(round, households, actors):
     assert not Finding.objects.reviewable_by(actors["coordinator_b"]).exists()
     with pytest.raises(ValidationError) as exc:
         services.finding_return(
-            by=Actor(user=actors["coordinator_a"]), finding=finding, note=" ", version=None
+            by=Actor(user=actors["coordinator_a"]), finding=finding, note=" ", version=1
         )
     assert "note" in exc.value.message_dict
+    # Without the version the reviewer saw, nothing is accepted.
+    with pytest.raises(ValidationError) as exc:
+        services.finding_accept(
+            by=Actor(user=actors["coordinator_a"]), finding=finding, version=None
+        )
+    assert "reload" in str(exc.value)
     with pytest.raises(ValidationError) as exc:
         services.finding_accept(
             by=Actor(user=actors["coordinator_a"]), finding=finding, version=finding.version - 1
@@ -575,3 +581,24 @@ def test_split_members_not_a_list_is_refused(round, households, actors):
     with pytest.raises(ValidationError) as exc:
         record(actors["pillar"], visit_of(round, households["h1"]), kind="split", split_members=7)
     assert "split_members" in exc.value.message_dict
+
+
+def test_a_round_lies_in_the_office_years_and_lasts_at_most_a_year(open_round):
+    with pytest.raises(ValidationError) as exc:
+        open_round(period_start=D(1, 1, 1), period_end=D(9999, 12, 31))
+    assert "period_start" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        open_round(period_start=D(2026, 1, 1), period_end=D(2027, 6, 30))
+    assert "at most a year" in str(exc.value)
+
+
+def test_a_new_member_born_before_1900_is_refused(round, households, actors):
+    child = {"name": "Bayi", "sex": "L", "relation": "child", "birth_date": "0001-01-01"}
+    with pytest.raises(ValidationError) as exc:
+        record(
+            actors["pillar"],
+            visit_of(round, households["h1"]),
+            kind="corrected",
+            changes={"new_members": [child]},
+        )
+    assert "1900" in str(exc.value)

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, can
@@ -240,7 +240,7 @@ def visit_detail(request, pk):
     return render(request, "verivali/field_visit.html", context, status=page_status(request))
 
 
-SAVED = _lazy("Saved: the finding waits for the coordinator's review.")
+SAVED = gettext_lazy("Saved: the finding waits for the coordinator's review.")
 
 
 def _proposal_edit(request, visit, finding):
@@ -332,20 +332,20 @@ def visit_propose(request, pk):
 # --- what a finding says, before -> after ----------------------------------------------------
 
 HOUSEHOLD_LABELS = {
-    "address": _lazy("Address"),
-    "rt_rw": _lazy("RT/RW"),
-    "decile": _lazy("Welfare decile"),
-    "kk_number": _lazy("KK number"),
-    "dtsen_id": _lazy("DTSEN reference"),
+    "address": gettext_lazy("Address"),
+    "rt_rw": gettext_lazy("RT/RW"),
+    "decile": gettext_lazy("Welfare decile"),
+    "kk_number": gettext_lazy("KK number"),
+    "dtsen_id": gettext_lazy("DTSEN reference"),
 }
 MEMBER_LABELS = {
-    "nik": _lazy("NIK"),
-    "name": _lazy("Name"),
-    "sex": _lazy("Sex"),
-    "birth_date": _lazy("Date of birth"),
-    "relation": _lazy("Relation to head"),
+    "nik": gettext_lazy("NIK"),
+    "name": gettext_lazy("Name"),
+    "sex": gettext_lazy("Sex"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "relation": gettext_lazy("Relation to head"),
 }
-SEXES = {"L": _lazy("Male"), "P": _lazy("Female")}
+SEXES = {"L": gettext_lazy("Male"), "P": gettext_lazy("Female")}
 
 
 def _shown(field: str, value) -> str:

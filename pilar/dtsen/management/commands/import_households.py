@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import Capability, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.dtsen import services
@@ -57,6 +58,11 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(is_active=True, username=options["user"]).first()
             if user is None:
                 raise CommandError(_("No active user named %(name)r.") % {"name": options["user"]})
+            if not can(user, Capability.IMPORTS):
+                raise CommandError(
+                    _("%(name)s may not import (an administrator's or operator's role is needed).")
+                    % {"name": user.get_username()}
+                )
         by = Actor.system(source=AuditEntry.Source.CLI, user=user)
         if options["dry_run"]:
             try:

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.api.common import Body, Id, api_actor, choice, require
-from pilar.verivali import selectors, services
+from pilar.verivali import reviews, selectors, services
 from pilar.verivali.models import Finding, Round, Visit
 
 router = Router(tags=["verivali"])
@@ -151,7 +151,7 @@ def record_finding(request, visit_id: Id, payload: FindingIn):
 def accept_finding(request, finding_id: Id, payload: ReviewIn):
     require(request, Capability.VERIVALI_REVIEW)
     finding = get_object_or_404(Finding.objects.reviewable_by(request.user), pk=finding_id)
-    finding = services.finding_accept(
+    finding = reviews.finding_accept(
         by=api_actor(request), finding=finding, version=payload.version
     )
     return _finding_out(finding)
@@ -161,7 +161,7 @@ def accept_finding(request, finding_id: Id, payload: ReviewIn):
 def return_finding(request, finding_id: Id, payload: ReviewIn):
     require(request, Capability.VERIVALI_REVIEW)
     finding = get_object_or_404(Finding.objects.reviewable_by(request.user), pk=finding_id)
-    finding = services.finding_return(
+    finding = reviews.finding_return(
         by=api_actor(request), finding=finding, note=payload.note, version=payload.version
     )
     return _finding_out(finding)

@@ -30,7 +30,7 @@ from pilar.casework.models import Relation
 from pilar.lib.months import month_start
 from pilar.lib.nik import make_nik
 from pilar.regions.models import Area
-from pilar.verivali import services
+from pilar.verivali import reviews, services
 from pilar.verivali.models import Finding, Round, Visit
 
 VISITED_SHARE = 0.6
@@ -202,10 +202,10 @@ class RoundDemo:
         by = self.actor(reviewer)
         try:
             if state == "accepted":
-                services.finding_accept(by=by, finding=finding, version=finding.version)
+                reviews.finding_accept(by=by, finding=finding, version=finding.version)
             else:
                 note = self.rng.choice(RETURN_NOTES)
-                services.finding_return(by=by, finding=finding, note=note, version=finding.version)
+                reviews.finding_return(by=by, finding=finding, note=note, version=finding.version)
         except ValidationError:
             return  # the records changed since (another finding applied first): left waiting
 

@@ -13,7 +13,7 @@ from PIL import Image
 from pilar.accounts.models import SubmittedForm
 from pilar.audit.services import Actor
 from pilar.tests_support import login
-from pilar.verivali import services
+from pilar.verivali import reviews, services
 from pilar.verivali.models import Finding, Visit
 
 from .conftest import D, make_kk, nik, visit_of
@@ -96,7 +96,7 @@ def test_my_households_by_kelurahan_with_their_state(
         visit=h1,
         data={"kind": "confirmed", "visited_on": D(2026, 3, 10)},
     )
-    services.finding_return(
+    reviews.finding_return(
         by=Actor(user=actors["coordinator_a"]),
         finding=finding,
         note="Foto rumah belum ada",
@@ -311,7 +311,7 @@ def test_a_returned_finding_shows_the_note_and_the_form_as_sent(pillar, actors, 
     visit = visit_of(round, households["h1"])
     post_finding(pillar, visit, kind="moved", moved_to="Padang")
     finding = Finding.objects.get(visit=visit)
-    services.finding_return(
+    reviews.finding_return(
         by=Actor(user=actors["coordinator_a"]),
         finding=finding,
         note="Alamat lengkap di Padang?",
@@ -349,7 +349,7 @@ def test_an_accepted_finding_is_read_only(pillar, actors, round, households):
     visit = visit_of(round, households["h1"])
     post_finding(pillar, visit, kind="moved", moved_to="Padang")
     finding = Finding.objects.get(visit=visit)
-    services.finding_accept(
+    reviews.finding_accept(
         by=Actor(user=actors["coordinator_a"]), finding=finding, version=finding.version
     )
     response = pillar.get(visit_url(visit))
@@ -427,7 +427,7 @@ def test_a_returned_proposal_is_corrected_on_its_page(pillar, actors, round, are
     pillar.post(reverse("verivali:propose", args=[round.pk]), propose_body(area=str(kelurahan.pk)))
     visit = Visit.objects.get(household__isnull=True)
     finding = visit.finding
-    services.finding_return(
+    reviews.finding_return(
         by=Actor(user=actors["coordinator_a"]),
         finding=finding,
         note="RT/RW salah",

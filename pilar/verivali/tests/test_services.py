@@ -5,7 +5,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.casework.models import Activity, DecileRecord
 from pilar.regions.models import Area
-from pilar.verivali import selectors, services
+from pilar.verivali import reviews, selectors, services
 from pilar.verivali.models import Finding, Round, Visit
 
 from .conftest import D, make_kk, nik, visit_of
@@ -21,7 +21,7 @@ def record(user, visit, **data):
 
 def accept(user, finding):
     finding.refresh_from_db()
-    return services.finding_accept(by=Actor(user=user), finding=finding, version=finding.version)
+    return reviews.finding_accept(by=Actor(user=user), finding=finding, version=finding.version)
 
 
 # --- opening a round ------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_two_recordings_of_one_household_the_second_is_told_to_reload(round, hou
 def test_returned_finding_corrected_once_more_without_a_second_activity(round, households, actors):
     visit = visit_of(round, households["h1"])
     finding = record(actors["pillar"], visit)
-    services.finding_return(
+    reviews.finding_return(
         by=Actor(user=actors["coordinator_a"]),
         finding=finding,
         note="Periksa desilnya",
@@ -316,18 +316,18 @@ def test_review_scope_and_state(round, households, actors):
     assert list(Finding.objects.reviewable_by(actors["coordinator_a"])) == [finding]
     assert not Finding.objects.reviewable_by(actors["coordinator_b"]).exists()
     with pytest.raises(ValidationError) as exc:
-        services.finding_return(
+        reviews.finding_return(
             by=Actor(user=actors["coordinator_a"]), finding=finding, note=" ", version=1
         )
     assert "note" in exc.value.message_dict
     # Without the version the reviewer saw, nothing is accepted.
     with pytest.raises(ValidationError) as exc:
-        services.finding_accept(
+        reviews.finding_accept(
             by=Actor(user=actors["coordinator_a"]), finding=finding, version=None
         )
     assert "reload" in str(exc.value)
     with pytest.raises(ValidationError) as exc:
-        services.finding_accept(
+        reviews.finding_accept(
             by=Actor(user=actors["coordinator_a"]), finding=finding, version=finding.version - 1
         )
     assert "reload" in str(exc.value)
@@ -455,7 +455,7 @@ def test_progress_per_kelurahan_and_pillar(round, households, actors, people):
     pillar, coordinator = actors["pillar"], actors["coordinator_a"]
     accept(coordinator, record(pillar, visit_of(round, households["h1"])))
     f2 = record(pillar, visit_of(round, households["h2"]))
-    services.finding_return(by=Actor(user=coordinator), finding=f2, note="Foto", version=f2.version)
+    reviews.finding_return(by=Actor(user=coordinator), finding=f2, note="Foto", version=f2.version)
     by_area = selectors.progress(round, actors["operator"], by="area")
     row = next(r for r in by_area.rows if r.key == households["h1"].area_id)
     assert (row.total, row.visited, row.accepted, row.returned, row.waiting, row.outstanding) == (

@@ -36,7 +36,7 @@ from pilar.lib.views import (
 )
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person
-from pilar.verivali import services
+from pilar.verivali import reviews, services
 from pilar.verivali.field_forms import (
     FindingForm,
     MyVisitsFilter,
@@ -523,7 +523,7 @@ def finding_accept(request, pk):
     finding = _reviewable(request, pk)
     done = attempt(
         request,
-        lambda: services.finding_accept(
+        lambda: reviews.finding_accept(
             by=Actor.from_request(request), finding=finding, version=_version(request)
         ),
         success=_("Accepted."),
@@ -543,7 +543,7 @@ def finding_return(request, pk):
         return refused(request, back)
     done = attempt(
         request,
-        lambda: services.finding_return(
+        lambda: reviews.finding_return(
             by=Actor.from_request(request),
             finding=finding,
             note=form.cleaned_data["note"].strip(),

@@ -8,13 +8,10 @@ docs/IMPORTS.md, section "Household extracts (DTSEN)", describes the rules.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +34,8 @@ from pilar.dtsen.engine.sheet import default_sheet, missing_columns, sheet_layou
 from pilar.dtsen.engine.undo import later_changes
 from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.lib.params import MAX_ID
-from pilar.lib.spreadsheet import FileProblem, Spreadsheet, check_workbook
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet
+from pilar.lib.uploads import keep_and_read, workbook_digest
 
 __all__ = [
     "DryRun",
@@ -62,10 +60,6 @@ def max_rows() -> int:
     """Rows one extract may hold (`PILAR_EXTRACT_MAX_ROWS`, 300,000 by default: a city's
     extract of 200,000 persons fits)."""
     return settings.PILAR_EXTRACT_MAX_ROWS
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-80:] or "extract"
 
 
 def _look(batch: HouseholdImport, book: Spreadsheet, sheet: str) -> None:
@@ -115,34 +109,18 @@ def extract_upload(*, by: Actor, upload, filename: str) -> HouseholdImport:
                 ]
             }
         )
-    try:
-        check_workbook(upload)
-    except FileProblem as exc:
-        raise ValidationError({"file": [exc.message]}) from exc
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in iter(lambda: upload.read(1 << 20), b""):
-        digest.update(chunk)
-    upload.seek(0)
+    # A workbook bomb is refused from the upload itself, before anything is written to disk.
+    digest = workbook_digest(upload)
     batch = HouseholdImport(
         filename=name,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         file_format="",
         created_by=by.signed_in_user,
     )
-    batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{_safe(name)}", File(upload), save=False)
-    try:
-        with Spreadsheet(Path(batch.file.path)) as book:
-            batch.file_format = book.format
-            batch.sheets = [[s.name, s.visible] for s in book.sheets]
-            _look(batch, book, default_sheet(book))
-    except FileProblem as exc:
-        batch.file.delete(save=False)
-        raise ValidationError({"file": [exc.message]}) from exc
-    except Exception:
-        batch.file.delete(save=False)
-        raise
+    keep_and_read(
+        batch, upload, name, "extract", lambda book: _look(batch, book, default_sheet(book))
+    )
     batch.save()
     audit_record(
         by=by,

@@ -8,14 +8,11 @@ or two operators pressing the same button start one piece of work, not two.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +27,8 @@ from pilar.imports.engine.records import NOTE, RowResult, StartRule
 from pilar.imports.models import Import, ImportRow
 from pilar.lib.jobs import Heartbeat, recover_stale
 from pilar.lib.params import MAX_ID
-from pilar.lib.spreadsheet import FileProblem, Spreadsheet, check_workbook
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet
+from pilar.lib.uploads import keep_and_read, workbook_digest
 
 ROW_STORE_BATCH = 1000
 # Also the logger of commit.py and undo.py: an import's log lines under one name.
@@ -146,34 +144,17 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
             }
         )
     # A workbook bomb is refused from the upload itself, before anything is written to disk.
-    try:
-        check_workbook(upload)
-    except FileProblem as exc:
-        raise ValidationError({"file": [exc.message]}) from exc
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in iter(lambda: upload.read(1 << 20), b""):
-        digest.update(chunk)
-    upload.seek(0)
+    digest = workbook_digest(upload)
     batch = Import(
         filename=name,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=digest,
         file_format="",
         created_by=by.signed_in_user,
     )
-    batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{_safe(name)}", File(upload), save=False)
-    try:
-        with Spreadsheet(Path(batch.file.path)) as book:
-            batch.file_format = book.format
-            batch.sheets = [[s.name, s.visible] for s in book.sheets]
-            _look(batch, book, default_sheet(book))
-    except FileProblem as exc:
-        batch.file.delete(save=False)
-        raise ValidationError({"file": [exc.message]}) from exc
-    except Exception:
-        batch.file.delete(save=False)
-        raise
+    keep_and_read(
+        batch, upload, name, "upload", lambda book: _look(batch, book, default_sheet(book))
+    )
     batch.save()
     audit_record(
         by=by,
@@ -182,10 +163,6 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
         note=_("uploaded for import: %(name)s, %(size)s bytes") % {"name": name, "size": size},
     )
     return batch
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-80:] or "upload"
 
 
 def _look(batch: Import, book: Spreadsheet, sheet: str) -> None:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from pilar.dtsen.columns import EXTRACT_COLUMNS, VARIANTS
-from pilar.imports.engine.layout import HEADER_SCAN_ROWS, SAMPLE_ROWS, Layout
+from pilar.imports.engine import layout
+from pilar.imports.engine.layout import Layout
 from pilar.imports.engine.normalize import header_key
-from pilar.lib.spreadsheet import FileProblem, Spreadsheet, column_letter, text_from_cell
+from pilar.lib.spreadsheet import FileProblem, Spreadsheet
 
 REQUIRED = ["kk_number", "nik", "name", "relation"]
 AREA_KEYS = ["area_code", "kelurahan"]
@@ -56,51 +57,13 @@ def missing_columns(keys) -> list[str]:
 
 
 def sheet_layout(book: Spreadsheet, sheet: str) -> Layout:
-    head: list[tuple[int, list]] = []
-    for number, cells in book.rows(sheet):
-        head.append((number, cells))
-        if len(head) >= HEADER_SCAN_ROWS + SAMPLE_ROWS:
-            break
-    if not any(any(text_from_cell(c) for c in cells) for _n, cells in head):
-        raise FileProblem(
-            _("The sheet %(name)s is empty. Choose the sheet that holds the extract.")
-            % {"name": sheet}
-        )
-    best_index, best_score = 0, -1
-    for index, (_number, cells) in enumerate(head[:HEADER_SCAN_ROWS]):
-        score = sum(1 for c in cells if guess_key(c))
-        if score > best_score:
-            best_index, best_score = index, score
-    header_number, header_cells = head[best_index]
-    headers = [text_from_cell(c) for c in header_cells]
-    samples = [[text_from_cell(c) for c in cells] for _n, cells in head[best_index + 1 :]]
-    samples = [s for s in samples if any(s)][:SAMPLE_ROWS]
-    width = max([len(headers)] + [len(s) for s in samples])
-    headers += [""] * (width - len(headers))
-    notes = []
-    hidden = [s.name for s in book.sheets if not s.visible]
-    if hidden:
-        notes.append(
-            _("Hidden sheets are not read unless you choose them: %(names)s.")
-            % {"names": ", ".join(hidden)}
-        )
-    unnamed = [
-        column_letter(i)
-        for i, h in enumerate(headers)
-        if not h and any(i < len(s) and s[i] for s in samples)
-    ]
-    if unnamed:
-        notes.append(
-            _("Columns without a header but with data: %(columns)s.")
-            % {"columns": ", ".join(unnamed)}
-        )
-    return Layout(
-        sheet=sheet,
-        header_row=header_number,
-        headers=headers,
-        samples=samples,
-        mapping=guess_mapping(headers),
-        notes=notes,
+    """The extract's header row, samples and notes, found as a roster's are."""
+    return layout.sheet_layout(
+        book,
+        sheet,
+        guess=guess_key,
+        mapping=guess_mapping,
+        empty=_("The sheet %(name)s is empty. Choose the sheet that holds the extract."),
     )
 
 

@@ -6,6 +6,7 @@ rows produced by `pilar.lib.spreadsheet`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -41,9 +42,19 @@ def default_sheet(book: Spreadsheet) -> str:
     return visible[0]
 
 
-def sheet_layout(book: Spreadsheet, sheet: str) -> Layout:
+def sheet_layout(
+    book: Spreadsheet,
+    sheet: str,
+    *,
+    guess: Callable[[str], str | None] = guess_field,
+    mapping: Callable[[list[str]], dict[str, str]] = guess_mapping,
+    empty: str | None = None,
+) -> Layout:
     """Find the header row (the row among the first few that names the most known columns:
-    offices put a title such as 'DAFTAR PSM KOTA BUKITTINGGI' above it), and sample rows."""
+    offices put a title such as 'DAFTAR PSM KOTA BUKITTINGGI' above it), and sample rows.
+
+    A roster's columns by default; another sheet of the same shape (a DTSEN extract) gives its
+    own header guesser, mapping and the words for an empty sheet (`empty`, with %(name)s)."""
     head: list[tuple[int, list]] = []
     for number, cells in book.rows(sheet):
         head.append((number, cells))
@@ -58,12 +69,12 @@ def sheet_layout(book: Spreadsheet, sheet: str) -> Layout:
         )
     if not any(any(text_from_cell(c) for c in cells) for _n, cells in head):
         raise FileProblem(
-            _("The sheet %(name)s is empty. Choose the sheet that holds the roster.")
+            (empty or _("The sheet %(name)s is empty. Choose the sheet that holds the roster."))
             % {"name": sheet}
         )
     best_index, best_score = 0, -1
     for index, (_number, cells) in enumerate(head[:HEADER_SCAN_ROWS]):
-        score = sum(1 for c in cells if guess_field(text_from_cell(c)))
+        score = sum(1 for c in cells if guess(text_from_cell(c)))
         if score > best_score:
             best_index, best_score = index, score
     header_number, header_cells = head[best_index]
@@ -96,6 +107,6 @@ def sheet_layout(book: Spreadsheet, sheet: str) -> Layout:
         header_row=header_number,
         headers=headers,
         samples=samples,
-        mapping=guess_mapping(headers),
+        mapping=mapping(headers),
         notes=notes,
     )

@@ -132,8 +132,17 @@ def make_assignment(reference, system_actor):
 
 @pytest.fixture
 def make_user(reference):
-    def make(username: str, role: str | None = None, *, area: str | None = None, person=None):
-        user = User.objects.create_user(username=username, password=PASSWORD, person=person)
+    def make(
+        username: str,
+        role: str | None = None,
+        *,
+        area: str | None = None,
+        person=None,
+        office=None,
+    ):
+        user = User.objects.create_user(
+            username=username, password=PASSWORD, person=person, office=office
+        )
         if role:
             RoleGrant.objects.create(
                 user=user, role=role, area=Area.objects.get(code=area) if area else None
@@ -143,6 +152,59 @@ def make_user(reference):
         return user
 
     return make
+
+
+# Many offices on one installation (docs/OFFICE.md, "Many offices"). Kota Padang Panjang (13.74)
+# is a second kota office beside Bukittinggi's; the province office (13) hosts both and only
+# sees. Test areas under 13.74 are named plainly; the demo's are the Kemendagri list's.
+OTHER_AREAS = [
+    ("13.74", "Padang Panjang", 2, "kota", "13"),
+    ("13.74.01", "Padang Panjang Barat", 3, "kecamatan", "13.74"),
+    ("13.74.01.1001", "Kelurahan Uji Satu", 4, "kelurahan", "13.74.01"),
+    ("13.74.01.1002", "Kelurahan Uji Dua", 4, "kelurahan", "13.74.01"),
+]
+
+
+@pytest.fixture
+def other_office(reference, office):
+    """A second office, Dinas Sosial Kota Padang Panjang, with its kecamatan and two kelurahan;
+    Bukittinggi's office (`office`) stays as it is."""
+    from pilar.offices.models import Office
+
+    for code, name, level, area_kind, parent in OTHER_AREAS:
+        Area.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "level": level,
+                "kind": area_kind,
+                "parent": Area.objects.get(code=parent),
+            },
+        )
+    return Office.objects.create(
+        area=Area.objects.get(code="13.74"),
+        name="Dinas Sosial Kota Padang Panjang",
+        city="Padang Panjang",
+        head_title="Kepala Dinas Sosial",
+        treasurer_title="Bendahara Pengeluaran",
+        public_url="https://pilar.padangpanjang.example",
+    )
+
+
+@pytest.fixture
+def province_office(reference, office):
+    """The province's office (Sumatera Barat, 13), hosting the kota offices: it sees, it does
+    not act."""
+    from pilar.offices.models import Office
+
+    return Office.objects.create(
+        area=Area.objects.get(code="13"),
+        name="Dinas Sosial Provinsi Sumatera Barat",
+        city="Padang",
+        head_title="Kepala Dinas Sosial Provinsi",
+        treasurer_title="Bendahara Pengeluaran",
+        public_url="https://pilar.sumbarprov.example",
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import enum
 
-from pilar.accounts.models import Role
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Concat
+
+from pilar.accounts.models import Role, User
 
 
 class Capability(enum.StrEnum):
@@ -104,6 +107,105 @@ GRANTS: dict[Capability, set[str]] = {
 # Roles whose scope is the user's own person record rather than an area.
 SELF_SCOPED = {Role.PILLAR}
 
+# What a user of an office that hosts other offices (a province hosting its kab/kota, docs/
+# OFFICE.md "Many offices") may still do: see. Drafting, verifying or approving a kab/kota's
+# payments, editing its registry or its documents is the kab/kota's own office's work. The
+# office's own settings page stays, for the hosting office's letterhead.
+SEEING = {
+    Capability.PEOPLE_VIEW,
+    Capability.HEADCOUNT_VIEW,
+    Capability.AUDIT_VIEW,
+    Capability.BACKUPS,
+    Capability.CASEWORK_VIEW,
+    Capability.KUBE_VIEW,
+    Capability.TAGANA_VIEW,
+    Capability.STIPENDS_VIEW,
+    Capability.TRAININGS_VIEW,
+    Capability.EQUIPMENT_VIEW,
+    Capability.VERIVALI_VIEW,
+    Capability.OFFICE_EDIT,
+}
+# What only the office at the top of the installation may do: a backup holds every office's
+# records.
+TOP_ONLY = {Capability.BACKUPS}
+
+
+def _office_model():
+    # The office table is read through the user's own link to it: accounts sits below offices
+    # in the layers (.importlinter) and does not import it.
+    return User._meta.get_field("office").related_model
+
+
+def _with_flags(queryset):
+    """Offices with what the scope rules ask of them, read in the same query: whether another
+    office lies within the area (`_pilar_hosts`) and whether one lies outside it (`_pilar_below`,
+    the office is not the top one)."""
+    office = _office_model()
+    below = Concat(OuterRef("area__code"), Value("."))
+    return queryset.select_related("area").annotate(
+        _pilar_hosts=Exists(office.objects.filter(area__code__startswith=below)),
+        _pilar_below=Exists(
+            office.objects.exclude(area__code=OuterRef("area__code")).exclude(
+                area__code__startswith=below
+            )
+        ),
+    )
+
+
+def top_office():
+    """The office at the top of the installation: the one whose area is highest in the tree
+    (the only one in a single-office installation); None before any office exists."""
+    return (
+        _with_flags(_office_model().objects)
+        .order_by(F("area__level").asc(nulls_first=True), "pk")
+        .first()
+    )
+
+
+def hosts_others(office) -> bool:
+    """Whether other offices lie within `office`'s area (a province hosting its kab/kota)."""
+    if office is None:
+        return False
+    if office.area_id is None:
+        return _office_model().objects.exclude(pk=office.pk).exists()
+    if not hasattr(office, "_pilar_hosts"):
+        office._pilar_hosts = _with_flags(type(office).objects).get(pk=office.pk)._pilar_hosts
+    return office._pilar_hosts
+
+
+def is_top(office) -> bool:
+    """Whether `office` is the installation's top office: nothing lies outside its area."""
+    if office is None or office.area_id is None:
+        return True
+    if not hasattr(office, "_pilar_below"):
+        office._pilar_below = _with_flags(type(office).objects).get(pk=office.pk)._pilar_below
+    return not office._pilar_below
+
+
+def office_of(user):
+    """The office `user` works for: their own, or (none set) the installation's top office.
+    Read once per user object (a request's user, a task's), with the flags the scope rules
+    ask (`_with_flags`)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_pilar_office", False)
+    if cached is False:
+        if getattr(user, "office_id", None):
+            cached = _with_flags(_office_model().objects).get(pk=user.office_id)
+        else:
+            cached = top_office()
+        user._pilar_office = cached
+    return cached
+
+
+def office_area(user):
+    """The area the user's office serves; None: everything the installation holds (the top
+    office, or an office not yet tied to an area)."""
+    office = office_of(user)
+    if office is None or is_top(office):
+        return None
+    return office.area
+
 
 def _grants(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -124,23 +226,70 @@ def roles_of(user) -> set[str]:
     return {grant.role for grant in _grants(user)}
 
 
+def _refused_by_office(user, capability: Capability) -> bool:
+    """An office hosting others only sees; only the top office backs up."""
+    if capability in SEEING and capability not in TOP_ONLY:
+        return False
+    office = office_of(user)
+    if capability in TOP_ONLY:
+        return not is_top(office)
+    return hosts_others(office)
+
+
 def can(user, capability: Capability) -> bool:
-    return bool(roles_of(user) & GRANTS[capability])
+    if not roles_of(user) & GRANTS[capability]:
+        return False
+    return not _refused_by_office(user, capability)
 
 
 def area_scope(user, capability: Capability) -> list | None:
-    """The areas within which `user` holds `capability`: None means everywhere, [] nowhere.
+    """The areas within which `user` holds `capability`: None means everywhere the
+    installation holds, [] nowhere.
 
-    Self-scoped grants (a pillar's own record) contribute no area.
+    A grant over the whole office (no area) is the office's area; it is None only for the
+    installation's top office, whose area holds every other. A grant's area outside the
+    user's office gives nothing. Self-scoped grants (a pillar's own record) contribute no area.
     """
+    if _refused_by_office(user, capability):
+        return []
+    whole = office_area(user)
     areas = []
     for grant in _grants(user):
         if grant.role not in GRANTS[capability] or grant.role in SELF_SCOPED:
             continue
         if grant.area_id is None:
-            return None
-        areas.append(grant.area)
+            if whole is None:
+                return None
+            areas.append(whole)
+        elif whole is None or grant.area.is_within(whole):
+            areas.append(grant.area)
     return areas
+
+
+def office_wide(user, capability: Capability) -> bool:
+    """Whether `user` holds `capability` over the whole of their office (a grant with no area):
+    what office-wide documents (batches, rates, BASTs, imports) ask, whatever the office's
+    place in the tree."""
+    if not can(user, capability):
+        return False
+    return any(
+        grant.area_id is None
+        for grant in _grants(user)
+        if grant.role in GRANTS[capability] and grant.role not in SELF_SCOPED
+    )
+
+
+def office_scope_q(user, field: str = "office") -> Q:
+    """The office-owned records (through `field`) `user` may see: every office's for the top
+    office, the hosted offices' and its own for an office hosting others, else its own."""
+    office = office_of(user)
+    if office is None or is_top(office):
+        return Q()
+    if hosts_others(office):
+        return Q(**{f"{field}__area__code": office.area.code}) | Q(
+            **{f"{field}__area__code__startswith": office.area.code + "."}
+        )
+    return Q(**{field: office})
 
 
 def user_has_self_scope(user, capability: Capability) -> bool:

@@ -39,6 +39,18 @@ class User(AbstractUser):
         related_name="user",
         help_text=_("Links a pillar's login to their own record."),
     )
+    # The office the user works for (docs/OFFICE.md, "Many offices"): every role's scope lies
+    # within its area. Empty: the office at the top of the installation (the only one in a
+    # single-office installation, the province's when a province hosts its kab/kota).
+    office = models.ForeignKey(
+        "offices.Office",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("The office the user works for. Empty: the office at the top of Pilar."),
+    )
 
     class Meta:
         verbose_name = _("user")

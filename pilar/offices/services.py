@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import office_of, top_office
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.offices.models import Office
@@ -45,14 +46,22 @@ EDITABLE = [
 POLICIES = ["stipend_report_required", "stipend_prorate", "stipend_cash_allowed", "report_due_day"]
 
 # The office read within one request (or one `remembered()` block): a page asks for it from
-# its header, its documents and its rules, and reads the row once.
+# its header, its documents and its rules, and reads the row once. In a request it is the
+# signed-in user's office (docs/OFFICE.md, "Many offices"); in a background task, the office
+# the task works for (`remembered(office=...)`); else the installation's top office.
 _memo: ContextVar[dict | None] = ContextVar("pilar_office", default=None)
 
 
 @contextlib.contextmanager
-def remembered() -> Iterator[None]:
-    """Within the block, the office is read from the database at most once."""
-    token = _memo.set({})
+def remembered(*, office: Office | None = None, user=None) -> Iterator[None]:
+    """Within the block, the office is read from the database at most once: `office` itself
+    when given, else `user`'s (a task acting for the user who asked), else the top office."""
+    memo: dict = {}
+    if office is not None:
+        memo["office"] = office
+    elif user is not None:
+        memo["user"] = user
+    token = _memo.set(memo)
     try:
         yield
     finally:
@@ -60,22 +69,38 @@ def remembered() -> Iterator[None]:
 
 
 class OfficeMiddleware:
-    """Each request reads the office at most once, and only if something asks for it."""
+    """Each request reads its office at most once, and only if something asks for it: the
+    signed-in user's office, or for a visitor the installation's top office."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with remembered():
+        token = _memo.set({"request": request})
+        try:
             return self.get_response(request)
+        finally:
+            _memo.reset(token)
+
+
+def _acting_user(memo: dict):
+    if "user" in memo:
+        return memo["user"]
+    request = memo.get("request")
+    user = getattr(request, "user", None) if request is not None else None
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def current_office() -> Office:
-    """The office this installation serves; seeded from the environment on first use."""
+    """The office the request or task acts for; the top office, seeded from the environment on
+    first use, when nobody is signed in."""
     memo = _memo.get()
     if memo is not None and "office" in memo:
         return memo["office"]
-    office = Office.objects.select_related("area").order_by("pk").first() or office_seed()
+    user = _acting_user(memo) if memo is not None else None
+    office = office_of(user) if user is not None else None
+    if office is None:
+        office = top_office() or office_seed()
     if memo is not None:
         memo["office"] = office
     return office
@@ -85,6 +110,9 @@ def _forget() -> None:
     memo = _memo.get()
     if memo is not None:
         memo.pop("office", None)
+        user = _acting_user(memo)
+        if user is not None and hasattr(user, "_pilar_office"):
+            del user._pilar_office
 
 
 def seed_values() -> dict:
@@ -135,7 +163,7 @@ def office_seed() -> Office:
                 note=_("The office's first values, from the environment."),
             )
     except IntegrityError:
-        return Office.objects.select_related("area").order_by("pk").first()
+        return top_office()
     return office
 
 

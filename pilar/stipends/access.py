@@ -3,11 +3,9 @@ is the querysets' scope, at the end of pilar/stipends/models.py."""
 
 from __future__ import annotations
 
-from pilar.accounts.access import Capability, area_scope, can
+from pilar.accounts.access import Capability, office_wide
 
-
-def office_wide(user, capability: Capability) -> bool:
-    return can(user, capability) and area_scope(user, capability) is None
+__all__ = ["office_wide", "full_nik_in_batches"]
 
 
 def full_nik_in_batches(user) -> bool:

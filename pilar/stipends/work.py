@@ -47,8 +47,7 @@ def batch_job_run(*, job_id: int) -> None:
     """Run one queued job (the task worker calls this); the outcome is stored on the job. The
     office (its payment policies) is read once for the whole job: a change on the settings page
     meanwhile applies to the next job, never to half of this one (docs/OFFICE.md)."""
-    with remembered():
-        _take_and_run(job_id)
+    _take_and_run(job_id)
 
 
 def _take_and_run(job_id: int) -> None:
@@ -63,7 +62,8 @@ def _take_and_run(job_id: int) -> None:
     # timeout may have been marked failed meanwhile, and what it did is the truth.
     outcome = BatchJob.objects.filter(pk=job.pk)
     by = _actor(job)
-    with translation.override(_language(by.user)):
+    # The office of the user who asked (pilar/offices/services.py).
+    with remembered(user=by.user), translation.override(_language(by.user)):
         try:
             message = _work(job, by, Heartbeat(rows))
         except (ValidationError, PermissionDenied) as exc:

@@ -9,17 +9,27 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from pilar.accounts.access import Capability, area_scope, can, grants_key, scope_covers
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    can,
+    grants_key,
+    hosts_others,
+    office_of,
+    scope_covers,
+)
 from pilar.accounts.decorators import capability_required
 from pilar.audit.cache import cached_figures
 from pilar.casework import selectors
+from pilar.dashboard.figures import flat, reports_late
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
+from pilar.dashboard.rollup import DIRECT_UP_TO, province_figures
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
-from pilar.registry.models import Assignment
+from pilar.registry.models import Assignment, PillarKind
 from pilar.stipends.arrears import office_arrears
 from pilar.stipends.person_views import office_context
 
@@ -34,6 +44,8 @@ def home(request):
     user = request.user
     # A far date would walk every month up to it (arrears): out of 2000–2100 is a 400.
     today = parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
+    if hosts_others(office_of(user)):
+        return _province(request, today)
     # The figures (arrears walk every month of every duty) are kept until the next write:
     # the same user, roles, date and language read them again (docs/PERFORMANCE.md, "Load").
     figures = cached_figures(
@@ -61,8 +73,15 @@ def _figures(user, today) -> dict:
         size_of=duties,
     )
     office = office_arrears(user, as_of=today, capability=Capability.HEADCOUNT_VIEW)
+    hc = headcount(as_of=today, user=user)
+    late = reports_late(scope, month)
     return {
-        "hc": headcount(as_of=today, user=user),
+        "hc": hc,
+        # The same figures as plain numbers: what the province's row of this office shows.
+        "figures": flat(
+            by_kind=hc.by_kind, casework=casework_total, late=late, arrears=office, gaps=gaps
+        ),
+        "reports_late": late,
         "month": month,
         "casework": casework_total,
         **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
@@ -72,3 +91,31 @@ def _figures(user, today) -> dict:
         "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
         "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
     }
+
+
+def _province(request, today):
+    """An office hosting others (the province): each hosted office's figures and their total
+    (pilar/dashboard/rollup.py), linked where the role may open the lists behind them."""
+    user = request.user
+    province = province_figures(user, today)
+    scope = area_scope(user, Capability.HEADCOUNT_VIEW)
+    return render(
+        request,
+        "dashboard/province.html",
+        {
+            "today": today,
+            "is_today": today == timezone.localdate(),
+            "month": previous_month(today),
+            "province": province,
+            "kinds": list(
+                PillarKind.objects.filter(code__in=list(province.total["headcount"]))
+                .order_by("order", "code")
+                .values_list("code", flat=True)
+            ),
+            "computed_here": len(province.rows) <= DIRECT_UP_TO,
+            "expiring_days": EXPIRING_DAYS,
+            "stipends_linked": _may_open(user, Capability.STIPENDS_VIEW, scope),
+            "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
+            "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
+        },
+    )

@@ -742,3 +742,13 @@ def owed_rows(
     ]
     rows.sort(key=lambda r: (r.area.code, r.name.lower(), r.kind.order, r.person_id))
     return rows
+
+
+# --- an office's area, without a user --------------------------------------------------------
+
+
+def arrears_within(areas: list[Area] | None, as_of: datetime.date) -> OfficeArrears:
+    """`office_arrears` for a scope rather than a user: the province's roll-up reads each hosted
+    office's area as that office's own users see it (pilar/dashboard/rollup.py). The caller acts
+    for that office (`remembered(office=...)`) so its policies apply."""
+    return _office_arrears(areas, as_of)

@@ -175,7 +175,7 @@ def add_kota(codes) -> None:
     for code in codes:
         area, _new = Area.objects.get_or_create(
             code=code,
-            defaults={"name": f"Kota {code}", "level": 2, "kind": "kota", "parent": province},
+            defaults={"name": f"Uji {code}", "level": 2, "kind": "kota", "parent": province},
         )
         Office.objects.create(
             area=area,

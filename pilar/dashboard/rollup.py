@@ -3,10 +3,11 @@
 
 The rows are read from the summary table `OfficeFigures`, one query for every office. A row is
 fresh while no audited write has come since it was computed (the data version of
-pilar/audit/cache.py). A province of up to `DIRECT_UP_TO` offices computes its stale rows
-while the page is asked, so it always shows current figures; past that (the country's 514) the
-page shows each row as last computed, stamped with the time, and asks the task worker to
-compute it again (`refresh_office_figures`), at most once per `REQUEUE_SECONDS` an office.
+pilar/audit/cache.py). A stale row is shown as last computed, stamped with the time, and the
+task worker is asked to compute it again (`refresh_office_figures`), once per office until it
+has. A province of up to `DIRECT_UP_TO` offices computes on the page the rows the worker has not
+brought up to date within `MAX_AGE` (the worker is down or behind) and those never computed;
+past that (the country's 514) the page never computes, it only asks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
+from django.utils import timezone
 
 from pilar.accounts.access import Capability, area_scope, can, hosts_others, office_of
 from pilar.audit.cache import data_version
@@ -30,9 +32,11 @@ from pilar.offices.models import Office
 
 __all__ = ["province_figures", "refresh"]
 
-# A province's 19 kab/kota are computed on the page when stale; a country's 514 are not.
+# A province's 19 kab/kota may be computed on the page; a country's 514 are not.
 DIRECT_UP_TO = 40
 REQUEUE_SECONDS = KEEP_SECONDS
+# How far behind a stale row may be shown on a page that may compute it (like pilar/lib/kept.py).
+MAX_AGE = datetime.timedelta(seconds=KEEP_SECONDS)
 
 
 @dataclass
@@ -63,7 +67,8 @@ def hosted_offices(office) -> list[Office]:
     other (a province's kab/kota; for a country, every kab/kota, not the provinces between),
     in the order of their area codes. One query."""
     below = Office.objects.filter(area__code__startswith=Concat(OuterRef("area__code"), Value(".")))
-    offices = Office.objects.exclude(pk=office.pk).select_related("area")
+    offices = Office.objects.exclude(pk=office.pk).filter(area__isnull=False)
+    offices = offices.select_related("area")
     if office.area_id is not None:
         offices = offices.filter(_within(office.area))
     return list(
@@ -118,11 +123,13 @@ def province_figures(user, as_of: datetime.date) -> Province:
     }
     stale = [o for o in offices if o.pk not in kept or kept[o.pk].version != version]
     if len(offices) <= DIRECT_UP_TO:
+        since = timezone.now() - MAX_AGE
+        overdue = {o.pk for o in stale if o.pk not in kept or kept[o.pk].computed_at < since}
         for o in stale:
-            kept[o.pk] = refresh(o, as_of)
-        stale = []
-    else:
-        ask_worker(stale, as_of)
+            if o.pk in overdue:
+                kept[o.pk] = refresh(o, as_of)
+        stale = [o for o in stale if o.pk not in overdue]
+    ask_worker(stale, as_of)
     asked = {o.pk for o in stale}
     rows = []
     for o in offices:

@@ -23,7 +23,7 @@ from pilar.audit.cache import cached_figures
 from pilar.casework import selectors
 from pilar.dashboard.figures import flat, reports_late
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
-from pilar.dashboard.rollup import DIRECT_UP_TO, province_figures
+from pilar.dashboard.rollup import province_figures
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
@@ -112,7 +112,6 @@ def _province(request, today):
                 .order_by("order", "code")
                 .values_list("code", flat=True)
             ),
-            "computed_here": len(province.rows) <= DIRECT_UP_TO,
             "expiring_days": EXPIRING_DAYS,
             "stipends_linked": _may_open(user, Capability.STIPENDS_VIEW, scope),
             "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from pilar.accounts.models import Role, User
@@ -29,8 +30,6 @@ TODAY = datetime.date(2024, 11, 20)  # the stipend fixtures' day (tests/conftest
 def two_kota(office, other_office, province_office, people, make_person, make_assignment, rates):
     """Bukittinggi with the standard people (three PSM and a TKSK), Padang Panjang with two PSM,
     one of whom reported October late and the other on time, verified; tali kasih rates."""
-    from django.utils import timezone
-
     pp1 = make_person("Eka Padang Panjang", kelurahan="13.74.01.1001")
     make_assignment(pp1, "PSM", "13.74.01.1001")
     pp2 = make_person("Fajar Padang Panjang", sex="L", kelurahan="13.74.01.1002")
@@ -147,27 +146,52 @@ def test_roles_without_the_figures_are_refused(client, users):
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_a_write_shows_at_once_on_a_province_page(client, two_kota, users, make_person):
+def test_after_a_write_the_worker_brings_the_row_up_to_date(
+    client, two_kota, users, make_person, settings
+):
+    """A stale row is shown as it was and the worker asked; a row the worker has left behind
+    for five minutes is computed on the page of a province."""
     login(client, users["prov_viewer"])
     before = rows_of(client.get("/dashboard/"))
-    assert OfficeFigures.objects.count() == 2
+    assert OfficeFigures.objects.count() == 2 and not DBTaskResult.objects.exists()
     from pilar.audit.services import Actor
     from pilar.registry import services
     from pilar.registry.models import PillarKind
 
-    services.assignment_create(
-        by=Actor(user=users["pp"]),
-        person=make_person("Gita Padang Panjang", kelurahan="13.74.01.1001"),
-        kind=PillarKind.objects.get(code="TAGANA"),
-        area=Area.objects.get(code="13.74"),
-        start_date=datetime.date(2024, 3, 1),
-    )
+    def tagana(name: str) -> None:
+        services.assignment_create(
+            by=Actor(user=users["pp"]),
+            person=make_person(name, kelurahan="13.74.01.1001"),
+            kind=PillarKind.objects.get(code="TAGANA"),
+            area=Area.objects.get(code="13.74"),
+            start_date=datetime.date(2024, 3, 1),
+        )
+
+    tagana("Gita Padang Panjang")
+    page = client.get("/dashboard/")
+    assert rows_of(page) == before
+    assert page.context["province"].stale == 2
+    assert DBTaskResult.objects.count() == 2
+    # The worker's tasks, run at once here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    from pilar.dashboard.tasks import refresh_office_figures
+
+    for office in Office.objects.filter(area__code__in=["13.74", "13.75"]):
+        refresh_office_figures.enqueue(office.pk, TODAY.isoformat())
     page = client.get("/dashboard/")
     after = rows_of(page)
     assert after["13.74"]["headcount"] == {**before["13.74"]["headcount"], "TAGANA": 1}
     assert after["13.75"] == before["13.75"]
     assert page.context["province"].total["headcount_total"] == 7
+    assert page.context["province"].stale == 0
     assert OfficeFigures.objects.count() == 2  # kept up to date in place
+    # The worker is down: five minutes on, the page computes its rows itself.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tagana("Hana Padang Panjang")
+    OfficeFigures.objects.update(computed_at=timezone.now() - rollup.MAX_AGE)
+    page = client.get("/dashboard/")
+    assert rows_of(page)["13.74"]["headcount"]["TAGANA"] == 2
+    assert page.context["province"].stale == 0
 
 
 def add_kota(codes) -> None:
@@ -249,7 +273,9 @@ def test_past_the_direct_limit_the_worker_computes_the_rows(
     page = client.get("/dashboard/")
     province = page.context["province"]
     assert province.stale == 2 and province.total["headcount_total"] == 6
-    assert "2 offices' figures predate the latest changes" in page.content.decode()
+    body = page.content.decode()
+    assert "2 offices' figures predate the latest changes" in body
+    assert body.count('data-testid="stale"') == 2
     # Asked again, now that the last answer has come.
     assert DBTaskResult.objects.count() == 4
 

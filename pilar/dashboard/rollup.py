@@ -21,7 +21,14 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from pilar.accounts.access import Capability, area_scope, can, hosts_others, office_of
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    can,
+    hosts_others,
+    office_of,
+    scope_covers,
+)
 from pilar.audit.cache import data_version
 from pilar.dashboard.figures import shown, summed
 from pilar.dashboard.models import OfficeFigures
@@ -86,25 +93,18 @@ def ask_worker(offices: list[Office], as_of: datetime.date) -> None:
             refresh_office_figures.enqueue(office.pk, as_of.isoformat())
 
 
-def _may_open(user, capability: Capability) -> object:
-    """The areas within which `user` may open the list behind a figure (None: all), or False."""
-    if not can(user, capability):
-        return False
-    return area_scope(user, capability)
-
-
-def _covers(scope, area) -> bool:
-    return scope is None or (scope is not False and any(area.is_within(a) for a in scope))
+def _may_open(user, capability: Capability, office: Office) -> bool:
+    """Whether the list behind a figure of `office` shows all the figure counts (the dashboard's
+    rule, pilar/dashboard/views.py)."""
+    return can(user, capability) and scope_covers(area_scope(user, capability), [office.area])
 
 
 def _links(user, office: Office, as_of: datetime.date) -> dict[str, str]:
     """The lists of `office`'s area behind its row's figures that `user` may open in full."""
     links = {}
-    stipends = _may_open(user, Capability.STIPENDS_VIEW)
-    if _covers(stipends, office.area):
+    if _may_open(user, Capability.STIPENDS_VIEW, office):
         links["owed"] = f"{reverse('stipends:arrears')}?area={office.area.code}&list=1"
-    trainings = _may_open(user, Capability.TRAININGS_VIEW)
-    if _covers(trainings, office.area):
+    if _may_open(user, Capability.TRAININGS_VIEW, office):
         links["missing"] = (
             f"{reverse('trainings:requirements')}?area={office.area.code}&on={as_of:%Y-%m-%d}"
         )
@@ -112,10 +112,15 @@ def _links(user, office: Office, as_of: datetime.date) -> dict[str, str]:
 
 
 def province_figures(user, as_of: datetime.date) -> Province:
-    """The rows of the offices `user`'s office hosts and their total on `as_of`. The total is
-    the sum of the rows shown; a row not computed yet counts in neither."""
+    """The rows of the offices `user`'s office hosts (those whose whole area the user reads) and
+    their total on `as_of`. The total is the sum of the rows shown; a row not computed yet counts
+    in neither."""
     office = office_of(user)
     offices = hosted_offices(office) if office is not None and hosts_others(office) else []
+    # A row is a whole office's figures: shown to a user who reads the aggregates of all of
+    # its area (a grant limited to a kota shows that kota's row alone).
+    scope = area_scope(user, Capability.HEADCOUNT_VIEW)
+    offices = [o for o in offices if scope_covers(scope, [o.area])]
     version = data_version()
     kept = {
         row.office_id: row

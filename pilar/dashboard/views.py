@@ -45,7 +45,10 @@ def home(request):
     # A far date would walk every month up to it (arrears): out of 2000–2100 is a 400.
     today = parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
     if hosts_others(office_of(user)):
-        return _province(request, today)
+        province = province_figures(user, today)
+        # A grant within one kota of the province: that area's own dashboard instead.
+        if province.rows:
+            return _province(request, today, province)
     # The figures (arrears walk every month of every duty) are kept until the next write:
     # the same user, roles, date and language read them again (docs/PERFORMANCE.md, "Load").
     figures = cached_figures(
@@ -81,7 +84,6 @@ def _figures(user, today) -> dict:
         "figures": flat(
             by_kind=hc.by_kind, casework=casework_total, late=late, arrears=office, gaps=gaps
         ),
-        "reports_late": late,
         "month": month,
         "casework": casework_total,
         **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
@@ -93,11 +95,10 @@ def _figures(user, today) -> dict:
     }
 
 
-def _province(request, today):
+def _province(request, today, province):
     """An office hosting others (the province): each hosted office's figures and their total
     (pilar/dashboard/rollup.py), linked where the role may open the lists behind them."""
     user = request.user
-    province = province_figures(user, today)
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     return render(
         request,

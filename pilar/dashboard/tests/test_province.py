@@ -139,6 +139,20 @@ def test_kota_users_see_their_own_office_only(client, two_kota, users):
     assert not OfficeFigures.objects.exists()
 
 
+def test_a_province_grant_within_one_kota_sees_that_kota_only(client, two_kota, make_user):
+    province = Office.objects.get(area__code="13")
+    kota = make_user("prov-kota", Role.VIEWER, area="13.75", office=province)
+    login(client, kota)
+    page = client.get("/dashboard/")
+    assert list(rows_of(page)) == ["13.75"]
+    assert page.context["province"].total["headcount_total"] == 4
+    # Within a kecamatan: no office's whole figures, the kecamatan's own dashboard.
+    client.force_login(make_user("prov-kec", Role.VIEWER, area="13.75.01", office=province))
+    page = client.get("/dashboard/")
+    assert "province" not in page.context
+    assert page.context["hc"].total == 3  # a1, a2 and the TKSK
+
+
 def test_roles_without_the_figures_are_refused(client, users):
     login(client, users["prov_pillar"])
     assert client.get("/dashboard/").status_code == 403

@@ -159,7 +159,7 @@ def make_user(reference):
 # sees. Test areas under 13.74 are named plainly; the demo's are the Kemendagri list's.
 OTHER_AREAS = [
     ("13.74", "Padang Panjang", 2, "kota", "13"),
-    ("13.74.01", "Padang Panjang Barat", 3, "kecamatan", "13.74"),
+    ("13.74.01", "Padang Panjang Timur", 3, "kecamatan", "13.74"),
     ("13.74.01.1001", "Kelurahan Uji Satu", 4, "kelurahan", "13.74.01"),
     ("13.74.01.1002", "Kelurahan Uji Dua", 4, "kelurahan", "13.74.01"),
 ]

@@ -140,11 +140,12 @@ def load_areas_of_the_province() -> None:
     load_areas(rows, area_model=Area, alias_model=AreaAlias)
 
 
-def office_create(*, by: Actor, area: Area, name: str) -> Office:
+def office_create(*, by: Actor, area: Area, name: str, **policies) -> Office:
     """An office for `area`, with the installation's first values (pilar/offices/services.py,
-    `seed_values`) but its own name, address and city, and nobody named to sign yet."""
+    `seed_values`) but its own name, address and city, nobody named to sign yet, and
+    `policies` (docs/STIPENDS.md) where given."""
     city = area.name
-    values = seed_values() | {
+    values = seed_values() | policies | {
         "name": name,
         "address": f"{area.label}, Sumatera Barat",
         "city": city,
@@ -181,8 +182,18 @@ def make_offices(*, bukittinggi: Office) -> tuple[Office, list[Office]]:
         if area.pk == bukittinggi.area_id:
             offices.append(bukittinggi)
             continue
-        name = office_name(area) + (SYNTHETIC if area.code in programmes else "")
-        offices.append(office_create(by=by, area=area, name=name))
+        if area.code in programmes:
+            # Their pillars keep no casework in the demo: these offices pay a month without
+            # a monthly report (a policy of their own, docs/OFFICE.md).
+            office = office_create(
+                by=by,
+                area=area,
+                name=office_name(area) + SYNTHETIC,
+                stipend_report_required=False,
+            )
+        else:
+            office = office_create(by=by, area=area, name=office_name(area))
+        offices.append(office)
     return province, offices
 
 

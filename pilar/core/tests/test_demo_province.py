@@ -143,12 +143,14 @@ def test_each_kota_pays_its_own_people_at_its_own_rates(output):
 def test_the_province_sees_the_kota_batches_and_may_not_move_money(client, output):
     login(client, "prov-admin", PASSWORD)
     assert office_of(User.objects.get(username="prov-admin")).area.code == "13"
+    draft = StipendBatch.objects.filter(status="draft").first()
+    assert client.post(f"/stipends/batches/{draft.pk}/verify/").status_code == 403
+    assert client.post(f"/api/v1/stipends/batches/{draft.pk}/verify").status_code == 403
+    assert StipendBatch.objects.get(pk=draft.pk).status == "draft"
     for spec in PROGRAMMES:
         batch = kota_batch(spec.code)
         assert client.get(f"/stipends/batches/{batch.pk}/").status_code == 200
-    draft = StipendBatch.objects.filter(status="draft").first()
-    assert client.post(f"/stipends/batches/{draft.pk}/verify/").status_code == 403
-    assert StipendBatch.objects.get(pk=draft.pk).status == "draft"
+        assert client.post(f"/stipends/batches/{batch.pk}/verify/").status_code == 403
 
 
 def test_an_office_reaches_no_batch_of_another(client, output):

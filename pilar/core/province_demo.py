@@ -145,18 +145,22 @@ def office_create(*, by: Actor, area: Area, name: str, **policies) -> Office:
     `seed_values`) but its own name, address and city, nobody named to sign yet, and
     `policies` (docs/STIPENDS.md) where given."""
     city = area.name
-    values = seed_values() | policies | {
-        "name": name,
-        "address": f"{area.label}, Sumatera Barat",
-        "city": city,
-        "head_name": "",
-        "head_nip": "",
-        "treasurer_name": "",
-        "treasurer_nip": "",
-        "signer_name": "",
-        "signer_title": "",
-        "signer_nip": "",
-    }
+    values = (
+        seed_values()
+        | policies
+        | {
+            "name": name,
+            "address": f"{area.label}, Sumatera Barat",
+            "city": city,
+            "head_name": "",
+            "head_nip": "",
+            "treasurer_name": "",
+            "treasurer_nip": "",
+            "signer_name": "",
+            "signer_title": "",
+            "signer_nip": "",
+        }
+    )
     office = Office.objects.create(area=area, **values)
     audit_record(
         by=by,

@@ -34,6 +34,7 @@ from pilar.accounts.models import Role
 from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
+from pilar.lib.money import rupiah
 from pilar.lib.nik import make_nik
 from pilar.offices.models import Office
 from pilar.offices.services import remembered, seed_values
@@ -447,7 +448,7 @@ def describe_province(loaded: Loaded) -> list[str]:
         event = loaded.events[spec.code]
         paid = (
             f"{batch.title}: {batch.status} on {batch.paid_on.isoformat()}, "
-            f"{batch.lines.count()} lines, Rp{stipends.batch_total(batch):,}"
+            f"{batch.lines.count()} lines, Rp{rupiah(stipends.batch_total(batch))}"
             if batch is not None
             else f"Kota {spec.code}: no tali kasih of its own yet"
         )

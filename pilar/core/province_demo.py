@@ -424,11 +424,13 @@ def load_province(*, bukittinggi: Office, password: str) -> Loaded:
     load_areas_of_the_province()
     province, offices = make_offices(bukittinggi=bukittinggi)
     loaded = Loaded(province=province, offices=offices, users=[])
-    loaded.users += make_province_users(province, password)
+    with remembered(office=province):
+        loaded.users += make_province_users(province, password)
     by_area = {o.area.code: o for o in offices}
     for spec in PROGRAMMES:
         office = by_area[spec.code]
-        users = make_office_users(office, spec.prefix, password)
+        with remembered(office=office):
+            users = make_office_users(office, spec.prefix, password)
         loaded.users += [u.username for u in users.values()]
         count, batch, event = KotaProgramme(spec, office, users).run()
         loaded.people[spec.code] = count

@@ -100,6 +100,10 @@ def test_bukittinggi_counts_360_for_its_admin_and_the_province(client, output):
                 in_bukittinggi[kind] = in_bukittinggi.get(kind, 0) + n
     assert {k: n for k, n in in_bukittinggi.items() if n} == STORY
     assert counted["total"] == Assignment.objects.active_on(D(2024, 10, 22)).count() > 360
+    client.logout()
+    login(client, "prov-viewer", PASSWORD)
+    viewed = client.get("/api/v1/headcount", {"as_of": "2024-10-22"}).json()
+    assert viewed["total"] == counted["total"]
 
 
 def test_each_kota_pays_its_own_people_at_its_own_rates(output):

@@ -15,10 +15,15 @@ from its own seeds, so the fixed story never depends on the day.
 The households are created by importing the demo's DTSEN extract through the real import
 (pilar/dtsen/demo.py; the file is kept); on the loading day a verivali round is in progress,
 with findings of every kind in every state (pilar/verivali/demo.py).
+
+`pilar demo --province` loads that same Bukittinggi, in Bukittinggi's office, then Sumatera
+Barat around it: the province's office and users, an office per kab/kota, and two kota with
+programmes of their own (pilar/core/province_demo.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 import secrets
@@ -38,11 +43,14 @@ from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.casework.demo import CaseworkDemo, continue_casework
+from pilar.core.province_demo import describe_province, load_province
 from pilar.dtsen.demo import DemoExtract
 from pilar.equipment.demo import load_equipment
 from pilar.kube.demo import load_kube
 from pilar.kube.selectors import companion_groups
 from pilar.lib.nik import make_nik
+from pilar.offices.models import Office
+from pilar.offices.services import current_office, remembered
 from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.models import Assignment, Person, PillarKind
@@ -308,9 +316,14 @@ class Demo:
                 )
 
 
-def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
+def make_users(
+    made: dict[str, list[Person]], password: str, office: Office | None = None
+) -> list[str]:
+    """The demo's users; in `office` when given (the province demo: Bukittinggi's), else in the
+    installation's top office."""
     by = Actor.system(source=AuditEntry.Source.SYSTEM)
     names = []
+    in_office = {"office": office} if office is not None else {}
 
     def user(username: str, role: str, *, area: Area | None = None, person=None, **extra) -> None:
         user_create(
@@ -319,6 +332,7 @@ def make_users(made: dict[str, list[Person]], password: str) -> list[str]:
             password=password,
             grants=[(role, area)],
             person=person,
+            **in_office,
             **extra,
         )
         names.append(username)
@@ -421,6 +435,21 @@ def continue_to_today(demo: Demo, made: dict[str, list[Person]], today: datetime
     return figures
 
 
+def bukittinggi_office() -> Office:
+    """The office whose story the demo tells, for the province demo: the installation's own,
+    seeded from the environment (docs/OFFICE.md) on an empty database; it must serve 13.75."""
+    office = current_office()
+    if office.area is None or office.area.code != "13.75":
+        raise CommandError(
+            gettext(
+                "--province loads Bukittinggi's story into the office serving 13.75; this "
+                "installation's office serves %(area)s (PILAR_OFFICE_AREA)."
+            )
+            % {"area": office.area.code if office.area else "-"}
+        )
+    return office
+
+
 def refresh_planner_statistics() -> None:
     """ANALYZE what was just loaded. On PostgreSQL, tables last analyzed empty would otherwise
     be planned as if they had no rows: nested loops over seq scans that take a minute per query
@@ -440,8 +469,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="empty the database first")
         parser.add_argument("--password", help="password for every demo user")
+        parser.add_argument(
+            "--province",
+            action="store_true",
+            help="Sumatera Barat: Bukittinggi as above in its own office, an office per "
+            "kab/kota, two kota with programmes of their own, province users",
+        )
 
-    def handle(self, *args, reset: bool, password: str | None, **options):
+    def handle(self, *args, reset: bool, password: str | None, province: bool = False, **options):
         today = timezone.localdate()
         if today < FIRST_LOAD_DAY:
             raise CommandError(
@@ -473,14 +508,19 @@ class Command(BaseCommand):
         chosen = password or secrets.token_urlsafe(9)
         with transaction.atomic():
             ensure_reference_data()
-            demo = Demo()
-            made = demo.run()
-            users = make_users(made, chosen)
-            extract = load_work(demo, made)
-            trained = load_trainings_and_equipment(demo, made)
-            story = load_stipends()
-            living = continue_to_today(demo, made, today)
-            verivali = load_round(rng=random.Random(SEED + 40), fake=demo.fake, today=today)
+            bukittinggi = bukittinggi_office() if province else None
+            with remembered(office=bukittinggi) if province else contextlib.nullcontext():
+                demo = Demo()
+                made = demo.run()
+                users = make_users(made, chosen, bukittinggi)
+                extract = load_work(demo, made)
+                trained = load_trainings_and_equipment(demo, made)
+                story = load_stipends()
+                living = continue_to_today(demo, made, today)
+                verivali = load_round(rng=random.Random(SEED + 40), fake=demo.fake, today=today)
+            loaded = load_province(bukittinggi=bukittinggi, password=chosen) if province else None
+            if loaded is not None:
+                users += loaded.users
             refresh_planner_statistics()
         active = Assignment.objects.active_on(TRAINING_DAY).count()
         self.stdout.write(
@@ -500,5 +540,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"DTSEN extract the households came from: {extract.describe()}")
         self.stdout.write(describe_round(verivali))
+        if loaded is not None:
+            self.stdout.write("\n".join(describe_province(loaded)))
         if password is None:
             self.stdout.write(f"Password for every demo user (shown once): {chosen}")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pilar.accounts.access import is_top
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff
 from pilar.lib.dates import long_date
@@ -88,8 +89,12 @@ def course_kinds(course: Course) -> list[PillarKind]:
 
 
 def invitable_duties(event: TrainingEvent, *, kinds: Iterable[PillarKind], area: Area | None):
-    """Duties active on the event's first day, of `kinds`, within `area` (None: anywhere)."""
+    """Duties active on the event's first day, of `kinds`, within `area` (None: anywhere the
+    event's office serves, docs/TRAININGS.md "Many offices")."""
     duties = Assignment.objects.active_on(event.start_date).filter(kind__in=[k.pk for k in kinds])
+    office = event.office
+    if not is_top(office):
+        duties = duties.filter(within_areas_q([office.area], "area"))
     if area is not None:
         duties = duties.filter(within_areas_q([area], "area"))
     return duties
@@ -115,6 +120,11 @@ def participants_invite(
         candidates = {p.pk: p for p in people}
         if not candidates:
             errors.setdefault("people", []).append(_("Pick at least one person to invite."))
+    elif area is not None and not is_top(event.office) and not area.is_within(event.office.area):
+        errors.setdefault("area", []).append(
+            _("%(area)s lies outside %(office)s; choose an area the office serves.")
+            % {"area": area.label, "office": event.office.name}
+        )
     else:
         allowed = course_kinds(event.course)
         chosen = list(kinds) if kinds else allowed

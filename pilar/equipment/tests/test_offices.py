@@ -13,7 +13,7 @@ from pilar.audit.services import Actor
 from pilar.equipment import services
 from pilar.equipment.bast_pdf import bast_pdf
 from pilar.equipment.models import Handover, Item, StockReceipt
-from pilar.equipment.tests.conftest import OCT22, hand
+from pilar.equipment.tests.conftest import OCT22, hand, make_event
 from pilar.equipment.tests.test_bast_pdf import pdf_text
 from pilar.equipment.tests.test_views import line_data
 from pilar.offices.services import remembered
@@ -115,7 +115,9 @@ def test_another_offices_item_and_bast_are_not_found(client, two):
     assert f"/equipment/items/{other_item}/" not in catalog
 
 
-def test_an_office_cannot_hand_to_another_offices_pillar_or_from_its_stock(client, two):
+def test_an_office_cannot_hand_to_another_offices_pillar_or_from_its_stock(
+    client, two, other_office
+):
     login(client, two["ops"]["bkt"])
     ani, putri = two["people"]["bkt"], two["people"]["pp"]
     own_item, other_item = two["items"]["bkt"], two["items"]["pp"]
@@ -129,6 +131,12 @@ def test_an_office_cannot_hand_to_another_offices_pillar_or_from_its_stock(clien
     receipt = {"item_id": other_item.pk, "received_on": "2024-10-22", "quantity": 1}
     refused = post(client, "/receipts", {**receipt, "source": "APBD"})
     assert refused.status_code == 400 and "item_id" in refused.json()["errors"]
+    # A BAST from another office's training event: no such event.
+    event = make_event([putri], office=other_office)
+    items = [{"item_id": own_item.pk, "each": 1}]
+    body = {"event_id": event.pk, "giver_name": "Kabid", "items": items}
+    refused = post(client, "/handovers/from-event", body)
+    assert refused.status_code == 400 and "event_id" in refused.json()["errors"]
     # The page: another office's pillar is no choice, nor another office's item.
     response = client.post("/equipment/handovers/new/", line_data([(putri, own_item, 1)]))
     assert response.status_code == 400

@@ -146,8 +146,18 @@ def test_another_offices_event_and_certificate_are_not_found(client, two):
         f"/api/v1/certificates/{other_cert}",
     ):
         assert client.get(url).status_code == 404, url
-    response = client.post(f"/trainings/certificates/{other_cert}/revoke/", {"reason": "x"})
-    assert response.status_code == 404
+    for url, body in (
+        (f"/trainings/certificates/{other_cert}/revoke/", {"reason": "x"}),
+        (f"/trainings/participants/{two['certificates']['pp'].participant_id}/certificate/", {}),
+        (f"/trainings/events/{other_event}/certificates/print/", {}),
+    ):
+        assert client.post(url, body).status_code == 404, url
+    response = client.post(
+        "/api/v1/certificates/issue-for-event",
+        {"event_id": other_event},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "event_id" in response.json()["errors"]
     listed = client.get("/api/v1/trainings/events").json()
     assert [e["id"] for e in listed] == [own_event]
     listed = client.get("/api/v1/certificates").json()

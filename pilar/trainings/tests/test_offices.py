@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from pilar.accounts.models import Role, User
 from pilar.audit.services import Actor
@@ -179,6 +180,12 @@ def test_an_office_cannot_invite_another_offices_pillar(client, two):
         f"/trainings/events/{event.pk}/invite/?q=Putri", {"how": "people", "people": [putri.pk]}
     )
     assert response.status_code == 400
+    # The service itself refuses them too, naming the field.
+    with pytest.raises(ValidationError) as exc:
+        participation.participants_invite(
+            by=Actor(user=two["ops"]["bkt"]), event=event, people=[putri]
+        )
+    assert "Putri Padang Panjang" in str(exc.value.message_dict["people"])
     # Inviting by kind, anywhere: only the office's own area's pillars.
     added = participation.invitable_duties(event, kinds=list(event.course.kinds.all()), area=None)
     assert putri.pk not in set(added.values_list("person_id", flat=True))

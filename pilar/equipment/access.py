@@ -9,7 +9,9 @@
 - A pillar sees what they hold, what they were handed and what they returned, and the BASTs
   that name them (only their own lines).
 - Viewers have no equipment capability (403); the dashboard gives them figures.
-Writes (EQUIPMENT_EDIT: admin, operator) are city-wide.
+Writes (EQUIPMENT_EDIT: admin, operator) are office-wide.
+Many offices (docs/EQUIPMENT.md): all of the above holds within the user's office (a province:
+its offices', seen and never written); a pillar's own records follow them to another office.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, office_scope_q
 from pilar.api.common import Body, Id, Limit, Offset, Search, Year, api_actor, require
 from pilar.equipment import corrections, returns, services
 from pilar.equipment.access import people_in_scope
@@ -39,7 +39,7 @@ from pilar.equipment.selectors import (
 )
 from pilar.lib.nik import mask_nik
 from pilar.regions.models import Area
-from pilar.registry.models import Person
+from pilar.registry.models import Person, person_scope_q
 
 router = Router(tags=["equipment"])
 
@@ -55,13 +55,17 @@ def _one(model, pk: int | None, field: str, what: str, qs=None):
     return found
 
 
-def _item(pk, field="item_id"):
-    return _one(Item, pk, field, _("item"))
+def _item(request, pk, field="item_id"):
+    # The items of the caller's office (docs/EQUIPMENT.md, "Many offices"): another office's
+    # is "no item has the id".
+    return _one(Item, pk, field, _("item"), qs=Item.objects.visible_to(request.user))
 
 
-def _person(pk, field="person_id"):
-    # Only writes name a person this way, and writes are city-wide (EQUIPMENT_EDIT).
-    return _one(Person, pk, field, _("person"))
+def _person(request, pk, field="person_id"):
+    # Only writes name a person this way: someone the caller may hand items to or take them
+    # back from, within their office (EQUIPMENT_EDIT).
+    people = Person.objects.filter(person_scope_q(request.user, Capability.EQUIPMENT_EDIT))
+    return _one(Person, pk, field, _("person"), qs=people)
 
 
 class ItemOut(Schema):
@@ -121,14 +125,17 @@ def _item_out(item: Item, f: Figures) -> ItemOut:
 @router.get("/items", response=list[ItemOut], summary="The catalog with stock figures")
 def list_items(request, category: str | None = None, q: Search | None = None, all: bool = False):
     require(request, Capability.EQUIPMENT_VIEW)
-    rows = catalog(CatalogFilter(category=category or "", q=q or "", active=None if all else True))
+    rows = catalog(
+        CatalogFilter(category=category or "", q=q or "", active=None if all else True),
+        request.user,
+    )
     return [_item_out(item, f) for item, f in rows]
 
 
 @router.get("/items/{item_id}", response=ItemOut, summary="One item with its stock figures")
 def get_item(request, item_id: Id):
     require(request, Capability.EQUIPMENT_VIEW)
-    item = get_object_or_404(Item, pk=item_id)
+    item = get_object_or_404(Item.objects.visible_to(request.user), pk=item_id)
     return _item_out(item, item_figures([item.pk])[item.pk])
 
 
@@ -173,7 +180,11 @@ def _receipt_out(r: StockReceipt) -> ReceiptOut:
 @router.get("/receipts", response=list[ReceiptOut], summary="Stock received")
 def list_receipts(request, item_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
     require(request, Capability.EQUIPMENT_VIEW)
-    receipts = StockReceipt.objects.select_related("item").order_by("-received_on", "-pk")
+    receipts = (
+        StockReceipt.objects.filter(office_scope_q(request.user, "item__office"))
+        .select_related("item")
+        .order_by("-received_on", "-pk")
+    )
     if item_id:
         receipts = receipts.filter(item_id=item_id)
     return [_receipt_out(r) for r in receipts[offset : offset + limit]]
@@ -183,7 +194,7 @@ def list_receipts(request, item_id: Id | None = None, limit: Limit = 100, offset
 def create_receipt(request, payload: ReceiptIn):
     require(request, Capability.EQUIPMENT_EDIT)
     data = payload.dict()
-    item = _item(data.pop("item_id"))
+    item = _item(request, data.pop("item_id"))
     receipt = services.stock_receive(by=api_actor(request), item=item, **data)
     return Status(201, _receipt_out(receipt))
 
@@ -335,7 +346,7 @@ def list_handovers(
     require(request, Capability.EQUIPMENT_VIEW)
     f = HandoverFilter(
         year=year,
-        item=_item(item_id),
+        item=_item(request, item_id),
         person=_one(Person, person_id, "person_id", _("person"), qs=people_in_scope(request.user)),
         event_id=event_id,
         q=q or "",
@@ -353,8 +364,12 @@ def create_handover_from_event(request, payload: FromEventIn):
     from pilar.trainings.models import TrainingEvent
 
     require(request, Capability.EQUIPMENT_EDIT)
-    event = _one(TrainingEvent, payload.event_id, "event_id", _("training event"))
-    items = [(_item(i.item_id, f"items.{n}.item_id"), i.each) for n, i in enumerate(payload.items)]
+    events = TrainingEvent.objects.filter(office_scope_q(request.user))
+    event = _one(TrainingEvent, payload.event_id, "event_id", _("training event"), qs=events)
+    items = [
+        (_item(request, i.item_id, f"items.{n}.item_id"), i.each)
+        for n, i in enumerate(payload.items)
+    ]
     data = payload.dict(exclude={"event_id", "items"})
     handover = services.handover_from_event(by=api_actor(request), event=event, items=items, **data)
     return Status(201, _detail(request, handover))
@@ -371,8 +386,8 @@ def create_handover(request, payload: HandoverIn):
     require(request, Capability.EQUIPMENT_EDIT)
     lines = [
         (
-            _person(line.person_id, f"lines.{n}.person_id"),
-            _item(line.item_id, f"lines.{n}.item_id"),
+            _person(request, line.person_id, f"lines.{n}.person_id"),
+            _item(request, line.item_id, f"lines.{n}.item_id"),
             line.quantity,
             line.condition,
             line.note,
@@ -437,7 +452,7 @@ def list_returns(
     offset: Offset = 0,
 ):
     require(request, Capability.EQUIPMENT_VIEW)
-    f = ReturnFilter(item=_item(item_id), condition=condition or "", q=q or "")
+    f = ReturnFilter(item=_item(request, item_id), condition=condition or "", q=q or "")
     return [_return_out(r) for r in matching_returns(request.user, f)[offset : offset + limit]]
 
 
@@ -445,8 +460,8 @@ def list_returns(
 def create_return(request, payload: ReturnIn):
     require(request, Capability.EQUIPMENT_EDIT)
     data = payload.dict()
-    person = _person(data.pop("person_id"))
-    item = _item(data.pop("item_id"))
+    person = _person(request, data.pop("person_id"))
+    item = _item(request, data.pop("item_id"))
     record = returns.return_record(by=api_actor(request), person=person, item=item, **data)
     return Status(201, _return_out(record))
 
@@ -497,7 +512,7 @@ def _holding_rows(request, select, filters: HoldingQuery) -> list[HoldingOut]:
     require(request, Capability.EQUIPMENT_VIEW)
     found = Area.objects.by_code(filters.area, "area")
     f = HoldingFilter(
-        item=_item(filters.item_id),
+        item=_item(request, filters.item_id),
         category=filters.category or "",
         kind=filters.kind or "",
         area=found,
@@ -558,7 +573,7 @@ class RepairOut(Schema):
 )
 def create_repair(request, item_id: Id, payload: RepairIn):
     require(request, Capability.EQUIPMENT_EDIT)
-    item = get_object_or_404(Item, pk=item_id)
+    item = get_object_or_404(Item.objects.visible_to(request.user), pk=item_id)
     r = returns.repair_record(by=api_actor(request), item=item, **payload.dict())
     return Status(
         201,

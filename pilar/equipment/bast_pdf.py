@@ -23,7 +23,7 @@ from pilar.equipment.models import Condition, Handover, HandoverLine
 from pilar.lib.money import terbilang
 from pilar.lib.nik import mask_nik
 from pilar.lib.pdf import SIGNATURE_HEIGHT, Cell, Column, Document, Table, wrap
-from pilar.offices.copies import kept_copy
+from pilar.offices.copies import OfficeCopy
 from pilar.registry.models import Assignment
 
 CONDITIONS = {Condition.NEW: "Baru", Condition.GOOD: "Baik", Condition.DAMAGED: "Rusak"}
@@ -123,8 +123,13 @@ class _Bast:
         )
         self.people = list({line.person_id: line.person for line in self.lines}.values())
         self.duties = _duties({p.pk for p in self.people}, handover.handed_on)
-        # The office as the BAST was made (docs/OFFICE.md); one made before: as it is now.
-        self.office = kept_copy(handover.office_copy)
+        # The BAST's office as the BAST was made (docs/OFFICE.md); one made before: as it is
+        # now. Never the office of whoever prints it (docs/EQUIPMENT.md, "Many offices").
+        self.office = (
+            OfficeCopy.from_json(handover.office_copy)
+            if handover.office_copy
+            else OfficeCopy.of(handover.office)
+        )
         self.doc = Document(
             title=f"Berita Acara Serah Terima {handover.number}",
             office=self.office.letterhead(),

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, office_scope_q
 from pilar.equipment.models import Condition, HandoverLine, HandoverWitness, Item, Repair, Return
 from pilar.equipment.selectors import CatalogFilter, HandoverFilter, HoldingFilter, ReturnFilter
 from pilar.equipment.services import MAX_QUANTITY, MAX_WITNESSES
@@ -14,7 +14,7 @@ from pilar.lib.fields import DateField, IntegerField, SearchField
 from pilar.regions.choices import area_choices
 from pilar.regions.models import Area
 from pilar.registry.forms import DateInput
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, person_scope_q
 from pilar.trainings.models import TrainingEvent
 
 
@@ -71,10 +71,29 @@ def _people():
     return Person.objects.order_by("name", "pk")
 
 
+class OfficeForm(forms.Form):
+    """A form whose choices are limited to what `user` may name (docs/EQUIPMENT.md, "Many
+    offices"): the items and training events of their office, the people they may hand items
+    to or take them back from. Without `user` (never in a page) every row is a choice."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None:
+            return
+        for field in self.fields.values():
+            model = getattr(getattr(field, "queryset", None), "model", None)
+            if model is Item or model is TrainingEvent:
+                field.queryset = field.queryset.filter(office_scope_q(user))
+            elif model is Person:
+                field.queryset = field.queryset.filter(
+                    person_scope_q(user, Capability.EQUIPMENT_EDIT)
+                )
+
+
 # --- filters -----------------------------------------------------------------------------------
 
 
-class CatalogFilterForm(forms.Form):
+class CatalogFilterForm(OfficeForm):
     q = _search(_("name or asset code"))
     category = _category_field()
     active = forms.ChoiceField(
@@ -91,7 +110,7 @@ class CatalogFilterForm(forms.Form):
         )
 
 
-class HoldingFilterForm(forms.Form):
+class HoldingFilterForm(OfficeForm):
     q = _search(_("name or item"))
     item = _item_field()
     category = _category_field()
@@ -99,7 +118,7 @@ class HoldingFilterForm(forms.Form):
     area = forms.ChoiceField(label=_("Kecamatan or kelurahan of duty"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["kind"].choices = [
             ("", _("All kinds")),
             *PillarKind.objects.values_list("code", "name"),
@@ -121,7 +140,7 @@ class HoldingFilterForm(forms.Form):
         )
 
 
-class HandoverFilterForm(forms.Form):
+class HandoverFilterForm(OfficeForm):
     q = _search(_("number, giver, place or receiver"))
     year = IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     item = _item_field()
@@ -148,7 +167,7 @@ class HandoverFilterForm(forms.Form):
         )
 
 
-class ReturnFilterForm(forms.Form):
+class ReturnFilterForm(OfficeForm):
     q = _search(_("name, item or reason"))
     item = _item_field()
     condition = forms.ChoiceField(
@@ -187,7 +206,7 @@ class ItemForm(forms.Form):
     active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(OfficeForm):
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.filter(active=True))
     received_on = DateField(
         label=_("Date received"), widget=DateInput(), initial=timezone.localdate
@@ -199,7 +218,7 @@ class ReceiptForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=250, required=False)
 
 
-class BastForm(forms.Form):
+class BastForm(OfficeForm):
     """What every BAST says besides its lines: when, where, who gave, who witnessed."""
 
     handed_on = DateField(
@@ -237,7 +256,7 @@ class WitnessForm(forms.Form):
         return (name, self.cleaned_data.get("position") or "") if name else None
 
 
-class HandoverLineForm(forms.Form):
+class HandoverLineForm(OfficeForm):
     person = PersonChoiceField(label=_("Receiver"), queryset=_people(), required=False)
     item = forms.ModelChoiceField(
         label=_("Item"), queryset=Item.objects.filter(active=True), required=False
@@ -350,9 +369,12 @@ class FromEventForm(BastForm):
 
     field_order = ["event"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.items = list(Item.objects.filter(active=True).order_by("name"))
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        items = Item.objects.filter(active=True)
+        if user is not None:
+            items = items.filter(office_scope_q(user))
+        self.items = list(items.order_by("name"))
         for item in self.items:
             self.fields[f"item_{item.pk}"] = IntegerField(
                 label=_("%(item)s, each (%(unit)s)") % {"item": item.name, "unit": item.unit},
@@ -383,7 +405,7 @@ class FromEventForm(BastForm):
         return data
 
 
-class ReturnPersonForm(forms.Form):
+class ReturnPersonForm(OfficeForm):
     person = PersonChoiceField(label=_("Returned by"), queryset=_people())
 
     def __init__(self, *args, **kwargs):
@@ -391,7 +413,7 @@ class ReturnPersonForm(forms.Form):
         self.fields["person"].by_nik_when_many()
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(OfficeForm):
     person = forms.ModelChoiceField(queryset=_people(), widget=forms.HiddenInput)
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all())
     quantity = IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
@@ -412,7 +434,7 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, held_items=None, **kwargs):
         super().__init__(*args, **kwargs)
         if held_items is not None:
-            self.fields["item"].queryset = Item.objects.filter(pk__in=held_items)
+            self.fields["item"].queryset = self.fields["item"].queryset.filter(pk__in=held_items)
 
 
 class RepairForm(forms.Form):

@@ -28,11 +28,20 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, office_scope_q, office_wide, user_has_self_scope
 from pilar.registry.models import Person, until_left_q
 
 
+class ItemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ItemQuerySet:
+        """The items of the user's office (a province: of its offices)."""
+        return self.filter(office_scope_q(user))
+
+
 class Item(models.Model):
+    """An item of an office's catalog (docs/EQUIPMENT.md, "Many offices"): each office keeps
+    its own list and stock; its receipts, returns and repairs are reached through it."""
+
     class Category(models.TextChoices):
         CLOTHING = "clothing", _("Clothing and uniform (vest, hat)")
         BAG = "bag", _("Bag")
@@ -42,7 +51,10 @@ class Item(models.Model):
         OFFICE = "office", _("Office supplies")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     unit = models.CharField(_("unit"), max_length=20, help_text=_("For example: buah, unit, set."))
     asset_code = models.CharField(
@@ -59,10 +71,15 @@ class Item(models.Model):
     active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="item_name_per_office"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -104,11 +121,15 @@ class HandoverQuerySet(models.QuerySet):
 
 class Handover(models.Model):
     """One BAST: items handed over on a day by a giver, before witnesses, to one or more people
-    (a handover at a training event lists every attendee). Numbered per year: `seq`/`year`."""
+    (a handover at a training event lists every attendee). Numbered per office and year:
+    `seq`/`year`; the office's letterhead is printed on it."""
 
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     seq = models.PositiveIntegerField(_("number in the year"))
-    number = models.CharField(_("BAST number"), max_length=60, unique=True)
+    number = models.CharField(_("BAST number"), max_length=60)
     handed_on = models.DateField(_("date of handover"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     giver_name = models.CharField(_("handed over by"), max_length=150)
@@ -137,7 +158,10 @@ class Handover(models.Model):
         verbose_name = _("handover (BAST)")
         verbose_name_plural = _("handovers (BAST)")
         constraints = [
-            models.UniqueConstraint(fields=["year", "seq"], name="handover_number_per_year"),
+            models.UniqueConstraint(
+                fields=["office", "year", "seq"], name="handover_number_per_year"
+            ),
+            models.UniqueConstraint(fields=["office", "number"], name="handover_number_once"),
         ]
 
     def __str__(self) -> str:
@@ -367,18 +391,28 @@ class Repair(models.Model):
 
 
 # Scope: which handovers, lines and returns a user may see (the querysets' `visible_to`), by the
-# rules pilar/equipment/access.py tells.
+# rules pilar/equipment/access.py tells. Each holds within the user's office (a province: its
+# offices'), but a pillar's own lines and returns follow them to another office.
+
+
+def _office_or_own(user, office: str, person: str) -> Q:
+    scope = office_scope_q(user, office)
+    if scope and user_has_self_scope(user, Capability.EQUIPMENT_VIEW):
+        scope |= Q(**{person: user.person_id})
+    return scope
 
 
 def line_scope_q(user) -> Q:
     """Handover lines: by the person they belong to and the day they were handed."""
-    return until_left_q(user, Capability.EQUIPMENT_VIEW, person="person", on="handover__handed_on")
+    return until_left_q(
+        user, Capability.EQUIPMENT_VIEW, person="person", on="handover__handed_on"
+    ) & _office_or_own(user, "handover__office", "person_id")
 
 
 def return_scope_q(user) -> Q:
     """Returns: of an item a visible line handed that person."""
-    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
-        return Q()
+    if office_wide(user, Capability.EQUIPMENT_VIEW):
+        return office_scope_q(user, "item__office")
     lines = HandoverLine.objects.filter(
         line_scope_q(user), person=OuterRef("person"), item=OuterRef("item")
     )
@@ -386,7 +420,7 @@ def return_scope_q(user) -> Q:
 
 
 def handover_scope_q(user) -> Q:
-    if area_scope(user, Capability.EQUIPMENT_VIEW) is None:
-        return Q()
+    if office_wide(user, Capability.EQUIPMENT_VIEW):
+        return office_scope_q(user)
     lines = HandoverLine.objects.filter(line_scope_q(user)).values("handover_id")
     return Q(pk__in=lines)

@@ -30,6 +30,7 @@ from pilar.equipment.services import (
     _audit_created,
     _locked_items,
     _not_future,
+    _own_item,
     _positive,
 )
 from pilar.lib.dates import long_date
@@ -97,6 +98,7 @@ def return_record(
     check_columns(errors, Return, reason=reason, received_by=received_by)
     _positive(errors, "quantity", quantity)
     _not_future(errors, "returned_on", returned_on, _("return"))
+    _own_item(errors, "item", item)
     if condition not in (Condition.GOOD, Condition.DAMAGED, Condition.LOST):
         _add(errors, "condition", _("Choose the condition: good, damaged or lost."))
     elif condition != Condition.GOOD and not reason:

@@ -197,8 +197,10 @@ class CatalogFilter:
     active: bool | None = True
 
 
-def catalog(f: CatalogFilter) -> list[tuple[Item, Figures]]:
-    items = Item.objects.all()
+def catalog(f: CatalogFilter, user=None) -> list[tuple[Item, Figures]]:
+    """The items of `user`'s office (a province: of its offices; no user: every office's), with
+    their figures."""
+    items = Item.objects.all() if user is None else Item.objects.visible_to(user)
     if f.category:
         items = items.filter(category=f.category)
     if f.active is not None:

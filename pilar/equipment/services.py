@@ -40,6 +40,7 @@ from pilar.equipment.selectors import (
 )
 from pilar.lib.dates import long_date
 from pilar.lib.text import check_columns
+from pilar.offices import current
 from pilar.offices.copies import office_copy
 from pilar.registry.models import Person
 
@@ -105,6 +106,12 @@ def _audit_created(by: Actor, obj, fields: list[str], *, person=None) -> None:
     audit_record(by=by, action=AuditEntry.Action.CREATE, obj=obj, person=person, changes=changes)
 
 
+def _own_item(errors: dict, field: str, item: Item) -> None:
+    """Refuse an item of another office's catalog (docs/EQUIPMENT.md, "Many offices")."""
+    if item.office_id != current().pk:
+        _add(errors, field, _("Choose an item of your office's catalog."))
+
+
 def _locked_items(ids: Iterable[int]) -> dict[int, Item]:
     """The items' rows locked until the transaction ends, locked in the order of their ids."""
     locked = Item.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
@@ -118,7 +125,11 @@ def _item_errors(data: dict, item: Item | None = None) -> dict[str, list]:
     errors: dict[str, list] = {}
     if not data["name"]:
         _add(errors, "name", _("Give the item's name, e.g. Rompi Pilar Sosial."))
-    elif Item.objects.filter(name__iexact=data["name"]).exclude(pk=getattr(item, "pk", None)):
+    elif (
+        Item.objects.filter(office=item.office if item else current(), name__iexact=data["name"])
+        .exclude(pk=getattr(item, "pk", None))
+        .exists()
+    ):
         _add(
             errors,
             "name",
@@ -155,7 +166,7 @@ def item_create(
     needs_return: bool = False,
     active: bool = True,
 ) -> Item:
-    """Add an item to the catalog."""
+    """Add an item to the current office's catalog (docs/EQUIPMENT.md, "Many offices")."""
     data = _clean_item(
         name=name,
         category=category,
@@ -167,7 +178,7 @@ def item_create(
     errors = _item_errors(data)
     if errors:
         raise ValidationError(errors)
-    item = Item.objects.create(**data)
+    item = Item.objects.create(office=current(), **data)
     _audit_created(by, item, ITEM_FIELDS)
     return item
 
@@ -214,6 +225,7 @@ def stock_receive(
     if not source:
         _add(errors, "source", _("Say where the items came from, e.g. APBD 2024 or Kemensos."))
     note = (note or "").strip()
+    _own_item(errors, "item", item)
     check_columns(errors, StockReceipt, source=source, note=note)
     if errors:
         raise ValidationError(errors)
@@ -291,18 +303,18 @@ def witness_errors(witnesses) -> list[str]:
     return errors.get("witnesses", [])
 
 
-def _next_seq(year: int) -> int:
-    top = Handover.objects.filter(year=year).aggregate(top=Max("seq"))["top"]
+def _next_seq(office, year: int) -> int:
+    top = Handover.objects.filter(office=office, year=year).aggregate(top=Max("seq"))["top"]
     return (top or 0) + 1
 
 
 def _numbered(**fields) -> Handover:
-    """The handover saved under the next free number of its year. Two handovers saved at once
-    may both read the same last number: the database's unique (year, seq) refuses the second,
-    which takes the next number after the first commits."""
+    """The handover saved under the next free number of its office and year. Two handovers
+    saved at once may both read the same last number: the database's unique (office, year, seq)
+    refuses the second, which takes the next number after the first commits."""
     year = fields["handed_on"].year
     for attempt in range(NUMBER_ATTEMPTS):
-        seq = _next_seq(year)
+        seq = _next_seq(fields["office"], year)
         try:
             with transaction.atomic():
                 return Handover.objects.create(
@@ -317,7 +329,7 @@ def _numbered(**fields) -> Handover:
     raise AssertionError("unreachable")
 
 
-def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
+def _check_lines(errors: dict, lines: Sequence[Line], office) -> list[Line]:
     """The lines with their quantities checked; each problem named by its line."""
     if not lines:
         _add(errors, "lines", _("List at least one item and who receives it."))
@@ -341,6 +353,9 @@ def _check_lines(errors: dict, lines: Sequence[Line]) -> list[Line]:
             continue
         if not isinstance(item, Item) or item.pk is None:
             _add(errors, "lines", label + ": " + _("choose the item from the catalog."))
+            continue
+        if item.office_id != office.pk:
+            _add(errors, "lines", label + ": " + _("choose an item of your office's catalog."))
             continue
         _positive(errors, "lines", quantity, label)
         _check_handed_condition(errors, "lines", condition, note, label)
@@ -454,7 +469,8 @@ def handover_create(
 ) -> Handover:
     """Record one BAST: `lines` of (receiver, item, quantity, condition new/good/damaged[, note
     saying what is damaged]), witnesses as (name, position) pairs (see `clean_witnesses`), numbered
-    "<seq>/BAST-SARPRAS/<year>" in the year of `handed_on`. Refused whole when any item has
+    "<seq>/BAST-SARPRAS/<year>" in the current office's run for the year of `handed_on`, with
+    its letterhead. Refused whole when any item has
     fewer in stock than the lines hand over in total."""
     errors: dict[str, list] = {}
     giver_name = (giver_name or "").strip()
@@ -464,7 +480,10 @@ def handover_create(
     giver_title, place = (giver_title or "").strip(), (place or "").strip()
     check_columns(errors, Handover, giver_name=giver_name, giver_title=giver_title, place=place)
     pairs = clean_witnesses(errors, witnesses)
-    lines = _check_lines(errors, list(lines))
+    office = current()
+    lines = _check_lines(errors, list(lines), office)
+    if training_event is not None and training_event.office_id != office.pk:
+        _add(errors, "training_event", _("Choose a training event of your office."))
     if lines and "lines" not in errors:
         _check_stock(errors, lines, handed_on)
     if errors:
@@ -476,6 +495,7 @@ def handover_create(
         giver_title=giver_title,
         training_event=training_event,
         note=(note or "").strip(),
+        office=office,
         office_copy=office_copy().as_json(),
         created_by=by.signed_in_user,
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import Capability, area_scope, can
+from pilar.accounts.access import Capability, can, office_wide
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
@@ -57,7 +57,7 @@ from pilar.equipment.selectors import (
 )
 from pilar.lib import params
 from pilar.lib.views import attempt, form_page, list_page, page_status
-from pilar.registry.models import Person
+from pilar.registry.models import Person, person_scope_q
 
 
 def _listing(request, form, select, *, personal: str = "", **kwargs):
@@ -75,11 +75,11 @@ def _listing(request, form, select, *, personal: str = "", **kwargs):
 
 @capability_required(Capability.EQUIPMENT_VIEW)
 def catalog_view(request):
-    form = CatalogFilterForm(request.GET or None)
+    form = CatalogFilterForm(request.GET or None, user=request.user)
     return _listing(
         request,
         form,
-        lambda: catalog(form.catalog_filter()),
+        lambda: catalog(form.catalog_filter(), request.user),
         name="equipment-catalog",
         headers=exports.catalog_headers(),
         export=exports.catalog_rows,
@@ -115,7 +115,7 @@ def item_create(request):
 @capability_required(Capability.EQUIPMENT_EDIT)
 @require_http_methods(["GET", "POST"])
 def item_edit(request, pk: int):
-    item = get_object_or_404(Item, pk=pk)
+    item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
     initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +134,7 @@ def item_edit(request, pk: int):
 
 @capability_required(Capability.EQUIPMENT_VIEW)
 def item_detail(request, pk: int):
-    item = get_object_or_404(Item, pk=pk)
+    item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
     user = request.user
     return render(
         request,
@@ -154,7 +154,9 @@ def item_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @submit_once
 def receipt_create(request):
-    form = ReceiptForm(request.POST or None, initial={"item": request.GET.get("item")})
+    form = ReceiptForm(
+        request.POST or None, initial={"item": request.GET.get("item")}, user=request.user
+    )
     return form_page(
         request,
         form,
@@ -173,7 +175,7 @@ def receipt_create(request):
 
 @capability_required(Capability.EQUIPMENT_VIEW)
 def handover_list(request):
-    form = HandoverFilterForm(request.GET or None)
+    form = HandoverFilterForm(request.GET or None, user=request.user)
     return _listing(
         request,
         form,
@@ -189,7 +191,7 @@ def _grown(request, form_class, form=None):
     """The BAST form as typed, with one more empty line (or witness) when the "add" button was
     pressed: shown again unvalidated, nothing saved. Works without JavaScript."""
     post = request.POST
-    lines = HandoverLineFormSet(post, prefix="lines")
+    lines = HandoverLineFormSet(post, prefix="lines", form_kwargs={"user": request.user})
     witnesses = _witness_formset(post)
     line_rows, witness_rows = raw_rows(lines), raw_rows(witnesses)
     full = None
@@ -203,11 +205,15 @@ def _grown(request, form_class, form=None):
             witness_rows.append({})
         else:
             full = witnesses.error_messages["too_many_forms"]
-    bound = form_class(post)
-    form = form_class(initial={name: bound[name].value() for name in bound.fields})
+    bound = form_class(post, user=request.user)
+    form = form_class(
+        initial={name: bound[name].value() for name in bound.fields}, user=request.user
+    )
     return {
         "form": form,
-        "lines": line_formset(extra=0)(initial=line_rows, prefix="lines"),
+        "lines": line_formset(extra=0)(
+            initial=line_rows, prefix="lines", form_kwargs={"user": request.user}
+        ),
         "witnesses": witness_formset(extra=0)(initial=witness_rows, prefix="witnesses"),
         "full": full,
     }
@@ -239,8 +245,8 @@ def handover_create(request):
     if _adding(request):
         return render(request, "equipment/handover_form.html", _grown(request, BastForm))
     data = request.POST or None
-    form = BastForm(data)
-    lines = HandoverLineFormSet(data, prefix="lines")
+    form = BastForm(data, user=request.user)
+    lines = HandoverLineFormSet(data, prefix="lines", form_kwargs={"user": request.user})
     witnesses = _witness_formset(data)
     if request.method == "POST" and all([form.is_valid(), lines.is_valid(), witnesses.is_valid()]):
         chosen = [line for f in lines if (line := f.line())]
@@ -272,7 +278,9 @@ def handover_from_event(request):
     if _adding(request):
         context = _grown(request, FromEventForm)
         return render(request, "equipment/handover_from_event.html", context)
-    form = FromEventForm(request.POST or None, initial={"event": request.GET.get("event")})
+    form = FromEventForm(
+        request.POST or None, initial={"event": request.GET.get("event")}, user=request.user
+    )
     witnesses = _witness_formset(request.POST or None)
     preview = None
     if request.method == "POST" and form.is_valid() and witnesses.is_valid():
@@ -342,7 +350,7 @@ def _visible_handover(request, pk: int) -> Handover:
 def handover_detail(request, pk: int):
     handover = _visible_handover(request, pk)
     lines, hidden = handover_lines(handover, request.user)
-    whole = area_scope(request.user, Capability.EQUIPMENT_VIEW) is None
+    whole = office_wide(request.user, Capability.EQUIPMENT_VIEW)
     return render(
         request,
         "equipment/handover_detail.html",
@@ -354,7 +362,7 @@ def handover_detail(request, pk: int):
 def handover_pdf(request, pk: int):
     """The BAST lists every receiver: printed by those who see the whole of it (the office)."""
     handover = _visible_handover(request, pk)
-    if area_scope(request.user, Capability.EQUIPMENT_VIEW) is not None:
+    if not office_wide(request.user, Capability.EQUIPMENT_VIEW):
         raise PermissionDenied
     response = HttpResponse(bast_pdf(handover), content_type="application/pdf")
     filename = handover.number.replace("/", "-")
@@ -367,7 +375,7 @@ def handover_pdf(request, pk: int):
 
 @capability_required(Capability.EQUIPMENT_VIEW)
 def return_list(request):
-    form = ReturnFilterForm(request.GET or None)
+    form = ReturnFilterForm(request.GET or None, user=request.user)
     return _listing(
         request,
         form,
@@ -386,10 +394,11 @@ def return_list(request):
 def return_create(request):
     """First choose who returns; then their holdings are shown and one item is returned."""
     person_id = params.parse_id(request.POST.get("person") or request.GET.get("person"), "person")
-    person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
+    people = Person.objects.filter(person_scope_q(request.user, Capability.EQUIPMENT_EDIT))
+    person = people.filter(pk=person_id).first() if person_id is not None else None
     if person is None:
         # Chosen from the list (an id, above) or, in a large registry, given by NIK.
-        person_form = ReturnPersonForm(request.GET or None)
+        person_form = ReturnPersonForm(request.GET or None, user=request.user)
         if not (person_form.is_bound and person_form.is_valid()):
             return render(request, "equipment/return_form.html", {"person_form": person_form})
         person = person_form.cleaned_data["person"]
@@ -398,6 +407,7 @@ def return_create(request):
         request.POST or None,
         held_items=[h["item_id"] for h in held],
         initial={"person": person.pk, "item": request.GET.get("item")},
+        user=request.user,
     )
     return form_page(
         request,
@@ -482,7 +492,7 @@ def person(request, person_id: int):
 @submit_once
 def repair_create(request, pk: int):
     """Record items of `pk` returned damaged as repaired (available again) or written off."""
-    item = get_object_or_404(Item, pk=pk)
+    item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
     form = RepairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = attempt(

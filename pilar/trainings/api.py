@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from pilar.accounts.access import Capability
 from pilar.api.common import Body, Day, Id, Limit, Offset, Search, Year, api_actor, choice, require
 from pilar.regions.models import Area
-from pilar.registry.models import Person, PillarKind
+from pilar.registry.models import Person, PillarKind, person_scope_q
 from pilar.trainings import participation, services
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.selectors import (
@@ -338,7 +338,14 @@ def invite(request, event_id: Id, payload: InviteIn):
     event = _visible_event(request, event_id)
     people = None
     if payload.person_ids is not None:
-        people = list(Person.objects.filter(pk__in=payload.person_ids))
+        # Only people the caller may see within their office (docs/TRAININGS.md, "Many
+        # offices"): another office's pillar is "no person has the id".
+        people = list(
+            Person.objects.filter(
+                person_scope_q(request.user, Capability.TRAININGS_EDIT),
+                pk__in=payload.person_ids,
+            )
+        )
         unknown = sorted(set(payload.person_ids) - {p.pk for p in people})
         if unknown:
             raise ValidationError(

@@ -16,7 +16,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, user_has_self_scope
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    office_scope_q,
+    user_has_self_scope,
+)
 from pilar.lib.jobs import Job
 from pilar.lib.months import add_months
 from pilar.lib.periods import end_after_start
@@ -90,8 +95,12 @@ class TrainingEventQuerySet(models.QuerySet):
 
 
 class TrainingEvent(models.Model):
-    """One run of a course: when, where, who organised and paid for it, and for how many."""
+    """One run of a course: when, where, who organised and paid for it, and for how many. The
+    office that holds it (docs/TRAININGS.md, "Many offices") issues its certificates."""
 
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="events"
     )
@@ -255,6 +264,10 @@ class Certificate(models.Model):
         on_delete=models.PROTECT,
         related_name="certificates",
     )
+    # The event's office, copied when issued: it numbers, signs and prints the certificate.
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     code = models.CharField(_("verification code"), max_length=16, unique=True)
     number = models.CharField(_("certificate number"), max_length=60, unique=True)
     year = models.PositiveSmallIntegerField()
@@ -294,7 +307,9 @@ class Certificate(models.Model):
         verbose_name_plural = _("certificates")
         indexes = [models.Index(fields=["valid_until"], name="certificate_valid_until")]
         constraints = [
-            models.UniqueConstraint(fields=["year", "seq"], name="certificate_number_per_year"),
+            models.UniqueConstraint(
+                fields=["office", "year", "seq"], name="certificate_number_per_year"
+            ),
             models.UniqueConstraint(
                 fields=["participant"],
                 condition=Q(revoked_at__isnull=True),
@@ -365,15 +380,26 @@ class CertificatePrint(Job):
 # - A pillar sees the events they took part in, and only their own participation and
 #   certificate.
 # - Viewers have no training capability (403); the dashboard gives them figures.
-# Writes (TRAININGS_EDIT: admin, operator) are city-wide.
+# Writes (TRAININGS_EDIT: admin, operator) are office-wide.
+# Many offices (docs/TRAININGS.md): events and certificates belong to an office; everything above
+# holds within the user's office (`office_scope_q`; a province sees its offices'), except a
+# pillar's own participations and certificates, which follow them to another office.
 # The public verification page (`/c/<code>/`) needs no login and shows only the name, course,
-# dates and validity of one certificate.
+# dates, issuing office and validity of one certificate.
+
+
+def _office_or_own(user, office: str, person: str) -> Q:
+    """The records of the user's office(s) through `office`; a pillar's own too (`person`)."""
+    scope = office_scope_q(user, office)
+    if scope and user_has_self_scope(user, Capability.TRAININGS_VIEW):
+        scope |= Q(**{person: user.person_id})
+    return scope
 
 
 def event_scope_q(user) -> Q:
     areas = area_scope(user, Capability.TRAININGS_VIEW)
     if areas is None or areas:
-        return Q()
+        return office_scope_q(user)
     if user_has_self_scope(user, Capability.TRAININGS_VIEW):
         own = Participant.objects.filter(person_id=user.person_id).values("event_id")
         return Q(pk__in=own)
@@ -381,10 +407,12 @@ def event_scope_q(user) -> Q:
 
 
 def participant_scope_q(user) -> Q:
-    return until_left_q(user, Capability.TRAININGS_VIEW, person="person", on="event__start_date")
+    return until_left_q(
+        user, Capability.TRAININGS_VIEW, person="person", on="event__start_date"
+    ) & _office_or_own(user, "event__office", "person_id")
 
 
 def certificate_scope_q(user) -> Q:
     return until_left_q(
         user, Capability.TRAININGS_VIEW, person="participant__person", on="event_start"
-    )
+    ) & _office_or_own(user, "office", "participant__person_id")

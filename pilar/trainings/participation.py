@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pilar.accounts.access import is_top
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff
 from pilar.lib.dates import long_date
@@ -87,9 +88,34 @@ def course_kinds(course: Course) -> list[PillarKind]:
     return kinds or list(PillarKind.objects.all())
 
 
+def _outside_office(event: TrainingEvent, people: list[Person]) -> list[Person]:
+    """Of `people`, those with no duty (past or present) and no residence within the area of the
+    event's office (docs/TRAININGS.md, "Many offices"): another office's pillars."""
+    office = event.office
+    if not people or is_top(office):
+        return []
+    ids = [p.pk for p in people]
+    within = [office.area]
+    inside = set(
+        Assignment.objects.filter(within_areas_q(within, "area"), person_id__in=ids).values_list(
+            "person_id", flat=True
+        )
+    )
+    inside |= set(
+        Person.objects.filter(within_areas_q(within, "residence"), pk__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
+    return [p for p in people if p.pk not in inside]
+
+
 def invitable_duties(event: TrainingEvent, *, kinds: Iterable[PillarKind], area: Area | None):
-    """Duties active on the event's first day, of `kinds`, within `area` (None: anywhere)."""
+    """Duties active on the event's first day, of `kinds`, within `area` (None: anywhere the
+    event's office serves, docs/TRAININGS.md "Many offices")."""
     duties = Assignment.objects.active_on(event.start_date).filter(kind__in=[k.pk for k in kinds])
+    office = event.office
+    if not is_top(office):
+        duties = duties.filter(within_areas_q([office.area], "area"))
     if area is not None:
         duties = duties.filter(within_areas_q([area], "area"))
     return duties
@@ -115,6 +141,20 @@ def participants_invite(
         candidates = {p.pk: p for p in people}
         if not candidates:
             errors.setdefault("people", []).append(_("Pick at least one person to invite."))
+        outside = _outside_office(event, list(candidates.values()))
+        if outside:
+            errors.setdefault("people", []).append(
+                _(
+                    "%(names)s neither serve nor live within the area of %(office)s; invite "
+                    "people of the office's own area."
+                )
+                % {"names": ", ".join(p.name for p in outside), "office": event.office.name}
+            )
+    elif area is not None and not is_top(event.office) and not area.is_within(event.office.area):
+        errors.setdefault("area", []).append(
+            _("%(area)s lies outside %(office)s; choose an area the office serves.")
+            % {"area": area.label, "office": event.office.name}
+        )
     else:
         allowed = course_kinds(event.course)
         chosen = list(kinds) if kinds else allowed

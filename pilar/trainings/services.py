@@ -22,6 +22,7 @@ from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.text import check_columns
+from pilar.offices import current
 from pilar.registry.models import PillarKind
 from pilar.trainings.models import (
     Attendance,
@@ -342,7 +343,7 @@ def event_create(
     capacity: int | None = None,
     note: str = "",
 ) -> TrainingEvent:
-    """Schedule (or record) a run of an offered course."""
+    """Schedule (or record) a run of an offered course, held by the current office."""
     values = _checked_event(
         None,
         {
@@ -358,7 +359,8 @@ def event_create(
             "note": note,
         },
     )
-    event = TrainingEvent.objects.create(created_by=by.signed_in_user, **values)
+    # The office the request acts for holds it (docs/TRAININGS.md, "Many offices").
+    event = TrainingEvent.objects.create(office=current(), created_by=by.signed_in_user, **values)
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,

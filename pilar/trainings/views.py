@@ -24,7 +24,7 @@ from pilar.audit.services import Actor, audited_file_response
 from pilar.lib.exports import export_format
 from pilar.lib.hooks import panels
 from pilar.lib.views import after, attempt, form_page, list_page, query_without_page
-from pilar.registry.models import Assignment, Person, seen_fully_q
+from pilar.registry.models import Assignment, Person, person_scope_q, seen_fully_q
 from pilar.trainings import exports, participation, services
 from pilar.trainings.certificates.views import event_panel
 from pilar.trainings.forms import (
@@ -198,7 +198,9 @@ def _pick_candidates(event: TrainingEvent, q: str, user):
     user's area (docs/PRIVACY.md)."""
     if not q.strip():
         return Person.objects.none()
-    people = Person.objects.exclude(trainings__event=event)
+    people = Person.objects.filter(person_scope_q(user, Capability.TRAININGS_EDIT)).exclude(
+        trainings__event=event
+    )
     serving = seen_fully_q(user)
     for word in q.split():
         digits = "".join(ch for ch in word if ch.isdigit())

@@ -57,8 +57,10 @@ def test_the_same_post_later_or_by_someone_else_is_saved_again(client, actors, a
 
 
 def test_a_refused_post_can_be_sent_again_once_corrected(client, actors):
+    from pilar.offices import current
+
     login(client, actors["operator"])
-    item = Item.objects.create(name="Rompi", category="clothing", unit="buah")
+    item = Item.objects.create(office=current(), name="Rompi", category="clothing", unit="buah")
     bad = {"item": item.pk, "received_on": "2099-01-01", "quantity": 3, "source": "APBD"}
     assert client.post("/equipment/receipts/new/", bad).status_code == 400
     # The same refused post again shows the same error (it is not taken as a double click).

@@ -52,14 +52,17 @@ def stocked(items, by):
     return items
 
 
-def make_event(people: list, *, absent: list = (), day: datetime.date = OCT22):
+def make_event(people: list, *, absent: list = (), day: datetime.date = OCT22, office=None):
     """A one-day training event: `people` attended, `absent` were invited and did not come."""
     from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
 
     course, _ = Course.objects.get_or_create(
         name="Bimbingan Teknis Pilar Sosial", defaults={"level": "basic", "hours": 8}
     )
+    from pilar.offices import current
+
     event = TrainingEvent.objects.create(
+        office=office or current(),
         course=course,
         title="Bimtek Pilar Sosial 2024",
         start_date=day,

@@ -24,6 +24,7 @@ from pilar.equipment.models import (
 )
 from pilar.equipment.selectors import item_figures
 from pilar.equipment.tests.conftest import NOV1, OCT22, give_back, hand
+from pilar.offices import current
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +215,9 @@ def test_more_than_200_lines_are_refused_with_a_clear_message(client, actors, st
 def test_a_bast_of_60_lines_prints_every_item_over_several_pages(stocked, people, by, tmp_path):
     items = []
     for n in range(60):
-        item = Item.objects.create(name=f"Barang Uji {n:02d}", category="other", unit="buah")
+        item = Item.objects.create(
+            office=current(), name=f"Barang Uji {n:02d}", category="other", unit="buah"
+        )
         StockReceipt.objects.create(item=item, received_on=OCT22, quantity=1, source="APBD")
         items.append(item)
     handover = services.handover_create(

@@ -271,13 +271,19 @@ def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
     from pilar.equipment import returns
     from pilar.equipment import services as equipment
     from pilar.equipment.models import HandoverLine, Return
+    from pilar.offices import current
     from pilar.trainings.models import Course, Participant, TrainingEvent
 
     course = Course.objects.create(name="Pelatihan Dasar", level="basic", hours=8)
     events = {}
     for key, day in (("in_a", datetime.date(2022, 3, 1)), ("in_b", datetime.date(2024, 2, 1))):
         events[key] = TrainingEvent.objects.create(
-            course=course, title=f"Kegiatan {key}", start_date=day, end_date=day, place="Aula"
+            office=current(),
+            course=course,
+            title=f"Kegiatan {key}",
+            start_date=day,
+            end_date=day,
+            place="Aula",
         )
         Participant.objects.create(event=events[key], person=moved)
     radio = equipment.item_create(

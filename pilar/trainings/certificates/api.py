@@ -20,7 +20,6 @@ from pilar.api.common import (
     column_length,
     require,
 )
-from pilar.offices import current
 from pilar.regions.models import Area
 from pilar.trainings.certificates import services
 from pilar.trainings.certificates.numbering import grouped_code, verify_url
@@ -114,7 +113,7 @@ def _out(c: Certificate) -> CertificateOut:
         id=c.pk,
         number=c.number,
         code=grouped_code(c.code),
-        verify_url=verify_url(c.code),
+        verify_url=verify_url(c.code, base=c.office.public_url),
         participant_id=c.participant_id,
         person_id=c.participant.person_id,
         event_id=c.participant.event_id,
@@ -134,7 +133,7 @@ def _out(c: Certificate) -> CertificateOut:
 
 def _visible(request, certificate_id: int) -> Certificate:
     return get_object_or_404(
-        Certificate.objects.visible_to(request.user).select_related("participant"),
+        Certificate.objects.visible_to(request.user).select_related("participant", "office"),
         pk=certificate_id,
     )
 
@@ -160,13 +159,13 @@ def verify(request, code: str, response: HttpResponse):
         event_title=certificate.event_title,
         event_start=certificate.event_start,
         event_end=certificate.event_end,
-        issued_by=current().name,
+        issued_by=facts["office_name"],
         valid_until=certificate.valid_until,
         state=facts["state"],
         revoked_on=facts["revoked_on"],
         replacement=ReplacementOut(
             code=replacement.code,
-            verify_url=verify_url(replacement.code),
+            verify_url=verify_url(replacement.code, base=certificate.office.public_url),
             state=facts["replacement_state"],
             valid_until=replacement.valid_until,
             revoked_on=facts["replacement_revoked_on"],
@@ -203,7 +202,7 @@ def list_certificates(
             expiring=expiring,
         ),
     )
-    return [_out(c) for c in found.select_related("participant")[offset : offset + limit]]
+    return [_out(c) for c in found.select_related("participant", "office")[offset : offset + limit]]
 
 
 # Before /{certificate_id}: ninja matches paths in the order they are declared.

@@ -2,19 +2,31 @@
 
 Its `code` is 10 characters drawn by `secrets` from 31 letters and digits that cannot be
 mistaken for one another (no 0/O, 1/I/L): about 8·10^14 possibilities, so a code cannot be
-guessed by trying. Numbers run per year ("0007/SERT/2024"): `services` takes the year's next one
-and the database refuses a second (year, seq).
+guessed by trying. Numbers run per office and year: `services` takes the office's next one for
+the year and the database refuses a second (office, year, seq). The installation's top office
+(the only one of a single-office installation) numbers "0007/SERT/2024"; an office below it puts
+its area's code in, "0007/SERT/13.74/2024", so a number names one certificate in the whole
+installation (docs/TRAININGS.md, "Many offices").
 """
 
 from __future__ import annotations
 
 import secrets
 
+from pilar.accounts.access import is_top
 from pilar.offices import current
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 NUMBER_FORMAT = "{seq:04d}/SERT/{year}"
+OFFICE_NUMBER_FORMAT = "{seq:04d}/SERT/{code}/{year}"
+
+
+def certificate_number(office, *, year: int, seq: int) -> str:
+    """The printed number of the certificate `seq` of `year` issued by `office`."""
+    if is_top(office):
+        return NUMBER_FORMAT.format(seq=seq, year=year)
+    return OFFICE_NUMBER_FORMAT.format(seq=seq, code=office.area.code, year=year)
 
 
 def new_code() -> str:

@@ -96,14 +96,26 @@ class CertificateDocument:
         self.regular, self.bold = fonts()
         self.buffer = io.BytesIO()
         self.canvas = Canvas(self.buffer, pagesize=(WIDTH, HEIGHT), pageCompression=1)
-        # The office as it is now (read once for the whole file): the letterhead, the city and
-        # the public address; the signer is the one each certificate was issued with.
-        self.office = current()
-        self.logo = logo_bytes(self.office.logo.name)  # None when its file has gone
         self.canvas.setTitle(title)
-        self.canvas.setAuthor(self.office.name)
         self.canvas.setCreator("Pilar")
         self.pages = 0
+        self.office = None
+        self.logo = None
+        self._offices: dict[int, tuple] = {}
+
+    def _issued_by(self, certificate: Certificate) -> None:
+        """The office that issued `certificate` (docs/TRAININGS.md, "Many offices"), as it is
+        now: the letterhead, the city and the public address, each office read once for the
+        whole file; the signer is the one the certificate was issued with."""
+        known = self._offices.get(certificate.office_id)
+        if known is None:
+            here = current()
+            office = here if here.pk == certificate.office_id else certificate.office
+            known = (office, logo_bytes(office.logo.name))  # no logo when its file has gone
+            self._offices[certificate.office_id] = known
+        if self.office is None:
+            self.canvas.setAuthor(known[0].name)
+        self.office, self.logo = known
 
     def _centred(self, y: float, text: str, size: float, *, bold=False, color=black) -> None:
         c = self.canvas
@@ -148,6 +160,7 @@ class CertificateDocument:
         if self.pages:
             c.showPage()
         self.pages += 1
+        self._issued_by(certificate)
         self._frame()
         y = self._letterhead() - 17 * mm
         c.setFillColor(ACCENT)

@@ -35,7 +35,7 @@ def find_by_code(typed: str) -> Certificate | None:
     code = normalise_code(typed)
     if code is None:
         return None
-    return Certificate.objects.filter(code=code).first()
+    return Certificate.objects.filter(code=code).select_related("office").first()
 
 
 def replacement_of(certificate: Certificate) -> Certificate | None:

@@ -4,7 +4,7 @@ A certificate copies in what it certifies when it is issued (the name, the cours
 hours, the event's dates, the signer), so it and its public verification page keep saying what
 was printed even if the registry changes later. Its number and code come from `numbering`; two
 people issuing at the same moment cannot get the same number, because the database refuses a
-second (year, seq) and the loser takes the next one.
+second (office, year, seq) and the loser takes the next one.
 
 Every function raises `ValidationError` keyed by the field to fix and changes nothing on bad
 input; every write is audited.
@@ -25,9 +25,8 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
 from pilar.lib.jobs import recover_stale
-from pilar.offices import current
 from pilar.offices.copies import certificate_signer
-from pilar.trainings.certificates.numbering import NUMBER_FORMAT, new_code
+from pilar.trainings.certificates.numbering import certificate_number, new_code
 from pilar.trainings.certificates.selectors import attended_q, in_force, printable
 from pilar.trainings.certificates.tasks import queue_print
 from pilar.trainings.models import (
@@ -104,11 +103,11 @@ def may_issue(participant: Participant, *, attended: bool) -> bool:
     )
 
 
-def _signer() -> dict[str, str]:
-    """The signer a certificate is issued with: the office's certificate signer (the head of
-    office when none is named) as it is at this moment, each value whole as entered. The office
-    record's fields are no longer than the certificate's, so nothing is ever cut short."""
-    who = certificate_signer(current())
+def _signer(office) -> dict[str, str]:
+    """The signer a certificate is issued with: the event's office's certificate signer (the
+    head of office when none is named) as it is at this moment, each value whole as entered. The
+    office record's fields are no longer than the certificate's, so nothing is ever cut short."""
+    who = certificate_signer(office)
     return {
         "signer_name": " ".join(who.name.split()),
         "signer_title": " ".join(who.title.split()),
@@ -117,19 +116,23 @@ def _signer() -> dict[str, str]:
 
 
 def _create(participant: Participant, issued_on: datetime.date) -> Certificate:
-    """Insert the certificate, taking the year's next number and a fresh code; on a clash with
-    a concurrent issue (same number, or — astronomically rarely — the same code) try again."""
+    """Insert the certificate, taking the event's office's next number for the year and a fresh
+    code; on a clash with a concurrent issue (same number, or — astronomically rarely — the
+    same code) try again. The office (the event's, never the request's) numbers and signs it."""
     event, course = participant.event, participant.event.course
-    signer = _signer()
+    office = event.office
+    signer = _signer(office)
     year = issued_on.year
     for _attempt in range(ATTEMPTS):
-        seq = (Certificate.objects.filter(year=year).aggregate(m=Max("seq"))["m"] or 0) + 1
+        numbered = Certificate.objects.filter(office=office, year=year)
+        seq = (numbered.aggregate(m=Max("seq"))["m"] or 0) + 1
         try:
             with transaction.atomic():
                 return Certificate.objects.create(
                     participant=participant,
+                    office=office,
                     code=new_code(),
-                    number=NUMBER_FORMAT.format(seq=seq, year=year),
+                    number=certificate_number(office, year=year, seq=seq),
                     year=year,
                     seq=seq,
                     name=participant.person.name,
@@ -222,11 +225,12 @@ def certificates_issue_for_event(*, by: Actor, event: TrainingEvent) -> IssueSum
             attended=attended_q(),
             has_certificate=Exists(Certificate.objects.filter(participant_id=OuterRef("pk"))),
         )
-        .select_related("person", "event__course")
+        .select_related("person")
         .order_by("person__name", "pk")
     )
     summary = IssueSummary()
     for participant in participants:
+        participant.event = event  # one office read for all of them
         if participant.has_certificate:
             summary.already += 1
             continue

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from pilar.lib.jobs import Heartbeat
+from pilar.offices.services import remembered
 from pilar.trainings.certificates.pdf import certificates_pdf
 from pilar.trainings.certificates.selectors import printable
 from pilar.trainings.models import CertificatePrint
@@ -25,9 +26,15 @@ PROGRESS_EVERY = 5  # pages between two progress writes
 
 @task()
 def print_event_certificates(print_id: int) -> None:
-    job = CertificatePrint.objects.select_related("event__course").get(pk=print_id)
+    job = CertificatePrint.objects.select_related("event__course", "event__office").get(pk=print_id)
     if job.status != CertificatePrint.Status.QUEUED:
         return  # already taken by another worker, or finished
+    # The event's office is the one the work is done for: its letterhead and public address.
+    with remembered(office=job.event.office):
+        _print(job)
+
+
+def _print(job: CertificatePrint) -> None:
     rows = CertificatePrint.objects.filter(pk=job.pk)
     # Beats with the progress: a reader tells a vanished worker from a slow one by them.
     heartbeat = Heartbeat(rows.filter(status=CertificatePrint.Status.RUNNING))

@@ -140,7 +140,7 @@ def certificate_mine(request):
 def _visible(request, pk: int) -> Certificate:
     return get_object_or_404(
         Certificate.objects.visible_to(request.user).select_related(
-            "participant__event__course", "participant__person"
+            "participant__event__course", "participant__person", "office"
         ),
         pk=pk,
     )
@@ -154,7 +154,7 @@ def _detail(request, certificate: Certificate, *, revoke_form=None, status: int 
         "state": state,
         "state_label": STATES[state],
         "code": grouped_code(certificate.code),
-        "verify_url": verify_url(certificate.code),
+        "verify_url": verify_url(certificate.code, base=certificate.office.public_url),
         "can_edit": can_edit,
         "event_url": _event_page(certificate.participant.event),
     }
@@ -341,6 +341,8 @@ def public_facts(certificate: Certificate) -> dict:
     replacement = replacement_of(certificate)
     return {
         "c": certificate,
+        # The office that issued it (docs/TRAININGS.md, "Many offices"), whoever runs the page.
+        "office_name": certificate.office.name,
         "state": state_of(certificate),
         "revoked_on": _revoked_on(certificate),
         "replacement": replacement,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from pilar.offices import current
 from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
 
 D = datetime.date
@@ -20,12 +21,14 @@ def make_event(
     start: datetime.date = datetime.date(2024, 10, 21),  # noqa: B008
     end: datetime.date = datetime.date(2024, 10, 22),  # noqa: B008
     title: str = "",
+    office=None,
 ) -> TrainingEvent:
     course, _ = Course.objects.get_or_create(
         name=course_name,
         defaults={"level": "basic", "hours": hours, "validity_months": validity_months},
     )
     return TrainingEvent.objects.create(
+        office=office or current(),
         course=course,
         title=title,
         start_date=start,

@@ -373,6 +373,7 @@ def test_a_certified_pass_stays_until_revoked(by, event, invited):
     participation.results_record(by=by, event=event, results={a1.pk: ("passed", None)})
     Certificate.objects.create(
         participant=a1,
+        office=event.office,
         code="ABCDEFGH",
         number="1/2024",
         year=2024,

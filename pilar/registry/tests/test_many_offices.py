@@ -190,9 +190,7 @@ def test_the_move_each_office_sees_its_duties_and_counts(client, moving, users):
     assert headcount(client, users["pp_viewer"], after) == 1
 
 
-def test_a_person_serving_in_two_offices_is_listed_with_each_offices_duty(
-    client, moving, users
-):
+def test_a_person_serving_in_two_offices_is_listed_with_each_offices_duty(client, moving, users):
     person, duty = moving
     services.duty_for_registered_nik(
         by=Actor(user=users["pp"]),
@@ -208,3 +206,35 @@ def test_a_person_serving_in_two_offices_is_listed_with_each_offices_duty(
         assert [p["active_kinds"] for p in listed if p["id"] == person.pk] == [expected]
         detail = client.get(f"/api/v1/people/{person.pk}").json()
         assert [a["kind"] for a in detail["assignments"]] == expected
+
+
+def test_headcount_for_one_office_area(
+    client, make_user, people, office, other_office, province_office
+):
+    prov = make_user("prov-viewer", Role.VIEWER, office=province_office)
+    bkt = make_user("viewer-bkt", Role.VIEWER, office=office)
+    pp = make_user("viewer-pp", Role.VIEWER, office=other_office)
+    coordinator = make_user("tksk-bkt", Role.COORDINATOR, area="13.75.01", office=office)
+    day = datetime.date(2024, 10, 22)
+
+    def total(user, area):
+        client.force_login(user)
+        return client.get(f"/api/v1/headcount?as_of={day.isoformat()}&area={area}")
+
+    # The fixture's four duties in Bukittinggi: three PSM, one TKSK.
+    assert total(prov, "13.75").json()["total"] == 4
+    assert total(bkt, "13.75").json()["total"] == 4
+    assert total(prov, "13.74").json()["total"] == 0
+    # A kecamatan coordinator asking for the whole city gets their kecamatan.
+    assert total(coordinator, "13.75").json()["total"] == 3
+    # Another office's area: as for a record outside the scope.
+    assert total(bkt, "13.74").status_code == 404
+    assert total(pp, "13.75").status_code == 404
+    assert total(bkt, "99.99").status_code == 400
+    client.force_login(pp)
+    assert client.get("/headcount/?area=13.75").status_code == 404
+    assert client.get("/headcount/?area=99").status_code == 400
+    client.force_login(prov)
+    page = client.get("/headcount/?area=13.75")
+    assert page.status_code == 200
+    assert page.context["hc"].total == 4

@@ -13,7 +13,7 @@ import enum
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
-from pilar.accounts.models import Role, User
+from pilar.accounts.models import Role, User, outside_office_message
 
 
 class Capability(enum.StrEnum):
@@ -312,3 +312,31 @@ def scope_covers(outer: list | None, inner: list | None) -> bool:
     if inner is None:
         return False
     return all(any(i.is_within(o) for o in outer) for i in inner)
+
+
+def grant_area_problem(user, area) -> str | None:
+    """Why a role over `area` cannot be given to `user` (None: it can): the area lies outside
+    the user's office's area (docs/OFFICE.md, "Many offices"). `user` may be unsaved, with the
+    office it is about to have; without one it works for the top office."""
+    if area is None:
+        return None
+    office = user.office if getattr(user, "office_id", None) else top_office()
+    if office is None or office.area_id is None or area.is_within(office.area):
+        return None
+    return outside_office_message(area, office)
+
+
+def office_users_q(user) -> Q:
+    """The users (a Q over User) of `user`'s office and of the offices it hosts: whom its
+    administrators manage and whose writes its history shows. Users without an office work
+    for the top office; from the top office, every user."""
+    office = office_of(user)
+    if office is None:
+        return Q(pk__in=[])
+    if is_top(office):
+        return Q()
+    q = office_scope_q(user)
+    top = top_office()
+    if top is not None and top.pk == office.pk:
+        q |= Q(office__isnull=True)
+    return q

@@ -20,10 +20,8 @@ from pilar.accounts.access import (
     Capability,
     area_scope,
     can,
-    office_of,
-    office_scope_q,
+    office_users_q,
     scope_covers,
-    top_office,
 )
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.models import User
@@ -255,7 +253,7 @@ def person_detail(request, pk: int):
         duties = duties.filter(office_q)
         entries = entries.filter(
             Q(object_type="registry.assignment", object_id__in=[str(d.pk) for d in duties])
-            | Q(user__in=_office_users(request.user))
+            | Q(user__in=User.objects.filter(office_users_q(request.user)).values("pk"))
         )
     assignments = list(duties)
     # Looks at the data stay in the audit log; the person's history shows changes and a count.
@@ -296,16 +294,6 @@ def person_detail(request, pk: int):
             ),
         },
     )
-
-
-def _office_users(user):
-    """The users of `user`'s office (and of the offices it hosts): those without an office
-    work for the top office (docs/OFFICE.md, "Many offices")."""
-    users = User.objects.filter(office_scope_q(user))
-    top = top_office()
-    if top is not None and office_of(user).pk == top.pk:
-        users = users | User.objects.filter(office__isnull=True)
-    return users.values("pk")
 
 
 def _former_detail(request, person: Person):

@@ -238,3 +238,21 @@ def test_headcount_for_one_office_area(
     page = client.get("/headcount/?area=13.75")
     assert page.status_code == 200
     assert page.context["hc"].total == 4
+
+
+def test_only_the_top_office_changes_the_pillar_kinds(client, make_user, office, province_office):
+    kind = PillarKind.objects.get(code="TKSK")
+    for user, status in (
+        (make_user("admin-bkt", Role.ADMIN, office=office), 403),
+        (make_user("admin-prov", Role.ADMIN, office=province_office), 200),
+    ):
+        user.is_staff = user.is_superuser = True
+        user.save()
+        client.force_login(user)
+        page = client.post(
+            f"/admin/registry/pillarkind/{kind.pk}/change/",
+            {"name": "TKSK", "min_per_area": 1, "max_per_area": 5, "order": 1},
+        )
+        assert page.status_code in {status, 302}
+        kind.refresh_from_db()
+        assert (kind.max_per_area == 5) is (status == 200)

@@ -12,6 +12,7 @@ import enum
 
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
 
 from pilar.accounts.models import Role, User, outside_office_message
 
@@ -340,3 +341,18 @@ def office_users_q(user) -> Q:
     if top is not None and top.pk == office.pk:
         q |= Q(office__isnull=True)
     return q
+
+
+def office_choice_problem(creator, office) -> str | None:
+    """Why `creator` may not give a user `office` (None: they may): an office they may not see
+    (their own, those their office hosts; any from the top office), or none at all — the top
+    office — from an office below it (docs/OFFICE.md, "Many offices")."""
+    own = office_of(creator)
+    if own is None or is_top(own):
+        return None
+    if office is None:
+        return _("Choose the user's office: an empty office is the top office's.")
+    seen = office.pk == own.pk or (
+        hosts_others(own) and office.area_id is not None and office.area.is_within(own.area)
+    )
+    return None if seen else _("Choose your own office or one it hosts.")

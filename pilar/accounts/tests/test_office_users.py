@@ -134,3 +134,25 @@ def test_an_office_admin_gives_only_its_office_and_areas(client, admins, office,
     user = User.objects.get(username="u4")
     assert user.office == other_office
     assert user.grants.get().area.code == "13.74.01"
+
+
+def test_the_service_gives_only_an_office_the_creator_may_see(make_user, office, other_office):
+    creator = make_user("admin-pp", Role.ADMIN, office=other_office)
+    for given in (office, None):
+        with pytest.raises(ValidationError) as refused:
+            user_create(
+                by=Actor(user=creator),
+                username="op-new",
+                password="x-Long-enough-1",
+                grants=[(Role.OPERATOR, None)],
+                office=given,
+            )
+        assert "office" in refused.value.message_dict
+    user = user_create(
+        by=Actor(user=creator),
+        username="op-new",
+        password="x-Long-enough-1",
+        grants=[(Role.OPERATOR, None)],
+        office=other_office,
+    )
+    assert user.office == other_office

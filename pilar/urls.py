@@ -15,6 +15,7 @@ registry_patterns = (
     [
         path("pillars/", registry_views.person_list, name="person-list"),
         path("pillars/new/", registry_views.person_create, name="person-create"),
+        path("pillars/new-duty/", registry_views.duty_by_nik, name="duty-by-nik"),
         path("pillars/<int:pk>/", registry_views.person_detail, name="person-detail"),
         path("pillars/<int:pk>/edit/", registry_views.person_edit, name="person-edit"),
         path("pillars/<int:pk>/photo/", registry_views.person_photo, name="person-photo"),

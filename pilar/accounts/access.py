@@ -12,8 +12,9 @@ import enum
 
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
 
-from pilar.accounts.models import Role, User
+from pilar.accounts.models import Role, User, outside_office_message
 
 
 class Capability(enum.StrEnum):
@@ -312,3 +313,46 @@ def scope_covers(outer: list | None, inner: list | None) -> bool:
     if inner is None:
         return False
     return all(any(i.is_within(o) for o in outer) for i in inner)
+
+
+def grant_area_problem(user, area) -> str | None:
+    """Why a role over `area` cannot be given to `user` (None: it can): the area lies outside
+    the user's office's area (docs/OFFICE.md, "Many offices"). `user` may be unsaved, with the
+    office it is about to have; without one it works for the top office."""
+    if area is None:
+        return None
+    office = user.office if getattr(user, "office_id", None) else top_office()
+    if office is None or office.area_id is None or area.is_within(office.area):
+        return None
+    return outside_office_message(area, office)
+
+
+def office_users_q(user) -> Q:
+    """The users (a Q over User) of `user`'s office and of the offices it hosts: whom its
+    administrators manage and whose writes its history shows. Users without an office work
+    for the top office; from the top office, every user."""
+    office = office_of(user)
+    if office is None:
+        return Q(pk__in=[])
+    if is_top(office):
+        return Q()
+    q = office_scope_q(user)
+    top = top_office()
+    if top is not None and top.pk == office.pk:
+        q |= Q(office__isnull=True)
+    return q
+
+
+def office_choice_problem(creator, office) -> str | None:
+    """Why `creator` may not give a user `office` (None: they may): an office they may not see
+    (their own, those their office hosts; any from the top office), or none at all — the top
+    office — from an office below it (docs/OFFICE.md, "Many offices")."""
+    own = office_of(creator)
+    if own is None or is_top(own):
+        return None
+    if office is None:
+        return _("Choose the user's office: an empty office is the top office's.")
+    seen = office.pk == own.pk or (
+        hosts_others(own) and office.area_id is not None and office.area.is_within(own.area)
+    )
+    return None if seen else _("Choose your own office or one it hosts.")

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +58,14 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
 
+def outside_office_message(area, office) -> str:
+    return _(
+        "%(area)s lies outside the area of %(office)s (%(office_area)s): a role's area must lie "
+        "within the user's office; choose an area within it, or leave it empty for the whole "
+        "office."
+    ) % {"area": area.label, "office": office.name, "office_area": office.area.label}
+
+
 class RoleGrant(models.Model):
     """A role a user holds, limited to an area (empty: the whole office's area)."""
 
@@ -86,6 +95,21 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         scope = self.area.label if self.area_id else _("everywhere")
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    def clean(self) -> None:
+        """A role's area lies within the user's office's (docs/OFFICE.md, "Many offices"); a
+        user without an office works for the top office, checked by the services and the admin
+        (`pilar.accounts.access.grant_area_problem`)."""
+        super().clean()
+        office = self.user.office if self.user_id and self.user.office_id else None
+        outside = (
+            self.area_id
+            and office is not None
+            and office.area_id
+            and not self.area.is_within(office.area)
+        )
+        if outside:
+            raise ValidationError({"area": [outside_office_message(self.area, office)]})
 
 
 def hash_token(raw: str) -> str:

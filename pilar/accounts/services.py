@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pilar.accounts.access import grant_area_problem, office_choice_problem
 from pilar.accounts.models import Role, RoleGrant, User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
@@ -22,6 +24,15 @@ def user_create(
     """Create a login with its role grants (role, area or None). A user linked to a person
     also gets the pillar role, scoped to themself."""
     user = User(username=username, person=person, **fields)
+    creator = by.signed_in_user
+    if creator is not None:
+        problem = office_choice_problem(creator, user.office)
+        if problem:
+            raise ValidationError({"office": [problem]})
+    # Every role's area lies within the user's office (docs/OFFICE.md, "Many offices").
+    problems = [grant_area_problem(user, area) for _role, area in grants]
+    if any(problems):
+        raise ValidationError({"area": [p for p in problems if p]})
     user.set_password(password)
     user.save()
     if person is not None and all(role != Role.PILLAR for role, _area in grants):

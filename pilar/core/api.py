@@ -20,6 +20,7 @@ import pilar.dtsen.api
 import pilar.equipment.api
 import pilar.imports.api
 import pilar.kube.api
+import pilar.offices.api
 import pilar.regions.api
 import pilar.registry.api
 import pilar.stipends.api
@@ -253,6 +254,7 @@ def on_unauthenticated(request, exc):
 
 def mount() -> NinjaAPI:
     api.add_router("/", pilar.regions.api.router)
+    api.add_router("/", pilar.offices.api.router)
     api.add_router("/", pilar.registry.api.router)
     api.add_router("/", pilar.imports.api.router)
     api.add_router("/", pilar.casework.api.router)

@@ -12,7 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 from pilar.lib.photos import pixel_problem
 from pilar.offices.models import Office
-from pilar.offices.services import EDITABLE
+from pilar.offices.services import EDITABLE, area_fixed
 from pilar.regions.models import Area
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -100,6 +100,12 @@ class OfficeForm(forms.ModelForm):
         self.fields["area"].queryset = areas
         # Tied to an area as soon as the tree holds one (docs/OFFICE.md).
         self.fields["area"].required = areas.exists()
+        if self.instance.pk and area_fixed(self.instance):
+            self.fields["area"].disabled = True
+            self.fields["area"].help_text = _(
+                "Fixed: other offices share this installation, and the office's users see only "
+                "what lies within its area."
+            )
         self.fields["report_due_day"].widget.attrs.update(min=1, max=28)
         for name in ("head_nip", "treasurer_nip", "signer_nip"):
             self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")

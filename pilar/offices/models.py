@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
+from pilar.accounts.access import hosts_others, is_top, office_of
 from pilar.regions.models import Area
 
 nip_validator = RegexValidator(
@@ -36,6 +37,26 @@ def validate_public_address(url: str) -> None:
             ),
             code="public_address",
         )
+
+
+class OfficeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OfficeQuerySet:
+        """The offices `user` may see (docs/OFFICE.md, "Many offices"): every office from the
+        top office; an office hosting others (a province), itself and those within its area;
+        any other office, itself alone. Nobody signed in: none."""
+        office = office_of(user)
+        if office is None:
+            return self.none()
+        if is_top(office):
+            return self.all()
+        if hosts_others(office):
+            return self.filter(Q(pk=office.pk) | Q(area__code__startswith=office.area.code + "."))
+        return self.filter(pk=office.pk)
+
+    def with_hosting(self) -> OfficeQuerySet:
+        """Each office with `hosts`: whether another office lies within its area."""
+        below = Concat(OuterRef("area__code"), Value("."))
+        return self.annotate(hosts=Exists(Office.objects.filter(area__code__startswith=below)))
 
 
 class Office(models.Model):
@@ -136,6 +157,8 @@ class Office(models.Model):
         help_text=_("The day of the next month by which a monthly report is due (1–28)."),
     )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    objects = OfficeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("office")

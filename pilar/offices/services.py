@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -175,6 +176,13 @@ def _shown(value) -> str:
     return str(value)
 
 
+def area_fixed(office: Office) -> bool:
+    """Whether `office`'s area is fixed: it has one and other offices share the installation
+    (each user's scope is their office's area). A single office may still be moved, and an
+    office not yet tied to an area may be tied to one."""
+    return bool(office.area_id) and Office.objects.exclude(pk=office.pk).exists()
+
+
 @transaction.atomic
 def office_update(*, by: Actor, office: Office, data: dict) -> Office:
     """Change the office: the fields in `data` (of EDITABLE) are written and audited with their
@@ -182,6 +190,20 @@ def office_update(*, by: Actor, office: Office, data: dict) -> Office:
     logo is stored beside the old one, which documents issued with it still print."""
     office = Office.objects.select_for_update().get(pk=office.pk)
     before = snapshot(office, EDITABLE)
+    if "area" in data and area_fixed(office) and data["area"] != office.area:
+        # An office's area is the scope of all its users (docs/OFFICE.md, "Many offices"):
+        # moving it would hand them another office's records.
+        raise ValidationError(
+            {
+                "area": [
+                    _(
+                        "The office's area cannot change once other offices share the "
+                        "installation; it stays %(area)s."
+                    )
+                    % {"area": office.area.label}
+                ]
+            }
+        )
     for name, value in data.items():
         if name not in EDITABLE:
             raise ValueError(f"{name} is not a setting of the office")

@@ -1,4 +1,5 @@
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -21,6 +22,7 @@ from pilar.registry.models import (
     Sex,
     assignment_scope_q,
     can_see_full_nik,
+    office_duties_q,
 )
 from pilar.registry.selectors import PeopleFilter, mark_seen, matching_people
 from pilar.registry.signals import new_duty_warnings
@@ -123,6 +125,25 @@ class AssignmentIn(Body):
         min_length=1,
         max_length=32,
         description="Kemendagri code of the area of duty, e.g. 13.75.01.1001",
+    )
+    start_date: datetime.date
+    sk_number: str = ""
+    sk_date: datetime.date | None = None
+    sk_signer: str = ""
+    override_reason: str = ""
+
+
+class DutyByNikIn(Body):
+    columns = (Assignment, Person)
+    nik: str = Field(max_length=40, description="The NIK of a person already registered")
+    name: str = Field(
+        max_length=150, description="The person's name as on the KTP: it confirms the NIK"
+    )
+    kind: str = Field(max_length=32, description="Pillar kind code, e.g. PSM")
+    area_code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="Kemendagri code of the area of duty, within the caller's",
     )
     start_date: datetime.date
     sk_number: str = ""
@@ -234,7 +255,9 @@ def list_people(
     page = people.select_related("residence").prefetch_related(
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.with_scope_flag(request.user).select_related("kind"),
+            queryset=Assignment.objects.in_office_of(request.user)
+            .with_scope_flag(request.user)
+            .select_related("kind"),
             to_attr="current",
         )
     )[offset : offset + limit]
@@ -256,6 +279,10 @@ def _detail(request, person: Person) -> PersonDetailOut:
     assignments = person.assignments.select_related("kind", "area").order_by("-start_date")
     if person.minimal:
         assignments = assignments.filter(assignment_scope_q(request.user, Capability.PEOPLE_VIEW))
+    office_q = office_duties_q(request.user, person)
+    if office_q is not None:
+        # Another office's duties stay that office's (docs/OFFICE.md, "Many offices").
+        assignments = assignments.filter(office_q)
     assignments = list(assignments)
     data = _person_fields(person, full, timezone.localdate(), assignments)
     return PersonDetailOut(
@@ -348,6 +375,44 @@ def create_assignment(request, payload: AssignmentIn):
     return Status(201, out)
 
 
+def _kind(code: str) -> PillarKind:
+    kind = PillarKind.objects.filter(code=code).first()
+    if kind is None:
+        raise ValidationError(
+            {"kind": [_("No pillar kind has the code %(code)s.") % {"code": code}]}
+        )
+    return kind
+
+
+@router.post(
+    "/assignments/by-nik",
+    response={201: AssignmentOut},
+    summary="Give a duty to a person registered elsewhere, by NIK",
+)
+def create_assignment_by_nik(request, payload: DutyByNikIn):
+    """A person moving from another office (docs/OFFICE.md, "Many offices"): found by NIK and
+    confirmed by the name; refused while they hold a duty of the same kind elsewhere (the
+    message names its kind, area and start). Nothing of the person is answered beyond the
+    duty."""
+    require(request, Capability.PEOPLE_EDIT)
+    kind = _kind(payload.kind)
+    assignment = services.duty_for_registered_nik(
+        by=api_actor(request),
+        nik=payload.nik,
+        name=payload.name,
+        kind=kind,
+        area=Area.objects.by_code(payload.area_code, "area_code"),
+        start_date=payload.start_date,
+        sk_number=payload.sk_number,
+        sk_date=payload.sk_date,
+        sk_signer=payload.sk_signer,
+        override_reason=payload.override_reason,
+    )
+    out = _assignment_out(assignment)
+    out.warnings = new_duty_warnings(assignment.person, kind, assignment.start_date)
+    return Status(201, out)
+
+
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut, summary="End a duty")
 def end_assignment(request, assignment_id: Id, payload: AssignmentEndIn):
     require(request, Capability.PEOPLE_EDIT)
@@ -363,9 +428,19 @@ def end_assignment(request, assignment_id: Id, payload: AssignmentEndIn):
 
 
 @router.get("/headcount", response=HeadcountOut, summary="Active duties as of a date")
-def get_headcount(request, as_of: Day | None = None):
+def get_headcount(
+    request,
+    as_of: Day | None = None,
+    # Only within this area (a Kemendagri code, e.g. 13.75); an area outside the caller's
+    # scope (another office's) answers 404.
+    area: Annotated[str, Field(max_length=32)] | None = None,
+):
     require(request, Capability.HEADCOUNT_VIEW)
-    result = headcount(as_of=as_of or timezone.localdate(), user=request.user)
+    result = headcount(
+        as_of=as_of or timezone.localdate(),
+        user=request.user,
+        area=Area.objects.by_code(area, "area"),
+    )
     # Returned as built: validating tens of thousands of rows against HeadcountOut again would
     # cost more than counting them (the schema still documents the response).
     return JsonResponse(result.as_json())

@@ -5,13 +5,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, grants_key
+from pilar.accounts.access import Capability, area_scope, grants_key
 from pilar.audit.cache import cached_figures
 from pilar.lib.fields import BirthDateField, DateField, SearchField
 from pilar.lib.photos import PhotoField
 from pilar.lib.widgets import QuickSelect
 from pilar.regions.choices import AreaCodeField, area_choices, by_code_when_many
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.registry.selectors import PeopleFilter
 from pilar.registry.services import PERSON_FIELDS
@@ -125,12 +125,38 @@ class AssignmentForm(forms.Form):
         help_text=_("Only when the area already has the maximum of this kind."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            # Only the areas the user may give duties in: their office's, not another's.
+            scope = area_scope(user, Capability.PEOPLE_EDIT)
+            if scope is not None:
+                self.fields["area"].queryset = self.fields["area"].queryset.filter(
+                    within_areas_q(scope, "")
+                )
         self.fields["area"].label_from_instance = lambda a: (
             "\u00a0\u00a0\u00a0" * (a.level - 2) + f"{a.label} ({a.code})"
         )
         by_code_when_many(self.fields["area"])
+
+
+class DutyByNikForm(AssignmentForm):
+    """A duty for a person already registered, perhaps by another office (docs/OFFICE.md,
+    "Many offices"): found by NIK, confirmed by the name as on the KTP."""
+
+    nik = forms.CharField(
+        label=_("NIK"),
+        max_length=40,
+        help_text=_("16-digit national identity number from the KTP."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        help_text=_("As on the KTP: it confirms the NIK is the person's."),
+    )
+
+    field_order = ["nik", "name"]
 
 
 class AssignmentEndForm(forms.Form):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count
+from django.http import Http404
 
 from pilar.accounts.access import Capability, area_scope
 from pilar.regions.models import Area, within_areas_q
@@ -125,9 +126,28 @@ def _kecamatan_code(code: str) -> str:
     return code[:KECAMATAN_CODE_LENGTH]
 
 
-def headcount(*, as_of: datetime.date, user) -> Headcount:
-    """Count the duties active on `as_of` that `user` may see in aggregate."""
+def scope_within(user, area: Area | None) -> list[Area] | None:
+    """The areas a headcount of `user` counts, narrowed to `area` when one is asked (a province
+    user asking for one kota, docs/OFFICE.md "Many offices"). Http404 when `area` lies wholly
+    outside what the user may count: another office's area is no more reachable than another
+    kecamatan (the answer is the same as for a record outside the scope)."""
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
+    if area is None:
+        return scope
+    if scope is None:
+        return [area]
+    if any(area.is_within(s) for s in scope):
+        return [area]
+    inside = [s for s in scope if s.is_within(area)]
+    if not inside:
+        raise Http404
+    return inside
+
+
+def headcount(*, as_of: datetime.date, user, area: Area | None = None) -> Headcount:
+    """Count the duties active on `as_of` that `user` may see in aggregate (within `area`,
+    when given: `scope_within`)."""
+    scope = scope_within(user, area)
     assignments = Assignment.objects.active_on(as_of)
     areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
     if scope is not None:

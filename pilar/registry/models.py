@@ -7,7 +7,13 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, Whe
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, can, user_has_self_scope
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    can,
+    office_area,
+    user_has_self_scope,
+)
 from pilar.lib.nik import mask_nik
 from pilar.lib.periods import DatedSpan, end_after_start
 from pilar.regions.models import Area, within_areas_q
@@ -168,6 +174,12 @@ class AssignmentQuerySet(models.QuerySet):
     def editable_by(self, user) -> AssignmentQuerySet:
         return self.filter(assignment_scope_q(user, Capability.PEOPLE_EDIT))
 
+    def in_office_of(self, user) -> AssignmentQuerySet:
+        """The duties within `user`'s office's area (every duty for the top office): what a
+        list shows of people who serve in two offices (docs/OFFICE.md, "Many offices")."""
+        q = office_duties_q(user)
+        return self if q is None else self.filter(q)
+
     def with_scope_flag(self, user) -> AssignmentQuerySet:
         """Each duty with `in_scope`: whether it lies within what `user` may see (the duties
         shown of a person seen only as they were in the user's areas, docs/PRIVACY.md)."""
@@ -299,6 +311,16 @@ def person_scope_q(user, capability: Capability, *, serving: bool = False) -> Q:
         return Q(pk__in=[])
     ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     return Q(pk__in=ids)
+
+
+def office_duties_q(user, person=None) -> Q | None:
+    """Of `person`'s duties, those `user`'s office sees: the duties within its area (a person
+    who moved between offices is seen by each office with the duties held there, docs/
+    OFFICE.md "Many offices"). None: all of them (the top office, or the user's own record)."""
+    area = office_area(user)
+    if area is None or (person is not None and getattr(user, "person_id", None) == person.pk):
+        return None
+    return Q(area__in=_areas_within([area]))
 
 
 def seen_fully_q(user, capability: Capability = Capability.PEOPLE_VIEW) -> Q | None:

@@ -71,6 +71,12 @@ def _name_for(by: Actor, person: Person) -> str:
     return _("someone outside your area")
 
 
+def _duty_seen(by: Actor, duty: Assignment) -> bool:
+    """Whether `by` may see `duty` (everyone may, for the system)."""
+    user = by.signed_in_user
+    return user is None or Assignment.objects.visible_to(user).filter(pk=duty.pk).exists()
+
+
 def person_field_errors(person: Person, today: datetime.date | None = None) -> dict[str, list]:
     """Check a person's own fields together, without the database; normalises name, phone and
     account number in place. Used by every write (forms, API, imports: which pass `today`
@@ -133,11 +139,15 @@ def _clean_person(person: Person, by: Actor) -> None:
                 }
             )
         elif existing is not None:
+            # Perhaps registered by another office (docs/OFFICE.md, "Many offices"): the
+            # person is given a duty here, not registered twice.
             errors.setdefault("nik", []).append(
                 _(
-                    "This NIK is already registered for a person outside your area; ask the "
-                    "office's operator to give them a duty here instead of adding them again."
+                    "This NIK is already registered for a person outside your area: give them "
+                    "a duty here on %(url)s (with the NIK and the name as on the KTP) instead of "
+                    "adding them again."
                 )
+                % {"url": reverse("registry:duty-by-nik")}
             )
     if errors:
         raise ValidationError(errors)
@@ -306,8 +316,26 @@ def assignment_create(
             )
         )
     if not errors:
-        clash = _overlapping(person, kind, start_date, end_date).first()
-        if clash is not None:
+        clash = _overlapping(person, kind, start_date, end_date).select_related("area").first()
+        if clash is not None and not _duty_seen(by, clash):
+            # A duty outside the user's areas, perhaps another office's: named by what the
+            # user needs to ask that office to end it, nothing else of the person.
+            errors.setdefault("start_date", []).append(
+                _(
+                    "This person still serves as %(kind)s in %(area)s from %(start)s%(end)s, "
+                    "outside your area: the office there must end that duty before one of the "
+                    "same kind starts here."
+                )
+                % {
+                    "kind": kind.code,
+                    "area": clash.area.name,
+                    "start": long_date(clash.start_date),
+                    "end": _(" to %(d)s") % {"d": long_date(clash.end_date)}
+                    if clash.end_date
+                    else "",
+                }
+            )
+        elif clash is not None:
             errors.setdefault("start_date", []).append(
                 _(
                     "%(name)s already serves as %(kind)s from %(start)s%(end)s; end that duty "
@@ -374,6 +402,52 @@ def assignment_create(
         else "",
     )
     return assignment
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@transaction.atomic
+def duty_for_registered_nik(
+    *, by: Actor, nik: str, name: str, kind: PillarKind, area: Area | None, **duty
+) -> Assignment:
+    """Give a duty in the user's area to a person already registered, whom the user may not
+    see (registered by another office, or serving elsewhere): a person moving between offices
+    (docs/OFFICE.md, "Many offices"). The NIK finds them and the name as on the KTP confirms
+    it; nothing else of theirs is shown. The duty's own rules are `assignment_create`'s: an
+    area within the user's, and no overlap with a duty of the same kind — one still held in
+    another office is named (kind, area, start) so that office can end it first. `duty`: the
+    other arguments of `assignment_create` (start_date, sk_number, ...)."""
+    try:
+        nik = validate_nik(nik or "")
+    except ValidationError as exc:
+        raise ValidationError({"nik": exc.messages}) from exc
+    person = Person.objects.filter(nik=nik).first()
+    if person is None:
+        raise ValidationError(
+            {
+                "nik": [
+                    _(
+                        "Nobody is registered with this NIK: register the person on %(url)s, "
+                        "then give them the duty."
+                    )
+                    % {"url": reverse("registry:person-create")}
+                ]
+            }
+        )
+    if not _same_name(person.name, name or ""):
+        raise ValidationError(
+            {
+                "name": [
+                    _(
+                        "This is not the name registered with this NIK; check the NIK and the "
+                        "name against the KTP."
+                    )
+                ]
+            }
+        )
+    return assignment_create(by=by, person=person, kind=kind, area=area, **duty)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ import html
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,8 +16,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from pilar.accounts.access import Capability, area_scope, can, scope_covers
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    can,
+    office_users_q,
+    scope_covers,
+)
 from pilar.accounts.decorators import capability_required
+from pilar.accounts.models import User
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
@@ -26,15 +33,23 @@ from pilar.lib.exports import export_format, file_response
 from pilar.lib.hooks import panels
 from pilar.lib.paging import LargePaginator, count_or_estimate
 from pilar.lib.views import attempt, form_page, page_status
+from pilar.regions.models import Area
 from pilar.registry import services
 from pilar.registry.forms import (
     AssignmentEndForm,
     AssignmentForm,
+    DutyByNikForm,
     PersonFilterForm,
     PersonForm,
 )
 from pilar.registry.headcount import headcount
-from pilar.registry.models import Assignment, Person, assignment_scope_q, can_see_full_nik
+from pilar.registry.models import (
+    Assignment,
+    Person,
+    assignment_scope_q,
+    can_see_full_nik,
+    office_duties_q,
+)
 from pilar.registry.roster import roster_headers, roster_rows
 from pilar.registry.selectors import mark_seen, matching_people, people_as_seen
 from pilar.registry.signals import new_duty_warnings, person_panels
@@ -94,6 +109,7 @@ def _with_duties(people, shown_on: datetime.date, user):
         Prefetch(
             "assignments",
             queryset=Assignment.objects.active_on(shown_on)
+            .in_office_of(user)
             .with_scope_flag(user)
             .select_related("kind", "area", "area__parent"),
             to_attr="current",
@@ -227,8 +243,19 @@ def person_detail(request, pk: int):
             by=Actor.from_request(request), person=person, what=_("detail page")
         )
     today = timezone.localdate()
-    assignments = list(person.assignments.select_related("kind", "area").order_by("-start_date"))
+    duties = person.assignments.select_related("kind", "area").order_by("-start_date")
     entries = person.audit_entries.select_related("user")
+    office_q = office_duties_q(request.user, person)
+    if office_q is not None:
+        # Another office's duties and its history of the person stay that office's (docs/
+        # OFFICE.md, "Many offices"): the entries about the duties shown, and those written
+        # by the reader's own office.
+        duties = duties.filter(office_q)
+        entries = entries.filter(
+            Q(object_type="registry.assignment", object_id__in=[str(d.pk) for d in duties])
+            | Q(user__in=User.objects.filter(office_users_q(request.user)).values("pk"))
+        )
+    assignments = list(duties)
     # Looks at the data stay in the audit log; the person's history shows changes and a count.
     views = entries.filter(action=AuditEntry.Action.VIEW_PERSONAL)
     history = list(entries.exclude(action=AuditEntry.Action.VIEW_PERSONAL)[:50])
@@ -356,7 +383,9 @@ def person_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def assignment_create(request, pk: int):
     person = get_object_or_404(Person.objects.editable_by(request.user), pk=pk)
-    form = AssignmentForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    form = AssignmentForm(
+        request.POST or None, user=request.user, initial={"start_date": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         done = attempt(
             request,
@@ -374,6 +403,37 @@ def assignment_create(request, pk: int):
         request,
         "registry/assignment_form.html",
         {"form": form, "person": person},
+        status=page_status(request),
+    )
+
+
+@capability_required(Capability.PEOPLE_EDIT)
+@require_http_methods(["GET", "POST"])
+def duty_by_nik(request):
+    """A duty here for a person already registered, whom the user may not see (a person
+    moving from another office, docs/OFFICE.md "Many offices"): the NIK and the name as on the
+    KTP, and the duty. Nothing of the person is shown before the duty is saved."""
+    form = DutyByNikForm(
+        request.POST or None, user=request.user, initial={"start_date": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = attempt(
+            request,
+            lambda: services.duty_for_registered_nik(
+                by=Actor.from_request(request), **form.cleaned_data
+            ),
+            form=form,
+            success=_("The duty has been added."),
+        )
+        if done:
+            duty = done.result
+            for warning in new_duty_warnings(duty.person, duty.kind, duty.start_date):
+                messages.warning(request, warning)
+            return redirect("registry:person-detail", duty.person_id)
+    return render(
+        request,
+        "registry/duty_by_nik.html",
+        {"form": form},
         status=page_status(request),
     )
 
@@ -402,7 +462,11 @@ def assignment_end(request, pk: int):
 @capability_required(Capability.HEADCOUNT_VIEW)
 def headcount_view(request):
     as_of = params.parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
-    result = headcount(as_of=as_of, user=request.user)
+    try:
+        area = Area.objects.by_code(request.GET.get("area"), "area")
+    except ValidationError as exc:
+        raise params.InputError("area", exc.message_dict["area"][0]) from exc
+    result = headcount(as_of=as_of, user=request.user, area=area)
     fmt = export_format(request)
     if fmt:
         return _export_headcount(result, fmt)
@@ -428,6 +492,9 @@ def headcount_view(request):
             "hc": result,
             "kinds": result.kinds,
             "linkable": linkable,
+            # The totals link to the people list, which knows no area narrowing of its own.
+            "total_linkable": linkable and area is None,
+            "area": area,
             "as_of": as_of,
             "by_kecamatan": [
                 (r, _count_cells(r, codes, as_of, linkable)) for r in result.by_kecamatan

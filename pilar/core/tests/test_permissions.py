@@ -90,6 +90,7 @@ PAGES = {
     # a1 has no photo: those who may see a1 get 404 (nothing to show), others 403 or 404.
     "registry:person-photo": lambda role: 404 if role in PEOPLE else 403,
     "registry:assignment-create": page_edit,
+    "registry:duty-by-nik": page_edit,
     "registry:assignment-end": page_edit,
     "registry:headcount": lambda role: (
         200 if role in STAFF | {"coordinator_a", "coordinator_b", "viewer"} else 403
@@ -231,6 +232,8 @@ API_READ = {
     "/api/v1/regions": lambda role: 200,
     "/api/v1/kinds": lambda role: 200,
     "/api/v1/version": lambda role: 200,
+    # Every signed-in user sees at least their own office.
+    "/api/v1/offices": lambda role: 200,
     "/api/v1/people": page_people,
     "/api/v1/people/{person_id}": page_detail_of_a1,
     "/api/v1/assignments": page_people,
@@ -253,6 +256,13 @@ API_WRITE = {
         "person_id": 0,
         "kind": "PSM",
         "area_code": "13.75.01",
+        "start_date": "2024-01-01",
+    },
+    ("POST", "/api/v1/assignments/by-nik"): {
+        "nik": "123",
+        "name": "X",
+        "kind": "PSM",
+        "area_code": "13.75.01.1001",
         "start_date": "2024-01-01",
     },
     ("POST", "/api/v1/assignments/{assignment_id}/end"): {

@@ -1,8 +1,8 @@
-"""The office an audit entry is written for (docs/OFFICE.md, "Many offices"): the office the
-request or task acts for, `pilar.offices.current()`. The offices app sits above the audit log in
-the layers (.importlinter) and hands that reader in when the apps are ready (`read_with`, called
-from pilar/offices/apps.py); without it an entry is the acting user's office's, else the
-installation's top office's."""
+"""The office an audit entry is written for (docs/OFFICE.md, "Many offices"): the acting
+user's, else the office the request or task acts for, `pilar.offices.current()`. The offices app
+sits above the audit log in the layers (.importlinter) and hands that reader in when the apps are
+ready (`read_with`, called from pilar/offices/apps.py); without it, the installation's top
+office."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ def read_with(reader: Callable[[], object] | None) -> None:
 
 
 def acting_office(user=None):
-    """The office the work being recorded acts for; None only before any office exists."""
+    """The office the work being recorded acts for: the acting user's own (in a request, the
+    request's office), else the office the request or task acts for; None only before any
+    office exists."""
+    office = office_of(user) if user is not None else None
+    if office is not None:
+        return office
     if _reader is not None:
         return _reader()
-    office = office_of(user) if user is not None else None
-    return office if office is not None else top_office()
+    return top_office()

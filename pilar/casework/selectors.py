@@ -69,10 +69,10 @@ def is_late(first_submitted, month: datetime.date, office=None) -> bool:
 class DueDays:
     """The report due day of the office holding each area code, for a reader whose rows may lie
     in several offices (a province; docs/OFFICE.md, "Many offices"): the offices read once.
-    Any other reader's rows all lie within its own office (`current()`)."""
+    Any other reader's rows all lie within its own office."""
 
     def __init__(self, user):
-        self.own = current()
+        self.own = office_of(user) or current()
         self.offices: list[tuple[str, object]] | None = None
         if hosts_others(office_of(user)):
             self.offices = sorted(

@@ -8,7 +8,8 @@ class OfficesConfig(AppConfig):
     verbose_name = _("Office")
 
     def ready(self):
-        # Audit entries are written for the office the request or task acts for.
+        # An audit entry no user writes is the office's the request or task acts for
+        # (pilar/audit/acting.py).
         from pilar.audit.acting import read_with
         from pilar.offices import current
 

@@ -104,3 +104,21 @@ def test_the_province_follows_every_offices_rounds_and_acts_on_none(
     assert response.status_code == 403
     assert Round.objects.get(pk=pp_round.pk).status == Round.Status.OPEN
     assert Round.objects.count() == 2
+
+
+def test_a_round_takes_only_its_own_offices_extract(households, pp_operator, office):
+    from pilar.dtsen.models import HouseholdImport
+
+    theirs = HouseholdImport.objects.create(
+        office=office,
+        file="extracts/2026/x.xlsx",
+        filename="x.xlsx",
+        size=1,
+        sha256="0" * 64,
+        file_format="xlsx",
+        status="committed",
+    )
+    with pytest.raises(ValidationError) as refused:
+        open_for(Actor(user=pp_operator), source_import=theirs)
+    assert "another office's" in refused.value.message_dict["source_import"][0]
+    assert not Round.objects.exists()

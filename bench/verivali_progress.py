@@ -124,6 +124,7 @@ def make_round(visited: float, with_service: bool) -> tuple[object, dict]:
     from django.db import connection
 
     from pilar.audit.services import Actor
+    from pilar.offices import current
     from pilar.verivali import services
     from pilar.verivali.models import Finding, Round, Visit
 
@@ -142,7 +143,7 @@ def make_round(visited: float, with_service: bool) -> tuple[object, dict]:
         rnd = services.round_open(by=Actor.system(), data={"name": ROUND_NAME, **period})
         timings["round_open_s"] = round(time.perf_counter() - t0, 1)
     else:
-        rnd = Round.objects.create(name=ROUND_NAME, deciles=[], **period)
+        rnd = Round.objects.create(office=current(), name=ROUND_NAME, deciles=[], **period)
     now = "CURRENT_TIMESTAMP"
     with connection.cursor() as cursor:
         # Each household once, with its accompanying PSM (the open caseload's) where it has one.

@@ -4,10 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pilar.audit.acting import acting_office
 from pilar.lib.jobs import Job
 
 
 class AuditQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        missing = [obj for obj in objs if obj.office_id is None]
+        if missing:
+            office = acting_office()
+            for obj in missing:
+                obj.office = office
+        return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         raise TypeError("the audit log is append-only")
 
@@ -69,6 +79,16 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="audit_entries",
     )
+    # The office the actor acted for (docs/OFFICE.md, "Many offices"); empty only on entries
+    # written before offices were many (the append-only table cannot be filled afterwards).
+    office = models.ForeignKey(
+        "offices.Office",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
     # Not a foreign key: the apps that write in batches (imports) sit above the audit log.
@@ -94,6 +114,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["person", "at"]),
             models.Index(fields=["user", "at"]),
             models.Index(fields=["source", "batch"], name="audit_entry_source_batch"),
+            models.Index(fields=["office", "at"], name="audit_entry_office_at"),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +123,8 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("the audit log is append-only")
+        if self.office_id is None:
+            self.office = acting_office(self.user if self.user_id else None)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, can, office_scope_q
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import capability_of, download
 from pilar.audit.models import AuditEntry, ExportJob
@@ -54,7 +54,8 @@ class AuditFilterForm(forms.Form):
 @capability_required(Capability.AUDIT_VIEW)
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
-    entries = AuditEntry.objects.select_related("user")
+    # The entries of the offices the user sees (docs/OFFICE.md, "Many offices").
+    entries = AuditEntry.objects.select_related("user").filter(office_scope_q(request.user))
     if form.is_bound and not form.is_valid():
         entries = entries.none()  # a filter that cannot be applied shows its error, not all
     elif form.is_bound:

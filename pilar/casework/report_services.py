@@ -30,9 +30,12 @@ from pilar.offices import current
 from pilar.registry.models import Assignment, Person
 
 
-def report_due(month: datetime.date) -> datetime.date:
-    """The last day a report for `month` is on time: the office's due day of the next month."""
-    return next_month(month) + datetime.timedelta(days=current().report_due_day - 1)
+def report_due(month: datetime.date, office=None) -> datetime.date:
+    """The last day a report for `month` is on time: the office's due day of the next month.
+    `office`: the office whose area holds the report (`office_for_area`); by default the office
+    the request acts for, the same for every report within it (docs/OFFICE.md)."""
+    office = office if office is not None else current()
+    return next_month(month) + datetime.timedelta(days=office.report_due_day - 1)
 
 
 def compile_month(person_id: int, kind_id: int, month: datetime.date) -> dict:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, hosts_others, office_of
 from pilar.casework.models import (
     Activity,
     Caseload,
@@ -19,6 +19,9 @@ from pilar.casework.models import (
 from pilar.casework.report_services import report_due
 from pilar.casework.services import today
 from pilar.lib.months import month_end, month_start, previous_month
+from pilar.offices import current
+from pilar.offices.models import Office
+from pilar.offices.services import office_for_area
 from pilar.registry.models import Assignment, assignment_scope_q
 
 
@@ -54,10 +57,37 @@ class StatusRow:
     cells: list[Cell] = field(default_factory=list)
 
 
-def is_late(first_submitted, month: datetime.date) -> bool:
+def is_late(first_submitted, month: datetime.date, office=None) -> bool:
     """Whether a report first submitted at `first_submitted` missed its due day (in the
-    office's time zone, not UTC)."""
-    return first_submitted is not None and timezone.localdate(first_submitted) > report_due(month)
+    office's time zone, not UTC). `office`: the office whose area holds the report
+    (`office_for_area`), so that whoever reads it finds it late or not alike."""
+    return first_submitted is not None and timezone.localdate(first_submitted) > report_due(
+        month, office
+    )
+
+
+class DueDays:
+    """The report due day of the office holding each area code, for a reader whose rows may lie
+    in several offices (a province; docs/OFFICE.md, "Many offices"): the offices read once.
+    Any other reader's rows all lie within its own office."""
+
+    def __init__(self, user):
+        self.own = office_of(user) or current()
+        self.offices: list[tuple[str, object]] | None = None
+        if hosts_others(office_of(user)):
+            self.offices = sorted(
+                (
+                    (o.area.code, o)
+                    for o in Office.objects.filter(area__isnull=False).select_related("area")
+                ),
+                key=lambda pair: -len(pair[0]),
+            )
+
+    def office(self, code: str):
+        for prefix, office in self.offices or []:
+            if code == prefix or code.startswith(prefix + "."):
+                return office
+        return self.own
 
 
 def months_ending(month: datetime.date, count: int) -> list[datetime.date]:
@@ -129,6 +159,7 @@ def monthly_status(
             "area__name",
             "start_date",
             "end_date",
+            "area__code",
         )
         if wanted is None or (r[0], r[2]) in wanted
     ]
@@ -154,26 +185,25 @@ def monthly_status(
     }
     rows: dict[tuple[int, int], StatusRow] = {}
     spans: dict[tuple[int, int], list[tuple]] = {}
-    for pid, name, kid, code, area_name, start, end in duty_rows:
+    codes: dict[tuple[int, int], str] = {}
+    for pid, name, kid, code, area_name, start, end, area_code in duty_rows:
         key = (pid, kid)
         if key not in rows:
             rows[key] = StatusRow(pid, name, code, kid, area_name)
         else:
             rows[key].area_name = area_name  # the latest duty's area
+        codes[key] = area_code
         spans.setdefault(key, []).append((start, end))
-    # Per month once: its last day, its due day, and what a missing report is on `on`.
-    calendar = []
-    for m in window:
-        end, due = month_end(m), report_due(m)
-        missing = LATE if on > due else MISSING if end <= on else NOT_DUE
-        # Late: first sent on or after the day after the due day began in the office's zone.
-        deadline = timezone.make_aware(
-            datetime.datetime.combine(due + datetime.timedelta(days=1), datetime.time())
-        )
-        calendar.append((m, end, deadline, missing))
+    # The due day is the office's holding the duty's area (docs/CASEWORK.md): one calendar per
+    # office met.
+    dues = DueDays(user)
+    calendars: dict[int, list[tuple]] = {}
     for key, row in rows.items():
         periods = spans[key]
-        for m, end, deadline, missing in calendar:
+        office = dues.office(codes[key])
+        if office.pk not in calendars:
+            calendars[office.pk] = _calendar(window, on, office)
+        for m, end, deadline, missing in calendars[office.pk]:
             n = counts.get((*key, m), 0)
             found = reports.get((*key, m))
             if found:
@@ -187,6 +217,21 @@ def monthly_status(
     return list(rows.values())
 
 
+def _calendar(window: list[datetime.date], on: datetime.date, office) -> list[tuple]:
+    """Per month of `window` under `office`'s due day: its last day, the moment a report
+    becomes late, and what a missing report is on `on`."""
+    calendar = []
+    for m in window:
+        end, due = month_end(m), report_due(m, office)
+        missing = LATE if on > due else MISSING if end <= on else NOT_DUE
+        # Late: first sent on or after the day after the due day began in the office's zone.
+        deadline = timezone.make_aware(
+            datetime.datetime.combine(due + datetime.timedelta(days=1), datetime.time())
+        )
+        calendar.append((m, end, deadline, missing))
+    return calendar
+
+
 def status_totals(
     user, month: datetime.date, *, area=None, kind=None, on: datetime.date | None = None
 ) -> dict[str, int]:
@@ -194,7 +239,9 @@ def status_totals(
     one page): reports by status, and the rest as not yet submitted, late or not due. Two
     queries."""
     on = on or today()
-    end, due = month_end(month), report_due(month)
+    # The due day of the office holding `area` (a province reading one kota's figures); without
+    # an area, the reader's office's.
+    end, due = month_end(month), report_due(month, office_for_area(area) if area else None)
     serving = status_duties(user, month, end, area=area, kind=kind)
     count = serving.values("person_id", "kind_id").distinct().count()
     same_pair = serving.filter(person_id=OuterRef("person_id"), kind_id=OuterRef("kind_id"))

@@ -24,6 +24,10 @@ class HouseholdImport(Job):
 
     WORKING = ["checking", "committing", "undoing"]
 
+    # The office whose households the extract writes (docs/OFFICE.md, "Many offices").
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     file = models.FileField(_("file"), upload_to="extracts/%Y/")
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size in bytes"))

@@ -36,6 +36,7 @@ from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.lib.params import MAX_ID
 from pilar.lib.spreadsheet import FileProblem, Spreadsheet
 from pilar.lib.uploads import keep_and_read, workbook_digest
+from pilar.offices.services import acting_office
 
 __all__ = [
     "DryRun",
@@ -112,6 +113,7 @@ def extract_upload(*, by: Actor, upload, filename: str) -> HouseholdImport:
     # A workbook bomb is refused from the upload itself, before anything is written to disk.
     digest = workbook_digest(upload)
     batch = HouseholdImport(
+        office=acting_office(by),
         filename=name,
         size=size,
         sha256=digest,

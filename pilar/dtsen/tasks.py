@@ -14,10 +14,16 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.dtsen.engine.run import extract_check, extract_commit, extract_undo
 from pilar.dtsen.models import HouseholdImport
+from pilar.offices.services import remembered
 
 
 def _language(user) -> str:
     return getattr(user, "language", None) or settings.LANGUAGE_CODE
+
+
+def _office(batch_id: int):
+    """The office the extract's work acts for: the extract's own."""
+    return HouseholdImport.objects.select_related("office").get(pk=batch_id).office
 
 
 def _actor(user_id: int | None, ip: str | None, source: str) -> Actor:
@@ -27,23 +33,24 @@ def _actor(user_id: int | None, ip: str | None, source: str) -> Actor:
 
 @task()
 def check_extract(batch_id: int) -> None:
-    batch = HouseholdImport.objects.select_related("created_by").get(pk=batch_id)
-    # Messages are stored with the rows: written in the uploader's language.
-    with translation.override(_language(batch.created_by)):
+    batch = HouseholdImport.objects.select_related("created_by", "office").get(pk=batch_id)
+    # Messages are stored with the rows: written in the uploader's language; the work acts for
+    # the extract's office, whose area bounds it (docs/OFFICE.md, "Many offices").
+    with translation.override(_language(batch.created_by)), remembered(office=batch.office):
         extract_check(batch_id=batch_id)
 
 
 @task()
 def commit_extract(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
-    with translation.override(_language(by.user)):
+    with translation.override(_language(by.user)), remembered(office=_office(batch_id)):
         extract_commit(batch_id=batch_id, by=by)
 
 
 @task()
 def undo_extract(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
-    with translation.override(_language(by.user)):
+    with translation.override(_language(by.user)), remembered(office=_office(batch_id)):
         extract_undo(batch_id=batch_id, by=by)
 
 

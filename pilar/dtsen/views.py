@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from pilar.accounts.access import Capability, area_scope, can
+from pilar.accounts.access import Capability, can, office_scope_q, office_wide
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.models import AuditEntry
@@ -52,13 +52,14 @@ DEFAULT_HIDDEN = [ExtractHousehold.Status.UNCHANGED]
 
 
 def visible_imports(user):
-    """The extract imports `user` may open: all for city-wide importers, else their own (as the
-    roster import's `Import.objects.visible_to`)."""
+    """The extract imports `user` may open: their office's for office-wide importers, else their
+    own (as the roster import's `Import.objects.visible_to`; docs/OFFICE.md, "Many offices")."""
     if not can(user, Capability.IMPORTS):
         return HouseholdImport.objects.none()
-    if area_scope(user, Capability.IMPORTS) is None:
-        return HouseholdImport.objects.all()
-    return HouseholdImport.objects.filter(created_by=user)
+    mine = HouseholdImport.objects.filter(office_scope_q(user))
+    if office_wide(user, Capability.IMPORTS):
+        return mine
+    return mine.filter(created_by=user)
 
 
 def _batch(request, pk: int) -> HouseholdImport:

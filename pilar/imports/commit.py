@@ -251,6 +251,7 @@ class _Writer:
             "changes",
             "note",
             "batch",
+            "office",
         ]
         names = ", ".join(ops.quote_name(AuditEntry._meta.get_field(f).column) for f in fields)
         at = ops.adapt_datetimefield_value(now)
@@ -271,6 +272,7 @@ class _Writer:
                 ops.adapt_json_value(changes, DjangoJSONEncoder),
                 note,
                 self.batch.pk,
+                self.batch.office_id,  # the import's office (docs/OFFICE.md, "Many offices")
             )
             for action, obj_type, obj_id, repr_, person_id, changes, note in audits
         ]

@@ -7,14 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportQuerySet(models.QuerySet):
     def visible_to(self, user) -> ImportQuerySet:
-        """Imports `user` may open: all for city-wide importers, else their own."""
-        from pilar.accounts.access import Capability, area_scope, can
+        """Imports `user` may open: their office's for office-wide importers, else their own
+        (docs/OFFICE.md, "Many offices")."""
+        from pilar.accounts.access import Capability, can, office_scope_q, office_wide
 
         if not can(user, Capability.IMPORTS):
             return self.none()
-        if area_scope(user, Capability.IMPORTS) is None:
-            return self
-        return self.filter(created_by=user)
+        mine = self.filter(office_scope_q(user))
+        if office_wide(user, Capability.IMPORTS):
+            return mine
+        return mine.filter(created_by=user)
 
 
 class Import(models.Model):
@@ -31,6 +33,10 @@ class Import(models.Model):
         UNDONE = "undone", _("undone")
         FAILED = "failed", _("could not be read")
 
+    # The office whose registry the import writes (docs/OFFICE.md, "Many offices").
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     file = models.FileField(_("file"), upload_to="imports/%Y/")
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size in bytes"))

@@ -29,6 +29,7 @@ from pilar.lib.jobs import Heartbeat, recover_stale
 from pilar.lib.params import MAX_ID
 from pilar.lib.spreadsheet import FileProblem, Spreadsheet
 from pilar.lib.uploads import keep_and_read, workbook_digest
+from pilar.offices.services import acting_office
 
 ROW_STORE_BATCH = 1000
 # Also the logger of commit.py and undo.py: an import's log lines under one name.
@@ -146,6 +147,7 @@ def import_upload(*, by: Actor, upload, filename: str) -> Import:
     # A workbook bomb is refused from the upload itself, before anything is written to disk.
     digest = workbook_digest(upload)
     batch = Import(
+        office=acting_office(by),
         filename=name,
         size=size,
         sha256=digest,

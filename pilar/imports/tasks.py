@@ -15,6 +15,7 @@ from pilar.imports import services
 from pilar.imports.commit import import_commit
 from pilar.imports.models import Import
 from pilar.imports.undo import import_undo
+from pilar.offices.services import remembered
 
 
 def _language(user) -> str:
@@ -23,10 +24,16 @@ def _language(user) -> str:
 
 @task()
 def check_import(batch_id: int) -> None:
-    batch = Import.objects.select_related("created_by").get(pk=batch_id)
-    # Messages are stored with the rows: write them in the uploader's language.
-    with translation.override(_language(batch.created_by)):
+    batch = Import.objects.select_related("created_by", "office").get(pk=batch_id)
+    # Messages are stored with the rows: write them in the uploader's language; the work acts
+    # for the import's office (docs/OFFICE.md, "Many offices").
+    with translation.override(_language(batch.created_by)), remembered(office=batch.office):
         services.import_check(batch_id=batch_id)
+
+
+def _office(batch_id: int):
+    """The office the import's work acts for: the import's own."""
+    return Import.objects.select_related("office").get(pk=batch_id).office
 
 
 def _actor(user_id: int | None, ip: str | None, source: str) -> Actor:
@@ -37,14 +44,14 @@ def _actor(user_id: int | None, ip: str | None, source: str) -> Actor:
 @task()
 def commit_import(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
-    with translation.override(_language(by.user)):
+    with translation.override(_language(by.user)), remembered(office=_office(batch_id)):
         import_commit(batch_id=batch_id, by=by)
 
 
 @task()
 def undo_import(batch_id: int, user_id: int | None, ip: str | None, source: str) -> None:
     by = _actor(user_id, ip, source)
-    with translation.override(_language(by.user)):
+    with translation.override(_language(by.user)), remembered(office=_office(batch_id)):
         import_undo(batch_id=batch_id, by=by)
 
 

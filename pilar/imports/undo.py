@@ -153,6 +153,7 @@ def _reverse(batch: Import, by: Actor) -> None:
                 changes=changes,
                 note=note[:250],
                 batch=batch.pk,
+                office_id=batch.office_id,
             )
         )
 

@@ -6,3 +6,11 @@ class OfficesConfig(AppConfig):
     name = "pilar.offices"
     label = "offices"
     verbose_name = _("Office")
+
+    def ready(self):
+        # An audit entry no user writes is the office's the request or task acts for
+        # (pilar/audit/acting.py).
+        from pilar.audit.acting import read_with
+        from pilar.offices import current
+
+        read_with(current)

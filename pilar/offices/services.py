@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import office_of, top_office
+from pilar.accounts.access import hosts_others, office_of, top_office
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.offices.models import Office
@@ -105,6 +105,36 @@ def current_office() -> Office:
     if memo is not None:
         memo["office"] = office
     return office
+
+
+def acting_office(by) -> Office:
+    """The office an actor (pilar.audit.services.Actor) acts for: the signed-in user's own, else
+    the office the request or task acts for (`current_office`). A record a service creates
+    belongs to it (docs/OFFICE.md, "Many offices")."""
+    user = by.signed_in_user
+    office = office_of(user) if user is not None else None
+    return office if office is not None else current_office()
+
+
+def office_for_area(area) -> Office:
+    """The office whose area holds `area` most closely (a kota's office for one of its
+    kelurahan; docs/OFFICE.md, "Many offices"): what decides a rule of a record tied to an
+    area, whoever reads it. The installation's top office for an area no office holds."""
+    office = current_office()
+    if area is None:
+        return top_office() or office
+    if office.area_id is not None and area.is_within(office.area) and not hosts_others(office):
+        return office  # the reader's own office, read already
+    codes = area.code.split(".")
+    found = (
+        Office.objects.filter(
+            area__code__in=[".".join(codes[:n]) for n in range(1, len(codes) + 1)]
+        )
+        .select_related("area")
+        .order_by("-area__level", "pk")
+        .first()
+    )
+    return found or top_office() or office
 
 
 def _forget() -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, office_wide
 from pilar.lib.fields import DateField, SearchField
 from pilar.regions.choices import area_choices, by_code_when_many
 from pilar.regions.models import Area, within_areas_q
@@ -55,7 +55,7 @@ class EventFilterForm(forms.Form):
                 # scope holds them already: no query for it)
                 also=own_units(user)
                 if getattr(user, "person_id", None)
-                and area_scope(user, Capability.TAGANA_VIEW) is not None
+                and not office_wide(user, Capability.TAGANA_VIEW)
                 else (),
             ),
         ]

@@ -111,7 +111,7 @@ def list_rounds(request):
             period_end=r.period_end,
             status=r.status,
         )
-        for r in Round.objects.all()[:200]
+        for r in Round.objects.visible_to(request.user)[:200]
     ]
 
 
@@ -119,7 +119,7 @@ def list_rounds(request):
 def round_progress(request, round_id: Id, by: str = "area"):
     require(request, Capability.VERIVALI_VIEW)
     _follows(request)
-    round = get_object_or_404(Round, pk=round_id)
+    round = get_object_or_404(Round.objects.visible_to(request.user), pk=round_id)
     progress = selectors.progress(round, request.user, by="person" if by == "person" else "area")
 
     def out(row):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, office_scope_q
 from pilar.casework.models import NeedCategory
 from pilar.lib import fields, params
 from pilar.regions.models import Area, within_areas_q
@@ -73,9 +73,11 @@ class RoundForm(forms.Form):
         from pilar.dtsen.models import HouseholdImport
 
         self.fields["areas"].queryset = areas_in_scope(user, Capability.VERIVALI_RUN)
-        self.fields["source_import"].queryset = HouseholdImport.objects.filter(
-            status="committed"
-        ).order_by("-pk")
+        self.fields["source_import"].queryset = (
+            HouseholdImport.objects.filter(status="committed")
+            .filter(office_scope_q(user))
+            .order_by("-pk")
+        )
 
 
 class VisitFilterForm(forms.Form):

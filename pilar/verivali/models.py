@@ -9,9 +9,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, user_has_self_scope
+from pilar.accounts.access import Capability, area_scope, office_scope_q, user_has_self_scope
 from pilar.casework.models import Household, HouseholdMember, NeedCategory
 from pilar.regions.models import Area, within_areas_q
+
+
+class RoundQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RoundQuerySet:
+        """The rounds of the offices `user` may see (docs/OFFICE.md, "Many offices")."""
+        return self.filter(office_scope_q(user))
 
 
 class Round(models.Model):
@@ -21,6 +27,10 @@ class Round(models.Model):
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
 
+    # The office that runs the round (docs/OFFICE.md, "Many offices").
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=120)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("until"))
@@ -44,6 +54,8 @@ class Round(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_start", "-pk"]

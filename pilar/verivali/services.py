@@ -16,7 +16,14 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_in_scope, area_scope, can
+from pilar.accounts.access import (
+    Capability,
+    area_in_scope,
+    area_scope,
+    can,
+    is_top,
+    office_wide,
+)
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record
 from pilar.casework.models import (
@@ -32,6 +39,7 @@ from pilar.lib.nik import validate_nik
 from pilar.lib.params import ascii_digits
 from pilar.lib.photos import process_photo
 from pilar.lib.text import check_lengths
+from pilar.offices.services import acting_office
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person
 from pilar.verivali.activities import record_activity, redate_activity
@@ -97,10 +105,14 @@ def _round_errors(by: Actor, data: dict) -> dict[str, list]:
     if any(not isinstance(d, int) or not 1 <= d <= 10 for d in deciles):
         errors["deciles"] = [_("Deciles are whole numbers from 1 to 10.")]
     user = by.signed_in_user
+    office = acting_office(by)
+    # Within the user's areas, and (whoever opens it) within the office's (docs/OFFICE.md).
+    bound = office.area if office.area_id is not None and not is_top(office) else None
     outside = [
         a.name
         for a in data.get("areas") or []
-        if user is not None and not area_in_scope(user, Capability.VERIVALI_RUN, a)
+        if (user is not None and not area_in_scope(user, Capability.VERIVALI_RUN, a))
+        or (bound is not None and not a.is_within(bound))
     ]
     if outside:
         errors["areas"] = [
@@ -108,7 +120,11 @@ def _round_errors(by: Actor, data: dict) -> dict[str, list]:
             % {"areas": ", ".join(outside)}
         ]
     source = data.get("source_import")
-    if source is not None and source.status != "committed":
+    if source is not None and source.office_id != office.pk:
+        errors["source_import"] = [
+            _("That extract import is another office's; choose one of your office's.")
+        ]
+    elif source is not None and source.status != "committed":
         errors["source_import"] = [
             _("That extract import is not saved (or was undone); choose a saved one.")
         ]
@@ -122,10 +138,14 @@ def round_households(by: Actor, data: dict):
     user = by.signed_in_user
     if user is not None:
         scope = area_scope(user, Capability.VERIVALI_RUN)
-        if scope is not None:
-            households = households.filter(
-                area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk")
-            )
+    else:
+        # The office itself acting (a command, a task): its own area (docs/OFFICE.md).
+        office = acting_office(by)
+        scope = None if office.area_id is None or is_top(office) else [office.area]
+    if scope is not None:
+        households = households.filter(
+            area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk")
+        )
     areas = list(data.get("areas") or [])
     if areas:
         households = households.filter(
@@ -179,6 +199,7 @@ def round_open(*, by: Actor, data: dict) -> Round:
     accompanying = accompanying.filter(Exists(on_duty)).values("person_id")[:1]
     rows = households.annotate(pillar=Subquery(accompanying)).values_list("pk", "area_id", "pillar")
     round = Round.objects.create(
+        office=acting_office(by),
         name=data["name"].strip(),
         period_start=data["period_start"],
         period_end=data["period_end"],
@@ -278,7 +299,7 @@ def round_close(*, by: Actor, round: Round, force: bool = False) -> Round:
     _require(by, Capability.VERIVALI_RUN)
     _open(round)
     user = by.signed_in_user
-    limited = user is not None and area_scope(user, Capability.VERIVALI_RUN) is not None
+    limited = user is not None and not office_wide(user, Capability.VERIVALI_RUN)
     if limited and round.visits.exclude(visit_scope_q(user)).exists():
         raise ValidationError(
             {

@@ -39,6 +39,7 @@ from pilar.lib import params
 from pilar.lib.exports import export_format, file_response
 from pilar.lib.months import add_months, month_end, month_label, month_start
 from pilar.lib.views import after, attempt, query_without_page, refused
+from pilar.offices.services import office_for_area
 from pilar.registry.models import PillarKind
 
 # --- monthly reports -------------------------------------------------------------------------
@@ -285,6 +286,7 @@ def _visible_report(request, pk) -> MonthlyReport:
 @capability_required(Capability.CASEWORK_VIEW)
 def report_detail(request, pk):
     report = _visible_report(request, pk)
+    office = office_for_area(report.area)
     # Whoever may see the report sees the activities its figures were computed from (a pillar
     # who moved mid-month reports to the new kecamatan what they did in the old one).
     activities = (
@@ -305,8 +307,9 @@ def report_detail(request, pk):
                 (label, report.summary.get("by_sector", {}).get(code, 0))
                 for code, label in Sector.choices
             ],
-            "due": report_services.report_due(report.month),
-            "late": selectors.is_late(report.first_submitted_at, report.month),
+            # The office holding the report's area sets its due day, whoever reads it.
+            "due": report_services.report_due(report.month, office),
+            "late": selectors.is_late(report.first_submitted_at, report.month, office),
             "reason_form": ReasonForm(),
         },
     )

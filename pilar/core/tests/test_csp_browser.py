@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from pilar.imports.models import Import
+from pilar.offices import current
 from pilar.tests_support import sign_in
 
 pytestmark = pytest.mark.browser
@@ -36,6 +37,7 @@ def csp_errors(page):
 
 def make_import(actors, status: str) -> Import:
     return Import.objects.create(
+        office=current(),
         file="imports/2024/daftar.xlsx",
         filename="daftar.xlsx",
         size=1,

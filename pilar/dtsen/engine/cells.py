@@ -103,12 +103,15 @@ def _relation_of(cell) -> tuple[str, str]:
 class Reader:
     """Reads rows for one run: the areas read once (`Lookup`), the user's area scope, today."""
 
-    def __init__(self, *, user=None, today: datetime.date, lookup: Lookup | None = None):
+    def __init__(
+        self, *, user=None, today: datetime.date, lookup: Lookup | None = None, office=None
+    ):
         self.lookup = lookup or Lookup()
         self.today = today
         self.scope = area_scope(user, Capability.IMPORTS) if user is not None else None
-        # The office's own area bounds every import, whoever runs it.
-        office_area = current().area
+        # The office's own area bounds every import, whoever runs it: the import's office
+        # (docs/OFFICE.md, "Many offices"), else the one the work acts for.
+        office_area = (office if office is not None else current()).area
         self.office_area = self.lookup.areas_by_id.get(office_area.pk) if office_area else None
         self._areas: dict[tuple, tuple] = {}
         self._relations: dict[object, tuple[str, str]] = {}

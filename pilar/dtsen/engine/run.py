@@ -120,11 +120,14 @@ def decide_file(
     as_of: datetime.date | None,
     user=None,
     on_rows=None,
+    office=None,
 ) -> tuple[Decision, Layout | None]:
     """Read every row of the sheet and decide every family against the database. Without a
-    sheet, header row or mapping, the sheet's own layout gives them (and is returned)."""
+    sheet, header row or mapping, the sheet's own layout gives them (and is returned).
+    `office`: the office whose area bounds the rows (an import's own; by default the office
+    the work acts for)."""
     today = timezone.localdate()
-    reader = Reader(user=user, today=today)
+    reader = Reader(user=user, today=today, office=office)
 
     def progress(count: int) -> None:
         if on_rows is not None and count % PROGRESS_EVERY == 0:
@@ -169,6 +172,7 @@ def _batch_decision(batch: HouseholdImport, on_rows=None) -> Decision:
         as_of=batch.as_of,
         user=batch.created_by,
         on_rows=on_rows,
+        office=batch.office,
     )
     return decision
 

@@ -144,7 +144,8 @@ def _write_audit(batch: HouseholdImport, by: Actor, audits: list[tuple], now) ->
     )
     note = f"undo of DTSEN extract #{batch.pk}"
     rows = [
-        (*head, str(action), kind, str(pk), "", {}, note, batch.pk) for action, kind, pk in audits
+        (*head, str(action), kind, str(pk), "", {}, note, batch.pk, batch.office_id)
+        for action, kind, pk in audits
     ]
     for part in _chunks(rows):
         insert_audit(part)

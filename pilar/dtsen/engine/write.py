@@ -341,9 +341,11 @@ class Writer:
             AuditEntry.Source.EXTRACT.value,
             self.by.ip,
         )
+        # The entries are the extract's office's (docs/OFFICE.md, "Many offices").
+        tail = (self.batch.pk, self.batch.office_id)
         insert_audit(
             [
-                (*head, action, obj_type, obj_id, repr_, changes, self.note, self.batch.pk)
+                (*head, action, obj_type, obj_id, repr_, changes, self.note, *tail)
                 for action, obj_type, obj_id, repr_, changes in self.audits
             ]
         )
@@ -363,6 +365,7 @@ AUDIT_FIELDS = [
     "changes",
     "note",
     "batch",
+    "office",
 ]
 
 

@@ -105,7 +105,9 @@ def my_visits(request):
         kk = v.household.kk_number if v.household_id else (v.proposed or {}).get("kk_number", "")
         v.masked_kk = mask_nik(kk) if kk else ""
         v.state = v.finding.status if hasattr(v, "finding") else "to_visit"
-    open_rounds = list(Round.objects.filter(status=Round.Status.OPEN).order_by("name"))
+    open_rounds = list(
+        Round.objects.visible_to(request.user).filter(status=Round.Status.OPEN).order_by("name")
+    )
     return render(
         request,
         "verivali/field_my.html",
@@ -303,7 +305,9 @@ def _duty_kelurahan(person):
 def visit_propose(request, pk):
     """A household the pillar found that the round's list lacks."""
     person = _person(request)
-    round_ = get_object_or_404(Round, pk=pk, status=Round.Status.OPEN)
+    round_ = get_object_or_404(
+        Round.objects.visible_to(request.user), pk=pk, status=Round.Status.OPEN
+    )
     areas = list(_duty_kelurahan(person))
     form = ProposeForm(request.POST or None, request.FILES or None, areas=areas)
     if request.method == "POST" and form.is_valid():

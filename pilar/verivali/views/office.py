@@ -61,7 +61,11 @@ def follows_rounds(view):
 
 @follows_rounds
 def round_list(request):
-    rounds = Round.objects.annotate(total=Count("visits")).order_by("-period_start", "-pk")
+    rounds = (
+        Round.objects.visible_to(request.user)
+        .annotate(total=Count("visits"))
+        .order_by("-period_start", "-pk")
+    )
     return render(
         request,
         "verivali/round_list.html",
@@ -143,7 +147,7 @@ class WithinForm(forms.Form):
 def round_detail(request, pk: int):
     """A round's progress: per area (kelurahan, or grouped a level up when there are many;
     ?area= opens one group) and per pillar (paged), every figure opening its visits."""
-    round = get_object_or_404(Round, pk=pk)
+    round = get_object_or_404(Round.objects.visible_to(request.user), pk=pk)
     user = request.user
     form = WithinForm(request.GET)
     if not form.is_valid():
@@ -240,7 +244,7 @@ def _visit_row(v: Visit) -> list:
 @follows_rounds
 def round_visits(request, pk: int):
     """The visits behind a figure of the round's page: ?area=&person=(0: not assigned)&state=."""
-    round = get_object_or_404(Round, pk=pk)
+    round = get_object_or_404(Round.objects.visible_to(request.user), pk=pk)
     form = VisitFilterForm(request.GET)
 
     def select():
@@ -316,7 +320,7 @@ def visit_assign(request, pk: int):
 @capability_required(Capability.VERIVALI_RUN)
 @submit_once
 def round_close(request, pk: int):
-    round = get_object_or_404(Round, pk=pk)
+    round = get_object_or_404(Round.objects.visible_to(request.user), pk=pk)
     form = CloseForm(request.POST)
     if not form.is_valid():
         return after(request, form_errors_as_messages(request, form), "verivali:round-detail", pk)
@@ -333,7 +337,7 @@ def round_close(request, pk: int):
 @capability_required(Capability.VERIVALI_RUN)
 def round_results(request, pk: int):
     """The results file for the ministry (full NIKs): the download is audited."""
-    round = get_object_or_404(Round, pk=pk)
+    round = get_object_or_404(Round.objects.visible_to(request.user), pk=pk)
     content, count = exports.results_workbook(round, request.user)
     audit_export(request, object_type="verivali.results", count=count, note=f"round {round.pk}")
     response = HttpResponse(content, content_type=XLSX_TYPE)

@@ -1,0 +1,30 @@
+"""The office an audit entry is written for (docs/OFFICE.md, "Many offices"): the acting
+user's, else the office the request or task acts for, `pilar.offices.current()`. The offices app
+sits above the audit log in the layers (.importlinter) and hands that reader in when the apps are
+ready (`read_with`, called from pilar/offices/apps.py); without it, the installation's top
+office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pilar.accounts.access import office_of, top_office
+
+_reader: Callable[[], object] | None = None
+
+
+def read_with(reader: Callable[[], object] | None) -> None:
+    global _reader
+    _reader = reader
+
+
+def acting_office(user=None):
+    """The office the work being recorded acts for: the acting user's own (in a request, the
+    request's office), else the office the request or task acts for; None only before any
+    office exists."""
+    office = office_of(user) if user is not None else None
+    if office is not None:
+        return office
+    if _reader is not None:
+        return _reader()
+    return top_office()

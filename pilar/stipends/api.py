@@ -101,6 +101,8 @@ class BudgetIn(Body):
 
 class BatchOut(Schema):
     id: int
+    number: str = Field(description="The batch's number in its office and budget year: seq/year.")
+    office: str = Field(description="The office whose batch it is.")
     title: str
     first_month: datetime.date
     last_month: datetime.date
@@ -231,7 +233,7 @@ def _rate_out(rate: StipendRate) -> dict:
 @router.get("/rates", response=list[RateOut], summary="Tali kasih rates")
 def list_rates(request, kind: str | None = None):
     require(request, Capability.STIPENDS_VIEW)
-    rates = StipendRate.objects.select_related("kind")
+    rates = StipendRate.objects.visible_to(request.user).select_related("kind")
     if kind:
         rates = rates.filter(kind=selectors.kind_by_code(kind))
     return [_rate_out(r) for r in rates]
@@ -257,7 +259,9 @@ def create_rate(request, payload: RateIn):
 @router.post("/rates/{rate_id}/end", response=RateOut, summary="End a rate after a month")
 def end_rate(request, rate_id: Id, payload: RateEndIn):
     require(request, Capability.STIPENDS_SETUP)
-    rate = get_object_or_404(StipendRate.objects.select_related("kind"), pk=rate_id)
+    rate = get_object_or_404(
+        StipendRate.objects.visible_to(request.user).select_related("kind"), pk=rate_id
+    )
     rate = services.stipend_rate_end(
         by=api_actor(request),
         rate=rate,
@@ -279,7 +283,7 @@ def _budget_out(row: selectors.BudgetRow) -> dict:
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")
 def list_budgets(request, year: Year | None = None):
     require(request, Capability.STIPENDS_VIEW)
-    return [_budget_out(row) for row in selectors.budget_rows(year)]
+    return [_budget_out(row) for row in selectors.budget_rows(request.user, year)]
 
 
 @router.put("/budgets", response=BudgetOut, summary="Set a year's ceiling for a source")
@@ -293,7 +297,9 @@ def set_budget(request, payload: BudgetIn):
         note=payload.note,
     )
     (row,) = [
-        r for r in selectors.budget_rows(budget.year) if r.funding_source == budget.funding_source
+        r
+        for r in selectors.budget_rows(request.user, budget.year)
+        if r.funding_source == budget.funding_source and r.office_id == budget.office_id
     ]
     return _budget_out(row)
 
@@ -348,6 +354,8 @@ def _username(user) -> str | None:
 def _batch_out(batch: StipendBatch) -> dict:
     return {
         "id": batch.pk,
+        "number": batch.number,
+        "office": batch.office.name,
         "title": batch.title,
         "first_month": batch.first_month,
         "last_month": batch.last_month,
@@ -363,7 +371,9 @@ def _batch_out(batch: StipendBatch) -> dict:
 
 
 def _batches(request):
-    return selectors.batches_with_totals(StipendBatch.objects.visible_to(request.user))
+    return selectors.batches_with_totals(
+        StipendBatch.objects.visible_to(request.user).select_related("office")
+    )
 
 
 def _batch(request, batch_id: Id) -> StipendBatch:

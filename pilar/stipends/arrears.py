@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, office_scope_q, office_wide
 from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between, previous_month
@@ -45,9 +45,13 @@ DELAY_WINDOW = datetime.timedelta(days=365)
 
 
 def first_rate_months() -> dict[int, datetime.date]:
-    """The first month each kind of pillar has a rate: nothing is owed before it."""
+    """The first month each kind of pillar has a rate in the office acting (`current()`, its
+    own rates: docs/STIPENDS.md, "Many offices"): nothing is owed before it."""
     return dict(
-        StipendRate.objects.values_list("kind_id").annotate(first=Min("valid_from")).order_by()
+        StipendRate.objects.filter(office=current())
+        .values_list("kind_id")
+        .annotate(first=Min("valid_from"))
+        .order_by()
     )
 
 
@@ -518,21 +522,28 @@ def office_arrears(
     dashboard asks with the aggregate readers' capability, the arrears page with
     STIPENDS_VIEW's, which is what `StipendLine.objects.visible_to` applies)."""
     areas = area_scope(user, capability)
+    # The ceilings apply to a reader of the whole office (the province: its offices' summed).
+    whole = office_wide(user, capability)
+    budgets = office_scope_q(user) if whole else None
     duties = Assignment.objects.all()
     if areas is not None:
         duties = duties.filter(within_areas_q(areas, "area"))
     # A province's or the country's months are an expansion of millions of duty-months: kept
-    # for a few minutes past LARGE_FROM duties, like the casework figures.
+    # for a few minutes past LARGE_FROM duties, like the casework figures. Each office's own:
+    # its rates and policies decide what is owed.
     office, counted_at = kept(
-        f"office-arrears:{capability}:{scope_key(areas)}:{as_of.isoformat()}",
-        lambda: _office_arrears(areas, as_of),
+        f"office-arrears:{current().pk}:{int(whole)}:{capability}:{scope_key(areas)}:"
+        f"{as_of.isoformat()}",
+        lambda: _office_arrears(areas, as_of, budgets),
         size_of=duties,
     )
     office.counted_at = counted_at
     return office
 
 
-def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArrears:
+def _office_arrears(
+    areas: list[Area] | None, as_of: datetime.date, budgets: Q | None
+) -> OfficeArrears:
     first_rates = first_rate_months()
     kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
     first = min(first_rates.values(), default=None)
@@ -569,8 +580,8 @@ def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArr
         blocked_by_reason=sorted(reasons.values(), key=lambda b: (-b.months, b.code)),
         delays=_delays(lines, kinds, as_of),
         year=as_of.year,
-        money=_money(lines, as_of, ceilings=areas is None),
-        office_wide=areas is None,
+        money=_money(lines, as_of, budgets=budgets),
+        office_wide=budgets is not None,
     )
 
 
@@ -606,12 +617,13 @@ def _delays(lines, kinds: list[PillarKind], as_of: datetime.date) -> list[Delay]
 MONEY_RECENT = datetime.timedelta(days=365)
 
 
-def _money(lines, as_of: datetime.date, *, ceilings: bool) -> list[Money]:
+def _money(lines, as_of: datetime.date, *, budgets: Q | None) -> list[Money]:
     """Paid and waiting per budget year and funding source, as `services.taken` counts them
     (lines of batches not cancelled; reversals net off), beside the ceilings, newest year
     first: this year, and every year with money still waiting in a batch or paid in the last
     twelve months (a payment today from last year's budget shows under last year, with its
-    date)."""
+    date). `budgets` picks the ceilings shown (the office's; a province's offices' summed),
+    None for none."""
     totals: dict[tuple[int, str, str], tuple[int, datetime.date | None]] = {}
     for year, source, status, amount, last in (
         lines.filter(status__in=[StipendLine.Status.PENDING, StipendLine.Status.PAID])
@@ -627,16 +639,12 @@ def _money(lines, as_of: datetime.date, *, ceilings: bool) -> list[Money]:
             years.add(year)
         if last is not None and last > as_of - MONEY_RECENT:
             years.add(year)
-    limits = (
-        {
-            (year, source): amount
-            for year, source, amount in Budget.objects.filter(year__in=years).values_list(
-                "year", "funding_source", "amount"
-            )
-        }
-        if ceilings
-        else {}
-    )
+    limits: dict[tuple[int, str], int] = {}
+    if budgets is not None:
+        for year, source, amount in Budget.objects.filter(budgets, year__in=years).values_list(
+            "year", "funding_source", "amount"
+        ):
+            limits[(year, source)] = limits.get((year, source), 0) + amount
     out = []
     for year in sorted(years, reverse=True):
         for source, label in FundingSource.choices:

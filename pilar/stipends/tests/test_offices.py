@@ -395,3 +395,71 @@ def test_lines_seen_by_an_area_grant_stay_within_the_office(offices, paid, make_
     assert not StipendLine.objects.visible_to(outside).exists()
     assert list(StipendLine.objects.visible_to(inside)) == list(paid["bkt"].lines.all())
     assert not StipendBatch.objects.visible_to(inside).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_offices_draft_approve_and_pay_at_the_same_time(offices):
+    """Real concurrent transactions (threads, each with its own connection; on PostgreSQL they
+    truly overlap): Bukittinggi pays July and August in two batches while Padang Panjang pays
+    July, all at once. Each office numbers its own batches, and no line lands in the other's."""
+    from pilar.casework.tests.test_concurrency import race
+
+    psm = PillarKind.objects.get(code="PSM")
+    for key in ("bkt", "pp"):
+        cast = offices[key]
+        for month in (JULY, datetime.date(2024, 8, 1)):
+            report(cast["person"], month)
+        with remembered(user=cast["finance"]):
+            services.stipend_rate_create(
+                by=Actor(user=cast["finance"]), kind=psm, amount=AMOUNTS[key], valid_from=JULY
+            )
+            services.budget_set(
+                by=Actor(user=cast["finance"]), year=2024, funding_source="APBD", amount=10**8
+            )
+
+    def pay(key: str, month: datetime.date):
+        def run():
+            # Each thread reads its own users: nothing cached is shared between them.
+            users = {
+                role: User.objects.get(pk=offices[key][role].pk)
+                for role in ("operator", "finance", "approver")
+            }
+            with remembered(user=users["operator"]):
+                batch = services.stipend_batch_draft(
+                    by=Actor(user=users["operator"]),
+                    first_month=month,
+                    last_month=month,
+                    kinds=[psm],
+                    year=2024,
+                )
+            with remembered(user=users["finance"]):
+                services.stipend_batch_verify(by=Actor(user=users["finance"]), batch=batch)
+            with remembered(user=users["approver"]):
+                services.stipend_batch_approve(by=Actor(user=users["approver"]), batch=batch)
+            with remembered(user=users["finance"]):
+                services.stipend_batch_mark_paid(
+                    by=Actor(user=users["finance"]),
+                    batch=batch,
+                    paid_on=datetime.date(2024, 11, 20),
+                )
+
+        return run
+
+    outcomes = race(pay("bkt", JULY), pay("bkt", datetime.date(2024, 8, 1)), pay("pp", JULY))
+    assert outcomes == ["ok", "ok", "ok"]
+    numbers = {
+        key: sorted(
+            StipendBatch.objects.filter(office=offices[key]["office"], status="paid").values_list(
+                "seq", flat=True
+            )
+        )
+        for key in ("bkt", "pp")
+    }
+    assert numbers == {"bkt": [1, 2], "pp": [1]}
+    for line in StipendLine.objects.select_related("batch__office__area", "area", "rate"):
+        office = line.batch.office
+        assert line.area.code.startswith(office.area.code + "."), line
+        assert line.rate.office_id == office.pk
+        assert line.status == "paid"
+        assert line.batch.office_copy["name"] == office.name
+    assert StipendLine.objects.count() == 3

@@ -42,9 +42,10 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
 
 
 @pytest.fixture
-def offices(office, other_office, make_user, make_person, make_assignment):
+def offices(reference, office, other_office, make_user, make_person, make_assignment):
     """Bukittinggi (`bkt`) and Padang Panjang (`pp`): a PSM with an account in each, and an
-    operator, a treasurer and a head of office of each office."""
+    operator, a treasurer and a head of office of each office. (`reference` first: after a
+    transactional test emptied the database, the office is seeded again tied to its area.)"""
     out = {}
     for key, own, kelurahan, name in (
         ("bkt", office, "13.75.01.1001", "Ani Bukittinggi"),

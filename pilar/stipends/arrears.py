@@ -13,19 +13,29 @@ month before today: the current month is not over, so it is not late yet.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_scope, office_scope_q, office_wide
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    hosts_others,
+    office_scope_q,
+    office_wide,
+)
 from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between, previous_month
 from pilar.offices import current
+from pilar.offices.models import Office
+from pilar.offices.services import remembered
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.stipends.eligibility import (
@@ -337,7 +347,29 @@ def _owed(
     kind: PillarKind | None = None,
     person_ids: list[int] | None = None,
 ) -> tuple[list[PillarKind], datetime.date | None, list[Entitlement]]:
-    """The kinds with a rate, the first month owed, and every outstanding month in scope."""
+    """The kinds with a rate, the first month owed, and every outstanding month in scope (each
+    paying office's, `paying_offices`)."""
+    all_kinds: dict[int, PillarKind] = {}
+    firsts, found = [], []
+    for _office, part in paying_offices(areas):
+        own_kinds, own_first, own_found = _owed_in_office(
+            part, as_of, kind=kind, person_ids=person_ids
+        )
+        all_kinds.update((k.pk, k) for k in own_kinds)
+        firsts += [own_first] if own_first else []
+        found += own_found
+    kinds = sorted(all_kinds.values(), key=lambda k: (k.order, k.code))
+    found.sort(key=lambda e: (e.month, e.person_id, e.kind_id))
+    return kinds, min(firsts, default=None), found
+
+
+def _owed_in_office(
+    areas: list[Area] | None,
+    as_of: datetime.date,
+    *,
+    kind: PillarKind | None = None,
+    person_ids: list[int] | None = None,
+) -> tuple[list[PillarKind], datetime.date | None, list[Entitlement]]:
     first_rates = first_rate_months()
     kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
     asked = [k for k in kinds if kind is None or k.pk == kind.pk]
@@ -541,10 +573,39 @@ def office_arrears(
     return office
 
 
+def paying_offices(areas: list[Area] | None) -> Iterator[tuple[Any, list[Area] | None]]:
+    """Each office whose rates and policies decide what is owed within `areas`, with the part of
+    `areas` it pays: the acting office itself, or, for an office hosting others (the province,
+    which pays nobody), each hosted office over its own area (docs/STIPENDS.md, "Many
+    offices"). The caller's work runs inside `remembered(office=...)` for each."""
+    acting = current()
+    if not hosts_others(acting):
+        yield acting, areas
+        return
+    hosted = Office.objects.filter(area__code__startswith=acting.area.code + ".").select_related(
+        "area"
+    )
+    for office in hosted.order_by("area__code"):
+        if areas is None or any(office.area.is_within(a) for a in areas):
+            part = [office.area]
+        else:
+            part = [a for a in areas if a.is_within(office.area)]
+        if part:
+            with remembered(office=office):
+                yield office, part
+
+
 def _office_arrears(
     areas: list[Area] | None, as_of: datetime.date, budgets: Q | None
 ) -> OfficeArrears:
-    first_rates = first_rate_months()
+    first_rates: dict[int, datetime.date] = {}
+    rows = []
+    for _office, part in paying_offices(areas):
+        own = first_rate_months()
+        own_kinds = list(PillarKind.objects.filter(pk__in=list(own)))
+        rows += _owed_sql(part, as_of, own_kinds, own)
+        for kind_id, month in own.items():
+            first_rates[kind_id] = min(month, first_rates.get(kind_id, month))
     kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
     first = min(first_rates.values(), default=None)
     column = {k.pk: i for i, k in enumerate(kinds)}
@@ -552,9 +613,7 @@ def _office_arrears(
     total = Tally()
     by_area: dict[int, AreaRow] = {}
     reasons: dict[str, Blocked] = {}
-    for kind_id, area_id, state, reason, months, amount in _owed_sql(
-        areas, as_of, kinds, first_rates
-    ):
+    for kind_id, area_id, state, reason, months, amount in rows:
         if state == State.BLOCKED:
             blocked = reasons.setdefault(reason, Blocked(reason))
             blocked.months += months

@@ -464,3 +464,41 @@ def test_two_offices_draft_approve_and_pay_at_the_same_time(offices):
         assert line.status == "paid"
         assert line.batch.office_copy["name"] == office.name
     assert StipendLine.objects.count() == 3
+
+
+def test_the_provinces_arrears_are_its_offices_summed(client, offices, paid, province):
+    """Each office's months owed by its own rates and policies; the province's figures (which
+    pays nobody) are the sum of its offices', and so are the people behind them."""
+    from dataclasses import astuple
+
+    from pilar.stipends.arrears import office_arrears, owed_rows
+
+    as_of = datetime.date(2024, 11, 20)
+    figures = {}
+    for key, user in (
+        ("bkt", offices["bkt"]["finance"]),
+        ("pp", offices["pp"]["finance"]),
+        ("prov", province["admin"]),
+    ):
+        with remembered(user=user):
+            figures[key] = office_arrears(user, as_of=as_of)
+            figures[key].people = owed_rows(user, as_of=as_of)
+    # January to October but July (paid) owed in each office, at its own rate.
+    for key in ("bkt", "pp"):
+        assert figures[key].total.amount == 9 * AMOUNTS[key], key
+        assert {row.person_id for row in figures[key].people} == {offices[key]["person"].pk}
+    province_total = figures["prov"].total
+    summed = type(province_total)()
+    summed.merge(figures["bkt"].total)
+    summed.merge(figures["pp"].total)
+    assert astuple(province_total) == astuple(summed)
+    assert {row.person_id for row in figures["prov"].people} == {
+        offices["bkt"]["person"].pk,
+        offices["pp"]["person"].pk,
+    }
+    # The ceilings beside the money: each office its own, the province both summed.
+    money = {key: {(m.label, m.ceiling, m.paid) for m in figures[key].money} for key in figures}
+    assert money["prov"] == {
+        ("APBD (city/regency budget) 2024", 2 * 10**8, AMOUNTS["bkt"] + AMOUNTS["pp"])
+    }
+    assert money["pp"] == {("APBD (city/regency budget) 2024", 10**8, AMOUNTS["pp"])}

@@ -13,10 +13,8 @@ month before today: the current month is not over, so it is not late yet.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
@@ -26,7 +24,6 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import (
     Capability,
     area_scope,
-    hosts_others,
     office_scope_q,
     office_wide,
 )
@@ -34,14 +31,13 @@ from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between, previous_month
 from pilar.offices import current
-from pilar.offices.models import Office
-from pilar.offices.services import remembered
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.stipends.eligibility import (
     Entitlement,
     State,
     entitlements,
+    paying_offices,
     rate_for,
     rates_by_kind,
     reason_text,
@@ -571,28 +567,6 @@ def office_arrears(
     )
     office.counted_at = counted_at
     return office
-
-
-def paying_offices(areas: list[Area] | None) -> Iterator[tuple[Any, list[Area] | None]]:
-    """Each office whose rates and policies decide what is owed within `areas`, with the part of
-    `areas` it pays: the acting office itself, or, for an office hosting others (the province,
-    which pays nobody), each hosted office over its own area (docs/STIPENDS.md, "Many
-    offices"). The caller's work runs inside `remembered(office=...)` for each."""
-    acting = current()
-    if not hosts_others(acting):
-        yield acting, areas
-        return
-    hosted = Office.objects.filter(area__code__startswith=acting.area.code + ".").select_related(
-        "area"
-    )
-    for office in hosted.order_by("area__code"):
-        if areas is None or any(office.area.is_within(a) for a in areas):
-            part = [office.area]
-        else:
-            part = [a for a in areas if a.is_within(office.area)]
-        if part:
-            with remembered(office=office):
-                yield office, part
 
 
 def _office_arrears(

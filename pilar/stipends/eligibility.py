@@ -8,21 +8,24 @@ reports, lines that hold a month, rates), then plain Python per (person, kind, m
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pilar.accounts.access import is_top
+from pilar.accounts.access import hosts_others, is_top
 from pilar.casework.models import MonthlyReport
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, months_between
 from pilar.offices import current
-from pilar.regions.models import within_areas_q
+from pilar.offices.models import Office
+from pilar.offices.services import remembered
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, PillarKind
 from pilar.stipends.models import StipendLine, StipendRate
 
@@ -126,6 +129,28 @@ def batch_office(batch):
     that office (`current()`: read once, with what the scope rules ask), else read."""
     office = current()
     return office if office.pk == batch.office_id else batch.office
+
+
+def paying_offices(areas: list[Area] | None) -> Iterator[tuple[Any, list[Area] | None]]:
+    """Each office whose rates and policies decide what is owed within `areas`, with the part of
+    `areas` it pays: the acting office itself, or, for an office hosting others (the province,
+    which pays nobody), each hosted office over its own area (docs/STIPENDS.md, "Many
+    offices"). The caller's work runs inside `remembered(office=...)` for each."""
+    acting = current()
+    if not hosts_others(acting):
+        yield acting, areas
+        return
+    hosted = Office.objects.filter(area__code__startswith=acting.area.code + ".").select_related(
+        "area"
+    )
+    for office in hosted.order_by("area__code"):
+        if areas is None or any(office.area.is_within(a) for a in areas):
+            part = [office.area]
+        else:
+            part = [a for a in areas if a.is_within(office.area)]
+        if part:
+            with remembered(office=office):
+                yield office, part
 
 
 def office_duties_q(office, field: str = "area") -> Q | None:

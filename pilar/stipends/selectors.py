@@ -27,6 +27,7 @@ from pilar.stipends.eligibility import (
     STATE_LABELS,
     Entitlement,
     entitlements,
+    paying_offices,
     reason_text,
     state_label,
 )
@@ -112,12 +113,16 @@ def eligibility(
     duty_filter = scope
     if area is not None:
         duty_filter = within_areas_q([area], "area") & (scope or Q())
-    found = entitlements(
-        months=[month],
-        kinds=[kind] if kind else None,
-        person_ids=person_ids,
-        duty_filter=duty_filter,
-    )
+    found = []
+    # Each paying office's duties by its own rates and policies (the province: its offices').
+    for _office, _part in paying_offices(None):
+        found += entitlements(
+            months=[month],
+            kinds=[kind] if kind else None,
+            person_ids=person_ids,
+            duty_filter=duty_filter,
+        )
+    found.sort(key=lambda e: (e.month, e.person_id, e.kind_id))
     if state is not None:
         found = [e for e in found if e.state == state]
     return found

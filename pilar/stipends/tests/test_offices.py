@@ -247,6 +247,11 @@ def test_the_province_sees_every_offices_batch(client, offices, paid, province):
         b.pk for b in paid.values()
     )
     assert len(client.get(f"{API}/rates").json()) == 2
+    # Who is owed August: each office's PSM by the office's own rate.
+    page = client.get("/stipends/eligibility/", {"month": "2024-08"}).content.decode()
+    for key in ("bkt", "pp"):
+        assert offices[key]["person"].name in page
+    assert "No tali kasih rate is set" not in page
 
 
 def test_the_province_moves_no_money(client, offices, paid, province, make_person):

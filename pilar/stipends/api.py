@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, area_in_scope, can
 from pilar.api.common import (
     Body,
     Id,
@@ -45,7 +46,7 @@ from pilar.stipends.models import (
     StipendBatch,
     StipendLine,
     StipendRate,
-    line_scope_q,
+    duty_scope_q,
 )
 
 router = Router(tags=["stipends"])
@@ -325,12 +326,22 @@ def list_eligibility(
     staff = can(user, Capability.STIPENDS_VIEW)
     if not (staff or can(user, Capability.STIPENDS_OWN)):
         raise PermissionDenied
+    named = Area.objects.by_code(area, "area")
+    if named is not None and not area_in_scope(user, Capability.STIPENDS_VIEW, named):
+        raise ValidationError(
+            {
+                "area": [
+                    _("%(area)s is outside your area; choose an area within it.")
+                    % {"area": named.code}
+                ]
+            }
+        )
     found = selectors.eligibility(
         month=selectors.parse_month(month) if month else selectors.last_month(),
         kind=selectors.kind_by_code(kind) if kind else None,
         state=state or None,
-        area=Area.objects.by_code(area, "area"),
-        scope=line_scope_q(user),
+        area=named,
+        scope=duty_scope_q(user),
         person_ids=None if staff else [user.person_id],
     )
     return selectors.eligibility_rows(found[offset : offset + limit])

@@ -550,3 +550,18 @@ def line_scope_q(user) -> Q:
     if user_has_self_scope(user, Capability.STIPENDS_OWN):
         q |= Q(person_id=user.person_id)
     return q
+
+
+def duty_scope_q(user) -> Q | None:
+    """The duties whose months `user` may see owed (eligibility): within the user's areas
+    (`area_scope`, inside their office), and a pillar's own; None: every duty the acting office
+    pays (its area is applied by `entitlements`)."""
+    areas = area_scope(user, Capability.STIPENDS_VIEW)
+    if areas is None:
+        return None
+    q = NOTHING
+    if areas:
+        q |= within_areas_q(areas, "area")
+    if user_has_self_scope(user, Capability.STIPENDS_OWN):
+        q |= Q(person_id=user.person_id)
+    return q

@@ -507,3 +507,17 @@ def test_the_provinces_arrears_are_its_offices_summed(client, offices, paid, pro
         ("APBD (city/regency budget) 2024", 2 * 10**8, AMOUNTS["bkt"] + AMOUNTS["pp"])
     }
     assert money["pp"] == {("APBD (city/regency budget) 2024", 10**8, AMOUNTS["pp"])}
+
+
+def test_eligibility_is_the_offices_own_and_refuses_another_offices_area(client, offices, paid):
+    for key, other in (("bkt", "pp"), ("pp", "bkt")):
+        as_user(client, offices[key]["finance"])
+        rows = client.get(f"{API}/eligibility", {"month": "2024-07"}).json()
+        assert [r["person_id"] for r in rows] == [offices[key]["person"].pk]
+        outside = "13.74.01" if key == "bkt" else "13.75.01"
+        response = client.get(f"{API}/eligibility", {"month": "2024-07", "area": outside})
+        assert response.status_code == 400
+        assert "area" in response.content.decode() and outside in response.content.decode()
+        page = client.get("/stipends/eligibility/", {"month": "2024-07"}).content.decode()
+        assert offices[key]["person"].name in page
+        assert offices[other]["person"].name not in page

@@ -572,15 +572,15 @@ def office_arrears(
 def _office_arrears(
     areas: list[Area] | None, as_of: datetime.date, budgets: Q | None
 ) -> OfficeArrears:
+    every_kind = list(PillarKind.objects.order_by("order", "code"))
     first_rates: dict[int, datetime.date] = {}
     rows = []
     for _office, part in paying_offices(areas):
         own = first_rate_months()
-        own_kinds = list(PillarKind.objects.filter(pk__in=list(own)))
-        rows += _owed_sql(part, as_of, own_kinds, own)
+        rows += _owed_sql(part, as_of, [k for k in every_kind if k.pk in own], own)
         for kind_id, month in own.items():
             first_rates[kind_id] = min(month, first_rates.get(kind_id, month))
-    kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
+    kinds = [k for k in every_kind if k.pk in first_rates]
     first = min(first_rates.values(), default=None)
     column = {k.pk: i for i, k in enumerate(kinds)}
     by_kind = [Tally() for _k in kinds]

@@ -145,25 +145,32 @@ def arrears_of(
     """
     as_of = as_of or timezone.localdate()
     last = previous_month(as_of)
-    first_rates = first_rate_months()
     kinds = PillarKind.objects.in_bulk()
-    duties = Assignment.objects.filter(person=person, kind_id__in=list(first_rates))
     lines = StipendLine.objects.filter(person=person)
     if areas is not None:
-        duties = duties.filter(scope_q(areas))
         lines = lines.filter(scope_q(areas))
-    starts = {}
-    for kind_id, start in duties.values_list("kind_id", "start_date"):
-        begin = max(month_start(start), first_rates[kind_id])
-        starts[kind_id] = min(begin, starts.get(kind_id, begin))
     found: list[Entitlement] = []
-    if starts and min(starts.values()) <= last:
-        found = entitlements(
-            months=list(months_between(min(starts.values()), last)),
-            kinds=[kinds[k] for k in starts],
-            person_ids=[person.pk],
-            duty_filter=scope_q(areas),
-        )
+    # By each paying office's rates and policies (the province: its offices', summed).
+    for _office, part in paying_offices(areas):
+        first_rates = first_rate_months()
+        duties = Assignment.objects.filter(person=person, kind_id__in=list(first_rates))
+        if part is not None:
+            duties = duties.filter(scope_q(part))
+        starts = {}
+        for kind_id, start in duties.values_list("kind_id", "start_date"):
+            begin = max(month_start(start), first_rates[kind_id])
+            starts[kind_id] = min(begin, starts.get(kind_id, begin))
+        if starts and min(starts.values()) <= last:
+            found += [
+                e
+                for e in entitlements(
+                    months=list(months_between(min(starts.values()), last)),
+                    kinds=[kinds[k] for k in starts],
+                    person_ids=[person.pk],
+                    duty_filter=scope_q(part),
+                )
+                if e.month >= first_rates[e.kind_id]
+            ]
     held, notes, paid_this_year = {}, {}, 0
     status_names = dict(StipendBatch.Status.choices)
     for line in lines.values(*LINE_FIELDS).order_by("month", "pk"):
@@ -180,8 +187,6 @@ def arrears_of(
             held[key] = line
     entries = {}
     for e in found:
-        if e.month < first_rates[e.kind_id]:
-            continue
         entries[(e.kind_id, e.month)] = MonthEntry(
             kind=kinds[e.kind_id],
             month=e.month,

@@ -252,6 +252,13 @@ def test_the_province_sees_every_offices_batch(client, offices, paid, province):
     for key in ("bkt", "pp"):
         assert offices[key]["person"].name in page
     assert "No tali kasih rate is set" not in page
+    # One person's months, at their own office's rate.
+    for key in ("bkt", "pp"):
+        shown = client.get(f"/stipends/people/{offices[key]['person'].pk}/").context["arrears"]
+        july = [m for m in shown.months if m.month == JULY]
+        august = [m for m in shown.months if m.month == datetime.date(2024, 8, 1)]
+        assert [(m.state, m.amount) for m in july] == [("paid", AMOUNTS[key])]
+        assert [m.amount for m in august] == [AMOUNTS[key]]
 
 
 def test_the_province_moves_no_money(client, offices, paid, province, make_person):

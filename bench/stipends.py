@@ -538,6 +538,7 @@ def main() -> int:
 
     from pilar.audit.services import Actor
     from pilar.lib.exports import to_csv, to_xlsx
+    from pilar.offices import current
     from pilar.registry.models import PillarKind
     from pilar.stipends import services
     from pilar.stipends.bankfile import TRANSFER_HEADERS, transfer_rows
@@ -583,9 +584,9 @@ def main() -> int:
             now = connection.ops.adapt_datetimefield_value(datetime.datetime.now(datetime.UTC))
             cursor.execute(
                 f"INSERT INTO {connection.ops.quote_name(StipendBatch._meta.db_table)} "
-                "(title, first_month, last_month, year, status, created_at, reason) "
-                "VALUES ('Bench floor', %s, %s, %s, 'draft', %s, '') RETURNING id",
-                [MONTHS[0], MONTHS[-1], YEAR, now],
+                "(office_id, seq, title, first_month, last_month, year, status, created_at, "
+                "reason) VALUES (%s, 0, 'Bench floor', %s, %s, %s, 'draft', %s, '') RETURNING id",
+                [current().pk, MONTHS[0], MONTHS[-1], YEAR, now],
             )
             batch_id = cursor.fetchone()[0]
             sql, params = floor_insert(batch_id, kind_ids)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, area_in_scope, can
 from pilar.api.common import (
     Body,
     Id,
@@ -45,7 +46,7 @@ from pilar.stipends.models import (
     StipendBatch,
     StipendLine,
     StipendRate,
-    line_scope_q,
+    duty_scope_q,
 )
 
 router = Router(tags=["stipends"])
@@ -101,6 +102,8 @@ class BudgetIn(Body):
 
 class BatchOut(Schema):
     id: int
+    number: str = Field(description="The batch's number in its office and budget year: seq/year.")
+    office: str = Field(description="The office whose batch it is.")
     title: str
     first_month: datetime.date
     last_month: datetime.date
@@ -231,7 +234,7 @@ def _rate_out(rate: StipendRate) -> dict:
 @router.get("/rates", response=list[RateOut], summary="Tali kasih rates")
 def list_rates(request, kind: str | None = None):
     require(request, Capability.STIPENDS_VIEW)
-    rates = StipendRate.objects.select_related("kind")
+    rates = StipendRate.objects.visible_to(request.user).select_related("kind")
     if kind:
         rates = rates.filter(kind=selectors.kind_by_code(kind))
     return [_rate_out(r) for r in rates]
@@ -257,7 +260,9 @@ def create_rate(request, payload: RateIn):
 @router.post("/rates/{rate_id}/end", response=RateOut, summary="End a rate after a month")
 def end_rate(request, rate_id: Id, payload: RateEndIn):
     require(request, Capability.STIPENDS_SETUP)
-    rate = get_object_or_404(StipendRate.objects.select_related("kind"), pk=rate_id)
+    rate = get_object_or_404(
+        StipendRate.objects.visible_to(request.user).select_related("kind"), pk=rate_id
+    )
     rate = services.stipend_rate_end(
         by=api_actor(request),
         rate=rate,
@@ -279,7 +284,7 @@ def _budget_out(row: selectors.BudgetRow) -> dict:
 @router.get("/budgets", response=list[BudgetOut], summary="Budget ceilings and what is taken")
 def list_budgets(request, year: Year | None = None):
     require(request, Capability.STIPENDS_VIEW)
-    return [_budget_out(row) for row in selectors.budget_rows(year)]
+    return [_budget_out(row) for row in selectors.budget_rows(request.user, year)]
 
 
 @router.put("/budgets", response=BudgetOut, summary="Set a year's ceiling for a source")
@@ -293,7 +298,9 @@ def set_budget(request, payload: BudgetIn):
         note=payload.note,
     )
     (row,) = [
-        r for r in selectors.budget_rows(budget.year) if r.funding_source == budget.funding_source
+        r
+        for r in selectors.budget_rows(request.user, budget.year)
+        if r.funding_source == budget.funding_source and r.office_id == budget.office_id
     ]
     return _budget_out(row)
 
@@ -319,12 +326,22 @@ def list_eligibility(
     staff = can(user, Capability.STIPENDS_VIEW)
     if not (staff or can(user, Capability.STIPENDS_OWN)):
         raise PermissionDenied
+    named = Area.objects.by_code(area, "area")
+    if named is not None and not area_in_scope(user, Capability.STIPENDS_VIEW, named):
+        raise ValidationError(
+            {
+                "area": [
+                    _("%(area)s is outside your area; choose an area within it.")
+                    % {"area": named.code}
+                ]
+            }
+        )
     found = selectors.eligibility(
         month=selectors.parse_month(month) if month else selectors.last_month(),
         kind=selectors.kind_by_code(kind) if kind else None,
         state=state or None,
-        area=Area.objects.by_code(area, "area"),
-        scope=line_scope_q(user),
+        area=named,
+        scope=duty_scope_q(user),
         person_ids=None if staff else [user.person_id],
     )
     return selectors.eligibility_rows(found[offset : offset + limit])
@@ -348,6 +365,8 @@ def _username(user) -> str | None:
 def _batch_out(batch: StipendBatch) -> dict:
     return {
         "id": batch.pk,
+        "number": batch.number,
+        "office": batch.office.name,
         "title": batch.title,
         "first_month": batch.first_month,
         "last_month": batch.last_month,
@@ -363,7 +382,9 @@ def _batch_out(batch: StipendBatch) -> dict:
 
 
 def _batches(request):
-    return selectors.batches_with_totals(StipendBatch.objects.visible_to(request.user))
+    return selectors.batches_with_totals(
+        StipendBatch.objects.visible_to(request.user).select_related("office")
+    )
 
 
 def _batch(request, batch_id: Id) -> StipendBatch:

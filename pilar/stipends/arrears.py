@@ -21,7 +21,12 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    office_scope_q,
+    office_wide,
+)
 from pilar.casework.models import MonthlyReport
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import month_end, month_start, months_between, previous_month
@@ -32,6 +37,7 @@ from pilar.stipends.eligibility import (
     Entitlement,
     State,
     entitlements,
+    paying_offices,
     rate_for,
     rates_by_kind,
     reason_text,
@@ -45,9 +51,13 @@ DELAY_WINDOW = datetime.timedelta(days=365)
 
 
 def first_rate_months() -> dict[int, datetime.date]:
-    """The first month each kind of pillar has a rate: nothing is owed before it."""
+    """The first month each kind of pillar has a rate in the office acting (`current()`, its
+    own rates: docs/STIPENDS.md, "Many offices"): nothing is owed before it."""
     return dict(
-        StipendRate.objects.values_list("kind_id").annotate(first=Min("valid_from")).order_by()
+        StipendRate.objects.filter(office=current())
+        .values_list("kind_id")
+        .annotate(first=Min("valid_from"))
+        .order_by()
     )
 
 
@@ -135,25 +145,32 @@ def arrears_of(
     """
     as_of = as_of or timezone.localdate()
     last = previous_month(as_of)
-    first_rates = first_rate_months()
     kinds = PillarKind.objects.in_bulk()
-    duties = Assignment.objects.filter(person=person, kind_id__in=list(first_rates))
     lines = StipendLine.objects.filter(person=person)
     if areas is not None:
-        duties = duties.filter(scope_q(areas))
         lines = lines.filter(scope_q(areas))
-    starts = {}
-    for kind_id, start in duties.values_list("kind_id", "start_date"):
-        begin = max(month_start(start), first_rates[kind_id])
-        starts[kind_id] = min(begin, starts.get(kind_id, begin))
     found: list[Entitlement] = []
-    if starts and min(starts.values()) <= last:
-        found = entitlements(
-            months=list(months_between(min(starts.values()), last)),
-            kinds=[kinds[k] for k in starts],
-            person_ids=[person.pk],
-            duty_filter=scope_q(areas),
-        )
+    # By each paying office's rates and policies (the province: its offices', summed).
+    for _office, part in paying_offices(areas):
+        first_rates = first_rate_months()
+        duties = Assignment.objects.filter(person=person, kind_id__in=list(first_rates))
+        if part is not None:
+            duties = duties.filter(scope_q(part))
+        starts = {}
+        for kind_id, start in duties.values_list("kind_id", "start_date"):
+            begin = max(month_start(start), first_rates[kind_id])
+            starts[kind_id] = min(begin, starts.get(kind_id, begin))
+        if starts and min(starts.values()) <= last:
+            found += [
+                e
+                for e in entitlements(
+                    months=list(months_between(min(starts.values()), last)),
+                    kinds=[kinds[k] for k in starts],
+                    person_ids=[person.pk],
+                    duty_filter=scope_q(part),
+                )
+                if e.month >= first_rates[e.kind_id]
+            ]
     held, notes, paid_this_year = {}, {}, 0
     status_names = dict(StipendBatch.Status.choices)
     for line in lines.values(*LINE_FIELDS).order_by("month", "pk"):
@@ -170,8 +187,6 @@ def arrears_of(
             held[key] = line
     entries = {}
     for e in found:
-        if e.month < first_rates[e.kind_id]:
-            continue
         entries[(e.kind_id, e.month)] = MonthEntry(
             kind=kinds[e.kind_id],
             month=e.month,
@@ -333,7 +348,29 @@ def _owed(
     kind: PillarKind | None = None,
     person_ids: list[int] | None = None,
 ) -> tuple[list[PillarKind], datetime.date | None, list[Entitlement]]:
-    """The kinds with a rate, the first month owed, and every outstanding month in scope."""
+    """The kinds with a rate, the first month owed, and every outstanding month in scope (each
+    paying office's, `paying_offices`)."""
+    all_kinds: dict[int, PillarKind] = {}
+    firsts, found = [], []
+    for _office, part in paying_offices(areas):
+        own_kinds, own_first, own_found = _owed_in_office(
+            part, as_of, kind=kind, person_ids=person_ids
+        )
+        all_kinds.update((k.pk, k) for k in own_kinds)
+        firsts += [own_first] if own_first else []
+        found += own_found
+    kinds = sorted(all_kinds.values(), key=lambda k: (k.order, k.code))
+    found.sort(key=lambda e: (e.month, e.person_id, e.kind_id))
+    return kinds, min(firsts, default=None), found
+
+
+def _owed_in_office(
+    areas: list[Area] | None,
+    as_of: datetime.date,
+    *,
+    kind: PillarKind | None = None,
+    person_ids: list[int] | None = None,
+) -> tuple[list[PillarKind], datetime.date | None, list[Entitlement]]:
     first_rates = first_rate_months()
     kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
     asked = [k for k in kinds if kind is None or k.pk == kind.pk]
@@ -518,32 +555,44 @@ def office_arrears(
     dashboard asks with the aggregate readers' capability, the arrears page with
     STIPENDS_VIEW's, which is what `StipendLine.objects.visible_to` applies)."""
     areas = area_scope(user, capability)
+    # The ceilings apply to a reader of the whole office (the province: its offices' summed).
+    whole = office_wide(user, capability)
+    budgets = office_scope_q(user) if whole else None
     duties = Assignment.objects.all()
     if areas is not None:
         duties = duties.filter(within_areas_q(areas, "area"))
     # A province's or the country's months are an expansion of millions of duty-months: kept
-    # for a few minutes past LARGE_FROM duties, like the casework figures.
+    # for a few minutes past LARGE_FROM duties, like the casework figures. Each office's own:
+    # its rates and policies decide what is owed.
     office, counted_at = kept(
-        f"office-arrears:{capability}:{scope_key(areas)}:{as_of.isoformat()}",
-        lambda: _office_arrears(areas, as_of),
+        f"office-arrears:{current().pk}:{int(whole)}:{capability}:{scope_key(areas)}:"
+        f"{as_of.isoformat()}",
+        lambda: _office_arrears(areas, as_of, budgets),
         size_of=duties,
     )
     office.counted_at = counted_at
     return office
 
 
-def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArrears:
-    first_rates = first_rate_months()
-    kinds = list(PillarKind.objects.filter(pk__in=list(first_rates)).order_by("order", "code"))
+def _office_arrears(
+    areas: list[Area] | None, as_of: datetime.date, budgets: Q | None
+) -> OfficeArrears:
+    every_kind = list(PillarKind.objects.order_by("order", "code"))
+    first_rates: dict[int, datetime.date] = {}
+    rows = []
+    for _office, part in paying_offices(areas):
+        own = first_rate_months()
+        rows += _owed_sql(part, as_of, [k for k in every_kind if k.pk in own], own)
+        for kind_id, month in own.items():
+            first_rates[kind_id] = min(month, first_rates.get(kind_id, month))
+    kinds = [k for k in every_kind if k.pk in first_rates]
     first = min(first_rates.values(), default=None)
     column = {k.pk: i for i, k in enumerate(kinds)}
     by_kind = [Tally() for _k in kinds]
     total = Tally()
     by_area: dict[int, AreaRow] = {}
     reasons: dict[str, Blocked] = {}
-    for kind_id, area_id, state, reason, months, amount in _owed_sql(
-        areas, as_of, kinds, first_rates
-    ):
+    for kind_id, area_id, state, reason, months, amount in rows:
         if state == State.BLOCKED:
             blocked = reasons.setdefault(reason, Blocked(reason))
             blocked.months += months
@@ -569,8 +618,8 @@ def _office_arrears(areas: list[Area] | None, as_of: datetime.date) -> OfficeArr
         blocked_by_reason=sorted(reasons.values(), key=lambda b: (-b.months, b.code)),
         delays=_delays(lines, kinds, as_of),
         year=as_of.year,
-        money=_money(lines, as_of, ceilings=areas is None),
-        office_wide=areas is None,
+        money=_money(lines, as_of, budgets=budgets),
+        office_wide=budgets is not None,
     )
 
 
@@ -606,12 +655,13 @@ def _delays(lines, kinds: list[PillarKind], as_of: datetime.date) -> list[Delay]
 MONEY_RECENT = datetime.timedelta(days=365)
 
 
-def _money(lines, as_of: datetime.date, *, ceilings: bool) -> list[Money]:
+def _money(lines, as_of: datetime.date, *, budgets: Q | None) -> list[Money]:
     """Paid and waiting per budget year and funding source, as `services.taken` counts them
     (lines of batches not cancelled; reversals net off), beside the ceilings, newest year
     first: this year, and every year with money still waiting in a batch or paid in the last
     twelve months (a payment today from last year's budget shows under last year, with its
-    date)."""
+    date). `budgets` picks the ceilings shown (the office's; a province's offices' summed),
+    None for none."""
     totals: dict[tuple[int, str, str], tuple[int, datetime.date | None]] = {}
     for year, source, status, amount, last in (
         lines.filter(status__in=[StipendLine.Status.PENDING, StipendLine.Status.PAID])
@@ -627,16 +677,12 @@ def _money(lines, as_of: datetime.date, *, ceilings: bool) -> list[Money]:
             years.add(year)
         if last is not None and last > as_of - MONEY_RECENT:
             years.add(year)
-    limits = (
-        {
-            (year, source): amount
-            for year, source, amount in Budget.objects.filter(year__in=years).values_list(
-                "year", "funding_source", "amount"
-            )
-        }
-        if ceilings
-        else {}
-    )
+    limits: dict[tuple[int, str], int] = {}
+    if budgets is not None:
+        for year, source, amount in Budget.objects.filter(budgets, year__in=years).values_list(
+            "year", "funding_source", "amount"
+        ):
+            limits[(year, source)] = limits.get((year, source), 0) + amount
     out = []
     for year in sorted(years, reverse=True):
         for source, label in FundingSource.choices:

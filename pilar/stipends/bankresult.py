@@ -410,7 +410,7 @@ def bank_result_apply(
     Returns how many lines were paid, failed or left unchanged (decided earlier), the rows
     read, and how many of the batch's transfers the file does not mention.
     """
-    services._require(by, Capability.STIPENDS_VERIFY)
+    services._require(by, Capability.STIPENDS_VERIFY, batch)
     result = bank_result_check(batch=batch, upload=upload)
     if result.problems:
         raise ValidationError({"file": result.messages()})

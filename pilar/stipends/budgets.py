@@ -19,6 +19,7 @@ from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.money import MAX_RUPIAH, rupiah
 from pilar.lib.months import month_end, month_label
 from pilar.lib.text import check_lengths
+from pilar.offices import current
 from pilar.registry.models import PillarKind
 from pilar.stipends.access import office_wide
 from pilar.stipends.models import (
@@ -33,10 +34,15 @@ Status = StipendBatch.Status
 LineStatus = StipendLine.Status
 
 
-def _require(by: Actor, capability: Capability) -> None:
-    """Stipend work is office-wide: the grant must cover the whole office's area."""
+def _require(by: Actor, capability: Capability, record=None) -> None:
+    """Stipend work is office-wide: the grant must cover the whole office's area. A record
+    (rate, budget, batch) is worked on only by its own office (docs/STIPENDS.md, "Many
+    offices"): pages and the API never reach another office's, this is the services' own
+    guard."""
     user = by.signed_in_user
     if user is not None and not office_wide(user, capability):
+        raise PermissionDenied
+    if record is not None and record.office_id != current().pk:
         raise PermissionDenied
 
 
@@ -91,10 +97,12 @@ def stipend_rate_create(
     check_lengths(errors, {"note": note}, {"note": 250})
     if errors:
         raise ValidationError(errors)
+    office = current()
     with transaction.atomic():
-        # One rate change at a time per kind: the overlap check cannot race.
+        # One rate change at a time per kind: the overlap check cannot race. Each office has
+        # its own rates: only its own can overlap.
         PillarKind.objects.select_for_update().get(pk=kind.pk)
-        overlap = StipendRate.objects.filter(kind=kind).filter(
+        overlap = StipendRate.objects.filter(office=office, kind=kind).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
         )
         if valid_to is not None:
@@ -119,6 +127,7 @@ def stipend_rate_create(
                 }
             )
         rate = StipendRate.objects.create(
+            office=office,
             kind=kind,
             amount=amount,
             valid_from=valid_from,
@@ -137,7 +146,7 @@ def stipend_rate_create(
 
 def stipend_rate_end(*, by: Actor, rate: StipendRate, valid_to: datetime.date) -> StipendRate:
     """Close an open rate at the end of a month (a new rate may start the month after)."""
-    _require(by, Capability.STIPENDS_SETUP)
+    _require(by, Capability.STIPENDS_SETUP, rate)
     if valid_to != month_end(valid_to):
         raise ValidationError({"valid_to": _("A rate ends on the last day of a month.")})
     with transaction.atomic():
@@ -172,7 +181,7 @@ def stipend_rate_correct(
 ) -> StipendRate:
     """Fix a rate typed wrong, while no batch has used it; after that a rate only ends and a
     new one starts (what was drafted or paid at the old amount stays as it was)."""
-    _require(by, Capability.STIPENDS_SETUP)
+    _require(by, Capability.STIPENDS_SETUP, rate)
     errors: dict[str, list] = {}
     try:
         amount = _amount(amount, "amount")
@@ -207,9 +216,13 @@ def stipend_rate_correct(
     return rate
 
 
-def taken(year: int, funding_source: str, *, exclude_batch: StipendBatch | None = None) -> int:
-    """Rupiah of the year's budget already taken: lines waiting or paid (reversals net off)."""
+def taken(
+    year: int, funding_source: str, *, office, exclude_batch: StipendBatch | None = None
+) -> int:
+    """Rupiah of `office`'s budget for the year already taken: lines waiting or paid
+    (reversals net off)."""
     lines = StipendLine.objects.filter(
+        batch__office=office,
         batch__year=year,
         funding_source=funding_source,
         status__in=[LineStatus.PENDING, LineStatus.PAID],
@@ -219,11 +232,14 @@ def taken(year: int, funding_source: str, *, exclude_batch: StipendBatch | None 
     return lines.aggregate(total=Sum("amount"))["total"] or 0
 
 
-def paid(year: int, funding_source: str) -> int:
-    """Rupiah of the year's budget spent: lines paid (reversals net off). Money waiting in a
-    batch is committed (`committed`) but not spent."""
+def paid(year: int, funding_source: str, *, office) -> int:
+    """Rupiah of `office`'s budget for the year spent: lines paid (reversals net off). Money
+    waiting in a batch is committed (`committed`) but not spent."""
     lines = StipendLine.objects.filter(
-        batch__year=year, funding_source=funding_source, status=LineStatus.PAID
+        batch__office=office,
+        batch__year=year,
+        funding_source=funding_source,
+        status=LineStatus.PAID,
     ).exclude(batch__status=Status.CANCELLED)
     return lines.aggregate(total=Sum("amount"))["total"] or 0
 
@@ -243,11 +259,15 @@ def budget_set(*, by: Actor, year: int, funding_source: str, amount, note: str =
     check_lengths(errors, {"note": note}, {"note": 250})
     if errors:
         raise ValidationError(errors)
+    office = current()
     with transaction.atomic():
         budget, created = Budget.objects.select_for_update().get_or_create(
-            year=year, funding_source=funding_source, defaults={"amount": amount, "note": note}
+            office=office,
+            year=year,
+            funding_source=funding_source,
+            defaults={"amount": amount, "note": note},
         )
-        taken_now = taken(year, funding_source)
+        taken_now = taken(year, funding_source, office=office)
         if amount < taken_now:
             raise ValidationError(
                 {
@@ -292,7 +312,9 @@ def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
         .order_by()
     )
     uses = []
-    budgets = Budget.objects.filter(year=batch.year, funding_source__in=list(per_source))
+    budgets = Budget.objects.filter(
+        office_id=batch.office_id, year=batch.year, funding_source__in=list(per_source)
+    )
     if lock:
         budgets = budgets.select_for_update()
     ceilings = {b.funding_source: b.amount for b in budgets}
@@ -302,7 +324,7 @@ def _check_budget(batch: StipendBatch, *, lock: bool) -> list[BudgetUse]:
             batch.year,
             source,
             ceilings.get(source),
-            taken(batch.year, source, exclude_batch=batch),
+            taken(batch.year, source, office=batch.office_id, exclude_batch=batch),
             total,
         )
         uses.append(use)

@@ -35,6 +35,7 @@ from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_start, months_between, next_month, previous_month
+from pilar.offices import current
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.eligibility import State, entitlements
@@ -230,7 +231,8 @@ def continue_stipends(*, today: datetime.date) -> dict:
             amount=BUDGETS[max(BUDGETS)],
             note=f"DPA Dinas Sosial {year}: honorarium pilar sosial",
         )
-    october = StipendBatch.objects.get(title=RUNS[-1].title)
+    # The office the demo acts for (a province demo loads each office's in turn).
+    october = StipendBatch.objects.get(office=current(), title=RUNS[-1].title)
     paid = 0
     for batch, run in [(october, None), *[(None, r) for r in _quarter_runs(today)]]:
         if batch is None:
@@ -270,7 +272,9 @@ def continue_stipends(*, today: datetime.date) -> dict:
             paid += 1
     return {
         "batches paid since 2024": paid,
-        "batches open": StipendBatch.objects.exclude(status="paid").count(),
+        "batches open": StipendBatch.objects.filter(office=current())
+        .exclude(status="paid")
+        .count(),
     }
 
 

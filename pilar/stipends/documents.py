@@ -27,10 +27,11 @@ from pilar.lib.money import rupiah, terbilang
 from pilar.lib.months import months_between, months_text
 from pilar.lib.nik import mask_nik
 from pilar.lib.pdf import PAGE_HEIGHT, SHADE, Cell, Column, Document, Table, wrap
-from pilar.offices.copies import OfficeCopy, kept_copy
+from pilar.offices.copies import OfficeCopy
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 from pilar.stipends.bankfile import reference
+from pilar.stipends.eligibility import batch_office
 from pilar.stipends.models import FundingSource, StipendBatch, StipendLine
 
 PAYABLE = Q(
@@ -128,8 +129,12 @@ def _place_and_date(office: OfficeCopy, day: datetime.date | None) -> str:
 
 def office_of(batch: StipendBatch) -> OfficeCopy:
     """The office as the batch was approved (its letterhead and signers, docs/OFFICE.md); a
-    batch approved before the office was a record prints the office as it is now."""
-    return kept_copy(batch.office_copy)
+    batch approved before the office was a record prints its office as it is now."""
+    return (
+        OfficeCopy.from_json(batch.office_copy)
+        if batch.office_copy
+        else OfficeCopy.of(batch_office(batch))
+    )
 
 
 def _area_title(area: Area, areas: dict[int, Area]) -> str:
@@ -287,7 +292,7 @@ class _Nominatif:
             period += f", dengan tunggakan sejak {months_text([batch.arrears_from])}"
         sources = sorted(set(self.lines.order_by().values_list("funding_source", flat=True)))
         return [
-            ("Nomor daftar", f"TK{batch.pk}"),
+            ("Nomor daftar", f"{batch.seq}/{batch.year}"),
             ("Periode", period),
             ("Tahun anggaran", str(batch.year)),
             ("Sumber dana", ", ".join(SOURCE_NAMES.get(s, s) for s in sources) or "-"),

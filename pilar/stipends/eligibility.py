@@ -8,19 +8,24 @@ reports, lines that hold a month, rates), then plain Python per (person, kind, m
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pilar.accounts.access import hosts_others, is_top
 from pilar.casework.models import MonthlyReport
 from pilar.lib.dates import long_date
 from pilar.lib.money import rupiah
 from pilar.lib.months import month_end, month_label, months_between
 from pilar.offices import current
+from pilar.offices.models import Office
+from pilar.offices.services import remembered
+from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, PillarKind
 from pilar.stipends.models import StipendLine, StipendRate
 
@@ -106,15 +111,55 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def rates_by_kind(kind_ids: Iterable[int]) -> dict[int, list[StipendRate]]:
+def rates_by_kind(kind_ids: Iterable[int], office=None) -> dict[int, list[StipendRate]]:
+    """The rates of `office` (default: the one acting, `current()`) for the kinds."""
+    office = office or current()
     rates: dict[int, list[StipendRate]] = {}
-    for rate in StipendRate.objects.filter(kind_id__in=list(kind_ids)):
+    for rate in StipendRate.objects.filter(office=office, kind_id__in=list(kind_ids)):
         rates.setdefault(rate.kind_id, []).append(rate)
     return rates
 
 
 def rate_for(rates: list[StipendRate], month: datetime.date) -> StipendRate | None:
     return next((r for r in rates if r.covers(month)), None)
+
+
+def batch_office(batch):
+    """The batch's office, as the object the request or task already holds when it acts for
+    that office (`current()`: read once, with what the scope rules ask), else read."""
+    office = current()
+    return office if office.pk == batch.office_id else batch.office
+
+
+def paying_offices(areas: list[Area] | None) -> Iterator[tuple[Any, list[Area] | None]]:
+    """Each office whose rates and policies decide what is owed within `areas`, with the part of
+    `areas` it pays: the acting office itself, or, for an office hosting others (the province,
+    which pays nobody), each hosted office over its own area (docs/STIPENDS.md, "Many
+    offices"). The caller's work runs inside `remembered(office=...)` for each."""
+    acting = current()
+    if not hosts_others(acting):
+        yield acting, areas
+        return
+    hosted = Office.objects.filter(area__code__startswith=acting.area.code + ".").select_related(
+        "area"
+    )
+    for office in hosted.order_by("area__code"):
+        if areas is None or any(office.area.is_within(a) for a in areas):
+            part = [office.area]
+        else:
+            part = [a for a in areas if a.is_within(office.area)]
+        if part:
+            with remembered(office=office):
+                yield office, part
+
+
+def office_duties_q(office, field: str = "area") -> Q | None:
+    """The duties (through `field`, their area) an office pays: those in its area; None for
+    the installation's top office, whose area holds every duty (docs/STIPENDS.md, "Many
+    offices")."""
+    if office.area_id is None or is_top(office):
+        return None
+    return within_areas_q([office.area], field)
 
 
 def entitlements(
@@ -124,15 +169,19 @@ def entitlements(
     person_ids: Iterable[int] | None = None,
     duty_filter: Q | None = None,
     with_lines: bool = True,
+    office=None,
 ) -> list[Entitlement]:
     """Every (person, kind, month) with a duty on at least one day of the month, for `months`.
 
-    `duty_filter` narrows the duties read (an area, a user's scope). Ordered by month, then
-    by person and kind. Without `with_lines` the lines holding each month are not read (the
-    re-check of a batch's own lines needs only what each month would pay).
+    `office` (default: the one acting, `current()`) pays by its rates and policies the duties
+    in its area. `duty_filter` narrows the duties read further (an area, a user's scope).
+    Ordered by month, then by person and kind. Without `with_lines` the lines holding each
+    month are not read (the re-check of a batch's own lines needs only what each month would
+    pay).
     """
     if not months:
         return []
+    office = office or current()
     months = sorted(set(months))
     first, last = months[0], month_end(months[-1])
     kind_ids = (
@@ -152,6 +201,9 @@ def entitlements(
         lines = lines.filter(person_id__in=person_ids)
     if duty_filter is not None:
         duties = duties.filter(duty_filter)
+    in_office = office_duties_q(office)
+    if in_office is not None:
+        duties = duties.filter(in_office)
     duty_rows = list(
         # By person and kind, then in date order: the pairs come out in order without a sort,
         # and the last duty of a pair in a month gives its area.
@@ -180,9 +232,8 @@ def entitlements(
         if with_lines
         else {}
     )
-    rates = rates_by_kind(kind_ids)
+    rates = rates_by_kind(kind_ids, office)
     today = _today()
-    office = current()
     required = office.stipend_report_required
     prorate = office.stipend_prorate
     cash = office.stipend_cash_allowed

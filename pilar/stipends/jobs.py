@@ -27,6 +27,7 @@ from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.jobs import stale_q
+from pilar.offices import current as this_office
 from pilar.stipends import services
 from pilar.stipends.access import full_nik_in_batches, office_wide
 from pilar.stipends.models import BatchJob, StipendBatch
@@ -62,6 +63,9 @@ def precheck(*, by: Actor, batch: StipendBatch, kind: str, options: dict | None 
     capability, allowed = NEEDS[kind]
     user = by.signed_in_user
     if user is not None and not office_wide(user, capability):
+        raise PermissionDenied
+    if capability != Capability.STIPENDS_VIEW and batch.office_id != this_office().pk:
+        # Only the batch's own office moves it (docs/STIPENDS.md, "Many offices").
         raise PermissionDenied
     if batch.status not in allowed:
         if kind in DOCUMENTS:

@@ -12,7 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pilar.accounts.access import Capability, area_scope, can, user_has_self_scope
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    office_scope_q,
+    office_wide,
+    user_has_self_scope,
+)
 from pilar.lib.jobs import Job
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.nik import mask_nik
@@ -26,13 +32,24 @@ class FundingSource(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
+class OfficeOwnedQuerySet(models.QuerySet):
+    """Rates and budget ceilings: each office's own (docs/STIPENDS.md, "Many offices")."""
+
+    def visible_to(self, user) -> OfficeOwnedQuerySet:
+        return self.filter(office_scope_q(user))
+
+
 class StipendRate(models.Model):
     """The monthly amount for one kind of pillar over a period, and who funds it.
 
     Rates start on the first day of a month and end on the last day of one: a month has one
-    rate, and two rates of one kind never overlap (checked in the service under a lock).
+    rate, and two rates of one kind in one office never overlap (checked in the service under a
+    lock). Each office sets its own rates (docs/STIPENDS.md, "Many offices").
     """
 
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.ForeignKey(
         "registry.PillarKind",
         verbose_name=_("pillar kind"),
@@ -52,6 +69,8 @@ class StipendRate(models.Model):
     )
     note = models.CharField(_("note"), max_length=250, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OfficeOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind__order", "-valid_from"]
@@ -75,8 +94,11 @@ class StipendRate(models.Model):
 
 
 class Budget(models.Model):
-    """The year's ceiling (pagu) for tali kasih from one funding source."""
+    """The year's ceiling (pagu) for tali kasih from one funding source, in one office."""
 
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     funding_source = models.CharField(
         _("funding source"), max_length=8, choices=FundingSource.choices
@@ -85,12 +107,16 @@ class Budget(models.Model):
     note = models.CharField(_("note"), max_length=250, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OfficeOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-year", "funding_source"]
         verbose_name = _("budget ceiling")
         verbose_name_plural = _("budget ceilings")
         constraints = [
-            models.UniqueConstraint(fields=["year", "funding_source"], name="budget_one_per_year"),
+            models.UniqueConstraint(
+                fields=["office", "year", "funding_source"], name="budget_one_per_year"
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0, amount__lte=MAX_RUPIAH), name="budget_amount"
             ),
@@ -121,6 +147,11 @@ class StipendBatch(models.Model):
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
 
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The batch's number in its office and budget year ("No. 3/2024"), given when it is opened.
+    seq = models.PositiveIntegerField(_("number in the year"))
     title = models.CharField(_("title"), max_length=150)
     first_month = models.DateField(_("first month"))
     last_month = models.DateField(_("last month"))
@@ -183,10 +214,18 @@ class StipendBatch(models.Model):
             models.CheckConstraint(
                 condition=Q(last_month__gte=models.F("first_month")), name="batch_months"
             ),
+            models.UniqueConstraint(
+                fields=["office", "year", "seq"], name="batch_number_per_office_year"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def number(self) -> str:
+        """The batch's number as printed: "<seq>/<year>", counted per office and year."""
+        return f"{self.seq}/{self.year}"
 
     @property
     def frozen(self) -> bool:
@@ -480,27 +519,49 @@ class AccountConfirmation(models.Model):
 
 
 # Scope: which batches and lines a user may see (the querysets' `visible_to`). A batch is an
-# office-wide document: staff whose stipend grant covers the whole office see batches; a grant
-# limited to an area sees that area's lines (arrears, eligibility) but no batch. A pillar sees
-# their own lines only.
+# office-wide document: staff whose stipend grant covers the whole office see their office's
+# batches (an office hosting others, the province, sees its offices'); a grant limited to an
+# area sees that area's lines (arrears, eligibility) but no batch. A pillar sees their own
+# lines only (docs/STIPENDS.md, "Many offices").
 
 NOTHING = Q(pk__in=[])
 
 
-def batch_scope_q(user) -> Q:
-    """Every batch when the user holds STIPENDS_VIEW with no area limit (the rule that
-    `office_wide` in pilar/stipends/access.py tells for any capability), else none."""
-    view = Capability.STIPENDS_VIEW
-    return Q() if can(user, view) and area_scope(user, view) is None else NOTHING
+def batch_scope_q(user, field: str = "office") -> Q:
+    """The batches of the user's office (`office_scope_q`) when the user holds STIPENDS_VIEW
+    over the whole office (`office_wide`), else none."""
+    if not office_wide(user, Capability.STIPENDS_VIEW):
+        return NOTHING
+    return office_scope_q(user, field)
 
 
 def line_scope_q(user) -> Q:
+    """A whole-office viewer: the lines of the office's batches; a grant limited to areas: the
+    lines of those areas (within the office, area_scope); a pillar: their own."""
+    view = Capability.STIPENDS_VIEW
+    if office_wide(user, view):
+        return office_scope_q(user, "batch__office")
+    areas = area_scope(user, view)
+    q = NOTHING
+    if areas is None:
+        q = Q()
+    elif areas:
+        q |= Q(area__in=Area.objects.filter(within_areas_q(areas, "")).values("pk"))
+    if user_has_self_scope(user, Capability.STIPENDS_OWN):
+        q |= Q(person_id=user.person_id)
+    return q
+
+
+def duty_scope_q(user) -> Q | None:
+    """The duties whose months `user` may see owed (eligibility): within the user's areas
+    (`area_scope`, inside their office), and a pillar's own; None: every duty the acting office
+    pays (its area is applied by `entitlements`)."""
     areas = area_scope(user, Capability.STIPENDS_VIEW)
     if areas is None:
-        return Q()
+        return None
     q = NOTHING
     if areas:
-        q |= Q(area__in=Area.objects.filter(within_areas_q(areas, "")).values("pk"))
+        q |= within_areas_q(areas, "area")
     if user_has_self_scope(user, Capability.STIPENDS_OWN):
         q |= Q(person_id=user.person_id)
     return q

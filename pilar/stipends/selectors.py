@@ -15,8 +15,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import office_scope_q
 from pilar.lib import params
 from pilar.lib.months import months_between, previous_month
+from pilar.offices import current
+from pilar.offices.models import Office
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends import services
@@ -24,6 +27,7 @@ from pilar.stipends.eligibility import (
     STATE_LABELS,
     Entitlement,
     entitlements,
+    paying_offices,
     reason_text,
     state_label,
 )
@@ -109,12 +113,16 @@ def eligibility(
     duty_filter = scope
     if area is not None:
         duty_filter = within_areas_q([area], "area") & (scope or Q())
-    found = entitlements(
-        months=[month],
-        kinds=[kind] if kind else None,
-        person_ids=person_ids,
-        duty_filter=duty_filter,
-    )
+    found = []
+    # Each paying office's duties by its own rates and policies (the province: its offices').
+    for _office, _part in paying_offices(None):
+        found += entitlements(
+            months=[month],
+            kinds=[kind] if kind else None,
+            person_ids=person_ids,
+            duty_filter=duty_filter,
+        )
+    found.sort(key=lambda e: (e.month, e.person_id, e.kind_id))
     if state is not None:
         found = [e for e in found if e.state == state]
     return found
@@ -193,12 +201,14 @@ def eligibility_rows_streamed(found: list[Entitlement], chunk: int = NAME_CHUNK)
 
 @dataclass
 class BudgetRow:
+    office_id: int
     year: int
     funding_source: str
     ceiling: int | None
     taken: int  # taken from the ceiling: paid, or waiting in a batch
     note: str
     paid: int = 0  # spent (realisasi): only lines paid
+    office_name: str = ""
 
     @property
     def waiting(self) -> int:
@@ -228,26 +238,38 @@ class BudgetRow:
         return self.percent - self.paid_percent
 
 
-def budget_rows(year: int | None = None) -> list[BudgetRow]:
+def budget_rows(user=None, year: int | None = None) -> list[BudgetRow]:
     """Each year's ceiling per funding source beside what batches have taken from it; a year
-    and source that batches use without a ceiling shows with none."""
-    budgets = Budget.objects.all()
-    used = StipendLine.objects.exclude(batch__status=StipendBatch.Status.CANCELLED)
+    and source that batches use without a ceiling shows with none. Each office's own: the
+    offices `user` sees (`office_scope_q`; the province: each of its offices'), else the office
+    acting (docs/STIPENDS.md, "Many offices")."""
+    offices = office_scope_q(user) if user is not None else Q(office=current())
+    budgets = Budget.objects.filter(offices)
+    used = StipendLine.objects.filter(
+        office_scope_q(user, "batch__office") if user is not None else Q(batch__office=current())
+    ).exclude(batch__status=StipendBatch.Status.CANCELLED)
     if year is not None:
         budgets, used = budgets.filter(year=year), used.filter(batch__year=year)
-    pairs = {(b.year, b.funding_source): b for b in budgets}
-    for pair in used.values_list("batch__year", "funding_source").distinct().order_by():
+    pairs = {(b.office_id, b.year, b.funding_source): b for b in budgets}
+    for pair in (
+        used.values_list("batch__office_id", "batch__year", "funding_source").distinct().order_by()
+    ):
         pairs.setdefault(pair, None)
+    names = dict(Office.objects.filter(pk__in={k[0] for k in pairs}).values_list("pk", "name"))
     return [
         BudgetRow(
+            office_name=names.get(office_id, ""),
+            office_id=office_id,
             year=y,
             funding_source=source,
             ceiling=b.amount if b else None,
-            taken=services.taken(y, source),
+            taken=services.taken(y, source, office=office_id),
             note=b.note if b else "",
-            paid=services.paid(y, source),
+            paid=services.paid(y, source, office=office_id),
         )
-        for (y, source), b in sorted(pairs.items(), key=lambda kv: (-kv[0][0], kv[0][1]))
+        for (office_id, y, source), b in sorted(
+            pairs.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])
+        )
     ]
 
 

@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,8 @@ from pilar.audit.services import Actor, audit_record
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_label, month_start
 from pilar.lib.text import check_lengths
-from pilar.offices.copies import office_copy
+from pilar.offices import current
+from pilar.offices.copies import OfficeCopy
 from pilar.registry.models import Person, PillarKind
 from pilar.stipends.access import office_wide
 
@@ -42,7 +43,7 @@ from pilar.stipends.budgets import (  # noqa: F401
     stipend_rate_end,
     taken,
 )
-from pilar.stipends.eligibility import State, batch_months, entitlements
+from pilar.stipends.eligibility import State, batch_months, batch_office, entitlements
 from pilar.stipends.failures import refuse_failed_accounts
 from pilar.stipends.models import (
     StipendBatch,
@@ -65,6 +66,7 @@ def _batch_entitlements(batch: StipendBatch, *, person_ids=None, with_lines: boo
         kinds=list(batch.kinds.all()),
         person_ids=person_ids,
         with_lines=with_lines,
+        office=batch_office(batch),
     )
 
 
@@ -164,6 +166,26 @@ def _fill(batch: StipendBatch) -> int:
     return batch.lines.filter(status=LineStatus.PENDING).count() - before
 
 
+NUMBER_ATTEMPTS = 5
+
+
+def _numbered(**fields) -> StipendBatch:
+    """The batch saved under the next free number of its office and year. Two batches opened
+    at once may both read the same last number: the database's unique (office, year, seq)
+    refuses the second, which takes the next number once the first is saved (as BASTs are
+    numbered, pilar/equipment/services.py)."""
+    mine = StipendBatch.objects.filter(office=fields["office"], year=fields["year"])
+    for attempt in range(NUMBER_ATTEMPTS):
+        seq = (mine.aggregate(top=Max("seq"))["top"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return StipendBatch.objects.create(seq=seq, **fields)
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _months_errors(first, last, arrears_from) -> dict[str, list]:
     errors: dict[str, list] = {}
     if last < first:
@@ -206,7 +228,8 @@ def stipend_batch_open(
             period = f"{period} – {month_label(last_month)}"
         title = _("Tali kasih %(period)s") % {"period": period}
     with transaction.atomic():
-        batch = StipendBatch.objects.create(
+        batch = _numbered(
+            office=current(),
             title=title,
             first_month=first_month,
             last_month=last_month,
@@ -222,7 +245,7 @@ def stipend_batch_fill_draft(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """Fill a new draft with every eligible unpaid month of its kinds, arrears included.
 
     Refused, adding nothing, when it would pay nobody or exceed the year's budget."""
-    _require(by, Capability.STIPENDS_DRAFT)
+    _require(by, Capability.STIPENDS_DRAFT, batch)
     with transaction.atomic():
         batch = _locked(batch, {Status.DRAFT})
         if batch.lines.exists():
@@ -281,7 +304,7 @@ def batch_total(batch: StipendBatch, *, statuses=(LineStatus.PENDING, LineStatus
 
 def stipend_batch_refresh(*, by: Actor, batch: StipendBatch) -> dict[str, int]:
     """Bring a draft up to date: remove lines no longer eligible, add months now eligible."""
-    _require(by, Capability.STIPENDS_DRAFT)
+    _require(by, Capability.STIPENDS_DRAFT, batch)
     with transaction.atomic():
         batch = _locked(batch, {Status.DRAFT})
         removed = 0
@@ -303,7 +326,7 @@ def stipend_batch_refresh(*, by: Actor, batch: StipendBatch) -> dict[str, int]:
 
 def stipend_line_remove(*, by: Actor, line: StipendLine, reason: str) -> StipendLine:
     """Take one waiting line out of a draft; its month returns to the unpaid pool."""
-    _require(by, Capability.STIPENDS_DRAFT)
+    _require(by, Capability.STIPENDS_DRAFT, line.batch)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the line is removed.")})
@@ -384,7 +407,7 @@ def _advance(by: Actor, batch: StipendBatch, frm: str, to: str, *, lock_budget: 
 
 def stipend_batch_verify(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """Finance checks the draft: every line still eligible, within the budget."""
-    _require(by, Capability.STIPENDS_VERIFY)
+    _require(by, Capability.STIPENDS_VERIFY, batch)
     _not_same(by, batch.created_by, _("The person who drafted a batch cannot also verify it."))
     with transaction.atomic():
         batch = _advance(
@@ -410,8 +433,9 @@ FROZEN = ["name", "nik", "bank_name", "bank_account", "bank_holder"]
 
 def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
     """The head of office approves: re-checks (the budget under a lock on its rows), then
-    freezes each recipient as paid."""
-    _require(by, Capability.STIPENDS_APPROVE)
+    freezes each recipient as paid. The batch keeps its own office's letterhead and signers
+    (docs/OFFICE.md, "What documents keep")."""
+    _require(by, Capability.STIPENDS_APPROVE, batch)
     _not_same(by, batch.verified_by, _("The person who verified a batch cannot also approve it."))
     # Four eyes even when the verification came from the command line as the system.
     _not_same(by, batch.created_by, _("The person who drafted a batch cannot also approve it."))
@@ -424,7 +448,7 @@ def stipend_batch_approve(*, by: Actor, batch: StipendBatch) -> StipendBatch:
             lock_budget=True,
             approved_by=by.signed_in_user,
             approved_at=timezone.now(),
-            office_copy=office_copy().as_json(),
+            office_copy=OfficeCopy.of(batch_office(batch)).as_json(),
         )
         _freeze(batch)
         audit_record(
@@ -469,6 +493,7 @@ def stipend_batch_return(*, by: Actor, batch: StipendBatch, reason: str) -> Stip
         or office_wide(user, Capability.STIPENDS_APPROVE)
     ):
         raise PermissionDenied
+    _require(by, Capability.STIPENDS_VIEW, batch)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the batch goes back to draft.")})
@@ -511,7 +536,7 @@ def stipend_batch_return(*, by: Actor, batch: StipendBatch, reason: str) -> Stip
 
 def stipend_batch_cancel(*, by: Actor, batch: StipendBatch, reason: str) -> StipendBatch:
     """Give up a draft: its lines are removed and their months return to the unpaid pool."""
-    _require(by, Capability.STIPENDS_DRAFT)
+    _require(by, Capability.STIPENDS_DRAFT, batch)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the batch is cancelled.")})
@@ -549,7 +574,7 @@ def stipend_batch_record(
     Lines already decided are left as they are, so importing the same result file twice
     changes nothing the second time.
     """
-    _require(by, Capability.STIPENDS_VERIFY)
+    _require(by, Capability.STIPENDS_VERIFY, batch)
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
     counts = {"paid": 0, "failed": 0, "unchanged": 0}
@@ -610,7 +635,7 @@ def stipend_batch_mark_paid(*, by: Actor, batch: StipendBatch, paid_on: datetime
     really happened to each transfer, and a paid mistake is reversed. One UPDATE of the
     batch's waiting lines, after a check over plain value tuples.
     """
-    _require(by, Capability.STIPENDS_VERIFY)
+    _require(by, Capability.STIPENDS_VERIFY, batch)
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
     serving = {
@@ -656,7 +681,7 @@ def stipend_line_reverse(
     *, by: Actor, line: StipendLine, reason: str, day: datetime.date | None = None
 ) -> StipendLine:
     """Correct a paid line with a reversing line; the month may then be paid again."""
-    _require(by, Capability.STIPENDS_VERIFY)
+    _require(by, Capability.STIPENDS_VERIFY, line.batch)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the payment is reversed.")})

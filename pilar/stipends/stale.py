@@ -11,10 +11,11 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import is_top
 from pilar.lib.months import month_end, month_label
-from pilar.offices import current
+from pilar.regions.models import Area
 from pilar.registry.models import Person, PillarKind
-from pilar.stipends.eligibility import batch_months, entitlements, reason_text
+from pilar.stipends.eligibility import batch_months, batch_office, entitlements, reason_text
 from pilar.stipends.models import StipendBatch, StipendLine
 
 LineStatus = StipendLine.Status
@@ -38,12 +39,12 @@ def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[in
     eligibility pass itself (`_stale`). A month not yet begun has no such line."""
     from pilar.casework.models import MonthlyReport
     from pilar.registry.models import Assignment
-    from pilar.stipends.eligibility import rate_for, rates_by_kind
+    from pilar.stipends.eligibility import batch_office, rate_for, rates_by_kind
 
     if month > timezone.localdate():
         return set()
-    office = current()
-    rates = rates_by_kind(kind_ids)
+    office = batch_office(batch)
+    rates = rates_by_kind(kind_ids, office)
     amounts = [(k, r.amount) for k in kind_ids if (r := rate_for(rates.get(k, []), month))]
     if not amounts:
         return set()
@@ -62,8 +63,17 @@ def _surely_current(batch: StipendBatch, month: datetime.date, kind_ids: list[in
         "WHERE l.batch_id = %s AND l.status = 'pending' AND l.month = %s "
         f"AND EXISTS (SELECT 1 FROM {duty} s WHERE s.person_id = l.person_id "
         "AND s.kind_id = l.kind_id AND s.start_date <= %s "
-        "AND (s.end_date IS NULL OR s.end_date >= %s)) "
+        "AND (s.end_date IS NULL OR s.end_date >= %s)"
     )
+    if office.area_id is not None and not is_top(office):
+        # Only a duty in the batch's office's area counts (docs/STIPENDS.md, "Many offices").
+        area = qn(Area._meta.db_table)
+        sql += (
+            f" AND s.area_id IN (SELECT a.id FROM {area} a "  # noqa: S608
+            "WHERE a.code = %s OR a.code LIKE %s)"
+        )
+        params += [office.area.code, office.area.code + ".%"]
+    sql += ") "
     if office.stipend_report_required:
         sql += (
             f"AND EXISTS (SELECT 1 FROM {report} r WHERE r.person_id = l.person_id "  # noqa: S608
@@ -106,6 +116,7 @@ def _stale(batch: StipendBatch) -> list[StaleLine]:
             kinds=list(batch.kinds.all()),
             person_ids=person_ids[start : start + NAME_CHUNK],
             with_lines=False,
+            office=batch_office(batch),
         )
         now.update(((e.person_id, e.kind_id, e.month), e) for e in found)
     stale = []

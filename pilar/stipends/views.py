@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pilar.accounts.access import Capability, area_scope
+from pilar.accounts.access import Capability, area_scope, hosts_others, office_of
 from pilar.accounts.decorators import capability_required
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, audited_file_response
@@ -64,7 +64,9 @@ Status = StipendBatch.Status
 
 
 def _batch(request, pk) -> StipendBatch:
-    return get_object_or_404(StipendBatch.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(
+        StipendBatch.objects.visible_to(request.user).select_related("office"), pk=pk
+    )
 
 
 def _by(request) -> Actor:
@@ -81,13 +83,17 @@ def rates(request):
         request,
         "stipends/rates.html",
         {
-            "rates": StipendRate.objects.select_related("kind").annotate(
+            "rates": StipendRate.objects.visible_to(request.user)
+            .select_related("kind", "office")
+            .annotate(
                 used=Exists(
                     StipendLine.objects.filter(rate=OuterRef("pk")).exclude(status="cancelled")
                 )
             ),
             "sources": FundingSource.choices,
-            "budgets": selectors.budget_rows(),
+            "budgets": selectors.budget_rows(request.user),
+            # The province sees each of its offices' rates and ceilings, named.
+            "show_office": hosts_others(office_of(request.user)),
             "may_setup": office_wide(request.user, Capability.STIPENDS_SETUP),
             "rate_form": RateForm(),
             "budget_form": BudgetForm(initial={"year": year}),
@@ -133,7 +139,7 @@ def _last_day(month):
 @require_POST
 @capability_required(Capability.STIPENDS_SETUP)
 def rate_end(request, pk):
-    rate = get_object_or_404(StipendRate, pk=pk)
+    rate = get_object_or_404(StipendRate.objects.visible_to(request.user), pk=pk)
     form = RateEndForm(request.POST)
     if form.is_valid():
         done = attempt(
@@ -153,7 +159,7 @@ def rate_end(request, pk):
 @require_POST
 @capability_required(Capability.STIPENDS_SETUP)
 def rate_correct(request, pk):
-    rate = get_object_or_404(StipendRate, pk=pk)
+    rate = get_object_or_404(StipendRate.objects.visible_to(request.user), pk=pk)
     done = attempt(
         request,
         lambda: services.stipend_rate_correct(
@@ -274,6 +280,7 @@ def batch_list(request):
             ),
             total=Sum("lines__amount", filter=Q(lines__status__in=["pending", "paid"])),
         )
+        .select_related("office")
         .prefetch_related("kinds")
         .order_by("-first_month", "-pk")
     )
@@ -290,6 +297,8 @@ def batch_list(request):
             "statuses": Status.choices,
             "query": query_without_page(request),
             "may_draft": office_wide(request.user, Capability.STIPENDS_DRAFT),
+            # The province sees each of its offices' batches, named.
+            "show_office": hosts_others(office_of(request.user)),
         },
     )
 

@@ -17,6 +17,7 @@ from django.core.files import File
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from pilar.accounts.access import office_of
 from pilar.accounts.models import User
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
@@ -62,8 +63,11 @@ def _take_and_run(job_id: int) -> None:
     # timeout may have been marked failed meanwhile, and what it did is the truth.
     outcome = BatchJob.objects.filter(pk=job.pk)
     by = _actor(job)
-    # The office of the user who asked (pilar/offices/services.py).
-    with remembered(user=by.user), translation.override(_language(by.user)):
+    # The batch's own office (pilar/offices/services.py): its policies and letterhead, whoever
+    # asked (docs/STIPENDS.md, "Many offices"); read once, as the asking user's when it is.
+    asker = office_of(by.user) if by.user is not None else None
+    office = asker if asker is not None and asker.pk == job.batch.office_id else job.batch.office
+    with remembered(office=office), translation.override(_language(by.user)):
         try:
             message = _work(job, by, Heartbeat(rows))
         except (ValidationError, PermissionDenied) as exc:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
 from pilar.lib.money import rupiah
+from pilar.offices.services import remembered
 from pilar.stipends import selectors
 
 AS_HELP = (
@@ -121,6 +122,17 @@ def upper(value: str) -> str:
 
 
 class StipendCommand(BaseCommand):
+    def execute(self, *args, **options):
+        """With `--as USERNAME` the command acts for that user's office (its rates, budgets,
+        batches, policies and numbering: docs/STIPENDS.md, "Many offices"); without it, for
+        the installation's top office, or a batch's own office where it names one."""
+        username = options.get("as_user")
+        user = None
+        if username:
+            user = get_user_model().objects.filter(username=username, is_active=True).first()
+        with remembered(user=user) if user is not None else contextlib.nullcontext():
+            return super().execute(*args, **options)
+
     def speak(self, parser) -> None:
         """Make `parser` (and the subcommand parsers added to it after) a StipendParser."""
         parser.__class__ = StipendParser

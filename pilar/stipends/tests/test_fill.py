@@ -19,7 +19,7 @@ def test_a_month_taken_while_drafting_is_skipped_by_the_database(rates, banked, 
     def then_someone_else_drafts(batch, **kw):
         found = read(batch, **kw)  # both eligible when read …
         other = StipendBatch.objects.create(
-            title="other", first_month=JULY, last_month=JULY, year=2024
+            title="other", first_month=JULY, last_month=JULY, year=2024, office=batch.office, seq=99
         )
         StipendLine.objects.create(  # … then a1's July is taken before the insert
             batch=other, person=a1, kind=duty.kind, month=JULY, area=duty.area,

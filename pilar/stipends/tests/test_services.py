@@ -86,7 +86,13 @@ def test_database_refuses_a_second_line_for_a_month(rates, banked, by):
     report(banked["a1"], JULY)
     line = draft(by, last=JULY).lines.get()
     other = StipendBatch.objects.create(
-        title="x", first_month=JULY, last_month=JULY, year=2024, status="draft"
+        title="x",
+        first_month=JULY,
+        last_month=JULY,
+        year=2024,
+        status="draft",
+        office=line.batch.office,
+        seq=99,
     )
     copy = StipendLine(
         batch=other,

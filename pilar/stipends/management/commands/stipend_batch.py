@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from pilar.accounts.access import Capability
 from pilar.lib.params import InputError, argument, parse_date, parse_id, parse_year
+from pilar.offices import current
+from pilar.offices.services import remembered
 from pilar.stipends import bankfile, selectors, services
 from pilar.stipends.access import office_wide
 from pilar.stipends.management.base import AS_HELP, StipendCommand, lower, money
@@ -101,11 +104,21 @@ class Command(StipendCommand):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _batch(self, options) -> StipendBatch:
-        batches = StipendBatch.objects.all()
+    def _batches(self, options):
+        """Every batch for the system actor; a user's (--as) as on the web: their office's."""
+        batches = StipendBatch.objects.select_related("office")
         if options.get("as_user"):
             batches = batches.visible_to(self.actor(options["as_user"]).user)
-        batch = batches.filter(pk=options["id"]).first()
+        return batches
+
+    @staticmethod
+    def _for(by, batch: StipendBatch):
+        """The system actor works on a batch for the batch's own office; a user (--as) for
+        theirs (StipendCommand.execute), and another office's batch is refused."""
+        return remembered(office=batch.office) if by.user is None else contextlib.nullcontext()
+
+    def _batch(self, options) -> StipendBatch:
+        batch = self._batches(options).filter(pk=options["id"]).first()
         if batch is None:
             raise CommandError(
                 _("There is no batch #%(id)s: `pilar stipend-batch list` shows them.")
@@ -114,7 +127,9 @@ class Command(StipendCommand):
         return batch
 
     def do_list(self, options) -> None:
-        batches = selectors.batches_with_totals().order_by("-last_month", "-first_month", "-pk")
+        batches = selectors.batches_with_totals(self._batches(options)).order_by(
+            "-last_month", "-first_month", "-pk"
+        )
         if options["status"]:
             batches = batches.filter(status=options["status"])
         if options["year"]:
@@ -210,18 +225,21 @@ class Command(StipendCommand):
     def do_transfer_file(self, options) -> None:
         batch = self._batch(options)
         by = self.actor(options["as_user"])
-        if by.user is not None and not office_wide(by.user, Capability.STIPENDS_VERIFY):
+        if by.user is not None and (
+            not office_wide(by.user, Capability.STIPENDS_VERIFY) or batch.office_id != current().pk
+        ):
             raise CommandError(
                 _("%(user)s does not pay batches (finance does).")
                 % {"user": by.user.get_username()}
             )
         fmt = options["format"]
-        if options["new_round"]:
-            made = self.attempt(bankfile.transfer_round_new, by=by, batch=batch)
-            sent = next(f for f in made if f.fmt == fmt)
-            bankfile.sent_file_opened(by=by, sent=sent)
-        else:
-            sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
+        with self._for(by, batch):
+            if options["new_round"]:
+                made = self.attempt(bankfile.transfer_round_new, by=by, batch=batch)
+                sent = next(f for f in made if f.fmt == fmt)
+                bankfile.sent_file_opened(by=by, sent=sent)
+            else:
+                sent = self.attempt(bankfile.transfer_file_sent, by=by, batch=batch, fmt=fmt)
         path: Path = options["output"]
         try:
             path.write_bytes(bytes(sent.content))
@@ -269,7 +287,7 @@ class Command(StipendCommand):
     def _transition(self, options, service, done: str, **kwargs) -> None:
         batch = self._batch(options)
         by = self.actor(options["as_user"])
-        with self.writing(options["dry_run"]):
+        with self._for(by, batch), self.writing(options["dry_run"]):
             result = self.attempt(service, by=by, batch=batch, **kwargs)
             batch.refresh_from_db()
         who = by.user.get_username() if by.user else _("the system")

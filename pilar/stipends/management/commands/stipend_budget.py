@@ -32,7 +32,7 @@ class Command(StipendCommand):
 
     def handle(self, *args, **options):
         if options["amount"] is None:
-            rows = selectors.budget_rows(options["year"])
+            rows = selectors.budget_rows(year=options["year"])
             self.table(
                 [_("year"), _("source"), _("ceiling"), _("paid"), _("waiting"), _("remaining")],
                 [
@@ -61,7 +61,7 @@ class Command(StipendCommand):
                 amount=options["amount"],
                 note=options["note"],
             )
-            taken = services.taken(budget.year, budget.funding_source)
+            taken = services.taken(budget.year, budget.funding_source, office=budget.office_id)
         self.done(
             _("%(source)s %(year)s ceiling set to %(amount)s (%(taken)s taken: paid or in a batch)")
             % {

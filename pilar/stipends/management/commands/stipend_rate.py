@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from pilar.lib.money import MAX_RUPIAH
 from pilar.lib.months import month_end
 from pilar.lib.params import argument, parse_id, parse_int
+from pilar.offices import current
 from pilar.stipends import selectors, services
 from pilar.stipends.management.base import StipendCommand, money, upper
 from pilar.stipends.models import FundingSource, StipendRate
@@ -52,7 +53,7 @@ class Command(StipendCommand):
             return self.end(options)
         if options["kind"] or options["amount"] is not None or options["valid_from"]:
             return self.add(options)
-        rates = StipendRate.objects.select_related("kind")
+        rates = StipendRate.objects.filter(office=current()).select_related("kind")
         self.table(
             [_("no."), _("kind"), _("amount"), _("from"), _("to"), _("source"), _("note")],
             [
@@ -112,7 +113,12 @@ class Command(StipendCommand):
     def end(self, options) -> None:
         if not options["valid_to"]:
             raise CommandError(_("Give the rate's last month with --to YYYY-MM."))
-        rate = StipendRate.objects.select_related("kind").filter(pk=options["end"]).first()
+        rate = (
+            StipendRate.objects.filter(office=current())
+            .select_related("kind")
+            .filter(pk=options["end"])
+            .first()
+        )
         if rate is None:
             raise CommandError(
                 _("There is no rate #%(id)s: `pilar stipend-rate` lists them.")

@@ -43,7 +43,7 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
-def office(db):
+def office(reference):
     """The office record (docs/OFFICE.md), as every reader gets it: a test changes a field and
     saves it (`office.head_name = ...; office.save()`)."""
     from pilar.offices import current

@@ -219,8 +219,11 @@ def _grants(user):
 
 
 def grants_key(user) -> tuple[tuple[str, int], ...]:
-    """The user's grants as a hashable value: a part of the key of figures cached per user."""
-    return tuple(sorted((grant.role, grant.area_id or 0) for grant in _grants(user)))
+    """The user's grants and office as a hashable value: a part of the key of figures cached
+    per user (two offices' users with the same grants see different offices)."""
+    office = office_of(user) if _grants(user) else None
+    grants = tuple(sorted((grant.role, grant.area_id or 0) for grant in _grants(user)))
+    return (("office", office.pk if office is not None else 0), *grants)
 
 
 def roles_of(user) -> set[str]:

@@ -796,5 +796,5 @@ def owed_rows(
 def arrears_within(areas: list[Area] | None, as_of: datetime.date) -> OfficeArrears:
     """`office_arrears` for a scope rather than a user: the province's roll-up reads each hosted
     office's area as that office's own users see it (pilar/dashboard/rollup.py). The caller acts
-    for that office (`remembered(office=...)`) so its policies apply."""
-    return _office_arrears(areas, as_of)
+    for that office (`remembered(office=...)`) so its policies and budget ceilings apply."""
+    return _office_arrears(areas, as_of, Q(office=current()))

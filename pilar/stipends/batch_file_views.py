@@ -41,6 +41,7 @@ DOCUMENT_NAMES = {
 @require_POST
 @capability_required(Capability.STIPENDS_VIEW)
 def batch_print(request, pk):
+    _batch(request, pk)  # another office's, or one out of sight: 404 before the form
     what = request.POST.get("what", "")
     full = full_nik_in_batches(request.user)
     if what in {"nominatif-area", "nominatif-kind"}:

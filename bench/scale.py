@@ -353,30 +353,32 @@ def floors(office, repeat: int) -> dict:
 
     qn = connection.ops.quote_name
     t = {m: qn(m._meta.db_table) for m in (Area, Assignment, Person, Household, MonthlyReport)}
-    code, prefix = office.area.code, office.area.code + ".%"
-    in_office = "(ar.code = %s OR ar.code LIKE %s)"
-    duty_in_office = (
-        f"SELECT 1 FROM {t[Assignment]} a JOIN {t[Area]} ar ON ar.id = a.area_id "
-        f"WHERE a.person_id = p.id AND {in_office}"
+    # The office's areas as a range of the area code's unique index: its own code, then every
+    # code from "11.01." up to "11.01/" ("/" follows "." in the code's order).
+    code = office.area.code
+    within = [code, code + ".", code + "/"]
+    in_office = "(ar.code = %s OR (ar.code >= %s AND ar.code < %s))"
+    office_duties = (
+        f"SELECT a.person_id FROM {t[Assignment]} a JOIN {t[Area]} ar ON ar.id = a.area_id "
+        f"WHERE {in_office}"
     )
     sql = {
         "people": [
-            (f"SELECT p.id, p.name, p.nik FROM {t[Person]} p WHERE EXISTS ({duty_in_office}) "
-             "ORDER BY p.name, p.id LIMIT 50", [code, prefix]),
-            (f"SELECT COUNT(*) FROM {t[Person]} p WHERE EXISTS ({duty_in_office})",
-             [code, prefix]),
+            (f"SELECT p.id, p.name, p.nik FROM {t[Person]} p WHERE p.id IN ({office_duties}) "
+             "ORDER BY p.name, p.id LIMIT 50", within),
+            (f"SELECT COUNT(DISTINCT person_id) FROM ({office_duties}) d", within),
         ],
         "headcount": [
             (f"SELECT a.kind_id, COUNT(*) FROM {t[Assignment]} a JOIN {t[Area]} ar "
              f"ON ar.id = a.area_id WHERE {in_office} AND a.start_date <= %s "
              "AND (a.end_date IS NULL OR a.end_date >= %s) GROUP BY a.kind_id",
-             [code, prefix, BENCH_DATE, BENCH_DATE]),
+             [*within, BENCH_DATE, BENCH_DATE]),
         ],
         "households": [
             (f"SELECT h.id, h.kk_number FROM {t[Household]} h JOIN {t[Area]} ar "
-             f"ON ar.id = h.area_id WHERE {in_office} ORDER BY h.id LIMIT 50", [code, prefix]),
+             f"ON ar.id = h.area_id WHERE {in_office} ORDER BY h.id LIMIT 50", within),
             (f"SELECT COUNT(*) FROM {t[Household]} h JOIN {t[Area]} ar ON ar.id = h.area_id "
-             f"WHERE {in_office}", [code, prefix]),
+             f"WHERE {in_office}", within),
         ],
         "draft_select": [
             (f"SELECT a.person_id, a.kind_id FROM {t[Assignment]} a JOIN {t[Area]} ar "
@@ -385,7 +387,7 @@ def floors(office, repeat: int) -> dict:
              f"JOIN {t[Person]} p ON p.id = a.person_id WHERE {in_office} "
              "AND p.bank_account <> '' AND a.start_date <= %s "
              "AND (a.end_date IS NULL OR a.end_date >= %s)",
-             [JUNE, code, prefix, BENCH_DATE, JUNE]),
+             [JUNE, *within, BENCH_DATE, JUNE]),
         ],
     }  # fmt: skip
     out = {}

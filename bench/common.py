@@ -143,6 +143,45 @@ def ensure_people(
     return time.perf_counter() - started
 
 
+def ensure_national(
+    offices: int, *, people: int, households: int, activities: int, clear: Callable[[], None]
+) -> float | None:
+    """Run `synth --national --offices N` unless the synthetic registry already has that shape
+    (N kab/kota offices, `people`, `households`, `activities`); its seconds. `clear` runs first
+    (the bench's own rows that hold synthetic people or offices)."""
+    from django.core.management import call_command
+
+    from pilar.casework.models import Activity, Household
+    from pilar.core.synth.areas import synthetic_areas, synthetic_provinces
+    from pilar.core.synth.offices import synthetic_offices
+    from pilar.core.synth.people import synthetic_people
+
+    os.environ["PILAR_ALLOW_SYNTH"] = "1"  # a benchmark database (refuse_real_data() checks)
+    codes = synthetic_provinces()
+    have = (0, 0, 0, 0)
+    if codes:
+        areas = synthetic_areas(codes).values("id")
+        have = (
+            synthetic_offices(codes).filter(area__level=2).count(),
+            synthetic_people(codes).count(),
+            Household.objects.filter(area__in=areas).count(),
+            Activity.objects.filter(area__in=areas).count(),
+        )
+    want = (offices, people, households, activities)
+    if have == want:
+        log(f"bench: the national registry is there ({offices} offices, {people:,} people)")
+        return None
+    log(f"bench: synthetic registry {have}, want {want} (offices, people, households, "
+        "activities): running synth --national")  # fmt: skip
+    clear()
+    started = time.perf_counter()
+    call_command(
+        "synth", national=True, offices=offices, people=people, households=households,
+        activities=activities, reset=True, stdout=sys.stderr,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
 def start_synthetic(
     data_dir: Path, people: int, script: str, does: str, clear: Callable[[], None]
 ) -> float | None:

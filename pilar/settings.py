@@ -209,6 +209,16 @@ DATABASES = {
     if _database_url
     else sqlite_database(DATA_DIR / "pilar.sqlite3")
 }
+# A PostgreSQL read replica: the dashboard and list exports read from it (pilar/lib/replica.py,
+# docs/SCALE.md). Empty: every query goes to the one database.
+_replica_url = env_str("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES["replica"] = {
+        **database_from_url(_replica_url),
+        # Tests read the test database through a second connection.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["pilar.lib.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Passwords: at least 8 characters, not like the username or name, not one of the 20,000

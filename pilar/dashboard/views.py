@@ -27,6 +27,7 @@ from pilar.dashboard.rollup import province_figures
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
+from pilar.lib.replica import reading_replica
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, PillarKind
@@ -40,6 +41,7 @@ def _may_open(user, capability: Capability, aggregate_scope) -> bool:
 
 
 @capability_required(Capability.HEADCOUNT_VIEW)
+@reading_replica()
 def home(request):
     user = request.user
     # A far date would walk every month up to it (arrears): out of 2000–2100 is a 400.

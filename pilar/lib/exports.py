@@ -1,6 +1,7 @@
 """Tabular exports: the same rows to XLSX (XlsxWriter) and CSV (UTF-8 with BOM, for Excel).
 
-Downloads hold bounded memory whatever their size (docs/PERFORMANCE.md, "Pages at national
+Downloads read their rows from the read replica when there is one (pilar/lib/replica.py) and
+hold bounded memory whatever their size (docs/PERFORMANCE.md, "Pages at national
 scale"): CSV streams as the rows are read; XLSX is written row by row to a temporary file
 (XlsxWriter's `constant_memory`) and sent from it. A small download (up to `SMALL_ROWS` rows,
 or an XLSX file up to `SMALL_BYTES`) is answered in one piece with its length.
@@ -21,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pilar.lib.params import InputError
+from pilar.lib.replica import replica_rows
 
 XLSX_MAX_ROWS = 1_048_576
 SMALL_ROWS = 2000
@@ -151,7 +153,8 @@ def file_response(
 
     `on_done(n)` is called with the number of rows once they are all read: before answering for
     XLSX and small CSV, when the stream ends (or the client goes away) for a streamed CSV."""
-    counted = _Counter(rows)
+    # The rows are read from the read replica when there is one (pilar/lib/replica.py).
+    counted = _Counter(replica_rows(rows))
     name = f"{filename}.{fmt}"
     if fmt == "xlsx":
         out = xlsx_file(headers, counted)

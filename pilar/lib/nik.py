@@ -150,6 +150,7 @@ def nik_sex(nik: str) -> Sex:
 # Provinces formed after python-stdnum's location table was compiled (Kemendagri codes).
 NEWER_PROVINCES = {
     "65": "Kalimantan Utara",
+    "92": "Papua Barat",
     "93": "Papua Selatan",
     "94": "Papua Tengah",
     "95": "Papua Pegunungan",

@@ -9,9 +9,15 @@ duties ended before the bench date, 2% start after it and 5% end after it.
 The rows are written straight into the tables (COPY on PostgreSQL, executemany elsewhere) in one
 transaction; the registry services and the audit log are bypassed on purpose.
 
+With `--national` the tree has the country's shape instead: the 37 provinces besides Sumatera
+Barat under their Kemendagri codes, 514 kab/kota, 7,196 kecamatan and 82,754 desa, and an office
+for each synthetic kab/kota and province plus a national one at the top (docs/SCALE.md);
+`--offices N` keeps only the first N kab/kota, the same ones drawn from the same numbers, so one
+office's data is identical in a database of 1 office and one of 514.
+
 Synthetic provinces are recognised by the suffix " [synth]" on their name; every area under such a
 province, every person residing there and every duty held there or by such a person is
-synthetic, and `--reset` deletes exactly those rows.
+synthetic, and `--reset` deletes exactly those rows (and the synthetic offices).
 """
 
 from __future__ import annotations
@@ -28,14 +34,18 @@ from django.utils.translation import gettext
 from faker import Faker
 
 from pilar.core.synth.areas import (
+    NATIONAL_KABKOTA,
     Node,
     by_level,
+    office_seed,
     plan_areas,
+    plan_national,
     save_areas,
     synthetic_areas,
     synthetic_provinces,
 )
 from pilar.core.synth.casework import CASEWORK_MODELS, CaseworkMaker, synthetic_casework
+from pilar.core.synth.offices import delete_offices, save_offices, synthetic_offices
 from pilar.core.synth.people import (
     ASSIGNMENT_COLUMNS,
     FIRST_START,
@@ -68,13 +78,14 @@ def _count(option: str):
 
 
 def delete_synthetic(codes: list[str]) -> dict[str, int]:
-    """Delete every synthetic row (casework, duties, people, aliases, areas); returns counts per
-    table."""
+    """Delete every synthetic row (casework, duties, people, aliases, offices, areas); returns
+    counts per table."""
     return {
         **{label: raw_delete(qs) for label, qs in synthetic_casework(codes)},
         "assignments": raw_delete(synthetic_assignments(codes)),
         "people": raw_delete(synthetic_people(codes)),
         "aliases": raw_delete(AreaAlias.objects.filter(area__in=synthetic_areas(codes))),
+        "offices": delete_offices(codes),
         "areas": raw_delete(synthetic_areas(codes)),
     }
 
@@ -143,6 +154,20 @@ class Command(BaseCommand):
             default=BENCH_DATE,
             help=f"the date the active/ended mix is built around (default {BENCH_DATE})",
         )
+        parser.add_argument(
+            "--national",
+            action="store_true",
+            help=f"the country's shape: 37 provinces, {NATIONAL_KABKOTA} kab/kota each with an "
+            "office, 14 kecamatan each, 11-12 desa per kecamatan (--provinces, --cities, "
+            "--kecamatan and --kelurahan are then not used)",
+        )
+        parser.add_argument(
+            "--offices",
+            type=argument(parse_int, "--offices", low=1, high=NATIONAL_KABKOTA),
+            default=NATIONAL_KABKOTA,
+            help=f"with --national: only the first N kab/kota and their offices "
+            f"({NATIONAL_KABKOTA})",
+        )
         parser.add_argument("--reset", action="store_true", help="delete synthetic rows first")
         parser.add_argument(
             "--dry-run", action="store_true", help="generate everything, write nothing"
@@ -205,6 +230,7 @@ class Command(BaseCommand):
                         f"would delete {casework}, "
                         f"{_fmt(synthetic_assignments(existing).count())} "
                         f"assignments, {_fmt(synthetic_people(existing).count())} people, "
+                        f"{_fmt(synthetic_offices(existing).count())} offices, "
                         f"{_fmt(synthetic_areas(existing).count())} areas"
                     )
                 else:
@@ -214,7 +240,8 @@ class Command(BaseCommand):
                         f"{_fmt(gone['activities'])} activities, "
                         f"{_fmt(gone['monthly reports'])} monthly reports, "
                         f"{_fmt(gone['assignments'])} assignments, "
-                        f"{_fmt(gone['people'])} people, {_fmt(gone['areas'])} areas"
+                        f"{_fmt(gone['people'])} people, {_fmt(gone['offices'])} offices, "
+                        f"{_fmt(gone['areas'])} areas"
                     )
             if o["reset"] and people == 0:  # a clean-up: nothing new is generated
                 self.stdout.write(f"synth: {'; '.join(notes) or 'no synthetic rows to delete'}")
@@ -224,17 +251,17 @@ class Command(BaseCommand):
             )
             if dry_run:
                 taken -= set(existing)
-            tree = plan_areas(
-                rng, fake, provinces=o["provinces"], cities=o["cities"],
-                kecamatan=o["kecamatan"], kelurahan=o["kelurahan"], taken=taken,
-            )  # fmt: skip
+            tree = self.plan(rng, fake, taken, o)
             levels = by_level(tree)
+            offices = 0
             if dry_run:
                 for level in levels.values():  # stand-in ids; nothing is saved
                     for i, node in enumerate(level, start=1):
                         node.pk = i
             else:
                 save_areas(levels)
+                if o["national"]:
+                    offices = save_offices(levels)
             suspended = CASEWORK_MODELS if o["households"] or o["activities"] else ()
             with (
                 overlap_triggers_suspended(dry_run),
@@ -256,8 +283,9 @@ class Command(BaseCommand):
             + (f"{'; '.join(notes)}; " if notes else "")
             + f"{_fmt(n_areas)} areas ({len(levels[1])} provinces "
             f"{', '.join(n.code for n in tree)}; "
-            f"{_fmt(len(levels[2]))} kabupaten, {_fmt(len(levels[3]))} kecamatan, "
-            f"{_fmt(len(levels[4]))} desa), {_fmt(tally.people)} people, "
+            f"{_fmt(len(levels[2]))} kab/kota, {_fmt(len(levels[3]))} kecamatan, "
+            f"{_fmt(len(levels[4]))} desa{f', {_fmt(offices)} offices' if offices else ''}), "
+            f"{_fmt(tally.people)} people, "
             f"{_fmt(tally.people)} assignments ({_fmt(tally.active)} active on {as_of}, "
             f"{_fmt(tally.ended)} ended before, {_fmt(tally.future)} starting after; "
             f"{kinds_txt})"
@@ -270,6 +298,16 @@ class Command(BaseCommand):
             )
             + f" on {connection.vendor} in {time.perf_counter() - started:.1f} s"
         )
+
+    @staticmethod
+    def plan(rng, fake, taken: set[str], o) -> list[Node]:
+        """The synthetic area tree: the country's shape with --national, else the sizes asked."""
+        if o["national"]:
+            return plan_national(rng, fake, seed=o["seed"], offices=o["offices"], taken=taken)
+        return plan_areas(
+            rng, fake, provinces=o["provinces"], cities=o["cities"], kecamatan=o["kecamatan"],
+            kelurahan=o["kelurahan"], taken=taken,
+        )  # fmt: skip
 
     def fill(self, kecamatan: list[Node], people: int, rng, fake, kinds, as_of, sink, o):
         """People and duties, kecamatan by kecamatan, and their casework when asked for; returns
@@ -300,7 +338,11 @@ class Command(BaseCommand):
         base, extra = divmod(people, len(kecamatan))
         p_rows: list[tuple] = []
         d_rows: list[tuple] = []
+        city = None
         for i, kec in enumerate(kecamatan):
+            if o["national"] and kec.parent is not city:  # each office's rows from its own seed
+                city = kec.parent
+                rng.seed(office_seed(o["seed"], city.code))
             n = base + (1 if i < extra else 0)
             ps, ds = maker.kecamatan_rows(kec, n, person_id, duty_id)
             person_id += n

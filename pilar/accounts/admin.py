@@ -59,6 +59,15 @@ class PilarUserAdmin(AuditedAdmin, UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(office_users_q(request.user))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        person = form.base_fields.get("person")
+        if person is not None:
+            # A login is linked only to a person the administrator's office may see serving
+            # (not another office's pillar: the link would show them whole).
+            person.queryset = person.queryset.model.objects.visible_to(request.user)
+        return form
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "office":
             kwargs["queryset"] = _offices().visible_to(request.user)
@@ -72,7 +81,17 @@ class PilarUserAdmin(AuditedAdmin, UserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    # A token stays its user's: moving it to another user would let its holder act as them.
+    # It is revoked with the action, never un-revoked or extended here.
+    readonly_fields = [
+        "user",
+        "prefix",
+        "digest",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "expires_at",
+    ]
     actions = ["revoke"]
 
     def get_queryset(self, request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pilar.accounts.access import grant_area_problem, office_choice_problem
 from pilar.accounts.models import Role, RoleGrant, User
@@ -29,6 +30,12 @@ def user_create(
         problem = office_choice_problem(creator, user.office)
         if problem:
             raise ValidationError({"office": [problem]})
+        people = User._meta.get_field("person").related_model.objects
+        if person is not None and not people.visible_to(creator).filter(pk=person.pk).exists():
+            # Not another office's pillar: the link would show them whole to the new login.
+            raise ValidationError(
+                {"person": [_("Choose a person your office serves with; this one is not.")]}
+            )
     # Every role's area lies within the user's office (docs/OFFICE.md, "Many offices").
     problems = [grant_area_problem(user, area) for _role, area in grants]
     if any(problems):

@@ -55,6 +55,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
+    # An office's administrators read their office's entries (and those of the offices it
+    # hosts), as on the audit page (docs/OFFICE.md, "Many offices").
+    def get_queryset(self, request):
+        from pilar.accounts.access import office_scope_q
+
+        return super().get_queryset(request).filter(office_scope_q(request.user))
+
     list_display = ["at", "username", "action", "object_type", "object_repr"]
     list_filter = ["action", "source", "object_type"]
     search_fields = ["username", "object_repr"]

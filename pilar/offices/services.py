@@ -207,10 +207,10 @@ def _shown(value) -> str:
 
 
 def area_fixed(office: Office) -> bool:
-    """Whether `office`'s area is fixed: it has one and other offices share the installation
-    (each user's scope is their office's area). A single office may still be moved, and an
-    office not yet tied to an area may be tied to one."""
-    return bool(office.area_id) and Office.objects.exclude(pk=office.pk).exists()
+    """Whether `office`'s area is fixed: other offices share the installation (each user's
+    scope is their office's area; an office without one holds them all). A single office may
+    still be moved, or tied to an area when it has none yet."""
+    return Office.objects.exclude(pk=office.pk).exists()
 
 
 @transaction.atomic

@@ -66,3 +66,17 @@ class AreaAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # The area tree is shared by every office of the installation: only the top office's
+    # administrators add or rename areas (docs/OFFICE.md, "Many offices").
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and _top(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _top(request)
+
+
+def _top(request) -> bool:
+    from pilar.accounts.access import is_top, office_of
+
+    return is_top(office_of(request.user))

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability
+from pilar.accounts.access import Capability, hosts_others
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.money import MAX_RUPIAH, rupiah
@@ -42,6 +42,11 @@ def _require(by: Actor, capability: Capability, record=None) -> None:
     user = by.signed_in_user
     if user is not None and not office_wide(user, capability):
         raise PermissionDenied
+    if user is None and hosts_others(current()):
+        # The command line without --as acts for the top office: a province pays nobody.
+        raise PermissionDenied(
+            _("An office hosting others pays nobody: act as a user of the paying office.")
+        )
     if record is not None and record.office_id != current().pk:
         raise PermissionDenied
 

@@ -156,3 +156,80 @@ def test_the_service_gives_only_an_office_the_creator_may_see(make_user, office,
         office=other_office,
     )
     assert user.office == other_office
+
+
+# What the review found an office's administrator could still reach in /admin/ or through the
+# service: another office's tokens, audit entries, people and areas.
+
+
+def test_a_token_cannot_be_moved_to_another_offices_user(client, admins):
+    from pilar.accounts.models import ApiToken
+
+    token, _raw = ApiToken.issue(user=admins["bkt"], name="skrip")
+    client.force_login(admins["bkt"])
+    page = client.get(f"/admin/accounts/apitoken/{token.pk}/change/")
+    assert page.status_code == 200
+    client.post(
+        f"/admin/accounts/apitoken/{token.pk}/change/",
+        {"user": admins["pp"].pk, "name": "skrip", "expires_at_0": "", "expires_at_1": ""},
+    )
+    token.refresh_from_db()
+    assert token.user == admins["bkt"]
+
+
+def test_the_admin_audit_log_shows_only_the_offices_entries(client, admins):
+    from pilar.audit.models import AuditEntry
+    from pilar.audit.services import audit_record
+    from pilar.offices.services import remembered
+
+    with remembered(office=admins["pp"].office):
+        audit_record(
+            by=Actor(user=admins["pp"], source="web"), action="update", obj=admins["pp_op"]
+        )
+    with remembered(office=admins["bkt"].office):
+        audit_record(
+            by=Actor(user=admins["bkt"], source="web"), action="update", obj=admins["bkt_op"]
+        )
+    client.force_login(admins["pp"])
+    page = client.get("/admin/audit/auditentry/")
+    assert page.status_code == 200
+    shown = {entry.username for entry in page.context["cl"].result_list}
+    assert shown == {"admin-pp"}
+    theirs = AuditEntry.objects.filter(username="admin-bkt").latest("pk")
+    assert client.get(f"/admin/audit/auditentry/{theirs.pk}/change/").status_code in {302, 404}
+
+
+def test_a_login_is_not_linked_to_another_offices_person(make_person, make_assignment, admins):
+    person = make_person("Ani Bukittinggi", kelurahan="13.75.01.1001")
+    make_assignment(person, "PSM", "13.75.01.1001")
+    with pytest.raises(ValidationError) as refused:
+        user_create(
+            by=Actor(user=admins["pp"], source="web"),
+            username="ani",
+            password="Rahasia-Panjang-123",
+            grants=[],
+            person=person,
+            office=admins["pp"].office,
+        )
+    assert "person" in refused.value.message_dict
+    assert not User.objects.filter(username="ani").exists()
+
+
+def test_only_the_top_office_changes_the_area_tree(client, admins):
+    client.force_login(admins["pp"])
+    assert client.get("/admin/regions/area/add/").status_code == 403
+    client.force_login(admins["prov"])
+    assert client.get("/admin/regions/area/add/").status_code == 200
+
+
+def test_existing_users_are_tied_to_the_one_office_by_the_migration(make_user, office):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("pilar.accounts.migrations.0005_fill_user_office")
+    user = make_user("lama", Role.OPERATOR)
+    assert user.office is None
+    migration.fill(apps, None)
+    user.refresh_from_db()
+    assert user.office == office

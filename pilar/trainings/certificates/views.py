@@ -267,8 +267,11 @@ def event_print(request, pk: int):
 
 def _job(request, pk: int) -> CertificatePrint:
     # A print whose worker vanished is marked failed before it is shown.
+    # Only a print the user may see (another office's is a 404 below, untouched).
     event_id = (
-        CertificatePrint.objects.filter(pk=min(pk, MAX_ID))
+        CertificatePrint.objects.filter(
+            pk=min(pk, MAX_ID), event__in=TrainingEvent.objects.visible_to(request.user)
+        )
         .values_list("event_id", flat=True)
         .first()
     )

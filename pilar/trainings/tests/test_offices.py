@@ -401,6 +401,10 @@ def test_the_province_sees_its_offices_courses_and_requirements_read_only(
         "Dewi Bukittinggi": [COURSE_NAMES["bkt"]],
         "Sari Padang Panjang": [COURSE_NAMES["pp"]],
     }
+    # A person's page warns of their own office's required course, whoever reads it.
+    html = client.get(f"/pillars/{lacking['pp'].pk}/").content.decode()
+    assert 'data-testid="missing-training"' in html
+    assert COURSE_NAMES["pp"] in html and COURSE_NAMES["bkt"] not in html
     course = two["courses"]["bkt"]
     assert client.get(f"/trainings/courses/{course.pk}/edit/").status_code == 403
     assert client.post("/trainings/courses/new/", {"name": "x"}).status_code == 403

@@ -214,24 +214,26 @@ def _one_event(request, event_id: int) -> TrainingEventOut:
     return _event_out(event, event_counts(event))
 
 
-def _course(course_id: int, field: str = "course_id") -> Course:
-    course = Course.objects.filter(pk=course_id).first()
+def _course(request, course_id: int, field: str = "course_id") -> Course:
+    # Only the caller's office's courses (a province: its offices'): another's has no such id.
+    course = Course.objects.visible_to(request.user).filter(pk=course_id).first()
     if course is None:
         raise ValidationError({field: [_("No course has the id %(id)s.") % {"id": course_id}]})
     return course
 
 
-def _event_data(payload: TrainingEventIn) -> dict:
+def _event_data(request, payload: TrainingEventIn) -> dict:
     data = payload.dict()
-    data["course"] = _course(data.pop("course_id"))
+    data["course"] = _course(request, data.pop("course_id"))
     data["funding"] = data["funding"] or ""
     return data
 
 
-@router.get("/courses", response=list[CourseOut], summary="The course catalogue")
+@router.get("/courses", response=list[CourseOut], summary="The caller's office's courses")
 def list_courses(request):
     require(request, Capability.TRAININGS_VIEW)
-    return [_course_out(c) for c in Course.objects.prefetch_related("kinds")]
+    courses = Course.objects.visible_to(request.user).prefetch_related("kinds")
+    return [_course_out(c) for c in courses]
 
 
 @router.post("/courses", response={201: CourseOut}, summary="Add a course")
@@ -245,7 +247,7 @@ def create_course(request, payload: CourseIn):
 @router.put("/courses/{course_id}", response=CourseOut, summary="Change a course")
 def update_course(request, course_id: Id, payload: CourseIn):
     require(request, Capability.TRAININGS_EDIT)
-    course = get_object_or_404(Course, pk=course_id)
+    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
     data = payload.dict()
     data["kinds"] = _kinds(data["kinds"], "kinds")
     return _course_out(services.course_update(by=api_actor(request), course=course, **data))
@@ -268,7 +270,7 @@ def list_events(
     events = matching_events(
         request.user,
         EventFilter(
-            course=_course(course_id) if course_id else None,
+            course=_course(request, course_id) if course_id else None,
             level=level or "",
             year=year,
             kind=kind or "",
@@ -281,7 +283,7 @@ def list_events(
 @router.post("/events", response={201: TrainingEventOut}, summary="Record a training event")
 def create_event(request, payload: TrainingEventIn):
     require(request, Capability.TRAININGS_EDIT)
-    event = services.event_create(by=api_actor(request), **_event_data(payload))
+    event = services.event_create(by=api_actor(request), **_event_data(request, payload))
     return Status(201, _one_event(request, event.pk))
 
 
@@ -295,7 +297,7 @@ def get_event(request, event_id: Id):
 def update_event(request, event_id: Id, payload: TrainingEventIn):
     require(request, Capability.TRAININGS_EDIT)
     event = _visible_event(request, event_id)
-    services.event_update(by=api_actor(request), event=event, **_event_data(payload))
+    services.event_update(by=api_actor(request), event=event, **_event_data(request, payload))
     return _one_event(request, event_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 from pilar.audit.services import Actor
+from pilar.offices import current
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.trainings import participation, services
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
@@ -221,7 +222,7 @@ def continue_trainings(*, rng, by: Actor, today: datetime.date) -> dict:
     """After the fixed story, up to `today`: the yearly Tagana refresher every November from
     2024 (the next one scheduled when its day has not come), and a first-aid course held for
     half the unit 330 days ago, whose twelve-month certificates are about to run out."""
-    tagana = Course.objects.get(name="Pelatihan Tagana")
+    tagana = Course.objects.get(office=current(), name="Pelatihan Tagana")
     events = issued = 0
     for year in range(2024, today.year + 1):
         first, last = (D(year, *day) for day in REFRESHER_DAYS)

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from pilar.accounts.access import Capability
 from pilar.lib.fields import DateField, IntegerField, ModelMultipleChoiceField, SearchField
 from pilar.lib.money import MoneyField
+from pilar.offices import current
 from pilar.regions.choices import AreaCodeField, area_choices
 from pilar.registry.forms import DateInput
 from pilar.registry.models import Person, PillarKind
+from pilar.trainings.choices import course_choices
 from pilar.trainings.models import Course, FundingSource, Participant, TrainingEvent
 from pilar.trainings.participation import course_kinds
 from pilar.trainings.selectors import EventFilter, RequirementFilter
@@ -110,7 +112,9 @@ class EventForm(forms.Form):
         offered = Q(active=True)
         if event is not None:
             offered |= Q(pk=event.course_id)
-        self.fields["course"].queryset = Course.objects.filter(offered)
+        # The event's office's own courses (a new event's: the office acted for).
+        office = event.office_id if event is not None else current().pk
+        self.fields["course"].queryset = Course.objects.filter(offered, office=office)
 
 
 class EventFilterForm(forms.Form):
@@ -124,7 +128,7 @@ class EventFilterForm(forms.Form):
     course = forms.ModelChoiceField(
         label=_("Course"),
         required=False,
-        queryset=Course.objects.all(),
+        queryset=Course.objects.none(),
         empty_label=_("All courses"),
     )
     level = forms.ChoiceField(
@@ -133,9 +137,11 @@ class EventFilterForm(forms.Form):
     year = IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     kind = forms.ChoiceField(label=_("For pillar kind"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _kind_choices()
+        if user is not None:
+            course_choices(self.fields["course"], user)
 
     def event_filter(self) -> EventFilter:
         data = self.cleaned_data if self.is_bound else {}

@@ -35,15 +35,27 @@ class FundingSource(models.TextChoices):
     OTHER = "OTHER", _("Other")
 
 
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CourseQuerySet:
+        """The courses of the user's office (a province: its offices'; docs/TRAININGS.md,
+        "Many offices")."""
+        return self.filter(office_scope_q(user))
+
+
 class Course(models.Model):
-    """What is taught: a named course, for some kinds of pillar, perhaps required to serve."""
+    """What is taught: a named course, for some kinds of pillar, perhaps required to serve.
+    Each office keeps its own catalogue: its courses, and which of them its pillars must have
+    passed (docs/TRAININGS.md, "Many offices")."""
 
     class Level(models.TextChoices):
         BASIC = "basic", _("Basic")
         ADVANCED = "advanced", _("Advanced")
         REFRESHER = "refresher", _("Refresher")
 
-    name = models.CharField(_("name"), max_length=150, unique=True)
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     hours = models.PositiveSmallIntegerField(_("hours of lessons"))
     kinds = models.ManyToManyField(
@@ -67,11 +79,14 @@ class Course(models.Model):
     active = models.BooleanField(_("offered"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CourseQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="course_name_per_office"),
             models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
             models.CheckConstraint(
                 condition=Q(validity_months__isnull=True) | Q(validity_months__gt=0),

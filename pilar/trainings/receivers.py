@@ -9,6 +9,7 @@ import datetime
 
 from pilar.accounts.access import Capability, can
 from pilar.lib.hooks import Panel
+from pilar.offices.services import office_for_area
 from pilar.registry.models import Person
 from pilar.trainings.certificates.selectors import person_certificates
 from pilar.trainings.selectors import (
@@ -28,7 +29,9 @@ def missing_training(person: Person, duties, today: datetime.date) -> list:
     for duty in duties:
         if not duty.is_active_on(today):
             continue
-        for course in required_training_missing(person, duty.kind, today):
+        # The rules of the office whose area holds the duty, whoever reads the page.
+        office = office_for_area(duty.area)
+        for course in required_training_missing(person, duty.kind, today, office=office):
             course = missing.setdefault(course.pk, course)
             kinds = getattr(course, "kinds_missing", [])
             if duty.kind.name not in kinds:

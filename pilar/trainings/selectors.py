@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from pilar.accounts.access import Capability
 from pilar.lib.months import add_months
+from pilar.offices import current
+from pilar.offices.models import Office
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment, Person, PillarKind, assignment_scope_q
 from pilar.trainings.certificates.services import may_issue
@@ -219,8 +222,35 @@ def _passed_q(course: Course, on: datetime.date, person_ref) -> Exists:
     return Exists(passed)
 
 
-def required_courses(kind: PillarKind | None = None) -> list[Course]:
-    courses = Course.objects.filter(required_for_appointment=True).prefetch_related("kinds")
+def _offices_courses_q(office) -> Q:
+    """The courses of `office` and of the offices within its area (a province: its kab/kota's;
+    docs/TRAININGS.md, "Many offices"); every course for an office of no area."""
+    if office is None or office.area_id is None:
+        return Q()
+    code = office.area.code
+    return Q(office=office) | Q(office__area__code__startswith=code + ".")
+
+
+def _with_office_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """`courses` with `office_below`: whether their office lies below another (is not the
+    installation's top office), in which case its rules hold only within its own area."""
+    outside = Office.objects.exclude(area__code=OuterRef("office__area__code")).exclude(
+        area__code__startswith=Concat(OuterRef("office__area__code"), Value("."))
+    )
+    return courses.select_related("office__area").annotate(office_below=Exists(outside))
+
+
+def required_courses(kind: PillarKind | None = None, *, office=None) -> list[Course]:
+    """The courses required before appointment that hold for `office` (by default the office
+    acted for, `current()`): its own; for an office hosting others, its offices', each for
+    the duties within its own office's area (`lacking_required`)."""
+    office = office if office is not None else current()
+    return _required(Course.objects.filter(_offices_courses_q(office)), kind)
+
+
+def _required(courses: QuerySet[Course], kind: PillarKind | None = None) -> list[Course]:
+    courses = _with_office_rule(courses.filter(required_for_appointment=True))
+    courses = courses.prefetch_related("kinds")
     if kind is not None:
         courses = courses.filter(for_kind_q(kind.code)).distinct()
     return list(courses)
@@ -239,12 +269,12 @@ def _applies(course: Course, kind_id: int) -> bool:
 
 
 def required_training_missing(
-    person: Person, kind: PillarKind, on: datetime.date | None = None
+    person: Person, kind: PillarKind, on: datetime.date | None = None, *, office=None
 ) -> list[Course]:
-    """The courses required before appointment as `kind` that `person` has not passed (in a
-    way still valid on `on`, today by default)."""
+    """The courses of `office` (by default the office acted for) required before appointment
+    as `kind` that `person` has not passed (in a way still valid on `on`, today by default)."""
     on = on or timezone.localdate()
-    courses = required_courses(kind)
+    courses = required_courses(kind, office=office)
     if not courses:
         return []
     flags = _annotate_passes(Person.objects.filter(pk=person.pk), courses, on, "pk")
@@ -289,6 +319,18 @@ class RequirementRow:
         return self.duty.person
 
 
+def _within_own_office(course: Course) -> bool:
+    """Whether `course`'s requirement holds only within its office's area: the office lies
+    below another (`_with_office_rule`; a course read otherwise is taken as such)."""
+    return course.office.area_id is not None and getattr(course, "office_below", True)
+
+
+def _applies_to(course: Course, duty: Assignment) -> bool:
+    if not _applies(course, duty.kind_id):
+        return False
+    return not _within_own_office(course) or duty.area.is_within(course.office.area)
+
+
 def lacking_required(duties, courses: list[Course], on: datetime.date):
     """Of `duties`, those active on `on` of a kind some course in `courses` is required for,
     whose holder has not passed it (annotated with `passed_<course pk>`)."""
@@ -296,6 +338,9 @@ def lacking_required(duties, courses: list[Course], on: datetime.date):
     for course in courses:
         kinds = [k.pk for k in course.kinds.all()]
         lacks = Q(**{f"passed_{course.pk}": False})
+        if _within_own_office(course):
+            # An office's requirements hold for the duties within its own area only.
+            lacks &= within_areas_q([course.office.area], "area")
         missing_q |= (Q(kind__in=kinds) & lacks) if kinds else lacks
     return _annotate_passes(duties.active_on(on), courses, on, "person_id").filter(missing_q)
 
@@ -305,7 +350,8 @@ def duties_missing_training(user, f: RequirementFilter):
     for, whose holder has not passed every such course; and a function turning a page of them
     into RequirementRows naming the missing courses."""
     on = f.on or timezone.localdate()
-    courses = required_courses()
+    # The requirements of the user's office (a province: of its offices, each in its area).
+    courses = _required(Course.objects.visible_to(user))
     duties = (
         lacking_required(
             Assignment.objects.filter(assignment_scope_q(user, Capability.TRAININGS_VIEW)),
@@ -329,7 +375,7 @@ def duties_missing_training(user, f: RequirementFilter):
                 missing=[
                     c
                     for c in courses
-                    if _applies(c, duty.kind_id) and not getattr(duty, f"passed_{c.pk}")
+                    if _applies_to(c, duty) and not getattr(duty, f"passed_{c.pk}")
                 ],
             )
             for duty in page

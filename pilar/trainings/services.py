@@ -67,6 +67,7 @@ MAX_EVENT_DAYS = 366
 def _course_errors(
     *,
     course: Course | None,
+    office,
     name: str,
     level: str,
     hours,
@@ -76,7 +77,8 @@ def _course_errors(
     if not name:
         errors.setdefault("name", []).append(_("Give the course a name."))
     else:
-        same = Course.objects.filter(name__iexact=name)
+        # Names are unique within an office; another office may have a course of that name.
+        same = Course.objects.filter(office=office, name__iexact=name)
         if course is not None:
             same = same.exclude(pk=course.pk)
         if same.exists():
@@ -134,14 +136,22 @@ def course_create(
     validity_months: int | None = None,
     active: bool = True,
 ) -> Course:
-    """Add a course to the catalogue; `kinds` empty means it is for every kind of pillar."""
+    """Add a course to the current office's catalogue (docs/TRAININGS.md, "Many offices");
+    `kinds` empty means it is for every kind of pillar."""
     name = (name or "").strip()
+    office = current()
     errors = _course_errors(
-        course=None, name=name, level=level, hours=hours, validity_months=validity_months
+        course=None,
+        office=office,
+        name=name,
+        level=level,
+        hours=hours,
+        validity_months=validity_months,
     )
     if errors:
         raise ValidationError(errors)
     course = Course.objects.create(
+        office=office,
         name=name,
         level=level,
         hours=hours,
@@ -176,7 +186,12 @@ def course_update(
     course = Course.objects.select_for_update().get(pk=course.pk)
     name = (name or "").strip()
     errors = _course_errors(
-        course=course, name=name, level=level, hours=hours, validity_months=validity_months
+        course=course,
+        office=course.office_id,
+        name=name,
+        level=level,
+        hours=hours,
+        validity_months=validity_months,
     )
     if errors:
         raise ValidationError(errors)
@@ -201,6 +216,7 @@ def course_update(
 def _event_errors(
     *,
     event: TrainingEvent | None,
+    office,
     course: Course,
     start_date: datetime.date,
     end_date: datetime.date,
@@ -211,7 +227,13 @@ def _event_errors(
     capacity,
 ) -> dict[str, list]:
     errors: dict[str, list] = {}
-    if not course.active and (event is None or event.course_id != course.pk):
+    if course.office_id != office.pk:
+        # An event teaches a course of its own office's catalogue (docs/TRAININGS.md).
+        errors.setdefault("course", []).append(
+            _("%(course)s is another office's course; choose one of %(office)s's courses.")
+            % {"course": course.name, "office": office.name}
+        )
+    elif not course.active and (event is None or event.course_id != course.pk):
         errors.setdefault("course", []).append(
             _("%(course)s is no longer offered; choose an offered course or offer it again.")
             % {"course": course.name}
@@ -294,7 +316,7 @@ def _event_errors(
     return errors
 
 
-def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
+def _checked_event(event: TrainingEvent | None, office, details: dict) -> dict:
     """The event's fields from `details` (texts trimmed), or a ValidationError naming each
     field to fix."""
     values = {
@@ -306,7 +328,9 @@ def _checked_event(event: TrainingEvent | None, details: dict) -> dict:
         "note": (details["note"] or "").strip(),
     }
     errors = _event_errors(
-        event=event, **{k: v for k, v in values.items() if k not in ("title", "note")}
+        event=event,
+        office=office,
+        **{k: v for k, v in values.items() if k not in ("title", "note")},
     )
     check_columns(errors, TrainingEvent, **{k: values[k] for k in ("title", "place", "organiser")})
     if event is not None and values["course"].pk != event.course_id:
@@ -343,9 +367,11 @@ def event_create(
     capacity: int | None = None,
     note: str = "",
 ) -> TrainingEvent:
-    """Schedule (or record) a run of an offered course, held by the current office."""
+    """Schedule (or record) a run of an offered course of the current office, held by it."""
+    office = current()
     values = _checked_event(
         None,
+        office,
         {
             "course": course,
             "start_date": start_date,
@@ -360,7 +386,7 @@ def event_create(
         },
     )
     # The office the request acts for holds it (docs/TRAININGS.md, "Many offices").
-    event = TrainingEvent.objects.create(office=current(), created_by=by.signed_in_user, **values)
+    event = TrainingEvent.objects.create(office=office, created_by=by.signed_in_user, **values)
     audit_record(
         by=by,
         action=AuditEntry.Action.CREATE,
@@ -395,6 +421,7 @@ def event_update(
     event = _locked_event(event)
     values = _checked_event(
         event,
+        event.office,
         {
             "course": course,
             "start_date": start_date,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pilar.accounts.access import Capability, can
+from pilar.accounts.access import Capability, can, hosts_others, office_of
 from pilar.accounts.decorators import capability_required
 from pilar.accounts.once import submit_once
 from pilar.audit.services import Actor, audited_file_response
@@ -58,11 +58,22 @@ PICK_LIMIT = 50
 
 @capability_required(Capability.TRAININGS_VIEW)
 def course_list(request):
-    courses = Course.objects.prefetch_related("kinds").annotate(event_count=Count("events"))
+    # The user's office's catalogue; a province's offices', each course naming its office.
+    courses = (
+        Course.objects.visible_to(request.user)
+        .select_related("office")
+        .prefetch_related("kinds")
+        .annotate(event_count=Count("events"))
+        .order_by("name", "office__name", "pk")
+    )
     return render(
         request,
         "trainings/course_list.html",
-        {"courses": courses, "can_edit": can(request.user, Capability.TRAININGS_EDIT)},
+        {
+            "courses": courses,
+            "can_edit": can(request.user, Capability.TRAININGS_EDIT),
+            "many_offices": hosts_others(office_of(request.user)),
+        },
     )
 
 
@@ -85,7 +96,7 @@ def course_create(request):
 @capability_required(Capability.TRAININGS_EDIT)
 @require_http_methods(["GET", "POST"])
 def course_edit(request, pk: int):
-    course = get_object_or_404(Course, pk=pk)
+    course = get_object_or_404(Course.objects.visible_to(request.user), pk=pk)
     form = CourseForm.for_course(course, request.POST or None)
     return form_page(
         request,
@@ -103,7 +114,7 @@ def course_edit(request, pk: int):
 
 @capability_required(Capability.TRAININGS_VIEW)
 def event_list(request):
-    form = EventFilterForm(request.GET or None)
+    form = EventFilterForm(request.GET or None, user=request.user)
     return list_page(
         request,
         form,

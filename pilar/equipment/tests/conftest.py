@@ -54,12 +54,14 @@ def stocked(items, by):
 
 def make_event(people: list, *, absent: list = (), day: datetime.date = OCT22, office=None):
     """A one-day training event: `people` attended, `absent` were invited and did not come."""
+    from pilar.offices import current
     from pilar.trainings.models import Attendance, Course, Participant, TrainingEvent
 
     course, _ = Course.objects.get_or_create(
-        name="Bimbingan Teknis Pilar Sosial", defaults={"level": "basic", "hours": 8}
+        office=office or current(),
+        name="Bimbingan Teknis Pilar Sosial",
+        defaults={"level": "basic", "hours": 8},
     )
-    from pilar.offices import current
 
     event = TrainingEvent.objects.create(
         office=office or current(),

@@ -274,7 +274,7 @@ def test_trainings_and_equipment_show_only_what_was_before_the_person_left(
     from pilar.offices import current
     from pilar.trainings.models import Course, Participant, TrainingEvent
 
-    course = Course.objects.create(name="Pelatihan Dasar", level="basic", hours=8)
+    course = Course.objects.create(office=current(), name="Pelatihan Dasar", level="basic", hours=8)
     events = {}
     for key, day in (("in_a", datetime.date(2022, 3, 1)), ("in_b", datetime.date(2024, 2, 1))):
         events[key] = TrainingEvent.objects.create(

@@ -9,6 +9,7 @@ from pilar.regions.choices import area_choices
 from pilar.regions.models import Area
 from pilar.registry.models import PillarKind
 from pilar.trainings.certificates.selectors import STATES, CertificateFilter
+from pilar.trainings.choices import course_choices
 from pilar.trainings.models import Course, TrainingEvent
 
 
@@ -21,7 +22,7 @@ class CertificateFilterForm(forms.Form):
         ),
     )
     course = forms.ModelChoiceField(
-        label=_("Course"), queryset=Course.objects.all(), required=False, empty_label=_("All")
+        label=_("Course"), queryset=Course.objects.none(), required=False, empty_label=_("All")
     )
     event = forms.ModelChoiceField(
         label=_("Training event"),
@@ -45,6 +46,7 @@ class CertificateFilterForm(forms.Form):
             *area_choices(user, Capability.PEOPLE_VIEW),
         ]
         if user is not None:
+            course_choices(self.fields["course"], user)
             self.fields["event"].queryset = TrainingEvent.objects.visible_to(user).select_related(
                 "course"
             )

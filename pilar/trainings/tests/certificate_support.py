@@ -24,6 +24,7 @@ def make_event(
     office=None,
 ) -> TrainingEvent:
     course, _ = Course.objects.get_or_create(
+        office=office or current(),
         name=course_name,
         defaults={"level": "basic", "hours": hours, "validity_months": validity_months},
     )

@@ -401,7 +401,9 @@ def test_the_course_of_an_assessed_event_cannot_change(people, issuer, reference
 
     event = make_event()
     enrol(event, people["a1"])
-    other = Course.objects.create(name="Bimtek Lain", level="advanced", hours=8)
+    other = Course.objects.create(
+        office=event.office, name="Bimtek Lain", level="advanced", hours=8
+    )
     details = {
         "start_date": event.start_date,
         "end_date": event.end_date,

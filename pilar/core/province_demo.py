@@ -44,7 +44,7 @@ from pilar.regions.models import Area, AreaAlias
 from pilar.registry import services as registry
 from pilar.registry.models import Assignment, Person, PillarKind
 from pilar.stipends import services as stipends
-from pilar.stipends.models import FundingSource, StipendBatch, StipendRate
+from pilar.stipends.models import FundingSource, StipendBatch
 from pilar.trainings import participation
 from pilar.trainings import services as trainings
 from pilar.trainings.certificates.services import certificates_issue_for_event
@@ -119,13 +119,6 @@ class Loaded:
     batches: dict[str, StipendBatch | None] = field(default_factory=dict)
     events: dict[str, TrainingEvent] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
-
-
-def offices_keep_their_own_money() -> bool:
-    """Whether tali kasih rates belong to an office (issue 20, "Many offices"). Before that
-    lands an installation has one rate per kind, Bukittinggi's: a kota could neither set its
-    own nor draft a batch of its own people only, so its tali kasih is left out."""
-    return any(f.name == "office" for f in StipendRate._meta.get_fields())
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -415,7 +408,7 @@ class KotaProgramme:
         with remembered(office=self.office):
             people = self.people()
             event = self.training()
-            batch = self.tali_kasih() if offices_keep_their_own_money() else None
+            batch = self.tali_kasih()
         return len(people), batch, event
 
 

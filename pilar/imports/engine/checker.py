@@ -186,6 +186,9 @@ class Checker:
                     "operator to change them."
                 ),
             )
+            # Nothing more of that person's record or duties is told (another office's
+            # pillar: docs/OFFICE.md, "A person moving between offices").
+            return
         changes: dict[str, object] = {}
         before: dict[str, object] = {}
         if known is None:

@@ -51,7 +51,7 @@ def test_a_row_in_another_offices_kelurahan_is_rejected_naming_row_and_column(
     people, padang_panjang
 ):
     rows = [
-        duty_row(901, "Kelurahan Uji Satu", "Padang Panjang Barat", "137401"),
+        duty_row(901, "Kelurahan Uji Satu", "Padang Panjang Timur", "137401"),
         duty_row(902, "Tarok Dipo", "Guguk Panjang", "137501"),  # Bukittinggi's
     ]
     batch = checked(Actor(user=padang_panjang), xlsx_bytes(rows))
@@ -65,7 +65,7 @@ def test_a_row_in_another_offices_kelurahan_is_rejected_naming_row_and_column(
 def test_a_bukittinggi_operator_cannot_write_into_padang_panjang(people, bukittinggi):
     batch = checked(
         Actor(user=bukittinggi),
-        xlsx_bytes([duty_row(903, "Kelurahan Uji Satu", "Padang Panjang Barat", "137401")]),
+        xlsx_bytes([duty_row(903, "Kelurahan Uji Satu", "Padang Panjang Timur", "137401")]),
     )
     row = batch.rows.get(number=2)
     assert row.status == "rejected"
@@ -77,7 +77,7 @@ def test_another_offices_import_is_not_found_by_id_nor_listed(
 ):
     batch = checked(
         Actor(user=padang_panjang),
-        xlsx_bytes([duty_row(904, "Kelurahan Uji Satu", "Padang Panjang Barat", "137401")]),
+        xlsx_bytes([duty_row(904, "Kelurahan Uji Satu", "Padang Panjang Timur", "137401")]),
     )
     login(client, bukittinggi)
     for url in (
@@ -100,7 +100,7 @@ def test_another_offices_import_is_not_found_by_id_nor_listed(
 def test_the_province_may_not_import(client, make_user, province_office, other_office):
     prov = make_user("prov-admin", Role.ADMIN, office=province_office)
     login(client, prov)
-    content = xlsx_bytes([duty_row(905, "Kelurahan Uji Satu", "Padang Panjang Barat", "137401")])
+    content = xlsx_bytes([duty_row(905, "Kelurahan Uji Satu", "Padang Panjang Timur", "137401")])
     assert client.get("/imports/").status_code == 403
     assert client.post("/imports/upload/", {"file": upload(content)}).status_code == 403
     assert client.post("/api/v1/imports", {"file": upload(content)}).status_code == 403
@@ -112,7 +112,7 @@ def test_saving_in_the_background_acts_for_the_imports_office(people, padang_pan
     itself saving, as after a restart)."""
     by = Actor(user=padang_panjang)
     batch = checked(
-        by, xlsx_bytes([duty_row(906, "Kelurahan Uji Satu", "Padang Panjang Barat", "137401")])
+        by, xlsx_bytes([duty_row(906, "Kelurahan Uji Satu", "Padang Panjang Timur", "137401")])
     )
     import_request_commit(by=by, batch=batch, accept_warnings=True, accept_rejected=False)
     tasks.commit_import.call(batch.pk, None, None, AuditEntry.Source.IMPORT)

@@ -208,6 +208,12 @@ def entitlements(
     in_office = office_duties_q(office)
     if in_office is not None:
         duties = duties.filter(in_office)
+    if person_ids is None and (duty_filter is not None or in_office is not None):
+        # Entitlements are only the people of the duties read: their reports and lines, not
+        # the month's of every office (docs/PERFORMANCE.md, "One office among 514").
+        people = duties.values("person_id")
+        reports = reports.filter(person_id__in=people)
+        lines = lines.filter(person_id__in=people)
     duty_rows = list(
         # By person and kind, then in date order: the pairs come out in order without a sort,
         # and the last duty of a pair in a month gives its area.

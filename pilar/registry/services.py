@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_in_scope
+from pilar.accounts.access import Capability, area_in_scope, office_area
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
 from pilar.lib.dates import long_date
@@ -185,9 +185,40 @@ def person_create(*, by: Actor, data: dict[str, Any]) -> Person:
 
 
 @transaction.atomic
+def home_duty_elsewhere(by: Actor, person: Person) -> Assignment | None:
+    """The person's longest-serving duty in force (or yet to start) when it lies outside the
+    office `by` acts for: that office keeps the person's record (docs/OFFICE.md, "A person
+    moving between offices"). None when it lies within, or for the top office."""
+    user = by.signed_in_user
+    area = office_area(user) if user is not None else None
+    if area is None:
+        return None
+    first = (
+        Assignment.objects.filter(person=person)
+        .not_ended_by(_today())
+        .select_related("area", "kind")
+        .order_by("start_date", "pk")
+        .first()
+    )
+    return first if first is not None and not first.area.is_within(area) else None
+
+
 def person_update(*, by: Actor, person: Person, data: dict[str, Any]) -> Person:
-    """Change a person's fields; the audit entry keeps every changed field before and after."""
+    """Change a person's fields; the audit entry keeps every changed field before and after.
+
+    A person serving in two offices has one record (NIK, name, bank account): it is changed by
+    the office of their longest-serving duty, never by the office they joined later (which
+    could otherwise redirect the first office's tali kasih to another account)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    home = home_duty_elsewhere(by, person)
+    if home is not None:
+        raise ValidationError(
+            _(
+                "This person's record is kept by the office where they first serve (%(kind)s in "
+                "%(area)s since %(start)s): ask that office to change their data."
+            )
+            % {"kind": home.kind.code, "area": home.area.name, "start": long_date(home.start_date)}
+        )
     before = snapshot(person, PERSON_FIELDS)
     for key, value in data.items():
         if key in PERSON_FIELDS:

@@ -17,8 +17,9 @@ from pilar.dashboard import rollup
 from pilar.dashboard.figures import SUMMED, summed
 from pilar.dashboard.models import OfficeFigures
 from pilar.offices.models import Office
+from pilar.offices.services import remembered
 from pilar.regions.models import Area
-from pilar.stipends.tests.conftest import OCTOBER, report
+from pilar.stipends.tests.conftest import OCTOBER, office_rates, report
 from pilar.tests_support import login
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,14 @@ TODAY = datetime.date(2024, 11, 20)  # the stipend fixtures' day (tests/conftest
 
 
 @pytest.fixture
-def two_kota(office, other_office, province_office, people, make_person, make_assignment, rates):
+def two_kota(
+    office, other_office, province_office, people, make_person, make_assignment, rates, system_actor
+):
     """Bukittinggi with the standard people (three PSM and a TKSK), Padang Panjang with two PSM,
-    one of whom reported October late and the other on time, verified; tali kasih rates."""
+    one of whom reported October late and the other on time, verified; each office's own tali
+    kasih rates (the same amounts)."""
+    with remembered(office=other_office):
+        office_rates(system_actor)
     pp1 = make_person("Eka Padang Panjang", kelurahan="13.74.01.1001")
     make_assignment(pp1, "PSM", "13.74.01.1001")
     pp2 = make_person("Fajar Padang Panjang", sex="L", kelurahan="13.74.01.1002")

@@ -186,9 +186,6 @@ class Checker:
                     "operator to change them."
                 ),
             )
-            # Nothing more of that person's record or duties is told (another office's
-            # pillar: docs/OFFICE.md, "A person moving between offices").
-            return
         changes: dict[str, object] = {}
         before: dict[str, object] = {}
         if known is None:
@@ -199,7 +196,9 @@ class Checker:
             merged = known.values
             self._merge(row, nik, known, merged, changes, before)
         candidate = self._check_person(row, nik, known, merged)
-        if "kind" in values:
+        # Another area's (another office's) person: nothing of their duties is told, not even
+        # an overlap's dates (docs/OFFICE.md, "A person moving between offices").
+        if "kind" in values and (known is None or known.editable):
             self._decide_duty(row, known, candidate)
         elif any(k in values for k in ("start_date", "end_date", "sk_number")) and not any(
             p.key == "kind" for p in row.problems

@@ -122,3 +122,24 @@ def test_saving_in_the_background_acts_for_the_imports_office(people, padang_pan
     written = AuditEntry.objects.filter(source=AuditEntry.Source.IMPORT, batch=batch.pk)
     assert written.exists()
     assert set(written.values_list("office_id", flat=True)) == {padang_panjang.office_id}
+
+
+def test_another_offices_nik_tells_nothing_of_its_duties(people, padang_panjang):
+    """The outsider's probe: a roster row with a Bukittinggi pillar's NIK and a made-up name
+    read the start of her duty from the overlap message."""
+    a1 = people["a1"]
+    start = a1.assignments.get().start_date
+    row = template_row(
+        nik=a1.nik,
+        name="Nama Palsu",
+        kind="PSM",
+        kelurahan="Kelurahan Uji Satu",
+        kecamatan="Padang Panjang Timur",
+        start_date=start,
+    )
+    batch = checked(Actor(user=padang_panjang), xlsx_bytes([row]))
+    problems = [p for r in batch.rows.all() for p in r.problems]
+    assert batch.rows.get().status == "rejected"
+    assert any(p[1] == "nik" and "outside your area" in p[3] for p in problems)
+    told = " ".join(str(p) for p in problems)
+    assert str(start.year) not in told and a1.name not in told

@@ -12,8 +12,10 @@ from pilar.accounts.models import Role
 from pilar.audit.services import Actor
 from pilar.registry import services
 from pilar.registry.models import Assignment, PillarKind
+from pilar.tests_support import english_messages
 
 pytestmark = pytest.mark.django_db
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 MOVE = datetime.date(2024, 7, 1)
 
@@ -28,12 +30,16 @@ def moving(make_person, make_assignment, other_office):
 
 @pytest.fixture
 def users(make_user, office, other_office):
-    return {
+    made = {
         "bkt": make_user("op-bkt", Role.OPERATOR, office=office),
         "bkt_viewer": make_user("viewer-bkt", Role.VIEWER, office=office),
         "pp": make_user("op-pp", Role.OPERATOR, office=other_office),
         "pp_viewer": make_user("viewer-pp", Role.VIEWER, office=other_office),
     }
+    for user in made.values():
+        user.language = "en"  # the pages speak each user's language (the messages below)
+        user.save(update_fields=["language"])
+    return made
 
 
 def duty_form(person, **extra):
@@ -256,3 +262,37 @@ def test_only_the_top_office_changes_the_pillar_kinds(client, make_user, office,
         assert page.status_code in {status, 302}
         kind.refresh_from_db()
         assert (kind.max_per_area == 5) is (status == 200)
+
+
+def test_only_the_office_of_the_first_duty_changes_a_shared_persons_record(client, moving, users):
+    """The outsider's attack: office B, knowing a pillar's NIK and name, gives them a duty and
+    then changes their bank account, so office A's next draft would pay another account."""
+    person, _duty = moving
+    services.duty_for_registered_nik(
+        by=Actor(user=users["pp"]),
+        nik=person.nik,
+        name=person.name,
+        kind=PillarKind.objects.get(code="TKSK"),
+        area=_area("13.74.01"),
+        start_date=datetime.date(2024, 1, 2),
+    )
+    client.force_login(users["pp"])
+    answer = client.patch(
+        f"/api/v1/people/{person.pk}",
+        {"bank_account": "9999999999", "bank_holder": "Penerima Lain"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert "13.75.01.1001" not in answer.content.decode()  # named by the area's name only
+    person.refresh_from_db()
+    assert person.bank_account == "1234567890"
+    # Office A, where she first serves, keeps her record.
+    client.force_login(users["bkt"])
+    answer = client.patch(
+        f"/api/v1/people/{person.pk}",
+        {"bank_account": "5555555555"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    person.refresh_from_db()
+    assert person.bank_account == "5555555555"

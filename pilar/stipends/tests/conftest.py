@@ -5,6 +5,7 @@ import time_machine
 
 from pilar.audit.services import Actor
 from pilar.casework.models import MonthlyReport
+from pilar.offices.services import remembered
 from pilar.registry.models import PillarKind
 from pilar.stipends import services
 from pilar.stipends.models import FundingSource
@@ -26,7 +27,14 @@ def november_2024():
 
 
 @pytest.fixture
-def rates(reference, system_actor):
+def rates(office, system_actor):
+    # Bukittinggi's rates and ceiling, whichever office is at the top by then (a test adding
+    # the province office above it: docs/OFFICE.md, "Many offices").
+    with remembered(office=office):
+        return office_rates(system_actor)
+
+
+def office_rates(system_actor):
     made = {}
     for code, amount in RATES.items():
         made[code] = services.stipend_rate_create(

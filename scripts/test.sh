@@ -61,8 +61,9 @@ stream() {  # NAME DATABASE_URL(empty for SQLite) PYTEST-ARGS...
 }
 if [ $# -eq 0 ]; then stream sqlite "" --durations=10; else stream sqlite "" "$@"; fi
 if [ $# -eq 0 ]; then
-  stream postgresql-browser "$PGURL/pilar_browser" -m browser --durations=10
-  stream postgresql "$PGURL/pilar" -m "not browser" --durations=10
+  # The demo's full loads (minutes each) go beside the browser tests, the shorter stream.
+  stream postgresql-browser "$PGURL/pilar_browser" -m "browser or demo_load" --durations=10
+  stream postgresql "$PGURL/pilar" -m "not browser and not demo_load" --durations=10
 else
   stream postgresql "$PGURL/pilar" "$@"
 fi

@@ -9,6 +9,9 @@ from django.db import connection
 from pilar.accounts.models import User
 from pilar.registry.models import Person
 
+# Loads the whole demo: on PostgreSQL beside the browser tests (scripts/test.sh).
+pytestmark = pytest.mark.demo_load
+
 # The demo continues to the day it is loaded (README): these tests load it on the first day it
 # may be (its fixed story ends in November 2025), so they neither grow nor change with the date.
 FIRST_DAY = time_machine.travel(datetime.datetime(2025, 12, 1, 8, tzinfo=datetime.UTC), tick=True)

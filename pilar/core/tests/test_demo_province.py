@@ -51,7 +51,8 @@ def output(django_db_setup, django_db_blocker, tmp_path_factory):
         traveller.stop()
 
 
-pytestmark = pytest.mark.django_db
+# Loads the whole demo: on PostgreSQL beside the browser tests (scripts/test.sh).
+pytestmark = [pytest.mark.django_db, pytest.mark.demo_load]
 
 
 def kota_batch(code: str) -> StipendBatch:

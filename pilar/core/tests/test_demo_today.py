@@ -23,6 +23,9 @@ from pilar.stipends.models import StipendBatch
 from pilar.tests_support import english_messages, login
 from pilar.trainings.models import Certificate, TrainingEvent
 
+# Loads the whole demo: on PostgreSQL beside the browser tests (scripts/test.sh).
+pytestmark = pytest.mark.demo_load
+
 D = datetime.date
 PASSWORD = "demo-pass-today-1"
 MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"

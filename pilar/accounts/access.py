@@ -15,6 +15,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from pilar.accounts.models import Role, User, outside_office_message
+from pilar.regions.models import within_areas_q
 
 
 class Capability(enum.StrEnum):
@@ -290,9 +291,7 @@ def office_scope_q(user, field: str = "office") -> Q:
     if office is None or is_top(office):
         return Q()
     if hosts_others(office):
-        return Q(**{f"{field}__area__code": office.area.code}) | Q(
-            **{f"{field}__area__code__startswith": office.area.code + "."}
-        )
+        return within_areas_q([office.area], f"{field}__area")
     return Q(**{field: office})
 
 

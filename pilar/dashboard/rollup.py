@@ -16,8 +16,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,22 +63,11 @@ class Province:
     missing: int  # rows not computed yet
 
 
-def _within(area, field: str = "area__code") -> Q:
-    return Q(**{field: area.code}) | Q(**{f"{field}__startswith": area.code + "."})
-
-
 def hosted_offices(office) -> list[Office]:
     """The offices within `office`'s area that run a programme of their own: those hosting no
     other (a province's kab/kota; for a country, every kab/kota, not the provinces between),
     in the order of their area codes. One query."""
-    below = Office.objects.filter(area__code__startswith=Concat(OuterRef("area__code"), Value(".")))
-    offices = Office.objects.exclude(pk=office.pk).filter(area__isnull=False)
-    offices = offices.select_related("area")
-    if office.area_id is not None:
-        offices = offices.filter(_within(office.area))
-    return list(
-        offices.annotate(hosting=Exists(below)).filter(hosting=False).order_by("area__code", "pk")
-    )
+    return list(Office.objects.hosted_by(office).select_related("area"))
 
 
 def ask_worker(offices: list[Office], as_of: datetime.date) -> None:

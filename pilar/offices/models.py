@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import hosts_others, is_top, office_of
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
 
 nip_validator = RegexValidator(
     r"^(\d ?){17}\d$",
@@ -50,8 +50,17 @@ class OfficeQuerySet(models.QuerySet):
         if is_top(office):
             return self.all()
         if hosts_others(office):
-            return self.filter(Q(pk=office.pk) | Q(area__code__startswith=office.area.code + "."))
+            return self.filter(Q(pk=office.pk) | within_areas_q([office.area], "area"))
         return self.filter(pk=office.pk)
+
+    def hosted_by(self, office: Office) -> OfficeQuerySet:
+        """The offices within `office`'s area that run a programme of their own: those hosting
+        no other (a province's kab/kota; for a country or an office of no area, every kab/kota,
+        not the provinces between), in the order of their area codes."""
+        offices = self.exclude(pk=office.pk).filter(area__isnull=False)
+        if office.area_id is not None:
+            offices = offices.filter(within_areas_q([office.area], "area"))
+        return offices.with_hosting().filter(hosts=False).order_by("area__code", "pk")
 
     def with_hosting(self) -> OfficeQuerySet:
         """Each office with `hosts`: whether another office lies within its area."""

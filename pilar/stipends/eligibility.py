@@ -12,8 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,13 +140,9 @@ def paying_offices(areas: list[Area] | None) -> Iterator[tuple[Any, list[Area] |
     if not hosts_others(acting):
         yield acting, areas
         return
-    hosted = Office.objects.exclude(pk=acting.pk).filter(area__isnull=False)
-    if acting.area_id is not None:
-        hosted = hosted.filter(area__code__startswith=acting.area.code + ".")
     # Offices that pay: those hosting none (a country's provinces pay nobody either).
-    below = Office.objects.filter(area__code__startswith=Concat(OuterRef("area__code"), Value(".")))
-    hosted = hosted.exclude(Exists(below)).select_related("area")
-    for office in hosted.order_by("area__code"):
+    hosted = Office.objects.hosted_by(acting).select_related("area")
+    for office in hosted:
         if areas is None or any(office.area.is_within(a) for a in areas):
             part = [office.area]
         else:

@@ -227,8 +227,7 @@ def _offices_courses_q(office) -> Q:
     docs/TRAININGS.md, "Many offices"); every course for an office of no area."""
     if office is None or office.area_id is None:
         return Q()
-    code = office.area.code
-    return Q(office=office) | Q(office__area__code__startswith=code + ".")
+    return Q(office=office) | within_areas_q([office.area], "office__area")
 
 
 def _with_office_rule(courses: QuerySet[Course]) -> QuerySet[Course]:

@@ -71,6 +71,8 @@ def test_the_request_and_a_task_act_for_the_users_office(client, make_user, offi
     client.force_login(user)
     page = client.get("/", follow=True)
     assert "Dinas Sosial Kota Padang Panjang" in page.content.decode()
+    # An office without an address yet: the footer leaves it out, no empty "· ·".
+    assert "Dinas Sosial Kota Padang Panjang · Pilar" in page.content.decode()
     with remembered(user=user):
         assert current() == other_office
     with remembered(office=office):

@@ -89,8 +89,13 @@ def suppression_note() -> str:
     )
 
 
+# The total row's label in the data files: a value of the data, the same in every language, as
+# the column names are (the page shows its own translated "Total").
+TOTAL = "Jumlah"
+
+
 def _total_label() -> str:
-    return _("Total")
+    return TOTAL
 
 
 def about(slug: str) -> dict:
@@ -99,17 +104,17 @@ def about(slug: str) -> dict:
         "pilar-per-kelurahan": (
             _("Pillars per kelurahan"),
             _(
-                "Active social pillars by kind in each kelurahan on the date, with the duties held "
-                "at kecamatan or city level in rows of their own. Pillars are the office's appointed "
-                "workers, counted exactly as in the headcount."
+                "Active social pillars by kind in each kelurahan on the date, with the duties "
+                "held at kecamatan or city level in rows of their own. Pillars are the office's "
+                "appointed workers, counted exactly as in the headcount."
             ),
             _("daily"),
         ),
         "kegiatan-per-sektor": (
             _("Activities per sector per month"),
             _(
-                "Activities the pillars recorded in each of the four sectors of social welfare, per "
-                "month for twelve months, and the households they reached."
+                "Activities the pillars recorded in each of the four sectors of social welfare, "
+                "per month for twelve months, and the households they reached."
             ),
             _("monthly"),
         ),
@@ -121,9 +126,9 @@ def about(slug: str) -> dict:
         "tali-kasih": (
             _("Tali kasih paid per quarter"),
             _(
-                "Tali kasih (the pillars' monthly stipend) paid in each quarter, by the day it was "
-                "paid: months of service paid, the amount in rupiah and the number of pillars paid. "
-                "Totals only, no names."
+                "Tali kasih (the pillars' monthly stipend) paid in each quarter, by the day it "
+                "was paid: months of service paid, the amount in rupiah and the number of pillars "
+                "paid. Totals only, no names."
             ),
             _("quarterly"),
         ),
@@ -299,7 +304,7 @@ def households_accompanied(office: Office, as_of: datetime.date) -> Dataset:
     )
     cells, total = suppress.column([by_area.get(pk, 0) for pk, _code, _name in kelurahan])
     rows = []
-    for (pk, code, name), shown in zip(kelurahan, cells, strict=True):
+    for (_pk, code, name), shown in zip(kelurahan, cells, strict=True):
         kec = code.rsplit(".", 1)[0]
         rows.append([kec, kecamatan.get(kec, ""), code, name, shown])
     rows.append(["", "", "", _total_label(), total])

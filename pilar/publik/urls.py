@@ -12,5 +12,9 @@ urlpatterns = [
     path("data/<slug:slug>.<str:fmt>", views.dataset_file, name="dataset"),
     re_path(rf"^{CODE}/$", views.office_page, name="office-of"),
     re_path(rf"^{CODE}/data/$", views.data_index, name="data-of"),
-    re_path(rf"^{CODE}/data/(?P<slug>[-a-zA-Z0-9_]+)\.(?P<fmt>[a-z]+)$", views.dataset_file, name="dataset-of"),
+    re_path(
+        rf"^{CODE}/data/(?P<slug>[-a-zA-Z0-9_]+)\.(?P<fmt>[a-z]+)$",
+        views.dataset_file,
+        name="dataset-of",
+    ),
 ]

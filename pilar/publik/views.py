@@ -29,6 +29,7 @@ from pilar.offices.models import Office
 from pilar.offices.services import current_office
 from pilar.publik.datasets import BUILDERS, LICENCE, Dataset, about, suppression_note
 from pilar.publik.limits import retry_after, too_many_message
+from pilar.publik.templatetags.publik import count
 
 
 def public(view):
@@ -112,8 +113,10 @@ def _activity_chart(activities: Dataset):
         series=[
             Series(
                 label=str(s.label),
+                # A hidden count is drawn as no bar (its length would tell it) and named as shown.
                 values=[row[1 + k] if isinstance(row[1 + k], int) else None for row in months],
                 key=s.value,
+                shown=[count(row[1 + k]) for row in months],
             )
             for k, s in enumerate(sectors)
         ],
@@ -163,7 +166,8 @@ def _office_page(request, office: Office, code: str | None):
         "pillars": _table(
             pillars,
             _area_label,
-            [(4 + i, c.name, True) for i, c in enumerate(kinds)] + [(len(total_row) - 1, _("All"), True)],
+            [(4 + i, c.name, True) for i, c in enumerate(kinds)]
+            + [(len(total_row) - 1, _("All"), True)],
         ),
         "activities": _table(
             activities,
@@ -178,9 +182,11 @@ def _office_page(request, office: Office, code: str | None):
         ),
         "tali_kasih": _table(
             found["tali-kasih"],
-            lambda row: _("Quarter")
-            if row is None
-            else _("Quarter %(q)s %(year)s") % {"q": row[1], "year": row[0]},
+            lambda row: (
+                _("Quarter")
+                if row is None
+                else _("Quarter %(q)s %(year)s") % {"q": row[1], "year": row[0]}
+            ),
             [
                 (2, _("Months paid"), True),
                 (3, _("Amount"), True),

@@ -185,7 +185,7 @@ def _office_page(request, office: Office, code: str | None):
             lambda row: (
                 _("Quarter")
                 if row is None
-                else _("Quarter %(q)s %(year)s") % {"q": row[1], "year": row[0]}
+                else _("Q%(q)s %(year)s") % {"q": row[1], "year": row[0]}
             ),
             [
                 (2, _("Months paid"), True),

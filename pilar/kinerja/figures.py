@@ -104,9 +104,12 @@ class Figures:
     follow_ups_on_time: int = 0
     trainings: int = 0
 
-    def add(self, other: Figures, *, caseload: bool = True) -> None:
+    def add(self, other: Figures, *, caseload: bool = True, reached: bool = True) -> None:
+        """Add `other`'s counts; without `caseload` or `reached`, those stay (a row's caseload
+        is its last month's, its households reached are counted once over the months)."""
+        skip = {name for name, keep in (("caseload", caseload), ("reached", reached)) if not keep}
         for name in COUNTS:
-            if name != "caseload" or caseload:
+            if name not in skip:
                 setattr(self, name, getattr(self, name) + getattr(other, name))
         for sector, n in other.by_sector.items():
             self.by_sector[sector] = self.by_sector.get(sector, 0) + n
@@ -512,7 +515,9 @@ def _places(scope, level: str) -> _Places:
             for o in Office.objects.filter(area__isnull=False).select_related("area")
             if scope is None or any(o.area.is_within(a) for a in scope)
         ]
-        offices = [o for o in offices if not any(p.area.is_within(o.area) for p in offices if p != o)]
+        offices = [
+            o for o in offices if not any(p.area.is_within(o.area) for p in offices if p != o)
+        ]
         offices.sort(key=lambda o: o.area.code)
     return _Places(found, offices)
 
@@ -549,7 +554,7 @@ def rows(scope, end_month: datetime.date, level: str, months: int = 12) -> list[
     for (group, month), figures in found.items():
         row = row_of(group)
         if row is not None:
-            row.figures.add(figures, caseload=month == window_months[-1])
+            row.figures.add(figures, caseload=month == window_months[-1], reached=False)
     for group, n in reached.items():
         row = row_of(group)
         if row is not None:
@@ -565,7 +570,12 @@ def rows(scope, end_month: datetime.date, level: str, months: int = 12) -> list[
         _label_areas(out, places, level)
     else:
         _label_people(out)
-    ordered = sorted(out.values(), key=lambda r: (r.label.casefold(), r.key) if level == PERSON else (r.code or "", str(r.key)))
+    ordered = sorted(
+        out.values(),
+        key=lambda r: (
+            (r.label.casefold(), r.key) if level == PERSON else (r.code or "", str(r.key))
+        ),
+    )
     return ordered
 
 
@@ -627,4 +637,3 @@ def totals(found: list[Row]) -> Row:
         total.late_run += row.late_run
         total.unserved += row.unserved
     return total
-

@@ -29,6 +29,7 @@ from pilar.accounts.access import (
     scope_covers,
 )
 from pilar.accounts.decorators import capability_required
+from pilar.audit.services import audited_file_response
 from pilar.casework.models import Sector
 from pilar.kinerja import charts
 from pilar.kinerja.figures import (
@@ -205,7 +206,7 @@ def home(request):
     links = Links(user, scope, months[0], months[-1])
     fmt = export_format(request)
     if fmt:
-        return _export(fmt, found, level, month, names)
+        return _export(request, fmt, found, level, month, names)
     trend = office_trend(scope, month)
     code = area.code if area is not None else None
     table = [_table_row(row, level, links, month, names) for row in found]
@@ -316,7 +317,9 @@ def _headers(level: str) -> list[str]:
     ]
 
 
-def _export(fmt: str, found, level: str, month, names: bool):
+def _export(request, fmt: str, found, level: str, month, names: bool):
+    """The table as XLSX or CSV; by pillar it names people, and the download is recorded."""
+
     def lines():
         for row in found:
             f = row.figures
@@ -340,7 +343,18 @@ def _export(fmt: str, found, level: str, month, names: bool):
                 row.unserved,
             ]
 
-    return file_response(fmt, f"kinerja-{level}-{month:%Y-%m}", _headers(level), lines())
+    filename = f"kinerja-{level}-{month:%Y-%m}"
+    if level == PERSON:
+        return audited_file_response(
+            request,
+            fmt,
+            filename,
+            _headers(level),
+            lines(),
+            object_type="registry.person",
+            note=_("performance by pillar"),
+        )
+    return file_response(fmt, filename, _headers(level), lines())
 
 
 @login_required

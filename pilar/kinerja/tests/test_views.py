@@ -124,6 +124,17 @@ def test_the_table_downloads(client, actors, story):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_the_table_by_pillar_downloads_and_is_recorded(client, actors, story):
+    from pilar.audit.models import AuditEntry
+
+    login(client, actors["coordinator_a"])
+    response = client.get("/kinerja/?level=person&month=2024-10&format=csv")
+    text = response.content.decode("utf-8-sig")
+    assert "Ani Kecamatan A" in text and "Citra Kecamatan B" not in text
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW_PERSONAL).latest("pk")
+    assert entry.object_type == "registry.person" and "level=person" in entry.note
+
+
 def test_the_page_queries_are_bounded(
     client, actors, story, make_person, make_assignment, act, django_assert_max_num_queries
 ):

@@ -48,7 +48,8 @@ from pilar.lib.exports import export_format, file_response
 from pilar.lib.months import month_end, previous_month
 from pilar.lib.params import InputError, parse_month
 from pilar.lib.replica import reading_replica
-from pilar.regions.models import Area
+from pilar.regions.models import Area, within_areas_q
+from pilar.registry.models import Assignment
 
 
 def _may_open(user, capability: Capability, scope) -> bool:
@@ -167,6 +168,20 @@ def _parse_level(value: str | None, levels: list[str], default: str) -> str:
     return text
 
 
+# The table by pillar lists at most this many duties of the window at once (a kota has a few
+# hundred; a country close to a million): past that, one kecamatan or kelurahan at a time.
+MAX_PERSON_ROWS = 5000
+
+
+def _too_many_pillars(scope, months) -> bool:
+    duties = Assignment.objects.filter(start_date__lte=month_end(months[-1])).not_ended_by(
+        months[0]
+    )
+    if scope is not None:
+        duties = duties.filter(area__in=Area.objects.filter(within_areas_q(scope, "")).values("pk"))
+    return duties.order_by()[: MAX_PERSON_ROWS + 1].count() > MAX_PERSON_ROWS
+
+
 def _parse_area(value: str | None):
     code = (value or "").strip()
     if not code:
@@ -201,11 +216,12 @@ def home(request):
     levels = _levels(user, area, names)
     level = _parse_level(request.GET.get("level"), levels, _default_level(levels, area))
     months = window(month)
-    found = rows(scope, month, level)
+    too_wide = level == PERSON and _too_many_pillars(scope, months)
+    found = [] if too_wide else rows(scope, month, level)
     total = totals(found)
     links = Links(user, scope, months[0], months[-1])
     fmt = export_format(request)
-    if fmt:
+    if fmt and not too_wide:
         return _export(request, fmt, found, level, month, names)
     trend = office_trend(scope, month)
     code = area.code if area is not None else None
@@ -233,6 +249,7 @@ def home(request):
                 }
             ),
             "province": OFFICE in levels,
+            "too_wide": MAX_PERSON_ROWS if too_wide else None,
         },
     )
 

@@ -158,6 +158,18 @@ def test_the_page_queries_are_bounded(
         client.get("/kinerja/?month=2024-10")
 
 
+def test_the_table_by_pillar_asks_for_an_area_when_too_wide(client, actors, story, monkeypatch):
+    from pilar.kinerja import views
+
+    monkeypatch.setattr(views, "MAX_PERSON_ROWS", 3)
+    login(client, actors["admin"])
+    page = client.get("/kinerja/?level=person&month=2024-10")
+    assert page.status_code == 200 and page.context["table"] == []
+    assert 'data-testid="too-wide"' in page.content.decode()
+    one = client.get("/kinerja/?level=person&area=13.75.01.1001&month=2024-10")
+    assert [r["row"].label for r in one.context["table"]] == ["Ani Kecamatan A", "Eko Berhenti"]
+
+
 def test_a_pillar_sees_their_own_figures(client, actors, story):
     login(client, actors["pillar"])
     page = client.get("/kinerja/me/?month=2024-10")

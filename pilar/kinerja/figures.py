@@ -253,7 +253,8 @@ def _deadline_expr(months, offices: tuple[list[Office], Office]):
 
 def _collect(scope, months, by: str | None, person_id: int | None = None) -> dict:
     """{(group, month): Figures}: every figure of `months`, grouped by `by` (PERSON: the
-    pillar's id; "area": the area's id; None: the whole scope, group None). Seven queries."""
+    pillar's id; "area": the area's id; None: the whole scope, group None). Six grouped
+    queries, and those reading the offices' due days and the required courses."""
     out: dict[tuple, Figures] = {}
 
     def at(group, month) -> Figures:
@@ -394,7 +395,8 @@ def office_trend(
     scope, end_month: datetime.date, months: int = 12, *, person_id: int | None = None
 ) -> Trend:
     """The figures of `scope` (of one pillar when `person_id` is given) for each of the
-    `months` months ending with `end_month`. A fixed number of queries (seven)."""
+    `months` months ending with `end_month`. A fixed number of queries (about ten), whatever
+    the data's size."""
     window_months = window(end_month, months)
     found = _collect(scope, window_months, None, person_id)
     points = [found.get((None, m)) or Figures() for m in window_months]
@@ -537,8 +539,8 @@ def _places(scope, level: str) -> _Places:
 def rows(scope, end_month: datetime.date, level: str, months: int = 12) -> list[Row]:
     """One row per pillar, kelurahan, kecamatan or hosted office of `scope` (`level`), each with
     its figures summed over the `months` months ending with `end_month` (its caseload: on the
-    last day) and its flags. Twelve queries and one more naming the pillars or areas; rows in
-    the order of their codes (pillars: by name)."""
+    last day) and its flags. A fixed number of queries (about twenty), one of them naming the
+    pillars or areas; rows in the order of their codes (pillars: by name)."""
     if level not in LEVELS:
         raise ValueError(level)
     window_months = window(end_month, months)

@@ -36,9 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
 
     def handle(self, *args, file: Path, office: str | None, code_property, dry_run, **options):
+        try:
+            # The file first: one that is no GeoJSON is refused before anything is read.
+            data = read_collection(file)
+        except ValidationError as exc:
+            raise CommandError("\n".join(exc.messages)) from exc
         chosen = self._office(office)
         try:
-            data = read_collection(file)
             result = boundaries_load(
                 office_area=chosen.area,
                 data=data,

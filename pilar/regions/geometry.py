@@ -136,5 +136,18 @@ def ring_area(ring: Sequence[Sequence[float]]) -> float:
     return total / 2
 
 
+def centroid(ring: Sequence[Sequence[float]]) -> Point:
+    """The centre of gravity of a ring's area (its points' mean when it has no area)."""
+    area = ring_area(ring)
+    if area == 0:
+        return (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
+    cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+        cross = x1 * y2 - x2 * y1
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    return (cx / (6 * area), cy / (6 * area))
+
+
 def count_points(polygons: Iterable[Polygon]) -> int:
     return sum(len(ring) for polygon in polygons for ring in polygon)

@@ -27,7 +27,8 @@ CLASSES = 5  # the palette's steps: map-c1 (lightest) to map-c5 (darkest), pilar
 TILE = 56
 GAP = 4
 GROUP_LABEL = 26
-MAX_COLUMNS = 8
+MAX_COLUMNS = 6  # a row of tiles still legible on a 390 px phone
+LABEL_ROOM = 30  # the least width of an outline, in units, that gets its short label
 
 
 @dataclass
@@ -42,14 +43,14 @@ class MapArea:
     css: str
     href: str | None = None
     d: str = ""  # path data of a choropleth
-    x: float = 0
-    y: float = 0
+    x: int | str = 0  # a tile's corner; a choropleth's label position ("" for no label)
+    y: int | str = 0
 
 
 @dataclass
 class MapGroup:
     name: str
-    y: float
+    y: int
 
 
 @dataclass
@@ -250,8 +251,10 @@ def _draw_outlines(figure: MapFigure, outlines: list[list]) -> None:
     figure.height = math.ceil(height * scale + 2 * PAD)
     for area, polygons in zip(figure.areas, outlines, strict=True):
         parts = []
+        area.x = area.y = ""
+        label_room = 0.0
         for polygon in polygons:
-            for ring in polygon:
+            for index, ring in enumerate(polygon):
                 points = []
                 for p in ring[:-1]:
                     x, y = project(p)
@@ -261,6 +264,16 @@ def _draw_outlines(figure: MapFigure, outlines: list[list]) -> None:
                     )
                     if not points or points[-1] != point:
                         points.append(point)
+                if index == 0 and len(points) >= 3:
+                    # The short label at the middle of the widest outer ring.
+                    plane_ring = [project(p) for p in ring]
+                    box_ring = geometry.bounds(plane_ring)
+                    width_ring = (box_ring[2] - box_ring[0]) * scale
+                    if width_ring >= LABEL_ROOM and width_ring > label_room:
+                        label_room = width_ring
+                        cx, cy = geometry.centroid(plane_ring)
+                        area.x = _number((cx - plane[0]) * scale + PAD)
+                        area.y = _number((plane[3] - cy) * scale + PAD + 5)
                 if len(points) >= 3:
                     head, *tail = points
                     parts.append(
@@ -273,7 +286,7 @@ def _draw_tiles(figure: MapFigure) -> None:
     """One square per area, in rows of up to MAX_COLUMNS, under its kecamatan's name."""
     table = figure.table
     columns = max(4, min(MAX_COLUMNS, max((len(areas) for _g, areas in table), default=1)))
-    y = 0.0
+    y = 0
     for group, areas in table:
         if group:
             figure.groups.append(MapGroup(group, y + 18))
@@ -283,4 +296,4 @@ def _draw_tiles(figure: MapFigure) -> None:
             area.y = y + (i // columns) * (TILE + GAP)
         y += math.ceil(len(areas) / columns) * (TILE + GAP) + GAP
     figure.width = columns * (TILE + GAP) - GAP
-    figure.height = math.ceil(y)
+    figure.height = y

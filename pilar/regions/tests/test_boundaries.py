@@ -70,7 +70,7 @@ def test_a_valid_file_stores_each_kelurahan_outline_and_the_map_draws_them(refer
     html = render_to_string("maps/map.html", {"map": figure})
     assert figure.kind == "choropleth"
     assert html.count("<path ") == 24 and "<rect" not in html
-    assert "<title>Tarok Dipo: 7</title>" in html
+    assert "<title>Tarok Dipo: 7</title>" in html and ">TD</text>" in html
 
 
 def test_properties_dotted_codes_multipolygons_and_a_named_property(reference, tmp_path):

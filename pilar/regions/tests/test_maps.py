@@ -109,3 +109,11 @@ def test_too_many_areas_are_not_drawn(reference, monkeypatch):
     figure = area_map(kota(), {}, title="t")
     assert figure.too_many == 24 and not figure.areas
     assert "24 areas: too many to draw on one map." in render(figure)
+
+
+def test_in_indonesian_the_figures_are_grouped_and_the_drawing_is_not(reference):
+    with translation.override("id"):
+        figure = area_map(kota(), {"13.75.01.1001": 1234}, title="Pilar")
+        html = render_to_string("maps/map.html", {"map": figure})
+    assert "<title>Tarok Dipo: 1.234</title>" in html
+    assert 'viewBox="0 0 356 450"' in html and 'transform="translate(60 26)"' in html

@@ -110,8 +110,9 @@ def test_dashboard_queries_are_bounded(
     # About one query per figure, the same with 200 more duties; PostgreSQL adds
     # its plan estimates and the arrears query's savepoint and planner settings; one reads the
     # office (its name in the header, its policies in the arrears); one counts the reports
-    # sent late (a figure of the office's row in the province's roll-up, docs/DASHBOARD.md).
-    with django_assert_max_num_queries(36):
+    # sent late (a figure of the office's row in the province's roll-up, docs/DASHBOARD.md);
+    # one draws the map (the kelurahan with their outlines, docs/DASHBOARD.md "Map").
+    with django_assert_max_num_queries(37):
         page = client.get("/dashboard/")
     assert page.context["office"].by_kind[0].total == 27 + 20 * 10
 

@@ -77,11 +77,20 @@ def read_collection(path: Path) -> dict:
     if not path.is_file():
         raise ValidationError(_("%(file)s: no such file.") % {"file": path})
     if path.stat().st_size > MAX_BYTES:
-        raise ValidationError(
-            _("%(file)s is larger than %(mb)s MB: export only the office's kelurahan.")
-            % {"file": path.name, "mb": MAX_BYTES // (1024 * 1024)}
-        )
-    raw = path.read_bytes()
+        raise ValidationError(too_large(path.name))
+    return parse_collection(path.read_bytes(), path.name)
+
+
+def too_large(name: str) -> str:
+    return _("%(file)s is larger than %(mb)s MB: export only the office's kelurahan.") % {
+        "file": name,
+        "mb": MAX_BYTES // (1024 * 1024),
+    }
+
+
+def parse_collection(raw: bytes, name: str) -> dict:
+    """The JSON object of a file's bytes (named `name` in messages); ValidationError when the
+    bytes are no JSON object."""
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -97,12 +106,12 @@ def read_collection(path: Path) -> dict:
                 "kelurahan layer from the mapping software as GeoJSON in WGS84 "
                 "longitude/latitude (EPSG:4326)."
             )
-            % {"file": path.name, "where": where}
+            % {"file": name, "where": where}
         ) from exc
     if not isinstance(data, dict):
         raise ValidationError(
             _("%(file)s is JSON but not GeoJSON: it must be one FeatureCollection object.")
-            % {"file": path.name}
+            % {"file": name}
         )
     return data
 
@@ -274,7 +283,8 @@ def _check(data: dict, name: str, office_area: Area, code_property: str | None):
             _(
                 "%(file)s: no feature has a kelurahan code (looked in the properties "
                 "%(looked)s). The first feature's properties are: %(names)s. Name the property "
-                "that holds the code with --code-property."
+                "that holds the code (the command's --code-property, the page's “Property "
+                "holding the kelurahan code”)."
             )
             % {"file": name, "looked": ", ".join(CODE_PROPERTIES), "names": ", ".join(names) or "-"}
         )
@@ -407,3 +417,22 @@ def boundaries_load(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+@dataclass
+class Outlines:
+    """What the office has loaded: its kelurahan, how many are outlined, the latest load."""
+
+    kelurahan: int
+    outlined: int
+    latest: AreaBoundary | None
+
+
+def office_outlines(office_area: Area) -> Outlines:
+    kelurahan = Area.objects.within(office_area).filter(level=Area.Level.KELURAHAN)
+    loaded = AreaBoundary.objects.filter(area__in=kelurahan)
+    return Outlines(
+        kelurahan=kelurahan.count(),
+        outlined=loaded.count(),
+        latest=loaded.select_related("loaded_by").order_by("-loaded_at").first(),
+    )

@@ -295,3 +295,10 @@ def test_the_command_from_the_shell_refuses_without_a_traceback(tmp_path):
     )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "batas.geojson" in done.stderr
+
+
+def test_a_province_hosting_offices_names_them_instead(reference, province_office, other_office):
+    text = refusal(SQUARES, "--office", "13")
+    assert "hosts other offices, whose boundaries are their own" in text
+    assert "(13.74, 13.75)" in text
+    assert "24 kelurahan outlined" in load(SQUARES, "--office", "13.75")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pilar.accounts.access import top_office
+from pilar.accounts.access import hosts_others, top_office
 from pilar.audit.services import Actor
 from pilar.offices.models import Office
 from pilar.regions.boundaries import boundaries_load, read_collection
@@ -109,6 +109,17 @@ class Command(BaseCommand):
                     _("--office: no office serves the area %(code)s. Offices: %(offices)s.")
                     % {"code": dotted, "offices": served or "-"}
                 )
+        if hosts_others(office):
+            hosted = ", ".join(
+                o.area.code for o in Office.objects.hosted_by(office).select_related("area")
+            )
+            raise CommandError(
+                _(
+                    "%(office)s hosts other offices, whose boundaries are their own: load each "
+                    "one's with --office and its area code (%(codes)s)."
+                )
+                % {"office": office.name, "codes": hosted}
+            )
         if office.area is None:
             raise CommandError(
                 _(

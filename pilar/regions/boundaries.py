@@ -48,11 +48,13 @@ MAX_BYTES = 100 * 1024 * 1024
 MAX_LISTED = 30  # problems of one kind named in a refusal; the rest are counted
 # Simplification: an outline keeps the detail a map of the whole office, drawn MAP_WIDTH units
 # wide (pilar/regions/maps.py), shows at about three quarters of a unit; a finer file is
-# simplified further until the office's outlines hold at most MAX_POINTS points (an inline SVG
-# of 24 kelurahan under 30 KB).
+# simplified further until the office's outlines hold at most MAX_POINTS points, or
+# POINTS_EACH a kelurahan for an office of more than 24 (an inline SVG of 24 kelurahan under
+# 30 KB).
 DRAWN_WIDTH = 600
 TOLERANCE_UNITS = 0.75
 MAX_POINTS = 2400
+POINTS_EACH = 100
 
 
 @dataclass
@@ -342,12 +344,14 @@ def _simplified(shapes: dict[str, list]) -> dict[str, list]:
     assert plane is not None
     extent = max(plane[2] - plane[0], plane[3] - plane[1]) or 1e-9
     tolerance = extent / DRAWN_WIDTH * TOLERANCE_UNITS
+    budget = max(MAX_POINTS, POINTS_EACH * len(shapes))
+    # Past the whole extent every outline is down to its corners: the loop ends by then.
     while True:
         result = {
             code: geometry.simplify_polygons(polygons, tolerance, project)
             for code, polygons in shapes.items()
         }
-        if sum(map(geometry.count_points, result.values())) <= MAX_POINTS:
+        if sum(map(geometry.count_points, result.values())) <= budget or tolerance > extent:
             return result
         tolerance *= 1.5
 

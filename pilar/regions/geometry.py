@@ -107,7 +107,7 @@ def polygon_points(polygons: Iterable[Polygon]) -> Iterable[Point]:
 def simplify_polygons(polygons: list[Polygon], tolerance: float, project) -> list[Polygon]:
     """The polygons (in lon/lat) simplified at `tolerance` (in the units of `project`'s plane),
     returned in lon/lat. Rings that vanish are dropped; when every outer ring vanishes, the
-    largest polygon is kept as it was, so no kelurahan loses its outline."""
+    largest polygon's `corners` are kept, so no kelurahan loses its outline."""
     kept: list[Polygon] = []
     for polygon in polygons:
         rings = []
@@ -124,8 +124,29 @@ def simplify_polygons(polygons: list[Polygon], tolerance: float, project) -> lis
             kept.append(rings)
     if not kept and polygons:
         largest = max(polygons, key=lambda polygon: abs(ring_area(polygon[0])))
-        kept = [largest]
+        kept = [[corners(largest[0])]]
     return kept
+
+
+def corners(ring: Sequence[Point]) -> Ring:
+    """A ring's westernmost, northernmost, easternmost and southernmost points, in the ring's
+    order, closed: the least outline of a shape smaller than the tolerance."""
+    picks = {
+        min(range(len(ring)), key=lambda i: ring[i][0]),
+        max(range(len(ring)), key=lambda i: ring[i][1]),
+        max(range(len(ring)), key=lambda i: ring[i][0]),
+        min(range(len(ring)), key=lambda i: ring[i][1]),
+    }
+    points: Ring = []
+    for i in sorted(picks):
+        if tuple(ring[i]) not in points:
+            points.append(tuple(ring[i]))
+    for point in ring:  # a sliver: any three distinct points
+        if len(points) >= 3:
+            break
+        if tuple(point) not in points:
+            points.append(tuple(point))
+    return [*points, points[0]]
 
 
 def ring_area(ring: Sequence[Sequence[float]]) -> float:

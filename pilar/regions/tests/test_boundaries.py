@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from pilar.audit.models import AuditEntry
-from pilar.regions.geometry import simplify_line, simplify_ring
+from pilar.regions.geometry import local_plane, simplify_line, simplify_polygons, simplify_ring
 from pilar.regions.maps import area_map
 from pilar.regions.models import Area, AreaBoundary
 
@@ -302,3 +302,15 @@ def test_a_province_hosting_offices_names_them_instead(reference, province_offic
     assert "hosts other offices, whose boundaries are their own" in text
     assert "(13.74, 13.75)" in text
     assert "24 kelurahan outlined" in load(SQUARES, "--office", "13.75")
+
+
+def test_an_outline_smaller_than_the_tolerance_keeps_its_corners():
+    tiny = [
+        [(100.0, -0.3), (100.00001, -0.3), (100.00001, -0.30001), (100.0, -0.30001), (100.0, -0.3)]
+    ]
+    island = [[(100.1, -0.3), (100.100001, -0.3), (100.1, -0.300001), (100.1, -0.3)]]
+    kept = simplify_polygons([island, tiny], 0.01, local_plane(-0.3))
+    # The larger of the two, down to its extreme points: still a closed ring.
+    [[ring]] = kept
+    assert len(ring) >= 4 and ring[0] == ring[-1] and set(ring) <= set(tiny[0])
+    assert simplify_polygons([tiny], 0.000001, local_plane(-0.3)) == [tiny]

@@ -114,6 +114,9 @@ def area_map(
     value (the public page's small counts). `links`: area code → the address its shape and its
     row open. One query, whatever the number of areas (at most MAX_AREAS are drawn)."""
     figure = MapFigure(title=title, unit=legend_unit, kind="tiles")
+    if parent is None and level != Area.Level.KECAMATAN and len(values) > MAX_AREAS:
+        figure.too_many = len(values)  # a country's desa: not even asked for
+        return figure
     kelurahan = Area.objects.filter(level=Area.Level.KELURAHAN)
     if parent is not None:
         kelurahan = kelurahan.filter(within_areas_q([parent], ""))

@@ -105,11 +105,15 @@ def test_without_a_parent_the_areas_named_by_the_values(reference, django_assert
     assert [g.name for g in figure.groups] == ["Guguak Panjang", "Aur Birugo Tigo Baleh"]
 
 
-def test_too_many_areas_are_not_drawn(reference, monkeypatch):
+def test_too_many_areas_are_not_drawn(reference, monkeypatch, django_assert_num_queries):
     monkeypatch.setattr("pilar.regions.maps.MAX_AREAS", 10)
     figure = area_map(kota(), {}, title="t")
     assert figure.too_many == 24 and not figure.areas
     assert "24 areas: too many to draw on one map." in render(figure)
+    codes = Area.objects.filter(level=4).values_list("code", flat=True)
+    values = dict.fromkeys(codes, 1)
+    with django_assert_num_queries(0):
+        assert area_map(None, values, title="t").too_many == 24
 
 
 def test_in_indonesian_the_figures_are_grouped_and_the_drawing_is_not(reference):

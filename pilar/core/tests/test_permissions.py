@@ -101,6 +101,7 @@ PAGES = {
     ),
     "audit-list": lambda role: 200 if role == "admin" else 403,
     "office-settings": lambda role: 200 if role == "admin" else 403,
+    "office-boundaries": lambda role: 200 if role == "admin" else 403,
     # A background export the admin asked for, still being written: its page is theirs only,
     # and there is nothing to download yet.
     "export-job": lambda role: 200 if role == "admin" else 404,

@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "pilar.trainings",
     "pilar.equipment",
     "pilar.dashboard",
+    "pilar.outcomes",
     "pilar.backups",
     "pilar.api",
     "pilar.core",

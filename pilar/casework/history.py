@@ -12,7 +12,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db.models import Max
+
 from pilar.casework.models import CategoryRecord, Household, StatusRecord
+
+
+def _latest(household_ids: list[int]) -> dict[int, datetime.date]:
+    """The date of each household's latest status record."""
+    return dict(
+        StatusRecord.objects.filter(household_id__in=household_ids)
+        .values("household_id")
+        .annotate(latest=Max("as_of"))
+        .values_list("household_id", "latest")
+        .order_by()
+    )
 
 
 def status_record(
@@ -22,12 +35,15 @@ def status_record(
     source: str,
     reference: int | None = None,
 ) -> StatusRecord:
-    """The household's status and reason as they now stand, from `as_of`."""
+    """The household's status and reason as they now stand, from `as_of` — or from the latest
+    record's date when that is later (a change dated back before the last one): the newest
+    record stays what the household says now."""
+    latest = _latest([household.pk]).get(household.pk)
     return StatusRecord.objects.create(
         household=household,
         status=household.status,
         reason=household.status_reason if household.status != Household.Status.ACTIVE else "",
-        as_of=as_of,
+        as_of=max(as_of, latest) if latest else as_of,
         source=source,
         reference=reference,
     )
@@ -41,12 +57,14 @@ def status_records(
     reference: int | None = None,
 ) -> list[StatusRecord]:
     """`status_record` for many households at once (an extract's thousands), in bulk."""
+    households = list(households)
+    latest = _latest([h.pk for h in households])
     rows = [
         StatusRecord(
             household_id=h.pk,
             status=h.status,
             reason=h.status_reason if h.status != Household.Status.ACTIVE else "",
-            as_of=as_of,
+            as_of=max(as_of, latest[h.pk]) if h.pk in latest else as_of,
             source=source,
             reference=reference,
         )

@@ -127,10 +127,7 @@ class Outcomes:
                 [
                     _("PMKS category"),
                     *groups,
-                    *(
-                        _("%(group)s: found better off") % {"group": g}
-                        for g in groups
-                    ),
+                    *(_("%(group)s: found better off") % {"group": g} for g in groups),
                 ],
                 [
                     [
@@ -144,10 +141,7 @@ class Outcomes:
             (
                 _("KUBE groups' monthly turnover"),
                 [_("Month"), _("Groups reporting"), _("Turnover (Rp)"), _("Average (Rp)")],
-                [
-                    [m.month.strftime("%Y-%m"), m.groups, m.turnover, m.average]
-                    for m in self.kube
-                ],
+                [[m.month.strftime("%Y-%m"), m.groups, m.turnover, m.average] for m in self.kube],
             ),
         ]
         return tables
@@ -194,9 +188,7 @@ def outcome_figures(scope, as_of: datetime.date) -> Outcomes:
         counts[row["group"]] += row["n"]
         if row["closure"] == Closure.BETTER_OFF:
             better[row["group"]] = better.get(row["group"], 0) + row["n"]
-    names = dict(
-        NeedCategory.objects.filter(pk__in=list(by_category)).values_list("pk", "name")
-    )
+    names = dict(NeedCategory.objects.filter(pk__in=list(by_category)).values_list("pk", "name"))
     figures.by_category = sorted(
         (
             CategoryClosed(category_id=pk, name=names[pk], by_group=dict(c), better_off=b)

@@ -26,6 +26,7 @@ from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.dtsen.tests import matrix as dtsen_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.kube.tests import matrix as kube_matrix
+from pilar.outcomes.tests import matrix as outcomes_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
 from pilar.stipends.tests import matrix_person as stipends_person_matrix
 from pilar.tagana.tests import matrix as tagana_matrix
@@ -38,6 +39,7 @@ APP_MATRICES = [
     backups_matrix,
     casework_matrix,
     dashboard_matrix,
+    outcomes_matrix,
     dtsen_matrix,
     equipment_matrix,
     kube_matrix,

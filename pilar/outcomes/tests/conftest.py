@@ -3,21 +3,19 @@ import itertools
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from pilar.casework import services
 from pilar.casework.models import DecileRecord, Household, NeedCategory
 from pilar.regions.models import Area
+from pilar.tests_support import english_messages
 
 D = datetime.date
 AS_OF = D(2025, 12, 15)  # the window: 15 December 2024 to 15 December 2025
+RECORDED = D(2024, 6, 1)  # when the fixture's households were recorded
 _kk = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+english = pytest.fixture(autouse=True, name="english")(english_messages)
 
 
 def travel(day: datetime.date):
@@ -29,7 +27,7 @@ def make_home(reference, system_actor):
     """A household recorded on `on` (its status history starts then), with its deciles as
     DTSEN extracts dated `deciles` {day: decile} would record them."""
 
-    def make(kelurahan="13.75.01.1001", *, on=D(2024, 6, 1), deciles=None, categories=()):
+    def make(kelurahan="13.75.01.1001", *, on=RECORDED, deciles=None, categories=()):
         with travel(on):
             h = services.household_create(
                 by=system_actor,

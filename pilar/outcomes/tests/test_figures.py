@@ -28,3 +28,32 @@ def test_the_whole_office_adds_kecamatan_b(outcomes):
     figures = outcome_figures(None, AS_OF)
     assert figures.households == {"6m": 3, "none": 4, "short": 1}
     assert figures.movement["6m"] == {"improved": 2, "same": 1}
+
+
+def test_the_tables_for_the_monthly_report_hold_the_same_numbers(outcomes):
+    figures = outcome_figures([Area.objects.get(code="13.75.01")], AS_OF)
+    tables = {title: (columns, rows) for title, columns, rows in figures.as_tables()}
+    columns, rows = tables["Decile movement over 12 months"]
+    assert columns == ["Movement", "Accompanied 6 months or more", "Not (yet) accompanied"]
+    assert rows == [
+        ["Higher decile (better off)", 1, 0],
+        ["Same decile", 1, 1],
+        ["Lower decile (poorer)", 0, 1],
+        ["Unknown (no decile on one of the two days)", 0, 2],
+    ]
+    columns, rows = tables["Cases closed in the 12 months, by PMKS category"]
+    assert rows == [["Fakir Miskin", 0, 1, 0, 0]]
+    columns, rows = tables["KUBE groups' monthly turnover"]
+    assert len(rows) == 12 and rows[0][0] == "2025-01" and rows[-1][0] == "2025-12"
+
+
+def test_an_earlier_day_reads_the_history_as_it_stood(outcomes):
+    """The twelve months to 1 December 2024: the first deciles came on 1 March 2024 (none known
+    on the window's start), h8's closing in September 2024 falls within it, h7's does not yet,
+    and h6 is not yet accompanied."""
+    figures = outcome_figures([Area.objects.get(code="13.75.01")], D(2024, 12, 1))
+    # Accompanied since 1 June 2024: 184 days of the window by 1 December 2024.
+    assert figures.households == {"6m": 2, "none": 6}
+    assert figures.movement == {"6m": {"unknown": 2}, "none": {"unknown": 6}}
+    assert figures.closures == {"none": {"office": 1}}
+    assert [r.name for r in figures.by_category] == []  # h8 held no category

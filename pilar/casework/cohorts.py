@@ -123,6 +123,15 @@ def _decile_on(day: datetime.date) -> Subquery:
     )
 
 
+def _first_decile_within(start: datetime.date, end: datetime.date) -> Subquery:
+    """The household's first decile recorded after `start`, up to `end`."""
+    return Subquery(
+        DecileRecord.objects.filter(household=OuterRef("pk"), as_of__gt=start, as_of__lte=end)
+        .order_by("as_of", "pk")
+        .values("decile")[:1]
+    )
+
+
 def _accompanied_days(start: datetime.date, end: datetime.date) -> Subquery:
     """Days within [start, end] on which a pillar accompanied the household (its caseload
     spans, which never overlap: one open at a time, a reassignment ends the day before)."""
@@ -161,7 +170,8 @@ def outcome_households(households: QuerySet, as_of: datetime.date) -> QuerySet:
     active within it, by the status history), annotated with:
 
     - `group`: Group.ACCOMPANIED, NONE or SHORT;
-    - `decile_start`, `decile_end`, `decile_change` (Change);
+    - `decile_start` (the latest decile on or before the window's start, or the first recorded
+      within it), `decile_end` (the latest on or before its end), `decile_change` (Change);
     - `poorest`: for those in deciles 1–2 at the start, Poorest; otherwise empty;
     - `closed_on`, `closure`: the latest closing status record within the window (Closure),
       empty when the household was not closed or moved within it.
@@ -189,7 +199,8 @@ def outcome_households(households: QuerySet, as_of: datetime.date) -> QuerySet:
         .filter(Q(status_at_start=Household.Status.ACTIVE) | Exists(activated))
         .annotate(
             accompanied_days=_accompanied_days(start, end),
-            decile_start=_decile_on(start),
+            # A household first given a decile within the window starts from that one.
+            decile_start=Coalesce(_decile_on(start), _first_decile_within(start, end)),
             decile_end=_decile_on(end),
             closed_on=Subquery(closing.values("as_of")[:1]),
             closure=Subquery(closing.annotate(kind=_closure()).values("kind")[:1]),

@@ -41,7 +41,7 @@ YEAR = 2024
 # The day the office recorded its households (the DTSEN extract of pilar/dtsen/demo.py).
 RECORDED_ON = D(YEAR, 1, 2)
 # Later DTSEN releases: the deciles they bring (`decile_releases`, the outcomes page's story).
-RELEASES = (D(2025, 1, 15), D(2026, 1, 15), D(2026, 7, 15))
+RELEASES = (D(2024, 7, 15), D(2025, 1, 15), D(2026, 1, 15), D(2026, 7, 15))
 # Each release's chance of a household's decile rising, or falling, by one: accompanied
 # households (a caseload open on the release day) rise a little more often — a story for the
 # outcomes page to show, not a finding.

@@ -33,7 +33,7 @@ from pilar.casework.cohorts import (
 from pilar.casework.models import Household, NeedCategory
 from pilar.kube.models import KubeMonthlyRecord
 from pilar.lib.corrections import in_force_q
-from pilar.lib.months import add_months, month_start, months_between
+from pilar.lib.months import add_months, month_end, month_start, months_between
 from pilar.regions.models import Area, within_areas_q
 
 COMPARED = Group.COMPARED  # the two groups every figure compares
@@ -201,9 +201,10 @@ def outcome_figures(scope, as_of: datetime.date) -> Outcomes:
 
 
 def kube_turnover(scope, as_of: datetime.date) -> list[KubeMonth]:
-    """The twelve months up to `as_of`'s: KUBE groups reporting and their summed turnover
+    """The twelve months up to the last one ended by `as_of` (its own month when `as_of` is the
+    month's last day, else the month before): KUBE groups reporting and their summed turnover
     (the records in force: a corrected month counts once)."""
-    last = month_start(as_of)
+    last = month_start(as_of) if as_of == month_end(as_of) else add_months(month_start(as_of), -1)
     first = add_months(last, -11)
     records = KubeMonthlyRecord.objects.filter(in_force_q(), month__gte=first, month__lte=last)
     if scope is not None:

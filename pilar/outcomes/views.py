@@ -52,7 +52,11 @@ class _Cells:
             (
                 label,
                 [
-                    (table.get(g, {}).get(key, 0), self.link(accompanied=g, **{name: key}))
+                    (
+                        table.get(g, {}).get(key, 0),
+                        self.link(accompanied=g, **{name: key}),
+                        Group.LABELS[g],
+                    )
                     for g in COMPARED
                 ],
             )
@@ -103,17 +107,19 @@ def home(request):
     )
     kube_url = reverse("kube:group-list") if kube_linked else None
     kube_chart = trend_chart(
-        title=_("KUBE groups' average monthly turnover per group reporting (Rp)"),
+        title=_("KUBE groups' average monthly turnover per group reporting (million Rp)"),
         labels=[f"{m.month:%m/%y}" for m in figures.kube],
         series=[
             Series(
-                label=_("Average turnover per group"),
-                values=[m.average for m in figures.kube],
+                label=_("Average turnover per group (million Rp)"),
+                values=[
+                    round(m.average / 1_000_000, 1) if m.average is not None else None
+                    for m in figures.kube
+                ],
                 key="turnover",
             )
         ],
         kind="line",
-        unit="Rp",
         links=[kube_url] * len(figures.kube) if kube_url else None,
     )
     return render(
@@ -141,10 +147,17 @@ def home(request):
                         (
                             row.by_group.get(g, 0),
                             cells.link(accompanied=g, closed=Closure.ANY, category=row.category_id),
+                            Group.LABELS[g],
                         )
                         for g in COMPARED
                     ],
-                    [row.better_off.get(g, 0) for g in COMPARED],
+                    [
+                        (
+                            row.better_off.get(g, 0),
+                            _("%(group)s: found better off") % {"group": Group.LABELS[g]},
+                        )
+                        for g in COMPARED
+                    ],
                 )
                 for row in figures.by_category
             ],

@@ -12,7 +12,7 @@ from pilar.accounts.models import Role
 from pilar.tests_support import login
 
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
-OFFICE = ["/dashboard/", "/headcount/", "/pillars/", "/casework/"]
+OFFICE = ["/dashboard/", "/headcount/", "/pillars/", "/casework/", "/outcomes/"]
 WORK = ["/households/", "/activities/"]
 VERIVALI_MY, VERIVALI_REVIEW, ROUNDS = "/verivali/my/", "/verivali/review/", "/verivali/"
 TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
@@ -98,7 +98,10 @@ MENUS = {
             "MY-DATA",
         ],
     ),
-    "viewer": (["/dashboard/", "/headcount/"], ["/dashboard/", "/headcount/", "/casework/"]),
+    "viewer": (
+        ["/dashboard/", "/headcount/"],
+        ["/dashboard/", "/headcount/", "/casework/", "/outcomes/"],
+    ),
     "norole": ([], []),
 }
 

@@ -114,3 +114,9 @@ def test_queries_do_not_grow_with_the_households(client, actors, outcomes, make_
         make_home(deciles={D(2024, 3, 1): 1 + n, D(2025, 6, 1): 2 + n}, categories=[24])
     assert count() == before
     assert before <= 20
+
+
+def test_the_dashboard_links_to_the_outcomes(client, actors):
+    login(client, actors["viewer"])
+    body = client.get("/dashboard/?as_of=2025-12-15").content.decode()
+    assert '<p data-testid="outcomes-link"><a href="/outcomes/?as_of=2025-12-15">' in body

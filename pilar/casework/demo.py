@@ -604,12 +604,13 @@ def _settle_backlog(work: CaseworkDemo) -> int:
     return settled
 
 
-def decile_releases(*, rng: random.Random, today: datetime.date) -> int:
+def decile_releases(*, rng: random.Random, today: datetime.date, listed: set[int]) -> int:
     """The deciles of the DTSEN releases after the first extract (`RELEASES` up to `today`):
     each release moves some active households' decile one step up or down, recorded as the
-    extract's decile history and as the household's decile. Households a verification round
-    has already given a decile keep it. Returns the records written."""
-    verified = set(
+    extract's decile history and as the household's decile. The households a verification
+    round lists (`listed`, chosen by their decile) keep theirs: the round's to correct.
+    Returns the records written."""
+    verified = listed | set(
         DecileRecord.objects.filter(source=DecileRecord.Source.VERIVALI).values_list(
             "household_id", flat=True
         )

@@ -60,6 +60,7 @@ from pilar.tagana.demo import load_tagana
 from pilar.trainings.certificates.demo import issue_demo_certificates
 from pilar.trainings.demo import continue_trainings, load_trainings
 from pilar.verivali.demo import describe_round, load_round
+from pilar.verivali.models import Visit
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
@@ -522,7 +523,13 @@ class Command(BaseCommand):
                 living = continue_to_today(demo, made, today)
                 verivali = load_round(rng=random.Random(SEED + 40), fake=demo.fake, today=today)
                 living["decile records"] = decile_releases(
-                    rng=random.Random(SEED + 50), today=today
+                    rng=random.Random(SEED + 50),
+                    today=today,
+                    listed=set(
+                        Visit.objects.filter(household__isnull=False).values_list(
+                            "household_id", flat=True
+                        )
+                    ),
                 )
             loaded = load_province(bukittinggi=bukittinggi, password=chosen) if province else None
             if loaded is not None:

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "pilar.kinerja",
     "pilar.dashboard",
     "pilar.publik",
+    "pilar.outcomes",
     "pilar.backups",
     "pilar.api",
     "pilar.core",

@@ -149,6 +149,7 @@ ENTRIES = (
         "casework:summary",
         _can("headcount_view"),
     ),
+    _Entry("outcomes", lambda w: _("Outcomes"), "outcomes:home", _can("headcount_view")),
     _Entry(
         "record", lambda w: _("Record an activity"), "casework:activity-create", lambda w: w.pillar
     ),

@@ -22,11 +22,14 @@ from pilar.casework.models import (
     Activity,
     ActivityType,
     Caseload,
+    CategoryRecord,
+    DecileRecord,
     Household,
     HouseholdMember,
     MonthlyReport,
     NeedCategory,
     Relation,
+    StatusRecord,
 )
 from pilar.lib.months import month_end, month_start, next_month, previous_month
 from pilar.lib.nik import make_nik
@@ -35,6 +38,14 @@ from pilar.registry.models import Assignment
 
 D = datetime.date
 YEAR = 2024
+# The day the office recorded its households (the DTSEN extract of pilar/dtsen/demo.py).
+RECORDED_ON = D(YEAR, 1, 2)
+# Later DTSEN releases: the deciles they bring (`decile_releases`, the outcomes page's story).
+RELEASES = (D(2024, 7, 15), D(2025, 1, 15), D(2026, 1, 15), D(2026, 7, 15))
+# Each release's chance of a household's decile rising, or falling, by one: accompanied
+# households (a caseload open on the release day) rise a little more often — a story for the
+# outcomes page to show, not a finding.
+MOVES = {True: (0.28, 0.07), False: (0.16, 0.09)}
 # Weights of the PMKS numbers among the demo's households (24 = Fakir Miskin).
 CATEGORY_WEIGHTS = {24: 60, 8: 10, 9: 8, 23: 6, 2: 4, 21: 3, 25: 3, 1: 2, 11: 1, 12: 1, 17: 1}
 # What each kind of pillar mostly does (activity type codes, weighted by repetition).
@@ -121,14 +132,30 @@ class CaseworkDemo:
         for h in made:
             if h.kk_number in self.moved:
                 h.status, h.status_reason, h.status_date = self.moved[h.kk_number]
-        Household.objects.bulk_update(
-            [h for h in made if h.kk_number in self.moved],
-            ["status", "status_reason", "status_date"],
+        moved = [h for h in made if h.kk_number in self.moved]
+        Household.objects.bulk_update(moved, ["status", "status_reason", "status_date"])
+        # Their history (pilar/casework/history.py): moved on their day, after the extract.
+        StatusRecord.objects.bulk_create(
+            StatusRecord(
+                household=h,
+                status=h.status,
+                reason=h.status_reason,
+                as_of=max(h.status_date, RECORDED_ON),
+                source=StatusRecord.Source.FORM,
+            )
+            for h in moved
         )
         of_kk = {h.kk_number: h for h in made}
         Household.categories.through.objects.bulk_create(
             [
                 Household.categories.through(household=of_kk[kk], needcategory=category)
+                for kk, category in links
+            ],
+            batch_size=2000,
+        )
+        CategoryRecord.objects.bulk_create(
+            [
+                CategoryRecord(household=of_kk[kk], category=category, start_date=RECORDED_ON)
                 for kk, category in links
             ],
             batch_size=2000,
@@ -575,3 +602,41 @@ def _settle_backlog(work: CaseworkDemo) -> int:
         report.save()
         settled += 1
     return settled
+
+
+def decile_releases(*, rng: random.Random, today: datetime.date, listed: set[int]) -> int:
+    """The deciles of the DTSEN releases after the first extract (`RELEASES` up to `today`):
+    each release moves some active households' decile one step up or down, recorded as the
+    extract's decile history and as the household's decile. The households a verification
+    round lists (`listed`, chosen by their decile) keep theirs: the round's to correct.
+    Returns the records written."""
+    verified = listed | set(
+        DecileRecord.objects.filter(source=DecileRecord.Source.VERIVALI).values_list(
+            "household_id", flat=True
+        )
+    )
+    households = [
+        h
+        for h in Household.objects.filter(status=Household.Status.ACTIVE, decile__isnull=False)
+        .only("pk", "decile")
+        .order_by("pk")
+        if h.pk not in verified
+    ]
+    records = []
+    for day in (d for d in RELEASES if d <= today):
+        accompanied = set(Caseload.objects.active_on(day).values_list("household_id", flat=True))
+        for h in households:
+            up, down = MOVES[h.pk in accompanied]
+            roll = rng.random()
+            step = 1 if roll < up else -1 if roll < up + down else 0
+            decile = min(10, max(1, h.decile + step))
+            if decile != h.decile:
+                h.decile = decile
+                records.append(
+                    DecileRecord(
+                        household=h, decile=decile, as_of=day, source=DecileRecord.Source.EXTRACT
+                    )
+                )
+    DecileRecord.objects.bulk_create(records, batch_size=2000)
+    Household.objects.bulk_update(households, ["decile"], batch_size=2000)
+    return len(records)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilar.accounts.access import Capability, area_scope, grants_key
 from pilar.audit.cache import cached_figures
+from pilar.casework import cohorts
 from pilar.casework.models import (
     ActivityType,
     Household,
@@ -92,6 +93,44 @@ class HouseholdFilterForm(forms.Form):
         widget=QuickSelect,
     )
     unassigned = forms.BooleanField(label=_("Only households nobody accompanies"), required=False)
+    # The outcome figures' filters (pilar/casework/cohorts.py, docs/OUTCOMES.md): the
+    # households behind each figure of /outcomes/, over the twelve months ending `as_of`.
+    accompanied = forms.ChoiceField(
+        label=_("Accompaniment in the 12 months"),
+        required=False,
+        choices=[("", "—"), *cohorts.Group.LABELS.items()],
+        widget=QuickSelect,
+    )
+    decile_change = forms.ChoiceField(
+        label=_("Decile over the 12 months"),
+        required=False,
+        choices=[("", "—"), *cohorts.Change.LABELS.items()],
+        widget=QuickSelect,
+    )
+    poorest = forms.ChoiceField(
+        label=_("In deciles 1–2 twelve months before"),
+        required=False,
+        choices=[("", "—"), *cohorts.Poorest.LABELS.items()],
+        widget=QuickSelect,
+    )
+    closed = forms.ChoiceField(
+        label=_("Closed or moved in the 12 months"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (cohorts.Closure.ANY, _("Any reason")),
+            *cohorts.Closure.LABELS.items(),
+        ],
+        widget=QuickSelect,
+    )
+    as_of = DateField(
+        label=_("Twelve months ending"),
+        required=False,
+        help_text=_("For the four filters above; empty: today."),
+        widget=DateInput,
+    )
+
+    OUTCOME_FILTERS = ("accompanied", "decile_change", "poorest", "closed")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -191,6 +191,82 @@ class DecileRecord(models.Model):
         return f"{self.household_id}: {self.decile} ({self.as_of})"
 
 
+class StatusRecord(models.Model):
+    """A household's status from a day on (active, moved away, closed), with the reason and
+    where it came from: the status history that outcome figures read (cases closed). The
+    household's own `status` is the latest of these. Written in the transaction of every change
+    of status (casework services, DTSEN extracts, verification rounds)."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("entered on a form")
+        EXTRACT = "extract", _("DTSEN extract")
+        VERIVALI = "verivali", _("verification round")
+        EARLIER = "earlier", _("as recorded before the history was kept")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="status_history"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Household.Status.choices)
+    reason = models.CharField(_("reason"), max_length=250, blank=True)
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The extract import's or the round's number, when the source is one.
+    reference = models.PositiveBigIntegerField(_("reference"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household", "-as_of", "-pk"]
+        verbose_name = _("status record")
+        verbose_name_plural = _("status records")
+        indexes = [
+            models.Index(fields=["household", "as_of"], name="status_household_as_of"),
+            # The households closed or moved within a window (outcomes' cases closed).
+            models.Index(fields=["as_of", "status"], name="status_as_of_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active") | ~Q(reason=""),
+                name="status_record_closed_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.status} ({self.as_of})"
+
+
+class CategoryRecord(DatedSpan):
+    """A household held a PMKS category from `start_date` to `end_date` (inclusive; empty
+    while it holds it): the history of `Household.categories`, which holds the open ones.
+    Written in the transaction of every change of categories (casework services)."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="category_history"
+    )
+    category = models.ForeignKey(
+        NeedCategory,
+        verbose_name=_("PMKS category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(DatedSpan.Meta):
+        verbose_name = _("PMKS category record")
+        verbose_name_plural = _("PMKS category records")
+        indexes = [models.Index(fields=["household", "start_date"], name="category_household")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "category"],
+                condition=Q(end_date__isnull=True),
+                name="category_record_one_open_per_household_category",
+            ),
+            *span_constraints("category_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.category_id} ({self.start_date})"
+
+
 class Relation(models.TextChoices):
     HEAD = "head", _("Head of household")
     SPOUSE = "spouse", _("Wife/husband")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability, area_in_scope, can
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor, audit_record, diff, snapshot
+from pilar.casework.history import categories_changed, status_record
 from pilar.casework.models import (
     Activity,
     ActivityType,
@@ -28,6 +29,7 @@ from pilar.casework.models import (
     KKChange,
     MonthlyReport,
     Relation,
+    StatusRecord,
 )
 from pilar.lib.dates import long_date
 from pilar.lib.kk import validate_kk
@@ -155,6 +157,12 @@ def household_create(*, by: Actor, data: dict, head: dict | None = None) -> Hous
             {"kk_number": _("A household with this KK number is already registered.")}
         ) from None
     household.categories.set(categories)
+    categories_changed(household, old=set(), new={c.pk for c in categories}, day=today())
+    status_record(
+        household,
+        as_of=household.status_date or today(),
+        source=StatusRecord.Source.FORM,
+    )
     if household.decile is not None:
         _decile_record(household)
     audit_record(
@@ -226,11 +234,16 @@ def household_update(*, by: Actor, household: Household, data: dict) -> Househol
     changes = diff(before, snapshot(household, HOUSEHOLD_FIELDS))
     if "decile" in changes:
         _decile_record(household)
+    if "status" in changes:
+        status_record(
+            household, as_of=household.status_date or today(), source=StatusRecord.Source.FORM
+        )
     if categories is not None:
         old = set(household.categories.values_list("pk", flat=True))
         new = {c.pk for c in categories}
         if old != new:
             household.categories.set(categories)
+            categories_changed(household, old=old, new=new, day=today())
             changes["categories"] = [sorted(old), sorted(new)]
     if changes:
         audit_record(

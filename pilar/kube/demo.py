@@ -17,7 +17,7 @@ from collections import defaultdict
 from pilar.audit.services import Actor
 from pilar.kube import services
 from pilar.kube.models import KubeAid, KubeGroup
-from pilar.lib.months import month_start
+from pilar.lib.months import add_months, month_start, months_between
 from pilar.registry.models import Assignment
 
 D = datetime.date
@@ -185,3 +185,22 @@ def _records(rng: random.Random, by: Actor, groups: list[KubeGroup]) -> None:
             services.kube_record_add(
                 by=by, group=group, month=day, turnover=turnover, savings=savings
             )
+
+
+def continue_records(*, rng: random.Random, by: Actor, today: datetime.date) -> int:
+    """The active groups' turnover and savings from January 2025 to the last complete month
+    before `today`, growing slowly (the outcomes page's KUBE trend, docs/OUTCOMES.md)."""
+    last = add_months(month_start(today), -1)
+    made = 0
+    groups = KubeGroup.objects.filter(status=KubeGroup.Status.ACTIVE).order_by("pk")
+    for group in groups:
+        latest = group.records.in_force().order_by("-month").first()
+        base = latest.turnover if latest else 3_000_000
+        for n, month in enumerate(months_between(D(2025, 1, 1), last), start=1):
+            turnover = _round_thousand(base * rng.uniform(0.8, 1.2) * (1 + n / 60))
+            savings = _round_thousand(turnover * rng.uniform(0.04, 0.15))
+            services.kube_record_add(
+                by=by, group=group, month=month, turnover=turnover, savings=savings
+            )
+            made += 1
+    return made

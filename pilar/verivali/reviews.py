@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import Capability
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
+from pilar.casework.history import status_record
 from pilar.casework.models import (
     Caseload,
     DecileRecord,
@@ -18,6 +19,7 @@ from pilar.casework.models import (
     HouseholdMember,
     KKChange,
     Relation,
+    StatusRecord,
 )
 from pilar.lib.text import check_lengths
 from pilar.verivali.models import Finding, Round, Visit, finding_review_q
@@ -273,6 +275,12 @@ def _household_leaves(by: Actor, finding: Finding, household: Household, status,
         {"status": status, "status_reason": reason[:250], "status_date": finding.visited_on},
         reason,
     )
+    status_record(
+        household,
+        as_of=finding.visited_on,
+        source=StatusRecord.Source.VERIVALI,
+        reference=round.pk,
+    )
     for caseload in household.caseloads.filter(end_date__isnull=True):
         end = max(finding.visited_on, caseload.start_date)
         Caseload.objects.filter(pk=caseload.pk).update(
@@ -319,6 +327,12 @@ def _apply_proposal(by: Actor, finding: Finding, visit: Visit) -> None:
         AuditEntry.Action.CREATE,
         household,
         {"kk_number": [None, household.masked_kk], "area": [None, str(household.area)]},
+    )
+    status_record(
+        household,
+        as_of=finding.visited_on,
+        source=StatusRecord.Source.VERIVALI,
+        reference=round.pk,
     )
     for member in sorted(data["members"], key=lambda m: m["relation"] != Relation.HEAD):
         _member_create(by, round, household, member)

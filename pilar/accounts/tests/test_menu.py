@@ -12,7 +12,7 @@ from pilar.accounts.models import Role
 from pilar.tests_support import login
 
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
-OFFICE = ["/dashboard/", "/headcount/", "/kinerja/", "/pillars/", "/casework/"]
+OFFICE = ["/dashboard/", "/headcount/", "/kinerja/", "/pillars/", "/casework/", "/outcomes/"]
 WORK = ["/households/", "/activities/"]
 VERIVALI_MY, VERIVALI_REVIEW, ROUNDS = "/verivali/my/", "/verivali/review/", "/verivali/"
 TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
@@ -116,7 +116,7 @@ MENUS = {
     ),
     "viewer": (
         ["/dashboard/", "/headcount/"],
-        ["/dashboard/", "/headcount/", "/kinerja/", "/casework/"],
+        ["/dashboard/", "/headcount/", "/kinerja/", "/casework/", "/outcomes/"],
     ),
     "norole": ([], []),
 }

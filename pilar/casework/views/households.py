@@ -19,7 +19,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.services import Actor
-from pilar.casework import selectors, services
+from pilar.casework import cohorts, selectors, services
 from pilar.casework.forms import (
     CaseloadEndForm,
     CaseloadForm,
@@ -86,7 +86,13 @@ def _households(user, params):
             households = households.filter(within_areas_q([d["area"]], "area"))
         if d["decile"]:
             households = households.filter(decile__lte=d["decile"])
-        if d["category"]:
+        outcome = any(d[name] for name in HouseholdFilterForm.OUTCOME_FILTERS)
+        if outcome:
+            households = _outcome_filters(households, d)
+        if d["category"] and outcome and d["closed"]:
+            # Behind "cases closed by PMKS category": the category held on closing.
+            households = cohorts.closed_holding(households, d["category"].pk)
+        elif d["category"]:
             households = households.filter(categories=d["category"])
         if d["status"]:
             households = households.filter(status=d["status"])
@@ -112,6 +118,22 @@ def _households(user, params):
         .order_by("area__code", "kk_number")
     )
     return form, households
+
+
+def _outcome_filters(households, d: dict):
+    """The households behind an outcome figure (pilar/casework/cohorts.py)."""
+    households = cohorts.outcome_households(households, d["as_of"] or services.today())
+    if d["accompanied"]:
+        households = households.filter(group=d["accompanied"])
+    if d["decile_change"]:
+        households = households.filter(decile_change=d["decile_change"])
+    if d["poorest"]:
+        households = households.filter(poorest=d["poorest"])
+    if d["closed"] == cohorts.Closure.ANY:
+        households = households.filter(closed_on__isnull=False)
+    elif d["closed"]:
+        households = households.filter(closure=d["closed"])
+    return households
 
 
 @capability_required(Capability.CASEWORK_VIEW)

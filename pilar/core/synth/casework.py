@@ -32,11 +32,14 @@ from pilar.casework.models import (
     Activity,
     ActivityType,
     Caseload,
+    CategoryRecord,
+    DecileRecord,
     Household,
     HouseholdMember,
     KKChange,
     MonthlyReport,
     NeedCategory,
+    StatusRecord,
 )
 from pilar.core.synth.areas import synthetic_areas
 from pilar.core.synth.tables import CHUNK, columns, extra_columns, next_id
@@ -116,6 +119,10 @@ def casework_querysets(areas) -> list[tuple[str, object]]:
             "household categories",
             Household.categories.through.objects.filter(household__area__in=ids),
         ),
+        # The households' history (synth writes none; a synthetic household edited since has).
+        ("decile records", DecileRecord.objects.filter(household__area__in=ids)),
+        ("status records", StatusRecord.objects.filter(household__area__in=ids)),
+        ("category records", CategoryRecord.objects.filter(household__area__in=ids)),
         ("households", Household.objects.filter(area__in=ids)),
     ]
 

@@ -268,6 +268,13 @@ def test_the_households_go_out_as_an_extract_and_read_back_unchanged(client, tod
     assert_the_households_download_as_an_extract_that_reads_back_unchanged(client, tmp_path)
 
 
+@pytest.mark.django_db
+def test_the_outcomes_from_2024_to_today(client, today, django_assert_max_num_queries):
+    from pilar.outcomes.tests.test_demo import assert_demo_outcomes
+
+    assert_demo_outcomes(client, today, django_assert_max_num_queries)
+
+
 def test_the_demo_is_not_loaded_before_its_story_ends():
     with (
         time_machine.travel(datetime.datetime(2025, 3, 15, 8, tzinfo=datetime.UTC)),

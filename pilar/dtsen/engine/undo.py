@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework.models import Caseload, DecileRecord, Household, HouseholdMember, KKChange
+from pilar.casework.models import (
+    Caseload,
+    DecileRecord,
+    Household,
+    HouseholdMember,
+    KKChange,
+    StatusRecord,
+)
 from pilar.dtsen.engine.decide import _chunks
 from pilar.dtsen.engine.write import HOUSEHOLD_TYPE, MEMBER_TYPE, _objects, insert_audit
 from pilar.dtsen.models import HouseholdImport
@@ -75,6 +82,8 @@ def undo(batch: HouseholdImport, by: Actor) -> int:
 
     for part in _chunks(get("decile", "create")[0]):
         DecileRecord.objects.filter(pk__in=part).delete()
+    for part in _chunks(get("status", "create")[0]):
+        StatusRecord.objects.filter(pk__in=part).delete()
     created = get("member", "create")[0]
     for part in _chunks(created):
         HouseholdMember.objects.filter(pk__in=part).delete()

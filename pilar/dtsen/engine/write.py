@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework.models import Caseload, DecileRecord, Household, HouseholdMember, KKChange
+from pilar.casework.history import status_records
+from pilar.casework.models import (
+    Caseload,
+    DecileRecord,
+    Household,
+    HouseholdMember,
+    KKChange,
+    StatusRecord,
+)
 from pilar.dtsen.engine.decide import NEW, UNCHANGED, Decision, _chunks, _plain
 from pilar.dtsen.models import ExtractChange, HouseholdImport
 from pilar.lib.dates import long_date
@@ -98,6 +106,7 @@ class Writer:
                 for f in part
             ]
             Household.objects.bulk_create(households, batch_size=BATCH)
+            self._statuses(households)
             for f, h in zip(part, households, strict=True):
                 created[f.kk] = h.pk
                 self.audit(
@@ -109,6 +118,17 @@ class Writer:
                 )
         self.change("household", "create", list(created.values()))
         return created
+
+    def _statuses(self, households) -> None:
+        """The status history (`StatusRecord`) of households the extract created, brought
+        back or closed, as of the extract's date; undone with it."""
+        rows = status_records(
+            households,
+            as_of=self.as_of,
+            source=StatusRecord.Source.EXTRACT,
+            reference=self.batch.pk,
+        )
+        self.change("status", "create", [r.pk for r in rows])
 
     def _households_changed(self, families) -> None:
         families = [f for f in families if f.changed_fields]
@@ -168,6 +188,7 @@ class Writer:
         Household.objects.bulk_update(
             list(rows.values()), sorted(touched | {"updated_at"}), batch_size=BATCH
         )
+        self._statuses([rows[f.household_id] for f in families if "status" in f.changed_fields])
 
     def _members_leave(self, saved) -> None:
         reasons = {pk: reason for f in saved for pk, reason in f.gone}
@@ -292,6 +313,7 @@ class Writer:
             ["status", "status_reason", "status_date", "updated_at"],
             batch_size=BATCH,
         )
+        self._statuses(list(rows.values()))
         self.change("household", "close", list(rows), befores)
         caseloads = []
         for part in _chunks(list(rows)):

@@ -297,6 +297,18 @@ def test_moved_deceased_split_better_off_and_not_found(
     )
     hb.refresh_from_db()
     assert (hb.status, hb.status_reason) == ("closed", "Sudah punya toko besar")
+    # The status history keeps both, dated by the visits, from the round.
+    for h, status in [(h1, "moved"), (hb, "closed")]:
+        latest = h.status_history.order_by("-as_of", "-pk").first()
+        assert (latest.status, latest.reason, latest.source, latest.reference) == (
+            status,
+            h.status_reason,
+            "verivali",
+            round.pk,
+        )
+        # As of the visit, or of the day the household was recorded when that came later.
+        recorded = h.status_history.order_by("as_of", "pk").first().as_of
+        assert latest.as_of == max(h.status_date, recorded)
 
 
 def test_not_found_keeps_the_household_active(round, households, actors):

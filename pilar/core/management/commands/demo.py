@@ -42,11 +42,11 @@ from pilar.accounts.models import Role
 from pilar.accounts.services import user_create
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework.demo import CaseworkDemo, continue_casework
+from pilar.casework.demo import CaseworkDemo, continue_casework, decile_releases
 from pilar.core.province_demo import describe_province, load_province
 from pilar.dtsen.demo import DemoExtract
 from pilar.equipment.demo import load_equipment
-from pilar.kube.demo import load_kube
+from pilar.kube.demo import continue_records, load_kube
 from pilar.kube.selectors import companion_groups
 from pilar.lib.nik import make_nik
 from pilar.offices.models import Office
@@ -60,6 +60,7 @@ from pilar.tagana.demo import load_tagana
 from pilar.trainings.certificates.demo import issue_demo_certificates
 from pilar.trainings.demo import continue_trainings, load_trainings
 from pilar.verivali.demo import describe_round, load_round
+from pilar.verivali.models import Visit
 
 D = datetime.date
 TRAINING_DAY = D(2024, 10, 22)
@@ -432,6 +433,9 @@ def continue_to_today(demo: Demo, made: dict[str, list[Person]], today: datetime
     )
     figures.update(continue_stipends(today=today))
     figures.update(continue_trainings(rng=random.Random(SEED + 12), by=demo.by, today=today))
+    figures["KUBE monthly records"] = continue_records(
+        rng=random.Random(SEED + 13), by=demo.by, today=today
+    )
     return figures
 
 
@@ -518,6 +522,15 @@ class Command(BaseCommand):
                 story = load_stipends()
                 living = continue_to_today(demo, made, today)
                 verivali = load_round(rng=random.Random(SEED + 40), fake=demo.fake, today=today)
+                living["decile records"] = decile_releases(
+                    rng=random.Random(SEED + 50),
+                    today=today,
+                    listed=set(
+                        Visit.objects.filter(household__isnull=False).values_list(
+                            "household_id", flat=True
+                        )
+                    ),
+                )
             loaded = load_province(bukittinggi=bukittinggi, password=chosen) if province else None
             if loaded is not None:
                 users += loaded.users

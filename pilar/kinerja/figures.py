@@ -62,7 +62,7 @@ from django.utils import timezone
 
 from pilar.casework.models import Activity, Caseload, Household, MonthlyReport, Sector
 from pilar.casework.report_services import report_due
-from pilar.lib.months import add_months, month_end, month_start
+from pilar.lib.months import add_months, month_end, month_start, next_month
 from pilar.offices import current
 from pilar.offices.models import Office
 from pilar.regions.models import Area, within_areas_q
@@ -70,7 +70,17 @@ from pilar.registry.models import Assignment, Person
 from pilar.trainings.models import Participant
 from pilar.trainings.selectors import required_courses
 
-__all__ = ["LEVELS", "Figures", "Row", "Trend", "office_trend", "rows", "totals", "window"]
+__all__ = [
+    "LEVELS",
+    "Figures",
+    "Row",
+    "Trend",
+    "office_trend",
+    "rows",
+    "table",
+    "totals",
+    "window",
+]
 
 PERSON, KELURAHAN, KECAMATAN, OFFICE = "person", "kelurahan", "kecamatan", "office"
 LEVELS = (PERSON, KELURAHAN, KECAMATAN, OFFICE)
@@ -107,12 +117,22 @@ class Figures:
     def add(self, other: Figures, *, caseload: bool = True, reached: bool = True) -> None:
         """Add `other`'s counts; without `caseload` or `reached`, those stay (a row's caseload
         is its last month's, its households reached are counted once over the months)."""
-        skip = {name for name, keep in (("caseload", caseload), ("reached", reached)) if not keep}
-        for name in COUNTS:
-            if name not in skip:
-                setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Spelt out: a table by pillar adds some 20,000 of these a page.
+        self.activities += other.activities
+        self.reports += other.reports
+        self.on_time += other.on_time
+        self.verified += other.verified
+        self.follow_ups += other.follow_ups
+        self.follow_ups_on_time += other.follow_ups_on_time
+        self.trainings += other.trainings
+        if caseload:
+            self.caseload += other.caseload
+        if reached:
+            self.reached += other.reached
+        mine = self.by_sector
         for sector, n in other.by_sector.items():
-            self.by_sector[sector] = self.by_sector.get(sector, 0) + n
+            if n:
+                mine[sector] = mine.get(sector, 0) + n
 
     @property
     def on_time_share(self) -> int | None:
@@ -229,29 +249,59 @@ def _due_offices(scope) -> tuple[list[Office], Office]:
 
 def _deadline(month: datetime.date, office: Office) -> datetime.datetime:
     """The moment a report of `month` under `office` becomes late: the day after its due day."""
-    due = report_due(month, office)
+    return _deadline_on(report_due(month, office))
+
+
+def _deadline_on(due: datetime.date) -> datetime.datetime:
     return timezone.make_aware(
         datetime.datetime.combine(due + datetime.timedelta(days=1), datetime.time())
     )
 
 
+def _differing(inside: list[Office], default: Office) -> list[Office]:
+    """The offices of `inside` (most specific first) whose due day differs from the one their
+    reports would get without them: the next office of the list holding their area, or
+    `default`. The others change no deadline; offices rarely differ, so usually none is left."""
+    kept = []
+    for i, office in enumerate(inside):
+        outer = next((o for o in inside[i + 1 :] if office.area.is_within(o.area)), default)
+        if office.report_due_day != outer.report_due_day:
+            kept.append(office)
+    return kept
+
+
 def _deadline_expr(months, offices: tuple[list[Office], Office]):
-    """A report's deadline as an SQL value, by its month and the office holding its area."""
+    """A report's deadline as an SQL value, by its month and the office holding its area.
+
+    One `WHEN` per month and distinct due day, not per month and office: each office whose due
+    day differs from its surroundings' is read as its area less the offices inside it with
+    another day (so the conditions never overlap), and these areas are grouped by due day; the
+    rest falls to the holding office's day. A country's page (a pillar's own, whose scope is
+    everything) thus holds 12 `WHEN`s when all offices share a due day, not 12 × 551 (docs/
+    PERFORMANCE.md, "Leadership at national scale")."""
     inside, default = offices
+    kept = _differing(inside, default)
+    by_day: dict[int, Q] = {}
+    for i, office in enumerate(kept):
+        day = office.report_due_day
+        own = within_areas_q([office.area], "area")
+        for inner in kept[:i]:
+            if inner.report_due_day != day and inner.area.is_within(office.area):
+                own &= ~within_areas_q([inner.area], "area")
+        by_day[day] = by_day[day] | own if day in by_day else own
     whens = []
     for month in months:
-        for office in inside:
-            whens.append(
-                When(
-                    Q(month=month) & within_areas_q([office.area], "area"),
-                    then=Value(_deadline(month, office)),
-                )
-            )
+        start = next_month(month)
+        for day, where in by_day.items():
+            due = start + datetime.timedelta(days=day - 1)
+            whens.append(When(Q(month=month) & where, then=Value(_deadline_on(due))))
         whens.append(When(month=month, then=Value(_deadline(month, default))))
     return Case(*whens, default=Value(None), output_field=DateTimeField())
 
 
-def _collect(scope, months, by: str | None, person_id: int | None = None) -> dict:
+def _collect(
+    scope, months, by: str | None, person_id: int | None = None, *, reached: bool = True
+) -> dict:
     """{(group, month): Figures}: every figure of `months`, grouped by `by` (PERSON: the
     pillar's id; "area": the area's id; None: the whole scope, group None). Six grouped
     queries, and those reading the offices' due days and the required courses."""
@@ -296,20 +346,16 @@ def _collect(scope, months, by: str | None, person_id: int | None = None) -> dic
         figures = at(group_of(row, "activities"), _as_date(row["due"]))
         figures.follow_ups += row["n"]
         figures.follow_ups_on_time += row["done"]
-    reached = Activity.households.through.objects.filter(
-        activity__cancelled_at__isnull=True,
-        activity__month__gte=months[0],
-        activity__month__lte=months[-1],
-    )
-    if person_id is not None:
-        reached = reached.filter(activity__person_id=person_id)
-    reached = _scoped(reached, scope, "activity__area" if by == PERSON else "household__area")
-    for row in (
-        reached.values(*_by("reached", by), "activity__month")
-        .annotate(n=Count("household_id", distinct=True))
-        .order_by()
-    ):
-        at(group_of(row, "reached"), row["activity__month"]).reached += row["n"]
+    if reached:
+        links = _links(scope, months, by)
+        if person_id is not None:
+            links = links.filter(activity__person_id=person_id)
+        for row in (
+            links.values(*_by("reached", by), "activity__month")
+            .annotate(n=Count("household_id", distinct=True))
+            .order_by()
+        ):
+            at(group_of(row, "reached"), row["activity__month"]).reached += row["n"]
     caseloads = _scoped(Caseload.objects.all(), scope, "household__area").filter(
         mine, start_date__lte=month_end(months[-1])
     )
@@ -353,6 +399,17 @@ def _collect(scope, months, by: str | None, person_id: int | None = None) -> dic
         figures.verified += row["verified"]
     _collect_trainings(scope, months, by, person_id, at)
     return out
+
+
+def _links(scope, months, by):
+    """The links of `months`' activities not cancelled to their households, within `scope` by
+    the activity's area (by pillar) or the household's."""
+    links = Activity.households.through.objects.filter(
+        activity__cancelled_at__isnull=True,
+        activity__month__gte=months[0],
+        activity__month__lte=months[-1],
+    )
+    return _scoped(links, scope, "activity__area" if by == PERSON else "household__area")
 
 
 def _as_date(value) -> datetime.date:
@@ -499,8 +556,18 @@ class _Places:
 
     areas: dict[int, tuple[str, int, str]]
     offices: list[Office]
+    keys: dict = field(default_factory=dict)
 
     def key(self, area_id, level: str):
+        # Remembered: the grouped rows name each area once a month and question (a province's
+        # page asks some 50,000 times for its 8,000 areas).
+        try:
+            return self.keys[area_id]
+        except KeyError:
+            self.keys[area_id] = key = self._key(area_id, level)
+            return key
+
+    def _key(self, area_id, level: str):
         found = self.areas.get(area_id)
         if found is None:
             return None
@@ -541,13 +608,21 @@ def rows(scope, end_month: datetime.date, level: str, months: int = 12) -> list[
     its figures summed over the `months` months ending with `end_month` (its caseload: on the
     last day) and its flags. A fixed number of queries (about twenty), one of them naming the
     pillars or areas; rows in the order of their codes (pillars: by name)."""
+    return table(scope, end_month, level, months)[0]
+
+
+def table(scope, end_month: datetime.date, level: str, months: int = 12) -> tuple[list[Row], Trend]:
+    """`rows(...)` and `office_trend(scope, end_month, months)` together, as a page shows them.
+    By area or office the trend is the rows' months summed (each household and activity lies in
+    one area), so the big tables are read once for both; by pillar (whose households reached
+    are counted by the activity's area) the trend is read on its own."""
     if level not in LEVELS:
         raise ValueError(level)
     window_months = window(end_month, months)
     last_day = month_end(window_months[-1])
     by = PERSON if level == PERSON else "area"
-    found = _collect(scope, window_months, by)
-    reached = _reached_once(scope, window_months, by)
+    found = _collect(scope, window_months, by, reached=False)
+    reached = _reached(scope, window_months, by, found)
     flags = {
         "serving": _serving(scope, window_months, by),
         "quiet": _quiet(scope, window_months, by),
@@ -590,24 +665,48 @@ def rows(scope, end_month: datetime.date, level: str, months: int = 12) -> list[
             (r.label.casefold(), r.key) if level == PERSON else (r.code or "", str(r.key))
         ),
     )
-    return ordered
+    if level == PERSON:
+        return ordered, office_trend(scope, end_month, months)
+    return ordered, _trend_of(scope, window_months, found)
 
 
-def _reached_once(scope, months, by) -> dict:
-    """{group: households reached in the window}, each household once."""
-    reached = Activity.households.through.objects.filter(
-        activity__cancelled_at__isnull=True,
-        activity__month__gte=months[0],
-        activity__month__lte=months[-1],
-    )
+def _trend_of(scope, months, found: dict) -> Trend:
+    """The scope's trend from its figures by area and month: summed over the areas, but for
+    the trainings, read again for the whole scope (a pillar with duties in two areas passes a
+    course once)."""
+    points = {m: Figures() for m in months}
+    for (_group, month), figures in found.items():
+        if month in points:
+            points[month].add(figures)
+    for point in points.values():
+        point.trainings = 0
+
+    def at(_group, month) -> Figures:
+        return points[month]
+
+    _collect_trainings(scope, months, None, None, at)
+    return Trend(months=months, points=[points[m] for m in months])
+
+
+def _reached(scope, months, by, found: dict) -> dict:
+    """{group: households reached in the window}, each household once, and each (group,
+    month)'s households reached added to `found`: one pass over the links, which returns each
+    (group, household, month) once."""
     field_name = _by("reached", by)[0]
-    reached = _scoped(reached, scope, "activity__area" if by == PERSON else "household__area")
-    return {
-        row[field_name]: row["n"]
-        for row in reached.values(field_name)
-        .annotate(n=Count("household_id", distinct=True))
+    pairs = (
+        _links(scope, months, by)
+        .values_list(field_name, "household_id", "activity__month")
+        .distinct()
         .order_by()
-    }
+    )
+    households: dict[object, set] = {}
+    for group, household, month in pairs:
+        households.setdefault(group, set()).add(household)
+        key = (group, month)
+        if key not in found:
+            found[key] = Figures()
+        found[key].reached += 1
+    return {group: len(seen) for group, seen in households.items()}
 
 
 def _add_empty_rows(out: dict, places: _Places, level: str) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -40,7 +41,7 @@ from pilar.kinerja.figures import (
     PERSON,
     Figures,
     office_trend,
-    rows,
+    table,
     totals,
     window,
 )
@@ -168,6 +169,9 @@ def _parse_level(value: str | None, levels: list[str], default: str) -> str:
     return text
 
 
+PAGE_SIZE = 100
+FLAGS_SHOWN = 20
+
 # The table by pillar lists at most this many duties of the window at once (a kota has a few
 # hundred; a country close to a million): past that, one kecamatan or kelurahan at a time.
 MAX_PERSON_ROWS = 5000
@@ -217,15 +221,26 @@ def home(request):
     level = _parse_level(request.GET.get("level"), levels, _default_level(levels, area))
     months = window(month)
     too_wide = level == PERSON and _too_many_pillars(scope, months)
-    found = [] if too_wide else rows(scope, month, level)
+    fmt = export_format(request)
+    if too_wide:
+        found, trend = [], office_trend(scope, month)
+    elif fmt:
+        return _export(request, fmt, table(scope, month, level)[0], level, month, names)
+    else:
+        found, trend = table(scope, month, level)
     total = totals(found)
     links = Links(user, scope, months[0], months[-1])
-    fmt = export_format(request)
-    if fmt and not too_wide:
-        return _export(request, fmt, found, level, month, names)
-    trend = office_trend(scope, month)
     code = area.code if area is not None else None
-    table = [_table_row(row, level, links, month, names) for row in found]
+    # The table shows a page of rows (a kota has some 2,000 pillars); the export holds them all.
+    # Links are built only for the rows shown and the flagged.
+    # The flags list names the first FLAGS_SHOWN flagged rows; `?flagged=1` pages through all.
+    flagged_rows = [row for row in found if row.flagged]
+    only_flagged = request.GET.get("flagged") == "1"
+    page = Paginator(flagged_rows if only_flagged else found, PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    shown = [_table_row(row, level, links, month, names) for row in page.object_list]
+    flagged = [_table_row(row, level, links, month, names) for row in flagged_rows[:FLAGS_SHOWN]]
     return render(
         request,
         "kinerja/home.html",
@@ -237,14 +252,22 @@ def home(request):
             "levels": [(value, LEVEL_LABELS[value]()) for value in levels],
             "level_label": LEVEL_LABELS[level](),
             "names": names,
-            "table": table,
+            "table": shown,
+            "page": page,
             "total": total,
-            "flagged": [r for r in table if r["row"].flagged],
+            "flagged": flagged,
+            "flagged_more": len(flagged_rows) - len(flagged),
+            "only_flagged": only_flagged,
             "charts": _charts(trend, links, code),
             "query": urlencode(
                 {
                     k: v
-                    for k, v in {"month": f"{month:%Y-%m}", "area": code, "level": level}.items()
+                    for k, v in {
+                        "month": f"{month:%Y-%m}",
+                        "area": code,
+                        "level": level,
+                        "flagged": "1" if only_flagged else "",
+                    }.items()
                     if v
                 }
             ),

@@ -140,3 +140,50 @@ def test_queries_do_not_grow_with_the_data(story, make_person, make_assignment, 
         make_assignment(p, "PSM", "13.75.03.1001", override_reason="test")
         act(p, D(2024, 10, 2 + n))
     assert both() == before
+
+
+def test_each_office_s_due_day_decides_its_reports(
+    reference, office, other_office, province_office, make_person, make_assignment, report
+):
+    """Two kota under the province, Padang Panjang's reports due on the 20th, Bukittinggi's
+    and the province's on the 10th: a report sent on 15 November is on time in Padang Panjang
+    only, in the trend, by pillar and by office."""
+    from pilar.kinerja.figures import _deadline_expr, _due_offices
+
+    other_office.report_due_day = 20
+    other_office.save()
+    assert office.report_due_day == province_office.report_due_day == 10
+    sent = datetime.datetime(2024, 11, 15, 2, tzinfo=datetime.UTC)
+    here = make_person("Ani Bukittinggi")
+    make_assignment(here, "PSM", "13.75.01.1001")
+    there = make_person("Budi Padang Panjang")
+    make_assignment(there, "PSM", "13.74.01.1001")
+    report(here, OCTOBER, sent)
+    report(there, OCTOBER, sent)
+    point = office_trend(None, OCTOBER).points[-1]
+    assert (point.reports, point.on_time) == (2, 1)
+    people = by_key(rows(None, OCTOBER, "person"))
+    assert people[there.pk].figures.on_time == 1 and people[here.pk].figures.on_time == 0
+    # One WHEN per month for the office's own day and one for Padang Panjang's: the province,
+    # due on the same day as the office, adds none.
+    whens = _deadline_expr([OCTOBER], _due_offices(None)).cases
+    assert len(whens) == 2
+    # All on the 10th: one WHEN a month, and both reports late.
+    other_office.report_due_day = 10
+    other_office.save()
+    assert len(_deadline_expr([OCTOBER], _due_offices(None)).cases) == 1
+    assert office_trend(None, OCTOBER).points[-1].on_time == 0
+
+
+@pytest.mark.parametrize("level", ["kelurahan", "kecamatan", "person"])
+def test_the_page_s_trend_is_the_office_trend(story, level):
+    """By area the page sums its rows' months instead of reading the trend again: the same."""
+    from pilar.kinerja.figures import table
+
+    found, trend = table(None, OCTOBER, level)
+    assert found == rows(None, OCTOBER, level)
+    expected = office_trend(None, OCTOBER)
+    assert trend.months == expected.months
+    assert trend.points == expected.points
+    scope = [Area.objects.get(code="13.75.01")]
+    assert table(scope, OCTOBER, level)[1].points == office_trend(scope, OCTOBER).points

@@ -184,3 +184,32 @@ def test_a_pillar_sees_their_own_figures(client, actors, story):
 def test_a_user_without_a_pillar_record_has_no_own_page(client, actors, story):
     login(client, actors["viewer"])
     assert client.get("/kinerja/me/").status_code == 404
+
+
+def test_the_table_pages_its_rows_and_the_flagged(client, actors, story, monkeypatch):
+    """A kota's 2,000 pillars show a page at a time; the flags name the first few and open the
+    flagged rows alone; the download holds every row."""
+    from pilar.kinerja import views
+
+    login(client, actors["admin"])
+    everyone = client.get("/kinerja/?level=person&month=2024-10").context["table"]
+    flagged = [r["row"].label for r in everyone if r["row"].flagged]
+    assert len(everyone) >= 3 and len(flagged) >= 2
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "FLAGS_SHOWN", 1)
+    first = client.get("/kinerja/?level=person&month=2024-10")
+    body = first.content.decode()
+    assert [r["row"].label for r in first.context["table"]] == [
+        r["row"].label for r in everyone[:2]
+    ]
+    assert "page=2" in body and len(first.context["flagged"]) == 1
+    assert f"And {len(flagged) - 1} more flagged row" in body and "flagged=1" in body
+    second = client.get("/kinerja/?level=person&month=2024-10&page=2")
+    assert [r["row"].label for r in second.context["table"]] == [
+        r["row"].label for r in everyone[2:4]
+    ]
+    only = client.get("/kinerja/?level=person&month=2024-10&flagged=1")
+    assert [r["row"].label for r in only.context["table"]] == flagged[:2]
+    assert 'data-testid="only-flagged"' in only.content.decode()
+    text = client.get("/kinerja/?level=person&month=2024-10&format=csv").content.decode("utf-8-sig")
+    assert len(text.strip().splitlines()) == len(everyone) + 1

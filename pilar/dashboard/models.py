@@ -60,6 +60,8 @@ class MonthlyOfficeReport(Job):
     pdf = models.FileField(_("PDF"), upload_to="monthly-reports/%Y/", blank=True)
     xlsx = models.FileField(_("XLSX"), upload_to="monthly-reports/%Y/", blank=True)
     error = models.TextField(_("error"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("percent written"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("asked by"),

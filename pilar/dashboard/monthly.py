@@ -24,6 +24,7 @@ from pilar.casework.selectors import SummaryRow, summary_kept
 from pilar.dashboard.figures import flat, reports_late
 from pilar.dashboard.gaps import EXPIRING_DAYS, Gaps, training_and_equipment_gaps
 from pilar.lib.charts import Chart, Series, bar_chart, trend_chart
+from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, next_month
 from pilar.offices.models import Office
 from pilar.regions.models import Area, within_areas_q
@@ -173,7 +174,7 @@ def headcount_section(m: MonthFigures) -> Section:
         columns=[_("Kind"), _("Active duties")],
         rows=rows,
         chart=ChartSpec(_("Pillars on duty by kind"), labels, [(_("Active duties"), values)]),
-        note=_("Duties active on %(date)s.") % {"date": m.as_of.strftime("%d-%m-%Y")},
+        note=_("Duties active on %(date)s.") % {"date": long_date(m.as_of)},
     )
 
 
@@ -199,7 +200,7 @@ def gaps_section(m: MonthFigures) -> Section:
 
 
 def activity_section(m: MonthFigures) -> Section:
-    rows = [[label, m.casework.by_sector.get(code, 0)] for code, label in Sector.choices]
+    rows = [[str(label), m.casework.by_sector.get(code, 0)] for code, label in Sector.choices]
     chart = ChartSpec(
         _("Activities by sector"), [r[0] for r in rows], [(_("Activities"), [r[1] for r in rows])]
     )
@@ -214,7 +215,8 @@ def activity_section(m: MonthFigures) -> Section:
 
 
 def reports_section(m: MonthFigures) -> Section:
-    rows = [[label, m.casework.reports.get(code, 0)] for code, label in MonthlyReport.Status.choices]
+    reports = m.casework.reports
+    rows = [[str(label), reports.get(code, 0)] for code, label in MonthlyReport.Status.choices]
     chart = ChartSpec(
         _("Monthly reports by state"), [r[0] for r in rows], [(_("Reports"), [r[1] for r in rows])]
     )
@@ -350,7 +352,7 @@ def trainings_section(m: MonthFigures) -> Section:
     return Section(
         key="trainings",
         title=_("Trainings and equipment"),
-        columns=[_("Figure"), _("Number")],
+        columns=[_("Figure"), _("How many")],
         rows=rows,
         chart=ChartSpec(
             _("Pillars serving and their trainings"),
@@ -389,4 +391,3 @@ def report_figures(m: MonthFigures, sections: list[Section]) -> dict:
 
 def stored_sections(figures: dict) -> list[Section]:
     return [Section.from_json(data) for data in figures.get("sections", [])]
-

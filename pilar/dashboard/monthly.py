@@ -48,8 +48,9 @@ class ChartSpec:
 
     def chart(self) -> Chart:
         if self.kind == "categories":
+            label, values = self.series[0]
             return bar_chart(
-                title=self.title, labels=self.labels, values=self.series[0][1], unit=self.unit
+                title=self.title, labels=self.labels, values=values, unit=self.unit, label=label
             )
         return trend_chart(
             title=self.title,
@@ -90,6 +91,29 @@ class Section:
     rows: list[list]
     chart: ChartSpec | None = None
     note: str = ""
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column, whether it holds numbers (aligned right), not text."""
+        return [
+            n > 0
+            and all(
+                isinstance(row[n], int | float) or row[n] in ("", None)
+                for row in self.rows
+                if len(row) > n
+            )
+            for n in range(len(self.columns))
+        ]
+
+    @property
+    def header(self) -> list[tuple[str, bool]]:
+        return list(zip(self.columns, self.numeric, strict=True))
+
+    @property
+    def cells(self) -> list[list[tuple]]:
+        """The rows with each cell's alignment, for a page's table."""
+        numeric = self.numeric
+        return [list(zip(row, numeric, strict=False)) for row in self.rows]
 
     def as_json(self) -> dict:
         return {

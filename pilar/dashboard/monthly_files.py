@@ -74,8 +74,10 @@ def _section(doc: Document, n: int, section: Section) -> None:
         return
     others = len(section.columns) - 1
     rest = (doc.width - FIRST_COLUMN) / max(others, 1)
+    numeric = section.numeric
     columns = [Column(section.columns[0], FIRST_COLUMN)] + [
-        Column(title, rest, "right") for title in section.columns[1:]
+        Column(title, rest, "right" if numeric[n] else "left")
+        for n, title in enumerate(section.columns[1:], start=1)
     ]
     doc.y -= 2 * mm
     table = Table(doc, columns, size=8)

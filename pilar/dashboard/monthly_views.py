@@ -49,7 +49,11 @@ def _report(request, pk: int) -> MonthlyOfficeReport:
 def report_list(request):
     office = _office(request)
     hosting = hosts_others(office)
-    reports = [] if hosting else list(MonthlyOfficeReport.objects.filter(office=office))
+    reports = (
+        []
+        if hosting
+        else list(MonthlyOfficeReport.objects.filter(office=office).select_related("requested_by"))
+    )
     last = last_reportable()
     return render(
         request,

@@ -242,6 +242,31 @@ def test_the_households_go_out_as_an_extract_and_read_back_unchanged(client, tod
     assert_the_households_download_as_an_extract_that_reads_back_unchanged(client, tmp_path)
 
 
+@pytest.mark.django_db
+def test_the_monthly_report_of_october_2024_has_the_dashboards_figures(
+    client, today, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The head of office's report of October 2024 (docs/DASHBOARD.md, "Monthly report") holds
+    what the kepala's dashboard shows for that month."""
+    from pilar.dashboard.monthly_services import monthly_report_request
+    from pilar.offices import current
+
+    if today != DAYS[0].date():
+        pytest.skip("once is enough: October 2024 is the same on both days")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        report = monthly_report_request(office=current(), month=D(2024, 10, 1))
+    report.refresh_from_db()
+    assert report.status == "done", report.error
+    assert report.pdf and report.xlsx
+    login(client, "kepala", PASSWORD)
+    page = client.get("/dashboard/?as_of=2024-11-01")
+    assert page.context["figures"] == report.figures["dashboard"]
+    assert report.figures["dashboard"]["headcount_total"] > 300
+    assert report.figures["dashboard"]["activities"] > 0
+
+
 def test_the_demo_is_not_loaded_before_its_story_ends():
     with (
         time_machine.travel(datetime.datetime(2025, 3, 15, 8, tzinfo=datetime.UTC)),

@@ -349,3 +349,30 @@ def test_progress_is_followed_while_it_is_written(client, actors, office):
     report.save()
     body = client.get(f"/dashboard/reports/{report.pk}/status/").content.decode()
     assert "hx-get" not in body
+
+
+def test_the_list_answers_in_a_bounded_number_of_queries(
+    client, actors, office, django_assert_max_num_queries
+):
+    login(client, actors["admin"])
+
+    def month(n: int) -> None:
+        MonthlyOfficeReport.objects.create(
+            office=office,
+            month=D(2023, n, 1),
+            status="done",
+            requested_by=actors["operator"],
+            requested_at=timezone.now(),
+            generated_at=timezone.now(),
+            pdf="monthly-reports/2023/a.pdf",
+            xlsx="monthly-reports/2023/a.xlsx",
+        )
+
+    month(1)
+    with django_assert_max_num_queries(12) as one:
+        assert client.get("/dashboard/reports/").status_code == 200
+    for n in range(2, 13):
+        month(n)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get("/dashboard/reports/").content.decode()
+    assert body.count("/report.xlsx") == 12

@@ -386,9 +386,11 @@ def trainings_section(m: MonthFigures) -> Section:
     )
 
 
-# The report's sections in order. A section is `(MonthFigures) -> Section | None` (None: it
-# has nothing to say for this office); a new one is a function appended here.
-SECTIONS: list[Callable[[MonthFigures], Section | None]] = [
+# The report's sections in order. Each is `(MonthFigures) -> Section | list[Section] | None`
+# (None: nothing to say for this office; a list: several tables of one source, such as a
+# figures object's `as_tables()`); a new one is a function appended here.
+SectionMaker = Callable[[MonthFigures], "Section | list[Section] | None"]
+SECTIONS: list[SectionMaker] = [
     headcount_section,
     gaps_section,
     activity_section,
@@ -399,8 +401,24 @@ SECTIONS: list[Callable[[MonthFigures], Section | None]] = [
 ]
 
 
+def made(maker: SectionMaker, m: MonthFigures) -> list[Section]:
+    """What one section function gives, as a list."""
+    found = maker(m)
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
+
+
 def report_sections(m: MonthFigures) -> list[Section]:
-    return [s for s in (make(m) for make in SECTIONS) if s is not None]
+    return [section for maker in SECTIONS for section in made(maker, m)]
+
+
+def tables_sections(key: str, tables: list[tuple[str, list[str], list[list]]]) -> list[Section]:
+    """Sections from (title, columns, rows) tables (`as_tables()` of another app's figures)."""
+    return [
+        Section(key=f"{key}-{n}", title=str(title), columns=[str(c) for c in columns], rows=rows)
+        for n, (title, columns, rows) in enumerate(tables, start=1)
+    ]
 
 
 def report_figures(m: MonthFigures, sections: list[Section]) -> dict:

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pilar.dashboard.models import MonthlyOfficeReport
-from pilar.dashboard.monthly import SECTIONS, month_figures, report_figures
+from pilar.dashboard.monthly import SECTIONS, made, month_figures, report_figures
 from pilar.dashboard.monthly_files import report_pdf, report_xlsx
 from pilar.lib.jobs import Heartbeat
 from pilar.offices.copies import OfficeCopy
@@ -43,10 +43,8 @@ def write_report(report_id: int) -> None:
             figures = month_figures(report.office, report.month)
             sections = []
             steps = len(SECTIONS) + 2
-            for n, make in enumerate(SECTIONS, start=1):
-                section = make(figures)
-                if section is not None:
-                    sections.append(section)
+            for n, maker in enumerate(SECTIONS, start=1):
+                sections += made(maker, figures)
                 heartbeat.beat(force=True, progress=round(90 * n / steps))
             written = timezone.localdate()
             office = OfficeCopy.of(report.office)

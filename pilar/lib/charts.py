@@ -15,14 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
+from django.utils.translation import pgettext
 
 WIDTH = 640
 TREND_HEIGHT = 240
-LEFT = 48  # room for the y-axis labels
+LEFT = 56  # room for the y-axis labels
 RIGHT = 8
 TOP = 12
-BOTTOM = 28  # room for the x labels
-BAR_ROW = 26  # a category's row in a horizontal bar chart
+BOTTOM = 30  # room for the x labels
+BAR_ROW = 30  # a category's row in a horizontal bar chart
 LABEL_SHARE = 0.36  # of the width, for a horizontal bar chart's category labels
 
 # Colour-blind-safe hues (Okabe-Ito's order, darkened for contrast on white), then known keys.
@@ -39,8 +40,9 @@ KEYED = {
 @dataclass(frozen=True)
 class Series:
     """One line or one colour of bars: a value per label (None where there is no figure).
-    `shown`, when given, is what the table and the tooltips say instead of the number (for
-    example "<5" for a suppressed count, drawn as its value)."""
+    `shown`, when given, is what the table and the tooltips say instead of the number: for
+    example "<5" for a suppressed count, whose value the caller gives as None so that no bar's
+    length tells it."""
 
     label: str
     values: Sequence[int | float | None]
@@ -115,6 +117,11 @@ class Chart:
         return self.width - RIGHT
 
     @property
+    def side_by_side(self) -> bool:
+        """Whether the table fits beside the chart on a wide screen (a label and two columns)."""
+        return self.kind != "hbar" and len(self.columns) <= 2
+
+    @property
     def empty(self) -> bool:
         return not self.rows
 
@@ -137,6 +144,18 @@ def shown_value(value: int | float | None, unit: str = "") -> str:
     if unit == "Rp":
         return f"Rp {text}"
     return f"{text}{unit}" if unit == "%" else (f"{text} {unit}" if unit else text)
+
+
+def axis_value(value: float) -> str:
+    """A gridline's value, short: thousands, millions and billions abbreviated."""
+    for size, word in (
+        (1e9, pgettext("chart axis: billions", "%(n)s bn")),
+        (1e6, pgettext("chart axis: millions", "%(n)s M")),
+        (1e4, pgettext("chart axis: thousands", "%(n)s k")),
+    ):
+        if value >= size:
+            return word % {"n": shown_value(round(value / size, 1))}
+    return shown_value(value)
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -220,7 +239,7 @@ def trend_chart(
     tick = 0.0
     while tick <= top + 1e-9:
         chart.gridlines.append(y_of(tick))
-        chart.texts.append(Text(LEFT - 6, y_of(tick) + 4, shown_value(tick), "end"))
+        chart.texts.append(Text(LEFT - 6, y_of(tick) + 5, axis_value(tick), "end"))
         tick += step
     slot = plot_w / len(labels)
     every = max(1, math.ceil(len(labels) / 12))  # at most 12 x labels
@@ -318,7 +337,7 @@ def bar_chart(
         value = values[i] or 0
         width = round(room * value / highest, 1)
         text = _shown(series, i, unit)
-        chart.texts.append(Text(left - 6, y + BAR_ROW * 0.62, _cut(str(category), 30), "end"))
+        chart.texts.append(Text(left - 6, y + BAR_ROW * 0.62, _cut(str(category), 26), "end"))
         chart.rects.append(
             Rect(
                 left,

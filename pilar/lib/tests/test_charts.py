@@ -84,12 +84,27 @@ def test_suppressed_cells_say_so_and_are_drawn_as_their_value():
     chart = bar_chart(
         title="Rumah tangga",
         labels=["Aur Tajungkang", "Belakang Balok"],
-        values=[0, 12],
+        values=[None, 12],
         shown=["<5", "12"],
     )
     assert [row.cells for row in chart.rows] == [["<5"], ["12"]]
     assert chart.rects[0].width == 0
     assert chart.rects[0].tip == "Aur Tajungkang: <5"
+
+
+def test_axis_values_are_short():
+    with translation.override("id"):
+        chart = trend_chart(
+            title="Dibayar", labels=MONTHS, series=[Series("Rp", [0, 2_400_000, 90_000_000])]
+        )
+    assert [t.value for t in chart.texts if t.anchor == "end"] == [
+        "0",
+        "20 jt",
+        "40 jt",
+        "60 jt",
+        "80 jt",
+        "100 jt",
+    ]
 
 
 def test_a_longer_bar_for_a_larger_value():

@@ -279,6 +279,14 @@ def test_pages_and_permissions(client, october, office, actors, other_admin, com
     pdf = client.get(f"/dashboard/reports/{report.pk}/report.pdf")
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert "laporan-bulanan-2024-10" in pdf["Content-Disposition"]
+    # Written again: the same row, new files, the old ones gone.
+    old = (report.pdf.name, report.xlsx.name)
+    with committed():
+        client.post("/dashboard/reports/generate/", {"month": "2024-10"})
+    report.refresh_from_db()
+    assert MonthlyOfficeReport.objects.count() == 1 and report.status == "done"
+    assert (report.pdf.name, report.xlsx.name) != old
+    assert not any(report.pdf.storage.exists(name) for name in old)
     # A viewer of the whole office reads and downloads, but does not write.
     login(client, actors["viewer"])
     assert client.get("/dashboard/reports/").status_code == 200

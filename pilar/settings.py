@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "pilar.trainings",
     "pilar.equipment",
     "pilar.dashboard",
+    "pilar.publik",
     "pilar.backups",
     "pilar.api",
     "pilar.core",
@@ -344,6 +345,9 @@ PILAR_WORKER_STALE_SECONDS = env_int("PILAR_WORKER_STALE_SECONDS", 120)
 PILAR_BACKUP_WARN_HOURS = env_int("PILAR_BACKUP_WARN_HOURS", 48)
 PILAR_LOGIN_MAX_FAILURES = env_int("PILAR_LOGIN_MAX_FAILURES", 5)
 PILAR_LOGIN_WINDOW_MINUTES = env_int("PILAR_LOGIN_WINDOW_MINUTES", 15)
+# The public page, its open data and the public API (docs/PUBLIC.md): requests per client
+# address and minute before a 429; 0 switches the limit off.
+PILAR_PUBLIC_RATE_PER_MINUTE = env_int("PILAR_PUBLIC_RATE_PER_MINUTE", 60)
 
 # Casework: the largest photo accepted from a phone.
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)

@@ -61,6 +61,7 @@ urlpatterns = [
     path("trainings/", include("pilar.trainings.urls")),
     path("equipment/", include("pilar.equipment.urls")),
     path("dashboard/", include("pilar.dashboard.urls")),
+    path("publik/", include("pilar.publik.urls")),
     path("c/", verify_form, name="certificate-verify-form"),
     path("c/<str:code>/", verify, name="certificate-verify"),
     path("backups/", include("pilar.backups.urls")),

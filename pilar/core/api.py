@@ -30,6 +30,7 @@ import pilar.trainings.certificates.api
 import pilar.verivali.api
 from pilar.api.auth import AUTH
 from pilar.api.common import ErrorOut, refusal
+from pilar.api.routers import registered
 from pilar.core.middleware import api_too_big_response
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ ERROR_STATUSES = {
     404: "No such record within the caller's scope.",
     409: "The record changed meanwhile (a job is running on it); reload and try again.",
     413: "The request body is larger than the server accepts.",
+    429: "Too many requests from this address; wait the seconds in Retry-After.",
     422: "A value is malformed or out of bounds (`errors` names each field).",
 }
 
@@ -266,4 +268,7 @@ def mount() -> NinjaAPI:
     api.add_router("/certificates", pilar.trainings.certificates.api.router)
     api.add_router("/equipment", pilar.equipment.api.router)
     api.add_router("/verivali", pilar.verivali.api.router)
+    # Routers of apps beside this one (the public figures, pilar/publik/api.py).
+    for prefix, router in registered():
+        api.add_router(prefix, router)
     return api

@@ -166,7 +166,7 @@ def month_figures(office: Office, month: datetime.date) -> MonthFigures:
     rates and ceilings."""
     as_of = dashboard_date(month)
     scope = [office.area] if office.area_id else None
-    hc = headcount_within(scope, as_of)
+    hc = headcount_within(as_of=as_of, scope=scope)
     (_rows, casework), _counted_at = summary_kept(scope, month)
     late = reports_late(scope, month)
     arrears = arrears_within(scope, as_of)

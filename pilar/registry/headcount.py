@@ -147,12 +147,12 @@ def scope_within(user, area: Area | None) -> list[Area] | None:
 def headcount(*, as_of: datetime.date, user, area: Area | None = None) -> Headcount:
     """Count the duties active on `as_of` that `user` may see in aggregate (within `area`,
     when given: `scope_within`)."""
-    return headcount_within(scope_within(user, area), as_of)
+    return headcount_within(as_of=as_of, scope=scope_within(user, area))
 
 
-def headcount_within(scope: list[Area] | None, as_of: datetime.date) -> Headcount:
-    """The headcount of the areas `scope` (None: everywhere) on `as_of`, as a user who reads
-    the aggregates of exactly those areas sees it (an office's monthly report: its area)."""
+def headcount_within(*, as_of: datetime.date, scope: list[Area] | None) -> Headcount:
+    """Count the duties active on `as_of` within the areas `scope` (None: everywhere); the
+    public page's headcount of an office (pilar/publik), with nobody signed in."""
     assignments = Assignment.objects.active_on(as_of)
     areas = Area.objects.filter(level__in=[Area.Level.KECAMATAN, Area.Level.KELURAHAN])
     if scope is not None:

@@ -273,3 +273,52 @@ def test_the_demo_is_not_loaded_before_its_story_ends():
         pytest.raises(CommandError, match="2025-12-01"),
     ):
         call_command("demo", password=PASSWORD, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_public_page_and_open_data_show_nothing_personal(client, today):
+    """Issue 21's done-when: /publik/ and its data answer without login with no personal data
+    and no count from 1 to 4 of households or people served; the public headcount of the
+    training day is the 360 of the seed's story, without a token."""
+    import csv
+    import json
+
+    from pilar.casework.models import Household, HouseholdMember
+    from pilar.publik.suppress import HIDDEN, SMALL
+    from pilar.registry.models import Person
+
+    personal = set(Person.objects.values_list("name", flat=True))
+    personal |= set(HouseholdMember.objects.values_list("name", flat=True))
+    personal |= set(Person.objects.values_list("nik", flat=True))
+    personal |= set(HouseholdMember.objects.exclude(nik="").values_list("nik", flat=True))
+    personal |= set(Household.objects.values_list("kk_number", flat=True))
+
+    def leaks(text: str) -> list[str]:
+        return [value for value in personal if value and value in text]
+
+    for as_of in ("2024-10-22", today.isoformat()):
+        page = client.get("/publik/", {"as_of": as_of})
+        assert page.status_code == 200
+        assert not page.cookies
+        assert leaks(page.content.decode()) == []
+        for slug in (
+            "pilar-per-kelurahan",
+            "kegiatan-per-sektor",
+            "rumah-tangga-didampingi",
+            "tali-kasih",
+            "pelatihan",
+        ):
+            response = client.get(f"/publik/data/{slug}.csv", {"as_of": as_of})
+            assert response.status_code == 200
+            text = response.content.decode("utf-8")
+            assert leaks(text) == []
+            rows = list(csv.DictReader(text.splitlines()))
+            meta = client.get(f"/publik/data/{slug}.json", {"as_of": as_of}).json()
+            assert leaks(json.dumps(meta, ensure_ascii=False)) == []
+            counted = [c["name"] for c in meta["columns"] if c["type"] == "count"]
+            for row in rows:
+                for name in counted:
+                    assert row[name] in (SMALL, HIDDEN) or not 1 <= int(row[name]) <= 4, (slug, row)
+    response = client.get("/api/v1/public/headcount", {"as_of": "2024-10-22"})
+    assert response.status_code == 200
+    assert response.json()["total"] == 360

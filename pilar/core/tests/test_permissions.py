@@ -26,6 +26,7 @@ from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.dtsen.tests import matrix as dtsen_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.kube.tests import matrix as kube_matrix
+from pilar.publik.tests import matrix as publik_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
 from pilar.stipends.tests import matrix_person as stipends_person_matrix
 from pilar.tagana.tests import matrix as tagana_matrix
@@ -41,6 +42,7 @@ APP_MATRICES = [
     dtsen_matrix,
     equipment_matrix,
     kube_matrix,
+    publik_matrix,
     stipends_matrix,
     stipends_person_matrix,
     tagana_matrix,

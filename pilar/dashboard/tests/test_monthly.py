@@ -115,7 +115,7 @@ def test_the_october_report_has_the_pages_figures(client, october, office, actor
     # The dashboard's figures for the month are the report's own.
     with remembered(office=office):
         dashboard = compute([office.area], NOVEMBER_1)
-        hc = headcount_within([office.area], NOVEMBER_1)
+        hc = headcount_within(as_of=NOVEMBER_1, scope=[office.area])
         arrears = arrears_within([office.area], NOVEMBER_1)
     (_rows, casework) = summary([office.area], OCTOBER)
     assert report.figures["dashboard"] == dashboard

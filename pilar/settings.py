@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "pilar.stipends",
     "pilar.trainings",
     "pilar.equipment",
+    "pilar.kinerja",
     "pilar.dashboard",
     "pilar.publik",
     "pilar.backups",

@@ -62,6 +62,7 @@ urlpatterns = [
     path("equipment/", include("pilar.equipment.urls")),
     path("dashboard/", include("pilar.dashboard.urls")),
     path("publik/", include("pilar.publik.urls")),
+    path("kinerja/", include("pilar.kinerja.urls")),
     path("c/", verify_form, name="certificate-verify-form"),
     path("c/<str:code>/", verify, name="certificate-verify"),
     path("backups/", include("pilar.backups.urls")),

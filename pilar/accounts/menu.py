@@ -140,6 +140,8 @@ def _own(capability: str) -> Callable[[_Who], bool]:
 ENTRIES = (
     _Entry("dashboard", lambda w: _("Dashboard"), "dashboard:home", _can("headcount_view")),
     _Entry("headcount", lambda w: _("Headcount"), "registry:headcount", _can("headcount_view")),
+    # The pillars' work over twelve months (docs/KINERJA.md).
+    _Entry("kinerja", lambda w: _("Performance"), "kinerja:home", _can("headcount_view")),
     _Entry("pillars", lambda w: _("Pillars"), "registry:person-list", _can("people_view")),
     _Entry(
         "casework",
@@ -151,6 +153,13 @@ ENTRIES = (
         "record", lambda w: _("Record an activity"), "casework:activity-create", lambda w: w.pillar
     ),
     _Entry("my-reports", lambda w: _("My reports"), "casework:my-reports", lambda w: w.pillar),
+    # A pillar's own twelve months, on their phone (docs/KINERJA.md).
+    _Entry(
+        "my-kinerja",
+        lambda w: _("My performance"),
+        "kinerja:mine",
+        lambda w: w.pillar and not w.can["headcount_view"],
+    ),
     # A pillar's own households; for those who assign, the households left without one.
     _Entry(
         "caseload",

@@ -6,6 +6,7 @@ links to the rows behind it when the user may also open those rows."""
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -25,6 +26,8 @@ from pilar.casework import selectors
 from pilar.dashboard.figures import flat, reports_late
 from pilar.dashboard.gaps import EXPIRING_DAYS, training_and_equipment_gaps
 from pilar.dashboard.rollup import province_figures
+from pilar.kinerja.charts import activities_chart, reports_chart
+from pilar.kinerja.figures import office_trend
 from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
@@ -59,6 +62,12 @@ def home(request):
         (user.pk, grants_key(user), today, get_language()),
         lambda: _figures(user, today),
     )
+    # The last twelve months' trends (pilar/kinerja/figures.py), each month opening /kinerja/.
+    month_link = lambda m: f"{reverse('kinerja:home')}?month={m:%Y-%m}"  # noqa: E731
+    trends = [
+        activities_chart(figures["trend"], month_link),
+        reports_chart(figures["trend"], month_link),
+    ]
     return render(
         request,
         "dashboard/home.html",
@@ -67,6 +76,7 @@ def home(request):
             "is_today": today == timezone.localdate(),
             # The office's monthly reports: for the readers of all of it (monthly_views.py).
             "monthly_reports": office_wide(user, Capability.HEADCOUNT_VIEW),
+            "trends": trends,
             **figures,
         },
     )
@@ -94,6 +104,7 @@ def _figures(user, today) -> dict:
             by_kind=hc.by_kind, casework=casework_total, late=late, arrears=office, gaps=gaps
         ),
         "month": month,
+        "trend": office_trend(scope, month),
         "casework": casework_total,
         **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
         "gaps": gaps,

@@ -12,7 +12,7 @@ from pilar.accounts.models import Role
 from pilar.tests_support import login
 
 # Per actor of pilar/conftest.py: the daily links, then the others, as the menu lists them.
-OFFICE = ["/dashboard/", "/headcount/", "/pillars/", "/casework/"]
+OFFICE = ["/dashboard/", "/headcount/", "/kinerja/", "/pillars/", "/casework/"]
 WORK = ["/households/", "/activities/"]
 VERIVALI_MY, VERIVALI_REVIEW, ROUNDS = "/verivali/my/", "/verivali/review/", "/verivali/"
 TOPICS = ["/tagana/", "/kube/", "/stipends/", "/trainings/", "/equipment/"]
@@ -75,7 +75,15 @@ MENUS = {
     ),
     "pillar": (
         ["/activities/new/", "/reports/mine/", "/stipends/mine/"],
-        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK]
+        [
+            "/pillars/",
+            "/activities/new/",
+            "/reports/mine/",
+            "/kinerja/me/",
+            "/caseload/",
+            VERIVALI_MY,
+        ]
+        + WORK
         + [
             "/tagana/",
             "/kube/",
@@ -88,7 +96,15 @@ MENUS = {
     # A Tagana member (the demo's tagana-004): a pillar like a PSM.
     "tagana": (
         ["/activities/new/", "/reports/mine/", "/stipends/mine/"],
-        ["/pillars/", "/activities/new/", "/reports/mine/", "/caseload/", VERIVALI_MY, *WORK]
+        [
+            "/pillars/",
+            "/activities/new/",
+            "/reports/mine/",
+            "/kinerja/me/",
+            "/caseload/",
+            VERIVALI_MY,
+        ]
+        + WORK
         + [
             "/tagana/",
             "/kube/",
@@ -98,7 +114,10 @@ MENUS = {
             "MY-DATA",
         ],
     ),
-    "viewer": (["/dashboard/", "/headcount/"], ["/dashboard/", "/headcount/", "/casework/"]),
+    "viewer": (
+        ["/dashboard/", "/headcount/"],
+        ["/dashboard/", "/headcount/", "/kinerja/", "/casework/"],
+    ),
     "norole": ([], []),
 }
 

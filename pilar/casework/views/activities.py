@@ -32,7 +32,7 @@ from pilar.casework.signals import groups_offered
 from pilar.casework.views.common import PAGE_SIZE, head_name
 from pilar.lib import params
 from pilar.lib.exports import export_format
-from pilar.lib.months import month_start
+from pilar.lib.months import month_end, month_start
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import after, attempt, page_status, query_without_page
 from pilar.regions.models import within_areas_q
@@ -133,6 +133,18 @@ def _activities(user, query):
     person = params.parse_id(query.get("person"), "person")
     if person is not None:
         activities = activities.filter(person_id=person)
+    # Months as the kinerja figures link to them (docs/KINERJA.md): the activities of months
+    # `from`–`to`, and the follow-ups due in months `due_from`–`due`.
+    since = params.parse_month(query.get("from"), "from")
+    until = params.parse_month(query.get("to"), "to")
+    if since is not None:
+        activities = activities.filter(month__gte=since)
+    if until is not None:
+        activities = activities.filter(month__lte=until)
+    due = params.parse_month(query.get("due"), "due")
+    if due is not None:
+        due_from = params.parse_month(query.get("due_from"), "due_from", default=due)
+        activities = activities.filter(follow_up_on__gte=due_from, follow_up_on__lte=month_end(due))
     activities = activities.select_related("person", "activity_type", "area", "kind").order_by(
         "-date", "-pk"
     )

@@ -41,6 +41,7 @@ from pilar.casework.views.common import PAGE_SIZE, head_name, pillars_for
 from pilar.lib import params
 from pilar.lib.exports import export_format
 from pilar.lib.paging import LargePaginator
+from pilar.lib.params import parse_date
 from pilar.lib.views import (
     after,
     attempt,
@@ -51,7 +52,7 @@ from pilar.lib.views import (
     refused,
 )
 from pilar.regions.models import within_areas_q
-from pilar.registry.models import Person
+from pilar.registry.models import Assignment, Person
 
 # --- households ------------------------------------------------------------------------------
 
@@ -93,6 +94,15 @@ def _households(user, params):
             households = households.exclude(
                 Exists(Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True))
             )
+    if params.get("unserved"):
+        # The kinerja flag (docs/KINERJA.md): active households whose pillar holds no duty
+        # on the day `on` (today by default), or accompanied by nobody.
+        day = parse_date(params.get("on"), "on", default=services.today())
+        served = Caseload.objects.active_on(day).filter(
+            household=OuterRef("pk"),
+            person_id__in=Assignment.objects.active_on(day).values("person_id"),
+        )
+        households = households.filter(status=Household.Status.ACTIVE).exclude(Exists(served))
     pillar = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True).values(
         "person__name"
     )[:1]

@@ -208,6 +208,32 @@ def test_the_2024_story_still_holds(client, today):
 
 
 @pytest.mark.django_db
+def test_the_kepala_sees_kinerja_trends_for_2024_through_today(client, today):
+    """Every month of 2024 holds activities in the trend (docs/KINERJA.md), its reports up to
+    October; the months after it up to today hold activities too."""
+    from pilar.kinerja.figures import office_trend, rows
+
+    trend = office_trend(None, D(2024, 12, 1))
+    assert all(p.activities for p in trend.points), trend.series("activities")
+    assert all(p.reached for p in trend.points)
+    assert all(p.reports for p in trend.points[:10])
+    assert sum(trend.series("on_time")) and sum(trend.series("verified"))
+    recent = office_trend(None, last_complete_month(today))
+    assert all(p.activities for p in recent.points)
+    found = rows(None, D(2024, 10, 1), "kecamatan")
+    # The three kecamatan, and the kota's own duties (the Tagana serve the whole city).
+    kecamatan = [r for r in found if not r.wider]
+    assert len(kecamatan) == 3 and all(r.figures.activities for r in kecamatan)
+    assert [r.code for r in found if r.wider] == ["13.75"]
+    login(client, "kepala", PASSWORD)
+    for month in ("2024-10", f"{last_complete_month(today):%Y-%m}"):
+        page = client.get("/kinerja/", {"month": month})
+        assert page.status_code == 200, month
+        assert page.content.decode().count('data-testid="chart"') == 5
+    assert client.get("/kinerja/", {"month": "2024-10", "level": "person"}).status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_story_in_full_and_its_headcount(client, today, django_assert_max_num_queries):
     """The whole 2024 story (pilar/core/tests/test_demo.py) and its headcount, with every figure
     traced to its list (pilar/registry/tests/test_headcount.py), on each loading day."""

@@ -23,6 +23,7 @@ from pilar.casework.models import MonthlyReport, Sector
 from pilar.casework.selectors import SummaryRow, summary_kept
 from pilar.dashboard.figures import flat, reports_late
 from pilar.dashboard.gaps import EXPIRING_DAYS, Gaps, training_and_equipment_gaps
+from pilar.kinerja.figures import office_trend
 from pilar.lib.charts import Chart, Series, bar_chart, trend_chart
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, next_month
@@ -386,6 +387,47 @@ def trainings_section(m: MonthFigures) -> Section:
     )
 
 
+def trend_section(m: MonthFigures) -> Section:
+    """Twelve months up to the month reported, as the kinerja page counts them
+    (`pilar.kinerja.figures.office_trend`, docs/KINERJA.md): activities by sector, reports and
+    those on time and verified."""
+    trend = office_trend(m.scope, m.month, months=12)
+    labels = [f"{month:%m/%y}" for month in trend.months]
+    sectors = [(code, str(label)) for code, label in Sector.choices]
+    rows = [
+        [
+            label,
+            *(point.by_sector.get(code, 0) for code, _label in sectors),
+            point.activities,
+            point.reached,
+            point.reports,
+            point.on_time,
+            point.verified,
+        ]
+        for label, point in zip(labels, trend.points, strict=True)
+    ]
+    return Section(
+        key="trend",
+        title=_("The last twelve months"),
+        columns=[
+            _("Month"),
+            *(label for _code, label in sectors),
+            _("Activities"),
+            _("Households reached"),
+            _("Reports"),
+            _("On time"),
+            _("Verified"),
+        ],
+        rows=rows,
+        chart=ChartSpec(
+            _("Activities per month by sector"),
+            labels,
+            [(label, trend.sector(code)) for code, label in sectors],
+            kind="stacked",
+        ),
+    )
+
+
 # The report's sections in order. Each is `(MonthFigures) -> Section | list[Section] | None`
 # (None: nothing to say for this office; a list: several tables of one source, such as a
 # figures object's `as_tables()`); a new one is a function appended here.
@@ -398,6 +440,7 @@ SECTIONS: list[SectionMaker] = [
     households_section,
     stipends_section,
     trainings_section,
+    trend_section,
 ]
 
 

@@ -23,6 +23,7 @@ from pilar.dashboard.figures import compute
 from pilar.dashboard.models import MonthlyOfficeReport
 from pilar.dashboard.monthly_services import monthly_report_request, monthly_reports_due
 from pilar.dashboard.tests.test_views import gaps, paid  # noqa: F401
+from pilar.kinerja.figures import office_trend
 from pilar.offices.services import remembered
 from pilar.registry.headcount import headcount_within
 from pilar.stipends.arrears import arrears_within
@@ -128,7 +129,7 @@ def test_the_october_report_has_the_pages_figures(client, october, office, actor
     # The XLSX, in Indonesian, holds the same figures, one sheet per section, in order.
     book = sheets(report)
     assert list(book)[0] == "1 Pilar yang bertugas"
-    people, _gaps, activities, reports, households, money, trainings = (
+    people, _gaps, activities, reports, households, money, trainings, trend = (
         values(rows) for rows in book.values()
     )
     assert people == [[3], [1], [hc.total]] and hc.total == dashboard["headcount_total"] == 4
@@ -170,6 +171,12 @@ def test_the_october_report_has_the_pages_figures(client, october, office, actor
         [dashboard["due_items"]],
         [dashboard["due_people"]],
     ]
+    # The twelve months up to October, as the kinerja page counts them: October is the last.
+    with remembered(office=office):
+        kinerja = office_trend([office.area], OCTOBER, months=12)
+    assert len(trend) == 12
+    assert trend[-1][:5] == [0, 2, 0, 1, kinerja.points[-1].activities]
+    assert kinerja.points[-1].activities == page_total.activities
 
 
 def to_png(pdf: bytes, tmp_path) -> list[Image.Image]:

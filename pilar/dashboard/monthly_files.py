@@ -73,9 +73,11 @@ def _section(doc: Document, n: int, section: Section) -> None:
     if not section.rows:
         return
     others = len(section.columns) - 1
-    rest = (doc.width - FIRST_COLUMN) / max(others, 1)
+    # A label column as wide as a name needs; narrower beside many figures (a 12-month trend).
+    first = FIRST_COLUMN if others <= 5 else 24 * mm
+    rest = (doc.width - first) / max(others, 1)
     numeric = section.numeric
-    columns = [Column(section.columns[0], FIRST_COLUMN)] + [
+    columns = [Column(section.columns[0], first)] + [
         Column(title, rest, "right" if numeric[n] else "left")
         for n, title in enumerate(section.columns[1:], start=1)
     ]

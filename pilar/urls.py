@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("audit/", audit_views.audit_list, name="audit-list"),
     path("office/", office_views.office_settings, name="office-settings"),
+    path("office/boundaries/", office_views.office_boundaries, name="office-boundaries"),
     path("exports/<int:pk>/", audit_views.export_job, name="export-job"),
     path("exports/<int:pk>/download/", audit_views.export_download, name="export-download"),
     path("imports/", include("pilar.imports.urls")),

@@ -8,7 +8,9 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from pilar.accounts.access import (
     Capability,
@@ -32,9 +34,11 @@ from pilar.lib.kept import kept, scope_key
 from pilar.lib.months import previous_month
 from pilar.lib.params import parse_date
 from pilar.lib.replica import reading_replica
+from pilar.regions.maps import area_map
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import headcount
 from pilar.registry.models import Assignment, PillarKind
+from pilar.registry.templatetags.pilar import people_url
 from pilar.stipends.arrears import office_arrears
 from pilar.stipends.person_views import office_context
 
@@ -112,7 +116,28 @@ def _figures(user, today) -> dict:
         "expiring_days": EXPIRING_DAYS,
         "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
         "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
+        "area_map": _area_map(user, today, hc, scope),
     }
+
+
+def _area_map(user, today, hc, scope):
+    """Active duties per kelurahan on the map (docs/DASHBOARD.md, "Map"): the kelurahan of the
+    office, or of the one area the user reads; each opens the people serving there when the
+    role may open the people list over all the dashboard counts."""
+    if scope is None:
+        parent = office_of(user).area if office_of(user) is not None else None
+    else:
+        parent = scope[0] if len(scope) == 1 else None
+    values = {r.code: r.total for r in hc.by_kelurahan if r.level == "kelurahan"}
+    links = None
+    if _may_open(user, Capability.PEOPLE_VIEW, scope):
+        links = {code: people_url(today, "", code) for code in values}
+    return area_map(
+        parent,
+        values,
+        title=_("Active duties per kelurahan on %(day)s") % {"day": date_format(today, "j F Y")},
+        links=links,
+    )
 
 
 def _province(request, today, province):

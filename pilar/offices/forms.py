@@ -13,6 +13,8 @@ from PIL import Image, UnidentifiedImageError
 from pilar.lib.photos import pixel_problem
 from pilar.offices.models import Office
 from pilar.offices.services import EDITABLE, area_fixed
+from pilar.regions.boundaries import MAX_BYTES as BOUNDARY_MAX_BYTES
+from pilar.regions.boundaries import too_large
 from pilar.regions.models import Area
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -140,3 +142,27 @@ class OfficeForm(forms.ModelForm):
         else:
             data["logo"] = self.cleaned_data["logo"]
         return data
+
+
+class BoundaryFileForm(forms.Form):
+    """The office's kelurahan boundaries, a GeoJSON file (pilar/regions/boundaries.py)."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Boundary file (GeoJSON)"),
+        help_text=gettext_lazy(
+            "A FeatureCollection of the office's kelurahan as polygons in WGS84 "
+            "longitude/latitude, each with its Kemendagri code (kode, kode_desa, KDEPUM...)."
+        ),
+    )
+    code_property = forms.CharField(
+        label=gettext_lazy("Property holding the kelurahan code"),
+        required=False,
+        max_length=60,
+        help_text=gettext_lazy("Empty: found by itself among the usual names."),
+    )
+
+    def clean_file(self):
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size and upload.size > BOUNDARY_MAX_BYTES:
+            raise ValidationError(too_large(upload.name or ""))
+        return upload

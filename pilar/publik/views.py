@@ -30,6 +30,7 @@ from pilar.offices.services import current_office
 from pilar.publik.datasets import BUILDERS, LICENCE, Dataset, about, suppression_note
 from pilar.publik.limits import retry_after, too_many_message
 from pilar.publik.templatetags.publik import count
+from pilar.regions.maps import area_map
 
 
 def public(view):
@@ -142,6 +143,34 @@ def _table(found: Dataset, header, columns: list[tuple[int, str, bool]], money: 
     }
 
 
+def _pillars_map(office: Office, pillars: Dataset, as_of: datetime.date):
+    """The pillars per kelurahan on the office's map (docs/DASHBOARD.md, "Map"): its outlines
+    when loaded, else a tile grid; a count the dataset hides shows as it does. Kept as the
+    datasets are, until the next write (a load of boundaries is one)."""
+    return cached_figures(
+        "publik-map",
+        (office.pk, as_of, get_language()),
+        lambda: _draw_pillars_map(office, pillars, as_of),
+    )
+
+
+def _draw_pillars_map(office: Office, pillars: Dataset, as_of: datetime.date):
+    values: dict[str, int | None] = {}
+    hidden: set[str] = set()
+    for row in pillars.rows[:-1]:
+        if row[3] != "kelurahan":
+            continue
+        values[row[1]] = row[-1] if isinstance(row[-1], int) else None
+        if not isinstance(row[-1], int):
+            hidden.add(row[1])
+    return area_map(
+        office.area,
+        values,
+        title=_("Pillars per kelurahan on %(day)s") % {"day": date_format(as_of, "j F Y")},
+        suppressed=hidden,
+    )
+
+
 def _month_label(text: str) -> str:
     return date_format(datetime.date.fromisoformat(text + "-01"), "F Y")
 
@@ -218,6 +247,7 @@ def _office_page(request, office: Office, code: str | None):
         "quarters_from": found["tali-kasih"].period_start,
         "trainings_from": found["pelatihan"].period_start,
         "chart": _activity_chart(activities),
+        "pillars_map": _pillars_map(office, pillars, as_of),
         "tables": tables,
         "data_url": _address("data", office, code),
         "note": suppression_note(),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -153,6 +154,36 @@ class AreaAlias(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AreaBoundary(models.Model):
+    """A kelurahan's outline, from the office's own boundary file (`pilar load-boundaries`,
+    docs/DASHBOARD.md "Map"), simplified for drawing: what the maps draw instead of a tile."""
+
+    area = models.OneToOneField(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="boundary"
+    )
+    # [[[[lon, lat], ...ring], ...polygon's rings, outer first], ...polygons]: a MultiPolygon's
+    # coordinates in WGS84, simplified (pilar/regions/geometry.py) and rounded to 6 decimals.
+    polygons = models.JSONField(_("outline"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+    source = models.CharField(_("file"), max_length=255)
+    loaded_at = models.DateTimeField(_("loaded at"))
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("loaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("area boundary")
+        verbose_name_plural = _("area boundaries")
+
+    def __str__(self) -> str:
+        return str(self.area)
 
 
 Area._meta.get_field("code").register_lookup(CodeBelow)

@@ -25,6 +25,7 @@ from pilar.core.api import api
 from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.dtsen.tests import matrix as dtsen_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
+from pilar.kinerja.tests import matrix as kinerja_matrix
 from pilar.kube.tests import matrix as kube_matrix
 from pilar.publik.tests import matrix as publik_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
@@ -41,6 +42,7 @@ APP_MATRICES = [
     dashboard_matrix,
     dtsen_matrix,
     equipment_matrix,
+    kinerja_matrix,
     kube_matrix,
     publik_matrix,
     stipends_matrix,
@@ -99,6 +101,7 @@ PAGES = {
     ),
     "audit-list": lambda role: 200 if role == "admin" else 403,
     "office-settings": lambda role: 200 if role == "admin" else 403,
+    "office-boundaries": lambda role: 200 if role == "admin" else 403,
     # A background export the admin asked for, still being written: its page is theirs only,
     # and there is nothing to download yet.
     "export-job": lambda role: 200 if role == "admin" else 404,

@@ -111,7 +111,8 @@ def test_dashboard_queries_are_bounded(
     # planner settings; one reads the office (its name in the header, its policies in the
     # arrears); one counts the reports sent late (a figure of the office's row in the
     # province's roll-up, docs/DASHBOARD.md); the twelve months' trends (pilar/kinerja) add
-    # one grouped query per figure.
+    # one grouped query per figure; one draws the map (the kelurahan with their outlines,
+    # docs/DASHBOARD.md "Map").
     assert _dashboard_queries(client) == small
     with django_assert_max_num_queries(45):
         page = client.get("/dashboard/?as_of=2024-11-21")

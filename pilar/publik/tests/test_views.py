@@ -207,7 +207,8 @@ def test_heavy_traffic_gets_429_with_retry_after(client, office, settings):
 
 def test_figures_are_kept_until_the_next_write(client, figures, django_assert_max_num_queries):
     client.get(f"/publik/?as_of={AS_OF}")
-    with django_assert_max_num_queries(6):
+    # The data version read once per kept figure: the five datasets and the map.
+    with django_assert_max_num_queries(7):
         assert client.get(f"/publik/?as_of={AS_OF}").status_code == 200
 
 
@@ -265,3 +266,17 @@ def test_roles_do_not_change_what_is_shown(client, actors, figures):
             == anonymous
         )
     assert Role.ADMIN
+
+
+def test_the_page_shows_the_pillars_per_kelurahan_on_the_map(client, figures):
+    """A tile grid until the office loads its boundaries (docs/DASHBOARD.md, "Map"); the
+    same figures as the open data, and no link into the signed-in pages."""
+    rows = read_csv(client.get(f"/publik/data/pilar-per-kelurahan.csv?as_of={AS_OF}"))
+    html = client.get(f"/publik/?as_of={AS_OF}").content.decode()
+    start = html.index('data-testid="publik-map"')
+    section = html[start : html.index("</section>", start)]
+    assert "<figcaption>" in section  # in the visitor's language
+    assert 'data-kind="tiles"' in section and section.count("<rect ") == 24
+    tarok = next(r for r in rows if r["kode_wilayah"] == "13.75.01.1001")
+    assert f"<title>Tarok Dipo: {tarok['jumlah']}</title>" in section
+    assert "<a " not in section

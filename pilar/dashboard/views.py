@@ -19,6 +19,7 @@ from pilar.accounts.access import (
     grants_key,
     hosts_others,
     office_of,
+    office_wide,
     scope_covers,
 )
 from pilar.accounts.decorators import capability_required
@@ -74,7 +75,14 @@ def home(request):
     return render(
         request,
         "dashboard/home.html",
-        {"today": today, "is_today": today == timezone.localdate(), "trends": trends, **figures},
+        {
+            "today": today,
+            "is_today": today == timezone.localdate(),
+            # The office's monthly reports: for the readers of all of it (monthly_views.py).
+            "monthly_reports": office_wide(user, Capability.HEADCOUNT_VIEW),
+            "trends": trends,
+            **figures,
+        },
     )
 
 

@@ -275,6 +275,29 @@ def test_the_outcomes_from_2024_to_today(client, today, django_assert_max_num_qu
     assert_demo_outcomes(client, today, django_assert_max_num_queries)
 
 
+@pytest.mark.django_db
+def test_the_monthly_report_of_october_2024_has_the_dashboards_figures(
+    client, today, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The head of office's report of October 2024 (docs/DASHBOARD.md, "Monthly report") holds
+    what the kepala's dashboard shows for that month."""
+    from pilar.dashboard.monthly_services import monthly_report_request
+    from pilar.offices import current
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        report = monthly_report_request(office=current(), month=D(2024, 10, 1))
+    report.refresh_from_db()
+    assert report.status == "done", report.error
+    assert report.pdf and report.xlsx
+    login(client, "kepala", PASSWORD)
+    page = client.get("/dashboard/?as_of=2024-11-01")
+    assert page.context["figures"] == report.figures["dashboard"]
+    assert report.figures["dashboard"]["headcount_total"] > 300
+    assert report.figures["dashboard"]["activities"] > 0
+
+
 def test_the_demo_is_not_loaded_before_its_story_ends():
     with (
         time_machine.travel(datetime.datetime(2025, 3, 15, 8, tzinfo=datetime.UTC)),

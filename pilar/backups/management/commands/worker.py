@@ -18,15 +18,19 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from pilar.backups import services
+from pilar.backups.signals import worker_round
+from pilar.lib.hooks import answers
 from pilar.lib.procs import StopRequest, dying_with_parent, stop_children
 
 log = logging.getLogger(__name__)
 
 
 def worker_tick(name: str, started_at: datetime.datetime) -> None:
-    """One round of the worker's own duties: the heartbeat, then the nightly backup if due."""
+    """One round of the worker's own duties: the heartbeat, the nightly backup if due, then
+    what the apps above ask of each round (`worker_round`: the monthly reports on the 11th)."""
     services.worker_beat(name, started_at)
     services.nightly_backup_claim()
+    answers(worker_round, now=timezone.now())
 
 
 class Command(BaseCommand):

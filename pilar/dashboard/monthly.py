@@ -28,6 +28,7 @@ from pilar.lib.charts import Chart, Series, bar_chart, trend_chart
 from pilar.lib.dates import long_date
 from pilar.lib.months import month_end, next_month
 from pilar.offices.models import Office
+from pilar.outcomes.figures import outcome_figures
 from pilar.regions.models import Area, within_areas_q
 from pilar.registry.headcount import Headcount, headcount_within
 from pilar.registry.models import PillarKind
@@ -428,6 +429,12 @@ def trend_section(m: MonthFigures) -> Section:
     )
 
 
+def outcomes_section(m: MonthFigures) -> list[Section]:
+    """The outcomes of accompaniment over the twelve months up to the month's last day, as the
+    outcomes page shows them on that day (`pilar.outcomes.figures`, docs/OUTCOMES.md)."""
+    return tables_sections("outcomes", outcome_figures(m.scope, month_end(m.month)).as_tables())
+
+
 # The report's sections in order. Each is `(MonthFigures) -> Section | list[Section] | None`
 # (None: nothing to say for this office; a list: several tables of one source, such as a
 # figures object's `as_tables()`); a new one is a function appended here.
@@ -441,6 +448,7 @@ SECTIONS: list[SectionMaker] = [
     stipends_section,
     trainings_section,
     trend_section,
+    outcomes_section,
 ]
 
 

@@ -25,6 +25,7 @@ from pilar.dashboard.monthly_services import monthly_report_request, monthly_rep
 from pilar.dashboard.tests.test_views import gaps, paid  # noqa: F401
 from pilar.kinerja.figures import office_trend
 from pilar.offices.services import remembered
+from pilar.outcomes.figures import outcome_figures
 from pilar.registry.headcount import headcount_within
 from pilar.stipends.arrears import arrears_within
 from pilar.tests_support import login
@@ -129,7 +130,7 @@ def test_the_october_report_has_the_pages_figures(client, october, office, actor
     # The XLSX, in Indonesian, holds the same figures, one sheet per section, in order.
     book = sheets(report)
     assert list(book)[0] == "1 Pilar yang bertugas"
-    people, _gaps, activities, reports, households, money, trainings, trend = (
+    people, _gaps, activities, reports, households, money, trainings, trend, *outcome_sheets = (
         values(rows) for rows in book.values()
     )
     assert people == [[3], [1], [hc.total]] and hc.total == dashboard["headcount_total"] == 4
@@ -177,6 +178,12 @@ def test_the_october_report_has_the_pages_figures(client, october, office, actor
     assert len(trend) == 12
     assert trend[-1][:5] == [0, 2, 0, 1, kinerja.points[-1].activities]
     assert kinerja.points[-1].activities == page_total.activities
+    # Then the outcomes of accompaniment, as the outcomes page shows them on 31 October.
+    with remembered(office=office):
+        outcomes = outcome_figures([office.area], datetime.date(2024, 10, 31)).as_tables()
+    assert len(outcome_sheets) == len(outcomes) >= 3
+    for sheet, (_title, _columns, rows) in zip(outcome_sheets, outcomes, strict=True):
+        assert sheet == [["" if v is None else v for v in row[1:]] for row in rows]
 
 
 def to_png(pdf: bytes, tmp_path) -> list[Image.Image]:

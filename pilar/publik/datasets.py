@@ -352,7 +352,11 @@ def tali_kasih(office: Office, as_of: datetime.date) -> Dataset:
         for year, quarter, months, amount, people in paid.values(
             "paid_on__year", "paid_on__quarter"
         )
-        .annotate(months=Sum(sign), amount=Sum("amount"), people=Count("person", distinct=True))
+        .annotate(
+            months=Sum(sign),
+            amount=Sum("amount"),
+            people=Count("person", distinct=True, filter=Q(reverses__isnull=True)),
+        )
         .values_list("paid_on__year", "paid_on__quarter", "months", "amount", "people")
     }
     people_all = paid.filter(reverses__isnull=True).aggregate(n=Count("person", distinct=True))["n"]

@@ -66,7 +66,10 @@ def _office(code: str | None) -> Office:
 
 
 def _as_of(request) -> datetime.date:
-    return parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
+    """The day asked for: up to today (a later day would only be another key to build the
+    datasets again for, docs/PUBLIC.md "Cache and limit")."""
+    today = timezone.localdate()
+    return parse_date(request.GET.get("as_of"), "as_of", default=today, high=today)
 
 
 def dataset(office: Office, slug: str, as_of: datetime.date) -> Dataset:

@@ -95,7 +95,7 @@ def parse_collection(raw: bytes, name: str) -> dict:
     bytes are no JSON object."""
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         where = ""
         if isinstance(exc, json.JSONDecodeError):
             where = " " + _("(line %(line)s, column %(column)s)") % {

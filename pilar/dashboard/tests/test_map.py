@@ -17,6 +17,9 @@ SQUARES = Path(__file__).parents[2] / "regions" / "tests" / "data" / "kelurahan_
 
 
 def the_map(body: str) -> str:
+    # One map, in the page (not in its <title>, where a merge once put it too).
+    assert body.count('data-testid="dashboard-map"') == 1
+    assert "<svg" not in body.split("</title>")[0]
     start = body.index('data-testid="dashboard-map"')
     return body[start : body.index("</section>", start)]
 

@@ -2,10 +2,12 @@
 count from 1 to 4 of households or people served, bad input refused, heavy traffic held off."""
 
 import csv
+import datetime
 import io
 import json
 
 import pytest
+from django.utils import timezone
 
 from pilar.accounts.models import Role
 from pilar.casework.models import Household, HouseholdMember
@@ -184,6 +186,15 @@ def test_a_bad_date_is_400_naming_the_field(client, office, as_of):
         assert response.status_code == 400
         assert "as_of" in response.content.decode()
     assert client.get("/api/v1/public/headcount", {"as_of": as_of}).status_code == 422
+
+
+def test_a_day_after_today_is_400(client, office):
+    """Each day is built once and kept; a later day would only be another key to build anew."""
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    for url in ("/publik/", "/publik/data/pelatihan.json"):
+        response = client.get(url, {"as_of": tomorrow})
+        assert response.status_code == 400
+        assert "as_of" in response.content.decode()
 
 
 def test_wrong_method(client, office):

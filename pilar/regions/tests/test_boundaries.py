@@ -122,6 +122,9 @@ def test_a_file_that_is_not_json_is_refused(reference, tmp_path):
     path.write_text('{"type": "FeatureCollection", "features": [')
     assert "(line 1, column" in refusal(path)
     assert "no such file" in refusal(tmp_path / "hilang.geojson")
+    # Nested deeper than any reader goes: refused like any other unreadable file, not a 500.
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    assert "it cannot be read as JSON" in refusal(path)
 
 
 @pytest.mark.parametrize(

@@ -444,6 +444,54 @@ def trainings(office: Office, as_of: datetime.date) -> Dataset:
     )
 
 
+# --- an office hosting others --------------------------------------------------------------
+
+KEY_TYPES = {"string", "month"}
+
+
+def combined(parts: list[Dataset]) -> Dataset:
+    """The dataset of an office hosting others (a province) from its hosted offices' datasets
+    as they publish them (docs/PUBLIC.md, "Many offices"): rows with the same key (a month, a
+    quarter, a course, the total) add up, others follow one another (a kelurahan lies in one
+    kota). A sum is shown only when every part is a number; where any part is hidden the sum is
+    "*". So a province publishes nothing its offices' own pages do not already tell: counted
+    and suppressed on its own, its kelurahan column would hide other cells than a kota's does,
+    and the two, subtracted, would give a small count away."""
+    first = parts[0]
+    keys = [i for i, c in enumerate(first.columns) if c.type in KEY_TYPES]
+    order: list[tuple] = []
+    found: dict[tuple, list] = {}
+    for part in parts:
+        for row in part.rows:
+            key = tuple(row[i] for i in keys)
+            if key not in found:
+                order.append(key)
+                found[key] = list(row)
+                continue
+            kept = found[key]
+            for i, value in enumerate(row):
+                if i in keys:
+                    continue
+                if isinstance(kept[i], int) and isinstance(value, int):
+                    kept[i] += value
+                else:
+                    kept[i] = suppress.HIDDEN
+    total = [k for k in order if TOTAL in k]
+    rows = [found[k] for k in order if TOTAL not in k] + [found[k] for k in total]
+    return Dataset(
+        slug=first.slug,
+        title=first.title,
+        description=first.description,
+        frequency=first.frequency,
+        columns=first.columns,
+        rows=rows,
+        period_start=first.period_start,
+        period_end=first.period_end,
+        suppressed=first.suppressed,
+        labels=first.labels,
+    )
+
+
 BUILDERS: dict[str, Callable[[Office, datetime.date], Dataset]] = {
     "pilar-per-kelurahan": pillars_per_kelurahan,
     "kegiatan-per-sektor": activities_per_sector,

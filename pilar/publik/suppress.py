@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 THRESHOLD = 5  # counts 1..THRESHOLD-1 are hidden
+SLACK = THRESHOLD + 1  # a hidden count that can give one to a small one beside it and stay 5+
 SMALL = "<5"  # a count from 1 to 4
 HIDDEN = "*"  # a count hidden so that a small one cannot be worked out from the totals
 
@@ -154,6 +155,23 @@ def _cheapest(candidates: list[tuple[int, int]], grid: list[list[int]], inner: s
     )
 
 
+def _without_slack(by_node, chosen: set, primary: set, grid) -> tuple | None:
+    """The first equation that hides a small count but no count of SLACK or more, with cells
+    still to hide; None when there is none."""
+    for node, cells in by_node.items():
+        if node == FREE:
+            continue
+        hidden = [c for c in cells if c in chosen]
+        if not any(c in primary for c in hidden):
+            continue
+        if any(grid[c[0]][c[1]] >= SLACK for c in hidden):
+            continue
+        if all(c in chosen for c in cells):
+            continue
+        return node, cells
+    return None
+
+
 def hidden_cells(table: Table) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """(primary, complementary): the cells of the extended grid shown as "<5" and as "*"."""
     grid = table.extended()
@@ -184,7 +202,22 @@ def hidden_cells(table: Table) -> tuple[set[tuple[int, int]], set[tuple[int, int
         # the equations (a bridge): close a cycle through it.
         bridges = _bridges(edges, chosen)
         if not bridges:
-            break
+            # "<5" also tells a reader the count lies between 1 and 4: an equation whose hidden
+            # cells are all small, or whose other hidden cells are barely 5, could be solved
+            # within those bounds ([1, 1] under a total that leaves 2). Each equation holding a
+            # small hidden count also hides one of SLACK or more, which can give one to a small
+            # count or take one from it and still be 5 or more; with none left to hide, the
+            # whole equation goes.
+            short = _without_slack(by_node, chosen, primary, grid)
+            if short is None:
+                break
+            node, cells = short
+            roomy = [c for c in cells if c not in chosen and grid[c[0]][c[1]] >= SLACK]
+            if roomy:
+                chosen.add(_cheapest(roomy, grid, inner))
+            else:
+                chosen.update(cells)
+            continue
         cut = bridges[0]
         a, b = edges[cut]
         side_a = _side(edges, chosen, a, cut)

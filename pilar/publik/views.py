@@ -27,7 +27,14 @@ from pilar.lib.exports import csv_cell
 from pilar.lib.params import parse_date
 from pilar.offices.models import Office
 from pilar.offices.services import current_office
-from pilar.publik.datasets import BUILDERS, LICENCE, Dataset, about, suppression_note
+from pilar.publik.datasets import (
+    BUILDERS,
+    LICENCE,
+    Dataset,
+    about,
+    combined,
+    suppression_note,
+)
 from pilar.publik.limits import retry_after, too_many_message
 from pilar.publik.templatetags.publik import count
 from pilar.regions.maps import area_map
@@ -75,9 +82,14 @@ def _as_of(request) -> datetime.date:
 def dataset(office: Office, slug: str, as_of: datetime.date) -> Dataset:
     """One dataset as published, kept until the next write (pilar/audit/cache.py): per office,
     dataset, date and language."""
-    return cached_figures(
-        "publik", (office.pk, slug, as_of, get_language()), lambda: BUILDERS[slug](office, as_of)
-    )
+
+    def build() -> Dataset:
+        hosted = _hosted(office)
+        if hosted:  # a province: its offices' datasets as they publish them, added up
+            return combined([dataset(o, slug, as_of) for o in hosted])
+        return BUILDERS[slug](office, as_of)
+
+    return cached_figures("publik", (office.pk, slug, as_of, get_language()), build)
 
 
 def _hosted(office: Office) -> list[Office]:

@@ -142,3 +142,33 @@ def test_bridge_between_two_cycles_is_closed():
 
 def test_zero_and_large_shown_as_they_are():
     assert shown(Table(((0, 5), (12, 0)))) == [[0, 5, 5], [12, 0, 12], [12, 5, 17]]
+
+
+def feasible_values(domains: list[set[int]], total: int, i: int) -> set[int]:
+    """The values cell `i` can take when the cells, each within its domain, add up to `total`."""
+    others: set[int] = {0}
+    for j, domain in enumerate(domains):
+        if j != i:
+            others = {a + b for a in others for b in domain if a + b <= total}
+    return {v for v in domains[i] if total - v in others}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=14), min_size=1, max_size=6))
+def test_no_hidden_count_is_pinned_by_its_bounds_either(values):
+    """A reader knows "<5" is 1 to 4 and that a "*" is none of those (0, or 5 and more): within
+    those bounds, under the published total, every hidden count could still be another."""
+    cells, total = column(values)
+    if not isinstance(total, int):
+        return  # the total is hidden too: nothing ties the hidden counts together
+    shown_sum = sum(c for c in cells if isinstance(c, int))
+    hidden = [k for k, c in enumerate(cells) if not isinstance(c, int)]
+    domains = [set(range(1, 5)) if cells[k] == SMALL else {0, *range(5, total + 1)} for k in hidden]
+    for n, k in enumerate(hidden):
+        assert len(feasible_values(domains, total - shown_sum, n)) >= 2, (values, cells, total, k)
+
+
+def test_two_ones_under_their_total_are_not_given_away():
+    """[1, 1, 20, 30] once showed "<5", "<5", 20, 30 and 52: both hidden counts could only be 1."""
+    cells, total = column([1, 1, 20, 30])
+    assert cells[:2] == [SMALL, SMALL] and cells[2] == HIDDEN and total == 52

@@ -291,3 +291,36 @@ def test_the_page_shows_the_pillars_per_kelurahan_on_the_map(client, figures):
     tarok = next(r for r in rows if r["kode_wilayah"] == "13.75.01.1001")
     assert f"<title>Tarok Dipo: {tarok['jumlah']}</title>" in section
     assert "<a " not in section
+
+
+def test_a_province_publishes_nothing_its_offices_do_not(
+    client, figures, other_office, province_office
+):
+    """The province's datasets are its offices' as they publish them, added up: a kelurahan's
+    row as its kota shows it, a sum only where every part is shown (else "*"). Counted on its
+    own, the province would hide other cells than Bukittinggi does, and the two pages together
+    would give a small count away."""
+    for slug in ("rumah-tangga-didampingi", "kegiatan-per-sektor", "tali-kasih", "pelatihan"):
+        kota = read_csv(client.get(f"/publik/13.75/data/{slug}.csv?as_of={AS_OF}"))
+        other = read_csv(client.get(f"/publik/13.74/data/{slug}.csv?as_of={AS_OF}"))
+        province = read_csv(client.get(f"/publik/13/data/{slug}.csv?as_of={AS_OF}"))
+        numeric = [k for k, v in kota[-1].items() if v.isdigit() or v in (SMALL, HIDDEN)]
+        keyed = {tuple(v for k, v in r.items() if k not in numeric): r for r in province}
+        assert len(keyed) == len(province)
+        for row in kota:
+            key = tuple(v for k, v in row.items() if k not in numeric)
+            mate = next(
+                (r for r in other if tuple(v for k, v in r.items() if k not in numeric) == key),
+                None,
+            )
+            for column in numeric:
+                parts = [row[column]] + ([mate[column]] if mate else [])
+                expected = (
+                    str(sum(int(p) for p in parts))
+                    if all(p.isdigit() for p in parts)
+                    else (parts[0] if len(parts) == 1 else HIDDEN)
+                )
+                assert keyed[key][column] == expected, (slug, key, column)
+    households = read_csv(client.get(f"/publik/13/data/rumah-tangga-didampingi.csv?as_of={AS_OF}"))
+    tarok = next(r for r in households if r["kode_kelurahan"] == "13.75.01.1001")
+    assert tarok["rumah_tangga_didampingi"] == SMALL

@@ -5,6 +5,8 @@ links to the rows behind it when the user may also open those rows."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,7 +55,14 @@ def _may_open(user, capability: Capability, aggregate_scope) -> bool:
 def home(request):
     user = request.user
     # A far date would walk every month up to it (arrears): out of 2000–2100 is a 400.
-    today = parse_date(request.GET.get("as_of"), "as_of", default=timezone.localdate())
+    # Up to a year ahead: the arrears walk every month up to the day asked, so a far one (2100)
+    # held a worker seconds per request (found by the outsider, issue 21).
+    today = parse_date(
+        request.GET.get("as_of"),
+        "as_of",
+        default=timezone.localdate(),
+        high=timezone.localdate() + datetime.timedelta(days=366),
+    )
     if hosts_others(office_of(user)):
         province = province_figures(user, today)
         # A grant within one kota of the province: that area's own dashboard instead.

@@ -115,6 +115,14 @@ class Links:
             return None
         return _url("casework:household-list", area=code, **extra)
 
+    def in_caseload(self, code=None):
+        """The households in a caseload on the window's last day, as the figure counts them."""
+        if not self.casework:
+            return None
+        return _url(
+            "casework:household-list", area=code, caseload_on=f"{month_end(self.last):%Y-%m-%d}"
+        )
+
     def unserved(self, code=None):
         if not self.casework:
             return None
@@ -190,7 +198,7 @@ def _parse_area(value: str | None):
     code = (value or "").strip()
     if not code:
         return None
-    area = Area.objects.filter(code=code[:13]).first()
+    area = Area.objects.filter(code=code).first() if len(code) <= 13 else None
     if area is None:
         raise InputError("area", _("area: no area has the code %(code)s.") % {"code": code[:40]})
     return area
@@ -326,8 +334,9 @@ def _table_row(row, level: str, links: Links, month, names: bool) -> dict:
         "row": row,
         "drill": drill,
         "activities": links.activities(code if person is None else None, person),
-        "households": links.households(code, status="active") if person is None else None,
-        "reports": links.reports(code) if person is None else None,
+        "households": links.in_caseload(code) if person is None else None,
+        # No list holds twelve months of reports: the chart's months link to theirs.
+        "reports": None,
         "follow_ups": links.follow_ups(code if person is None else None, person),
         "trainings": links.trainings_missing(code) if person is None else None,
         "quiet": people,

@@ -424,10 +424,23 @@ def trainings(office: Office, as_of: datetime.date) -> Dataset:
         .values_list("event__course__name", "n", "passed")
     }
     names = sorted(held)
-    joined, joined_total = suppress.column([taken.get(n, (0, 0))[0] for n in names])
-    passed, passed_total = suppress.column([taken.get(n, (0, 0))[1] for n in names])
-    rows = [[name, held[name], joined[i], passed[i]] for i, name in enumerate(names)]
-    rows.append([_total_label(), sum(held.values()), joined_total, passed_total])
+    # Participants are those who passed plus those who did not: suppressed as one table
+    # (passed, not passed, their row total = participants, and the column totals), so that
+    # participants less passed gives no small count away (found by the outsider, issue 21). The
+    # not-passed column is left out of the file: a cell not published is one hidden more.
+    if names:
+        grid = suppress.shown(
+            suppress.Table(
+                tuple(
+                    (taken.get(n, (0, 0))[1], taken.get(n, (0, 0))[0] - taken.get(n, (0, 0))[1])
+                    for n in names
+                )
+            )
+        )
+    else:
+        grid = [[0, 0, 0]]
+    rows = [[name, held[name], grid[i][2], grid[i][0]] for i, name in enumerate(names)]
+    rows.append([_total_label(), sum(held.values()), grid[-1][2], grid[-1][0]])
     return Dataset(
         **about("pelatihan"),
         columns=[

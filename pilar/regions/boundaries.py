@@ -369,7 +369,31 @@ def boundaries_load(
     `data`, simplified; all or nothing, audited. A ValidationError lists every problem of the
     file (no code, a code not in the areas table or outside the office's area, an invalid
     geometry), and nothing changes."""
-    shapes = _check(data, file_name, office_area, code_property)
+    try:
+        shapes = _check(data, file_name, office_area, code_property)
+    except ValidationError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+        # A member of an unexpected type or size somewhere in the file (properties that are a
+        # number, a crs that is a string, a coordinate of 400 digits; found by the outsider):
+        # refused like any other file Pilar cannot read, not a 500.
+        raise ValidationError(
+            _(
+                "%(file)s is not GeoJSON as Pilar reads it (%(problem)s). Export the kelurahan "
+                "layer from the mapping software as GeoJSON in WGS84 longitude/latitude "
+                "(EPSG:4326)."
+            )
+            % {"file": file_name, "problem": type(exc).__name__}
+        ) from exc
+    except RecursionError as exc:
+        raise ValidationError(
+            _(
+                "%(file)s is not GeoJSON as Pilar reads it (nested too deep). Export the "
+                "kelurahan layer from the mapping software as GeoJSON in WGS84 "
+                "longitude/latitude (EPSG:4326)."
+            )
+            % {"file": file_name}
+        ) from exc
     simplified = _simplified(shapes)
     now = timezone.now()
     areas = dict(

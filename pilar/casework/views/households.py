@@ -109,6 +109,12 @@ def _households(user, params):
             person_id__in=Assignment.objects.active_on(day).values("person_id"),
         )
         households = households.filter(status=Household.Status.ACTIVE).exclude(Exists(served))
+    if params.get("caseload_on"):
+        # Behind kinerja's "households in a caseload" (docs/KINERJA.md): in one on that day.
+        day = parse_date(params.get("caseload_on"), "caseload_on")
+        households = households.filter(
+            Exists(Caseload.objects.active_on(day).filter(household=OuterRef("pk")))
+        )
     pillar = Caseload.objects.filter(household=OuterRef("pk"), end_date__isnull=True).values(
         "person__name"
     )[:1]

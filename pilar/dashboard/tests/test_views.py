@@ -1,6 +1,9 @@
 """The leadership view: figures that agree with the pages behind them, and never a name."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from pilar.accounts.models import Role, User
 from pilar.stipends.tests.scenario import months_in_every_state
@@ -53,6 +56,17 @@ def test_dashboard_as_of_an_earlier_day(client, actors, paid, banked):
     assert "as_of: write the date as YYYY-MM-DD, e.g. 2024-10-22 (got “kemarin”)." in (
         response.content.decode()
     )
+
+
+def test_a_day_more_than_a_year_ahead_is_a_400(client, actors):
+    """The arrears walk every month up to the day asked: 2100 held a worker for seconds."""
+    client.force_login(actors["viewer"])
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    response = client.get(f"/dashboard/?as_of={far.isoformat()}")
+    assert response.status_code == 400
+    assert "as_of" in response.content.decode()
+    near = timezone.localdate() + datetime.timedelta(days=30)
+    assert client.get(f"/dashboard/?as_of={near.isoformat()}").status_code == 200
 
 
 def test_viewer_sees_aggregates_but_no_names_and_no_list(client, actors, paid, banked):

@@ -19,7 +19,7 @@ def listed(client, url: str) -> int:
 def test_each_rows_figures_match_their_lists(client, actors, story, level):
     login(client, actors["admin"])
     table = client.get(f"/kinerja/?month=2024-10&level={level}").context["table"]
-    checked = 0
+    checked = households = 0
     for line in table:
         row = line["row"]
         if line.get("activities"):
@@ -29,7 +29,14 @@ def test_each_rows_figures_match_their_lists(client, actors, story, level):
             assert listed(client, line["follow_ups"]) == row.figures.follow_ups, row.label
         if level != "person" and line.get("unserved"):
             assert listed(client, line["unserved"]) == row.unserved, row.label
+        if level != "person" and line.get("households"):
+            # Households in a caseload on the window's last day (once: all active households).
+            assert listed(client, line["households"]) == row.figures.caseload, row.label
+            households += row.figures.caseload
+        # No list holds twelve months of reports: the figure links to none.
+        assert not line.get("reports")
     assert checked
+    assert level == "person" or households
 
 
 def test_a_months_column_opens_that_months_activities(client, actors, story):
@@ -48,3 +55,4 @@ def test_the_list_filters_refuse_a_bad_month(client, actors, story):
         response = client.get(f"/activities/?{query}")
         assert response.status_code == 400, query
     assert client.get("/households/?unserved=1&on=2024-02-30").status_code == 400
+    assert client.get("/households/?caseload_on=kemarin").status_code == 400

@@ -104,7 +104,16 @@ def test_the_province_sees_one_row_per_office(
 
 @pytest.mark.parametrize(
     "query",
-    ["month=2024-13", "month=1999-12", "month=2101-01", "month=kemarin", "level=desa", "area=99"],
+    [
+        "month=2024-13",
+        "month=1999-12",
+        "month=2101-01",
+        "month=kemarin",
+        "level=desa",
+        "area=99",
+        # A kelurahan's code with more after it is no code (it once read as the kelurahan).
+        "area=13.75.01.1001.9999999",
+    ],
 )
 def test_bad_input_is_a_400_naming_the_field(client, actors, story, query):
     login(client, actors["admin"])

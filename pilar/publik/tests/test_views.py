@@ -132,6 +132,12 @@ def test_trainings(client, figures):
     assert by_course["Dasar PSM"]["peserta"] == SMALL
     assert by_course["Lanjutan"]["peserta"] == HIDDEN
     assert rows[-1]["peserta"] == "9"
+    # Participants less passed is a count of people too (9 - 8 = the 1 who did not pass): the
+    # total of passed is hidden with it.
+    assert rows[-1]["lulus"] == HIDDEN
+    for row in rows:
+        if row["peserta"].isdigit() and row["lulus"].isdigit():
+            assert not 0 < int(row["peserta"]) - int(row["lulus"]) < 5, row
 
 
 def test_pillars_per_kelurahan_match_the_headcount(client, figures):

@@ -317,3 +317,30 @@ def test_an_outline_smaller_than_the_tolerance_keeps_its_corners():
     [[ring]] = kept
     assert len(ring) >= 4 and ring[0] == ring[-1] and set(ring) <= set(tiny[0])
     assert simplify_polygons([tiny], 0.000001, local_plane(-0.3)) == [tiny]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Each once gave a traceback from the command and a 500 from the page (the outsider).
+        '{"type":"FeatureCollection","crs":{"properties":"x"},"features":[{"type":"Feature"}]}',
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":5}]}',
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        '{"kode":"13.75.01.1001"},"geometry":{"type":"Polygon","coordinates":[[[1'
+        + "0" * 400
+        + ",0],[1,0],[1,1],[1"
+        + "0" * 400
+        + ",0]]]}}]}",
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        '{"kode":"13.75.01.1001"},"geometry":{"type":"Polygon","coordinates":'
+        + "[" * 5000
+        + "]" * 5000
+        + "}}]}",
+    ],
+)
+def test_a_file_of_unexpected_shape_is_refused_not_a_crash(reference, tmp_path, text):
+    path = tmp_path / "aneh.geojson"
+    path.write_text(text)
+    for extra in ((), ("--dry-run",)):
+        message = refusal(path, *extra)
+        assert "aneh.geojson" in message and "GeoJSON" in message

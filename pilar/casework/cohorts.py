@@ -189,9 +189,15 @@ def outcome_households(households: QuerySet, as_of: datetime.date) -> QuerySet:
         as_of__lte=end,
     )
     ever = Caseload.objects.filter(household=OuterRef("pk"), start_date__lte=end)
+    # A closing counts only when the household is not active again by the window's end: a
+    # later "active" record (the household reopened) undoes it (found in review).
+    reopened = StatusRecord.objects.filter(
+        household=OuterRef(OuterRef("pk")), status=Household.Status.ACTIVE, as_of__lte=end
+    ).filter(Q(as_of__gt=OuterRef("as_of")) | Q(as_of=OuterRef("as_of"), pk__gt=OuterRef("pk")))
     closing = (
         StatusRecord.objects.filter(household=OuterRef("pk"), as_of__gt=start, as_of__lte=end)
         .exclude(status=Household.Status.ACTIVE)
+        .filter(~Exists(reopened))
         .order_by("-as_of", "-pk")
     )
     return (

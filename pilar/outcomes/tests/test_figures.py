@@ -58,3 +58,29 @@ def test_an_earlier_day_reads_the_history_as_it_stood(outcomes):
     assert figures.movement == {"6m": {"same": 2}, "none": {"same": 4, "unknown": 2}}
     assert figures.closures == {"none": {"office": 1}}
     assert [r.name for r in figures.by_category] == []  # h8 held no category
+
+
+def test_a_household_closed_then_reopened_is_not_a_closed_case(outcomes, system_actor):
+    """h7 was closed by the office in March 2025; reopened in May, it is no closed case of the
+    window (its closing was undone), and the households list behind the figure agrees."""
+    from pilar.casework import services
+    from pilar.outcomes.tests.conftest import travel
+
+    with travel(D(2025, 5, 2)):
+        services.household_update(
+            by=system_actor,
+            household=outcomes["h7"],
+            data={"status": "active", "status_reason": ""},
+        )
+    figures = outcome_figures([Area.objects.get(code="13.75.01")], AS_OF)
+    assert figures.closures == {}
+    assert figures.by_category == []
+    # Closed again in July: a closed case once more.
+    with travel(D(2025, 7, 1)):
+        services.household_update(
+            by=system_actor,
+            household=outcomes["h7"],
+            data={"status": "closed", "status_reason": "Pindah"},
+        )
+    figures = outcome_figures([Area.objects.get(code="13.75.01")], AS_OF)
+    assert sum(figures.closures.get("none", {}).values()) == 1

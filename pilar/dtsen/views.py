@@ -42,7 +42,7 @@ from pilar.dtsen.models import ExtractHousehold, HouseholdImport
 from pilar.dtsen.writer import households_extract_response
 from pilar.lib.exports import export_format, file_response
 from pilar.lib.nik import mask_nik
-from pilar.lib.params import ascii_digits
+from pilar.lib.params import InputError, ascii_digits
 from pilar.lib.views import after, attempt, list_page, query_without_page, refused
 from pilar.regions.models import Area, within_areas_q
 
@@ -578,7 +578,12 @@ def households_extract(request):
     in the columns it imports."""
     # The list's own filter (casework's), its households taken by id: the writer fetches their
     # members and areas itself, without the list's per-row annotations.
-    listed = casework_households(request.user, request.GET)[1]
+    form, listed = casework_households(request.user, request.GET)
+    if form.is_bound and not form.is_valid():
+        # A filter the list would refuse (an as_of out of range...) is refused here too, rather
+        # than ignored into a file of every household.
+        field, errors = next(iter(form.errors.items()))
+        raise InputError(field, f"{field}: {errors[0]}")
     households = Household.objects.filter(pk__in=listed.order_by().values("pk")).order_by(
         "area__code", "kk_number"
     )

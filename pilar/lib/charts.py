@@ -117,6 +117,13 @@ class Chart:
         return self.width - RIGHT
 
     @property
+    def linked(self) -> bool:
+        """Whether shapes link to rows. Such a drawing is a group, not an image (an image holds
+        nothing to click), and its links are out of the tab order: the table beside it offers
+        the same links to the keyboard and to screen readers."""
+        return any(r.link for r in self.rects)
+
+    @property
     def side_by_side(self) -> bool:
         """Whether the table fits beside the chart on a wide screen (a label and two columns)."""
         return self.kind != "hbar" and len(self.columns) <= 2

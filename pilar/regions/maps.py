@@ -74,6 +74,12 @@ class MapFigure:
     tile = TILE
 
     @property
+    def linked(self) -> bool:
+        """Whether areas link to rows: then the drawing is a group, not an image (an image holds
+        nothing to click); the table beside it offers the same links to the keyboard."""
+        return any(a.href for a in self.areas)
+
+    @property
     def uid(self) -> str:
         """An id for the SVG's title, the same for the same figure, distinct between figures
         of a page."""

@@ -38,7 +38,7 @@ AXE_OPTIONS = {
 SKIPPED = re.compile(
     r"^/(accounts/logout|admin|api|static|media)/"
     r"|/(download|pdf|xlsx|csv|print|photo|file|export)s?(/|$)"
-    r"|\.(pdf|xlsx|xls|csv|zip|png|jpe?g|svg)$"
+    r"|\.(pdf|xlsx|xls|csv|zip|gz|json|png|jpe?g|svg)$"
 )
 FILE_QUERY = re.compile(r"(^|&)(format|download)=", re.IGNORECASE)
 MAX_PAGES_PER_ROLE = 150  # far above what any role reaches: a runaway crawl fails
@@ -52,7 +52,11 @@ def page_shape(url: str) -> str:
 
 
 def same_site_links(page, origin: str) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    # An SVG link's `href` is an object (SVGAnimatedString): read the attribute and resolve it.
+    hrefs = page.eval_on_selector_all(
+        "a[href]",
+        "links => links.map(a => new URL(a.getAttribute('href'), document.baseURI).href)",
+    )
     found = []
     for href in hrefs:
         parts = urlsplit(href)

@@ -66,8 +66,10 @@ def test_the_table_holds_every_figure_and_links_to_the_rows_behind_it():
         html = render_to_string("charts/chart.html", {"chart": chart})
     assert [row.cells for row in chart.rows] == [["Rp 1.500.000"], ["Rp 2.500"], ["Rp 0"]]
     assert '<a href="/a">01/24</a>' in html
-    assert '<a href="/a"><rect' in html
-    assert 'role="img"' in html and "<title" in html
+    # A drawing that links is a group (an image holds nothing to click); its links leave the
+    # tab order to the table's, which are the same.
+    assert '<a href="/a" tabindex="-1"><rect' in html
+    assert 'role="group"' in html and "<title" in html
     assert html.count("<tr>") == 4  # the header and a row per month
 
 
@@ -125,6 +127,12 @@ def test_no_data_is_an_empty_chart_that_says_so():
     assert chart.empty
     html = render_to_string("charts/chart.html", {"chart": chart})
     assert "<svg" not in html
+
+
+def test_a_drawing_without_links_is_an_image():
+    chart = bar_chart(title="x", labels=["a"], values=[3])
+    html = render_to_string("charts/chart.html", {"chart": chart})
+    assert 'role="img"' in html and "<a " not in html.split("</svg>")[0]
 
 
 @pytest.mark.parametrize(

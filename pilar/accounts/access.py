@@ -317,6 +317,12 @@ def scope_covers(outer: list | None, inner: list | None) -> bool:
     return all(any(i.is_within(o) for o in outer) for i in inner)
 
 
+def opens_all_of(user, capability: Capability, scope: list | None) -> bool:
+    """Whether `user` may open, in full, the list behind a figure counted over `scope`: the
+    capability, over all of the figure's areas (a link shown only then: docs/DASHBOARD.md)."""
+    return can(user, capability) and scope_covers(area_scope(user, capability), scope)
+
+
 def grant_area_problem(user, area) -> str | None:
     """Why a role over `area` cannot be given to `user` (None: it can): the area lies outside
     the user's office's area (docs/OFFICE.md, "Many offices"). `user` may be unsaved, with the

@@ -22,9 +22,9 @@ from django.utils import timezone
 from pilar.accounts.access import (
     Capability,
     area_scope,
-    can,
     hosts_others,
     office_of,
+    opens_all_of,
     scope_covers,
 )
 from pilar.audit.cache import data_version
@@ -80,18 +80,12 @@ def ask_worker(offices: list[Office], as_of: datetime.date) -> None:
             refresh_office_figures.enqueue(office.pk, as_of.isoformat())
 
 
-def _may_open(user, capability: Capability, office: Office) -> bool:
-    """Whether the list behind a figure of `office` shows all the figure counts (the dashboard's
-    rule, pilar/dashboard/views.py)."""
-    return can(user, capability) and scope_covers(area_scope(user, capability), [office.area])
-
-
 def _links(user, office: Office, as_of: datetime.date) -> dict[str, str]:
     """The lists of `office`'s area behind its row's figures that `user` may open in full."""
     links = {}
-    if _may_open(user, Capability.STIPENDS_VIEW, office):
+    if opens_all_of(user, Capability.STIPENDS_VIEW, [office.area]):
         links["owed"] = f"{reverse('stipends:arrears')}?area={office.area.code}&list=1"
-    if _may_open(user, Capability.TRAININGS_VIEW, office):
+    if opens_all_of(user, Capability.TRAININGS_VIEW, [office.area]):
         links["missing"] = (
             f"{reverse('trainings:requirements')}?area={office.area.code}&on={as_of:%Y-%m-%d}"
         )

@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from pilar.accounts.access import (
     Capability,
     area_scope,
-    can,
     grants_key,
     hosts_others,
     office_of,
     office_wide,
-    scope_covers,
+    opens_all_of,
 )
 from pilar.accounts.decorators import capability_required
 from pilar.audit.cache import cached_figures
@@ -43,11 +42,6 @@ from pilar.registry.models import Assignment, PillarKind
 from pilar.registry.templatetags.pilar import people_url
 from pilar.stipends.arrears import office_arrears
 from pilar.stipends.person_views import office_context
-
-
-def _may_open(user, capability: Capability, aggregate_scope) -> bool:
-    """Whether the list behind a figure shows all the figure counts (not a part of it)."""
-    return can(user, capability) and scope_covers(area_scope(user, capability), aggregate_scope)
 
 
 @capability_required(Capability.HEADCOUNT_VIEW)
@@ -119,12 +113,12 @@ def _figures(user, today) -> dict:
         "month": month,
         "trend": office_trend(scope, month),
         "casework": casework_total,
-        **office_context(office, linked=_may_open(user, Capability.STIPENDS_VIEW, scope)),
+        **office_context(office, linked=opens_all_of(user, Capability.STIPENDS_VIEW, scope)),
         "gaps": gaps,
         "counted_at": max(filter(None, [counted_at, gaps_counted_at]), default=None),
         "expiring_days": EXPIRING_DAYS,
-        "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
-        "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
+        "trainings_linked": opens_all_of(user, Capability.TRAININGS_VIEW, scope),
+        "equipment_linked": opens_all_of(user, Capability.EQUIPMENT_VIEW, scope),
         "area_map": _area_map(user, today, hc, scope),
     }
 
@@ -139,7 +133,7 @@ def _area_map(user, today, hc, scope):
         parent = scope[0] if len(scope) == 1 else None
     values = {r.code: r.total for r in hc.by_kelurahan if r.level == "kelurahan"}
     links = None
-    if _may_open(user, Capability.PEOPLE_VIEW, scope):
+    if opens_all_of(user, Capability.PEOPLE_VIEW, scope):
         links = {code: people_url(today, "", code) for code in values}
     return area_map(
         parent,
@@ -168,8 +162,8 @@ def _province(request, today, province):
                 .values_list("code", flat=True)
             ),
             "expiring_days": EXPIRING_DAYS,
-            "stipends_linked": _may_open(user, Capability.STIPENDS_VIEW, scope),
-            "trainings_linked": _may_open(user, Capability.TRAININGS_VIEW, scope),
-            "equipment_linked": _may_open(user, Capability.EQUIPMENT_VIEW, scope),
+            "stipends_linked": opens_all_of(user, Capability.STIPENDS_VIEW, scope),
+            "trainings_linked": opens_all_of(user, Capability.TRAININGS_VIEW, scope),
+            "equipment_linked": opens_all_of(user, Capability.EQUIPMENT_VIEW, scope),
         },
     )

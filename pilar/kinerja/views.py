@@ -24,10 +24,9 @@ from pilar.accounts.access import (
     Capability,
     area_in_scope,
     area_scope,
-    can,
     hosts_others,
     office_of,
-    scope_covers,
+    opens_all_of,
 )
 from pilar.accounts.decorators import capability_required
 from pilar.audit.services import audited_file_response
@@ -53,11 +52,6 @@ from pilar.regions.models import Area, within_areas_q
 from pilar.registry.models import Assignment
 
 
-def _may_open(user, capability: Capability, scope) -> bool:
-    """Whether the list behind a figure shows all the figure counts (pilar/dashboard/views.py)."""
-    return can(user, capability) and scope_covers(area_scope(user, capability), scope)
-
-
 def _url(name: str, **query) -> str:
     wanted = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{reverse(name)}?{urlencode(wanted)}" if wanted else reverse(name)
@@ -69,9 +63,9 @@ class Links:
 
     def __init__(self, user, scope, first, last):
         self.first, self.last = first, last
-        self.casework = _may_open(user, Capability.CASEWORK_VIEW, scope)
-        self.trainings = _may_open(user, Capability.TRAININGS_VIEW, scope)
-        self.people = _may_open(user, Capability.PEOPLE_VIEW, scope)
+        self.casework = opens_all_of(user, Capability.CASEWORK_VIEW, scope)
+        self.trainings = opens_all_of(user, Capability.TRAININGS_VIEW, scope)
+        self.people = opens_all_of(user, Capability.PEOPLE_VIEW, scope)
 
     def activities(self, code=None, person=None, month=None, sector=None):
         if not self.casework:
@@ -224,7 +218,7 @@ def home(request):
         if not area_in_scope(user, Capability.HEADCOUNT_VIEW, area):
             raise Http404("area outside the reader's scope")
         scope = [area]
-    names = _may_open(user, Capability.PEOPLE_VIEW, scope)
+    names = opens_all_of(user, Capability.PEOPLE_VIEW, scope)
     levels = _levels(user, area, names)
     level = _parse_level(request.GET.get("level"), levels, _default_level(levels, area))
     months = window(month)

@@ -10,7 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilar.accounts.access import Capability, area_scope, can, scope_covers
+from pilar.accounts.access import (
+    Capability,
+    area_scope,
+    opens_all_of,
+)
 from pilar.accounts.decorators import capability_required
 from pilar.casework.cohorts import (
     ACCOMPANIED_DAYS,
@@ -24,11 +28,6 @@ from pilar.casework.cohorts import (
 from pilar.lib.charts import Series, bar_chart, trend_chart
 from pilar.lib.params import parse_date
 from pilar.outcomes.figures import COMPARED, Outcomes, households_query, outcome_figures
-
-
-def _may_open(user, capability: Capability, scope) -> bool:
-    """Whether the list behind a figure shows all the figure counts (as the dashboard's)."""
-    return can(user, capability) and scope_covers(area_scope(user, capability), scope)
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -71,8 +70,8 @@ def home(request):
     as_of = parse_date(request.GET.get("as_of"), "as_of", default=today)
     scope = area_scope(user, Capability.HEADCOUNT_VIEW)
     figures = outcome_figures(scope, as_of)
-    cells = _Cells(figures, _may_open(user, Capability.CASEWORK_VIEW, scope))
-    kube_linked = _may_open(user, Capability.KUBE_VIEW, scope)
+    cells = _Cells(figures, opens_all_of(user, Capability.CASEWORK_VIEW, scope))
+    kube_linked = opens_all_of(user, Capability.KUBE_VIEW, scope)
     groups = [Group.LABELS[g] for g in COMPARED]
     known = {
         g: sum(n for c, n in figures.movement.get(g, {}).items() if c != Change.UNKNOWN)

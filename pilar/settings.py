@@ -155,6 +155,8 @@ INSTALLED_APPS = [
     "pilar.dashboard",
     "pilar.publik",
     "pilar.outcomes",
+    "pilar.field",
+    "pilar.notices",
     "pilar.backups",
     "pilar.api",
     "pilar.core",

@@ -65,6 +65,8 @@ urlpatterns = [
     path("publik/", include("pilar.publik.urls")),
     path("kinerja/", include("pilar.kinerja.urls")),
     path("outcomes/", include("pilar.outcomes.urls")),
+    path("field/", include("pilar.field.urls")),
+    path("notices/", include("pilar.notices.urls")),
     path("c/", verify_form, name="certificate-verify-form"),
     path("c/<str:code>/", verify, name="certificate-verify"),
     path("backups/", include("pilar.backups.urls")),

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401 (the views come with issue 22)
+from django.urls import path
+
+from pilar.field import views
 
 app_name = "field"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sw.js", views.service_worker, name="sw"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+]

@@ -1,0 +1,101 @@
+// Pilar's service worker (docs/FIELD.md, "Installable and offline"). Registered for signed-in
+// pillars only. It keeps the static files of the offline pages and a copy of each of the
+// pillar's own pages as last seen; no other page is ever stored (docs/PRIVACY.md).
+"use strict";
+const CONFIG = {{ config }};
+const STATIC_CACHE = "pilar-static-" + CONFIG.version;
+const PAGE_CACHE = "pilar-pages";  // cleared at sign-out (outbox.js)
+
+// The outbox's store and sender, for Background Sync; then the scripts other parts add.
+importScripts(CONFIG.outbox, ...CONFIG.imports);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(CONFIG.statics))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((keys) => Promise.all(keys
+    .filter((key) => key.startsWith("pilar-static-") && key !== STATIC_CACHE)
+    .map((key) => caches.delete(key)))).then(() => self.clients.claim()));
+});
+
+// A copy is marked with the time it was stored: the page shows "Offline — data as of …".
+async function keep(path, response) {
+  const text = await response.text();
+  const stamped = text.replace("<html", '<html data-offline-copy="' + new Date().toISOString() + '"');
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  const cache = await caches.open(PAGE_CACHE);
+  await cache.put(path, new Response(stamped, { status: 200, headers }));
+}
+
+function keepable(response) {
+  return response && response.ok && response.status === 200 && !response.redirected &&
+    response.type === "basic" && (response.headers.get("Content-Type") || "").startsWith("text/html");
+}
+
+async function navigate(request, path) {
+  try {
+    const response = await fetch(request);
+    if (keepable(response)) await keep(path, response.clone());
+    return response;
+  } catch (error) {
+    const cache = await caches.open(PAGE_CACHE);
+    const copy = await cache.match(path) || await cache.match(CONFIG.fallback);
+    if (copy) return copy;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    if (CONFIG.pages.includes(url.pathname) && !url.search) {
+      event.respondWith(navigate(request, url.pathname));
+    } else {
+      // Any other page is never stored; with no signal the outbox opens instead.
+      event.respondWith(fetch(request).catch(async () => {
+        const copy = await (await caches.open(PAGE_CACHE)).match(CONFIG.fallback);
+        if (copy) return copy;
+        return Response.error();
+      }));
+    }
+    return;
+  }
+  if (CONFIG.statics.includes(url.pathname)) {
+    event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
+  }
+});
+
+// The page asks for fresh copies of the pillar's pages, or to forget them (at sign-out).
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type === "keep-pages") {
+    event.waitUntil(Promise.all(CONFIG.pages.map((path) =>
+      fetch(path, { credentials: "same-origin", redirect: "follow" }).then((response) =>
+        keepable(response) ? keep(path, response) : null).catch(() => null)
+    )).then(async () => {
+      const kept = (await (await caches.open(PAGE_CACHE)).keys()).length;
+      if (event.source) event.source.postMessage({ type: "pages-kept", count: kept });
+    }));
+  } else if (data.type === "forget-pages") {
+    event.waitUntil(caches.delete(PAGE_CACHE));
+  }
+});
+
+// Background Sync: the outbox is sent when the signal returns, even with Pilar closed.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "pilar-outbox") {
+    event.waitUntil(self.PilarOutbox.syncStored().then(notifyPages));
+  }
+});
+
+async function notifyPages() {
+  for (const client of await self.clients.matchAll({ type: "window" })) {
+    client.postMessage({ type: "outbox-changed" });
+  }
+}

@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # The pages a pillar opens with no signal, by URL name: a copy of each is kept as last seen.
 OFFLINE_PAGES = [
@@ -49,6 +50,12 @@ def budget_files() -> list[str]:
     return [finders.find(p) for p in paths]
 
 
+def _counted(key: str, sentence) -> dict[str, str]:
+    """A counted sentence for the script: `key` for one, `key_many` for more (the script picks);
+    `sentence(n)` calls ngettext with the literal msgids (so that makemessages finds them)."""
+    return {key: sentence(1), f"{key}_many": sentence(2)}
+
+
 def client_strings() -> dict[str, str]:
     """The outbox's words, translated like every other string (pilar/static/pilar/outbox.js
     reads them from the page)."""
@@ -58,12 +65,32 @@ def client_strings() -> dict[str, str]:
         "saved": _("Saved: %(what)s on %(day)s."),
         "follow_up_done": _("Follow-up marked done."),
         "note_saved": _("Note saved."),
-        "sign_in_again": _("Sign in again to send %(count)s items"),
+        **_counted(
+            "sign_in_again",
+            lambda n: ngettext(
+                "Sign in again to send %(count)s item",
+                "Sign in again to send %(count)s items",
+                n,
+            ),
+        ),
         "sign_in": _("Sign in"),
-        "other_user": _("%(count)s items wait for another user to sign in."),
-        "logout_warn": _(
-            "%(count)s items recorded on this phone have not been sent yet. They stay on this"
-            " phone and are sent after you sign in again. Sign out now?"
+        **_counted(
+            "other_user",
+            lambda n: ngettext(
+                "%(count)s item waits for another user to sign in.",
+                "%(count)s items wait for another user to sign in.",
+                n,
+            ),
+        ),
+        **_counted(
+            "logout_warn",
+            lambda n: ngettext(
+                "%(count)s item recorded on this phone has not been sent yet. It stays on this"
+                " phone and is sent after you sign in again. Sign out now?",
+                "%(count)s items recorded on this phone have not been sent yet. They stay on this"
+                " phone and are sent after you sign in again. Sign out now?",
+                n,
+            ),
         ),
         "photo_too_big": _(
             "Photo: this photo is %(size)s, larger than the %(max)s allowed. Take it again at a"

@@ -163,6 +163,8 @@
   var S = config.strings;
   var main = document.querySelector("main");
 
+  // A counted sentence: "<key>" for one, "<key>_many" for more (pilar/field/offline.py).
+  function counted(key, count) { return fmt(S[count === 1 ? key : key + "_many"], { count: count }); }
   function fmt(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (all, key) { return values[key]; });
   }
@@ -474,7 +476,7 @@
   // --- the outbox page (field/home.html) -----------------------------------------------------
   var outbox = document.getElementById("outbox");
 
-  function signInLine(count) { return fmt(S.sign_in_again, { count: count }); }
+  function signInLine(count) { return counted("sign_in_again", count); }
 
   var RECENT = 14 * 24 * 3600 * 1000;  // sent items stay listed for two weeks
 
@@ -510,7 +512,7 @@
     }
     var other = outbox.querySelector("[data-other-user]");
     other.hidden = !others;
-    other.textContent = fmt(S.other_user, { count: others });
+    other.textContent = counted("other_user", others);
     var note = await store.meta("clock_note");
     var clock = outbox.querySelector("[data-clock-note]");
     clock.hidden = !note;
@@ -599,7 +601,7 @@
       event.preventDefault();
       store.all().then(function (items) {
         var open = items.filter(function (i) { return i.user === config.user && i.status !== "accepted"; }).length;
-        if (open && !window.confirm(fmt(S.logout_warn, { count: open }))) return;
+        if (open && !window.confirm(counted("logout_warn", open))) return;
         localStorage.removeItem("pilar-user");
         localStorage.removeItem("pilar-kept");
         return Promise.all([scope.caches ? caches.delete(PAGE_CACHE) : null, store.setMeta("config", null)])

@@ -1,0 +1,173 @@
+"""The outbox in real Chromium (docs/FIELD.md): a pillar records with no signal, the phone keeps
+the items through a closed page, a lost answer and a sign-out, and the server gets each once."""
+
+import datetime
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from pilar.casework.models import Activity, Caseload
+from pilar.tests_support import PHONE, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DAY = "2024-11-18"  # the server's clock stands on 20 November 2024 (conftest.py)
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def record_activity(page, home_visit, household: str, notes: str, *, photo: bool = False):
+    """Fill and save the activity form already open in `page`."""
+    page.select_option("#id_activity_type", label=home_visit.name)
+    page.fill("#id_date", DAY)
+    page.get_by_label(re.compile(household)).check()
+    page.fill("#id_notes", notes)
+    if photo:
+        page.set_input_files(
+            "#id_photo", files=[{"name": "rumah.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
+        )
+    page.get_by_role("button", name="Save", exact=True).click()
+
+
+def status(page):
+    return page.locator("[data-outbox-status]")
+
+
+def test_offline_record_close_reopen_and_sync_exactly_two(
+    live_server, browser, actors, caseload, home_visit
+):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/field/")
+    # The service worker installs and keeps the pillar's pages.
+    expect(page.locator("[data-cached]")).to_contain_text("copies of 6 pages", timeout=15000)
+
+    context.set_offline(True)
+    page.goto(f"{url}/activities/new/")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("Offline — data as of")
+    record_activity(page, home_visit, "Pak Amir", "Kunjungan tanpa sinyal", photo=True)
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    record_activity(page, home_visit, "Ibu Rosna", "Kunjungan kedua", photo=True)
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    page.close()
+
+    # The phone's page closed; opened again from the home screen with still no signal.
+    page = context.new_page()
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    expect(page.locator("[data-list=waiting] > li")).to_have_count(2)
+    expect(status(page)).to_contain_text("2")
+    assert Activity.objects.count() == 0
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("[data-list=accepted] > li")).to_have_count(2, timeout=15000)
+    expect(status(page)).to_contain_text("Everything is sent.")
+    activities = list(Activity.objects.order_by("pk"))
+    assert [a.notes for a in activities] == ["Kunjungan tanpa sinyal", "Kunjungan kedua"]
+    assert all(a.photo for a in activities)
+    context.close()
+
+
+def test_a_lost_answer_sent_again_is_received_once(
+    live_server, browser, actors, caseload, home_visit
+):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+
+    def lose_the_answer(route):
+        route.fetch()  # the server receives the item and answers...
+        route.abort()  # ...but the phone never hears it
+
+    page.route("**/field/sync/", lose_the_answer)
+    record_activity(page, home_visit, "Pak Amir", "Jawaban hilang")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    assert Activity.objects.count() == 1
+    page.unroute("**/field/sync/")
+
+    page.goto(f"{url}/field/")
+    page.get_by_role("button", name="Sync now").click()
+    accepted = page.locator("[data-list=accepted] > li")
+    expect(accepted).to_have_count(1, timeout=15000)
+    expect(accepted).to_contain_text("already received before")
+    assert Activity.objects.count() == 1
+    context.close()
+
+
+def test_a_refused_item_shows_the_reason_and_can_be_discarded(
+    live_server, browser, actors, caseload, home_visit, system_actor
+):
+    from pilar.casework import services
+
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    record_activity(page, home_visit, "Pak Amir", "Rumah sudah pindah")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+
+    # Meanwhile the office takes the household out of the pillar's caseload.
+    services.caseload_end(
+        by=system_actor,
+        caseload=Caseload.objects.get(household=caseload["h1"]),
+        end_date=datetime.date(2024, 11, 1),
+        reason="Pindah domisili",
+    )
+    context.set_offline(False)
+    page.goto(f"{url}/field/")
+    refused = page.locator("[data-list=refused] > li")
+    expect(refused).to_have_count(1, timeout=15000)
+    expect(refused).to_contain_text("caseload")
+    assert Activity.objects.count() == 0
+    expect(refused.get_by_role("link", name="Fix")).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="Discard").click()
+    expect(refused).to_have_count(0)
+    expect(status(page)).to_contain_text("Nothing waits to be sent.")
+    context.close()
+
+
+def test_items_left_at_sign_out_are_sent_after_signing_in_again(
+    live_server, browser, actors, caseload, home_visit
+):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    record_activity(page, home_visit, "Ibu Rosna", "Dicatat sebelum keluar")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    context.set_offline(False)
+
+    # Signing out warns that one item has not been sent; the pillar signs out anyway.
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.accept()))
+    page.locator("details.more summary").click()
+    page.locator(".more-panel").get_by_role("button", name=re.compile("Log out")).click()
+    expect(page.locator("#id_username")).to_be_visible()
+    assert "1 item recorded on this phone has not been sent" in warnings[0]
+    assert Activity.objects.count() == 0
+
+    page.fill("#id_username", "psm-a1")
+    page.fill("#id_password", "correct-horse-battery")
+    page.locator("form button[type=submit]").click()
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-list=accepted] > li")).to_have_count(1, timeout=15000)
+    assert Activity.objects.get().notes == "Dicatat sebelum keluar"
+    context.close()

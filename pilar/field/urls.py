@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401 (the views come with issue 22)
+from django.urls import path
+
+from pilar.field import sync
 
 app_name = "field"
-urlpatterns: list = []
+urlpatterns = [
+    path("sync/", sync.sync, name="sync"),
+]

@@ -248,6 +248,17 @@ class MemberLeaveForm(forms.Form):
     left_reason = forms.CharField(label=_("Reason"), max_length=250)
 
 
+class HouseholdNoteForm(forms.Form):
+    date = DateField(label=_("Date"), widget=DateInput())
+    text = forms.CharField(
+        label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("date", timezone.localdate())
+
+
 class CaseloadForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Pillar"), coerce=int, widget=QuickSelect)
     start_date = DateField(label=_("From"), widget=DateInput())

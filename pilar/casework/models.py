@@ -356,6 +356,34 @@ class Caseload(DatedSpan):
         return f"{self.person} · {self.household}"
 
 
+class HouseholdNote(models.Model):
+    """A few lines a pillar writes about a household they accompany (what changed, what the
+    family asked for): shown on the household's page, newest first."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="notes")
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("pillar"),
+        on_delete=models.PROTECT,
+        related_name="household_notes",
+    )
+    date = models.DateField(_("date"))
+    text = models.TextField(_("note"), max_length=1000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("household note")
+        verbose_name_plural = _("household notes")
+        indexes = [models.Index(fields=["household", "-date", "-id"], name="household_note_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.household}"
+
+
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user) -> ActivityQuerySet:
         return self.filter(activity_scope_q(user))

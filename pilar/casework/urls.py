@@ -9,6 +9,7 @@ urlpatterns = [
     path("households/<int:pk>/", households.household_detail, name="household-detail"),
     path("households/<int:pk>/edit/", households.household_edit, name="household-edit"),
     path("households/<int:pk>/members/", households.member_add, name="member-add"),
+    path("households/<int:pk>/notes/", households.note_add, name="note-add"),
     path("households/<int:pk>/caseload/", households.caseload_assign, name="caseload-assign"),
     path("caseloads/<int:pk>/end/", households.caseload_end, name="caseload-end"),
     path("members/<int:pk>/leave/", households.member_leave, name="member-leave"),

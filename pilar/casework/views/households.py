@@ -6,6 +6,7 @@ comes from the querysets (`visible_to`, `editable_by`); out of scope is 404."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from pilar.casework.forms import (
     HeadForm,
     HouseholdFilterForm,
     HouseholdForm,
+    HouseholdNoteForm,
     MemberForm,
     MemberLeaveForm,
     ReassignForm,
@@ -226,6 +228,9 @@ def _household_export(households) -> ExportSpec:
     return ExportSpec("households", headers, rows, object_type="casework.household")
 
 
+NOTES_SHOWN = 20
+
+
 def _visible_household(request, pk) -> Household:
     return get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
 
@@ -241,6 +246,14 @@ def household_detail(request, pk):
         .visible_to(request.user)
         .select_related("person", "activity_type")[:20]
     )
+    current = next((c for c in caseloads if c.end_date is None), None)
+    # The pillar who accompanies the household writes notes on it (online here, or from the
+    # phone's outbox: docs/FIELD.md).
+    may_note = (
+        current is not None
+        and current.person_id == request.user.person_id
+        and can(request.user, Capability.ACTIVITY_RECORD)
+    )
     return render(
         request,
         "casework/household_detail.html",
@@ -250,8 +263,10 @@ def household_detail(request, pk):
             "members": [m for m in members if not m.left_on],
             "former": [m for m in members if m.left_on],
             "caseloads": caseloads,
-            "current": next((c for c in caseloads if c.end_date is None), None),
+            "current": current,
             "activities": activities,
+            "notes": list(household.notes.select_related("person")[:NOTES_SHOWN]),
+            "note_form": HouseholdNoteForm(prefix="n") if may_note else None,
             "kk_history": list(household.kk_history.all()),
             "categories": list(household.categories.all()),
             "member_form": MemberForm(prefix="m"),
@@ -318,6 +333,32 @@ def household_edit(request, pk):
         template="casework/household_form.html",
         context={"household": household},
     )
+
+
+@require_POST
+@capability_required(Capability.ACTIVITY_RECORD)
+def note_add(request, pk):
+    """A note on a household, by the pillar who accompanies it."""
+    household = _visible_household(request, pk)
+    if not request.user.person_id:
+        raise PermissionDenied
+    form = HouseholdNoteForm(request.POST, prefix="n")
+    if form.is_valid():
+        done = attempt(
+            request,
+            lambda: services.household_note_add(
+                by=Actor.from_request(request),
+                person=request.user.person,
+                household=household,
+                data=form.cleaned_data,
+            ),
+            success=_("Note saved."),
+        )
+    else:
+        done = form_errors_as_messages(request, form)
+    if done:
+        return redirect(reverse("casework:household-detail", args=[household.pk]) + "#notes")
+    return refused(request, "casework:household-detail", household.pk)
 
 
 @require_POST

@@ -25,6 +25,7 @@ from pilar.core.api import api
 from pilar.dashboard.tests import matrix as dashboard_matrix
 from pilar.dtsen.tests import matrix as dtsen_matrix
 from pilar.equipment.tests import matrix as equipment_matrix
+from pilar.field.tests import matrix as field_matrix
 from pilar.kinerja.tests import matrix as kinerja_matrix
 from pilar.kube.tests import matrix as kube_matrix
 from pilar.outcomes.tests import matrix as outcomes_matrix
@@ -44,6 +45,7 @@ APP_MATRICES = [
     outcomes_matrix,
     dtsen_matrix,
     equipment_matrix,
+    field_matrix,
     kinerja_matrix,
     kube_matrix,
     publik_matrix,

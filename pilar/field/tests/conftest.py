@@ -1,41 +1,110 @@
 import datetime
+import io
 import itertools
+import json
+import uuid
 
 import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from pilar.casework import services
 from pilar.casework.models import ActivityType
 from pilar.regions.models import Area
 from pilar.tests_support import english_messages
 
-english = pytest.fixture(autouse=True, name="english")(english_messages)
+D = datetime.date
+# The tests run on 20 November 2024, 17:00 in Bukittinggi (as casework's tests do).
+NOW = datetime.datetime(2024, 11, 20, 10, tzinfo=datetime.UTC)
 _kk = itertools.count(1)
+
+english = pytest.fixture(autouse=True, name="english")(english_messages)
+
+
+@pytest.fixture(autouse=True)
+def november_2024():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def english_users(actors):
+    from pilar.accounts.models import User
+
+    User.objects.update(language="en")
 
 
 @pytest.fixture
-def caseload(people, reference, system_actor):
-    """Two households accompanied by a1 (the `pillar` actor's person) since 2024."""
-    made = {}
-    for key, head in [("h1", "Pak Amir"), ("h2", "Ibu Rosna")]:
-        household = services.household_create(
+def make_household(reference, system_actor):
+    def make(kelurahan: str = "13.75.01.1001", head: str = "Kepala Keluarga"):
+        return services.household_create(
             by=system_actor,
             data={
-                "kk_number": f"137501150120{next(_kk):04d}",
-                "area": Area.objects.get(code="13.75.01.1001"),
-                "address": "Jl. Sudirman No. 1, RT 01/RW 02",
+                "kk_number": f"{kelurahan.replace('.', '')[:6]}150120{next(_kk):04d}",
+                "area": Area.objects.get(code=kelurahan),
+                "address": "Jl. Sudirman No. 1",
             },
             head={"name": head, "sex": "L", "nik": ""},
         )
-        services.caseload_assign(
-            by=system_actor,
-            household=household,
-            person=people["a1"],
-            start_date=datetime.date(2024, 1, 2),
-        )
-        made[key] = household
-    return made
+
+    return make
+
+
+@pytest.fixture
+def caseload(people, make_household, system_actor):
+    """Two households accompanied by a1 (the `pillar` user) since January 2024, one by b1."""
+    h1 = make_household(head="Pak Amir")
+    h2 = make_household(head="Ibu Rosna")
+    hb = make_household("13.75.02.1001", head="Pak Bahar")
+    for h, p in [(h1, people["a1"]), (h2, people["a1"]), (hb, people["b1"])]:
+        services.caseload_assign(by=system_actor, household=h, person=p, start_date=D(2024, 1, 2))
+    return {"h1": h1, "h2": h2, "hb": hb}
 
 
 @pytest.fixture
 def home_visit(reference):
     return ActivityType.objects.get(code="HOME_VISIT")
+
+
+@pytest.fixture
+def make_item(actors, home_visit, caseload):
+    """An outbox item as the phone makes it, recorded by the `pillar` user (a1)."""
+
+    def make(type_="activity", data=None, user=None, **extra):
+        user = user or actors["pillar"]
+        if data is None:
+            data = {
+                "date": "2024-11-18",
+                "activity_type": home_visit.pk,
+                "households": [caseload["h1"].pk],
+                "notes": "Lansia sakit, perlu rujukan",
+                "follow_up_on": "2024-11-25",
+                "latitude": "",
+                "longitude": "",
+            }
+        return {
+            "id": str(uuid.uuid4()),
+            "type": type_,
+            "user": user.pk,
+            "person": user.person_id,
+            "recorded_at": "2024-11-18T09:30:00+07:00",
+            "data": data,
+            **extra,
+        }
+
+    return make
+
+
+def send(client, item, photo=None, **fields):
+    """POST one item as the phone does (multipart: `item`, optional `photo`)."""
+    body = {"item": item if isinstance(item, str) else json.dumps(item), **fields}
+    if photo is not None:
+        body["photo"] = photo
+    return client.post("/field/sync/", body)
+
+
+def jpeg(size=(800, 600)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, "JPEG")
+    return SimpleUploadedFile("IMG_1.jpg", out.getvalue(), content_type="image/jpeg")

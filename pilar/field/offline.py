@@ -101,7 +101,13 @@ def client_strings() -> dict[str, str]:
         "accepted": _("Sent"),
         "refused": _("Refused"),
         "duplicate": _("already received before"),
-        "open": _("Open"),
+        "open": _("Open it"),
+        **_counted(
+            "waiting_count",
+            lambda n: ngettext(
+                "%(count)s item waits to be sent.", "%(count)s items wait to be sent.", n
+            ),
+        ),
         "fix": _("Fix"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this item? It will not be sent."),

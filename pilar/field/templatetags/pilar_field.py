@@ -6,6 +6,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
+from django.utils import translation
 from django.utils.html import format_html, json_script
 
 from pilar.field import offline
@@ -46,6 +47,7 @@ def field_head(context) -> str:
     else:
         config = {
             "pillar": True,
+            "lang": translation.get_language() or "id",
             "user": user.pk,
             "person": user.person_id,
             "sw_url": reverse("field:sw"),

@@ -178,7 +178,7 @@
     return node;
   }
   function when(iso) {
-    return new Date(iso).toLocaleString(document.documentElement.lang || "id", {
+    return new Date(iso).toLocaleString(config.lang, {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
   }
@@ -188,7 +188,7 @@
       String(d.getDate()).padStart(2, "0");
   }
   function megabytes(size) {
-    return (size / 1048576).toLocaleString(document.documentElement.lang || "id",
+    return (size / 1048576).toLocaleString(config.lang,
       { maximumFractionDigits: 1 }) + " MB";
   }
   function messageAtTop(text, kind) {
@@ -503,7 +503,8 @@
     if (syncing) status.textContent = S.syncing;
     else if (!mine.waiting.length) status.textContent = mine.accepted.length ? S.synced : S.nothing_waits;
     else if (lastStop === "forbidden") status.textContent = S.forbidden;
-    else status.textContent = mine.waiting.length + " · " + S.waiting + (lastStop === "offline" || !navigator.onLine ? " — " + S.no_signal : "");
+    else status.textContent = counted("waiting_count", mine.waiting.length) +
+      (lastStop === "offline" || !navigator.onLine ? " " + S.no_signal : "");
     var signIn = outbox.querySelector("[data-sign-in]");
     signIn.hidden = !(lastStop === "signed_out" && mine.waiting.length);
     if (!signIn.hidden) {
@@ -534,9 +535,7 @@
       var reasons = [item.message].concat(Object.keys(item.errors || {}).reduce(function (all, key) {
         return all.concat(item.errors[key]);
       }, [])).filter(function (text, index, all) { return text && all.indexOf(text) === index; });
-      li.appendChild(el("ul", { class: "reasons" }, reasons.map(function (text) {
-        return el("li", { class: "error", text: text });
-      })));
+      reasons.forEach(function (text) { li.appendChild(el("p", { class: "error", text: text })); });
       var actions = el("div", { class: "actions" });
       if (item.type === "activity") {
         actions.appendChild(el("a", { class: "button", href: config.activity_url + "#fix=" + item.id, text: S.fix }));

@@ -6,7 +6,13 @@ pilar/field/tests/test_permissions.py."""
 
 PAGES = {
     "field:sync": lambda role: 405,
+    # The outbox: pillars with a person of their own (the coordinator of A is also a PSM).
+    "field:home": lambda role: 200 if role in {"pillar", "coordinator_a"} else 403,
+    # The service worker and the manifest are public: a browser fetches them without cookies.
+    "field:sw": lambda role: 200,
+    "field:manifest": lambda role: 200,
 }
+PUBLIC = {"field:sw", "field:manifest"}
 API_READ: dict = {}
 API_WRITE: dict = {}
 

@@ -5,8 +5,8 @@ from django import template
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
-from django.utils.formats import number_format
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.html import format_html, json_script
 
 from pilar.field import offline

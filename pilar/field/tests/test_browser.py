@@ -174,3 +174,21 @@ def test_items_left_at_sign_out_are_sent_after_signing_in_again(
     expect(page.locator("[data-list=accepted] > li")).to_have_count(1, timeout=15000)
     assert Activity.objects.get().notes == "Dicatat sebelum keluar"
     context.close()
+
+
+def test_a_photo_too_large_is_refused_on_the_phone_before_it_waits(
+    live_server, browser, actors, caseload, home_visit, settings
+):
+    settings.PILAR_PHOTO_MAX_BYTES = 2000
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    record_activity(page, home_visit, "Pak Amir", "Foto terlalu besar", photo=True)
+    photo_field = page.locator(".field.has-error", has=page.locator("#id_photo"))
+    expect(photo_field).to_contain_text("Photo: this photo is")
+    expect(photo_field).to_contain_text("Take it again at a lower resolution")
+    assert page.evaluate("PilarOutbox.store.all().then((items) => items.length)") == 0
+    assert Activity.objects.count() == 0
+    context.close()

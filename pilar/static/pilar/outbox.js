@@ -69,6 +69,9 @@
       recorded_at: item.recorded_at, data: item.data,
     }));
     if (item.photo) body.append("photo", item.photo, item.photo_name || "photo.jpg");
+    // The phone's time of sending: beside recorded_at it tells the server whether the phone's
+    // clock is wrong or the item was only recorded long ago.
+    body.append("sent_at", new Date().toISOString());
     var response = await fetch(conf.sync_url, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": await csrfToken() },
@@ -95,7 +98,9 @@
     var answer = sent.answer;
     if (status === 401 || answer.status === "signed_out") return "signed_out";
     if (status === 403) return "forbidden";
-    if (answer.clock_note) await store.setMeta("clock_note", answer.clock_note);
+    if (answer.status === "accepted" || answer.status === "refused") {
+      await store.setMeta("clock_note", answer.clock_note || "");
+    }
     if (status === 400 || (sent.response.ok && answer.status === "refused")) {
       // A broken item (400) is shown as refused and never sent again by itself.
       item.status = "refused";
@@ -111,6 +116,7 @@
     } else {
       return "offline";  // the server is in trouble: try again later
     }
+    item.clock_note = answer.clock_note || "";
     item.answered_at = new Date().toISOString();
     await store.put(item);
     return null;
@@ -367,10 +373,12 @@
       var outcome = await sendAtOnce(item);
       busy(activityForm, false);
       if (outcome.item.status === "accepted") {
-        sessionStorage.setItem("pilar-flash", fmt(S.saved, { what: what, day: day }));
+        sessionStorage.setItem("pilar-flash", fmt(S.saved, { what: what, day: day }) +
+          (outcome.item.clock_note ? " " + outcome.item.clock_note : ""));
         location.href = again ? config.activity_url : config.reports_url;
       } else if (outcome.item.status === "refused") {
         showErrors(activityForm, outcome.item.errors, outcome.item.message);
+        if (outcome.item.clock_note) messageAtTop(outcome.item.clock_note, "warning");
       } else {
         // Waiting on the phone: the form is ready for the next activity.
         delete activityForm.dataset.itemId;

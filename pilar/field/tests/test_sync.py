@@ -240,6 +240,9 @@ HOSTILE_DATA = [
     {"notes": "a\x01b"},
     {"notes": ["a"]},
     {"need_category": "abc"},
+    {"need_category": 2**70},
+    {"need_category": "-1"},
+    {"keep_location": [True]},
     {"follow_up_on": "2024-11-01"},
 ]
 
@@ -519,3 +522,12 @@ def test_a_request_over_the_size_limit_answers_json(pillar, make_item, settings)
     assert response.status_code == 400
     assert response.json()["status"] == "bad_item"
     assert nothing_made()
+
+
+def test_a_send_and_a_retry_take_few_queries(pillar, make_item, django_assert_max_num_queries):
+    item = make_item()
+    with django_assert_max_num_queries(30):
+        assert send(pillar, item).json()["duplicate"] is False
+    # A retry only finds its receipt.
+    with django_assert_max_num_queries(6):
+        assert send(pillar, item).json()["duplicate"] is True

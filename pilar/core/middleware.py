@@ -64,6 +64,17 @@ def api_too_big_response() -> JsonResponse:
     return JsonResponse({"message": message, "errors": {"body": [message]}}, status=413)
 
 
+# The phones' outbox endpoint (docs/FIELD.md) reads JSON answers only: a broken item is a
+# {"status": "bad_item"} 400, never an HTML page.
+SYNC_PATH = "/field/sync/"
+
+
+def sync_bad_item(message: str, field: str) -> JsonResponse:
+    return JsonResponse(
+        {"status": "bad_item", "message": message, "errors": {field: [message]}}, status=400
+    )
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,9 +86,13 @@ class RefuseNulMiddleware:
         except RequestDataTooBig:
             if api:
                 return api_too_big_response()
+            if request.path == SYNC_PATH:
+                return sync_bad_item(_("The item is too large to be an outbox item."), "item")
             raise
         if nul:
             message = _("The request holds an invisible NUL character; remove it and try again.")
+            if request.path == SYNC_PATH:
+                return sync_bad_item(message, _nul_field(request))
             if api:
                 field = _nul_field(request)
                 return JsonResponse({"message": message, "errors": {field: [message]}}, status=400)
@@ -121,6 +136,8 @@ class RefuseControlCharactersMiddleware:
             message = _(
                 "%(field)s holds invisible control characters; type it again without them."
             ) % {"field": field[:40] or "?"}
+            if request.path == SYNC_PATH:
+                return sync_bad_item(message, field[:40])
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 

@@ -160,7 +160,13 @@ def _accept(by: Actor, user, item: dict, photo) -> dict:
         return _answer_again(receipt, user, digest)
     except ValidationError as exc:
         raise Refused(_errors_of(exc)) from None
-    return {"status": "accepted", "duplicate": False, "url": url, "message": message}
+    return {
+        "status": "accepted",
+        "duplicate": False,
+        "url": url,
+        "object_id": made.pk,
+        "message": message,
+    }
 
 
 def _answer_again(receipt: SyncReceipt, user, digest: str) -> dict:
@@ -181,6 +187,7 @@ def _answer_again(receipt: SyncReceipt, user, digest: str) -> dict:
         "status": "accepted",
         "duplicate": True,
         "url": receipt.url,
+        "object_id": receipt.object_id,
         "message": _("Already received on %(day)s at %(time)s; nothing new was saved.")
         % {"day": long_date(when.date()), "time": when.strftime("%H:%M")},
     }

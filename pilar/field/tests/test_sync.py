@@ -43,7 +43,7 @@ def test_an_activity_is_accepted_with_its_page_and_the_servers_date(
     activity = Activity.objects.get()
     assert answer["status"] == "accepted" and answer["duplicate"] is False
     assert answer["id"] == item["id"]
-    assert answer["url"] == f"/activities/{activity.pk}/"
+    assert answer["url"] == f"/activities/{activity.pk}/" and answer["object_id"] == activity.pk
     assert answer["message"] == f"Saved: {home_visit.name} on 18-11-2024."
     assert answer["server_date"] == "2024-11-20"
     assert answer["server_time"].startswith("2024-11-20T17:00")
@@ -61,7 +61,7 @@ def test_a_retry_after_a_lost_answer_makes_nothing_new(pillar, make_item):
     first = send(pillar, item).json()
     again = send(pillar, item).json()
     assert again["status"] == "accepted" and again["duplicate"] is True
-    assert again["url"] == first["url"]
+    assert again["url"] == first["url"] and again["object_id"] == first["object_id"]
     assert again["message"].startswith("Already received on 20 November 2024")
     assert Activity.objects.count() == 1 and SyncReceipt.objects.count() == 1
 
@@ -240,6 +240,9 @@ HOSTILE_DATA = [
     {"notes": "a\x01b"},
     {"notes": ["a"]},
     {"need_category": "abc"},
+    {"need_category": 2**70},
+    {"need_category": "-1"},
+    {"keep_location": [True]},
     {"follow_up_on": "2024-11-01"},
 ]
 
@@ -502,3 +505,29 @@ def test_the_outbox_in_order_is_applied_in_order(pillar, make_item, caseload):
     assert all(send(pillar, item).json()["duplicate"] for item in items)
     assert Activity.objects.count() == 1 and HouseholdNote.objects.count() == 1
     assert datetime.date.today() == D(2024, 11, 20)
+
+
+@pytest.mark.parametrize("raw", ['{"id": "a\x00"}', '{"id": "a\x01"}'], ids=["nul", "control"])
+def test_invisible_characters_in_the_request_answer_json(pillar, raw):
+    response = send(pillar, raw)
+    assert response.status_code == 400
+    assert response.json()["status"] == "bad_item" and "item" in response.json()["errors"]
+
+
+def test_a_request_over_the_size_limit_answers_json(pillar, make_item, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    item = make_item()
+    item["data"]["notes"] = "x" * 2000
+    response = send(pillar, item)
+    assert response.status_code == 400
+    assert response.json()["status"] == "bad_item"
+    assert nothing_made()
+
+
+def test_a_send_and_a_retry_take_few_queries(pillar, make_item, django_assert_max_num_queries):
+    item = make_item()
+    with django_assert_max_num_queries(30):
+        assert send(pillar, item).json()["duplicate"] is False
+    # A retry only finds its receipt.
+    with django_assert_max_num_queries(6):
+        assert send(pillar, item).json()["duplicate"] is True

@@ -7,6 +7,7 @@ decides which key, which devices and which push services."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -164,6 +165,12 @@ def push_subscription_save(
             },
         )
     return subscription, created
+
+
+def endpoint_digests(user: User) -> list[str]:
+    """SHA-256 (hex) of the endpoints of the user's subscribed browsers."""
+    endpoints = PushSubscription.objects.filter(user=user).values_list("endpoint", flat=True)
+    return sorted(hashlib.sha256(endpoint.encode()).hexdigest() for endpoint in endpoints)
 
 
 def push_subscription_delete(*, user: User, endpoint: str) -> int:

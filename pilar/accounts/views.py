@@ -84,8 +84,10 @@ def _json_body(request):
 
 @login_required
 def push_key(request):
-    """The server's public key, for pushManager.subscribe() (applicationServerKey)."""
-    return JsonResponse({"key": push.public_key()})
+    """The server's public key, for pushManager.subscribe() (applicationServerKey), and which
+    browsers have this user's notifications on (SHA-256 of their endpoints: push.js compares its
+    own, so the button says "on" only where this user's notifications arrive)."""
+    return JsonResponse({"key": push.public_key(), "mine": push.endpoint_digests(request.user)})
 
 
 @require_POST

@@ -301,9 +301,7 @@ def test_another_refusal_keeps_the_phone_for_the_next_reminder(actors, service, 
     assert "429" in caplog.text
 
 
-def test_a_push_service_that_cannot_be_reached_gives_0_and_never_raises(
-    actors, settings, caplog
-):
+def test_a_push_service_that_cannot_be_reached_gives_0_and_never_raises(actors, settings, caplog):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -76,6 +76,9 @@ def _signed_out() -> JsonResponse:
 
 
 def _json_body(request):
+    """The JSON body, or None when the request holds none (a form post, bad JSON)."""
+    if request.content_type != "application/json":
+        return None
     try:
         return json.loads(request.body or b"null")
     except (ValueError, RecursionError):

@@ -341,3 +341,23 @@ def test_a_long_body_is_shortened_to_fit_and_the_url_stays_on_the_site(actors, s
     for url in ("https://evil.example/", "//evil.example/x", "reports/"):
         with pytest.raises(ValueError):
             push.send_to_user(actors["pillar"], **{**NOTICE, "url": url})
+
+
+def test_the_key_answers_in_few_queries_however_many_phones(
+    client, actors, service, django_assert_max_num_queries
+):
+    for name in "abcdef":
+        subscribed(actors["pillar"], Phone(), service.endpoint(name))
+    signed_in(client, actors["pillar"])
+    client.get("/accounts/push/key")  # the key is made and kept once
+    with django_assert_max_num_queries(4):
+        answer = client.get("/accounts/push/key")
+    assert len(answer.json()["mine"]) == 6
+
+
+def test_a_form_post_instead_of_json_is_refused_naming_the_body(client, actors):
+    signed_in(client, actors["pillar"])
+    for path in ("/accounts/push/subscribe/", "/accounts/push/unsubscribe/"):
+        answer = client.post(path, {"endpoint": "https://fcm.googleapis.com/fcm/send/x"})
+        assert answer.status_code == 400
+    assert not PushSubscription.objects.exists()

@@ -412,6 +412,45 @@ EMAIL_TIMEOUT = 20
 SERVER_EMAIL = env_str("SERVER_EMAIL", "pilar@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Pilar] "
+
+# Web push (docs/NOTICES.md, "Web push"). The VAPID key pair identifies this server to the
+# browsers' push services: a private P-256 key, base64url (`python -m pilar.lib.webpush` prints
+# a new one) or PEM; empty, Pilar makes one on first use and keeps it in
+# PILAR_DATA_DIR/vapid-private.pem (mode 0600). Changing it later silences every phone that
+# turned notifications on until it turns them on again.
+PILAR_VAPID_PRIVATE_KEY = env_str("PILAR_VAPID_PRIVATE_KEY").strip()
+if PILAR_VAPID_PRIVATE_KEY:
+    from pilar.lib.webpush import load_private_key
+
+    try:
+        load_private_key(PILAR_VAPID_PRIVATE_KEY)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"PILAR_VAPID_PRIVATE_KEY is not a P-256 private key (base64url or PEM): {error}"
+        ) from None
+# Who runs this server, for the push services to write to (RFC 8292): mailto:someone@office or
+# the site's https address. Default: PILAR_PUBLIC_URL when it is https, else SERVER_EMAIL.
+PILAR_VAPID_SUBJECT = env_str("PILAR_VAPID_SUBJECT").strip() or (
+    PILAR_PUBLIC_URL if PILAR_PUBLIC_URL.startswith("https://") else f"mailto:{SERVER_EMAIL}"
+)
+if not PILAR_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        f"PILAR_VAPID_SUBJECT must start with mailto: or https://, not {PILAR_VAPID_SUBJECT!r}"
+    )
+# The push services' hosts Pilar may send to (a name, or *.domain for its subdomains), over
+# https: a phone's subscription to any other address is refused, so no one can make the server
+# post to a machine of the office's network. Default: the push services of Chrome and Android
+# (and the browsers built on them), Firefox, Edge and Safari.
+PILAR_PUSH_HOSTS = env_list(
+    "PILAR_PUSH_HOSTS",
+    [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.notify.windows.com",
+        "web.push.apple.com",
+    ],
+)
+
 if SENTRY_DSN:
     from pilar.core.errors import init_sentry
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +32,11 @@ registry_patterns = (
 account_patterns = (
     [
         path("login/", account_views.LoginView.as_view(), name="login"),
-        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("logout/", account_views.LogoutView.as_view(), name="logout"),
         path("language/", account_views.set_language, name="language"),
+        path("push/key", account_views.push_key, name="push-key"),
+        path("push/subscribe/", account_views.push_subscribe, name="push-subscribe"),
+        path("push/unsubscribe/", account_views.push_unsubscribe, name="push-unsubscribe"),
     ],
     "accounts",
 )

@@ -190,3 +190,26 @@ class SubmittedForm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:12]} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PushSubscription(models.Model):
+    """A browser that asked for this user's notifications (docs/NOTICES.md, "Web push"): the
+    push service's address for it and the keys its messages are encrypted with. One row per
+    browser: the endpoint names it, whoever signed in on it last owns it."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="push_subscriptions", verbose_name=_("user")
+    )
+    endpoint = models.CharField(_("push address"), max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("turned on"), auto_now_add=True)
+    last_ok_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.user_agent[:40] or self.endpoint[:40]}"

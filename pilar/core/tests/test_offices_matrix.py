@@ -53,7 +53,16 @@ RECORD_APPS = [
 ]
 NAME_FIELDS = {"name", "title", "head_name", "number", "kk_number", "event_title", "filename"}
 # Pages whose writes are about the user's own session, not an office's records.
-OWN_SESSION = {"accounts:login", "accounts:logout", "accounts:language"}
+# The user's own session and browser: signing in and out, the language, web push on this
+# browser (docs/NOTICES.md, "Web push"): any user's, whatever their office.
+OWN_SESSION = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:language",
+    "accounts:push-key",
+    "accounts:push-subscribe",
+    "accounts:push-unsubscribe",
+}
 # What the province's own users do by design (docs/OFFICE.md, "Many offices"): edit the
 # hosting office's own settings; back up the installation (its administrator, the top office);
 # print a batch's payment list or receipts to read them (a copy of what it may see, with NIKs

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from pilar.accounts.tests import matrix as accounts_matrix
 from pilar.backups.tests import matrix as backups_matrix
 from pilar.casework.tests import matrix as casework_matrix
 from pilar.core.api import api
@@ -39,6 +40,7 @@ from pilar.trainings.tests import matrix_certificates as certificates_matrix
 from pilar.verivali.tests import matrix as verivali_matrix
 
 APP_MATRICES = [
+    accounts_matrix,
     backups_matrix,
     casework_matrix,
     dashboard_matrix,

@@ -90,3 +90,24 @@ def test_follow_ups_links_to_the_pillar_of_each_overdue_one(client, actors, peop
 def test_a_pillar_sees_no_whatsapp_links_of_their_own(client, actors, overdue):
     login(client, actors["pillar"])
     assert links_on(client.get("/follow-ups/").content.decode()) == []
+
+
+def test_no_phone_of_a_former_pillar(client, actors, people, overdue, system_actor):
+    """a1's duty in kecamatan A ended in October: the coordinator still sees the late October
+    and the overdue follow-up, but never a1's phone (docs/PRIVACY.md, "Former pillars")."""
+    from pilar.registry.services import assignment_end
+
+    assignment_end(
+        by=system_actor,
+        assignment=people["a1"].assignments.get(),
+        end_date=D(2024, 11, 15),
+        end_reason="resigned",
+    )
+    login(client, actors["coordinator_a"])
+    page = client.get("/reports/?month=2024-10").content.decode()
+    assert "Ani Kecamatan A" in page
+    assert not any("Ani" in t for t in links_on(page))
+    assert "6281234567890" not in page.split("Budi Kecamatan A")[0]
+    page = client.get("/follow-ups/").content.decode()
+    assert "Ani Kecamatan A" in page and links_on(page) == []
+    assert "Tidak ada nomor HP" not in page

@@ -41,6 +41,7 @@ from pilar.lib.paging import LargePaginator
 from pilar.lib.views import after, attempt, page_status, query_without_page
 from pilar.lib.whatsapp import wa_link
 from pilar.regions.models import within_areas_q
+from pilar.registry.models import seen_fully_among
 
 # --- activities ------------------------------------------------------------------------------
 
@@ -346,8 +347,14 @@ def follow_ups(request):
 def follow_up_reminders(request, activities) -> None:
     """Each overdue follow-up's WhatsApp link to its pillar (`a.whatsapp`; None without a mobile
     number), the message prepared in the office's language (docs/NOTICES.md)."""
+    # A phone is shown only of those the reader sees as today: never a former pillar's
+    # (docs/PRIVACY.md, "Former pillars").
+    seen = seen_fully_among(request.user, list({a.person_id for a in activities}))
     with translation.override(settings.LANGUAGE_CODE):
         for a in activities:
+            if seen is not None and a.person_id not in seen:
+                a.whatsapp = ""  # no link, and no word on whether a number is known
+                continue
             values = {
                 "name": a.person.name,
                 "activity": a.activity_type.name,

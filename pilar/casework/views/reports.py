@@ -43,7 +43,7 @@ from pilar.lib.months import add_months, month_end, month_label, month_start
 from pilar.lib.views import after, attempt, query_without_page, refused
 from pilar.lib.whatsapp import wa_link
 from pilar.offices.services import office_for_area
-from pilar.registry.models import PillarKind
+from pilar.registry.models import PillarKind, seen_fully_among
 
 # --- monthly reports -------------------------------------------------------------------------
 
@@ -224,11 +224,18 @@ def status_reminders(request, rows, month) -> dict[int, str]:
     language (the pillar's), naming the pillar, the duty and the month (docs/NOTICES.md)."""
     links: dict[int, str] = {}
     mine = request.build_absolute_uri(reverse("casework:my-reports"))
+    wanted = []
+    for row in rows:
+        cell = next((c for c in row.cells if c.month == month), None)
+        if cell is not None and cell.status in REMINDED and row.phone:
+            wanted.append((row, cell))
+    # A phone is shown only of those the reader sees as today: never a former pillar's
+    # (docs/PRIVACY.md, "Former pillars").
+    seen = seen_fully_among(request.user, list({row.person_id for row, _cell in wanted}))
     with translation.override(settings.LANGUAGE_CODE):
         label = month_label(month)
-        for row in rows:
-            cell = next((c for c in row.cells if c.month == month), None)
-            if cell is None or cell.status not in REMINDED or not row.phone:
+        for row, cell in wanted:
+            if seen is not None and row.person_id not in seen:
                 continue
             values = {"name": row.name, "kind": row.kind_code, "month": label, "url": mine}
             if cell.status == MonthlyReport.Status.RETURNED:

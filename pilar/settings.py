@@ -203,6 +203,7 @@ TEMPLATES = [
                 "pilar.accounts.context_processors.access",
                 "pilar.offices.context_processors.office",
                 "pilar.core.context_processors.version",
+                "pilar.notices.context_processors.bell",
             ],
         },
     },

@@ -55,6 +55,7 @@ class StatusRow:
     kind_id: int
     area_name: str
     cells: list[Cell] = field(default_factory=list)
+    phone: str = ""  # the pillar's, from the registry (the status list's WhatsApp link)
 
 
 def is_late(first_submitted, month: datetime.date, office=None) -> bool:
@@ -160,6 +161,7 @@ def monthly_status(
             "start_date",
             "end_date",
             "area__code",
+            "person__phone",
         )
         if wanted is None or (r[0], r[2]) in wanted
     ]
@@ -186,10 +188,10 @@ def monthly_status(
     rows: dict[tuple[int, int], StatusRow] = {}
     spans: dict[tuple[int, int], list[tuple]] = {}
     codes: dict[tuple[int, int], str] = {}
-    for pid, name, kid, code, area_name, start, end, area_code in duty_rows:
+    for pid, name, kid, code, area_name, start, end, area_code, phone in duty_rows:
         key = (pid, kid)
         if key not in rows:
-            rows[key] = StatusRow(pid, name, code, kid, area_name)
+            rows[key] = StatusRow(pid, name, code, kid, area_name, phone=phone)
         else:
             rows[key].area_name = area_name  # the latest duty's area
         codes[key] = area_code

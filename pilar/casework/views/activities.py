@@ -4,11 +4,14 @@ its export, one activity, its photo, and follow-ups. Scope comes from the querys
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,11 +34,14 @@ from pilar.casework.models import (
 from pilar.casework.signals import groups_offered
 from pilar.casework.views.common import PAGE_SIZE, head_name
 from pilar.lib import params
+from pilar.lib.dates import long_date
 from pilar.lib.exports import export_format
 from pilar.lib.months import month_end, month_start
 from pilar.lib.paging import LargePaginator
 from pilar.lib.views import after, attempt, page_status, query_without_page
+from pilar.lib.whatsapp import wa_link
 from pilar.regions.models import within_areas_q
+from pilar.registry.models import seen_fully_among
 
 # --- activities ------------------------------------------------------------------------------
 
@@ -329,8 +335,36 @@ def follow_ups(request):
             Activity.objects.visible_to(request.user).exclude(person_id=request.user.person_id)
         ).filter(follow_up_on__lt=today)
         overdue = LargePaginator(overdue_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        overdue.object_list = list(overdue.object_list)
+        follow_up_reminders(request, overdue.object_list)
     return render(
         request,
         "casework/follow_ups.html",
         {"own": own, "overdue": overdue, "today": today, "query": ""},
     )
+
+
+def follow_up_reminders(request, activities) -> None:
+    """Each overdue follow-up's WhatsApp link to its pillar (`a.whatsapp`; None without a mobile
+    number), the message prepared in the office's language (docs/NOTICES.md)."""
+    # A phone is shown only of those the reader sees as today: never a former pillar's
+    # (docs/PRIVACY.md, "Former pillars").
+    seen = seen_fully_among(request.user, list({a.person_id for a in activities}))
+    with translation.override(settings.LANGUAGE_CODE):
+        for a in activities:
+            if seen is not None and a.person_id not in seen:
+                a.whatsapp = ""  # no link, and no word on whether a number is known
+                continue
+            values = {
+                "name": a.person.name,
+                "activity": a.activity_type.name,
+                "date": long_date(a.date),
+                "day": long_date(a.follow_up_on),
+                "url": request.build_absolute_uri(reverse("casework:follow-ups")),
+            }
+            text = _(
+                "Hello %(name)s, the follow-up of %(activity)s on %(date)s was due on %(day)s "
+                "and is not recorded as done. Please follow it up, or mark it done in Pilar: "
+                "%(url)s"
+            )
+            a.whatsapp = wa_link(a.person.phone, text % values)

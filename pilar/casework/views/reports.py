@@ -8,11 +8,13 @@ from __future__ import annotations
 import html
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,8 +41,9 @@ from pilar.lib import params
 from pilar.lib.exports import export_format, file_response
 from pilar.lib.months import add_months, month_end, month_label, month_start
 from pilar.lib.views import after, attempt, query_without_page, refused
+from pilar.lib.whatsapp import wa_link
 from pilar.offices.services import office_for_area
-from pilar.registry.models import PillarKind
+from pilar.registry.models import PillarKind, seen_fully_among
 
 # --- monthly reports -------------------------------------------------------------------------
 
@@ -175,8 +178,9 @@ def report_status(request):
         reverse("casework:report-detail", args=[0]).removesuffix("0/"),
         reverse("casework:activity-list"),
     )
+    reminders = status_reminders(request, rows, month)
     for row in rows:
-        row.html = status_row_html(row, labels, links, texts)
+        row.html = status_row_html(row, labels, links, texts, reminders.get(id(row)))
     totals = selectors.status_totals(request.user, month, area=area, kind=kind)
     return render(
         request,
@@ -210,7 +214,54 @@ STATUS_PAGE_SIZE = 50
 STATUS_PAGE_SIZES = {"50": 50, "200": 200}
 
 
-def status_row_html(row, labels: dict[str, str], links: tuple[str, str], texts: dict) -> str:
+# The months for which the status list offers to remind a pillar by WhatsApp.
+REMINDED = {selectors.MISSING, selectors.LATE, MonthlyReport.Status.RETURNED}
+
+
+def status_reminders(request, rows, month) -> dict[int, str]:
+    """A WhatsApp link per row (by the row's id) whose pillar has a mobile number and whose
+    report for `month` is missing, late or returned: the message prepared in the office's
+    language (the pillar's), naming the pillar, the duty and the month (docs/NOTICES.md)."""
+    links: dict[int, str] = {}
+    mine = request.build_absolute_uri(reverse("casework:my-reports"))
+    wanted = []
+    for row in rows:
+        cell = next((c for c in row.cells if c.month == month), None)
+        if cell is not None and cell.status in REMINDED and row.phone:
+            wanted.append((row, cell))
+    # A phone is shown only of those the reader sees as today: never a former pillar's
+    # (docs/PRIVACY.md, "Former pillars").
+    seen = seen_fully_among(request.user, list({row.person_id for row, _cell in wanted}))
+    with translation.override(settings.LANGUAGE_CODE):
+        label = month_label(month)
+        for row, cell in wanted:
+            if seen is not None and row.person_id not in seen:
+                continue
+            values = {"name": row.name, "kind": row.kind_code, "month": label, "url": mine}
+            if cell.status == MonthlyReport.Status.RETURNED:
+                text = _(
+                    "Hello %(name)s, your %(kind)s monthly report for %(month)s was returned "
+                    "to be corrected. Please correct it and submit it again in Pilar: %(url)s"
+                )
+            elif cell.status == selectors.LATE:
+                text = _(
+                    "Hello %(name)s, your %(kind)s monthly report for %(month)s is late: it is "
+                    "not submitted yet. Please submit it in Pilar: %(url)s"
+                )
+            else:
+                text = _(
+                    "Hello %(name)s, your %(kind)s monthly report for %(month)s is not "
+                    "submitted yet. Please submit it in Pilar: %(url)s"
+                )
+            link = wa_link(row.phone, text % values)
+            if link:
+                links[id(row)] = link
+    return links
+
+
+def status_row_html(
+    row, labels: dict[str, str], links: tuple[str, str], texts: dict, whatsapp: str | None = None
+) -> str:
     """One row of the status table, newest month first, built here rather than in the template:
     a kecamatan has ~170 pillars × 6 months, and a template loop with two {% url %} per cell was
     most of the page's time (docs/PERFORMANCE.md). Every text is escaped (`html.escape`: the
@@ -219,7 +270,14 @@ def status_row_html(row, labels: dict[str, str], links: tuple[str, str], texts: 
     kind = html.escape(row.kind_code)
     out = [
         f'<th scope="row">{html.escape(row.name)}<br><small class="muted"><span class="tag">'
-        f"{kind}</span> {html.escape(row.area_name)}</small></th>"
+        f"{kind}</span> {html.escape(row.area_name)}</small>"
+        + (
+            f'<br><small><a class="whatsapp" href="{html.escape(whatsapp)}" target="_blank" '
+            f'rel="noopener noreferrer">{html.escape(_("Send via WhatsApp"))}</a></small>'
+            if whatsapp
+            else ""
+        )
+        + "</th>"
     ]
     for cell in reversed(row.cells):
         label = labels[

@@ -29,6 +29,7 @@ from pilar.equipment.tests import matrix as equipment_matrix
 from pilar.field.tests import matrix as field_matrix
 from pilar.kinerja.tests import matrix as kinerja_matrix
 from pilar.kube.tests import matrix as kube_matrix
+from pilar.notices.tests import matrix as notices_matrix
 from pilar.outcomes.tests import matrix as outcomes_matrix
 from pilar.publik.tests import matrix as publik_matrix
 from pilar.stipends.tests import matrix as stipends_matrix
@@ -50,6 +51,7 @@ APP_MATRICES = [
     field_matrix,
     kinerja_matrix,
     kube_matrix,
+    notices_matrix,
     publik_matrix,
     stipends_matrix,
     stipends_person_matrix,

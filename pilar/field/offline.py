@@ -29,8 +29,8 @@ OFFLINE_STATIC = [
     "pilar/icons/icon-192.png",
 ]
 
-# Scripts the worker loads with importScripts (static paths): h-push adds "pilar/sw-push.js".
-SW_IMPORTS: list[str] = []
+# Scripts the worker loads with importScripts (static paths): web push's handlers (docs/NOTICES.md).
+SW_IMPORTS: list[str] = ["pilar/sw-push.js"]
 
 BUDGET_BYTES = 150 * 1024
 

@@ -6,19 +6,20 @@ it claims a notice (`emailed_at`, `pushed_at`), the user's switch that turns it 
 `send(notice)`, which raises when the notice did not leave (it is then released and retried at
 the next round). `CHANNELS` lists them; `pilar.notices.services.deliver` runs each.
 
-Web push plugs in here: a channel with field "pushed_at" and switch "push" whose `send` calls
-`pilar.accounts.push.send_to_user(notice.user, title=notice.title, body=notice.body,
-url=<the notice's open address>, tag=f"{notice.kind}:{notice.key}")`.
+Web push is `PushChannel`: it carries a notice to the phones where the user turned
+notifications on (`pilar.accounts.push.send_to_user`, docs/NOTICES.md "Web push").
 """
 
 from __future__ import annotations
 
 from django.core.mail import EmailMessage
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pilar.accounts.access import top_office
+from pilar.accounts.models import PushSubscription
+from pilar.accounts.push import send_to_user
 from pilar.offices.models import Office
 
 
@@ -72,5 +73,28 @@ class EmailChannel(Channel):
         ).send()
 
 
-# The channels the worker delivers through, in order (the lead adds web push here).
-CHANNELS: list[Channel] = [EmailChannel()]
+class PushChannel(Channel):
+    name = "push"
+    field = "pushed_at"
+    switch = "push"
+
+    def wanted_q(self) -> Q:
+        return Q(Exists(PushSubscription.objects.filter(user_id=OuterRef("user_id"))))
+
+    def send(self, notice) -> None:
+        reached = send_to_user(
+            notice.user,
+            title=notice.title,
+            body=notice.body,
+            url=open_url(notice),
+            tag=f"{notice.kind}:{notice.key}",
+        )
+        # No phone took it while the user still has phones on file: the push services could not
+        # be reached (send_to_user logs why); released, it is tried again at the next round. A
+        # phone the push service called gone was dropped, and with none left nothing is retried.
+        if not reached and PushSubscription.objects.filter(user_id=notice.user_id).exists():
+            raise ConnectionError("no push service took the notice")
+
+
+# The channels the worker delivers through, in order.
+CHANNELS: list[Channel] = [EmailChannel(), PushChannel()]

@@ -137,6 +137,7 @@ def _accept(by: Actor, user, item: dict, photo) -> dict:
     receipt = SyncReceipt.objects.filter(client_id=item["id"]).first()
     if receipt is not None:
         return _answer_again(receipt, user, digest)
+    made = None
     try:
         with transaction.atomic():
             # The receipt first: a second send of the same id waits here for the first one's
@@ -154,12 +155,16 @@ def _accept(by: Actor, user, item: dict, photo) -> dict:
             receipt.url = url
             receipt.save(update_fields=["content_type", "object_id", "url"])
     except IntegrityError:
+        _drop_photo(made)
         receipt = SyncReceipt.objects.filter(client_id=item["id"]).first()
         if receipt is None:
             raise
         return _answer_again(receipt, user, digest)
     except ValidationError as exc:
         raise Refused(_errors_of(exc)) from None
+    except Exception:
+        _drop_photo(made)
+        raise
     return {
         "status": "accepted",
         "duplicate": False,
@@ -167,6 +172,13 @@ def _accept(by: Actor, user, item: dict, photo) -> dict:
         "object_id": made.pk,
         "message": message,
     }
+
+
+def _drop_photo(made) -> None:
+    """A photo stored for an activity whose transaction was then rolled back goes too."""
+    photo = getattr(made, "photo", None)
+    if photo:
+        photo.delete(save=False)
 
 
 def _answer_again(receipt: SyncReceipt, user, digest: str) -> dict:
@@ -439,12 +451,7 @@ def _activity(by: Actor, user, data: dict, photo):
         photo=values.pop("photo", None),
         keep_location=values.pop("keep_location", False),
     )
-    try:
-        url = reverse("casework:activity-detail", args=[activity.pk])
-    except Exception:
-        if activity.photo:
-            activity.photo.delete(save=False)
-        raise
+    url = reverse("casework:activity-detail", args=[activity.pk])
     message = _("Saved: %(what)s on %(day)s.") % {
         "what": activity.activity_type.name,
         "day": activity.date.strftime("%d-%m-%Y"),

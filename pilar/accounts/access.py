@@ -154,12 +154,31 @@ def _with_flags(queryset):
     )
 
 
+_FLAGGED: dict = {}
+
+
+def _flagged(model):
+    """`_with_flags` over every office, built once per model and copied by each reader (a
+    queryset is copied when filtered, never run itself): building its two subqueries took as
+    long as running them, on every request and every audit entry (docs/PERFORMANCE.md, "The test
+    suite's time")."""
+    if model not in _FLAGGED:
+        _FLAGGED[model] = _with_flags(model.objects.all())
+    return _FLAGGED[model]
+
+
 def top_office():
     """The office at the top of the installation: the one whose area is highest in the tree
     (the only one in a single-office installation); None before any office exists."""
+    return _flagged(_office_model()).order_by(F("area__level").asc(nulls_first=True), "pk").first()
+
+
+def top_office_id():
+    """`top_office().pk`, read alone (without the flags `_with_flags` adds)."""
     return (
-        _with_flags(_office_model().objects)
-        .order_by(F("area__level").asc(nulls_first=True), "pk")
+        _office_model()
+        .objects.order_by(F("area__level").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
         .first()
     )
 
@@ -171,7 +190,7 @@ def hosts_others(office) -> bool:
     if office.area_id is None:
         return _office_model().objects.exclude(pk=office.pk).exists()
     if not hasattr(office, "_pilar_hosts"):
-        office._pilar_hosts = _with_flags(type(office).objects).get(pk=office.pk)._pilar_hosts
+        office._pilar_hosts = _flagged(type(office)).get(pk=office.pk)._pilar_hosts
     return office._pilar_hosts
 
 
@@ -180,7 +199,7 @@ def is_top(office) -> bool:
     if office is None or office.area_id is None:
         return True
     if not hasattr(office, "_pilar_below"):
-        office._pilar_below = _with_flags(type(office).objects).get(pk=office.pk)._pilar_below
+        office._pilar_below = _flagged(type(office)).get(pk=office.pk)._pilar_below
     return not office._pilar_below
 
 
@@ -193,7 +212,7 @@ def office_of(user):
     cached = getattr(user, "_pilar_office", False)
     if cached is False:
         if getattr(user, "office_id", None):
-            cached = _with_flags(_office_model().objects).get(pk=user.office_id)
+            cached = _flagged(_office_model()).get(pk=user.office_id)
         else:
             cached = top_office()
         user._pilar_office = cached

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pilar.audit.acting import acting_office
+from pilar.audit.acting import acting_office, acting_office_id
 from pilar.lib.jobs import Job
 
 
@@ -124,7 +124,7 @@ class AuditEntry(models.Model):
         if self.pk is not None:
             raise TypeError("the audit log is append-only")
         if self.office_id is None:
-            self.office = acting_office(self.user if self.user_id else None)
+            self.office_id = acting_office_id(self.user if self.user_id else None)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -12,5 +12,6 @@ class OfficesConfig(AppConfig):
         # (pilar/audit/acting.py).
         from pilar.audit.acting import read_with
         from pilar.offices import current
+        from pilar.offices.services import current_office_id
 
-        read_with(current)
+        read_with(current, current_office_id)

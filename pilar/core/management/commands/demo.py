@@ -23,7 +23,6 @@ programmes of their own (pilar/core/province_demo.py).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import random
 import secrets
@@ -513,7 +512,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             ensure_reference_data()
             bukittinggi = bukittinggi_office() if province else None
-            with remembered(office=bukittinggi) if province else contextlib.nullcontext():
+            # The office is read once for the whole load (each audit entry asks which office it
+            # is written for): Bukittinggi's in the province demo, else the top office.
+            with remembered(office=bukittinggi):
                 demo = Demo()
                 made = demo.run()
                 users = make_users(made, chosen, bukittinggi)

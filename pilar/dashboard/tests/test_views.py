@@ -187,9 +187,9 @@ def test_dashboard_figures_are_kept_until_the_next_write(
 ):
     login(client, actors["viewer"])
     first = client.get("/dashboard/")
-    # Read again: session, user, grants, the data version and the office (its name in the
-    # header); no figure is computed again.
-    with django_assert_max_num_queries(5):
+    # Read again: session, user, grants, the data version, the office (its name in the
+    # header) and the bell's unread count (docs/NOTICES.md); no figure is computed again.
+    with django_assert_max_num_queries(6):
         again = client.get("/dashboard/")
     assert again.context["office"].by_kind[0].total == first.context["office"].by_kind[0].total
     assert again.content.count(b"<section") == first.content.count(b"<section")

@@ -87,8 +87,9 @@ def test_mine_needs_a_pillar_with_a_person(client, actors, paid):
 def test_mine_is_one_small_page(client, actors, paid, django_assert_max_num_queries):
     login(client, actors["pillar"])
     # 12, one for a failed transfer blocking the account (pilar/stipends/failures.py), and
-    # one for the office (its name in the header, its policies in the figures).
-    with django_assert_max_num_queries(14):
+    # one for the office (its name in the header, its policies in the figures), and the
+    # bell's unread count (docs/NOTICES.md).
+    with django_assert_max_num_queries(15):
         page = client.get("/stipends/mine/")
     assert len(page.content) < 40_000
 
@@ -259,8 +260,8 @@ def test_arrears_queries_do_not_grow_with_people(
     with django_assert_max_num_queries(20):
         page = client.get("/stipends/arrears/")
     assert page.context["office"].by_kind[0].total == 27 + 50 * 10
-    # 15, the failed transfers (as above), and the office (header and policies).
-    with django_assert_max_num_queries(17):
+    # 15, the failed transfers (as above), the office (header and policies), and the bell.
+    with django_assert_max_num_queries(18):
         page = client.get("/stipends/arrears/", {"kind": "PSM"})
     assert page.context["page"].paginator.count == 53
     assert len(page.context["page"].object_list) == 50

@@ -66,6 +66,7 @@ def service_worker(request):
                         "imports": imports,
                         "fallback": reverse("field:home"),
                         "outbox": static("pilar/outbox.js"),
+                        "icon": static("pilar/icons/icon-192.png"),
                     }
                 )
             ),

@@ -6,7 +6,9 @@ const CONFIG = {{ config }};
 const STATIC_CACHE = "pilar-static-" + CONFIG.version;
 const PAGE_CACHE = "pilar-pages";  // cleared at sign-out (outbox.js)
 
-// The outbox's store and sender, for Background Sync; then the scripts other parts add.
+// The outbox's store and sender, for Background Sync; then the scripts other parts add (web
+// push's handlers show a notification with this icon: a phone may not draw the SVG favicon).
+self.PILAR_PUSH_ICON = CONFIG.icon;
 importScripts(CONFIG.outbox, ...CONFIG.imports);
 
 self.addEventListener("install", (event) => {

@@ -71,6 +71,16 @@ class Refused(Exception):
         self.errors = errors
 
 
+class OtherUser(Exception):
+    """An item recorded on this phone by someone other than the signed-in user: not refused
+    (its owner may still send it), only not taken under this user."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def parse_item(text: str | None) -> dict:
     """The outbox item in the request's `item` field: a JSON object with a UUID `id` and a
     `type`. Raises BadItem otherwise."""
@@ -112,6 +122,12 @@ def accept(*, by: Actor, item: dict, photo=None, sent_at: str | None = None) -> 
         answer |= _accept(by, user, item, photo)
     except Refused as exc:
         answer |= refusal(exc.errors)
+    except OtherUser as exc:
+        answer |= {
+            "status": "other_user",
+            "errors": {exc.field: [exc.message]},
+            "message": exc.message,
+        }
     return answer
 
 
@@ -210,9 +226,9 @@ def _check_sender(user, item: dict) -> None:
     shared phone by someone else is never attached to whoever signs in next."""
     message = _("Recorded by another user on this phone; sign in as them to send it.")
     if not _same_id(item.get("user"), user.pk):
-        raise Refused({"user": [message]})
+        raise OtherUser("user", message)
     if not _same_id(item.get("person"), user.person_id):
-        raise Refused({"person": [message]})
+        raise OtherUser("person", message)
 
 
 def _same_id(value, pk: int | None) -> bool:
@@ -523,7 +539,11 @@ def _note(by: Actor, user, data: dict, photo):
     text = data.get("text")
     if text is not None and not isinstance(text, str):
         raise Refused({"text": [_("Write the note.")]})
-    household = Household.objects.filter(pk=pk).first()
+    # Only a household this pillar has accompanied is looked at: any other id is answered alike,
+    # naming no one (the refusals below name the household to the pillar who knows it).
+    household = (
+        Household.objects.filter(pk=pk, caseloads__person_id=user.person_id).distinct().first()
+    )
     if household is None:
         raise Refused({"household": [_("Choose households from your caseload.")]})
     note = casework.household_note_add(

@@ -65,7 +65,8 @@ def sync(request):
     answer = services.accept(
         by=Actor.from_request(request), item=item, photo=photo, sent_at=sent_at
     )
-    return JsonResponse(answer)
+    # Another user's item stays on the phone for its owner: a conflict, not a refusal.
+    return JsonResponse(answer, status=409 if answer["status"] == "other_user" else 200)
 
 
 def _bad(message: str) -> JsonResponse:

@@ -117,8 +117,11 @@ def test_an_item_of_another_user_on_the_same_phone_is_never_attached_to_whoever_
 ):
     item = make_item()  # recorded by a1
     login(client, actors["coordinator_a"])
-    answer = send(client, item).json()
-    assert answer["status"] == "refused"
+    response = send(client, item)
+    # Not refused: the phone keeps it for a1 (a conflict with who is signed in).
+    assert response.status_code == 409
+    answer = response.json()
+    assert answer["status"] == "other_user"
     assert answer["message"] == (
         "Recorded by another user on this phone; sign in as them to send it."
     )
@@ -130,8 +133,10 @@ def test_an_item_of_another_user_on_the_same_phone_is_never_attached_to_whoever_
     [{"user": 999_999}, {"person": 999_999}, {"user": "1; drop"}, {"person": None}],
 )
 def test_a_tampered_user_or_person_is_refused(pillar, make_item, change):
-    answer = send(pillar, {**make_item(), **change}).json()
-    assert answer["status"] == "refused"
+    response = send(pillar, {**make_item(), **change})
+    assert response.status_code == 409
+    answer = response.json()
+    assert answer["status"] == "other_user"
     assert set(answer["errors"]) <= {"user", "person"}
     assert nothing_made()
 
@@ -417,6 +422,8 @@ def test_a_bad_note_is_refused_naming_the_field(pillar, make_item, caseload, dat
     answer = send(pillar, make_item("note", data)).json()
     assert answer["status"] == "refused" and field in answer["errors"], answer
     assert not HouseholdNote.objects.exists() and not SyncReceipt.objects.exists()
+    # b1's household is answered as any unknown id: its head is never named to a1.
+    assert "Bahar" not in json.dumps(answer)
 
 
 # --- the phone's clock -----------------------------------------------------------------------

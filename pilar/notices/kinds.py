@@ -83,13 +83,20 @@ def _office_finder() -> Callable[[str], Office]:
 
 
 def report_due(today: datetime.date) -> Iterator[Due]:
-    """Last month's report of each duty a pillar served in it, not submitted (nor verified):
-    from REPORT_DAYS_BEFORE days before the office's due day (once), and from the due day on
-    (once more) while it is still missing."""
-    month = previous_month(today)
+    """A month's report of each duty a pillar served in it, not submitted (nor verified): from
+    REPORT_DAYS_BEFORE days before the office's due day in the month after (once), and from the
+    due day on (once more) while it is still missing. With a due day of 1 to 3, the days before
+    fall in the reported month itself: this month's report is looked at too."""
     users = _users_with_person(Role.PILLAR)
     if not users:
         return
+    this_month = today.replace(day=1)
+    yield from _report_due(today, previous_month(today), today, users)
+    yield from _report_due(today, this_month, month_end(this_month) + datetime.timedelta(1), users)
+
+
+def _report_due(today, month, due_month, users) -> Iterator[Due]:
+    """Report-due notices for `month`, whose due day falls in the month of `due_month`."""
     duties = (
         Assignment.objects.filter(person_id__in=users, start_date__lte=month_end(month))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=month))
@@ -112,7 +119,7 @@ def report_due(today: datetime.date) -> Iterator[Due]:
         office = office_of_area(area)
         if office is None:
             continue
-        due = today.replace(day=office.report_due_day)
+        due = due_month.replace(day=office.report_due_day)
         if today >= due:
             phase = "day"
         elif today >= due - datetime.timedelta(days=REPORT_DAYS_BEFORE):

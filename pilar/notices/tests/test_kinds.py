@@ -75,6 +75,22 @@ def test_report_due_follows_the_offices_due_day(actors, office):
     assert len(notices_of(actors["pillar"], Kind.REPORT_DUE)) == 1
 
 
+def test_a_due_day_early_in_the_month_is_reminded_three_days_before_too(actors, office):
+    # Due on the 1st: November's report is reminded from 28 November, in November itself.
+    office.report_due_day = 1
+    office.save()
+    worker_round_at(at(2024, 11, 27))
+    october_day = [n.title for n in notices_of(actors["pillar"], Kind.REPORT_DUE)]
+    assert october_day == ["Monthly report for October 2024 is late"]
+    worker_round_at(at(2024, 11, 28))
+    titles = [n.title for n in notices_of(actors["pillar"], Kind.REPORT_DUE)]
+    assert titles == [*october_day, "Monthly report for November 2024 due on 1 December 2024"]
+    worker_round_at(at(2024, 12, 1))
+    titles = [n.title for n in notices_of(actors["pillar"], Kind.REPORT_DUE)]
+    assert titles[-1] == "Monthly report for November 2024 due today"
+    assert len(titles) == 3
+
+
 def test_no_report_reminder_once_submitted_but_again_when_returned(actors, people):
     report(people["a1"], D(2024, 10, 1), "submitted")
     worker_round_at(at(2024, 11, 8))

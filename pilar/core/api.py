@@ -167,7 +167,7 @@ api = PilarAPI(
 
 
 class VersionOut(Schema):
-    version: str = Field(description="Pilar's release, as in the page footer (0.20.0)")
+    version: str = Field(description="Pilar's release, as in the page footer (0.22.0)")
     api: str = Field(description="The API's version, as in its address (/api/v1/)")
 
 

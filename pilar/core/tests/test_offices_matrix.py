@@ -68,6 +68,9 @@ OWN_SESSION = {
 # print a batch's payment list or receipts to read them (a copy of what it may see, with NIKs
 # masked: docs/STIPENDS.md, "Many offices"), which changes nothing of the batch.
 PROVINCE_OWN = {"office-settings", "backups:now", "stipends:batch-print"}
+# A user's own notices (docs/NOTICES.md): marking one's own read or unread, or all of them, is
+# the province's users' own business too; another user's notice is a 404 (the app's tests).
+USER_OWN = {"notices:read", "notices:unread", "notices:read-all", "notices:settings"}
 PROVINCE_OWN_API = re.compile(r"^/api/v1/stipends/batches/\d+/print$")
 OK_FOR_ANOTHER_OFFICE = {403, 404}
 # Writes naming no record that another office may make for itself (checked: in its own office).
@@ -308,7 +311,7 @@ def test_the_province_acts_on_nothing(
     client.force_login(make_user(f"prov-{role}", role, office=province_office))
     wrong = {}
     for name, (path, _has_id) in page_paths(people, bkt_import, bkt_records, bkt_export).items():
-        if name in public() or name in OWN_SESSION | PROVINCE_OWN:
+        if name in public() or name in OWN_SESSION | PROVINCE_OWN | USER_OWN:
             continue
         get = client.get(path).status_code
         response = client.post(path, {})

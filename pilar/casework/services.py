@@ -740,9 +740,24 @@ def follow_up_done(*, by: Actor, activity: Activity, day: datetime.date | None =
         or activity.cancelled_at is not None
     ):
         raise ValidationError({"__all__": [_("This activity has no open follow-up.")]})
-    if day > today() or day < activity.date:
+    if day > today():
         raise ValidationError({"follow_up_done_on": [_("Give the day it was followed up.")]})
-    Activity.objects.filter(pk=activity.pk).update(follow_up_done_on=day)
+    if day < activity.date:
+        raise ValidationError(
+            {
+                "follow_up_done_on": [
+                    _("The follow-up cannot be done before the activity itself (%(day)s).")
+                    % {"day": long_date(activity.date)}
+                ]
+            }
+        )
+    # Marked done once: of two at the same moment (a double tap, two phones), the second finds
+    # it done and changes nothing (found by an outside tester on PostgreSQL).
+    done = Activity.objects.filter(
+        pk=activity.pk, follow_up_done_on__isnull=True, cancelled_at__isnull=True
+    ).update(follow_up_done_on=day)
+    if not done:
+        raise ValidationError({"__all__": [_("This activity has no open follow-up.")]})
     activity.refresh_from_db()
     audit_record(
         by=by,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 
@@ -69,6 +70,10 @@ def api_too_big_response() -> JsonResponse:
 SYNC_PATH = "/field/sync/"
 
 
+def unreadable_message() -> str:
+    return _("The request is not an outbox item (its form data cannot be read).")
+
+
 def sync_bad_item(message: str, field: str) -> JsonResponse:
     return JsonResponse(
         {"status": "bad_item", "message": message, "errors": {field: [message]}}, status=400
@@ -89,6 +94,10 @@ class RefuseNulMiddleware:
             if request.path == SYNC_PATH:
                 return sync_bad_item(_("The item is too large to be an outbox item."), "item")
             raise
+        except (MultiPartParserError, TooManyFieldsSent):
+            if request.path != SYNC_PATH:
+                raise  # a page's unreadable form: Django's own 400
+            return sync_bad_item(unreadable_message(), "item")
         if nul:
             message = _("The request holds an invisible NUL character; remove it and try again.")
             if request.path == SYNC_PATH:
@@ -131,7 +140,12 @@ class RefuseControlCharactersMiddleware:
     def __call__(self, request):
         from django.shortcuts import render
 
-        field = _control_character_field(request)
+        try:
+            field = _control_character_field(request)
+        except (MultiPartParserError, TooManyFieldsSent):
+            if request.path != SYNC_PATH:
+                raise  # a page's unreadable form: Django's own 400
+            return sync_bad_item(unreadable_message(), "item")
         if field is not None:
             message = _(
                 "%(field)s holds invisible control characters; type it again without them."

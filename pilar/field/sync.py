@@ -4,14 +4,14 @@ once"). Every answer is JSON, never a redirect or an HTML page: the phone's outb
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from pilar.accounts.access import Capability, can
 from pilar.audit.services import Actor
@@ -28,8 +28,13 @@ def _csrf_failed(request) -> bool:
 
 @csrf_exempt  # checked by `_csrf_failed`, after the sign-in
 @never_cache
-@require_POST
 def sync(request):
+    if request.method != "POST":
+        response = JsonResponse(
+            {"status": "method", "message": _("Send outbox items with POST.")}, status=405
+        )
+        response["Allow"] = "POST"
+        return response
     if not request.user.is_authenticated:
         return JsonResponse(
             {
@@ -58,6 +63,8 @@ def sync(request):
         sent_at = request.POST.get("sent_at")
     except RequestDataTooBig:
         return _bad(_("The item is too large to be an outbox item."))
+    except (MultiPartParserError, TooManyFieldsSent):
+        return _bad(_("The request is not an outbox item (its form data cannot be read)."))
     try:
         item = services.parse_item(text)
     except services.BadItem as exc:

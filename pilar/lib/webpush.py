@@ -134,13 +134,17 @@ def origin_of(endpoint: str) -> str:
 
 
 def endpoint_allowed(endpoint: str, allowed: list[str] | tuple[str, ...]) -> bool:
-    """An endpoint is https on a host of `allowed` (a name, or `*.domain` for its subdomains);
+    """An endpoint is https on port 443 of a host of `allowed` (a name, or `*.domain` for its
+    subdomains), with no control character or space;
     an entry written as a whole origin (`http://127.0.0.1:8123`) allows exactly that origin,
     plain http included (a push service of one's own, or a test's)."""
+    # No control character or space anywhere: urlsplit would drop some of them silently.
+    if any(ord(c) <= 32 or ord(c) == 127 for c in endpoint):
+        return False
     try:
         parts = urlsplit(endpoint)
         host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+        port = parts.port
     except ValueError:
         return False
     if not host or parts.username or parts.password:
@@ -151,8 +155,10 @@ def endpoint_allowed(endpoint: str, allowed: list[str] | tuple[str, ...]) -> boo
         if "://" in entry:
             if origin == entry:
                 return True
-        elif parts.scheme == "https" and (
-            host == entry or (entry.startswith("*.") and fnmatchcase(host, entry))
+        elif (
+            parts.scheme == "https"
+            and port in (None, 443)
+            and (host == entry or (entry.startswith("*.") and fnmatchcase(host, entry)))
         ):
             return True
     return False

@@ -153,6 +153,27 @@ def test_follow_up_of_a_cancelled_activity_cannot_be_done(caseload, record, acto
         services.follow_up_done(by=Actor(user=actors["pillar"]), activity=a)
 
 
+def test_a_follow_up_is_marked_done_once_even_from_a_stale_copy(caseload, record, actors):
+    """Two marks at the same moment (a double tap, the phone's outbox and the page): the second
+    reads the activity before the first wrote, and must change nothing."""
+    a = record(follow_up_on=D(2024, 10, 20))
+    stale = Activity.objects.get(pk=a.pk)
+    by = Actor(user=actors["pillar"])
+    services.follow_up_done(by=by, activity=a, day=D(2024, 10, 21))
+    with pytest.raises(ValidationError):
+        services.follow_up_done(by=by, activity=stale, day=D(2024, 10, 22))
+    assert Activity.objects.get(pk=a.pk).follow_up_done_on == D(2024, 10, 21)
+    changes = AuditEntry.objects.filter(object_id=str(a.pk), changes__has_key="follow_up_done_on")
+    assert changes.count() == 1
+
+
+def test_a_follow_up_cannot_be_done_before_its_activity(caseload, record, actors):
+    a = record(follow_up_on=D(2024, 10, 20))
+    with pytest.raises(ValidationError) as exc:
+        services.follow_up_done(by=Actor(user=actors["pillar"]), activity=a, day=D(2024, 1, 2))
+    assert "before the activity itself" in exc.value.message_dict["follow_up_done_on"][0]
+
+
 def test_kube_group_must_be_the_pendamping_s(caseload, record, area):
     from pilar.kube.models import KubeGroup
 

@@ -483,7 +483,35 @@ def test_a_failed_csrf_check_answers_403_json(actors, make_item):
 
 
 def test_get_is_not_allowed(pillar):
-    assert pillar.get("/field/sync/").status_code == 405
+    for method in (pillar.get, pillar.put):
+        response = method("/field/sync/")
+        assert response.status_code == 405 and response["Allow"] == "POST"
+        assert response.json()["status"] == "method"
+
+
+@pytest.mark.parametrize("csrf", [True, False], ids=["token-in-header", "checks-off"])
+def test_form_data_that_cannot_be_read_is_answered_as_json(actors, csrf):
+    """A multipart body without its boundary, or more fields than Django reads: the phone's
+    answer is JSON bad_item, never the site's HTML 400 page (found by an outside tester)."""
+    client = Client(enforce_csrf_checks=csrf)
+    login(client, actors["pillar"])
+    client.get("/activities/new/")
+    headers = {"X-CSRFToken": client.cookies["csrftoken"].value}
+    answers = [
+        client.generic(
+            "POST", "/field/sync/", b"--x\r\n", content_type="multipart/form-data", headers=headers
+        ),
+        client.post(
+            "/field/sync/",
+            "&".join(f"f{i}=1" for i in range(10_050)),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 400
+        assert response.json()["status"] == "bad_item"
+    assert nothing_made()
 
 
 @pytest.mark.parametrize("role", ["admin", "operator", "coordinator_b", "viewer", "norole"])

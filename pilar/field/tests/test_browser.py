@@ -240,7 +240,9 @@ def test_an_operators_pages_are_never_stored_and_their_push_switch_works(
     page.goto(f"{url}/households/")  # now through the worker
     expect(page.locator("main")).to_be_visible()
     assert page.evaluate("navigator.serviceWorker.controller !== null")
-    assert page.evaluate("caches.open('pilar-pages').then((c) => c.keys()).then((k) => k.length)") == 0
+    assert (
+        page.evaluate("caches.open('pilar-pages').then((c) => c.keys()).then((k) => k.length)") == 0
+    )
 
     context.set_offline(True)
     with pytest.raises(PlaywrightError):
@@ -291,4 +293,60 @@ def test_an_item_the_server_keeps_failing_steps_aside_for_the_next(
     waiting = page.locator("[data-list=waiting] > li")
     expect(waiting).to_have_count(1)
     expect(waiting).to_contain_text("Server error — will be tried again later.")
+    context.close()
+
+
+def test_an_item_of_another_user_keeps_waiting(live_server, browser, actors, caseload, home_visit):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    record_activity(page, home_visit, "Pak Amir", "Dicatat oleh orang lain")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    # The server says another user is signed in than the one who recorded it (the lead's 409).
+    page.route(
+        "**/field/sync/",
+        lambda route: route.fulfill(
+            status=409,
+            content_type="application/json",
+            body='{"status": "other_user", "message": "Recorded by another user."}',
+        ),
+    )
+    context.set_offline(False)
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-other-user]")).to_have_text(
+        "1 item waits for another user to sign in.", timeout=15000
+    )
+    expect(page.locator("[data-list=refused] > li")).to_have_count(0)
+    expect(page.locator("[data-list=waiting] > li")).to_have_count(1)
+    context.close()
+
+
+OLD_COPY = """(path) => caches.open("pilar-pages").then((cache) => cache.match(path)
+  .then((copy) => copy.text()).then((text) => cache.put(path, new Response(text, {headers: {
+    "Content-Type": "text/html; charset=utf-8", "X-Pilar-Kept": "2024-01-01T00:00:00Z"}}))))"""
+
+
+def test_a_copy_older_than_the_offline_days_is_deleted_not_served(live_server, browser, actors):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-cached]")).to_contain_text("copies of 6 pages", timeout=15000)
+    for path in ["/households/", "/field/"]:
+        page.evaluate(OLD_COPY, path)  # as if stored more than PILAR_OFFLINE_DAYS ago
+
+    context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(f"{url}/households/")
+    context.set_offline(False)
+    page.goto(f"{url}/static/pilar/favicon.svg")  # a page of the site that is never stored
+    kept = page.evaluate(
+        "caches.open('pilar-pages').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
+    )
+    assert f"{url}/households/" not in kept and f"{url}/field/" not in kept
+    assert f"{url}/reports/mine/" in kept  # the fresh ones stay
     context.close()

@@ -591,7 +591,6 @@
     if (syncing) status.textContent = S.syncing;
     else if (!mine.waiting.length) status.textContent = mine.accepted.length ? S.synced : S.nothing_waits;
     else if (lastStop === "forbidden") status.textContent = S.forbidden;
-    else if (lastStop === "other_user") status.textContent = counted("other_user", mine.waiting.length);
     else status.textContent = counted("waiting_count", mine.waiting.length) +
       (lastStop === "offline" || !navigator.onLine ? " " + S.no_signal : "") +
       (aside ? " " + counted("server_error_count", aside) : "");

@@ -356,6 +356,11 @@ PILAR_PUBLIC_RATE_PER_MINUTE = env_int("PILAR_PUBLIC_RATE_PER_MINUTE", 60)
 
 # Casework: the largest photo accepted from a phone.
 PILAR_PHOTO_MAX_BYTES = env_int("PILAR_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# The offline app (docs/FIELD.md): a page copy kept on a pillar's phone is served for this many
+# days at most after it was stored; an older copy is deleted instead (docs/PRIVACY.md).
+PILAR_OFFLINE_DAYS = env_int("PILAR_OFFLINE_DAYS", 7)
+if PILAR_OFFLINE_DAYS < 1:
+    raise ImproperlyConfigured("PILAR_OFFLINE_DAYS must be at least 1")
 
 # The office (docs/OFFICE.md). Everything from here to PILAR_PUBLIC_URL only SEEDS the office
 # record on first start (the first migrate, or the first use of an emptied database); from

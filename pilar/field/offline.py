@@ -108,6 +108,15 @@ def client_strings() -> dict[str, str]:
                 "%(count)s item waits to be sent.", "%(count)s items wait to be sent.", n
             ),
         ),
+        "server_error": _("Server error — will be tried again later."),
+        **_counted(
+            "server_error_count",
+            lambda n: ngettext(
+                "%(count)s item met a server error and will be tried again later.",
+                "%(count)s items met a server error and will be tried again later.",
+                n,
+            ),
+        ),
         "fix": _("Fix"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this item? It will not be sent."),

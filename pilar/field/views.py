@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -67,6 +68,7 @@ def service_worker(request):
                         "fallback": reverse("field:home"),
                         "outbox": static("pilar/outbox.js"),
                         "icon": static("pilar/icons/icon-192.png"),
+                        "offline_days": settings.PILAR_OFFLINE_DAYS,
                     }
                 )
             ),

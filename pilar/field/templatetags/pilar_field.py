@@ -41,9 +41,14 @@ def field_head(context) -> str:
     if user is None or not user.is_authenticated:
         return links
     if not is_field_pillar(user):
-        # No offline copies for anyone else: the script removes a worker left on this phone by
-        # a pillar who used it before.
-        config = {"pillar": False}
+        # No offline copies for anyone else: the script registers the worker (web push needs
+        # it) and removes the copies a pillar left on this phone; the worker keeps none.
+        config = {
+            "pillar": False,
+            "user": user.pk,
+            "sw_url": reverse("field:sw"),
+            "push_unsubscribe_url": reverse("accounts:push-unsubscribe"),
+        }
     else:
         config = {
             "pillar": True,
@@ -51,6 +56,7 @@ def field_head(context) -> str:
             "user": user.pk,
             "person": user.person_id,
             "sw_url": reverse("field:sw"),
+            "push_unsubscribe_url": reverse("accounts:push-unsubscribe"),
             "sync_url": _sync_url(),
             "field_url": reverse("field:home"),
             "login_url": reverse("accounts:login") + "?next=" + reverse("field:home"),

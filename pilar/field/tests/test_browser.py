@@ -7,8 +7,11 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from pilar.accounts.models import PushSubscription
+from pilar.accounts.tests.test_push_browser import FAKE_PUSH_MANAGER
 from pilar.casework.models import Activity, Caseload
 from pilar.tests_support import PHONE, sign_in
 
@@ -191,4 +194,159 @@ def test_a_photo_too_large_is_refused_on_the_phone_before_it_waits(
     expect(photo_field).to_contain_text("Take it again at a lower resolution")
     assert page.evaluate("PilarOutbox.store.all().then((items) => items.length)") == 0
     assert Activity.objects.count() == 0
+    context.close()
+
+
+def sign_out(page):
+    page.locator("details.more summary").click()
+    page.locator(".more-panel").get_by_role("button", name=re.compile("Log out")).click()
+    expect(page.locator("#id_username")).to_be_visible()
+
+
+def test_sign_out_turns_this_browsers_push_off_though_another_session_turned_it_on(
+    live_server, browser, actors
+):
+    url = live_server.url
+    endpoint = "https://push.example.test/send/phone-1"
+    # Push was turned on in an earlier session: the browser holds the subscription, the server
+    # its row; this session's cookie knows nothing of it.
+    PushSubscription.objects.create(user=actors["pillar"], endpoint=endpoint, p256dh="k", auth="a")
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(FAKE_PUSH_MANAGER % f'{{"endpoint": "{endpoint}"}}')
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/field/")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.evaluate("localStorage.setItem('fake-push', '[4, 2]')")  # the browser's subscription
+
+    sign_out(page)
+    assert not PushSubscription.objects.filter(user=actors["pillar"]).exists()
+    assert page.evaluate("localStorage.getItem('fake-push')") is None  # unsubscribed here too
+    context.close()
+
+
+def test_an_operators_pages_are_never_stored_and_their_push_switch_works(
+    live_server, browser, actors, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    settings.PILAR_VAPID_PRIVATE_KEY = ""
+    url = live_server.url.replace("127.0.0.1", "localhost")  # a secure context, as HTTPS is
+    context = browser.new_context(viewport=PHONE)
+    context.grant_permissions(["notifications"], origin=url)
+    page = context.new_page()
+    sign_in(page, url, "operator1")
+    page.goto(f"{url}/households/")
+    page.evaluate("navigator.serviceWorker.ready")  # registered for them too (web push)
+    page.goto(f"{url}/households/")  # now through the worker
+    expect(page.locator("main")).to_be_visible()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert (
+        page.evaluate("caches.open('pilar-pages').then((c) => c.keys()).then((k) => k.length)") == 0
+    )
+
+    context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(f"{url}/households/")  # no stored copy of it is served
+    context.set_offline(False)
+
+    # The push switch finds the worker ready.
+    page.goto(f"{url}/notices/settings/")
+    expect(page.locator("[data-push-toggle]")).to_have_text("Turn on notifications on this phone")
+    context.close()
+
+
+def test_an_item_the_server_keeps_failing_steps_aside_for_the_next(
+    live_server, browser, actors, caseload, home_visit
+):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    record_activity(page, home_visit, "Pak Amir", "Pertama")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    record_activity(page, home_visit, "Ibu Rosna", "Kedua")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+
+    failures = []
+
+    def trouble(route):
+        if b"Pertama" in (route.request.post_data_buffer or b""):
+            failures.append(1)
+            route.fulfill(status=500, content_type="text/html", body="<h1>Server Error</h1>")
+        else:
+            route.continue_()
+
+    page.route("**/field/sync/", trouble)
+    context.set_offline(False)
+    page.goto(f"{url}/field/")
+    accepted = page.locator("[data-list=accepted] > li")
+    for _ in range(30):  # each sync stops at the first item, until it steps aside
+        if accepted.count():
+            break
+        page.get_by_role("button", name="Sync now").click()
+        page.wait_for_timeout(300)
+    expect(accepted).to_have_count(1)
+    assert len(failures) >= 3
+    assert Activity.objects.get().notes == "Kedua"
+    waiting = page.locator("[data-list=waiting] > li")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("Server error — will be tried again later.")
+    context.close()
+
+
+def test_an_item_of_another_user_keeps_waiting(live_server, browser, actors, caseload, home_visit):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    record_activity(page, home_visit, "Pak Amir", "Dicatat oleh orang lain")
+    expect(page.locator(".messages")).to_contain_text("Saved on this phone")
+    # The server says another user is signed in than the one who recorded it (the lead's 409).
+    page.route(
+        "**/field/sync/",
+        lambda route: route.fulfill(
+            status=409,
+            content_type="application/json",
+            body='{"status": "other_user", "message": "Recorded by another user."}',
+        ),
+    )
+    context.set_offline(False)
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-other-user]")).to_have_text(
+        "1 item waits for another user to sign in.", timeout=15000
+    )
+    expect(page.locator("[data-list=refused] > li")).to_have_count(0)
+    expect(page.locator("[data-list=waiting] > li")).to_have_count(1)
+    context.close()
+
+
+OLD_COPY = """(path) => caches.open("pilar-pages").then((cache) => cache.match(path)
+  .then((copy) => copy.text()).then((text) => cache.put(path, new Response(text, {headers: {
+    "Content-Type": "text/html; charset=utf-8", "X-Pilar-Kept": "2024-01-01T00:00:00Z"}}))))"""
+
+
+def test_a_copy_older_than_the_offline_days_is_deleted_not_served(live_server, browser, actors):
+    url = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, url, "psm-a1")
+    page.goto(f"{url}/field/")
+    expect(page.locator("[data-cached]")).to_contain_text("copies of 6 pages", timeout=15000)
+    for path in ["/households/", "/field/"]:
+        page.evaluate(OLD_COPY, path)  # as if stored more than PILAR_OFFLINE_DAYS ago
+
+    context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(f"{url}/households/")
+    context.set_offline(False)
+    page.goto(f"{url}/static/pilar/favicon.svg")  # a page of the site that is never stored
+    kept = page.evaluate(
+        "caches.open('pilar-pages').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
+    )
+    assert f"{url}/households/" not in kept and f"{url}/field/" not in kept
+    assert f"{url}/reports/mine/" in kept  # the fresh ones stay
     context.close()

@@ -45,10 +45,12 @@ def test_a_pillar_without_a_person_may_not_open_the_outbox(client, make_user):
     assert client.get("/field/").status_code == 403
 
 
-def test_pages_load_the_outbox_script_for_pillars_and_the_unregistering_for_others(client, actors):
+def test_pages_load_the_outbox_script_for_every_signed_in_user(client, actors):
     login(client, actors["viewer"])
     page = client.get("/dashboard/").content.decode()
-    assert '{"pillar": false}' in page  # the script removes a worker a pillar left
+    # Not a pillar: the worker is registered (web push) but keeps no page of theirs.
+    assert '"pillar": false' in page and '"sw_url": "/field/sw.js"' in page
+    assert '"push_unsubscribe_url": "/accounts/push/unsubscribe/"' in page
     assert "pilar/outbox.js" in page
     assert 'rel="manifest"' in page
     client.logout()
@@ -68,6 +70,7 @@ def test_the_service_worker_is_public_and_may_control_the_whole_site(client, ref
         assert f'"{path}"' in body
     assert "/follow-ups/" in body and "/stipends/mine/" in body
     assert "/static/pilar/pilar.css" in body and "importScripts(" in body
+    assert '"offline_days": 7' in body and "X-Pilar-Kept" in body
     assert client.post("/field/sw.js").status_code == 405
 
 

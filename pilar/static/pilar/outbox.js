@@ -62,6 +62,11 @@
     return "";
   }
 
+  // A send never hangs: a minute, two with a photo; a timeout counts as no signal.
+  var SEND_TIMEOUT = 60 * 1000;
+  var PHOTO_TIMEOUT = 120 * 1000;
+  var SERVER_ERRORS = 3;  // a server error this many times: the item steps aside (docs/FIELD.md)
+
   async function post(item, conf) {
     var body = new FormData();
     body.append("item", JSON.stringify({
@@ -72,17 +77,24 @@
     // The phone's time of sending: beside recorded_at it tells the server whether the phone's
     // clock is wrong or the item was only recorded long ago.
     body.append("sent_at", new Date().toISOString());
-    var response = await fetch(conf.sync_url, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": await csrfToken() },
-    });
-    var answer = {};
-    try { answer = await response.json(); } catch (error) { answer = {}; }
-    return { response: response, answer: answer };
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, item.photo ? PHOTO_TIMEOUT : SEND_TIMEOUT);
+    try {
+      var response = await fetch(conf.sync_url, {
+        method: "POST", body: body, credentials: "same-origin", signal: abort.signal,
+        headers: { "X-CSRFToken": await csrfToken() },
+      });
+      var answer = {};
+      try { answer = await response.json(); } catch (error) { answer = {}; }
+      return { response: response, answer: answer };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  // One item: null when the server answered for it (accepted or refused), else why the
-  // sending stops ("offline", "signed_out", "forbidden").
+  // One item: null when the server answered for it (accepted or refused) or it stepped aside
+  // after repeated server errors, else why the sending stops ("offline", "signed_out",
+  // "forbidden", "other_user").
   async function sendOne(item, conf) {
     var sent;
     try {
@@ -98,6 +110,8 @@
     var answer = sent.answer;
     if (status === 401 || answer.status === "signed_out") return "signed_out";
     if (status === 403) return "forbidden";
+    // Recorded by another user than the one signed in: it waits for them, never refused.
+    if (status === 409 && answer.status === "other_user") return "other_user";
     if (answer.status === "accepted" || answer.status === "refused") {
       await store.setMeta("clock_note", answer.clock_note || "");
     }
@@ -114,8 +128,16 @@
       item.errors = {};
       item.photo = null;  // on the server now: the phone's space is freed
     } else {
-      return "offline";  // the server is in trouble: try again later
+      // The server is in trouble (5xx, an answer that is not JSON, 413...): try again later.
+      // After a few such answers the item steps aside so that the ones behind it are sent;
+      // it is tried again at each sync, after the others.
+      item.attempts = (item.attempts || 0) + 1;
+      item.server_error = item.attempts >= SERVER_ERRORS;
+      await store.put(item);
+      return item.server_error ? null : "offline";
     }
+    item.attempts = 0;
+    item.server_error = false;
     item.clock_note = answer.clock_note || "";
     item.answered_at = new Date().toISOString();
     await store.put(item);
@@ -129,6 +151,8 @@
     if (!conf) return { stop: null };
     async function work() {
       var items = await store.all();
+      items = items.filter(function (i) { return !i.server_error; })
+        .concat(items.filter(function (i) { return i.server_error; }));
       for (var i = 0; i < items.length; i++) {
         var item = await store.get(items[i].id);
         if (!item || item.status !== "waiting" || item.user !== conf.user) continue;
@@ -154,14 +178,72 @@
   var config = JSON.parse(holder.textContent);
   var hasWorker = "serviceWorker" in navigator;
 
+  // Every signed-in user's pages register the worker (web push needs it); it keeps copies of
+  // pages only while the stored config names a pillar (docs/FIELD.md, "Who gets it").
+  var registration = hasWorker
+    ? navigator.serviceWorker.register(config.sw_url, { scope: "/" }).catch(function () { return null; })
+    : Promise.resolve(null);
+
+  // This browser's push subscription, if any (push.js makes it).
+  function pushSubscription() {
+    if (!hasWorker) return Promise.resolve(null);
+    return navigator.serviceWorker.getRegistration("/").then(function (reg) {
+      return reg && reg.pushManager ? reg.pushManager.getSubscription() : null;
+    }).catch(function () { return null; });
+  }
+  // Notifications stop for the user signing out, even if another session turned them on.
+  function forgetPush() {
+    return pushSubscription().then(function (subscription) {
+      if (!subscription) return null;
+      return csrfToken().then(function (token) {
+        var input = document.querySelector("#logout input[name=csrfmiddlewaretoken]");
+        return fetch(config.push_unsubscribe_url, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": token || (input ? input.value : "") },
+          body: JSON.stringify({ endpoint: subscription.endpoint }),
+        });
+      }).catch(function () { return null; }).then(function () { return subscription.unsubscribe(); });
+    }).catch(function () { return null; });
+  }
+  function forgetPages() {
+    // The worker counts a generation: a copy fetched before this never lands in the cache.
+    if (hasWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "forget-pages" });
+    }
+    return scope.caches ? caches.delete(PAGE_CACHE) : Promise.resolve();
+  }
+  // Another user signed in on this phone: the previous one's notifications and copies go.
+  var previousUser = localStorage.getItem("pilar-user");
+  if (previousUser !== String(config.user)) {
+    if (previousUser) pushSubscription().then(function (s) { return s && s.unsubscribe(); }).catch(function () {});
+    forgetPages();
+    localStorage.removeItem("pilar-kept");
+    localStorage.setItem("pilar-user", String(config.user));
+  }
+
+  // Sign-out (any user): ask first when items wait (pillars), then turn this browser's
+  // notifications off and forget the kept pages, never the outbox. Never hangs: 3 seconds.
+  var leaving = function () { return Promise.resolve(true); };
+  var logout = document.getElementById("logout");
+  if (logout) {
+    logout.addEventListener("submit", function (event) {
+      if (logout.dataset.ready) return;
+      event.preventDefault();
+      leaving().then(function (go) {
+        if (!go) return;
+        localStorage.removeItem("pilar-user");
+        localStorage.removeItem("pilar-kept");
+        var work = Promise.all([forgetPush(), forgetPages(), store.setMeta("config", null)])
+          .catch(function () {});
+        var late = new Promise(function (resolve) { setTimeout(resolve, 3000); });
+        return Promise.race([work, late]).then(function () { logout.dataset.ready = "1"; logout.submit(); });
+      });
+    });
+  }
+
   if (!config.pillar) {
     // Nobody else's pages are kept: remove what a pillar left on this phone.
-    if (hasWorker) {
-      navigator.serviceWorker.getRegistrations().then(function (registrations) {
-        registrations.forEach(function (registration) { registration.unregister(); });
-      });
-    }
-    if (scope.caches) caches.delete(PAGE_CACHE);
+    forgetPages();
     store.setMeta("config", null).catch(function () {});
     return;
   }
@@ -211,15 +293,8 @@
   store.setMeta("config", {
     user: config.user, person: config.person, sync_url: config.sync_url, field_url: config.field_url,
   });
-  if (localStorage.getItem("pilar-user") !== String(config.user)) {
-    if (scope.caches) caches.delete(PAGE_CACHE);
-    localStorage.setItem("pilar-user", String(config.user));
-  }
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
 
-  var registration = hasWorker
-    ? navigator.serviceWorker.register(config.sw_url, { scope: "/" }).catch(function () { return null; })
-    : Promise.resolve(null);
   function backgroundSync() {
     registration.then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
       if (reg.sync) return reg.sync.register("pilar-outbox");
@@ -307,6 +382,7 @@
     if (first) first.scrollIntoView({ block: "center" });
   }
   function waitNotice(outcome) {
+    if (outcome.stop === "other_user") return counted("other_user", outcome.waiting);
     return outcome.stop === "signed_out" ? signInLine(outcome.waiting) : S.saved_here;
   }
   function noticeWaiting(outcome) {
@@ -493,6 +569,7 @@
     var items = await store.all();
     var mine = { waiting: [], refused: [], accepted: [] };
     var others = 0;
+    var aside = 0;
     for (var i = 0; i < items.length; i++) {
       var item = items[i];
       if (item.user !== config.user) { if (item.status !== "accepted") others++; continue; }
@@ -501,7 +578,10 @@
         continue;
       }
       mine[item.status].push(item);
+      if (item.status === "waiting" && item.server_error) aside++;
     }
+    // The server said these were recorded by someone else than the one signed in.
+    if (lastStop === "other_user") others += mine.waiting.length;
     ["refused", "waiting", "accepted"].forEach(function (status) {
       var list = outbox.querySelector("[data-list=" + status + "]");
       list.replaceChildren.apply(list, mine[status].map(row));
@@ -512,7 +592,8 @@
     else if (!mine.waiting.length) status.textContent = mine.accepted.length ? S.synced : S.nothing_waits;
     else if (lastStop === "forbidden") status.textContent = S.forbidden;
     else status.textContent = counted("waiting_count", mine.waiting.length) +
-      (lastStop === "offline" || !navigator.onLine ? " " + S.no_signal : "");
+      (lastStop === "offline" || !navigator.onLine ? " " + S.no_signal : "") +
+      (aside ? " " + counted("server_error_count", aside) : "");
     var signIn = outbox.querySelector("[data-sign-in]");
     signIn.hidden = !(lastStop === "signed_out" && mine.waiting.length);
     if (!signIn.hidden) {
@@ -534,6 +615,9 @@
       document.createTextNode(" · " + (item.label || "")),
       el("small", { class: "muted", text: " (" + fmt(S.recorded, { time: when(item.recorded_at) }) + ")" }),
     ]);
+    if (item.status === "waiting" && item.server_error) {
+      li.appendChild(el("p", { class: "error", "data-server-error": "", text: S.server_error }));
+    }
     if (item.status === "accepted") {
       li.appendChild(el("span", { class: "muted", text: " — " + S.accepted + (item.duplicate ? ", " + S.duplicate : "") }));
       if (item.url) li.appendChild(document.createTextNode(" "));
@@ -600,22 +684,13 @@
     }
   }
 
-  // Sign-out: warn about what has not been sent; forget the kept pages, never the outbox.
-  var logout = document.getElementById("logout");
-  if (logout) {
-    logout.addEventListener("submit", function (event) {
-      if (logout.dataset.ready) return;
-      event.preventDefault();
-      store.all().then(function (items) {
-        var open = items.filter(function (i) { return i.user === config.user && i.status !== "accepted"; }).length;
-        if (open && !window.confirm(counted("logout_warn", open))) return;
-        localStorage.removeItem("pilar-user");
-        localStorage.removeItem("pilar-kept");
-        return Promise.all([scope.caches ? caches.delete(PAGE_CACHE) : null, store.setMeta("config", null)])
-          .then(function () { logout.dataset.ready = "1"; logout.submit(); });
-      });
+  // Sign-out warns about what has not been sent (the handler is above).
+  leaving = function () {
+    return store.all().then(function (items) {
+      var open = items.filter(function (i) { return i.user === config.user && i.status !== "accepted"; }).length;
+      return !open || window.confirm(counted("logout_warn", open));
     });
-  }
+  };
 
   window.addEventListener("online", syncNow);
   if (navigator.onLine) syncNow();

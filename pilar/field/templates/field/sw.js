@@ -1,6 +1,7 @@
-// Pilar's service worker (docs/FIELD.md, "Installable and offline"). Registered for signed-in
-// pillars only. It keeps the static files of the offline pages and a copy of each of the
-// pillar's own pages as last seen; no other page is ever stored (docs/PRIVACY.md).
+// Pilar's service worker (docs/FIELD.md, "Installable and offline"). Registered for every
+// signed-in user (web push needs it). It keeps the static files of the offline pages and, only
+// while a pillar is signed in on this phone, a copy of each of the pillar's own pages as last
+// seen, for PILAR_OFFLINE_DAYS at most; no other page is ever stored (docs/PRIVACY.md).
 "use strict";
 const CONFIG = {{ config }};
 const STATIC_CACHE = "pilar-static-" + CONFIG.version;
@@ -22,14 +23,50 @@ self.addEventListener("activate", (event) => {
     .map((key) => caches.delete(key)))).then(() => self.clients.claim()));
 });
 
-// A copy is marked with the time it was stored: the page shows "Offline — data as of …".
-async function keep(path, response) {
+const KEPT_HEADER = "X-Pilar-Kept";
+const MAX_AGE = CONFIG.offline_days * 24 * 3600 * 1000;
+// Bumped when the page asks to forget the copies (sign-out): a copy fetched before is dropped.
+let generation = 0;
+
+// The page's own word on who it was made for (the outbox's json_script block).
+function madeFor(text) {
+  const found = /<script id="pilar-field" type="application\/json">([^<]*)<\/script>/.exec(text);
+  try {
+    return found ? JSON.parse(found[1]) : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+// A copy is marked with the time it was stored: the page shows "Offline — data as of …", and
+// the worker serves it only while it is younger than PILAR_OFFLINE_DAYS. Only the pages of the
+// pillar the outbox's config names (set by outbox.js, null once anyone else signs in) are kept.
+async function keep(path, response, since) {
   const text = await response.text();
-  const stamped = text.replace("<html", '<html data-offline-copy="' + new Date().toISOString() + '"');
+  const conf = await self.PilarOutbox.store.meta("config").catch(() => null);
+  const page = madeFor(text);
+  if (!conf || !page || !page.pillar || page.user !== conf.user) return;
+  const now = new Date().toISOString();
+  const stamped = text.replace("<html", '<html data-offline-copy="' + now + '"');
   const headers = new Headers(response.headers);
   headers.delete("Content-Length");
+  headers.set(KEPT_HEADER, now);
   const cache = await caches.open(PAGE_CACHE);
+  if (generation !== since) return;  // signed out meanwhile
   await cache.put(path, new Response(stamped, { status: 200, headers }));
+}
+
+// A stored copy young enough to serve; an older one is deleted instead.
+async function kept(path) {
+  const cache = await caches.open(PAGE_CACHE);
+  const copy = await cache.match(path);
+  if (!copy) return null;
+  const stored = Date.parse(copy.headers.get(KEPT_HEADER) || "");
+  if (!(Date.now() - stored < MAX_AGE)) {
+    await cache.delete(path);
+    return null;
+  }
+  return copy;
 }
 
 function keepable(response) {
@@ -38,13 +75,13 @@ function keepable(response) {
 }
 
 async function navigate(request, path) {
+  const since = generation;
   try {
     const response = await fetch(request);
-    if (keepable(response)) await keep(path, response.clone());
+    if (keepable(response)) await keep(path, response.clone(), since);
     return response;
   } catch (error) {
-    const cache = await caches.open(PAGE_CACHE);
-    const copy = await cache.match(path) || await cache.match(CONFIG.fallback);
+    const copy = await kept(path) || await kept(CONFIG.fallback);
     if (copy) return copy;
     throw error;
   }
@@ -61,7 +98,7 @@ self.addEventListener("fetch", (event) => {
     } else {
       // Any other page is never stored; with no signal the outbox opens instead.
       event.respondWith(fetch(request).catch(async () => {
-        const copy = await (await caches.open(PAGE_CACHE)).match(CONFIG.fallback);
+        const copy = await kept(CONFIG.fallback);
         if (copy) return copy;
         return Response.error();
       }));
@@ -77,14 +114,16 @@ self.addEventListener("fetch", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "keep-pages") {
+    const since = generation;
     event.waitUntil(Promise.all(CONFIG.pages.map((path) =>
       fetch(path, { credentials: "same-origin", redirect: "follow" }).then((response) =>
-        keepable(response) ? keep(path, response) : null).catch(() => null)
+        keepable(response) ? keep(path, response, since) : null).catch(() => null)
     )).then(async () => {
       const kept = (await (await caches.open(PAGE_CACHE)).keys()).length;
       if (event.source) event.source.postMessage({ type: "pages-kept", count: kept });
     }));
   } else if (data.type === "forget-pages") {
+    generation++;
     event.waitUntil(caches.delete(PAGE_CACHE));
   }
 });

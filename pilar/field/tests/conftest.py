@@ -9,9 +9,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from pilar.casework import services
-from pilar.casework.models import ActivityType
-from pilar.regions.models import Area
+from pilar.casework.tests.conftest import caseload, home_visit, make_household  # noqa: F401
 from pilar.tests_support import english_messages
 
 D = datetime.date
@@ -36,39 +34,7 @@ def english_users(actors):
 
 
 @pytest.fixture
-def make_household(reference, system_actor):
-    def make(kelurahan: str = "13.75.01.1001", head: str = "Kepala Keluarga"):
-        return services.household_create(
-            by=system_actor,
-            data={
-                "kk_number": f"{kelurahan.replace('.', '')[:6]}150120{next(_kk):04d}",
-                "area": Area.objects.get(code=kelurahan),
-                "address": "Jl. Sudirman No. 1",
-            },
-            head={"name": head, "sex": "L", "nik": ""},
-        )
-
-    return make
-
-
-@pytest.fixture
-def caseload(people, make_household, system_actor):
-    """Two households accompanied by a1 (the `pillar` user) since January 2024, one by b1."""
-    h1 = make_household(head="Pak Amir")
-    h2 = make_household(head="Ibu Rosna")
-    hb = make_household("13.75.02.1001", head="Pak Bahar")
-    for h, p in [(h1, people["a1"]), (h2, people["a1"]), (hb, people["b1"])]:
-        services.caseload_assign(by=system_actor, household=h, person=p, start_date=D(2024, 1, 2))
-    return {"h1": h1, "h2": h2, "hb": hb}
-
-
-@pytest.fixture
-def home_visit(reference):
-    return ActivityType.objects.get(code="HOME_VISIT")
-
-
-@pytest.fixture
-def make_item(actors, home_visit, caseload):
+def make_item(actors, home_visit, caseload):  # noqa: F811
     """An outbox item as the phone makes it, recorded by the `pillar` user (a1)."""
 
     def make(type_="activity", data=None, user=None, **extra):

@@ -1,6 +1,5 @@
 import datetime
 import io
-import itertools
 import json
 import uuid
 
@@ -15,7 +14,6 @@ from pilar.tests_support import english_messages
 D = datetime.date
 # The tests run on 20 November 2024, 17:00 in Bukittinggi (as casework's tests do).
 NOW = datetime.datetime(2024, 11, 20, 10, tzinfo=datetime.UTC)
-_kk = itertools.count(1)
 
 english = pytest.fixture(autouse=True, name="english")(english_messages)
 

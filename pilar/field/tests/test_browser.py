@@ -39,6 +39,17 @@ def record_activity(page, home_visit, household: str, notes: str, *, photo: bool
     page.get_by_role("button", name="Save", exact=True).click()
 
 
+def offline_form(browser, url: str, username: str = "psm-a1"):
+    """A phone (its service worker blocked, so that page.route sees every request) signed in
+    as `username`, on the activity form, then without signal."""
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, url, username)
+    page.goto(f"{url}/activities/new/")
+    context.set_offline(True)
+    return context, page
+
+
 def status(page):
     return page.locator("[data-outbox-status]")
 
@@ -115,11 +126,7 @@ def test_a_refused_item_shows_the_reason_and_can_be_discarded(
     from pilar.casework import services
 
     url = live_server.url
-    context = browser.new_context(viewport=PHONE, service_workers="block")
-    page = context.new_page()
-    sign_in(page, url, "psm-a1")
-    page.goto(f"{url}/activities/new/")
-    context.set_offline(True)
+    context, page = offline_form(browser, url)
     record_activity(page, home_visit, "Pak Amir", "Rumah sudah pindah")
     expect(page.locator(".messages")).to_contain_text("Saved on this phone")
 
@@ -149,11 +156,7 @@ def test_items_left_at_sign_out_are_sent_after_signing_in_again(
     live_server, browser, actors, caseload, home_visit
 ):
     url = live_server.url
-    context = browser.new_context(viewport=PHONE, service_workers="block")
-    page = context.new_page()
-    sign_in(page, url, "psm-a1")
-    page.goto(f"{url}/activities/new/")
-    context.set_offline(True)
+    context, page = offline_form(browser, url)
     record_activity(page, home_visit, "Ibu Rosna", "Dicatat sebelum keluar")
     expect(page.locator(".messages")).to_contain_text("Saved on this phone")
     # The signal returns too weak to send anything (every try fails) — long enough to sign out.
@@ -259,11 +262,7 @@ def test_an_item_the_server_keeps_failing_steps_aside_for_the_next(
     live_server, browser, actors, caseload, home_visit
 ):
     url = live_server.url
-    context = browser.new_context(viewport=PHONE, service_workers="block")
-    page = context.new_page()
-    sign_in(page, url, "psm-a1")
-    page.goto(f"{url}/activities/new/")
-    context.set_offline(True)
+    context, page = offline_form(browser, url)
     record_activity(page, home_visit, "Pak Amir", "Pertama")
     expect(page.locator(".messages")).to_contain_text("Saved on this phone")
     record_activity(page, home_visit, "Ibu Rosna", "Kedua")
@@ -298,11 +297,7 @@ def test_an_item_the_server_keeps_failing_steps_aside_for_the_next(
 
 def test_an_item_of_another_user_keeps_waiting(live_server, browser, actors, caseload, home_visit):
     url = live_server.url
-    context = browser.new_context(viewport=PHONE, service_workers="block")
-    page = context.new_page()
-    sign_in(page, url, "psm-a1")
-    page.goto(f"{url}/activities/new/")
-    context.set_offline(True)
+    context, page = offline_form(browser, url)
     record_activity(page, home_visit, "Pak Amir", "Dicatat oleh orang lain")
     expect(page.locator(".messages")).to_contain_text("Saved on this phone")
     # The server says another user is signed in than the one who recorded it (the lead's 409).

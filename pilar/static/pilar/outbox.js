@@ -398,7 +398,8 @@
   }
 
   // The activity form (casework/activity_form.html).
-  var activityForm = document.querySelector("form.activity-form");
+  // Only the activity form itself: other forms share its look (the class), not its outbox.
+  var activityForm = document.querySelector("form[data-outbox=activity]");
   if (activityForm) {
     var photoInput = activityForm.querySelector("input[name=photo]");
     var photoProblem = function () {

@@ -115,8 +115,11 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "keep-pages") {
     const since = generation;
+    // A redirect is not followed: signed out meanwhile, a page answers with the way to the
+    // sign-in page, and fetching that page would hand the phone a new CSRF cookie behind the
+    // back of the sign-in form open on it (its token would then fail).
     event.waitUntil(Promise.all(CONFIG.pages.map((path) =>
-      fetch(path, { credentials: "same-origin", redirect: "follow" }).then((response) =>
+      fetch(path, { credentials: "same-origin", redirect: "manual" }).then((response) =>
         keepable(response) ? keep(path, response, since) : null).catch(() => null)
     )).then(async () => {
       const kept = (await (await caches.open(PAGE_CACHE)).keys()).length;

@@ -27,7 +27,9 @@ def jpeg() -> bytes:
 
 
 def record_activity(page, home_visit, household: str, notes: str, *, photo: bool = False):
-    """Fill and save the activity form already open in `page`."""
+    """Fill and save the activity form already open in `page`. The last message goes first, so
+    that the caller's wait for "Saved…" waits for this save's own."""
+    page.evaluate("document.querySelectorAll('.messages').forEach((m) => m.remove())")
     page.select_option("#id_activity_type", label=home_visit.name)
     page.fill("#id_date", DAY)
     page.get_by_label(re.compile(household)).check()

@@ -665,7 +665,8 @@
     render();
   }
 
-  // Fresh copies of the pillar's pages: on the outbox page, and otherwise at most hourly.
+  // Fresh copies of all the pillar's pages when the outbox page opens (the installed app's
+  // start page); any other kept page is refreshed as it is visited with signal (the worker).
   if (hasWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
@@ -677,8 +678,7 @@
         if (line) line.textContent = fmt(S.cached, { count: data.count, time: when(now) });
       }
     });
-    var last = (localStorage.getItem("pilar-kept") || "0|1970-01-01").split("|")[1];
-    if (navigator.onLine && !copy && (outbox || Date.now() - new Date(last) > 3600 * 1000)) {
+    if (navigator.onLine && !copy && outbox) {
       registration.then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
         reg.active.postMessage({ type: "keep-pages" });
       });

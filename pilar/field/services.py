@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pilar.audit.services import Actor
+from pilar.casework import notes
 from pilar.casework import services as casework
 from pilar.casework.forms import ActivityForm
 from pilar.casework.models import Activity, Caseload, Household
@@ -426,7 +427,7 @@ def _activity(by: Actor, user, data: dict, photo):
     day = _date(data, "date")
     duties = list(casework.active_duties(person, day))
     if not duties:
-        raise Refused({"date": [casework.no_duty_message(person, day)]})
+        raise Refused({"date": [notes.no_duty_message(person, day)]})
     ever = Caseload.objects.filter(person=person).values_list("household_id", flat=True)
     form = ActivityForm(
         post,
@@ -454,7 +455,7 @@ def _activity(by: Actor, user, data: dict, photo):
                         "%(household)s is no longer in your caseload; record the activity "
                         "without it, or ask your coordinator."
                     )
-                    % {"household": casework.household_label(h)}
+                    % {"household": notes.household_label(h)}
                     for h in gone
                 ]
             }
@@ -533,7 +534,7 @@ def _follow_up(by: Actor, user, data: dict, photo):
 
 
 def _note(by: Actor, user, data: dict, photo):
-    """A household note, by `casework.services.household_note_add`."""
+    """A household note, by `casework.notes.household_note_add`."""
     pk = _id(data, "household")
     day = _date(data, "date")
     text = data.get("text")
@@ -546,14 +547,14 @@ def _note(by: Actor, user, data: dict, photo):
     )
     if household is None:
         raise Refused({"household": [_("Choose households from your caseload.")]})
-    note = casework.household_note_add(
+    note = notes.household_note_add(
         by=by, person=user.person, household=household, data={"date": day, "text": text}
     )
     url = reverse("casework:household-detail", args=[household.pk]) + "#notes"
     return (
         note,
         url,
-        _("Note saved for %(household)s.") % {"household": casework.household_label(household)},
+        _("Note saved for %(household)s.") % {"household": notes.household_label(household)},
     )
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from pilar.audit.models import AuditEntry
 from pilar.audit.services import Actor
-from pilar.casework import services
+from pilar.casework import notes
 from pilar.casework.models import HouseholdNote
 from pilar.registry import services as registry
 from pilar.tests_support import login
@@ -27,7 +27,7 @@ def english_users(actors):
 
 def add(actors, household, day=NOV_19, text="Atap bocor.", user="pillar"):
     user = actors[user]
-    return services.household_note_add(
+    return notes.household_note_add(
         by=Actor(user=user),
         person=user.person,
         household=household,
@@ -81,14 +81,14 @@ def test_a_note_after_the_duty_ended_names_its_last_day(actors, caseload, people
 
 def test_only_the_pillar_themself_writes_their_notes(actors, caseload, people):
     with pytest.raises(PermissionDenied):
-        services.household_note_add(
+        notes.household_note_add(
             by=Actor(user=actors["coordinator_a"]),
             person=people["a1"],
             household=caseload["h1"],
             data={"date": D(2024, 11, 19), "text": "x"},
         )
     with pytest.raises(PermissionDenied):
-        services.household_note_add(
+        notes.household_note_add(
             by=Actor(user=actors["operator"]),
             person=people["a1"],
             household=caseload["h1"],

@@ -20,7 +20,7 @@ from pilar.accounts.access import Capability, can
 from pilar.accounts.decorators import capability_required
 from pilar.audit.exports import ExportSpec, export_response
 from pilar.audit.services import Actor
-from pilar.casework import cohorts, selectors, services
+from pilar.casework import cohorts, notes, selectors, services
 from pilar.casework.forms import (
     CaseloadEndForm,
     CaseloadForm,
@@ -346,7 +346,7 @@ def note_add(request, pk):
     if form.is_valid():
         done = attempt(
             request,
-            lambda: services.household_note_add(
+            lambda: notes.household_note_add(
                 by=Actor.from_request(request),
                 person=request.user.person,
                 household=household,
